@@ -1,0 +1,33 @@
+"""Command-line entry point; each sub-command lives in its own module with `register()`."""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+from collections.abc import Sequence
+
+from crm_core.errors import CRMError
+
+# Each module defines register(subparsers) and sets `func` on its parser(s).
+COMMAND_MODULES: tuple[str, ...] = (
+    "crm_core.cli.db_cmd",
+)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m crm_core", description="SmartBilling CRM tools")
+    subparsers = parser.add_subparsers(dest="command", required=True)
+    for name in COMMAND_MODULES:
+        importlib.import_module(name).register(subparsers)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        return int(args.func(args) or 0)
+    except CRMError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1

@@ -1,0 +1,46 @@
+"""The public write/read API used by pages, the CLI and scripts.
+
+Every function takes the engine first, runs in one transaction, and either fully happens
+or leaves the database unchanged, raising a `crm_core.errors` error with a user-fit message.
+"""
+
+from crm_core.services.activities import complete_activity, list_activities, log_activity
+from crm_core.services.billing import record_invoice, record_payment
+from crm_core.services.clients import (
+    SORT_KEYS,
+    create_client,
+    delete_client,
+    get_client,
+    list_clients,
+    update_client,
+)
+from crm_core.services.contacts import add_contact, list_contacts, update_contact
+from crm_core.services.opportunities import (
+    create_opportunity,
+    mark_lost,
+    mark_won,
+    move_opportunity,
+    update_opportunity,
+)
+
+__all__ = [
+    "SORT_KEYS",
+    "add_contact",
+    "complete_activity",
+    "create_client",
+    "create_opportunity",
+    "delete_client",
+    "get_client",
+    "list_activities",
+    "list_clients",
+    "list_contacts",
+    "log_activity",
+    "mark_lost",
+    "mark_won",
+    "move_opportunity",
+    "record_invoice",
+    "record_payment",
+    "update_client",
+    "update_contact",
+    "update_opportunity",
+]

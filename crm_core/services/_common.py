@@ -1,0 +1,37 @@
+"""Helpers shared by the service modules: loading rows, mapping database errors."""
+
+from __future__ import annotations
+
+from typing import TypeVar
+
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from crm_core.errors import DuplicateClientError, DuplicateInvoiceError, NotFoundError, ValidationError
+from crm_core.models import Base
+
+T = TypeVar("T", bound=Base)
+
+_UNIQUE_FIELDS = {
+    ("clients", "email"): lambda v: DuplicateClientError("email", v),
+    ("clients", "tax_id"): lambda v: DuplicateClientError("tax_id", v),
+    ("invoices", "number"): lambda v: DuplicateInvoiceError(v),
+}
+
+
+def get_or_404(session: Session, model: type[T], key: int, what: str, *, lock: bool = False) -> T:
+    row = session.get(model, key, with_for_update=lock or None)
+    if row is None:
+        raise NotFoundError(what, key)
+    return row
+
+
+def integrity_to_domain(exc: IntegrityError, values: dict[str, object]) -> Exception:
+    """Turn a constraint violation that slipped past the pre-checks (a race) into a domain error."""
+    text = str(exc.orig)
+    for (table, column), make in _UNIQUE_FIELDS.items():
+        if f"{table}.{column}" in text or f"uq_{table}_{column}" in text:
+            return make(str(values.get(column, "")))
+    if "FOREIGN KEY" in text.upper():
+        return ValidationError("refers to a row that does not exist (it may have been deleted)")
+    return ValidationError(f"the database refused the change ({text.splitlines()[0]})")
