@@ -1,0 +1,57 @@
+"""Money, number and date formatting per UI language (Spanish: 1.234,56 €, 25/11/2026)."""
+
+from __future__ import annotations
+
+import math
+from datetime import date, datetime
+from decimal import Decimal
+
+import pandas as pd
+
+_MONTHS_EN = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+
+
+def _missing(value: object) -> bool:
+    return value is None or (isinstance(value, float) and math.isnan(value)) or value is pd.NaT
+
+
+def format_number(value: float | int | Decimal | None, lang: str, decimals: int = 0) -> str:
+    if _missing(value):
+        return "—"
+    text = f"{float(value):,.{decimals}f}"
+    if lang == "es":
+        text = text.replace(",", "\0").replace(".", ",").replace("\0", ".")
+    return text
+
+
+def format_money(value: float | int | Decimal | None, lang: str, decimals: int = 2) -> str:
+    """`1.234,56 €` in Spanish, `€1,234.56` in English; a dash for a missing amount."""
+    if _missing(value):
+        return "—"
+    number = format_number(abs(float(value)), lang, decimals)
+    sign = "-" if float(value) < 0 else ""
+    return f"{sign}{number} €" if lang == "es" else f"{sign}€{number}"
+
+
+def format_percent(share: float | None, lang: str, decimals: int = 0) -> str:
+    """A share 0–1 as a percentage (`85 %` in Spanish, `85%` in English)."""
+    if _missing(share):
+        return "—"
+    number = format_number(float(share) * 100, lang, decimals)
+    return f"{number} %" if lang == "es" else f"{number}%"
+
+
+def format_date(value: date | datetime | pd.Timestamp | None, lang: str) -> str:
+    """`25/11/2026` in Spanish, `25 Nov 2026` in English."""
+    if _missing(value) or (isinstance(value, pd.Timestamp) and pd.isna(value)):
+        return "—"
+    if isinstance(value, pd.Timestamp):
+        value = value.to_pydatetime()
+    if lang == "es":
+        return f"{value.day:02d}/{value.month:02d}/{value.year}"
+    return f"{value.day} {_MONTHS_EN[value.month - 1]} {value.year}"
+
+
+def date_format_pattern(lang: str) -> str:
+    """The pattern Streamlit's column_config / date_input use for this language."""
+    return "DD/MM/YYYY" if lang == "es" else "YYYY-MM-DD"

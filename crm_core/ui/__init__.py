@@ -1,0 +1,1 @@
+"""Streamlit glue: cached engine and frames, the sidebar, shared widgets (the only streamlit importer)."""

@@ -1,0 +1,33 @@
+"""What every page needs to know: the as-of date, the language and the database in use."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+
+import streamlit as st
+
+from crm_core.db import default_url
+from crm_core.i18n import default_lang, t
+from crm_core.settings import business_timezone
+
+
+@dataclass(frozen=True)
+class PageContext:
+    as_of: date
+    lang: str
+    db_url: str
+
+    def t(self, key: str, **params: object) -> str:
+        return t(key, self.lang, **params)
+
+
+def today() -> date:
+    return datetime.now(business_timezone()).date()
+
+
+def current() -> PageContext:
+    """The context chosen in the sidebar (defaults when the sidebar has not run yet)."""
+    lang = st.session_state.get("lang") or default_lang()
+    as_of = st.session_state.get("as_of") or today()
+    return PageContext(as_of=as_of, lang=lang, db_url=default_url())
