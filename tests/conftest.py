@@ -71,3 +71,58 @@ def row_counts(engine: Engine) -> dict[str, int]:
             name: conn.execute(text(f"SELECT COUNT(*) FROM {name}")).scalar_one()
             for name in TABLES_IN_DELETE_ORDER
         }
+
+
+# ---------------------------------------------------------------- Streamlit AppTest support
+
+APP_AS_OF = "2026-11-25"
+
+
+@pytest.fixture
+def app_db(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
+    """An empty migrated SQLite file that the app under AppTest will use; caches cleared."""
+    import streamlit as st
+
+    url = f"sqlite:///{tmp_path / 'app.sqlite3'}"
+    monkeypatch.setenv("DATABASE_URL", url)
+    monkeypatch.delenv("CRM_LANG", raising=False)
+    get_engine(url)
+    st.cache_data.clear()
+    st.cache_resource.clear()
+    yield url
+    st.cache_data.clear()
+    st.cache_resource.clear()
+
+
+@pytest.fixture(scope="session")
+def demo_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A demo database built once per test run (copied by `demo_db`, never modified)."""
+    from datetime import date
+
+    from crm_core.demo import generate_demo
+
+    path = tmp_path_factory.mktemp("demo") / "demo.sqlite3"
+    engine = get_engine(f"sqlite:///{path}")
+    generate_demo(engine, clients=120, seed=7, as_of=date.fromisoformat(APP_AS_OF))
+    with engine.connect() as conn:
+        conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+    engine.dispose()
+    dispose_engines()
+    return path
+
+
+@pytest.fixture
+def demo_db(app_db: str, demo_template: Path, tmp_path: Path) -> str:
+    """Like `app_db`, but holding a copy of the demo portfolio (120 clients, seed 7)."""
+    import shutil
+
+    import streamlit as st
+
+    dispose_engines()
+    target = Path(app_db.removeprefix("sqlite:///"))
+    for suffix in ("", "-wal", "-shm"):
+        Path(f"{target}{suffix}").unlink(missing_ok=True)
+    shutil.copy(demo_template, target)
+    st.cache_data.clear()
+    st.cache_resource.clear()
+    return app_db
