@@ -1,0 +1,34 @@
+"""Calendar-day arithmetic for the figures: dates as whole day numbers, so `T - date` is exact."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import numpy as np
+import pandas as pd
+
+NO_DAY = np.iinfo(np.int64).min  # stands for NaT in day-number arrays
+
+
+def as_of_day(as_of: date | pd.Timestamp) -> int:
+    """`as_of` as a day number (days since 1970-01-01); a time of day is dropped."""
+    return int(np.datetime64(pd.Timestamp(as_of).normalize().date(), "D").astype(np.int64))
+
+
+def day_numbers(values: pd.Series | np.ndarray) -> np.ndarray:
+    """Dates or timestamps as int64 day numbers (the calendar day; NaT becomes NO_DAY)."""
+    arr = np.asarray(values, dtype="datetime64[ns]")
+    return arr.astype("datetime64[D]").astype(np.int64)
+
+
+def to_dates(days: np.ndarray) -> np.ndarray:
+    """Float or int day numbers back to datetime64[ns] (NaN / NO_DAY become NaT)."""
+    days = np.asarray(days)
+    if days.dtype.kind == "f":
+        out = np.full(days.shape, np.datetime64("NaT"), dtype="datetime64[ns]")
+        ok = ~np.isnan(days)
+        out[ok] = days[ok].astype(np.int64).astype("datetime64[D]")
+        return out
+    out = days.astype("datetime64[D]").astype("datetime64[ns]")
+    out[days == NO_DAY] = np.datetime64("NaT")
+    return out

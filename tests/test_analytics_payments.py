@@ -1,0 +1,144 @@
+"""invoice_status: every column on hand-computed invoices, as of 2024-06-30."""
+
+from __future__ import annotations
+
+import math
+
+import pandas as pd
+import pytest
+
+from crm_core.analytics.payments import INVOICE_STATUS_COLUMNS, invoice_status
+from tests.frames_builder import d, frames
+
+T = d("2024-06-30")
+
+INVOICES = [
+    # A: paid in two parts, due on a month end (2024-01-31).
+    {"invoice_id": 1, "client_id": 1, "number": "A", "issue_date": d("2024-01-10"), "due_date": d("2024-01-31"),
+     "total": 1000.0},
+    # B: partially paid, the rest paid after T (ignored), overdue.
+    {"invoice_id": 2, "client_id": 1, "number": "B", "issue_date": d("2024-05-01"), "due_date": d("2024-05-31"),
+     "total": 500.0},
+    # C: void.
+    {"invoice_id": 3, "client_id": 1, "number": "C", "issue_date": d("2024-03-01"), "due_date": d("2024-03-31"),
+     "total": 800.0, "void": True},
+    # D: credit note.
+    {"invoice_id": 4, "client_id": 1, "number": "D", "issue_date": d("2024-04-01"), "due_date": d("2024-04-01"),
+     "total": -100.0, "credit_note": True},
+    # E: issued after T: not in the result.
+    {"invoice_id": 5, "client_id": 1, "number": "E", "issue_date": d("2024-07-01"), "due_date": d("2024-07-31"),
+     "total": 900.0},
+    # F: open, not yet due.
+    {"invoice_id": 6, "client_id": 2, "number": "F", "issue_date": d("2024-06-20"), "due_date": d("2024-07-20"),
+     "total": 300.0},
+    # G: partially paid, not yet due.
+    {"invoice_id": 7, "client_id": 2, "number": "G", "issue_date": d("2024-06-25"), "due_date": d("2024-07-25"),
+     "total": 200.0},
+    # H: due exactly on T: not overdue yet.
+    {"invoice_id": 8, "client_id": 2, "number": "H", "issue_date": d("2024-06-01"), "due_date": d("2024-06-30"),
+     "total": 100.0},
+    # I: paid early in cents that only add up within rounding (33.33 + 33.33 + 33.34).
+    {"invoice_id": 9, "client_id": 2, "number": "I", "issue_date": d("2024-02-01"), "due_date": d("2024-03-01"),
+     "total": 100.0},
+    # J..N: unpaid, due 31, 60, 61, 90 and 91 days before T.
+    {"invoice_id": 10, "client_id": 3, "number": "J", "issue_date": d("2024-05-01"), "due_date": d("2024-05-30"),
+     "total": 10.0},
+    {"invoice_id": 11, "client_id": 3, "number": "K", "issue_date": d("2024-04-01"), "due_date": d("2024-05-01"),
+     "total": 20.0},
+    {"invoice_id": 12, "client_id": 3, "number": "L", "issue_date": d("2024-04-01"), "due_date": d("2024-04-30"),
+     "total": 30.0},
+    {"invoice_id": 13, "client_id": 3, "number": "M", "issue_date": d("2024-03-01"), "due_date": d("2024-04-01"),
+     "total": 40.0},
+    {"invoice_id": 14, "client_id": 3, "number": "N", "issue_date": d("2024-03-01"), "due_date": d("2024-03-31"),
+     "total": 50.0},
+]
+PAYMENTS = [
+    {"payment_id": 1, "invoice_id": 1, "paid_on": d("2024-01-20"), "amount": 400.0},
+    {"payment_id": 2, "invoice_id": 1, "paid_on": d("2024-02-05"), "amount": 600.0},
+    {"payment_id": 3, "invoice_id": 2, "paid_on": d("2024-05-15"), "amount": 200.0},
+    {"payment_id": 4, "invoice_id": 2, "paid_on": d("2024-07-02"), "amount": 300.0},  # after T
+    {"payment_id": 5, "invoice_id": 7, "paid_on": d("2024-06-28"), "amount": 50.0},
+    # I's payments listed out of date order on purpose.
+    {"payment_id": 6, "invoice_id": 9, "paid_on": d("2024-02-10"), "amount": 33.34},
+    {"payment_id": 7, "invoice_id": 9, "paid_on": d("2024-02-03"), "amount": 33.33},
+    {"payment_id": 8, "invoice_id": 9, "paid_on": d("2024-02-05"), "amount": 33.33},
+]
+
+
+@pytest.fixture
+def status() -> pd.DataFrame:
+    f = frames(invoices=INVOICES, payments=PAYMENTS)
+    return invoice_status(f.invoices, f.payments, T).set_index("number")
+
+
+def test_columns_and_rows(status: pd.DataFrame) -> None:
+    assert sorted(status.reset_index().columns) == sorted(INVOICE_STATUS_COLUMNS)
+    # E is issued after T; the void C stays, flagged.
+    assert "E" not in status.index
+    assert sorted(status.index) == sorted(set("ABCDFGHIJKLMN"))
+    assert bool(status.loc["C", "void"]) and bool(status.loc["D", "credit_note"])
+
+
+def test_paid_in_two_parts_due_on_month_end(status: pd.DataFrame) -> None:
+    a = status.loc["A"]
+    assert a["paid_amount"] == 1000.0  # 400 + 600
+    assert a["outstanding"] == 0.0
+    assert a["paid_date"] == pd.Timestamp("2024-02-05")  # 400 alone does not cover 1000
+    assert a["days_to_pay"] == 26  # Jan 10 -> Feb 5: 21 days left in January + 5
+    assert a["days_late"] == 5  # due Jan 31 -> paid Feb 5
+    assert a["days_overdue"] == 0
+    assert a["status"] == "paid"
+
+
+def test_partial_payment_with_later_payment_ignored(status: pd.DataFrame) -> None:
+    b = status.loc["B"]
+    assert b["paid_amount"] == 200.0  # the 300 of 2024-07-02 is after T
+    assert b["outstanding"] == 300.0  # 500 - 200
+    assert pd.isna(b["paid_date"]) and math.isnan(b["days_to_pay"]) and math.isnan(b["days_late"])
+    assert b["days_overdue"] == 30  # June 30 - May 31
+    assert b["status"] == "overdue"
+
+
+def test_void_and_credit_note_owe_nothing(status: pd.DataFrame) -> None:
+    for number, expected in (("C", "void"), ("D", "credit_note")):
+        row = status.loc[number]
+        assert row["outstanding"] == 0.0
+        assert row["days_overdue"] == 0
+        assert pd.isna(row["paid_date"])
+        assert row["status"] == expected
+    assert status.loc["D", "total"] == -100.0
+
+
+def test_open_partially_paid_and_due_today(status: pd.DataFrame) -> None:
+    assert status.loc["F", "status"] == "open" and status.loc["F", "outstanding"] == 300.0
+    assert status.loc["G", "status"] == "partially_paid"
+    assert status.loc["G", "outstanding"] == 150.0  # 200 - 50
+    # Due on T itself: due < T is false, so not overdue yet.
+    assert status.loc["H", "status"] == "open" and status.loc["H", "days_overdue"] == 0
+
+
+def test_payment_in_cents_covers_total_on_last_date(status: pd.DataFrame) -> None:
+    i = status.loc["I"]
+    # 33.33 (Feb 3) + 33.33 (Feb 5) = 66.66 < 100; + 33.34 (Feb 10) = 100.00
+    assert i["paid_date"] == pd.Timestamp("2024-02-10")
+    assert i["days_to_pay"] == 9  # Feb 1 -> Feb 10
+    assert i["days_late"] == 0  # paid before the due date Mar 1: floored at 0
+    assert i["outstanding"] == 0.0 and i["status"] == "paid"
+
+
+@pytest.mark.parametrize(
+    ("number", "days"),
+    [("J", 31), ("K", 60), ("L", 61), ("M", 90), ("N", 91)],
+)
+def test_days_overdue_at_bucket_edges(status: pd.DataFrame, number: str, days: int) -> None:
+    # J due May 30: 1 (May 31) + 30 (June) = 31; K May 1: 30 + 30 = 60; L Apr 30 (month end): 61;
+    # M Apr 1: 29 + 31 + 30 = 90; N Mar 31: 91.
+    assert status.loc[number, "days_overdue"] == days
+    assert status.loc[number, "status"] == "overdue"
+
+
+def test_empty_frames_give_typed_empty_result() -> None:
+    f = frames()
+    out = invoice_status(f.invoices, f.payments, T)
+    assert out.empty and list(out.columns) == INVOICE_STATUS_COLUMNS
+    assert str(out["paid_date"].dtype) == "datetime64[ns]"
