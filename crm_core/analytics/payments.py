@@ -13,6 +13,7 @@ import numpy as np
 import pandas as pd
 
 from crm_core.analytics.days import NO_DAY, as_of_day, day_numbers, to_dates
+from crm_core.analytics.grouped import group_count, group_max, group_mean, group_min, group_sum, positions
 
 CENT = 0.005  # money is float64 here: amounts within half a cent are equal
 
@@ -102,3 +103,71 @@ def _paid(
     first_pos, first_idx = np.unique(pos[covered], return_index=True)
     paid_day[first_pos] = pay_day[covered][first_idx]
     return paid_amount, paid_day
+
+
+def client_payment_figures(
+    status: pd.DataFrame, client_index: pd.Index, as_of: date, trend_months: int = 6
+) -> pd.DataFrame:
+    """Revenue, receivables and payment behaviour per client, from `invoice_status` rows.
+
+    Revenue figures (ltv, revenue_12m, revenue_90d, the two half-years of the trend) count every
+    non-void invoice, credit notes included (they reduce it). Receivables and behaviour count real
+    invoices only: credit notes are not linked to an invoice, so they lower revenue, not what is owed.
+    Windows are half-open: revenue_12m is (T - 12 months, T], revenue_90d (T - 90 days, T];
+    revenue_last_6m / revenue_prev_6m are the last `trend_months` months and the ones before.
+    """
+    t = as_of_day(as_of)
+    stamp = pd.Timestamp(as_of).normalize()
+    n = len(client_index)
+    pos = positions(client_index, status["client_id"])
+    known = pos >= 0
+    void = status["void"].to_numpy(dtype=bool)
+    credit = status["credit_note"].to_numpy(dtype=bool)
+    valid = known & ~void
+    billable = valid & ~credit
+    total = status["total"].to_numpy(dtype="float64")
+    issue = day_numbers(status["issue_date"])
+    due = day_numbers(status["due_date"])
+    outstanding = status["outstanding"].to_numpy(dtype="float64")
+    days_overdue = status["days_overdue"].to_numpy()
+    paid_day = day_numbers(status["paid_date"])
+    is_paid = paid_day != NO_DAY
+
+    def months_back(months: int) -> int:
+        return as_of_day(stamp - pd.DateOffset(months=months))
+
+    def revenue_since(start_day: int, end_day: int = t) -> np.ndarray:
+        return group_sum(pos, total, n, valid & (issue > start_day) & (issue <= end_day))
+
+    out = pd.DataFrame(index=client_index)
+    out["ltv"] = group_sum(pos, total, n, valid)
+    out["revenue_12m"] = revenue_since(months_back(12))
+    out["revenue_90d"] = revenue_since(t - 90)
+    out["collected"] = group_sum(pos, status["paid_amount"].to_numpy(dtype="float64"), n, valid)
+    out["outstanding"] = group_sum(pos, outstanding, n, billable)
+    late = billable & (days_overdue > 0)
+    out["overdue"] = group_sum(pos, outstanding, n, late)
+    out["aging_not_due"] = group_sum(pos, outstanding, n, billable & (days_overdue == 0))
+    for name, low, high in (("aging_1_30", 1, 30), ("aging_31_60", 31, 60), ("aging_61_90", 61, 90),
+                            ("aging_90_plus", 91, np.iinfo(np.int64).max)):
+        out[name] = group_sum(pos, outstanding, n, late & (days_overdue >= low) & (days_overdue <= high))
+    out["max_days_overdue"] = group_max(pos, days_overdue.astype("float64"), n, late, empty=0.0)
+    out["oldest_unpaid_issue_date"] = to_dates(group_min(pos, issue.astype("float64"), n,
+                                                         billable & (outstanding > 0)))
+    out["avg_days_to_pay"] = group_mean(pos, status["days_to_pay"].to_numpy(dtype="float64"), n,
+                                        billable & is_paid)
+    out["avg_days_late"] = group_mean(pos, status["days_late"].to_numpy(dtype="float64"), n,
+                                      billable & is_paid)
+    came_due = billable & (due < t)
+    on_time = came_due & is_paid & (paid_day <= due)
+    due_count = group_count(pos, n, came_due)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        out["on_time_rate"] = np.where(due_count > 0, group_count(pos, n, on_time) / np.maximum(due_count, 1),
+                                       np.nan)
+        revenue_90d = out["revenue_90d"].to_numpy()
+        out["dso"] = np.where(revenue_90d > CENT, out["outstanding"].to_numpy() / revenue_90d * 90, np.nan)
+    out["avg_invoice_amount"] = group_mean(pos, total, n, billable)
+    out["invoice_count"] = group_count(pos, n, billable)
+    out["revenue_last_6m"] = revenue_since(months_back(trend_months))
+    out["revenue_prev_6m"] = revenue_since(months_back(2 * trend_months), months_back(trend_months))
+    return out

@@ -1,0 +1,69 @@
+"""Purchase cadence per client: median gap between invoice dates, next expected invoice, tenure."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import numpy as np
+import pandas as pd
+
+from crm_core.analytics.days import as_of_day, day_numbers, to_dates
+from crm_core.analytics.grouped import positions
+
+
+def cadence_figures(status: pd.DataFrame, client_index: pd.Index, as_of: date) -> pd.DataFrame:
+    """cadence_days, first/last invoice, next_invoice_expected, days_since_last_invoice, months_as_client.
+
+    Purchases are the non-void invoices that are not credit notes, issued on or before `as_of`
+    (`status` is `invoice_status` output, already cut at `as_of`). Several invoices on one day are
+    one purchase, so the cadence is the median gap, in days, between distinct invoice dates (NaN
+    with fewer than two). next_invoice_expected = last invoice date + cadence (NaT without one).
+    months_as_client counts whole calendar months from the first invoice to `as_of` (0 for a
+    client never invoiced); days_since_last_invoice is NaN for them.
+    """
+    t = as_of_day(as_of)
+    n = len(client_index)
+    pos = positions(client_index, status["client_id"])
+    keep = (pos >= 0) & ~status["void"].to_numpy(dtype=bool) & ~status["credit_note"].to_numpy(dtype=bool)
+    day = day_numbers(status["issue_date"])[keep]
+    pos = pos[keep]
+
+    # Distinct (client, day) pairs, sorted by client then day: one key per pair.
+    base = int(day.min()) if len(day) else 0
+    span = int(day.max()) - base + 1 if len(day) else 1
+    key = np.unique(pos.astype(np.int64) * span + (day - base))
+    upos, uday = key // span, key % span + base
+
+    first = np.full(n, np.nan)
+    last = np.full(n, np.nan)
+    if len(key):
+        starts = np.flatnonzero(np.r_[True, upos[1:] != upos[:-1]])
+        ends = np.r_[starts[1:], len(key)] - 1
+        first[upos[starts]] = uday[starts]
+        last[upos[ends]] = uday[ends]
+    same = upos[1:] == upos[:-1]
+    gaps = pd.Series((uday[1:] - uday[:-1])[same].astype("float64"))
+    cadence = gaps.groupby(upos[1:][same]).median().reindex(range(n)).to_numpy()
+
+    out = pd.DataFrame(index=client_index)
+    out["cadence_days"] = cadence
+    out["first_invoice_date"] = to_dates(first)
+    out["last_invoice_date"] = to_dates(last)
+    out["next_invoice_expected"] = to_dates(last + cadence)
+    out["days_since_last_invoice"] = t - last
+    out["months_as_client"] = _whole_months(first, t)
+    return out
+
+
+def _whole_months(first: np.ndarray, t: int) -> np.ndarray:
+    """Whole calendar months from day numbers `first` to day `t` (0 where `first` is NaN)."""
+    ok = ~np.isnan(first)
+    start = np.where(ok, first, t).astype(np.int64).astype("datetime64[D]")
+    end = np.datetime64(t, "D")
+    start_month = start.astype("datetime64[M]")
+    end_month = end.astype("datetime64[M]")
+    months = (end_month - start_month).astype(np.int64)
+    start_dom = (start - start_month.astype("datetime64[D]")).astype(np.int64)
+    end_dom = int((end - end_month.astype("datetime64[D]")).astype(np.int64))
+    months = months - (end_dom < start_dom)
+    return np.where(ok, np.maximum(months, 0), 0).astype(np.int64)

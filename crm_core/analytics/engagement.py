@@ -1,0 +1,49 @@
+"""Engagement per client from the activities table: recency of contact and recent activity count."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import numpy as np
+import pandas as pd
+
+from crm_core.analytics.days import NO_DAY, as_of_day, day_numbers, to_dates
+from crm_core.analytics.grouped import group_count, group_max, positions
+
+
+def engagement_figures(
+    activities: pd.DataFrame, client_index: pd.Index, as_of: date, window_days: int = 30
+) -> pd.DataFrame:
+    """days_since_last_activity, activities_30d and last_activity_date per client.
+
+    Only done activities count, dated by the calendar day of occurred_at, on or before `as_of`: a
+    scheduled follow-up (done=False) is a plan, not a contact. activities_30d counts the window
+    (as_of - window_days, as_of]. days_since_last_activity is NaN for a client never contacted.
+    """
+    t = as_of_day(as_of)
+    n = len(client_index)
+    pos = positions(client_index, activities["client_id"])
+    day = day_numbers(activities["occurred_at"])
+    done = activities["done"].to_numpy(dtype=bool)
+    keep = (pos >= 0) & done & (day <= t) & (day != NO_DAY)
+    last = group_max(pos, day.astype("float64"), n, keep)
+    out = pd.DataFrame(index=client_index)
+    out["days_since_last_activity"] = t - last
+    out["activities_30d"] = group_count(pos, n, keep & (day > t - window_days))
+    out["last_activity_date"] = to_dates(last)
+    return out
+
+
+def open_opportunity_count(opportunities: pd.DataFrame, client_index: pd.Index, as_of: date) -> np.ndarray:
+    """Opportunities open at `as_of` per client: created by then and not closed by then.
+
+    Closed by then: closed_at on or before `as_of`, or a won/lost stage with no close date at all.
+    """
+    t = as_of_day(as_of)
+    pos = positions(client_index, opportunities["client_id"])
+    created = day_numbers(opportunities["created_at"])
+    closed = day_numbers(opportunities["closed_at"])
+    closed_stage = opportunities["stage"].isin(["won", "lost"]).to_numpy()
+    closed_by_t = np.where(closed == NO_DAY, closed_stage, closed <= t)
+    keep = (pos >= 0) & (created != NO_DAY) & (created <= t) & ~closed_by_t
+    return group_count(pos, len(client_index), keep)

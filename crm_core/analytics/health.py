@@ -1,0 +1,87 @@
+"""client_health: every figure of every client as of a date, one row per client (the join)."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import numpy as np
+import pandas as pd
+
+from crm_core.analytics.cadence import cadence_figures
+from crm_core.analytics.cash import cash_forecast
+from crm_core.analytics.churn import churn_scores
+from crm_core.analytics.engagement import engagement_figures, open_opportunity_count
+from crm_core.analytics.forecast import recurring_forecast
+from crm_core.analytics.payments import client_payment_figures, invoice_status
+from crm_core.analytics.pipeline import pipeline_forecast
+from crm_core.analytics.risk import default_risk, lifecycle
+from crm_core.analytics.settings import DEFAULT_SETTINGS, AnalyticsSettings
+from crm_core.frames import Frames
+
+CLIENT_INFO_COLUMNS: list[str] = [
+    "company_name", "owner", "status", "segment", "industry", "company_size", "region", "tax_id",
+    "email", "phone",
+]
+# The columns of issue 3, in its order.
+FIGURE_COLUMNS: list[str] = [
+    "ltv", "revenue_12m", "collected", "outstanding", "overdue", "aging_1_30", "aging_31_60",
+    "aging_61_90", "aging_90_plus", "avg_days_to_pay", "avg_days_late", "on_time_rate", "dso",
+    "cadence_days", "next_invoice_expected", "days_since_last_invoice", "days_since_last_activity",
+    "activities_30d", "months_as_client", "avg_invoice_amount", "default_risk", "lifecycle",
+    "churn_score", "churn_recency", "churn_engagement", "churn_payment", "churn_trend", "churn_reason",
+    "recurring_30d", "recurring_90d", "pipeline_30d", "pipeline_90d", "expected_revenue_30d",
+    "expected_revenue_90d", "expected_cash_30d", "expected_cash_90d",
+]
+EXTRA_COLUMNS: list[str] = [
+    "churn_driver", "oldest_unpaid_issue_date", "open_opportunities", "aging_not_due", "max_days_overdue",
+    "revenue_90d", "revenue_last_6m", "revenue_prev_6m", "invoice_count", "first_invoice_date",
+    "last_invoice_date", "last_activity_date",
+]
+HEALTH_COLUMNS: list[str] = CLIENT_INFO_COLUMNS + FIGURE_COLUMNS + EXTRA_COLUMNS
+FORECAST_COLUMNS: list[str] = [
+    "recurring_30d", "recurring_90d", "pipeline_30d", "pipeline_90d", "expected_cash_30d", "expected_cash_90d",
+]
+
+
+def client_health(frames: Frames, as_of: date, settings: AnalyticsSettings | None = None) -> pd.DataFrame:
+    """One row per client of `frames.clients` (prospects included), indexed by client_id.
+
+    Only rows dated on or before `as_of` count (invoices by issue_date, payments by paid_on,
+    activities by occurred_at, opportunities by created_at). Definitions: DESIGN.md "Figures" and
+    the docstrings of payments, cadence, engagement, risk and churn. The forecasts come from
+    forecast, pipeline and cash; a client they do not cover expects 0. A client marked lost
+    expects no recurring revenue (it is 0); its open invoices may still be paid, so its expected
+    cash stays. Client fields (status, owner...) are the current ones, not those of `as_of`.
+    """
+    s = settings or DEFAULT_SETTINGS
+    clients = frames.clients
+    index = pd.Index(clients["client_id"].to_numpy(dtype=np.int64), name="client_id")
+
+    status = invoice_status(frames.invoices, frames.payments, as_of)
+    pay = client_payment_figures(status, index, as_of, trend_months=s.trend_months)
+    cadence = cadence_figures(status, index, as_of)
+    engagement = engagement_figures(frames.activities, index, as_of, s.activity_window_days)
+
+    health = pd.DataFrame({col: clients[col].to_numpy() for col in CLIENT_INFO_COLUMNS}, index=index)
+    health = pd.concat([health, pay, cadence, engagement], axis=1)
+    health["open_opportunities"] = open_opportunity_count(frames.opportunities, index, as_of)
+    health["default_risk"] = default_risk(health, s)
+    health["lifecycle"] = lifecycle(health["status"], health["invoice_count"],
+                                    health["days_since_last_invoice"], health["revenue_12m"], s)
+    health = pd.concat([health, churn_scores(health, s)], axis=1)
+
+    forecasts = pd.concat(
+        [
+            recurring_forecast(frames.invoices, as_of),
+            pipeline_forecast(frames.opportunities, as_of),
+            cash_forecast(frames.invoices, frames.payments, as_of),
+        ],
+        axis=1,
+    )
+    forecasts = forecasts.reindex(index)[FORECAST_COLUMNS].fillna(0.0).astype("float64")
+    lost = (health["lifecycle"] == "lost").to_numpy()
+    forecasts.loc[lost, ["recurring_30d", "recurring_90d"]] = 0.0
+    health[FORECAST_COLUMNS] = forecasts.to_numpy()
+    for horizon in ("30d", "90d"):
+        health[f"expected_revenue_{horizon}"] = health[f"recurring_{horizon}"] + health[f"pipeline_{horizon}"]
+    return health[HEALTH_COLUMNS]
