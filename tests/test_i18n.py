@@ -1,0 +1,73 @@
+"""The English/Spanish catalogue and locale formatting."""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from crm_core.enums import ActivityKind, ClientStatus, CompanySize, PaymentMethod, RiskLevel, Stage
+from crm_core.i18n import MESSAGES, default_lang, format_date, format_money, format_percent, label, t
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def test_every_entry_has_both_languages():
+    for key, entry in MESSAGES.items():
+        assert len(entry) == 2, key
+        assert all(isinstance(x, str) and x.strip() for x in entry), key
+
+
+def test_placeholders_match_between_languages():
+    for key, (en, es) in MESSAGES.items():
+        assert set(re.findall(r"{(\w+)}", en)) == set(re.findall(r"{(\w+)}", es)), key
+
+
+@pytest.mark.parametrize(
+    ("kind", "enum"),
+    [("status", ClientStatus), ("company_size", CompanySize), ("kind", ActivityKind), ("stage", Stage),
+     ("risk", RiskLevel), ("method", PaymentMethod), ("lifecycle", ClientStatus)],
+)
+def test_every_enum_value_is_translated(kind, enum):
+    for value in enum:
+        assert f"{kind}.{value.value}" in MESSAGES
+    assert label("stage", "negotiation", "es") == "Negociación"
+
+
+def test_keys_used_in_code_exist():
+    pattern = re.compile(r"""\bt\(\s*["']([a-z_]+\.[a-z0-9_.]+)["']""")
+    missing = set()
+    for path in [ROOT / "app.py", *ROOT.glob("pages/*.py"), *ROOT.glob("crm_core/**/*.py")]:
+        for key in pattern.findall(path.read_text(encoding="utf-8")):
+            if key not in MESSAGES:
+                missing.add(f"{path.relative_to(ROOT)}: {key}")
+    assert not missing, sorted(missing)
+
+
+def test_t_fills_params_and_falls_back():
+    assert t("common.of_total", "es", shown=5, total=9) == "5 de 9"
+    assert t("no.such.key", "en") == "no.such.key"
+    assert t("nav.clients", "fr") == "Clients"
+
+
+def test_money_and_dates_per_language():
+    assert format_money(1234.5, "es") == "1.234,50 €"
+    assert format_money(1234.5, "en") == "€1,234.50"
+    assert format_money(-0.1, "es") == "-0,10 €"
+    assert format_money(float("nan"), "en") == "—"
+    assert format_date(date(2026, 11, 5), "es") == "05/11/2026"
+    assert format_date(pd.Timestamp("2026-11-05"), "en") == "5 Nov 2026"
+    assert format_date(pd.NaT, "en") == "—"
+    assert format_percent(0.855, "es") == "86 %"
+
+
+def test_default_lang_from_environment(monkeypatch):
+    monkeypatch.setenv("CRM_LANG", "es_ES")
+    assert default_lang() == "es"
+    monkeypatch.setenv("CRM_LANG", "de")
+    assert default_lang() == "en"
+    monkeypatch.delenv("CRM_LANG")
+    assert default_lang() == "en"
