@@ -1,0 +1,164 @@
+"""Client list and client detail views: the health-joined table, its filters, a client's invoices.
+
+Pure functions over frames and the `client_health` frame; no database, no streamlit.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+import pandas as pd
+
+from crm_core.analytics.payments import invoice_status
+from crm_core.frames import Frames
+
+TABLE_COLUMNS: list[str] = [
+    "client_id", "company_name", "tax_id", "email", "lifecycle", "segment", "industry", "region",
+    "owner", "default_risk", "churn_score", "ltv", "revenue_12m", "outstanding", "overdue",
+    "expected_revenue_90d", "days_since_last_activity",
+]
+# The orderings the table offers (never a free column name from outside).
+SORT_COLUMNS: tuple[str, ...] = (
+    "company_name", "churn_score", "default_risk", "ltv", "revenue_12m", "outstanding", "overdue",
+    "expected_revenue_90d", "days_since_last_activity", "lifecycle", "region", "owner",
+)
+RISK_ORDER: dict[str, int] = {"low": 0, "medium": 1, "high": 2, "critical": 3}
+FILTER_FIELDS: tuple[str, ...] = ("segment", "industry", "region", "owner")
+
+# The client_health figures shown on a client's health card, in sections, with how to format each.
+HEALTH_CARD: dict[str, list[tuple[str, str]]] = {
+    "revenue": [
+        ("ltv", "money"), ("revenue_12m", "money"), ("collected", "money"),
+        ("avg_invoice_amount", "money"), ("months_as_client", "number"),
+    ],
+    "payments": [
+        ("outstanding", "money"), ("overdue", "money"), ("aging_1_30", "money"),
+        ("aging_31_60", "money"), ("aging_61_90", "money"), ("aging_90_plus", "money"),
+        ("avg_days_to_pay", "days"), ("avg_days_late", "days"), ("on_time_rate", "share"),
+        ("dso", "days"), ("oldest_unpaid_issue_date", "date"),
+    ],
+    "engagement": [
+        ("cadence_days", "days"), ("next_invoice_expected", "date"),
+        ("days_since_last_invoice", "days"), ("days_since_last_activity", "days"),
+        ("activities_30d", "number"), ("open_opportunities", "number"),
+    ],
+    "risk": [
+        ("lifecycle", "lifecycle"), ("default_risk", "risk"), ("churn_score", "score"),
+        ("churn_recency", "score"), ("churn_engagement", "score"), ("churn_payment", "score"),
+        ("churn_trend", "score"), ("churn_driver", "text"), ("churn_reason", "text"),
+    ],
+    "forecast": [
+        ("recurring_30d", "money"), ("pipeline_30d", "money"), ("expected_revenue_30d", "money"),
+        ("recurring_90d", "money"), ("pipeline_90d", "money"), ("expected_revenue_90d", "money"),
+        ("expected_cash_30d", "money"), ("expected_cash_90d", "money"),
+    ],
+}
+
+
+@dataclass(frozen=True)
+class ClientFilters:
+    """What the user narrowed the client list to; empty tuples and None mean "any"."""
+
+    search: str = ""
+    lifecycle: tuple[str, ...] = ()
+    default_risk: tuple[str, ...] = ()
+    segment: tuple[str, ...] = ()
+    industry: tuple[str, ...] = ()
+    region: tuple[str, ...] = ()
+    owner: tuple[str, ...] = ()
+    min_churn: float | None = None
+
+
+def by_client(health: pd.DataFrame) -> pd.DataFrame:
+    """`client_health` indexed by client_id, whether it came with it as a column or as the index."""
+    if "client_id" in health.columns:
+        return health.set_index("client_id")
+    return health.rename_axis("client_id")
+
+
+def client_table(frames: Frames, health: pd.DataFrame) -> pd.DataFrame:
+    """One row per client: profile fields joined with its health figures (TABLE_COLUMNS)."""
+    profile = frames.clients.set_index("client_id")[
+        ["company_name", "tax_id", "email", "segment", "industry", "region", "owner"]
+    ]
+    figures = by_client(health)
+    wanted = [c for c in TABLE_COLUMNS if c in figures.columns and c not in profile.columns]
+    table = profile.join(figures[wanted], how="left")
+    return table.reset_index().reindex(columns=TABLE_COLUMNS)
+
+
+def filter_options(frames: Frames) -> dict[str, list[str]]:
+    """The distinct values of each filterable profile field, sorted, blanks left out."""
+    clients = frames.clients
+    return {
+        name: sorted(str(v) for v in pd.unique(clients[name].dropna()) if str(v).strip())
+        for name in FILTER_FIELDS
+    }
+
+
+def filter_clients(table: pd.DataFrame, filters: ClientFilters) -> pd.DataFrame:
+    """The rows of `client_table` matching every filter; search is case-insensitive over name, email, tax id."""
+    keep = pd.Series(True, index=table.index)
+    needle = filters.search.strip().casefold()
+    if needle:
+        compact = needle.replace("-", "").replace(" ", "").upper()
+        keep &= (
+            table["company_name"].fillna("").str.casefold().str.contains(needle, regex=False)
+            | table["email"].fillna("").str.casefold().str.contains(needle, regex=False)
+            | table["tax_id"].fillna("").str.contains(compact, regex=False)
+        )
+    for name in ("lifecycle", "default_risk", *FILTER_FIELDS):
+        chosen = getattr(filters, name)
+        if chosen:
+            keep &= table[name].isin(list(chosen))
+    if filters.min_churn is not None:
+        keep &= table["churn_score"] >= filters.min_churn
+    return table.loc[keep]
+
+
+def sort_clients(table: pd.DataFrame, by: str, descending: bool = False) -> pd.DataFrame:
+    """`table` ordered by one of SORT_COLUMNS (risk by severity), ties by company name."""
+    if by not in SORT_COLUMNS:
+        raise ValueError(f"unknown sort column {by!r}; expected one of {', '.join(SORT_COLUMNS)}")
+    if by == "company_name":
+        return table.sort_values("company_name", ascending=not descending, key=lambda s: s.str.casefold(), na_position="last")
+    key = table[by].map(RISK_ORDER) if by == "default_risk" else table[by]
+    order = pd.DataFrame({"key": key, "name": table["company_name"].fillna("").str.casefold()}, index=table.index)
+    order = order.sort_values(["key", "name"], ascending=[not descending, True], na_position="last")
+    return table.loc[order.index]
+
+
+def page_of(table: pd.DataFrame, page: int, page_size: int) -> pd.DataFrame:
+    """Rows of page `page` (1-based) of `table`; a page past the end gives the last page."""
+    pages = max(1, -(-len(table) // page_size))
+    page = min(max(page, 1), pages)
+    return table.iloc[(page - 1) * page_size : page * page_size]
+
+
+def page_count(rows: int, page_size: int) -> int:
+    return max(1, -(-rows // page_size))
+
+
+def client_invoices(frames: Frames, client_id: int, as_of: date) -> pd.DataFrame:
+    """One client's invoices issued by `as_of` with their payment position, newest first."""
+    invoices = frames.invoices.loc[frames.invoices["client_id"] == client_id]
+    payments = frames.payments.loc[frames.payments["invoice_id"].isin(invoices["invoice_id"])]
+    status = invoice_status(invoices, payments, as_of)
+    return status.sort_values(["issue_date", "invoice_id"], ascending=False).reset_index(drop=True)
+
+
+def client_opportunities(frames: Frames, client_id: int) -> pd.DataFrame:
+    """One client's opportunities, open ones first, then by expected close date."""
+    opps = frames.opportunities.loc[frames.opportunities["client_id"] == client_id].copy()
+    opps["is_open"] = opps["closed_at"].isna()
+    opps = opps.sort_values(["is_open", "expected_close"], ascending=[False, True], na_position="last")
+    return opps.drop(columns="is_open").reset_index(drop=True)
+
+
+def health_row(health: pd.DataFrame, client_id: int) -> pd.Series | None:
+    """The health figures of one client, or None when it has none (e.g. just created)."""
+    figures = by_client(health)
+    if client_id not in figures.index:
+        return None
+    return figures.loc[client_id]
