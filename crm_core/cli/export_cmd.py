@@ -1,0 +1,40 @@
+"""`export KIND --out FILE`: write one table as CSV in the format `import` reads back."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from crm_core.db import get_engine
+from crm_core.io.exporting import export_frame, to_csv_bytes
+from crm_core.io.headers import KINDS
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    parser = subparsers.add_parser(
+        "export",
+        help="export a table as CSV (UTF-8 with BOM)",
+        description="Write one table as CSV; `import` reads the file back unchanged.",
+    )
+    parser.add_argument("kind", choices=KINDS)
+    parser.add_argument("--out", type=Path, required=True, metavar="FILE")
+    parser.add_argument("--url", help="database URL (default: DATABASE_URL or data/crm.sqlite3)")
+    parser.add_argument("--sep", default=",", help="column separator (default ',')")
+    parser.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    separator = "\t" if args.sep.lower() in ("tab", "\\t") else args.sep
+    if len(separator) != 1:
+        print(f"error: the separator must be one character, got {args.sep!r}", file=sys.stderr)
+        return 2
+    frame = export_frame(get_engine(args.url), args.kind)
+    data = to_csv_bytes(frame, separator=separator)
+    try:
+        args.out.write_bytes(data)
+    except OSError as exc:
+        print(f"error: cannot write {args.out}: {exc.strerror or exc}", file=sys.stderr)
+        return 2
+    print(f"{args.kind}: {len(frame)} rows written to {args.out}")
+    return 0

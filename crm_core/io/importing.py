@@ -1,0 +1,277 @@
+"""CSV import: every row checked with the form schemas, each problem reported, all or nothing written.
+
+The whole import (reading the rows it is compared against, checking, writing) runs in ONE
+database transaction, so it either fully happens or leaves the database as it was, even if the
+process is killed half-way. A file with rejected rows writes nothing unless `valid_only` is set.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Connection, Engine
+from sqlalchemy.exc import IntegrityError, SQLAlchemyError
+
+from crm_core.errors import CRMError, FieldError
+from crm_core.io.cells import (
+    DecimalMark,
+    enum_value,
+    number_text,
+    parse_bool,
+    parse_when,
+    restore_cell,
+    sniff_decimal_mark,
+)
+from crm_core.io.headers import Column, HeaderMatch, check_kind, column_of, header_key, match_header
+from crm_core.io.planners import PLANNERS
+from crm_core.io.reading import CsvTable, read_csv
+from crm_core.io.report import ImportReport, RowProblem, SkippedRow
+
+Source = bytes | str | Path
+# (fraction done 0..1, what is happening) — for a progress bar
+Progress = Callable[[float, str], None]
+
+PROGRESS_EVERY = 2_000
+
+
+class ImportConflictError(CRMError):
+    """The database refused the rows (changed meanwhile); the transaction was rolled back."""
+
+
+def _no_progress(fraction: float, message: str) -> None:
+    return None
+
+
+def _cell_value(column: Column, text: str, mark: DecimalMark) -> tuple[Any, str | None]:
+    """(value for the schema, None) or (None, message) for one non-blank cell."""
+    kind = column.type
+    if kind == "text":
+        return text, None
+    if kind == "money":
+        number = number_text(text, mark)
+        if number is None:
+            return None, f"must be a number, got {text!r}"
+        return number, None
+    if kind == "int":
+        number = number_text(text, mark)
+        if number is not None and "." not in number:
+            return int(number), None
+        return text, None  # the schema says why it is not a whole number
+    if kind in ("date", "datetime"):
+        when = parse_when(text)
+        if when is None:
+            return None, f"is not a valid date (expected dd/mm/yyyy or yyyy-mm-dd), got {text!r}"
+        return (when if kind == "datetime" else when.date()), None
+    if kind == "bool":
+        flag = parse_bool(text)
+        if flag is None:
+            return None, f"must be yes or no (sí/no, true/false, 1/0), got {text!r}"
+        return flag, None
+    if kind == "enum" and column.enum is not None:
+        return enum_value(column.enum, text), None
+    return text, None
+
+
+def _payload(
+    cells: list[str], columns: list[Column | None], mark: DecimalMark
+) -> tuple[dict[str, Any], list[FieldError]]:
+    payload: dict[str, Any] = {}
+    errors: list[FieldError] = []
+    for index, column in enumerate(columns):
+        if column is None or column.type == "ignored" or index >= len(cells):
+            continue
+        text = cells[index].strip()
+        if not text:
+            continue
+        value, problem = _cell_value(column, restore_cell(text), mark)
+        if problem is not None:
+            errors.append(FieldError(column.name, problem))
+        else:
+            payload[column.name] = value
+    return payload, errors
+
+
+def _typed_values(table: CsvTable, columns: list[Column | None], types: tuple[str, ...]) -> list[str]:
+    indexes = [i for i, column in enumerate(columns) if column is not None and column.type in types]
+    return [cells[i] for _, cells in table.rows for i in indexes if i < len(cells) and cells[i].strip()]
+
+
+def _check_rows(
+    conn: Connection,
+    kind: str,
+    table: CsvTable,
+    match: HeaderMatch,
+    columns: list[Column | None],
+    report: ImportReport,
+    *,
+    update: bool,
+    progress: Progress,
+) -> tuple[Any, list[dict[str, Any]], list[dict[str, Any]]]:
+    present = {field for field in match.fields if field is not None}
+    planner = PLANNERS[kind](conn, update=update, present=present)
+    labels = {field: name for name, field in zip(table.header, match.fields, strict=True) if field}
+    width = len(table.header)
+    order = {name: index for index, name in enumerate(table.header)}
+    mark: DecimalMark = report.decimal_mark  # type: ignore[assignment]
+    creates: list[dict[str, Any]] = []
+    updates: list[dict[str, Any]] = []
+    total = len(table.rows)
+    for done, (line, cells) in enumerate(table.rows, start=1):
+        if done % PROGRESS_EVERY == 0:
+            progress(0.5 * done / total, f"checking row {done:,} of {total:,}")
+        if len(cells) > width and any(cell.strip() for cell in cells[width:]):
+            report.problems.append(RowProblem(
+                line, f"column {width + 1}",
+                f"this row has {len(cells)} cells but the header has {width} "
+                "(a value holding the separator must be in quotes)",
+            ))
+            report.rejected_rows.append((line, cells))
+            continue
+        payload, errors = _payload(cells, columns, mark)
+        outcome = planner.check(line, payload, errors)
+        if outcome.errors:
+            problems = [RowProblem(line, labels.get(e.field, e.field), e.message) for e in outcome.errors]
+            problems.sort(key=lambda p: order.get(p.column, width))
+            report.problems.extend(problems)
+            report.rejected_rows.append((line, cells))
+        elif outcome.skip is not None:
+            report.skipped.append(SkippedRow(line, outcome.skip))
+        elif outcome.update is not None:
+            updates.append(outcome.update)
+        elif outcome.create is not None:
+            creates.append(outcome.create)
+    report.to_create = len(creates)
+    report.to_update = len(updates)
+    return planner, creates, updates
+
+
+def import_file(
+    engine: Engine,
+    kind: str,
+    source: Source,
+    *,
+    separator: str | None = None,
+    mapping: Mapping[str, str | None] | None = None,
+    decimal_mark: DecimalMark | None = None,
+    update: bool = False,
+    valid_only: bool = False,
+    dry_run: bool = False,
+    progress: Progress | None = None,
+) -> ImportReport:
+    """Check a CSV file of `kind` and, unless `dry_run`, write it in one transaction.
+
+    `source` is the file's bytes or path. `mapping` overrides the header synonyms (file header ->
+    field, or None to leave a column out). `update` updates existing clients / invoices instead of
+    skipping them. With rejected rows nothing is written unless `valid_only`.
+    Raises ImportFileError when the file as a whole cannot be imported.
+    """
+    check_kind(kind)
+    progress = progress or _no_progress
+    table = read_csv(source, separator=separator)
+    unnamed = [i for i, name in enumerate(table.header) if not header_key(name)]
+    blank = {i for i in unnamed if not any(i < len(cells) and cells[i].strip() for _, cells in table.rows)}
+    match = match_header(kind, table.header, mapping, blank)
+    columns = [column_of(kind, field) if field else None for field in match.fields]
+    mark = decimal_mark or sniff_decimal_mark(_typed_values(table, columns, ("money",)), table.separator)
+    report = ImportReport(
+        kind=kind,
+        header=list(table.header),
+        mapping=dict(match.mapping),
+        encoding=table.encoding,
+        separator=table.separator,
+        decimal_mark=mark,
+        rows_read=len(table.rows),
+    )
+    if dry_run:
+        with engine.connect() as raw:
+            conn = raw.execution_options(crm_readonly=True)
+            with conn.begin():
+                _check_rows(conn, kind, table, match, columns, report, update=update, progress=progress)
+        progress(1.0, "checked")
+        return report
+    try:
+        with engine.begin() as conn:
+            planner, creates, updates = _check_rows(
+                conn, kind, table, match, columns, report, update=update, progress=progress
+            )
+            if report.rejected and not valid_only:
+                return report
+            total = len(creates) + len(updates)
+            if total:
+                planner.write(
+                    creates,
+                    updates,
+                    lambda done, of: progress(0.5 + 0.5 * done / max(of, 1), f"writing row {done:,} of {of:,}"),
+                )
+    except IntegrityError as exc:
+        detail = str(exc.orig).splitlines()[0] if exc.orig else str(exc)
+        raise ImportConflictError(
+            f"the database refused the rows ({detail}); it may have changed during the import. "
+            "Nothing was written: check the file again"
+        ) from None
+    except SQLAlchemyError as exc:
+        raise ImportConflictError(f"the import failed and nothing was written: {exc.__class__.__name__}: {exc}") from None
+    report.committed = total > 0
+    progress(1.0, "done")
+    return report
+
+
+def check_file(engine: Engine, kind: str, source: Source, **options: Any) -> ImportReport:
+    """What importing would do, without writing anything."""
+    return import_file(engine, kind, source, dry_run=True, **options)
+
+
+def import_clients(engine: Engine, source: Source, **options: Any) -> ImportReport:
+    """Import clients; the normalised tax id (then the email) says whether a client exists."""
+    return import_file(engine, "clients", source, **options)
+
+
+def import_contacts(engine: Engine, source: Source, **options: Any) -> ImportReport:
+    """Import contacts of existing clients (found by tax id, email or id)."""
+    return import_file(engine, "contacts", source, **options)
+
+
+def import_invoices(engine: Engine, source: Source, **options: Any) -> ImportReport:
+    """Import invoices of existing clients (found by tax id, email or id); the number is the identity."""
+    return import_file(engine, "invoices", source, **options)
+
+
+def import_payments(engine: Engine, source: Source, **options: Any) -> ImportReport:
+    """Import payments of existing invoices (found by number or id)."""
+    return import_file(engine, "payments", source, **options)
+
+
+def import_activities(engine: Engine, source: Source, **options: Any) -> ImportReport:
+    """Import activities of existing clients (and optionally their contacts)."""
+    return import_file(engine, "activities", source, **options)
+
+
+def import_opportunities(engine: Engine, source: Source, **options: Any) -> ImportReport:
+    """Import opportunities of existing clients; each gets its first stage in the history."""
+    return import_file(engine, "opportunities", source, **options)
+
+
+IMPORTERS: dict[str, Callable[..., ImportReport]] = {
+    "clients": import_clients,
+    "contacts": import_contacts,
+    "invoices": import_invoices,
+    "payments": import_payments,
+    "activities": import_activities,
+    "opportunities": import_opportunities,
+}
+
+__all__ = [
+    "IMPORTERS",
+    "ImportConflictError",
+    "ImportReport",
+    "check_file",
+    "import_activities",
+    "import_clients",
+    "import_contacts",
+    "import_file",
+    "import_invoices",
+    "import_opportunities",
+    "import_payments",
+]

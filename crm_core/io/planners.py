@@ -1,0 +1,590 @@
+"""Per kind: what a valid row becomes (create, update or skip) and how the rows are written in bulk.
+
+A planner reads the rows it needs to compare against once, through the import's own connection,
+and writes with Core executemany inserts inside the import's single transaction.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from decimal import Decimal
+from enum import StrEnum
+from typing import Any, ClassVar
+
+from pydantic import BaseModel
+from pydantic import ValidationError as PydanticValidationError
+from sqlalchemy import Connection, Table, bindparam, func, insert, select, update
+
+from crm_core.errors import FieldError
+from crm_core.models import Activity, Client, Contact, Invoice, Opportunity, Payment, StageChange
+from crm_core.schemas import (
+    ActivityCreate,
+    ClientCreate,
+    ContactCreate,
+    InvoiceCreate,
+    OpportunityCreate,
+    PaymentCreate,
+    to_field_errors,
+)
+from crm_core.settings import business_timezone
+from crm_core.tax_ids import normalise_tax_id
+from crm_core.types import utcnow
+
+CHUNK_ROWS = 5_000
+
+# (rows written so far, rows to write) after each chunk
+WriteProgress = Callable[[int, int], None]
+
+
+@dataclass
+class Outcome:
+    """What one row becomes: errors (rejected), a skip reason, or values to insert / update."""
+
+    errors: list[FieldError] = field(default_factory=list)
+    skip: str | None = None
+    create: dict[str, Any] | None = None
+    update: dict[str, Any] | None = None
+
+
+def _plain(values: dict[str, Any]) -> dict[str, Any]:
+    return {k: (v.value if isinstance(v, StrEnum) else v) for k, v in values.items()}
+
+
+def validate(model: type[BaseModel], payload: dict[str, Any], errors: list[FieldError]) -> Any:
+    """The validated model, or None after adding its problems to `errors`.
+
+    Fields whose cell could not even be read already have an error; pydantic's second opinion
+    on them (usually 'is required') is dropped.
+    """
+    try:
+        return model.model_validate(payload)
+    except PydanticValidationError as exc:
+        unreadable = {e.field for e in errors}
+        errors.extend(e for e in to_field_errors(exc) if e.field not in unreadable)
+        return None
+
+
+def _aware(value: datetime) -> datetime:
+    return value if value.tzinfo is not None else value.replace(tzinfo=business_timezone())
+
+
+def _chunks(rows: list[dict[str, Any]]) -> list[list[dict[str, Any]]]:
+    return [rows[i : i + CHUNK_ROWS] for i in range(0, len(rows), CHUNK_ROWS)]
+
+
+class Planner:
+    """Base: subclasses set `kind`, load their lookups, check rows and write them."""
+
+    kind: ClassVar[str]
+    can_update: ClassVar[bool] = False
+
+    def __init__(self, conn: Connection, *, update: bool, present: set[str]) -> None:
+        self.conn = conn
+        self.update_existing = update and self.can_update
+        self.present = present  # fields that have a column in the file
+        self.seen: dict[tuple[Any, ...], int] = {}  # in-file identity -> first line
+
+    def check(self, line: int, payload: dict[str, Any], errors: list[FieldError]) -> Outcome:
+        raise NotImplementedError
+
+    def write(self, creates: list[dict[str, Any]], updates: list[dict[str, Any]], progress: WriteProgress) -> None:
+        raise NotImplementedError
+
+    def _first_seen(self, key: tuple[Any, ...], line: int) -> int | None:
+        """The earlier line of this file with the same identity, remembering this one if new."""
+        first = self.seen.get(key)
+        if first is None:
+            self.seen[key] = line
+        return first
+
+    def _insert(
+        self,
+        table: Table,
+        rows: list[dict[str, Any]],
+        progress: WriteProgress,
+        done: int = 0,
+        total: int | None = None,
+    ) -> int:
+        total = len(rows) if total is None else total
+        for chunk in _chunks(rows):
+            self.conn.execute(insert(table), chunk)
+            done += len(chunk)
+            progress(done, total)
+        return done
+
+
+# ------------------------------------------------------------------ references
+
+
+class ClientRefs:
+    """Find a client by tax id, email or id (in that order of preference)."""
+
+    def __init__(self, conn: Connection) -> None:
+        rows = conn.execute(
+            select(Client.client_id, Client.tax_id, Client.email, Client.payment_terms_days)
+        ).all()
+        self.by_tax = {r.tax_id: r.client_id for r in rows if r.tax_id}
+        self.by_email = {r.email.lower(): r.client_id for r in rows}
+        self.terms = {r.client_id: r.payment_terms_days for r in rows}
+
+    def resolve(self, payload: dict[str, Any], errors: list[FieldError]) -> int | None:
+        """Pop the reference fields from `payload` and return the client's id (or add an error)."""
+        tax = payload.pop("client_tax_id", None)
+        email = payload.pop("client_email", None)
+        raw_id = payload.pop("client_id", None)
+        if tax is not None:
+            try:
+                key = normalise_tax_id(tax)
+            except ValueError as exc:
+                errors.append(FieldError("client_tax_id", str(exc)))
+                return None
+            found = self.by_tax.get(key)
+            if found is None:
+                errors.append(FieldError("client_tax_id", f"no client has tax id {key} (import the clients first)"))
+            return found
+        if email is not None:
+            found = self.by_email.get(email.strip().lower())
+            if found is None:
+                errors.append(FieldError("client_email", f"no client has email {email!r} (import the clients first)"))
+            return found
+        if raw_id is not None:
+            try:
+                client_id = int(raw_id)
+            except ValueError:
+                errors.append(FieldError("client_id", f"must be a whole number, got {raw_id!r}"))
+                return None
+            if client_id not in self.terms:
+                errors.append(FieldError("client_id", f"no client has id {client_id}"))
+                return None
+            return client_id
+        errors.append(FieldError("client_tax_id", "is required (the client's tax id, email or id)"))
+        return None
+
+
+class ContactRefs:
+    """Find a client's contact by email or id."""
+
+    def __init__(self, conn: Connection) -> None:
+        rows = conn.execute(select(Contact.contact_id, Contact.client_id, Contact.email)).all()
+        self.client_of = {r.contact_id: r.client_id for r in rows}
+        self.by_email = {(r.client_id, r.email.lower()): r.contact_id for r in rows if r.email}
+
+    def resolve(self, client_id: int | None, payload: dict[str, Any], errors: list[FieldError]) -> int | None:
+        email = payload.pop("contact_email", None)
+        raw_id = payload.pop("contact_id", None)
+        if client_id is None:
+            return None
+        if email is not None:
+            found = self.by_email.get((client_id, email.strip().lower()))
+            if found is None:
+                errors.append(FieldError("contact_email", f"the client has no contact with email {email!r}"))
+            return found
+        if raw_id is not None:
+            try:
+                contact_id = int(raw_id)
+            except ValueError:
+                errors.append(FieldError("contact_id", f"must be a whole number, got {raw_id!r}"))
+                return None
+            if self.client_of.get(contact_id) != client_id:
+                errors.append(FieldError("contact_id", "is not a contact of this client"))
+                return None
+            return contact_id
+        return None
+
+
+# ------------------------------------------------------------------ clients
+
+_CLIENT_UPDATABLE = (
+    "company_name", "email", "phone", "address", "tax_id", "status", "segment", "industry",
+    "company_size", "region", "city", "website", "linkedin", "employees", "owner", "payment_terms_days",
+)
+
+
+class ClientPlanner(Planner):
+    """Clients: the normalised tax id is the identity, then the email."""
+
+    kind = "clients"
+    can_update = True
+
+    def __init__(self, conn: Connection, *, update: bool, present: set[str]) -> None:
+        super().__init__(conn, update=update, present=present)
+        table = Client.__table__
+        self.existing = {r.client_id: r._asdict() for r in conn.execute(select(table)).all()}
+        self.by_tax = {r["tax_id"]: cid for cid, r in self.existing.items() if r["tax_id"]}
+        self.by_email = {r["email"].lower(): cid for cid, r in self.existing.items()}
+        self.now = utcnow()
+
+    def check(self, line: int, payload: dict[str, Any], errors: list[FieldError]) -> Outcome:
+        updated_at = payload.pop("updated_at", None)
+        data: ClientCreate | None = validate(ClientCreate, payload, errors)
+        if data is None or errors:
+            return Outcome(errors=errors)
+        for name, value in (("tax_id", data.tax_id), ("email", data.email)):
+            if value is not None:
+                first = self._first_seen((name, value), line)
+                if first is not None:
+                    return Outcome(errors=[FieldError(name, f"{name} {value} is already on line {first} of this file")])
+        by_tax = self.by_tax.get(data.tax_id) if data.tax_id else None
+        by_email = self.by_email.get(data.email)
+        if by_tax is not None and by_email is not None and by_tax != by_email:
+            return Outcome(errors=[FieldError(
+                "email", f"email {data.email} belongs to client {by_email}, but tax id {data.tax_id} to client {by_tax}"
+            )])
+        if by_tax is None and by_email is not None:
+            other_tax = self.existing[by_email]["tax_id"]
+            if other_tax and data.tax_id and other_tax != data.tax_id:
+                return Outcome(errors=[FieldError(
+                    "email", f"email {data.email} already belongs to client {by_email} with tax id {other_tax}"
+                )])
+        existing_id = by_tax if by_tax is not None else by_email
+        values = _plain(data.model_dump())
+        if existing_id is None:
+            values["created_at"] = values["created_at"] or self.now
+            values["updated_at"] = _aware(updated_at) if updated_at else values["created_at"]
+            return Outcome(create=values)
+        matched_by = f"tax id {data.tax_id}" if by_tax is not None else f"email {data.email}"
+        if not self.update_existing:
+            return Outcome(skip=f"client {existing_id} with {matched_by} already exists")
+        current = self.existing[existing_id]
+        changes = {
+            name: values[name]
+            for name in _CLIENT_UPDATABLE
+            if name in self.present and values[name] != current[name]
+        }
+        if not changes:
+            return Outcome(skip=f"client {existing_id} with {matched_by} is already up to date")
+        full = {name: values[name] for name in _CLIENT_UPDATABLE if name in self.present}
+        return Outcome(update={"_id": existing_id, **full})
+
+    def write(self, creates: list[dict[str, Any]], updates: list[dict[str, Any]], progress: WriteProgress) -> None:
+        table = Client.__table__
+        total = len(creates) + len(updates)
+        done = self._insert(table, creates, progress, 0, total)
+        if updates:
+            names = [name for name in _CLIENT_UPDATABLE if name in self.present]
+            stmt = (
+                update(table)
+                .where(table.c.client_id == bindparam("_id"))
+                .values(
+                    {name: bindparam(name) for name in names}
+                    | {"updated_at": bindparam("_now"), "version": table.c.version + 1}
+                )
+            )
+            for chunk in _chunks(updates):
+                self.conn.execute(stmt, [row | {"_now": self.now} for row in chunk])
+                done += len(chunk)
+                progress(done, total)
+
+
+# ------------------------------------------------------------------ contacts
+
+
+class ContactPlanner(Planner):
+    """Contacts: one per client and email (or name, without an email)."""
+
+    kind = "contacts"
+
+    def __init__(self, conn: Connection, *, update: bool, present: set[str]) -> None:
+        super().__init__(conn, update=update, present=present)
+        self.clients = ClientRefs(conn)
+        rows = conn.execute(select(Contact.contact_id, Contact.client_id, Contact.email, Contact.full_name)).all()
+        self.existing = {self._identity(r.client_id, r.email, r.full_name): r.contact_id for r in rows}
+
+    @staticmethod
+    def _identity(client_id: int, email: str | None, full_name: str) -> tuple[Any, ...]:
+        return (client_id, "email", email.lower()) if email else (client_id, "name", full_name.casefold())
+
+    def check(self, line: int, payload: dict[str, Any], errors: list[FieldError]) -> Outcome:
+        client_id = self.clients.resolve(payload, errors)
+        last = payload.pop("last_interaction_at", None)
+        payload["client_id"] = client_id if client_id is not None else 0
+        data: ContactCreate | None = validate(ContactCreate, payload, errors)
+        if data is None or errors:
+            return Outcome(errors=errors)
+        key = self._identity(data.client_id, data.email, data.full_name)
+        first = self._first_seen(key, line)
+        what = f"email {data.email}" if data.email else f"name {data.full_name!r}"
+        if first is not None:
+            field_name = "email" if data.email else "full_name"
+            return Outcome(errors=[FieldError(field_name, f"a contact of this client with {what} is already on line {first}")])
+        if key in self.existing:
+            return Outcome(skip=f"contact {self.existing[key]} with {what} already exists for this client")
+        values = _plain(data.model_dump())
+        values["last_interaction_at"] = _aware(last) if last else None
+        return Outcome(create=values)
+
+    def write(self, creates: list[dict[str, Any]], updates: list[dict[str, Any]], progress: WriteProgress) -> None:
+        # A client has at most one primary and one billing contact: the last flagged row wins.
+        table = Contact.__table__
+        for flag in ("is_primary", "is_billing"):
+            winner: dict[int, int] = {}
+            for index, row in enumerate(creates):
+                if row[flag]:
+                    winner[row["client_id"]] = index
+            for index, row in enumerate(creates):
+                if row[flag] and winner[row["client_id"]] != index:
+                    row[flag] = False
+            if winner:
+                self.conn.execute(
+                    update(table).where(table.c.client_id.in_(list(winner))).values({flag: False})
+                )
+        self._insert(table, creates, progress)
+
+
+# ------------------------------------------------------------------ invoices
+
+_INVOICE_UPDATABLE = ("client_id", "issue_date", "due_date", "total", "credit_note", "void")
+
+
+class InvoicePlanner(Planner):
+    """Invoices: the number is the identity; the due date defaults to the client's payment terms."""
+
+    kind = "invoices"
+    can_update = True
+
+    def __init__(self, conn: Connection, *, update: bool, present: set[str]) -> None:
+        super().__init__(conn, update=update, present=present)
+        self.clients = ClientRefs(conn)
+        table = Invoice.__table__
+        self.existing = {r.number: r._asdict() for r in conn.execute(select(table)).all()}
+
+    def check(self, line: int, payload: dict[str, Any], errors: list[FieldError]) -> Outcome:
+        client_id = self.clients.resolve(payload, errors)
+        payload["client_id"] = client_id if client_id is not None else 0
+        data: InvoiceCreate | None = validate(InvoiceCreate, payload, errors)
+        if data is None or errors:
+            return Outcome(errors=errors)
+        first = self._first_seen((data.number,), line)
+        if first is not None:
+            return Outcome(errors=[FieldError("number", f"invoice {data.number} is already on line {first} of this file")])
+        values = data.model_dump()
+        if values["due_date"] is None:
+            values["due_date"] = data.issue_date + timedelta(days=self.clients.terms[data.client_id])
+        current = self.existing.get(data.number)
+        if current is None:
+            return Outcome(create=values)
+        if not self.update_existing:
+            return Outcome(skip=f"invoice {data.number} already exists")
+        names = [n for n in _INVOICE_UPDATABLE if n in self.present or n == "client_id"]
+        changes = [n for n in names if _differs(values[n], current[n])]
+        if not changes:
+            return Outcome(skip=f"invoice {data.number} is already up to date")
+        due = values["due_date"] if "due_date" in names else current["due_date"]
+        if due < values["issue_date"]:
+            return Outcome(errors=[FieldError("issue_date", "would fall after the invoice's due date")])
+        return Outcome(update={"_id": current["invoice_id"], **{n: values[n] for n in names}})
+
+    def write(self, creates: list[dict[str, Any]], updates: list[dict[str, Any]], progress: WriteProgress) -> None:
+        table = Invoice.__table__
+        total = len(creates) + len(updates)
+        done = self._insert(table, creates, progress, 0, total)
+        if updates:
+            names = [n for n in _INVOICE_UPDATABLE if n in updates[0] and n != "_id"]
+            stmt = (
+                update(table)
+                .where(table.c.invoice_id == bindparam("_id"))
+                .values({name: bindparam(name) for name in names})
+            )
+            for chunk in _chunks(updates):
+                self.conn.execute(stmt, chunk)
+                done += len(chunk)
+                progress(done, total)
+
+
+def _differs(new: Any, old: Any) -> bool:
+    if isinstance(new, Decimal) or isinstance(old, Decimal):
+        return Decimal(str(new)) != Decimal(str(old))
+    return bool(new != old)
+
+
+# ------------------------------------------------------------------ payments
+
+
+class PaymentPlanner(Planner):
+    """Payments: checked like `record_payment` (not void, not a credit note, no overpayment)."""
+
+    kind = "payments"
+
+    def __init__(self, conn: Connection, *, update: bool, present: set[str]) -> None:
+        super().__init__(conn, update=update, present=present)
+        rows = conn.execute(
+            select(Invoice.invoice_id, Invoice.number, Invoice.issue_date, Invoice.total,
+                   Invoice.void, Invoice.credit_note)
+        ).all()
+        self.invoices = {r.invoice_id: r for r in rows}
+        self.by_number = {r.number: r.invoice_id for r in rows}
+        paid = conn.execute(
+            select(Payment.invoice_id, func.coalesce(func.sum(Payment.amount), 0)).group_by(Payment.invoice_id)
+        ).all()
+        self.paid = {invoice_id: Decimal(str(total)).quantize(Decimal("0.01")) for invoice_id, total in paid}
+        recorded = conn.execute(select(Payment.invoice_id, Payment.paid_on, Payment.amount)).all()
+        self.recorded = Counter((r.invoice_id, r.paid_on, Decimal(str(r.amount)).quantize(Decimal("0.01"))) for r in recorded)
+
+    def _resolve(self, payload: dict[str, Any], errors: list[FieldError]) -> int | None:
+        number = payload.pop("invoice_number", None)
+        raw_id = payload.pop("invoice_id", None)
+        if number is not None:
+            found = self.by_number.get(number.strip())
+            if found is None:
+                errors.append(FieldError("invoice_number", f"no invoice has number {number.strip()!r} (import the invoices first)"))
+            return found
+        if raw_id is not None:
+            try:
+                invoice_id = int(raw_id)
+            except ValueError:
+                errors.append(FieldError("invoice_id", f"must be a whole number, got {raw_id!r}"))
+                return None
+            if invoice_id not in self.invoices:
+                errors.append(FieldError("invoice_id", f"no invoice has id {invoice_id}"))
+                return None
+            return invoice_id
+        errors.append(FieldError("invoice_number", "is required (the invoice's number or id)"))
+        return None
+
+    def check(self, line: int, payload: dict[str, Any], errors: list[FieldError]) -> Outcome:
+        invoice_id = self._resolve(payload, errors)
+        payload["invoice_id"] = invoice_id if invoice_id is not None else 0
+        data: PaymentCreate | None = validate(PaymentCreate, payload, errors)
+        if data is None or errors:
+            return Outcome(errors=errors)
+        invoice = self.invoices[data.invoice_id]
+        if invoice.void:
+            return Outcome(errors=[FieldError("invoice_number", f"invoice {invoice.number} is void and cannot be paid")])
+        if invoice.credit_note:
+            return Outcome(errors=[FieldError("invoice_number", f"{invoice.number} is a credit note and cannot be paid")])
+        if data.paid_on < invoice.issue_date:
+            return Outcome(errors=[FieldError(
+                "paid_on", f"must not be before the invoice's issue date ({invoice.issue_date.isoformat()})"
+            )])
+        key = (data.invoice_id, data.paid_on, data.amount)
+        if self.recorded[key] > 0:
+            self.recorded[key] -= 1
+            return Outcome(skip=f"a payment of {data.amount} on {data.paid_on.isoformat()} is already recorded for invoice {invoice.number}")
+        paid = self.paid.get(data.invoice_id, Decimal("0.00"))
+        remaining = Decimal(str(invoice.total)).quantize(Decimal("0.01")) - paid
+        if data.amount > remaining:
+            return Outcome(errors=[FieldError(
+                "amount", f"{data.amount} would overpay invoice {invoice.number}: only {remaining} is still owed"
+            )])
+        self.paid[data.invoice_id] = paid + data.amount
+        return Outcome(create=_plain(data.model_dump()))
+
+    def write(self, creates: list[dict[str, Any]], updates: list[dict[str, Any]], progress: WriteProgress) -> None:
+        self._insert(Payment.__table__, creates, progress)
+
+
+# ------------------------------------------------------------------ activities
+
+
+class ActivityPlanner(Planner):
+    """Activities as recorded history: no follow-up task is added (an export already holds them)."""
+
+    kind = "activities"
+
+    def __init__(self, conn: Connection, *, update: bool, present: set[str]) -> None:
+        super().__init__(conn, update=update, present=present)
+        self.clients = ClientRefs(conn)
+        self.contacts = ContactRefs(conn)
+        rows = conn.execute(select(Activity.client_id, Activity.kind, Activity.occurred_at, Activity.title)).all()
+        self.existing = {(r.client_id, r.kind, r.occurred_at, r.title) for r in rows}
+        self.last_touch: dict[int, datetime] = {}
+
+    def check(self, line: int, payload: dict[str, Any], errors: list[FieldError]) -> Outcome:
+        client_id = self.clients.resolve(payload, errors)
+        contact_id = self.contacts.resolve(client_id, payload, errors)
+        payload["client_id"] = client_id if client_id is not None else 0
+        if contact_id is not None:
+            payload["contact_id"] = contact_id
+        data: ActivityCreate | None = validate(ActivityCreate, payload, errors)
+        if data is None or errors:
+            return Outcome(errors=errors)
+        key = (data.client_id, data.kind.value, data.occurred_at, data.title)
+        first = self._first_seen(key, line)
+        when = data.occurred_at.astimezone(business_timezone()).strftime("%Y-%m-%d %H:%M")
+        if first is not None:
+            return Outcome(errors=[FieldError("title", f"the same activity ({data.kind.value} {data.title!r} at {when}) is already on line {first}")])
+        if key in self.existing:
+            return Outcome(skip=f"{data.kind.value} {data.title!r} at {when} is already recorded for this client")
+        if data.contact_id is not None and data.done:
+            last = self.last_touch.get(data.contact_id)
+            if last is None or last < data.occurred_at:
+                self.last_touch[data.contact_id] = data.occurred_at
+        return Outcome(create=_plain(data.model_dump()))
+
+    def write(self, creates: list[dict[str, Any]], updates: list[dict[str, Any]], progress: WriteProgress) -> None:
+        table = Activity.__table__
+        self._insert(table, creates, progress)
+        touched = {row["contact_id"] for row in creates if row["contact_id"] is not None and row["done"]}
+        contacts = Contact.__table__
+        stmt = (
+            update(contacts)
+            .where(contacts.c.contact_id == bindparam("_id"))
+            .where((contacts.c.last_interaction_at.is_(None)) | (contacts.c.last_interaction_at < bindparam("_at")))
+            .values(last_interaction_at=bindparam("_at"))
+        )
+        params = [{"_id": cid, "_at": self.last_touch[cid]} for cid in touched if cid in self.last_touch]
+        if params:
+            self.conn.execute(stmt, params)
+
+
+# ------------------------------------------------------------------ opportunities
+
+
+class OpportunityPlanner(Planner):
+    """Opportunities: one per client and name; each gets its first stage in the history."""
+
+    kind = "opportunities"
+
+    def __init__(self, conn: Connection, *, update: bool, present: set[str]) -> None:
+        super().__init__(conn, update=update, present=present)
+        self.clients = ClientRefs(conn)
+        self.contacts = ContactRefs(conn)
+        rows = conn.execute(select(Opportunity.opportunity_id, Opportunity.client_id, Opportunity.name)).all()
+        self.existing = {(r.client_id, r.name.casefold()): r.opportunity_id for r in rows}
+        self.now = utcnow()
+
+    def check(self, line: int, payload: dict[str, Any], errors: list[FieldError]) -> Outcome:
+        client_id = self.clients.resolve(payload, errors)
+        contact_id = self.contacts.resolve(client_id, payload, errors)
+        payload["client_id"] = client_id if client_id is not None else 0
+        if contact_id is not None:
+            payload["contact_id"] = contact_id
+        data: OpportunityCreate | None = validate(OpportunityCreate, payload, errors)
+        if data is None or errors:
+            return Outcome(errors=errors)
+        key = (data.client_id, data.name.casefold())
+        first = self._first_seen(key, line)
+        if first is not None:
+            return Outcome(errors=[FieldError("name", f"this client's opportunity {data.name!r} is already on line {first}")])
+        if key in self.existing:
+            return Outcome(skip=f"opportunity {self.existing[key]} {data.name!r} already exists for this client")
+        values = _plain(data.model_dump())
+        values["created_at"] = values["created_at"] or self.now
+        return Outcome(create=values)
+
+    def write(self, creates: list[dict[str, Any]], updates: list[dict[str, Any]], progress: WriteProgress) -> None:
+        table = Opportunity.__table__
+        history = StageChange.__table__
+        done = 0
+        for chunk in _chunks(creates):
+            ids = self.conn.execute(
+                insert(table).returning(table.c.opportunity_id, sort_by_parameter_order=True), chunk
+            ).scalars().all()
+            self.conn.execute(
+                insert(history),
+                [
+                    {"opportunity_id": oid, "from_stage": None, "to_stage": row["stage"], "changed_at": row["created_at"]}
+                    for oid, row in zip(ids, chunk, strict=True)
+                ],
+            )
+            done += len(chunk)
+            progress(done, len(creates))
+
+
+PLANNERS: dict[str, type[Planner]] = {
+    planner.kind: planner
+    for planner in (ClientPlanner, ContactPlanner, InvoicePlanner, PaymentPlanner, ActivityPlanner, OpportunityPlanner)
+}

@@ -1,0 +1,120 @@
+"""Read a CSV file as people really export it: guess its encoding and separator, keep line numbers."""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import io
+from dataclasses import dataclass
+from pathlib import Path
+
+from crm_core.errors import CRMError
+
+SEPARATORS = (";", ",", "\t", "|")
+_SNIFF_BYTES = 64 * 1024
+
+
+class ImportFileError(CRMError):
+    """The file as a whole cannot be imported (unreadable, empty, wrong columns): nothing was read."""
+
+
+@dataclass(frozen=True)
+class CsvTable:
+    """The cells of a CSV file as text; each row keeps the line it starts on (the header is line 1)."""
+
+    header: list[str]
+    rows: list[tuple[int, list[str]]]
+    encoding: str
+    separator: str
+
+
+def _looks_binary(data: bytes) -> bool:
+    head = data[:_SNIFF_BYTES]
+    if b"\x00" in head:
+        return True
+    controls = sum(1 for byte in head if byte < 32 and byte not in (9, 10, 13))
+    return controls > max(4, len(head) // 100)
+
+
+def decode(data: bytes) -> tuple[str, str]:
+    """The text of the file and the encoding it was read with (UTF-8, UTF-16, Windows-1252, Latin-1)."""
+    if not data.strip(b" \t\r\n\xef\xbb\xbf"):
+        raise ImportFileError("the file is empty")
+    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        try:
+            return data.decode("utf-16"), "utf-16"
+        except UnicodeDecodeError:
+            raise ImportFileError("the file says it is UTF-16 but is not valid UTF-16 text") from None
+    if data.startswith(b"PK\x03\x04"):
+        raise ImportFileError(
+            "this is a spreadsheet workbook (.xlsx/.ods), not a CSV file: "
+            "save it as CSV (File > Save as > CSV) and import that"
+        )
+    if _looks_binary(data):
+        raise ImportFileError("the file is not a text CSV file (it contains binary data)")
+    if data.startswith(codecs.BOM_UTF8):
+        try:
+            return data[len(codecs.BOM_UTF8) :].decode("utf-8"), "utf-8-sig"
+        except UnicodeDecodeError as exc:
+            raise ImportFileError(f"the file starts as UTF-8 but byte {exc.start} is not valid UTF-8") from None
+    try:
+        return data.decode("utf-8"), "utf-8"
+    except UnicodeDecodeError:
+        pass
+    try:
+        return data.decode("cp1252"), "windows-1252"
+    except UnicodeDecodeError:
+        return data.decode("latin-1"), "latin-1"
+
+
+def sniff_separator(text: str) -> str:
+    """The separator that splits the header line into the most columns (`;` wins a tie)."""
+    first_line = next((line for line in text.splitlines() if line.strip()), "")
+    best, best_count = ",", 1
+    for sep in SEPARATORS:
+        count = len(next(csv.reader([first_line], delimiter=sep), []))
+        if count > best_count:
+            best, best_count = sep, count
+    return best
+
+
+def read_csv(source: bytes | str | Path, *, separator: str | None = None) -> CsvTable:
+    """Parse the file's rows (possibly none below the header); blank lines are skipped.
+
+    `source` is the file's bytes or its path. Raises ImportFileError when it cannot be read.
+    """
+    if isinstance(source, (str, Path)):
+        try:
+            data = Path(source).read_bytes()
+        except OSError as exc:
+            raise ImportFileError(f"cannot read {source}: {exc.strerror or exc}") from None
+    else:
+        data = bytes(source)
+    text, encoding = decode(data)
+    if separator is not None and len(separator) != 1:
+        if separator.lower() in ("tab", "\\t"):
+            separator = "\t"
+        else:
+            raise ImportFileError(f"the separator must be one character, got {separator!r}")
+    sep = separator or sniff_separator(text)
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=sep, strict=False)
+    header: list[str] | None = None
+    rows: list[tuple[int, list[str]]] = []
+    try:
+        while True:
+            start = reader.line_num + 1
+            try:
+                cells = next(reader)
+            except StopIteration:
+                break
+            if not any(cell.strip() for cell in cells):
+                continue
+            if header is None:
+                header = [cell.strip().lstrip("\ufeff").strip() for cell in cells]
+                continue
+            rows.append((start, cells))
+    except csv.Error as exc:
+        raise ImportFileError(f"line {reader.line_num + 1} cannot be read as CSV: {exc}") from None
+    if header is None:
+        raise ImportFileError("the file is empty")
+    return CsvTable(header=header, rows=rows, encoding=encoding, separator=sep)

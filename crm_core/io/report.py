@@ -1,0 +1,126 @@
+"""The result of checking or importing a file: counts, each bad row's problems, rejected rows as CSV."""
+
+from __future__ import annotations
+
+import csv
+import io
+from dataclasses import dataclass, field
+
+from crm_core.io.csv_safety import neutralise_cell
+
+MAX_PROBLEMS_SHOWN = 50
+
+
+@dataclass(frozen=True)
+class RowProblem:
+    """What is wrong with one cell: its line in the file (header = line 1) and the file's column name."""
+
+    line: int
+    column: str
+    message: str
+
+    def __str__(self) -> str:
+        return f"line {self.line}, column {self.column!r}: {self.message}"
+
+
+@dataclass(frozen=True)
+class SkippedRow:
+    """A valid row that is not written, and why (it already exists, or is already up to date)."""
+
+    line: int
+    reason: str
+
+    def __str__(self) -> str:
+        return f"line {self.line}: {self.reason}"
+
+
+@dataclass
+class ImportReport:
+    """Rows read, to create, to update, to skip and rejected; `committed` once they are written."""
+
+    kind: str
+    header: list[str]
+    mapping: dict[str, str | None]
+    encoding: str
+    separator: str
+    decimal_mark: str
+    rows_read: int = 0
+    to_create: int = 0
+    to_update: int = 0
+    skipped: list[SkippedRow] = field(default_factory=list)
+    problems: list[RowProblem] = field(default_factory=list)
+    rejected_rows: list[tuple[int, list[str]]] = field(default_factory=list)
+    committed: bool = False
+
+    @property
+    def to_skip(self) -> int:
+        return len(self.skipped)
+
+    @property
+    def rejected(self) -> int:
+        return len(self.rejected_rows)
+
+    @property
+    def ok(self) -> bool:
+        """True when no row was rejected."""
+        return not self.rejected_rows
+
+    def reasons_by_line(self) -> dict[int, str]:
+        reasons: dict[int, list[str]] = {}
+        for problem in self.problems:
+            reasons.setdefault(problem.line, []).append(f"{problem.column}: {problem.message}")
+        return {line: "; ".join(texts) for line, texts in reasons.items()}
+
+    def rejected_csv(self) -> bytes:
+        """The rejected rows in the file's own columns plus `reason`, ready to fix and import again.
+
+        UTF-8 with BOM in the file's separator; formula-like cells are neutralised (the importer
+        reads them back as they were).
+        """
+        reasons = self.reasons_by_line()
+        buffer = io.StringIO()
+        writer = csv.writer(buffer, delimiter=self.separator, lineterminator="\r\n")
+        writer.writerow([*self.header, "reason"])
+        width = len(self.header)
+        for line, cells in self.rejected_rows:
+            padded = (list(cells) + [""] * width)[: max(width, len(cells))]
+            writer.writerow([neutralise_cell(cell) for cell in padded] + [neutralise_cell(reasons.get(line, ""))])
+        return ("\ufeff" + buffer.getvalue()).encode("utf-8")
+
+
+def format_report(report: ImportReport, *, max_problems: int = MAX_PROBLEMS_SHOWN) -> str:
+    """The report as plain text for the command line."""
+    lines = [
+        f"{report.kind}: {report.rows_read} rows read ({report.encoding}, separator "
+        f"{'TAB' if report.separator == chr(9) else repr(report.separator)}, decimal mark {report.decimal_mark!r})",
+        f"  to create: {report.to_create}",
+        f"  to update: {report.to_update}",
+        f"  to skip:   {report.to_skip}",
+        f"  rejected:  {report.rejected}",
+    ]
+    mapped = [f"{name} -> {field}" for name, field in report.mapping.items() if field and name != field]
+    if mapped:
+        lines.append("columns matched: " + ", ".join(mapped))
+    left_out = [name for name, field in report.mapping.items() if field is None and name]
+    if left_out:
+        lines.append("columns left out: " + ", ".join(left_out))
+    if report.problems:
+        lines.append("rejected rows:")
+        lines.extend(f"  {problem}" for problem in report.problems[:max_problems])
+        if len(report.problems) > max_problems:
+            lines.append(f"  ... and {len(report.problems) - max_problems} more problems")
+    if report.skipped:
+        lines.append("skipped rows:")
+        lines.extend(f"  {row}" for row in report.skipped[:max_problems])
+        if len(report.skipped) > max_problems:
+            lines.append(f"  ... and {len(report.skipped) - max_problems} more skipped rows")
+    if report.committed:
+        lines.append(f"written: {report.to_create} created, {report.to_update} updated")
+    elif report.rejected:
+        lines.append(
+            "nothing was written: fix the rejected rows and import again, "
+            "or import the valid rows only"
+        )
+    else:
+        lines.append("nothing was written")
+    return "\n".join(lines)
