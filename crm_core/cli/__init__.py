@@ -14,6 +14,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "crm_core.cli.db_cmd",
     "crm_core.cli.import_cmd",
     "crm_core.cli.export_cmd",
+    "crm_core.cli.backtest_cmd",
 )
 
 

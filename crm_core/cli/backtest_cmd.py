@@ -1,0 +1,59 @@
+"""`backtest --as-of DATE [--url URL | --cdnow [PATH]]`: score the recurring forecast against history."""
+
+from __future__ import annotations
+
+import argparse
+from datetime import date
+
+from crm_core.errors import CRMError
+
+
+def _date(text: str) -> date:
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a date (YYYY-MM-DD): {text!r}") from None
+
+
+def _horizons(text: str) -> tuple[int, ...]:
+    try:
+        values = tuple(int(part) for part in text.split(","))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a comma-separated list of days: {text!r}") from None
+    if not values or min(values) < 1:
+        raise argparse.ArgumentTypeError("horizons must be whole days >= 1")
+    return values
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    parser = subparsers.add_parser(
+        "backtest", help="forecast as of a past date and compare with what was invoiced next",
+    )
+    parser.add_argument("--as-of", type=_date, required=True, help="forecast date (YYYY-MM-DD)")
+    source = parser.add_mutually_exclusive_group()
+    source.add_argument("--url", help="database URL (default: DATABASE_URL or data/crm.sqlite3)")
+    source.add_argument("--cdnow", nargs="?", const="", metavar="PATH",
+                        help="use the public CDNOW purchases instead of a database (default: docs/data copy)")
+    parser.add_argument("--horizons", type=_horizons, default=(30, 90), help="days, comma-separated (default 30,90)")
+    parser.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    from crm_core.analytics.backtest import format_backtest, run_backtest
+
+    if args.cdnow is not None:
+        from crm_core.analytics.cdnow import load_cdnow
+
+        frames = load_cdnow(args.cdnow or None)
+        source = "CDNOW"
+    else:
+        from crm_core.db import get_engine
+        from crm_core.frames import load_frames
+
+        frames = load_frames(get_engine(args.url))
+        source = "database"
+    if not (frames.invoices["issue_date"] <= str(args.as_of)).any():
+        raise CRMError(f"no invoice on or before {args.as_of}: nothing to forecast from")
+    table = run_backtest(frames, args.as_of, args.horizons)
+    print(format_backtest(table, f"Recurring forecast backtest ({source}) as of {args.as_of}"))
+    return 0
