@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from datetime import date
 
+import numpy as np
 import pandas as pd
 import pytest
 
-from crm_core.analytics.pipeline import pipeline_forecast
+from crm_core.analytics.pipeline import pipeline_forecast, stage_win_rates
 from crm_core.frames import Frames
+from tests import frames_builder as builder
 
 AS_OF = date(2024, 6, 30)
 
@@ -80,3 +82,78 @@ def test_empty_book() -> None:
     result = pipeline_forecast(Frames.empty().opportunities, AS_OF)
     assert result.empty
     assert list(result.columns) == ["pipeline_30d", "pipeline_90d"]
+
+
+def _stage_book() -> Frames:
+    """Five deals with hand-written histories (creation rows have from_stage None)."""
+    opportunities = [
+        # 1: identified -> contacted -> proposal -> won (closed 2024-03-01)
+        {"opportunity_id": 1, "client_id": 1, "amount": 100.0, "stage": "won", "probability": 100,
+         "closed_at": "2024-03-01"},
+        # 2: identified -> proposal -> lost (skipped contacted)
+        {"opportunity_id": 2, "client_id": 1, "amount": 100.0, "stage": "lost", "probability": 0,
+         "closed_at": "2024-03-05"},
+        # 3: contacted -> won, closed after as_of: not closed yet, so not counted
+        {"opportunity_id": 3, "client_id": 2, "amount": 100.0, "stage": "won", "probability": 100,
+         "closed_at": "2024-07-10"},
+        # 4: identified -> contacted, still open (typed 30 %)
+        {"opportunity_id": 4, "client_id": 2, "amount": 100.0, "stage": "contacted", "probability": 30},
+        # 5: proposal, open, typed 50 %; moved to negotiation only after as_of
+        {"opportunity_id": 5, "client_id": 3, "amount": 100.0, "stage": "negotiation", "probability": 50},
+    ]
+    changes = [
+        (1, None, "identified", "2024-01-01"), (1, "identified", "contacted", "2024-01-10"),
+        (1, "contacted", "proposal", "2024-02-01"), (1, "proposal", "won", "2024-03-01 12:00"),
+        (2, None, "identified", "2024-01-02"), (2, "identified", "proposal", "2024-02-02"),
+        (2, "proposal", "lost", "2024-03-05 12:00"),
+        (3, None, "contacted", "2024-02-01"), (3, "contacted", "won", "2024-07-10 12:00"),
+        (4, None, "identified", "2024-03-01"), (4, "identified", "contacted", "2024-04-01"),
+        (5, None, "proposal", "2024-05-01"), (5, "proposal", "negotiation", "2024-07-01 09:00"),
+    ]
+    history = [{"change_id": k + 1, "opportunity_id": o, "from_stage": f, "to_stage": t,
+                "changed_at": pd.Timestamp(c)} for k, (o, f, t, c) in enumerate(changes)]
+    for row in opportunities:
+        row["created_at"] = pd.Timestamp("2024-01-01")
+        row["closed_at"] = pd.Timestamp(row["closed_at"]) if "closed_at" in row else None
+    return builder.frames(opportunities=opportunities, stage_history=history)
+
+
+def test_stage_win_rates_from_hand_history() -> None:
+    rates = stage_win_rates(_stage_book(), AS_OF).set_index("stage")
+    # Closed by as_of: deals 1 (won) and 2 (lost). identified: both reached it -> 1 won of 2.
+    # contacted: only deal 1 (deal 2 skipped it; deal 3 closed after as_of) -> 1 of 1.
+    # proposal: deals 1 and 2 -> 1 of 2. negotiation: none closed.
+    assert rates.loc["identified", ["closed", "won"]].tolist() == [2, 1]
+    assert rates.loc["contacted", ["closed", "won"]].tolist() == [1, 1]
+    assert rates.loc["proposal", ["closed", "won"]].tolist() == [2, 1]
+    assert rates.loc["negotiation", ["closed", "won"]].tolist() == [0, 0]
+    assert rates.loc["identified", "observed_rate"] == pytest.approx(50.0)
+    assert np.isnan(rates.loc["negotiation", "observed_rate"])
+    # Shrunk with 10 prior deals at the default: identified (100 x 1 + 10 x 10) / (2 + 10) = 16.67 %;
+    # contacted (100 + 10 x 20) / 11 = 27.27 %; negotiation without closed deals = its default 70 %.
+    assert rates.loc["identified", "win_rate"] == pytest.approx(200 / 12)
+    assert rates.loc["contacted", "win_rate"] == pytest.approx(300 / 11)
+    assert rates.loc["negotiation", "win_rate"] == pytest.approx(70.0)
+    assert rates.loc["proposal", "default_probability"] == 40.0
+    # Open on as_of: deal 3 (contacted, typed 100), deal 4 (contacted, 30), deal 5 (still proposal
+    # on as_of, typed 50). contacted mean typed = (100 + 30) / 2 = 65.
+    assert rates.loc["contacted", "mean_typed_probability"] == pytest.approx(65.0)
+    assert rates.loc["contacted", "open_count"] == 2
+    assert rates.loc["proposal", "mean_typed_probability"] == pytest.approx(50.0)
+    assert np.isnan(rates.loc["negotiation", "mean_typed_probability"])
+
+
+def test_many_closed_deals_follow_history() -> None:
+    # 200 deals created at proposal, 150 won, 50 lost: (100 x 150 + 10 x 40) / 210 = 73.3 %.
+    opportunities, history = [], []
+    for k in range(200):
+        won = k < 150
+        opportunities.append({"opportunity_id": k + 1, "client_id": 1, "amount": 10.0,
+                              "stage": "won" if won else "lost", "probability": 100 if won else 0,
+                              "created_at": pd.Timestamp("2024-01-01"), "closed_at": pd.Timestamp("2024-02-01")})
+        history.append({"change_id": k + 1, "opportunity_id": k + 1, "from_stage": None,
+                        "to_stage": "proposal", "changed_at": pd.Timestamp("2024-01-01")})
+    rates = stage_win_rates(builder.frames(opportunities=opportunities, stage_history=history), AS_OF)
+    proposal = rates.set_index("stage").loc["proposal"]
+    assert proposal["observed_rate"] == pytest.approx(75.0)
+    assert proposal["win_rate"] == pytest.approx((15_000 + 400) / 210)

@@ -20,31 +20,18 @@ import numpy as np
 import pandas as pd
 
 from crm_core.analytics.forecast import HORIZONS, as_of_timestamp
+from crm_core.analytics.payments import CENT, invoice_status
 
 PRIOR_INVOICES = 3.0
 OVERDUE_DECAY_DAYS = 120.0
 LATE_WAIT_DAYS = 30.0
-CENT = 0.005
 
 
 def _invoice_positions(invoices: pd.DataFrame, payments: pd.DataFrame, as_of: date) -> pd.DataFrame:
-    """Per billable invoice at `as_of`: outstanding amount and, when fully paid, its days late."""
-    cutoff = as_of_timestamp(as_of)
-    keep = (
-        ~invoices["void"].to_numpy(dtype=bool)
-        & ~invoices["credit_note"].to_numpy(dtype=bool)
-        & (invoices["issue_date"] <= cutoff).to_numpy()
-    )
-    inv = invoices.loc[keep, ["invoice_id", "client_id", "due_date", "total"]].set_index("invoice_id")
-    pay = payments.loc[payments["paid_on"] <= cutoff, ["invoice_id", "paid_on", "amount"]]
-    pay = pay[pay["invoice_id"].isin(inv.index)].sort_values(["invoice_id", "paid_on"], kind="stable")
-    covered = pay.groupby("invoice_id")["amount"].cumsum() >= pay["invoice_id"].map(inv["total"]) - CENT
-    paid_date = pay.loc[covered.to_numpy()].groupby("invoice_id")["paid_on"].min()
-    inv["paid"] = pay.groupby("invoice_id")["amount"].sum().reindex(inv.index, fill_value=0.0)
-    inv["outstanding"] = (inv["total"] - inv["paid"]).clip(lower=0.0)
-    inv["paid_date"] = paid_date.reindex(inv.index)
-    inv["days_late"] = (inv["paid_date"] - inv["due_date"]).dt.days.clip(lower=0).astype("float64")
-    return inv
+    """Billable invoices issued by `as_of` (neither void nor credit notes) with their payment position."""
+    status = invoice_status(invoices, payments, as_of)
+    billable = ~status["void"].to_numpy(dtype=bool) & ~status["credit_note"].to_numpy(dtype=bool)
+    return status.loc[billable, ["invoice_id", "client_id", "due_date", "total", "outstanding", "days_late"]]
 
 
 def client_payment_delay(positions: pd.DataFrame) -> tuple[pd.Series, float]:

@@ -9,6 +9,7 @@ import pandas as pd
 
 from crm_core.analytics.forecast import HORIZONS, as_of_timestamp
 from crm_core.enums import DEFAULT_STAGE_PROBABILITY, OPEN_STAGES, Stage
+from crm_core.frames import Frames
 
 
 def open_opportunities(opportunities: pd.DataFrame, as_of: date) -> pd.DataFrame:
@@ -41,3 +42,67 @@ def pipeline_forecast(opportunities: pd.DataFrame, as_of: date) -> pd.DataFrame:
         sums = weighted.where(due, 0.0).groupby(opps["client_id"]).sum()
         result.loc[sums.index, f"pipeline_{h}d"] = sums.to_numpy()
     return result
+
+
+# Prior strength of the stage defaults, in closed deals: with n closed deals that reached a stage,
+# the learned rate is (100 x won + PRIOR_DEALS x default %) / (n + PRIOR_DEALS).
+PRIOR_DEALS = 10.0
+WIN_RATE_COLUMNS: list[str] = [
+    "stage", "closed", "won", "observed_rate", "win_rate", "default_probability", "mean_typed_probability",
+    "open_count",
+]
+
+
+def stage_as_of(opportunities: pd.DataFrame, stage_history: pd.DataFrame, as_of: date) -> pd.Series:
+    """Each opportunity's stage on `as_of` (its last change dated on or before it; else its stage field)."""
+    next_day = as_of_timestamp(as_of) + pd.Timedelta(days=1)
+    changes = stage_history[stage_history["changed_at"] < next_day]
+    last = changes.sort_values(["opportunity_id", "changed_at", "change_id"], kind="stable")
+    last = last.drop_duplicates("opportunity_id", keep="last").set_index("opportunity_id")["to_stage"]
+    ids = opportunities["opportunity_id"]
+    return ids.map(last).fillna(opportunities["stage"]).set_axis(opportunities.index)
+
+
+def stage_win_rates(frames: Frames, as_of: date) -> pd.DataFrame:
+    """Per open stage: closed deals that ever reached it, how many were won, and the learned win rate.
+
+    "Reached" comes from the stage history (changes dated on or before `as_of`, creation included);
+    "closed" means closed_at on or before `as_of`, won if the stage is won. Rates are percentages.
+    `observed_rate` is won / closed (NaN without closed deals); `win_rate` shrinks it towards the
+    default probability of the stage as if PRIOR_DEALS more deals had closed at the default rate
+    (`(100 x won + 10 x default) / (closed + 10)`, in %), so a stage with 2 closed deals stays near its default
+    and one with 200 follows its history. `mean_typed_probability` is the mean probability people
+    entered on the opportunities open in that stage on `as_of` (NaN when none is open).
+    """
+    opps = frames.opportunities
+    next_day = as_of_timestamp(as_of) + pd.Timedelta(days=1)
+    history = frames.stage_history[frames.stage_history["changed_at"] < next_day]
+    closed_mask = (opps["closed_at"] < next_day) & opps["stage"].isin([Stage.WON.value, Stage.LOST.value])
+    outcome = pd.Series(opps.loc[closed_mask, "stage"].eq(Stage.WON.value).to_numpy(),
+                        index=opps.loc[closed_mask, "opportunity_id"].to_numpy())
+    open_stages = [s.value for s in OPEN_STAGES]
+    reached = history.loc[history["to_stage"].isin(open_stages), ["opportunity_id", "to_stage"]].drop_duplicates()
+    reached = reached[reached["opportunity_id"].isin(outcome.index)]
+    reached = reached.assign(won=reached["opportunity_id"].map(outcome).astype(bool))
+    counts = reached.groupby("to_stage")["won"].agg(["size", "sum"]).reindex(open_stages, fill_value=0)
+
+    open_now = open_opportunities(opps, as_of)
+    current = stage_as_of(open_now, frames.stage_history, as_of)
+    typed = open_now["probability"].astype("float64").groupby(current).agg(["mean", "size"])
+    typed = typed.reindex(open_stages)
+
+    default = np.array([DEFAULT_STAGE_PROBABILITY[Stage(s)] for s in open_stages], dtype="float64")
+    closed = counts["size"].to_numpy(dtype="float64")
+    won = counts["sum"].to_numpy(dtype="float64")
+    with np.errstate(invalid="ignore", divide="ignore"):
+        observed = np.where(closed > 0, won / np.maximum(closed, 1) * 100.0, np.nan)
+    return pd.DataFrame({
+        "stage": open_stages,
+        "closed": closed.astype(np.int64),
+        "won": won.astype(np.int64),
+        "observed_rate": observed,
+        "win_rate": (won * 100.0 + PRIOR_DEALS * default) / (closed + PRIOR_DEALS),
+        "default_probability": default,
+        "mean_typed_probability": typed["mean"].to_numpy(dtype="float64"),
+        "open_count": typed["size"].fillna(0).to_numpy(dtype=np.int64),
+    }, columns=WIN_RATE_COLUMNS)

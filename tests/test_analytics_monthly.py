@@ -1,0 +1,76 @@
+"""Monthly revenue: actual months from invoices, forecast months from the recurring model + pipeline."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pandas as pd
+import pytest
+
+from crm_core.analytics.monthly import monthly_revenue
+from crm_core.frames import Frames
+from tests.frames_builder import d, frames
+
+AS_OF = date(2024, 6, 15)
+
+
+def _invoice(invoice_id: int, client_id: int, issued: str, total: float, void: bool = False) -> dict:
+    return {"invoice_id": invoice_id, "client_id": client_id, "number": f"F{invoice_id}",
+            "issue_date": d(issued), "due_date": d(issued), "total": total, "void": void,
+            "credit_note": total < 0}
+
+
+def _book() -> Frames:
+    invoices = [
+        _invoice(1, 1, "2024-03-03", 1_000.0), _invoice(2, 2, "2024-03-31", 250.0),
+        _invoice(3, 1, "2024-05-02", 1_000.0), _invoice(4, 1, "2024-05-20", -100.0),
+        _invoice(5, 2, "2024-05-21", 700.0, void=True), _invoice(6, 1, "2024-06-10", 400.0),
+        _invoice(7, 1, "2024-06-16", 9_999.0),  # after as_of
+    ]
+    opportunities = [
+        # 10,000 x 50 % closing in August; 2,000 x 10 % past due (April) -> rest of June
+        {"opportunity_id": 1, "client_id": 1, "amount": 10_000.0, "probability": 50,
+         "expected_close": pd.Timestamp("2024-08-20")},
+        {"opportunity_id": 2, "client_id": 2, "amount": 2_000.0, "probability": 10,
+         "expected_close": pd.Timestamp("2024-04-01")},
+        {"opportunity_id": 3, "client_id": 2, "amount": 5_000.0, "probability": 90, "expected_close": None},
+    ]
+    return frames(invoices=invoices, opportunities=opportunities)
+
+
+def test_actual_months_are_invoice_sums() -> None:
+    result = monthly_revenue(_book(), AS_OF)
+    actual = result[result["kind"] == "actual"].set_index("month")["revenue"]
+    # March 1,000 + 250; April nothing; May 1,000 - 100 (void 700 excluded); June to the 15th: 400.
+    assert actual.index.tolist() == list(pd.to_datetime(["2024-03-01", "2024-04-01", "2024-05-01", "2024-06-01"]))
+    assert actual.tolist() == pytest.approx([1_250.0, 0.0, 900.0, 400.0])
+
+
+def test_forecast_months_and_pipeline_by_close_month() -> None:
+    result = monthly_revenue(_book(), AS_OF, months_ahead=3)
+    forecast = result[result["kind"] == "forecast"].set_index("month")["revenue"]
+    # the rest of June, then July, August, September
+    assert forecast.index.tolist() == list(pd.to_datetime(["2024-06-01", "2024-07-01", "2024-08-01", "2024-09-01"]))
+    no_pipeline = Frames(**{**_book().__dict__, "opportunities": Frames.empty().opportunities})
+    recurring = monthly_revenue(no_pipeline, AS_OF).query("kind == 'forecast'").set_index("month")["revenue"]
+    # past-due 2,000 x 10 % = 200 in June; 10,000 x 50 % = 5,000 in August; no close date: nothing.
+    added = (forecast - recurring).tolist()
+    assert added == pytest.approx([200.0, 0.0, 5_000.0, 0.0])
+    assert (recurring >= 0).all()
+
+
+def test_recurring_months_add_up_to_the_recurring_horizon() -> None:
+    from crm_core.analytics.forecast import forecast_from_history, purchase_history
+
+    book = _book()
+    result = monthly_revenue(Frames(**{**book.__dict__, "opportunities": Frames.empty().opportunities}), AS_OF)
+    forecast = result[result["kind"] == "forecast"]["revenue"].sum()
+    # 2024-06-15 to 2024-09-30 is 107 days: the months together equal the 107-day forecast.
+    total = forecast_from_history(purchase_history(book.invoices, AS_OF), (107,))[107].sum()
+    assert forecast == pytest.approx(total)
+
+
+def test_empty_frames() -> None:
+    result = monthly_revenue(Frames.empty(), AS_OF, months_ahead=2)
+    assert result["kind"].tolist() == ["actual", "forecast", "forecast", "forecast"]
+    assert result["revenue"].tolist() == [0.0, 0.0, 0.0, 0.0]
