@@ -12,6 +12,7 @@ from crm_core.errors import CRMError
 # Each module defines register(subparsers) and sets `func` on its parser(s).
 COMMAND_MODULES: tuple[str, ...] = (
     "crm_core.cli.db_cmd",
+    "crm_core.cli.demo_cmd",
     "crm_core.cli.import_cmd",
     "crm_core.cli.export_cmd",
     "crm_core.cli.backtest_cmd",

@@ -1,0 +1,76 @@
+"""Deterministic Spanish SMB demo portfolio: `generate_demo(engine, clients, seed, as_of)`.
+
+generate.py builds every table as numpy columns (no database); bulk.py writes them in one
+transaction with executemany (SQLite) or COPY (PostgreSQL).
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from datetime import date, datetime
+
+from sqlalchemy import Engine, text
+
+from crm_core.demo.bulk import write_portfolio
+from crm_core.demo.generate import Portfolio, build_portfolio
+from crm_core.errors import FieldError, ValidationError
+from crm_core.settings import business_timezone
+
+MAX_CLIENTS = 1_000_000
+
+__all__ = ["DemoStats", "MAX_CLIENTS", "Portfolio", "build_portfolio", "generate_demo"]
+
+
+@dataclass(frozen=True)
+class DemoStats:
+    """What a demo load wrote: rows per table and seconds per phase."""
+
+    clients: int
+    seed: int
+    as_of: date
+    rows: dict[str, int]
+    seconds: dict[str, float] = field(default_factory=dict)
+
+    @property
+    def total_seconds(self) -> float:
+        return sum(self.seconds.values())
+
+
+def _check_arguments(clients: object, seed: object, as_of: object) -> None:
+    errors: list[FieldError] = []
+    if isinstance(clients, bool) or not isinstance(clients, int) or not 1 <= clients <= MAX_CLIENTS:
+        errors.append(FieldError("clients", f"must be a whole number from 1 to {MAX_CLIENTS:,}"))
+    if isinstance(seed, bool) or not isinstance(seed, int) or seed < 0:
+        errors.append(FieldError("seed", "must be a whole number, 0 or more"))
+    if not isinstance(as_of, date) or isinstance(as_of, datetime):
+        errors.append(FieldError("as_of", "must be a date"))
+    if errors:
+        raise ValidationError(errors)
+
+
+def _has_clients(engine: Engine) -> bool:
+    with engine.connect() as conn:
+        conn = conn.execution_options(crm_readonly=True)
+        return conn.execute(text("SELECT 1 FROM clients LIMIT 1")).first() is not None
+
+
+def generate_demo(engine: Engine, clients: int, seed: int, as_of: date | None = None) -> DemoStats:
+    """Fill an EMPTY, migrated database with `clients` demo clients and their history up to `as_of`.
+
+    The same (clients, seed, as_of) always gives identical rows. Raises ValidationError, writing
+    nothing, if the database already has clients or an argument is out of range.
+    """
+    if as_of is None:
+        as_of = datetime.now(business_timezone()).date()
+    _check_arguments(clients, seed, as_of)
+    if _has_clients(engine):  # refuse before spending time generating; checked again in the load
+        raise ValidationError(
+            "the database already has clients; demo data can only be loaded into an empty database",
+            "database",
+        )
+    started = time.perf_counter()
+    portfolio = build_portfolio(clients, seed, as_of)
+    seconds = {"generate": time.perf_counter() - started}
+    seconds.update({f"insert {name}": s for name, s in write_portfolio(engine, portfolio).items()})
+    return DemoStats(clients=clients, seed=seed, as_of=as_of, rows=portfolio.counts(), seconds=seconds)
