@@ -2,18 +2,17 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import streamlit as st
 
-from crm_core.i18n import t
+from crm_core.ui.context import current_lang
+from crm_core.ui.navigation import build_pages
 from crm_core.ui.sidebar import render_sidebar
 
 st.set_page_config(page_title="SmartBilling CRM", page_icon=":material/insights:", layout="wide")
 
-ctx = render_sidebar()
-
-navigation = st.navigation(
-    [
-        st.Page("pages/clients.py", title=t("nav.clients", ctx.lang), icon=":material/groups:", default=True),
-    ]
-)
+# The navigation first: its titles follow the language already chosen in this run's state.
+navigation = st.navigation(build_pages(Path(__file__).parent, current_lang()))
+render_sidebar()
 navigation.run()

@@ -10,6 +10,7 @@ import streamlit as st
 from crm_core.db import default_url
 from crm_core.i18n import default_lang, t
 from crm_core.settings import business_timezone
+from crm_core.ui.routing import ensure_router
 
 
 @dataclass(frozen=True)
@@ -26,8 +27,17 @@ def today() -> date:
     return datetime.now(business_timezone()).date()
 
 
+def current_lang() -> str:
+    """The language chosen in the sidebar (CRM_LANG or English before it has run)."""
+    return st.session_state.get("lang") or default_lang()
+
+
 def current() -> PageContext:
-    """The context chosen in the sidebar (defaults when the sidebar has not run yet)."""
-    lang = st.session_state.get("lang") or default_lang()
+    """The context chosen in the sidebar (defaults when the sidebar has not run yet).
+
+    Called first by every page, so it also makes sure the run went through the router.
+    """
+    ensure_router()
+    lang = current_lang()
     as_of = st.session_state.get("as_of") or today()
     return PageContext(as_of=as_of, lang=lang, db_url=default_url())

@@ -25,6 +25,6 @@ def require_data(ctx: PageContext) -> None:
         with st.spinner(ctx.t("welcome.loading")):
             stats = cache.write(generate_demo, cache.engine(ctx.db_url), clients=int(clients), seed=42)
         if stats is not None:
-            st.success(ctx.t("welcome.loaded", clients=stats.clients, invoices=stats.invoices))
+            st.success(ctx.t("welcome.loaded", clients=stats.clients, invoices=stats.rows.get("invoices", 0)))
             st.rerun()
     st.stop()

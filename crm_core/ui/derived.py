@@ -1,0 +1,60 @@
+"""Cached figures derived from the cached health (summaries, monthly revenue, at-risk tables).
+
+Cached with st.cache_data like the frames, so every write (which clears the data cache) refreshes
+them too; keyed by database URL, as-of date and (where it matters) language and thresholds.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date, timedelta
+from typing import Any
+
+import pandas as pd
+import streamlit as st
+
+from crm_core.ui import cache
+
+# The overview compares with the portfolio this many days earlier (12 months for revenue).
+PREVIOUS_PERIOD_DAYS = 30
+PREVIOUS_YEAR_DAYS = 365
+
+
+@dataclass(frozen=True)
+class Overview:
+    summary: dict[str, Any]  # portfolio_summary against 30 days earlier (with "deltas")
+    year_deltas: dict[str, Any]  # deltas against 12 months earlier (for revenue_12m)
+    monthly: pd.DataFrame  # monthly_revenue: month, revenue, kind
+
+
+@st.cache_data(show_spinner=False, max_entries=8)
+def overview(db_url: str, as_of: date) -> Overview:
+    from crm_core.analytics import monthly_revenue, portfolio_summary
+
+    health = cache.health(db_url, as_of)
+    month_ago = cache.health(db_url, as_of - timedelta(days=PREVIOUS_PERIOD_DAYS))
+    year_ago = cache.health(db_url, as_of - timedelta(days=PREVIOUS_YEAR_DAYS))
+    return Overview(
+        summary=portfolio_summary(health, previous=month_ago),
+        year_deltas=portfolio_summary(health, previous=year_ago)["deltas"],
+        monthly=monthly_revenue(cache.frames(db_url), as_of, months_ahead=3),
+    )
+
+
+@st.cache_data(show_spinner=False, max_entries=8)
+def summary(db_url: str, as_of: date) -> dict[str, Any]:
+    from crm_core.analytics import portfolio_summary
+
+    return portfolio_summary(cache.health(db_url, as_of))
+
+
+@st.cache_data(show_spinner=False, max_entries=16)
+def at_risk_export(
+    db_url: str, as_of: date, lang: str, churn_min: float, risk_levels: Sequence[str], overdue_min: float | None
+) -> pd.DataFrame:
+    from crm_core.io.at_risk import at_risk_export as build
+
+    return build(
+        cache.health(db_url, as_of), lang, churn_min=churn_min, risk_levels=tuple(risk_levels), overdue_min=overdue_min
+    )

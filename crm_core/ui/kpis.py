@@ -1,0 +1,141 @@
+"""KPI cards: the overview's figures as formatted metric cards with deltas, and how to draw them."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any, Literal
+
+import streamlit as st
+
+from crm_core.i18n import format_money, format_number, label, t
+
+LIFECYCLES: tuple[str, ...] = ("active", "vip", "dormant", "prospect", "lost")
+
+
+@dataclass(frozen=True)
+class Card:
+    """One metric card: what st.metric shows (texts already formatted for the language)."""
+
+    key: str
+    label: str
+    value: str
+    delta: str | None = None
+    delta_color: Literal["normal", "inverse", "off"] = "normal"
+    delta_description: str | None = None
+    help: str | None = None
+    caption: str | None = None
+
+
+def signed(text: str, delta: float) -> str:
+    """A delta as text with an explicit sign (st.metric colours by the leading minus)."""
+    return text if delta < 0 else f"+{text}"
+
+
+def money_delta(delta: float, lang: str) -> str:
+    return signed(format_money(delta, lang, 0), delta)
+
+
+def count_delta(delta: float, lang: str) -> str:
+    return signed(format_number(delta, lang), delta)
+
+
+def _color(delta: float, good_when_up: bool) -> Literal["normal", "inverse", "off"]:
+    if round(delta, 2) == 0:
+        return "off"
+    return "normal" if good_when_up else "inverse"
+
+
+def overview_cards(
+    summary: Mapping[str, Any], year_deltas: Mapping[str, Any], lang: str
+) -> dict[str, list[Card]]:
+    """The overview's cards in three rows: clients by lifecycle, receivables and risk, forecasts.
+
+    `summary` is `portfolio_summary(health, previous=<health 30 days earlier>)`; `year_deltas` the
+    `deltas` of `portfolio_summary(health, previous=<health 12 months earlier>)`, used for the
+    revenue of the last 12 months (compared with the 12 months before).
+    """
+    deltas = summary["deltas"]
+    month = t("overview.vs_30d", lang)
+    lifecycle = [
+        Card(
+            key=f"lifecycle_{life}",
+            label=t(f"overview.lifecycle_{life}", lang),
+            value=format_number(summary["by_lifecycle"][life], lang),
+            delta=count_delta(deltas["by_lifecycle"][life], lang),
+            delta_color=_color(deltas["by_lifecycle"][life], life not in ("dormant", "lost")),
+            delta_description=month,
+            help=t("overview.lifecycle_help", lang, lifecycle=label("lifecycle", life, lang)),
+        )
+        for life in LIFECYCLES
+    ]
+
+    def money(key: str, good_when_up: bool, help_key: str, caption: str | None = None) -> Card:
+        return Card(
+            key=key,
+            label=t(f"overview.{key}", lang),
+            value=format_money(summary[key], lang, 0),
+            delta=money_delta(deltas[key], lang),
+            delta_color=_color(deltas[key], good_when_up),
+            delta_description=month,
+            help=t(help_key, lang),
+            caption=caption,
+        )
+
+    revenue = Card(
+        key="revenue_12m",
+        label=t("overview.revenue_12m", lang),
+        value=format_money(summary["revenue_12m"], lang, 0),
+        delta=money_delta(year_deltas["revenue_12m"], lang),
+        delta_color=_color(year_deltas["revenue_12m"], True),
+        delta_description=t("overview.vs_prev_12m", lang),
+        help=t("overview.revenue_12m_help", lang),
+    )
+    at_risk = Card(
+        key="clients_at_risk",
+        label=t("overview.clients_at_risk", lang),
+        value=format_number(summary["clients_at_risk"], lang),
+        delta=count_delta(deltas["clients_at_risk"], lang),
+        delta_color=_color(deltas["clients_at_risk"], False),
+        delta_description=month,
+        help=t("overview.clients_at_risk_help", lang),
+    )
+    receivables = [
+        revenue,
+        money("outstanding", False, "overview.outstanding_help"),
+        money("overdue", False, "overview.overdue_help"),
+        at_risk,
+    ]
+
+    def parts(h: int) -> str:
+        return t(
+            "overview.parts",
+            lang,
+            recurring=format_money(summary[f"recurring_{h}d"], lang, 0),
+            pipeline=format_money(summary[f"pipeline_{h}d"], lang, 0),
+        )
+
+    forecasts = [
+        money("expected_revenue_30d", True, "overview.expected_revenue_help", parts(30)),
+        money("expected_revenue_90d", True, "overview.expected_revenue_help", parts(90)),
+        money("expected_cash_30d", True, "overview.expected_cash_help"),
+        money("expected_cash_90d", True, "overview.expected_cash_help"),
+    ]
+    return {"lifecycle": lifecycle, "receivables": receivables, "forecasts": forecasts}
+
+
+def draw_cards(cards: Sequence[Card]) -> None:
+    """One row of bordered metric cards (a caption under a card when it has one)."""
+    for column, card in zip(st.columns(len(cards)), cards, strict=True):
+        with column:
+            st.metric(
+                card.label,
+                card.value,
+                delta=card.delta,
+                delta_color=card.delta_color,
+                delta_description=card.delta_description,
+                help=card.help,
+                border=True,
+            )
+            if card.caption:
+                st.caption(card.caption)

@@ -1,0 +1,33 @@
+"""Overview: the portfolio at a glance (KPI cards with deltas, revenue, receivables, risk map)."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from crm_core import charts
+from crm_core.i18n import format_date
+from crm_core.ui import cache, derived
+from crm_core.ui.context import current
+from crm_core.ui.kpis import draw_cards, overview_cards
+from crm_core.ui.welcome import require_data
+
+ctx = current()
+require_data(ctx)
+st.title(ctx.t("overview.title"))
+st.caption(ctx.t("overview.subtitle", as_of=format_date(ctx.as_of, ctx.lang)))
+
+data = derived.overview(ctx.db_url, ctx.as_of)
+cards = overview_cards(data.summary, data.year_deltas, ctx.lang)
+st.subheader(ctx.t("overview.clients_heading"))
+draw_cards(cards["lifecycle"])
+st.subheader(ctx.t("overview.money_heading"))
+draw_cards(cards["receivables"])
+st.subheader(ctx.t("overview.forecast_heading"))
+draw_cards(cards["forecasts"])
+
+st.plotly_chart(charts.monthly_revenue_chart(data.monthly, ctx.lang), key="chart_monthly")
+left, right = st.columns(2)
+with left:
+    st.plotly_chart(charts.aging_chart(data.summary, ctx.lang), key="chart_aging")
+with right:
+    st.plotly_chart(charts.risk_map_chart(cache.health(ctx.db_url, ctx.as_of), ctx.lang), key="chart_risk_map")
