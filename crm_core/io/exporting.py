@@ -84,7 +84,7 @@ def _query(kind: str) -> Select[Any]:
 
 
 def _cell(value: Any) -> Any:
-    """A database value as the importer reads it; numbers stay numbers (never neutralised)."""
+    """A database value as the importer reads it; money stays a number (a negative total is no formula)."""
     if value is None:
         return None
     if isinstance(value, bool):
@@ -95,6 +95,9 @@ def _cell(value: Any) -> Any:
         return value.isoformat()
     if isinstance(value, (Decimal, float)):
         return Decimal(str(value)).quantize(Decimal("0.01"))
+    if isinstance(value, int):
+        # as text: a column of ints and NULLs would otherwise come out as floats ('12.0')
+        return str(value)
     return value
 
 
