@@ -7,16 +7,18 @@ floats with 2 decimals. The whole load is one transaction: a failure leaves no h
 
 from __future__ import annotations
 
+import sqlite3
 import time
 from collections.abc import Callable, Iterator
 from typing import Any
 
 import numpy as np
+import psycopg
 from sqlalchemy import Boolean, Date, Engine, Integer, Numeric
 from sqlalchemy.sql.schema import Table
 
 from crm_core.demo.generate import Portfolio
-from crm_core.errors import ValidationError
+from crm_core.errors import CRMError, ValidationError
 from crm_core.models import Base
 from crm_core.types import UTCDateTime
 
@@ -101,11 +103,15 @@ def write_portfolio(
 
     Raises ValidationError (and writes nothing) if the database already has clients.
     """
-    if engine.dialect.name == "postgresql":
-        return _write_postgres(engine, portfolio, progress)
-    if engine.dialect.name == "sqlite":
-        return _write_sqlite(engine, portfolio, progress)
-    raise ValidationError(f"demo data supports SQLite and PostgreSQL, not {engine.dialect.name}", "url")
+    writers = {"postgresql": _write_postgres, "sqlite": _write_sqlite}
+    writer = writers.get(engine.dialect.name)
+    if writer is None:
+        raise ValidationError(f"demo data supports SQLite and PostgreSQL, not {engine.dialect.name}", "url")
+    try:
+        return writer(engine, portfolio, progress)
+    except (sqlite3.Error, psycopg.Error) as exc:  # the driver refused a row: everything was rolled back
+        first_line = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        raise CRMError(f"the demo data could not be loaded and nothing was written ({first_line})") from exc
 
 
 def _write_sqlite(engine: Engine, portfolio: Portfolio, progress: Callable[[str, float], None] | None) -> dict[str, float]:

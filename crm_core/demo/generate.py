@@ -205,6 +205,8 @@ def _pick_cities(rng: np.random.Generator, n: int) -> np.ndarray:
 def _plan(rng: np.random.Generator, n: int, today: int) -> _Plan:
     h0 = today - HISTORY_DAYS
     customer = rng.random(n) >= 0.08
+    if n >= 20 and customer.all():  # a portfolio always shows at least one prospect
+        customer[rng.integers(0, n)] = False
     size = _choice(rng, vocab.SIZE_WEIGHTS, n)
     industry = _choice(rng, [w for w, _ in vocab.INDUSTRIES.values()], n)
     cadence = np.where(
@@ -243,6 +245,9 @@ def _plan(rng: np.random.Generator, n: int, today: int) -> _Plan:
     churn_from = start + 90
     churn_to = np.full(n, today - 125, dtype=np.int64)
     churned = customer & (rng.random(n) < 0.17) & (churn_from < churn_to)
+    can_churn = np.flatnonzero(customer & (churn_from < churn_to))
+    if n >= 20 and not churned.any() and len(can_churn):  # ... and at least one churned client
+        churned[rng.choice(can_churn)] = True
     end[churned] = rng.integers(churn_from[churned], churn_to[churned])
 
     default_day = np.full(n, NEVER, dtype=np.int64)
@@ -252,6 +257,7 @@ def _plan(rng: np.random.Generator, n: int, today: int) -> _Plan:
         created[defaulters] = np.minimum(created[defaulters], start[defaulters] - 10)
         end[defaulters] = np.minimum(default_day[defaulters] + rng.integers(30, 90, n_defaulters), today - 35)
         churned[defaulters] = True
+        cadence[defaulters] = MONTHLY  # so that the unpaid run is visible: several invoices
 
     drift = np.full(n, NEVER, dtype=np.int64)
     drifting = customer & ~churned & (rng.random(n) < 0.10) & (start < today - 300)
@@ -674,7 +680,8 @@ def _activities(
     # the follow-up tasks log_activity would have scheduled: open when due after today, else mostly done
     t_rows = np.flatnonzero(follow)
     t_day = follow_day[t_rows]
-    t_done = (t_day <= today) & (rng.random(len(t_rows)) < 0.92)
+    # done when due long ago; a few recent ones overdue; open when due after today
+    t_done = (t_day <= today) & ((t_day < today - 30) | (rng.random(len(t_rows)) < 0.75))
     t_titles = np.array([f"Seguimiento: {t}" for t in titles[t_rows].tolist()], dtype=object)
     t_occurred = _utc_timestamps(t_day, np.full(len(t_rows), FOLLOW_UP_HOUR.hour * 60 + FOLLOW_UP_HOUR.minute))
 
@@ -721,6 +728,31 @@ def _activities(
 # ----------------------------------------------------------------------------- opportunities
 
 
+def _final_stage(outcome: np.ndarray, reach: np.ndarray) -> np.ndarray:
+    """Index into STAGES of each opportunity's current stage."""
+    return np.select([outcome == 1, outcome == 2], [4, 5], reach)
+
+
+def _cover_stages(
+    rng: np.random.Generator, outcome: np.ndarray, reach: np.ndarray, s0: np.ndarray, eligible: np.ndarray
+) -> None:
+    """Make every pipeline stage appear at least once (in place), so any demo shows a full funnel."""
+    for target in range(len(STAGES)):
+        final = _final_stage(outcome, reach)
+        counts = np.bincount(final, minlength=len(STAGES))
+        if counts[target]:
+            continue
+        # take an opportunity from the most crowded stage
+        candidates = np.flatnonzero(eligible & (final == counts.argmax()))
+        if not len(candidates):
+            continue
+        j = rng.choice(candidates)
+        if target < 4:
+            outcome[j], reach[j], s0[j] = 0, target, min(s0[j], target)
+        else:
+            outcome[j], reach[j] = (1, 3) if target == 4 else (2, max(reach[j], s0[j]))
+
+
 def _opportunities(
     rng: np.random.Generator, plan: _Plan, pools: NamePools, today: int, status: np.ndarray, first_contact: np.ndarray
 ) -> tuple[Columns, Columns]:
@@ -739,6 +771,7 @@ def _opportunities(
     lost_reach = s0 + np.floor(rng.random(m) * (4 - s0)).astype(np.int64)
     won_reach = np.maximum(s0, np.where(rng.random(m) < 0.85, 3, 2))
     reach = np.select([outcome == 0, outcome == 1], [open_reach, won_reach], lost_reach)
+    _cover_stages(rng, outcome, reach, s0, eligible=plan.customer[client] & ~closed_only[client])
     closed = outcome > 0
     changes = reach - s0 + 1 + closed
 
@@ -779,7 +812,7 @@ def _opportunities(
         changed_at[same_day_fix] = changed_at[np.flatnonzero(same_day_fix) - 1] + np.timedelta64(7, "m")
         same_day_fix = np.concatenate(([False], (row[1:] == row[:-1]) & (changed_at[1:] <= changed_at[:-1])))
 
-    final_idx = np.select([outcome == 1, outcome == 2], [4, 5], reach)
+    final_idx = _final_stage(outcome, reach)
     stage = stage_names[final_idx]
     default_p = np.asarray([DEFAULT_STAGE_PROBABILITY[Stage(s)] for s in STAGES])
     probability = np.where(

@@ -1,0 +1,284 @@
+"""Demo portfolio: plausible, deterministic, consistent with the schema rules, loaded all-or-nothing."""
+
+from __future__ import annotations
+
+import re
+from datetime import date, datetime, timedelta, timezone
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+from email_validator import validate_email
+from sqlalchemy import Engine, inspect
+from stdnum.es import cif
+
+import crm_core.demo as demo
+from crm_core import services
+from crm_core.db import get_engine
+from crm_core.demo import DemoStats, generate_demo
+from crm_core.demo.vocab import PLACES
+from crm_core.enums import DEFAULT_STAGE_PROBABILITY, OPEN_STAGES, ClientStatus, CompanySize, Stage
+from crm_core.errors import CRMError, ValidationError
+from crm_core.frames import Frames, load_frames
+from crm_core.schemas import ClientCreate, parse
+from tests.conftest import row_counts
+
+AS_OF = date(2026, 6, 30)
+AS_OF_TS = pd.Timestamp(AS_OF)
+CLIENTS = 60
+SEED = 11
+
+
+@pytest.fixture
+def loaded(engine: Engine) -> tuple[Engine, DemoStats, Frames]:
+    stats = generate_demo(engine, clients=CLIENTS, seed=SEED, as_of=AS_OF)
+    return engine, stats, load_frames(engine)
+
+
+def _sqlite(tmp_path: Path, name: str) -> Engine:
+    return get_engine(f"sqlite:///{tmp_path / name}")
+
+
+def test_counts_are_what_was_written_and_plausible(loaded: tuple[Engine, DemoStats, Frames]) -> None:
+    engine, stats, frames = loaded
+    counts = row_counts(engine)
+    assert stats.rows == {name: counts[name] for name in stats.rows}
+    assert counts["clients"] == CLIENTS
+    invoiced = frames.invoices[~frames.invoices.credit_note]
+    per_client = invoiced.groupby("client_id").size()
+    assert 12 <= per_client.mean() <= 30  # about three years of monthly / quarterly / irregular billing
+    contacts = frames.contacts.groupby("client_id")
+    assert set(contacts.size()) <= {1, 2, 3} and contacts.ngroups == CLIENTS
+    assert (contacts.is_primary.sum() == 1).all()
+    assert (contacts.is_billing.sum() >= 1).all()
+    assert counts["opportunities"] >= CLIENTS // 2
+    assert counts["opportunity_stage_history"] > counts["opportunities"]
+    assert counts["payments"] > 0.8 * len(invoiced)
+    assert counts["activities"] > 3 * CLIENTS
+
+
+def test_same_seed_same_rows_on_any_backend_and_another_seed_differs(
+    loaded: tuple[Engine, DemoStats, Frames], tmp_path: Path
+) -> None:
+    _engine, _stats, frames = loaded
+    again = _sqlite(tmp_path, "again.sqlite3")
+    generate_demo(again, clients=CLIENTS, seed=SEED, as_of=AS_OF)
+    frames_again = load_frames(again)
+    for name in ("clients", "contacts", "activities", "opportunities", "invoices", "payments", "stage_history"):
+        pd.testing.assert_frame_equal(getattr(frames, name), getattr(frames_again, name), check_exact=True)
+
+    other = _sqlite(tmp_path, "other.sqlite3")
+    generate_demo(other, clients=CLIENTS, seed=SEED + 1, as_of=AS_OF)
+    frames_other = load_frames(other)
+    assert set(frames_other.clients.company_name) != set(frames.clients.company_name)
+    assert set(frames_other.clients.tax_id) != set(frames.clients.tax_id)
+
+
+def test_every_stage_is_present_and_history_matches_each_final_stage(
+    loaded: tuple[Engine, DemoStats, Frames],
+) -> None:
+    _engine, _stats, frames = loaded
+    opps = frames.opportunities.set_index("opportunity_id")
+    assert set(opps.stage) == {s.value for s in Stage}
+    history = frames.stage_history.sort_values(["opportunity_id", "changed_at", "change_id"])
+    assert set(history.opportunity_id) == set(opps.index)
+    order = [s.value for s in Stage]
+    for opp_id, rows in history.groupby("opportunity_id"):
+        opp = opps.loc[opp_id]
+        assert pd.isna(rows.from_stage.iloc[0])
+        assert rows.from_stage.iloc[1:].tolist() == rows.to_stage.iloc[:-1].tolist()
+        assert rows.to_stage.iloc[-1] == opp.stage
+        open_path = [s for s in rows.to_stage if s in order[:4]]
+        assert open_path == sorted(open_path, key=order.index)  # the funnel only moves forward
+        assert rows.changed_at.iloc[0] == opp.created_at
+        assert rows.changed_at.max() <= AS_OF_TS + pd.Timedelta(days=1)
+        if opp.stage in (Stage.WON, Stage.LOST):
+            assert opp.closed_at == rows.changed_at.iloc[-1].normalize()
+            assert opp.probability == DEFAULT_STAGE_PROBABILITY[Stage(opp.stage)]
+            assert pd.notna(opp.won_amount) == (opp.stage == Stage.WON)
+            assert (opp.lost_reason is not None and pd.notna(opp.lost_reason)) == (opp.stage == Stage.LOST)
+        else:
+            assert pd.isna(opp.closed_at) and pd.isna(opp.won_amount)
+            assert 0 < opp.probability < 100
+    open_opps = opps[opps.stage.isin([s.value for s in OPEN_STAGES])]
+    assert (open_opps.expected_close < AS_OF_TS).any()  # some are past their expected close
+    assert opps.expected_close.isna().any()
+
+
+def test_invoices_and_payments_obey_the_billing_rules(loaded: tuple[Engine, DemoStats, Frames]) -> None:
+    _engine, _stats, frames = loaded
+    inv = frames.invoices.set_index("invoice_id")
+    pay = frames.payments
+    clients = frames.clients.set_index("client_id")
+    assert (inv.due_date >= inv.issue_date).all()
+    terms = inv.client_id.map(clients.payment_terms_days)
+    assert ((inv.due_date - inv.issue_date).dt.days == terms).all()
+    assert ((inv.total < 0) == inv.credit_note).all() and (inv.total != 0).all()
+    assert inv.issue_date.max() <= AS_OF_TS
+    assert inv.number.is_unique
+    assert inv.number.str.fullmatch(r"[FR]20\d\d-\d{6}").all()
+
+    assert pay.paid_on.max() <= AS_OF_TS
+    assert (pay.amount > 0).all()
+    joined = pay.join(inv, on="invoice_id")
+    assert (joined.paid_on >= joined.issue_date).all()
+    assert not (joined.void | joined.credit_note).any()
+    paid = pay.groupby("invoice_id").amount.sum()
+    payable = inv[~inv.credit_note & ~inv.void]
+    outstanding = payable.total - paid.reindex(payable.index, fill_value=0.0)
+    assert (outstanding > -0.005).all()  # never overpaid
+    assert (outstanding > 0.005).any()  # some still open
+    assert (joined.paid_on > joined.due_date).any() and (joined.paid_on <= joined.due_date).any()
+    assert (pay.groupby("invoice_id").size() > 1).any()  # partial payments
+
+
+def test_clients_have_valid_unique_ids_and_pass_the_client_schema(
+    loaded: tuple[Engine, DemoStats, Frames],
+) -> None:
+    _engine, _stats, frames = loaded
+    clients = frames.clients
+    assert clients.tax_id.map(cif.is_valid).all()
+    assert clients.tax_id.is_unique and clients.email.is_unique
+    assert clients.company_name.is_unique
+    for email in clients.email:
+        assert validate_email(email, check_deliverability=False).normalized.lower() == email
+    assert set(clients.status) <= {s.value for s in ClientStatus}
+    assert set(clients.company_size) <= {s.value for s in CompanySize}
+    for row in clients.to_dict("records"):
+        assert row["city"] in [c[0] for c in PLACES[row["region"]][1]]
+        payload = {k: row[k] for k in ClientCreate.model_fields if k in row}
+        payload["employees"] = int(row["employees"])
+        payload["created_at"] = row["created_at"].to_pydatetime()
+        payload = {k: (None if v is None or (isinstance(v, float) and np.isnan(v)) else v) for k, v in payload.items()}
+        parse(ClientCreate, payload)  # raises if any value breaks a validation rule
+    for email in frames.contacts.email:
+        validate_email(email, check_deliverability=False)
+
+
+def test_statuses_follow_what_clients_did(loaded: tuple[Engine, DemoStats, Frames]) -> None:
+    _engine, _stats, frames = loaded
+    clients = frames.clients.set_index("client_id")
+    real = frames.invoices[~frames.invoices.void & ~frames.invoices.credit_note]
+    last_invoice = real.groupby("client_id").issue_date.max().reindex(clients.index)
+    never = last_invoice.isna()
+    assert never.any()
+    assert (clients.status[never] == ClientStatus.PROSPECT).all()
+    assert (clients.status[~never] != ClientStatus.PROSPECT).all()
+    churned = last_invoice < AS_OF_TS - pd.Timedelta(days=120)
+    assert churned.any()
+    assert clients.status[churned].isin([ClientStatus.LOST, ClientStatus.DORMANT]).all()
+    assert (clients.status[clients.status == ClientStatus.LOST].index.isin(churned[churned].index)).all()
+    assert (clients.created_at.dt.normalize() <= last_invoice.fillna(AS_OF_TS)).all()
+
+
+def test_activities_are_done_in_the_past_and_follow_ups_are_scheduled(
+    loaded: tuple[Engine, DemoStats, Frames],
+) -> None:
+    _engine, _stats, frames = loaded
+    acts = frames.activities
+    done = acts[acts.done]
+    assert done.occurred_at.max() < AS_OF_TS + pd.Timedelta(days=1)
+    assert {"call", "email", "meeting", "video_call", "note", "proposal"} <= set(acts.kind)
+    open_tasks = acts[~acts.done]
+    assert (open_tasks.kind == "task").all()
+    assert (open_tasks.follow_up_on == open_tasks.occurred_at.dt.normalize()).all()
+    with_follow_up = acts[acts.follow_up_on.notna()]
+    assert (with_follow_up.follow_up_on >= with_follow_up.occurred_at.dt.normalize()).all()
+    contacts = frames.contacts.set_index("contact_id")
+    own = acts.dropna(subset=["contact_id"])
+    assert (own.client_id.values == contacts.client_id.reindex(own.contact_id.astype(int)).values).all()
+
+
+def test_refuses_a_database_that_already_has_clients(engine: Engine) -> None:
+    services.create_client(engine, {"company_name": "Existente S.L.", "email": "hola@existente.es"})
+    before = row_counts(engine)
+    with pytest.raises(ValidationError) as err:
+        generate_demo(engine, clients=10, seed=1, as_of=AS_OF)
+    assert "already has clients" in str(err.value) and err.value.fields == ["database"]
+    assert row_counts(engine) == before
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "field"),
+    [({"clients": 0}, "clients"), ({"clients": "ten"}, "clients"), ({"seed": -3}, "seed"), ({"as_of": "2026-01-01"}, "as_of")],
+)
+def test_bad_arguments_name_the_field_and_write_nothing(sqlite_engine: Engine, kwargs: dict, field: str) -> None:
+    args = {"clients": 10, "seed": 1, "as_of": AS_OF} | kwargs
+    with pytest.raises(ValidationError) as err:
+        generate_demo(sqlite_engine, **args)
+    assert err.value.fields == [field]
+    assert sum(row_counts(sqlite_engine).values()) == 0
+
+
+def test_a_failing_load_leaves_no_half_portfolio_and_keeps_the_indexes(
+    engine: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    indexes_before = {t: sorted(i["name"] for i in inspect(engine).get_indexes(t)) for t in inspect(engine).get_table_names()}
+    real_build = demo.build_portfolio
+
+    def broken_build(clients: int, seed: int, as_of: date) -> demo.Portfolio:
+        portfolio = real_build(clients, seed, as_of)
+        invoices = portfolio.tables["invoices"]
+        invoices["due_date"][-1] = invoices["issue_date"][-1] - np.timedelta64(1, "D")  # breaks a CHECK
+        return portfolio
+
+    monkeypatch.setattr(demo, "build_portfolio", broken_build)
+    with pytest.raises(CRMError, match="nothing was written"):
+        generate_demo(engine, clients=30, seed=2, as_of=AS_OF)
+    assert sum(row_counts(engine).values()) == 0
+    inspector = inspect(engine)
+    assert {t: sorted(i["name"] for i in inspector.get_indexes(t)) for t in inspector.get_table_names()} == indexes_before
+
+
+def test_services_keep_working_after_a_demo_load(loaded: tuple[Engine, DemoStats, Frames]) -> None:
+    engine, stats, _frames = loaded
+    client = services.create_client(
+        engine, {"company_name": "Después del Demo S.L.", "email": "nuevo@despues.es", "tax_id": "B12345674"}
+    )
+    assert client.client_id == CLIENTS + 1
+    invoice = services.record_invoice(
+        engine, {"client_id": client.client_id, "number": "Z2026-000001", "issue_date": AS_OF, "total": "100.00"}
+    )
+    assert invoice.invoice_id == stats.rows["invoices"] + 1
+    payment = services.record_payment(engine, {"invoice_id": invoice.invoice_id, "paid_on": AS_OF, "amount": "40.00"})
+    assert payment.payment_id == stats.rows["payments"] + 1
+    contact = services.add_contact(engine, {"client_id": client.client_id, "full_name": "Ana Ruiz"})
+    assert contact.contact_id == stats.rows["contacts"] + 1
+    when = datetime(2026, 6, 30, 10, tzinfo=timezone.utc)
+    logged = services.log_activity(
+        engine,
+        {"client_id": client.client_id, "kind": "call", "title": "Hola", "occurred_at": when,
+         "follow_up_on": AS_OF + timedelta(days=3)},
+    )
+    assert [a.activity_id for a in logged] == [stats.rows["activities"] + 1, stats.rows["activities"] + 2]
+    opp = services.create_opportunity(engine, {"client_id": client.client_id, "name": "Nueva", "amount": "500"})
+    assert opp.opportunity_id == stats.rows["opportunities"] + 1
+    moved = services.move_opportunity(engine, opp.opportunity_id, "contacted")
+    assert moved.stage == "contacted"
+    assert row_counts(engine)["opportunity_stage_history"] == stats.rows["opportunity_stage_history"] + 2
+
+
+def test_invoice_numbers_restart_each_year() -> None:
+    portfolio = demo.build_portfolio(40, 5, AS_OF)
+    numbers = pd.Series(portfolio.tables["invoices"]["number"])
+    years = numbers.str.slice(1, 5).astype(int)
+    assert set(years) == {2023, 2024, 2025, 2026}
+    firsts = numbers[numbers.str.fullmatch(r"F\d{4}-000001")]
+    assert len(firsts) == 4
+    assert not numbers.map(lambda n: re.fullmatch(r"[FR]\d{4}-\d{6}", n) is None).any()
+
+
+def test_a_larger_portfolio_has_credit_notes_void_invoices_and_a_defaulter() -> None:
+    portfolio = demo.build_portfolio(1000, 3, AS_OF)
+    invoices = pd.DataFrame(portfolio.tables["invoices"])
+    payments = pd.DataFrame(portfolio.tables["payments"])
+    assert invoices.credit_note.sum() > 0 and invoices.void.sum() > 0
+    assert not payments.invoice_id.isin(invoices.invoice_id[invoices.void | invoices.credit_note]).any()
+    # a defaulter: stopped paying, yet was invoiced at least three more times (long overdue now)
+    with_client = payments.join(invoices.set_index("invoice_id").client_id, on="invoice_id")
+    last_paid = with_client.groupby("client_id").paid_on.max()
+    regular = invoices[~invoices.credit_note & ~invoices.void]
+    after = regular[regular.issue_date > regular.client_id.map(last_paid)]
+    after = after[after.issue_date < pd.Timestamp(AS_OF) - pd.Timedelta(days=90)]
+    assert (after.groupby("client_id").size() >= 3).any()
