@@ -1,0 +1,84 @@
+"""Portfolio KPIs for the overview and the at-risk selection, from a `client_health` frame."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from crm_core.analytics.risk import LIFECYCLES, RISK_LEVELS
+from crm_core.analytics.settings import DEFAULT_SETTINGS
+
+SUMMED: tuple[str, ...] = (
+    "ltv", "revenue_12m", "collected", "outstanding", "overdue", "aging_not_due", "aging_1_30",
+    "aging_31_60", "aging_61_90", "aging_90_plus", "recurring_30d", "recurring_90d", "pipeline_30d",
+    "pipeline_90d", "expected_revenue_30d", "expected_revenue_90d", "expected_cash_30d", "expected_cash_90d",
+)
+SEVERITIES: tuple[str, ...] = ("low", "medium", "high", "critical")
+
+
+def portfolio_summary(health: pd.DataFrame, previous: pd.DataFrame | None = None) -> dict[str, Any]:
+    """Overview KPIs: client counts by lifecycle and risk, money totals, forecasts, clients at risk.
+
+    Keys: clients, by_lifecycle (every lifecycle, 0 included), by_risk, each name of SUMMED (a
+    total over all clients, as float), on_time_rate (share of clients' rates, mean over clients
+    with one; NaN if none), clients_at_risk (rows of `at_risk` with its defaults). With `previous`
+    (the health of an earlier date) also `deltas`: the same keys, current minus previous.
+    """
+    summary = _summary(health)
+    if previous is not None:
+        before = _summary(previous)
+        summary["deltas"] = {
+            key: ({k: value[k] - before[key][k] for k in value} if isinstance(value, dict) else value - before[key])
+            for key, value in summary.items()
+        }
+    return summary
+
+
+def _summary(health: pd.DataFrame) -> dict[str, Any]:
+    life = health["lifecycle"].value_counts()
+    risk = health["default_risk"].value_counts()
+    out: dict[str, Any] = {
+        "clients": int(len(health)),
+        "by_lifecycle": {name: int(life.get(name, 0)) for name in LIFECYCLES},
+        "by_risk": {name: int(risk.get(name, 0)) for name in RISK_LEVELS},
+    }
+    for col in SUMMED:
+        out[col] = float(health[col].sum())
+    rates = health["on_time_rate"].dropna()
+    out["on_time_rate"] = float(rates.mean()) if len(rates) else float("nan")
+    out["clients_at_risk"] = int(len(at_risk(health)))
+    return out
+
+
+def at_risk(
+    health: pd.DataFrame,
+    churn_min: float = DEFAULT_SETTINGS.at_risk_churn_min,
+    risk_levels: Iterable[str] = DEFAULT_SETTINGS.at_risk_levels,
+    overdue_min: float | None = None,
+) -> pd.DataFrame:
+    """Clients at risk, most severe first, with a `severity` column (low|medium|high|critical).
+
+    At risk: churn_score >= churn_min (clients marked lost excepted: they already churned), or a
+    default risk in `risk_levels`, or (when given) overdue >= overdue_min. Severity is the worse of
+    the default risk and the churn band (>= 85 critical, >= 70 high, >= 60 medium, else low);
+    rows are sorted by severity, then overdue amount, then churn score, all descending.
+    """
+    churn = health["churn_score"].to_numpy(dtype="float64")
+    not_lost = (health["lifecycle"] != "lost").to_numpy()
+    risk = health["default_risk"].to_numpy(dtype=object)
+    overdue = health["overdue"].to_numpy(dtype="float64")
+    selected = (not_lost & (churn >= churn_min)) | np.isin(risk, list(risk_levels))
+    if overdue_min is not None:
+        selected |= overdue >= overdue_min
+
+    risk_rank = pd.Series(risk).map({name: i for i, name in enumerate(RISK_LEVELS)}).fillna(0).to_numpy()
+    churn_rank = np.select([churn >= 85, churn >= 70, churn >= 60], [3, 2, 1], default=0) * not_lost
+    rank = np.maximum(risk_rank, churn_rank).astype(np.int64)
+    result = health.loc[selected].copy()
+    result["severity"] = np.array(SEVERITIES, dtype=object)[rank[selected]]
+    result["_rank"] = rank[selected]
+    result = result.sort_values(["_rank", "overdue", "churn_score"], ascending=False, kind="stable")
+    return result.drop(columns="_rank")
