@@ -104,10 +104,15 @@ def demo_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
     path = tmp_path_factory.mktemp("demo") / "demo.sqlite3"
     engine = get_engine(f"sqlite:///{path}")
     generate_demo(engine, clients=120, seed=7, as_of=date.fromisoformat(APP_AS_OF))
-    with engine.connect() as conn:
-        conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
     engine.dispose()
     dispose_engines()
+    # Fold the WAL into the file so a plain copy holds everything (through a fresh connection:
+    # on a pooled SQLAlchemy one SQLite answers "database table is locked").
+    import sqlite3
+    from contextlib import closing
+
+    with closing(sqlite3.connect(path)) as conn:
+        conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
     return path
 
 
