@@ -1,0 +1,107 @@
+"""Overview page (AppTest on the demo portfolio): KPI cards equal portfolio_summary, deltas, charts, language."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from crm_core.analytics import client_health, portfolio_summary
+from crm_core.db import get_engine
+from crm_core.frames import load_frames
+from crm_core.i18n import format_money, format_number
+
+AS_OF = date(2026, 11, 25)
+
+
+def _app() -> AppTest:
+    at = AppTest.from_file("../app.py", default_timeout=60)
+    at.session_state["as_of"] = AS_OF
+    return at
+
+
+def _signed(text: str, delta: float) -> str:
+    return text if delta < 0 else f"+{text}"
+
+
+@pytest.fixture
+def expected(demo_db):
+    """The overview's figures computed straight from crm_core for the same data and date."""
+    frames = load_frames(get_engine(demo_db))
+    health = client_health(frames, AS_OF)
+    summary = portfolio_summary(health, previous=client_health(frames, AS_OF - timedelta(days=30)))
+    year = portfolio_summary(health, previous=client_health(frames, AS_OF - timedelta(days=365)))
+    return summary, year["deltas"]
+
+
+def _metrics(at: AppTest) -> dict[str, tuple[str, str | None]]:
+    return {m.label: (m.value, m.delta) for m in at.metric}
+
+
+def test_overview_kpis_match_portfolio_summary(demo_db, expected):
+    summary, year_deltas = expected
+    at = _app().run()
+    assert not at.exception
+    assert at.title[0].value == "Overview"
+    shown = _metrics(at)
+    deltas = summary["deltas"]
+
+    for life, name in [("active", "Active clients"), ("vip", "VIP clients"), ("dormant", "Dormant clients"),
+                       ("prospect", "Prospects"), ("lost", "Lost clients")]:
+        count, change = summary["by_lifecycle"][life], deltas["by_lifecycle"][life]
+        assert shown[name] == (format_number(count, "en"), _signed(format_number(change, "en"), change))
+    assert sum(summary["by_lifecycle"].values()) == 120
+
+    assert shown["Revenue, last 12 months"] == (
+        format_money(summary["revenue_12m"], "en", 0),
+        _signed(format_money(year_deltas["revenue_12m"], "en", 0), year_deltas["revenue_12m"]),
+    )
+    for key, name in [("outstanding", "Outstanding receivables"), ("overdue", "Overdue receivables"),
+                      ("expected_revenue_30d", "Expected revenue, 30 days"),
+                      ("expected_revenue_90d", "Expected revenue, 90 days"),
+                      ("expected_cash_30d", "Expected cash-in, 30 days"),
+                      ("expected_cash_90d", "Expected cash-in, 90 days")]:
+        assert shown[name] == (format_money(summary[key], "en", 0),
+                               _signed(format_money(deltas[key], "en", 0), deltas[key])), name
+    assert shown["Clients at risk"] == (
+        format_number(summary["clients_at_risk"], "en"),
+        _signed(format_number(deltas["clients_at_risk"], "en"), deltas["clients_at_risk"]),
+    )
+    assert summary["clients_at_risk"] > 0
+
+    captions = [c.value for c in at.caption]
+    for h in (30, 90):
+        parts = (f"Recurring {format_money(summary[f'recurring_{h}d'], 'en', 0)} · "
+                 f"Pipeline {format_money(summary[f'pipeline_{h}d'], 'en', 0)}")
+        assert parts in captions
+    # Three plotly charts: monthly revenue, aging, risk map.
+    assert len(at.get("plotly_chart")) == 3
+
+
+def test_overview_in_spanish(demo_db, expected):
+    summary, _ = expected
+    at = _app().run()
+    at.selectbox(key="lang").select("es").run()
+    assert not at.exception
+    assert at.title[0].value == "Resumen"
+    shown = _metrics(at)
+    assert shown["Pendiente de cobro"][0] == format_money(summary["outstanding"], "es", 0)
+    assert shown["Pendiente de cobro"][0].endswith(" €")
+    assert shown["Clientes activos"][0] == format_number(summary["by_lifecycle"]["active"], "es")
+    assert "Active clients" not in shown
+    # The sidebar is still drawn after the switch, in Spanish.
+    assert at.selectbox(key="lang").label == "Idioma"
+    assert at.date_input(key="as_of").label == "A fecha de"
+
+
+def test_overview_follows_the_as_of_date(demo_db):
+    at = _app().run()
+    before = _metrics(at)["Outstanding receivables"][0]
+    at.date_input(key="as_of").set_value(date(2025, 11, 25)).run()
+    assert not at.exception
+    frames = load_frames(get_engine(demo_db))
+    earlier = portfolio_summary(client_health(frames, date(2025, 11, 25)))
+    after = _metrics(at)["Outstanding receivables"][0]
+    assert after == format_money(earlier["outstanding"], "en", 0)
+    assert after != before
