@@ -57,8 +57,8 @@ def recent_activities(
     return _with_names(frames, rows)[RECENT_COLUMNS].reset_index(drop=True)
 
 
-def followups(frames: Frames, as_of: date, horizon_days: int = 7) -> pd.DataFrame:
-    """Open follow-ups due on or before `as_of` + `horizon_days`, by owner then due date.
+def followups(frames: Frames, as_of: date, horizon_days: int = 7, owner: str | None = None) -> pd.DataFrame:
+    """Open follow-ups due on or before `as_of` + `horizon_days` (one owner's, if given), by owner then due date.
 
     status: overdue (due before `as_of`), today, upcoming; days_overdue = as_of - due (0 if not late).
     """
@@ -68,6 +68,8 @@ def followups(frames: Frames, as_of: date, horizon_days: int = 7) -> pd.DataFram
     due_day = day_numbers(due)
     t = as_of_day(as_of)
     keep = due_day <= t + horizon_days
+    if owner is not None:
+        keep &= (open_rows["owner"] == owner).to_numpy(dtype=bool)
     rows = _with_names(frames, open_rows.loc[keep])
     due_day = due_day[keep]
     rows["due_on"] = pd.to_datetime(due.loc[keep]).dt.normalize().astype("datetime64[ns]")

@@ -162,3 +162,15 @@ def health_row(health: pd.DataFrame, client_id: int) -> pd.Series | None:
     if client_id not in figures.index:
         return None
     return figures.loc[client_id]
+
+
+def client_names(frames: Frames) -> pd.Series:
+    """Company name by client_id, in alphabetical order (the options of a client picker)."""
+    names = frames.clients.set_index("client_id")["company_name"]
+    return names.iloc[names.str.casefold().argsort(kind="stable")]
+
+
+def contacts_of(frames: Frames, client_id: int) -> pd.DataFrame:
+    """One client's contacts, the primary one first, then by name."""
+    contacts = frames.contacts.loc[frames.contacts["client_id"] == client_id]
+    return contacts.sort_values(["is_primary", "full_name"], ascending=[False, True]).reset_index(drop=True)

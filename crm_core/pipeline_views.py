@@ -2,7 +2,7 @@
 
 Pure functions over `crm_core.frames.Frames` with `as_of` as a parameter. An opportunity is open as
 of T when it was created on or before T and not closed by then (`analytics.pipeline.open_opportunities`);
-its stage as of T comes from the stage history. Weighted amount = amount x probability / 100, the
+its stage as of T comes from the stage history (`analytics.pipeline.stage_as_of`). Weighted amount = amount x probability / 100, the
 same weighting as `analytics.pipeline.pipeline_forecast`.
 """
 
@@ -15,8 +15,8 @@ import pandas as pd
 
 from crm_core.analytics.days import as_of_day, day_numbers
 from crm_core.analytics.forecast import HORIZONS
-from crm_core.analytics.pipeline import open_opportunities, pipeline_forecast
-from crm_core.enums import DEFAULT_STAGE_PROBABILITY, OPEN_STAGES, Stage
+from crm_core.analytics.pipeline import open_opportunities, pipeline_forecast, stage_as_of
+from crm_core.enums import OPEN_STAGES, Stage
 from crm_core.frames import Frames
 
 OPEN_STAGE_VALUES: list[str] = [s.value for s in OPEN_STAGES]
@@ -32,23 +32,10 @@ def _end_of(as_of: date) -> pd.Timestamp:
     return pd.Timestamp(as_of).normalize() + pd.Timedelta(days=1)
 
 
-def stage_as_of(opportunities: pd.DataFrame, stage_history: pd.DataFrame, as_of: date) -> pd.Series:
-    """Each opportunity's stage on `as_of` (by opportunity_id): its last change recorded by then.
-
-    Without a recorded change by then, the current stage is used.
-    """
-    changes = stage_history.loc[stage_history["changed_at"] < _end_of(as_of)]
-    last = changes.sort_values(["changed_at", "change_id"]).groupby("opportunity_id")["to_stage"].last()
-    current = opportunities.set_index("opportunity_id")["stage"]
-    stage = last.reindex(current.index)
-    return stage.where(stage.notna(), current).astype("object")
-
-
 def open_deals(frames: Frames, as_of: date) -> pd.DataFrame:
     """Opportunities open on `as_of`, with their stage then, the weighted amount and the company."""
     opps = open_opportunities(frames.opportunities, as_of).copy()
-    stages = stage_as_of(opps, frames.stage_history, as_of)
-    opps["stage"] = opps["opportunity_id"].map(stages)
+    opps["stage"] = stage_as_of(opps, frames.stage_history, as_of).astype("object")
     # An open deal whose history only shows a close after as_of: it sat in its current open stage.
     closed_then = ~opps["stage"].isin(OPEN_STAGE_VALUES)
     opps.loc[closed_then, "stage"] = Stage.IDENTIFIED.value
@@ -163,17 +150,3 @@ def deals_without_next_activity(frames: Frames, as_of: date) -> pd.DataFrame:
     missing = deals.loc[~deals["client_id"].isin(with_next)]
     missing = missing.sort_values("weighted", ascending=False)
     return missing[DEAL_COLUMNS].reset_index(drop=True)
-
-
-def typed_probabilities(frames: Frames, as_of: date) -> pd.DataFrame:
-    """Per open stage: open deals, the mean probability people typed, and the default for the stage."""
-    deals = open_deals(frames, as_of)
-    grouped = deals.groupby("stage")["probability"]
-    result = pd.DataFrame({
-        "open_count": grouped.size(),
-        "typed_probability": grouped.mean(),
-    }).reindex(OPEN_STAGE_VALUES)
-    result["open_count"] = result["open_count"].fillna(0).astype("int64")
-    result["default_probability"] = [float(DEFAULT_STAGE_PROBABILITY[Stage(s)]) for s in result.index]
-    result.index.name = "stage"
-    return result.reset_index()

@@ -1,50 +1,104 @@
-"""Clients: searchable, filterable, sortable list."""
+"""Clients: the health-joined list (search, filters, sorting, pages), a client's page, the client forms."""
 
 from __future__ import annotations
 
 import streamlit as st
 
-from crm_core import services
+from crm_core.client_views import (
+    RISK_ORDER,
+    SORT_COLUMNS,
+    ClientFilters,
+    client_names,
+    client_table,
+    filter_clients,
+    filter_options,
+    page_count,
+    page_of,
+    sort_clients,
+)
 from crm_core.enums import ClientStatus
-from crm_core.i18n import format_date, label
-from crm_core.ui import cache
+from crm_core.i18n import label
+from crm_core.ui import cache, client_detail
+from crm_core.ui.client_forms import OPEN_CLIENT_KEY, create_form
 from crm_core.ui.context import current
+from crm_core.ui.forms import show_flash
+from crm_core.ui.tables import header, show_table
 from crm_core.ui.welcome import require_data
+
+PAGE_SIZE = 100
+TABLE_COLUMNS = {
+    "company_name": "text", "lifecycle": "enum:lifecycle", "default_risk": "enum:risk", "churn_score": "score",
+    "ltv": "money", "revenue_12m": "money", "outstanding": "money", "overdue": "money",
+    "expected_revenue_90d": "money", "days_since_last_activity": "days", "segment": "text",
+    "industry": "text", "region": "text", "owner": "text", "tax_id": "text", "email": "text",
+}
 
 ctx = current()
 require_data(ctx)
+engine = cache.engine(ctx.db_url)
+if OPEN_CLIENT_KEY in st.session_state:
+    st.session_state["client_pick"] = st.session_state.pop(OPEN_CLIENT_KEY)
 st.title(ctx.t("clients.title"))
+show_flash("clients")
 
-cols = st.columns([3, 2, 1])
-search = cols[0].text_input(ctx.t("common.search"), key="clients_search", help=ctx.t("clients.search_help"))
-status = cols[1].selectbox(
-    ctx.t("field.status"),
-    options=[None, *[s.value for s in ClientStatus]],
-    format_func=lambda v: ctx.t("common.all") if v is None else label("status", v, ctx.lang),
-    key="clients_status",
-)
-page_no = cols[2].number_input(ctx.t("common.page"), min_value=1, value=1, key="clients_page")
+data = cache.frames(ctx.db_url)
+health = cache.health(ctx.db_url, ctx.as_of)
 
-result = services.list_clients(
-    cache.engine(ctx.db_url), search=search or None, status=status, page=int(page_no), page_size=50
+with st.expander(ctx.t("clients.new"), icon=":material/person_add:"):
+    create_form(ctx, engine)
+
+# ---------------------------------------------------------------- filters
+options = filter_options(data)
+row = st.columns([3, 2, 2, 2])
+search = row[0].text_input(ctx.t("common.search"), key="clients_search", placeholder=ctx.t("clients.search_help"))
+lifecycle = row[1].multiselect(
+    ctx.t("figure.lifecycle"), [s.value for s in ClientStatus],
+    format_func=lambda v: label("lifecycle", v, ctx.lang), key="clients_lifecycle",
 )
-if result.total == 0:
+risk = row[2].multiselect(
+    ctx.t("figure.default_risk"), list(RISK_ORDER), format_func=lambda v: label("risk", v, ctx.lang), key="clients_risk"
+)
+min_churn = row[3].slider(ctx.t("clients.min_churn"), 0, 100, 0, step=5, key="clients_min_churn")
+with st.expander(ctx.t("clients.more_filters")):
+    row = st.columns(4)
+    chosen = {
+        name: row[i].multiselect(ctx.t(f"field.{name}"), options[name], key=f"clients_{name}")
+        for i, name in enumerate(("segment", "industry", "region", "owner"))
+    }
+filters = ClientFilters(
+    search=search, lifecycle=tuple(lifecycle), default_risk=tuple(risk),
+    min_churn=float(min_churn) if min_churn > 0 else None,
+    **{name: tuple(values) for name, values in chosen.items()},
+)
+row = st.columns([2, 1, 1, 2], vertical_alignment="bottom")
+sort_by = row[0].selectbox(ctx.t("clients.sort"), SORT_COLUMNS, format_func=lambda c: header(ctx, c), key="clients_sort")
+descending = row[1].toggle(ctx.t("clients.descending"), key="clients_desc")
+
+# ---------------------------------------------------------------- the list
+matches = sort_clients(filter_clients(client_table(data, health), filters), sort_by, descending)
+pages = page_count(len(matches), PAGE_SIZE)
+page_no = row[2].number_input(ctx.t("common.page"), min_value=1, max_value=pages, value=1, key="clients_page")
+shown = page_of(matches, int(page_no), PAGE_SIZE)
+row[3].caption(ctx.t("clients.count", shown=len(shown), total=len(matches), all=len(data.clients), page=int(page_no), pages=pages))
+if matches.empty:
     st.info(ctx.t("clients.none"))
 else:
-    st.caption(ctx.t("common.of_total", shown=len(result.items), total=result.total))
-    st.dataframe(
-        [
-            {
-                ctx.t("field.company_name"): c.company_name,
-                ctx.t("field.tax_id"): c.tax_id,
-                ctx.t("field.email"): c.email,
-                ctx.t("field.status"): label("status", c.status, ctx.lang),
-                ctx.t("field.region"): c.region,
-                ctx.t("field.owner"): c.owner,
-                ctx.t("field.created_at"): format_date(c.created_at, ctx.lang),
-            }
-            for c in result.items
-        ],
-        hide_index=True,
-        width="stretch",
-    )
+    page_ids = shown["client_id"].tolist()
+
+    def _open_selected() -> None:
+        rows = st.session_state["clients_table"].selection.rows
+        if rows:
+            st.session_state["client_pick"] = page_ids[rows[0]]
+
+    show_table(ctx, shown, TABLE_COLUMNS, key="clients_table", on_select=_open_selected, height=420)
+    st.caption(ctx.t("clients.select_hint"))
+
+# ---------------------------------------------------------------- one client
+names = client_names(data)
+client_id = st.selectbox(
+    ctx.t("clients.open"), names.index.tolist(), format_func=lambda cid: names.get(cid, str(cid)),
+    index=None, placeholder=ctx.t("clients.open_placeholder"), key="client_pick",
+)
+if client_id is not None:
+    st.divider()
+    client_detail.render(ctx, engine, data, health, int(client_id))

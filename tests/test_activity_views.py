@@ -124,3 +124,7 @@ def test_client_timeline_of_a_client_with_nothing_is_empty() -> None:
     timeline = client_timeline(book, 999, AS_OF)
     assert timeline.empty
     assert "event" in timeline.columns
+
+
+def test_followups_of_one_owner() -> None:
+    assert sorted(followups(_book(), AS_OF, owner="ana")["activity_id"]) == [4, 5]

@@ -10,7 +10,9 @@ import pytest
 from crm_core.client_views import (
     ClientFilters,
     client_invoices,
+    client_names,
     client_table,
+    contacts_of,
     filter_clients,
     filter_options,
     health_row,
@@ -121,3 +123,19 @@ def test_client_invoices_with_payment_status() -> None:
 def test_health_row_of_unknown_client_is_none() -> None:
     assert health_row(_health(), 99) is None
     assert health_row(_health(), 1)["churn_score"] == 72.0
+
+
+def test_client_names_alphabetical_and_contacts_primary_first() -> None:
+    book = frames(
+        clients=[
+            {"client_id": 1, "company_name": "zeta", "email": "z@z.es"},
+            {"client_id": 2, "company_name": "Alfa", "email": "a@a.es"},
+        ],
+        contacts=[
+            {"contact_id": 1, "client_id": 1, "full_name": "Ana", "is_primary": False, "is_billing": False},
+            {"contact_id": 2, "client_id": 1, "full_name": "Zoe", "is_primary": True, "is_billing": False},
+            {"contact_id": 3, "client_id": 2, "full_name": "Other", "is_primary": True, "is_billing": False},
+        ],
+    )
+    assert client_names(book).index.tolist() == [2, 1]
+    assert contacts_of(book, 1)["full_name"].tolist() == ["Zoe", "Ana"]

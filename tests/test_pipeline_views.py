@@ -12,10 +12,8 @@ from crm_core.pipeline_views import (
     deals_without_next_activity,
     open_deals,
     pipeline_totals,
-    stage_as_of,
     stage_summary,
     stale_deals,
-    typed_probabilities,
 )
 from tests.frames_builder import frames
 
@@ -66,12 +64,11 @@ def _book():
     )
 
 
-def test_stage_as_of_reads_history() -> None:
+def test_open_deals_take_their_stage_as_of_the_date() -> None:
     book = _book()
-    stages = stage_as_of(book.opportunities, book.stage_history, date(2026, 11, 5))
-    assert stages[1] == "identified"  # moved to proposal only on 10 Nov
-    assert stages[3] == "identified"  # no history: its current stage
-    assert stage_as_of(book.opportunities, book.stage_history, AS_OF)[1] == "proposal"
+    early = open_deals(book, date(2026, 11, 5)).set_index("opportunity_id")
+    assert early.loc[1, "stage"] == "identified"  # moved to proposal only on 10 Nov
+    assert open_deals(book, AS_OF).set_index("opportunity_id").loc[1, "stage"] == "proposal"
 
 
 def test_open_deals_weighted() -> None:
@@ -129,11 +126,3 @@ def test_deals_without_next_activity() -> None:
     missing = deals_without_next_activity(_book(), AS_OF)
     # client 1 has a task tomorrow; client 2 only an overdue one, so both its deals lack a next step
     assert sorted(missing["opportunity_id"]) == [2, 3]
-
-
-def test_typed_probabilities() -> None:
-    typed = typed_probabilities(_book(), AS_OF).set_index("stage")
-    assert typed.loc["proposal", "typed_probability"] == 40.0
-    assert typed.loc["proposal", "default_probability"] == 40.0
-    assert typed.loc["contacted", "open_count"] == 0
-    assert pd.isna(typed.loc["contacted", "typed_probability"])

@@ -1,0 +1,223 @@
+"""A client's page: profile, health card, recommendations, contacts, timeline, opportunities, invoices, edit."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pandas as pd
+import streamlit as st
+from sqlalchemy import Engine
+
+from crm_core import services
+from crm_core.activity_views import client_timeline
+from crm_core.analytics.recommendations import recommendations
+from crm_core.client_views import HEALTH_CARD, client_invoices, client_opportunities, contacts_of, health_row
+from crm_core.errors import NotFoundError
+from crm_core.frames import Frames
+from crm_core.i18n import format_date, format_money, format_number, format_percent, label
+from crm_core.i18n.domain_text import churn_reason_text, recommendation_text
+from crm_core.schemas import ClientOut
+from crm_core.ui.client_forms import contact_form, delete_control, edit_form
+from crm_core.ui.context import PageContext
+from crm_core.ui.tables import header, show_table
+
+PROFILE_FIELDS: tuple[str, ...] = (
+    "tax_id", "email", "phone", "address", "city", "region", "segment", "industry", "company_size",
+    "employees", "owner", "payment_terms_days", "website", "linkedin", "status", "created_at",
+)
+CHURN_COMPONENTS: tuple[str, ...] = ("churn_recency", "churn_engagement", "churn_payment", "churn_trend")
+SEVERITY_ICONS: dict[str, str] = {
+    "critical": ":material/error:", "high": ":material/warning:", "medium": ":material/info:", "low": ":material/lightbulb:",
+}
+
+
+def _missing(value: Any) -> bool:
+    return value is None or (not isinstance(value, str) and bool(pd.isna(value)))
+
+
+def format_figure(ctx: PageContext, value: Any, kind: str) -> str:
+    """One health figure as text in the UI language (a dash when it is empty)."""
+    if _missing(value):
+        return "—"
+    if kind == "money":
+        return format_money(value, ctx.lang)
+    if kind == "days":
+        return ctx.t("unit.days", n=format_number(value, ctx.lang))
+    if kind == "share":
+        return format_percent(value, ctx.lang)
+    if kind in ("score", "number"):
+        return format_number(value, ctx.lang)
+    if kind == "date":
+        return format_date(pd.Timestamp(value), ctx.lang)
+    if kind in ("lifecycle", "risk"):
+        return label(kind, value, ctx.lang)
+    if kind == "text" and isinstance(value, str) and value in ("recency", "engagement", "payment", "trend", "lost", "none"):
+        return label("churn_driver", value, ctx.lang)
+    return str(value)
+
+
+def render(ctx: PageContext, engine: Engine, data: Frames, health: pd.DataFrame, client_id: int) -> None:
+    """The whole client page (the client is read fresh from the database for its version)."""
+    try:
+        client = services.get_client(engine, client_id)
+    except NotFoundError as exc:
+        st.warning(str(exc))
+        return
+    figures = health_row(health, client_id)
+    st.header(client.company_name, anchor=False)
+    if figures is not None:
+        st.caption(" · ".join([
+            label("lifecycle", figures["lifecycle"], ctx.lang),
+            f"{header(ctx, 'default_risk')}: {label('risk', figures['default_risk'], ctx.lang)}",
+            f"{header(ctx, 'churn_score')}: {format_number(figures['churn_score'], ctx.lang)}/100",
+        ]))
+    tabs = st.tabs([
+        ctx.t("client.tab_summary"), ctx.t("client.tab_contacts"), ctx.t("client.tab_timeline"),
+        ctx.t("client.tab_opportunities"), ctx.t("client.tab_invoices"), ctx.t("client.tab_edit"),
+    ])
+    with tabs[0]:
+        _summary(ctx, client, figures)
+    with tabs[1]:
+        _contacts(ctx, engine, data, client_id)
+    with tabs[2]:
+        _timeline(ctx, data, client_id)
+    with tabs[3]:
+        _opportunities(ctx, data, client_id)
+    with tabs[4]:
+        _invoices(ctx, data, client_id)
+    with tabs[5]:
+        st.subheader(ctx.t("clients.edit"))
+        edit_form(ctx, engine, client)
+        st.divider()
+        delete_control(ctx, engine, client)
+
+
+def _summary(ctx: PageContext, client: ClientOut, figures: pd.Series | None) -> None:
+    if figures is not None:
+        cols = st.columns(6)
+        cols[0].metric(header(ctx, "ltv"), format_money(figures["ltv"], ctx.lang, 0))
+        cols[1].metric(header(ctx, "revenue_12m"), format_money(figures["revenue_12m"], ctx.lang, 0))
+        cols[2].metric(header(ctx, "overdue"), format_money(figures["overdue"], ctx.lang, 0))
+        cols[3].metric(header(ctx, "churn_score"), format_number(figures["churn_score"], ctx.lang))
+        cols[4].metric(header(ctx, "default_risk"), label("risk", figures["default_risk"], ctx.lang))
+        cols[5].metric(header(ctx, "expected_revenue_90d"), format_money(figures["expected_revenue_90d"], ctx.lang, 0))
+    left, right = st.columns([1, 1])
+    with left:
+        st.subheader(ctx.t("client.profile"))
+        values = client.model_dump()
+        rows = []
+        for name in PROFILE_FIELDS:
+            value = values.get(name)
+            if name == "status":
+                value = label("status", value, ctx.lang)
+            elif name == "company_size":
+                value = label("company_size", value, ctx.lang)
+            elif name == "created_at":
+                value = format_date(value, ctx.lang)
+            rows.append({"field": header(ctx, name), "value": "—" if _missing(value) or value == "" else str(value)})
+        st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch", key="client_profile",
+                     column_config={"field": st.column_config.TextColumn(""), "value": st.column_config.TextColumn("")})
+    with right:
+        if figures is None:
+            st.info(ctx.t("client.no_figures"))
+            return
+        st.subheader(ctx.t("client.churn"))
+        st.markdown(f"**{format_number(figures['churn_score'], ctx.lang)}/100** — {churn_reason_text(figures, ctx.lang)}")
+        for component in CHURN_COMPONENTS:
+            score = 0.0 if _missing(figures[component]) else float(figures[component])
+            st.progress(min(max(score / 100.0, 0.0), 1.0), text=f"{header(ctx, component)}: {format_number(score, ctx.lang)}")
+        st.subheader(ctx.t("client.recommendations"))
+        recs = recommendations(figures)
+        if not recs:
+            st.success(ctx.t("client.no_recommendations"))
+        for rec in recs:
+            text = f"**{label('rec_kind', rec.kind, ctx.lang)}** · {recommendation_text(rec, ctx.lang)}"
+            icon = SEVERITY_ICONS.get(rec.severity)
+            if rec.kind == "alert" and rec.severity in ("critical", "high"):
+                st.error(text, icon=icon)
+            elif rec.kind == "alert":
+                st.warning(text, icon=icon)
+            elif rec.kind == "opportunity":
+                st.success(text, icon=icon)
+            else:
+                st.info(text, icon=icon)
+    with st.expander(ctx.t("client.health_card"), expanded=True):
+        _health_card(ctx, figures)
+
+
+def _health_card(ctx: PageContext, figures: pd.Series) -> None:
+    """Every figure of client_health for the client, by section, formatted."""
+    cols = st.columns(len(HEALTH_CARD))
+    for col, (section, items) in zip(cols, HEALTH_CARD.items(), strict=True):
+        with col:
+            st.markdown(f"**{ctx.t(f'client.section_{section}')}**")
+            rows = [
+                {"figure": header(ctx, name), "value": format_figure(ctx, figures.get(name), kind)}
+                for name, kind in items
+            ]
+            st.dataframe(
+                pd.DataFrame(rows), hide_index=True, width="stretch", key=f"health_{section}",
+                column_config={"figure": st.column_config.TextColumn(""), "value": st.column_config.TextColumn("")},
+            )
+
+
+def _contacts(ctx: PageContext, engine: Engine, data: Frames, client_id: int) -> None:
+    contacts = contacts_of(data, client_id)
+    if contacts.empty:
+        st.info(ctx.t("client.no_contacts"))
+    else:
+        show_table(
+            ctx, contacts,
+            {"full_name": "text", "role": "text", "email": "text", "phone": "text", "whatsapp": "text",
+             "is_primary": "bool", "is_billing": "bool", "last_interaction_at": "datetime"},
+            key="client_contacts",
+        )
+    st.subheader(ctx.t("clients.add_contact"))
+    contact_form(ctx, engine, client_id)
+
+
+def _timeline(ctx: PageContext, data: Frames, client_id: int) -> None:
+    timeline = client_timeline(data, client_id, ctx.as_of)
+    if timeline.empty:
+        st.info(ctx.t("client.no_timeline"))
+        return
+    what = timeline["event"].map(lambda e: ctx.t(f"event.{e}"))
+    is_activity = timeline["event"] == "activity"
+    what = what.where(~is_activity, timeline["kind"].map(lambda k: label("kind", k, ctx.lang)))
+    is_stage = timeline["event"] == "stage"
+    moves = timeline["from_stage"].map(lambda s: label("stage", s, ctx.lang)) + " → " + timeline["to_stage"].map(
+        lambda s: label("stage", s, ctx.lang)
+    )
+    detail = timeline["detail"].astype("object").where(~is_stage, moves.str.removeprefix(" → "))
+    shown = timeline.assign(what=what, detail=detail)
+    show_table(
+        ctx, shown,
+        {"at": "datetime", "what": "text", "title": "text", "detail": "text", "amount": "money", "owner": "text", "done": "bool"},
+        key="client_timeline", height=400,
+    )
+
+
+def _opportunities(ctx: PageContext, data: Frames, client_id: int) -> None:
+    opps = client_opportunities(data, client_id)
+    if opps.empty:
+        st.info(ctx.t("client.no_opportunities"))
+        return
+    show_table(
+        ctx, opps,
+        {"name": "text", "stage": "enum:stage", "amount": "money", "probability": "probability",
+         "expected_close": "date", "closed_at": "date", "won_amount": "money", "lost_reason": "text", "owner": "text"},
+        key="client_opportunities",
+    )
+
+
+def _invoices(ctx: PageContext, data: Frames, client_id: int) -> None:
+    invoices = client_invoices(data, client_id, ctx.as_of)
+    if invoices.empty:
+        st.info(ctx.t("client.no_invoices"))
+        return
+    show_table(
+        ctx, invoices,
+        {"number": "text", "issue_date": "date", "due_date": "date", "total": "money", "paid_amount": "money",
+         "outstanding": "money", "paid_date": "date", "days_overdue": "days", "status": "enum:invoice_status"},
+        key="client_invoices", height=400,
+    )
