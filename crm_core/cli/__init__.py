@@ -16,6 +16,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "crm_core.cli.import_cmd",
     "crm_core.cli.export_cmd",
     "crm_core.cli.backtest_cmd",
+    "crm_core.cli.export_at_risk_cmd",
 )
 
 

@@ -1,0 +1,51 @@
+"""`export-at-risk --out FILE`: the Health page's at-risk CSV, from the command line."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from datetime import date, datetime
+from pathlib import Path
+
+from crm_core.analytics import client_health
+from crm_core.db import get_engine
+from crm_core.frames import load_frames
+from crm_core.i18n import LANGS, default_lang
+from crm_core.io.at_risk import SEPARATORS, at_risk_export, to_csv_bytes
+from crm_core.settings import business_timezone
+
+
+def _date(text: str) -> date:
+    try:
+        return date.fromisoformat(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(f"not a date (YYYY-MM-DD): {text!r}") from exc
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    parser = subparsers.add_parser(
+        "export-at-risk",
+        help="export the clients at risk as CSV (UTF-8 with BOM)",
+        description="Write the at-risk clients (churn score >= 60 or default risk high/critical, "
+        "most severe first) as CSV, with the reason and the suggested action for each.",
+    )
+    parser.add_argument("--out", type=Path, required=True, metavar="FILE")
+    parser.add_argument("--as-of", type=_date, metavar="DATE", help="figures as of this date (default: today)")
+    parser.add_argument("--sep", choices=SEPARATORS, default=",", help="column separator (';' also gives a decimal comma)")
+    parser.add_argument("--lang", choices=LANGS, default=None, help="headers and texts (default: CRM_LANG, else en)")
+    parser.add_argument("--url", help="database URL (default: DATABASE_URL or data/crm.sqlite3)")
+    parser.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    as_of = args.as_of or datetime.now(business_timezone()).date()
+    lang = args.lang or default_lang()
+    health = client_health(load_frames(get_engine(args.url)), as_of)
+    frame = at_risk_export(health, lang)
+    try:
+        args.out.write_bytes(to_csv_bytes(frame, args.sep, lang))
+    except OSError as exc:
+        print(f"error: cannot write {args.out}: {exc.strerror or exc}", file=sys.stderr)
+        return 2
+    print(f"{len(frame)} clients at risk as of {as_of.isoformat()} written to {args.out}")
+    return 0

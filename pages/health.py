@@ -1,0 +1,93 @@
+"""Health: churn and default-risk distributions, DSO and on-time rate, the at-risk list and its CSV export."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from crm_core import charts
+from crm_core.health_views import page_count, page_of, payment_overview
+from crm_core.i18n import format_date, format_money, format_number, format_percent, label
+from crm_core.io.at_risk import SEPARATORS, export_file_name, to_csv_bytes
+from crm_core.ui import cache, derived
+from crm_core.ui.context import current
+from crm_core.ui.welcome import require_data
+
+ctx = current()
+require_data(ctx)
+st.title(ctx.t("health.title"))
+st.caption(ctx.t("health.subtitle", as_of=format_date(ctx.as_of, ctx.lang)))
+
+health = cache.health(ctx.db_url, ctx.as_of)
+summary = derived.summary(ctx.db_url, ctx.as_of)
+payments = payment_overview(health)
+
+st.subheader(ctx.t("health.distributions"))
+cols = st.columns(2)
+cols[0].metric(ctx.t("health.median_dso"), format_number(payments["median_dso"], ctx.lang, 1),
+               help=ctx.t("health.median_dso_help"), border=True)
+cols[1].metric(ctx.t("health.on_time"), format_percent(payments["mean_on_time"], ctx.lang, 1),
+               help=ctx.t("health.on_time_help"), border=True)
+left, right = st.columns(2)
+left.plotly_chart(charts.churn_histogram(health, ctx.lang), key="chart_churn")
+right.plotly_chart(charts.risk_level_chart(summary["by_risk"], ctx.lang), key="chart_risk_levels")
+left.plotly_chart(charts.dso_histogram(health, ctx.lang), key="chart_dso")
+right.plotly_chart(charts.on_time_histogram(health, ctx.lang), key="chart_on_time")
+
+st.subheader(ctx.t("health.at_risk_heading"))
+st.caption(ctx.t("health.thresholds"))
+controls = st.columns(3)
+churn_min = controls[0].slider(ctx.t("health.churn_min"), 0, 100, 60, step=5, key="health_churn_min")
+risk_levels = controls[1].multiselect(
+    ctx.t("health.risk_levels"), ["low", "medium", "high", "critical"], default=["high", "critical"],
+    format_func=lambda level: label("risk", level, ctx.lang), key="health_risk_levels",
+)
+overdue_min = controls[2].number_input(
+    ctx.t("health.overdue_min"), min_value=0.0, value=None, step=500.0, key="health_overdue_min"
+)
+
+table = derived.at_risk_export(ctx.db_url, ctx.as_of, ctx.lang, float(churn_min), tuple(risk_levels), overdue_min)
+overdue_column = ctx.t("at_risk.overdue")
+metrics = st.columns(2)
+metrics[0].metric(ctx.t("health.at_risk_count"), format_number(len(table), ctx.lang), border=True)
+metrics[1].metric(ctx.t("health.overdue_at_risk"), format_money(table[overdue_column].sum(), ctx.lang, 0), border=True)
+
+if table.empty:
+    st.info(ctx.t("health.none_at_risk"))
+else:
+    pages = page_count(len(table))
+    page_no = st.number_input(ctx.t("common.page"), min_value=1, max_value=pages, value=1, key="health_page") if pages > 1 else 1
+    shown = page_of(table, int(page_no))
+    st.caption(ctx.t("health.showing", shown=len(shown), total=len(table)))
+    date_pattern = "DD/MM/YYYY" if ctx.lang == "es" else "YYYY-MM-DD"
+    st.dataframe(
+        shown,
+        hide_index=True,
+        width="stretch",
+        column_config={
+            ctx.t("at_risk.churn_score"): st.column_config.ProgressColumn(
+                ctx.t("at_risk.churn_score"), min_value=0, max_value=100, format="%.0f"
+            ),
+            overdue_column: st.column_config.NumberColumn(overdue_column, format="euro"),
+            ctx.t("at_risk.expected_revenue_90d"): st.column_config.NumberColumn(
+                ctx.t("at_risk.expected_revenue_90d"), format="euro"
+            ),
+            ctx.t("at_risk.oldest_unpaid"): st.column_config.DateColumn(ctx.t("at_risk.oldest_unpaid"), format=date_pattern),
+        },
+        key="health_at_risk_table",
+    )
+
+export = st.columns([1, 2])
+sep = export[0].radio(
+    ctx.t("health.separator"), SEPARATORS, index=1 if ctx.lang == "es" else 0, key=f"health_sep_{ctx.lang}",
+    format_func=lambda s: ctx.t("health.separator_semicolon" if s == ";" else "health.separator_comma"),
+)
+export[1].download_button(
+    ctx.t("health.download"),
+    data=to_csv_bytes(table, sep, ctx.lang),
+    file_name=export_file_name(ctx.as_of, ctx.lang),
+    mime="text/csv",
+    help=ctx.t("health.download_help"),
+    icon=":material/download:",
+    key="health_download",
+    disabled=table.empty,
+)

@@ -1,0 +1,96 @@
+"""Health page (AppTest on the demo portfolio): figures, the at-risk list and its thresholds, the export button."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from crm_core.analytics import at_risk, client_health
+from crm_core.db import get_engine
+from crm_core.frames import load_frames
+from crm_core.i18n import format_money, format_number, format_percent
+from crm_core.io.at_risk import at_risk_export
+
+AS_OF = date(2026, 11, 25)
+
+
+@pytest.fixture
+def health(demo_db):
+    return client_health(load_frames(get_engine(demo_db)), AS_OF)
+
+
+def _health_page() -> AppTest:
+    at = AppTest.from_file("../app.py", default_timeout=60)
+    at.session_state["as_of"] = AS_OF
+    at.run()
+    at.switch_page("pages/health.py").run()
+    assert not at.exception
+    return at
+
+
+def _metrics(at: AppTest) -> dict[str, str]:
+    return {m.label: m.value for m in at.metric}
+
+
+def _table_companies(at: AppTest, header: str = "Company") -> list[str]:
+    return list(at.dataframe[0].value[header])
+
+
+def test_health_page_shows_the_portfolio_figures_and_at_risk_list(health):
+    at = _health_page()
+    assert at.title[0].value == "Client health"
+    shown = _metrics(at)
+    assert shown["Median DSO"] == format_number(health["dso"].median(), "en", 1)
+    assert shown["Paid on time (mean)"] == format_percent(health["on_time_rate"].mean(), "en", 1)
+    expected = at_risk(health)
+    assert shown["Clients at risk"] == format_number(len(expected), "en")
+    assert shown["Overdue of clients at risk"] == format_money(expected["overdue"].sum(), "en", 0)
+    # Default thresholds: churn >= 60 or default risk high/critical, most severe first.
+    assert len(expected) > 0
+    assert _table_companies(at) == list(expected["company_name"])[:100]
+    table = at.dataframe[0].value
+    assert list(table["Suggested action"]) == list(at_risk_export(health, "en")["Suggested action"])[:100]
+    assert (table["Churn reason"].str.len() > 0).all()
+    # Four distribution charts, and the export button.
+    assert len(at.get("plotly_chart")) == 4
+    (button,) = at.get("download_button")
+    assert button.label == "Download the at-risk list (CSV)"
+    assert at.radio(key="health_sep_en").value == ","
+
+
+def test_thresholds_change_the_list(health):
+    at = _health_page()
+    at.slider(key="health_churn_min").set_value(90)
+    at.multiselect(key="health_risk_levels").set_value(["critical"]).run()
+    assert not at.exception
+    expected = at_risk(health, churn_min=90, risk_levels=("critical",))
+    assert _table_companies(at) == list(expected["company_name"])
+    assert _metrics(at)["Clients at risk"] == format_number(len(expected), "en")
+
+    at.number_input(key="health_overdue_min").set_value(1.0).run()
+    with_overdue = at_risk(health, churn_min=90, risk_levels=("critical",), overdue_min=1.0)
+    assert len(with_overdue) > len(expected)
+    assert _table_companies(at) == list(with_overdue["company_name"])
+
+
+def test_no_client_at_risk_shows_a_message(health):
+    at = _health_page()
+    at.slider(key="health_churn_min").set_value(100)
+    at.multiselect(key="health_risk_levels").set_value([]).run()
+    assert len(at_risk(health, churn_min=100, risk_levels=())) == 0
+    assert [i.value for i in at.info] == ["No client is at risk with these thresholds."]
+    assert at.get("download_button")[0].proto.disabled
+
+
+def test_spanish_headers_and_semicolon_by_default(health):
+    at = _health_page()
+    at.selectbox(key="lang").select("es").run()
+    assert not at.exception
+    assert at.title[0].value == "Salud de la cartera"
+    table = at.dataframe[0].value
+    assert list(table.columns[:2]) == ["Empresa", "CIF/NIF"]
+    assert set(table["Riesgo de impago"]) <= {"Bajo", "Medio", "Alto", "Crítico"}
+    assert at.radio(key="health_sep_es").value == ";"
+    assert at.get("download_button")[0].label == "Descargar la lista de riesgo (CSV)"
