@@ -65,6 +65,10 @@ class ImportReport:
         """True when no row was rejected."""
         return not self.rejected_rows
 
+    def writable(self, valid_only: bool) -> bool:
+        """Whether committing would write anything (with rejected rows, only when `valid_only`)."""
+        return (self.to_create + self.to_update) > 0 and (self.ok or valid_only)
+
     def reasons_by_line(self) -> dict[int, str]:
         reasons: dict[int, list[str]] = {}
         for problem in self.problems:

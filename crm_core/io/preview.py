@@ -1,0 +1,68 @@
+"""A first look at an uploaded file: how it was read, its first rows and the mapping the synonyms found."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pandas as pd
+
+from crm_core.io.headers import check_kind, field_names, suggest_mapping
+from crm_core.io.reading import read_csv
+from crm_core.io.report import ImportReport
+
+PREVIEW_ROWS = 10
+
+
+@dataclass(frozen=True)
+class FilePreview:
+    """The file's header, its first rows as text, and the field each column seems to hold."""
+
+    header: list[str]
+    first_rows: pd.DataFrame
+    rows: int
+    encoding: str
+    separator: str
+    suggested: dict[str, str | None]
+    fields: list[str]
+
+
+def preview_file(
+    source: bytes, kind: str, *, separator: str | None = None, rows: int = PREVIEW_ROWS
+) -> FilePreview:
+    """Read the file (ImportFileError if it cannot be) and suggest a field for each column."""
+    check_kind(kind)
+    table = read_csv(source, separator=separator)
+    width = len(table.header)
+    sample = [(cells + [""] * width)[:width] for _, cells in table.rows[:rows]]
+    return FilePreview(
+        header=list(table.header),
+        first_rows=pd.DataFrame(sample, columns=pd.Index(column_titles(table.header), dtype=object), dtype=object),
+        rows=len(table.rows),
+        encoding=table.encoding,
+        separator=table.separator,
+        suggested=suggest_mapping(kind, table.header),
+        fields=field_names(kind),
+    )
+
+
+def column_titles(header: list[str]) -> list[str]:
+    """Unique, non-empty titles for the file's columns (unnamed ones get their position)."""
+    titles: list[str] = []
+    for index, name in enumerate(header):
+        title = name or f"({index + 1})"
+        if title in titles:
+            title = f"{title} ({index + 1})"
+        titles.append(title)
+    return titles
+
+
+def problems_frame(report: ImportReport) -> pd.DataFrame:
+    """One row per problem: line, column, message (in file order)."""
+    return pd.DataFrame(
+        [(p.line, p.column, p.message) for p in report.problems], columns=["line", "column", "message"]
+    )
+
+
+def skipped_frame(report: ImportReport) -> pd.DataFrame:
+    """One row per skipped row: line and reason."""
+    return pd.DataFrame([(s.line, s.reason) for s in report.skipped], columns=["line", "reason"])

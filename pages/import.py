@@ -1,0 +1,158 @@
+"""Import: upload a CSV file, check its columns and every row, then import all of it in one go."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from crm_core.errors import CRMError
+from crm_core.io.headers import IGNORE, KINDS
+from crm_core.io.importing import check_file, import_file
+from crm_core.io.preview import preview_file, problems_frame, skipped_frame
+from crm_core.ui import cache
+from crm_core.ui.context import current
+
+SEPARATORS = ["auto", ";", ",", "\t", "|"]
+UPDATABLE = ("clients", "invoices")
+
+ctx = current()
+# Clicks are recorded by button callbacks: they survive the rerun the router may make (crm_core.ui.routing).
+action = st.session_state.pop("import_do", None)
+engine = cache.engine(ctx.db_url)
+st.title(ctx.t("import.title"))
+st.caption(ctx.t("import.intro"))
+
+row = st.columns([2, 1])
+kind = row[0].selectbox(ctx.t("import.kind"), KINDS, format_func=lambda k: ctx.t(f"import.kind_{k}"), key="import_kind")
+sep_choice = row[1].selectbox(
+    ctx.t("import.separator"),
+    SEPARATORS,
+    format_func=lambda s: ctx.t("import.sep_auto") if s == "auto" else ("TAB" if s == "\t" else s),
+    key="import_sep",
+)
+separator = None if sep_choice == "auto" else sep_choice
+uploaded = st.file_uploader(ctx.t("import.file"), type=["csv", "txt"], key="import_file")
+done = st.session_state.pop("import_done", None)
+if done:
+    st.success(done, icon=":material/check_circle:")
+if uploaded is None:
+    st.info(ctx.t("import.pick_file"))
+    st.stop()
+
+data = uploaded.getvalue()
+try:
+    preview = preview_file(data, kind, separator=separator)
+except CRMError as exc:
+    st.error(ctx.t("import.unreadable", message=str(exc)), icon=":material/error:")
+    st.stop()
+
+shown_sep = "TAB" if preview.separator == "\t" else f"'{preview.separator}'"
+st.caption(ctx.t("import.read_as", rows=preview.rows, encoding=preview.encoding, separator=shown_sep))
+st.subheader(ctx.t("import.preview"))
+st.dataframe(preview.first_rows, hide_index=True, width="stretch")
+
+# ---------------------------------------------------------------- the mapping (editable)
+st.subheader(ctx.t("import.mapping"), help=ctx.t("import.mapping_help"))
+options = [IGNORE, *preview.fields]
+mapping: dict[str, str | None] = {}
+grid = st.columns(3)
+for index, name in enumerate(preview.header):
+    suggested = preview.suggested.get(name) or IGNORE
+    choice = grid[index % 3].selectbox(
+        name or f"({index + 1})",
+        options,
+        index=options.index(suggested),
+        format_func=lambda f: ctx.t("import.ignore") if f == IGNORE else ctx.t(f"field.{f}"),
+        key=f"import_map_{kind}_{uploaded.file_id}_{index}",
+    )
+    mapping[name] = None if choice == IGNORE else choice
+unmatched = [name for name in preview.header if name and preview.suggested.get(name) is None and mapping[name] is None]
+if unmatched:
+    st.warning(ctx.t("import.unmatched", columns=", ".join(unmatched)), icon=":material/help:")
+
+row = st.columns(2)
+update = row[0].checkbox(
+    ctx.t("import.update"), key="import_update", disabled=kind not in UPDATABLE, help=ctx.t("import.update_help")
+)
+valid_only = row[1].checkbox(ctx.t("import.valid_only"), key="import_valid_only", help=ctx.t("import.valid_only_help"))
+options_used = {"separator": separator, "mapping": mapping, "update": update and kind in UPDATABLE}
+signature = (uploaded.file_id, kind, repr(options_used))
+
+# ---------------------------------------------------------------- check, then commit
+st.button(ctx.t("import.check"), key="import_check", on_click=st.session_state.__setitem__, args=("import_do", "check"))
+if action == "check":
+    try:
+        with st.spinner(ctx.t("import.check")):
+            st.session_state["import_report"] = (signature, check_file(engine, kind, data, **options_used))
+    except CRMError as exc:
+        st.session_state.pop("import_report", None)
+        st.error(ctx.t("import.unreadable", message=str(exc)), icon=":material/error:")
+        st.stop()
+
+stored = st.session_state.get("import_report")
+if stored is None or stored[0] != signature:
+    st.info(ctx.t("import.check_first"))
+    st.stop()
+report = stored[1]
+
+cols = st.columns(5)
+cols[0].metric(ctx.t("import.rows_read"), report.rows_read)
+cols[1].metric(ctx.t("import.to_create"), report.to_create)
+cols[2].metric(ctx.t("import.to_update"), report.to_update)
+cols[3].metric(ctx.t("import.to_skip"), report.to_skip)
+cols[4].metric(ctx.t("import.rejected"), report.rejected)
+if report.ok:
+    st.success(ctx.t("import.all_valid"))
+else:
+    st.error(ctx.t("import.problems", count=report.rejected), icon=":material/error:")
+    st.dataframe(
+        problems_frame(report).rename(
+            columns={"line": ctx.t("import.line"), "column": ctx.t("import.column"), "message": ctx.t("import.message")}
+        ),
+        hide_index=True,
+        width="stretch",
+    )
+    st.download_button(
+        ctx.t("import.download_rejected"),
+        data=report.rejected_csv(),
+        file_name=f"{kind}-rejected.csv",
+        mime="text/csv",
+        key="import_download_rejected",
+    )
+if report.skipped:
+    with st.expander(f"{ctx.t('import.skipped')} ({report.to_skip})"):
+        st.dataframe(
+            skipped_frame(report).rename(columns={"line": ctx.t("import.line"), "reason": ctx.t("import.reason")}),
+            hide_index=True,
+            width="stretch",
+        )
+
+if not report.writable(valid_only):
+    st.info(ctx.t("import.nothing") if report.ok or valid_only else ctx.t("import.valid_only_help"))
+    st.stop()
+st.button(
+    ctx.t("import.commit"), type="primary", key="import_commit",
+    on_click=st.session_state.__setitem__, args=("import_do", "commit"),
+)
+if action == "commit":
+    bar = st.progress(0.0, text=ctx.t("import.progress", percent=0))
+    try:
+        result = import_file(
+            engine,
+            kind,
+            data,
+            valid_only=valid_only,
+            progress=lambda fraction, _message: bar.progress(fraction, text=ctx.t("import.progress", percent=round(fraction * 100))),
+            **options_used,
+        )
+    except CRMError as exc:
+        st.error(ctx.t("import.failed", message=str(exc)), icon=":material/error:")
+        st.stop()
+    cache.clear()
+    st.session_state.pop("import_report", None)
+    if result.committed:
+        st.session_state["import_done"] = ctx.t(
+            "import.done", created=result.to_create, updated=result.to_update, skipped=result.to_skip
+        )
+        st.rerun()
+    st.session_state["import_report"] = (signature, result)
+    st.rerun()
