@@ -1,0 +1,75 @@
+"""portfolio_summary and at_risk on the hand-computed scenario (tests/analytics_scenario.py)."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+from crm_core.analytics import at_risk, client_health, portfolio_summary
+from tests.analytics_scenario import T, scenario
+from tests.frames_builder import d
+
+
+@pytest.fixture(scope="module")
+def health() -> pd.DataFrame:
+    return client_health(scenario(), T)
+
+
+def test_summary_counts_and_totals(health: pd.DataFrame) -> None:
+    s = portfolio_summary(health)
+    assert s["clients"] == 6
+    # Alfa active, Beta and Zeta dormant, Gamma prospect, Delta lost, Epsilon VIP.
+    assert s["by_lifecycle"] == {"prospect": 1, "active": 1, "dormant": 2, "lost": 1, "vip": 1}
+    assert s["by_risk"] == {"low": 4, "medium": 0, "high": 1, "critical": 1}
+    assert s["revenue_12m"] == 3800 + 63 + 0 + 500 + 70000 + 2500  # = 76863
+    assert s["outstanding"] == 1700 + 63
+    assert s["overdue"] == 700 + 63
+    assert s["aging_31_60"] == 700 + 6
+    assert s["pipeline_30d"] == 4000.0  # Gamma's O1: 10000 x 40 %
+    for h in ("30d", "90d"):
+        assert s[f"expected_revenue_{h}"] == pytest.approx(s[f"recurring_{h}"] + s[f"pipeline_{h}"])
+        assert s[f"expected_cash_{h}"] == pytest.approx(health[f"expected_cash_{h}"].sum())
+    # Mean of the clients' on-time rates, Gamma has none: (1/3 + 0 + 1 + 1 + 1) / 5.
+    assert s["on_time_rate"] == pytest.approx((1 / 3 + 3) / 5)
+    assert s["clients_at_risk"] == 2  # Beta (critical) and Alfa (high)
+    assert "deltas" not in s
+
+
+def test_summary_deltas_against_an_earlier_date(health: pd.DataFrame) -> None:
+    before = client_health(scenario(), d("2024-03-31"))
+    s = portfolio_summary(health, before)
+    # LTV on Mar 31: Alfa 2000 (F1, F2; F3 void) + Beta 63 + Delta 500 + Epsilon 20000 + Zeta 2500 = 25063.
+    assert s["deltas"]["ltv"] == pytest.approx(76863 - 25063)  # Alfa's F4 - F5 + F6 and Epsilon's 50000
+    assert s["deltas"]["clients"] == 0
+    assert s["deltas"]["by_lifecycle"] == {
+        key: s["by_lifecycle"][key] - portfolio_summary(before)["by_lifecycle"][key] for key in s["by_lifecycle"]
+    }
+    assert s["deltas"]["outstanding"] == pytest.approx(s["outstanding"] - before["outstanding"].sum())
+
+
+def test_at_risk_default_selection_and_order(health: pd.DataFrame) -> None:
+    risky = at_risk(health)
+    assert list(risky.index) == [2, 1]  # critical before high
+    assert list(risky["severity"]) == ["critical", "high"]
+
+
+def test_at_risk_options(health: pd.DataFrame) -> None:
+    # churn >= 20 adds Zeta (22.1, low risk -> severity low); Delta (lost, churn 100) stays out.
+    assert list(at_risk(health, churn_min=20)["company_name"]) == ["Beta", "Alfa", "Zeta"]
+    assert list(at_risk(health, churn_min=20)["severity"]) == ["critical", "high", "low"]
+    assert list(at_risk(health, risk_levels=("critical",)).index) == [2]
+    # Overdue of at least 700: Alfa alone by that rule (Beta owes 63 but is critical anyway).
+    assert list(at_risk(health, risk_levels=(), churn_min=101, overdue_min=700).index) == [1]
+
+
+def test_churn_bands_raise_severity() -> None:
+    health = pd.DataFrame({
+        "churn_score": [86.0, 71.0, 61.0, 90.0],
+        "default_risk": ["low", "low", "medium", "low"],
+        "lifecycle": ["active", "active", "active", "lost"],
+        "overdue": [0.0, 0.0, 0.0, 0.0],
+    }, index=pd.Index([1, 2, 3, 4], name="client_id"))
+    risky = at_risk(health)
+    # >= 85 critical, >= 70 high, >= 60 medium (and medium default risk): the lost client is not selected.
+    assert list(risky.index) == [1, 2, 3]
+    assert list(risky["severity"]) == ["critical", "high", "medium"]
