@@ -18,8 +18,9 @@ from datetime import date
 
 import numpy as np
 import pandas as pd
+from scipy.special import ndtr
 
-from crm_core.analytics.repeat_purchase import BGNBD, GammaGamma, fit_bgnbd, fit_gamma_gamma
+from crm_core.analytics.repeat_purchase import fit_bgnbd, fit_gamma_gamma, fit_lognormal_spend
 
 HORIZONS: tuple[int, ...] = (30, 90)
 # Fewer clients with a repeat purchase than this: no population fit, per-client rates instead.
@@ -34,6 +35,7 @@ CADENCE_FULL_GAPS = 6
 CADENCE_MIN_TOLERANCE_DAYS = 7.0
 # Without a population fit, a young client is rated over at least this many days.
 MIN_EXPOSURE_DAYS = 90.0
+RECENT_PURCHASES = 4
 
 
 def as_of_timestamp(as_of: date | pd.Timestamp) -> pd.Timestamp:
@@ -53,15 +55,33 @@ class PurchaseHistory:
     """Per-client purchase summary as of a date (arrays aligned with `client_ids`)."""
 
     client_ids: np.ndarray
+    count: np.ndarray  # purchase days
     x: np.ndarray  # repeat purchases (purchase days after the first)
     t_x: np.ndarray  # days from first to last purchase
     t: np.ndarray  # days from first purchase to as_of
-    mean_repeat: np.ndarray  # mean amount of the repeat purchases (NaN without any)
     net_share: np.ndarray  # net invoiced / positive purchases, in [0, 1]
-    gap: np.ndarray  # median days between purchases (NaN with fewer than 2 purchases)
-    gap_sd: np.ndarray  # standard deviation of those gaps
-    gap_cv: np.ndarray  # sd / mean of the gaps
-    gaps: np.ndarray  # number of gaps
+    first_amount: np.ndarray  # amount of the first purchase (NaN without any)
+    last_amount: np.ndarray  # amount of the last purchase
+    repeat_sum: np.ndarray  # total of the repeat purchases
+    log_ss: np.ndarray  # sum of squared deviations of log-amounts from the client's mean log-amount
+    mean_log: np.ndarray  # mean log-amount of all purchases
+    recent_log: np.ndarray  # mean log-amount of the last RECENT_PURCHASES purchases
+    prior_log: np.ndarray  # mean log-amount of the RECENT_PURCHASES purchases before the last one
+    gaps: np.ndarray  # number of gaps between purchases
+    gap: np.ndarray  # median gap in days (NaN without gaps)
+    gap_mean: np.ndarray  # mean gap
+    gap_mad: np.ndarray  # median absolute deviation of the gaps from their median
+    gap_robust_cv: np.ndarray  # 1.4826 x gap_mad / gap: regularity, robust to a skipped period
+
+    @property
+    def mean_repeat(self) -> np.ndarray:
+        """Mean amount of the repeat purchases (NaN without any)."""
+        with np.errstate(invalid="ignore", divide="ignore"):
+            return np.where(self.x > 0, self.repeat_sum / np.maximum(self.x, 1.0), np.nan)
+
+    @property
+    def recent_n(self) -> np.ndarray:
+        return np.minimum(self.count, RECENT_PURCHASES)
 
 
 def purchase_history(invoices: pd.DataFrame, as_of: date) -> PurchaseHistory:
@@ -99,25 +119,50 @@ def purchase_history(invoices: pd.DataFrame, as_of: date) -> PurchaseHistory:
     t_x = np.where(has, last_day - first_day, 0.0)
     t = np.where(has, cutoff_day - first_day, 0.0)
 
-    # Repeat purchases: every purchase after each client's first.
-    is_first = np.r_[True, b_client[1:] != b_client[:-1]] if len(b_client) else np.zeros(0, bool)
-    repeat_sum = np.bincount(b_client[~is_first], weights=b_total[~is_first], minlength=n)
+    starts_of = np.r_[True, b_client[1:] != b_client[:-1]] if len(b_client) else np.zeros(0, bool)
+    ends_of = np.r_[starts_of[1:], True] if len(b_client) else np.zeros(0, bool)
+    first_amount = np.full(n, np.nan)
+    last_amount = np.full(n, np.nan)
+    first_amount[b_client[starts_of]] = b_total[starts_of]
+    last_amount[b_client[ends_of]] = b_total[ends_of]
+    repeat_sum = np.bincount(b_client[~starts_of], weights=b_total[~starts_of], minlength=n)
     with np.errstate(invalid="ignore", divide="ignore"):
-        mean_repeat = np.where(x > 0, repeat_sum / np.maximum(x, 1), np.nan)
         net_share = np.clip(np.where(positive > 0, net / np.maximum(positive, 1e-9), 0.0), 0.0, 1.0)
 
-    gap_values = np.diff(b_day).astype("float64")[~is_first[1:]] if len(b_day) else np.zeros(0)
-    gap_client = b_client[1:][~is_first[1:]] if len(b_client) else np.zeros(0, np.int64)
+    # Log-amounts: all purchases, the last RECENT_PURCHASES, and the RECENT_PURCHASES before the last.
+    log_total = np.log(b_total)
+    group_end = np.repeat(np.flatnonzero(ends_of), np.bincount(b_client)[np.unique(b_client)]) if len(b_client) \
+        else np.zeros(0, np.int64)
+    from_end = group_end - np.arange(len(b_client))
+    mean_log = _group_mean(b_client, log_total, n)
+    log_ss = np.bincount(b_client, weights=(log_total - np.nan_to_num(mean_log)[b_client]) ** 2, minlength=n)
+    recent_log = _group_mean(b_client, log_total, n, from_end < RECENT_PURCHASES)
+    prior_log = _group_mean(b_client, log_total, n, (from_end >= 1) & (from_end <= RECENT_PURCHASES))
+
+    gap_values = np.diff(b_day).astype("float64")[~starts_of[1:]] if len(b_day) else np.zeros(0)
+    gap_client = b_client[1:][~starts_of[1:]] if len(b_client) else np.zeros(0, np.int64)
     gaps = np.bincount(gap_client, minlength=n).astype("float64")
-    gap_sum = np.bincount(gap_client, weights=gap_values, minlength=n)
-    gap_sq = np.bincount(gap_client, weights=gap_values**2, minlength=n)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        gap_mean = np.where(gaps > 0, gap_sum / np.maximum(gaps, 1), np.nan)
-        gap_var = np.where(gaps > 1, (gap_sq - gaps * gap_mean**2) / np.maximum(gaps - 1, 1), 0.0)
-        gap_sd = np.sqrt(np.clip(gap_var, 0.0, None))
-        gap_cv = np.where(gap_mean > 0, gap_sd / gap_mean, np.inf)
+    gap_mean = _group_mean(gap_client, gap_values, n)
     gap_median = _group_median(gap_client, gap_values, n)
-    return PurchaseHistory(clients_all, x, t_x, t, mean_repeat, net_share, gap_median, gap_sd, gap_cv, gaps)
+    gap_mad = _group_median(gap_client, np.abs(gap_values - gap_median[gap_client]), n)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        gap_robust_cv = np.where(gap_median > 0, 1.4826 * gap_mad / gap_median, np.inf)
+    return PurchaseHistory(
+        client_ids=clients_all, count=count, x=x, t_x=t_x, t=t, net_share=net_share,
+        first_amount=first_amount, last_amount=last_amount, repeat_sum=repeat_sum, log_ss=log_ss,
+        mean_log=mean_log, recent_log=recent_log, prior_log=prior_log, gaps=gaps, gap=gap_median,
+        gap_mean=gap_mean, gap_mad=gap_mad, gap_robust_cv=gap_robust_cv,
+    )
+
+
+def _group_mean(groups: np.ndarray, values: np.ndarray, n: int, where: np.ndarray | None = None) -> np.ndarray:
+    """Mean of `values` per group 0..n-1 (NaN for an empty group)."""
+    if where is not None:
+        groups, values = groups[where], values[where]
+    counts = np.bincount(groups, minlength=n)
+    sums = np.bincount(groups, weights=values, minlength=n)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.where(counts > 0, sums / np.maximum(counts, 1), np.nan)
 
 
 def _group_median(groups: np.ndarray, values: np.ndarray, n: int) -> np.ndarray:
@@ -139,65 +184,117 @@ def _group_median(groups: np.ndarray, values: np.ndarray, n: int) -> np.ndarray:
 def cadence_purchases(history: PurchaseHistory, horizon: float) -> tuple[np.ndarray, np.ndarray]:
     """Purchases a client's own schedule puts in (as_of, as_of + horizon], and the cadence weight.
 
-    The schedule is last purchase + k x median gap. A client already past its next date is taken to
-    buy right away when within tolerance, with a probability decaying by exp(-excess / gap) beyond.
-    The weight (0-1) says how much to trust the schedule: regular gaps (low CV), enough of them.
+    The schedule is last purchase + k x median gap (k = 1, 2, ...), each date uncertain by the gaps'
+    robust spread (1.4826 x median absolute deviation, at least one day): the count is the sum of the
+    probabilities that each scheduled date falls in the horizon (a date just before as_of may still
+    come a little late), times the share of scheduled periods really invoiced (median gap / mean
+    gap: skipped periods). A client past its next date by more than the tolerance (two spreads, at
+    least CADENCE_MIN_TOLERANCE_DAYS) is on schedule with a probability decaying as exp(-excess / gap).
+    The weight (0-1) says how much to trust the schedule: regular gaps (low robust CV), enough of them.
     """
     gap = np.where(np.isfinite(history.gap) & (history.gap > 0), history.gap, np.inf)
+    spread = np.maximum(np.nan_to_num(history.gap_mad) * 1.4826, 1.0)
     since = history.t - history.t_x  # days since the last purchase
-    next_in = gap - since  # days from as_of to the next scheduled purchase
-    overdue = next_in <= 0
-    tolerance = np.maximum(2.0 * history.gap_sd, CADENCE_MIN_TOLERANCE_DAYS)
-    excess = np.clip(-next_in - tolerance, 0.0, None)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        on_schedule = np.where(overdue, np.exp(-excess / gap), 1.0)
-        first = np.where(overdue, 1.0, next_in)  # an overdue purchase is expected tomorrow
-        count = np.where(first <= horizon, 1.0 + np.floor((horizon - first) / gap), 0.0)
-    count = np.nan_to_num(count * on_schedule)
-    regular = np.clip(1.0 - history.gap_cv / CADENCE_MAX_CV, 0.0, 1.0)
+    tolerance = np.maximum(2.0 * spread, CADENCE_MIN_TOLERANCE_DAYS)
+    regular = np.clip(1.0 - history.gap_robust_cv / CADENCE_MAX_CV, 0.0, 1.0)
     enough = np.clip(history.gaps / CADENCE_FULL_GAPS, 0.0, 1.0) * (history.gaps >= CADENCE_MIN_GAPS)
-    return count, np.nan_to_num(regular * enough)
+    weight = np.nan_to_num(regular * enough)
+    count = np.zeros(len(gap))
+    use = weight > 0
+    if np.any(use):
+        g, sd, s = gap[use], spread[use], since[use]
+        # first slot worth looking at: one that could still fall after as_of (4 spreads late at most)
+        k0 = np.maximum(1.0, np.ceil((s - 4.0 * sd) / g))
+        steps = np.arange(int(np.ceil((horizon + 8.0 * float(np.max(sd))) / max(float(np.min(g)), 1.0))) + 2)
+        offset = (k0[:, None] + steps[None, :]) * g[:, None] - s[:, None]  # slot date - as_of, in days
+        within = ndtr((horizon - offset) / sd[:, None]) - ndtr(-offset / sd[:, None])
+        excess = np.clip(s - g - tolerance[use], 0.0, None)  # days late beyond tolerance for slot 1
+        with np.errstate(invalid="ignore", divide="ignore"):
+            on_schedule = np.exp(-excess / g)
+            reliability = np.clip(g / history.gap_mean[use], 0.0, 1.0)
+        count[use] = np.nan_to_num(within.sum(axis=1) * on_schedule * reliability)
+    return count, weight
 
 
 def _fallback_purchases(history: PurchaseHistory, horizon: float) -> np.ndarray:
     """Without a population fit: each client's own purchase rate over its exposure."""
-    has = history.t > 0
     exposure = np.maximum(history.t, MIN_EXPOSURE_DAYS)
-    return np.where(has | (history.x > 0), (history.x + 1.0) / exposure * horizon, 0.0)
+    return np.where(history.count > 0, history.count / exposure * horizon, 0.0)
 
 
-def fit_models(history: PurchaseHistory) -> tuple[BGNBD | None, GammaGamma | None]:
-    """Population BG/NBD and Gamma-Gamma on the clients with at least one purchase."""
-    buyers = (history.t > 0) | (history.x > 0)
-    if np.count_nonzero(history.x[buyers] > 0) < MIN_FIT_CLIENTS:
-        return None, None
-    bgnbd = fit_bgnbd(history.x[buyers], history.t_x[buyers], history.t[buyers])
-    gamma_gamma = fit_gamma_gamma(history.x[buyers], history.mean_repeat[buyers])
-    return bgnbd, gamma_gamma
+def _gamma_gamma_spend(history: PurchaseHistory) -> np.ndarray | None:
+    """Gamma-Gamma on repeat purchases (a first purchase alone: Gamma-Gamma on all purchases).
+
+    None when either fit fails or ends degenerate (see GammaGamma.degenerate).
+    """
+    buyers = history.count > 0
+    with np.errstate(invalid="ignore", divide="ignore"):
+        mean_all = (history.repeat_sum + np.nan_to_num(history.first_amount)) / np.maximum(history.count, 1)
+    repeat = fit_gamma_gamma(history.x[buyers], history.mean_repeat[buyers])
+    single = fit_gamma_gamma(history.count[buyers], mean_all[buyers])
+    if repeat is None or single is None or repeat.degenerate or single.degenerate:
+        return None
+    return np.where(history.x > 0, repeat.expected_spend(history.x, history.mean_repeat),
+                    single.expected_spend(np.ones_like(history.x), history.first_amount))
 
 
-def forecast_from_history(history: PurchaseHistory, horizons: tuple[int, ...] = HORIZONS,
-                          use_cadence: bool = True) -> dict[int, np.ndarray]:
-    """Expected invoiced revenue per client for each horizon (arrays aligned with history.client_ids)."""
-    bgnbd, gamma_gamma = fit_models(history)
-    bought = (history.x > 0) | (history.t > 0) | (history.net_share > 0)
-    if gamma_gamma is not None:
-        spend = gamma_gamma.expected_spend(history.x, history.mean_repeat)
-    else:
-        spend = np.where(history.x > 0, history.mean_repeat, np.nan)
-        fallback_spend = np.nanmean(spend) if np.any(np.isfinite(spend)) else 0.0
-        spend = np.where(np.isfinite(spend), spend, fallback_spend)
+def _lognormal_spend(history: PurchaseHistory) -> np.ndarray | None:
+    """Log-normal empirical Bayes on each client's last RECENT_PURCHASES purchases (see LogNormalSpend)."""
+    model = fit_lognormal_spend(history.count, history.mean_log, history.log_ss)
+    if model is None:
+        return None
+    return model.expected_spend(history.recent_n, history.recent_log)
+
+
+def estimate_spend(history: PurchaseHistory) -> tuple[np.ndarray, str]:
+    """Expected amount per purchase per client, and the name of the spend model used.
+
+    Gamma-Gamma (Fader, Hardie & Lee), the literature's model for retail purchases, whose amounts
+    vary a lot within a client: used unless its fit is degenerate. Business invoices usually make it
+    so (amounts spread over orders of magnitude across clients, steady within one): then a
+    log-normal empirical Bayes on each client's recent purchases, which also follows price rises.
+    With fewer than MIN_FIT_CLIENTS repeat buyers: each client's own mean purchase.
+    """
+    with np.errstate(invalid="ignore", divide="ignore"):
+        own_mean = np.where(history.count > 0, (history.repeat_sum + np.nan_to_num(history.first_amount))
+                            / np.maximum(history.count, 1), np.nan)
+    if np.count_nonzero(history.x > 0) >= MIN_FIT_CLIENTS:
+        gamma_gamma = _gamma_gamma_spend(history)
+        if gamma_gamma is not None:
+            return np.nan_to_num(gamma_gamma), "gamma-gamma"
+        lognormal = _lognormal_spend(history)
+        if lognormal is not None:
+            return np.nan_to_num(lognormal), "log-normal"
+    fallback = float(np.nanmean(own_mean)) if np.any(np.isfinite(own_mean)) else 0.0
+    return np.where(np.isfinite(own_mean), own_mean, fallback), "client mean"
+
+
+def expected_purchases(history: PurchaseHistory, horizons: tuple[int, ...], use_cadence: bool = True
+                       ) -> dict[int, np.ndarray]:
+    """Expected purchase days per client in each horizon: BG/NBD (or own rate), blended with cadence."""
+    fitted = None
+    buyers = history.count > 0
+    if np.count_nonzero(history.x > 0) >= MIN_FIT_CLIENTS:
+        fitted = fit_bgnbd(history.x[buyers], history.t_x[buyers], history.t[buyers])
     out = {}
     for h in horizons:
-        if bgnbd is not None:
-            base = bgnbd.expected_purchases(float(h), history.x, history.t_x, history.t)
+        if fitted is not None:
+            base = fitted.expected_purchases(float(h), history.x, history.t_x, history.t)
         else:
             base = _fallback_purchases(history, float(h))
         if use_cadence:
             cadence, weight = cadence_purchases(history, float(h))
             base = weight * cadence + (1.0 - weight) * base
-        out[h] = np.where(bought, np.clip(base, 0.0, None) * spend * history.net_share, 0.0)
+        out[h] = np.where(buyers, np.clip(base, 0.0, None), 0.0)
     return out
+
+
+def forecast_from_history(history: PurchaseHistory, horizons: tuple[int, ...] = HORIZONS,
+                          use_cadence: bool = True) -> dict[int, np.ndarray]:
+    """Expected invoiced revenue per client for each horizon (arrays aligned with history.client_ids)."""
+    spend, _ = estimate_spend(history)
+    counts = expected_purchases(history, horizons, use_cadence)
+    return {h: counts[h] * spend * history.net_share for h in horizons}
 
 
 def recurring_forecast(invoices: pd.DataFrame, as_of: date) -> pd.DataFrame:

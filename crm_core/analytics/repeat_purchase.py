@@ -20,6 +20,9 @@ from scipy.special import gammaln, hyp2f1
 # as all of them would, and keeps the fit fast on 100,000 clients.
 FIT_SAMPLE = 30_000
 _LOG_BOUNDS = (-9.0, 9.0)
+# Gamma-Gamma's q must exceed 1 for a finite mean spend; a fit that ends at this bound means the
+# Gamma prior cannot describe how mean spend varies across clients.
+GG_MIN_Q = 1.05
 
 
 @dataclass(frozen=True)
@@ -65,6 +68,11 @@ class GammaGamma:
     p: float
     q: float
     gamma: float
+
+    @property
+    def degenerate(self) -> bool:
+        """True when the fit ended at the q bound (mean spend too heavy-tailed for a Gamma prior)."""
+        return self.q <= GG_MIN_Q * 1.001
 
     @property
     def population_mean(self) -> float:
@@ -137,7 +145,7 @@ def fit_gamma_gamma(x: np.ndarray, m: np.ndarray) -> GammaGamma | None:
     scale = float(np.median(m))  # fit in units of the median spend: the optimiser sees numbers near 1
     start = np.log([2.0, 3.0, 1.0])
     # q > 1 keeps the mean spend finite.
-    bounds = [_LOG_BOUNDS, (np.log(1.05), _LOG_BOUNDS[1]), _LOG_BOUNDS]
+    bounds = [_LOG_BOUNDS, (np.log(GG_MIN_Q), _LOG_BOUNDS[1]), _LOG_BOUNDS]
     best = None
     for method in ("L-BFGS-B", "Nelder-Mead"):
         res = minimize(_gamma_gamma_nll, start, args=(x, m / scale), method=method, bounds=bounds,
@@ -149,3 +157,41 @@ def fit_gamma_gamma(x: np.ndarray, m: np.ndarray) -> GammaGamma | None:
         return None
     p, q, gamma = np.exp(best.x)
     return GammaGamma(float(p), float(q), float(gamma) * scale)
+
+
+@dataclass(frozen=True)
+class LogNormalSpend:
+    """Empirical-Bayes spend per purchase on the log scale (normal-normal shrinkage).
+
+    A client's purchases are log-normal around its own log-mean, with a within-client variance
+    common to all; log-means vary across clients around the portfolio's with variance `between`.
+    Unlike Gamma-Gamma this fits business invoices, whose amounts span orders of magnitude across
+    clients but barely move within one.
+    """
+
+    mu: float
+    between: float
+    within: float
+
+    def expected_spend(self, n: np.ndarray, mean_log: np.ndarray) -> np.ndarray:
+        """Posterior expected amount of a client's next purchase, from n purchases of mean log-amount."""
+        n = np.asarray(n, dtype="float64")
+        mean_log = np.where(n > 0, np.nan_to_num(mean_log), self.mu)
+        precision = n / self.within + 1.0 / self.between
+        post_mean = (n / self.within * mean_log + self.mu / self.between) / precision
+        return np.exp(post_mean + 0.5 * (1.0 / precision + self.within))
+
+
+def fit_lognormal_spend(n: np.ndarray, mean_log: np.ndarray, sum_sq_dev: np.ndarray) -> LogNormalSpend | None:
+    """Method-of-moments fit from each client's purchase count, mean log-amount and sum of squared deviations."""
+    ok = (n > 0) & np.isfinite(mean_log)
+    if np.count_nonzero(ok) < 2:
+        return None
+    n, mean_log, sum_sq_dev = n[ok], mean_log[ok], sum_sq_dev[ok]
+    dof = float(np.sum(n - 1.0))
+    within = float(np.sum(sum_sq_dev)) / dof if dof > 0 else 0.0
+    within = max(within, 1e-4)
+    mu = float(np.mean(mean_log))
+    between = float(np.var(mean_log)) - within * float(np.mean(1.0 / n))
+    between = max(between, 1e-4)
+    return LogNormalSpend(mu, between, within)
