@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import streamlit as st
 
 from crm_core.ui.context import current_lang
@@ -13,6 +11,6 @@ from crm_core.ui.sidebar import render_sidebar
 st.set_page_config(page_title="SmartBilling CRM", page_icon=":material/insights:", layout="wide")
 
 # The navigation first: its titles follow the language already chosen in this run's state.
-navigation = st.navigation(build_pages(Path(__file__).parent, current_lang()))
+navigation = st.navigation(build_pages(current_lang()))
 render_sidebar()
 navigation.run()

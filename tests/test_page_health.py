@@ -92,5 +92,9 @@ def test_spanish_headers_and_semicolon_by_default(health):
     table = at.dataframe[0].value
     assert list(table.columns[:2]) == ["Empresa", "CIF/NIF"]
     assert set(table["Riesgo de impago"]) <= {"Bajo", "Medio", "Alto", "Crítico"}
+    expected = at_risk_export(health, "es")
+    assert list(table["Motivo del riesgo de abandono"]) == list(expected["Motivo del riesgo de abandono"])[:100]
+    assert not table["Motivo del riesgo de abandono"].str.startswith("churn_reason.").any()
+    assert not table["Acción sugerida"].str.startswith("action.").any()
     assert at.radio(key="health_sep_es").value == ";"
     assert at.get("download_button")[0].label == "Descargar la lista de riesgo (CSV)"

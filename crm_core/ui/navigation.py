@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import NamedTuple
 
 import streamlit as st
 
@@ -19,10 +20,18 @@ PAGES: tuple[tuple[str, str, str], ...] = (
 )
 
 
-def build_pages(root: Path, lang: str) -> list[st.Page]:
-    """One st.Page per page file present under `root`, titles in `lang`, the first the default."""
-    present = [entry for entry in PAGES if (root / entry[0]).is_file()]
-    return [
-        st.Page(path, title=t(key, lang), icon=icon, default=(i == 0))
-        for i, (path, key, icon) in enumerate(present)
-    ]
+class PageEntry(NamedTuple):
+    path: str
+    title: str
+    icon: str
+    default: bool
+
+
+def page_entries(lang: str) -> list[PageEntry]:
+    """The menu in `lang`: every page with its translated title, the first one the default."""
+    return [PageEntry(path, t(key, lang), icon, i == 0) for i, (path, key, icon) in enumerate(PAGES)]
+
+
+def build_pages(lang: str) -> list[st.Page]:
+    """The st.Page objects for st.navigation (paths are relative to app.py)."""
+    return [st.Page(e.path, title=e.title, icon=e.icon, default=e.default) for e in page_entries(lang)]
