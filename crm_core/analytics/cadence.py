@@ -45,14 +45,17 @@ def cadence_figures(status: pd.DataFrame, client_index: pd.Index, as_of: date) -
     gaps = pd.Series((uday[1:] - uday[:-1])[same].astype("float64"))
     cadence = gaps.groupby(upos[1:][same]).median().reindex(range(n)).to_numpy()
 
-    out = pd.DataFrame(index=client_index)
-    out["cadence_days"] = cadence
-    out["first_invoice_date"] = to_dates(first)
-    out["last_invoice_date"] = to_dates(last)
-    out["next_invoice_expected"] = to_dates(last + cadence)
-    out["days_since_last_invoice"] = t - last
-    out["months_as_client"] = _whole_months(first, t)
-    return out
+    return pd.DataFrame(
+        {
+            "cadence_days": cadence,
+            "first_invoice_date": to_dates(first),
+            "last_invoice_date": to_dates(last),
+            "next_invoice_expected": to_dates(last + cadence),
+            "days_since_last_invoice": t - last,
+            "months_as_client": _whole_months(first, t),
+        },
+        index=client_index,
+    )
 
 
 def _whole_months(first: np.ndarray, t: int) -> np.ndarray:

@@ -74,13 +74,12 @@ def churn_scores(figures: pd.DataFrame, settings: AnalyticsSettings = DEFAULT_SE
     driver[score == 0] = "none"
     driver[lost] = "lost"
 
-    out = pd.DataFrame(index=figures.index)
-    out["churn_score"] = score
+    columns: dict[str, np.ndarray] = {"churn_score": score}
     for i, name in enumerate(COMPONENTS):
-        out[f"churn_{name}"] = parts[:, i]
-    out["churn_driver"] = driver
-    out["churn_reason"] = _reasons(out, figures, prospect, s)
-    return out
+        columns[f"churn_{name}"] = parts[:, i]
+    columns["churn_driver"] = driver
+    columns["churn_reason"] = _reasons(driver, figures, prospect, s)
+    return pd.DataFrame(columns, index=figures.index)
 
 
 def _whole(values: pd.Series) -> pd.Series:
@@ -88,8 +87,8 @@ def _whole(values: pd.Series) -> pd.Series:
     return values.round().astype("Int64").astype(str)
 
 
-def _reasons(out: pd.DataFrame, figures: pd.DataFrame, prospect: np.ndarray,
-             settings: AnalyticsSettings) -> pd.Series:
+def _reasons(driver: np.ndarray, figures: pd.DataFrame, prospect: np.ndarray,
+             settings: AnalyticsSettings) -> np.ndarray:
     """One short English sentence per client naming the main driver, with its numbers."""
     f = figures
     since = _whole(f["days_since_last_invoice"])
@@ -107,7 +106,6 @@ def _reasons(out: pd.DataFrame, figures: pd.DataFrame, prospect: np.ndarray,
     fall = (1 - f["revenue_last_6m"] / f["revenue_prev_6m"].where(f["revenue_prev_6m"] > 0)).clip(0, 1)
     trend = ("Revenue of the last " + str(settings.trend_months) + " months fell " + _whole(fall.fillna(0) * 100)
              + "% against the " + str(settings.trend_months) + " before.")
-    driver = out["churn_driver"].to_numpy(dtype=object)
     reason = np.select(
         [prospect, driver == "lost", driver == "recency", driver == "engagement", driver == "payment",
          driver == "trend"],
@@ -115,4 +113,4 @@ def _reasons(out: pd.DataFrame, figures: pd.DataFrame, prospect: np.ndarray,
          engagement.to_numpy(dtype=object), payment.to_numpy(dtype=object), trend.to_numpy(dtype=object)],
         default="No warning sign.",
     )
-    return pd.Series(reason.astype(object), index=f.index)
+    return reason.astype(object)

@@ -27,11 +27,14 @@ def engagement_figures(
     done = activities["done"].to_numpy(dtype=bool)
     keep = (pos >= 0) & done & (day <= t) & (day != NO_DAY)
     last = group_max(pos, day.astype("float64"), n, keep)
-    out = pd.DataFrame(index=client_index)
-    out["days_since_last_activity"] = t - last
-    out["activities_30d"] = group_count(pos, n, keep & (day > t - window_days))
-    out["last_activity_date"] = to_dates(last)
-    return out
+    return pd.DataFrame(
+        {
+            "days_since_last_activity": t - last,
+            "activities_30d": group_count(pos, n, keep & (day > t - window_days)),
+            "last_activity_date": to_dates(last),
+        },
+        index=client_index,
+    )
 
 
 def open_opportunity_count(opportunities: pd.DataFrame, client_index: pd.Index, as_of: date) -> np.ndarray:

@@ -58,17 +58,23 @@ def client_health(frames: Frames, as_of: date, settings: AnalyticsSettings | Non
     index = pd.Index(clients["client_id"].to_numpy(dtype=np.int64), name="client_id")
 
     status = invoice_status(frames.invoices, frames.payments, as_of)
-    pay = client_payment_figures(status, index, as_of, trend_months=s.trend_months)
-    cadence = cadence_figures(status, index, as_of)
-    engagement = engagement_figures(frames.activities, index, as_of, s.activity_window_days)
-
-    health = pd.DataFrame({col: clients[col].to_numpy() for col in CLIENT_INFO_COLUMNS}, index=index)
-    health = pd.concat([health, pay, cadence, engagement], axis=1)
-    health["open_opportunities"] = open_opportunity_count(frames.opportunities, index, as_of)
-    health["default_risk"] = default_risk(health, s)
-    health["lifecycle"] = lifecycle(health["status"], health["invoice_count"],
-                                    health["days_since_last_invoice"], health["revenue_12m"], s)
-    health = pd.concat([health, churn_scores(health, s)], axis=1)
+    figures = pd.concat(
+        [
+            client_payment_figures(status, index, as_of, trend_months=s.trend_months),
+            cadence_figures(status, index, as_of),
+            engagement_figures(frames.activities, index, as_of, s.activity_window_days),
+        ],
+        axis=1,
+    )
+    columns: dict[str, object] = {col: clients[col].to_numpy() for col in CLIENT_INFO_COLUMNS}
+    columns.update({col: figures[col].to_numpy() for col in figures.columns})
+    columns["open_opportunities"] = open_opportunity_count(frames.opportunities, index, as_of)
+    columns["default_risk"] = default_risk(figures, s).to_numpy()
+    life = lifecycle(clients["status"], figures["invoice_count"], figures["days_since_last_invoice"],
+                     figures["revenue_12m"], s)
+    columns["lifecycle"] = life.to_numpy()
+    churn = churn_scores(pd.concat([figures, life.set_axis(index)], axis=1), s)
+    columns.update({col: churn[col].to_numpy() for col in churn.columns})
 
     forecasts = pd.concat(
         [
@@ -79,9 +85,12 @@ def client_health(frames: Frames, as_of: date, settings: AnalyticsSettings | Non
         axis=1,
     )
     forecasts = forecasts.reindex(index)[FORECAST_COLUMNS].fillna(0.0).astype("float64")
-    lost = (health["lifecycle"] == "lost").to_numpy()
-    forecasts.loc[lost, ["recurring_30d", "recurring_90d"]] = 0.0
-    health[FORECAST_COLUMNS] = forecasts.to_numpy()
+    lost = columns["lifecycle"] == "lost"
+    for col in FORECAST_COLUMNS:
+        values = forecasts[col].to_numpy(copy=True)
+        if col.startswith("recurring_"):
+            values[lost] = 0.0
+        columns[col] = values
     for horizon in ("30d", "90d"):
-        health[f"expected_revenue_{horizon}"] = health[f"recurring_{horizon}"] + health[f"pipeline_{horizon}"]
-    return health[HEALTH_COLUMNS]
+        columns[f"expected_revenue_{horizon}"] = columns[f"recurring_{horizon}"] + columns[f"pipeline_{horizon}"]
+    return pd.DataFrame({col: columns[col] for col in HEALTH_COLUMNS}, index=index)

@@ -139,7 +139,7 @@ def client_payment_figures(
     def revenue_since(start_day: int, end_day: int = t) -> np.ndarray:
         return group_sum(pos, total, n, valid & (issue > start_day) & (issue <= end_day))
 
-    out = pd.DataFrame(index=client_index)
+    out: dict[str, np.ndarray] = {}
     out["ltv"] = group_sum(pos, total, n, valid)
     out["revenue_12m"] = revenue_since(months_back(12))
     out["revenue_90d"] = revenue_since(t - 90)
@@ -164,10 +164,10 @@ def client_payment_figures(
     with np.errstate(invalid="ignore", divide="ignore"):
         out["on_time_rate"] = np.where(due_count > 0, group_count(pos, n, on_time) / np.maximum(due_count, 1),
                                        np.nan)
-        revenue_90d = out["revenue_90d"].to_numpy()
-        out["dso"] = np.where(revenue_90d > CENT, out["outstanding"].to_numpy() / revenue_90d * 90, np.nan)
+        revenue_90d = out["revenue_90d"]
+        out["dso"] = np.where(revenue_90d > CENT, out["outstanding"] / revenue_90d * 90, np.nan)
     out["avg_invoice_amount"] = group_mean(pos, total, n, billable)
     out["invoice_count"] = group_count(pos, n, billable)
     out["revenue_last_6m"] = revenue_since(months_back(trend_months))
     out["revenue_prev_6m"] = revenue_since(months_back(2 * trend_months), months_back(trend_months))
-    return out
+    return pd.DataFrame(out, index=client_index)
