@@ -211,24 +211,49 @@ def test_bad_arguments_name_the_field_and_write_nothing(sqlite_engine: Engine, k
     assert sum(row_counts(sqlite_engine).values()) == 0
 
 
-def test_a_failing_load_leaves_no_half_portfolio_and_keeps_the_indexes(
-    engine: Engine, monkeypatch: pytest.MonkeyPatch
+def _schema(engine: Engine) -> dict[str, tuple[list[str], list[str]]]:
+    inspector = inspect(engine)
+    return {
+        table: (
+            sorted(i["name"] for i in inspector.get_indexes(table)),
+            sorted(f"{fk['constrained_columns']}->{fk['referred_table']}" for fk in inspector.get_foreign_keys(table)),
+        )
+        for table in inspector.get_table_names()
+    }
+
+
+def _break_check(portfolio: demo.Portfolio) -> None:
+    invoices = portfolio.tables["invoices"]
+    invoices["due_date"][-1] = invoices["issue_date"][-1] - np.timedelta64(1, "D")
+
+
+def _break_foreign_key(portfolio: demo.Portfolio) -> None:
+    portfolio.tables["payments"]["invoice_id"][-1] = 10**9
+
+
+@pytest.mark.parametrize("breakage", [_break_check, _break_foreign_key], ids=["check", "foreign_key"])
+def test_a_failing_load_leaves_no_half_portfolio_and_keeps_the_schema(
+    engine: Engine, monkeypatch: pytest.MonkeyPatch, breakage: object
 ) -> None:
-    indexes_before = {t: sorted(i["name"] for i in inspect(engine).get_indexes(t)) for t in inspect(engine).get_table_names()}
+    schema_before = _schema(engine)
     real_build = demo.build_portfolio
 
     def broken_build(clients: int, seed: int, as_of: date) -> demo.Portfolio:
         portfolio = real_build(clients, seed, as_of)
-        invoices = portfolio.tables["invoices"]
-        invoices["due_date"][-1] = invoices["issue_date"][-1] - np.timedelta64(1, "D")  # breaks a CHECK
+        breakage(portfolio)  # type: ignore[operator]
         return portfolio
 
     monkeypatch.setattr(demo, "build_portfolio", broken_build)
     with pytest.raises(CRMError, match="nothing was written"):
         generate_demo(engine, clients=30, seed=2, as_of=AS_OF)
     assert sum(row_counts(engine).values()) == 0
-    inspector = inspect(engine)
-    assert {t: sorted(i["name"] for i in inspector.get_indexes(t)) for t in inspector.get_table_names()} == indexes_before
+    assert _schema(engine) == schema_before
+    monkeypatch.setattr(demo, "build_portfolio", real_build)
+    generate_demo(engine, clients=30, seed=2, as_of=AS_OF)  # the database is still usable
+    assert row_counts(engine)["clients"] == 30
+    if engine.dialect.name == "sqlite":
+        with engine.connect() as conn:
+            assert conn.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
 
 
 def test_services_keep_working_after_a_demo_load(loaded: tuple[Engine, DemoStats, Frames]) -> None:

@@ -11,6 +11,7 @@ text object arrays (None = NULL).
 
 from __future__ import annotations
 
+import time
 import unicodedata
 from dataclasses import dataclass, field
 from datetime import date
@@ -887,15 +888,22 @@ def _status(plan: _Plan, inv: _Invoices, today: int, rng: np.random.Generator) -
 # ----------------------------------------------------------------------------- entry point
 
 
-def build_portfolio(clients: int, seed: int, as_of: date) -> Portfolio:
-    """Generate every table for `clients` clients, deterministically from (clients, seed, as_of)."""
+def build_portfolio(clients: int, seed: int, as_of: date, timings: dict[str, float] | None = None) -> Portfolio:
+    """Generate every table for `clients` clients, deterministically from (clients, seed, as_of).
+
+    `timings`, when given, receives the seconds spent in each generation step.
+    """
+    clock = _Clock(timings)
     today = day_number(as_of)
     streams = [np.random.default_rng(s) for s in np.random.SeedSequence([seed, clients]).spawn(8)]
     pools = name_pools(seed)
     plan = _plan(streams[0], clients, today)
+    clock.lap("plan and name pools")
     inv = _invoices(streams[1], plan, today)
     status = _status(plan, inv, today, streams[2])
+    clock.lap("invoice dates and amounts")
     client_cols, domains = _clients(streams[3], plan, pools, today, status)
+    clock.lap("clients")
 
     order = np.lexsort((inv.credit, inv.client, inv.issue))
     inv = _Invoices(
@@ -912,6 +920,7 @@ def build_portfolio(clients: int, seed: int, as_of: date) -> Portfolio:
         "credit_note": inv.credit,
         "void": inv.void,
     }
+    clock.lap("invoice numbers")
     pay_inv, pay_day, pay_cents, pay_method = _payments(streams[4], plan, inv, due, today)
     pay_order = np.lexsort((pay_inv, pay_day))
     payments: Columns = {
@@ -921,9 +930,13 @@ def build_portfolio(clients: int, seed: int, as_of: date) -> Portfolio:
         "amount": _money(pay_cents[pay_order]),
         "method": np.asarray(vocab.PAYMENT_METHODS, dtype=object)[pay_method[pay_order]],
     }
+    clock.lap("payments")
     contacts, first_contact, n_contacts = _contacts(streams[5], plan, pools, domains)
+    clock.lap("contacts")
     activities = _activities(streams[6], plan, pools, today, contacts, first_contact, n_contacts)
+    clock.lap("activities")
     opportunities, history = _opportunities(streams[7], plan, pools, today, status, first_contact)
+    clock.lap("opportunities and stage history")
     return Portfolio(
         tables={
             "clients": client_cols,
@@ -935,3 +948,17 @@ def build_portfolio(clients: int, seed: int, as_of: date) -> Portfolio:
             "opportunity_stage_history": history,
         }
     )
+
+
+class _Clock:
+    """Records the seconds between successive laps into an optional dict."""
+
+    def __init__(self, sink: dict[str, float] | None) -> None:
+        self.sink = sink
+        self.last = time.perf_counter()
+
+    def lap(self, name: str) -> None:
+        now = time.perf_counter()
+        if self.sink is not None:
+            self.sink[name] = now - self.last
+        self.last = now
