@@ -28,14 +28,15 @@ MIN_FIT_CLIENTS = 20
 # Cadence: gaps with a coefficient of variation at or above CADENCE_MAX_CV get no cadence weight;
 # the weight grows to 1 as CV falls to 0 and the number of gaps reaches CADENCE_FULL_GAPS.
 CADENCE_MAX_CV = 0.5
-CADENCE_MIN_GAPS = 3
 CADENCE_FULL_GAPS = 6
+CADENCE_PRIOR_GAPS = 3.0
 # A regular client later than its gap + tolerance (2 standard deviations, at least
 # CADENCE_MIN_TOLERANCE_DAYS) is less and less likely to be on schedule: exp(-excess / gap).
 CADENCE_MIN_TOLERANCE_DAYS = 7.0
 # Without a population fit, a young client is rated over at least this many days.
 MIN_EXPOSURE_DAYS = 90.0
-RECENT_PURCHASES = 4
+RECENT_PURCHASES = 6
+OWN_WITHIN = True
 
 
 def as_of_timestamp(as_of: date | pd.Timestamp) -> pd.Timestamp:
@@ -181,6 +182,23 @@ def _group_median(groups: np.ndarray, values: np.ndarray, n: int) -> np.ndarray:
     return out
 
 
+def cadence_weight(history: PurchaseHistory) -> np.ndarray:
+    """How much to trust each client's own schedule, 0-1 (empirical Bayes on regularity).
+
+    A client's own regularity is 1 - robust CV / CADENCE_MAX_CV (clipped to 0-1), measured on 2+
+    gaps; it is shrunk towards the portfolio's (the mean over clients with CADENCE_FULL_GAPS+ gaps)
+    as if CADENCE_PRIOR_GAPS more gaps had shown the portfolio's regularity. One gap says nothing
+    about regularity: such a client gets the portfolio's, weighted 1 / (1 + CADENCE_PRIOR_GAPS).
+    """
+    own = np.nan_to_num(np.clip(1.0 - history.gap_robust_cv / CADENCE_MAX_CV, 0.0, 1.0))
+    measured = np.where(history.gaps >= 2, history.gaps, 0.0)
+    well_measured = history.gaps >= CADENCE_FULL_GAPS
+    prior = float(np.mean(own[well_measured])) if np.any(well_measured) else 0.0
+    shrunk = (measured * own + CADENCE_PRIOR_GAPS * prior) / (measured + CADENCE_PRIOR_GAPS)
+    evidence = np.minimum(history.gaps, CADENCE_FULL_GAPS) / CADENCE_FULL_GAPS
+    return np.where(history.gaps >= 1, shrunk * evidence, 0.0)
+
+
 def cadence_purchases(history: PurchaseHistory, horizon: float) -> tuple[np.ndarray, np.ndarray]:
     """Purchases a client's own schedule puts in (as_of, as_of + horizon], and the cadence weight.
 
@@ -196,9 +214,7 @@ def cadence_purchases(history: PurchaseHistory, horizon: float) -> tuple[np.ndar
     spread = np.maximum(np.nan_to_num(history.gap_mad) * 1.4826, 1.0)
     since = history.t - history.t_x  # days since the last purchase
     tolerance = np.maximum(2.0 * spread, CADENCE_MIN_TOLERANCE_DAYS)
-    regular = np.clip(1.0 - history.gap_robust_cv / CADENCE_MAX_CV, 0.0, 1.0)
-    enough = np.clip(history.gaps / CADENCE_FULL_GAPS, 0.0, 1.0) * (history.gaps >= CADENCE_MIN_GAPS)
-    weight = np.nan_to_num(regular * enough)
+    weight = cadence_weight(history)
     count = np.zeros(len(gap))
     use = weight > 0
     if np.any(use):
@@ -243,7 +259,8 @@ def _lognormal_spend(history: PurchaseHistory) -> np.ndarray | None:
     model = fit_lognormal_spend(history.count, history.mean_log, history.log_ss)
     if model is None:
         return None
-    return model.expected_spend(history.recent_n, history.recent_log)
+    own_within = model.client_within(history.count, history.log_ss) if OWN_WITHIN else None
+    return model.expected_spend(history.recent_n, history.recent_log, own_within)
 
 
 def estimate_spend(history: PurchaseHistory) -> tuple[np.ndarray, str]:

@@ -173,13 +173,24 @@ class LogNormalSpend:
     between: float
     within: float
 
-    def expected_spend(self, n: np.ndarray, mean_log: np.ndarray) -> np.ndarray:
-        """Posterior expected amount of a client's next purchase, from n purchases of mean log-amount."""
+    def expected_spend(self, n: np.ndarray, mean_log: np.ndarray, own_within: np.ndarray | None = None
+                       ) -> np.ndarray:
+        """Posterior expected amount of a client's next purchase, from n purchases of mean log-amount.
+
+        `own_within`, when given, is each client's own within-variance (already shrunk), used in
+        place of the common one: a retainer billed the same every month, an irregular buyer less so.
+        """
         n = np.asarray(n, dtype="float64")
+        within = self.within if own_within is None else np.maximum(own_within, 1e-6)
         mean_log = np.where(n > 0, np.nan_to_num(mean_log), self.mu)
-        precision = n / self.within + 1.0 / self.between
-        post_mean = (n / self.within * mean_log + self.mu / self.between) / precision
-        return np.exp(post_mean + 0.5 * (1.0 / precision + self.within))
+        precision = n / within + 1.0 / self.between
+        post_mean = (n / within * mean_log + self.mu / self.between) / precision
+        return np.exp(post_mean + 0.5 * (1.0 / precision + within))
+
+    def client_within(self, n: np.ndarray, sum_sq_dev: np.ndarray, prior_purchases: float = 3.0) -> np.ndarray:
+        """Each client's within-variance of log-amounts, shrunk towards the common one."""
+        dof = np.maximum(np.asarray(n, dtype="float64") - 1.0, 0.0)
+        return (np.nan_to_num(sum_sq_dev) + prior_purchases * self.within) / (dof + prior_purchases)
 
 
 def fit_lognormal_spend(n: np.ndarray, mean_log: np.ndarray, sum_sq_dev: np.ndarray) -> LogNormalSpend | None:
