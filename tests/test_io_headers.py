@@ -69,3 +69,8 @@ def test_unnamed_blank_columns_are_dropped_but_unnamed_data_is_not() -> None:
     assert match_header("clients", ["empresa", "email", ""], blank_columns={2}).fields == ["company_name", "email", None]
     with pytest.raises(ImportFileError, match=r"column 3 \(no name\)"):
         match_header("clients", ["empresa", "email", ""], blank_columns=set())
+
+
+def test_the_reason_column_of_a_rejected_rows_file_is_left_out() -> None:
+    match = match_header("invoices", ["numero", "cif", "fecha", "importe", "reason"])
+    assert match.fields == ["number", "client_tax_id", "issue_date", "total", None]

@@ -138,7 +138,8 @@ def test_one_bad_row_among_a_thousand(engine, tmp_path) -> None:
     assert "not a valid email address" in report.problems[0].message
     assert row_counts(engine)["clients"] == 0
 
-    rejected = read_csv(report.rejected_csv())
+    rejected_file = report.rejected_csv()
+    rejected = read_csv(rejected_file)
     assert rejected.header == ["nombre_empresa", "cif_nif", "email", "ciudad", "reason"]
     [(_, cells)] = rejected.rows
     assert cells[:4] == rows[501]
@@ -146,9 +147,12 @@ def test_one_bad_row_among_a_thousand(engine, tmp_path) -> None:
 
     report = import_clients(engine, path, valid_only=True)
     assert report.committed and report.to_create == 999
+    assert report.rejected_csv() == rejected_file
     assert row_counts(engine)["clients"] == 999
 
-    fixed = write_csv(tmp_path / "fixed.csv", [rows[0], [*rows[501][:2], "ok@empresa.es", "Sevilla"]])
+    # the user fixes the downloaded file and imports it as it is, reason column and all
+    fixed = tmp_path / "fixed.csv"
+    fixed.write_bytes(report.rejected_csv().replace(b"not-an-email", b"ok@empresa.es"))
     report = import_clients(engine, fixed)
     assert report.ok and report.to_create == 1
     assert row_counts(engine)["clients"] == 1000

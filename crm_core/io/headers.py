@@ -151,6 +151,7 @@ REQUIRED: dict[str, tuple[tuple[str, ...], ...]] = {
 }
 
 IGNORE = "-"  # explicit mapping target: leave this file column out
+REASON_COLUMN = "reason"  # added to the rejected-rows file; left out when that file comes back
 
 
 def header_key(header: str) -> str:
@@ -240,6 +241,9 @@ def match_header(
         key = header_key(name)
         if key in overrides:
             fields.append(overrides[key])
+            continue
+        if key == REASON_COLUMN:
+            fields.append(None)
             continue
         if not key:
             if blank_columns is not None and index in blank_columns:

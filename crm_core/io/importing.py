@@ -25,7 +25,7 @@ from crm_core.io.cells import (
     sniff_decimal_mark,
 )
 from crm_core.io.headers import Column, HeaderMatch, check_kind, column_of, header_key, match_header
-from crm_core.io.planners import PLANNERS
+from crm_core.io.planners import PLANNERS, Planner
 from crm_core.io.reading import CsvTable, read_csv
 from crm_core.io.report import ImportReport, RowProblem, SkippedRow
 
@@ -108,7 +108,7 @@ def _check_rows(
     *,
     update: bool,
     progress: Progress,
-) -> tuple[Any, list[dict[str, Any]], list[dict[str, Any]]]:
+) -> tuple[Planner, list[dict[str, Any]], list[dict[str, Any]]]:
     present = {field for field in match.fields if field is not None}
     planner = PLANNERS[kind](conn, update=update, present=present)
     labels = {field: name for name, field in zip(table.header, match.fields, strict=True) if field}

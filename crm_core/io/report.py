@@ -7,6 +7,7 @@ import io
 from dataclasses import dataclass, field
 
 from crm_core.io.csv_safety import neutralise_cell
+from crm_core.io.headers import REASON_COLUMN
 
 MAX_PROBLEMS_SHOWN = 50
 
@@ -84,7 +85,7 @@ class ImportReport:
         reasons = self.reasons_by_line()
         buffer = io.StringIO()
         writer = csv.writer(buffer, delimiter=self.separator, lineterminator="\r\n")
-        writer.writerow([*self.header, "reason"])
+        writer.writerow([*self.header, REASON_COLUMN])
         width = len(self.header)
         for line, cells in self.rejected_rows:
             padded = (list(cells) + [""] * width)[: max(width, len(cells))]
