@@ -28,10 +28,11 @@ def cadence_figures(status: pd.DataFrame, client_index: pd.Index, as_of: date) -
     day = day_numbers(status["issue_date"])[keep]
     pos = pos[keep]
 
-    # Distinct (client, day) pairs, sorted by client then day: one key per pair.
+    # Distinct (client, day) pairs, sorted by client then day: one int64 key per pair.
     base = int(day.min()) if len(day) else 0
     span = int(day.max()) - base + 1 if len(day) else 1
-    key = np.unique(pos.astype(np.int64) * span + (day - base))
+    key = np.sort(pos.astype(np.int64) * span + (day - base))
+    key = key[np.r_[True, key[1:] != key[:-1]]] if len(key) else key
     upos, uday = key // span, key % span + base
 
     first = np.full(n, np.nan)
@@ -42,8 +43,7 @@ def cadence_figures(status: pd.DataFrame, client_index: pd.Index, as_of: date) -
         first[upos[starts]] = uday[starts]
         last[upos[ends]] = uday[ends]
     same = upos[1:] == upos[:-1]
-    gaps = pd.Series((uday[1:] - uday[:-1])[same].astype("float64"))
-    cadence = gaps.groupby(upos[1:][same]).median().reindex(range(n)).to_numpy()
+    cadence = _group_median(upos[1:][same], (uday[1:] - uday[:-1])[same], n)
 
     return pd.DataFrame(
         {
@@ -70,3 +70,17 @@ def _whole_months(first: np.ndarray, t: int) -> np.ndarray:
     end_dom = int((end - end_month.astype("datetime64[D]")).astype(np.int64))
     months = months - (end_dom < start_dom)
     return np.where(ok, np.maximum(months, 0), 0).astype(np.int64)
+
+
+def _group_median(pos: np.ndarray, values: np.ndarray, n: int) -> np.ndarray:
+    """Median of non-negative int `values` per position (NaN without any), by one sort."""
+    out = np.full(n, np.nan)
+    if len(pos) == 0:
+        return out
+    span = int(values.max()) + 1
+    key = np.sort(pos.astype(np.int64) * span + values)
+    spos, sval = key // span, (key % span).astype("float64")
+    starts = np.flatnonzero(np.r_[True, spos[1:] != spos[:-1]])
+    counts = np.diff(np.r_[starts, len(key)])
+    out[spos[starts]] = (sval[starts + (counts - 1) // 2] + sval[starts + counts // 2]) / 2
+    return out

@@ -8,6 +8,7 @@ import numpy as np
 import pandas as pd
 
 NO_DAY = np.iinfo(np.int64).min  # stands for NaT in day-number arrays
+NS_PER_DAY = 86_400_000_000_000
 
 
 def as_of_day(as_of: date | pd.Timestamp) -> int:
@@ -17,8 +18,10 @@ def as_of_day(as_of: date | pd.Timestamp) -> int:
 
 def day_numbers(values: pd.Series | np.ndarray) -> np.ndarray:
     """Dates or timestamps as int64 day numbers (the calendar day; NaT becomes NO_DAY)."""
-    arr = np.asarray(values, dtype="datetime64[ns]")
-    return arr.astype("datetime64[D]").astype(np.int64)
+    ns = np.asarray(values, dtype="datetime64[ns]").view(np.int64)
+    days = ns // NS_PER_DAY  # floor division: also right before 1970
+    days[ns == NO_DAY] = NO_DAY  # NaT is the minimum int64 in nanoseconds too
+    return days
 
 
 def to_dates(days: np.ndarray) -> np.ndarray:

@@ -10,30 +10,46 @@ import numpy as np
 import pandas as pd
 
 
-def positions(client_index: pd.Index, client_ids: pd.Series | np.ndarray) -> np.ndarray:
-    """Position of each row's client in `client_index` (-1 for a client not in it)."""
-    return client_index.get_indexer(np.asarray(client_ids, dtype=np.int64))
+def positions(index: pd.Index, ids: pd.Series | np.ndarray) -> np.ndarray:
+    """Position of each id in `index` (-1 for an id not in it); `index` holds unique int ids.
+
+    Ids are usually dense (database keys), so a lookup table indexed by id does it in one pass;
+    sparse or negative ids fall back to a hash lookup.
+    """
+    ids = np.asarray(ids, dtype=np.int64)
+    keys = index.to_numpy(dtype=np.int64)
+    if len(keys) == 0 or len(ids) == 0:
+        return np.full(len(ids), -1, dtype=np.int64)
+    low, high = int(keys.min()), int(keys.max())
+    if low < 0 or high > 4 * len(keys) + 1_000_000:
+        return index.get_indexer(ids).astype(np.int64)
+    table = np.full(high + 2, -1, dtype=np.int64)
+    table[keys] = np.arange(len(keys), dtype=np.int64)
+    inside = (ids >= 0) & (ids <= high)
+    return np.where(inside, table[np.where(inside, ids, high + 1)], -1)
+
+
+def _binned(pos: np.ndarray, n: int, where: np.ndarray | None) -> np.ndarray:
+    """Positions with excluded rows (and unknown clients) sent to an overflow bin n."""
+    keep = pos >= 0 if where is None else where & (pos >= 0)
+    return np.where(keep, pos, n)
 
 
 def group_sum(pos: np.ndarray, values: np.ndarray, n: int, where: np.ndarray | None = None) -> np.ndarray:
     """Sum of `values` per position (0 for a position without rows)."""
-    if where is not None:
-        pos, values = pos[where], values[where]
-    return np.bincount(pos, weights=values, minlength=n) if len(pos) else np.zeros(n)
+    return np.bincount(_binned(pos, n, where), weights=values, minlength=n + 1)[:n]
 
 
 def group_count(pos: np.ndarray, n: int, where: np.ndarray | None = None) -> np.ndarray:
     """Number of rows per position."""
-    if where is not None:
-        pos = pos[where]
-    return np.bincount(pos, minlength=n).astype(np.int64) if len(pos) else np.zeros(n, dtype=np.int64)
+    return np.bincount(_binned(pos, n, where), minlength=n + 1)[:n].astype(np.int64)
 
 
 def group_mean(pos: np.ndarray, values: np.ndarray, n: int, where: np.ndarray | None = None) -> np.ndarray:
     """Mean of the non-NaN `values` per position (NaN for a position without any)."""
     ok = ~np.isnan(values) if where is None else where & ~np.isnan(values)
     count = group_count(pos, n, ok)
-    total = group_sum(pos, values, n, ok)
+    total = group_sum(pos, np.where(ok, values, 0.0), n, ok)
     with np.errstate(invalid="ignore", divide="ignore"):
         return np.where(count > 0, total / np.maximum(count, 1), np.nan)
 
@@ -41,8 +57,8 @@ def group_mean(pos: np.ndarray, values: np.ndarray, n: int, where: np.ndarray | 
 def group_max(pos: np.ndarray, values: np.ndarray, n: int, where: np.ndarray | None = None,
               empty: float = np.nan) -> np.ndarray:
     """Maximum of `values` per position (`empty` where there is no row)."""
-    if where is not None:
-        pos, values = pos[where], values[where]
+    keep = pos >= 0 if where is None else where & (pos >= 0)
+    pos, values = pos[keep], values[keep]
     out = np.full(n, -np.inf)
     np.maximum.at(out, pos, values.astype("float64"))
     out[np.isneginf(out)] = empty
@@ -52,8 +68,8 @@ def group_max(pos: np.ndarray, values: np.ndarray, n: int, where: np.ndarray | N
 def group_min(pos: np.ndarray, values: np.ndarray, n: int, where: np.ndarray | None = None,
               empty: float = np.nan) -> np.ndarray:
     """Minimum of `values` per position (`empty` where there is no row)."""
-    if where is not None:
-        pos, values = pos[where], values[where]
+    keep = pos >= 0 if where is None else where & (pos >= 0)
+    pos, values = pos[keep], values[keep]
     out = np.full(n, np.inf)
     np.minimum.at(out, pos, values.astype("float64"))
     out[np.isposinf(out)] = empty

@@ -35,7 +35,8 @@ def invoice_status(invoices: pd.DataFrame, payments: pd.DataFrame, as_of: date) 
     - days_to_pay: paid_date - issue_date; days_late: paid_date - due_date floored at 0 (NaN unpaid);
     - days_overdue: as_of - due_date while something is outstanding and the due date has passed
       (due_date < as_of), else 0;
-    - status: void | credit_note | paid | overdue | partially_paid | open (first that applies).
+    - status: void | credit_note | paid | overdue | partially_paid | open (first that applies), as a
+      categorical of STATUSES (cheap on millions of rows; compares with plain strings).
     Rows keep the order of `invoices`, on a fresh RangeIndex.
     """
     t = as_of_day(as_of)
@@ -61,18 +62,19 @@ def invoice_status(invoices: pd.DataFrame, payments: pd.DataFrame, as_of: date) 
     overdue_now = (outstanding > 0) & (due < t)
     days_overdue = np.where(overdue_now, t - due, 0).astype("int64")
 
-    status = np.select(
+    code = {name: i for i, name in enumerate(STATUSES)}
+    status_code = np.select(
         [void, credit, billable & (outstanding == 0), overdue_now, paid_amount > CENT],
-        ["void", "credit_note", "paid", "overdue", "partially_paid"],
-        default="open",
-    )
+        [code["void"], code["credit_note"], code["paid"], code["overdue"], code["partially_paid"]],
+        default=code["open"],
+    ).astype(np.int8)
     inv["paid_amount"] = paid_amount
     inv["outstanding"] = outstanding
     inv["paid_date"] = to_dates(paid_day)
     inv["days_to_pay"] = days_to_pay
     inv["days_late"] = days_late
     inv["days_overdue"] = days_overdue
-    inv["status"] = status.astype(object)
+    inv["status"] = pd.Categorical.from_codes(status_code, categories=list(STATUSES))
     return inv[INVOICE_STATUS_COLUMNS]
 
 
@@ -86,7 +88,7 @@ def _paid(
     if n == 0 or payments.empty:
         return paid_amount, paid_day
     pay_day = day_numbers(payments["paid_on"])
-    pos = pd.Index(invoice_ids).get_indexer(payments["invoice_id"].to_numpy())
+    pos = positions(pd.Index(invoice_ids), payments["invoice_id"].to_numpy())
     ok = (pos >= 0) & (pay_day <= t) & (pay_day != NO_DAY)
     pos, pay_day = pos[ok], pay_day[ok]
     amount = payments["amount"].to_numpy(dtype="float64")[ok]
@@ -94,14 +96,20 @@ def _paid(
         return paid_amount, paid_day
     paid_amount = np.bincount(pos, weights=amount, minlength=n)
 
-    order = np.lexsort((pay_day, pos))
+    # Sort by (invoice, day) through one int64 key; the order within a day does not change the day
+    # the total is first covered, so an unstable sort will do.
+    first_day = int(pay_day.min())
+    span = int(pay_day.max()) - first_day + 1
+    order = np.argsort(pos * span + (pay_day - first_day))
     pos, pay_day, amount = pos[order], pay_day[order], amount[order]
     running = np.cumsum(amount)
-    starts = np.flatnonzero(np.r_[True, pos[1:] != pos[:-1]])
+    new_group = np.r_[True, pos[1:] != pos[:-1]]
+    starts = np.flatnonzero(new_group)
     before_group = np.repeat(running[starts] - amount[starts], np.diff(np.r_[starts, len(pos)]))
     covered = (running - before_group >= total[pos] - CENT) & billable[pos]
-    first_pos, first_idx = np.unique(pos[covered], return_index=True)
-    paid_day[first_pos] = pay_day[covered][first_idx]
+    cpos, cday = pos[covered], pay_day[covered]
+    first = np.r_[True, cpos[1:] != cpos[:-1]] if len(cpos) else np.zeros(0, dtype=bool)
+    paid_day[cpos[first]] = cday[first]
     return paid_amount, paid_day
 
 

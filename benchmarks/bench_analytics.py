@@ -1,0 +1,198 @@
+"""Benchmark client_health at scale: 100,000 clients, 2M invoices, 2M payments, 1M activities, 200k opportunities.
+
+Prints the wall time and peak memory of `client_health`, beside the floor (one plain
+`invoices.groupby('client_id')['total'].sum()`) and a per-client loop (`client_health` called once
+per client, on a 1,000-client sample, extrapolated to all clients).
+
+    /work/venv/bin/python benchmarks/bench_analytics.py [--clients 100000] [--scale 1.0] [--runs 2]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import resource
+import sys
+import time
+import tracemalloc
+from datetime import date
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from crm_core.analytics import client_health  # noqa: E402
+from crm_core.frames import Frames  # noqa: E402
+
+AS_OF = date(2025, 6, 30)
+START = np.datetime64("2021-01-01")
+SPAN_DAYS = int((np.datetime64(AS_OF) - START).astype(int)) + 120  # some rows fall after AS_OF
+
+
+def _days(rng: np.random.Generator, n: int) -> np.ndarray:
+    return START + rng.integers(0, SPAN_DAYS, n).astype("timedelta64[D]")
+
+
+def _ns(values: np.ndarray) -> np.ndarray:
+    return values.astype("datetime64[ns]")
+
+
+def synthetic_frames(n_clients: int, scale: float, seed: int = 7) -> Frames:
+    """Frames typed like crm_core.frames, with skewed client sizes (a few big buyers, many small)."""
+    rng = np.random.default_rng(seed)
+    n_inv, n_pay = int(2_000_000 * scale), int(2_000_000 * scale)
+    n_act, n_opp = int(1_000_000 * scale), int(200_000 * scale)
+    template = Frames.empty()
+    ids = np.arange(1, n_clients + 1, dtype=np.int64)
+    weight = rng.pareto(1.5, n_clients) + 1.0
+    weight /= weight.sum()
+
+    def client_ids(n: int) -> np.ndarray:
+        return rng.choice(ids, size=n, p=weight)
+
+    text = np.array([f"Client {i}" for i in ids], dtype=object)
+    clients = pd.DataFrame({
+        "client_id": ids, "company_name": text, "email": None, "phone": None, "address": None,
+        "tax_id": None, "status": rng.choice(np.array(["active", "prospect", "lost", "vip"], dtype=object),
+                                             n_clients, p=[0.8, 0.1, 0.05, 0.05]),
+        "segment": "smb", "industry": "retail",
+        "company_size": rng.choice(np.array(["small", "medium", "large"], dtype=object), n_clients),
+        "region": "Cataluña", "city": None, "website": None, "linkedin": None,
+        "employees": pd.array([pd.NA] * n_clients, dtype="Int64"), "owner": "ana",
+        "payment_terms_days": np.full(n_clients, 30, dtype=np.int64),
+        "created_at": _ns(np.full(n_clients, START)), "updated_at": _ns(np.full(n_clients, START)),
+        "version": np.ones(n_clients, dtype=np.int64),
+    })
+
+    issue = _days(rng, n_inv)
+    credit = rng.random(n_inv) < 0.01
+    total = np.round(rng.lognormal(6.5, 1.0, n_inv), 2) * np.where(credit, -0.3, 1.0)
+    invoices = pd.DataFrame({
+        "invoice_id": np.arange(1, n_inv + 1, dtype=np.int64), "client_id": client_ids(n_inv),
+        "number": pd.Series(np.arange(1, n_inv + 1)).astype(str).to_numpy(dtype=object),
+        "issue_date": _ns(issue), "due_date": _ns(issue + rng.choice([0, 30, 60], n_inv).astype("timedelta64[D]")),
+        "total": total, "void": (rng.random(n_inv) < 0.01) & ~credit, "credit_note": credit,
+    })
+
+    # Payments: most invoices paid once, some in two parts; dates after the issue date.
+    paid_inv = rng.integers(0, n_inv, n_pay)
+    parts = np.where(rng.random(n_pay) < 0.8, 1.0, 0.5)
+    payments = pd.DataFrame({
+        "payment_id": np.arange(1, n_pay + 1, dtype=np.int64),
+        "invoice_id": paid_inv.astype(np.int64) + 1,
+        "paid_on": _ns(issue[paid_inv] + rng.integers(0, 120, n_pay).astype("timedelta64[D]")),
+        "amount": np.round(np.abs(total[paid_inv]) * parts, 2),
+        "method": "transfer",
+    })
+
+    occurred = _ns(_days(rng, n_act)) + rng.integers(0, 86_400, n_act).astype("timedelta64[s]")
+    activities = pd.DataFrame({
+        "activity_id": np.arange(1, n_act + 1, dtype=np.int64), "client_id": client_ids(n_act),
+        "contact_id": pd.array([pd.NA] * n_act, dtype="Int64"),
+        "kind": rng.choice(np.array(["call", "email", "meeting", "task"], dtype=object), n_act),
+        "title": "x", "description": None, "occurred_at": occurred.astype("datetime64[ns]"),
+        "duration_min": pd.array([pd.NA] * n_act, dtype="Int64"), "owner": "ana",
+        "done": rng.random(n_act) < 0.85, "outcome": None, "follow_up_on": _ns(np.full(n_act, np.datetime64("NaT"))),
+    })
+
+    created = _days(rng, n_opp)
+    stage = rng.choice(np.array(["identified", "contacted", "proposal", "negotiation", "won", "lost"], dtype=object),
+                       n_opp)
+    closed = np.isin(stage, ["won", "lost"])
+    expected_close = created + rng.integers(0, 180, n_opp).astype("timedelta64[D]")
+    opportunities = pd.DataFrame({
+        "opportunity_id": np.arange(1, n_opp + 1, dtype=np.int64), "client_id": client_ids(n_opp),
+        "contact_id": pd.array([pd.NA] * n_opp, dtype="Int64"), "name": "deal", "description": None,
+        "amount": np.round(rng.lognormal(8, 1, n_opp), 2), "stage": stage,
+        "probability": rng.integers(0, 101, n_opp).astype(np.int64),
+        "expected_close": _ns(np.where(rng.random(n_opp) < 0.9, expected_close, np.datetime64("NaT"))),
+        "closed_at": _ns(np.where(closed, created + np.timedelta64(20, "D"), np.datetime64("NaT"))),
+        "won_amount": np.nan, "lost_reason": None, "owner": "ana", "notes": None,
+        "created_at": _ns(created), "version": np.ones(n_opp, dtype=np.int64),
+    })
+    tables = {"clients": clients, "contacts": template.contacts, "activities": activities,
+              "opportunities": opportunities, "invoices": invoices, "payments": payments,
+              "stage_history": template.stage_history}
+    for name, df in tables.items():  # same dtypes as crm_core.frames
+        for col, dtype in getattr(template, name).dtypes.items():
+            if str(df[col].dtype) != str(dtype):
+                df[col] = df[col].astype(dtype)
+    return Frames(**tables)
+
+
+def sample(frames: Frames, client_ids: np.ndarray) -> Frames:
+    """The rows of `client_ids` only (payments through their invoices)."""
+    def keep(df: pd.DataFrame) -> pd.DataFrame:
+        return df[df["client_id"].isin(client_ids)]
+    invoices = keep(frames.invoices)
+    return Frames(clients=keep(frames.clients), contacts=frames.contacts, activities=keep(frames.activities),
+                  opportunities=keep(frames.opportunities), invoices=invoices,
+                  payments=frames.payments[frames.payments["invoice_id"].isin(invoices["invoice_id"])],
+                  stage_history=frames.stage_history)
+
+
+def rss_mb() -> float:
+    """Peak resident set size of this process so far, in MB (Linux reports KB)."""
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--clients", type=int, default=100_000)
+    parser.add_argument("--scale", type=float, default=1.0, help="rows of the other tables, x 2M/2M/1M/200k")
+    parser.add_argument("--runs", type=int, default=2)
+    parser.add_argument("--loop-sample", type=int, default=1_000)
+    args = parser.parse_args()
+
+    t0 = time.perf_counter()
+    frames = synthetic_frames(args.clients, args.scale)
+    print(f"frames: {len(frames.clients):,} clients, {len(frames.invoices):,} invoices, "
+          f"{len(frames.payments):,} payments, {len(frames.activities):,} activities, "
+          f"{len(frames.opportunities):,} opportunities (built in {time.perf_counter() - t0:.1f} s)")
+    print(f"cpus available: {len(os.sched_getaffinity(0))}, load average: "
+          f"{' '.join(f'{x:.1f}' for x in os.getloadavg())}")
+    rss_before = rss_mb()
+
+    floors = []
+    for _ in range(3):
+        t = time.perf_counter()
+        frames.invoices.groupby("client_id")["total"].sum()
+        floors.append(time.perf_counter() - t)
+    floor = min(floors)
+    print(f"floor  invoices.groupby('client_id')['total'].sum(): {floor:.3f} s (best of 3)")
+
+    times = []
+    for _ in range(args.runs):
+        t = time.perf_counter()
+        health = client_health(frames, AS_OF)
+        times.append(time.perf_counter() - t)
+    best = min(times)
+    rss_after = rss_mb()
+    print(f"client_health: {best:.2f} s best of {args.runs} ({', '.join(f'{x:.2f}' for x in times)}), "
+          f"{len(health):,} rows x {health.shape[1]} columns; {best / floor:.0f}x the floor")
+
+    tracemalloc.start()
+    client_health(frames, AS_OF)
+    _, peak = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
+    print(f"client_health peak memory: {peak / 2**20:,.0f} MB allocated during the call (tracemalloc); "
+          f"process peak RSS {rss_after:,.0f} MB, of which {rss_before:,.0f} MB before the call (frames)")
+
+    rng = np.random.default_rng(1)
+    chosen = rng.choice(frames.clients["client_id"].to_numpy(), size=args.loop_sample, replace=False)
+    small = sample(frames, chosen)
+    t = time.perf_counter()
+    for client_id in chosen:  # the per-client loop this engine avoids, on purpose
+        client_health(sample(small, np.array([client_id])), AS_OF)
+    loop = time.perf_counter() - t
+    extrapolated = loop * len(frames.clients) / args.loop_sample
+    print(f"per-client loop: {loop:.1f} s for {args.loop_sample:,} clients -> {extrapolated:,.0f} s "
+          f"extrapolated to {len(frames.clients):,} ({extrapolated / best:,.0f}x client_health)")
+    target = "meets" if best < 5 and max(peak / 2**30, (rss_after - rss_before) / 1024) < 3 else "misses"
+    print(f"target (under 5 s and under 3 GB): {target}")
+
+
+if __name__ == "__main__":
+    main()
