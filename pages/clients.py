@@ -19,9 +19,9 @@ from crm_core.client_views import (
 from crm_core.enums import ClientStatus
 from crm_core.i18n import label
 from crm_core.ui import cache, client_detail
-from crm_core.ui.client_forms import OPEN_CLIENT_KEY, create_form
+from crm_core.ui.client_forms import CLIENTS_OUTCOME, NEW_OUTCOME, create_form
 from crm_core.ui.context import current
-from crm_core.ui.forms import show_flash
+from crm_core.ui.forms import show_outcome
 from crm_core.ui.tables import header, show_table
 from crm_core.ui.welcome import require_data
 
@@ -36,15 +36,13 @@ TABLE_COLUMNS = {
 ctx = current()
 require_data(ctx)
 engine = cache.engine(ctx.db_url)
-if OPEN_CLIENT_KEY in st.session_state:
-    st.session_state["client_pick"] = st.session_state.pop(OPEN_CLIENT_KEY)
 st.title(ctx.t("clients.title"))
-show_flash("clients")
+show_outcome(CLIENTS_OUTCOME)
 
 data = cache.frames(ctx.db_url)
 health = cache.health(ctx.db_url, ctx.as_of)
 
-with st.expander(ctx.t("clients.new"), icon=":material/person_add:"):
+with st.expander(ctx.t("clients.new"), icon=":material/person_add:", expanded=NEW_OUTCOME in st.session_state):
     create_form(ctx, engine)
 
 # ---------------------------------------------------------------- filters

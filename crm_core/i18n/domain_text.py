@@ -14,7 +14,7 @@ from typing import Any, Protocol
 import pandas as pd
 
 from crm_core.errors import FieldError
-from crm_core.i18n import MESSAGES, format_money, format_number, format_percent, label, t
+from crm_core.i18n import LANGS, MESSAGES, format_money, format_number, format_percent, label, t
 
 MONEY_PARAMS = frozenset({"overdue", "ltv", "amount", "outstanding"})
 
@@ -45,8 +45,9 @@ def recommendation_text(rec: RecommendationLike, lang: str) -> str:
     if key not in MESSAGES:
         return rec.message
     params = {name: _param(name, value, lang) for name, value in rec.params.items()}
+    template = MESSAGES[key][LANGS.index(lang) if lang in LANGS else 0]
     try:
-        return t(key, lang, **params)
+        return template.format(**params)
     except (KeyError, IndexError, ValueError):
         return rec.message
 
@@ -111,11 +112,16 @@ _ERROR_PATTERNS: list[tuple[re.Pattern[str], str]] = [
 ]
 
 
+_EMPTY_NUMBER = re.compile(r"^must be a (whole )?number, got None$")
+
+
 def error_text(error: FieldError, lang: str) -> str:
     """`Field label: message` for one FieldError, the label and (when known) the message translated."""
     field_key = f"field.{error.field}"
     field = t(field_key, lang) if field_key in MESSAGES else error.field
     message = error.message
+    if _EMPTY_NUMBER.match(message):  # an empty number box: say what the user did, not the type
+        message = "is required"
     if lang != "en":
         for pattern, key in _ERROR_PATTERNS:
             match = pattern.search(message)

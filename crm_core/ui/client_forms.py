@@ -19,7 +19,7 @@ from crm_core.i18n import label
 from crm_core.schemas import ClientOut
 from crm_core.ui import cache
 from crm_core.ui.context import PageContext
-from crm_core.ui.forms import blank_to_none, flash_and_rerun, show_error, submit
+from crm_core.ui.forms import blank_to_none, error_lines, perform, show_outcome, succeed
 
 TEXT_FIELDS: tuple[str, ...] = (
     "company_name", "email", "phone", "tax_id", "segment", "industry", "city", "address", "website",
@@ -28,7 +28,9 @@ TEXT_FIELDS: tuple[str, ...] = (
 EDITABLE_FIELDS: tuple[str, ...] = (
     *TEXT_FIELDS, "status", "company_size", "region", "employees", "payment_terms_days",
 )
-OPEN_CLIENT_KEY = "_open_client"  # a client id to open on the next run (set before the picker exists)
+CLIENTS_OUTCOME = "_clients_outcome"  # confirmations shown at the top of the clients page
+NEW_OUTCOME = "_new_client_outcome"  # errors of the new-client form, shown under it
+CONTACT_FIELDS: tuple[str, ...] = ("full_name", "role", "email", "phone", "whatsapp", "is_primary", "is_billing")
 
 
 def _seed(prefix: str, values: dict[str, Any], force: bool = False) -> None:
@@ -90,19 +92,23 @@ def collect(prefix: str) -> dict[str, Any]:
     return payload
 
 
+def _create(ctx: PageContext, engine: Engine) -> None:
+    """Submit callback of the new-client form: create it and open its page."""
+    created = perform(ctx, NEW_OUTCOME, services.create_client, engine, collect("new"))
+    if created:
+        for name in EDITABLE_FIELDS:
+            st.session_state.pop(f"new_{name}", None)
+        st.session_state["client_pick"] = created.client_id
+        succeed(CLIENTS_OUTCOME, ctx.t("clients.created", name=created.company_name))
+
+
 def create_form(ctx: PageContext, engine: Engine) -> None:
     """The new-client form; on success the client is opened."""
     _seed("new", {"status": ClientStatus.ACTIVE.value, "payment_terms_days": 30})
     with st.form("client_new"):
-        payload = _client_widgets(ctx, "new")
-        saved = st.form_submit_button(ctx.t("clients.create"), type="primary")
-    if saved:
-        created = submit(ctx, services.create_client, engine, payload)
-        if created:
-            for name in EDITABLE_FIELDS:
-                st.session_state.pop(f"new_{name}", None)
-            st.session_state[OPEN_CLIENT_KEY] = created.client_id
-            flash_and_rerun("clients", ctx.t("clients.created", name=created.company_name))
+        _client_widgets(ctx, "new")
+        st.form_submit_button(ctx.t("clients.create"), type="primary", key="new_save", on_click=_create, args=(ctx, engine))
+    show_outcome(NEW_OUTCOME)
 
 
 def _reload(prefix: str, seen_key: str, current: dict[str, Any]) -> None:
@@ -112,6 +118,25 @@ def _reload(prefix: str, seen_key: str, current: dict[str, Any]) -> None:
     st.session_state.pop(f"{prefix}_stale", None)
 
 
+def _update(ctx: PageContext, engine: Engine, client_id: int, prefix: str, seen_key: str) -> None:
+    """Submit callback of the edit form: save from the version first shown, or flag a stale edit."""
+    state = st.session_state
+    outcome = f"{prefix}_outcome"
+    try:
+        updated = services.update_client(engine, client_id, collect(prefix), state[seen_key])
+    except StaleEditError:
+        state[f"{prefix}_stale"] = True
+        state.pop(outcome, None)
+        return
+    except CRMError as exc:
+        state[outcome] = ("error", error_lines(ctx, exc))
+        return
+    cache.clear()
+    state[seen_key] = updated.version
+    state.pop(f"{prefix}_stale", None)
+    succeed(outcome, ctx.t("clients.updated", name=updated.company_name))
+
+
 def edit_form(ctx: PageContext, engine: Engine, client: ClientOut) -> None:
     """Edit a client from the version first shown; a concurrent change is reported with the current values."""
     prefix = f"edit_{client.client_id}"
@@ -119,21 +144,14 @@ def edit_form(ctx: PageContext, engine: Engine, client: ClientOut) -> None:
     if seen_key not in st.session_state:
         _reload(prefix, seen_key, client.model_dump())
     with st.form(f"client_edit_{client.client_id}"):
-        payload = _client_widgets(ctx, prefix)
-        saved = st.form_submit_button(ctx.t("clients.save_changes"), type="primary")
-    if saved:
-        try:
-            updated = services.update_client(engine, client.client_id, payload, st.session_state[seen_key])
-        except StaleEditError:
-            st.session_state[f"{prefix}_stale"] = True
-        except CRMError as exc:
-            show_error(ctx, exc)
-        else:
-            cache.clear()
-            st.session_state[seen_key] = updated.version
-            flash_and_rerun("clients", ctx.t("clients.updated", name=updated.company_name))
+        _client_widgets(ctx, prefix)
+        st.form_submit_button(
+            ctx.t("clients.save_changes"), type="primary", key=f"{prefix}_save",
+            on_click=_update, args=(ctx, engine, client.client_id, prefix, seen_key),
+        )
+    show_outcome(f"{prefix}_outcome")
     if st.session_state.get(f"{prefix}_stale"):
-        _stale_notice(ctx, prefix, seen_key, services.get_client(engine, client.client_id))
+        _stale_notice(ctx, prefix, seen_key, client)
 
 
 def _stale_notice(ctx: PageContext, prefix: str, seen_key: str, current: ClientOut) -> None:
@@ -165,43 +183,59 @@ def _plain(value: Any) -> str:
     return "" if value is None else str(value)
 
 
+def _add_contact(ctx: PageContext, engine: Engine, client_id: int, prefix: str) -> None:
+    """Submit callback of the contact form."""
+    state = st.session_state
+    created = perform(ctx, f"{prefix}_outcome", services.add_contact, engine, {
+        "client_id": client_id,
+        "full_name": state.get(f"{prefix}_full_name", ""),
+        **{name: blank_to_none(state.get(f"{prefix}_{name}")) for name in ("role", "email", "phone", "whatsapp")},
+        "is_primary": bool(state.get(f"{prefix}_is_primary")),
+        "is_billing": bool(state.get(f"{prefix}_is_billing")),
+    })
+    if created:
+        for name in CONTACT_FIELDS:
+            state.pop(f"{prefix}_{name}", None)
+        succeed(f"{prefix}_outcome", ctx.t("clients.contact_added", name=created.full_name))
+
+
 def contact_form(ctx: PageContext, engine: Engine, client_id: int) -> None:
     """Add a contact to the client."""
     prefix = f"contact_{client_id}"
-    with st.form(prefix, clear_on_submit=False):
+    with st.form(prefix):
         row = st.columns(3)
-        full_name = row[0].text_input(ctx.t("field.full_name"), key=f"{prefix}_full_name")
-        role = row[1].text_input(ctx.t("field.role"), key=f"{prefix}_role")
-        email = row[2].text_input(ctx.t("field.email"), key=f"{prefix}_email")
+        row[0].text_input(ctx.t("field.full_name"), key=f"{prefix}_full_name")
+        row[1].text_input(ctx.t("field.role"), key=f"{prefix}_role")
+        row[2].text_input(ctx.t("field.email"), key=f"{prefix}_email")
         row = st.columns(4)
-        phone = row[0].text_input(ctx.t("field.phone"), key=f"{prefix}_phone")
-        whatsapp = row[1].text_input(ctx.t("field.whatsapp"), key=f"{prefix}_whatsapp")
-        primary = row[2].checkbox(ctx.t("field.is_primary"), key=f"{prefix}_is_primary")
-        billing = row[3].checkbox(ctx.t("field.is_billing"), key=f"{prefix}_is_billing")
-        saved = st.form_submit_button(ctx.t("clients.add_contact"))
-    if saved:
-        created = submit(ctx, services.add_contact, engine, {
-            "client_id": client_id, "full_name": full_name, "role": blank_to_none(role),
-            "email": blank_to_none(email), "phone": blank_to_none(phone), "whatsapp": blank_to_none(whatsapp),
-            "is_primary": primary, "is_billing": billing,
-        })
-        if created:
-            for name in ("full_name", "role", "email", "phone", "whatsapp", "is_primary", "is_billing"):
-                st.session_state.pop(f"{prefix}_{name}", None)
-            flash_and_rerun("clients", ctx.t("clients.contact_added", name=created.full_name))
+        row[0].text_input(ctx.t("field.phone"), key=f"{prefix}_phone")
+        row[1].text_input(ctx.t("field.whatsapp"), key=f"{prefix}_whatsapp")
+        row[2].checkbox(ctx.t("field.is_primary"), key=f"{prefix}_is_primary")
+        row[3].checkbox(ctx.t("field.is_billing"), key=f"{prefix}_is_billing")
+        st.form_submit_button(
+            ctx.t("clients.add_contact"), key=f"{prefix}_save", on_click=_add_contact, args=(ctx, engine, client_id, prefix)
+        )
+    show_outcome(f"{prefix}_outcome")
+
+
+def _delete(ctx: PageContext, engine: Engine, client_id: int, name: str) -> None:
+    """Button callback: delete the client (the confirmation box was ticked) and close its page."""
+    try:
+        services.delete_client(engine, client_id)
+    except CRMError as exc:
+        st.session_state[f"delete_{client_id}_outcome"] = ("error", error_lines(ctx, exc))
+        return
+    cache.clear()
+    st.session_state["client_pick"] = None
+    succeed(CLIENTS_OUTCOME, ctx.t("clients.deleted", name=name))
 
 
 def delete_control(ctx: PageContext, engine: Engine, client: ClientOut) -> None:
     """Delete the client and everything of it, after an explicit confirmation."""
     st.warning(ctx.t("clients.delete_warning", name=client.company_name), icon=":material/warning:")
     confirmed = st.checkbox(ctx.t("clients.delete_confirm", name=client.company_name), key=f"delete_confirm_{client.client_id}")
-    if st.button(ctx.t("clients.delete"), key=f"delete_{client.client_id}", disabled=not confirmed, type="primary"):
-        try:
-            services.delete_client(engine, client.client_id)
-        except CRMError as exc:
-            show_error(ctx, exc)
-            return
-        cache.clear()
-        st.session_state[OPEN_CLIENT_KEY] = None
-        flash_and_rerun("clients", ctx.t("clients.deleted", name=client.company_name))
-
+    st.button(
+        ctx.t("clients.delete"), key=f"delete_{client.client_id}", disabled=not confirmed, type="primary",
+        on_click=_delete, args=(ctx, engine, client.client_id, client.company_name),
+    )
+    show_outcome(f"delete_{client.client_id}_outcome")

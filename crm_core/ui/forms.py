@@ -1,4 +1,4 @@
-"""Form helpers: run a service call from a form, show each bad field next to the form, clear caches."""
+"""Form helpers: run a service call from a form's callback, show each bad field next to the form, clear caches."""
 
 from __future__ import annotations
 
@@ -27,27 +27,55 @@ def field_errors(exc: CRMError) -> list[FieldError]:
     return [FieldError("input", exc.message)]
 
 
+def error_lines(ctx: PageContext, exc: CRMError) -> list[str]:
+    """What to tell the user about a domain error: one line per bad field, the field named in the UI language."""
+    if isinstance(exc, ValidationError | DuplicateError):
+        return [error_text(problem, ctx.lang) for problem in field_errors(exc)]
+    return [ctx.t("common.error", message=exc.message)]
+
+
 def show_error(ctx: PageContext, exc: CRMError) -> None:
     """One st.error per bad field, naming the field in the UI language."""
-    if isinstance(exc, ValidationError | DuplicateError):
-        for problem in field_errors(exc):
-            st.error(error_text(problem, ctx.lang), icon=":material/error:")
-    else:
-        st.error(ctx.t("common.error", message=exc.message), icon=":material/error:")
+    for line in error_lines(ctx, exc):
+        st.error(line, icon=":material/error:")
 
 
-def submit(ctx: PageContext, action: Callable[P, R], *args: P.args, **kwargs: P.kwargs) -> R | None:
-    """Run a service call; on a domain error show it field by field and return None.
+def perform(
+    ctx: PageContext,
+    outcome_key: str,
+    action: Callable[P, R],
+    *args: P.args,
+    **kwargs: P.kwargs,
+) -> R | None:
+    """Run a service call from a widget callback and remember its outcome for `show_outcome`.
 
-    On success every cache is cleared, so what was written shows at once on this very run.
+    Callbacks run before the script, so the write is done once even if the run is restarted,
+    and on success every cache is cleared: the page drawn next shows what was written.
+    Returns the result, or None after a domain error (which is kept to be shown by the form).
     """
     try:
         result = action(*args, **kwargs)
     except CRMError as exc:
-        show_error(ctx, exc)
+        st.session_state[outcome_key] = ("error", error_lines(ctx, exc))
         return None
     cache.clear()
+    st.session_state.pop(outcome_key, None)
     return result
+
+
+def succeed(outcome_key: str, *messages: str) -> None:
+    """Remember the confirmation(s) to show next to the form after a successful write."""
+    st.session_state[outcome_key] = ("success", list(messages))
+
+
+def show_outcome(outcome_key: str) -> None:
+    """Show (once) the confirmation or the field errors left by `perform` / `succeed`."""
+    kind, lines = st.session_state.pop(outcome_key, (None, []))
+    for line in lines:
+        if kind == "success":
+            st.success(line, icon=":material/check_circle:")
+        else:
+            st.error(line, icon=":material/error:")
 
 
 def blank_to_none(value: str | None) -> str | None:
@@ -70,15 +98,3 @@ def default_time(ctx: PageContext) -> time:
         return now.time().replace(second=0, microsecond=0)
     return time(12, 0)
 
-
-def flash_and_rerun(page: str, message: str) -> None:
-    """After a successful write: keep the confirmation for the next run and rerun, so every figure is fresh."""
-    st.session_state[f"_flash_{page}"] = message
-    st.rerun()
-
-
-def show_flash(page: str) -> None:
-    """Show (once) the confirmation left by `flash_and_rerun` on this page."""
-    message = st.session_state.pop(f"_flash_{page}", None)
-    if message:
-        st.success(message, icon=":material/check_circle:")

@@ -1,0 +1,51 @@
+"""UI text of recommendations, churn reasons and input errors, in English and Spanish."""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from crm_core.analytics.recommendations import Recommendation
+from crm_core.errors import FieldError
+from crm_core.i18n.domain_text import churn_reason_text, error_text, recommendation_text
+
+
+def test_recommendation_translated_with_formatted_params() -> None:
+    rec = Recommendation("alert", "overdue_receivables", "high", {"overdue": 1234.5, "days": 45}, "EUR 1,234.50 overdue...")
+    assert recommendation_text(rec, "es") == "1.234,50 € vencidos, la factura más antigua con 45 días de retraso."
+    assert recommendation_text(rec, "en") == "€1,234.50 overdue, the oldest invoice 45 days late."
+
+
+def test_recommendation_translates_risk_and_driver() -> None:
+    risk = Recommendation("alert", "payment_risk", "critical", {"risk": "critical"}, "Default risk: critical.")
+    assert recommendation_text(risk, "es") == "Riesgo de impago: Crítico. Revisar las condiciones de pago."
+    churn = Recommendation("alert", "churn_risk", "critical", {"score": 82.0, "driver": "recency"}, "High churn risk")
+    assert "(82/100), factor principal: Recencia" in recommendation_text(churn, "es")
+
+
+def test_unknown_code_or_params_fall_back_to_the_english_message() -> None:
+    assert recommendation_text(Recommendation("action", "new_rule", "low", {}, "Do the new thing."), "es") == "Do the new thing."
+    broken = Recommendation("alert", "inactivity", "medium", {}, "No contact for 40 days.")  # {days} missing
+    assert recommendation_text(broken, "es") == "No contact for 40 days."
+
+
+def test_churn_reason_english_as_computed_spanish_from_the_driver() -> None:
+    row = pd.Series({"churn_reason": "No invoice for 95 days, against a usual gap of 30 days.", "churn_driver": "recency",
+                     "lifecycle": "active", "days_since_last_invoice": 95.0, "cadence_days": 30.0})
+    assert churn_reason_text(row, "en") == row["churn_reason"]
+    assert churn_reason_text(row, "es") == "Sin facturas desde hace 95 días, frente a un intervalo habitual de 30 días."
+    trend = pd.Series({"churn_driver": "trend", "lifecycle": "active", "revenue_last_6m": 2500.0, "revenue_prev_6m": 10000.0})
+    assert churn_reason_text(trend, "es") == "La facturación de los últimos 6 meses cayó un 75 % frente a los 6 anteriores."
+    never = pd.Series({"churn_driver": "engagement", "lifecycle": "active", "days_since_last_activity": float("nan")})
+    assert churn_reason_text(never, "es") == "Nunca se ha registrado un contacto."
+
+
+def test_error_text_names_the_field_in_the_language() -> None:
+    assert error_text(FieldError("title", "is required"), "en") == "Title: is required"
+    assert error_text(FieldError("title", "is required"), "es") == "Título: es obligatorio"
+    assert error_text(FieldError("amount", "must be a number, got None"), "en") == "Amount: is required"
+    assert error_text(FieldError("payment_terms_days", "must be 365 or less"), "es") == "Plazo de pago (días): debe ser 365 o menos"
+    assert error_text(FieldError("email", "not a valid email address (The email address is not valid.)"), "es") == (
+        "Email: no es una dirección de email válida"
+    )
+    # an unknown message stays English, an unknown field keeps its name
+    assert error_text(FieldError("whatever", "is odd"), "es") == "whatever: is odd"

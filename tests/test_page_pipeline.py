@@ -1,0 +1,164 @@
+"""Pipeline page (AppTest on the demo portfolio): figures equal crm_core, the four forms, bad input, language."""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+
+import pytest
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+from streamlit.testing.v1 import AppTest
+
+from crm_core.analytics.pipeline import stage_win_rates
+from crm_core.db import get_engine
+from crm_core.frames import load_frames
+from crm_core.i18n import format_money, format_number
+from crm_core.models import Opportunity, StageChange
+from crm_core.pipeline_views import open_deals, pipeline_totals, stage_summary
+from tests.conftest import row_counts
+
+AS_OF = date(2026, 11, 25)
+
+
+def _page(lang: str = "en") -> AppTest:
+    at = AppTest.from_file("../app.py", default_timeout=60)
+    at.session_state["as_of"] = AS_OF
+    at.session_state["lang"] = lang
+    at.run()
+    at.switch_page("pages/pipeline.py").run()
+    assert not at.exception, [e.value for e in at.exception]
+    return at
+
+
+def _table_with(at: AppTest, column: str):
+    return next(df.value for df in at.dataframe if column in df.value.columns)
+
+
+def test_figures_match_crm_core(demo_db: str) -> None:
+    at = _page()
+    frames = load_frames(get_engine(demo_db))
+    totals = pipeline_totals(frames, AS_OF)
+    metrics = {m.label: m.value for m in at.metric}
+    assert metrics["Open deals"] == format_number(totals["open_count"], "en")
+    assert metrics["Amount"] == format_money(totals["open_amount"], "en", 0)
+    assert metrics["Weighted pipeline"] == format_money(totals["weighted"], "en", 0)
+    assert metrics["Pipeline forecast, 30 days"] == format_money(totals["forecast_30d"], "en", 0)
+    assert metrics["Pipeline forecast, 90 days"] == format_money(totals["forecast_90d"], "en", 0)
+    assert totals["open_count"] > 0
+
+    by_stage = _table_with(at, "weighted")
+    expected = stage_summary(frames, AS_OF)
+    assert by_stage["count"].tolist() == expected["count"].tolist()
+    assert by_stage["amount"].tolist() == pytest.approx(expected["amount"].tolist())
+    assert by_stage["stage"].tolist() == ["Identified", "Contacted", "Proposal", "Negotiation", "Won", "Lost"]
+
+    rates = _table_with(at, "win_rate")
+    learned = stage_win_rates(frames, AS_OF)
+    assert rates["win_rate"].tolist() == pytest.approx(learned["win_rate"].tolist())
+    assert rates["mean_typed_probability"].tolist() == pytest.approx(learned["mean_typed_probability"].tolist(), nan_ok=True)
+
+
+def test_new_opportunity_takes_the_stage_probability(demo_db: str) -> None:
+    engine = get_engine(demo_db)
+    client_id = int(load_frames(engine).clients["client_id"].iloc[0])
+    at = _page()
+    at.selectbox(key="opp_client").select(client_id)
+    at.text_input(key="opp_name").input("Annual maintenance 2027")
+    at.number_input(key="opp_amount").set_value(12500.0)
+    at.selectbox(key="opp_stage").select("proposal")
+    at.date_input(key="opp_close").set_value(date(2026, 12, 20))
+    at.button(key="opp_save").click().run()
+    assert not at.exception
+    assert not at.error, [e.value for e in at.error]
+    assert "Opportunity Annual maintenance 2027 created (probability 40 %)." in [s.value for s in at.success]
+    with Session(engine) as session:
+        opp = session.scalars(select(Opportunity).where(Opportunity.name == "Annual maintenance 2027")).one()
+        assert (opp.client_id, opp.stage, opp.probability, opp.amount) == (client_id, "proposal", 40, Decimal("12500.00"))
+        assert opp.expected_close == date(2026, 12, 20)
+    # the figures above the form already count it: one more open deal
+    assert {m.label: m.value for m in at.metric}["Open deals"] == format_number(
+        pipeline_totals(load_frames(engine), AS_OF)["open_count"], "en"
+    )
+
+
+def test_bad_amount_names_the_field_and_writes_nothing(demo_db: str) -> None:
+    engine = get_engine(demo_db)
+    before = row_counts(engine)
+    client_id = int(load_frames(engine).clients["client_id"].iloc[0])
+    at = _page()
+    at.selectbox(key="opp_client").select(client_id)
+    at.text_input(key="opp_name").input("No amount")
+    at.button(key="opp_save").click().run()
+    assert not at.exception
+    assert "Amount: is required" in [e.value for e in at.error]
+    assert not at.success
+    assert row_counts(engine) == before
+
+
+def _open_deal(url: str) -> tuple[int, str, float]:
+    deals = open_deals(load_frames(get_engine(url)), AS_OF)
+    deal = deals.loc[deals["stage"] != "negotiation"].iloc[0]
+    return int(deal["opportunity_id"]), str(deal["name"]), float(deal["amount"])
+
+
+def test_move_stage_records_history_and_default_probability(demo_db: str) -> None:
+    engine = get_engine(demo_db)
+    deal_id, _, _ = _open_deal(demo_db)
+    at = _page()
+    at.selectbox(key="move_deal").select(deal_id).run()
+    at.selectbox(key="move_stage").select("negotiation")
+    at.button(key="move_save").click().run()
+    assert not at.exception and not at.error
+    with Session(engine) as session:
+        opp = session.get(Opportunity, deal_id)
+        assert (opp.stage, opp.probability) == ("negotiation", 70)
+        last = session.scalars(
+            select(StageChange).where(StageChange.opportunity_id == deal_id).order_by(StageChange.change_id.desc())
+        ).first()
+        assert last.to_stage == "negotiation"
+
+
+def test_mark_won_with_amount(demo_db: str) -> None:
+    engine = get_engine(demo_db)
+    deal_id, name, amount = _open_deal(demo_db)
+    at = _page()
+    at.selectbox(key="close_deal").select(deal_id).run()
+    assert at.number_input(key=f"won_amount_{deal_id}").value == amount  # the deal's amount by default
+    at.number_input(key=f"won_amount_{deal_id}").set_value(1234.5)
+    at.button(key="won_save").click().run()
+    assert not at.exception and not at.error
+    assert f"{name} won for €1,234.50." in [s.value for s in at.success]
+    with Session(engine) as session:
+        opp = session.get(Opportunity, deal_id)
+        assert (opp.stage, opp.won_amount, opp.closed_at) == ("won", Decimal("1234.50"), AS_OF)
+
+
+def test_mark_lost_needs_a_reason(demo_db: str) -> None:
+    engine = get_engine(demo_db)
+    deal_id, name, _ = _open_deal(demo_db)
+    before = row_counts(engine)
+    at = _page()
+    at.selectbox(key="close_deal").select(deal_id).run()
+    at.button(key="lost_save").click().run()
+    assert "Lost reason: is required" in [e.value for e in at.error]
+    assert row_counts(engine) == before
+    at.text_input(key="lost_reason").input("Went with a competitor")
+    at.button(key="lost_save").click().run()
+    assert not at.error
+    with Session(engine) as session:
+        opp = session.get(Opportunity, deal_id)
+        assert (opp.stage, opp.lost_reason) == ("lost", "Went with a competitor")
+        changes = session.scalar(select(func.count()).select_from(StageChange).where(StageChange.opportunity_id == deal_id))
+    assert changes >= 2
+
+
+def test_spanish_labels(demo_db: str) -> None:
+    at = _page("es")
+    assert at.title[0].value == "Oportunidades"
+    labels = {m.label for m in at.metric}
+    assert {"Oportunidades abiertas", "Pipeline ponderado", "Previsión de oportunidades, 30 días"} <= labels
+    assert _table_with(at, "weighted")["stage"].tolist()[:2] == ["Identificada", "Contactado"]
+    assert at.button(key="opp_save").label == "Crear oportunidad"
+    at.button(key="opp_save").click().run()
+    assert "Cliente: Elige un cliente" in [e.value for e in at.error]
