@@ -129,6 +129,20 @@ class ClientRefs:
         self.by_tax = {r.tax_id: r.client_id for r in rows if r.tax_id}
         self.by_email = {r.email.lower(): r.client_id for r in rows}
         self.terms = {r.client_id: r.payment_terms_days for r in rows}
+        # A file names the same few clients over and over: check each spelling of a tax id once.
+        self._tax_ids: dict[str, str | ValueError] = {}
+
+    def _tax_id(self, raw: str) -> str:
+        known = self._tax_ids.get(raw)
+        if known is None:
+            try:
+                known = normalise_tax_id(raw)
+            except ValueError as exc:
+                known = exc
+            self._tax_ids[raw] = known
+        if isinstance(known, ValueError):
+            raise known
+        return known
 
     def resolve(self, payload: dict[str, Any], errors: list[FieldError]) -> int | None:
         """Pop the reference fields from `payload` and return the client's id (or add an error)."""
@@ -137,7 +151,7 @@ class ClientRefs:
         raw_id = payload.pop("client_id", None)
         if tax is not None:
             try:
-                key = normalise_tax_id(tax)
+                key = self._tax_id(tax)
             except ValueError as exc:
                 errors.append(FieldError("client_tax_id", str(exc)))
                 return None
