@@ -12,6 +12,7 @@ phase (generation steps, insert per table, commit) and the rows per table.
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 import tempfile
 import time
@@ -35,6 +36,7 @@ def run(url: str, label: str, clients: int, seed: int, as_of: date) -> None:
     engine = get_engine(url)
     print(f"  {'migrate empty schema':<34} {time.perf_counter() - started:8.2f} s")
     wall = time.perf_counter()
+    cpu = time.process_time()
     steps: dict[str, float] = {}
     portfolio = build_portfolio(clients, seed, as_of, timings=steps)
     generated = time.perf_counter() - wall
@@ -48,7 +50,8 @@ def run(url: str, label: str, clients: int, seed: int, as_of: date) -> None:
         rate = f"{rows / seconds:>10,.0f} rows/s" if rows and seconds > 0 else ""
         print(f"  insert: {name:<26} {seconds:8.2f} s  {rate}")
     total = time.perf_counter() - wall
-    print(f"  {'TOTAL (generate + insert)':<34} {total:8.2f} s")
+    print(f"  {'TOTAL (generate + insert)':<34} {total:8.2f} s wall, {time.process_time() - cpu:.2f} s CPU of this process")
+    print(f"  load average (1/5/15 min) at the end: {' '.join(f'{x:.2f}' for x in os.getloadavg())} on {os.cpu_count()} CPUs")
     print("  rows:")
     for name, rows in counts.items():
         print(f"    {name:<28} {rows:>12,}")
