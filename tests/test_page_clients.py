@@ -1,0 +1,225 @@
+"""Clients page (AppTest on the demo portfolio): the health table, a client's page, the client forms, language."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+from streamlit.testing.v1 import AppTest
+
+from crm_core import services
+from crm_core.analytics import client_health
+from crm_core.analytics.recommendations import recommendations
+from crm_core.client_views import HEALTH_CARD, ClientFilters, client_table, filter_clients, sort_clients
+from crm_core.db import get_engine
+from crm_core.frames import load_frames
+from crm_core.i18n import format_money, format_number, label
+from crm_core.i18n.domain_text import recommendation_text
+from crm_core.models import Client, Contact
+from tests.conftest import row_counts
+
+AS_OF = date(2026, 11, 25)
+
+
+def _page(lang: str = "en") -> AppTest:
+    at = AppTest.from_file("../app.py", default_timeout=60)
+    at.session_state["as_of"] = AS_OF
+    at.session_state["lang"] = lang
+    at.run()
+    at.switch_page("pages/clients.py").run()
+    assert not at.exception, [e.value for e in at.exception]
+    return at
+
+
+def _list(at: AppTest):
+    return next(df.value for df in at.dataframe if "churn_score" in df.value.columns)
+
+
+@pytest.fixture
+def health(demo_db: str):
+    frames = load_frames(get_engine(demo_db))
+    return frames, client_health(frames, AS_OF)
+
+
+def test_table_is_joined_from_client_health(demo_db: str, health) -> None:
+    frames, figures = health
+    at = _page()
+    shown = _list(at)
+    assert len(shown) == 100  # first page of 120
+    expected = sort_clients(client_table(frames, figures), "company_name").head(100)
+    assert shown["company_name"].tolist() == expected["company_name"].tolist()
+    assert shown["churn_score"].tolist() == pytest.approx(expected["churn_score"].tolist())
+    assert shown["overdue"].tolist() == pytest.approx(expected["overdue"].tolist())
+    assert shown["default_risk"].tolist() == [label("risk", r, "en") for r in expected["default_risk"]]
+
+
+def test_filters_sort_and_search(demo_db: str, health) -> None:
+    frames, figures = health
+    at = _page()
+    at.multiselect(key="clients_risk").select("high").select("critical")
+    at.slider(key="clients_min_churn").set_value(20)
+    at.selectbox(key="clients_sort").select("overdue")
+    at.toggle(key="clients_desc").set_value(True)
+    at.run()
+    expected = sort_clients(
+        filter_clients(client_table(frames, figures), ClientFilters(default_risk=("high", "critical"), min_churn=20.0)),
+        "overdue", descending=True,
+    )
+    assert 0 < len(expected) < 120
+    assert _list(at)["company_name"].tolist() == expected["company_name"].tolist()
+
+    name = str(frames.clients["company_name"].iloc[7])
+    at = _page()
+    at.text_input(key="clients_search").input(name.upper()).run()
+    assert name in _list(at)["company_name"].tolist()
+
+
+def test_client_page_shows_its_health_and_recommendations(demo_db: str, health) -> None:
+    frames, figures = health
+    # a client with recommendations and overdue money, so every block has something to show
+    client_id = int(figures.loc[figures["overdue"] > 0].index[0])
+    row = figures.loc[client_id]
+    at = _page()
+    at.selectbox(key="client_pick").select(client_id).run()
+    assert not at.exception
+    assert at.header[0].value == row["company_name"]
+    metrics = {m.label: m.value for m in at.metric}
+    assert metrics["Lifetime value"] == format_money(row["ltv"], "en", 0)
+    assert metrics["Overdue"] == format_money(row["overdue"], "en", 0)
+    assert metrics["Churn score"] == format_number(row["churn_score"], "en")
+    assert metrics["Default risk"] == label("risk", row["default_risk"], "en")
+    # the health card lists every figure of its sections
+    card = [df.value for df in at.dataframe if list(df.value.columns) == ["figure", "value"]]
+    shown_figures = sum(len(df) for df in card)
+    assert shown_figures == sum(len(items) for items in HEALTH_CARD.values())
+    revenue = next(df for df in card if "Lifetime value" in df["figure"].tolist())
+    assert revenue.set_index("figure").loc["Lifetime value", "value"] == format_money(row["ltv"], "en")
+    # recommendations as computed, translated by code
+    texts = " ".join(e.value for e in [*at.error, *at.warning, *at.info, *at.success])
+    recs = recommendations(row)
+    assert recs
+    for rec in recs:
+        assert recommendation_text(rec, "en") in texts
+    # invoices with payment status, timeline
+    invoices = next(df.value for df in at.dataframe if "paid_amount" in df.value.columns)
+    assert "Overdue" in invoices["status"].tolist()
+    assert any("what" in df.value.columns for df in at.dataframe)
+
+
+def test_create_client_and_bad_email(demo_db: str) -> None:
+    engine = get_engine(demo_db)
+    before = row_counts(engine)
+    at = _page()
+    at.text_input(key="new_company_name").input("Talleres Nuevos S.L.")
+    at.text_input(key="new_email").input("not-an-email")
+    at.button(key="new_save").click().run()
+    assert not at.exception
+    errors = [e.value for e in at.error]
+    assert any(e.startswith("Email: not a valid email address") for e in errors), errors
+    assert row_counts(engine) == before
+
+    at.text_input(key="new_email").input("info@talleres-nuevos.es")
+    at.text_input(key="new_tax_id").input("b-12345674")
+    at.button(key="new_save").click().run()
+    assert not at.error, [e.value for e in at.error]
+    assert "Client Talleres Nuevos S.L. created." in [s.value for s in at.success]
+    with Session(engine) as session:
+        client = session.scalars(select(Client).where(Client.email == "info@talleres-nuevos.es")).one()
+        assert (client.company_name, client.tax_id, client.status) == ("Talleres Nuevos S.L.", "B12345674", "active")
+    assert at.header[0].value == "Talleres Nuevos S.L."  # its page opened
+    assert row_counts(engine)["clients"] == before["clients"] + 1
+
+
+def test_edit_then_a_stale_edit_shows_the_current_values(demo_db: str) -> None:
+    engine = get_engine(demo_db)
+    client_id = int(load_frames(engine).clients["client_id"].iloc[3])
+    at = _page()
+    at.selectbox(key="client_pick").select(client_id).run()
+    prefix = f"edit_{client_id}"
+    at.text_input(key=f"{prefix}_city").input("Zaragoza")
+    at.button(key=f"{prefix}_save").click().run()
+    name = services.get_client(engine, client_id).company_name
+    assert f"Client {name} saved." in [s.value for s in at.success]
+    assert services.get_client(engine, client_id).city == "Zaragoza"
+
+    # someone else renames the client meanwhile; our next edit was made on the old version
+    other = services.get_client(engine, client_id)
+    services.update_client(engine, client_id, {"company_name": "Renamed Elsewhere S.L."}, other.version)
+    at.text_input(key=f"{prefix}_city").input("Huesca")
+    at.button(key=f"{prefix}_save").click().run()
+    assert not at.exception
+    assert any("Someone else changed this client" in e.value for e in at.error)
+    current = next(df.value for df in at.dataframe if "current" in df.value.columns).set_index("field")
+    assert current.loc["Company", "current"] == "Renamed Elsewhere S.L."
+    assert current.loc["City", "yours"] == "Huesca"
+    saved = services.get_client(engine, client_id)
+    assert (saved.company_name, saved.city) == ("Renamed Elsewhere S.L.", "Zaragoza")  # nothing of ours
+
+    at.button(key=f"{prefix}_reload").click().run()
+    assert at.text_input(key=f"{prefix}_company_name").value == "Renamed Elsewhere S.L."
+    at.text_input(key=f"{prefix}_city").input("Huesca")
+    at.button(key=f"{prefix}_save").click().run()
+    assert "Client Renamed Elsewhere S.L. saved." in [s.value for s in at.success]
+    assert not any("Someone else" in e.value for e in at.error)
+    saved = services.get_client(engine, client_id)
+    assert (saved.company_name, saved.city) == ("Renamed Elsewhere S.L.", "Huesca")
+
+
+def test_add_contact_and_a_bad_one(demo_db: str) -> None:
+    engine = get_engine(demo_db)
+    client_id = int(load_frames(engine).clients["client_id"].iloc[5])
+    at = _page()
+    at.selectbox(key="client_pick").select(client_id).run()
+    prefix = f"contact_{client_id}"
+    before = row_counts(engine)
+    at.text_input(key=f"{prefix}_email").input("maria@example.es")
+    at.button(key=f"{prefix}_save").click().run()
+    assert "Full name: is required" in [e.value for e in at.error]
+    assert row_counts(engine) == before
+
+    at.text_input(key=f"{prefix}_full_name").input("María Gómez")
+    at.checkbox(key=f"{prefix}_is_billing").check()
+    at.button(key=f"{prefix}_save").click().run()
+    assert "Contact María Gómez added." in [s.value for s in at.success]
+    with Session(engine) as session:
+        contact = session.scalars(select(Contact).where(Contact.full_name == "María Gómez")).one()
+        assert (contact.client_id, contact.email, contact.is_billing) == (client_id, "maria@example.es", True)
+    contacts = next(df.value for df in at.dataframe if "is_billing" in df.value.columns)
+    assert "María Gómez" in contacts["full_name"].tolist()
+
+
+def test_delete_needs_confirmation(demo_db: str) -> None:
+    engine = get_engine(demo_db)
+    frames = load_frames(engine)
+    client_id = int(frames.clients["client_id"].iloc[10])
+    name = str(frames.clients["company_name"].iloc[10])
+    at = _page()
+    at.selectbox(key="client_pick").select(client_id).run()
+    assert at.button(key=f"delete_{client_id}").disabled
+    at.checkbox(key=f"delete_confirm_{client_id}").check().run()
+    at.button(key=f"delete_{client_id}").click().run()
+    assert not at.exception
+    assert f"Client {name} deleted." in [s.value for s in at.success]
+    with Session(engine) as session:
+        assert session.get(Client, client_id) is None
+    assert at.selectbox(key="client_pick").value is None
+    assert name not in _list(at)["company_name"].tolist()
+
+
+def test_spanish_labels(demo_db: str, health) -> None:
+    frames, figures = health
+    at = _page("es")
+    assert at.title[0].value == "Clientes"
+    assert at.text_input(key="clients_search").label == "Buscar"
+    assert at.multiselect(key="clients_risk").label == "Riesgo de impago"
+    assert set(_list(at)["lifecycle"]) <= {"Prospecto", "Cliente activo", "Cliente dormido", "Cliente perdido", "VIP"}
+    client_id = int(figures.index[0])
+    at.selectbox(key="client_pick").select(client_id).run()
+    metrics = {m.label: m.value for m in at.metric}
+    assert metrics["Valor de vida (LTV)"] == format_money(figures.loc[client_id, "ltv"], "es", 0)
+    at.text_input(key="new_company_name").input("X")
+    at.text_input(key="new_email").input("")
+    at.button(key="new_save").click().run()
+    assert "Email: es obligatorio" in [e.value for e in at.error]
