@@ -122,7 +122,8 @@ def load_table(engine: Engine, name: str) -> pd.DataFrame:
     with engine.connect() as conn:
         conn = conn.execution_options(crm_readonly=True)
         rows = conn.execute(select(*cols).order_by(pk)).all()
-    df = pd.DataFrame.from_records(rows, columns=COLUMNS[name])
+    # Plain tuples: pandas probes each SQLAlchemy Row for attributes, ~10x slower on large tables.
+    df = pd.DataFrame.from_records([tuple(row) for row in rows], columns=COLUMNS[name])
     return _typed(df)
 
 
