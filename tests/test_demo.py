@@ -182,6 +182,7 @@ def test_activities_are_done_in_the_past_and_follow_ups_are_scheduled(
     assert {"call", "email", "meeting", "video_call", "note", "proposal"} <= set(acts.kind)
     open_tasks = acts[~acts.done]
     assert (open_tasks.kind == "task").all()
+    assert (open_tasks.occurred_at > AS_OF_TS + pd.Timedelta(days=1)).any()  # follow-ups due later
     assert (open_tasks.follow_up_on == open_tasks.occurred_at.dt.normalize()).all()
     with_follow_up = acts[acts.follow_up_on.notna()]
     assert (with_follow_up.follow_up_on >= with_follow_up.occurred_at.dt.normalize()).all()

@@ -130,16 +130,16 @@ def _money(cents: np.ndarray) -> np.ndarray:
     return np.round(cents.astype(np.float64) / 100.0, 2)
 
 
-def _dedupe(values: list[str], extra: list[str]) -> list[str]:
-    """Make `values` unique: a repeated value gets its `extra` word, then a running number."""
+def _dedupe(values: list[str], alternatives: list[tuple[str, ...]]) -> list[str]:
+    """Make `values` unique: a repeated value gets the first of its alternative words that
+    makes it new, else a running number."""
     out = list(values)
     seen: set[str] = set()
     for i, value in enumerate(out):
         if value in seen:
-            value = f"{value} {extra[i]}"
+            candidate = next((f"{value} {word}" for word in alternatives[i] if f"{value} {word}" not in seen), None)
             n = 2
-            candidate = value
-            while candidate in seen:
+            while candidate is None or candidate in seen:
                 candidate = f"{value} {n}"
                 n += 1
             value = candidate
@@ -329,7 +329,7 @@ def _company_names(rng: np.random.Generator, plan: _Plan, pools: NamePools, citi
     """Company names (unique), their bare cores (for web domains) and legal-form indexes."""
     n = len(plan.size)
     prefixes = [p for _, p in vocab.INDUSTRIES.values()]
-    pattern = _choice(rng, (0.35, 0.28, 0.15, 0.10, 0.12), n)
+    pattern = _choice(rng, (0.25, 0.25, 0.22, 0.18, 0.10), n)
     core_pick = rng.integers(0, len(pools.company_cores), n)
     last1 = rng.integers(0, len(pools.last_names), n)
     last2 = rng.integers(0, len(pools.last_names), n)
@@ -353,7 +353,11 @@ def _company_names(rng: np.random.Generator, plan: _Plan, pools: NamePools, citi
         else:
             core = f"{prefix} {vocab.PLACE_WORDS[place[i]]}"
         cores.append(core)
-    cores = _dedupe(cores, [cities[c] for c in plan.city])
+    alternatives = [
+        (cities[c], vocab.PLACE_WORDS[(p + 7) % len(vocab.PLACE_WORDS)], pools.last_names[l2])
+        for c, p, l2 in zip(plan.city.tolist(), place.tolist(), last2[::-1].tolist())
+    ]
+    cores = _dedupe(cores, alternatives)
     names = [f"{core} {legal_names[l]}" for core, l in zip(cores, legal.tolist())]
     return names, cores, legal
 
@@ -674,7 +678,9 @@ def _activities(
     owner = np.where(rng.random(m) < 0.9, plan.owner[client], rng.integers(0, vocab.ACCOUNT_MANAGERS, m))
     occurred = _utc_timestamps(day, _business_minutes(rng, m))
 
-    follow = (kind_idx != 4) & (rng.random(m) < 0.15) & (day <= np.minimum(plan.drift[client], plan.end[client]))
+    # recent conversations still have their follow-up pending more often than old ones
+    follow_rate = np.where(day > today - 30, 0.4, 0.15)
+    follow = (kind_idx != 4) & (rng.random(m) < follow_rate) & (day <= np.minimum(plan.drift[client], plan.end[client]))
     follow_day = day + rng.integers(2, 22, m)
     follow_on = np.where(follow, follow_day, 0)
 
