@@ -22,6 +22,8 @@ def _app() -> AppTest:
 
 
 def _signed(text: str, delta: float) -> str:
+    if round(delta, 2) == 0:
+        return text.lstrip("-")
     return text if delta < 0 else f"+{text}"
 
 

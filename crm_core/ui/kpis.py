@@ -28,7 +28,9 @@ class Card:
 
 
 def signed(text: str, delta: float) -> str:
-    """A delta as text with an explicit sign (st.metric colours by the leading minus)."""
+    """A delta as text with an explicit sign (st.metric colours by the leading minus); no sign for 0."""
+    if round(delta, 2) == 0:
+        return text.lstrip("-")
     return text if delta < 0 else f"+{text}"
 
 
@@ -133,6 +135,7 @@ def draw_cards(cards: Sequence[Card]) -> None:
                 card.value,
                 delta=card.delta,
                 delta_color=card.delta_color,
+                delta_arrow="off" if card.delta_color == "off" else "auto",
                 delta_description=card.delta_description,
                 help=card.help,
                 border=True,
