@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from datetime import date, datetime
 from decimal import Decimal
 from pathlib import Path
@@ -404,3 +406,33 @@ def test_source_may_be_a_path_or_bytes(engine, tmp_path, path_type) -> None:
     path = write_csv(tmp_path / "c.csv", _clients_rows(2))
     source = path.read_bytes() if path_type is bytes else path_type(path)
     assert import_clients(engine, source).to_create == 2
+
+
+KILL_SCRIPT = """
+import os, signal, sys
+from crm_core.db import get_engine
+from crm_core.io import planners
+from crm_core.io.importing import import_invoices
+
+planners.CHUNK_ROWS = 100
+def die(fraction, message):
+    if message.startswith("writing row 500 "):
+        os.kill(os.getpid(), signal.SIGKILL)  # no rollback, no cleanup: like a power cut
+import_invoices(get_engine(sys.argv[1]), sys.argv[2], progress=die)
+"""
+
+
+def test_a_process_killed_while_writing_leaves_nothing(engine, tmp_path) -> None:
+    make_client(engine, tax_id="B12345674")
+    rows = [["numero", "cif", "fecha", "importe"]]
+    rows += [[f"F-{i:04d}", "B12345674", "2024-01-01", "10.00"] for i in range(1000)]
+    path = write_csv(tmp_path / "f.csv", rows)
+    url = engine.url.render_as_string(hide_password=False)
+    before = row_counts(engine)
+    done = subprocess.run(
+        [sys.executable, "-c", KILL_SCRIPT, url, str(path)],
+        cwd=Path(__file__).resolve().parent.parent, capture_output=True, timeout=120,
+    )
+    assert done.returncode == -9, done.stderr.decode()
+    assert row_counts(engine) == before
+    assert import_invoices(engine, path).to_create == 1000
