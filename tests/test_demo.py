@@ -169,7 +169,11 @@ def test_statuses_follow_what_clients_did(loaded: tuple[Engine, DemoStats, Frame
     assert churned.any()
     assert clients.status[churned].isin([ClientStatus.LOST, ClientStatus.DORMANT]).all()
     assert (clients.status[clients.status == ClientStatus.LOST].index.isin(churned[churned].index)).all()
-    assert (clients.created_at.dt.normalize() <= last_invoice.fillna(AS_OF_TS)).all()
+    first_invoice = frames.invoices.groupby("client_id").issue_date.min().reindex(clients.index)
+    assert (clients.created_at.dt.normalize() <= first_invoice.fillna(AS_OF_TS)).all()
+    created = frames.activities.client_id.map(clients.created_at)
+    assert (frames.activities.occurred_at >= created).all()
+    assert (frames.opportunities.created_at >= frames.opportunities.client_id.map(clients.created_at)).all()
 
 
 def test_activities_are_done_in_the_past_and_follow_ups_are_scheduled(

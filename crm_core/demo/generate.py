@@ -259,6 +259,7 @@ def _plan(rng: np.random.Generator, n: int, today: int) -> _Plan:
         end[defaulters] = np.minimum(default_day[defaulters] + rng.integers(30, 90, n_defaulters), today - 35)
         churned[defaulters] = True
         cadence[defaulters] = MONTHLY  # so that the unpaid run is visible: several invoices
+        level[defaulters] = monthly_level[defaulters]
 
     drift = np.full(n, NEVER, dtype=np.int64)
     drifting = customer & ~churned & (rng.random(n) < 0.10) & (start < today - 300)
@@ -636,8 +637,17 @@ def _contacts(rng: np.random.Generator, plan: _Plan, pools: NamePools, domains: 
 
 
 def _activities(
-    rng: np.random.Generator, plan: _Plan, pools: NamePools, today: int, contacts: Columns, first_contact: np.ndarray, n_contacts: np.ndarray
+    rng: np.random.Generator,
+    plan: _Plan,
+    pools: NamePools,
+    today: int,
+    created_at: np.ndarray,
+    contacts: Columns,
+    first_contact: np.ndarray,
+    n_contacts: np.ndarray,
 ) -> Columns:
+    """Calls, emails, meetings... over each client's life (fading when it drifts or churns),
+    plus the follow-up tasks they scheduled; also fills contacts' last_interaction_at."""
     n = len(plan.size)
     window_start = np.maximum(plan.created, today - HISTORY_DAYS - 90)
     window_end = np.where(plan.churned, np.minimum(plan.end + 45, today), today)
@@ -676,7 +686,7 @@ def _activities(
     contact = first_contact[client] + np.floor(rng.random(m) * n_contacts[client]).astype(np.int64)
     contact_f = np.where((kind_idx == 4) & (rng.random(m) < 0.6), np.nan, contact.astype(float))
     owner = np.where(rng.random(m) < 0.9, plan.owner[client], rng.integers(0, vocab.ACCOUNT_MANAGERS, m))
-    occurred = _utc_timestamps(day, _business_minutes(rng, m))
+    occurred = np.maximum(_utc_timestamps(day, _business_minutes(rng, m)), created_at[client])
 
     # recent conversations still have their follow-up pending more often than old ones
     follow_rate = np.where(day > today - 30, 0.4, 0.15)
@@ -761,8 +771,15 @@ def _cover_stages(
 
 
 def _opportunities(
-    rng: np.random.Generator, plan: _Plan, pools: NamePools, today: int, status: np.ndarray, first_contact: np.ndarray
+    rng: np.random.Generator,
+    plan: _Plan,
+    pools: NamePools,
+    today: int,
+    created_at: np.ndarray,
+    status: np.ndarray,
+    first_contact: np.ndarray,
 ) -> tuple[Columns, Columns]:
+    """Opportunities in every stage and the stage history of the path each one took."""
     n = len(plan.size)
     closed_only = plan.churned | (status == "lost")
     count = np.where(plan.customer, rng.poisson(1.0, n), 1 + rng.poisson(0.4, n))
@@ -813,7 +830,7 @@ def _opportunities(
     from_stage = np.where(from_idx < 0, None, stage_names[np.maximum(from_idx, 0)])
     to_stage = stage_names[to_idx]
     minutes = _business_minutes(rng, len(row))
-    changed_at = _utc_timestamps(change_day, minutes)
+    changed_at = np.maximum(_utc_timestamps(change_day, minutes), created_at[client[row]])
     same_day_fix = np.concatenate(([False], (row[1:] == row[:-1]) & (changed_at[1:] <= changed_at[:-1])))
     while same_day_fix.any():
         changed_at[same_day_fix] = changed_at[np.flatnonzero(same_day_fix) - 1] + np.timedelta64(7, "m")
@@ -939,9 +956,10 @@ def build_portfolio(clients: int, seed: int, as_of: date, timings: dict[str, flo
     clock.lap("payments")
     contacts, first_contact, n_contacts = _contacts(streams[5], plan, pools, domains)
     clock.lap("contacts")
-    activities = _activities(streams[6], plan, pools, today, contacts, first_contact, n_contacts)
+    created_at = client_cols["created_at"]
+    activities = _activities(streams[6], plan, pools, today, created_at, contacts, first_contact, n_contacts)
     clock.lap("activities")
-    opportunities, history = _opportunities(streams[7], plan, pools, today, status, first_contact)
+    opportunities, history = _opportunities(streams[7], plan, pools, today, created_at, status, first_contact)
     clock.lap("opportunities and stage history")
     return Portfolio(
         tables={
