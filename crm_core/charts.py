@@ -25,6 +25,8 @@ ACTUAL_COLOUR = "#1e88e5"
 FORECAST_COLOUR = "#90caf9"
 # Largest bubble on the risk map, in pixels of diameter.
 MAX_BUBBLE_PX = 40.0
+# From this many clients the risk map is drawn with WebGL (SVG gets slow with thousands of markers).
+WEBGL_FROM = 2000
 
 
 def _layout(fig: go.Figure, title: str, x_title: str = "", y_title: str = "") -> go.Figure:
@@ -100,13 +102,14 @@ def risk_map_chart(health: pd.DataFrame, lang: str) -> go.Figure:
     # Plotly's area sizing: size / sizeref is the diameter^2 scale; sizeref maps `biggest` to MAX_BUBBLE_PX.
     sizeref = 2.0 * biggest / MAX_BUBBLE_PX**2
     lifecycle = health["lifecycle"].to_numpy(dtype=object)
+    scatter = go.Scattergl if len(health) >= WEBGL_FROM else go.Scatter
     fig = go.Figure()
     for life in LIFECYCLE_ORDER:
         mask = lifecycle == life
         if not mask.any():
             continue
         fig.add_trace(
-            go.Scatter(
+            scatter(
                 x=health["churn_score"].to_numpy(dtype="float64")[mask],
                 y=y[mask],
                 mode="markers",

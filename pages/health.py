@@ -7,7 +7,7 @@ import streamlit as st
 from crm_core import charts
 from crm_core.health_views import page_count, page_of, payment_overview
 from crm_core.i18n import format_date, format_money, format_number, format_percent, label
-from crm_core.io.at_risk import SEPARATORS, export_file_name, to_csv_bytes
+from crm_core.io.at_risk import SEPARATORS, export_file_name
 from crm_core.ui import cache, derived
 from crm_core.ui.context import current
 from crm_core.ui.welcome import require_data
@@ -83,7 +83,7 @@ sep = export[0].radio(
 )
 export[1].download_button(
     ctx.t("health.download"),
-    data=to_csv_bytes(table, sep, ctx.lang),
+    data=derived.at_risk_csv(ctx.db_url, ctx.as_of, ctx.lang, float(churn_min), tuple(risk_levels), overdue_min, sep),
     file_name=export_file_name(ctx.as_of, ctx.lang),
     mime="text/csv",
     help=ctx.t("health.download_help"),

@@ -113,3 +113,18 @@ def test_charts_accept_an_empty_portfolio():
     assert sum(charts.churn_histogram(empty, "en").data[0].y) == 0
     assert list(charts.aging_chart(portfolio_summary(empty), "en").data[0].y) == [0.0] * 5
     assert len(charts.monthly_revenue_chart(monthly_revenue(frames(), AS_OF), "en").data) == 2
+
+
+def test_risk_map_switches_to_webgl_for_large_portfolios():
+    n = charts.WEBGL_FROM
+    rng = np.random.default_rng(1)
+    health = pd.DataFrame(
+        {"company_name": [f"C{i}" for i in range(n)], "churn_score": rng.uniform(0, 100, n),
+         "default_risk": rng.choice(list(charts.RISK_ORDER), n), "revenue_12m": rng.uniform(0, 1e5, n),
+         "lifecycle": "active"},
+        index=pd.Index(np.arange(1, n + 1), name="client_id"),
+    )
+    (trace,) = charts.risk_map_chart(health, "en").data
+    assert trace.type == "scattergl"
+    assert list(trace.x) == pytest.approx(list(health["churn_score"]))
+    assert charts.risk_map_chart(health.iloc[: n - 1], "en").data[0].type == "scatter"

@@ -58,3 +58,14 @@ def at_risk_export(
     return build(
         cache.health(db_url, as_of), lang, churn_min=churn_min, risk_levels=tuple(risk_levels), overdue_min=overdue_min
     )
+
+
+@st.cache_data(show_spinner=False, max_entries=16)
+def at_risk_csv(
+    db_url: str, as_of: date, lang: str, churn_min: float, risk_levels: Sequence[str], overdue_min: float | None,
+    sep: str,
+) -> bytes:
+    """The download's bytes, cached: at 10,000 clients the list holds thousands of rows (about 1 MB)."""
+    from crm_core.io.at_risk import to_csv_bytes
+
+    return to_csv_bytes(at_risk_export(db_url, as_of, lang, churn_min, risk_levels, overdue_min), sep, lang)
