@@ -312,3 +312,23 @@ def test_a_larger_portfolio_has_credit_notes_void_invoices_and_a_defaulter() -> 
     after = regular[regular.issue_date > regular.client_id.map(last_paid)]
     after = after[after.issue_date < pd.Timestamp(AS_OF) - pd.Timedelta(days=90)]
     assert (after.groupby("client_id").size() >= 3).any()
+
+
+def test_text_with_tabs_newlines_and_backslashes_is_stored_verbatim(
+    engine: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    tricky = "Tab\there\\back\nnew line\r\\N"
+    real_build = demo.build_portfolio
+
+    def build_with_tricky_text(clients: int, seed: int, as_of: date) -> demo.Portfolio:
+        portfolio = real_build(clients, seed, as_of)
+        portfolio.tables["clients"]["address"][0] = tricky
+        portfolio.tables["activities"]["description"][0] = tricky
+        return portfolio
+
+    monkeypatch.setattr(demo, "build_portfolio", build_with_tricky_text)
+    generate_demo(engine, clients=10, seed=4, as_of=AS_OF)
+    frames = load_frames(engine)
+    assert frames.clients.address.iloc[0] == tricky
+    assert frames.activities.description.iloc[0] == tricky
+    assert frames.activities.description.iloc[1:].isna().all()
