@@ -65,7 +65,7 @@ for index, name in enumerate(preview.header):
         key=f"import_map_{kind}_{uploaded.file_id}_{index}",
     )
     mapping[name] = None if choice == IGNORE else choice
-unmatched = [name for name in preview.header if name and preview.suggested.get(name) is None and mapping[name] is None]
+unmatched = [name for name in preview.unrecognised if mapping[name] is None]
 if unmatched:
     st.warning(ctx.t("import.unmatched", columns=", ".join(unmatched)), icon=":material/help:")
 

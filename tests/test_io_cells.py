@@ -52,6 +52,8 @@ def test_sniff_decimal_mark_from_unambiguous_cells_then_the_separator() -> None:
         ("05.01.2024", datetime(2024, 1, 5)),
         ("2024-01-05", datetime(2024, 1, 5)),
         ("2024/01/05", datetime(2024, 1, 5)),
+        ("05/01/24", datetime(2024, 1, 5)),
+        ("05/01/99", datetime(1999, 1, 5)),
         ("05/01/2024 14:30", datetime(2024, 1, 5, 14, 30)),
         ("05/01/2024 14:30:15", datetime(2024, 1, 5, 14, 30, 15)),
         ("2024-01-05 14:30:15", datetime(2024, 1, 5, 14, 30, 15)),

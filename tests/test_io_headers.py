@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from crm_core.io.headers import header_key, match_header, suggest_mapping
+from crm_core.io.headers import KINDS, LEFT_OUT, header_key, is_left_out, match_header, suggest_mapping
 from crm_core.io.reading import ImportFileError
 
 
@@ -74,3 +74,16 @@ def test_unnamed_blank_columns_are_dropped_but_unnamed_data_is_not() -> None:
 def test_the_reason_column_of_a_rejected_rows_file_is_left_out() -> None:
     match = match_header("invoices", ["numero", "cif", "fecha", "importe", "reason"])
     assert match.fields == ["number", "client_tax_id", "issue_date", "total", None]
+
+
+def test_common_extra_columns_are_left_out_without_an_error() -> None:
+    header = ["Nº factura", "CIF", "Cliente", "Fecha", "Base imponible", "IVA", "Total", "Estado"]
+    match = match_header("invoices", header)
+    assert match.fields == ["number", "client_tax_id", None, "issue_date", None, None, "total", None]
+    assert is_left_out("invoices", "Base imponible") and not is_left_out("clients", "Base imponible")
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_left_out_names_never_shadow_a_field(kind: str) -> None:
+    fields = suggest_mapping(kind, list(LEFT_OUT[kind]))
+    assert {name: field for name, field in fields.items() if field} == {}

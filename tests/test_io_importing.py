@@ -370,10 +370,10 @@ def test_contacts_activities_and_opportunities(engine, tmp_path) -> None:
     assert report.to_skip == 1 and report.to_create == 0
 
     opportunities = write_csv(tmp_path / "oportunidades.csv", [
-        ["cif", "nombre", "importe", "etapa", "fecha_cierre", "importe_ganado"],
-        ["B12345674", "ERP", "45.000,00", "Ganada", "01/03/2024", "44.000,00"],
-        ["B12345674", "CRM", "1.000,00", "Propuesta", "", ""],
-        ["B12345674", "Web", "500,00", "Ganada", "", ""],
+        ["cif", "nombre", "importe", "etapa", "probabilidad", "fecha_cierre", "importe_ganado"],
+        ["B12345674", "ERP", "45.000,00", "Ganada", "", "01/03/2024", "44.000,00"],
+        ["B12345674", "CRM", "1.000,00", "Propuesta", "35 %", "", ""],
+        ["B12345674", "Web", "500,00", "Ganada", "", "", ""],
     ])
     report = import_opportunities(engine, opportunities, valid_only=True)
     assert [str(p) for p in report.problems] == [
@@ -381,7 +381,7 @@ def test_contacts_activities_and_opportunities(engine, tmp_path) -> None:
     ]
     opps = {o.name: o for o in _all(engine, Opportunity)}
     assert (opps["ERP"].stage, opps["ERP"].won_amount, opps["ERP"].probability) == ("won", Decimal("44000.00"), 100)
-    assert (opps["CRM"].stage, opps["CRM"].probability) == ("proposal", 40)
+    assert (opps["CRM"].stage, opps["CRM"].probability) == ("proposal", 35)
     history = _all(engine, StageChange)
     assert sorted((h.opportunity_id, h.from_stage, h.to_stage) for h in history) == sorted(
         [(opps["ERP"].opportunity_id, None, "won"), (opps["CRM"].opportunity_id, None, "proposal")]

@@ -17,6 +17,8 @@ def test_preview_shows_the_first_rows_and_the_mapping_found() -> None:
     assert preview.suggested == {
         "Nº factura": "number", "CIF": "client_tax_id", "Fecha": "issue_date", "Importe": "total", "Notas": None,
     }
+    assert preview.unrecognised == ["Notas"]
+    assert preview_file(b"numero;cif;fecha;total;IVA\nF-1;B12345674;01/02/2024;1\n", "invoices").unrecognised == []
     assert preview.fields[:4] == ["invoice_id", "client_tax_id", "client_email", "client_id"]
 
 

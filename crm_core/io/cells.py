@@ -22,7 +22,7 @@ _NUMBER_RE: dict[str, re.Pattern[str]] = {
 _CURRENCY = ("€", "EUR", "eur", "\u00a0", "\u202f", " ")
 
 _DAY_FIRST_RE = re.compile(
-    r"^(\d{1,2})[/.-](\d{1,2})[/.-](\d{4})"
+    r"^(\d{1,2})[/.-](\d{1,2})[/.-](\d{4}|\d{2})"
     r"(?:[ T,]+(\d{1,2}):(\d{2})(?::(\d{2})(?:[.,](\d{1,6}))?)?)?$"
 )
 _YEAR_FIRST_RE = re.compile(r"^(\d{4})[/.-](\d{1,2})[/.-](\d{1,2})$")
@@ -94,15 +94,18 @@ def sniff_decimal_mark(values: Iterable[str], separator: str) -> DecimalMark:
 
 
 def parse_when(text: str) -> datetime | None:
-    """A date or date-time in `dd/mm/yyyy[ hh:mm[:ss]]`, `yyyy-mm-dd` or ISO 8601 form; None if not one.
+    """A date or date-time in `dd/mm/yyyy[ hh:mm[:ss]]` (or `dd/mm/yy`), `yyyy-mm-dd` or ISO 8601 form.
 
-    Slash dates are always day first (`01/13/2024` is not a date, never silently `13 Jan`). The result is naive unless the text carries an offset; a bare date is midnight.
+    None if the text is not one. Slash dates are always day first: `01/13/2024` is not a date,
+    never silently 13 January. The result is naive unless the text carries an offset.
     """
     value = text.strip()
     try:
         m = _DAY_FIRST_RE.match(value)
         if m:
             day, month, year, hh, mm, ss, frac = m.groups()
+            if len(year) == 2:  # spreadsheets' short years: 00-69 -> 2000s, 70-99 -> 1900s
+                year = ("20" if int(year) < 70 else "19") + year
             micro = int((frac or "0").ljust(6, "0")) if frac else 0
             return datetime(int(year), int(month), int(day), int(hh or 0), int(mm or 0), int(ss or 0), micro)
         m = _YEAR_FIRST_RE.match(value)

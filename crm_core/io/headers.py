@@ -169,6 +169,30 @@ def _lookup(kind: str) -> dict[str, str]:
 
 _LOOKUPS: dict[str, dict[str, str]] = {kind: _lookup(kind) for kind in KINDS}
 
+# Columns that billing and spreadsheet exports often hold but the CRM does not keep: recognised,
+# left out without an error, and listed as left out in the report.
+LEFT_OUT: dict[str, tuple[str, ...]] = {
+    "clients": ("codigo_postal", "cp", "postal_code", "zip", "zip_code", "provincia", "province", "pais",
+                "country", "fax"),
+    "contacts": (),
+    "invoices": ("base_imponible", "base", "subtotal", "tax_base", "iva", "cuota_iva", "tipo_iva", "vat_amount",
+                 "irpf", "retencion", "concepto", "cliente", "nombre_cliente", "razon_social", "client_name",
+                 "customer", "moneda", "divisa", "currency", "estado", "status", "forma_pago", "serie"),
+    "payments": ("cliente", "nombre_cliente", "cif", "nif", "cif_cliente", "nif_cliente", "client_name",
+                 "concepto", "referencia", "reference", "moneda", "divisa", "currency"),
+    "activities": ("cliente", "nombre_cliente", "client_name", "contacto", "contact_name"),
+    "opportunities": ("cliente", "nombre_cliente", "client_name", "contacto", "contact_name", "moneda", "divisa",
+                      "currency"),
+}
+_LEFT_OUT_KEYS: dict[str, frozenset[str]] = {
+    kind: frozenset({REASON_COLUMN, *(header_key(name) for name in names)}) for kind, names in LEFT_OUT.items()
+}
+
+
+def is_left_out(kind: str, header: str) -> bool:
+    """True for a column this kind recognises but does not import (e.g. `Base imponible` of an invoice)."""
+    return header_key(header) in _LEFT_OUT_KEYS[kind]
+
 
 def check_kind(kind: str) -> str:
     if kind not in COLUMNS:
@@ -242,7 +266,7 @@ def match_header(
         if key in overrides:
             fields.append(overrides[key])
             continue
-        if key == REASON_COLUMN:
+        if key in _LEFT_OUT_KEYS[kind]:
             fields.append(None)
             continue
         if not key:

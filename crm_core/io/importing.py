@@ -55,7 +55,7 @@ def _cell_value(column: Column, text: str, mark: DecimalMark) -> tuple[Any, str 
             return None, f"must be a number, got {text!r}"
         return number, None
     if kind == "int":
-        number = number_text(text, mark)
+        number = number_text(text.removesuffix("%").rstrip(), mark)
         if number is not None and "." not in number:
             return int(number), None
         return text, None  # the schema says why it is not a whole number

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from crm_core.io.headers import check_kind, field_names, suggest_mapping
+from crm_core.io.headers import check_kind, field_names, is_left_out, suggest_mapping
 from crm_core.io.reading import read_csv
 from crm_core.io.report import ImportReport
 
@@ -24,6 +24,7 @@ class FilePreview:
     separator: str
     suggested: dict[str, str | None]
     fields: list[str]
+    unrecognised: list[str]  # named columns that match no field and are not known to be left out
 
 
 def preview_file(
@@ -34,14 +35,18 @@ def preview_file(
     table = read_csv(source, separator=separator)
     width = len(table.header)
     sample = [(cells + [""] * width)[:width] for _, cells in table.rows[:rows]]
+    suggested = suggest_mapping(kind, table.header)
     return FilePreview(
         header=list(table.header),
         first_rows=pd.DataFrame(sample, columns=pd.Index(column_titles(table.header), dtype=object), dtype=object),
         rows=len(table.rows),
         encoding=table.encoding,
         separator=table.separator,
-        suggested=suggest_mapping(kind, table.header),
+        suggested=suggested,
         fields=field_names(kind),
+        unrecognised=[
+            name for name in table.header if name and suggested[name] is None and not is_left_out(kind, name)
+        ],
     )
 
 
