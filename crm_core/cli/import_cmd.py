@@ -31,7 +31,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("file", type=Path)
     parser.add_argument("--url", help="database URL (default: DATABASE_URL or data/crm.sqlite3)")
     parser.add_argument("--sep", help="column separator (default: guessed from the header line)")
-    parser.add_argument("--decimal", choices=[",", "."], help="decimal mark (default: guessed)")
+    parser.add_argument("--decimal", choices=[",", "."], metavar="MARK", help="decimal mark, ',' or '.' (default: guessed)")
     parser.add_argument("--update", action="store_true", help="update existing clients / invoices instead of skipping them")
     parser.add_argument("--valid-only", action="store_true", help="import the valid rows even if others are rejected")
     parser.add_argument("--dry-run", action="store_true", help="check and report only; write nothing")
