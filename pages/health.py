@@ -5,7 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 from crm_core import charts
-from crm_core.health_views import page_count, page_of, payment_overview
+from crm_core.health_views import page_count, page_of, page_rows, payment_overview
 from crm_core.i18n import format_date, format_money, format_number, format_percent, label
 from crm_core.io.at_risk import SEPARATORS, export_file_name
 from crm_core.ui import cache, derived
@@ -57,7 +57,9 @@ else:
     pages = page_count(len(table))
     page_no = st.number_input(ctx.t("common.page"), min_value=1, max_value=pages, value=1, key="health_page") if pages > 1 else 1
     shown = page_of(table, int(page_no))
-    st.caption(ctx.t("health.showing", shown=len(shown), total=len(table)))
+    first, last = page_rows(len(table), int(page_no))
+    st.caption(ctx.t("health.showing", first=format_number(first, ctx.lang), last=format_number(last, ctx.lang),
+                     total=format_number(len(table), ctx.lang)))
     date_pattern = "DD/MM/YYYY" if ctx.lang == "es" else "YYYY-MM-DD"
     st.dataframe(
         shown,

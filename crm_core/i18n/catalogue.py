@@ -346,7 +346,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "health.risk_levels": ("Default risk is", "Riesgo de impago"),
     "health.overdue_min": ("Overdue at least (€, empty = ignore)", "Vencido desde (€, vacío = no aplicar)"),
     "health.none_at_risk": ("No client is at risk with these thresholds.", "Ningún cliente está en riesgo con estos umbrales."),
-    "health.showing": ("Showing {shown} of {total} clients at risk, most severe first. The export holds all of them.", "Mostrando {shown} de {total} clientes en riesgo, los más graves primero. La exportación los incluye todos."),
+    "health.showing": ("Clients {first}–{last} of {total} at risk, most severe first. The export holds all of them.", "Clientes {first}–{last} de {total} en riesgo, los más graves primero. La exportación los incluye todos."),
     "health.separator": ("CSV separator", "Separador CSV"),
     "health.separator_comma": ("Comma (,)", "Coma (,)"),
     "health.separator_semicolon": ("Semicolon (;) for Spanish Excel", "Punto y coma (;) para Excel en español"),
