@@ -25,8 +25,8 @@ def _layout(fig: go.Figure, title: str, lang: str, y_title: str = "") -> go.Figu
         title=title,
         yaxis_title=y_title,
         separators=",." if lang == "es" else ".,",
-        margin={"l": 10, "r": 10, "t": 50, "b": 10},
-        legend={"orientation": "h", "yanchor": "bottom", "y": 1.0, "x": 0},
+        margin={"l": 10, "r": 10, "t": 50, "b": 40},
+        legend={"orientation": "h", "yanchor": "top", "y": -0.12, "x": 0},
     )
     return fig
 
@@ -51,18 +51,22 @@ def stage_funnel_chart(summary: pd.DataFrame, lang: str) -> go.Figure:
 
 
 def close_month_chart(by_month: pd.DataFrame, lang: str) -> go.Figure:
-    """Bars of open amount and weighted amount per expected close month (past months flagged)."""
+    """Bars per expected close month: open amount, and weighted amount (orange where the date has passed)."""
     fig = go.Figure()
-    months = by_month["month"]
+    hover = "%{x|%m/%Y}: %{y:,.0f} €<extra>%{fullData.name}</extra>"
     fig.add_trace(go.Bar(
-        x=months, y=by_month["amount"].to_numpy(dtype="float64"), name=t("pipeline.amount", lang),
-        marker_color=AMOUNT_COLOUR, hovertemplate="%{x|%m/%Y}: %{y:,.0f} €<extra>%{fullData.name}</extra>",
+        x=by_month["month"], y=by_month["amount"].to_numpy(dtype="float64"), name=t("pipeline.amount", lang),
+        marker_color=AMOUNT_COLOUR, hovertemplate=hover,
     ))
-    fig.add_trace(go.Bar(
-        x=months, y=by_month["weighted"].to_numpy(dtype="float64"), name=t("pipeline.weighted", lang),
-        marker_color=[OVERDUE_COLOUR if late else WEIGHTED_COLOUR for late in by_month["overdue"]],
-        hovertemplate="%{x|%m/%Y}: %{y:,.0f} €<extra>%{fullData.name}</extra>",
-    ))
+    passed = by_month["overdue"].to_numpy(dtype=bool)
+    for rows, name, colour in (
+        (by_month.loc[~passed], t("pipeline.weighted", lang), WEIGHTED_COLOUR),
+        (by_month.loc[passed], t("pipeline.weighted_passed", lang), OVERDUE_COLOUR),
+    ):
+        fig.add_trace(go.Bar(
+            x=rows["month"], y=rows["weighted"].to_numpy(dtype="float64"), name=name, marker_color=colour,
+            hovertemplate=hover,
+        ))
     fig.update_layout(barmode="group", xaxis={"tickformat": "%m/%Y"})
     return _layout(fig, t("pipeline.close_by_month", lang), lang, "EUR")
 

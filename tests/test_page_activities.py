@@ -84,6 +84,7 @@ def test_logging_an_activity_saves_it_and_shows_it_at_once(demo_db: str) -> None
     assert not at.exception
     assert not at.error, [e.value for e in at.error]
     assert any("Quarterly review with finance" in s.value for s in at.success)
+    assert at.text_input(key="act_title").value == ""  # the form is emptied for the next one
     with Session(engine) as session:
         rows = session.scalars(
             select(Activity).where(Activity.client_id == client_id).where(Activity.title.like("%Quarterly review%"))

@@ -21,7 +21,8 @@ from crm_core.ui.forms import blank_to_none, combine_local, default_time, perfor
 
 LOGGABLE_KINDS: list[str] = [k.value for k in ActivityKind if k not in (ActivityKind.INVOICE, ActivityKind.PAYMENT)]
 OUTCOME_KEY = "_activity_form_outcome"
-FORM_FIELDS: tuple[str, ...] = ("act_title", "act_description", "act_outcome", "act_follow_up")
+# Fields emptied after a save (a widget is reset by setting its state, not by deleting it).
+RESET_VALUES: dict[str, object] = {"act_title": "", "act_description": "", "act_outcome": "", "act_follow_up": None}
 
 
 def _save(ctx: PageContext, engine: Engine, names: pd.Series) -> None:
@@ -49,8 +50,8 @@ def _save(ctx: PageContext, engine: Engine, names: pd.Series) -> None:
         if len(created) > 1:
             messages.append(ctx.t("activities.follow_up_saved", date=format_date(created[1].follow_up_on, ctx.lang)))
         succeed(OUTCOME_KEY, *messages)
-        for key in FORM_FIELDS:
-            state.pop(key, None)
+        for key, value in RESET_VALUES.items():
+            state[key] = value
 
 
 def activity_form(ctx: PageContext, engine: Engine, data: Frames, names: pd.Series) -> None:

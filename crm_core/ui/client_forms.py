@@ -30,6 +30,7 @@ EDITABLE_FIELDS: tuple[str, ...] = (
 )
 CLIENTS_OUTCOME = "_clients_outcome"  # confirmations shown at the top of the clients page
 NEW_OUTCOME = "_new_client_outcome"  # errors of the new-client form, shown under it
+NEW_DEFAULTS: dict[str, Any] = {"status": ClientStatus.ACTIVE.value, "payment_terms_days": 30}
 CONTACT_FIELDS: tuple[str, ...] = ("full_name", "role", "email", "phone", "whatsapp", "is_primary", "is_billing")
 
 
@@ -96,15 +97,14 @@ def _create(ctx: PageContext, engine: Engine) -> None:
     """Submit callback of the new-client form: create it and open its page."""
     created = perform(ctx, NEW_OUTCOME, services.create_client, engine, collect("new"))
     if created:
-        for name in EDITABLE_FIELDS:
-            st.session_state.pop(f"new_{name}", None)
+        _seed("new", NEW_DEFAULTS, force=True)
         st.session_state["client_pick"] = created.client_id
         succeed(CLIENTS_OUTCOME, ctx.t("clients.created", name=created.company_name))
 
 
 def create_form(ctx: PageContext, engine: Engine) -> None:
     """The new-client form; on success the client is opened."""
-    _seed("new", {"status": ClientStatus.ACTIVE.value, "payment_terms_days": 30})
+    _seed("new", NEW_DEFAULTS)
     with st.form("client_new"):
         _client_widgets(ctx, "new")
         st.form_submit_button(ctx.t("clients.create"), type="primary", key="new_save", on_click=_create, args=(ctx, engine))
@@ -195,7 +195,7 @@ def _add_contact(ctx: PageContext, engine: Engine, client_id: int, prefix: str) 
     })
     if created:
         for name in CONTACT_FIELDS:
-            state.pop(f"{prefix}_{name}", None)
+            state[f"{prefix}_{name}"] = False if name.startswith("is_") else ""
         succeed(f"{prefix}_outcome", ctx.t("clients.contact_added", name=created.full_name))
 
 

@@ -21,7 +21,10 @@ from crm_core.ui.forms import blank_to_none, perform, show_outcome, succeed
 
 OPEN_STAGE_VALUES: list[str] = [s.value for s in OPEN_STAGES]
 OUTCOME_KEY = "_pipeline_outcome"
-NEW_FIELDS: tuple[str, ...] = ("opp_client", "opp_name", "opp_amount", "opp_probability", "opp_owner", "opp_description")
+# Fields emptied after a save (a widget is reset by setting its state, not by deleting it).
+NEW_RESET: dict[str, object] = {
+    "opp_client": None, "opp_name": "", "opp_amount": None, "opp_probability": None, "opp_owner": "", "opp_description": "",
+}
 
 
 def _create(ctx: PageContext, engine: Engine) -> None:
@@ -41,8 +44,8 @@ def _create(ctx: PageContext, engine: Engine) -> None:
     })
     if created:
         succeed(OUTCOME_KEY, ctx.t("pipeline.created", name=created.name, probability=created.probability))
-        for key in NEW_FIELDS:
-            state.pop(key, None)
+        for key, value in NEW_RESET.items():
+            state[key] = value
 
 
 def _move(ctx: PageContext, engine: Engine, versions: pd.Series) -> None:
@@ -77,7 +80,7 @@ def _lost(ctx: PageContext, engine: Engine, versions: pd.Series) -> None:
     )
     if lost:
         succeed(OUTCOME_KEY, ctx.t("pipeline.lost", name=lost.name))
-        state.pop("lost_reason", None)
+        state["lost_reason"] = ""
 
 
 def pipeline_forms(ctx: PageContext, engine: Engine, names: pd.Series, deals: pd.DataFrame) -> None:
