@@ -23,6 +23,7 @@ from scipy.special import ndtr
 from crm_core.analytics.repeat_purchase import fit_bgnbd, fit_gamma_gamma, fit_lognormal_spend
 
 HORIZONS: tuple[int, ...] = (30, 90)
+_DAY_SPAN = 1 << 22  # more days than any span of dates in the data (about 11,000 years)
 # Fewer clients with a repeat purchase than this: no population fit, per-client rates instead.
 MIN_FIT_CLIENTS = 20
 # Cadence: gaps with a coefficient of variation at or above CADENCE_MAX_CV get no cadence weight;
@@ -96,7 +97,8 @@ def purchase_history(invoices: pd.DataFrame, as_of: date) -> PurchaseHistory:
     total = inv["total"].to_numpy(dtype="float64")
 
     # Net total per (client, day), then keep the positive days: those are purchases.
-    order = np.lexsort((day, client_pos))
+    day_offset = day - (day.min() if len(day) else 0)
+    order = np.argsort(client_pos.astype(np.int64) * _DAY_SPAN + day_offset, kind="stable")
     client_pos, day, total = client_pos[order], day[order], total[order]
     new = np.r_[True, (client_pos[1:] != client_pos[:-1]) | (day[1:] != day[:-1])] if len(day) else np.zeros(0, bool)
     starts = np.flatnonzero(new)
@@ -167,13 +169,18 @@ def _group_mean(groups: np.ndarray, values: np.ndarray, n: int, where: np.ndarra
 
 
 def _group_median(groups: np.ndarray, values: np.ndarray, n: int) -> np.ndarray:
-    """Median of `values` per group 0..n-1 (NaN for an empty group), by one lexsort."""
+    """Median of whole- or half-valued `values` per group 0..n-1 (NaN for an empty group).
+
+    Groups and values are packed into one int64 key, so a single sort orders both.
+    """
     out = np.full(n, np.nan)
     if len(values) == 0:
         return out
-    order = np.lexsort((values, groups))
-    g, v = groups[order], values[order]
-    counts = np.bincount(g, minlength=n)
+    doubled = np.rint(values * 2.0).astype(np.int64)  # gaps and their deviations: whole or half days
+    low = doubled.min()
+    packed = np.sort(groups.astype(np.int64) * (2 * _DAY_SPAN) + (doubled - low))
+    v = (packed % (2 * _DAY_SPAN) + low) / 2.0
+    counts = np.bincount(groups, minlength=n)
     starts = np.r_[0, np.cumsum(counts)[:-1]]
     has = counts > 0
     lo = starts + (counts - 1) // 2
@@ -219,16 +226,21 @@ def cadence_purchases(history: PurchaseHistory, horizon: float) -> tuple[np.ndar
     use = weight > 0
     if np.any(use):
         g, sd, s = gap[use], spread[use], since[use]
-        # first slot worth looking at: one that could still fall after as_of (4 spreads late at most)
-        k0 = np.maximum(1.0, np.ceil((s - 4.0 * sd) / g))
-        steps = np.arange(int(np.ceil((horizon + 8.0 * float(np.max(sd))) / max(float(np.min(g)), 1.0))) + 2)
-        offset = (k0[:, None] + steps[None, :]) * g[:, None] - s[:, None]  # slot date - as_of, in days
-        within = ndtr((horizon - offset) / sd[:, None]) - ndtr(-offset / sd[:, None])
+        # first slot worth looking at: one that could still fall after as_of (4 spreads late at most);
+        # then one slot after another (a loop over slots, each step vectorised over the clients).
+        first_offset = np.maximum(1.0, np.ceil((s - 4.0 * sd) / g)) * g - s  # slot date - as_of, days
+        slots = np.ceil((horizon + 4.0 * sd - first_offset) / g).astype(np.int64) + 1
+        total = np.zeros(len(g))
+        for step in range(int(slots.max(initial=0))):
+            active = np.flatnonzero(slots > step)
+            offset = first_offset[active] + step * g[active]
+            spread_a = sd[active]
+            total[active] += ndtr((horizon - offset) / spread_a) - ndtr(-offset / spread_a)
         excess = np.clip(s - g - tolerance[use], 0.0, None)  # days late beyond tolerance for slot 1
         with np.errstate(invalid="ignore", divide="ignore"):
             on_schedule = np.exp(-excess / g)
             reliability = np.clip(g / history.gap_mean[use], 0.0, 1.0)
-        count[use] = np.nan_to_num(within.sum(axis=1) * on_schedule * reliability)
+        count[use] = np.nan_to_num(total * on_schedule * reliability)
     return count, weight
 
 
@@ -247,8 +259,10 @@ def _gamma_gamma_spend(history: PurchaseHistory) -> np.ndarray | None:
     with np.errstate(invalid="ignore", divide="ignore"):
         mean_all = (history.repeat_sum + np.nan_to_num(history.first_amount)) / np.maximum(history.count, 1)
     repeat = fit_gamma_gamma(history.x[buyers], history.mean_repeat[buyers])
+    if repeat is None or repeat.degenerate:
+        return None
     single = fit_gamma_gamma(history.count[buyers], mean_all[buyers])
-    if repeat is None or single is None or repeat.degenerate or single.degenerate:
+    if single is None or single.degenerate:
         return None
     return np.where(history.x > 0, repeat.expected_spend(history.x, history.mean_repeat),
                     single.expected_spend(np.ones_like(history.x), history.first_amount))
