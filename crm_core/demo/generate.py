@@ -312,6 +312,8 @@ def _cifs(rng: np.random.Generator, letters: np.ndarray, provinces: np.ndarray) 
         serial_new = rng.integers(0, 100_000, int(dup.sum()))
         province_new = np.where(rng.random(int(dup.sum())) < 0.5, provinces[dup], rng.integers(53, 99, int(dup.sum())))
         body[dup] = province_new * 100_000 + serial_new
+    else:
+        raise RuntimeError("could not draw unique CIFs")  # not reached below MAX_CLIENTS
     digits = (body[:, None] // (10 ** np.arange(6, -1, -1))) % 10
     check = _cif_check_digit(digits)
     return [f"{letter}{b:07d}{c}" for letter, b, c in zip(letters.tolist(), body.tolist(), check.tolist())]
