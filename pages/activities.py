@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import streamlit as st
 
-from crm_core.activity_views import followups, followups_by_owner, recent_activities
-from crm_core.client_views import client_names
-from crm_core.ui import cache
+from crm_core.activity_views import followups_by_owner
+from crm_core.ui import cache, views
 from crm_core.ui.activity_form import activity_form, complete_followup
 from crm_core.ui.context import current
 from crm_core.ui.forms import show_outcome
@@ -22,14 +21,13 @@ engine = cache.engine(ctx.db_url)
 st.title(ctx.t("activities.title"))
 
 # ---------------------------------------------------------------- the form
-data = cache.frames(ctx.db_url)
 with st.container(border=True):
     st.subheader(ctx.t("activities.new"))
-    activity_form(ctx, engine, data, client_names(data))
+    activity_form(ctx, engine, cache.frames(ctx.db_url), views.client_names(ctx.db_url))
 
 # ---------------------------------------------------------------- follow-ups due, by owner
 st.subheader(ctx.t("activities.followups"))
-due = followups(data, ctx.as_of, horizon_days=FOLLOW_UP_HORIZON_DAYS)
+due = views.followups(ctx.db_url, ctx.as_of, FOLLOW_UP_HORIZON_DAYS)
 by_owner = followups_by_owner(due)
 metrics = st.columns(3)
 metrics[0].metric(ctx.t("followup.overdue"), int(by_owner["overdue"].sum()))
@@ -53,9 +51,7 @@ else:
             ctx.t("field.owner"), [None, *owners],
             format_func=lambda o: ctx.t("common.all") if o is None else o, key="fu_owner",
         )
-        listed = due if chosen_owner is None else followups(
-            data, ctx.as_of, horizon_days=FOLLOW_UP_HORIZON_DAYS, owner=chosen_owner
-        )
+        listed = views.followups(ctx.db_url, ctx.as_of, FOLLOW_UP_HORIZON_DAYS, chosen_owner)
         show_table(
             ctx,
             listed,
@@ -80,7 +76,7 @@ else:
 
 # ---------------------------------------------------------------- recent activities
 st.subheader(ctx.t("activities.recent"))
-recent = recent_activities(data, ctx.as_of, limit=50)
+recent = views.recent_activities(ctx.db_url, ctx.as_of, 50)
 if recent.empty:
     st.info(ctx.t("activities.none"))
 else:

@@ -8,17 +8,14 @@ from crm_core.client_views import (
     RISK_ORDER,
     SORT_COLUMNS,
     ClientFilters,
-    client_names,
-    client_table,
     filter_clients,
-    filter_options,
     page_count,
     page_of,
     sort_clients,
 )
 from crm_core.enums import ClientStatus
 from crm_core.i18n import label
-from crm_core.ui import cache, client_detail
+from crm_core.ui import cache, client_detail, views
 from crm_core.ui.client_forms import CLIENTS_OUTCOME, NEW_OUTCOME, create_form
 from crm_core.ui.context import current
 from crm_core.ui.forms import show_outcome
@@ -46,7 +43,7 @@ with st.expander(ctx.t("clients.new"), icon=":material/person_add:", expanded=NE
     create_form(ctx, engine)
 
 # ---------------------------------------------------------------- filters
-options = filter_options(data)
+options = views.filter_options(ctx.db_url)
 row = st.columns([3, 2, 2, 2])
 search = row[0].text_input(ctx.t("common.search"), key="clients_search", placeholder=ctx.t("clients.search_help"))
 lifecycle = row[1].multiselect(
@@ -73,7 +70,7 @@ sort_by = row[0].selectbox(ctx.t("clients.sort"), SORT_COLUMNS, format_func=lamb
 descending = row[1].toggle(ctx.t("clients.descending"), key="clients_desc")
 
 # ---------------------------------------------------------------- the list
-matches = sort_clients(filter_clients(client_table(data, health), filters), sort_by, descending)
+matches = sort_clients(filter_clients(views.client_table(ctx.db_url, ctx.as_of), filters), sort_by, descending)
 pages = page_count(len(matches), PAGE_SIZE)
 page_no = row[2].number_input(ctx.t("common.page"), min_value=1, max_value=pages, value=1, key="clients_page")
 shown = page_of(matches, int(page_no), PAGE_SIZE)
@@ -92,7 +89,7 @@ else:
     st.caption(ctx.t("clients.select_hint"))
 
 # ---------------------------------------------------------------- one client
-names = client_names(data)
+names = views.client_names(ctx.db_url)
 client_id = st.selectbox(
     ctx.t("clients.open"), names.index.tolist(), format_func=lambda cid: names.get(cid, str(cid)),
     index=None, placeholder=ctx.t("clients.open_placeholder"), key="client_pick",

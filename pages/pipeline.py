@@ -4,19 +4,9 @@ from __future__ import annotations
 
 import streamlit as st
 
-from crm_core.analytics.pipeline import stage_win_rates
 from crm_core.charts_pipeline import close_month_chart, stage_funnel_chart, win_rate_chart
-from crm_core.client_views import client_names
 from crm_core.i18n import format_money, format_number
-from crm_core.pipeline_views import (
-    close_by_month,
-    deals_without_next_activity,
-    open_deals,
-    pipeline_totals,
-    stage_summary,
-    stale_deals,
-)
-from crm_core.ui import cache
+from crm_core.ui import cache, views
 from crm_core.ui.context import current
 from crm_core.ui.pipeline_forms import pipeline_forms
 from crm_core.ui.tables import show_table
@@ -31,10 +21,10 @@ ctx = current()
 require_data(ctx)
 engine = cache.engine(ctx.db_url)
 st.title(ctx.t("pipeline.title"))
-data = cache.frames(ctx.db_url)
+view = views.pipeline(ctx.db_url, ctx.as_of)
 
 # ---------------------------------------------------------------- headline figures
-totals = pipeline_totals(data, ctx.as_of)
+totals = view.totals
 cols = st.columns(5)
 cols[0].metric(ctx.t("pipeline.open_deals"), format_number(totals["open_count"], ctx.lang))
 cols[1].metric(ctx.t("pipeline.amount"), format_money(totals["open_amount"], ctx.lang, 0))
@@ -43,7 +33,7 @@ cols[3].metric(ctx.t("pipeline.forecast_30d"), format_money(totals["forecast_30d
 cols[4].metric(ctx.t("pipeline.forecast_90d"), format_money(totals["forecast_90d"], ctx.lang, 0), help=ctx.t("pipeline.forecast_help"))
 
 # ---------------------------------------------------------------- by stage and by month
-summary = stage_summary(data, ctx.as_of)
+summary = view.by_stage
 left, right = st.columns(2)
 with left:
     st.plotly_chart(stage_funnel_chart(summary, ctx.lang), width="stretch", key="funnel")
@@ -52,7 +42,7 @@ with right:
     show_table(ctx, summary, {"stage": "enum:stage", "count": "number", "amount": "money", "weighted": "money"}, key="stage_table")
     st.caption(ctx.t("pipeline.closed_window"))
 
-by_month = close_by_month(data, ctx.as_of)
+by_month = view.by_month
 left, right = st.columns(2)
 with left:
     if by_month.empty:
@@ -60,7 +50,7 @@ with left:
     else:
         st.plotly_chart(close_month_chart(by_month, ctx.lang), width="stretch", key="close_months")
 with right:
-    rates = stage_win_rates(data, ctx.as_of)
+    rates = view.win_rates
     st.plotly_chart(win_rate_chart(rates, ctx.lang), width="stretch", key="win_rates")
     show_table(
         ctx, rates,
@@ -71,8 +61,8 @@ with right:
     st.caption(ctx.t("pipeline.win_rates_help"))
 
 # ---------------------------------------------------------------- deals needing care
-stale = stale_deals(data, ctx.as_of)
-missing = deals_without_next_activity(data, ctx.as_of)
+stale = view.stale
+missing = view.no_next_activity
 left, right = st.columns(2)
 with left:
     st.subheader(ctx.t("pipeline.stale", count=len(stale)))
@@ -91,4 +81,4 @@ with right:
 
 # ---------------------------------------------------------------- forms
 st.subheader(ctx.t("pipeline.actions"))
-pipeline_forms(ctx, engine, client_names(data), open_deals(data, ctx.as_of).sort_values(["company_name", "name"]))
+pipeline_forms(ctx, engine, views.client_names(ctx.db_url), view.open_deals)

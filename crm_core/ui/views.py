@@ -1,0 +1,67 @@
+"""Cached views of the clients, activities and pipeline pages (st.cache_data, cleared by every write).
+
+Each is a crm_core pure function of the cached frames (and health) for one database and as-of
+date, so a rerun that only changes a filter or opens a tab does not recompute them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+import pandas as pd
+import streamlit as st
+
+from crm_core import activity_views, client_views, pipeline_views
+from crm_core.analytics.pipeline import stage_win_rates
+from crm_core.ui import cache
+
+
+@st.cache_data(show_spinner=False, max_entries=4)
+def client_table(db_url: str, as_of: date) -> pd.DataFrame:
+    return client_views.client_table(cache.frames(db_url), cache.health(db_url, as_of))
+
+
+@st.cache_data(show_spinner=False, max_entries=4)
+def client_names(db_url: str) -> pd.Series:
+    return client_views.client_names(cache.frames(db_url))
+
+
+@st.cache_data(show_spinner=False, max_entries=4)
+def filter_options(db_url: str) -> dict[str, list[str]]:
+    return client_views.filter_options(cache.frames(db_url))
+
+
+@st.cache_data(show_spinner=False, max_entries=8)
+def followups(db_url: str, as_of: date, horizon_days: int, owner: str | None = None) -> pd.DataFrame:
+    return activity_views.followups(cache.frames(db_url), as_of, horizon_days=horizon_days, owner=owner)
+
+
+@st.cache_data(show_spinner=False, max_entries=4)
+def recent_activities(db_url: str, as_of: date, limit: int) -> pd.DataFrame:
+    return activity_views.recent_activities(cache.frames(db_url), as_of, limit=limit)
+
+
+@dataclass(frozen=True)
+class PipelineView:
+    totals: dict[str, float]
+    by_stage: pd.DataFrame
+    by_month: pd.DataFrame
+    win_rates: pd.DataFrame
+    stale: pd.DataFrame
+    no_next_activity: pd.DataFrame
+    open_deals: pd.DataFrame
+
+
+@st.cache_data(show_spinner=False, max_entries=4)
+def pipeline(db_url: str, as_of: date) -> PipelineView:
+    frames = cache.frames(db_url)
+    return PipelineView(
+        totals=pipeline_views.pipeline_totals(frames, as_of),
+        by_stage=pipeline_views.stage_summary(frames, as_of),
+        by_month=pipeline_views.close_by_month(frames, as_of),
+        win_rates=stage_win_rates(frames, as_of),
+        stale=pipeline_views.stale_deals(frames, as_of),
+        no_next_activity=pipeline_views.deals_without_next_activity(frames, as_of),
+        open_deals=pipeline_views.open_deals(frames, as_of).sort_values(["company_name", "name"]),
+    )
