@@ -1,13 +1,19 @@
-"""Recurring revenue forecast on hand-made invoice histories."""
+"""Recurring revenue forecast on hand-made invoice histories and small synthetic portfolios."""
 
 from __future__ import annotations
 
 from datetime import date
 
+import numpy as np
 import pandas as pd
 import pytest
 
-from crm_core.analytics.forecast import recurring_forecast
+from crm_core.analytics.forecast import (
+    cadence_weight,
+    estimate_spend,
+    purchase_history,
+    recurring_forecast,
+)
 from crm_core.frames import Frames
 
 AS_OF = date(2024, 6, 30)
@@ -32,6 +38,20 @@ def _monthly(client_id: int, start: str, end: str, amount: float) -> list[tuple]
     return [(client_id, d, amount) for d in pd.date_range(start, end, freq="MS")]
 
 
+def _portfolio(seed: int = 0, spread: float = 1.0) -> list[tuple]:
+    """40 monthly retainers and 40 irregular buyers, 2022-07 to 2024-06; levels log-normal (sd `spread`)."""
+    rng = np.random.default_rng(seed)
+    rows: list[tuple] = []
+    for client in range(100, 140):
+        rows += _monthly(client, "2022-07-01", "2024-06-01", round(float(rng.lognormal(7.0, spread)), 2))
+    for client in range(200, 240):
+        days = np.cumsum(rng.gamma(2.0, 20.0, 30))
+        dates = pd.Timestamp("2022-07-01") + pd.to_timedelta(days.astype(int), unit="D")
+        level = float(rng.lognormal(7.0, spread))
+        rows += [(client, d, level * float(rng.lognormal(0, 0.3))) for d in dates if d <= pd.Timestamp(AS_OF)]
+    return rows
+
+
 def test_monthly_client_gets_one_and_three_months() -> None:
     rows = _monthly(1, "2022-07-01", "2024-06-01", 1_000.0)
     result = recurring_forecast(_invoices(rows), AS_OF)
@@ -40,12 +60,50 @@ def test_monthly_client_gets_one_and_three_months() -> None:
     assert result.loc[1, "recurring_90d"] == pytest.approx(3_000.0, rel=0.05)
 
 
+def test_monthly_client_in_a_fitted_portfolio() -> None:
+    # Same client among 80 others: the population models (BG/NBD, spend) are fitted this time.
+    rows = _portfolio() + _monthly(1, "2022-07-01", "2024-06-01", 1_000.0)
+    result = recurring_forecast(_invoices(rows), AS_OF)
+    assert result.loc[1, "recurring_30d"] == pytest.approx(1_000.0, rel=0.1)
+    assert result.loc[1, "recurring_90d"] == pytest.approx(3_000.0, rel=0.1)
+
+
+def test_stopped_client_gets_almost_nothing() -> None:
+    # Monthly 1,000 from 2022-07 to 2023-10, then silent for eight months.
+    rows = _portfolio() + _monthly(2, "2022-07-01", "2023-10-01", 1_000.0)
+    result = recurring_forecast(_invoices(rows), AS_OF)
+    assert result.loc[2, "recurring_90d"] < 0.1 * 3_000.0
+
+
+def test_quarterly_client_follows_its_schedule() -> None:
+    # Quarterly 3,000 on Jan/Apr/Jul/Oct 1st: next on 2024-07-01 (as_of + 1) -> in 30 days.
+    # Shifted by two months (Mar/Jun/Sep/Dec 15th): next on 2024-09-15 (as_of + 77) -> only in 90 days.
+    soon = [(3, d, 3_000.0) for d in pd.date_range("2022-07-01", "2024-04-01", freq="QS-JAN")]
+    later = [(4, d + pd.Timedelta(days=14), 3_000.0) for d in pd.date_range("2022-06-01", "2024-06-01", freq="QS-MAR")]
+    result = recurring_forecast(_invoices(_portfolio() + soon + later), AS_OF)
+    assert result.loc[3, "recurring_30d"] == pytest.approx(3_000.0, rel=0.15)
+    # The BG/NBD share of the blend (about 14 % here: 8 gaps shrunk towards a portfolio of monthly
+    # and irregular buyers) spreads a little over the next 30 days and adds a little at 90.
+    assert result.loc[4, "recurring_30d"] < 0.15 * 3_000.0
+    assert result.loc[4, "recurring_90d"] == pytest.approx(3_000.0, rel=0.25)
+
+
+def test_credit_notes_reduce_the_forecast() -> None:
+    rows = _monthly(5, "2022-07-01", "2024-06-01", 1_000.0)
+    # Every other month a credit note of -500: net 750 a month on average, 75 % of the purchases.
+    credits = [(5, d + pd.Timedelta(days=3), -500.0) for d in pd.date_range("2022-07-01", "2024-06-01", freq="2MS")]
+    plain = recurring_forecast(_invoices(rows), AS_OF).loc[5, "recurring_90d"]
+    netted = recurring_forecast(_invoices(rows + credits), AS_OF).loc[5, "recurring_90d"]
+    assert netted == pytest.approx(0.75 * plain, rel=1e-6)
+
+
 def test_data_after_as_of_ignored_and_void_excluded() -> None:
-    rows = _monthly(1, "2022-07-01", "2024-06-01", 1_000.0)
+    rows = _portfolio() + _monthly(1, "2022-07-01", "2024-06-01", 1_000.0)
     base = recurring_forecast(_invoices(rows), AS_OF)
-    noisy = rows + [(1, "2024-07-01", 50_000.0), (1, "2024-06-15", 80_000.0, True), (2, "2024-08-01", 9_000.0)]
+    noisy = rows + [(1, "2024-07-01", 50_000.0), (1, "2024-06-15", 80_000.0, True), (2, "2024-08-01", 9_000.0),
+                    (150, "2024-07-03", 7_000.0)]
     result = recurring_forecast(_invoices(noisy), AS_OF)
-    assert result.loc[1].tolist() == pytest.approx(base.loc[1].tolist())
+    assert result.loc[base.index].to_numpy() == pytest.approx(base.to_numpy())
     # Client 2's only invoice is after as_of: no history, 0.
     assert result.loc[2].tolist() == [0.0, 0.0]
 
@@ -55,3 +113,20 @@ def test_empty_and_single_invoice_clients() -> None:
     assert empty.empty and list(empty.columns) == ["recurring_30d", "recurring_90d"]
     one = recurring_forecast(_invoices([(7, "2024-06-01", 500.0)]), AS_OF)
     assert 0.0 <= one.loc[7, "recurring_30d"] <= one.loc[7, "recurring_90d"]
+    assert one.loc[7, "recurring_90d"] > 0.0
+
+
+def test_cadence_weight_trusts_regular_clients_only() -> None:
+    history = purchase_history(_invoices(_portfolio()), AS_OF)
+    weight = pd.Series(cadence_weight(history), index=history.client_ids)
+    assert weight.loc[100:139].min() > 0.8  # monthly retainers
+    assert weight.loc[200:239].mean() < 0.3  # gamma-distributed gaps
+
+
+def test_spend_model_for_business_invoices_is_log_normal() -> None:
+    # Amounts spread over orders of magnitude across clients, steady within: Gamma-Gamma degenerates.
+    history = purchase_history(_invoices(_portfolio(spread=2.0)), AS_OF)
+    spend, model = estimate_spend(history)
+    assert model == "log-normal"
+    client = list(history.client_ids).index(100)
+    assert spend[client] == pytest.approx(history.last_amount[client], rel=0.05)

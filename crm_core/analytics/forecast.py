@@ -37,6 +37,8 @@ CADENCE_MIN_TOLERANCE_DAYS = 7.0
 # Without a population fit, a young client is rated over at least this many days.
 MIN_EXPOSURE_DAYS = 90.0
 RECENT_PURCHASES = 6
+# Gamma-Gamma is rejected when its implied within-client CV exceeds the observed one this many times.
+GG_MAX_CV_RATIO = 2.0
 OWN_WITHIN = True
 
 
@@ -250,16 +252,29 @@ def _fallback_purchases(history: PurchaseHistory, horizon: float) -> np.ndarray:
     return np.where(history.count > 0, history.count / exposure * horizon, 0.0)
 
 
+def observed_within_cv(history: PurchaseHistory) -> float:
+    """Coefficient of variation of amounts within a client, pooled over clients with 3+ purchases."""
+    enough = history.count >= 3
+    dof = float(np.sum(history.count[enough] - 1.0))
+    if dof <= 0:
+        return np.nan
+    return float(np.sqrt(np.expm1(np.sum(history.log_ss[enough]) / dof)))
+
+
 def _gamma_gamma_spend(history: PurchaseHistory) -> np.ndarray | None:
     """Gamma-Gamma on repeat purchases (a first purchase alone: Gamma-Gamma on all purchases).
 
-    None when either fit fails or ends degenerate (see GammaGamma.degenerate).
+    None when a fit fails or does not describe the data: q at its bound (GammaGamma.degenerate), or
+    a within-client CV implied by the fit (1 / sqrt(p)) over GG_MAX_CV_RATIO times the one observed,
+    i.e. the fit explains how clients differ as noise within each client, and would shrink a steady
+    client's amount towards the portfolio's far more than its history warrants.
     """
     buyers = history.count > 0
     with np.errstate(invalid="ignore", divide="ignore"):
         mean_all = (history.repeat_sum + np.nan_to_num(history.first_amount)) / np.maximum(history.count, 1)
+    observed = observed_within_cv(history)
     repeat = fit_gamma_gamma(history.x[buyers], history.mean_repeat[buyers])
-    if repeat is None or repeat.degenerate:
+    if repeat is None or repeat.degenerate or not 1.0 / np.sqrt(repeat.p) <= GG_MAX_CV_RATIO * observed:
         return None
     single = fit_gamma_gamma(history.count[buyers], mean_all[buyers])
     if single is None or single.degenerate:
@@ -281,9 +296,10 @@ def estimate_spend(history: PurchaseHistory) -> tuple[np.ndarray, str]:
     """Expected amount per purchase per client, and the name of the spend model used.
 
     Gamma-Gamma (Fader, Hardie & Lee), the literature's model for retail purchases, whose amounts
-    vary a lot within a client: used unless its fit is degenerate. Business invoices usually make it
-    so (amounts spread over orders of magnitude across clients, steady within one): then a
-    log-normal empirical Bayes on each client's recent purchases, which also follows price rises.
+    vary a lot within a client: used when it describes the data (see _gamma_gamma_spend). Business
+    invoices usually do not fit it (amounts spread over orders of magnitude across clients, steady
+    within one): then a log-normal empirical Bayes on each client's recent purchases, which also
+    follows price rises.
     With fewer than MIN_FIT_CLIENTS repeat buyers: each client's own mean purchase.
     """
     with np.errstate(invalid="ignore", divide="ignore"):
