@@ -89,28 +89,38 @@ def _whole(values: pd.Series) -> pd.Series:
 
 def _reasons(driver: np.ndarray, figures: pd.DataFrame, prospect: np.ndarray,
              settings: AnalyticsSettings) -> np.ndarray:
-    """One short English sentence per client naming the main driver, with its numbers."""
-    f = figures
+    """One short English sentence per client naming the main driver, with its numbers.
+
+    Each sentence is built, vectorised, only on the rows whose driver it explains.
+    """
+    reason = np.full(len(driver), "No warning sign.", dtype=object)
+    reason[driver == "lost"] = "Marked as lost."
+    reason[prospect] = "Prospect: nothing bought yet, nothing to lose."
+
+    rows = driver == "recency"
+    f = figures.loc[rows]
     since = _whole(f["days_since_last_invoice"])
-    with_cadence = f["cadence_days"].notna()
-    recency = pd.Series("No invoice for " + since + " days, against a usual gap of "
-                        + _whole(f["cadence_days"].fillna(0)) + " days.", index=f.index)
-    recency = recency.where(with_cadence, "No invoice for " + since + " days since the only one.")
-    never = f["days_since_last_activity"].isna()
-    engagement = pd.Series("No contact logged for " + _whole(f["days_since_last_activity"].fillna(0))
-                           + " days.", index=f.index).where(~never, "No contact ever logged.")
-    overdue = f["max_days_overdue"] > 0
-    payment = pd.Series("An invoice is " + _whole(f["max_days_overdue"]) + " days overdue.", index=f.index)
-    payment = payment.where(overdue, "Only " + _whole(f["on_time_rate"].fillna(0) * 100)
-                            + "% of invoices paid on time.")
+    text = ("No invoice for " + since + " days, against a usual gap of " + _whole(f["cadence_days"].fillna(0))
+            + " days.").where(f["cadence_days"].notna(), "No invoice for " + since + " days since the only one.")
+    reason[rows] = text.to_numpy(dtype=object)
+
+    rows = driver == "engagement"
+    f = figures.loc[rows]
+    text = ("No contact logged for " + _whole(f["days_since_last_activity"].fillna(0)) + " days.").where(
+        f["days_since_last_activity"].notna(), "No contact ever logged.")
+    reason[rows] = text.to_numpy(dtype=object)
+
+    rows = driver == "payment"
+    f = figures.loc[rows]
+    text = ("An invoice is " + _whole(f["max_days_overdue"]) + " days overdue.").where(
+        f["max_days_overdue"] > 0, "Only " + _whole(f["on_time_rate"].fillna(0) * 100) + "% of invoices paid on time.")
+    reason[rows] = text.to_numpy(dtype=object)
+
+    rows = driver == "trend"
+    f = figures.loc[rows]
     fall = (1 - f["revenue_last_6m"] / f["revenue_prev_6m"].where(f["revenue_prev_6m"] > 0)).clip(0, 1)
-    trend = ("Revenue of the last " + str(settings.trend_months) + " months fell " + _whole(fall.fillna(0) * 100)
-             + "% against the " + str(settings.trend_months) + " before.")
-    reason = np.select(
-        [prospect, driver == "lost", driver == "recency", driver == "engagement", driver == "payment",
-         driver == "trend"],
-        ["Prospect: nothing bought yet, nothing to lose.", "Marked as lost.", recency.to_numpy(dtype=object),
-         engagement.to_numpy(dtype=object), payment.to_numpy(dtype=object), trend.to_numpy(dtype=object)],
-        default="No warning sign.",
-    )
-    return reason.astype(object)
+    months = str(settings.trend_months)
+    text = ("Revenue of the last " + months + " months fell " + _whole(fall.fillna(0) * 100) + "% against the "
+            + months + " before.")
+    reason[rows] = text.to_numpy(dtype=object)
+    return reason

@@ -7,6 +7,9 @@ total per invoice finds the date they first cover its total.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from datetime import date
 
 import numpy as np
@@ -15,6 +18,9 @@ import pandas as pd
 from crm_core.analytics.days import NO_DAY, as_of_day, day_numbers, to_dates
 from crm_core.analytics.grouped import group_count, group_max, group_mean, group_min, group_sum, positions
 
+_SHARED: ContextVar[tuple[pd.DataFrame, pd.DataFrame, date, pd.DataFrame] | None] = ContextVar(
+    "shared_invoice_status", default=None
+)
 CENT = 0.005  # money is float64 here: amounts within half a cent are equal
 
 STATUSES: tuple[str, ...] = ("paid", "partially_paid", "open", "overdue", "void", "credit_note")
@@ -39,19 +45,27 @@ def invoice_status(invoices: pd.DataFrame, payments: pd.DataFrame, as_of: date) 
       categorical of STATUSES (cheap on millions of rows; compares with plain strings).
     Rows keep the order of `invoices`, on a fresh RangeIndex.
     """
+    shared = _SHARED.get()
+    if shared is not None and shared[0] is invoices and shared[1] is payments and shared[2] == as_of:
+        return shared[3]
     t = as_of_day(as_of)
     issue = day_numbers(invoices["issue_date"])
     keep = (issue <= t) & (issue != NO_DAY)
-    inv = invoices.loc[keep, ["invoice_id", "client_id", "number", "issue_date", "due_date", "total",
-                              "void", "credit_note"]].reset_index(drop=True)
-    issue = issue[keep]
-    due = day_numbers(inv["due_date"])
-    total = inv["total"].to_numpy(dtype="float64")
-    void = inv["void"].to_numpy(dtype=bool)
-    credit = inv["credit_note"].to_numpy(dtype=bool)
-    billable = ~void & ~credit
+    every = bool(keep.all())
 
-    paid_amount, paid_day = _paid(inv["invoice_id"].to_numpy(), total, billable, payments, t)
+    def column(name: str) -> np.ndarray:
+        values = invoices[name].to_numpy()
+        return values if every else values[keep]
+
+    issue = issue[keep]
+    due = day_numbers(column("due_date"))
+    total = column("total").astype("float64", copy=False)
+    void = column("void").astype(bool, copy=False)
+    credit = column("credit_note").astype(bool, copy=False)
+    billable = ~void & ~credit
+    invoice_id = column("invoice_id")
+
+    paid_amount, paid_day = _paid(invoice_id, total, billable, payments, t)
 
     outstanding = np.where(billable, np.maximum(total - paid_amount, 0.0), 0.0)
     outstanding[outstanding < CENT] = 0.0
@@ -68,14 +82,31 @@ def invoice_status(invoices: pd.DataFrame, payments: pd.DataFrame, as_of: date) 
         [code["void"], code["credit_note"], code["paid"], code["overdue"], code["partially_paid"]],
         default=code["open"],
     ).astype(np.int8)
-    inv["paid_amount"] = paid_amount
-    inv["outstanding"] = outstanding
-    inv["paid_date"] = to_dates(paid_day)
-    inv["days_to_pay"] = days_to_pay
-    inv["days_late"] = days_late
-    inv["days_overdue"] = days_overdue
-    inv["status"] = pd.Categorical.from_codes(status_code, categories=list(STATUSES))
-    return inv[INVOICE_STATUS_COLUMNS]
+    return pd.DataFrame({
+        "invoice_id": invoice_id, "client_id": column("client_id"),
+        "number": pd.Series(column("number"), dtype=invoices["number"].dtype, copy=False),
+        "issue_date": column("issue_date"), "due_date": column("due_date"), "total": total,
+        "void": void, "credit_note": credit, "paid_amount": paid_amount, "outstanding": outstanding,
+        "paid_date": to_dates(paid_day), "days_to_pay": days_to_pay, "days_late": days_late,
+        "days_overdue": days_overdue,
+        "status": pd.Categorical.from_codes(status_code, categories=list(STATUSES)),
+    })
+
+
+@contextmanager
+def shared_invoice_status(
+    invoices: pd.DataFrame, payments: pd.DataFrame, as_of: date, status: pd.DataFrame
+) -> Iterator[None]:
+    """Within this block, `invoice_status` on these very frames and date returns `status` unchanged.
+
+    client_health computes the status once and the cash forecast, which asks for it again, reuses
+    it. Scoped to the block (a context variable), so no stale result outlives the call.
+    """
+    token = _SHARED.set((invoices, payments, as_of, status))
+    try:
+        yield
+    finally:
+        _SHARED.reset(token)
 
 
 def _paid(
@@ -96,15 +127,25 @@ def _paid(
         return paid_amount, paid_day
     paid_amount = np.bincount(pos, weights=amount, minlength=n)
 
-    # Sort by (invoice, day) through one int64 key; the order within a day does not change the day
-    # the total is first covered, so an unstable sort will do.
+    # An invoice with one payment is covered on its day if that payment covers the total.
+    count = np.bincount(pos, minlength=n)
+    single = count[pos] == 1
+    one_pos, one_day = pos[single], pay_day[single]
+    covered = (amount[single] >= total[one_pos] - CENT) & billable[one_pos]
+    paid_day[one_pos[covered]] = one_day[covered]
+
+    # Several payments: sort by (invoice, day) through one int64 key (the order within a day does
+    # not change the day the total is first covered) and run a total per invoice.
+    many = ~single
+    if not many.any():
+        return paid_amount, paid_day
+    pos, pay_day, amount = pos[many], pay_day[many], amount[many]
     first_day = int(pay_day.min())
     span = int(pay_day.max()) - first_day + 1
     order = np.argsort(pos * span + (pay_day - first_day))
     pos, pay_day, amount = pos[order], pay_day[order], amount[order]
     running = np.cumsum(amount)
-    new_group = np.r_[True, pos[1:] != pos[:-1]]
-    starts = np.flatnonzero(new_group)
+    starts = np.flatnonzero(np.r_[True, pos[1:] != pos[:-1]])
     before_group = np.repeat(running[starts] - amount[starts], np.diff(np.r_[starts, len(pos)]))
     covered = (running - before_group >= total[pos] - CENT) & billable[pos]
     cpos, cday = pos[covered], pay_day[covered]
