@@ -7,8 +7,9 @@ import streamlit as st
 from crm_core import charts
 from crm_core.health_views import page_count, page_of, page_rows, payment_overview
 from crm_core.i18n import format_date, format_money, format_number, format_percent, label
-from crm_core.io.at_risk import SEPARATORS, export_file_name
+from crm_core.io.at_risk import SEPARATORS, export_file_name, overdue_total
 from crm_core.ui import cache, derived
+from crm_core.ui.at_risk_table import at_risk_column_config
 from crm_core.ui.context import current
 from crm_core.ui.welcome import require_data
 
@@ -46,10 +47,9 @@ overdue_min = controls[2].number_input(
 )
 
 table = derived.at_risk_export(ctx.db_url, ctx.as_of, ctx.lang, float(churn_min), tuple(risk_levels), overdue_min)
-overdue_column = ctx.t("at_risk.overdue")
 metrics = st.columns(2)
 metrics[0].metric(ctx.t("health.at_risk_count"), format_number(len(table), ctx.lang), border=True)
-metrics[1].metric(ctx.t("health.overdue_at_risk"), format_money(table[overdue_column].sum(), ctx.lang, 0), border=True)
+metrics[1].metric(ctx.t("health.overdue_at_risk"), format_money(overdue_total(table, ctx.lang), ctx.lang, 0), border=True)
 
 if table.empty:
     st.info(ctx.t("health.none_at_risk"))
@@ -60,22 +60,8 @@ else:
     first, last = page_rows(len(table), int(page_no))
     st.caption(ctx.t("health.showing", first=format_number(first, ctx.lang), last=format_number(last, ctx.lang),
                      total=format_number(len(table), ctx.lang)))
-    date_pattern = "DD/MM/YYYY" if ctx.lang == "es" else "YYYY-MM-DD"
     st.dataframe(
-        shown,
-        hide_index=True,
-        width="stretch",
-        column_config={
-            ctx.t("at_risk.churn_score"): st.column_config.ProgressColumn(
-                ctx.t("at_risk.churn_score"), min_value=0, max_value=100, format="%.0f"
-            ),
-            overdue_column: st.column_config.NumberColumn(overdue_column, format="euro"),
-            ctx.t("at_risk.expected_revenue_90d"): st.column_config.NumberColumn(
-                ctx.t("at_risk.expected_revenue_90d"), format="euro"
-            ),
-            ctx.t("at_risk.oldest_unpaid"): st.column_config.DateColumn(ctx.t("at_risk.oldest_unpaid"), format=date_pattern),
-        },
-        key="health_at_risk_table",
+        shown, hide_index=True, width="stretch", column_config=at_risk_column_config(ctx), key="health_at_risk_table"
     )
 
 export = st.columns([1, 2])

@@ -145,3 +145,9 @@ def test_cli_writes_the_same_export(demo_db, tmp_path):
     assert [row[0] for row in rows[1:]] == [
         "'" + name if name.startswith(FORMULA_PREFIXES) else name for name in expected["Empresa"]
     ]
+
+
+def test_overdue_total_sums_the_listed_clients(health):
+    from crm_core.io.at_risk import overdue_total
+
+    assert overdue_total(at_risk_export(health, "es"), "es") == pytest.approx(1210.50 + 500.0)

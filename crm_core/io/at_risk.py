@@ -85,6 +85,11 @@ def at_risk_export(
     return out.rename(columns=headers(lang))
 
 
+def overdue_total(frame: pd.DataFrame, lang: str) -> float:
+    """The overdue amount of the clients in an export frame built in `lang`."""
+    return float(frame[t("at_risk.overdue", lang)].sum())
+
+
 def to_csv_bytes(frame: pd.DataFrame, sep: str = ",", lang: str = "en") -> bytes:
     """The frame as CSV bytes: UTF-8 with BOM, `sep` separated, formulas neutralised, no index.
 

@@ -1,0 +1,22 @@
+"""How the Health page draws the at-risk export frame: score bars, € amounts, dates per language."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import streamlit as st
+
+from crm_core.i18n.formatting import date_format_pattern
+from crm_core.ui.context import PageContext
+
+
+def at_risk_column_config(ctx: PageContext) -> dict[str, Any]:
+    """st.dataframe column_config for `at_risk_export` frames (keyed by their translated headers)."""
+    churn, overdue = ctx.t("at_risk.churn_score"), ctx.t("at_risk.overdue")
+    expected, oldest = ctx.t("at_risk.expected_revenue_90d"), ctx.t("at_risk.oldest_unpaid")
+    return {
+        churn: st.column_config.ProgressColumn(churn, min_value=0, max_value=100, format="%.0f"),
+        overdue: st.column_config.NumberColumn(overdue, format="euro"),
+        expected: st.column_config.NumberColumn(expected, format="euro"),
+        oldest: st.column_config.DateColumn(oldest, format=date_format_pattern(ctx.lang)),
+    }
