@@ -199,6 +199,19 @@ def test_existing_clients_are_skipped_or_updated(engine, tmp_path) -> None:
     assert (report.to_update, report.to_skip, report.committed) == (0, 2, False)
 
 
+def test_two_rows_matching_the_same_existing_client(engine, tmp_path) -> None:
+    existing = make_client(engine, tax_id="B12345674", email="a@x.es")
+    path = write_csv(tmp_path / "c.csv", [
+        ["empresa", "cif", "email"],
+        ["A S.L.", "B12345674", "new@x.es"],
+        ["A bis S.L.", "", "a@x.es"],
+    ])
+    report = import_clients(engine, path, update=True)
+    assert [str(p) for p in report.problems] == [
+        f"line 3, column 'email': matches client {existing.client_id}, like line 2 of this file"
+    ]
+
+
 def test_email_of_another_client_is_a_conflict(engine, tmp_path) -> None:
     make_client(engine, tax_id="B12345674", email="a@x.es")
     make_client(engine, tax_id="A58818501", email="b@x.es")

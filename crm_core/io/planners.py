@@ -254,6 +254,12 @@ class ClientPlanner(Planner):
                     "email", f"email {data.email} already belongs to client {by_email} with tax id {other_tax}"
                 )])
         existing_id = by_tax if by_tax is not None else by_email
+        if existing_id is not None:
+            first = self._first_seen(("client", existing_id), line)
+            if first is not None:
+                return Outcome(errors=[FieldError(
+                    "email", f"matches client {existing_id}, like line {first} of this file"
+                )])
         values = _plain(data.model_dump())
         if existing_id is None:
             values["created_at"] = values["created_at"] or self.now
