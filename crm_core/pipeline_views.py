@@ -104,8 +104,15 @@ def close_by_month(frames: Frames, as_of: date) -> pd.DataFrame:
     return result
 
 
+def _lookup(keys: pd.Series, table: pd.Series) -> pd.Series:
+    """`table`'s value for each key, keeping its dtype (Series.map of an empty datetime table raises)."""
+    return pd.Series(table.reindex(keys.to_numpy()).to_numpy(), index=keys.index, dtype=table.dtype)
+
+
 def _last_touch(frames: Frames, deals: pd.DataFrame, as_of: date) -> pd.Series:
     """Latest of: deal created, a stage change, a done activity with its client (all by `as_of`)."""
+    if deals.empty:
+        return pd.Series(index=deals.index, dtype="datetime64[ns]")
     end = _end_of(as_of)
     acts = frames.activities
     done = acts.loc[acts["done"].to_numpy(dtype=bool) & (acts["occurred_at"] < end).to_numpy()]
@@ -115,8 +122,8 @@ def _last_touch(frames: Frames, deals: pd.DataFrame, as_of: date) -> pd.Series:
     touches = pd.concat(
         [
             deals["created_at"],
-            deals["client_id"].map(last_activity),
-            deals["opportunity_id"].map(last_change),
+            _lookup(deals["client_id"], last_activity),
+            _lookup(deals["opportunity_id"], last_change),
         ],
         axis=1,
     )

@@ -128,3 +128,12 @@ def test_client_timeline_of_a_client_with_nothing_is_empty() -> None:
 
 def test_followups_of_one_owner() -> None:
     assert sorted(followups(_book(), AS_OF, owner="ana")["activity_id"]) == [4, 5]
+
+
+def test_views_of_a_book_without_activities() -> None:
+    book = frames(clients=[{"client_id": 1, "company_name": "Solo", "email": "s@s.es"}])
+    assert recent_activities(book, AS_OF).empty
+    due = followups(book, AS_OF)
+    assert due.empty
+    assert followups_by_owner(due)["total"].sum() == 0
+    assert client_timeline(book, 1, AS_OF).empty

@@ -223,3 +223,31 @@ def test_spanish_labels(demo_db: str, health) -> None:
     at.text_input(key="new_email").input("")
     at.button(key="new_save").click().run()
     assert "Email: es obligatorio" in [e.value for e in at.error]
+
+
+def test_pages_run_on_a_database_with_one_bare_client(app_db: str) -> None:
+    """No invoices, activities, contacts or opportunities yet: every page of this module still draws."""
+    engine = get_engine(app_db)
+    client = services.create_client(engine, {"company_name": "Solo S.L.", "email": "solo@example.es"})
+    at = AppTest.from_file("../app.py", default_timeout=60)
+    at.session_state["as_of"] = AS_OF
+    at.run()
+    for page in ("pages/clients.py", "pages/activities.py", "pages/pipeline.py"):
+        at.switch_page(page).run()
+        assert not at.exception, (page, [e.value for e in at.exception])
+    at.switch_page("pages/clients.py").run()
+    assert _list(at)["company_name"].tolist() == ["Solo S.L."]
+    at.selectbox(key="client_pick").select(client.client_id).run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert at.header[0].value == "Solo S.L."
+    assert "No invoices up to the as-of date." in [i.value for i in at.info]
+
+
+def test_empty_database_shows_the_welcome(app_db: str) -> None:
+    at = AppTest.from_file("../app.py", default_timeout=60)
+    at.session_state["as_of"] = AS_OF
+    at.run()
+    for page in ("pages/clients.py", "pages/activities.py", "pages/pipeline.py"):
+        at.switch_page(page).run()
+        assert not at.exception, (page, [e.value for e in at.exception])
+        assert at.title[0].value == "Welcome to SmartBilling CRM"

@@ -126,3 +126,25 @@ def test_deals_without_next_activity() -> None:
     missing = deals_without_next_activity(_book(), AS_OF)
     # client 1 has a task tomorrow; client 2 only an overdue one, so both its deals lack a next step
     assert sorted(missing["opportunity_id"]) == [2, 3]
+
+
+def test_every_view_works_on_a_book_without_deals() -> None:
+    book = frames(clients=[{"client_id": 1, "company_name": "Solo", "email": "s@s.es"}])
+    assert pipeline_totals(book, AS_OF) == {
+        "open_count": 0.0, "open_amount": 0.0, "weighted": 0.0, "forecast_30d": 0.0, "forecast_90d": 0.0,
+    }
+    assert stage_summary(book, AS_OF)["count"].sum() == 0
+    assert close_by_month(book, AS_OF).empty
+    assert stale_deals(book, AS_OF).empty
+    assert deals_without_next_activity(book, AS_OF).empty
+
+
+def test_a_deal_never_touched_since_creation_is_idle_from_its_creation() -> None:
+    book = frames(
+        clients=[{"client_id": 1, "company_name": "Solo", "email": "s@s.es"}],
+        opportunities=[{"opportunity_id": 1, "client_id": 1, "name": "d", "amount": 100.0,
+                        "created_at": datetime(2026, 10, 1, 16, 0)}],
+    )  # no activities, no stage history
+    stale = stale_deals(book, AS_OF)
+    assert stale["days_idle"].tolist() == [55]  # 1 Oct -> 25 Nov
+    assert deals_without_next_activity(book, AS_OF)["opportunity_id"].tolist() == [1]
