@@ -119,3 +119,15 @@ def test_a_run_that_starts_at_a_page_file_goes_through_the_router(demo_db, monke
     assert not at.exception
     assert at.title[0].value == "Client health"
     assert _sidebar_types(at)[:3] == ["sidebar", "selectbox", "date_input"]
+
+
+@pytest.mark.parametrize("page", PAGE_FILES)
+def test_every_page_runs_with_one_prospect_and_empty_tables(app_db, page):
+    """One client, no invoices, payments, activities or opportunities: nothing may raise."""
+    from crm_core.services import create_client
+
+    create_client(get_engine(app_db), {"company_name": "Solo Prospecto SL", "email": "hola@solo.es"})
+    at = _app().run()
+    at.switch_page(page).run()
+    assert not at.exception, page
+    assert at.title[0].value != "Welcome to SmartBilling CRM"
