@@ -15,7 +15,7 @@ from crm_core.analytics.recommendations import recommendations
 from crm_core.client_views import HEALTH_CARD, ClientFilters, client_table, filter_clients, sort_clients
 from crm_core.db import get_engine
 from crm_core.frames import load_frames
-from crm_core.i18n import format_money, format_number, label
+from crm_core.i18n import format_money, format_number, format_percent, label
 from crm_core.i18n.domain_text import recommendation_text
 from crm_core.models import Client, Contact
 from tests.conftest import row_counts
@@ -91,11 +91,15 @@ def test_client_page_shows_its_health_and_recommendations(demo_db: str, health) 
     assert metrics["Churn score"] == format_number(row["churn_score"], "en")
     assert metrics["Default risk"] == label("risk", row["default_risk"], "en")
     # the health card lists every figure of its sections
-    card = [df.value for df in at.dataframe if list(df.value.columns) == ["figure", "value"]]
-    shown_figures = sum(len(df) for df in card)
-    assert shown_figures == sum(len(items) for items in HEALTH_CARD.values())
-    revenue = next(df for df in card if "Lifetime value" in df["figure"].tolist())
-    assert revenue.set_index("figure").loc["Lifetime value", "value"] == format_money(row["ltv"], "en")
+    sections = {"Revenue", "Payments", "Engagement", "Risk", "Forecast"}
+    card = {table.value.columns[0]: table.value.iloc[:, 0] for table in at.table if table.value.columns[0] in sections}
+    assert set(card) == sections
+    assert sum(len(values) for values in card.values()) == sum(len(items) for items in HEALTH_CARD.values())
+    assert card["Revenue"]["Lifetime value"] == format_money(row["ltv"], "en")
+    assert card["Payments"]["Paid on time"] == format_percent(row["on_time_rate"], "en")
+    assert card["Risk"]["Recency"] == format_number(row["churn_recency"], "en")
+    profile = next(table.value for table in at.table if table.value.columns[0] == "Profile").iloc[:, 0]
+    assert profile["Email"] == frames.clients.set_index("client_id").loc[client_id, "email"]
     # recommendations as computed, translated by code
     texts = " ".join(e.value for e in [*at.error, *at.warning, *at.info, *at.success])
     recs = recommendations(row)

@@ -103,7 +103,6 @@ def _summary(ctx: PageContext, client: ClientOut, figures: pd.Series | None) -> 
         cols[5].metric(header(ctx, "expected_revenue_90d"), format_money(figures["expected_revenue_90d"], ctx.lang, 0))
     left, right = st.columns([1, 1])
     with left:
-        st.subheader(ctx.t("client.profile"))
         values = client.model_dump()
         rows = []
         for name in PROFILE_FIELDS:
@@ -114,9 +113,8 @@ def _summary(ctx: PageContext, client: ClientOut, figures: pd.Series | None) -> 
                 value = label("company_size", value, ctx.lang)
             elif name == "created_at":
                 value = format_date(value, ctx.lang)
-            rows.append({"field": header(ctx, name), "value": "—" if _missing(value) or value == "" else str(value)})
-        st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch", key="client_profile",
-                     column_config={"field": st.column_config.TextColumn(""), "value": st.column_config.TextColumn("")})
+            rows.append((header(ctx, name), "—" if _missing(value) or value == "" else str(value)))
+        st.table(pd.DataFrame({ctx.t("client.profile"): [v for _, v in rows]}, index=[f for f, _ in rows]))
     with right:
         if figures is None:
             st.info(ctx.t("client.no_figures"))
@@ -146,19 +144,15 @@ def _summary(ctx: PageContext, client: ClientOut, figures: pd.Series | None) -> 
 
 
 def _health_card(ctx: PageContext, figures: pd.Series) -> None:
-    """Every figure of client_health for the client, by section, formatted."""
-    cols = st.columns(len(HEALTH_CARD))
-    for col, (section, items) in zip(cols, HEALTH_CARD.items(), strict=True):
-        with col:
-            st.markdown(f"**{ctx.t(f'client.section_{section}')}**")
-            rows = [
-                {"figure": header(ctx, name), "value": format_figure(ctx, figures.get(name), kind)}
-                for name, kind in items
-            ]
-            st.dataframe(
-                pd.DataFrame(rows), hide_index=True, width="stretch", key=f"health_{section}",
-                column_config={"figure": st.column_config.TextColumn(""), "value": st.column_config.TextColumn("")},
-            )
+    """Every figure of client_health for the client, by section, formatted (static tables: nothing cut)."""
+    sections = list(HEALTH_CARD.items())
+    for start in range(0, len(sections), 3):
+        for col, (section, items) in zip(st.columns(3), sections[start : start + 3], strict=False):
+            with col:
+                st.table(pd.DataFrame(
+                    {ctx.t(f"client.section_{section}"): [format_figure(ctx, figures.get(name), kind) for name, kind in items]},
+                    index=[header(ctx, name) for name, _ in items],
+                ))
 
 
 def _contacts(ctx: PageContext, engine: Engine, data: Frames, client_id: int) -> None:
