@@ -189,6 +189,29 @@ def test_log_an_activity_and_see_it_listed(page: Any, demo_url: str) -> None:
     page.screenshot(path=str(ARTIFACTS / "browser-activity-logged.png"), full_page=True)
 
 
+def test_selecting_a_row_opens_the_client_page(page: Any, demo_url: str) -> None:
+    page.locator("[data-testid='stSidebarNav'] a", has_text="Clients").click()
+    _settle(page)
+    first = sorted(_companies(demo_url), key=str.casefold)[0]  # the list is sorted by company
+    grid = page.locator("[data-testid='stDataFrame']").first
+    box = grid.bounding_box()
+    assert box is not None
+    # the grid is a canvas: click the selection box of the first data row (header and rows are 35 px)
+    page.mouse.click(box["x"] + 18, box["y"] + 35 + 17)
+    _settle(page)
+    _no_error_shown(page)
+    assert page.locator("h2").first.inner_text() == first
+    assert page.get_by_role("tab", name="Invoices").count() == 1
+    page.screenshot(path=str(ARTIFACTS / "browser-client-page.png"), full_page=True)
+
+
+def _companies(url: str) -> list[str]:
+    from crm_core.models import Client
+
+    with get_engine(url).connect() as conn:
+        return [str(name) for name in conn.execute(select(Client.company_name)).scalars()]
+
+
 def _first_company(url: str) -> str:
     from crm_core.models import Client
 
