@@ -130,3 +130,19 @@ def test_spend_model_for_business_invoices_is_log_normal() -> None:
     assert model == "log-normal"
     client = list(history.client_ids).index(100)
     assert spend[client] == pytest.approx(history.last_amount[client], rel=0.05)
+
+
+def test_seasonal_index_finds_a_quiet_august() -> None:
+    from crm_core.analytics.forecast import seasonal_index
+
+    # 36 months of 100 a day, except August at 50 a day; as_of 2024-06-30.
+    days = pd.date_range("2021-07-01", "2024-06-30", freq="D")
+    amount = np.where(days.month == 8, 50.0, 100.0)
+    day_numbers = days.to_numpy().astype("datetime64[D]").astype(np.int64)
+    index = seasonal_index(day_numbers, amount, int(day_numbers[-1]))
+    assert index.mean() == pytest.approx(1.0)
+    assert index[7] < 0.75  # August: half the revenue, shrunk a little towards 1
+    assert index[0] == pytest.approx(index[3], rel=0.05)  # other months alike
+    # with 12 months of history there is no seasonality to learn
+    short = day_numbers[-365:]
+    assert seasonal_index(short, amount[-365:], int(short[-1])).tolist() == [1.0] * 12

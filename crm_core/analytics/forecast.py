@@ -1,19 +1,21 @@
 """Recurring revenue forecast: invoicing expected from existing business in the next 30/90 days.
 
-Model (measured in docs/forecast-accuracy.md):
+Model (measured in docs/forecast-accuracy.md), vectorised over all clients:
 - a purchase is a day on which a client's non-void invoices net to a positive total;
-- expected purchases in the horizon: BG/NBD fitted on the whole portfolio as of `as_of`; for a
-  client whose gaps between purchases are regular (low coefficient of variation), a blend with its
-  own cadence (the purchases its schedule puts in the horizon, discounted when it is overdue);
-- expected amount per purchase: Gamma-Gamma (the client's mean shrunk towards the portfolio's);
+- expected purchases in the horizon: BG/NBD fitted on the whole portfolio as of `as_of`, scaled by
+  the portfolio's seasonal index over the horizon (with two years of history), blended with the
+  client's own cadence (the purchases its schedule puts in the horizon) by an empirical-Bayes
+  weight on how regular its gaps are;
+- expected amount per purchase: Gamma-Gamma when it describes the data, else a log-normal
+  empirical Bayes on the client's recent purchases (see estimate_spend);
 - times the client's net share (credit notes reduce it: net total / positive total, in [0, 1]).
-With too little history to fit (a handful of clients), the counts come from the cadence for regular
-clients and from the client's own purchase rate otherwise.
+With fewer than MIN_FIT_CLIENTS repeat buyers there is no population fit: counts come from the
+cadence for regular clients and from each client's own purchase rate otherwise, amounts from its mean.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from datetime import date
 
 import numpy as np
@@ -39,7 +41,8 @@ MIN_EXPOSURE_DAYS = 90.0
 RECENT_PURCHASES = 6
 # Gamma-Gamma is rejected when its implied within-client CV exceeds the observed one this many times.
 GG_MAX_CV_RATIO = 2.0
-OWN_WITHIN = True
+# Seasonality needs two years of full months (each ratio needs 6 months on either side).
+SEASON_MIN_MONTHS = 24
 
 
 def as_of_timestamp(as_of: date | pd.Timestamp) -> pd.Timestamp:
@@ -76,6 +79,8 @@ class PurchaseHistory:
     gap_mean: np.ndarray  # mean gap
     gap_mad: np.ndarray  # median absolute deviation of the gaps from their median
     gap_robust_cv: np.ndarray  # 1.4826 x gap_mad / gap: regularity, robust to a skipped period
+    as_of_day: int = 0  # day number of as_of
+    season: np.ndarray = field(default_factory=lambda: np.ones(12))  # revenue index by calendar month
 
     @property
     def mean_repeat(self) -> np.ndarray:
@@ -152,12 +157,54 @@ def purchase_history(invoices: pd.DataFrame, as_of: date) -> PurchaseHistory:
     gap_mad = _group_median(gap_client, np.abs(gap_values - gap_median[gap_client]), n)
     with np.errstate(invalid="ignore", divide="ignore"):
         gap_robust_cv = np.where(gap_median > 0, 1.4826 * gap_mad / gap_median, np.inf)
-    return PurchaseHistory(
+    history = PurchaseHistory(
         client_ids=clients_all, count=count, x=x, t_x=t_x, t=t, net_share=net_share,
         first_amount=first_amount, last_amount=last_amount, repeat_sum=repeat_sum, log_ss=log_ss,
         mean_log=mean_log, recent_log=recent_log, prior_log=prior_log, gaps=gaps, gap=gap_median,
-        gap_mean=gap_mean, gap_mad=gap_mad, gap_robust_cv=gap_robust_cv,
+        gap_mean=gap_mean, gap_mad=gap_mad, gap_robust_cv=gap_robust_cv, as_of_day=cutoff_day,
     )
+    irregular = cadence_weight(history) < 0.5
+    season = seasonal_index(b_day[irregular[b_client]], b_total[irregular[b_client]], cutoff_day)
+    return replace(history, season=season)
+
+
+def seasonal_index(day: np.ndarray, amount: np.ndarray, cutoff_day: int) -> np.ndarray:
+    """Revenue index by calendar month (mean 1), from at least SEASON_MIN_MONTHS full months.
+
+    Each full month's revenue is divided by the mean of the 12 months centred on it (which removes
+    growth); the ratios are averaged by calendar month and shrunk towards 1 as if one more year had
+    shown no seasonality. Fed with the purchases of clients without a regular cadence (the cadence
+    model already places the others' invoices in time). All ones when the history is shorter.
+    """
+    if len(day) == 0:
+        return np.ones(12)
+    months = day.astype("datetime64[D]").astype("datetime64[M]").astype(np.int64)
+    last_full = int(np.datetime64(int(cutoff_day) + 1, "D").astype("datetime64[M]").astype(np.int64)) - 1
+    if (np.datetime64(int(cutoff_day) + 1, "D") - np.datetime64(int(cutoff_day) + 1, "D").astype("datetime64[M]")
+            ).astype(int) == 0:
+        last_full += 1  # as_of is a month end: its month is full
+    first = int(months.min())
+    if last_full - first + 1 < SEASON_MIN_MONTHS:
+        return np.ones(12)
+    keep = months <= last_full
+    revenue = np.bincount(months[keep] - first, weights=amount[keep], minlength=last_full - first + 1)
+    kernel = np.ones(12) / 12.0
+    centred = np.convolve(revenue, kernel, mode="valid")  # mean of months i .. i + 11
+    # month i + 6 is (roughly) the centre of window i
+    ratios = revenue[6:6 + len(centred)] / np.where(centred > 0, centred, np.nan)
+    calendar = (np.arange(len(ratios)) + 6 + first) % 12
+    ok = np.isfinite(ratios)
+    sums = np.bincount(calendar[ok], weights=ratios[ok], minlength=12)
+    counts = np.bincount(calendar[ok], minlength=12)
+    index = (sums + 1.0) / (counts + 1.0)
+    return index / index.mean()
+
+
+def season_factor(history: PurchaseHistory, horizon: int) -> float:
+    """Mean seasonal index over the days of (as_of, as_of + horizon]."""
+    days = np.arange(history.as_of_day + 1, history.as_of_day + horizon + 1).astype("datetime64[D]")
+    calendar = days.astype("datetime64[M]").astype(np.int64) % 12
+    return float(np.mean(history.season[calendar]))
 
 
 def _group_mean(groups: np.ndarray, values: np.ndarray, n: int, where: np.ndarray | None = None) -> np.ndarray:
@@ -288,7 +335,7 @@ def _lognormal_spend(history: PurchaseHistory) -> np.ndarray | None:
     model = fit_lognormal_spend(history.count, history.mean_log, history.log_ss)
     if model is None:
         return None
-    own_within = model.client_within(history.count, history.log_ss) if OWN_WITHIN else None
+    own_within = model.client_within(history.count, history.log_ss)
     return model.expected_spend(history.recent_n, history.recent_log, own_within)
 
 
@@ -329,6 +376,7 @@ def expected_purchases(history: PurchaseHistory, horizons: tuple[int, ...], use_
             base = fitted.expected_purchases(float(h), history.x, history.t_x, history.t)
         else:
             base = _fallback_purchases(history, float(h))
+        base = base * season_factor(history, h)  # the cadence part is already placed in time
         if use_cadence:
             cadence, weight = cadence_purchases(history, float(h))
             base = weight * cadence + (1.0 - weight) * base
