@@ -77,7 +77,7 @@ def demo_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
 
 
 @pytest.fixture(scope="module")
-def server(demo_url: str, chromium: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+def server(chromium: str, demo_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """`streamlit run app.py` on a free port against the demo database; yields its base URL."""
     port = _free_port()
     log_path = tmp_path_factory.mktemp("server") / "streamlit.log"
