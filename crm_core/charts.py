@@ -35,7 +35,7 @@ def _layout(fig: go.Figure, title: str, x_title: str = "", y_title: str = "") ->
         xaxis_title=x_title,
         yaxis_title=y_title,
         margin={"l": 10, "r": 10, "t": 50, "b": 10},
-        legend={"orientation": "h", "yanchor": "bottom", "y": 1.0, "x": 0},
+        legend={"orientation": "h", "yanchor": "top", "y": -0.15, "x": 0},
     )
     return fig
 
@@ -180,13 +180,17 @@ def dso_histogram(health: pd.DataFrame, lang: str) -> go.Figure:
 
 
 def on_time_histogram(health: pd.DataFrame, lang: str) -> go.Figure:
-    """Distribution of the on-time payment rate (in %) over the clients that have one."""
+    """How many clients pay each 10-point band of their due invoices on time (100 % in the last band)."""
     rate = health["on_time_rate"].dropna().to_numpy(dtype="float64") * 100.0
+    edges = np.arange(0, 101, 10)
+    counts, _ = np.histogram(rate, bins=edges)
     fig = go.Figure(
-        go.Histogram(
-            x=rate, xbins={"start": 0, "end": 100.0001, "size": 10}, marker_color="#26a69a",
-            hovertemplate="%{x}: %{y}<extra></extra>",
+        go.Bar(
+            x=[f"{lo}–{hi}" for lo, hi in zip(edges[:-1], edges[1:], strict=True)],
+            y=counts,
+            marker_color="#26a69a",
+            hovertemplate="%{x} %: %{y}<extra></extra>",
         )
     )
-    fig.update_layout(showlegend=False, separators=_separators(lang))
+    fig.update_layout(showlegend=False)
     return _layout(fig, t("chart.on_time_distribution", lang), t("chart.on_time_pct", lang), t("chart.clients", lang))

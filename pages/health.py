@@ -9,7 +9,7 @@ from crm_core.health_views import page_count, page_of, page_rows, payment_overvi
 from crm_core.i18n import format_date, format_money, format_number, format_percent, label
 from crm_core.io.at_risk import SEPARATORS, export_file_name, overdue_total
 from crm_core.ui import cache, derived
-from crm_core.ui.at_risk_table import at_risk_column_config
+from crm_core.ui.at_risk_table import at_risk_column_config, at_risk_column_order
 from crm_core.ui.context import current
 from crm_core.ui.welcome import require_data
 
@@ -61,7 +61,8 @@ else:
     st.caption(ctx.t("health.showing", first=format_number(first, ctx.lang), last=format_number(last, ctx.lang),
                      total=format_number(len(table), ctx.lang)))
     st.dataframe(
-        shown, hide_index=True, width="stretch", column_config=at_risk_column_config(ctx), key="health_at_risk_table"
+        shown, hide_index=True, width="stretch", column_config=at_risk_column_config(ctx),
+        column_order=at_risk_column_order(ctx), key="health_at_risk_table",
     )
 
 export = st.columns([1, 2])

@@ -104,7 +104,10 @@ def test_health_distributions(book):
     dso = charts.dso_histogram(health, "en").data[0]
     assert list(dso.x) == pytest.approx(list(health["dso"].dropna()))
     on_time = charts.on_time_histogram(health, "en").data[0]
-    assert list(on_time.x) == pytest.approx(list(health["on_time_rate"].dropna() * 100))
+    rates = health["on_time_rate"].dropna() * 100
+    assert list(on_time.y) == list(np.histogram(rates, bins=np.arange(0, 101, 10))[0])
+    assert sum(on_time.y) == len(rates)
+    assert on_time.x[-1] == "90–100"
 
 
 def test_charts_accept_an_empty_portfolio():

@@ -53,6 +53,8 @@ def test_health_page_shows_the_portfolio_figures_and_at_risk_list(health):
     table = at.dataframe[0].value
     assert list(table["Suggested action"]) == list(at_risk_export(health, "en")["Suggested action"])[:100]
     assert (table["Churn reason"].str.len() > 0).all()
+    # On screen the list leads with what a manager acts on.
+    assert list(at.dataframe[0].proto.column_order[:3]) == ["Company", "Churn score", "Churn reason"]
     # Four distribution charts, and the export button.
     assert len(at.get("plotly_chart")) == 4
     (button,) = at.get("download_button")

@@ -20,3 +20,16 @@ def at_risk_column_config(ctx: PageContext) -> dict[str, Any]:
         expected: st.column_config.NumberColumn(expected, format="euro"),
         oldest: st.column_config.DateColumn(oldest, format=date_format_pattern(ctx.lang)),
     }
+
+
+# The list on screen leads with what a manager acts on; the export keeps the issue's column order.
+SCREEN_ORDER: tuple[str, ...] = (
+    "field.company_name", "at_risk.churn_score", "at_risk.churn_reason", "at_risk.default_risk", "at_risk.overdue",
+    "at_risk.suggested_action", "at_risk.oldest_unpaid", "at_risk.days_since_activity",
+    "at_risk.expected_revenue_90d", "at_risk.lifecycle", "field.owner", "field.phone", "field.email", "field.tax_id",
+)
+
+
+def at_risk_column_order(ctx: PageContext) -> list[str]:
+    """The translated headers of the at-risk list in screen order."""
+    return [ctx.t(key) for key in SCREEN_ORDER]
