@@ -44,11 +44,19 @@ def run(url: str, label: str, clients: int, seed: int, as_of: date) -> None:
         print(f"  generate: {name:<24} {seconds:8.2f} s")
     print(f"  {'generate (total)':<34} {generated:8.2f} s")
     counts = portfolio.counts()
-    inserted = write_portfolio(engine, portfolio)
+    cpu_marks = [time.process_time()]
+    cpu_by_table: dict[str, float] = {}
+
+    def note_cpu(name: str, _seconds: float) -> None:
+        cpu_marks.append(time.process_time())
+        cpu_by_table[name] = cpu_marks[-1] - cpu_marks[-2]
+
+    inserted = write_portfolio(engine, portfolio, progress=note_cpu)
     for name, seconds in inserted.items():
         rows = counts.get(name)
         rate = f"{rows / seconds:>10,.0f} rows/s" if rows and seconds > 0 else ""
-        print(f"  insert: {name:<26} {seconds:8.2f} s  {rate}")
+        cpu_text = f"(CPU {cpu_by_table[name]:6.2f} s)" if name in cpu_by_table else " " * 15
+        print(f"  insert: {name:<26} {seconds:8.2f} s {cpu_text} {rate}")
     total = time.perf_counter() - wall
     print(f"  {'TOTAL (generate + insert)':<34} {total:8.2f} s wall, {time.process_time() - cpu:.2f} s CPU of this process")
     print(f"  load average (1/5/15 min) at the end: {' '.join(f'{x:.2f}' for x in os.getloadavg())} on {os.cpu_count()} CPUs")

@@ -332,3 +332,21 @@ def test_text_with_tabs_newlines_and_backslashes_is_stored_verbatim(
     assert frames.clients.address.iloc[0] == tricky
     assert frames.activities.description.iloc[0] == tricky
     assert frames.activities.description.iloc[1:].isna().all()
+
+
+def test_cli_loads_prints_counts_and_refuses_a_second_load(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from crm_core.cli import main
+
+    url = f"sqlite:///{tmp_path / 'cli.sqlite3'}"
+    args = ["demo", "--clients", "25", "--seed", "9", "--url", url, "--as-of", "2026-06-30"]
+    assert main(args) == 0
+    out = capsys.readouterr().out
+    counts = row_counts(get_engine(url))
+    assert "25 clients, seed 9, history up to 2026-06-30" in out
+    for name in ("clients", "invoices", "payments", "opportunity_stage_history"):
+        assert re.search(rf"{name}\s+{counts[name]:,}\b", out), name
+    assert re.search(r"done in \d+\.\d s", out)
+
+    assert main(args) == 1
+    assert "already has clients" in capsys.readouterr().err
+    assert row_counts(get_engine(url)) == counts
