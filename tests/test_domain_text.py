@@ -49,3 +49,8 @@ def test_error_text_names_the_field_in_the_language() -> None:
     )
     # an unknown message stays English, an unknown field keeps its name
     assert error_text(FieldError("whatever", "is odd"), "es") == "whatever: is odd"
+
+
+def test_action_codes_use_the_suggested_action_texts() -> None:
+    rec = Recommendation("action", "escalate_collection", "critical", {"overdue": 900.0, "days": 120}, "Escalate collection.")
+    assert recommendation_text(rec, "es") == "Escalar el cobro: hay una factura vencida hace más de 90 días."

@@ -40,9 +40,9 @@ def _param(name: str, value: Any, lang: str) -> str:
 
 
 def recommendation_text(rec: RecommendationLike, lang: str) -> str:
-    """The recommendation in `lang` (catalogue key `rec.<code>`), else its English message."""
-    key = f"rec.{rec.code}"
-    if key not in MESSAGES:
+    """The recommendation in `lang` (catalogue key `rec.<code>`, else `action.<code>`), else its English message."""
+    key = next((k for k in (f"rec.{rec.code}", f"action.{rec.code}") if k in MESSAGES), None)
+    if key is None:
         return rec.message
     params = {name: _param(name, value, lang) for name, value in rec.params.items()}
     template = MESSAGES[key][LANGS.index(lang) if lang in LANGS else 0]
