@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 from sqlalchemy import text
 
 from crm_core import db
@@ -30,13 +31,10 @@ def test_sqlite_pragmas_and_file_created(tmp_path: Path):
 def test_write_session_rolls_back_on_error(sqlite_engine):
     from crm_core.models import Client
 
-    try:
-        with db.write_session(sqlite_engine) as session:
-            session.add(Client(company_name="X", email="x@x.es"))
-            session.flush()
-            raise RuntimeError("boom")
-    except RuntimeError:
-        pass
+    with pytest.raises(RuntimeError), db.write_session(sqlite_engine) as session:
+        session.add(Client(company_name="X", email="x@x.es"))
+        session.flush()
+        raise RuntimeError("boom")
     with sqlite_engine.connect() as conn:
         assert conn.execute(text("SELECT COUNT(*) FROM clients")).scalar() == 0
 

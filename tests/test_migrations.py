@@ -54,3 +54,14 @@ def test_indexes_on_client_ids_and_dates(engine):
     assert {"issue_date", "due_date"} <= indexed["invoices"]
     assert "paid_on" in indexed["payments"] and "invoice_id" in indexed["payments"]
     assert "occurred_at" in indexed["activities"]
+
+
+def test_cli_reports_a_bad_url_without_traceback(capsys):
+    assert main(["db", "upgrade", "--url", "notaurl"]) == 2
+    err = capsys.readouterr().err
+    assert "not a valid database URL" in err and "Traceback" not in err
+
+
+def test_cli_reports_an_unreachable_server(capsys):
+    assert main(["db", "current", "--url", "postgresql://nobody@127.0.0.1:1/none"]) == 2
+    assert "cannot open the database" in capsys.readouterr().err

@@ -7,6 +7,8 @@ import importlib
 import sys
 from collections.abc import Sequence
 
+from sqlalchemy.exc import ArgumentError, OperationalError, SQLAlchemyError
+
 from crm_core.errors import CRMError
 
 # Each module defines register(subparsers) and sets `func` on its parser(s).
@@ -35,4 +37,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         return int(args.func(args) or 0)
     except CRMError as exc:
         print(f"error: {exc}", file=sys.stderr)
+        return 1
+    except ArgumentError as exc:
+        print(f"error: not a valid database URL ({exc})", file=sys.stderr)
+        return 2
+    except OperationalError as exc:
+        reason = str(exc.orig).strip().splitlines()[0] if exc.orig else str(exc)
+        print(f"error: cannot open the database: {reason}", file=sys.stderr)
+        return 2
+    except SQLAlchemyError as exc:
+        print(f"error: the database refused the operation: {exc}", file=sys.stderr)
         return 1
