@@ -625,10 +625,11 @@ def _contacts(rng: np.random.Generator, plan: _Plan, pools: NamePools, domains: 
     last1 = pools.last_names[rng.integers(0, len(pools.last_names), total)]
     last2 = pools.last_names[rng.integers(0, len(pools.last_names), total)]
     full = [f"{a} {b} {c}" for a, b, c in zip(first.tolist(), last1.tolist(), last2.tolist())]
-    emails = [
-        f"{_ascii_slug(a.split()[0]).replace('-', '') or 'contacto'}.{_ascii_slug(b).replace('-', '') or 'x'}@{domains[c]}"
-        for a, b, c in zip(first.tolist(), last1.tolist(), client.tolist())
-    ]
+    handle = {
+        name: _ascii_slug(name.split()[0]).replace("-", "") or "contacto"
+        for name in {*pools.first_names_female, *pools.first_names_male, *pools.last_names}
+    }
+    emails = [f"{handle[a]}.{handle[b]}@{domains[c]}" for a, b, c in zip(first.tolist(), last1.tolist(), client.tolist())]
     role_main = np.asarray(vocab.CONTACT_ROLES, dtype=object)[rng.integers(0, len(vocab.CONTACT_ROLES), total)]
     role_billing = np.asarray(vocab.BILLING_ROLES, dtype=object)[rng.integers(0, len(vocab.BILLING_ROLES), total)]
     is_billing = (pos == 1) | (count[client] == 1)
