@@ -350,3 +350,67 @@ def test_cli_loads_prints_counts_and_refuses_a_second_load(tmp_path: Path, capsy
     assert main(args) == 1
     assert "already has clients" in capsys.readouterr().err
     assert row_counts(get_engine(url)) == counts
+
+
+def _storage_shapes(engine: Engine) -> dict[tuple[str, str], set[tuple[str, int | None]]]:
+    """(table, column) -> the SQLite storage classes (and text lengths of dates/times) it holds."""
+    shapes: dict[tuple[str, str], set[tuple[str, int | None]]] = {}
+    with engine.connect() as conn:
+        conn = conn.execution_options(crm_readonly=True)
+        inspector = inspect(conn)
+        for table in inspector.get_table_names():
+            if table == "alembic_version":
+                continue
+            for column in inspector.get_columns(table):
+                name = column["name"]
+                timed = name.endswith(("_at", "_date", "_on", "_close")) or name == "due_date"
+                length = f"length({name})" if timed else "NULL"
+                rows = conn.exec_driver_sql(
+                    f"SELECT DISTINCT typeof({name}), {length} FROM {table} WHERE {name} IS NOT NULL"
+                ).all()
+                shapes[(table, name)] = {(kind, size) for kind, size in rows}
+    return shapes
+
+
+def test_sqlite_values_are_stored_exactly_like_the_orm_stores_them(tmp_path: Path) -> None:
+    orm = _sqlite(tmp_path, "orm.sqlite3")
+    client = services.create_client(
+        orm,
+        {"company_name": "Orm S.L.", "email": "a@orm.es", "tax_id": "B12345674", "employees": 3,
+         "created_at": datetime(2026, 1, 5, 10, tzinfo=timezone.utc)},
+    )
+    contact = services.add_contact(orm, {"client_id": client.client_id, "full_name": "Ana", "is_primary": True})
+    services.log_activity(
+        orm,
+        {"client_id": client.client_id, "contact_id": contact.contact_id, "kind": "call", "title": "x",
+         "occurred_at": datetime(2026, 2, 1, 9, 30, tzinfo=timezone.utc), "duration_min": 5,
+         "follow_up_on": date(2026, 2, 3)},
+    )
+    # amounts with and without cents: SQLite's NUMERIC affinity keeps whole ones as integers
+    for number, (amount, won) in enumerate([("10.50", "10.25"), ("500", "300")]):
+        opp = services.create_opportunity(
+            orm, {"client_id": client.client_id, "contact_id": contact.contact_id, "name": "o", "amount": amount,
+                  "expected_close": date(2026, 3, 1), "created_at": datetime(2026, 2, 1, 9, tzinfo=timezone.utc)},
+        )
+        services.mark_won(orm, opp.opportunity_id, won, closed_at=date(2026, 2, 20))
+        invoice = services.record_invoice(
+            orm, {"client_id": client.client_id, "number": f"F{number}", "issue_date": date(2026, 2, 1), "total": amount}
+        )
+        services.record_payment(orm, {"invoice_id": invoice.invoice_id, "paid_on": date(2026, 2, 2), "amount": won})
+    services.record_invoice(
+        orm, {"client_id": client.client_id, "number": "R1", "issue_date": date(2026, 2, 1), "total": "-3.5",
+              "credit_note": True},
+    )
+
+    demo_engine = _sqlite(tmp_path, "demo.sqlite3")
+    generate_demo(demo_engine, clients=CLIENTS, seed=SEED, as_of=AS_OF)
+    orm_shapes, demo_shapes = _storage_shapes(orm), _storage_shapes(demo_engine)
+    compared = 0
+    for key, shapes in orm_shapes.items():
+        if shapes:  # the ORM wrote a value there: the demo must store the same kind of value
+            assert demo_shapes[key] <= shapes, key
+            compared += 1
+    assert compared >= 50
+    # and the ORM reads demo rows back
+    assert services.get_client(demo_engine, 1).created_at.tzinfo is not None
+    assert services.list_activities(demo_engine, 1)
