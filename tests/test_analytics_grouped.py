@@ -1,0 +1,28 @@
+"""Per-client aggregation helpers: positions (dense and sparse ids), sums, means, extremes."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from crm_core.analytics.grouped import group_count, group_max, group_mean, group_min, group_sum, positions
+
+
+def test_positions_dense_and_sparse_ids() -> None:
+    dense = pd.Index([3, 1, 2])
+    assert list(positions(dense, np.array([1, 2, 3, 4, 0, -5]))) == [1, 2, 0, -1, -1, -1]
+    sparse = pd.Index([10**12, 5])  # far beyond the lookup table: hash lookup
+    assert list(positions(sparse, np.array([5, 10**12, 7]))) == [1, 0, -1]
+    assert list(positions(pd.Index([], dtype="int64"), np.array([1]))) == [-1]
+
+
+def test_aggregates_skip_unknown_positions_and_masked_rows() -> None:
+    pos = np.array([0, 0, 1, -1, 2])
+    values = np.array([1.0, 3.0, 5.0, 100.0, np.nan])
+    where = np.array([True, True, True, True, False])
+    assert list(group_sum(pos, values, 3, where)) == [4.0, 5.0, 0.0]
+    assert list(group_count(pos, 3)) == [2, 1, 1]
+    mean = group_mean(pos, values, 3)
+    assert list(mean[:2]) == [2.0, 5.0] and np.isnan(mean[2])  # NaN values are left out of a mean
+    assert list(group_max(pos, values, 3, where, empty=0.0)) == [3.0, 5.0, 0.0]
+    assert list(group_min(pos, values, 3, where)[:2]) == [1.0, 5.0]
