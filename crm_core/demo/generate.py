@@ -32,7 +32,7 @@ NEVER = 10**7  # a day number far in the future: "no churn", "no drift", "no def
 
 # Client payment behaviours.
 PUNCTUAL, LATE, CHRONIC, PARTIAL, DEFAULTER = range(5)
-BEHAVIOUR_WEIGHTS = (0.52, 0.26, 0.14, 0.08)
+BEHAVIOUR_WEIGHTS = (0.60, 0.22, 0.10, 0.08)
 DEFAULTERS_PER_CLIENT = 0.0015
 
 # Invoice cadences.
@@ -574,7 +574,7 @@ def _payments(rng: np.random.Generator, plan: _Plan, inv: _Invoices, due: np.nda
     slip = rng.random(m) < 0.05
     punctual_day = np.where(slip, due_p + rng.integers(1, 10, m), punctual_day)
     late_day = due_p + np.round(rng.gamma(2.0, np.maximum(mu, 1) / 2.0)).astype(np.int64)
-    late_on_time = rng.random(m) < np.where(behaviour == CHRONIC, 0.05, 0.2)
+    late_on_time = rng.random(m) < np.where(behaviour == CHRONIC, 0.05, 0.45)
     late_day = np.where(late_on_time, due_p - np.minimum(early, 3), late_day)
     chronic_day = due_p + np.round(rng.gamma(2.5, np.maximum(mu, 1) / 2.5)).astype(np.int64)
     paid = np.select([behaviour == PUNCTUAL, behaviour == CHRONIC], [punctual_day, chronic_day], late_day)
