@@ -99,6 +99,12 @@ def followups_by_owner(followup_rows: pd.DataFrame) -> pd.DataFrame:
     return counts
 
 
+def followup_counts(followup_rows: pd.DataFrame) -> dict[str, int]:
+    """How many of the `followups` rows are overdue, due today and upcoming."""
+    counts = followup_rows["status"].value_counts()
+    return {status: int(counts.get(status, 0)) for status in FOLLOWUP_STATUSES}
+
+
 def client_timeline(frames: Frames, client_id: int, as_of: date) -> pd.DataFrame:
     """Everything that happened to one client up to `as_of`, newest first.
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from crm_core.activity_views import followups_by_owner
+from crm_core.activity_views import followup_counts, followups_by_owner
 from crm_core.ui import cache, views
 from crm_core.ui.activity_form import activity_form, complete_followup
 from crm_core.ui.context import current
@@ -29,10 +29,12 @@ with st.container(border=True):
 st.subheader(ctx.t("activities.followups"))
 due = views.followups(ctx.db_url, ctx.as_of, FOLLOW_UP_HORIZON_DAYS)
 by_owner = followups_by_owner(due)
+counts = followup_counts(due)
+show_outcome(DONE_OUTCOME)
 metrics = st.columns(3)
-metrics[0].metric(ctx.t("followup.overdue"), int(by_owner["overdue"].sum()))
-metrics[1].metric(ctx.t("followup.today"), int(by_owner["today"].sum()))
-metrics[2].metric(ctx.t("followup.upcoming", days=FOLLOW_UP_HORIZON_DAYS), int(by_owner["upcoming"].sum()))
+metrics[0].metric(ctx.t("followup.overdue"), counts["overdue"])
+metrics[1].metric(ctx.t("followup.today"), counts["today"])
+metrics[2].metric(ctx.t("followup.upcoming", days=FOLLOW_UP_HORIZON_DAYS), counts["upcoming"])
 if due.empty:
     st.info(ctx.t("activities.no_followups"))
 else:
@@ -60,19 +62,19 @@ else:
             key="followups_table",
         )
         pick_labels = dict(zip(listed["activity_id"], listed["company_name"] + " · " + listed["title"], strict=True))
-        done_row = st.columns([3, 1], vertical_alignment="bottom")
+        done_row = st.columns([2, 1], vertical_alignment="bottom")
         to_close = done_row[0].selectbox(
             ctx.t("activities.mark_done_pick"),
             listed["activity_id"].tolist(),
             format_func=lambda aid: pick_labels.get(aid, str(aid)),
             index=None,
+            placeholder=ctx.t("activities.mark_done_placeholder"),
             key="fu_pick",
         )
         done_row[1].button(
             ctx.t("activities.mark_done"), key="fu_done", disabled=to_close is None,
             on_click=complete_followup, args=(ctx, engine, DONE_OUTCOME),
         )
-        show_outcome(DONE_OUTCOME)
 
 # ---------------------------------------------------------------- recent activities
 st.subheader(ctx.t("activities.recent"))

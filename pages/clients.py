@@ -48,16 +48,17 @@ row = st.columns([3, 2, 2, 2])
 search = row[0].text_input(ctx.t("common.search"), key="clients_search", placeholder=ctx.t("clients.search_help"))
 lifecycle = row[1].multiselect(
     ctx.t("figure.lifecycle"), [s.value for s in ClientStatus],
-    format_func=lambda v: label("lifecycle", v, ctx.lang), key="clients_lifecycle",
+    format_func=lambda v: label("lifecycle", v, ctx.lang), key="clients_lifecycle", placeholder=ctx.t("clients.any"),
 )
 risk = row[2].multiselect(
-    ctx.t("figure.default_risk"), list(RISK_ORDER), format_func=lambda v: label("risk", v, ctx.lang), key="clients_risk"
+    ctx.t("figure.default_risk"), list(RISK_ORDER), format_func=lambda v: label("risk", v, ctx.lang), key="clients_risk",
+    placeholder=ctx.t("clients.any"),
 )
 min_churn = row[3].slider(ctx.t("clients.min_churn"), 0, 100, 0, step=5, key="clients_min_churn")
 with st.expander(ctx.t("clients.more_filters")):
     row = st.columns(4)
     chosen = {
-        name: row[i].multiselect(ctx.t(f"field.{name}"), options[name], key=f"clients_{name}")
+        name: row[i].multiselect(ctx.t(f"field.{name}"), options[name], key=f"clients_{name}", placeholder=ctx.t("clients.any"))
         for i, name in enumerate(("segment", "industry", "region", "owner"))
     }
 filters = ClientFilters(

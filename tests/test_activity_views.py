@@ -6,7 +6,13 @@ from datetime import date, datetime
 
 import pandas as pd
 
-from crm_core.activity_views import client_timeline, followups, followups_by_owner, recent_activities
+from crm_core.activity_views import (
+    client_timeline,
+    followup_counts,
+    followups,
+    followups_by_owner,
+    recent_activities,
+)
 from tests.frames_builder import frames
 
 AS_OF = date(2026, 11, 25)
@@ -137,3 +143,8 @@ def test_views_of_a_book_without_activities() -> None:
     assert due.empty
     assert followups_by_owner(due)["total"].sum() == 0
     assert client_timeline(book, 1, AS_OF).empty
+
+
+def test_followup_counts_by_status() -> None:
+    assert followup_counts(followups(_book(), AS_OF, horizon_days=7)) == {"overdue": 2, "today": 1, "upcoming": 1}
+    assert followup_counts(followups(_book(), AS_OF).iloc[:0]) == {"overdue": 0, "today": 0, "upcoming": 0}

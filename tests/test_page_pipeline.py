@@ -157,7 +157,7 @@ def test_spanish_labels(demo_db: str) -> None:
     at = _page("es")
     assert at.title[0].value == "Oportunidades"
     labels = {m.label for m in at.metric}
-    assert {"Oportunidades abiertas", "Pipeline ponderado", "Previsión de oportunidades, 30 días"} <= labels
+    assert {"Oportunidades abiertas", "Pipeline ponderado", "Previsión a 30 días"} <= labels
     assert _table_with(at, "weighted")["stage"].tolist()[:2] == ["Identificada", "Contactado"]
     assert at.button(key="opp_save").label == "Crear oportunidad"
     at.button(key="opp_save").click().run()
