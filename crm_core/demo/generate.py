@@ -239,7 +239,7 @@ def _plan(rng: np.random.Generator, n: int, today: int) -> _Plan:
     acquired = h0 + np.floor((HISTORY_DAYS - 25) * rng.random(n) ** 0.8).astype(np.int64)
     start = np.where(legacy, h0 + np.floor(phase * 28).astype(np.int64), acquired)
     created = np.where(legacy, h0 - rng.integers(20, 6 * 365, n), start - rng.integers(2, 45, n))
-    prospect_created = today - np.floor(720 * rng.random(n) ** 1.6).astype(np.int64)
+    prospect_created = today - 1 - np.floor(720 * rng.random(n) ** 1.6).astype(np.int64)
     created = np.where(customer, created, prospect_created)
 
     end = np.full(n, NEVER, dtype=np.int64)
@@ -678,7 +678,7 @@ def _activities(
     day = window_start[client] + np.floor(rng.random(m) * (span[client] + 1)).astype(np.int64)
     day = np.maximum(_weekday_back(day), window_start[client])
     fade = ((day > plan.drift[client]) & (rng.random(m) < 0.85)) | ((day > plan.end[client]) & (rng.random(m) < 0.9))
-    keep = ~fade & (day <= today)
+    keep = ~fade & (day < today)  # timestamped events end the day before as_of (never later than "now")
     client, day = client[keep], day[keep]
     m = len(client)
 
@@ -714,7 +714,7 @@ def _activities(
     t_rows = np.flatnonzero(follow)
     t_day = follow_day[t_rows]
     # done when due long ago; a few recent ones overdue; open when due after today
-    t_done = (t_day <= today) & ((t_day < today - 30) | (rng.random(len(t_rows)) < 0.75))
+    t_done = (t_day < today) & ((t_day < today - 30) | (rng.random(len(t_rows)) < 0.75))
     t_titles = np.array([f"Seguimiento: {t}" for t in titles[t_rows].tolist()], dtype=object)
     t_occurred = _utc_timestamps(t_day, np.full(len(t_rows), FOLLOW_UP_HOUR.hour * 60 + FOLLOW_UP_HOUR.minute))
 
@@ -825,14 +825,15 @@ def _opportunities(
     duration = offsets[group_first + changes - 1]
 
     earliest = np.where(plan.customer[client], np.maximum(plan.created[client], today - HISTORY_DAYS), plan.created[client])
-    latest = today - duration
-    recent = today - duration - rng.integers(0, 150, m)
-    stale = today - duration - rng.integers(150, 420, m)
+    last_day_allowed = today - 1  # stage changes are timestamped: none on as_of itself
+    latest = last_day_allowed - duration
+    recent = latest - rng.integers(0, 150, m)
+    stale = latest - rng.integers(150, 420, m)
     anywhere = earliest + np.floor(rng.random(m) * np.maximum(latest - earliest, 0)).astype(np.int64)
     created = np.where(outcome == 0, np.where(rng.random(m) < 0.8, recent, stale), anywhere)
     created = np.maximum(created, earliest)
-    # a path that no longer fits before today is squeezed into the days available
-    room = np.maximum(today - created, 0)
+    # a path that no longer fits before as_of is squeezed into the days available
+    room = np.maximum(last_day_allowed - created, 0)
     squeeze = np.where(duration > room, room / np.maximum(duration, 1), 1.0)
     offsets = np.floor(offsets * squeeze[row]).astype(np.int64)
     change_day = created[row] + offsets
