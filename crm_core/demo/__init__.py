@@ -6,7 +6,10 @@ transaction with executemany (SQLite) or COPY (PostgreSQL).
 
 from __future__ import annotations
 
+import gc
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
@@ -19,7 +22,7 @@ from crm_core.settings import business_timezone
 
 MAX_CLIENTS = 1_000_000
 
-__all__ = ["DemoStats", "MAX_CLIENTS", "Portfolio", "build_portfolio", "generate_demo"]
+__all__ = ["DemoStats", "MAX_CLIENTS", "Portfolio", "build_portfolio", "generate_demo", "paused_gc"]
 
 
 @dataclass(frozen=True)
@@ -49,6 +52,19 @@ def _check_arguments(clients: object, seed: object, as_of: object) -> None:
         raise ValidationError(errors)
 
 
+@contextmanager
+def paused_gc() -> Iterator[None]:
+    """Pause the cyclic garbage collector while millions of short-lived tuples are built
+    (they hold no cycles; the collector's passes over them cost ~5 % of a large load)."""
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
 def _has_clients(engine: Engine) -> bool:
     with engine.connect() as conn:
         conn = conn.execution_options(crm_readonly=True)
@@ -69,8 +85,9 @@ def generate_demo(engine: Engine, clients: int, seed: int, as_of: date | None = 
             "the database already has clients; demo data can only be loaded into an empty database",
             "database",
         )
-    started = time.perf_counter()
-    portfolio = build_portfolio(clients, seed, as_of)
-    seconds = {"generate": time.perf_counter() - started}
-    seconds.update({f"insert {name}": s for name, s in write_portfolio(engine, portfolio).items()})
+    with paused_gc():
+        started = time.perf_counter()
+        portfolio = build_portfolio(clients, seed, as_of)
+        seconds = {"generate": time.perf_counter() - started}
+        seconds.update({f"insert {name}": s for name, s in write_portfolio(engine, portfolio).items()})
     return DemoStats(clients=clients, seed=seed, as_of=as_of, rows=portfolio.counts(), seconds=seconds)
