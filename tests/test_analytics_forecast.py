@@ -146,3 +146,14 @@ def test_seasonal_index_finds_a_quiet_august() -> None:
     # with 12 months of history there is no seasonality to learn
     short = day_numbers[-365:]
     assert seasonal_index(short, amount[-365:], int(short[-1])).tolist() == [1.0] * 12
+
+
+def test_two_invoices_a_day_apart_are_no_daily_schedule() -> None:
+    # A new client invoiced 1,000 on two consecutive days: one gap of one day gives no cadence weight,
+    # so the forecast is BG/NBD's (a few invoices in 90 days), not ninety.
+    rows = _portfolio() + [(9, "2024-06-20", 1_000.0), (9, "2024-06-21", 1_000.0)]
+    invoices = _invoices(rows)
+    history = purchase_history(invoices, AS_OF)
+    client = list(history.client_ids).index(9)
+    assert cadence_weight(history)[client] == 0.0
+    assert recurring_forecast(invoices, AS_OF).loc[9, "recurring_90d"] < 5 * 1_000.0

@@ -31,6 +31,7 @@ MIN_FIT_CLIENTS = 20
 # Cadence: gaps with a coefficient of variation at or above CADENCE_MAX_CV get no cadence weight;
 # the weight grows to 1 as CV falls to 0 and the number of gaps reaches CADENCE_FULL_GAPS.
 CADENCE_MAX_CV = 0.5
+CADENCE_MIN_GAPS = 2
 CADENCE_FULL_GAPS = 6
 CADENCE_PRIOR_GAPS = 3.0
 # A regular client later than its gap + tolerance (2 standard deviations, at least
@@ -243,8 +244,9 @@ def cadence_weight(history: PurchaseHistory) -> np.ndarray:
 
     A client's own regularity is 1 - robust CV / CADENCE_MAX_CV (clipped to 0-1), measured on 2+
     gaps; it is shrunk towards the portfolio's (the mean over clients with CADENCE_FULL_GAPS+ gaps)
-    as if CADENCE_PRIOR_GAPS more gaps had shown the portfolio's regularity. One gap says nothing
-    about regularity: such a client gets the portfolio's, weighted 1 / (1 + CADENCE_PRIOR_GAPS).
+    as if CADENCE_PRIOR_GAPS more gaps had shown the portfolio's regularity, and scaled by the
+    evidence (gaps / CADENCE_FULL_GAPS, at most 1). Fewer than CADENCE_MIN_GAPS gaps: weight 0 (one
+    gap says nothing about regularity, and two invoices a day apart are no daily schedule).
     """
     own = np.nan_to_num(np.clip(1.0 - history.gap_robust_cv / CADENCE_MAX_CV, 0.0, 1.0))
     measured = np.where(history.gaps >= 2, history.gaps, 0.0)
@@ -252,7 +254,7 @@ def cadence_weight(history: PurchaseHistory) -> np.ndarray:
     prior = float(np.mean(own[well_measured])) if np.any(well_measured) else 0.0
     shrunk = (measured * own + CADENCE_PRIOR_GAPS * prior) / (measured + CADENCE_PRIOR_GAPS)
     evidence = np.minimum(history.gaps, CADENCE_FULL_GAPS) / CADENCE_FULL_GAPS
-    return np.where(history.gaps >= 1, shrunk * evidence, 0.0)
+    return np.where(history.gaps >= CADENCE_MIN_GAPS, shrunk * evidence, 0.0)
 
 
 def cadence_purchases(history: PurchaseHistory, horizon: float) -> tuple[np.ndarray, np.ndarray]:
