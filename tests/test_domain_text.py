@@ -6,7 +6,7 @@ import pandas as pd
 
 from crm_core.analytics.recommendations import Recommendation
 from crm_core.errors import FieldError
-from crm_core.i18n.domain_text import churn_reason_text, error_text, recommendation_text
+from crm_core.i18n.domain_text import churn_reason_text, churn_reason_texts, error_text, recommendation_text
 
 
 def test_recommendation_translated_with_formatted_params() -> None:
@@ -37,6 +37,37 @@ def test_churn_reason_english_as_computed_spanish_from_the_driver() -> None:
     assert churn_reason_text(trend, "es") == "La facturación de los últimos 6 meses cayó un 75 % frente a los 6 anteriores."
     never = pd.Series({"churn_driver": "engagement", "lifecycle": "active", "days_since_last_activity": float("nan")})
     assert churn_reason_text(never, "es") == "Nunca se ha registrado un contacto."
+
+
+def test_churn_reason_texts_build_every_driver_for_all_rows_at_once() -> None:
+    nan = float("nan")
+    health = pd.DataFrame({
+        "lifecycle": ["prospect", "active", "active", "active", "active", "active", "active", "lost", "active"],
+        "churn_driver": ["none", "recency", "recency", "engagement", "payment", "payment", "trend", "lost", "none"],
+        "churn_reason": [f"english {i}" for i in range(9)],
+        "days_since_last_invoice": [nan, 1500.4, 95.0, 10.0, 10.0, 10.0, 10.0, 10.0, 10.0],
+        "cadence_days": [nan, 30.0, nan, 30.0, 30.0, 30.0, 30.0, 30.0, 30.0],
+        "days_since_last_activity": [nan, 5.0, 5.0, 45.0, 5.0, 5.0, 5.0, 5.0, 5.0],
+        "max_days_overdue": [0.0, 0.0, 0.0, 0.0, 40.0, 0.0, 0.0, 0.0, 0.0],
+        "on_time_rate": [nan, 1.0, 1.0, 1.0, 0.5, 0.25, 1.0, 1.0, 1.0],
+        "revenue_last_6m": [0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 2500.0, 0.0, 0.0],
+        "revenue_prev_6m": [0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 10000.0, 0.0, 0.0],
+    }, index=[11, 12, 13, 14, 15, 16, 17, 18, 19])
+    es = churn_reason_texts(health, "es")
+    assert list(es.index) == list(health.index)
+    assert es.tolist() == [
+        "Prospecto: aún no ha comprado, nada que perder.",
+        "Sin facturas desde hace 1.500 días, frente a un intervalo habitual de 30 días.",
+        "Sin facturas desde hace 95 días, desde la única.",
+        "Sin contacto registrado desde hace 45 días.",
+        "Una factura lleva 40 días vencida.",
+        "Solo el 25 % de las facturas se pagó a tiempo.",
+        "La facturación de los últimos 6 meses cayó un 75 % frente a los 6 anteriores.",  # 1 - 2500/10000
+        "Marcado como perdido.",
+        "Ninguna señal de alerta.",
+    ]
+    assert churn_reason_texts(health, "en").tolist() == health["churn_reason"].tolist()
+    assert churn_reason_texts(health.iloc[:0], "es").empty
 
 
 def test_error_text_names_the_field_in_the_language() -> None:

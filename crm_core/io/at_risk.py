@@ -16,7 +16,7 @@ from crm_core.analytics.portfolio import at_risk
 from crm_core.analytics.recommendations import suggested_action
 from crm_core.analytics.settings import DEFAULT_SETTINGS
 from crm_core.i18n import MESSAGES, label, t
-from crm_core.i18n.domain_text import churn_reason_text
+from crm_core.i18n.domain_text import churn_reason_texts
 from crm_core.io.csv_safety import neutralise_frame
 
 # (health column, header key), in the order of the export.
@@ -72,10 +72,7 @@ def at_risk_export(
         out[column] = rows[column].astype(object)
     out["lifecycle"] = _labels(rows["lifecycle"], "lifecycle", lang)
     out["churn_score"] = rows["churn_score"].astype("float64").round(1)
-    if len(rows):
-        out["churn_reason"] = rows.apply(churn_reason_text, axis=1, args=(lang,)).astype(object)
-    else:
-        out["churn_reason"] = pd.Series(dtype=object)
+    out["churn_reason"] = churn_reason_texts(rows, lang)
     out["default_risk"] = _labels(rows["default_risk"], "risk", lang)
     out["overdue"] = rows["overdue"].astype("float64").round(2)
     out["oldest_unpaid_issue_date"] = pd.to_datetime(rows["oldest_unpaid_issue_date"]).dt.normalize()
