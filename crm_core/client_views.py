@@ -174,3 +174,13 @@ def contacts_of(frames: Frames, client_id: int) -> pd.DataFrame:
     """One client's contacts, the primary one first, then by name."""
     contacts = frames.contacts.loc[frames.contacts["client_id"] == client_id]
     return contacts.sort_values(["is_primary", "full_name"], ascending=[False, True]).reset_index(drop=True)
+
+
+def picker_ids(matches: pd.DataFrame, page: pd.DataFrame, current: int | None, cap: int) -> list[int]:
+    """The clients a "open a client" picker offers: every match while there are at most `cap`,
+    else the clients of the page shown (the search box narrows the matches); the open one always."""
+    source = matches if len(matches) <= cap else page
+    ids = [int(i) for i in source["client_id"]]
+    if current is not None and current not in ids:
+        ids.insert(0, int(current))
+    return ids

@@ -11,6 +11,7 @@ from crm_core.client_views import (
     filter_clients,
     page_count,
     page_of,
+    picker_ids,
     sort_clients,
 )
 from crm_core.enums import ClientStatus
@@ -23,6 +24,7 @@ from crm_core.ui.tables import header, show_table
 from crm_core.ui.welcome import require_data
 
 PAGE_SIZE = 100
+PICK_CAP = 1000  # the client picker lists every match up to this many, else the page shown
 TABLE_COLUMNS = {
     "company_name": "text", "lifecycle": "enum:lifecycle", "default_risk": "enum:risk", "churn_score": "score",
     "ltv": "money", "revenue_12m": "money", "outstanding": "money", "overdue": "money",
@@ -92,8 +94,9 @@ else:
 # ---------------------------------------------------------------- one client
 names = views.client_names(ctx.db_url)
 client_id = st.selectbox(
-    ctx.t("clients.open"), names.index.tolist(), format_func=lambda cid: names.get(cid, str(cid)),
-    index=None, placeholder=ctx.t("clients.open_placeholder"), key="client_pick",
+    ctx.t("clients.open"), picker_ids(matches, shown, st.session_state.get("client_pick"), PICK_CAP),
+    format_func=lambda cid: names.get(cid, str(cid)), index=None, placeholder=ctx.t("clients.open_placeholder"),
+    key="client_pick", help=ctx.t("clients.open_help", cap=PICK_CAP),
 )
 if client_id is not None:
     st.divider()

@@ -18,6 +18,7 @@ from crm_core.client_views import (
     health_row,
     page_count,
     page_of,
+    picker_ids,
     sort_clients,
 )
 from tests.frames_builder import frames
@@ -139,3 +140,10 @@ def test_client_names_alphabetical_and_contacts_primary_first() -> None:
     )
     assert client_names(book).index.tolist() == [2, 1]
     assert contacts_of(book, 1)["full_name"].tolist() == ["Zoe", "Ana"]
+
+
+def test_picker_lists_every_match_up_to_the_cap_else_the_page() -> None:
+    table = client_table(_book(), _health())
+    assert picker_ids(table, table.head(1), None, cap=3) == [1, 2, 3]
+    assert picker_ids(table, table.head(1), None, cap=2) == [1]  # too many matches: the page's
+    assert picker_ids(table, table.head(1), 3, cap=2) == [3, 1]  # the open client stays choosable

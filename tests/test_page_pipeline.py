@@ -106,7 +106,7 @@ def test_move_stage_records_history_and_default_probability(demo_db: str) -> Non
     engine = get_engine(demo_db)
     deal_id, _, _ = _open_deal(demo_db)
     at = _page()
-    at.selectbox(key="move_deal").select(deal_id).run()
+    at.selectbox(key="deal_pick").select(deal_id).run()
     at.selectbox(key="move_stage").select("negotiation")
     at.button(key="move_save").click().run()
     assert not at.exception and not at.error
@@ -123,7 +123,7 @@ def test_mark_won_with_amount(demo_db: str) -> None:
     engine = get_engine(demo_db)
     deal_id, name, amount = _open_deal(demo_db)
     at = _page()
-    at.selectbox(key="close_deal").select(deal_id).run()
+    at.selectbox(key="deal_pick").select(deal_id).run()
     assert at.number_input(key=f"won_amount_{deal_id}").value == amount  # the deal's amount by default
     at.number_input(key=f"won_amount_{deal_id}").set_value(1234.5)
     at.button(key="won_save").click().run()
@@ -139,7 +139,7 @@ def test_mark_lost_needs_a_reason(demo_db: str) -> None:
     deal_id, name, _ = _open_deal(demo_db)
     before = row_counts(engine)
     at = _page()
-    at.selectbox(key="close_deal").select(deal_id).run()
+    at.selectbox(key="deal_pick").select(deal_id).run()
     at.button(key="lost_save").click().run()
     assert "Lost reason: is required" in [e.value for e in at.error]
     assert row_counts(engine) == before

@@ -13,7 +13,7 @@ import streamlit as st
 from sqlalchemy import Engine
 
 from crm_core import services
-from crm_core.enums import DEFAULT_STAGE_PROBABILITY, OPEN_STAGES, Stage
+from crm_core.enums import DEFAULT_STAGE_PROBABILITY, OPEN_STAGES
 from crm_core.i18n import format_money, label
 from crm_core.i18n.formatting import date_format_pattern
 from crm_core.ui.context import PageContext
@@ -50,7 +50,7 @@ def _create(ctx: PageContext, engine: Engine) -> None:
 
 def _move(ctx: PageContext, engine: Engine, versions: pd.Series) -> None:
     state = st.session_state
-    deal_id = int(state["move_deal"])
+    deal_id = int(state["deal_pick"])
     moved = perform(
         ctx, OUTCOME_KEY, services.move_opportunity, engine, deal_id,
         {"stage": state.get("move_stage"), "probability": state.get("move_probability")},
@@ -62,7 +62,7 @@ def _move(ctx: PageContext, engine: Engine, versions: pd.Series) -> None:
 
 def _won(ctx: PageContext, engine: Engine, versions: pd.Series) -> None:
     state = st.session_state
-    deal_id = int(state["close_deal"])
+    deal_id = int(state["deal_pick"])
     won = perform(
         ctx, OUTCOME_KEY, services.mark_won, engine, deal_id, state.get(f"won_amount_{deal_id}"),
         state.get("won_on"), expected_version=int(versions[deal_id]),
@@ -73,7 +73,7 @@ def _won(ctx: PageContext, engine: Engine, versions: pd.Series) -> None:
 
 def _lost(ctx: PageContext, engine: Engine, versions: pd.Series) -> None:
     state = st.session_state
-    deal_id = int(state["close_deal"])
+    deal_id = int(state["deal_pick"])
     lost = perform(
         ctx, OUTCOME_KEY, services.mark_lost, engine, deal_id, state.get("lost_reason", ""),
         state.get("lost_on"), expected_version=int(versions[deal_id]),
@@ -84,11 +84,11 @@ def _lost(ctx: PageContext, engine: Engine, versions: pd.Series) -> None:
 
 
 def pipeline_forms(ctx: PageContext, engine: Engine, names: pd.Series, deals: pd.DataFrame) -> None:
-    """The three pipeline forms in tabs, the outcome of the last one above them."""
+    """Two tabs: a new opportunity; an open one (picked once) to move, mark won or mark lost."""
     pattern = date_format_pattern(ctx.lang)
     stage_name = lambda s: label("stage", s, ctx.lang)  # noqa: E731 - a format_func
     show_outcome(OUTCOME_KEY)
-    new_tab, move_tab, close_tab = st.tabs([ctx.t("pipeline.new"), ctx.t("pipeline.move"), ctx.t("pipeline.close")])
+    new_tab, update_tab = st.tabs([ctx.t("pipeline.new"), ctx.t("pipeline.update")])
     with new_tab, st.form("opp_new"):
         row = st.columns([2, 2])
         row[0].selectbox(
@@ -115,8 +115,7 @@ def pipeline_forms(ctx: PageContext, engine: Engine, names: pd.Series, deals: pd
         st.form_submit_button(ctx.t("pipeline.create"), type="primary", key="opp_save", on_click=_create, args=(ctx, engine))
 
     if deals.empty:
-        for tab in (move_tab, close_tab):
-            tab.info(ctx.t("pipeline.no_open"))
+        update_tab.info(ctx.t("pipeline.no_open"))
         return
     deal_labels = dict(zip(
         deals["opportunity_id"],
@@ -125,23 +124,22 @@ def pipeline_forms(ctx: PageContext, engine: Engine, names: pd.Series, deals: pd
     ))
     by_id = deals.set_index("opportunity_id")
     versions = by_id["version"]
-    with move_tab:
-        st.selectbox(ctx.t("pipeline.deal"), list(deal_labels), format_func=lambda oid: deal_labels.get(oid, str(oid)), key="move_deal")
-        with st.form("opp_move"):
-            row = st.columns(2)
-            row[0].selectbox(ctx.t("field.stage"), OPEN_STAGE_VALUES, format_func=stage_name, key="move_stage")
-            row[1].number_input(
+    with update_tab:
+        deal_id = st.selectbox(
+            ctx.t("pipeline.deal"), list(deal_labels), format_func=lambda oid: deal_labels.get(oid, str(oid)),
+            key="deal_pick",
+        )
+        move_col, won_col, lost_col = st.columns(3)
+        with move_col, st.form("opp_move"):
+            st.markdown(f"**{ctx.t('pipeline.move')}**")
+            st.selectbox(ctx.t("field.stage"), OPEN_STAGE_VALUES, format_func=stage_name, key="move_stage")
+            st.number_input(
                 ctx.t("field.probability"), min_value=0, max_value=100, value=None, step=5, key="move_probability",
                 placeholder=ctx.t("pipeline.probability_default"),
             )
             st.form_submit_button(ctx.t("pipeline.move_button"), key="move_save", on_click=_move, args=(ctx, engine, versions))
-    with close_tab:
-        deal_id = st.selectbox(
-            ctx.t("pipeline.deal"), list(deal_labels), format_func=lambda oid: deal_labels.get(oid, str(oid)), key="close_deal"
-        )
-        won_col, lost_col = st.columns(2)
         with won_col, st.form("opp_won"):
-            st.markdown(f"**{stage_name(Stage.WON.value)}**")
+            st.markdown(f"**{ctx.t('pipeline.mark_won')}**")
             st.number_input(
                 ctx.t("field.won_amount"), min_value=0.0, value=float(by_id.loc[deal_id, "amount"]), step=100.0,
                 key=f"won_amount_{deal_id}",
@@ -149,7 +147,7 @@ def pipeline_forms(ctx: PageContext, engine: Engine, names: pd.Series, deals: pd
             st.date_input(ctx.t("field.closed_at"), value=ctx.as_of, key="won_on", format=pattern)
             st.form_submit_button(ctx.t("pipeline.mark_won"), key="won_save", on_click=_won, args=(ctx, engine, versions))
         with lost_col, st.form("opp_lost"):
-            st.markdown(f"**{stage_name(Stage.LOST.value)}**")
+            st.markdown(f"**{ctx.t('pipeline.mark_lost')}**")
             st.text_input(ctx.t("field.lost_reason"), key="lost_reason", max_chars=300)
             st.date_input(ctx.t("field.closed_at"), value=ctx.as_of, key="lost_on", format=pattern)
             st.form_submit_button(ctx.t("pipeline.mark_lost"), key="lost_save", on_click=_lost, args=(ctx, engine, versions))
