@@ -8,6 +8,7 @@ import pandas as pd
 import pytest
 
 from crm_core.client_views import (
+    HEALTH_CARD,
     ClientFilters,
     client_invoices,
     client_names,
@@ -147,3 +148,10 @@ def test_picker_lists_every_match_up_to_the_cap_else_the_page() -> None:
     assert picker_ids(table, table.head(1), None, cap=3) == [1, 2, 3]
     assert picker_ids(table, table.head(1), None, cap=2) == [1]  # too many matches: the page's
     assert picker_ids(table, table.head(1), 3, cap=2) == [3, 1]  # the open client stays choosable
+
+
+def test_health_card_shows_every_figure_of_client_health() -> None:
+    from crm_core.analytics.health import FIGURE_COLUMNS
+
+    shown = {name for items in HEALTH_CARD.values() for name, _ in items}
+    assert set(FIGURE_COLUMNS) - shown == set()
