@@ -1,0 +1,36 @@
+"""`python -m crm_core backtest`: the table for a database, and one-line errors for bad input."""
+
+from __future__ import annotations
+
+import pytest
+
+from crm_core.cli import main
+from tests.factories import make_client, make_invoice
+
+
+def test_backtest_prints_both_horizons_and_baselines(sqlite_engine, capsys) -> None:
+    url = sqlite_engine.url.render_as_string(hide_password=False)
+    client = make_client(sqlite_engine)
+    for month in range(1, 13):  # 1,000 on the 1st of each month of 2025, then 2026-01-01
+        make_invoice(sqlite_engine, client.client_id, issue_date=f"2025-{month:02d}-01", total="1000.00")
+    make_invoice(sqlite_engine, client.client_id, issue_date="2026-01-01", total="1000.00")
+    assert main(["backtest", "--as-of", "2025-12-15", "--url", url]) == 0
+    out = capsys.readouterr().out
+    assert "Recurring forecast backtest (database) as of 2025-12-15" in out
+    lines = [line.split() for line in out.splitlines()[2:]]
+    assert [(row[0], " ".join(row[1:-8])) for row in lines] == [
+        (h, model) for h in ("30d", "90d")
+        for model in ("recurring forecast", "zero", "run rate 90d", "trailing 12m")
+    ]
+    # actual: one invoice of 1,000 (2026-01-01) in both horizons
+    assert all(row[-6] == "1,000.00" for row in lines)
+
+
+def test_backtest_errors_are_one_line(sqlite_engine, capsys) -> None:
+    url = sqlite_engine.url.render_as_string(hide_password=False)
+    assert main(["backtest", "--as-of", "2025-12-15", "--url", url]) == 1
+    assert capsys.readouterr().err.strip() == "error: no invoice on or before 2025-12-15: nothing to forecast from"
+    with pytest.raises(SystemExit) as exc:
+        main(["backtest", "--as-of", "15/12/2025", "--url", url])
+    assert exc.value.code == 2
+    assert "not a date (YYYY-MM-DD): '15/12/2025'" in capsys.readouterr().err
