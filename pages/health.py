@@ -5,6 +5,8 @@ from __future__ import annotations
 import streamlit as st
 
 from crm_core import charts
+from crm_core.analytics.settings import DEFAULT_SETTINGS
+from crm_core.enums import RiskLevel
 from crm_core.health_views import page_count, page_of, page_rows, payment_overview
 from crm_core.i18n import format_date, format_money, format_number, format_percent, label
 from crm_core.io.at_risk import SEPARATORS, export_file_name, overdue_total
@@ -37,9 +39,10 @@ right.plotly_chart(charts.on_time_histogram(health, ctx.lang), key="chart_on_tim
 st.subheader(ctx.t("health.at_risk_heading"))
 st.caption(ctx.t("health.thresholds"))
 controls = st.columns(3)
-churn_min = controls[0].slider(ctx.t("health.churn_min"), 0, 100, 60, step=5, key="health_churn_min")
+churn_min = controls[0].slider(ctx.t("health.churn_min"), 0, 100, int(DEFAULT_SETTINGS.at_risk_churn_min), step=5,
+                               key="health_churn_min")
 risk_levels = controls[1].multiselect(
-    ctx.t("health.risk_levels"), ["low", "medium", "high", "critical"], default=["high", "critical"],
+    ctx.t("health.risk_levels"), [level.value for level in RiskLevel], default=list(DEFAULT_SETTINGS.at_risk_levels),
     format_func=lambda level: label("risk", level, ctx.lang), key="health_risk_levels",
 )
 overdue_min = controls[2].number_input(

@@ -6,6 +6,7 @@ import pandas as pd
 import pytest
 
 from crm_core.analytics import at_risk, client_health, portfolio_summary
+from crm_core.analytics.settings import AnalyticsSettings
 from tests.analytics_scenario import T, scenario
 from tests.frames_builder import d
 
@@ -73,3 +74,26 @@ def test_churn_bands_raise_severity() -> None:
     # >= 85 critical, >= 70 high, >= 60 medium (and medium default risk): the lost client is not selected.
     assert list(risky.index) == [1, 2, 3]
     assert list(risky["severity"]) == ["critical", "high", "medium"]
+
+
+def test_at_risk_bands_and_defaults_come_from_the_settings() -> None:
+    frame = pd.DataFrame({
+        "churn_score": [55.0, 45.0, 30.0],
+        "default_risk": ["low", "low", "medium"],
+        "lifecycle": ["active", "active", "active"],
+        "overdue": [0.0, 0.0, 0.0],
+    }, index=pd.Index([1, 2, 3], name="client_id"))
+    assert at_risk(frame).empty  # below 60 and no high or critical risk
+    lenient = AnalyticsSettings(at_risk_churn_min=40.0, at_risk_levels=("medium",), churn_critical_min=50.0,
+                                churn_high_min=45.0, churn_medium_min=40.0)
+    risky = at_risk(frame, settings=lenient)
+    assert list(risky.index) == [1, 2, 3]
+    assert list(risky["severity"]) == ["critical", "high", "medium"]
+    # an explicit argument wins over the settings
+    assert list(at_risk(frame, churn_min=50.0, settings=lenient).index) == [1, 3]
+
+
+def test_portfolio_counts_at_risk_with_the_settings(health: pd.DataFrame) -> None:
+    assert portfolio_summary(health)["clients_at_risk"] == 2  # Beta and Alfa
+    # churn >= 20 adds Zeta (22.1)
+    assert portfolio_summary(health, settings=AnalyticsSettings(at_risk_churn_min=20.0))["clients_at_risk"] == 3

@@ -11,6 +11,7 @@ import pytest
 
 from crm_core.analytics import client_health, recommendations, suggested_action
 from crm_core.analytics.recommendations import ACTION_TEXT, Recommendation
+from crm_core.analytics.settings import AnalyticsSettings
 from tests.analytics_scenario import T, scenario
 
 NaN = math.nan
@@ -140,3 +141,16 @@ def test_suggested_action_priority_is_vectorised_over_the_frame() -> None:
                          "reactivation_offer", "check_in_call", "follow_up", "prioritise_opportunities",
                          "first_contact", "none", "none"]
     assert set(got) <= set(ACTION_TEXT)
+
+
+def test_thresholds_come_from_the_settings() -> None:
+    strict = AnalyticsSettings(churn_alert=50.0, follow_up_days=5, high_overdue_days=10, critical_overdue_days=20)
+    row = pd.Series({**HEALTHY, "churn_score": 60.0, "days_since_last_activity": 8.0})
+    assert [rec.code for rec in recommendations(row)] == []  # 60 <= 70, 8 <= 15 by default
+    assert [rec.code for rec in recommendations(row, strict)] == ["churn_risk", "follow_up"]
+    late = pd.Series({**HEALTHY, "overdue": 5.0, "max_days_overdue": 25.0})
+    assert recommendations(late)[0].severity == "medium"  # 25 <= 30
+    assert recommendations(late, strict)[0].severity == "critical"  # 25 > 20
+    frame = pd.DataFrame([dict(late), dict(row)], index=pd.Index([1, 2], name="client_id"))
+    assert list(suggested_action(frame)) == ["send_payment_reminder", "none"]
+    assert list(suggested_action(frame, strict)) == ["escalate_collection", "urgent_call"]

@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 
 from crm_core.analytics.risk import LIFECYCLES, RISK_LEVELS
-from crm_core.analytics.settings import DEFAULT_SETTINGS
+from crm_core.analytics.settings import DEFAULT_SETTINGS, AnalyticsSettings
 
 SUMMED: tuple[str, ...] = (
     "ltv", "revenue_12m", "collected", "outstanding", "overdue", "aging_not_due", "aging_1_30",
@@ -19,17 +19,20 @@ SUMMED: tuple[str, ...] = (
 SEVERITIES: tuple[str, ...] = ("low", "medium", "high", "critical")
 
 
-def portfolio_summary(health: pd.DataFrame, previous: pd.DataFrame | None = None) -> dict[str, Any]:
+def portfolio_summary(
+    health: pd.DataFrame, previous: pd.DataFrame | None = None, settings: AnalyticsSettings | None = None
+) -> dict[str, Any]:
     """Overview KPIs: client counts by lifecycle and risk, money totals, forecasts, clients at risk.
 
     Keys: clients, by_lifecycle (every lifecycle, 0 included), by_risk, each name of SUMMED (a
     total over all clients, as float), on_time_rate (share of clients' rates, mean over clients
-    with one; NaN if none), clients_at_risk (rows of `at_risk` with its defaults). With `previous`
-    (the health of an earlier date) also `deltas`: the same keys, current minus previous.
+    with one; NaN if none), clients_at_risk (rows of `at_risk` with the thresholds of `settings`,
+    default DEFAULT_SETTINGS). With `previous` (the health of an earlier date) also `deltas`: the
+    same keys, current minus previous.
     """
-    summary = _summary(health)
+    summary = _summary(health, settings)
     if previous is not None:
-        before = _summary(previous)
+        before = _summary(previous, settings)
         summary["deltas"] = {
             key: ({k: value[k] - before[key][k] for k in value} if isinstance(value, dict) else value - before[key])
             for key, value in summary.items()
@@ -37,7 +40,7 @@ def portfolio_summary(health: pd.DataFrame, previous: pd.DataFrame | None = None
     return summary
 
 
-def _summary(health: pd.DataFrame) -> dict[str, Any]:
+def _summary(health: pd.DataFrame, settings: AnalyticsSettings | None) -> dict[str, Any]:
     life = health["lifecycle"].value_counts()
     risk = health["default_risk"].value_counts()
     out: dict[str, Any] = {
@@ -49,23 +52,28 @@ def _summary(health: pd.DataFrame) -> dict[str, Any]:
         out[col] = float(health[col].sum())
     rates = health["on_time_rate"].dropna()
     out["on_time_rate"] = float(rates.mean()) if len(rates) else float("nan")
-    out["clients_at_risk"] = int(len(at_risk(health)))
+    out["clients_at_risk"] = int(len(at_risk(health, settings=settings)))
     return out
 
 
 def at_risk(
     health: pd.DataFrame,
-    churn_min: float = DEFAULT_SETTINGS.at_risk_churn_min,
-    risk_levels: Iterable[str] = DEFAULT_SETTINGS.at_risk_levels,
+    churn_min: float | None = None,
+    risk_levels: Iterable[str] | None = None,
     overdue_min: float | None = None,
+    settings: AnalyticsSettings | None = None,
 ) -> pd.DataFrame:
     """Clients at risk, most severe first, with a `severity` column (low|medium|high|critical).
 
     At risk: churn_score >= churn_min (clients marked lost excepted: they already churned), or a
     default risk in `risk_levels`, or (when given) overdue >= overdue_min. Severity is the worse of
-    the default risk and the churn band (>= 85 critical, >= 70 high, >= 60 medium, else low);
-    rows are sorted by severity, then overdue amount, then churn score, all descending.
+    the default risk and the churn band (`settings`: churn_critical_min 85, churn_high_min 70,
+    churn_medium_min 60, else low); rows are sorted by severity, then overdue amount, then churn
+    score, all descending. churn_min and risk_levels default to the settings' at_risk_* values.
     """
+    s = settings or DEFAULT_SETTINGS
+    churn_min = s.at_risk_churn_min if churn_min is None else churn_min
+    risk_levels = s.at_risk_levels if risk_levels is None else risk_levels
     churn = health["churn_score"].to_numpy(dtype="float64")
     not_lost = (health["lifecycle"] != "lost").to_numpy()
     risk = health["default_risk"].to_numpy(dtype=object)
@@ -75,7 +83,8 @@ def at_risk(
         selected |= overdue >= overdue_min
 
     risk_rank = pd.Series(risk).map({name: i for i, name in enumerate(RISK_LEVELS)}).fillna(0).to_numpy()
-    churn_rank = np.select([churn >= 85, churn >= 70, churn >= 60], [3, 2, 1], default=0) * not_lost
+    churn_rank = np.select([churn >= s.churn_critical_min, churn >= s.churn_high_min, churn >= s.churn_medium_min],
+                           [3, 2, 1], default=0) * not_lost
     rank = np.maximum(risk_rank, churn_rank).astype(np.int64)
     result = health.loc[selected].copy()
     result["severity"] = np.array(SEVERITIES, dtype=object)[rank[selected]]

@@ -4,8 +4,8 @@ The rules follow the seed's `generar_recomendaciones` (inactivity over 30 days, 
 or critical, churn over 70, VIP / high LTV with a medium or large company, more than 5 activities
 in 30 days, follow-up after 15 days without contact, more than 2 open opportunities) plus rules on
 the figures the seed never computed (overdue receivables, dormancy against the client's own
-cadence, an expected invoice that has not come). The UI translates by `code` and `params`; the
-English `message` is the fallback and the CSV text.
+cadence, an expected invoice that has not come). The thresholds live in `AnalyticsSettings`. The UI
+translates by `code` and `params`; the English `message` is the fallback and the CSV text.
 """
 
 from __future__ import annotations
@@ -16,13 +16,10 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-INACTIVITY_DAYS = 30
-FOLLOW_UP_DAYS = 15
-CHURN_ALERT = 70.0
-HIGH_LTV = 30_000.0
-HIGH_ENGAGEMENT = 5
-MANY_OPPORTUNITIES = 2
-BIG_COMPANIES = ("medium", "large")
+from crm_core.analytics.settings import DEFAULT_SETTINGS, AnalyticsSettings
+from crm_core.enums import CompanySize, RiskLevel
+
+BIG_COMPANIES: tuple[str, ...] = (CompanySize.MEDIUM.value, CompanySize.LARGE.value)
 
 
 @dataclass(frozen=True)
@@ -47,8 +44,12 @@ def _int(value: Any) -> int:
     return int(round(float(value)))
 
 
-def recommendations(health_row: pd.Series) -> list[Recommendation]:
-    """Recommendations for one client (a row of `client_health`), alerts first, most severe first."""
+def recommendations(health_row: pd.Series, settings: AnalyticsSettings | None = None) -> list[Recommendation]:
+    """Recommendations for one client (a row of `client_health`), alerts first, most severe first.
+
+    Thresholds come from `settings` (default: DEFAULT_SETTINGS).
+    """
+    s = settings or DEFAULT_SETTINGS
     r = health_row
     out: list[Recommendation] = []
     life = r.get("lifecycle")
@@ -64,23 +65,24 @@ def recommendations(health_row: pd.Series) -> list[Recommendation]:
 
     # Alerts.
     if overdue > 0:
-        severity = "critical" if oldest > 90 else "high" if oldest > 30 else "medium"
+        severity = ("critical" if oldest > s.critical_overdue_days else "high" if oldest > s.high_overdue_days
+                    else "medium")
         out.append(Recommendation(
             "alert", "overdue_receivables", severity, {"overdue": round(overdue, 2), "days": oldest},
             f"EUR {overdue:,.2f} overdue, the oldest invoice {oldest} days late.",
         ))
-    if risk in ("high", "critical"):
+    if risk in (RiskLevel.HIGH, RiskLevel.CRITICAL):
         out.append(Recommendation(
             "alert", "payment_risk", "critical" if risk == "critical" else "high", {"risk": str(risk)},
             f"Default risk: {risk}. Review payment terms.",
         ))
-    if churn > CHURN_ALERT and life != "lost":
+    if churn > s.churn_alert and life != "lost":
         out.append(Recommendation(
             "alert", "churn_risk", "critical",
             {"score": round(churn, 1), "driver": str(r.get("churn_driver", "none"))},
             f"High churn risk ({churn:.0f}/100). {r.get('churn_reason', '')} Contact urgently.".replace("  ", " "),
         ))
-    if since_activity is not None and since_activity > INACTIVITY_DAYS and life != "lost":
+    if since_activity is not None and since_activity > s.inactivity_alert_days and life != "lost":
         out.append(Recommendation(
             "alert", "inactivity", "medium", {"days": _int(since_activity)},
             f"No contact for {_int(since_activity)} days. Consider a proactive call.",
@@ -96,39 +98,40 @@ def recommendations(health_row: pd.Series) -> list[Recommendation]:
 
     # Opportunities.
     size = r.get("company_size")
-    if (life == "vip" or ltv > HIGH_LTV) and size in BIG_COMPANIES:
+    if (life == "vip" or ltv > s.high_ltv) and size in BIG_COMPANIES:
         out.append(Recommendation(
             "opportunity", "vip_account", "medium", {"ltv": round(ltv, 2)},
             f"VIP client (LTV EUR {ltv:,.2f}). Consider a dedicated account manager.",
         ))
     activities = _int(r.get("activities_30d", 0) or 0)
-    if activities > HIGH_ENGAGEMENT and life != "lost":
+    if activities > s.high_engagement_activities and life != "lost":
         out.append(Recommendation(
             "opportunity", "high_engagement", "low", {"activities": activities},
-            f"High engagement ({activities} activities in 30 days). A good moment to offer more services.",
+            f"High engagement ({activities} activities in {s.activity_window_days} days). "
+            "A good moment to offer more services.",
         ))
 
     # Actions.
     if overdue > 0:
-        code, severity = (("escalate_collection", "critical") if oldest > 90
-                          else ("call_billing_contact", "high") if oldest > 30
+        code, severity = (("escalate_collection", "critical") if oldest > s.critical_overdue_days
+                          else ("call_billing_contact", "high") if oldest > s.high_overdue_days
                           else ("send_payment_reminder", "medium"))
         out.append(Recommendation("action", code, severity, {"overdue": round(overdue, 2), "days": oldest},
                                   ACTION_TEXT[code]))
     if life == "dormant":
         out.append(Recommendation(
-            "action", "reactivation_offer", "high" if churn > CHURN_ALERT else "medium",
+            "action", "reactivation_offer", "high" if churn > s.churn_alert else "medium",
             {"days": _int(since_invoice or 0)},
             f"No invoice for {_int(since_invoice or 0)} days: send a reactivation offer.",
         ))
     if life != "lost" and since_activity is None:
         out.append(Recommendation("action", "first_contact", "low", {},
                                   "No contact logged yet: call to introduce yourself."))
-    elif life != "lost" and since_activity is not None and since_activity > FOLLOW_UP_DAYS:
+    elif life != "lost" and since_activity is not None and since_activity > s.follow_up_days:
         out.append(Recommendation("action", "follow_up", "low", {"days": _int(since_activity)},
                                   "Send a follow-up email and schedule a check-in call."))
     opportunities = _int(r.get("open_opportunities", 0) or 0)
-    if opportunities > MANY_OPPORTUNITIES:
+    if opportunities > s.many_open_opportunities:
         out.append(Recommendation(
             "action", "prioritise_opportunities", "medium", {"open_opportunities": opportunities},
             f"{opportunities} open opportunities: prioritise their follow-up.",
@@ -152,8 +155,9 @@ ACTION_TEXT: dict[str, str] = {
 }
 
 
-def suggested_action(health: pd.DataFrame) -> pd.Series:
-    """The single most urgent action code per client (keys of ACTION_TEXT), vectorised."""
+def suggested_action(health: pd.DataFrame, settings: AnalyticsSettings | None = None) -> pd.Series:
+    """The single most urgent action code per client (keys of ACTION_TEXT), vectorised; thresholds from `settings`."""
+    s = settings or DEFAULT_SETTINGS
     h = health
     life = h["lifecycle"].to_numpy(dtype=object)
     lost = life == "lost"
@@ -166,14 +170,14 @@ def suggested_action(health: pd.DataFrame) -> pd.Series:
     with np.errstate(invalid="ignore"):
         code = np.select(
             [
-                overdue & (oldest > 90),
-                overdue & (oldest > 30),
+                overdue & (oldest > s.critical_overdue_days),
+                overdue & (oldest > s.high_overdue_days),
                 overdue,
-                ~lost & (churn > CHURN_ALERT),
+                ~lost & (churn > s.churn_alert),
                 life == "dormant",
                 ~lost & (life != "prospect") & (since_invoice > cadence),
-                ~lost & (since_activity > FOLLOW_UP_DAYS),
-                h["open_opportunities"].to_numpy() > MANY_OPPORTUNITIES,
+                ~lost & (since_activity > s.follow_up_days),
+                h["open_opportunities"].to_numpy() > s.many_open_opportunities,
                 ~lost & np.isnan(since_activity),
             ],
             ["escalate_collection", "call_billing_contact", "send_payment_reminder", "urgent_call",

@@ -49,6 +49,19 @@ class AnalyticsSettings:
     # Who is "at risk" by default (overview KPI and at-risk list).
     at_risk_churn_min: float = 60.0
     at_risk_levels: tuple[str, ...] = ("high", "critical")
+    # Severity of an at-risk client from its churn score (the worse of this and its default risk).
+    churn_critical_min: float = 85.0  # churn score at or above this: critical
+    churn_high_min: float = 70.0  # ... high
+    churn_medium_min: float = 60.0  # ... medium
+
+    # Recommendations (the seed's `generar_recomendaciones`). Overdue severity and the collection
+    # action use critical_overdue_days / high_overdue_days above.
+    churn_alert: float = 70.0  # churn score over this: a churn alert, an urgent call
+    inactivity_alert_days: int = 30  # no contact for more than this: an inactivity alert
+    follow_up_days: int = 15  # no contact for more than this: a follow-up action
+    high_ltv: float = 30_000.0  # LTV over this (medium or large company): a VIP-account opportunity
+    high_engagement_activities: int = 5  # more activities than this in the activity window: an upsell moment
+    many_open_opportunities: int = 2  # more open opportunities than this: prioritise them
 
 
 DEFAULT_SETTINGS = AnalyticsSettings()
