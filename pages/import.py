@@ -6,13 +6,13 @@ import streamlit as st
 
 from crm_core.errors import CRMError
 from crm_core.io.headers import IGNORE, KINDS
-from crm_core.io.importing import check_file, import_file
-from crm_core.io.preview import preview_file, problems_frame, skipped_frame
+from crm_core.i18n.domain_text import import_message_text
+from crm_core.io.importing import UPDATABLE, check_file, import_file
+from crm_core.io.preview import preview_file, problems_frame, rejected_file_name, separator_text, skipped_frame
 from crm_core.ui import cache
 from crm_core.ui.context import current
 
 SEPARATORS = ["auto", ";", ",", "\t", "|"]
-UPDATABLE = ("clients", "invoices")
 
 ctx = current()
 # Clicks are recorded by button callbacks: they survive the rerun the router may make (crm_core.ui.routing).
@@ -26,7 +26,7 @@ kind = row[0].selectbox(ctx.t("import.kind"), KINDS, format_func=lambda k: ctx.t
 sep_choice = row[1].selectbox(
     ctx.t("import.separator"),
     SEPARATORS,
-    format_func=lambda s: ctx.t("import.sep_auto") if s == "auto" else ("TAB" if s == "\t" else s),
+    format_func=lambda s: ctx.t("import.sep_auto") if s == "auto" else separator_text(s, ctx.lang),
     key="import_sep",
 )
 separator = None if sep_choice == "auto" else sep_choice
@@ -42,10 +42,10 @@ data = uploaded.getvalue()
 try:
     preview = preview_file(data, kind, separator=separator)
 except CRMError as exc:
-    st.error(ctx.t("import.unreadable", message=str(exc)), icon=":material/error:")
+    st.error(ctx.t("import.unreadable", message=import_message_text(str(exc), ctx.lang)), icon=":material/error:")
     st.stop()
 
-shown_sep = "TAB" if preview.separator == "\t" else f"'{preview.separator}'"
+shown_sep = separator_text(preview.separator, ctx.lang, quoted=True)
 st.caption(ctx.t("import.read_as", rows=preview.rows, encoding=preview.encoding, separator=shown_sep))
 st.subheader(ctx.t("import.preview"))
 st.dataframe(preview.first_rows, hide_index=True, width="stretch")
@@ -85,7 +85,7 @@ if action == "check":
             st.session_state["import_report"] = (signature, check_file(engine, kind, data, **options_used))
     except CRMError as exc:
         st.session_state.pop("import_report", None)
-        st.error(ctx.t("import.unreadable", message=str(exc)), icon=":material/error:")
+        st.error(ctx.t("import.unreadable", message=import_message_text(str(exc), ctx.lang)), icon=":material/error:")
         st.stop()
 
 stored = st.session_state.get("import_report")
@@ -105,7 +105,7 @@ if report.ok:
 else:
     st.error(ctx.t("import.problems", count=report.rejected), icon=":material/error:")
     st.dataframe(
-        problems_frame(report).rename(
+        problems_frame(report, ctx.lang).rename(
             columns={"line": ctx.t("import.line"), "column": ctx.t("import.column"), "message": ctx.t("import.message")}
         ),
         hide_index=True,
@@ -114,14 +114,14 @@ else:
     st.download_button(
         ctx.t("import.download_rejected"),
         data=report.rejected_csv(),
-        file_name=f"{kind}-rejected.csv",
+        file_name=rejected_file_name(kind, ctx.lang),
         mime="text/csv",
         key="import_download_rejected",
     )
 if report.skipped:
     with st.expander(f"{ctx.t('import.skipped')} ({report.to_skip})"):
         st.dataframe(
-            skipped_frame(report).rename(columns={"line": ctx.t("import.line"), "reason": ctx.t("import.reason")}),
+            skipped_frame(report, ctx.lang).rename(columns={"line": ctx.t("import.line"), "reason": ctx.t("import.reason")}),
             hide_index=True,
             width="stretch",
         )
@@ -145,7 +145,7 @@ if action == "commit":
             **options_used,
         )
     except CRMError as exc:
-        st.error(ctx.t("import.failed", message=str(exc)), icon=":material/error:")
+        st.error(ctx.t("import.failed", message=import_message_text(str(exc), ctx.lang)), icon=":material/error:")
         st.stop()
     cache.clear()
     st.session_state.pop("import_report", None)

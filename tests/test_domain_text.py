@@ -6,7 +6,13 @@ import pandas as pd
 
 from crm_core.analytics.recommendations import Recommendation
 from crm_core.errors import FieldError
-from crm_core.i18n.domain_text import churn_reason_text, churn_reason_texts, error_text, recommendation_text
+from crm_core.i18n.domain_text import (
+    churn_reason_text,
+    churn_reason_texts,
+    error_text,
+    import_message_text,
+    recommendation_text,
+)
 
 
 def test_recommendation_translated_with_formatted_params() -> None:
@@ -85,3 +91,23 @@ def test_error_text_names_the_field_in_the_language() -> None:
 def test_action_codes_use_the_suggested_action_texts() -> None:
     rec = Recommendation("action", "escalate_collection", "critical", {"overdue": 900.0, "days": 120}, "Escalate collection.")
     assert recommendation_text(rec, "es") == "Escalar el cobro: hay una factura vencida hace más de 90 días."
+
+
+def test_import_messages_in_spanish_with_their_parameters() -> None:
+    assert import_message_text("the file is empty", "es") == "el fichero está vacío"
+    assert import_message_text("a required column is missing: number; columns 'a' and 'b' both hold email", "es") == (
+        "falta una columna obligatoria: number; las columnas 'a' y 'b' contienen ambas Email"
+    )
+    unknown = ("unknown columns 'x', 'y' (a clients file may hold: company_name, tax_id; map or leave out a column "
+               "explicitly to import anyway)")
+    assert import_message_text(unknown, "es") == (
+        "columnas desconocidas 'x', 'y' (este fichero puede tener: company_name, tax_id; asigna o deja fuera cada "
+        "columna para importarlo igualmente)"
+    )
+    assert import_message_text("invoice F-9 is already up to date", "es") == "la factura F-9 ya está al día"
+    assert import_message_text("call 'Kick-off' at 2026-01-02 10:00 is already recorded for this client", "es") == (
+        "llamada 'Kick-off' del 2026-01-02 10:00 ya está registrada en este cliente"
+    )
+    assert import_message_text("must be 0 or more", "es") == "debe ser 0 o más"  # an input error
+    assert import_message_text("a brand new phrase", "es") == "a brand new phrase"
+    assert import_message_text("the file is empty", "en") == "the file is empty"

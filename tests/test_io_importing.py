@@ -15,6 +15,7 @@ from crm_core import services
 from crm_core.db import read_session
 from crm_core.io import planners
 from crm_core.io.importing import (
+    UPDATABLE,
     check_file,
     import_activities,
     import_clients,
@@ -449,3 +450,7 @@ def test_a_process_killed_while_writing_leaves_nothing(engine, tmp_path) -> None
     assert done.returncode == -9, done.stderr.decode()
     assert row_counts(engine) == before
     assert import_invoices(engine, path).to_create == 1000
+
+
+def test_only_clients_and_invoices_can_be_updated() -> None:
+    assert UPDATABLE == ("clients", "invoices")

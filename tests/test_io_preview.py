@@ -4,8 +4,16 @@ from __future__ import annotations
 
 import pytest
 
-from crm_core.io.preview import column_titles, preview_file
+from crm_core.io.preview import (
+    column_titles,
+    preview_file,
+    problems_frame,
+    rejected_file_name,
+    separator_text,
+    skipped_frame,
+)
 from crm_core.io.reading import ImportFileError
+from crm_core.io.report import ImportReport, RowProblem, SkippedRow
 
 
 def test_preview_shows_the_first_rows_and_the_mapping_found() -> None:
@@ -32,3 +40,29 @@ def test_short_rows_are_padded_and_titles_made_unique() -> None:
 def test_unreadable_file_raises_the_reason() -> None:
     with pytest.raises(ImportFileError, match="empty"):
         preview_file(b"", "clients")
+
+
+def _report() -> ImportReport:
+    report = ImportReport(kind="clients", header=["empresa", "cif"], mapping={}, encoding="utf-8", separator=";",
+                          decimal_mark=",")
+    report.problems = [RowProblem(2, "cif", "tax_id B12345674 is already on line 1 of this file"),
+                       RowProblem(3, "empresa", "is required"), RowProblem(4, "x", "something new")]
+    report.skipped = [SkippedRow(5, "client 7 with tax id B12345674 already exists")]
+    return report
+
+
+def test_problems_and_skipped_rows_in_the_ui_language() -> None:
+    assert problems_frame(_report(), "es")["message"].tolist() == [
+        "CIF/NIF B12345674 ya está en la línea 1 de este fichero", "es obligatorio", "something new",
+    ]
+    assert problems_frame(_report())["message"].tolist() == [p.message for p in _report().problems]
+    assert skipped_frame(_report(), "es").values.tolist() == [[5, "el cliente 7 con CIF/NIF B12345674 ya existe"]]
+    assert skipped_frame(_report(), "en")["reason"].tolist() == ["client 7 with tax id B12345674 already exists"]
+
+
+def test_separator_and_rejected_file_name_from_the_catalogue() -> None:
+    assert separator_text("\t", "es") == "Tabulador"
+    assert separator_text("\t", "en") == "TAB"
+    assert separator_text(";", "es", quoted=True) == "';'"
+    assert rejected_file_name("clients", "en") == "clients-rejected.csv"
+    assert rejected_file_name("clients", "es") == "clients-rechazadas.csv"

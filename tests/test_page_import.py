@@ -100,7 +100,9 @@ def test_bad_rows_are_listed_and_nothing_is_written_without_valid_only(app_db) -
 def test_unreadable_file_and_spanish_texts(app_db) -> None:
     at = _upload(_open(lang="es"), "foto.csv", b"\x00\x01\x02binary\xff" * 30)
     assert at.title[0].value == "Importar"
-    assert at.error[0].value.startswith("Este fichero no se puede importar: the file is not a text CSV")
+    assert at.error[0].value == (
+        "Este fichero no se puede importar: el fichero no es un CSV de texto (contiene datos binarios)"
+    )
 
     at = _upload(at, "c.csv", b"empresa;email;color\nA;a@x.es;rojo\n")
     assert at.warning[0].value == "No reconocidas; no se importan salvo que elijas un campo: color"

@@ -34,6 +34,8 @@ Source = bytes | str | Path
 Progress = Callable[[float, str], None]
 
 PROGRESS_EVERY = 2_000
+# The kinds whose existing rows an import may update (`update=True`); the others only create or skip.
+UPDATABLE: tuple[str, ...] = tuple(kind for kind, planner in PLANNERS.items() if planner.can_update)
 
 
 class ImportConflictError(CRMError):
