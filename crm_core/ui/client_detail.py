@@ -19,6 +19,7 @@ from crm_core.i18n.domain_text import churn_reason_text, recommendation_text
 from crm_core.schemas import ClientOut
 from crm_core.ui.client_forms import contact_form, delete_control, edit_form
 from crm_core.ui.context import PageContext
+from crm_core.ui.forms import error_lines
 from crm_core.ui.tables import header, show_table
 
 PROFILE_FIELDS: tuple[str, ...] = (
@@ -61,7 +62,8 @@ def render(ctx: PageContext, engine: Engine, data: Frames, health: pd.DataFrame,
     try:
         client = services.get_client(engine, client_id)
     except NotFoundError as exc:
-        st.warning(str(exc))
+        for line in error_lines(ctx, exc):
+            st.warning(line)
         return
     figures = health_row(health, client_id)
     st.header(client.company_name, anchor=False)
@@ -175,15 +177,19 @@ def _timeline(ctx: PageContext, data: Frames, client_id: int) -> None:
     if timeline.empty:
         st.info(ctx.t("client.no_timeline"))
         return
-    what = timeline["event"].map(lambda e: ctx.t(f"event.{e}"))
-    is_activity = timeline["event"] == "activity"
-    what = what.where(~is_activity, timeline["kind"].map(lambda k: label("kind", k, ctx.lang)))
-    is_stage = timeline["event"] == "stage"
+    event, kind = timeline["event"], timeline["kind"]
+    what = event.map(lambda e: ctx.t(f"event.{e}"))
+    what = what.where(event != "activity", kind.map(lambda k: label("kind", k, ctx.lang)))
+    what = what.where(kind != "credit_note", label("invoice_status", "credit_note", ctx.lang))
     moves = timeline["from_stage"].map(lambda s: label("stage", s, ctx.lang)) + " → " + timeline["to_stage"].map(
         lambda s: label("stage", s, ctx.lang)
     )
-    detail = timeline["detail"].astype("object").where(~is_stage, moves.str.removeprefix(" → "))
-    shown = timeline.assign(what=what, detail=detail)
+    detail = timeline["detail"].astype("object")
+    detail = detail.where(event != "stage", moves.str.removeprefix(" → "))
+    detail = detail.where(event != "payment", detail.map(lambda m: label("method", m, ctx.lang)))
+    detail = detail.where(~((event == "invoice") & (detail == "void")), label("invoice_status", "void", ctx.lang))
+    done = timeline["done"].where(event == "activity")
+    shown = timeline.assign(what=what, detail=detail, done=done)
     show_table(
         ctx, shown,
         {"at": "datetime", "what": "text", "title": "text", "detail": "text", "amount": "money", "owner": "text", "done": "bool"},

@@ -58,7 +58,9 @@ def display_frame(ctx: PageContext, frame: pd.DataFrame, columns: dict[str, str]
     """`frame` reduced to `columns`, with enum values translated and missing texts as empty."""
     shown = frame.reindex(columns=list(columns)).copy()
     for column, kind in columns.items():
-        if kind.startswith("enum:"):
+        if kind == "text":  # an empty text cell reads better blank than as "None"
+            shown[column] = shown[column].astype("object").where(shown[column].notna(), "")
+        elif kind.startswith("enum:"):
             enum_kind = kind.removeprefix("enum:")
             shown[column] = shown[column].map(lambda v, k=enum_kind: label(k, v, ctx.lang)).astype("object")
     return shown
