@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import pandas as pd
-import pytest
 
 from crm_core.charts_pipeline import close_month_chart, stage_funnel_chart, win_rate_chart
 
