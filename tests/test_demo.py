@@ -415,3 +415,45 @@ def test_sqlite_values_are_stored_exactly_like_the_orm_stores_them(tmp_path: Pat
     # and the ORM reads demo rows back
     assert services.get_client(demo_engine, 1).created_at.tzinfo is not None
     assert services.list_activities(demo_engine, 1)
+
+
+def _payload(row: dict, fields: dict, dates: set[str]) -> dict:
+    """A frame row as a schema payload: NaN/NaT -> None, date columns -> date, timestamps -> datetime."""
+    out = {}
+    for name in fields:
+        if name not in row:
+            continue
+        value = row[name]
+        if value is None or value is pd.NA or (isinstance(value, float) and np.isnan(value)) or value is pd.NaT:
+            out[name] = None
+        elif isinstance(value, pd.Timestamp):
+            out[name] = value.date() if name in dates else value.to_pydatetime()
+        elif isinstance(value, (np.integer,)):
+            out[name] = int(value)
+        else:
+            out[name] = value
+    return out
+
+
+def test_every_generated_row_passes_the_write_schemas(loaded: tuple[Engine, DemoStats, Frames]) -> None:
+    from crm_core.schemas import ActivityCreate, ContactCreate, InvoiceCreate, OpportunityCreate, PaymentCreate
+
+    _engine, _stats, frames = loaded
+    dates = {"issue_date", "due_date", "paid_on", "expected_close", "closed_at", "follow_up_on"}
+    for schema, frame in [
+        (ContactCreate, frames.contacts),
+        (ActivityCreate, frames.activities),
+        (OpportunityCreate, frames.opportunities),
+        (InvoiceCreate, frames.invoices),
+        (PaymentCreate, frames.payments),
+    ]:
+        for row in frame.to_dict("records"):
+            payload = _payload(row, schema.model_fields, dates)
+            if schema is OpportunityCreate:
+                payload["amount"] = f"{payload['amount']:.2f}"
+                if payload.get("won_amount") is not None:
+                    payload["won_amount"] = f"{payload['won_amount']:.2f}"
+            if schema in (InvoiceCreate, PaymentCreate):
+                key = "total" if schema is InvoiceCreate else "amount"
+                payload[key] = f"{payload[key]:.2f}"
+            parse(schema, payload)  # raises ValidationError naming the field on any broken rule
