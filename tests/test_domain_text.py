@@ -5,12 +5,13 @@ from __future__ import annotations
 import pandas as pd
 
 from crm_core.analytics.recommendations import Recommendation
-from crm_core.errors import FieldError
+from crm_core.errors import FieldError, NotFoundError
 from crm_core.i18n.domain_text import (
     churn_reason_text,
     churn_reason_texts,
     error_text,
     import_message_text,
+    message_text,
     recommendation_text,
 )
 
@@ -111,3 +112,9 @@ def test_import_messages_in_spanish_with_their_parameters() -> None:
     assert import_message_text("must be 0 or more", "es") == "debe ser 0 o más"  # an input error
     assert import_message_text("a brand new phrase", "es") == "a brand new phrase"
     assert import_message_text("the file is empty", "en") == "the file is empty"
+
+
+def test_a_missing_record_is_said_in_the_language() -> None:
+    exc = NotFoundError("client", 42)
+    assert message_text(exc.message, "es") == "no existe el registro 42 (puede que se haya borrado)"
+    assert message_text(exc.message, "en") == "client 42 does not exist (it may have been deleted)"

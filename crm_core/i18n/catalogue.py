@@ -335,6 +335,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "error.before_created": ("must not be before the opportunity was created", "no puede ser anterior a la creación de la oportunidad"),
     "error.follow_up_before": ("must not be before the activity's date", "no puede ser anterior a la fecha de la actividad"),
     "error.duplicate": ("another client already has this value", "otro cliente ya tiene este valor"),
+    "error.not_found": ("record {id} does not exist (it may have been deleted)", "no existe el registro {id} (puede que se haya borrado)"),
     # ---- health and the at-risk export (dashboard A)
     "health.title": ("Client health", "Salud de la cartera"),
     "health.subtitle": ("Churn and payment risk across the portfolio as of {as_of}.", "Riesgo de abandono y de impago de la cartera a fecha de {as_of}."),

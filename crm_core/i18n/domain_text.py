@@ -155,6 +155,7 @@ _ERROR_PATTERNS: list[tuple[re.Pattern[str], str]] = [
     (re.compile(r"^must not be before the opportunity was created$"), "error.before_created"),
     (re.compile(r"^follow_up_on must not be before"), "error.follow_up_before"),
     (re.compile(r"^another \w+ already has"), "error.duplicate"),
+    (re.compile(r"^\w+ (?P<id>\S+) does not exist"), "error.not_found"),
 ]
 
 

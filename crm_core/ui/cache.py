@@ -14,6 +14,7 @@ from crm_core.db import get_engine
 from crm_core.errors import CRMError
 from crm_core.frames import Frames, load_frames
 from crm_core.models import Client
+from crm_core.ui.context import current
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -48,14 +49,16 @@ def clear() -> None:
 
 
 def write(action: Callable[P, R], *args: P.args, **kwargs: P.kwargs) -> R | None:
-    """Run a service call; on a domain error show its message and return None.
+    """Run a service call; on a domain error show it as the forms do (in the UI language) and return None.
 
     On success the caches are cleared, so what was written shows at once.
     """
     try:
         result = action(*args, **kwargs)
     except CRMError as exc:
-        st.error(str(exc))
+        from crm_core.ui.forms import show_error  # forms imports this module: import on use
+
+        show_error(current(), exc)
         return None
     clear()
     return result

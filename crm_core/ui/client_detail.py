@@ -15,11 +15,10 @@ from crm_core.client_views import HEALTH_CARD, client_invoices, client_opportuni
 from crm_core.errors import NotFoundError
 from crm_core.frames import Frames
 from crm_core.i18n import format_date, format_money, format_number, format_percent, label
-from crm_core.i18n.domain_text import churn_reason_text, recommendation_text
+from crm_core.i18n.domain_text import churn_reason_text, message_text, recommendation_text
 from crm_core.schemas import ClientOut
 from crm_core.ui.client_forms import contact_form, delete_control, edit_form
 from crm_core.ui.context import PageContext
-from crm_core.ui.forms import error_lines
 from crm_core.ui.tables import header, show_table
 
 PROFILE_FIELDS: tuple[str, ...] = (
@@ -62,8 +61,7 @@ def render(ctx: PageContext, engine: Engine, data: Frames, health: pd.DataFrame,
     try:
         client = services.get_client(engine, client_id)
     except NotFoundError as exc:
-        for line in error_lines(ctx, exc):
-            st.warning(line)
+        st.warning(message_text(exc.message, ctx.lang))
         return
     figures = health_row(health, client_id)
     st.header(client.company_name, anchor=False)
