@@ -56,6 +56,7 @@ class Frames:
 
     @classmethod
     def empty(cls) -> Frames:
+        """Frames with no rows but every column and dtype, so analytics run on an empty database unchanged."""
         return cls(**{f.name: _typed(pd.DataFrame(columns=COLUMNS[f.name])) for f in fields(cls)})
 
 

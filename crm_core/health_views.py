@@ -22,6 +22,7 @@ def payment_overview(health: pd.DataFrame) -> dict[str, Any]:
 
 
 def page_count(rows: int, page_size: int = AT_RISK_PAGE_SIZE) -> int:
+    """How many pages of `page_size` rows `rows` fill (at least 1, so an empty list still has a page)."""
     return max(1, -(-rows // page_size))
 
 

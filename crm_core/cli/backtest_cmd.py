@@ -26,6 +26,7 @@ def _horizons(text: str) -> tuple[int, ...]:
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
+    """Add the `backtest` sub-command (forecast accuracy at a past date)."""
     parser = subparsers.add_parser(
         "backtest", help="forecast as of a past date and compare with what was invoiced next",
     )
@@ -39,6 +40,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    """Forecast as of --as-of, compare with what was invoiced next and print the table; exit code 0."""
     from crm_core.analytics.backtest import format_backtest, run_backtest
 
     if args.cdnow is not None:

@@ -18,6 +18,7 @@ def _as_of(value: str) -> date:
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
+    """Add the `demo` sub-command (a deterministic demo portfolio)."""
     parser = subparsers.add_parser("demo", help="fill an empty database with a deterministic demo portfolio")
     parser.add_argument("--clients", type=int, default=1000, help="number of clients (default 1000)")
     parser.add_argument("--seed", type=int, default=42, help="random seed: same seed, same data (default 42)")
@@ -27,6 +28,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    """Fill the database with demo data and print what was written; exit code 0."""
     url = args.url or default_url()
     try:
         engine = get_engine(url)

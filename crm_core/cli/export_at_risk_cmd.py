@@ -23,6 +23,7 @@ def _date(text: str) -> date:
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
+    """Add the `export-at-risk` sub-command (the Health page's CSV from the command line)."""
     parser = subparsers.add_parser(
         "export-at-risk",
         help="export the clients at risk as CSV (UTF-8 with BOM)",
@@ -38,6 +39,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    """Write the at-risk CSV for --as-of in --lang with --sep; exit code 0, 2 when the file cannot be written."""
     as_of = args.as_of or datetime.now(business_timezone()).date()
     lang = args.lang or default_lang()
     health = client_health(load_frames(get_engine(args.url)), as_of)

@@ -12,6 +12,7 @@ from crm_core.io.headers import KINDS
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
+    """Add the `export` sub-command (one table as CSV)."""
     parser = subparsers.add_parser(
         "export",
         help="export a table as CSV (UTF-8 with BOM)",
@@ -25,6 +26,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    """Write one table as CSV that `import` reads back; exit code 0, 2 on a bad separator or an unwritable file."""
     separator = "\t" if args.sep.lower() in ("tab", "\\t") else args.sep
     if len(separator) != 1:
         print(f"error: the separator must be one character, got {args.sep!r}", file=sys.stderr)

@@ -18,6 +18,7 @@ EXIT_BAD_FILE = 2
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
+    """Add the `import` sub-command (a CSV file, all or nothing)."""
     parser = subparsers.add_parser(
         "import",
         help="import a CSV file (all or nothing)",
@@ -57,6 +58,7 @@ def _mapping(pairs: list[str]) -> dict[str, str | None]:
 
 
 def run(args: argparse.Namespace) -> int:
+    """Check and import one CSV file and print the report; the exit code tells written, rejected or unreadable."""
     try:
         report = import_file(
             get_engine(args.url),

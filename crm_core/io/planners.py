@@ -88,9 +88,11 @@ class Planner:
         self.seen: dict[tuple[Any, ...], int] = {}  # in-file identity -> first line
 
     def check(self, line: int, payload: dict[str, Any], errors: list[FieldError]) -> Outcome:
+        """One row's outcome: the errors that reject it, a reason to skip it, or the values to create or update."""
         raise NotImplementedError
 
     def write(self, creates: list[dict[str, Any]], updates: list[dict[str, Any]], progress: WriteProgress) -> None:
+        """Write the checked rows of this kind in bulk, inside the caller's transaction, reporting progress."""
         raise NotImplementedError
 
     def _first_seen(self, key: tuple[Any, ...], line: int) -> int | None:
@@ -187,6 +189,7 @@ class ContactRefs:
         self.by_email = {(r.client_id, r.email.lower()): r.contact_id for r in rows if r.email}
 
     def resolve(self, client_id: int | None, payload: dict[str, Any], errors: list[FieldError]) -> int | None:
+        """The contact id of a row (by contact email or id) within `client_id`, or None with the reason in `errors`."""
         email = payload.pop("contact_email", None)
         raw_id = payload.pop("contact_id", None)
         if client_id is None:
@@ -232,6 +235,7 @@ class ClientPlanner(Planner):
         self.now = utcnow()
 
     def check(self, line: int, payload: dict[str, Any], errors: list[FieldError]) -> Outcome:
+        """A client row: errors, a skip when it exists (or is up to date), an update with `update`, else a create."""
         updated_at = payload.pop("updated_at", None)
         data: ClientCreate | None = validate(ClientCreate, payload, errors)
         if data is None or errors:
@@ -280,6 +284,7 @@ class ClientPlanner(Planner):
         return Outcome(update={"_id": existing_id, **full})
 
     def write(self, creates: list[dict[str, Any]], updates: list[dict[str, Any]], progress: WriteProgress) -> None:
+        """Insert the new clients and update the existing ones (only the columns the file holds), in chunks."""
         table = Client.__table__
         total = len(creates) + len(updates)
         done = self._insert(table, creates, progress, 0, total)
@@ -318,6 +323,7 @@ class ContactPlanner(Planner):
         return (client_id, "email", email.lower()) if email else (client_id, "name", full_name.casefold())
 
     def check(self, line: int, payload: dict[str, Any], errors: list[FieldError]) -> Outcome:
+        """A contact row: its client resolved, errors, a skip when the client already has it, else a create."""
         client_id = self.clients.resolve(payload, errors)
         last = payload.pop("last_interaction_at", None)
         payload["client_id"] = client_id if client_id is not None else 0
@@ -338,6 +344,7 @@ class ContactPlanner(Planner):
 
     def write(self, creates: list[dict[str, Any]], updates: list[dict[str, Any]], progress: WriteProgress) -> None:
         # A client has at most one primary and one billing contact: the last flagged row wins.
+        """Insert the contacts; per client the last row flagged primary / billing keeps the flag."""
         table = Contact.__table__
         for flag in ("is_primary", "is_billing"):
             winner: dict[int, int] = {}
@@ -372,6 +379,7 @@ class InvoicePlanner(Planner):
         self.existing = {r.number: r._asdict() for r in conn.execute(select(table)).all()}
 
     def check(self, line: int, payload: dict[str, Any], errors: list[FieldError]) -> Outcome:
+        """An invoice row: client resolved, errors, a skip when it exists (or is up to date), an update, else a create."""
         client_id = self.clients.resolve(payload, errors)
         payload["client_id"] = client_id if client_id is not None else 0
         data: InvoiceCreate | None = validate(InvoiceCreate, payload, errors)
@@ -398,6 +406,7 @@ class InvoicePlanner(Planner):
         return Outcome(update={"_id": current["invoice_id"], **{n: values[n] for n in names}})
 
     def write(self, creates: list[dict[str, Any]], updates: list[dict[str, Any]], progress: WriteProgress) -> None:
+        """Insert the new invoices and update the existing ones, in chunks."""
         table = Invoice.__table__
         total = len(creates) + len(updates)
         done = self._insert(table, creates, progress, 0, total)
@@ -465,6 +474,7 @@ class PaymentPlanner(Planner):
         return None
 
     def check(self, line: int, payload: dict[str, Any], errors: list[FieldError]) -> Outcome:
+        """A payment row: invoice resolved, errors (void, credit note, overpaid...), a skip when recorded, else a create."""
         invoice_id = self._resolve(payload, errors)
         payload["invoice_id"] = invoice_id if invoice_id is not None else 0
         data: PaymentCreate | None = validate(PaymentCreate, payload, errors)
@@ -493,6 +503,7 @@ class PaymentPlanner(Planner):
         return Outcome(create=_plain(data.model_dump()))
 
     def write(self, creates: list[dict[str, Any]], updates: list[dict[str, Any]], progress: WriteProgress) -> None:
+        """Insert the payments in chunks."""
         self._insert(Payment.__table__, creates, progress)
 
 
@@ -513,6 +524,7 @@ class ActivityPlanner(Planner):
         self.last_touch: dict[int, datetime] = {}
 
     def check(self, line: int, payload: dict[str, Any], errors: list[FieldError]) -> Outcome:
+        """An activity row: client and contact resolved, errors, a skip when already recorded, else a create."""
         client_id = self.clients.resolve(payload, errors)
         contact_id = self.contacts.resolve(client_id, payload, errors)
         payload["client_id"] = client_id if client_id is not None else 0
@@ -535,6 +547,7 @@ class ActivityPlanner(Planner):
         return Outcome(create=_plain(data.model_dump()))
 
     def write(self, creates: list[dict[str, Any]], updates: list[dict[str, Any]], progress: WriteProgress) -> None:
+        """Insert the activities and move each touched contact's last interaction forward."""
         table = Activity.__table__
         self._insert(table, creates, progress)
         touched = {row["contact_id"] for row in creates if row["contact_id"] is not None and row["done"]}
@@ -567,6 +580,7 @@ class OpportunityPlanner(Planner):
         self.now = utcnow()
 
     def check(self, line: int, payload: dict[str, Any], errors: list[FieldError]) -> Outcome:
+        """An opportunity row: client and contact resolved, errors, a skip when the client has it, else a create."""
         client_id = self.clients.resolve(payload, errors)
         contact_id = self.contacts.resolve(client_id, payload, errors)
         payload["client_id"] = client_id if client_id is not None else 0
@@ -586,6 +600,7 @@ class OpportunityPlanner(Planner):
         return Outcome(create=values)
 
     def write(self, creates: list[dict[str, Any]], updates: list[dict[str, Any]], progress: WriteProgress) -> None:
+        """Insert the opportunities and their first stage-history row."""
         table = Opportunity.__table__
         history = StageChange.__table__
         done = 0

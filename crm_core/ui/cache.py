@@ -22,16 +22,19 @@ R = TypeVar("R")
 
 @st.cache_resource(show_spinner=False)
 def engine(db_url: str) -> Engine:
+    """The database engine for `db_url`, one per URL for the whole server (it holds the connection pool)."""
     return get_engine(db_url)
 
 
 @st.cache_data(show_spinner=False, max_entries=4)
 def frames(db_url: str) -> Frames:
+    """Every table as typed frames, cached so a rerun does not query the database again."""
     return load_frames(engine(db_url))
 
 
 @st.cache_data(show_spinner=False, max_entries=8)
 def health(db_url: str, as_of: date) -> pd.DataFrame:
+    """client_health as of `as_of`, cached: the analytics run once per date until a write clears them."""
     from crm_core.analytics import client_health
 
     return client_health(frames(db_url), as_of)
@@ -39,6 +42,7 @@ def health(db_url: str, as_of: date) -> pd.DataFrame:
 
 @st.cache_data(show_spinner=False, max_entries=4)
 def client_count(db_url: str) -> int:
+    """How many clients the database holds (cached), to tell an empty database from a loaded one."""
     with engine(db_url).connect() as conn:
         return int(conn.execute(select(func.count()).select_from(Client)).scalar_one())
 

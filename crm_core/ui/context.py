@@ -15,15 +15,18 @@ from crm_core.ui.routing import ensure_router
 
 @dataclass(frozen=True)
 class PageContext:
+    """What every page needs from the sidebar: the as-of date, the UI language and the database URL."""
     as_of: date
     lang: str
     db_url: str
 
     def t(self, key: str, **params: object) -> str:
+        """The catalogue text for `key` in this page's language."""
         return t(key, self.lang, **params)
 
 
 def today() -> date:
+    """Today in the business timezone (Europe/Madrid), the default as-of date."""
     return datetime.now(business_timezone()).date()
 
 

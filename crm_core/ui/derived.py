@@ -23,6 +23,7 @@ PREVIOUS_YEAR_DAYS = 365
 
 @dataclass(frozen=True)
 class Overview:
+    """What the Overview page draws, computed once per database and date."""
     summary: dict[str, Any]  # portfolio_summary against 30 days earlier (with "deltas")
     year_deltas: dict[str, Any]  # deltas against 12 months earlier (for revenue_12m)
     monthly: pd.DataFrame  # monthly_revenue: month, revenue, kind
@@ -30,6 +31,7 @@ class Overview:
 
 @st.cache_data(show_spinner=False, max_entries=8)
 def overview(db_url: str, as_of: date) -> Overview:
+    """Portfolio KPIs with their 30-day and 12-month deltas and the monthly revenue, cached per date."""
     from crm_core.analytics import monthly_revenue, portfolio_summary
 
     health = cache.health(db_url, as_of)
@@ -44,6 +46,7 @@ def overview(db_url: str, as_of: date) -> Overview:
 
 @st.cache_data(show_spinner=False, max_entries=8)
 def summary(db_url: str, as_of: date) -> dict[str, Any]:
+    """portfolio_summary as of `as_of`, cached (Health page risk counts)."""
     from crm_core.analytics import portfolio_summary
 
     return portfolio_summary(cache.health(db_url, as_of))
@@ -53,6 +56,7 @@ def summary(db_url: str, as_of: date) -> dict[str, Any]:
 def at_risk_export(
     db_url: str, as_of: date, lang: str, churn_min: float, risk_levels: Sequence[str], overdue_min: float | None
 ) -> pd.DataFrame:
+    """The at-risk table in `lang` for these thresholds, cached so paging and downloading reuse it."""
     from crm_core.io.at_risk import at_risk_export as build
 
     return build(

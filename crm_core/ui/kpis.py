@@ -35,10 +35,12 @@ def signed(text: str, delta: float) -> str:
 
 
 def money_delta(delta: float, lang: str) -> str:
+    """A money delta with its sign, whole euros, as st.metric shows it."""
     return signed(format_money(delta, lang, 0), delta)
 
 
 def count_delta(delta: float, lang: str) -> str:
+    """A count delta with its sign, as st.metric shows it."""
     return signed(format_number(delta, lang), delta)
 
 
@@ -73,6 +75,7 @@ def overview_cards(
     ]
 
     def money(key: str, good_when_up: bool, help_key: str, caption: str | None = None) -> Card:
+        """A money KPI card for summary key `key`, its delta coloured by whether up is good."""
         return Card(
             key=key,
             label=t(f"overview.{key}", lang),
@@ -110,6 +113,7 @@ def overview_cards(
     ]
 
     def parts(h: int) -> str:
+        """The recurring and pipeline parts of the `h`-day forecast, as the card's caption."""
         return t(
             "overview.parts",
             lang,
