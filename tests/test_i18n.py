@@ -11,6 +11,7 @@ import pytest
 
 from crm_core.enums import ActivityKind, ClientStatus, CompanySize, PaymentMethod, RiskLevel, Stage
 from crm_core.i18n import MESSAGES, default_lang, format_date, format_money, format_percent, label, t
+from crm_core.i18n.formatting import date_format_pattern, date_strftime_pattern
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -71,3 +72,11 @@ def test_default_lang_from_environment(monkeypatch):
     assert default_lang() == "en"
     monkeypatch.delenv("CRM_LANG")
     assert default_lang() == "en"
+
+
+def test_date_patterns_for_widgets_and_csv_agree() -> None:
+    day = date(2026, 11, 5)
+    assert date_format_pattern("es") == "DD/MM/YYYY"
+    assert day.strftime(date_strftime_pattern("es")) == "05/11/2026" == format_date(day, "es")
+    assert date_format_pattern("en") == "YYYY-MM-DD"
+    assert day.strftime(date_strftime_pattern("en")) == "2026-11-05"

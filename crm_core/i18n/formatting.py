@@ -55,3 +55,8 @@ def format_date(value: date | datetime | pd.Timestamp | None, lang: str) -> str:
 def date_format_pattern(lang: str) -> str:
     """The pattern Streamlit's column_config / date_input use for this language."""
     return "DD/MM/YYYY" if lang == "es" else "YYYY-MM-DD"
+
+
+def date_strftime_pattern(lang: str) -> str:
+    """The same date layout as `date_format_pattern`, for strftime (CSV exports)."""
+    return "%d/%m/%Y" if lang == "es" else "%Y-%m-%d"

@@ -17,6 +17,7 @@ from crm_core.analytics.recommendations import suggested_action
 from crm_core.analytics.settings import DEFAULT_SETTINGS
 from crm_core.i18n import MESSAGES, label, t
 from crm_core.i18n.domain_text import churn_reason_texts
+from crm_core.i18n.formatting import date_strftime_pattern
 from crm_core.io.csv_safety import neutralise_frame
 
 # (health column, header key), in the order of the export.
@@ -96,7 +97,7 @@ def to_csv_bytes(frame: pd.DataFrame, sep: str = ",", lang: str = "en") -> bytes
     if sep not in SEPARATORS:
         raise ValueError(f"separator must be one of {SEPARATORS}, not {sep!r}")
     out = frame.copy()
-    date_format = "%d/%m/%Y" if lang == "es" else "%Y-%m-%d"
+    date_format = date_strftime_pattern(lang)
     for name in out.columns:
         if pd.api.types.is_datetime64_any_dtype(out[name]):
             out[name] = out[name].dt.strftime(date_format).astype(object).where(out[name].notna(), None)

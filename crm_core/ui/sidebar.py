@@ -6,6 +6,7 @@ import streamlit as st
 from sqlalchemy.engine import make_url
 
 from crm_core.i18n import LANG_NAMES, LANGS, default_lang, t
+from crm_core.i18n.formatting import date_format_pattern
 from crm_core.ui.context import PageContext, current, today
 
 
@@ -35,7 +36,7 @@ def render_sidebar() -> PageContext:
             t("sidebar.as_of", lang),
             key="as_of",
             help=t("sidebar.as_of_help", lang),
-            format="DD/MM/YYYY" if lang == "es" else "YYYY-MM-DD",
+            format=date_format_pattern(lang),
         )
         ctx = current()
         st.caption(f"{t('sidebar.database', lang)}: {_db_label(ctx.db_url)}")
