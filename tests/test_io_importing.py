@@ -454,3 +454,23 @@ def test_a_process_killed_while_writing_leaves_nothing(engine, tmp_path) -> None
 
 def test_only_clients_and_invoices_can_be_updated() -> None:
     assert UPDATABLE == ("clients", "invoices")
+
+
+def test_references_by_id_and_the_default_due_date(engine, tmp_path) -> None:
+    client = make_client(engine, tax_id="B12345674", email="a@x.es", payment_terms_days=45)
+    path = write_csv(tmp_path / "f.csv", [
+        ["numero", "client_id", "fecha", "total"],
+        ["F-1", str(client.client_id), "2024-01-01", "10"],
+        ["F-2", "999", "2024-01-01", "10"],
+    ])
+    report = import_invoices(engine, path, valid_only=True)
+    assert [str(p) for p in report.problems] == ["line 3, column 'client_id': no client has id 999"]
+    with read_session(engine) as session:
+        assert session.scalars(select(Invoice.due_date)).all() == [date(2024, 2, 15)]  # 1 Jan + 45 days
+    payments = write_csv(tmp_path / "p.csv", [
+        ["invoice_id", "fecha_pago", "importe"],
+        ["999", "15/01/2024", "1,00"],
+    ])
+    assert [str(p) for p in import_payments(engine, payments).problems] == [
+        "line 2, column 'invoice_id': no invoice has id 999",
+    ]

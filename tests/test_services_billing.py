@@ -9,6 +9,7 @@ import pytest
 
 from crm_core import services
 from crm_core.errors import DuplicateInvoiceError, NotFoundError, ValidationError
+from crm_core.services.billing import default_due_date
 from tests.conftest import row_counts
 from tests.factories import make_client, make_invoice
 
@@ -55,3 +56,8 @@ def test_payment_rules(engine):
         services.record_payment(engine, {"invoice_id": 999, "paid_on": "2026-10-02", "amount": "1"})
     with pytest.raises(NotFoundError):
         make_invoice(engine, 999)
+
+
+def test_default_due_date_adds_the_payment_terms() -> None:
+    assert default_due_date(date(2024, 1, 31), 30) == date(2024, 3, 1)  # leap-year February
+    assert default_due_date(date(2024, 1, 31), 0) == date(2024, 1, 31)

@@ -7,9 +7,9 @@ and writes with Core executemany inserts inside the import's single transaction.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Container
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import datetime
 from decimal import Decimal
 from enum import StrEnum
 from typing import Any, ClassVar
@@ -29,6 +29,7 @@ from crm_core.schemas import (
     PaymentCreate,
     to_field_errors,
 )
+from crm_core.services.billing import default_due_date
 from crm_core.settings import business_timezone
 from crm_core.tax_ids import normalise_tax_id
 from crm_core.types import utcnow
@@ -121,6 +122,31 @@ class Planner:
 # ------------------------------------------------------------------ references
 
 
+def _found(found: int | None, field: str, message: str, errors: list[FieldError]) -> int | None:
+    """`found`, or None with `message` on `field` added to `errors` when the lookup found nothing."""
+    if found is None:
+        errors.append(FieldError(field, message))
+    return found
+
+
+def _whole_id(field: str, raw_id: str, errors: list[FieldError]) -> int | None:
+    """`raw_id` as an id, or None with the reason added to `errors`."""
+    try:
+        return int(raw_id)
+    except ValueError:
+        errors.append(FieldError(field, f"must be a whole number, got {raw_id!r}"))
+        return None
+
+
+def _known_id(field: str, raw_id: str, known: Container[int], what: str, errors: list[FieldError]) -> int | None:
+    """The id in `raw_id` when a `what` has it, or None with the reason added to `errors`."""
+    found = _whole_id(field, raw_id, errors)
+    if found is not None and found not in known:
+        errors.append(FieldError(field, f"no {what} has id {found}"))
+        return None
+    return found
+
+
 class ClientRefs:
     """Find a client by tax id, email or id (in that order of preference)."""
 
@@ -157,25 +183,13 @@ class ClientRefs:
             except ValueError as exc:
                 errors.append(FieldError("client_tax_id", str(exc)))
                 return None
-            found = self.by_tax.get(key)
-            if found is None:
-                errors.append(FieldError("client_tax_id", f"no client has tax id {key} (import the clients first)"))
-            return found
+            return _found(self.by_tax.get(key), "client_tax_id",
+                          f"no client has tax id {key} (import the clients first)", errors)
         if email is not None:
-            found = self.by_email.get(email.strip().lower())
-            if found is None:
-                errors.append(FieldError("client_email", f"no client has email {email!r} (import the clients first)"))
-            return found
+            return _found(self.by_email.get(email.strip().lower()), "client_email",
+                          f"no client has email {email!r} (import the clients first)", errors)
         if raw_id is not None:
-            try:
-                client_id = int(raw_id)
-            except ValueError:
-                errors.append(FieldError("client_id", f"must be a whole number, got {raw_id!r}"))
-                return None
-            if client_id not in self.terms:
-                errors.append(FieldError("client_id", f"no client has id {client_id}"))
-                return None
-            return client_id
+            return _known_id("client_id", raw_id, self.terms, "client", errors)
         errors.append(FieldError("client_tax_id", "is required (the client's tax id, email or id)"))
         return None
 
@@ -195,15 +209,11 @@ class ContactRefs:
         if client_id is None:
             return None
         if email is not None:
-            found = self.by_email.get((client_id, email.strip().lower()))
-            if found is None:
-                errors.append(FieldError("contact_email", f"the client has no contact with email {email!r}"))
-            return found
+            return _found(self.by_email.get((client_id, email.strip().lower())), "contact_email",
+                          f"the client has no contact with email {email!r}", errors)
         if raw_id is not None:
-            try:
-                contact_id = int(raw_id)
-            except ValueError:
-                errors.append(FieldError("contact_id", f"must be a whole number, got {raw_id!r}"))
+            contact_id = _whole_id("contact_id", raw_id, errors)
+            if contact_id is None:
                 return None
             if self.client_of.get(contact_id) != client_id:
                 errors.append(FieldError("contact_id", "is not a contact of this client"))
@@ -390,7 +400,7 @@ class InvoicePlanner(Planner):
             return Outcome(errors=[FieldError("number", f"invoice {data.number} is already on line {first} of this file")])
         values = data.model_dump()
         if values["due_date"] is None:
-            values["due_date"] = data.issue_date + timedelta(days=self.clients.terms[data.client_id])
+            values["due_date"] = default_due_date(data.issue_date, self.clients.terms[data.client_id])
         current = self.existing.get(data.number)
         if current is None:
             return Outcome(create=values)
@@ -456,20 +466,10 @@ class PaymentPlanner(Planner):
         number = payload.pop("invoice_number", None)
         raw_id = payload.pop("invoice_id", None)
         if number is not None:
-            found = self.by_number.get(number.strip())
-            if found is None:
-                errors.append(FieldError("invoice_number", f"no invoice has number {number.strip()!r} (import the invoices first)"))
-            return found
+            return _found(self.by_number.get(number.strip()), "invoice_number",
+                          f"no invoice has number {number.strip()!r} (import the invoices first)", errors)
         if raw_id is not None:
-            try:
-                invoice_id = int(raw_id)
-            except ValueError:
-                errors.append(FieldError("invoice_id", f"must be a whole number, got {raw_id!r}"))
-                return None
-            if invoice_id not in self.invoices:
-                errors.append(FieldError("invoice_id", f"no invoice has id {invoice_id}"))
-                return None
-            return invoice_id
+            return _known_id("invoice_id", raw_id, self.invoices, "invoice", errors)
         errors.append(FieldError("invoice_number", "is required (the invoice's number or id)"))
         return None
 

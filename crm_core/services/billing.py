@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -16,6 +16,11 @@ from crm_core.schemas import InvoiceCreate, InvoiceOut, PaymentCreate, PaymentOu
 from crm_core.services._common import get_or_404, integrity_to_domain
 
 
+def default_due_date(issue_date: date, terms_days: int) -> date:
+    """The due date of an invoice that names none: its issue date plus the client's payment terms."""
+    return issue_date + timedelta(days=terms_days)
+
+
 def record_invoice(engine: Engine, payload: InvoiceCreate | dict[str, Any]) -> InvoiceOut:
     """Add an invoice (or a credit note); the due date defaults to the client's payment terms."""
     data = parse(InvoiceCreate, payload)
@@ -26,7 +31,7 @@ def record_invoice(engine: Engine, payload: InvoiceCreate | dict[str, Any]) -> I
             if session.scalar(select(Invoice.invoice_id).where(Invoice.number == data.number)):
                 raise DuplicateInvoiceError(data.number)
             if values["due_date"] is None:
-                values["due_date"] = data.issue_date + timedelta(days=client.payment_terms_days)
+                values["due_date"] = default_due_date(data.issue_date, client.payment_terms_days)
             invoice = Invoice(**values)
             session.add(invoice)
             session.flush()
