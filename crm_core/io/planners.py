@@ -222,6 +222,17 @@ class ContactRefs:
         return None
 
 
+def _refer_to_client_and_contact(
+    clients: ClientRefs, contacts: ContactRefs, payload: dict[str, Any], errors: list[FieldError]
+) -> None:
+    """Replace a row's client and contact references by their ids (client 0 when not found, so the schema still runs)."""
+    client_id = clients.resolve(payload, errors)
+    contact_id = contacts.resolve(client_id, payload, errors)
+    payload["client_id"] = client_id if client_id is not None else 0
+    if contact_id is not None:
+        payload["contact_id"] = contact_id
+
+
 # ------------------------------------------------------------------ clients
 
 _CLIENT_UPDATABLE = (
@@ -525,11 +536,7 @@ class ActivityPlanner(Planner):
 
     def check(self, line: int, payload: dict[str, Any], errors: list[FieldError]) -> Outcome:
         """An activity row: client and contact resolved, errors, a skip when already recorded, else a create."""
-        client_id = self.clients.resolve(payload, errors)
-        contact_id = self.contacts.resolve(client_id, payload, errors)
-        payload["client_id"] = client_id if client_id is not None else 0
-        if contact_id is not None:
-            payload["contact_id"] = contact_id
+        _refer_to_client_and_contact(self.clients, self.contacts, payload, errors)
         data: ActivityCreate | None = validate(ActivityCreate, payload, errors)
         if data is None or errors:
             return Outcome(errors=errors)
@@ -581,11 +588,7 @@ class OpportunityPlanner(Planner):
 
     def check(self, line: int, payload: dict[str, Any], errors: list[FieldError]) -> Outcome:
         """An opportunity row: client and contact resolved, errors, a skip when the client has it, else a create."""
-        client_id = self.clients.resolve(payload, errors)
-        contact_id = self.contacts.resolve(client_id, payload, errors)
-        payload["client_id"] = client_id if client_id is not None else 0
-        if contact_id is not None:
-            payload["contact_id"] = contact_id
+        _refer_to_client_and_contact(self.clients, self.contacts, payload, errors)
         data: OpportunityCreate | None = validate(OpportunityCreate, payload, errors)
         if data is None or errors:
             return Outcome(errors=errors)
