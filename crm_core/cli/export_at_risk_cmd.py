@@ -8,6 +8,7 @@ from datetime import date, datetime
 from pathlib import Path
 
 from crm_core.analytics import client_health
+from crm_core.analytics.settings import DEFAULT_SETTINGS
 from crm_core.db import get_engine
 from crm_core.frames import load_frames
 from crm_core.i18n import LANGS, default_lang
@@ -27,7 +28,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser(
         "export-at-risk",
         help="export the clients at risk as CSV (UTF-8 with BOM)",
-        description="Write the at-risk clients (churn score >= 60 or default risk high/critical, "
+        description=f"Write the at-risk clients (churn score >= {DEFAULT_SETTINGS.at_risk_churn_min:g} or default risk "
+        f"{'/'.join(DEFAULT_SETTINGS.at_risk_levels)}, "
         "most severe first) as CSV, with the reason and the suggested action for each.",
     )
     parser.add_argument("--out", type=Path, required=True, metavar="FILE")
