@@ -204,6 +204,9 @@ def _write_postgres(engine: Engine, portfolio: Portfolio, progress: Callable[[st
         dbapi = raw.driver_connection
         try:
             with dbapi.cursor() as cur:
+                # more sort/hash memory for this transaction's index builds and FK validation
+                cur.execute("SET LOCAL maintenance_work_mem = '256MB'")
+                cur.execute("SET LOCAL work_mem = '64MB'")
                 # no other writer may add clients between the emptiness check and the commit
                 cur.execute("LOCK TABLE clients IN SHARE ROW EXCLUSIVE MODE")
                 cur.execute(_is_empty_sql())
