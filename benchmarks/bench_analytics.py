@@ -179,7 +179,7 @@ def breakdown(frames: Frames, recurring: bool = True) -> None:
         return churn_scores(pd.concat([figures, life], axis=1))
 
     timed("risk + lifecycle + churn", scores)
-    timed("pipeline.pipeline_forecast (other helper)", lambda: pipeline_forecast(frames.opportunities, AS_OF))
+    timed("pipeline.pipeline_forecast (other helper)", lambda: pipeline_forecast(frames.opportunities, AS_OF, frames.stage_history))
     timed("cash.cash_forecast (other helper)", lambda: cash_forecast(frames.invoices, frames.payments, AS_OF))
     if recurring:
         timed("forecast.recurring_forecast (other helper)", lambda: recurring_forecast(frames.invoices, AS_OF))

@@ -87,7 +87,7 @@ def main() -> None:
     floor = timed("floor: groupby('client_id')['total'].sum()",
                   lambda: frames.invoices.groupby("client_id")["total"].sum())
     recurring = timed("recurring_forecast", lambda: recurring_forecast(frames.invoices, as_of))
-    timed("pipeline_forecast", lambda: pipeline_forecast(frames.opportunities, as_of))
+    timed("pipeline_forecast", lambda: pipeline_forecast(frames.opportunities, as_of, frames.stage_history))
     timed("cash_forecast", lambda: cash_forecast(frames.invoices, frames.payments, as_of))
     timed("stage_win_rates", lambda: stage_win_rates(frames, as_of))
     timed("monthly_revenue (3 months ahead)", lambda: monthly_revenue(frames, as_of))

@@ -15,7 +15,7 @@ import pandas as pd
 
 from crm_core.analytics.days import as_of_day, day_numbers
 from crm_core.analytics.forecast import HORIZONS
-from crm_core.analytics.pipeline import open_opportunities, pipeline_forecast, stage_as_of
+from crm_core.analytics.pipeline import open_opportunities, pipeline_forecast, probability_as_of, stage_as_of
 from crm_core.enums import OPEN_STAGES, Stage
 from crm_core.frames import Frames
 
@@ -33,13 +33,14 @@ def _end_of(as_of: date) -> pd.Timestamp:
 
 
 def open_deals(frames: Frames, as_of: date) -> pd.DataFrame:
-    """Opportunities open on `as_of`, with their stage then, the weighted amount and the company."""
+    """Opportunities open on `as_of`, with their stage and probability then (`probability_as_of`), the weighted amount and the company."""
     opps = open_opportunities(frames.opportunities, as_of).copy()
     opps["stage"] = stage_as_of(opps, frames.stage_history, as_of).astype("object")
     # An open deal whose history only shows a close after as_of: it sat in its current open stage.
     closed_then = ~opps["stage"].isin(OPEN_STAGE_VALUES)
     opps.loc[closed_then, "stage"] = Stage.IDENTIFIED.value
-    opps["weighted"] = opps["amount"].fillna(0.0) * opps["probability"].astype("float64") / 100.0
+    opps["probability"] = probability_as_of(opps, frames.stage_history, as_of)
+    opps["weighted"] = opps["amount"].fillna(0.0) * opps["probability"] / 100.0
     companies = frames.clients.set_index("client_id")["company_name"]
     opps["company_name"] = opps["client_id"].map(companies)
     return opps.reset_index(drop=True)
@@ -74,7 +75,7 @@ def stage_summary(frames: Frames, as_of: date, closed_window_days: int = CLOSED_
 def pipeline_totals(frames: Frames, as_of: date) -> dict[str, float]:
     """Open deals on `as_of`: count, amount, weighted amount and the 30/90-day pipeline forecast."""
     deals = open_deals(frames, as_of)
-    forecast = pipeline_forecast(frames.opportunities, as_of)
+    forecast = pipeline_forecast(frames.opportunities, as_of, frames.stage_history)
     totals: dict[str, float] = {
         "open_count": float(len(deals)),
         "open_amount": float(deals["amount"].sum()),

@@ -8,11 +8,12 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from crm_core.analytics.pipeline import pipeline_forecast, stage_win_rates
+from crm_core.analytics.pipeline import pipeline_forecast, stage_as_of, stage_win_rates
 from crm_core.frames import Frames
 from tests import frames_builder as builder
 
 AS_OF = date(2024, 6, 30)
+NO_HISTORY = Frames.empty().stage_history
 
 
 def _opps(rows: list[dict]) -> pd.DataFrame:
@@ -39,7 +40,7 @@ def test_weighting_and_horizon_edges() -> None:
         # as_of + 90 exactly: in 90 -> 1,000 x 40 % = 400
         {"opportunity_id": 4, "client_id": 2, "amount": 1_000, "probability": 40, "expected_close": "2024-09-28"},
     ])
-    result = pipeline_forecast(opps, AS_OF)
+    result = pipeline_forecast(opps, AS_OF, NO_HISTORY)
     assert result.loc[1, "pipeline_30d"] == pytest.approx(5_000.0)
     assert result.loc[1, "pipeline_90d"] == pytest.approx(5_000.0 + 500.0)
     assert result.loc[2, "pipeline_30d"] == 0.0
@@ -53,7 +54,7 @@ def test_past_due_counted_no_close_date_not_counted() -> None:
         # no close date: not counted
         {"opportunity_id": 2, "client_id": 1, "amount": 8_000, "probability": 90, "expected_close": None},
     ])
-    result = pipeline_forecast(opps, AS_OF)
+    result = pipeline_forecast(opps, AS_OF, NO_HISTORY)
     assert result.loc[1].tolist() == pytest.approx([2_800.0, 2_800.0])
 
 
@@ -62,7 +63,7 @@ def test_closed_or_future_opportunities_not_counted() -> None:
         # won on as_of: closed -> 0
         {"opportunity_id": 1, "client_id": 1, "amount": 1_000, "probability": 100, "stage": "won",
          "expected_close": "2024-07-05", "closed_at": "2024-06-30"},
-        # lost after as_of: still open at as_of -> 3,000 x 20 % = 600
+        # lost after as_of: still open at as_of, in contacted then (default 20 %) -> 3,000 x 20 % = 600
         {"opportunity_id": 2, "client_id": 1, "amount": 3_000, "probability": 20, "stage": "lost",
          "expected_close": "2024-07-05", "closed_at": "2024-07-02"},
         # created after as_of: does not exist yet -> 0
@@ -72,14 +73,16 @@ def test_closed_or_future_opportunities_not_counted() -> None:
         {"opportunity_id": 4, "client_id": 3, "amount": 100, "probability": 10,
          "expected_close": "2024-07-05", "created_at": "2024-06-30 18:00"},
     ])
-    result = pipeline_forecast(opps, AS_OF)
+    history = builder.table("stage_history", [{"change_id": 1, "opportunity_id": 2, "to_stage": "contacted",
+                                                "changed_at": pd.Timestamp("2024-01-01")}])
+    result = pipeline_forecast(opps, AS_OF, history)
     assert result.loc[1, "pipeline_30d"] == pytest.approx(600.0)
     assert result.loc[2, "pipeline_90d"] == 0.0
     assert result.loc[3, "pipeline_30d"] == pytest.approx(10.0)
 
 
 def test_empty_book() -> None:
-    result = pipeline_forecast(Frames.empty().opportunities, AS_OF)
+    result = pipeline_forecast(Frames.empty().opportunities, AS_OF, NO_HISTORY)
     assert result.empty
     assert list(result.columns) == ["pipeline_30d", "pipeline_90d"]
 
@@ -135,9 +138,10 @@ def test_stage_win_rates_from_hand_history() -> None:
     assert rates.loc["contacted", "win_rate"] == pytest.approx(300 / 11)
     assert rates.loc["negotiation", "win_rate"] == pytest.approx(70.0)
     assert rates.loc["proposal", "default_probability"] == 40.0
-    # Open on as_of: deal 3 (contacted, typed 100), deal 4 (contacted, 30), deal 5 (still proposal
-    # on as_of, typed 50). contacted mean typed = (100 + 30) / 2 = 65.
-    assert rates.loc["contacted", "mean_typed_probability"] == pytest.approx(65.0)
+    # Open on as_of: deal 3 (contacted; won later, so its 100 is not the figure of as_of: the contacted
+    # default 20), deal 4 (contacted, 30), deal 5 (still proposal on as_of, typed 50).
+    # contacted mean = (20 + 30) / 2 = 25.
+    assert rates.loc["contacted", "mean_typed_probability"] == pytest.approx(25.0)
     assert rates.loc["contacted", "open_count"] == 2
     assert rates.loc["proposal", "mean_typed_probability"] == pytest.approx(50.0)
     assert np.isnan(rates.loc["negotiation", "mean_typed_probability"])
@@ -157,3 +161,32 @@ def test_many_closed_deals_follow_history() -> None:
     proposal = rates.set_index("stage").loc["proposal"]
     assert proposal["observed_rate"] == pytest.approx(75.0)
     assert proposal["win_rate"] == pytest.approx((15_000 + 400) / 210)
+
+
+def _deal_won_on(closed_at: str | None) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """10,000 in proposal at 40 % since 1 June, closing 20 July; won on `closed_at` (None: still open)."""
+    won = closed_at is not None
+    opps = _opps([{"opportunity_id": 1, "client_id": 1, "amount": 10_000, "probability": 100 if won else 40,
+                   "stage": "won" if won else "proposal", "expected_close": "2024-07-20", "closed_at": closed_at,
+                   "created_at": "2024-06-01"}])
+    changes = [{"change_id": 1, "opportunity_id": 1, "from_stage": None, "to_stage": "proposal",
+                "changed_at": pd.Timestamp("2024-06-01")}]
+    if won:
+        changes.append({"change_id": 2, "opportunity_id": 1, "from_stage": "proposal", "to_stage": "won",
+                        "changed_at": pd.Timestamp(closed_at)})
+    return opps, builder.table("stage_history", changes)
+
+
+def test_a_deal_won_after_as_of_keeps_its_probability_then() -> None:
+    assert pipeline_forecast(*_deal_won_on(None)[:1], AS_OF, NO_HISTORY).loc[1, "pipeline_30d"] == 4_000.0
+    opps, history = _deal_won_on("2024-07-15")
+    assert pipeline_forecast(opps, AS_OF, history).loc[1, "pipeline_30d"] == 4_000.0  # proposal default: 40 %
+    # Won on or before as_of it is closed: out of the pipeline.
+    assert pipeline_forecast(opps, date(2024, 7, 15), history).loc[1, "pipeline_30d"] == 0.0
+
+
+def test_stage_as_of_without_any_change_keeps_the_stage_field() -> None:
+    opps, _ = _deal_won_on(None)
+    stages = stage_as_of(opps, NO_HISTORY, AS_OF)
+    assert stages.tolist() == ["proposal"]
+    assert stages.dtype == object

@@ -11,7 +11,11 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from crm_core.analytics import client_health
+from crm_core.analytics.monthly import monthly_revenue
+from crm_core.analytics.pipeline import pipeline_forecast, stage_win_rates
+from crm_core.enums import DEFAULT_STAGE_PROBABILITY, Stage
 from crm_core.frames import Frames
+from crm_core.pipeline_views import open_deals, pipeline_totals, stage_summary
 from tests.frames_builder import frames
 
 T = date(2024, 6, 30)
@@ -149,3 +153,60 @@ def test_rows_after_as_of_change_nothing(data: st.DataObject) -> None:
     _, before = _health(base)
     _, after = _health(data.draw(later_rows(base)))
     pd.testing.assert_frame_equal(before, after)
+
+
+@st.composite
+def closes_after_t(draw: st.DrawFn) -> tuple[dict[str, list[dict[str, Any]]], dict[str, list[dict[str, Any]]]]:
+    """A portfolio with a creation entry in the stage history, and the same one with some deals open on T
+    closed (won or lost) after T, the way the services close them (probability 100 / 0, a history row).
+
+    The deals that get closed carry their stage's default probability before (the services' default), as
+    closing keeps no record of a typed one.
+    """
+    base = draw(portfolios())
+    opened = [row for row in base["opportunities"] if row["stage"] not in ("won", "lost")]
+    closing = {row["opportunity_id"] for row in opened if draw(st.booleans())}
+    before_rows, after_rows, history = [], [], []
+    for row in base["opportunities"]:
+        history.append({"change_id": len(history) + 1, "opportunity_id": row["opportunity_id"],
+                        "to_stage": row["stage"], "changed_at": row["created_at"]})
+        if row["opportunity_id"] not in closing:
+            before_rows.append(row)
+            after_rows.append(row)
+            continue
+        row = {**row, "probability": DEFAULT_STAGE_PROBABILITY[Stage(row["stage"])]}
+        before_rows.append(row)
+        closed = T + timedelta(days=draw(st.integers(1, 200)))
+        won = draw(st.booleans())
+        after_rows.append({**row, "stage": "won" if won else "lost", "probability": 100 if won else 0,
+                           "closed_at": closed, "won_amount": row["amount"] if won else None})
+    closes = [{"change_id": 1_000 + k, "opportunity_id": row["opportunity_id"], "from_stage": None,
+               "to_stage": row["stage"], "changed_at": datetime.combine(row["closed_at"], datetime.min.time())}
+              for k, row in enumerate(after_rows) if row["opportunity_id"] in closing]
+    return ({**base, "opportunities": before_rows, "stage_history": history},
+            {**base, "opportunities": after_rows, "stage_history": history + closes})
+
+
+def _as_of_figures(f: Frames) -> dict[str, Any]:
+    return {
+        "pipeline_forecast": pipeline_forecast(f.opportunities, T, f.stage_history),
+        "monthly_revenue": monthly_revenue(f, T),
+        "stage_win_rates": stage_win_rates(f, T),
+        "open_deals": open_deals(f, T),
+        "stage_summary": stage_summary(f, T),
+        "pipeline_totals": pd.Series(pipeline_totals(f, T)),
+    }
+
+
+@SETTINGS
+@given(closes_after_t())
+def test_closing_a_deal_after_as_of_changes_no_figure_as_of(books: tuple[dict, dict]) -> None:
+    before, after = (_as_of_figures(frames(**rows)) for rows in books)
+    for name, figure in before.items():
+        if name == "open_deals":  # the stored stage and close of a deal closed later are not as-of fields
+            keep = [c for c in figure.columns if c not in ("closed_at", "won_amount")]
+            pd.testing.assert_frame_equal(figure[keep], after[name][keep], obj=name)
+        elif isinstance(figure, pd.Series):
+            pd.testing.assert_series_equal(figure, after[name], obj=name)
+        else:
+            pd.testing.assert_frame_equal(figure, after[name], obj=name)

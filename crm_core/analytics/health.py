@@ -79,7 +79,7 @@ def client_health(frames: Frames, as_of: date, settings: AnalyticsSettings | Non
     forecasts = pd.concat(
         [
             recurring_forecast(frames.invoices, as_of),
-            pipeline_forecast(frames.opportunities, as_of),
+            pipeline_forecast(frames.opportunities, as_of, frames.stage_history),
             _cash_forecast(frames, as_of, status),
         ],
         axis=1,

@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 
 from crm_core.analytics.forecast import as_of_timestamp, billable_invoices, forecast_from_history, purchase_history
-from crm_core.analytics.pipeline import open_opportunities
+from crm_core.analytics.pipeline import open_opportunities, probability_as_of
 from crm_core.frames import Frames
 
 MONTHLY_COLUMNS: list[str] = ["month", "revenue", "kind"]
@@ -23,7 +23,7 @@ def monthly_revenue(frames: Frames, as_of: date, months_ahead: int = 3) -> pd.Da
     what was invoiced up to `as_of`, 'forecast' what is expected for the rest of it. Then come
     `months_ahead` full forecast months. A forecast is the recurring model's expected revenue for the
     month (the same model as `recurring_forecast`, cumulative over horizons ending at each month end)
-    plus open opportunities weighted by probability in the month of their expected close (a close
+    plus open opportunities weighted by their probability on `as_of` (`probability_as_of`) in the month of their expected close (a close
     date already past falls in the rest of the current month; no close date: not counted).
     """
     cutoff = as_of_timestamp(as_of)
@@ -42,7 +42,7 @@ def monthly_revenue(frames: Frames, as_of: date, months_ahead: int = 3) -> pd.Da
     recurring = np.diff(np.r_[0.0, totals])
 
     opps = open_opportunities(frames.opportunities, as_of)
-    weighted = opps["amount"].fillna(0.0) * opps["probability"].astype("float64") / 100.0
+    weighted = opps["amount"].fillna(0.0) * probability_as_of(opps, frames.stage_history, as_of) / 100.0
     close_month = opps["expected_close"].dt.to_period("M")
     close_month = close_month.where(close_month.isna() | (close_month >= current), current)
     pipeline = weighted.groupby(close_month).sum().reindex(ahead, fill_value=0.0).to_numpy()

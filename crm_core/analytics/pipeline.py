@@ -21,11 +21,12 @@ def open_opportunities(opportunities: pd.DataFrame, as_of: date) -> pd.DataFrame
     return opportunities.loc[created & ~closed]
 
 
-def pipeline_forecast(opportunities: pd.DataFrame, as_of: date) -> pd.DataFrame:
+def pipeline_forecast(opportunities: pd.DataFrame, as_of: date, stage_history: pd.DataFrame) -> pd.DataFrame:
     """Probability-weighted amount of open opportunities expected to close by as_of + 30 / + 90 days.
 
     A close date already past counts in both horizons; an opportunity without close date counts in none.
-    One row per client present in `opportunities`.
+    The probability is the one on `as_of` (`probability_as_of`: a deal closed later weighs by the default
+    probability of its stage then, not the 100 / 0 its close wrote). One row per client in `opportunities`.
     """
     clients = pd.Index(pd.unique(opportunities["client_id"]), dtype="int64").sort_values()
     result = pd.DataFrame(
@@ -36,7 +37,7 @@ def pipeline_forecast(opportunities: pd.DataFrame, as_of: date) -> pd.DataFrame:
     if opps.empty:
         return result
     cutoff = as_of_timestamp(as_of)
-    weighted = opps["amount"].fillna(0.0) * opps["probability"].astype("float64") / 100.0
+    weighted = opps["amount"].fillna(0.0) * probability_as_of(opps, stage_history, as_of) / 100.0
     for h in HORIZONS:
         due = opps["expected_close"] <= cutoff + pd.Timedelta(days=h)  # NaT: False, not counted
         sums = weighted.where(due, 0.0).groupby(opps["client_id"]).sum()
@@ -58,9 +59,34 @@ def stage_as_of(opportunities: pd.DataFrame, stage_history: pd.DataFrame, as_of:
     next_day = as_of_timestamp(as_of) + pd.Timedelta(days=1)
     changes = stage_history[stage_history["changed_at"] < next_day]
     last = changes.sort_values(["opportunity_id", "changed_at", "change_id"], kind="stable")
-    last = last.drop_duplicates("opportunity_id", keep="last").set_index("opportunity_id")["to_stage"]
-    ids = opportunities["opportunity_id"]
-    return ids.map(last).fillna(opportunities["stage"]).set_axis(opportunities.index)
+    last = last.drop_duplicates("opportunity_id", keep="last")
+    stages = opportunities["stage"].to_numpy(dtype=object).copy()
+    if len(last):  # positional lookup: no map/fillna dtype inference (empty lookups, pandas 3 strings)
+        found = pd.Index(last["opportunity_id"]).get_indexer(opportunities["opportunity_id"])
+        hit = found >= 0
+        stages[hit] = last["to_stage"].to_numpy(dtype=object)[found[hit]]
+    return pd.Series(stages, index=opportunities.index, dtype=object, name="stage")
+
+
+def probability_as_of(opportunities: pd.DataFrame, stage_history: pd.DataFrame, as_of: date) -> pd.Series:
+    """Each opportunity's win probability (%) as it stood on `as_of`, so later closes leave as-of figures alone.
+
+    Deals open now (or closed on or before `as_of`) keep their typed probability. Closing overwrites it
+    with 100 / 0, so for a deal closed after `as_of` the typed value of that day is gone: it gets the
+    DEFAULT_STAGE_PROBABILITY of the open stage it was in on `as_of` (`stage_as_of`; identified when the
+    history shows no open stage by then).
+    """
+    probability = opportunities["probability"].astype("float64")
+    next_day = as_of_timestamp(as_of) + pd.Timedelta(days=1)
+    closed_later = (opportunities["closed_at"] >= next_day).to_numpy()  # NaT compares False: still open
+    if not closed_later.any():
+        return probability
+    stages = stage_as_of(opportunities.loc[closed_later], stage_history, as_of)
+    defaults = {s.value: float(DEFAULT_STAGE_PROBABILITY[s]) for s in OPEN_STAGES}
+    fallback = float(DEFAULT_STAGE_PROBABILITY[Stage.IDENTIFIED])
+    values = probability.to_numpy(copy=True)
+    values[closed_later] = stages.map(defaults).astype("float64").fillna(fallback).to_numpy()
+    return pd.Series(values, index=opportunities.index, name="probability")
 
 
 def stage_win_rates(frames: Frames, as_of: date) -> pd.DataFrame:
@@ -72,7 +98,8 @@ def stage_win_rates(frames: Frames, as_of: date) -> pd.DataFrame:
     default probability of the stage as if PRIOR_DEALS more deals had closed at the default rate
     (`(100 x won + 10 x default) / (closed + 10)`, in %), so a stage with 2 closed deals stays near its default
     and one with 200 follows its history. `mean_typed_probability` is the mean probability people
-    entered on the opportunities open in that stage on `as_of` (NaN when none is open).
+    entered on the opportunities open in that stage on `as_of` (NaN when none is open; a deal closed
+    after `as_of` counts with its stage's default probability, see `probability_as_of`).
     """
     opps = frames.opportunities
     next_day = as_of_timestamp(as_of) + pd.Timedelta(days=1)
@@ -88,7 +115,7 @@ def stage_win_rates(frames: Frames, as_of: date) -> pd.DataFrame:
 
     open_now = open_opportunities(opps, as_of)
     current = stage_as_of(open_now, frames.stage_history, as_of)
-    typed = open_now["probability"].astype("float64").groupby(current).agg(["mean", "size"])
+    typed = probability_as_of(open_now, frames.stage_history, as_of).groupby(current).agg(["mean", "size"])
     typed = typed.reindex(open_stages)
 
     default = np.array([DEFAULT_STAGE_PROBABILITY[Stage(s)] for s in open_stages], dtype="float64")
