@@ -10,7 +10,10 @@ from datetime import date
 
 import pandas as pd
 
+from crm_core.analytics.forecast import as_of_timestamp
 from crm_core.analytics.payments import invoice_status
+from crm_core.analytics.pipeline import probability_as_of, stage_as_of
+from crm_core.enums import OPEN_STAGES, Stage
 from crm_core.frames import Frames
 
 TABLE_COLUMNS: list[str] = [
@@ -148,10 +151,23 @@ def client_invoices(frames: Frames, client_id: int, as_of: date) -> pd.DataFrame
     return status.sort_values(["issue_date", "invoice_id"], ascending=False).reset_index(drop=True)
 
 
-def client_opportunities(frames: Frames, client_id: int) -> pd.DataFrame:
-    """One client's opportunities, open ones first, then by expected close date."""
-    opps = frames.opportunities.loc[frames.opportunities["client_id"] == client_id].copy()
-    opps["is_open"] = opps["closed_at"].isna()
+def client_opportunities(frames: Frames, client_id: int, as_of: date) -> pd.DataFrame:
+    """One client's opportunities as they stood on `as_of`, open ones first, then by expected close date.
+
+    Only deals created by `as_of`; a deal closed after it is shown open, in its stage and probability of
+    that day (`stage_as_of`, `probability_as_of`) and without its later close fields.
+    """
+    mine = frames.opportunities.loc[frames.opportunities["client_id"] == client_id]
+    next_day = as_of_timestamp(as_of) + pd.Timedelta(days=1)
+    opps = mine.loc[(mine["created_at"] < next_day).to_numpy()].copy()
+    is_open = ~(opps["closed_at"] < next_day).to_numpy()  # NaT compares False: open
+    later = is_open & opps["closed_at"].notna().to_numpy()
+    stage = stage_as_of(opps, frames.stage_history, as_of)
+    stage[later & ~stage.isin([s.value for s in OPEN_STAGES]).to_numpy()] = Stage.IDENTIFIED.value
+    opps["probability"] = probability_as_of(opps, frames.stage_history, as_of)
+    opps["stage"] = stage
+    opps.loc[later, ["closed_at", "won_amount", "lost_reason"]] = None
+    opps["is_open"] = is_open
     opps = opps.sort_values(["is_open", "expected_close"], ascending=[False, True], na_position="last")
     return opps.drop(columns="is_open").reset_index(drop=True)
 

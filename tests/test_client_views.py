@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 
 import pandas as pd
 import pytest
@@ -12,6 +12,7 @@ from crm_core.client_views import (
     ClientFilters,
     client_invoices,
     client_names,
+    client_opportunities,
     client_table,
     contacts_of,
     filter_clients,
@@ -155,3 +156,38 @@ def test_health_card_shows_every_figure_of_client_health() -> None:
 
     shown = {name for items in HEALTH_CARD.values() for name, _ in items}
     assert set(FIGURE_COLUMNS) - shown == set()
+
+
+def test_client_opportunities_as_of_leave_out_later_deals_and_later_closes() -> None:
+    book = frames(
+        clients=[{"client_id": 1, "company_name": "Acme SL"}, {"client_id": 2, "company_name": "Beta SA"}],
+        opportunities=[
+            # won on 1 Nov: closed on as_of
+            {"opportunity_id": 1, "client_id": 1, "name": "won", "stage": "won", "probability": 100,
+             "won_amount": 900.0, "amount": 1_000.0, "closed_at": date(2026, 11, 1),
+             "created_at": datetime(2026, 10, 1), "expected_close": date(2026, 11, 1)},
+            # in proposal on as_of, won on 1 Dec: open on as_of, at the proposal default, no close shown
+            {"opportunity_id": 2, "client_id": 1, "name": "later", "stage": "won", "probability": 100,
+             "won_amount": 5_000.0, "amount": 5_000.0, "closed_at": date(2026, 12, 1),
+             "created_at": datetime(2026, 10, 1), "expected_close": date(2026, 12, 20)},
+            # created after as_of: not there yet
+            {"opportunity_id": 3, "client_id": 1, "name": "future", "stage": "identified", "probability": 10,
+             "amount": 100.0, "created_at": datetime(2026, 11, 26)},
+            # another client's deal
+            {"opportunity_id": 4, "client_id": 2, "name": "other", "stage": "identified", "probability": 10,
+             "amount": 100.0, "created_at": datetime(2026, 10, 1)},
+        ],
+        stage_history=[
+            {"change_id": 1, "opportunity_id": 2, "to_stage": "proposal", "changed_at": datetime(2026, 10, 1)},
+            {"change_id": 2, "opportunity_id": 2, "from_stage": "proposal", "to_stage": "won",
+             "changed_at": datetime(2026, 12, 1, 12)},
+        ],
+    )
+    opps = client_opportunities(book, 1, AS_OF)
+    assert opps["name"].tolist() == ["later", "won"]  # open first
+    later = opps.iloc[0]
+    assert (later["stage"], later["probability"]) == ("proposal", 40.0)
+    assert pd.isna(later["closed_at"]) and pd.isna(later["won_amount"])
+    assert (opps.iloc[1]["stage"], opps.iloc[1]["won_amount"]) == ("won", 900.0)
+    # A day after the close the same deal is won and closed.
+    assert client_opportunities(book, 1, date(2026, 12, 1)).set_index("name").loc["later", "stage"] == "won"

@@ -196,7 +196,7 @@ def _timeline(ctx: PageContext, data: Frames, client_id: int) -> None:
 
 
 def _opportunities(ctx: PageContext, data: Frames, client_id: int) -> None:
-    opps = client_opportunities(data, client_id)
+    opps = client_opportunities(data, client_id, ctx.as_of)
     if opps.empty:
         st.info(ctx.t("client.no_opportunities"))
         return
