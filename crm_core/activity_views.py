@@ -79,10 +79,10 @@ def followups(frames: Frames, as_of: date, horizon_days: int = 7, owner: str | N
     return rows[FOLLOWUP_COLUMNS].reset_index(drop=True)
 
 
-def followups_by_owner(followup_rows: pd.DataFrame) -> pd.DataFrame:
+def followups_by_owner(followup_rows: pd.DataFrame, unassigned: str | None = None) -> pd.DataFrame:
     """Counts of `followups` rows per owner and status (overdue, today, upcoming, total).
 
-    A follow-up without owner is counted under owner None.
+    A follow-up without owner is counted under owner `unassigned` (None unless the page names it).
     """
     owners = followup_rows["owner"].astype("object")
     counts = (
@@ -95,8 +95,20 @@ def followups_by_owner(followup_rows: pd.DataFrame) -> pd.DataFrame:
     counts = counts.sort_values(["overdue", "total"], ascending=False, kind="stable")
     counts.columns.name = None
     counts = counts.rename_axis("owner").reset_index()
-    counts["owner"] = counts["owner"].astype("object").where(counts["owner"].notna(), None)
+    counts["owner"] = counts["owner"].astype("object").where(counts["owner"].notna(), unassigned)
     return counts
+
+
+def followup_owners(followup_rows: pd.DataFrame) -> list[str]:
+    """The owners with follow-ups in `followup_rows`, in `followups_by_owner` order (no owner left out)."""
+    owners = followups_by_owner(followup_rows)["owner"]
+    return [str(owner) for owner in owners.dropna()]
+
+
+def followup_labels(followup_rows: pd.DataFrame) -> dict[int, str]:
+    """A picker label per follow-up, "company · title", by activity_id (so the page builds no strings)."""
+    text = followup_rows["company_name"].fillna("").astype(str) + " · " + followup_rows["title"].fillna("").astype(str)
+    return dict(zip(followup_rows["activity_id"].astype(int), text, strict=True))
 
 
 def followup_counts(followup_rows: pd.DataFrame) -> dict[str, int]:

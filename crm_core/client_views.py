@@ -5,6 +5,7 @@ Pure functions over frames and the `client_health` frame; no database, no stream
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date
 
@@ -13,7 +14,7 @@ import pandas as pd
 from crm_core.analytics.forecast import as_of_timestamp
 from crm_core.analytics.payments import invoice_status
 from crm_core.analytics.pipeline import probability_as_of, stage_as_of
-from crm_core.enums import OPEN_STAGES, Stage
+from crm_core.enums import OPEN_STAGES, ClientStatus, Stage
 from crm_core.frames import Frames
 
 TABLE_COLUMNS: list[str] = [
@@ -27,6 +28,8 @@ SORT_COLUMNS: tuple[str, ...] = (
     "expected_revenue_90d", "days_since_last_activity", "lifecycle", "region", "owner",
 )
 RISK_ORDER: dict[str, int] = {"low": 0, "medium": 1, "high": 2, "critical": 3}
+RISK_OPTIONS: tuple[str, ...] = tuple(RISK_ORDER)
+LIFECYCLE_OPTIONS: tuple[str, ...] = tuple(s.value for s in ClientStatus)
 FILTER_FIELDS: tuple[str, ...] = ("segment", "industry", "region", "owner")
 
 # The client_health figures shown on a client's health card, in sections, with how to format each.
@@ -71,6 +74,18 @@ class ClientFilters:
     region: tuple[str, ...] = ()
     owner: tuple[str, ...] = ()
     min_churn: float | None = None
+
+    @classmethod
+    def from_inputs(
+        cls, search: str, lifecycle: Iterable[str], default_risk: Iterable[str], min_churn: float,
+        profile: Mapping[str, Iterable[str]],
+    ) -> ClientFilters:
+        """The filters from the page's widgets: a churn floor of 0 means none; `profile` holds FILTER_FIELDS."""
+        return cls(
+            search=search, lifecycle=tuple(lifecycle), default_risk=tuple(default_risk),
+            min_churn=float(min_churn) if min_churn > 0 else None,
+            **{name: tuple(profile.get(name, ())) for name in FILTER_FIELDS},
+        )
 
 
 def by_client(health: pd.DataFrame) -> pd.DataFrame:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from crm_core.activity_views import followup_counts, followups_by_owner
+from crm_core.activity_views import followup_counts, followup_labels, followup_owners, followups_by_owner
 from crm_core.ui import cache, views
 from crm_core.ui.activity_form import activity_form, complete_followup
 from crm_core.ui.context import current
@@ -28,7 +28,7 @@ with st.container(border=True):
 # ---------------------------------------------------------------- follow-ups due, by owner
 st.subheader(ctx.t("activities.followups"))
 due = views.followups(ctx.db_url, ctx.as_of, FOLLOW_UP_HORIZON_DAYS)
-by_owner = followups_by_owner(due)
+by_owner = followups_by_owner(due, unassigned=ctx.t("activities.unassigned"))
 counts = followup_counts(due)
 show_outcome(DONE_OUTCOME)
 metrics = st.columns(3)
@@ -43,14 +43,13 @@ else:
         st.caption(ctx.t("activities.by_owner"))
         show_table(
             ctx,
-            by_owner.assign(owner=by_owner["owner"].fillna(ctx.t("activities.unassigned"))),
+            by_owner,
             {"owner": "text", "overdue": "number", "today": "number", "upcoming": "number", "total": "number"},
             key="followups_by_owner",
         )
     with right:
-        owners = [o for o in by_owner["owner"].tolist() if o is not None]
         chosen_owner = st.selectbox(
-            ctx.t("field.owner"), [None, *owners],
+            ctx.t("field.owner"), [None, *followup_owners(due)],
             format_func=lambda o: ctx.t("common.all") if o is None else o, key="fu_owner",
         )
         listed = views.followups(ctx.db_url, ctx.as_of, FOLLOW_UP_HORIZON_DAYS, chosen_owner)
@@ -61,7 +60,7 @@ else:
              "title": "text", "contact_name": "text", "owner": "text"},
             key="followups_table",
         )
-        pick_labels = dict(zip(listed["activity_id"], listed["company_name"] + " · " + listed["title"], strict=True))
+        pick_labels = followup_labels(listed)
         done_row = st.columns([2, 1], vertical_alignment="bottom")
         to_close = done_row[0].selectbox(
             ctx.t("activities.mark_done_pick"),

@@ -5,7 +5,9 @@ from __future__ import annotations
 import streamlit as st
 
 from crm_core.client_views import (
-    RISK_ORDER,
+    FILTER_FIELDS,
+    LIFECYCLE_OPTIONS,
+    RISK_OPTIONS,
     SORT_COLUMNS,
     ClientFilters,
     filter_clients,
@@ -14,7 +16,6 @@ from crm_core.client_views import (
     picker_ids,
     sort_clients,
 )
-from crm_core.enums import ClientStatus
 from crm_core.i18n import label
 from crm_core.ui import cache, client_detail, views
 from crm_core.ui.client_forms import CLIENTS_OUTCOME, NEW_OUTCOME, create_form
@@ -49,11 +50,11 @@ options = views.filter_options(ctx.db_url)
 row = st.columns([3, 2, 2, 2])
 search = row[0].text_input(ctx.t("common.search"), key="clients_search", placeholder=ctx.t("clients.search_help"))
 lifecycle = row[1].multiselect(
-    ctx.t("figure.lifecycle"), [s.value for s in ClientStatus],
+    ctx.t("figure.lifecycle"), LIFECYCLE_OPTIONS,
     format_func=lambda v: label("lifecycle", v, ctx.lang), key="clients_lifecycle", placeholder=ctx.t("clients.any"),
 )
 risk = row[2].multiselect(
-    ctx.t("figure.default_risk"), list(RISK_ORDER), format_func=lambda v: label("risk", v, ctx.lang), key="clients_risk",
+    ctx.t("figure.default_risk"), RISK_OPTIONS, format_func=lambda v: label("risk", v, ctx.lang), key="clients_risk",
     placeholder=ctx.t("clients.any"),
 )
 min_churn = row[3].slider(ctx.t("clients.min_churn"), 0, 100, 0, step=5, key="clients_min_churn")
@@ -61,13 +62,9 @@ with st.expander(ctx.t("clients.more_filters")):
     row = st.columns(4)
     chosen = {
         name: row[i].multiselect(ctx.t(f"field.{name}"), options[name], key=f"clients_{name}", placeholder=ctx.t("clients.any"))
-        for i, name in enumerate(("segment", "industry", "region", "owner"))
+        for i, name in enumerate(FILTER_FIELDS)
     }
-filters = ClientFilters(
-    search=search, lifecycle=tuple(lifecycle), default_risk=tuple(risk),
-    min_churn=float(min_churn) if min_churn > 0 else None,
-    **{name: tuple(values) for name, values in chosen.items()},
-)
+filters = ClientFilters.from_inputs(search, lifecycle, risk, min_churn, chosen)
 row = st.columns([2, 1, 1, 2], vertical_alignment="bottom")
 sort_by = row[0].selectbox(ctx.t("clients.sort"), SORT_COLUMNS, format_func=lambda c: header(ctx, c), key="clients_sort")
 descending = row[1].toggle(ctx.t("clients.descending"), key="clients_desc")

@@ -9,6 +9,8 @@ import pandas as pd
 from crm_core.activity_views import (
     client_timeline,
     followup_counts,
+    followup_labels,
+    followup_owners,
     followups,
     followups_by_owner,
     recent_activities,
@@ -148,3 +150,24 @@ def test_views_of_a_book_without_activities() -> None:
 def test_followup_counts_by_status() -> None:
     assert followup_counts(followups(_book(), AS_OF, horizon_days=7)) == {"overdue": 2, "today": 1, "upcoming": 1}
     assert followup_counts(followups(_book(), AS_OF).iloc[:0]) == {"overdue": 0, "today": 0, "upcoming": 0}
+
+
+def test_followups_by_owner_names_the_unassigned_row() -> None:
+    counts = followups_by_owner(followups(_book(), AS_OF, horizon_days=7), unassigned="(nobody)")
+    assert "(nobody)" in counts["owner"].tolist()
+    assert None not in counts["owner"].tolist()
+
+
+def test_followup_owners_in_table_order_without_the_unassigned() -> None:
+    due = followups(_book(), AS_OF, horizon_days=7)
+    assert followup_owners(due) == [o for o in followups_by_owner(due)["owner"] if o is not None]
+    assert sorted(followup_owners(due)) == ["ana", "bea"]
+
+
+def test_followup_labels_name_company_and_title() -> None:
+    due = followups(_book(), AS_OF, horizon_days=7)
+    labels = followup_labels(due)
+    assert set(labels) == set(due["activity_id"])
+    row = due.iloc[0]
+    assert labels[int(row["activity_id"])] == f"{row['company_name']} · {row['title']}"
+    assert followup_labels(due.iloc[:0]) == {}

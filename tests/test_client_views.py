@@ -191,3 +191,9 @@ def test_client_opportunities_as_of_leave_out_later_deals_and_later_closes() -> 
     assert (opps.iloc[1]["stage"], opps.iloc[1]["won_amount"]) == ("won", 900.0)
     # A day after the close the same deal is won and closed.
     assert client_opportunities(book, 1, date(2026, 12, 1)).set_index("name").loc["later", "stage"] == "won"
+
+
+def test_filters_from_page_inputs() -> None:
+    filters = ClientFilters.from_inputs("acme", ["active"], ["high"], 0, {"region": ["Madrid"], "owner": []})
+    assert filters == ClientFilters(search="acme", lifecycle=("active",), default_risk=("high",), region=("Madrid",))
+    assert ClientFilters.from_inputs("", [], [], 40, {}).min_churn == 40.0
