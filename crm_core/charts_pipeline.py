@@ -9,10 +9,9 @@ from __future__ import annotations
 import pandas as pd
 import plotly.graph_objects as go
 
-from crm_core.enums import OPEN_STAGES
+from crm_core.enums import OPEN_STAGE_VALUES
 from crm_core.i18n import label, t
 
-OPEN_STAGE_VALUES: tuple[str, ...] = tuple(s.value for s in OPEN_STAGES)
 AMOUNT_COLOUR = "#90caf9"
 WEIGHTED_COLOUR = "#1e88e5"
 OVERDUE_COLOUR = "#ef6c00"

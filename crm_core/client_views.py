@@ -14,7 +14,7 @@ import pandas as pd
 from crm_core.analytics.forecast import as_of_timestamp
 from crm_core.analytics.payments import invoice_status
 from crm_core.analytics.pipeline import probability_as_of, stage_as_of
-from crm_core.enums import OPEN_STAGES, ClientStatus, Stage
+from crm_core.enums import OPEN_STAGE_VALUES, ClientStatus, Stage
 from crm_core.frames import Frames
 
 TABLE_COLUMNS: list[str] = [
@@ -178,7 +178,7 @@ def client_opportunities(frames: Frames, client_id: int, as_of: date) -> pd.Data
     is_open = ~(opps["closed_at"] < next_day).to_numpy()  # NaT compares False: open
     later = is_open & opps["closed_at"].notna().to_numpy()
     stage = stage_as_of(opps, frames.stage_history, as_of)
-    stage[later & ~stage.isin([s.value for s in OPEN_STAGES]).to_numpy()] = Stage.IDENTIFIED.value
+    stage[later & ~stage.isin(OPEN_STAGE_VALUES).to_numpy()] = Stage.IDENTIFIED.value
     opps["probability"] = probability_as_of(opps, frames.stage_history, as_of)
     opps["stage"] = stage
     opps.loc[later, ["closed_at", "won_amount", "lost_reason"]] = None

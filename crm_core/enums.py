@@ -70,6 +70,7 @@ OPEN_STAGES: tuple[Stage, ...] = (
     Stage.PROPOSAL,
     Stage.NEGOTIATION,
 )
+OPEN_STAGE_VALUES: tuple[str, ...] = tuple(s.value for s in OPEN_STAGES)  # the stored text of each open stage
 
 # Until stage history teaches better (DESIGN.md).
 DEFAULT_STAGE_PROBABILITY: dict[Stage, int] = {

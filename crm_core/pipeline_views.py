@@ -16,10 +16,9 @@ import pandas as pd
 from crm_core.analytics.days import as_of_day, day_numbers
 from crm_core.analytics.forecast import HORIZONS
 from crm_core.analytics.pipeline import open_opportunities, pipeline_forecast, probability_as_of, stage_as_of
-from crm_core.enums import OPEN_STAGES, Stage
+from crm_core.enums import OPEN_STAGE_VALUES, Stage
 from crm_core.frames import Frames
 
-OPEN_STAGE_VALUES: list[str] = [s.value for s in OPEN_STAGES]
 STALE_INACTIVITY_DAYS = 30
 CLOSED_WINDOW_DAYS = 365
 DEAL_COLUMNS: list[str] = [

@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 
 from crm_core.analytics.forecast import HORIZONS, as_of_timestamp
-from crm_core.enums import DEFAULT_STAGE_PROBABILITY, OPEN_STAGES, Stage
+from crm_core.enums import DEFAULT_STAGE_PROBABILITY, OPEN_STAGE_VALUES, OPEN_STAGES, Stage
 from crm_core.frames import Frames
 
 
@@ -107,7 +107,7 @@ def stage_win_rates(frames: Frames, as_of: date) -> pd.DataFrame:
     closed_mask = (opps["closed_at"] < next_day) & opps["stage"].isin([Stage.WON.value, Stage.LOST.value])
     outcome = pd.Series(opps.loc[closed_mask, "stage"].eq(Stage.WON.value).to_numpy(),
                         index=opps.loc[closed_mask, "opportunity_id"].to_numpy())
-    open_stages = [s.value for s in OPEN_STAGES]
+    open_stages = list(OPEN_STAGE_VALUES)
     reached = history.loc[history["to_stage"].isin(open_stages), ["opportunity_id", "to_stage"]].drop_duplicates()
     reached = reached[reached["opportunity_id"].isin(outcome.index)]
     reached = reached.assign(won=reached["opportunity_id"].map(outcome).astype(bool))

@@ -13,13 +13,12 @@ import streamlit as st
 from sqlalchemy import Engine
 
 from crm_core import services
-from crm_core.enums import DEFAULT_STAGE_PROBABILITY, OPEN_STAGES
+from crm_core.enums import DEFAULT_STAGE_PROBABILITY, OPEN_STAGE_VALUES, OPEN_STAGES
 from crm_core.i18n import format_money, label
 from crm_core.i18n.formatting import date_format_pattern
 from crm_core.ui.context import PageContext
 from crm_core.ui.forms import blank_to_none, perform, show_outcome, succeed
 
-OPEN_STAGE_VALUES: list[str] = [s.value for s in OPEN_STAGES]
 OUTCOME_KEY = "_pipeline_outcome"
 # Fields emptied after a save (a widget is reset by setting its state, not by deleting it).
 NEW_RESET: dict[str, object] = {
