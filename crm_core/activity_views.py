@@ -12,7 +12,7 @@ from datetime import date
 import numpy as np
 import pandas as pd
 
-from crm_core.analytics.days import as_of_day, day_numbers
+from crm_core.analytics.days import as_of_day, day_numbers, end_of_day
 from crm_core.frames import Frames
 
 RECENT_COLUMNS: list[str] = [
@@ -27,11 +27,6 @@ FOLLOWUP_STATUSES: tuple[str, ...] = ("overdue", "today", "upcoming")
 TIMELINE_COLUMNS: list[str] = [
     "at", "event", "kind", "title", "detail", "amount", "owner", "done", "from_stage", "to_stage",
 ]
-
-
-def _end_of(as_of: date) -> pd.Timestamp:
-    """The first instant after `as_of` (naive, business timezone), to keep times on that day."""
-    return pd.Timestamp(as_of).normalize() + pd.Timedelta(days=1)
 
 
 def _with_names(frames: Frames, rows: pd.DataFrame) -> pd.DataFrame:
@@ -50,7 +45,7 @@ def recent_activities(
 ) -> pd.DataFrame:
     """The latest done activities on or before `as_of` (newest first), optionally one owner's."""
     acts = frames.activities
-    keep = acts["done"].to_numpy(dtype=bool) & (acts["occurred_at"] < _end_of(as_of)).to_numpy()
+    keep = acts["done"].to_numpy(dtype=bool) & (acts["occurred_at"] < end_of_day(as_of)).to_numpy()
     if owner is not None:
         keep &= (acts["owner"] == owner).to_numpy(dtype=bool)
     rows = acts.loc[keep].sort_values(["occurred_at", "activity_id"], ascending=False).head(limit)
@@ -124,7 +119,7 @@ def client_timeline(frames: Frames, client_id: int, as_of: date) -> pd.DataFrame
     stage (an opportunity stage change: title = opportunity name, from_stage / to_stage).
     Open follow-ups scheduled after `as_of` are left to `followups`.
     """
-    end = _end_of(as_of)
+    end = end_of_day(as_of)
     acts = frames.activities.loc[
         (frames.activities["client_id"] == client_id) & (frames.activities["occurred_at"] < end)
     ]

@@ -11,7 +11,7 @@ from datetime import date
 
 import pandas as pd
 
-from crm_core.analytics.forecast import as_of_timestamp
+from crm_core.analytics.days import end_of_day
 from crm_core.analytics.payments import invoice_status
 from crm_core.analytics.pipeline import probability_as_of, stage_as_of
 from crm_core.enums import OPEN_STAGE_VALUES, ClientStatus, Stage
@@ -173,7 +173,7 @@ def client_opportunities(frames: Frames, client_id: int, as_of: date) -> pd.Data
     that day (`stage_as_of`, `probability_as_of`) and without its later close fields.
     """
     mine = frames.opportunities.loc[frames.opportunities["client_id"] == client_id]
-    next_day = as_of_timestamp(as_of) + pd.Timedelta(days=1)
+    next_day = end_of_day(as_of)
     opps = mine.loc[(mine["created_at"] < next_day).to_numpy()].copy()
     is_open = ~(opps["closed_at"] < next_day).to_numpy()  # NaT compares False: open
     later = is_open & opps["closed_at"].notna().to_numpy()

@@ -13,7 +13,7 @@ from datetime import date
 import numpy as np
 import pandas as pd
 
-from crm_core.analytics.days import as_of_day, day_numbers
+from crm_core.analytics.days import as_of_day, day_numbers, end_of_day
 from crm_core.analytics.forecast import HORIZONS
 from crm_core.analytics.pipeline import open_opportunities, pipeline_forecast, probability_as_of, stage_as_of
 from crm_core.enums import OPEN_STAGE_VALUES, Stage
@@ -25,10 +25,6 @@ DEAL_COLUMNS: list[str] = [
     "opportunity_id", "client_id", "company_name", "name", "stage", "amount", "probability",
     "weighted", "expected_close", "owner",
 ]
-
-
-def _end_of(as_of: date) -> pd.Timestamp:
-    return pd.Timestamp(as_of).normalize() + pd.Timedelta(days=1)
 
 
 def open_deals(frames: Frames, as_of: date) -> pd.DataFrame:
@@ -113,7 +109,7 @@ def _last_touch(frames: Frames, deals: pd.DataFrame, as_of: date) -> pd.Series:
     """Latest of: deal created, a stage change, a done activity with its client (all by `as_of`)."""
     if deals.empty:
         return pd.Series(index=deals.index, dtype="datetime64[ns]")
-    end = _end_of(as_of)
+    end = end_of_day(as_of)
     acts = frames.activities
     done = acts.loc[acts["done"].to_numpy(dtype=bool) & (acts["occurred_at"] < end).to_numpy()]
     last_activity = done.groupby("client_id")["occurred_at"].max()

@@ -16,6 +16,11 @@ def as_of_day(as_of: date | pd.Timestamp) -> int:
     return int(np.datetime64(pd.Timestamp(as_of).normalize().date(), "D").astype(np.int64))
 
 
+def end_of_day(as_of: date) -> pd.Timestamp:
+    """The first instant after `as_of` (naive, business timezone): `at < end_of_day(T)` keeps times on day T."""
+    return pd.Timestamp(as_of).normalize() + pd.Timedelta(days=1)
+
+
 def day_numbers(values: pd.Series | np.ndarray) -> np.ndarray:
     """Dates or timestamps as int64 day numbers (the calendar day; NaT becomes NO_DAY)."""
     ns = np.asarray(values, dtype="datetime64[ns]").view(np.int64)
