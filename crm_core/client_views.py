@@ -147,17 +147,6 @@ def sort_clients(table: pd.DataFrame, by: str, descending: bool = False) -> pd.D
     return table.loc[order.index]
 
 
-def page_of(table: pd.DataFrame, page: int, page_size: int) -> pd.DataFrame:
-    """Rows of page `page` (1-based) of `table`; a page past the end gives the last page."""
-    pages = max(1, -(-len(table) // page_size))
-    page = min(max(page, 1), pages)
-    return table.iloc[(page - 1) * page_size : page * page_size]
-
-
-def page_count(rows: int, page_size: int) -> int:
-    return max(1, -(-rows // page_size))
-
-
 def client_invoices(frames: Frames, client_id: int, as_of: date) -> pd.DataFrame:
     """One client's invoices issued by `as_of` with their payment position, newest first."""
     invoices = frames.invoices.loc[frames.invoices["client_id"] == client_id]

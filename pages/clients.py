@@ -11,12 +11,11 @@ from crm_core.client_views import (
     SORT_COLUMNS,
     ClientFilters,
     filter_clients,
-    page_count,
-    page_of,
     picker_ids,
     sort_clients,
 )
 from crm_core.i18n import label
+from crm_core.paging import page_count, page_of
 from crm_core.ui import cache, client_detail, views
 from crm_core.ui.client_forms import CLIENTS_OUTCOME, NEW_OUTCOME, create_form
 from crm_core.ui.context import current

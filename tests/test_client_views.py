@@ -18,11 +18,10 @@ from crm_core.client_views import (
     filter_clients,
     filter_options,
     health_row,
-    page_count,
-    page_of,
     picker_ids,
     sort_clients,
 )
+from crm_core.paging import page_count, page_of
 from tests.frames_builder import frames
 
 AS_OF = date(2026, 11, 25)
