@@ -40,7 +40,7 @@ def _layout(fig: go.Figure, title: str, x_title: str = "", y_title: str = "") ->
     return fig
 
 
-def _separators(lang: str) -> str:
+def plotly_separators(lang: str) -> str:
     """Plotly's decimal and thousands separators for the language."""
     return ",." if lang == "es" else ".,"
 
@@ -63,7 +63,7 @@ def monthly_revenue_chart(monthly: pd.DataFrame, lang: str) -> go.Figure:
                 hovertemplate="%{x|%m/%Y}: %{y:,.0f} €<extra>%{fullData.name}</extra>",
             )
         )
-    fig.update_layout(barmode="stack", separators=_separators(lang))
+    fig.update_layout(barmode="stack", separators=plotly_separators(lang))
     return _layout(fig, t("chart.monthly_revenue", lang), "", t("chart.eur", lang))
 
 
@@ -79,7 +79,7 @@ def aging_chart(summary: Mapping[str, float], lang: str) -> go.Figure:
             hovertemplate="%{x}: %{y:,.2f} €<extra></extra>",
         )
     )
-    fig.update_layout(separators=_separators(lang), showlegend=False)
+    fig.update_layout(separators=plotly_separators(lang), showlegend=False)
     return _layout(fig, t("chart.aging", lang), "", t("chart.eur", lang))
 
 
@@ -136,7 +136,7 @@ def risk_map_chart(health: pd.DataFrame, lang: str) -> go.Figure:
         range=[-0.5, len(RISK_ORDER) - 0.5],
     )
     fig.update_xaxes(range=[-2, 102])
-    fig.update_layout(separators=_separators(lang))
+    fig.update_layout(separators=plotly_separators(lang))
     return _layout(fig, t("chart.risk_map", lang), t("chart.churn_score", lang), t("chart.default_risk", lang))
 
 
@@ -175,7 +175,7 @@ def dso_histogram(health: pd.DataFrame, lang: str) -> go.Figure:
     """Distribution of DSO (days) over the clients that have one."""
     dso = health["dso"].dropna().to_numpy(dtype="float64")
     fig = go.Figure(go.Histogram(x=dso, nbinsx=30, marker_color="#5c6bc0", hovertemplate="%{x}: %{y}<extra></extra>"))
-    fig.update_layout(showlegend=False, separators=_separators(lang))
+    fig.update_layout(showlegend=False, separators=plotly_separators(lang))
     return _layout(fig, t("chart.dso_distribution", lang), t("chart.days", lang), t("chart.clients", lang))
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 import pandas as pd
 import plotly.graph_objects as go
 
+from crm_core.charts import plotly_separators
 from crm_core.enums import OPEN_STAGE_VALUES
 from crm_core.i18n import label, t
 
@@ -23,7 +24,7 @@ def _layout(fig: go.Figure, title: str, lang: str, y_title: str = "") -> go.Figu
     fig.update_layout(
         title=title,
         yaxis_title=y_title,
-        separators=",." if lang == "es" else ".,",
+        separators=plotly_separators(lang),
         margin={"l": 10, "r": 10, "t": 50, "b": 40},
         legend={"orientation": "h", "yanchor": "top", "y": -0.12, "x": 0},
     )

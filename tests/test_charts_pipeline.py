@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pandas as pd
 
+from crm_core.charts import plotly_separators
 from crm_core.charts_pipeline import close_month_chart, stage_funnel_chart, win_rate_chart
 
 
@@ -42,3 +43,9 @@ def test_win_rates_beside_typed_and_default() -> None:
     assert [trace.name for trace in fig.data] == ["Learned win rate", "Typed probability (mean)", "Stage default"]
     assert list(fig.data[0].y) == [47.5, 52.0]
     assert fig.data[1].y[0] == 12.0 and pd.isna(fig.data[1].y[1])
+
+
+def test_pipeline_charts_use_the_language_separators_of_crm_core_charts() -> None:
+    summary = pd.DataFrame({"stage": ["proposal"], "count": [1], "amount": [1_000.0], "weighted": [400.0]})
+    assert stage_funnel_chart(summary, "es").layout.separators == plotly_separators("es") == ",."
+    assert stage_funnel_chart(summary, "en").layout.separators == plotly_separators("en") == ".,"
