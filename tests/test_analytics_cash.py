@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+from contextvars import ContextVar
 from datetime import date
 
 import numpy as np
 import pandas as pd
 import pytest
 
+from crm_core.analytics import payments as payments_module
 from crm_core.analytics.cash import LATE_WAIT_DAYS, OVERDUE_DECAY_DAYS, cash_forecast
+from crm_core.analytics.payments import invoice_status
 from crm_core.frames import Frames
 
 AS_OF = date(2024, 6, 30)
@@ -102,3 +105,19 @@ def test_empty_frames() -> None:
     empty = Frames.empty()
     result = cash_forecast(empty.invoices, empty.payments, AS_OF)
     assert result.empty and list(result.columns) == ["expected_cash_30d", "expected_cash_90d"]
+
+
+def test_a_given_invoice_status_is_used_as_passed() -> None:
+    invoices, payments = _history()
+    invoices += [(1, 2, "2024-06-20", "2024-07-20", 1_000.0)]
+    inv, pay = _invoices(invoices), _payments(payments)
+    status = invoice_status(inv, pay, AS_OF)
+    pd.testing.assert_frame_equal(cash_forecast(inv, pay, AS_OF, status), cash_forecast(inv, pay, AS_OF))
+    # Half of invoice 1 already paid in the status handed in: the forecast counts the 500 left.
+    half_paid = status.assign(outstanding=status["outstanding"].where(status["invoice_id"] != 1, 500.0))
+    assert cash_forecast(inv, pay, AS_OF, half_paid).loc[2, "expected_cash_30d"] == pytest.approx(500.0)
+    assert cash_forecast(inv, pay, AS_OF).loc[2, "expected_cash_30d"] == pytest.approx(1_000.0)
+
+
+def test_invoice_status_keeps_no_hidden_state() -> None:
+    assert not [name for name, value in vars(payments_module).items() if isinstance(value, ContextVar)]

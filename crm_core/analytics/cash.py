@@ -27,9 +27,12 @@ OVERDUE_DECAY_DAYS = 120.0
 LATE_WAIT_DAYS = 30.0
 
 
-def _invoice_positions(invoices: pd.DataFrame, payments: pd.DataFrame, as_of: date) -> pd.DataFrame:
+def _invoice_positions(
+    invoices: pd.DataFrame, payments: pd.DataFrame, as_of: date, status: pd.DataFrame | None
+) -> pd.DataFrame:
     """Billable invoices issued by `as_of` (neither void nor credit notes) with their payment position."""
-    status = invoice_status(invoices, payments, as_of)
+    if status is None:
+        status = invoice_status(invoices, payments, as_of)
     billable = ~status["void"].to_numpy(dtype=bool) & ~status["credit_note"].to_numpy(dtype=bool)
     return status.loc[billable, ["invoice_id", "client_id", "due_date", "total", "outstanding", "days_late"]]
 
@@ -44,14 +47,20 @@ def client_payment_delay(positions: pd.DataFrame) -> tuple[pd.Series, float]:
     return (n * own + PRIOR_INVOICES * portfolio) / (n + PRIOR_INVOICES), portfolio
 
 
-def cash_forecast(invoices: pd.DataFrame, payments: pd.DataFrame, as_of: date) -> pd.DataFrame:
-    """Expected cash-in from invoices open at `as_of` within 30 / 90 days, per client (see module doc)."""
+def cash_forecast(
+    invoices: pd.DataFrame, payments: pd.DataFrame, as_of: date, status: pd.DataFrame | None = None
+) -> pd.DataFrame:
+    """Expected cash-in from invoices open at `as_of` within 30 / 90 days, per client (see module doc).
+
+    `status` is `invoice_status(invoices, payments, as_of)` when the caller already has it (client_health
+    does), so it is not computed twice; None computes it here.
+    """
     clients = pd.Index(pd.unique(invoices["client_id"]), dtype="int64").sort_values()
     result = pd.DataFrame(
         {f"expected_cash_{h}d": np.zeros(len(clients)) for h in HORIZONS},
         index=pd.Index(clients, name="client_id"),
     )
-    positions = _invoice_positions(invoices, payments, as_of)
+    positions = _invoice_positions(invoices, payments, as_of, status)
     open_inv = positions[positions["outstanding"] > CENT]
     if open_inv.empty:
         return result

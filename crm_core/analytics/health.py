@@ -12,7 +12,7 @@ from crm_core.analytics.cash import cash_forecast
 from crm_core.analytics.churn import churn_scores
 from crm_core.analytics.engagement import engagement_figures, open_opportunity_count
 from crm_core.analytics.forecast import recurring_forecast
-from crm_core.analytics.payments import client_payment_figures, invoice_status, shared_invoice_status
+from crm_core.analytics.payments import client_payment_figures, invoice_status
 from crm_core.analytics.pipeline import pipeline_forecast
 from crm_core.analytics.risk import default_risk, lifecycle
 from crm_core.analytics.settings import DEFAULT_SETTINGS, AnalyticsSettings
@@ -80,7 +80,7 @@ def client_health(frames: Frames, as_of: date, settings: AnalyticsSettings | Non
         [
             recurring_forecast(frames.invoices, as_of),
             pipeline_forecast(frames.opportunities, as_of, frames.stage_history),
-            _cash_forecast(frames, as_of, status),
+            cash_forecast(frames.invoices, frames.payments, as_of, status),
         ],
         axis=1,
     )
@@ -94,9 +94,3 @@ def client_health(frames: Frames, as_of: date, settings: AnalyticsSettings | Non
     for horizon in ("30d", "90d"):
         columns[f"expected_revenue_{horizon}"] = columns[f"recurring_{horizon}"] + columns[f"pipeline_{horizon}"]
     return pd.DataFrame({col: columns[col] for col in HEALTH_COLUMNS}, index=index)
-
-
-def _cash_forecast(frames: Frames, as_of: date, status: pd.DataFrame) -> pd.DataFrame:
-    """The cash forecast, reusing the invoice status already computed here."""
-    with shared_invoice_status(frames.invoices, frames.payments, as_of, status):
-        return cash_forecast(frames.invoices, frames.payments, as_of)

@@ -7,9 +7,6 @@ total per invoice finds the date they first cover its total.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
-from contextvars import ContextVar
 from datetime import date
 
 import numpy as np
@@ -18,9 +15,6 @@ import pandas as pd
 from crm_core.analytics.days import NO_DAY, as_of_day, day_numbers, to_dates
 from crm_core.analytics.grouped import group_count, group_max, group_mean, group_min, group_sum, positions
 
-_SHARED: ContextVar[tuple[pd.DataFrame, pd.DataFrame, date, pd.DataFrame] | None] = ContextVar(
-    "shared_invoice_status", default=None
-)
 CENT = 0.005  # money is float64 here: amounts within half a cent are equal
 
 STATUSES: tuple[str, ...] = ("paid", "partially_paid", "open", "overdue", "void", "credit_note")
@@ -45,9 +39,6 @@ def invoice_status(invoices: pd.DataFrame, payments: pd.DataFrame, as_of: date) 
       categorical of STATUSES (cheap on millions of rows; compares with plain strings).
     Rows keep the order of `invoices`, on a fresh RangeIndex.
     """
-    shared = _SHARED.get()
-    if shared is not None and shared[0] is invoices and shared[1] is payments and shared[2] == as_of:
-        return shared[3]
     t = as_of_day(as_of)
     issue = day_numbers(invoices["issue_date"])
     keep = (issue <= t) & (issue != NO_DAY)
@@ -91,22 +82,6 @@ def invoice_status(invoices: pd.DataFrame, payments: pd.DataFrame, as_of: date) 
         "days_overdue": days_overdue,
         "status": pd.Categorical.from_codes(status_code, categories=list(STATUSES)),
     })
-
-
-@contextmanager
-def shared_invoice_status(
-    invoices: pd.DataFrame, payments: pd.DataFrame, as_of: date, status: pd.DataFrame
-) -> Iterator[None]:
-    """Within this block, `invoice_status` on these very frames and date returns `status` unchanged.
-
-    client_health computes the status once and the cash forecast, which asks for it again, reuses
-    it. Scoped to the block (a context variable), so no stale result outlives the call.
-    """
-    token = _SHARED.set((invoices, payments, as_of, status))
-    try:
-        yield
-    finally:
-        _SHARED.reset(token)
 
 
 def _paid(
