@@ -13,19 +13,14 @@ from crm_core.activity_views import followups, followups_by_owner, recent_activi
 from crm_core.db import get_engine
 from crm_core.frames import load_frames
 from crm_core.models import Activity, Contact
+from tests.apptest_helpers import open_page
 from tests.conftest import row_counts
 
 AS_OF = date(2026, 11, 25)
 
 
 def _page(lang: str = "en") -> AppTest:
-    at = AppTest.from_file("../app.py", default_timeout=60)
-    at.session_state["as_of"] = AS_OF
-    at.session_state["lang"] = lang
-    at.run()
-    at.switch_page("pages/activities.py").run()
-    assert not at.exception, [e.value for e in at.exception]
-    return at
+    return open_page("pages/activities.py", AS_OF, lang)
 
 
 def _client_with_contacts(url: str) -> tuple[int, list[int]]:

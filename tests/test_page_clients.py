@@ -18,19 +18,14 @@ from crm_core.frames import load_frames
 from crm_core.i18n import format_money, format_number, format_percent, label
 from crm_core.i18n.domain_text import recommendation_text
 from crm_core.models import Client, Contact
+from tests.apptest_helpers import open_page
 from tests.conftest import row_counts
 
 AS_OF = date(2026, 11, 25)
 
 
 def _page(lang: str = "en") -> AppTest:
-    at = AppTest.from_file("../app.py", default_timeout=60)
-    at.session_state["as_of"] = AS_OF
-    at.session_state["lang"] = lang
-    at.run()
-    at.switch_page("pages/clients.py").run()
-    assert not at.exception, [e.value for e in at.exception]
-    return at
+    return open_page("pages/clients.py", AS_OF, lang)
 
 
 def _list(at: AppTest):

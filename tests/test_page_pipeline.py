@@ -16,19 +16,14 @@ from crm_core.frames import load_frames
 from crm_core.i18n import format_money, format_number
 from crm_core.models import Opportunity, StageChange
 from crm_core.pipeline_views import open_deals, pipeline_totals, stage_summary
+from tests.apptest_helpers import open_page
 from tests.conftest import row_counts
 
 AS_OF = date(2026, 11, 25)
 
 
 def _page(lang: str = "en") -> AppTest:
-    at = AppTest.from_file("../app.py", default_timeout=60)
-    at.session_state["as_of"] = AS_OF
-    at.session_state["lang"] = lang
-    at.run()
-    at.switch_page("pages/pipeline.py").run()
-    assert not at.exception, [e.value for e in at.exception]
-    return at
+    return open_page("pages/pipeline.py", AS_OF, lang)
 
 
 def _table_with(at: AppTest, column: str):
