@@ -8,7 +8,8 @@ import numpy as np
 import pytest
 
 from crm_core.analytics.backtest import forecast_metrics, run_backtest
-from crm_core.analytics.cdnow import CALIBRATION_END, load_cdnow
+from crm_core.analytics.cdnow import CALIBRATION_END
+from crm_core.io.cdnow import load_cdnow
 from tests.frames_builder import d, frames
 
 

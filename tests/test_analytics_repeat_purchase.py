@@ -8,7 +8,8 @@ import pytest
 from scipy.optimize import approx_fprime
 
 from crm_core.analytics.backtest import revenue_between
-from crm_core.analytics.cdnow import CALIBRATION_END, load_cdnow
+from crm_core.analytics.cdnow import CALIBRATION_END
+from crm_core.io.cdnow import load_cdnow
 from crm_core.analytics.repeat_purchase import (
     BGNBD,
     GammaGamma,

@@ -1,41 +1,34 @@
 """The CDNOW master file (23,570 buyers, 1997-98) as frames: each purchase an invoice paid on the day.
 
 A public repeat-purchase data set used to measure the recurring forecast against the literature
-(docs/forecast-accuracy.md). The copy in docs/data comes from the `lifetimes` 0.11.3 wheel on PyPI
-(lifetimes/datasets/CDNOW_master.txt); an installed `lifetimes` package is used when that copy is missing.
+(docs/forecast-accuracy.md). Pure: the file is read by `crm_core.io.cdnow`; `load_cdnow` and
+`cdnow_path` are still reachable from here (forwarded on first use, so importing this module reads nothing).
 """
 
 from __future__ import annotations
 
-import importlib.util
-from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from crm_core.errors import CRMError
 from crm_core.frames import Frames
 
-REPO_COPY = Path(__file__).resolve().parents[2] / "docs" / "data" / "CDNOW_master.txt"
 CALIBRATION_END = "1997-09-30"
 
 
-def cdnow_path() -> Path:
-    """The repository copy of CDNOW_master.txt, else the one inside an installed `lifetimes`."""
-    if REPO_COPY.exists():
-        return REPO_COPY
-    spec = importlib.util.find_spec("lifetimes")
-    if spec is not None and spec.origin:
-        candidate = Path(spec.origin).parent / "datasets" / "CDNOW_master.txt"
-        if candidate.exists():
-            return candidate
-    raise CRMError(f"CDNOW_master.txt not found (expected {REPO_COPY})")
+def __getattr__(name: str) -> Any:
+    """`load_cdnow` / `cdnow_path` from `crm_core.io.cdnow`, the module that touches the disk."""
+    if name in ("load_cdnow", "cdnow_path"):
+        from crm_core.io import cdnow
+
+        return getattr(cdnow, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
-def load_cdnow(path: Path | str | None = None) -> Frames:
-    """CDNOW purchases as invoices (issued and due on the purchase day) with a same-day payment."""
-    raw = pd.read_csv(path or cdnow_path(), sep=r"\s+", comment=None,
-                      dtype={"customer_id": "int64", "date": str})
+def cdnow_frames(raw: pd.DataFrame) -> Frames:
+    """CDNOW rows (customer_id, date YYYYMMDD, dollar_value) as invoices issued and due on the purchase
+    day, each with a same-day payment, and one bare client per customer."""
     n = len(raw)
     day = pd.to_datetime(raw["date"], format="%Y%m%d").astype("datetime64[ns]")
     empty = Frames.empty()
