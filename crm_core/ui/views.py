@@ -19,31 +19,38 @@ from crm_core.ui import cache
 
 @st.cache_data(show_spinner=False, max_entries=4)
 def client_table(db_url: str, as_of: date) -> pd.DataFrame:
+    """The health-joined client list as of `as_of`, cached so filtering and sorting do not rebuild it."""
     return client_views.client_table(cache.frames(db_url), cache.health(db_url, as_of))
 
 
 @st.cache_data(show_spinner=False, max_entries=4)
 def client_names(db_url: str) -> pd.Series:
+    """Company name by client_id for the client pickers, cached per database."""
     return client_views.client_names(cache.frames(db_url))
 
 
 @st.cache_data(show_spinner=False, max_entries=4)
 def filter_options(db_url: str) -> dict[str, list[str]]:
+    """The choices of the client list's profile filters, cached per database."""
     return client_views.filter_options(cache.frames(db_url))
 
 
 @st.cache_data(show_spinner=False, max_entries=8)
 def followups(db_url: str, as_of: date, horizon_days: int, owner: str | None = None) -> pd.DataFrame:
+    """Open follow-ups due by `as_of` + `horizon_days` (one owner's if given), cached per owner pick."""
     return activity_views.followups(cache.frames(db_url), as_of, horizon_days=horizon_days, owner=owner)
 
 
 @st.cache_data(show_spinner=False, max_entries=4)
 def recent_activities(db_url: str, as_of: date, limit: int) -> pd.DataFrame:
+    """The latest `limit` done activities up to `as_of`, cached so the activities page reruns cheaply."""
     return activity_views.recent_activities(cache.frames(db_url), as_of, limit=limit)
 
 
 @dataclass(frozen=True)
 class PipelineView:
+    """Every figure and list of the pipeline page for one as-of date, computed together and cached as one."""
+
     totals: dict[str, float]
     by_stage: pd.DataFrame
     by_month: pd.DataFrame
@@ -55,6 +62,7 @@ class PipelineView:
 
 @st.cache_data(show_spinner=False, max_entries=4)
 def pipeline(db_url: str, as_of: date) -> PipelineView:
+    """The pipeline page's figures as of `as_of` (open deals sorted for the pickers), cached per database."""
     frames = cache.frames(db_url)
     return PipelineView(
         totals=pipeline_views.pipeline_totals(frames, as_of),
