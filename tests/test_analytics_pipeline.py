@@ -185,6 +185,7 @@ def test_a_deal_won_after_as_of_keeps_its_probability_then() -> None:
     assert pipeline_forecast(opps, date(2024, 7, 15), history).loc[1, "pipeline_30d"] == 0.0
 
 
+@pytest.mark.filterwarnings("error")  # no pandas fillna-downcasting / incompatible fill warning
 def test_stage_as_of_without_any_change_keeps_the_stage_field() -> None:
     opps, _ = _deal_won_on(None)
     stages = stage_as_of(opps, NO_HISTORY, AS_OF)
