@@ -1,7 +1,9 @@
 """Deterministic Spanish SMB demo portfolio: `generate_demo(engine, clients, seed, as_of)`.
 
-generate.py builds every table as numpy columns (no database); bulk.py writes them in one
-transaction with executemany (SQLite) or COPY (PostgreSQL).
+generate.py builds every table as numpy columns, without a database (plan.py: hidden client
+traits; parties.py: clients and contacts; billing.py: invoices, payments, status;
+engagement.py: activities and opportunities); bulk.py writes them in one transaction with
+executemany (SQLite) or COPY (PostgreSQL).
 """
 
 from __future__ import annotations

@@ -26,6 +26,7 @@ CHUNK_ROWS = 100_000
 
 
 def _column_kind(table: Table, name: str) -> str:
+    """How the ORM stores a column: timestamp, date, bool, money, int or text."""
     col_type = table.c[name].type
     if isinstance(col_type, UTCDateTime):
         return "timestamp"
