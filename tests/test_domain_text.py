@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from crm_core.analytics.recommendations import Recommendation
+from crm_core.analytics.advice import Recommendation
 from crm_core.errors import FieldError, NotFoundError
 from crm_core.i18n.domain_text import (
     churn_reason_text,

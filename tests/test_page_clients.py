@@ -11,7 +11,7 @@ from streamlit.testing.v1 import AppTest
 
 from crm_core import services
 from crm_core.analytics import client_health
-from crm_core.analytics.recommendations import recommendations
+from crm_core.analytics.advice import recommendations
 from crm_core.client_views import HEALTH_CARD, ClientFilters, client_table, filter_clients, sort_clients
 from crm_core.db import get_engine
 from crm_core.frames import load_frames

@@ -59,8 +59,8 @@ def test_every_recommendation_code_is_translated() -> None:
 
     from importlib import import_module
 
-    source = Path(import_module("crm_core.analytics.recommendations").__file__).read_text(encoding="utf-8")
+    source = Path(import_module("crm_core.analytics.advice").__file__).read_text(encoding="utf-8")
     codes = set(re.findall(r'Recommendation\(\s*"(?:alert|opportunity|action)",\s*"([a-z_]+)"', source))
-    codes |= set(import_module("crm_core.analytics.recommendations").ACTION_TEXT)  # action codes by variable
+    codes |= set(import_module("crm_core.analytics.advice").ACTION_TEXT)  # action codes by variable
     assert {"overdue_receivables", "churn_risk", "follow_up", "escalate_collection"} <= codes
     assert sorted(c for c in codes if f"rec.{c}" not in MESSAGES and f"action.{c}" not in MESSAGES) == []

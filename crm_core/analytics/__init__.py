@@ -9,17 +9,15 @@ from __future__ import annotations
 from importlib import import_module
 from typing import Any
 
-# Same name as its module: bound eagerly, or importing the submodule would shadow the function.
-from crm_core.analytics.recommendations import recommendations
-
 _EXPORTS: dict[str, str] = {
     "AnalyticsSettings": "crm_core.analytics.settings",
     "invoice_status": "crm_core.analytics.payments",
     "client_health": "crm_core.analytics.health",
     "portfolio_summary": "crm_core.analytics.portfolio",
     "at_risk": "crm_core.analytics.portfolio",
-    "Recommendation": "crm_core.analytics.recommendations",
-    "suggested_action": "crm_core.analytics.recommendations",
+    "Recommendation": "crm_core.analytics.advice",
+    "recommendations": "crm_core.analytics.advice",
+    "suggested_action": "crm_core.analytics.advice",
     "recurring_forecast": "crm_core.analytics.forecast",
     "pipeline_forecast": "crm_core.analytics.pipeline",
     "stage_win_rates": "crm_core.analytics.pipeline",
@@ -27,7 +25,7 @@ _EXPORTS: dict[str, str] = {
     "monthly_revenue": "crm_core.analytics.monthly",
 }
 
-__all__ = sorted([*_EXPORTS, "recommendations"])
+__all__ = sorted(_EXPORTS)
 
 
 def __getattr__(name: str) -> Any:

@@ -285,7 +285,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "churn_driver.trend": ("Revenue trend", "Tendencia de facturación"),
     "churn_driver.lost": ("Lost", "Perdido"),
     "churn_driver.none": ("None", "Ninguno"),
-    # recommendations by code (analytics.recommendations), params formatted for the language
+    # recommendations by code (analytics.advice), params formatted for the language
     "rec_kind.alert": ("Alert", "Alerta"),
     "rec_kind.opportunity": ("Opportunity", "Oportunidad"),
     "rec_kind.action": ("Suggested action", "Acción sugerida"),

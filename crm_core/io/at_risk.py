@@ -13,7 +13,7 @@ from collections.abc import Iterable
 import pandas as pd
 
 from crm_core.analytics.portfolio import at_risk
-from crm_core.analytics.recommendations import suggested_action
+from crm_core.analytics.advice import suggested_action
 from crm_core.analytics.settings import DEFAULT_SETTINGS
 from crm_core.i18n import MESSAGES, label, t
 from crm_core.i18n.domain_text import churn_reason_texts

@@ -10,7 +10,7 @@ from sqlalchemy import Engine
 
 from crm_core import services
 from crm_core.activity_views import client_timeline
-from crm_core.analytics.recommendations import recommendations
+from crm_core.analytics.advice import recommendations
 from crm_core.client_views import HEALTH_CARD, client_invoices, client_opportunities, contacts_of, health_row
 from crm_core.errors import NotFoundError
 from crm_core.frames import Frames

@@ -10,7 +10,7 @@ import pandas as pd
 import pytest
 
 from crm_core.analytics import client_health, recommendations, suggested_action
-from crm_core.analytics.recommendations import ACTION_TEXT, Recommendation
+from crm_core.analytics.advice import ACTION_TEXT, Recommendation
 from crm_core.analytics.settings import AnalyticsSettings
 from tests.analytics_scenario import T, scenario
 
@@ -154,3 +154,17 @@ def test_thresholds_come_from_the_settings() -> None:
     frame = pd.DataFrame([dict(late), dict(row)], index=pd.Index([1, 2], name="client_id"))
     assert list(suggested_action(frame)) == ["send_payment_reminder", "none"]
     assert list(suggested_action(frame, strict)) == ["escalate_collection", "urgent_call"]
+
+
+def test_the_package_exports_the_recommendations_function_not_a_module() -> None:
+    import importlib
+    import importlib.util
+
+    import crm_core.analytics as analytics
+
+    importlib.import_module("crm_core.analytics.advice")
+    from crm_core.analytics import recommendations as exported
+
+    assert callable(exported) and not isinstance(exported, type(analytics))
+    assert exported is analytics.advice.recommendations
+    assert importlib.util.find_spec("crm_core.analytics.recommendations") is None  # no module shadowing the name
