@@ -7,7 +7,8 @@ import streamlit as st
 from crm_core import charts
 from crm_core.analytics.settings import DEFAULT_SETTINGS
 from crm_core.enums import RiskLevel
-from crm_core.health_views import page_count, page_of, page_rows, payment_overview
+from crm_core.health_views import AT_RISK_PAGE_SIZE, payment_overview
+from crm_core.paging import page_count, page_of, page_rows
 from crm_core.i18n import format_date, format_money, format_number, format_percent, label
 from crm_core.io.at_risk import SEPARATORS, export_file_name, overdue_total
 from crm_core.ui import cache, derived
@@ -57,10 +58,10 @@ metrics[1].metric(ctx.t("health.overdue_at_risk"), format_money(overdue_total(ta
 if table.empty:
     st.info(ctx.t("health.none_at_risk"))
 else:
-    pages = page_count(len(table))
+    pages = page_count(len(table), AT_RISK_PAGE_SIZE)
     page_no = st.number_input(ctx.t("common.page"), min_value=1, max_value=pages, value=1, key="health_page") if pages > 1 else 1
-    shown = page_of(table, int(page_no))
-    first, last = page_rows(len(table), int(page_no))
+    shown = page_of(table, int(page_no), AT_RISK_PAGE_SIZE)
+    first, last = page_rows(len(table), int(page_no), AT_RISK_PAGE_SIZE)
     st.caption(ctx.t("health.showing", first=format_number(first, ctx.lang), last=format_number(last, ctx.lang),
                      total=format_number(len(table), ctx.lang)))
     st.dataframe(

@@ -6,7 +6,8 @@ import math
 
 import pandas as pd
 
-from crm_core.health_views import page_count, page_of, page_rows, payment_overview
+from crm_core.health_views import AT_RISK_PAGE_SIZE, payment_overview
+from crm_core.paging import page_count, page_of, page_rows
 
 
 def test_payment_overview_medians_and_means_over_clients_with_a_figure():
@@ -24,10 +25,10 @@ def test_payment_overview_of_nothing_is_empty():
 
 def test_paging():
     frame = pd.DataFrame({"x": range(250)})
-    assert page_count(250) == 3 and page_count(0) == 1
-    assert list(page_of(frame, 3)["x"]) == list(range(200, 250))
-    assert page_rows(250, 3) == (201, 250)
-    assert page_rows(250, 9) == (201, 250)  # clamped to the last page
-    assert page_rows(250, 0) == (1, 100)
-    assert page_rows(0, 1) == (0, 0)
-    assert page_of(frame.iloc[:0], 1).empty
+    assert page_count(250, AT_RISK_PAGE_SIZE) == 3 and page_count(0, AT_RISK_PAGE_SIZE) == 1
+    assert list(page_of(frame, 3, AT_RISK_PAGE_SIZE)["x"]) == list(range(200, 250))
+    assert page_rows(250, 3, AT_RISK_PAGE_SIZE) == (201, 250)
+    assert page_rows(250, 9, AT_RISK_PAGE_SIZE) == (201, 250)  # clamped to the last page
+    assert page_rows(250, 0, AT_RISK_PAGE_SIZE) == (1, 100)
+    assert page_rows(0, 1, AT_RISK_PAGE_SIZE) == (0, 0)
+    assert page_of(frame.iloc[:0], 1, AT_RISK_PAGE_SIZE).empty

@@ -1,13 +1,10 @@
 """The CDNOW master file (23,570 buyers, 1997-98) as frames: each purchase an invoice paid on the day.
 
 A public repeat-purchase data set used to measure the recurring forecast against the literature
-(docs/forecast-accuracy.md). Pure: the file is read by `crm_core.io.cdnow`; `load_cdnow` and
-`cdnow_path` are still reachable from here (forwarded on first use, so importing this module reads nothing).
+(docs/forecast-accuracy.md). Pure: the file itself is read by `crm_core.io.cdnow`.
 """
 
 from __future__ import annotations
-
-from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -15,15 +12,6 @@ import pandas as pd
 from crm_core.frames import Frames
 
 CALIBRATION_END = "1997-09-30"
-
-
-def __getattr__(name: str) -> Any:
-    """`load_cdnow` / `cdnow_path` from `crm_core.io.cdnow`, the module that touches the disk."""
-    if name in ("load_cdnow", "cdnow_path"):
-        from crm_core.io import cdnow
-
-        return getattr(cdnow, name)
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def cdnow_frames(raw: pd.DataFrame) -> Frames:

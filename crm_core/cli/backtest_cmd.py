@@ -44,7 +44,7 @@ def run(args: argparse.Namespace) -> int:
     from crm_core.analytics.backtest import format_backtest, run_backtest
 
     if args.cdnow is not None:
-        from crm_core.analytics.cdnow import load_cdnow
+        from crm_core.io.cdnow import load_cdnow
 
         frames = load_cdnow(args.cdnow or None)
         source = "CDNOW"
