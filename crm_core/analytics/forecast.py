@@ -203,7 +203,7 @@ def seasonal_index(day: np.ndarray, amount: np.ndarray, cutoff_day: int) -> np.n
 
 def season_factor(history: PurchaseHistory, horizon: int) -> float:
     """Mean seasonal index over the days of (as_of, as_of + horizon]; 1 without a seasonal index."""
-    if len(history.season) < 12:
+    if len(history.season) < 12 or horizon <= 0:
         return 1.0
     days = np.arange(history.as_of_day + 1, history.as_of_day + horizon + 1).astype("datetime64[D]")
     calendar = days.astype("datetime64[M]").astype(np.int64) % 12
