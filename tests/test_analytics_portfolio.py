@@ -76,6 +76,18 @@ def test_churn_bands_raise_severity() -> None:
     assert list(risky["severity"]) == ["critical", "high", "medium"]
 
 
+def test_a_lost_client_is_at_risk_only_while_it_owes_overdue_money() -> None:
+    health = pd.DataFrame({
+        "churn_score": [100.0, 100.0, 10.0],
+        "default_risk": ["high", "critical", "high"],
+        "lifecycle": ["lost", "lost", "active"],
+        "overdue": [0.0, 250.0, 0.0],
+    }, index=pd.Index([1, 2, 3], name="client_id"))
+    # 1: lost, nothing overdue -> nothing to do; 2: lost but owes 250 overdue -> collect; 3: active, high risk.
+    assert list(at_risk(health).index) == [2, 3]
+    assert list(at_risk(health, risk_levels=(), churn_min=101, overdue_min=0.0).index) == [2, 3]
+
+
 def test_at_risk_bands_and_defaults_come_from_the_settings() -> None:
     frame = pd.DataFrame({
         "churn_score": [55.0, 45.0, 30.0],

@@ -65,8 +65,9 @@ def at_risk(
 ) -> pd.DataFrame:
     """Clients at risk, most severe first, with a `severity` column (low|medium|high|critical).
 
-    At risk: churn_score >= churn_min (clients marked lost excepted: they already churned), or a
-    default risk in `risk_levels`, or (when given) overdue >= overdue_min. Severity is the worse of
+    At risk: churn_score >= churn_min, or a default risk in `risk_levels`, or (when given)
+    overdue >= overdue_min. A client marked lost has already churned: it is listed only while it
+    still owes overdue money (by default risk or overdue_min), since collecting is all that is left. Severity is the worse of
     the default risk and the churn band (`settings`: churn_critical_min 85, churn_high_min 70,
     churn_medium_min 60, else low); rows are sorted by severity, then overdue amount, then churn
     score, all descending. churn_min and risk_levels default to the settings' at_risk_* values.
@@ -78,9 +79,10 @@ def at_risk(
     not_lost = (health["lifecycle"] != "lost").to_numpy()
     risk = health["default_risk"].to_numpy(dtype=object)
     overdue = health["overdue"].to_numpy(dtype="float64")
-    selected = (not_lost & (churn >= churn_min)) | np.isin(risk, list(risk_levels))
+    still_owes = not_lost | (overdue > 0)
+    selected = (not_lost & (churn >= churn_min)) | (np.isin(risk, list(risk_levels)) & still_owes)
     if overdue_min is not None:
-        selected |= overdue >= overdue_min
+        selected |= (overdue >= overdue_min) & still_owes
 
     risk_rank = pd.Series(risk).map({name: i for i, name in enumerate(RISK_LEVELS)}).fillna(0).to_numpy()
     churn_rank = np.select([churn >= s.churn_critical_min, churn >= s.churn_high_min, churn >= s.churn_medium_min],
