@@ -4,16 +4,21 @@ from __future__ import annotations
 
 import subprocess
 import sys
+import threading
+import time
+from collections.abc import Callable
 from datetime import date, datetime
 from decimal import Decimal
 from pathlib import Path
 
 import pytest
-from sqlalchemy import Engine, select
+from sqlalchemy import Engine, event, select, text
 
 from crm_core import services
 from crm_core.db import read_session
-from crm_core.io import planners
+from crm_core.errors import CRMError, ValidationError
+from crm_core.i18n.domain_text import import_message_text
+from crm_core.io import importing, planners
 from crm_core.io.importing import (
     UPDATABLE,
     check_file,
@@ -25,6 +30,7 @@ from crm_core.io.importing import (
     import_opportunities,
     import_payments,
 )
+from crm_core.io.report import ImportReport
 from crm_core.io.reading import ImportFileError, read_csv
 from crm_core.models import Activity, Client, Contact, Invoice, Opportunity, Payment, StageChange
 from crm_core.settings import business_timezone
@@ -474,3 +480,221 @@ def test_references_by_id_and_the_default_due_date(engine, tmp_path) -> None:
     assert [str(p) for p in import_payments(engine, payments).problems] == [
         "line 2, column 'invoice_id': no invoice has id 999",
     ]
+
+
+# ---------------------------------------------------------------- repeated payments
+
+
+def test_a_payment_repeated_in_the_file_is_rejected_naming_both_lines(engine, tmp_path) -> None:
+    client = make_client(engine)
+    make_invoice(engine, client.client_id, number="F-1", issue_date="2024-01-01", total="100")
+    make_invoice(engine, client.client_id, number="F-2", issue_date="2024-01-01", total="50")
+    export = [
+        ["F-1", "15/01/2024", "30,00", "Transferencia"],
+        ["F-1", "15/01/2024", "30,00", "tarjeta"],  # same day and amount, another method: a second payment
+        ["F-2", "20/01/2024", "10,00", ""],
+    ]
+    # a bank export pasted twice, the second time with the amount written another way
+    again = [*export[:2], ["F-2", "20/01/2024", "10", ""]]
+    path = write_csv(tmp_path / "p.csv", [["factura", "fecha_pago", "importe", "forma_pago"], *export, *again])
+    hint = " (if it really was paid twice that day, import one row with the sum)"
+
+    report = import_payments(engine, path)
+    assert (report.to_create, report.rejected, report.committed) == (3, 3, False)
+    assert [str(p) for p in report.problems] == [
+        f"line 5, column 'importe': the same payment (30.00 on 2024-01-15 to invoice F-1) is already on line 2 of this file{hint}",
+        f"line 6, column 'importe': the same payment (30.00 on 2024-01-15 to invoice F-1) is already on line 3 of this file{hint}",
+        f"line 7, column 'importe': the same payment (10.00 on 2024-01-20 to invoice F-2) is already on line 4 of this file{hint}",
+    ]
+    assert import_message_text(report.problems[2].message, "es") == (
+        "el mismo pago (10.00 el 2024-01-20 a la factura F-2) ya está en la línea 4 de este fichero "
+        "(si de verdad se pagó dos veces ese día, importa una sola fila con la suma)"
+    )
+    assert row_counts(engine)["payments"] == 0
+
+    rejected = read_csv(report.rejected_csv())
+    assert rejected.header == ["factura", "fecha_pago", "importe", "forma_pago", "reason"]
+    assert [cells[:4] for _, cells in rejected.rows] == again
+    assert rejected.rows[0][1][4] == "importe: " + report.problems[0].message
+
+    report = import_payments(engine, path, valid_only=True)
+    assert (report.to_create, report.committed) == (3, True)
+    assert [(p.amount, p.method) for p in _all(engine, Payment)] == [
+        (Decimal("30.00"), "transfer"), (Decimal("30.00"), "card"), (Decimal("10.00"), None),
+    ]
+
+    # the rejected rows import back (reason column and all), and the database already holds them
+    fixed = tmp_path / "rejected.csv"
+    fixed.write_bytes(report.rejected_csv())
+    report = import_payments(engine, fixed)
+    assert (report.ok, report.to_create, report.committed) == (True, 0, False)
+    assert [str(s) for s in report.skipped] == [
+        "line 2: a payment of 30.00 on 2024-01-15 is already recorded for invoice F-1",
+        "line 3: a payment of 30.00 on 2024-01-15 is already recorded for invoice F-1",
+        "line 4: a payment of 10.00 on 2024-01-20 is already recorded for invoice F-2",
+    ]
+    assert row_counts(engine)["payments"] == 3
+
+
+def test_two_equal_payments_on_one_day_import_as_one_row_with_the_sum(engine, tmp_path) -> None:
+    client = make_client(engine)
+    make_invoice(engine, client.client_id, number="F-1", issue_date="2024-01-01", total="100")
+    path = write_csv(tmp_path / "p.csv", [["factura", "fecha_pago", "importe"], ["F-1", "15/01/2024", "60,00"]])
+    report = import_payments(engine, path)
+    assert (report.to_create, report.committed) == (1, True)
+    assert [(p.paid_on, p.amount) for p in _all(engine, Payment)] == [(date(2024, 1, 15), Decimal("60.00"))]
+
+
+# ---------------------------------------------------------------- payments written during an import
+
+
+class LockWatch:
+    """Tells when a thread of the test has reached a statement that waits for another writer.
+
+    On PostgreSQL that is a backend of the test database waiting for a lock (pg_stat_activity); on
+    SQLite, where a writer waits in BEGIN IMMEDIATE, the thread having issued that BEGIN.
+    """
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+        self.begun: dict[int, threading.Event] = {}
+        self.after: dict[int, Callable[[str], None]] = {}
+        event.listen(engine, "before_cursor_execute", self._before)
+        event.listen(engine, "after_cursor_execute", self._after)
+
+    def close(self) -> None:
+        event.remove(self.engine, "before_cursor_execute", self._before)
+        event.remove(self.engine, "after_cursor_execute", self._after)
+
+    def _before(self, conn, cursor, statement, params, context, executemany) -> None:
+        if statement.startswith("BEGIN IMMEDIATE") and threading.get_ident() in self.begun:
+            self.begun[threading.get_ident()].set()
+
+    def _after(self, conn, cursor, statement, params, context, executemany) -> None:
+        hook = self.after.get(threading.get_ident())
+        if hook is not None:
+            hook(statement)
+
+    def thread(self, target: Callable[[], None]) -> threading.Thread:
+        """A started thread running `target`, watched for its BEGIN IMMEDIATE."""
+        started = threading.Event()
+        ready = threading.Event()
+
+        def run() -> None:
+            self.begun[threading.get_ident()] = started
+            ready.set()
+            target()
+
+        worker = threading.Thread(target=run)
+        worker.start()
+        ready.wait()
+        return worker
+
+    def wait_until_blocked(self, worker: threading.Thread) -> None:
+        """Return once `worker` waits for the lock another transaction holds (or has ended)."""
+        deadline = time.monotonic() + 30
+        if self.engine.dialect.name == "sqlite":
+            started = self.begun[worker.ident]  # type: ignore[index]
+            while worker.is_alive() and not started.wait(0.01) and time.monotonic() < deadline:
+                pass
+            return
+        with self.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+            waiting = text(
+                "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'"
+            )
+            while worker.is_alive() and time.monotonic() < deadline:
+                if conn.execute(waiting).scalar_one():
+                    return
+                time.sleep(0.01)
+
+
+def _paid(engine: Engine) -> list[tuple[date, Decimal]]:
+    """The payments stored (date, amount), after checking that together they never pay more than their invoices."""
+    payments = _all(engine, Payment)
+    totals = {i.invoice_id: i.total for i in _all(engine, Invoice)}
+    for invoice_id, total in totals.items():
+        assert sum((p.amount for p in payments if p.invoice_id == invoice_id), Decimal(0)) <= total
+    return [(p.paid_on, p.amount) for p in payments]
+
+
+def test_a_payment_recorded_between_the_check_and_the_insert_waits_and_is_refused(engine, tmp_path, monkeypatch) -> None:
+    monkeypatch.setattr(importing, "PROGRESS_EVERY", 1)  # a progress call after each row checked
+    client = make_client(engine)
+    invoice = make_invoice(engine, client.client_id, number="F-1", issue_date="2024-01-01", total="100")
+    path = write_csv(tmp_path / "p.csv", [["factura", "fecha_pago", "importe"], ["F-1", "15/01/2024", "60,00"]])
+    watch = LockWatch(engine)
+    outcome: list[object] = []
+
+    def pay() -> None:
+        try:
+            outcome.append(services.record_payment(
+                engine, {"invoice_id": invoice.invoice_id, "paid_on": "2024-01-20", "amount": "60"}
+            ))
+        except CRMError as exc:
+            outcome.append(exc)
+
+    workers: list[threading.Thread] = []
+
+    def after_the_check(fraction: float, message: str) -> None:
+        if message.startswith("checking row") and not workers:  # the file's 60 checked against 100, not inserted
+            workers.append(watch.thread(pay))
+            watch.wait_until_blocked(workers[0])
+
+    try:
+        report = import_payments(engine, path, progress=after_the_check)
+        workers[0].join()
+    finally:
+        watch.close()
+    assert (report.to_create, report.committed) == (1, True)
+    [refused] = outcome
+    assert isinstance(refused, ValidationError)
+    assert str(refused) == "amount: 60.00 would overpay invoice F-1: only 40.00 is still owed"
+    assert _paid(engine) == [(date(2024, 1, 15), Decimal("60.00"))]  # paid 60 of 100, the refused 60 not written
+
+
+def test_an_import_waiting_for_a_payment_being_recorded_rejects_the_overpaying_row(engine, tmp_path) -> None:
+    client = make_client(engine)
+    invoice = make_invoice(engine, client.client_id, number="F-1", issue_date="2024-01-01", total="100")
+    make_invoice(engine, client.client_id, number="F-2", issue_date="2024-01-01", total="100")
+    path = write_csv(tmp_path / "p.csv", [
+        ["factura", "fecha_pago", "importe"],
+        ["F-1", "15/01/2024", "60,00"],
+        ["F-2", "15/01/2024", "60,00"],
+    ])
+    watch = LockWatch(engine)
+    locked, release = threading.Event(), threading.Event()
+    reports: list[object] = []
+
+    def hold_the_invoice(statement: str) -> None:  # record_payment has read (and locked) the invoice
+        if "FROM invoices" in statement and not locked.is_set():
+            locked.set()
+            release.wait(30)
+
+    def pay() -> None:
+        watch.after[threading.get_ident()] = hold_the_invoice
+        services.record_payment(engine, {"invoice_id": invoice.invoice_id, "paid_on": "2024-01-20", "amount": "60"})
+
+    def run_import() -> None:
+        try:
+            reports.append(import_payments(engine, path))
+        except CRMError as exc:
+            reports.append(exc)
+
+    try:
+        payer = watch.thread(pay)
+        locked.wait(30)
+        importer = watch.thread(run_import)
+        watch.wait_until_blocked(importer)
+        release.set()
+        payer.join()
+        importer.join()
+    finally:
+        release.set()
+        watch.close()
+    [report] = reports
+    assert isinstance(report, ImportReport)
+    assert (report.committed, report.to_create) == (False, 1)
+    assert [str(p) for p in report.problems] == [
+        "line 2, column 'importe': 60.00 would overpay invoice F-1: only 40.00 is still owed",
+    ]
+    assert _paid(engine) == [(date(2024, 1, 20), Decimal("60.00"))]  # the recorded payment; nothing of the file

@@ -444,6 +444,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "import_msg.payment_recorded": ("a payment of {amount} on {date} is already recorded for invoice {number}", "ya hay un pago de {amount} el {date} registrado en la factura {number}"),
     "import_msg.activity_recorded": ("{kind} {title} at {when} is already recorded for this client", "{kind} {title} del {when} ya está registrada en este cliente"),
     "import_msg.opportunity_exists": ("opportunity {id} {name} already exists for this client", "la oportunidad {id} {name} ya existe en este cliente"),
+    "import_msg.payment_on_line": ("the same payment ({amount} on {date} to invoice {number}) is already on line {line} of this file (if it really was paid twice that day, import one row with the sum)", "el mismo pago ({amount} el {date} a la factura {number}) ya está en la línea {line} de este fichero (si de verdad se pagó dos veces ese día, importa una sola fila con la suma)"),
     "import_msg.on_line": ("{what} is already on line {line} of this file", "{what} ya está en la línea {line} de este fichero"),
     "import_msg.no_client": ("no client has {what} (import the clients first)", "ningún cliente tiene {what} (importa antes los clientes)"),
     "import_msg.no_client_id": ("no client has id {id}", "ningún cliente tiene el id {id}"),

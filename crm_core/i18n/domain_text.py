@@ -205,6 +205,8 @@ _IMPORT_PATTERNS: list[tuple[re.Pattern[str], str]] = [
     (re.compile(r"^opportunity (?P<id>\d+) (?P<name>'.*') already exists for this client$"), "import_msg.opportunity_exists"),
     (re.compile(r"^(?P<kind>\w+) (?P<title>'.*') at (?P<when>.+) is already recorded for this client$"),
      "import_msg.activity_recorded"),
+    (re.compile(r"^the same payment \((?P<amount>\S+) on (?P<date>\S+) to invoice (?P<number>.+)\) is already on line "
+                r"(?P<line>\d+) of this file "), "import_msg.payment_on_line"),
     (re.compile(r"^(?P<what>.+) is already on line (?P<line>\d+) of this file$"), "import_msg.on_line"),
     (re.compile(r"^no client has (?P<what>(tax id|email) .+) \(import the clients first\)$"), "import_msg.no_client"),
     (re.compile(r"^no client has id (?P<id>\d+)$"), "import_msg.no_client_id"),

@@ -29,7 +29,8 @@ from crm_core.io.planners import PLANNERS, Planner
 from crm_core.io.reading import CsvTable, read_csv
 from crm_core.io.report import ImportReport, RowProblem, SkippedRow
 
-Source = bytes | str | Path
+# The file's bytes or path, or the file already read (crm_core.ui.uploads keeps it parsed between reruns)
+Source = bytes | str | Path | CsvTable
 # (fraction done 0..1, what is happening) — for a progress bar
 Progress = Callable[[float, str], None]
 
@@ -120,10 +121,18 @@ def _check_rows(
     creates: list[dict[str, Any]] = []
     updates: list[dict[str, Any]] = []
     total = len(table.rows)
-    for done, (line, cells) in enumerate(table.rows, start=1):
+    # Every row's values first: the planner may need all of them before checking one (PaymentPlanner locks).
+    read: list[tuple[dict[str, Any], list[FieldError]] | None] = []
+    for done, (_line, cells) in enumerate(table.rows, start=1):
         if done % PROGRESS_EVERY == 0:
-            progress(0.5 * done / total, f"checking row {done:,} of {total:,}")
-        if len(cells) > width and any(cell.strip() for cell in cells[width:]):
+            progress(0.25 * done / total, f"reading row {done:,} of {total:,}")
+        too_wide = len(cells) > width and any(cell.strip() for cell in cells[width:])
+        read.append(None if too_wide else _payload(cells, columns, mark))
+    planner.prepare([values[0] for values in read if values is not None])
+    for done, ((line, cells), values) in enumerate(zip(table.rows, read, strict=True), start=1):
+        if done % PROGRESS_EVERY == 0:
+            progress(0.25 + 0.25 * done / total, f"checking row {done:,} of {total:,}")
+        if values is None:
             report.problems.append(RowProblem(
                 line, f"column {width + 1}",
                 f"this row has {len(cells)} cells but the header has {width} "
@@ -131,7 +140,7 @@ def _check_rows(
             ))
             report.rejected_rows.append((line, cells))
             continue
-        payload, errors = _payload(cells, columns, mark)
+        payload, errors = values
         outcome = planner.check(line, payload, errors)
         if outcome.errors:
             problems = [RowProblem(line, labels.get(e.field, e.field), e.message) for e in outcome.errors]
@@ -164,14 +173,15 @@ def import_file(
 ) -> ImportReport:
     """Check a CSV file of `kind` and, unless `dry_run`, write it in one transaction.
 
-    `source` is the file's bytes or path. `mapping` overrides the header synonyms (file header ->
+    `source` is the file's bytes or path, or the file as `read_csv` read it (then `separator` is
+    not used). `mapping` overrides the header synonyms (file header ->
     field, or None to leave a column out). `update` updates existing clients / invoices instead of
     skipping them. With rejected rows nothing is written unless `valid_only`.
     Raises ImportFileError when the file as a whole cannot be imported.
     """
     check_kind(kind)
     progress = progress or _no_progress
-    table = read_csv(source, separator=separator)
+    table = source if isinstance(source, CsvTable) else read_csv(source, separator=separator)
     unnamed = [i for i, name in enumerate(table.header) if not header_key(name)]
     blank = {i for i in unnamed if not any(i < len(cells) and cells[i].strip() for _, cells in table.rows)}
     match = match_header(kind, table.header, mapping, blank)

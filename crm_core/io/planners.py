@@ -8,15 +8,16 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Callable, Container
+from contextlib import suppress
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal
 from enum import StrEnum
 from typing import Any, ClassVar
 
 from pydantic import BaseModel
 from pydantic import ValidationError as PydanticValidationError
-from sqlalchemy import Connection, Table, bindparam, func, insert, select, update
+from sqlalchemy import Connection, Table, bindparam, insert, select, update
 
 from crm_core.errors import FieldError
 from crm_core.models import Activity, Client, Contact, Invoice, Opportunity, Payment, StageChange
@@ -29,7 +30,14 @@ from crm_core.schemas import (
     PaymentCreate,
     to_field_errors,
 )
-from crm_core.services.billing import default_due_date
+from crm_core.services.billing import (
+    CENT,
+    default_due_date,
+    invoices_to_pay,
+    overpayment,
+    paid_totals,
+    unpayable_reason,
+)
 from crm_core.settings import business_timezone
 from crm_core.tax_ids import normalise_tax_id
 from crm_core.types import utcnow
@@ -87,6 +95,10 @@ class Planner:
         self.update_existing = update and self.can_update
         self.present = present  # fields that have a column in the file
         self.seen: dict[tuple[Any, ...], int] = {}  # in-file identity -> first line
+
+    def prepare(self, payloads: list[dict[str, Any]]) -> None:
+        """Called once with every row's values as read, before the first `check` (nothing to do by default)."""
+        return None
 
     def check(self, line: int, payload: dict[str, Any], errors: list[FieldError]) -> Outcome:
         """One row's outcome: the errors that reject it, a reason to skip it, or the values to create or update."""
@@ -454,24 +466,44 @@ def _differs(new: Any, old: Any) -> bool:
 
 
 class PaymentPlanner(Planner):
-    """Payments: checked like `record_payment` (not void, not a credit note, no overpayment)."""
+    """Payments: checked like `record_payment` (not void, not a credit note, no overpayment), no row twice.
+
+    Importing for real locks the invoices the file pays until the import commits (`invoices_to_pay`),
+    so a payment written meanwhile by someone else cannot make the file's payments overpay.
+    """
 
     kind = "payments"
 
     def __init__(self, conn: Connection, *, update: bool, present: set[str]) -> None:
         super().__init__(conn, update=update, present=present)
-        rows = conn.execute(
-            select(Invoice.invoice_id, Invoice.number, Invoice.issue_date, Invoice.total,
-                   Invoice.void, Invoice.credit_note)
-        ).all()
-        self.invoices = {r.invoice_id: r for r in rows}
-        self.by_number = {r.number: r.invoice_id for r in rows}
-        paid = conn.execute(
-            select(Payment.invoice_id, func.coalesce(func.sum(Payment.amount), 0)).group_by(Payment.invoice_id)
-        ).all()
-        self.paid = {invoice_id: Decimal(str(total)).quantize(Decimal("0.01")) for invoice_id, total in paid}
-        recorded = conn.execute(select(Payment.invoice_id, Payment.paid_on, Payment.amount)).all()
-        self.recorded = Counter((r.invoice_id, r.paid_on, Decimal(str(r.amount)).quantize(Decimal("0.01"))) for r in recorded)
+        self.by_number = {r.number: r.invoice_id for r in conn.execute(select(Invoice.number, Invoice.invoice_id))}
+        self.lock = not conn.get_execution_options().get("crm_readonly", False)
+        self.invoices: dict[int, Any] = {}
+        self.paid: dict[int, Decimal] = {}
+        self.recorded: Counter[tuple[int, date, Decimal]] = Counter()
+
+    def prepare(self, payloads: list[dict[str, Any]]) -> None:
+        """Lock the invoices the rows name, then read what is paid and recorded of them."""
+        ids: set[int] = set()
+        for payload in payloads:
+            number, raw_id = payload.get("invoice_number"), payload.get("invoice_id")
+            if number is not None:
+                found = self.by_number.get(number.strip())
+                if found is not None:
+                    ids.add(found)
+            elif raw_id is not None:
+                with suppress(ValueError):
+                    ids.add(int(raw_id))
+        self.invoices = invoices_to_pay(self.conn, ids, lock=self.lock)
+        self.paid = paid_totals(self.conn, self.invoices)
+        table = Payment.__table__
+        found_ids = sorted(self.invoices)
+        for start in range(0, len(found_ids), CHUNK_ROWS):
+            rows = self.conn.execute(
+                select(table.c.invoice_id, table.c.paid_on, table.c.amount)
+                .where(table.c.invoice_id.in_(found_ids[start : start + CHUNK_ROWS]))
+            )
+            self.recorded.update((r.invoice_id, r.paid_on, Decimal(str(r.amount)).quantize(CENT)) for r in rows)
 
     def _resolve(self, payload: dict[str, Any], errors: list[FieldError]) -> int | None:
         number = payload.pop("invoice_number", None)
@@ -485,31 +517,34 @@ class PaymentPlanner(Planner):
         return None
 
     def check(self, line: int, payload: dict[str, Any], errors: list[FieldError]) -> Outcome:
-        """A payment row: invoice resolved, errors (void, credit note, overpaid...), a skip when recorded, else a create."""
+        """A payment row: invoice resolved, errors (void, credit note, repeated, overpaid...), a skip when recorded, else a create."""
         invoice_id = self._resolve(payload, errors)
         payload["invoice_id"] = invoice_id if invoice_id is not None else 0
         data: PaymentCreate | None = validate(PaymentCreate, payload, errors)
         if data is None or errors:
             return Outcome(errors=errors)
-        invoice = self.invoices[data.invoice_id]
-        if invoice.void:
-            return Outcome(errors=[FieldError("invoice_number", f"invoice {invoice.number} is void and cannot be paid")])
-        if invoice.credit_note:
-            return Outcome(errors=[FieldError("invoice_number", f"{invoice.number} is a credit note and cannot be paid")])
-        if data.paid_on < invoice.issue_date:
-            return Outcome(errors=[FieldError(
-                "paid_on", f"must not be before the invoice's issue date ({invoice.issue_date.isoformat()})"
-            )])
+        invoice = self.invoices.get(data.invoice_id)
+        if invoice is None:  # deleted since this import read the invoice numbers
+            return Outcome(errors=[FieldError("invoice_number", f"no invoice has id {data.invoice_id}")])
+        reason = unpayable_reason(invoice, data.paid_on)
+        if reason is not None:
+            what, message = reason
+            return Outcome(errors=[FieldError("invoice_number" if what == "invoice" else what, message)])
+        first = self._first_seen((data.invoice_id, data.paid_on, data.amount, data.method), line)
+        if first is not None:
+            return Outcome(errors=[FieldError("amount", (
+                f"the same payment ({data.amount} on {data.paid_on.isoformat()} to invoice {invoice.number}) "
+                f"is already on line {first} of this file (if it really was paid twice that day, "
+                "import one row with the sum)"
+            ))])
         key = (data.invoice_id, data.paid_on, data.amount)
         if self.recorded[key] > 0:
             self.recorded[key] -= 1
             return Outcome(skip=f"a payment of {data.amount} on {data.paid_on.isoformat()} is already recorded for invoice {invoice.number}")
         paid = self.paid.get(data.invoice_id, Decimal("0.00"))
-        remaining = Decimal(str(invoice.total)).quantize(Decimal("0.01")) - paid
-        if data.amount > remaining:
-            return Outcome(errors=[FieldError(
-                "amount", f"{data.amount} would overpay invoice {invoice.number}: only {remaining} is still owed"
-            )])
+        message = overpayment(invoice, paid, data.amount)
+        if message is not None:
+            return Outcome(errors=[FieldError("amount", message)])
         self.paid[data.invoice_id] = paid + data.amount
         return Outcome(create=_plain(data.model_dump()))
 

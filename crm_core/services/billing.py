@@ -2,18 +2,34 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import date, timedelta
 from decimal import Decimal
-from typing import Any
+from typing import Any, Protocol
 
-from sqlalchemy import Engine, func, select
+from sqlalchemy import Connection, Engine, Row, func, select
 from sqlalchemy.exc import IntegrityError
 
 from crm_core.db import write_session
-from crm_core.errors import DuplicateInvoiceError, ValidationError
+from crm_core.errors import DuplicateInvoiceError, NotFoundError, ValidationError
 from crm_core.models import Client, Invoice, Payment
 from crm_core.schemas import InvoiceCreate, InvoiceOut, PaymentCreate, PaymentOut, parse
 from crm_core.services._common import get_or_404, integrity_to_domain
+
+CENT = Decimal("0.01")
+# Ids per locking / summing query (well below SQLite's and psycopg's bound-parameter limits).
+IDS_PER_QUERY = 5_000
+
+
+class PayableInvoice(Protocol):
+    """What the payment rules read of an invoice (an ORM Invoice or a row of `invoices_to_pay`)."""
+
+    invoice_id: int
+    number: str
+    issue_date: date
+    total: Decimal
+    void: bool
+    credit_note: bool
 
 
 def default_due_date(issue_date: date, terms_days: int) -> date:
@@ -40,29 +56,77 @@ def record_invoice(engine: Engine, payload: InvoiceCreate | dict[str, Any]) -> I
         raise integrity_to_domain(exc, values) from None
 
 
+def invoices_to_pay(conn: Connection, invoice_ids: Iterable[int], *, lock: bool = True) -> dict[int, Row[Any]]:
+    """The invoices among `invoice_ids` that exist, by id; with `lock`, each row locked until the transaction ends.
+
+    The lock (SELECT ... FOR UPDATE, taken in id order so two writers never deadlock) makes every
+    other writer of a payment to these invoices wait on PostgreSQL, so the paid sums read after it
+    stay true until commit. SQLite drops FOR UPDATE: there BEGIN IMMEDIATE lets one writer in at a time.
+    """
+    ids = sorted(set(invoice_ids))
+    found: dict[int, Row[Any]] = {}
+    for start in range(0, len(ids), IDS_PER_QUERY):
+        stmt = (
+            select(Invoice.invoice_id, Invoice.number, Invoice.issue_date, Invoice.total, Invoice.void,
+                   Invoice.credit_note)
+            .where(Invoice.invoice_id.in_(ids[start : start + IDS_PER_QUERY]))
+            .order_by(Invoice.invoice_id)
+        )
+        found.update((row.invoice_id, row) for row in conn.execute(stmt.with_for_update() if lock else stmt))
+    return found
+
+
+def paid_totals(conn: Connection, invoice_ids: Iterable[int]) -> dict[int, Decimal]:
+    """What is already paid of each of `invoice_ids` (0.00 when nothing); read it after `invoices_to_pay` locked them."""
+    ids = sorted(set(invoice_ids))
+    paid = dict.fromkeys(ids, Decimal("0.00"))
+    for start in range(0, len(ids), IDS_PER_QUERY):
+        rows = conn.execute(
+            select(Payment.invoice_id, func.sum(Payment.amount))
+            .where(Payment.invoice_id.in_(ids[start : start + IDS_PER_QUERY]))
+            .group_by(Payment.invoice_id)
+        )
+        paid.update((invoice_id, Decimal(str(total)).quantize(CENT)) for invoice_id, total in rows)
+    return paid
+
+
+def unpayable_reason(invoice: PayableInvoice, paid_on: date) -> tuple[str, str] | None:
+    """Why `invoice` cannot take a payment made on `paid_on`, as (`invoice` or `paid_on`, message), else None."""
+    if invoice.void:
+        return "invoice", f"invoice {invoice.number} is void and cannot be paid"
+    if invoice.credit_note:
+        return "invoice", f"{invoice.number} is a credit note and cannot be paid"
+    if paid_on < invoice.issue_date:
+        return "paid_on", f"must not be before the invoice's issue date ({invoice.issue_date.isoformat()})"
+    return None
+
+
+def overpayment(invoice: PayableInvoice, paid: Decimal, amount: Decimal) -> str | None:
+    """The message when `amount` on top of `paid` would pay more than the invoice's total, else None."""
+    remaining = Decimal(str(invoice.total)).quantize(CENT) - paid
+    if amount > remaining:
+        return f"{amount} would overpay invoice {invoice.number}: only {remaining} is still owed"
+    return None
+
+
 def record_payment(engine: Engine, payload: PaymentCreate | dict[str, Any]) -> PaymentOut:
-    """Add a (possibly partial) payment; refuses one that would pay more than the invoice's total."""
+    """Add a (possibly partial) payment; refuses one that would pay more than the invoice's total.
+
+    The invoice stays locked from the check to the commit (`invoices_to_pay`), as in the CSV import.
+    """
     data = parse(PaymentCreate, payload)
     with write_session(engine) as session:
-        invoice = get_or_404(session, Invoice, data.invoice_id, "invoice", lock=True)
-        if invoice.void:
-            raise ValidationError(f"invoice {invoice.number} is void and cannot be paid", "invoice_id")
-        if invoice.credit_note:
-            raise ValidationError(f"{invoice.number} is a credit note and cannot be paid", "invoice_id")
-        if data.paid_on < invoice.issue_date:
-            raise ValidationError(
-                f"must not be before the invoice's issue date ({invoice.issue_date.isoformat()})", "paid_on"
-            )
-        paid = session.scalar(
-            select(func.coalesce(func.sum(Payment.amount), 0)).where(Payment.invoice_id == invoice.invoice_id)
-        )
-        paid = Decimal(str(paid)).quantize(Decimal("0.01"))
-        remaining = Decimal(invoice.total).quantize(Decimal("0.01")) - paid
-        if data.amount > remaining:
-            raise ValidationError(
-                f"{data.amount} would overpay invoice {invoice.number}: only {remaining} is still owed",
-                "amount",
-            )
+        conn = session.connection()
+        invoice = invoices_to_pay(conn, [data.invoice_id]).get(data.invoice_id)
+        if invoice is None:
+            raise NotFoundError("invoice", data.invoice_id)
+        reason = unpayable_reason(invoice, data.paid_on)
+        if reason is not None:
+            what, message = reason
+            raise ValidationError(message, "invoice_id" if what == "invoice" else what)
+        message = overpayment(invoice, paid_totals(conn, [invoice.invoice_id])[invoice.invoice_id], data.amount)
+        if message is not None:
+            raise ValidationError(message, "amount")
         payment = Payment(**data.model_dump(mode="python"))
         session.add(payment)
         session.flush()
