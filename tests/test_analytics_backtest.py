@@ -7,7 +7,14 @@ from datetime import date
 import numpy as np
 import pytest
 
-from crm_core.analytics.backtest import forecast_metrics, run_backtest
+from crm_core.analytics.backtest import (
+    backtest_dates,
+    forecast_metrics,
+    format_rolling,
+    rolling_backtest,
+    run_backtest,
+)
+from crm_core.errors import CRMError
 from crm_core.analytics.cdnow import CALIBRATION_END
 from crm_core.io.cdnow import load_cdnow
 from tests.frames_builder import d, frames
@@ -59,6 +66,56 @@ def test_baselines_and_scored_clients() -> None:
     assert table.loc[(90, "trailing 12m"), "forecast_total"] == pytest.approx(3_600 * 90 / 365)
     assert table.loc[(90, "zero"), "bias_pct"] == pytest.approx(-100.0)
     assert (30, "recurring forecast") in table.index
+
+
+def _monthly_invoices(client_id: int, start_month: int, months: int, total: float) -> list[dict]:
+    """One invoice of `total` on the 1st of each month of 2024 from `start_month`, `months` of them."""
+    return [
+        {"invoice_id": client_id * 100 + m, "client_id": client_id, "number": f"N{client_id}-{m}",
+         "issue_date": d(f"2024-{start_month + m:02d}-01"), "due_date": d(f"2024-{start_month + m:02d}-01"),
+         "total": total}
+        for m in range(months)
+    ]
+
+
+def test_backtest_dates_end_at_the_last_and_step_back() -> None:
+    assert backtest_dates(date(2024, 9, 30), 30, 3) == [date(2024, 8, 1), date(2024, 8, 31), date(2024, 9, 30)]
+    assert backtest_dates(date(2024, 9, 30), 7, 1) == [date(2024, 9, 30)]
+    with pytest.raises(ValueError):
+        backtest_dates(date(2024, 9, 30), 0, 2)
+
+
+def test_rolling_backtest_is_the_single_backtest_at_each_date() -> None:
+    # client 1: 1,000 every month Jan-Dec 2024; client 2: 300 every month Jan-Jun, then stops.
+    invoices = _monthly_invoices(1, 1, 12, 1_000.0) + _monthly_invoices(2, 1, 6, 300.0)
+    data = frames(invoices=invoices)
+    dates = [date(2024, 6, 15), date(2024, 7, 15)]
+    rolling = rolling_backtest(data, dates, (30, 90))
+    assert list(zip(rolling["as_of"], rolling["horizon"])) == [(dates[0], 30), (dates[0], 90), (dates[1], 30), (dates[1], 90)]
+    for row in rolling.itertuples(index=False):
+        single = run_backtest(data, row.as_of, (30, 90)).set_index(["horizon", "model"])
+        assert row.rmse == pytest.approx(single.loc[(row.horizon, "recurring forecast"), "rmse"])
+        assert row.bias_pct == pytest.approx(single.loc[(row.horizon, "recurring forecast"), "bias_pct"])
+        baselines = single.loc[row.horizon].drop("recurring forecast")
+        assert row.best_baseline == baselines["rmse"].idxmin()
+        assert row.best_baseline_rmse == pytest.approx(baselines["rmse"].min())
+        assert row.rmse_vs_best_baseline_pct == pytest.approx((row.rmse / row.best_baseline_rmse - 1) * 100)
+    # as of 2024-06-15, 30 days: actual 1,000 (client 1, 07-01) and 0 (client 2 stopped); the run
+    # rate carries client 1's 3,000 of the last 90 days x 30 / 90 = 1,000 and client 2's 900 x 30 / 90 = 300.
+    first = run_backtest(data, dates[0], (30,)).set_index("model")
+    assert first.loc["run rate 90d", "forecast_total"] == pytest.approx(1_300.0)
+    assert first.loc["run rate 90d", "actual_total"] == pytest.approx(1_000.0)
+    text = format_rolling(rolling, "title")
+    assert text.splitlines()[0] == "title"
+    assert "30d over 2 dates: RMSE vs best baseline median" in text
+
+
+def test_rolling_backtest_refuses_a_window_past_the_data() -> None:
+    data = frames(invoices=_monthly_invoices(1, 1, 12, 1_000.0))  # last invoice 2024-12-01
+    with pytest.raises(CRMError, match=r"the 90 days after 2024-10-01 run past the last invoice \(2024-12-01\)"):
+        rolling_backtest(data, [date(2024, 6, 1), date(2024, 10, 1)], (30, 90))
+    with pytest.raises(CRMError, match="no invoice on or before 2023-12-01"):
+        rolling_backtest(data, [date(2023, 12, 1)], (30,))
 
 
 @pytest.mark.slow

@@ -11,8 +11,8 @@ actual), Spearman rank correlation of forecast and actual. Baselines: zero; the 
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from datetime import date
+from collections.abc import Callable, Sequence
+from datetime import date, timedelta
 
 import numpy as np
 import pandas as pd
@@ -24,12 +24,17 @@ from crm_core.analytics.forecast import (
     forecast_from_history,
     purchase_history,
 )
+from crm_core.errors import CRMError
 from crm_core.frames import Frames
 
 MODEL = "recurring forecast"
 BASELINES: tuple[str, ...] = ("zero", "run rate 90d", "trailing 12m")
 BACKTEST_COLUMNS: list[str] = [
     "horizon", "model", "clients", "forecast_total", "actual_total", "rmse", "mae", "bias_pct", "spearman",
+]
+ROLLING_COLUMNS: list[str] = [
+    "as_of", "horizon", "clients", "rmse", "best_baseline", "best_baseline_rmse", "rmse_vs_best_baseline_pct",
+    "bias_pct", "spearman",
 ]
 
 
@@ -118,5 +123,72 @@ def format_backtest(table: pd.DataFrame, title: str) -> str:
             f"{row.horizon:>6}d  {row.model:<20} {int(row.clients):>8} {row.forecast_total:>13,.2f} "
             f"{row.actual_total:>13,.2f} {row.rmse:>10.2f} {row.mae:>10.2f} {row.bias_pct:>8.1f} "
             f"{row.spearman:>8.3f} {row.rmse_vs_best_baseline_pct:>21.1f}%"
+        )
+    return "\n".join(lines)
+
+
+def backtest_dates(last: date, every_days: int, times: int) -> list[date]:
+    """`times` forecast dates `every_days` apart, ending at `last`, oldest first."""
+    if every_days < 1 or times < 1:
+        raise ValueError("every_days and times must be >= 1")
+    return [last - timedelta(days=every_days * k) for k in range(times - 1, -1, -1)]
+
+
+def rolling_backtest(
+    frames: Frames,
+    dates: Sequence[date],
+    horizons: tuple[int, ...] = (30, 90),
+    forecaster: Callable[..., dict[int, np.ndarray]] = forecast_from_history,
+) -> pd.DataFrame:
+    """The backtest repeated at several forecast dates: one row per (date, horizon) for the model.
+
+    One date is one draw: a few large clients can swing it, and a window may hold a season or an
+    event no other holds; judging a forecast over many dates shows how steady its margin is. Every
+    date needs its whole horizon in the data (an invoice on or after as_of + horizon), or a short
+    window would pass for a quiet one.
+    """
+    issued = frames.invoices.loc[~frames.invoices["void"].to_numpy(dtype=bool), "issue_date"]
+    if issued.empty:
+        raise CRMError("no invoices: nothing to backtest")
+    first, last = issued.min(), issued.max()
+    rows = []
+    for as_of in sorted(dates):
+        cutoff = as_of_timestamp(as_of)
+        if cutoff < first:
+            raise CRMError(f"no invoice on or before {as_of}: nothing to forecast from")
+        if cutoff + pd.Timedelta(days=max(horizons)) > last:
+            raise CRMError(f"the {max(horizons)} days after {as_of} run past the last invoice "
+                           f"({last.date()}): pick an earlier date")
+        table = run_backtest(frames, as_of, horizons, forecaster)
+        baselines = table[table["model"].isin(BASELINES)]
+        for h in horizons:
+            model = table[(table["horizon"] == h) & (table["model"] == MODEL)].iloc[0]
+            contenders = baselines[baselines["horizon"] == h]
+            best = contenders.loc[contenders["rmse"].idxmin()]
+            rows.append({
+                "as_of": as_of, "horizon": h, "clients": int(model["clients"]), "rmse": model["rmse"],
+                "best_baseline": best["model"], "best_baseline_rmse": best["rmse"],
+                "rmse_vs_best_baseline_pct": model["rmse_vs_best_baseline_pct"],
+                "bias_pct": model["bias_pct"], "spearman": model["spearman"],
+            })
+    return pd.DataFrame(rows, columns=ROLLING_COLUMNS)
+
+
+def format_rolling(table: pd.DataFrame, title: str) -> str:
+    """The rolling backtest as aligned text, with the median and range of each horizon's figures."""
+    lines = [title, f"{'as of':<10} {'horizon':>7} {'clients':>8} {'RMSE':>12} {'best baseline':<14} "
+                    f"{'its RMSE':>12} {'vs best':>8} {'bias %':>8} {'Spearman':>8}"]
+    for row in table.itertuples(index=False):
+        lines.append(
+            f"{row.as_of.isoformat():<10} {row.horizon:>6}d {row.clients:>8} {row.rmse:>12.2f} "
+            f"{row.best_baseline:<14} {row.best_baseline_rmse:>12.2f} {row.rmse_vs_best_baseline_pct:>7.1f}% "
+            f"{row.bias_pct:>8.1f} {row.spearman:>8.3f}"
+        )
+    for h, group in table.groupby("horizon"):
+        vs, bias = group["rmse_vs_best_baseline_pct"], group["bias_pct"]
+        lines.append(
+            f"{h}d over {len(group)} dates: RMSE vs best baseline median {vs.median():.1f}% "
+            f"(range {vs.min():.1f}% to {vs.max():.1f}%), bias median {bias.median():.1f}% "
+            f"(range {bias.min():.1f}% to {bias.max():.1f}%)"
         )
     return "\n".join(lines)

@@ -1,4 +1,5 @@
-"""`backtest --as-of DATE [--url URL | --cdnow [PATH]]`: score the recurring forecast against history."""
+"""`backtest --as-of DATE [--times N [--every DAYS]] [--url URL | --cdnow [PATH]]`: score the recurring
+forecast against history, at one date or at N dates DAYS apart ending at DATE."""
 
 from __future__ import annotations
 
@@ -25,6 +26,16 @@ def _horizons(text: str) -> tuple[int, ...]:
     return values
 
 
+def _positive(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a whole number: {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be 1 or more: {value}")
+    return value
+
+
 def register(subparsers: argparse._SubParsersAction) -> None:
     """Add the `backtest` sub-command (forecast accuracy at a past date)."""
     parser = subparsers.add_parser(
@@ -36,12 +47,22 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     source.add_argument("--cdnow", nargs="?", const="", metavar="PATH",
                         help="use the public CDNOW purchases instead of a database (default: docs/data copy)")
     parser.add_argument("--horizons", type=_horizons, default=(30, 90), help="days, comma-separated (default 30,90)")
+    parser.add_argument("--times", type=_positive, default=1,
+                        help="forecast at this many dates, ending at --as-of, and print one line per date and horizon")
+    parser.add_argument("--every", type=_positive, default=30, metavar="DAYS",
+                        help="days between those dates (default 30)")
     parser.set_defaults(func=run)
 
 
 def run(args: argparse.Namespace) -> int:
     """Forecast as of --as-of, compare with what was invoiced next and print the table; exit code 0."""
-    from crm_core.analytics.backtest import format_backtest, run_backtest
+    from crm_core.analytics.backtest import (
+        backtest_dates,
+        format_backtest,
+        format_rolling,
+        rolling_backtest,
+        run_backtest,
+    )
 
     if args.cdnow is not None:
         from crm_core.io.cdnow import load_cdnow
@@ -54,6 +75,12 @@ def run(args: argparse.Namespace) -> int:
 
         frames = load_frames(get_engine(args.url))
         source = "database"
+    if args.times > 1:
+        dates = backtest_dates(args.as_of, args.every, args.times)
+        table = rolling_backtest(frames, dates, args.horizons)
+        print(format_rolling(table, f"Recurring forecast backtest ({source}) at {args.times} dates, "
+                                    f"every {args.every} days, ending {args.as_of}"))
+        return 0
     if not (frames.invoices["issue_date"] <= str(args.as_of)).any():
         raise CRMError(f"no invoice on or before {args.as_of}: nothing to forecast from")
     table = run_backtest(frames, args.as_of, args.horizons)
