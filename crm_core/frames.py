@@ -8,7 +8,7 @@ import pandas as pd
 from sqlalchemy import Engine, Float, String, cast, select, type_coerce
 from sqlalchemy.sql.elements import ColumnElement
 
-from crm_core.models import Activity, Client, Contact, Invoice, Opportunity, Payment, StageChange
+from crm_core.models import Activity, Base, Client, Contact, Invoice, Opportunity, Payment, StageChange
 from crm_core.settings import business_timezone
 
 CLIENT_COLUMNS = [
@@ -69,7 +69,8 @@ COLUMNS: dict[str, list[str]] = {
     "payments": PAYMENT_COLUMNS,
     "stage_history": STAGE_HISTORY_COLUMNS,
 }
-_MODELS = {
+TABLES: tuple[str, ...] = tuple(COLUMNS)  # the frame names, in load order
+MODELS: dict[str, type[Base]] = {
     "clients": Client,
     "contacts": Contact,
     "activities": Activity,
@@ -116,8 +117,8 @@ def _typed(df: pd.DataFrame) -> pd.DataFrame:
 
 
 def load_table(engine: Engine, name: str) -> pd.DataFrame:
-    """One table as a typed frame, with one query."""
-    model = _MODELS[name]
+    """One table (a name of TABLES) as a typed frame, with one query; load_frames and the UI cache both use it."""
+    model = MODELS[name]
     cols = [_raw(getattr(model, col), col) for col in COLUMNS[name]]
     pk = getattr(model, COLUMNS[name][0])
     with engine.connect() as conn:
@@ -130,4 +131,4 @@ def load_table(engine: Engine, name: str) -> pd.DataFrame:
 
 def load_frames(engine: Engine) -> Frames:
     """Every table of the database as frames (one query per table, never one per client)."""
-    return Frames(**{name: load_table(engine, name) for name in COLUMNS})
+    return Frames(**{name: load_table(engine, name) for name in TABLES})

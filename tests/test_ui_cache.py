@@ -1,8 +1,22 @@
-"""cache.write: a service call whose domain error is shown as the forms show it, in the UI language."""
+"""ui.cache: write shows a domain error as the forms do; a write reloads only the tables it touched."""
 
 from __future__ import annotations
 
+from collections import Counter
+from datetime import date, datetime, time
+
+import pandas as pd
+import pytest
+from sqlalchemy import Engine
 from streamlit.testing.v1 import AppTest
+
+from crm_core import services, table_versions
+from crm_core.db import get_engine
+from crm_core.frames import TABLES, load_frames
+from crm_core.i18n import label
+from crm_core.settings import business_timezone
+from crm_core.ui import cache as cache_module
+from tests.apptest_helpers import open_page
 
 
 def _app() -> None:
@@ -28,3 +42,126 @@ def test_write_shows_a_domain_error_translated_and_returns_none() -> None:
     assert at.markdown[0].value == "result None"
     english = AppTest.from_function(_app).run()
     assert [e.value for e in english.error] == ["Title: is required"]
+
+
+# ---------------------------------------------------------------- per-table invalidation
+
+AS_OF = date(2026, 11, 25)
+
+
+@pytest.fixture
+def loads(monkeypatch: pytest.MonkeyPatch) -> Counter[str]:
+    """How many times each table was loaded from the database by the UI cache (a spy on its per-table loader)."""
+    seen: Counter[str] = Counter()
+    real = cache_module.load_table
+
+    def spy(engine: Engine, name: str) -> pd.DataFrame:
+        seen[name] += 1
+        return real(engine, name)
+
+    monkeypatch.setattr(cache_module, "load_table", spy)
+    return seen
+
+
+def _client_with_a_contact(url: str) -> tuple[int, int]:
+    contacts = load_frames(get_engine(url)).contacts
+    first = contacts.iloc[0]
+    return int(first["client_id"]), int(first["contact_id"])
+
+
+def _log_call(at: AppTest, client_id: int, contact_id: int, title: str) -> None:
+    """Log a done call through the activities page's form, as of AS_OF."""
+    at.selectbox(key="act_client").select(client_id).run()
+    at.selectbox(key=f"act_contact_{client_id}").select(contact_id)
+    at.text_input(key="act_title").input(title)
+    at.date_input(key="act_date").set_value(AS_OF)
+    at.time_input(key="act_time").set_value(time(10, 30))
+    at.button(key="act_save").click().run()
+    assert not at.exception and not at.error, [e.value for e in at.error]
+
+
+def _recent_titles(at: AppTest) -> list[str]:
+    return next(df.value for df in at.dataframe if "occurred_at" in df.value.columns)["title"].tolist()
+
+
+def test_logging_an_activity_reloads_activities_and_contacts_only(demo_db: str, loads: Counter[str]) -> None:
+    client_id, contact_id = _client_with_a_contact(demo_db)
+    at = open_page("pages/activities.py", AS_OF)
+    assert loads == Counter(dict.fromkeys(TABLES, 1))  # the first render loads every table once
+    loads.clear()
+    at.selectbox(key="act_client").select(client_id).run()
+    assert loads == Counter()  # a rerun without a write reloads nothing
+
+    _log_call(at, client_id, contact_id, "Renewal call with the CFO")
+    assert loads == Counter({"activities": 1, "contacts": 1})  # invoices, payments... come from the cache
+    assert "Renewal call with the CFO" in _recent_titles(at)
+    frames = cache_module.frames(demo_db)
+    assert "Renewal call with the CFO" in frames.activities["title"].tolist()
+    assert frames.contacts.set_index("contact_id").loc[contact_id, "last_interaction_at"] == pd.Timestamp("2026-11-25 10:30")
+    assert loads == Counter({"activities": 1, "contacts": 1})
+
+
+def test_deleting_a_client_reloads_every_table(demo_db: str, loads: Counter[str]) -> None:
+    frames = load_frames(get_engine(demo_db))
+    client_id = int(frames.clients["client_id"].iloc[10])
+    at = open_page("pages/clients.py", AS_OF)
+    at.selectbox(key="client_pick").select(client_id).run()
+    loads.clear()
+    at.checkbox(key=f"delete_confirm_{client_id}").check().run()
+    at.button(key=f"delete_{client_id}").click().run()
+    assert not at.exception
+    assert loads == Counter(dict.fromkeys(TABLES, 1))
+    after = cache_module.frames(demo_db)
+    for name in TABLES:
+        frame = getattr(after, name)
+        if "client_id" in frame.columns:
+            assert client_id not in frame["client_id"].tolist(), name
+    gone = set(frames.invoices.loc[frames.invoices["client_id"] == client_id, "invoice_id"])
+    assert gone and not gone & set(after.payments["invoice_id"])  # its payments went with its invoices
+
+
+def test_health_reflects_an_edit_rebuilt_from_the_cached_frames(demo_db: str, loads: Counter[str]) -> None:
+    clients = load_frames(get_engine(demo_db)).clients
+    row = clients[clients["status"] != "lost"].iloc[0]
+    client_id, name = int(row["client_id"]), str(row["company_name"])
+    at = open_page("pages/clients.py", AS_OF)
+    at.text_input(key="clients_search").input(name).run()
+    at.selectbox(key="client_pick").select(client_id).run()
+    loads.clear()
+    at.selectbox(key=f"edit_{client_id}_status").select("lost")
+    at.button(key=f"edit_{client_id}_save").click().run()
+    assert not at.exception and not at.error, [e.value for e in at.error]
+    assert loads == Counter({"clients": 1})
+    listed = next(df.value for df in at.dataframe if "churn_score" in df.value.columns).set_index("company_name")
+    assert listed.loc[name, "lifecycle"] == label("lifecycle", "lost", "en")
+    assert cache_module.health(demo_db, AS_OF).loc[client_id, "lifecycle"] == "lost"
+
+
+def test_a_write_in_another_session_shows_on_this_sessions_next_run(
+    demo_db: str, loads: Counter[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(table_versions, "RECHECK_SECONDS", 3600.0)  # no fingerprint read: the shared generations tell
+    client_id, contact_id = _client_with_a_contact(demo_db)
+    mine = open_page("pages/activities.py", AS_OF)
+    theirs = open_page("pages/activities.py", AS_OF)
+    _log_call(theirs, client_id, contact_id, "Call logged by a colleague")
+    loads.clear()
+    mine.run()
+    assert "Call logged by a colleague" in _recent_titles(mine)
+    assert loads == Counter()  # the colleague's run already reloaded the activities for both sessions
+
+
+def test_a_write_by_another_process_shows_after_the_fingerprint_check(
+    demo_db: str, loads: Counter[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(table_versions, "RECHECK_SECONDS", 0.0)
+    client_id, contact_id = _client_with_a_contact(demo_db)
+    at = open_page("pages/activities.py", AS_OF)
+    services.log_activity(get_engine(demo_db), {
+        "client_id": client_id, "kind": "call", "title": "Logged from the command line",
+        "occurred_at": datetime(2026, 11, 25, 9, 0, tzinfo=business_timezone()), "done": True,
+    })
+    loads.clear()
+    at.run()
+    assert "Logged from the command line" in _recent_titles(at)
+    assert loads == Counter(dict.fromkeys(TABLES, 1))  # not written here: every table is reloaded

@@ -1,8 +1,15 @@
-"""Cached engine, frames and health; every write clears them so the next render is fresh."""
+"""Cached engine, per-table frames and health; a write reloads only the tables it touched.
+
+Each table's frame is cached under its generation (crm_core.table_versions), shared by every
+session of this server. A write through the UI bumps the tables it declares (crm_core.tables_written),
+so the next render reloads those and reuses the others; health and the page views are keyed by
+every table's generation, so they are recomputed after any write, from the cached frames.
+Writes by another process are noticed through a fingerprint query, at most once a second.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from datetime import date
 from typing import ParamSpec, TypeVar
 
@@ -12,8 +19,11 @@ from sqlalchemy import Engine, func, select
 
 from crm_core.db import get_engine
 from crm_core.errors import CRMError
-from crm_core.frames import Frames, load_frames
+from crm_core.fingerprints import table_fingerprints
+from crm_core.frames import TABLES, Frames, load_table
 from crm_core.models import Client
+from crm_core.table_versions import Generations, TableVersions
+from crm_core.tables_written import EVERY_TABLE, tables_written
 from crm_core.ui.context import current
 
 P = ParamSpec("P")
@@ -26,43 +36,94 @@ def engine(db_url: str) -> Engine:
     return get_engine(db_url)
 
 
-@st.cache_data(show_spinner=False, max_entries=4)
+@st.cache_data(show_spinner=False, max_entries=4 * len(TABLES))
+def table(db_url: str, name: str, generation: int) -> pd.DataFrame:
+    """One table's typed frame at `generation` (see `versions`): loaded once, until a write bumps it."""
+    return load_table(engine(db_url), name)
+
+
+@st.cache_resource(show_spinner=False)
+def _registry() -> dict[str, TableVersions]:
+    """Every database's table generations, shared by all sessions (st.cache_resource.clear() resets them)."""
+    return {}
+
+
+def _versions_of(db_url: str) -> TableVersions:
+    registry = _registry()
+    tracked = registry.get(db_url)
+    if tracked is None:
+        tracked = registry.setdefault(db_url, TableVersions(
+            lambda: table_fingerprints(engine(db_url)),
+            retire=lambda name, generation: table.clear(db_url, name, generation),
+        ))
+    return tracked
+
+
+def versions(db_url: str) -> Generations:
+    """Every table's current generation (one per name of TABLES): the cache key of anything built on the frames."""
+    return _versions_of(db_url).current()
+
+
+def frames_at(db_url: str, generations: Generations) -> Frames:
+    """The frames at these generations, each table from its own cache entry."""
+    return Frames(**{
+        name: table(db_url, name, generation) for name, generation in zip(TABLES, generations, strict=True)
+    })
+
+
 def frames(db_url: str) -> Frames:
-    """Every table as typed frames, cached so a rerun does not query the database again."""
-    return load_frames(engine(db_url))
+    """Every table as typed frames, current: a rerun reloads only the tables written since the last one."""
+    return frames_at(db_url, versions(db_url))
 
 
 @st.cache_data(show_spinner=False, max_entries=8)
-def health(db_url: str, as_of: date) -> pd.DataFrame:
-    """client_health as of `as_of`, cached: the analytics run once per date until a write clears them."""
+def health_at(db_url: str, as_of: date, generations: Generations) -> pd.DataFrame:
+    """client_health as of `as_of` from the frames at these generations (cached per date and generations)."""
     from crm_core.analytics import client_health
 
-    return client_health(frames(db_url), as_of)
+    return client_health(frames_at(db_url, generations), as_of)
+
+
+def health(db_url: str, as_of: date) -> pd.DataFrame:
+    """client_health as of `as_of`, cached per date until any table changes (then rebuilt from the cached frames)."""
+    return health_at(db_url, as_of, versions(db_url))
 
 
 @st.cache_data(show_spinner=False, max_entries=4)
-def client_count(db_url: str) -> int:
-    """How many clients the database holds (cached), to tell an empty database from a loaded one."""
+def _client_count(db_url: str, clients_generation: int) -> int:
     with engine(db_url).connect() as conn:
         return int(conn.execute(select(func.count()).select_from(Client)).scalar_one())
 
 
+def client_count(db_url: str) -> int:
+    """How many clients the database holds (cached per clients generation): an empty database or a loaded one."""
+    return _client_count(db_url, versions(db_url)[TABLES.index("clients")])
+
+
+def invalidate(db_url: str, tables: Iterable[str] = EVERY_TABLE) -> None:
+    """After a committed write of `tables` (frame names): their frames, health and the views reload on next use."""
+    _versions_of(db_url).wrote(tables)
+
+
 def clear() -> None:
-    """Forget every cached frame and figure (after any write)."""
+    """Forget every cached frame and figure of every database (prefer `invalidate` with the tables written)."""
+    for tracked in _registry().values():
+        tracked.wrote(TABLES)
     st.cache_data.clear()
 
 
 def write(action: Callable[P, R], *args: P.args, **kwargs: P.kwargs) -> R | None:
     """Run a service call; on a domain error show it as the forms do (in the UI language) and return None.
 
-    On success the caches are cleared, so what was written shows at once.
+    On success the tables the call writes (crm_core.tables_written) are invalidated, so what was written shows at once.
     """
+    ctx = current()
     try:
         result = action(*args, **kwargs)
     except CRMError as exc:
         from crm_core.ui.forms import show_error  # forms imports this module: import on use
 
-        show_error(current(), exc)
+        show_error(ctx, exc)
         return None
-    clear()
+    invalidate(ctx.db_url, tables_written(action))
     return result

@@ -17,6 +17,7 @@ from crm_core.enums import REGIONS, ClientStatus, CompanySize
 from crm_core.errors import CRMError, StaleEditError
 from crm_core.i18n import label
 from crm_core.schemas import ClientOut
+from crm_core.tables_written import tables_written
 from crm_core.ui import cache
 from crm_core.ui.context import PageContext
 from crm_core.ui.forms import blank_to_none, error_lines, perform, show_outcome, succeed
@@ -131,7 +132,7 @@ def _update(ctx: PageContext, engine: Engine, client_id: int, prefix: str, seen_
     except CRMError as exc:
         state[outcome] = ("error", error_lines(ctx, exc))
         return
-    cache.clear()
+    cache.invalidate(ctx.db_url, tables_written(services.update_client))
     state[seen_key] = updated.version
     state.pop(f"{prefix}_stale", None)
     succeed(outcome, ctx.t("clients.updated", name=updated.company_name))
@@ -225,7 +226,7 @@ def _delete(ctx: PageContext, engine: Engine, client_id: int, name: str) -> None
     except CRMError as exc:
         st.session_state[f"delete_{client_id}_outcome"] = ("error", error_lines(ctx, exc))
         return
-    cache.clear()
+    cache.invalidate(ctx.db_url, tables_written(services.delete_client))  # cascades: every table
     st.session_state["client_pick"] = None
     succeed(CLIENTS_OUTCOME, ctx.t("clients.deleted", name=name))
 

@@ -1,7 +1,7 @@
 """Cached figures derived from the cached health (summaries, monthly revenue, at-risk tables).
 
-Cached with st.cache_data like the frames, so every write (which clears the data cache) refreshes
-them too; keyed by database URL, as-of date and (where it matters) language and thresholds.
+Cached with st.cache_data, keyed by database URL, as-of date, (where it matters) language and
+thresholds, and every table's generation (cache.versions): any write refreshes them.
 """
 
 from __future__ import annotations
@@ -14,6 +14,7 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
+from crm_core.table_versions import Generations
 from crm_core.ui import cache
 
 # The overview compares with the portfolio this many days earlier (12 months for revenue).
@@ -29,47 +30,75 @@ class Overview:
     monthly: pd.DataFrame  # monthly_revenue: month, revenue, kind
 
 
-@st.cache_data(show_spinner=False, max_entries=8)
 def overview(db_url: str, as_of: date) -> Overview:
     """Portfolio KPIs with their 30-day and 12-month deltas and the monthly revenue, cached per date."""
+    return _overview(db_url, as_of, cache.versions(db_url))
+
+
+@st.cache_data(show_spinner=False, max_entries=8)
+def _overview(db_url: str, as_of: date, generations: Generations) -> Overview:
+    """Cached twin of `overview`, keyed by the tables' generations."""
     from crm_core.analytics import monthly_revenue, portfolio_summary
 
-    health = cache.health(db_url, as_of)
-    month_ago = cache.health(db_url, as_of - timedelta(days=PREVIOUS_PERIOD_DAYS))
-    year_ago = cache.health(db_url, as_of - timedelta(days=PREVIOUS_YEAR_DAYS))
+    health = cache.health_at(db_url, as_of, generations)
+    month_ago = cache.health_at(db_url, as_of - timedelta(days=PREVIOUS_PERIOD_DAYS), generations)
+    year_ago = cache.health_at(db_url, as_of - timedelta(days=PREVIOUS_YEAR_DAYS), generations)
     return Overview(
         summary=portfolio_summary(health, previous=month_ago),
         year_deltas=portfolio_summary(health, previous=year_ago)["deltas"],
-        monthly=monthly_revenue(cache.frames(db_url), as_of, months_ahead=3),
+        monthly=monthly_revenue(cache.frames_at(db_url, generations), as_of, months_ahead=3),
     )
 
 
-@st.cache_data(show_spinner=False, max_entries=8)
 def summary(db_url: str, as_of: date) -> dict[str, Any]:
     """portfolio_summary as of `as_of`, cached (Health page risk counts)."""
+    return _summary(db_url, as_of, cache.versions(db_url))
+
+
+@st.cache_data(show_spinner=False, max_entries=8)
+def _summary(db_url: str, as_of: date, generations: Generations) -> dict[str, Any]:
+    """Cached twin of `summary`, keyed by the tables' generations."""
     from crm_core.analytics import portfolio_summary
 
-    return portfolio_summary(cache.health(db_url, as_of))
+    return portfolio_summary(cache.health_at(db_url, as_of, generations))
 
 
-@st.cache_data(show_spinner=False, max_entries=16)
 def at_risk_export(
     db_url: str, as_of: date, lang: str, churn_min: float, risk_levels: Sequence[str], overdue_min: float | None
 ) -> pd.DataFrame:
     """The at-risk table in `lang` for these thresholds, cached so paging and downloading reuse it."""
-    from crm_core.io.at_risk import at_risk_export as build
-
-    return build(
-        cache.health(db_url, as_of), lang, churn_min=churn_min, risk_levels=tuple(risk_levels), overdue_min=overdue_min
-    )
+    return _at_risk_export(db_url, as_of, lang, churn_min, tuple(risk_levels), overdue_min, cache.versions(db_url))
 
 
 @st.cache_data(show_spinner=False, max_entries=16)
+def _at_risk_export(
+    db_url: str, as_of: date, lang: str, churn_min: float, risk_levels: tuple[str, ...], overdue_min: float | None,
+    generations: Generations,
+) -> pd.DataFrame:
+    """Cached twin of `at_risk_export`, keyed by the tables' generations."""
+    from crm_core.io.at_risk import at_risk_export as build
+
+    return build(
+        cache.health_at(db_url, as_of, generations), lang,
+        churn_min=churn_min, risk_levels=risk_levels, overdue_min=overdue_min,
+    )
+
+
 def at_risk_csv(
     db_url: str, as_of: date, lang: str, churn_min: float, risk_levels: Sequence[str], overdue_min: float | None,
     sep: str,
 ) -> bytes:
     """The download's bytes, cached: at 10,000 clients the list holds thousands of rows (about 1 MB)."""
+    return _at_risk_csv(db_url, as_of, lang, churn_min, tuple(risk_levels), overdue_min, sep, cache.versions(db_url))
+
+
+@st.cache_data(show_spinner=False, max_entries=16)
+def _at_risk_csv(
+    db_url: str, as_of: date, lang: str, churn_min: float, risk_levels: tuple[str, ...], overdue_min: float | None,
+    sep: str, generations: Generations,
+) -> bytes:
+    """Cached twin of `at_risk_csv`, keyed by the tables' generations."""
     from crm_core.io.at_risk import to_csv_bytes
 
-    return to_csv_bytes(at_risk_export(db_url, as_of, lang, churn_min, risk_levels, overdue_min), sep, lang)
+    table = _at_risk_export(db_url, as_of, lang, churn_min, risk_levels, overdue_min, generations)
+    return to_csv_bytes(table, sep, lang)

@@ -1,4 +1,4 @@
-"""Form helpers: run a service call from a form's callback, show each bad field next to the form, clear caches."""
+"""Form helpers: run a service call from a form's callback, show each bad field next to the form, invalidate caches."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ import streamlit as st
 from crm_core.errors import CRMError, DuplicateError, FieldError, ValidationError
 from crm_core.i18n.domain_text import error_text
 from crm_core.settings import business_timezone
+from crm_core.tables_written import tables_written
 from crm_core.ui import cache
 from crm_core.ui.context import PageContext
 
@@ -50,7 +51,8 @@ def perform(
     """Run a service call from a widget callback and remember its outcome for `show_outcome`.
 
     Callbacks run before the script, so the write is done once even if the run is restarted,
-    and on success every cache is cleared: the page drawn next shows what was written.
+    and on success the tables it writes (crm_core.tables_written) are invalidated: the page drawn
+    next shows what was written, and reloads only those tables.
     Returns the result, or None after a domain error (which is kept to be shown by the form).
     """
     try:
@@ -58,7 +60,7 @@ def perform(
     except CRMError as exc:
         st.session_state[outcome_key] = ("error", error_lines(ctx, exc))
         return None
-    cache.clear()
+    cache.invalidate(ctx.db_url, tables_written(action))
     st.session_state.pop(outcome_key, None)
     return result
 

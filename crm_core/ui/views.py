@@ -1,7 +1,9 @@
-"""Cached views of the clients, activities and pipeline pages (st.cache_data, cleared by every write).
+"""Cached views of the clients, activities and pipeline pages, rebuilt after any write.
 
 Each is a crm_core pure function of the cached frames (and health) for one database and as-of
-date, so a rerun that only changes a filter or opens a tab does not recompute them.
+date, so a rerun that only changes a filter or opens a tab does not recompute them. Each public
+function reads the tables' generations (cache.versions) and calls its cached twin keyed by them:
+a write to any table makes the next call rebuild the view from the (mostly still cached) frames.
 """
 
 from __future__ import annotations
@@ -14,37 +16,66 @@ import streamlit as st
 
 from crm_core import activity_views, client_views, pipeline_views
 from crm_core.analytics.pipeline import stage_win_rates
+from crm_core.table_versions import Generations
 from crm_core.ui import cache
 
 
-@st.cache_data(show_spinner=False, max_entries=4)
 def client_table(db_url: str, as_of: date) -> pd.DataFrame:
     """The health-joined client list as of `as_of`, cached so filtering and sorting do not rebuild it."""
-    return client_views.client_table(cache.frames(db_url), cache.health(db_url, as_of))
+    return _client_table(db_url, as_of, cache.versions(db_url))
 
 
 @st.cache_data(show_spinner=False, max_entries=4)
+def _client_table(db_url: str, as_of: date, generations: Generations) -> pd.DataFrame:
+    """Cached twin of `client_table`, keyed by the tables' generations."""
+    return client_views.client_table(cache.frames_at(db_url, generations), cache.health_at(db_url, as_of, generations))
+
+
 def client_names(db_url: str) -> pd.Series:
     """Company name by client_id for the client pickers, cached per database."""
-    return client_views.client_names(cache.frames(db_url))
+    return _client_names(db_url, cache.versions(db_url))
 
 
 @st.cache_data(show_spinner=False, max_entries=4)
+def _client_names(db_url: str, generations: Generations) -> pd.Series:
+    """Cached twin of `client_names`, keyed by the tables' generations."""
+    return client_views.client_names(cache.frames_at(db_url, generations))
+
+
 def filter_options(db_url: str) -> dict[str, list[str]]:
     """The choices of the client list's profile filters, cached per database."""
-    return client_views.filter_options(cache.frames(db_url))
+    return _filter_options(db_url, cache.versions(db_url))
+
+
+@st.cache_data(show_spinner=False, max_entries=4)
+def _filter_options(db_url: str, generations: Generations) -> dict[str, list[str]]:
+    """Cached twin of `filter_options`, keyed by the tables' generations."""
+    return client_views.filter_options(cache.frames_at(db_url, generations))
+
+
+def followups(db_url: str, as_of: date, horizon_days: int, owner: str | None = None) -> pd.DataFrame:
+    """Open follow-ups due by `as_of` + `horizon_days` (one owner's if given), cached per owner pick."""
+    return _followups(db_url, as_of, horizon_days, owner, cache.versions(db_url))
 
 
 @st.cache_data(show_spinner=False, max_entries=8)
-def followups(db_url: str, as_of: date, horizon_days: int, owner: str | None = None) -> pd.DataFrame:
-    """Open follow-ups due by `as_of` + `horizon_days` (one owner's if given), cached per owner pick."""
-    return activity_views.followups(cache.frames(db_url), as_of, horizon_days=horizon_days, owner=owner)
+def _followups(
+    db_url: str, as_of: date, horizon_days: int, owner: str | None, generations: Generations
+) -> pd.DataFrame:
+    """Cached twin of `followups`, keyed by the tables' generations."""
+    frames = cache.frames_at(db_url, generations)
+    return activity_views.followups(frames, as_of, horizon_days=horizon_days, owner=owner)
+
+
+def recent_activities(db_url: str, as_of: date, limit: int) -> pd.DataFrame:
+    """The latest `limit` done activities up to `as_of`, cached so the activities page reruns cheaply."""
+    return _recent_activities(db_url, as_of, limit, cache.versions(db_url))
 
 
 @st.cache_data(show_spinner=False, max_entries=4)
-def recent_activities(db_url: str, as_of: date, limit: int) -> pd.DataFrame:
-    """The latest `limit` done activities up to `as_of`, cached so the activities page reruns cheaply."""
-    return activity_views.recent_activities(cache.frames(db_url), as_of, limit=limit)
+def _recent_activities(db_url: str, as_of: date, limit: int, generations: Generations) -> pd.DataFrame:
+    """Cached twin of `recent_activities`, keyed by the tables' generations."""
+    return activity_views.recent_activities(cache.frames_at(db_url, generations), as_of, limit=limit)
 
 
 @dataclass(frozen=True)
@@ -60,10 +91,15 @@ class PipelineView:
     open_deals: pd.DataFrame
 
 
-@st.cache_data(show_spinner=False, max_entries=4)
 def pipeline(db_url: str, as_of: date) -> PipelineView:
     """The pipeline page's figures as of `as_of` (open deals sorted for the pickers), cached per database."""
-    frames = cache.frames(db_url)
+    return _pipeline(db_url, as_of, cache.versions(db_url))
+
+
+@st.cache_data(show_spinner=False, max_entries=4)
+def _pipeline(db_url: str, as_of: date, generations: Generations) -> PipelineView:
+    """Cached twin of `pipeline`, keyed by the tables' generations."""
+    frames = cache.frames_at(db_url, generations)
     return PipelineView(
         totals=pipeline_views.pipeline_totals(frames, as_of),
         by_stage=pipeline_views.stage_summary(frames, as_of),
