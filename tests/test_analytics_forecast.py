@@ -132,7 +132,7 @@ def test_spend_model_for_business_invoices_is_log_normal() -> None:
     assert spend[client] == pytest.approx(history.last_amount[client], rel=0.05)
 
 
-def test_seasonal_index_finds_a_quiet_august() -> None:
+def test_seasonal_index_keeps_a_pattern_that_repeats_every_year() -> None:
     from crm_core.analytics.forecast import seasonal_index
 
     # 36 months of 100 a day, except August at 50 a day; as_of 2024-06-30.
@@ -141,11 +141,46 @@ def test_seasonal_index_finds_a_quiet_august() -> None:
     day_numbers = days.to_numpy().astype("datetime64[D]").astype(np.int64)
     index = seasonal_index(day_numbers, amount, int(day_numbers[-1]))
     assert index.mean() == pytest.approx(1.0)
-    assert index[7] < 0.75  # August: half the revenue, shrunk a little towards 1
-    assert index[0] == pytest.approx(index[3], rel=0.05)  # other months alike
+    # Every 12 months hold 334 days at 100 and 31 at 50: 34,950, i.e. 2,912.5 a month. August's
+    # ratio is 1,550 / 2,912.5 = 0.5322, October's (31 days) 3,100 / 2,912.5 = 1.0644, the same in
+    # every year: no noise, nothing shrunk; the index is the ratios over their mean.
+    months = pd.date_range("2021-01-01", periods=12, freq="MS").days_in_month.to_numpy()  # Jan..Dec 2021
+    ratios = np.where(np.arange(12) == 7, 1_550.0, months * 100.0) / 2_912.5
+    assert index[7] == pytest.approx(ratios[7] / ratios.mean(), rel=0.002)
+    assert index[9] == pytest.approx(ratios[9] / ratios.mean(), rel=0.002)
     # with 12 months of history there is no seasonality to learn
     short = day_numbers[-365:]
     assert seasonal_index(short, amount[-365:], int(short[-1])).tolist() == [1.0] * 12
+
+
+def test_seasonal_index_flattens_noise_that_does_not_repeat() -> None:
+    from crm_core.analytics.forecast import seasonal_index
+
+    # 48 months of revenue with no season at all, one random level per month: each calendar month's
+    # ratios differ from year to year as much as the months differ, so every index is near 1.
+    rng = np.random.default_rng(5)
+    days = pd.date_range("2020-07-01", "2024-06-30", freq="D")
+    month_level = rng.lognormal(0.0, 0.25, 48)
+    month_of_day = (days.year - 2020) * 12 + days.month - 7
+    amount = 100.0 * month_level[month_of_day]
+    day_numbers = days.to_numpy().astype("datetime64[D]").astype(np.int64)
+    index = seasonal_index(day_numbers, amount, int(day_numbers[-1]))
+    raw_spread = np.std(np.log(month_level))  # about 0.25
+    assert raw_spread > 0.2
+    assert np.max(np.abs(index - 1.0)) < 0.1
+
+
+def test_seasonal_index_with_one_year_repeated_shrinks_by_one_pseudo_year() -> None:
+    from crm_core.analytics.forecast import seasonal_index
+
+    # 25 full months (2022-06 .. 2024-06): 14 ratios, of which only June repeats (1 degree of freedom,
+    # fewer than SEASON_MIN_DOF): each mean ratio is shrunk as if one more year had shown 1.
+    days = pd.date_range("2022-06-01", "2024-06-30", freq="D")
+    amount = np.where(days.month == 8, 50.0, 100.0)
+    day_numbers = days.to_numpy().astype("datetime64[D]").astype(np.int64)
+    index = seasonal_index(day_numbers, amount, int(day_numbers[-1]))
+    # August seen once (2023, ratio 0.5322): (0.5322 + 1) / 2 = 0.766 before the index is re-centred.
+    assert 0.74 < index[7] < 0.80
 
 
 def test_two_invoices_a_day_apart_are_no_daily_schedule() -> None:

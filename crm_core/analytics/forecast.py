@@ -42,8 +42,10 @@ MIN_EXPOSURE_DAYS = 90.0
 RECENT_PURCHASES = 6
 # Gamma-Gamma is rejected when its implied within-client CV exceeds the observed one this many times.
 GG_MAX_CV_RATIO = 2.0
-# Seasonality needs two years of full months (each ratio needs 6 months on either side).
+# Seasonality needs two years of full months (each ratio needs 6 months on either side), and
+# SEASON_MIN_DOF months seen in more than one year to tell a yearly pattern from noise.
 SEASON_MIN_MONTHS = 24
+SEASON_MIN_DOF = 3
 
 
 def as_of_timestamp(as_of: date | pd.Timestamp) -> pd.Timestamp:
@@ -173,17 +175,18 @@ def seasonal_index(day: np.ndarray, amount: np.ndarray, cutoff_day: int) -> np.n
     """Revenue index by calendar month (mean 1), from at least SEASON_MIN_MONTHS full months.
 
     Each full month's revenue is divided by the mean of the 12 months centred on it (which removes
-    growth); the ratios are averaged by calendar month and shrunk towards 1 as if one more year had
-    shown no seasonality. Fed with the purchases of clients without a regular cadence (the cadence
-    model already places the others' invoices in time). All ones when the history is shorter.
+    growth). A calendar month's mean ratio is shrunk towards 1 by empirical Bayes: by how much the
+    ratios of one month differ between years (noise) against how much the months' means differ
+    (signal), so a pattern that repeats every year is kept whole and noise is flattened. With fewer
+    than SEASON_MIN_DOF repeated months to measure the noise, as if one more year had shown no
+    seasonality. Fed with the purchases of clients without a regular cadence (the cadence model
+    already places the others' invoices in time). All ones when the history is shorter.
     """
     if len(day) == 0:
         return np.ones(12)
     months = day.astype("datetime64[D]").astype("datetime64[M]").astype(np.int64)
+    # the month before the day after as_of: as_of's own month when as_of is a month end
     last_full = int(np.datetime64(int(cutoff_day) + 1, "D").astype("datetime64[M]").astype(np.int64)) - 1
-    if (np.datetime64(int(cutoff_day) + 1, "D") - np.datetime64(int(cutoff_day) + 1, "D").astype("datetime64[M]")
-            ).astype(int) == 0:
-        last_full += 1  # as_of is a month end: its month is full
     first = int(months.min())
     if last_full - first + 1 < SEASON_MIN_MONTHS:
         return np.ones(12)
@@ -195,9 +198,20 @@ def seasonal_index(day: np.ndarray, amount: np.ndarray, cutoff_day: int) -> np.n
     ratios = revenue[6:6 + len(centred)] / np.where(centred > 0, centred, np.nan)
     calendar = (np.arange(len(ratios)) + 6 + first) % 12
     ok = np.isfinite(ratios)
-    sums = np.bincount(calendar[ok], weights=ratios[ok], minlength=12)
-    counts = np.bincount(calendar[ok], minlength=12)
-    index = (sums + 1.0) / (counts + 1.0)
+    ratio, month = ratios[ok], calendar[ok]
+    counts = np.bincount(month, minlength=12).astype("float64")
+    sums = np.bincount(month, weights=ratio, minlength=12)
+    seen = counts > 0
+    mean = np.where(seen, sums / np.maximum(counts, 1.0), 1.0)
+    dof = float(np.sum(np.maximum(counts - 1.0, 0.0)))
+    if dof >= SEASON_MIN_DOF:
+        noise = float(np.sum((ratio - mean[month]) ** 2)) / dof  # variance of one year's ratio
+        signal = max(float(np.var(mean[seen])) - float(np.mean(noise / counts[seen])), 0.0)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            reliability = np.where(seen, signal / (signal + noise / np.maximum(counts, 1.0)), 0.0)
+        index = 1.0 + (mean - 1.0) * np.nan_to_num(reliability)
+    else:
+        index = (sums + 1.0) / (counts + 1.0)
     return index / index.mean()
 
 
