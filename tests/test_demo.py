@@ -315,6 +315,32 @@ def test_a_larger_portfolio_has_credit_notes_void_invoices_and_a_defaulter() -> 
     assert (after.groupby("client_id").size() >= 3).any()
 
 
+def test_hidden_plan_is_the_plan_behind_the_portfolio() -> None:
+    from crm_core.demo.generate import hidden_plan
+    from crm_core.demo.plan import IRREGULAR, NEVER
+
+    portfolio = demo.build_portfolio(300, 8, AS_OF)
+    plan = hidden_plan(300, 8, AS_OF)
+    invoices = pd.DataFrame(portfolio.tables["invoices"])
+    invoiced = np.zeros(300, bool)
+    invoiced[invoices.client_id.unique() - 1] = True
+    # prospects (not customers) were never invoiced; customers were, but for a few too new to be yet
+    assert not invoiced[~plan.customer].any()
+    assert invoiced[plan.customer].mean() > 0.9
+    # a churned client's last invoice (credit notes aside) is on or before its hidden end day
+    ordinary = invoices[~invoices.credit_note]
+    last_day = ordinary.groupby("client_id").issue_date.max().to_numpy().astype("datetime64[D]").astype(np.int64)
+    ids = ordinary.groupby("client_id").issue_date.max().index.to_numpy() - 1
+    churned = plan.churned[ids] & (plan.end[ids] < NEVER)
+    assert churned.any() and (last_day[churned] <= plan.end[ids][churned] + 3).all()  # +3: rolled to a weekday
+    # irregular buyers invoice about once per hidden mean gap
+    counts = ordinary.groupby("client_id").size().to_numpy()
+    span = (last_day - np.maximum(plan.start[ids], last_day.min())).clip(min=1)
+    steady = (plan.cadence[ids] == IRREGULAR) & ~plan.churned[ids] & (plan.drift[ids] == NEVER) & (span > 365)
+    ratio = counts[steady] / (span[steady] / plan.mean_gap[ids][steady])
+    assert 0.8 < np.median(ratio) < 1.2
+
+
 def test_text_with_tabs_newlines_and_backslashes_is_stored_verbatim(
     engine: Engine, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -22,6 +22,14 @@ from crm_core.demo.plan import (
 )
 
 
+# Irregular buyers: fewer invoices in August, noisier amounts, a December bump (also read by
+# benchmarks/forecast_ceiling.py, which forecasts with these true parameters).
+AUGUST_SKIP = 0.45
+IRREGULAR_AMOUNT_SIGMA = 0.35
+DECEMBER_BUMP = 1.2
+IRREGULAR_GAP_SHAPE = 2.2
+
+
 @dataclass
 class Invoices:
     """Invoice rows as parallel arrays (client index, issue day, cents, flags)."""
@@ -62,7 +70,7 @@ def _regular_invoices(rng: np.random.Generator, plan: Plan, today: int) -> tuple
 
     # irregular: gamma gaps, slower after the client starts drifting, fewer in August
     gap_mean = plan.mean_gap[client]
-    gaps = rng.gamma(2.2, gap_mean / 2.2)
+    gaps = rng.gamma(IRREGULAR_GAP_SHAPE, gap_mean / IRREGULAR_GAP_SHAPE)
     gaps[k == 0] = rng.uniform(0, 1, int((k == 0).sum())) * gap_mean[k == 0]
     cum = np.cumsum(gaps)
     group_start = np.repeat(np.cumsum(count) - count, count)
@@ -75,7 +83,7 @@ def _regular_invoices(rng: np.random.Generator, plan: Plan, today: int) -> tuple
     keep = (day >= start) & (day <= np.minimum(plan.end[client], today))
     month = to_dates(day).astype("datetime64[M]").astype(np.int64) % 12 + 1
     u = rng.random(len(day))
-    keep &= ~((cadence == IRREGULAR) & (month == 8) & (u < 0.45))
+    keep &= ~((cadence == IRREGULAR) & (month == 8) & (u < AUGUST_SKIP))
     keep &= ~((cadence != IRREGULAR) & (day > drift) & (u < 0.6))
     keep &= ~((cadence != IRREGULAR) & (u > 0.985))  # an occasional skipped period
 
@@ -86,11 +94,11 @@ def _regular_invoices(rng: np.random.Generator, plan: Plan, today: int) -> tuple
     fixed_amount = level * np.exp(growth * np.floor(years_in)) * rng.lognormal(0, 0.02, len(day))
     extra = rng.random(len(day)) < 0.08
     fixed_amount = np.where(extra, fixed_amount * rng.uniform(1.15, 1.8, len(day)), fixed_amount)
-    irregular_amount = level * np.exp(growth * years_in) * rng.lognormal(0, 0.35, len(day))
+    irregular_amount = level * np.exp(growth * years_in) * rng.lognormal(0, IRREGULAR_AMOUNT_SIGMA, len(day))
     amount = np.where(cadence == IRREGULAR, irregular_amount, fixed_amount)
     amount = np.where(day > drift, amount * 0.75, amount)
     december = (month == 12) & (cadence == IRREGULAR)
-    amount = np.where(december, amount * 1.2, amount)
+    amount = np.where(december, amount * DECEMBER_BUMP, amount)
     cents = np.maximum(np.round(amount), 1500).astype(np.int64)
     return client[keep], day[keep], cents[keep]
 

@@ -23,9 +23,9 @@ from crm_core.demo.billing import Invoices, client_status, invoice_numbers, make
 from crm_core.demo.engagement import activity_columns, opportunity_columns
 from crm_core.demo.names import name_pools
 from crm_core.demo.parties import client_columns, contact_columns
-from crm_core.demo.plan import make_plan
+from crm_core.demo.plan import Plan, make_plan
 
-__all__ = ["Columns", "Portfolio", "build_portfolio"]
+__all__ = ["Columns", "Portfolio", "build_portfolio", "hidden_plan"]
 
 
 @dataclass
@@ -49,7 +49,7 @@ def build_portfolio(clients: int, seed: int, as_of: date, timings: dict[str, flo
     """
     clock = _Clock(timings)
     today = day_number(as_of)
-    streams = [np.random.default_rng(s) for s in np.random.SeedSequence([seed, clients]).spawn(8)]
+    streams = _streams(clients, seed)
     pools = name_pools(seed)
     plan = make_plan(streams[0], clients, today)
     clock.lap("plan and name pools")
@@ -103,6 +103,17 @@ def build_portfolio(clients: int, seed: int, as_of: date, timings: dict[str, flo
             "opportunity_stage_history": history,
         }
     )
+
+
+def hidden_plan(clients: int, seed: int, as_of: date) -> Plan:
+    """The hidden per-client traits behind build_portfolio(clients, seed, as_of) (row i is client_id i + 1),
+    for measuring a forecast against what generated the data."""
+    return make_plan(_streams(clients, seed)[0], clients, day_number(as_of))
+
+
+def _streams(clients: int, seed: int) -> list[np.random.Generator]:
+    """The independent random streams of one portfolio (plan, invoices, status, clients, ...)."""
+    return [np.random.default_rng(s) for s in np.random.SeedSequence([seed, clients]).spawn(8)]
 
 
 class _Clock:
