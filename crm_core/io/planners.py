@@ -33,6 +33,7 @@ from crm_core.schemas import (
 from crm_core.services.billing import (
     CENT,
     default_due_date,
+    id_in,
     invoices_to_pay,
     overpayment,
     paid_totals,
@@ -501,7 +502,7 @@ class PaymentPlanner(Planner):
         for start in range(0, len(found_ids), CHUNK_ROWS):
             rows = self.conn.execute(
                 select(table.c.invoice_id, table.c.paid_on, table.c.amount)
-                .where(table.c.invoice_id.in_(found_ids[start : start + CHUNK_ROWS]))
+                .where(id_in(table.c.invoice_id, found_ids[start : start + CHUNK_ROWS]))
             )
             self.recorded.update((r.invoice_id, r.paid_on, Decimal(str(r.amount)).quantize(CENT)) for r in rows)
 
