@@ -9,7 +9,7 @@ from crm_core.io.headers import IGNORE, KINDS
 from crm_core.i18n.domain_text import import_message_text
 from crm_core.io.importing import UPDATABLE, check_file, import_file
 from crm_core.io.preview import preview_file, problems_frame, rejected_file_name, separator_text, skipped_frame
-from crm_core.ui import cache
+from crm_core.ui import cache, uploads
 from crm_core.ui.context import current
 
 SEPARATORS = ["auto", ";", ",", "\t", "|"]
@@ -38,9 +38,9 @@ if uploaded is None:
     st.info(ctx.t("import.pick_file"))
     st.stop()
 
-data = uploaded.getvalue()
 try:
-    preview = preview_file(data, kind, separator=separator)
+    table = uploads.parsed_csv(uploaded.getvalue(), separator)  # read once per file, not on every rerun
+    preview = preview_file(table, kind)
 except CRMError as exc:
     st.error(ctx.t("import.unreadable", message=import_message_text(str(exc), ctx.lang)), icon=":material/error:")
     st.stop()
@@ -82,7 +82,7 @@ st.button(ctx.t("import.check"), key="import_check", on_click=st.session_state._
 if action == "check":
     try:
         with st.spinner(ctx.t("import.check")):
-            st.session_state["import_report"] = (signature, check_file(engine, kind, data, **options_used))
+            st.session_state["import_report"] = (signature, check_file(engine, kind, table, **options_used))
     except CRMError as exc:
         st.session_state.pop("import_report", None)
         st.error(ctx.t("import.unreadable", message=import_message_text(str(exc), ctx.lang)), icon=":material/error:")
@@ -139,7 +139,7 @@ if action == "commit":
         result = import_file(
             engine,
             kind,
-            data,
+            table,
             valid_only=valid_only,
             progress=lambda fraction, _message: bar.progress(fraction, text=ctx.t("import.progress", percent=round(fraction * 100))),
             **options_used,

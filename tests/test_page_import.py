@@ -9,6 +9,7 @@ from streamlit.testing.v1 import AppTest
 
 from crm_core.db import get_engine
 from crm_core.i18n import MESSAGES
+from crm_core.io import reading
 from crm_core.io.headers import KINDS, field_names
 from tests.conftest import row_counts
 from tests.io_files import cif
@@ -117,3 +118,23 @@ def test_missing_required_column_is_explained(app_db, kind) -> None:
     _upload(at, "x.csv", b"numero,fecha\nF-1,2024-01-01\n")
     at.button(key="import_check").click().run()
     assert "a required column is missing" in at.error[0].value
+
+
+def test_the_file_is_read_once_across_interactions(app_db, monkeypatch) -> None:
+    reads: list[int] = []
+    real_decode = reading.decode
+
+    def counted(data: bytes) -> tuple[str, str]:
+        reads.append(len(data))
+        return real_decode(data)
+
+    monkeypatch.setattr(reading, "decode", counted)  # every read of a CSV file decodes it first
+    at = _upload(_open(), "clientes.csv", CLIENTS)
+    assert reads == [len(CLIENTS)]
+
+    boxes = {box.label: box for box in at.selectbox if box.key and box.key.startswith("import_map_")}
+    boxes["Ciudad"].select("-").run()
+    at.button(key="import_check").click().run()
+    assert _metrics(at)["To create"] == "2"
+    _upload(at, "copia.csv", CLIENTS)  # the same content again, under another name
+    assert reads == [len(CLIENTS)]

@@ -9,7 +9,7 @@ import pandas as pd
 from crm_core.i18n import t
 from crm_core.i18n.domain_text import import_message_text
 from crm_core.io.headers import check_kind, field_names, is_left_out, suggest_mapping
-from crm_core.io.reading import read_csv
+from crm_core.io.reading import CsvTable, read_csv
 from crm_core.io.report import ImportReport
 
 PREVIEW_ROWS = 10
@@ -30,11 +30,11 @@ class FilePreview:
 
 
 def preview_file(
-    source: bytes, kind: str, *, separator: str | None = None, rows: int = PREVIEW_ROWS
+    source: bytes | CsvTable, kind: str, *, separator: str | None = None, rows: int = PREVIEW_ROWS
 ) -> FilePreview:
-    """Read the file (ImportFileError if it cannot be) and suggest a field for each column."""
+    """Read the file (ImportFileError if it cannot be), or take it as read, and suggest a field for each column."""
     check_kind(kind)
-    table = read_csv(source, separator=separator)
+    table = source if isinstance(source, CsvTable) else read_csv(source, separator=separator)
     width = len(table.header)
     sample = [(cells + [""] * width)[:width] for _, cells in table.rows[:rows]]
     suggested = suggest_mapping(kind, table.header)
