@@ -65,7 +65,7 @@ def id_in(column: ColumnElement[int], ids: list[int]) -> ColumnElement[bool]:
 def invoices_to_pay(conn: Connection, invoice_ids: Iterable[int], *, lock: bool = True) -> dict[int, Row[Any]]:
     """The invoices among `invoice_ids` that exist, by id; with `lock`, each row locked until the transaction ends.
 
-    The lock (SELECT ... FOR UPDATE, taken in id order so two writers never deadlock) makes every
+    The lock (SELECT ... FOR UPDATE, in id order so two payment writers never deadlock) makes every
     other writer of a payment to these invoices wait on PostgreSQL, so the paid sums read after it
     stay true until commit. SQLite drops FOR UPDATE: there BEGIN IMMEDIATE lets one writer in at a time.
     """
