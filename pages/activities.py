@@ -6,7 +6,7 @@ import streamlit as st
 
 from crm_core.activity_views import followup_counts, followup_labels, followup_owners, followups_by_owner
 from crm_core.ui import cache, views
-from crm_core.ui.activity_form import activity_form, complete_followup
+from crm_core.ui.activity_form import FRAMES_READ, activity_form, complete_followup
 from crm_core.ui.context import current
 from crm_core.ui.forms import show_outcome
 from crm_core.ui.tables import show_table
@@ -23,7 +23,7 @@ st.title(ctx.t("activities.title"))
 # ---------------------------------------------------------------- the form
 with st.container(border=True):
     st.subheader(ctx.t("activities.new"))
-    activity_form(ctx, engine, cache.frames(ctx.db_url), views.client_names(ctx.db_url))
+    activity_form(ctx, engine, cache.frames(ctx.db_url, only=FRAMES_READ), views.client_names(ctx.db_url))
 
 # ---------------------------------------------------------------- follow-ups due, by owner
 st.subheader(ctx.t("activities.followups"))

@@ -9,6 +9,7 @@ from crm_core.io.headers import IGNORE, KINDS
 from crm_core.i18n.domain_text import import_message_text
 from crm_core.io.importing import UPDATABLE, check_file, import_file
 from crm_core.io.preview import preview_file, problems_frame, rejected_file_name, separator_text, skipped_frame
+from crm_core.tables_written import import_tables_written
 from crm_core.ui import cache, uploads
 from crm_core.ui.context import current
 
@@ -147,7 +148,7 @@ if action == "commit":
     except CRMError as exc:
         st.error(ctx.t("import.failed", message=import_message_text(str(exc), ctx.lang)), icon=":material/error:")
         st.stop()
-    cache.clear()
+    cache.invalidate(ctx.db_url, import_tables_written(kind))
     st.session_state.pop("import_report", None)
     if result.committed:
         st.session_state["import_done"] = ctx.t(

@@ -16,6 +16,7 @@ from crm_core.frames import TABLES, load_frames
 from crm_core.i18n import label
 from crm_core.settings import business_timezone
 from crm_core.ui import cache as cache_module
+from crm_core.ui.views import ACTIVITY_TABLES
 from tests.apptest_helpers import open_page
 
 
@@ -164,4 +165,35 @@ def test_a_write_by_another_process_shows_after_the_fingerprint_check(
     loads.clear()
     at.run()
     assert "Logged from the command line" in _recent_titles(at)
+    assert loads == Counter(dict.fromkeys(ACTIVITY_TABLES, 1))  # all this page reads, not just the activities
+    cache_module.frames(demo_db)
     assert loads == Counter(dict.fromkeys(TABLES, 1))  # not written here: every table is reloaded
+
+
+def test_frames_of_some_tables_load_only_those_and_leave_the_others_empty(demo_db: str, loads: Counter[str]) -> None:
+    full = load_frames(get_engine(demo_db))
+    part = cache_module.frames(demo_db, only=("clients", "contacts"))
+    assert loads == Counter({"clients": 1, "contacts": 1})
+    assert part.clients.equals(full.clients) and part.contacts.equals(full.contacts)
+    assert part.invoices.empty
+    assert part.invoices.dtypes.to_dict() == full.invoices.dtypes.to_dict()  # typed like a loaded one
+    with pytest.raises(ValueError, match="unknown tables"):
+        cache_module.frames_with(demo_db, {"invoice": 0})
+
+
+def test_an_invoice_import_reloads_the_invoices_only(demo_db: str, loads: Counter[str]) -> None:
+    clients = load_frames(get_engine(demo_db)).clients
+    tax_id = str(clients["tax_id"].dropna().iloc[0])
+    cache_module.frames(demo_db)
+    loads.clear()
+    at = open_page("pages/import.py", AS_OF)
+    at.selectbox(key="import_kind").select("invoices").run()
+    csv = f"numero,cif,fecha,total\nF-IMPORTED-1,{tax_id},01/11/2026,100\n".encode()
+    at.file_uploader(key="import_file").set_value(("facturas.csv", csv, "text/csv")).run()
+    at.button(key="import_check").click().run()
+    at.button(key="import_commit").click().run()
+    assert not at.exception
+    assert "Imported: 1 created, 0 updated, 0 skipped." in [s.value for s in at.success]
+    frames = cache_module.frames(demo_db)
+    assert loads == Counter({"invoices": 1})
+    assert "F-IMPORTED-1" in frames.invoices["number"].tolist()

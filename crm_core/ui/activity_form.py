@@ -21,6 +21,7 @@ from crm_core.ui.forms import blank_to_none, combine_local, default_time, perfor
 
 LOGGABLE_KINDS: list[str] = [k.value for k in ActivityKind if k not in (ActivityKind.INVOICE, ActivityKind.PAYMENT)]
 OUTCOME_KEY = "_activity_form_outcome"
+FRAMES_READ: tuple[str, ...] = ("clients", "contacts")  # all that activity_form reads of its frames
 # Fields emptied after a save (a widget is reset by setting its state, not by deleting it).
 RESET_VALUES: dict[str, object] = {"act_title": "", "act_description": "", "act_outcome": "", "act_follow_up": None}
 
@@ -55,7 +56,10 @@ def _save(ctx: PageContext, engine: Engine, names: pd.Series) -> None:
 
 
 def activity_form(ctx: PageContext, engine: Engine, data: Frames, names: pd.Series) -> None:
-    """Draw the whole activity entry block, with its confirmation or field errors below."""
+    """Draw the whole activity entry block, with its confirmation or field errors below.
+
+    Of `data` only the FRAMES_READ tables are read (the page may pass frames holding just those).
+    """
     pattern = date_format_pattern(ctx.lang)
     pick = st.columns(2)
     client_id = pick[0].selectbox(

@@ -2,8 +2,9 @@
 
 Each is a crm_core pure function of the cached frames (and health) for one database and as-of
 date, so a rerun that only changes a filter or opens a tab does not recompute them. Each public
-function reads the tables' generations (cache.versions) and calls its cached twin keyed by them:
-a write to any table makes the next call rebuild the view from the (mostly still cached) frames.
+function reads the generations of the tables it depends on (cache.versions: every table, for
+anything built on health) and calls its cached twin keyed by them: a write to one of those tables
+makes the next call rebuild the view from the (mostly still cached) frames.
 """
 
 from __future__ import annotations
@@ -19,6 +20,10 @@ from crm_core.analytics.pipeline import stage_win_rates
 from crm_core.table_versions import Generations
 from crm_core.ui import cache
 
+# The tables crm_core.activity_views reads (activities, named by client and contact); a view that
+# reads fewer than all tables is keyed by just their generations and given only those frames.
+ACTIVITY_TABLES: tuple[str, ...] = ("activities", "clients", "contacts")
+
 
 def client_table(db_url: str, as_of: date) -> pd.DataFrame:
     """The health-joined client list as of `as_of`, cached so filtering and sorting do not rebuild it."""
@@ -32,50 +37,51 @@ def _client_table(db_url: str, as_of: date, generations: Generations) -> pd.Data
 
 
 def client_names(db_url: str) -> pd.Series:
-    """Company name by client_id for the client pickers, cached per database."""
-    return _client_names(db_url, cache.versions(db_url))
+    """Company name by client_id for the client pickers, cached per database until the clients change."""
+    return _client_names(db_url, cache.generation(db_url, "clients"))
 
 
 @st.cache_data(show_spinner=False, max_entries=4)
-def _client_names(db_url: str, generations: Generations) -> pd.Series:
-    """Cached twin of `client_names`, keyed by the tables' generations."""
-    return client_views.client_names(cache.frames_at(db_url, generations))
+def _client_names(db_url: str, clients_generation: int) -> pd.Series:
+    """Cached twin of `client_names`, keyed by the clients table's generation: the only table it reads."""
+    return client_views.client_names(cache.frames_with(db_url, {"clients": clients_generation}))
 
 
 def filter_options(db_url: str) -> dict[str, list[str]]:
-    """The choices of the client list's profile filters, cached per database."""
-    return _filter_options(db_url, cache.versions(db_url))
+    """The choices of the client list's profile filters, cached per database until the clients change."""
+    return _filter_options(db_url, cache.generation(db_url, "clients"))
 
 
 @st.cache_data(show_spinner=False, max_entries=4)
-def _filter_options(db_url: str, generations: Generations) -> dict[str, list[str]]:
-    """Cached twin of `filter_options`, keyed by the tables' generations."""
-    return client_views.filter_options(cache.frames_at(db_url, generations))
+def _filter_options(db_url: str, clients_generation: int) -> dict[str, list[str]]:
+    """Cached twin of `filter_options`, keyed by the clients table's generation: the only table it reads."""
+    return client_views.filter_options(cache.frames_with(db_url, {"clients": clients_generation}))
 
 
 def followups(db_url: str, as_of: date, horizon_days: int, owner: str | None = None) -> pd.DataFrame:
     """Open follow-ups due by `as_of` + `horizon_days` (one owner's if given), cached per owner pick."""
-    return _followups(db_url, as_of, horizon_days, owner, cache.versions(db_url))
+    return _followups(db_url, as_of, horizon_days, owner, cache.generations_of(db_url, ACTIVITY_TABLES))
 
 
 @st.cache_data(show_spinner=False, max_entries=8)
 def _followups(
-    db_url: str, as_of: date, horizon_days: int, owner: str | None, generations: Generations
+    db_url: str, as_of: date, horizon_days: int, owner: str | None, generations: tuple[int, ...]
 ) -> pd.DataFrame:
-    """Cached twin of `followups`, keyed by the tables' generations."""
-    frames = cache.frames_at(db_url, generations)
+    """Cached twin of `followups`, keyed by the generations of ACTIVITY_TABLES (all it reads)."""
+    frames = cache.frames_with(db_url, dict(zip(ACTIVITY_TABLES, generations, strict=True)))
     return activity_views.followups(frames, as_of, horizon_days=horizon_days, owner=owner)
 
 
 def recent_activities(db_url: str, as_of: date, limit: int) -> pd.DataFrame:
     """The latest `limit` done activities up to `as_of`, cached so the activities page reruns cheaply."""
-    return _recent_activities(db_url, as_of, limit, cache.versions(db_url))
+    return _recent_activities(db_url, as_of, limit, cache.generations_of(db_url, ACTIVITY_TABLES))
 
 
 @st.cache_data(show_spinner=False, max_entries=4)
-def _recent_activities(db_url: str, as_of: date, limit: int, generations: Generations) -> pd.DataFrame:
-    """Cached twin of `recent_activities`, keyed by the tables' generations."""
-    return activity_views.recent_activities(cache.frames_at(db_url, generations), as_of, limit=limit)
+def _recent_activities(db_url: str, as_of: date, limit: int, generations: tuple[int, ...]) -> pd.DataFrame:
+    """Cached twin of `recent_activities`, keyed by the generations of ACTIVITY_TABLES (all it reads)."""
+    frames = cache.frames_with(db_url, dict(zip(ACTIVITY_TABLES, generations, strict=True)))
+    return activity_views.recent_activities(frames, as_of, limit=limit)
 
 
 @dataclass(frozen=True)
