@@ -9,7 +9,9 @@ import pandas as pd
 import pytest
 
 from crm_core.analytics.forecast import (
+    cadence_purchases,
     cadence_weight,
+    calendar_months,
     estimate_spend,
     purchase_history,
     recurring_forecast,
@@ -86,6 +88,48 @@ def test_quarterly_client_follows_its_schedule() -> None:
     # and irregular buyers) spreads a little over the next 30 days and adds a little at 90.
     assert result.loc[4, "recurring_30d"] < 0.15 * 3_000.0
     assert result.loc[4, "recurring_90d"] == pytest.approx(3_000.0, rel=0.25)
+
+
+def test_calendar_schedules_are_found_and_day_count_ones_are_not() -> None:
+    quarterly = [(3, d, 3_000.0) for d in pd.date_range("2022-07-01", "2024-04-01", freq="QS-JAN")]
+    history = purchase_history(_invoices(_portfolio() + quarterly), AS_OF)
+    months = pd.Series(calendar_months(history), index=history.client_ids)
+    assert months.loc[100:139].eq(1).all()  # monthly retainers on the 1st
+    assert months.loc[3] == 3
+    # gamma gaps of mean 40 days: the median gap rarely sits within 10 % of a whole number of months
+    assert months.loc[200:239].eq(0).mean() > 0.6
+
+
+def test_a_weekend_moved_invoice_keeps_its_client_on_its_day_of_the_month() -> None:
+    # Quarterly 3,000 meant for the 28th: 2023-05-28 .. 2023-11-28, then 2024-02-28 issued on Monday
+    # 2024-03-02 (a weekend). As of 2024-04-29 the next is 2024-05-28, day 29 of the next 30: the
+    # schedule steps from February (the month the last invoice was meant for), not from March, which
+    # would put it on 2024-06-28, and a day count (2024-03-02 + 92 = 2024-06-02) would miss it too.
+    days = ["2022-08-28", "2022-11-28", "2023-02-28", "2023-05-29", "2023-08-28", "2023-11-28", "2024-03-02"]
+    rows = [(8, d, 3_000.0) for d in days]
+    history = purchase_history(_invoices(rows), date(2024, 4, 29))
+    count, weight = cadence_purchases(history, 30.0)
+    assert calendar_months(history)[0] == 3
+    # anchor day: median of 28, 28, 28, 29, 28, 28, 2 = 28; spread 1.4826 x MAD (0) -> 1 day:
+    # P(day 29 <= 30) = ndtr(1) = 0.841.
+    assert count[0] == pytest.approx(0.841, abs=0.01)
+    assert weight[0] > 0.5
+
+
+def test_month_end_billing_and_a_slightly_late_invoice() -> None:
+    # 1,000 on the last day of every month (31st, 30th, 28th/29th).
+    ends = [(9, d, 1_000.0) for d in pd.date_range("2022-07-31", "2024-05-31", freq="ME")]
+    history = purchase_history(_invoices(ends), date(2024, 6, 29))
+    # next: 2024-06-30 (day 1), 07-31 (day 32), 08-31 (day 63), 09-30 (day 93, after day 90)
+    count30, _ = cadence_purchases(history, 30.0)
+    count90, _ = cadence_purchases(history, 90.0)
+    assert count30[0] == pytest.approx(1.0, abs=0.05)
+    assert count90[0] == pytest.approx(3.0, abs=0.1)
+    # A client billing on the 1st, not yet invoiced on 2024-06-02: the June invoice is a day late
+    # and still expected (at once), then 2024-07-01 (day 29 of 30).
+    firsts = [(10, d, 1_000.0) for d in pd.date_range("2022-07-01", "2024-05-01", freq="MS")]
+    late, _ = cadence_purchases(purchase_history(_invoices(firsts), date(2024, 6, 2)), 30.0)
+    assert late[0] == pytest.approx(2.0, abs=0.2)
 
 
 def test_credit_notes_reduce_the_forecast() -> None:

@@ -20,7 +20,7 @@ from datetime import date
 
 import numpy as np
 import pandas as pd
-from scipy.special import ndtr
+from scipy.special import log_ndtr, ndtr
 
 from crm_core.analytics.repeat_purchase import fit_bgnbd, fit_gamma_gamma, fit_lognormal_spend
 
@@ -37,6 +37,12 @@ CADENCE_PRIOR_GAPS = 3.0
 # A regular client later than its gap + tolerance (2 standard deviations, at least
 # CADENCE_MIN_TOLERANCE_DAYS) is less and less likely to be on schedule: exp(-excess / gap).
 CADENCE_MIN_TOLERANCE_DAYS = 7.0
+# A client whose median gap is within CALENDAR_TOLERANCE of m months (m = 1..12) and whose recent
+# invoices keep to one day of the month (robust spread up to CALENDAR_MAX_SPREAD_DAYS) bills on that
+# day: its schedule steps by calendar months from the month its last invoice was meant for.
+MONTH_DAYS = 365.2425 / 12
+CALENDAR_TOLERANCE = 0.1
+CALENDAR_MAX_SPREAD_DAYS = 4.0
 # Without a population fit, a young client is rated over at least this many days.
 MIN_EXPOSURE_DAYS = 90.0
 RECENT_PURCHASES = 6
@@ -82,6 +88,8 @@ class PurchaseHistory:
     gap_mean: np.ndarray  # mean gap
     gap_mad: np.ndarray  # median absolute deviation of the gaps from their median
     gap_robust_cv: np.ndarray  # 1.4826 x gap_mad / gap: regularity, robust to a skipped period
+    anchor_day: np.ndarray = field(default_factory=lambda: np.zeros(0))  # median day of the month of recent purchases
+    anchor_mad: np.ndarray = field(default_factory=lambda: np.zeros(0))  # their median absolute deviation from it
     as_of_day: int = 0  # day number of as_of
     season: np.ndarray = field(default_factory=lambda: np.ones(12))  # revenue index by calendar month
 
@@ -151,6 +159,11 @@ def purchase_history(invoices: pd.DataFrame, as_of: date) -> PurchaseHistory:
     log_ss = np.bincount(b_client, weights=(log_total - np.nan_to_num(mean_log)[b_client]) ** 2, minlength=n)
     recent_log = _group_mean(b_client, log_total, n, from_end < RECENT_PURCHASES)
     prior_log = _group_mean(b_client, log_total, n, (from_end >= 1) & (from_end <= RECENT_PURCHASES))
+    day_of_month = (b_day - b_day.astype("datetime64[D]").astype("datetime64[M]").astype("datetime64[D]")
+                    .astype(np.int64) + 1).astype("float64")
+    recent = from_end < RECENT_PURCHASES
+    anchor_day = _group_median(b_client[recent], day_of_month[recent], n)
+    anchor_mad = _group_median(b_client[recent], np.abs(day_of_month[recent] - anchor_day[b_client[recent]]), n)
 
     gap_values = np.diff(b_day).astype("float64")[~starts_of[1:]] if len(b_day) else np.zeros(0)
     gap_client = b_client[1:][~starts_of[1:]] if len(b_client) else np.zeros(0, np.int64)
@@ -164,7 +177,8 @@ def purchase_history(invoices: pd.DataFrame, as_of: date) -> PurchaseHistory:
         client_ids=clients_all, count=count, x=x, t_x=t_x, t=t, net_share=net_share,
         first_amount=first_amount, last_amount=last_amount, repeat_sum=repeat_sum, log_ss=log_ss,
         mean_log=mean_log, recent_log=recent_log, prior_log=prior_log, gaps=gaps, gap=gap_median,
-        gap_mean=gap_mean, gap_mad=gap_mad, gap_robust_cv=gap_robust_cv, as_of_day=cutoff_day,
+        gap_mean=gap_mean, gap_mad=gap_mad, gap_robust_cv=gap_robust_cv, anchor_day=anchor_day,
+        anchor_mad=anchor_mad, as_of_day=cutoff_day,
     )
     irregular = cadence_weight(history) < 0.5
     season = seasonal_index(b_day[irregular[b_client]], b_total[irregular[b_client]], cutoff_day)
@@ -273,11 +287,81 @@ def cadence_weight(history: PurchaseHistory) -> np.ndarray:
     return np.where(history.gaps >= CADENCE_MIN_GAPS, shrunk * evidence, 0.0)
 
 
+def calendar_months(history: PurchaseHistory) -> np.ndarray:
+    """Months between a client's invoices when it bills on a day of the month (1-12), else 0."""
+    with np.errstate(invalid="ignore"):
+        months = np.rint(history.gap / MONTH_DAYS)
+        fits = (months >= 1) & (months <= 12) & (np.abs(history.gap - months * MONTH_DAYS)
+                                                  <= CALENDAR_TOLERANCE * months * MONTH_DAYS)
+        one_day = 1.4826 * history.anchor_mad <= CALENDAR_MAX_SPREAD_DAYS
+    return np.where(fits & one_day & np.isfinite(history.anchor_day), months, 0).astype(np.int64)
+
+
+def _slot_probability(offset: np.ndarray, spread: np.ndarray, horizon: float, pending: np.ndarray | bool = False
+                      ) -> np.ndarray:
+    """Probability that a date expected `offset` days after as_of (give or take `spread`) is in the horizon.
+
+    A pending date (the first after the last purchase) has not come by as_of, so its chance of
+    having fallen before is removed: P(date <= horizon | date > as_of), computed from the tails so a
+    date already a little late stays stable (it comes at once).
+    """
+    plain = ndtr((horizon - offset) / spread) - ndtr(-offset / spread)
+    late_enough = np.exp(log_ndtr(-(horizon - offset) / spread) - log_ndtr(offset / spread))
+    return np.where(pending, 1.0 - late_enough, plain)
+
+
+def _calendar_slots(history: PurchaseHistory, rows: np.ndarray, months: np.ndarray, horizon: float) -> np.ndarray:
+    """Sum over a calendar schedule's dates (anchor day of every `months`-th month) of their chance
+    of falling in the horizon. The schedule starts from the month the last invoice was meant for:
+    an invoice on the 2nd for a client billing on the 28th was the previous month's, moved past a
+    weekend."""
+    anchor = history.anchor_day[rows]
+    spread = np.maximum(1.4826 * np.nan_to_num(history.anchor_mad[rows]), 1.0)
+    last_day = (history.as_of_day - (history.t[rows] - history.t_x[rows])).astype(np.int64)
+    last_month = last_day.astype("datetime64[D]").astype("datetime64[M]").astype(np.int64)
+    last_dom = last_day - last_month.astype("datetime64[M]").astype("datetime64[D]").astype(np.int64) + 1
+    meant = last_month - (last_dom < anchor - 14) + (last_dom > anchor + 14)
+    since = history.as_of_day - last_day
+    # slots up to 4 spreads past the horizon; at least one slot (a client may be late for it)
+    steps = np.ceil((since + horizon + 4.0 * spread + 31.0) / (months * MONTH_DAYS)).astype(np.int64)
+    total = np.zeros(len(rows))
+    for k in range(1, int(steps.max(initial=0)) + 1):
+        active = np.flatnonzero(steps >= k)
+        month = meant[active] + k * months[active]
+        first = month.astype("datetime64[M]").astype("datetime64[D]").astype(np.int64)
+        length = (month + 1).astype("datetime64[M]").astype("datetime64[D]").astype(np.int64) - first
+        day = first + np.minimum(np.rint(anchor[active]) - 1, length - 1)
+        offset = day - history.as_of_day
+        # the first slot after the last invoice is pending unless over 4 spreads late (missed)
+        pending = (k == 1) & (offset >= -4.0 * spread[active])
+        total[active] += _slot_probability(offset, spread[active], horizon, pending)
+    return total
+
+
+def _gap_slots(history: PurchaseHistory, rows: np.ndarray, horizon: float) -> np.ndarray:
+    """Sum over a day-count schedule's dates (last purchase + k x median gap) of their chance of
+    falling in the horizon, each date uncertain by the gaps' robust spread."""
+    g = history.gap[rows]
+    sd = np.maximum(np.nan_to_num(history.gap_mad[rows]) * 1.4826, 1.0)
+    s = history.t[rows] - history.t_x[rows]
+    # first slot worth looking at: one that could still fall after as_of (4 spreads late at most);
+    # then one slot after another (a loop over slots, each step vectorised over the clients).
+    first_offset = np.maximum(1.0, np.ceil((s - 4.0 * sd) / g)) * g - s  # slot date - as_of, days
+    slots = np.ceil((horizon + 4.0 * sd - first_offset) / g).astype(np.int64) + 1
+    total = np.zeros(len(rows))
+    for step in range(int(slots.max(initial=0))):
+        active = np.flatnonzero(slots > step)
+        total[active] += _slot_probability(first_offset[active] + step * g[active], sd[active], horizon)
+    return total
+
+
 def cadence_purchases(history: PurchaseHistory, horizon: float) -> tuple[np.ndarray, np.ndarray]:
     """Purchases a client's own schedule puts in (as_of, as_of + horizon], and the cadence weight.
 
-    The schedule is last purchase + k x median gap (k = 1, 2, ...), each date uncertain by the gaps'
-    robust spread (1.4826 x median absolute deviation, at least one day): the count is the sum of the
+    The schedule is the client's day of the month every m months when it bills that way (see
+    calendar_months; the date uncertain by how far its recent invoices strayed from that day, at
+    least one day), else last purchase + k x median gap, each date uncertain by the gaps' robust
+    spread (1.4826 x median absolute deviation, at least one day). The count is the sum of the
     probabilities that each scheduled date falls in the horizon (a date just before as_of may still
     come a little late), times the share of scheduled periods really invoiced (median gap / mean
     gap: skipped periods). A client past its next date by more than the tolerance (two spreads, at
@@ -292,22 +376,16 @@ def cadence_purchases(history: PurchaseHistory, horizon: float) -> tuple[np.ndar
     count = np.zeros(len(gap))
     use = weight > 0
     if np.any(use):
-        g, sd, s = gap[use], spread[use], since[use]
-        # first slot worth looking at: one that could still fall after as_of (4 spreads late at most);
-        # then one slot after another (a loop over slots, each step vectorised over the clients).
-        first_offset = np.maximum(1.0, np.ceil((s - 4.0 * sd) / g)) * g - s  # slot date - as_of, days
-        slots = np.ceil((horizon + 4.0 * sd - first_offset) / g).astype(np.int64) + 1
-        total = np.zeros(len(g))
-        for step in range(int(slots.max(initial=0))):
-            active = np.flatnonzero(slots > step)
-            offset = first_offset[active] + step * g[active]
-            spread_a = sd[active]
-            total[active] += ndtr((horizon - offset) / spread_a) - ndtr(-offset / spread_a)
-        excess = np.clip(s - g - tolerance[use], 0.0, None)  # days late beyond tolerance for slot 1
+        months = calendar_months(history)
+        by_calendar = np.flatnonzero(use & (months > 0))
+        by_gap = np.flatnonzero(use & (months == 0))
+        count[by_calendar] = _calendar_slots(history, by_calendar, months[by_calendar], horizon)
+        count[by_gap] = _gap_slots(history, by_gap, horizon)
+        excess = np.clip(since - gap - tolerance, 0.0, None)  # days late beyond tolerance for slot 1
         with np.errstate(invalid="ignore", divide="ignore"):
-            on_schedule = np.exp(-excess / g)
-            reliability = np.clip(g / history.gap_mean[use], 0.0, 1.0)
-        count[use] = np.nan_to_num(total * on_schedule * reliability)
+            on_schedule = np.exp(-excess / gap)
+            reliability = np.clip(gap / history.gap_mean, 0.0, 1.0)
+        count = np.where(use, np.nan_to_num(count * on_schedule * reliability), 0.0)
     return count, weight
 
 
