@@ -80,8 +80,8 @@ def test_long_overdue_invoice_decays_and_never_exceeds_outstanding() -> None:
     result = cash_forecast(_invoices(invoices), _payments(payments), AS_OF)
     p_ever = np.exp(-116 / OVERDUE_DECAY_DAYS)
     for h in (30, 90):
-        expected = 1_000.0 * p_ever * (1 - np.exp(-h / LATE_WAIT_DAYS))
-        assert result.loc[2, f"expected_cash_{h}d"] == pytest.approx(expected)
+        expected = round(1_000.0 * p_ever * (1 - np.exp(-h / LATE_WAIT_DAYS)), 2)  # to the cent
+        assert result.loc[2, f"expected_cash_{h}d"] == expected
         assert result.loc[2, f"expected_cash_{h}d"] < 1_000.0
 
 
@@ -121,3 +121,15 @@ def test_a_given_invoice_status_is_used_as_passed() -> None:
 
 def test_invoice_status_keeps_no_hidden_state() -> None:
     assert not [name for name, value in vars(payments_module).items() if isinstance(value, ContextVar)]
+
+
+def test_expected_cash_is_to_the_cent() -> None:
+    # No paid invoice anywhere: every delay is 0 days. Client 1 owes 100.00 due on as_of itself, not
+    # paid by then: late by 0 days, so P(ever paid) = 1 and the share within h is 1 - exp(-h / 30):
+    #   30 days: 100 x (1 - e^-1) = 63.2120... -> 63.21; 90 days: 100 x (1 - e^-3) = 95.0212... -> 95.02.
+    # Client 2 owes 0.10 and 0.20 due as_of + 10: both arrive in 30 days -> 0.30 (float64: 0.30000000000000004).
+    invoices = [(1, 1, "2024-06-01", "2024-06-30", 100.0), (2, 2, "2024-06-20", "2024-07-10", 0.10),
+                (3, 2, "2024-06-20", "2024-07-10", 0.20)]
+    result = cash_forecast(_invoices(invoices), _payments([]), AS_OF)
+    assert result.loc[1].tolist() == [63.21, 95.02]
+    assert result.loc[2].tolist() == [0.30, 0.30]

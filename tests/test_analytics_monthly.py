@@ -65,12 +65,31 @@ def test_recurring_months_add_up_to_the_recurring_horizon() -> None:
     book = _book()
     result = monthly_revenue(Frames(**{**book.__dict__, "opportunities": Frames.empty().opportunities}), AS_OF)
     forecast = result[result["kind"] == "forecast"]["revenue"].sum()
-    # 2024-06-15 to 2024-09-30 is 107 days: the months together equal the 107-day forecast.
+    # 2024-06-15 to 2024-09-30 is 107 days: the months together equal the 107-day forecast (each of
+    # the 4 months rounded to the cent: within 4 x half a cent).
     total = forecast_from_history(purchase_history(book.invoices, AS_OF), (107,))[107].sum()
-    assert forecast == pytest.approx(total)
+    assert forecast == pytest.approx(total, abs=0.02)
 
 
 def test_empty_frames() -> None:
     result = monthly_revenue(Frames.empty(), AS_OF, months_ahead=2)
     assert result["kind"].tolist() == ["actual", "forecast", "forecast", "forecast"]
     assert result["revenue"].tolist() == [0.0, 0.0, 0.0, 0.0]
+
+
+def test_revenue_is_to_the_cent() -> None:
+    # Actual June: 0.10 (Jun 1) + 0.20 (Jun 2) = 0.30 (a float64 sum gives 0.30000000000000004).
+    # Forecast: pipeline 1.00 x 10 % + 2.00 x 10 % = 0.30 in July on top of the recurring model;
+    # every forecast month is a whole number of cents.
+    book = frames(
+        invoices=[_invoice(1, 1, "2024-06-01", 0.10), _invoice(2, 1, "2024-06-02", 0.20)],
+        opportunities=[
+            {"opportunity_id": k, "client_id": 1, "amount": float(k), "probability": 10,
+             "expected_close": pd.Timestamp("2024-07-10")} for k in (1, 2)
+        ],
+    )
+    result = monthly_revenue(book, AS_OF)
+    actual = result[result["kind"] == "actual"].set_index("month")["revenue"]
+    assert actual.loc[pd.Timestamp("2024-06-01")] == 0.30
+    forecast = result[result["kind"] == "forecast"]["revenue"]
+    assert ((forecast * 100).round() / 100 == forecast).all(), forecast.tolist()

@@ -7,7 +7,7 @@ import math
 import pandas as pd
 import pytest
 
-from crm_core.analytics.payments import INVOICE_STATUS_COLUMNS, invoice_status
+from crm_core.analytics.payments import INVOICE_STATUS_COLUMNS, client_payment_figures, invoice_status
 from tests.frames_builder import d, frames
 
 T = d("2024-06-30")
@@ -142,3 +142,53 @@ def test_empty_frames_give_typed_empty_result() -> None:
     out = invoice_status(f.invoices, f.payments, T)
     assert out.empty and list(out.columns) == INVOICE_STATUS_COLUMNS
     assert str(out["paid_date"].dtype) == "datetime64[ns]"
+
+
+def test_money_is_exact_to_the_cent() -> None:
+    # P: 100.10 with 33.37 paid -> 66.73 owed (float64 gives 100.1 - 33.37 = 66.72999999999999).
+    # Q: 0.30 paid by 0.10 + 0.20 -> paid 0.30 (float64 gives 0.30000000000000004), nothing owed.
+    f = frames(
+        invoices=[
+            {"invoice_id": 1, "client_id": 1, "number": "P", "issue_date": d("2024-06-01"),
+             "due_date": d("2024-07-01"), "total": 100.10},
+            {"invoice_id": 2, "client_id": 1, "number": "Q", "issue_date": d("2024-06-01"),
+             "due_date": d("2024-07-01"), "total": 0.30},
+        ],
+        payments=[
+            {"payment_id": 1, "invoice_id": 1, "paid_on": d("2024-06-05"), "amount": 33.37},
+            {"payment_id": 2, "invoice_id": 2, "paid_on": d("2024-06-05"), "amount": 0.10},
+            {"payment_id": 3, "invoice_id": 2, "paid_on": d("2024-06-06"), "amount": 0.20},
+        ],
+    )
+    out = invoice_status(f.invoices, f.payments, T).set_index("number")
+    assert out.loc["P", "outstanding"] == 66.73
+    assert out.loc["Q", "paid_amount"] == 0.30
+    assert out.loc["Q", "outstanding"] == 0.0 and out.loc["Q", "status"] == "paid"
+    assert out.loc["Q", "paid_date"] == pd.Timestamp("2024-06-06")
+
+
+def test_client_money_figures_are_exact_to_the_cent() -> None:
+    # Client 1: R 0.10 (May 1, due May 31) unpaid -> 30 days overdue; S 0.20 (Jun 1) paid by three
+    # payments of 0.10 (Jun 2, 3, 4): covered on Jun 3 and overpaid by 0.10.
+    #   ltv = revenue_12m = revenue_90d = last 6 months = 0.10 + 0.20 = 0.30;
+    #   collected (all cash received) = 0.10 + 0.10 + 0.10 = 0.30 (float64 gives 0.30000000000000004 for both);
+    #   outstanding = overdue = aging_1_30 = 0.10 (R; S owes nothing); average invoice (0.10 + 0.20) / 2 = 0.15.
+    f = frames(
+        invoices=[
+            {"invoice_id": 1, "client_id": 1, "number": "R", "issue_date": d("2024-05-01"),
+             "due_date": d("2024-05-31"), "total": 0.10},
+            {"invoice_id": 2, "client_id": 1, "number": "S", "issue_date": d("2024-06-01"),
+             "due_date": d("2024-07-01"), "total": 0.20},
+        ],
+        payments=[
+            {"payment_id": k, "invoice_id": 2, "paid_on": d(f"2024-06-0{k + 1}"), "amount": 0.10}
+            for k in (1, 2, 3)
+        ],
+    )
+    status = invoice_status(f.invoices, f.payments, T)
+    row = client_payment_figures(status, pd.Index([1], name="client_id"), T).loc[1]
+    for column in ("ltv", "revenue_12m", "revenue_90d", "revenue_last_6m", "collected"):
+        assert row[column] == 0.30, column
+    for column in ("outstanding", "overdue", "aging_1_30"):
+        assert row[column] == 0.10, column
+    assert row["avg_invoice_amount"] == 0.15

@@ -191,3 +191,16 @@ def test_stage_as_of_without_any_change_keeps_the_stage_field() -> None:
     stages = stage_as_of(opps, NO_HISTORY, AS_OF)
     assert stages.tolist() == ["proposal"]
     assert stages.dtype == object
+
+
+def test_weighted_pipeline_is_to_the_cent() -> None:
+    opps = _opps([
+        # client 1: 1.00 x 10 % + 2.00 x 10 % = 0.10 + 0.20 = 0.30 (float64: 0.30000000000000004)
+        {"opportunity_id": 1, "client_id": 1, "amount": 1.0, "probability": 10, "expected_close": "2024-07-10"},
+        {"opportunity_id": 2, "client_id": 1, "amount": 2.0, "probability": 10, "expected_close": "2024-07-10"},
+        # client 2: 1,000.01 x 33 % = 330.0033 -> 330.00
+        {"opportunity_id": 3, "client_id": 2, "amount": 1_000.01, "probability": 33, "expected_close": "2024-07-10"},
+    ])
+    result = pipeline_forecast(opps, AS_OF, NO_HISTORY)
+    assert result.loc[1].tolist() == [0.30, 0.30]
+    assert result.loc[2].tolist() == [330.0, 330.0]

@@ -109,3 +109,18 @@ def test_portfolio_counts_at_risk_with_the_settings(health: pd.DataFrame) -> Non
     assert portfolio_summary(health)["clients_at_risk"] == 2  # Beta and Alfa
     # churn >= 20 adds Zeta (22.1)
     assert portfolio_summary(health, settings=AnalyticsSettings(at_risk_churn_min=20.0))["clients_at_risk"] == 3
+
+
+def test_totals_and_deltas_are_exact_to_the_cent() -> None:
+    # Two clients owing 0.10 and 0.20: the portfolio owes 0.30 (a float64 sum gives 0.30000000000000004).
+    # A week earlier they owed 0.10 and 0.10: the change is 0.30 - 0.20 = 0.10 (float64: 0.10000000000000003).
+    def book(first: float, second: float) -> pd.DataFrame:
+        frame = client_health(scenario(), T).iloc[:2].copy()
+        for col in ("ltv", "outstanding", "expected_cash_30d"):
+            frame[col] = [first, second]
+        return frame
+
+    s = portfolio_summary(book(0.10, 0.20), book(0.10, 0.10))
+    for col in ("ltv", "outstanding", "expected_cash_30d"):
+        assert s[col] == 0.30, col
+        assert s["deltas"][col] == 0.10, col

@@ -10,6 +10,7 @@ Model (documented choice, vectorised over all invoices):
   paid at all with probability exp(-excess / OVERDUE_DECAY_DAYS), and then after an exponentially
   distributed wait of mean LATE_WAIT_DAYS, so the amount counted is outstanding x that probability x
   P(wait <= horizon). Nothing counted ever exceeds the outstanding amount.
+Each client's expected cash is rounded to the cent.
 """
 
 from __future__ import annotations
@@ -20,7 +21,8 @@ import numpy as np
 import pandas as pd
 
 from crm_core.analytics.forecast import HORIZONS, as_of_timestamp
-from crm_core.analytics.payments import CENT, invoice_status
+from crm_core.analytics.money import CENT, to_cents
+from crm_core.analytics.payments import invoice_status
 
 PRIOR_INVOICES = 3.0
 OVERDUE_DECAY_DAYS = 120.0
@@ -75,5 +77,5 @@ def cash_forecast(
         late_share = p_ever * (1.0 - np.exp(-h / LATE_WAIT_DAYS))
         share = np.where(days_ahead > 0, (days_ahead <= h).astype("float64"), late_share)
         sums = pd.Series(amount * share, index=open_inv.index).groupby(open_inv["client_id"]).sum()
-        result.loc[sums.index, f"expected_cash_{h}d"] = sums.to_numpy()
+        result.loc[sums.index, f"expected_cash_{h}d"] = to_cents(sums.to_numpy())
     return result

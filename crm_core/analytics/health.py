@@ -12,6 +12,7 @@ from crm_core.analytics.cash import cash_forecast
 from crm_core.analytics.churn import churn_scores
 from crm_core.analytics.engagement import engagement_figures, open_opportunity_count
 from crm_core.analytics.forecast import recurring_forecast
+from crm_core.analytics.money import to_cents
 from crm_core.analytics.payments import client_payment_figures, invoice_status
 from crm_core.analytics.pipeline import pipeline_forecast
 from crm_core.analytics.risk import default_risk, lifecycle
@@ -51,7 +52,8 @@ def client_health(frames: Frames, as_of: date, settings: AnalyticsSettings | Non
     the docstrings of payments, cadence, engagement, risk and churn. The forecasts come from
     forecast, pipeline and cash; a client they do not cover expects 0. A client marked lost
     expects no recurring revenue (it is 0); its open invoices may still be paid, so its expected
-    cash stays. Client fields (status, owner...) are the current ones, not those of `as_of`.
+    cash stays. Client fields (status, owner...) are the current ones, not those of `as_of`. Money
+    figures are to the cent; expected revenue is the sum of the recurring and pipeline amounts shown.
     """
     s = settings or DEFAULT_SETTINGS
     clients = frames.clients
@@ -87,10 +89,10 @@ def client_health(frames: Frames, as_of: date, settings: AnalyticsSettings | Non
     forecasts = forecasts.reindex(index)[FORECAST_COLUMNS].fillna(0.0).astype("float64")
     lost = columns["lifecycle"] == "lost"
     for col in FORECAST_COLUMNS:
-        values = forecasts[col].to_numpy(copy=True)
+        values = to_cents(forecasts[col].to_numpy())
         if col.startswith("recurring_"):
             values[lost] = 0.0
         columns[col] = values
     for horizon in ("30d", "90d"):
-        columns[f"expected_revenue_{horizon}"] = columns[f"recurring_{horizon}"] + columns[f"pipeline_{horizon}"]
+        columns[f"expected_revenue_{horizon}"] = to_cents(columns[f"recurring_{horizon}"] + columns[f"pipeline_{horizon}"])
     return pd.DataFrame({col: columns[col] for col in HEALTH_COLUMNS}, index=index)

@@ -8,6 +8,7 @@ import numpy as np
 import pandas as pd
 
 from crm_core.analytics.forecast import as_of_timestamp, billable_invoices, forecast_from_history, purchase_history
+from crm_core.analytics.money import to_cents
 from crm_core.analytics.pipeline import open_opportunities, probability_as_of
 from crm_core.frames import Frames
 
@@ -24,7 +25,8 @@ def monthly_revenue(frames: Frames, as_of: date, months_ahead: int = 3) -> pd.Da
     `months_ahead` full forecast months. A forecast is the recurring model's expected revenue for the
     month (the same model as `recurring_forecast`, cumulative over horizons ending at each month end)
     plus open opportunities weighted by their probability on `as_of` (`probability_as_of`) in the month of their expected close (a close
-    date already past falls in the rest of the current month; no close date: not counted).
+    date already past falls in the rest of the current month; no close date: not counted). Revenue is
+    rounded to the cent.
     """
     cutoff = as_of_timestamp(as_of)
     current = cutoff.to_period("M")
@@ -52,5 +54,5 @@ def monthly_revenue(frames: Frames, as_of: date, months_ahead: int = 3) -> pd.Da
         pd.DataFrame({"month": ahead.to_timestamp(), "revenue": recurring + pipeline, "kind": "forecast"}),
     ], ignore_index=True)
     rows["month"] = rows["month"].astype("datetime64[ns]")
-    rows["revenue"] = rows["revenue"].astype("float64")
+    rows["revenue"] = to_cents(rows["revenue"].to_numpy())
     return rows[MONTHLY_COLUMNS]

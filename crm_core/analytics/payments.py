@@ -14,8 +14,7 @@ import pandas as pd
 
 from crm_core.analytics.days import NO_DAY, as_of_day, day_numbers, to_dates
 from crm_core.analytics.grouped import group_count, group_max, group_mean, group_min, group_sum, positions
-
-CENT = 0.005  # money is float64 here: amounts within half a cent are equal
+from crm_core.analytics.money import CENT, to_cents
 
 STATUSES: tuple[str, ...] = ("paid", "partially_paid", "open", "overdue", "void", "credit_note")
 
@@ -28,8 +27,9 @@ INVOICE_STATUS_COLUMNS: list[str] = [
 def invoice_status(invoices: pd.DataFrame, payments: pd.DataFrame, as_of: date) -> pd.DataFrame:
     """One row per invoice issued on or before `as_of` (void ones flagged), with its payment position.
 
-    - paid_amount: payments dated on or before `as_of` (later ones are ignored);
-    - outstanding: max(total - paid, 0) for an invoice that is neither void nor a credit note, else 0;
+    - paid_amount: payments dated on or before `as_of` (later ones are ignored), to the cent;
+    - outstanding: max(total - paid, 0) to the cent for an invoice that is neither void nor a credit
+      note, else 0;
     - paid_date: the date payments first cover the total (NaT if not yet; always NaT for void
       invoices and credit notes, which are never paid);
     - days_to_pay: paid_date - issue_date; days_late: paid_date - due_date floored at 0 (NaN unpaid);
@@ -57,8 +57,9 @@ def invoice_status(invoices: pd.DataFrame, payments: pd.DataFrame, as_of: date) 
     invoice_id = column("invoice_id")
 
     paid_amount, paid_day = _paid(invoice_id, total, billable, payments, t)
+    paid_amount = to_cents(paid_amount)
 
-    outstanding = np.where(billable, np.maximum(total - paid_amount, 0.0), 0.0)
+    outstanding = to_cents(np.where(billable, np.maximum(total - paid_amount, 0.0), 0.0))
     outstanding[outstanding < CENT] = 0.0
     has_paid_day = paid_day != NO_DAY
     paid_f = np.where(has_paid_day, paid_day, np.nan).astype("float64")
@@ -129,6 +130,12 @@ def _paid(
     return paid_amount, paid_day
 
 
+MONEY_FIGURES: tuple[str, ...] = (
+    "ltv", "revenue_12m", "revenue_90d", "collected", "outstanding", "overdue", "aging_not_due", "aging_1_30",
+    "aging_31_60", "aging_61_90", "aging_90_plus", "avg_invoice_amount", "revenue_last_6m", "revenue_prev_6m",
+)
+
+
 def client_payment_figures(
     status: pd.DataFrame, client_index: pd.Index, as_of: date, trend_months: int = 6
 ) -> pd.DataFrame:
@@ -139,6 +146,7 @@ def client_payment_figures(
     invoices only: credit notes are not linked to an invoice, so they lower revenue, not what is owed.
     Windows are half-open: revenue_12m is (T - 12 months, T], revenue_90d (T - 90 days, T];
     revenue_last_6m / revenue_prev_6m are the last `trend_months` months and the ones before.
+    Money figures (MONEY_FIGURES) are rounded to the cent.
     """
     t = as_of_day(as_of)
     stamp = pd.Timestamp(as_of).normalize()
@@ -194,4 +202,6 @@ def client_payment_figures(
     out["invoice_count"] = group_count(pos, n, billable)
     out["revenue_last_6m"] = revenue_since(months_back(trend_months))
     out["revenue_prev_6m"] = revenue_since(months_back(2 * trend_months), months_back(trend_months))
+    for name in MONEY_FIGURES:
+        out[name] = to_cents(out[name])
     return pd.DataFrame(out, index=client_index)

@@ -8,6 +8,7 @@ import numpy as np
 import pandas as pd
 
 from crm_core.analytics.forecast import HORIZONS, as_of_timestamp
+from crm_core.analytics.money import to_cents
 from crm_core.enums import DEFAULT_STAGE_PROBABILITY, OPEN_STAGE_VALUES, OPEN_STAGES, Stage
 from crm_core.frames import Frames
 
@@ -26,7 +27,7 @@ def pipeline_forecast(opportunities: pd.DataFrame, as_of: date, stage_history: p
 
     A close date already past counts in both horizons; an opportunity without close date counts in none.
     The probability is the one on `as_of` (`probability_as_of`: a deal closed later weighs by the default
-    probability of its stage then, not the 100 / 0 its close wrote). One row per client in `opportunities`.
+    probability of its stage then, not the 100 / 0 its close wrote). One row per client in `opportunities`; amounts to the cent.
     """
     clients = pd.Index(pd.unique(opportunities["client_id"]), dtype="int64").sort_values()
     result = pd.DataFrame(
@@ -41,7 +42,7 @@ def pipeline_forecast(opportunities: pd.DataFrame, as_of: date, stage_history: p
     for h in HORIZONS:
         due = opps["expected_close"] <= cutoff + pd.Timedelta(days=h)  # NaT: False, not counted
         sums = weighted.where(due, 0.0).groupby(opps["client_id"]).sum()
-        result.loc[sums.index, f"pipeline_{h}d"] = sums.to_numpy()
+        result.loc[sums.index, f"pipeline_{h}d"] = to_cents(sums.to_numpy())
     return result
 
 

@@ -8,6 +8,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from crm_core.analytics.money import to_cents
 from crm_core.analytics.risk import LIFECYCLES, RISK_LEVELS
 from crm_core.analytics.settings import DEFAULT_SETTINGS, AnalyticsSettings
 
@@ -26,7 +27,7 @@ def portfolio_summary(
 
     Keys: clients, by_lifecycle (every lifecycle, 0 included), by_risk, each name of SUMMED (a
     total over all clients, as float), on_time_rate (share of clients' rates, mean over clients
-    with one; NaN if none), clients_at_risk (rows of `at_risk` with the thresholds of `settings`,
+    with one; NaN if none; money totals to the cent), clients_at_risk (rows of `at_risk` with the thresholds of `settings`,
     default DEFAULT_SETTINGS). With `previous` (the health of an earlier date) also `deltas`: the
     same keys, current minus previous.
     """
@@ -34,7 +35,8 @@ def portfolio_summary(
     if previous is not None:
         before = _summary(previous, settings)
         summary["deltas"] = {
-            key: ({k: value[k] - before[key][k] for k in value} if isinstance(value, dict) else value - before[key])
+            key: ({k: value[k] - before[key][k] for k in value} if isinstance(value, dict)
+                  else float(to_cents(value - before[key])) if key in SUMMED else value - before[key])
             for key, value in summary.items()
         }
     return summary
@@ -49,7 +51,7 @@ def _summary(health: pd.DataFrame, settings: AnalyticsSettings | None) -> dict[s
         "by_risk": {name: int(risk.get(name, 0)) for name in RISK_LEVELS},
     }
     for col in SUMMED:
-        out[col] = float(health[col].sum())
+        out[col] = float(to_cents(health[col].sum()))
     rates = health["on_time_rate"].dropna()
     out["on_time_rate"] = float(rates.mean()) if len(rates) else float("nan")
     out["clients_at_risk"] = int(len(at_risk(health, settings=settings)))
