@@ -45,8 +45,9 @@ def test_median_of_an_even_number_of_gaps_and_same_day_invoices() -> None:
 def test_one_purchase_no_cadence_and_a_client_without_invoices() -> None:
     out = _figures([_inv(1, 2, "2024-01-31"), _inv(2, 2, "2024-01-31")])
     assert math.isnan(out.loc[2, "cadence_days"]) and pd.isna(out.loc[2, "next_invoice_expected"])
-    # Jan 31 -> Jun 30: the 30th is before the 31st, so 4 whole months, not 5.
-    assert out.loc[2, "months_as_client"] == 4
+    # Jan 31 -> Jun 30: Jun 30 is the last day of June, so Feb .. Jun are 5 whole months (Jan 31 + 5
+    # months is Jun 30), as a month-end window counts them (days.months_before).
+    assert out.loc[2, "months_as_client"] == 5
     assert out.loc[2, "days_since_last_invoice"] == 151  # 29 (Feb) + 31 + 30 + 31 + 30
     assert math.isnan(out.loc[3, "days_since_last_invoice"]) and out.loc[3, "months_as_client"] == 0
 
@@ -56,3 +57,16 @@ def test_odd_number_of_gaps() -> None:
                     _inv(4, 3, "2024-06-15")])
     # gaps 3, 10, 1 -> median 3
     assert out.loc[3, "cadence_days"] == 3
+
+
+def test_months_as_client_when_as_of_is_a_month_end() -> None:
+    # A month from Jan 31 ends on Feb 29 (the last day of February, 2024 is leap): 1 month as client.
+    assert _figures([_inv(1, 1, "2024-01-31")], as_of=d("2024-02-29")).loc[1, "months_as_client"] == 1
+    # A year from Feb 29 2024 ends on Feb 28 2025: 12 months.
+    assert _figures([_inv(1, 1, "2024-02-29")], as_of=d("2025-02-28")).loc[1, "months_as_client"] == 12
+    # Jan 30 -> Feb 29: the month-end is reached as well; Jan 31 -> Mar 30 (not a month end): 1 month.
+    assert _figures([_inv(1, 1, "2024-01-30")], as_of=d("2024-02-29")).loc[1, "months_as_client"] == 1
+    assert _figures([_inv(1, 1, "2024-01-31")], as_of=d("2024-03-30")).loc[1, "months_as_client"] == 1
+    # Mid-month: Jan 15 -> Feb 14 is 0 months, -> Feb 15 is 1.
+    assert _figures([_inv(1, 1, "2024-01-15")], as_of=d("2024-02-14")).loc[1, "months_as_client"] == 0
+    assert _figures([_inv(1, 1, "2024-01-15")], as_of=d("2024-02-15")).loc[1, "months_as_client"] == 1

@@ -192,3 +192,33 @@ def test_client_money_figures_are_exact_to_the_cent() -> None:
     for column in ("outstanding", "overdue", "aging_1_30"):
         assert row[column] == 0.10, column
     assert row["avg_invoice_amount"] == 0.15
+
+
+def _revenue(invoices: list[tuple[str, float]], as_of) -> pd.Series:
+    f = frames(invoices=[
+        {"invoice_id": k, "client_id": 1, "number": f"W{k}", "issue_date": d(day), "due_date": d(day), "total": total}
+        for k, (day, total) in enumerate(invoices, start=1)
+    ])
+    return client_payment_figures(invoice_status(f.invoices, f.payments, as_of), pd.Index([1]), as_of).loc[1]
+
+
+def test_month_windows_of_a_month_end_as_of_are_whole_months() -> None:
+    # As of Feb 28 2025 (a month end) the last 12 months are Mar 2024 .. Feb 2025, i.e. (Feb 29 2024,
+    # Feb 28 2025]: the invoice of Feb 29 2024 is 13 months back, the one of Mar 1 2024 is in -> 10.
+    row = _revenue([("2024-02-29", 100.0), ("2024-03-01", 10.0)], d("2025-02-28"))
+    assert row["revenue_12m"] == 10.0
+    # As of Sep 30 2024 the last 6 months are Apr .. Sep: Mar 31 belongs to the 6 months before
+    # (Oct 2023 .. Mar 2024), with Oct 1 2023; Sep 30 2023 is in neither.
+    row = _revenue([("2023-09-30", 1.0), ("2023-10-01", 20.0), ("2024-03-31", 300.0), ("2024-04-01", 4000.0)],
+                   d("2024-09-30"))
+    assert row["revenue_last_6m"] == 4000.0
+    assert row["revenue_prev_6m"] == 20.0 + 300.0
+    assert row["revenue_12m"] == 4320.0
+
+
+def test_month_windows_of_a_mid_month_as_of() -> None:
+    # As of Jun 15 2024: last 12 months (Jun 15 2023, Jun 15 2024]; last 6 months (Dec 15, Jun 15].
+    row = _revenue([("2023-06-15", 1.0), ("2023-06-16", 20.0), ("2023-12-15", 300.0), ("2023-12-16", 4000.0)],
+                   d("2024-06-15"))
+    assert row["revenue_12m"] == 4320.0
+    assert row["revenue_last_6m"] == 4000.0 and row["revenue_prev_6m"] == 320.0

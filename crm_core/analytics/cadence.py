@@ -19,7 +19,8 @@ def cadence_figures(status: pd.DataFrame, client_index: pd.Index, as_of: date) -
     one purchase, so the cadence is the median gap, in days, between distinct invoice dates (NaN
     with fewer than two). next_invoice_expected = last invoice date + cadence (NaT without one).
     months_as_client counts whole calendar months from the first invoice to `as_of` (0 for a
-    client never invoiced); days_since_last_invoice is NaN for them.
+    client never invoiced; a month-end `as_of` completes the month, so Jan 31 -> Feb 29 is 1 month,
+    as in `days.months_before`); days_since_last_invoice is NaN for them.
     """
     t = as_of_day(as_of)
     n = len(client_index)
@@ -68,7 +69,8 @@ def _whole_months(first: np.ndarray, t: int) -> np.ndarray:
     months = (end_month - start_month).astype(np.int64)
     start_dom = (start - start_month.astype("datetime64[D]")).astype(np.int64)
     end_dom = int((end - end_month.astype("datetime64[D]")).astype(np.int64))
-    months = months - (end_dom < start_dom)
+    month_end = (end + 1).astype("datetime64[M]") != end_month  # the last day of its month
+    months = months - ((end_dom < start_dom) & (not month_end))
     return np.where(ok, np.maximum(months, 0), 0).astype(np.int64)
 
 

@@ -16,6 +16,20 @@ def as_of_day(as_of: date | pd.Timestamp) -> int:
     return int(np.datetime64(pd.Timestamp(as_of).normalize().date(), "D").astype(np.int64))
 
 
+def months_before(as_of: date | pd.Timestamp, months: int) -> int:
+    """Day number of `as_of` minus `months` calendar months, so (that day, as_of] is `months` whole months.
+
+    From a month end the result is a month end too: Feb 28 2025 - 12 months is Feb 29 2024 and
+    Sep 30 - 6 months is Mar 31, so the window is Mar 2024 .. Feb 2025 (or Apr .. Sep), not a day more.
+    Otherwise the same day of the month, clamped to a shorter month (Mar 31 - 1 month = Feb 29).
+    """
+    stamp = pd.Timestamp(as_of).normalize()
+    start = stamp - pd.DateOffset(months=months)
+    if stamp.is_month_end:
+        start = start + pd.offsets.MonthEnd(0)
+    return as_of_day(start)
+
+
 def end_of_day(as_of: date) -> pd.Timestamp:
     """The first instant after `as_of` (naive, business timezone): `at < end_of_day(T)` keeps times on day T."""
     return pd.Timestamp(as_of).normalize() + pd.Timedelta(days=1)

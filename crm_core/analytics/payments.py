@@ -12,7 +12,7 @@ from datetime import date
 import numpy as np
 import pandas as pd
 
-from crm_core.analytics.days import NO_DAY, as_of_day, day_numbers, to_dates
+from crm_core.analytics.days import NO_DAY, as_of_day, day_numbers, months_before, to_dates
 from crm_core.analytics.grouped import group_count, group_max, group_mean, group_min, group_sum, positions
 from crm_core.analytics.money import CENT, to_cents
 
@@ -144,12 +144,12 @@ def client_payment_figures(
     Revenue figures (ltv, revenue_12m, revenue_90d, the two half-years of the trend) count every
     non-void invoice, credit notes included (they reduce it). Receivables and behaviour count real
     invoices only: credit notes are not linked to an invoice, so they lower revenue, not what is owed.
-    Windows are half-open: revenue_12m is (T - 12 months, T], revenue_90d (T - 90 days, T];
+    Windows are half-open: revenue_12m is (T - 12 months, T] (`months_before`: whole months from a
+    month-end T), revenue_90d (T - 90 days, T];
     revenue_last_6m / revenue_prev_6m are the last `trend_months` months and the ones before.
     Money figures (MONEY_FIGURES) are rounded to the cent.
     """
     t = as_of_day(as_of)
-    stamp = pd.Timestamp(as_of).normalize()
     n = len(client_index)
     pos = positions(client_index, status["client_id"])
     known = pos >= 0
@@ -165,15 +165,12 @@ def client_payment_figures(
     paid_day = day_numbers(status["paid_date"])
     is_paid = paid_day != NO_DAY
 
-    def months_back(months: int) -> int:
-        return as_of_day(stamp - pd.DateOffset(months=months))
-
     def revenue_since(start_day: int, end_day: int = t) -> np.ndarray:
         return group_sum(pos, total, n, valid & (issue > start_day) & (issue <= end_day))
 
     out: dict[str, np.ndarray] = {}
     out["ltv"] = group_sum(pos, total, n, valid)
-    out["revenue_12m"] = revenue_since(months_back(12))
+    out["revenue_12m"] = revenue_since(months_before(as_of, 12))
     out["revenue_90d"] = revenue_since(t - 90)
     out["collected"] = group_sum(pos, status["paid_amount"].to_numpy(dtype="float64"), n, valid)
     out["outstanding"] = group_sum(pos, outstanding, n, billable)
@@ -200,8 +197,8 @@ def client_payment_figures(
         out["dso"] = np.where(revenue_90d > CENT, out["outstanding"] / revenue_90d * 90, np.nan)
     out["avg_invoice_amount"] = group_mean(pos, total, n, billable)
     out["invoice_count"] = group_count(pos, n, billable)
-    out["revenue_last_6m"] = revenue_since(months_back(trend_months))
-    out["revenue_prev_6m"] = revenue_since(months_back(2 * trend_months), months_back(trend_months))
+    out["revenue_last_6m"] = revenue_since(months_before(as_of, trend_months))
+    out["revenue_prev_6m"] = revenue_since(months_before(as_of, 2 * trend_months), months_before(as_of, trend_months))
     for name in MONEY_FIGURES:
         out[name] = to_cents(out[name])
     return pd.DataFrame(out, index=client_index)
