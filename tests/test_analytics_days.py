@@ -7,7 +7,8 @@ from datetime import date, datetime
 import pandas as pd
 
 from crm_core import activity_views, pipeline_views
-from crm_core.analytics.days import as_of_day, end_of_day, months_before
+from crm_core.analytics.days import as_of_day, day_numbers, end_of_day, months_before
+from crm_core.analytics.engagement import engagement_figures
 
 
 def test_end_of_day_is_the_first_instant_of_the_next_day() -> None:
@@ -33,3 +34,16 @@ def test_months_before_keeps_month_ends() -> None:
     assert months_before(date(2024, 3, 31), 1) == as_of_day(date(2024, 2, 29))
     assert months_before(date(2024, 6, 15), 12) == as_of_day(date(2023, 6, 15))
     assert months_before(date(2024, 3, 30), 1) == as_of_day(date(2024, 2, 29))
+
+
+def test_aware_timestamps_count_on_the_business_calendar_day() -> None:
+    # Frames from the database hold naive Madrid times; a frame built with UTC-aware times must not be
+    # counted on the UTC day: 23:30 UTC on Jan 15 is 00:30 on Jan 16 in Madrid (UTC+1 in winter),
+    # 22:30 UTC on Jul 15 is 00:30 on Jul 16 (UTC+2 in summer); 12:00 UTC on Jan 15 stays on Jan 15.
+    aware = pd.Series(pd.to_datetime(["2024-01-15 23:30", "2024-07-15 22:30", "2024-01-15 12:00"]).tz_localize("UTC"))
+    expected = [as_of_day(date(2024, 1, 16)), as_of_day(date(2024, 7, 16)), as_of_day(date(2024, 1, 15))]
+    assert day_numbers(aware).tolist() == expected
+    activities = pd.DataFrame({"client_id": [1], "occurred_at": aware.iloc[:1], "done": [True]})
+    out = engagement_figures(activities, pd.Index([1]), date(2024, 1, 15))
+    assert out.loc[1, "activities_30d"] == 0  # on Jan 16 locally: after as_of
+    assert engagement_figures(activities, pd.Index([1]), date(2024, 1, 16)).loc[1, "days_since_last_activity"] == 0

@@ -56,3 +56,33 @@ def test_open_opportunities_at_a_date() -> None:
     ])
     counts = open_opportunity_count(f.opportunities, INDEX, T)
     assert list(counts) == [3, 0]  # 1, 3 and 6
+
+
+def test_activity_days_are_local_calendar_days_through_the_database(sqlite_engine) -> None:
+    """Stored in UTC, counted on the Madrid calendar day: 23:30 UTC on Jan 15 is 00:30 on Jan 16 there."""
+    from crm_core import services
+    from crm_core.analytics import client_health
+    from crm_core.frames import load_frames
+    from tests.factories import make_client
+
+    late = make_client(sqlite_engine).client_id  # 2024-01-15 23:30 UTC = 2024-01-16 00:30 CET
+    early = make_client(sqlite_engine).client_id  # 2024-01-14 23:30 UTC = 2024-01-15 00:30 CET
+    summer = make_client(sqlite_engine).client_id  # 2024-07-15 22:30 UTC = 2024-07-16 00:30 CEST
+    for client_id, when in ((late, "2024-01-15T23:30:00+00:00"), (early, "2024-01-14T23:30:00+00:00"),
+                            (summer, "2024-07-15T22:30:00+00:00")):
+        services.log_activity(sqlite_engine, {"client_id": client_id, "kind": "call", "title": "x",
+                                              "occurred_at": when})
+    f = load_frames(sqlite_engine)
+
+    on_15 = client_health(f, d("2024-01-15"))
+    # as of Jan 15: the "late" call is on Jan 16 locally (after as_of): not counted; "early" is on Jan 15.
+    assert on_15.loc[late, "activities_30d"] == 0 and math.isnan(on_15.loc[late, "days_since_last_activity"])
+    assert on_15.loc[early, "activities_30d"] == 1 and on_15.loc[early, "days_since_last_activity"] == 0
+    on_16 = client_health(f, d("2024-01-16"))
+    assert on_16.loc[late, "activities_30d"] == 1 and on_16.loc[late, "days_since_last_activity"] == 0
+    # Feb 15 = Jan 16 + 30 days: the window (Jan 16, Feb 15] no longer holds it; Feb 14 still does.
+    assert client_health(f, d("2024-02-14")).loc[late, "activities_30d"] == 1
+    assert client_health(f, d("2024-02-15")).loc[late, "activities_30d"] == 0
+    # Summer time (UTC+2): 22:30 UTC on Jul 15 is already Jul 16.
+    assert client_health(f, d("2024-07-15")).loc[summer, "activities_30d"] == 0
+    assert client_health(f, d("2024-07-16")).loc[summer, "days_since_last_activity"] == 0

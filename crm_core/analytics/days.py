@@ -7,6 +7,8 @@ from datetime import date
 import numpy as np
 import pandas as pd
 
+from crm_core.settings import business_timezone
+
 NO_DAY = np.iinfo(np.int64).min  # stands for NaT in day-number arrays
 NS_PER_DAY = 86_400_000_000_000
 
@@ -35,8 +37,14 @@ def end_of_day(as_of: date) -> pd.Timestamp:
     return pd.Timestamp(as_of).normalize() + pd.Timedelta(days=1)
 
 
-def day_numbers(values: pd.Series | np.ndarray) -> np.ndarray:
-    """Dates or timestamps as int64 day numbers (the calendar day; NaT becomes NO_DAY)."""
+def day_numbers(values: pd.Series | pd.Index | np.ndarray) -> np.ndarray:
+    """Dates or timestamps as int64 day numbers (the calendar day; NaT becomes NO_DAY).
+
+    Naive values are already business-local (as `crm_core.frames` loads them); timezone-aware ones are
+    counted on their business-timezone day (CRM_TIMEZONE), never on their UTC day.
+    """
+    if isinstance(getattr(values, "dtype", None), pd.DatetimeTZDtype):
+        values = pd.Series(values).dt.tz_convert(business_timezone()).dt.tz_localize(None)
     ns = np.asarray(values, dtype="datetime64[ns]").view(np.int64)
     days = ns // NS_PER_DAY  # floor division: also right before 1970
     days[ns == NO_DAY] = NO_DAY  # NaT is the minimum int64 in nanoseconds too
