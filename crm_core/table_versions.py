@@ -30,13 +30,16 @@ class TableVersions:
         retire: Callable[[str, int], None] = lambda _name, _generation: None,
         recheck_seconds: float | None = None,
         clock: Callable[[], float] = time.monotonic,
+        start: int | None = None,
     ) -> None:
         self._fingerprints = fingerprints
         self._retire = retire  # told (table, old generation) when a generation is replaced
         self._recheck_seconds = recheck_seconds  # None: RECHECK_SECONDS, read at each call
         self._clock = clock
         self._lock = threading.Lock()
-        self._generations = dict.fromkeys(TABLES, 0)
+        # Unique per instance unless given: entries cached under an earlier registry's generations
+        # (st.cache_resource cleared without st.cache_data) can never be taken for current ones.
+        self._generations = dict.fromkeys(TABLES, time.time_ns() if start is None else start)
         self._seen: Fingerprints | None = None
         self._checked_at: float | None = None
         self._written: set[str] = set()  # tables this server wrote since the last fingerprint read

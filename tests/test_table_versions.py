@@ -38,7 +38,8 @@ def retired() -> list[tuple[str, int]]:
 @pytest.fixture
 def versions(db: _Database, retired: list[tuple[str, int]]) -> TableVersions:
     return TableVersions(
-        db.fingerprints, retire=lambda name, gen: retired.append((name, gen)), recheck_seconds=1.0, clock=lambda: db.now
+        db.fingerprints, retire=lambda name, gen: retired.append((name, gen)), recheck_seconds=1.0, clock=lambda: db.now,
+        start=0,
     )
 
 
@@ -89,3 +90,9 @@ def test_a_change_elsewhere_next_to_a_write_here_still_bumps_every_table(db: _Da
 def test_an_unknown_table_is_refused(versions: TableVersions) -> None:
     with pytest.raises(ValueError, match="unknown tables"):
         versions.wrote({"activity"})
+
+
+def test_a_new_registry_never_reuses_an_earlier_ones_generations(db: _Database) -> None:
+    first = TableVersions(db.fingerprints).current()
+    second = TableVersions(db.fingerprints).current()
+    assert not set(first) & set(second)
