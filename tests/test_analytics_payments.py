@@ -222,3 +222,13 @@ def test_month_windows_of_a_mid_month_as_of() -> None:
                    d("2024-06-15"))
     assert row["revenue_12m"] == 4320.0
     assert row["revenue_last_6m"] == 4000.0 and row["revenue_prev_6m"] == 320.0
+
+
+def test_average_invoice_rounds_half_a_cent_up() -> None:
+    # (16.81 + 16.82) / 2 = 16.815 exactly: 16.82 (float64 holds 16.81499999..., which rounds to 16.81).
+    f = frames(invoices=[
+        {"invoice_id": k, "client_id": 1, "number": f"V{k}", "issue_date": d("2024-06-01"),
+         "due_date": d("2024-06-01"), "total": total} for k, total in ((1, 16.81), (2, 16.82))
+    ])
+    row = client_payment_figures(invoice_status(f.invoices, f.payments, T), pd.Index([1]), T).loc[1]
+    assert row["avg_invoice_amount"] == 16.82

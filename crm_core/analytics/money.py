@@ -13,5 +13,10 @@ CENT = 0.005  # amounts within half a cent are equal
 
 
 def to_cents(values: np.ndarray | float) -> np.ndarray:
-    """`values` rounded to the cent as float64 (NaN stays NaN; -0.0 becomes 0.0)."""
-    return np.round(np.asarray(values, dtype="float64"), 2) + 0.0
+    """`values` rounded to the cent as float64, half a cent away from zero (NaN stays NaN; no -0.0).
+
+    Half a cent goes up as a person rounds it (16.815 -> 16.82, -0.125 -> -0.13), whatever binary
+    value float64 holds for it: the amount in cents is first cleared of float noise (6 decimals).
+    """
+    cents = np.round(np.abs(np.asarray(values, dtype="float64")) * 100.0, 6)
+    return np.copysign(np.floor(cents + 0.5), values) / 100.0 + 0.0
