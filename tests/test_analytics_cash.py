@@ -124,12 +124,25 @@ def test_invoice_status_keeps_no_hidden_state() -> None:
 
 
 def test_expected_cash_is_to_the_cent() -> None:
-    # No paid invoice anywhere: every delay is 0 days. Client 1 owes 100.00 due on as_of itself, not
-    # paid by then: late by 0 days, so P(ever paid) = 1 and the share within h is 1 - exp(-h / 30):
-    #   30 days: 100 x (1 - e^-1) = 63.2120... -> 63.21; 90 days: 100 x (1 - e^-3) = 95.0212... -> 95.02.
+    # No paid invoice anywhere: every delay is 0 days. Client 1 owes 100.00 due yesterday (Jun 29): late
+    # by 1 day, so P(ever paid) = exp(-1 / 120) and the share within h is that x (1 - exp(-h / 30)):
+    #   30 days: 100 x 0.99170 x (1 - e^-1) = 62.6874... -> 62.69; 90 days: 100 x 0.99170 x 0.95021 = 94.2324... -> 94.23.
     # Client 2 owes 0.10 and 0.20 due as_of + 10: both arrive in 30 days -> 0.30 (float64: 0.30000000000000004).
-    invoices = [(1, 1, "2024-06-01", "2024-06-30", 100.0), (2, 2, "2024-06-20", "2024-07-10", 0.10),
+    invoices = [(1, 1, "2024-06-01", "2024-06-29", 100.0), (2, 2, "2024-06-20", "2024-07-10", 0.10),
                 (3, 2, "2024-06-20", "2024-07-10", 0.20)]
     result = cash_forecast(_invoices(invoices), _payments([]), AS_OF)
-    assert result.loc[1].tolist() == [63.21, 95.02]
+    assert result.loc[1].tolist() == [62.69, 94.23]
     assert result.loc[2].tolist() == [0.30, 0.30]
+
+
+def test_cash_expected_on_as_of_is_still_to_come() -> None:
+    # Client 1 paid its three earlier invoices on their due dates (delay 0, portfolio 0): 500 due on as_of
+    # itself is expected today, not late, and counts in full in both horizons (as late by 0 days it would
+    # count 500 x (1 - e^-1) = 316.06 in 30 days). Due yesterday, it is late: 500 x e^(-1/120) x 0.632 = 313.44.
+    invoices = [(10 + k, 1, f"2024-0{m}-01", f"2024-0{m}-10", 100.0) for k, m in enumerate((1, 2, 3))]
+    payments = [(10 + k, f"2024-0{m}-10", 100.0) for k, m in enumerate((1, 2, 3))]
+    today = cash_forecast(_invoices([*invoices, (1, 1, "2024-06-01", "2024-06-30", 500.0)]), _payments(payments), AS_OF)
+    assert today.loc[1].tolist() == [500.0, 500.0]
+    yesterday = cash_forecast(_invoices([*invoices, (1, 1, "2024-06-01", "2024-06-29", 500.0)]), _payments(payments),
+                              AS_OF)
+    assert yesterday.loc[1, "expected_cash_30d"] == 313.44

@@ -4,8 +4,9 @@ Model (documented choice, vectorised over all invoices):
 - each client's typical delay is the median of its days late (due -> paid, floored at 0) over its
   fully paid invoices, shrunk towards the portfolio median with the weight of PRIOR_INVOICES
   invoices (a client with one paid invoice is mostly the portfolio; with twenty, mostly itself);
-- an open invoice is expected on due date + that delay; if that date is still ahead, the outstanding
-  amount arrives then (counted when it falls within the horizon);
+- an open invoice is expected on due date + that delay; if that date is still ahead or is `as_of`
+  itself (a payment may still come today), the outstanding amount arrives then (counted when it
+  falls within the horizon);
 - if that date has already passed by `excess` days, the invoice is late even for this client: it is
   paid at all with probability exp(-excess / OVERDUE_DECAY_DAYS), and then after an exponentially
   distributed wait of mean LATE_WAIT_DAYS, so the amount counted is outstanding x that probability x
@@ -75,7 +76,7 @@ def cash_forecast(
     amount = open_inv["outstanding"].to_numpy()
     for h in HORIZONS:
         late_share = p_ever * (1.0 - np.exp(-h / LATE_WAIT_DAYS))
-        share = np.where(days_ahead > 0, (days_ahead <= h).astype("float64"), late_share)
+        share = np.where(days_ahead >= 0, (days_ahead <= h).astype("float64"), late_share)
         sums = pd.Series(amount * share, index=open_inv.index).groupby(open_inv["client_id"]).sum()
         result.loc[sums.index, f"expected_cash_{h}d"] = to_cents(sums.to_numpy())
     return result
