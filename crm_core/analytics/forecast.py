@@ -159,11 +159,12 @@ def purchase_history(invoices: pd.DataFrame, as_of: date) -> PurchaseHistory:
     log_ss = np.bincount(b_client, weights=(log_total - np.nan_to_num(mean_log)[b_client]) ** 2, minlength=n)
     recent_log = _group_mean(b_client, log_total, n, from_end < RECENT_PURCHASES)
     prior_log = _group_mean(b_client, log_total, n, (from_end >= 1) & (from_end <= RECENT_PURCHASES))
-    day_of_month = (b_day - b_day.astype("datetime64[D]").astype("datetime64[M]").astype("datetime64[D]")
-                    .astype(np.int64) + 1).astype("float64")
     recent = from_end < RECENT_PURCHASES
-    anchor_day = _group_median(b_client[recent], day_of_month[recent], n)
-    anchor_mad = _group_median(b_client[recent], np.abs(day_of_month[recent] - anchor_day[b_client[recent]]), n)
+    recent_client, recent_day = b_client[recent], b_day[recent]
+    day_of_month = (recent_day - recent_day.astype("datetime64[D]").astype("datetime64[M]").astype("datetime64[D]")
+                    .astype(np.int64) + 1).astype("float64")
+    anchor_day = _group_median(recent_client, day_of_month, n)
+    anchor_mad = _group_median(recent_client, np.abs(day_of_month - anchor_day[recent_client]), n)
 
     gap_values = np.diff(b_day).astype("float64")[~starts_of[1:]] if len(b_day) else np.zeros(0)
     gap_client = b_client[1:][~starts_of[1:]] if len(b_client) else np.zeros(0, np.int64)
@@ -305,9 +306,12 @@ def _slot_probability(offset: np.ndarray, spread: np.ndarray, horizon: float, pe
     having fallen before is removed: P(date <= horizon | date > as_of), computed from the tails so a
     date already a little late stays stable (it comes at once).
     """
-    plain = ndtr((horizon - offset) / spread) - ndtr(-offset / spread)
-    late_enough = np.exp(log_ndtr(-(horizon - offset) / spread) - log_ndtr(offset / spread))
-    return np.where(pending, 1.0 - late_enough, plain)
+    probability = ndtr((horizon - offset) / spread) - ndtr(-offset / spread)
+    pending = np.broadcast_to(pending, np.shape(offset))
+    if np.any(pending):
+        o, sd = offset[pending], np.broadcast_to(spread, np.shape(offset))[pending]
+        probability[pending] = 1.0 - np.exp(log_ndtr(-(horizon - o) / sd) - log_ndtr(o / sd))
+    return probability
 
 
 def _calendar_slots(history: PurchaseHistory, rows: np.ndarray, months: np.ndarray, horizon: float) -> np.ndarray:
