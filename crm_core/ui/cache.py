@@ -2,16 +2,17 @@
 
 Each table's frame is cached under its generation (crm_core.table_versions), shared by every
 session of this server. A write through the UI bumps the tables it declares (crm_core.tables_written),
-so the next render reloads those and reuses the others; health and the page views are keyed by
-every table's generation, so they are recomputed after any write, from the cached frames.
-Writes by another process are noticed through a fingerprint query, at most once a second.
+so the next render reloads those and reuses the others. Health (and every view built on it) is
+keyed by every table's generation, so it is recomputed after any write, from the cached frames;
+a view that reads fewer tables is keyed by just theirs (ui.views). Writes by another process are
+noticed through a fingerprint query (crm_core.fingerprints), at most once a second per server.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
-from functools import lru_cache
 from datetime import date
+from functools import lru_cache
 from typing import ParamSpec, TypeVar
 
 import pandas as pd
