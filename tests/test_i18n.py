@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from datetime import date
+from decimal import Decimal
 from pathlib import Path
 
 import pandas as pd
@@ -59,6 +60,11 @@ def test_money_and_dates_per_language():
     assert format_money(1234.5, "en") == "€1,234.50"
     assert format_money(-0.1, "es") == "-0,10 €"
     assert format_money(float("nan"), "en") == "—"
+    # a half rounds away from zero, whatever float holds it: 2.675 is 2.67499999... in binary
+    assert format_money(2.5, "en", 0) == "€3" and format_money(-2.5, "es", 0) == "-3 €"
+    assert format_money(2.675, "en") == "€2.68" and format_money(1_234_567.5, "es", 0) == "1.234.568 €"
+    assert format_money(-0.004, "en") == "€0.00" and format_money(Decimal("0.125"), "en") == "€0.13"
+    assert format_money(float("inf"), "en") == "—" and format_percent(float("-inf"), "es") == "—"
     assert format_date(date(2026, 11, 5), "es") == "05/11/2026"
     assert format_date(pd.Timestamp("2026-11-05"), "en") == "5 Nov 2026"
     assert format_date(pd.NaT, "en") == "—"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 from datetime import date, datetime
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 
 import pandas as pd
 
@@ -12,13 +12,27 @@ _MONTHS_EN = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oc
 
 
 def _missing(value: object) -> bool:
-    return value is None or (isinstance(value, float) and math.isnan(value)) or value is pd.NaT
+    """None, NaN, NaT, or an infinite number (a ratio over nothing): shown as a dash."""
+    if value is None or value is pd.NaT:
+        return True
+    try:
+        return not math.isfinite(value)  # type: ignore[arg-type]
+    except TypeError:
+        return False
+
+
+def _rounded(value: float | int | Decimal, decimals: int) -> Decimal:
+    """`value` to `decimals` decimals, a half away from zero, as a person writes it (2.5 -> 3,
+    2.675 -> 2.68), not from the nearest binary float (which gives 2 and 2.67); never -0."""
+    exact = value if isinstance(value, Decimal) else Decimal(repr(float(value)))
+    return exact.quantize(Decimal(1).scaleb(-decimals), rounding=ROUND_HALF_UP) + 0
 
 
 def format_number(value: float | int | Decimal | None, lang: str, decimals: int = 0) -> str:
+    """`value` with `decimals` decimals and the language's thousands separator."""
     if _missing(value):
         return "—"
-    text = f"{float(value):,.{decimals}f}"
+    text = f"{_rounded(value, decimals):,.{decimals}f}"
     if lang == "es":
         text = text.replace(",", "\0").replace(".", ",").replace("\0", ".")
     return text
@@ -28,8 +42,9 @@ def format_money(value: float | int | Decimal | None, lang: str, decimals: int =
     """`1.234,56 €` in Spanish, `€1,234.56` in English; a dash for a missing amount."""
     if _missing(value):
         return "—"
-    number = format_number(abs(float(value)), lang, decimals)
-    sign = "-" if float(value) < 0 else ""
+    rounded = _rounded(value, decimals)
+    number = format_number(abs(rounded), lang, decimals)
+    sign = "-" if rounded < 0 else ""
     return f"{sign}{number} €" if lang == "es" else f"{sign}€{number}"
 
 
