@@ -9,10 +9,12 @@ import pandas as pd
 import pytest
 
 from crm_core.analytics.forecast import (
+    amount_rate_scale,
     cadence_purchases,
     cadence_weight,
     calendar_months,
     estimate_spend,
+    expected_purchases,
     purchase_history,
     recurring_forecast,
 )
@@ -130,6 +132,29 @@ def test_month_end_billing_and_a_slightly_late_invoice() -> None:
     firsts = [(10, d, 1_000.0) for d in pd.date_range("2022-07-01", "2024-05-01", freq="MS")]
     late, _ = cadence_purchases(purchase_history(_invoices(firsts), date(2024, 6, 2)), 30.0)
     assert late[0] == pytest.approx(2.0, abs=0.2)
+
+
+def test_a_new_clients_rate_follows_clients_with_similar_amounts() -> None:
+    # 40 clients billed about 1,000 a month and 40 billed about 9,000 a quarter, for two years; then
+    # two new clients with one invoice each, three days ago: 9,000 (client 1) and 1,000 (client 2).
+    rng = np.random.default_rng(2)
+    rows: list[tuple] = []
+    for client in range(100, 140):
+        rows += _monthly(client, "2022-07-01", "2024-06-01", round(1_000.0 * float(rng.lognormal(0, 0.2)), 2))
+    for client in range(200, 240):
+        rows += [(client, d, round(9_000.0 * float(rng.lognormal(0, 0.2)), 2))
+                 for d in pd.date_range("2022-07-01", "2024-04-01", freq="QS-JAN")]
+    rows += [(1, "2024-06-27", 9_000.0), (2, "2024-06-27", 1_000.0)]
+    history = purchase_history(_invoices(rows), AS_OF)
+    new = [list(history.client_ids).index(c) for c in (1, 2)]
+    scale = amount_rate_scale(history)
+    # larger invoices come a third as often here: the big newcomer's prior rate is the lower one
+    assert scale[new[0]] < 0.7 < 1.4 < scale[new[1]]
+    counts = expected_purchases(history, (90,))[90]
+    assert counts[new[0]] < 0.7 * counts[new[1]]
+    # an established client's forecast barely moves: its own two years outweigh the prior
+    monthly = list(history.client_ids).index(100)
+    assert counts[monthly] == pytest.approx(3.0, rel=0.1)
 
 
 def test_credit_notes_reduce_the_forecast() -> None:

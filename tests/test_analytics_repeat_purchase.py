@@ -17,6 +17,7 @@ from crm_core.analytics.repeat_purchase import (
     fit_bgnbd,
     fit_gamma_gamma,
     fit_lognormal_spend,
+    rate_covariate_effect,
 )
 
 
@@ -70,6 +71,40 @@ def test_bgnbd_expected_purchases_behaviour() -> None:
     assert e30[1] > e30[2] > 0
     # the alive probability of a client without repeat purchases is 1 in BG/NBD
     assert model.p_alive(x, t_x, t)[0] == 1.0
+
+
+def test_rate_covariate_effect_is_the_poisson_slope() -> None:
+    # Three groups of 100-day clients whose purchases are exactly t x exp(-3 + 0.5 z), z = -1, 0, 1:
+    # 100 x e^-3.5 = 3.0197, 100 x e^-3 = 4.9787, 100 x e^-2.5 = 8.2085. The Poisson likelihood is
+    # maximal at the generating slope, 0.5.
+    z = np.array([-1.0, 0.0, 1.0])
+    t = np.full(3, 100.0)
+    x = t * np.exp(-3.0 + 0.5 * z)
+    assert rate_covariate_effect(x, t, z) == pytest.approx(0.5, abs=1e-9)
+    # simulated counts: 5,000 clients, slope -0.3 recovered within sampling error
+    rng = np.random.default_rng(4)
+    z = rng.normal(0.0, 1.0, 5_000)
+    t = rng.uniform(200.0, 1_000.0, 5_000)
+    x = rng.poisson(t * np.exp(-3.5 - 0.3 * z)).astype(float)
+    assert rate_covariate_effect(x, t, z) == pytest.approx(-0.3, abs=0.03)
+    # nothing to learn: one covariate value, no purchases, no exposure, NaN covariates
+    assert rate_covariate_effect(x, t, np.ones(5_000)) == 0.0
+    assert rate_covariate_effect(np.zeros(3), np.full(3, 100.0), np.array([-1.0, 0.0, 1.0])) == 0.0
+    assert rate_covariate_effect(x[:2], np.zeros(2), z[:2]) == 0.0
+    assert rate_covariate_effect(x[:2], t[:2], np.array([np.nan, np.nan])) == 0.0
+
+
+def test_bgnbd_rate_scale_moves_the_prior_rate() -> None:
+    model = BGNBD(r=2.0, alpha=60.0, a=0.5, b=5.0)
+    x, t_x, t = np.array([0.0, 20.0]), np.array([0.0, 700.0]), np.array([1.0, 720.0])
+    plain = model.expected_purchases(30.0, x, t_x, t)
+    assert model.expected_purchases(30.0, x, t_x, t, 1.0) == pytest.approx(plain)
+    doubled = model.expected_purchases(30.0, x, t_x, t, np.array([2.0, 2.0]))
+    # a day-old client knows only the prior (r / alpha = 1 purchase a month): about twice as many;
+    # a client with 20 purchases in 720 days mostly follows its own rate: (2 + 20) / (30 + 720)
+    # against (2 + 20) / (60 + 720) a day, 4 % more.
+    assert 1.8 < doubled[0] / plain[0] < 2.0
+    assert doubled[1] / plain[1] == pytest.approx(780.0 / 750.0, rel=0.01)
 
 
 def test_gamma_gamma_recovers_and_flags_heavy_tails() -> None:

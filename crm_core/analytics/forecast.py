@@ -2,7 +2,8 @@
 
 Model (measured in docs/forecast-accuracy.md), vectorised over all clients:
 - a purchase is a day on which a client's non-void invoices net to a positive total;
-- expected purchases in the horizon: BG/NBD fitted on the whole portfolio as of `as_of`, scaled by
+- expected purchases in the horizon: BG/NBD fitted on the whole portfolio as of `as_of`, each
+  client's prior rate following its typical amount (a covariate fitted on the portfolio), scaled by
   the portfolio's seasonal index over the horizon (with two years of history), blended with the
   client's own cadence (the purchases its schedule puts in the horizon) by an empirical-Bayes
   weight on how regular its gaps are;
@@ -22,7 +23,12 @@ import numpy as np
 import pandas as pd
 from scipy.special import log_ndtr, ndtr
 
-from crm_core.analytics.repeat_purchase import fit_bgnbd, fit_gamma_gamma, fit_lognormal_spend
+from crm_core.analytics.repeat_purchase import (
+    fit_bgnbd,
+    fit_gamma_gamma,
+    fit_lognormal_spend,
+    rate_covariate_effect,
+)
 
 HORIZONS: tuple[int, ...] = (30, 90)
 _DAY_SPAN = 1 << 22  # more days than any span of dates in the data (about 11,000 years)
@@ -43,6 +49,8 @@ CADENCE_MIN_TOLERANCE_DAYS = 7.0
 MONTH_DAYS = 365.2425 / 12
 CALENDAR_TOLERANCE = 0.1
 CALENDAR_MAX_SPREAD_DAYS = 4.0
+# The amount covariate of the purchase rate is fitted on clients with at least this much history.
+COVARIATE_MIN_EXPOSURE_DAYS = 180.0
 # Without a population fit, a young client is rated over at least this many days.
 MIN_EXPOSURE_DAYS = 90.0
 RECENT_PURCHASES = 6
@@ -463,17 +471,36 @@ def estimate_spend(history: PurchaseHistory) -> tuple[np.ndarray, str]:
     return np.where(np.isfinite(own_mean), own_mean, fallback), "client mean"
 
 
+def amount_rate_scale(history: PurchaseHistory) -> np.ndarray:
+    """Each client's prior purchase rate relative to the portfolio's, from its typical amount.
+
+    Whether clients with larger invoices buy more or less often differs by business (CDNOW's bigger
+    spenders buy more often; a B2B client billed quarterly gets larger, rarer invoices), so the
+    effect is fitted on the portfolio (rate_covariate_effect, on the mean log-amount of clients with
+    COVARIATE_MIN_EXPOSURE_DAYS of history). 1 without enough such clients.
+    """
+    exposed = (history.count > 0) & (history.t >= COVARIATE_MIN_EXPOSURE_DAYS) & np.isfinite(history.mean_log)
+    if np.count_nonzero(exposed) < MIN_FIT_CLIENTS:
+        return np.ones(len(history.count))
+    effect = rate_covariate_effect(history.x[exposed], history.t[exposed], history.mean_log[exposed])
+    centre = float(np.mean(history.mean_log[exposed]))
+    return np.exp(effect * np.nan_to_num(history.mean_log - centre))
+
+
 def expected_purchases(history: PurchaseHistory, horizons: tuple[int, ...], use_cadence: bool = True
                        ) -> dict[int, np.ndarray]:
-    """Expected purchase days per client in each horizon: BG/NBD (or own rate), blended with cadence."""
+    """Expected purchase days per client in each horizon: BG/NBD (or own rate), blended with cadence.
+
+    BG/NBD's prior rate follows each client's typical amount (amount_rate_scale)."""
     fitted = None
     buyers = history.count > 0
     if np.count_nonzero(history.x > 0) >= MIN_FIT_CLIENTS:
         fitted = fit_bgnbd(history.x[buyers], history.t_x[buyers], history.t[buyers])
+    scale = amount_rate_scale(history) if fitted is not None else 1.0
     out = {}
     for h in horizons:
         if fitted is not None:
-            base = fitted.expected_purchases(float(h), history.x, history.t_x, history.t)
+            base = fitted.expected_purchases(float(h), history.x, history.t_x, history.t, scale)
         else:
             base = _fallback_purchases(history, float(h))
         base = base * season_factor(history, h)  # the cadence part is already placed in time

@@ -36,17 +36,24 @@ class BGNBD:
     a: float
     b: float
 
-    def p_alive(self, x: np.ndarray, t_x: np.ndarray, t: np.ndarray) -> np.ndarray:
-        """Probability that each client is still buying at its age `t`."""
-        r, alpha, a, b = self.r, self.alpha, self.a, self.b
+    def p_alive(self, x: np.ndarray, t_x: np.ndarray, t: np.ndarray, rate_scale: np.ndarray | float = 1.0
+                ) -> np.ndarray:
+        """Probability that each client is still buying at its age `t`.
+
+        `rate_scale` multiplies each client's prior purchase rate (alpha / rate_scale; see
+        rate_covariate_effect); 1 is the plain model.
+        """
+        r, alpha, a, b = self.r, self.alpha / rate_scale, self.a, self.b
         with np.errstate(over="ignore", divide="ignore", invalid="ignore"):
             ratio = np.exp((r + x) * (np.log(alpha + t) - np.log(alpha + t_x)))
             odds = np.where(x > 0, a / np.maximum(b + x - 1.0, 1e-12) * ratio, 0.0)
         return 1.0 / (1.0 + odds)
 
-    def expected_purchases(self, horizon: float, x: np.ndarray, t_x: np.ndarray, t: np.ndarray) -> np.ndarray:
-        """Expected number of purchases in the next `horizon` days, given each client's history."""
-        r, alpha, a, b = self.r, self.alpha, self.a, self.b
+    def expected_purchases(self, horizon: float, x: np.ndarray, t_x: np.ndarray, t: np.ndarray,
+                           rate_scale: np.ndarray | float = 1.0) -> np.ndarray:
+        """Expected number of purchases in the next `horizon` days, given each client's history
+        (`rate_scale` as in p_alive)."""
+        r, alpha, a, b = self.r, self.alpha / rate_scale, self.a, self.b
         if abs(a - 1.0) < 1e-6:  # the closed form has a removable singularity at a = 1
             a = 1.0 + 1e-6
         z = horizon / (alpha + t + horizon)
@@ -54,11 +61,11 @@ class BGNBD:
             hyper = hyp2f1(r + x, b + x, a + b + x - 1.0, z)
             decay = np.exp((r + x) * (np.log(alpha + t) - np.log(alpha + t + horizon)))
             if_alive = (a + b + x - 1.0) / (a - 1.0) * (1.0 - decay * hyper)
-            result = if_alive * self.p_alive(x, t_x, t)
+            result = if_alive * self.p_alive(x, t_x, t, rate_scale)
         # Where the hypergeometric series does not converge numerically, fall back to the
         # alive-probability times the client's posterior mean rate (nearly equal for short horizons).
         rate = (r + x) / (alpha + t)
-        fallback = self.p_alive(x, t_x, t) * rate * horizon
+        fallback = self.p_alive(x, t_x, t, rate_scale) * rate * horizon
         bad = ~np.isfinite(result) | (result < 0)
         return np.where(bad, fallback, result)
 
@@ -150,6 +157,38 @@ def fit_bgnbd(x: np.ndarray, t_x: np.ndarray, t: np.ndarray) -> BGNBD | None:
     if best is None:
         return None
     return BGNBD(*(float(v) for v in np.exp(best)))
+
+
+def rate_covariate_effect(x: np.ndarray, t: np.ndarray, covariate: np.ndarray) -> float:
+    """How a client's purchase rate moves with a covariate: b in x ~ Poisson(t * exp(c + b * covariate)).
+
+    Fitted by Newton's method on the Poisson log-likelihood (exposure t days, x repeat purchases),
+    over clients chosen by exposure, never by how much they bought (that would bias b towards 0).
+    Used as a BG/NBD covariate in the Gamma scale (Fader & Hardie's time-invariant covariates:
+    alpha_i = alpha * exp(-b * (z_i - mean z))): a client's prior rate follows what clients like it
+    do, which matters most for new clients, whose own history says little. 0 when it cannot be fitted.
+    """
+    keep = (t > 0) & np.isfinite(covariate)
+    if np.count_nonzero(keep) < 2:
+        return 0.0
+    x, t, z = x[keep], t[keep], covariate[keep] - np.mean(covariate[keep])
+    if x.sum() <= 0 or np.ptp(z) == 0:
+        return 0.0
+    params = np.array([np.log(x.sum() / t.sum()), 0.0])
+    for _ in range(50):
+        mu = t * np.exp(params[0] + params[1] * z)
+        gradient = np.array([np.sum(x - mu), np.sum((x - mu) * z)])
+        hessian = np.array([[np.sum(mu), np.sum(mu * z)], [np.sum(mu * z), np.sum(mu * z * z)]])
+        try:
+            step = np.linalg.solve(hessian, gradient)
+        except np.linalg.LinAlgError:
+            return 0.0
+        params = params + step
+        if not np.all(np.isfinite(params)):
+            return 0.0
+        if np.max(np.abs(step)) < 1e-10:
+            break
+    return float(params[1])
 
 
 def _gamma_gamma_nll(log_params: np.ndarray, x: np.ndarray, m: np.ndarray, unique_x: np.ndarray,
