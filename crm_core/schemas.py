@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from datetime import date, datetime
+from datetime import date, datetime, timezone
 from decimal import Decimal
 from typing import Annotated, Any, Self, TypeVar
 from urllib.parse import urlparse
@@ -58,9 +58,14 @@ def _check_phone(value: str) -> str:
     return value
 
 
+URL_MAX_LENGTH = 300  # the width of the website and linkedin columns
+
+
 def _check_url(value: str) -> str:
     if "://" not in value:
         value = "https://" + value
+    if len(value) > URL_MAX_LENGTH:
+        raise ValueError(f"must be at most {URL_MAX_LENGTH} characters")
     parsed = urlparse(value)
     if parsed.scheme not in ("http", "https") or "." not in (parsed.hostname or "") or " " in value:
         raise ValueError("not a valid web address")
@@ -77,11 +82,36 @@ def _check_region(value: str) -> str:
 def _money(value: Decimal) -> Decimal:
     if not value.is_finite():
         raise ValueError("must be a finite amount")
-    if value != value.quantize(Decimal("0.01")):
-        raise ValueError("must have at most 2 decimals (cents)")
+    # Size first: quantizing a value of more than 28 digits raises decimal.InvalidOperation.
     if abs(value) >= Decimal("1e12"):
         raise ValueError("is too large")
+    if value != value.quantize(Decimal("0.01")):
+        raise ValueError("must have at most 2 decimals (cents)")
     return value.quantize(Decimal("0.01"))
+
+
+# Every stored date lies in these years: the frames hold datetime64[ns] (1677 to 2262), and a
+# year-1 or year-9999 date, surely a typo, would break every page reading it afterwards.
+FIRST_DAY = date(1900, 1, 1)
+LAST_DAY = date(2199, 12, 31)
+
+
+def _in_range(value: date) -> date:
+    if not FIRST_DAY <= value <= LAST_DAY:
+        raise ValueError(f"must be between {FIRST_DAY.year} and {LAST_DAY.year}")
+    return value
+
+
+def _storable_text(value: Any) -> Any:
+    """Refuse text no database can store: a NUL character (PostgreSQL) or a lone surrogate (UTF-8)."""
+    if isinstance(value, str):
+        if "\x00" in value:
+            raise ValueError("must not contain a NUL character")
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError:
+            raise ValueError("contains an invalid character (a lone UTF-16 surrogate)") from None
+    return value
 
 
 def text(max_length: int) -> Any:
@@ -104,12 +134,17 @@ OptUrl = Annotated[str | None, BeforeValidator(_blank_to_none), AfterValidator(l
 OptTaxId = Annotated[str | None, BeforeValidator(_blank_to_none), AfterValidator(lambda v: v if v is None else normalise_tax_id(v))]
 OptRegion = Annotated[str | None, BeforeValidator(_blank_to_none), AfterValidator(lambda v: v if v is None else _check_region(v))]
 Money = Annotated[Decimal, AfterValidator(_money)]
+Day = Annotated[date, AfterValidator(_in_range)]
 
 
 def _aware(value: datetime) -> datetime:
     """Naive times are read in the business timezone (Europe/Madrid unless CRM_TIMEZONE)."""
     if value.tzinfo is None:
-        return value.replace(tzinfo=business_timezone())
+        value = value.replace(tzinfo=business_timezone())
+    try:
+        _in_range(value.astimezone(timezone.utc).date())
+    except OverflowError:
+        raise ValueError(f"must be between {FIRST_DAY.year} and {LAST_DAY.year}") from None
     return value
 
 
@@ -120,6 +155,11 @@ class Schema(BaseModel):
     model_config = ConfigDict(
         extra="forbid", str_strip_whitespace=True, validate_default=True, use_enum_values=False
     )
+
+    @field_validator("*", mode="before")
+    @classmethod
+    def _storable(cls, value: Any) -> Any:
+        return _storable_text(value)
 
 
 # ---------------------------------------------------------------- clients
@@ -243,9 +283,10 @@ class ContactUpdate(Schema):
     notes: OptStr = None
 
     @model_validator(mode="after")
-    def _name_stays(self) -> Self:
-        if "full_name" in self.model_fields_set and self.full_name is None:
-            raise ValueError("full_name is required and cannot be emptied")
+    def _required_stay_set(self) -> Self:
+        for name in ("full_name", "is_primary", "is_billing"):
+            if name in self.model_fields_set and getattr(self, name) is None:
+                raise ValueError(f"{name} is required and cannot be emptied")
         return self
 
 
@@ -279,7 +320,7 @@ class ActivityCreate(Schema):
     owner: opt_text(100) = None
     done: bool = True
     outcome: opt_text(300) = None
-    follow_up_on: date | None = None
+    follow_up_on: Day | None = None
 
     @model_validator(mode="after")
     def _follow_up_not_before(self) -> Self:
@@ -288,6 +329,12 @@ class ActivityCreate(Schema):
             if self.follow_up_on < occurred_local:
                 raise ValueError("follow_up_on must not be before the activity's date")
         return self
+
+
+class ActivityDone(Schema):
+    """What may be said when a task is marked done (longer outcomes are cut to the column's 300)."""
+
+    outcome: OptStr = None
 
 
 class ActivityOut(BaseModel):
@@ -318,8 +365,8 @@ class OpportunityCreate(Schema):
     amount: Annotated[Money, Field(ge=0)]
     stage: Stage = Stage.IDENTIFIED
     probability: Annotated[int | None, Field(ge=0, le=100)] = None
-    expected_close: date | None = None
-    closed_at: date | None = None
+    expected_close: Day | None = None
+    closed_at: Day | None = None
     won_amount: Annotated[Money | None, Field(ge=0)] = None
     lost_reason: opt_text(300) = None
     owner: opt_text(100) = None
@@ -354,7 +401,7 @@ class OpportunityUpdate(Schema):
     description: OptStr = None
     amount: Annotated[Money | None, Field(ge=0)] = None
     probability: Annotated[int | None, Field(ge=0, le=100)] = None
-    expected_close: date | None = None
+    expected_close: Day | None = None
     owner: opt_text(100) = None
     notes: OptStr = None
 
@@ -381,12 +428,12 @@ class StageMove(Schema):
 
 class WonClose(Schema):
     won_amount: Annotated[Money, Field(ge=0)]
-    closed_at: date | None = None
+    closed_at: Day | None = None
 
 
 class LostClose(Schema):
     lost_reason: text(300)
-    closed_at: date | None = None
+    closed_at: Day | None = None
 
 
 class OpportunityOut(BaseModel):
@@ -416,8 +463,8 @@ class OpportunityOut(BaseModel):
 class InvoiceCreate(Schema):
     client_id: int
     number: text(40)
-    issue_date: date
-    due_date: date | None = None
+    issue_date: Day
+    due_date: Day | None = None
     total: Money
     credit_note: bool = False
     void: bool = False
@@ -450,7 +497,7 @@ class InvoiceOut(BaseModel):
 
 class PaymentCreate(Schema):
     invoice_id: int
-    paid_on: date
+    paid_on: Day
     amount: Annotated[Money, Field(gt=0)]
     method: PaymentMethod | None = None
 
@@ -487,6 +534,8 @@ _MODEL_ERROR_FIELDS = (
     "status",
     "payment_terms_days",
     "full_name",
+    "is_primary",
+    "is_billing",
     "name",
     "amount",
     "probability",

@@ -19,8 +19,25 @@ _UNIQUE_FIELDS = {
 }
 
 
-def get_or_404(session: Session, model: type[T], key: int, what: str, *, lock: bool = False) -> T:
-    row = session.get(model, key, with_for_update=lock or None)
+# Keys are INTEGER columns: 32-bit on PostgreSQL, which refuses a larger value in a query, as
+# SQLite's driver refuses one past 64 bits.
+KEY_RANGE = range(-(2**31), 2**31)
+
+
+def is_key(key: object) -> bool:
+    """Whether `key` could be a row id at all (an int in range, not a bool, str or float)."""
+    return isinstance(key, int) and not isinstance(key, bool) and key in KEY_RANGE
+
+
+def find(session: Session, model: type[T], key: object, *, lock: bool = False) -> T | None:
+    """The row with primary key `key`, or None (also for a key no row can have)."""
+    if not is_key(key):
+        return None
+    return session.get(model, key, with_for_update=lock or None)
+
+
+def get_or_404(session: Session, model: type[T], key: object, what: str, *, lock: bool = False) -> T:
+    row = find(session, model, key, lock=lock)
     if row is None:
         raise NotFoundError(what, key)
     return row

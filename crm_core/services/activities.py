@@ -11,8 +11,8 @@ from crm_core.db import write_session
 from crm_core.enums import ActivityKind
 from crm_core.errors import ValidationError
 from crm_core.models import Activity, Client, Contact
-from crm_core.schemas import ActivityCreate, ActivityOut, parse
-from crm_core.services._common import get_or_404
+from crm_core.schemas import ActivityCreate, ActivityDone, ActivityOut, parse
+from crm_core.services._common import find, get_or_404
 from crm_core.settings import business_timezone
 
 FOLLOW_UP_HOUR = time(9, 0)
@@ -28,7 +28,7 @@ def log_activity(engine: Engine, payload: ActivityCreate | dict[str, Any]) -> li
         get_or_404(session, Client, data.client_id, "client")
         contact = None
         if data.contact_id is not None:
-            contact = session.get(Contact, data.contact_id)
+            contact = find(session, Contact, data.contact_id)
             if contact is None or contact.client_id != data.client_id:
                 raise ValidationError("is not a contact of this client", "contact_id")
         activity = Activity(**data.model_dump())
@@ -59,11 +59,12 @@ def log_activity(engine: Engine, payload: ActivityCreate | dict[str, Any]) -> li
 
 def complete_activity(engine: Engine, activity_id: int, outcome: str | None = None) -> ActivityOut:
     """Mark a scheduled task or follow-up as done."""
+    data = parse(ActivityDone, {"outcome": outcome})
     with write_session(engine) as session:
         activity = get_or_404(session, Activity, activity_id, "activity")
         activity.done = True
-        if outcome is not None and outcome.strip():
-            activity.outcome = outcome.strip()[:300]
+        if data.outcome is not None:
+            activity.outcome = data.outcome[:300]
         session.flush()
         return ActivityOut.model_validate(activity)
 

@@ -22,7 +22,7 @@ from crm_core.schemas import (
     WonClose,
     parse,
 )
-from crm_core.services._common import get_or_404
+from crm_core.services._common import find, get_or_404
 from crm_core.settings import business_timezone
 from crm_core.types import utcnow
 
@@ -30,7 +30,7 @@ from crm_core.types import utcnow
 def _check_contact(session: Session, client_id: int, contact_id: int | None) -> None:
     if contact_id is None:
         return
-    contact = session.get(Contact, contact_id)
+    contact = find(session, Contact, contact_id)
     if contact is None or contact.client_id != client_id:
         raise ValidationError("is not a contact of this client", "contact_id")
 
