@@ -336,6 +336,11 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "error.follow_up_before": ("must not be before the activity's date", "no puede ser anterior a la fecha de la actividad"),
     "error.duplicate": ("another client already has this value", "otro cliente ya tiene este valor"),
     "error.not_found": ("record {id} does not exist (it may have been deleted)", "no existe el registro {id} (puede que se haya borrado)"),
+    "error.nul": ("must not contain a NUL character", "no puede contener el carácter NUL"),
+    "error.bad_character": ("contains an invalid character", "contiene un carácter no válido"),
+    "error.year_range": ("must be between {first} and {last}", "debe estar entre {first} y {last}"),
+    "error.too_large": ("is too large", "es demasiado grande"),
+    "error.cannot_empty": ("is required and cannot be emptied", "es obligatorio y no puede quedar vacío"),
     # ---- health and the at-risk export (dashboard A)
     "health.title": ("Client health", "Salud de la cartera"),
     "health.subtitle": ("Churn and payment risk across the portfolio as of {as_of}.", "Riesgo de abandono y de impago de la cartera a fecha de {as_of}."),

@@ -156,6 +156,11 @@ _ERROR_PATTERNS: list[tuple[re.Pattern[str], str]] = [
     (re.compile(r"^follow_up_on must not be before"), "error.follow_up_before"),
     (re.compile(r"^another \w+ already has"), "error.duplicate"),
     (re.compile(r"^\w+ (?P<id>\S+) does not exist"), "error.not_found"),
+    (re.compile(r"^must not contain a NUL character$"), "error.nul"),
+    (re.compile(r"^contains an invalid character"), "error.bad_character"),
+    (re.compile(r"^must be between (?P<first>\d+) and (?P<last>\d+)$"), "error.year_range"),
+    (re.compile(r"^is too large$"), "error.too_large"),
+    (re.compile(r"^\w+ is required and cannot be emptied$"), "error.cannot_empty"),
 ]
 
 
