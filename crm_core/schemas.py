@@ -102,15 +102,21 @@ def _in_range(value: date) -> date:
     return value
 
 
+def text_problem(value: str) -> str | None:
+    """Why no database can take `value` (a NUL character for PostgreSQL, a lone surrogate for UTF-8), else None."""
+    if "\x00" in value:
+        return "must not contain a NUL character"
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        return "contains an invalid character (a lone UTF-16 surrogate)"
+    return None
+
+
 def _storable_text(value: Any) -> Any:
-    """Refuse text no database can store: a NUL character (PostgreSQL) or a lone surrogate (UTF-8)."""
-    if isinstance(value, str):
-        if "\x00" in value:
-            raise ValueError("must not contain a NUL character")
-        try:
-            value.encode("utf-8")
-        except UnicodeEncodeError:
-            raise ValueError("contains an invalid character (a lone UTF-16 surrogate)") from None
+    problem = text_problem(value) if isinstance(value, str) else None
+    if problem is not None:
+        raise ValueError(problem)
     return value
 
 

@@ -335,6 +335,28 @@ def test_delete_client_of_a_bad_id(engine: Engine, world: World, target: Any) ->
     assert attempt(engine, lambda: services.delete_client(engine, target), {"client_id"}) is None
 
 
+FILTER_VALUE = st.one_of(st.none(), NASTY["text"], NASTY["any"])
+
+
+@FUZZ
+@given(filters=st.fixed_dictionaries({}, optional={
+    "status": FILTER_VALUE, "segment": FILTER_VALUE, "industry": FILTER_VALUE, "region": FILTER_VALUE,
+    "owner": FILTER_VALUE, "search": FILTER_VALUE, "sort": st.one_of(NASTY["text"], st.just("owner")),
+    "order": st.sampled_from(["asc", "desc", "DESC", "", "asc; --"]),
+    "page": st.one_of(NASTY["number"], st.just(1)), "page_size": st.one_of(NASTY["number"], st.just(50)),
+}))
+@example(filters={"search": "a\x00b"})
+@example(filters={"owner": "x\x00"})
+@example(filters={"page": 10**30})
+@example(filters={"page_size": "x"})
+def test_list_clients_with_bad_filters(engine: Engine, world: World, filters: dict[str, Any]) -> None:
+    """A read: it answers a page or a domain error naming the filter, and never writes."""
+    names = {"status", "segment", "industry", "region", "owner", "search", "sort", "order", "page", "page_size"}
+    page = attempt(engine, lambda: services.list_clients(engine, **filters), names)
+    if page is not None:
+        assert page.total <= 2 and len(page.items) <= page.total
+
+
 # ---------------------------------------------------------------- contacts
 
 CONTACT_KINDS = {

@@ -13,7 +13,7 @@ from crm_core.db import read_session, write_session
 from crm_core.enums import ClientStatus
 from crm_core.errors import DuplicateClientError, StaleEditError, ValidationError
 from crm_core.models import Client
-from crm_core.schemas import ClientCreate, ClientOut, ClientPage, ClientUpdate, parse
+from crm_core.schemas import ClientCreate, ClientOut, ClientPage, ClientUpdate, parse, text_problem
 from crm_core.services._common import get_or_404, integrity_to_domain
 from crm_core.types import utcnow
 
@@ -30,6 +30,11 @@ SORT_KEYS: dict[str, Any] = {
     "payment_terms_days": Client.payment_terms_days,
 }
 MAX_PAGE_SIZE = 500
+MAX_PAGE = 1_000_000  # keeps the row offset within a 64-bit OFFSET
+
+
+def _whole(value: object) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
 
 
 def _check_unique(session: Session, email: str | None, tax_id: str | None, exclude_id: int | None) -> None:
@@ -128,12 +133,19 @@ def list_clients(
         raise ValidationError(f"unknown sort key {sort!r}; expected one of {', '.join(SORT_KEYS)}", "sort")
     if order not in ("asc", "desc"):
         raise ValidationError("must be 'asc' or 'desc'", "order")
-    if page < 1:
-        raise ValidationError("must be 1 or more", "page")
-    if not 1 <= page_size <= MAX_PAGE_SIZE:
+    if not _whole(page) or not 1 <= page <= MAX_PAGE:
+        raise ValidationError(f"must be a whole number between 1 and {MAX_PAGE}", "page")
+    if not _whole(page_size) or not 1 <= page_size <= MAX_PAGE_SIZE:
         raise ValidationError(f"must be between 1 and {MAX_PAGE_SIZE}", "page_size")
     if status is not None and status not in {s.value for s in ClientStatus}:
         raise ValidationError(f"unknown status {status!r}", "status")
+    for name, value in (("segment", segment), ("industry", industry), ("region", region), ("owner", owner),
+                        ("search", search)):
+        if value is not None and not isinstance(value, str):
+            raise ValidationError(f"must be text, got {type(value).__name__}", name)
+        problem = None if value is None else text_problem(value)
+        if problem is not None:  # the database would refuse it even in a query
+            raise ValidationError(problem, name)
 
     conditions = []
     for column, value in (
