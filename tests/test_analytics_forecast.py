@@ -157,6 +157,27 @@ def test_a_new_clients_rate_follows_clients_with_similar_amounts() -> None:
     assert counts[monthly] == pytest.approx(3.0, rel=0.1)
 
 
+def test_cadence_blend_is_trusted_where_schedules_held_and_not_where_they_were_chance() -> None:
+    # Monthly retainers (and gamma-gap buyers): the schedule did predict the last 90 days.
+    assert purchase_history(_invoices(_portfolio()), AS_OF).cadence_trust == 1.0
+    # 1,000 Poisson buyers with rates from one every 15 to one every 60 days: a few look regular by
+    # chance (3 gaps of 30, 31, 29), and their schedules did no better than BG/NBD: no trust.
+    rng = np.random.default_rng(3)
+    rows: list[tuple] = []
+    for client in range(1, 1_001):
+        days = np.cumsum(rng.exponential(rng.uniform(15.0, 60.0), 60)).astype(int)
+        dates = pd.Timestamp("2022-07-01") + pd.to_timedelta(days, unit="D")
+        rows += [(client, d, 100.0) for d in dates[dates <= pd.Timestamp(AS_OF)]]
+    poisson = purchase_history(_invoices(rows), AS_OF)
+    assert poisson.cadence_trust < 0.1
+    # the forecast then ignores the schedules: the counts are BG/NBD's alone
+    plain = expected_purchases(poisson, (30,), use_cadence=False)[30]
+    assert expected_purchases(poisson, (30,))[30] == pytest.approx(plain, rel=0.05)
+    # nothing before as_of - 90 to check on: trusted as measured (1)
+    recent = purchase_history(_invoices(_monthly(1, "2024-04-15", "2024-06-15", 100.0)), AS_OF)
+    assert recent.cadence_trust == 1.0
+
+
 def test_credit_notes_reduce_the_forecast() -> None:
     rows = _monthly(5, "2022-07-01", "2024-06-01", 1_000.0)
     # Every other month a credit note of -500: net 750 a month on average, 75 % of the purchases.

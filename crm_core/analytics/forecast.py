@@ -6,7 +6,7 @@ Model (measured in docs/forecast-accuracy.md), vectorised over all clients:
   client's prior rate following its typical amount (a covariate fitted on the portfolio), scaled by
   the portfolio's seasonal index over the horizon (with two years of history), blended with the
   client's own cadence (the purchases its schedule puts in the horizon) by an empirical-Bayes
-  weight on how regular its gaps are;
+  weight on how regular its gaps are, scaled by how much the blend helped over the last 90 days;
 - expected amount per purchase: Gamma-Gamma when it describes the data, else a log-normal
   empirical Bayes on the client's recent purchases (see estimate_spend);
 - times the client's net share (credit notes reduce it: net total / positive total, in [0, 1]).
@@ -49,6 +49,9 @@ CADENCE_MIN_TOLERANCE_DAYS = 7.0
 MONTH_DAYS = 365.2425 / 12
 CALENDAR_TOLERANCE = 0.1
 CALENDAR_MAX_SPREAD_DAYS = 4.0
+# The cadence blend is checked on the CADENCE_CHECK_DAYS before as_of, on at most this many clients.
+CADENCE_CHECK_DAYS = 90
+CADENCE_CHECK_SAMPLE = 10_000
 # The amount covariate of the purchase rate is fitted on clients with at least this much history.
 COVARIATE_MIN_EXPOSURE_DAYS = 180.0
 # Without a population fit, a young client is rated over at least this many days.
@@ -100,6 +103,7 @@ class PurchaseHistory:
     anchor_mad: np.ndarray = field(default_factory=lambda: np.zeros(0))  # their median absolute deviation from it
     as_of_day: int = 0  # day number of as_of
     season: np.ndarray = field(default_factory=lambda: np.ones(12))  # revenue index by calendar month
+    cadence_trust: float = 1.0  # how far the cadence blend earned its weight in the last CADENCE_CHECK_DAYS
 
     @property
     def mean_repeat(self) -> np.ndarray:
@@ -112,8 +116,11 @@ class PurchaseHistory:
         return np.minimum(self.count, RECENT_PURCHASES)
 
 
-def purchase_history(invoices: pd.DataFrame, as_of: date) -> PurchaseHistory:
-    """Summarise each client's invoices up to `as_of` into purchase days (vectorised, one sort)."""
+def purchase_history(invoices: pd.DataFrame, as_of: date, check_cadence: bool = True) -> PurchaseHistory:
+    """Summarise each client's invoices up to `as_of` into purchase days (vectorised, one sort).
+
+    With `check_cadence`, also measures how much to trust the cadence blend (see cadence_trust).
+    """
     inv = billable_invoices(invoices, as_of)
     clients_all = np.sort(pd.unique(invoices["client_id"].to_numpy(dtype=np.int64)))
     n = len(clients_all)
@@ -191,7 +198,46 @@ def purchase_history(invoices: pd.DataFrame, as_of: date) -> PurchaseHistory:
     )
     irregular = cadence_weight(history) < 0.5
     season = seasonal_index(b_day[irregular[b_client]], b_total[irregular[b_client]], cutoff_day)
-    return replace(history, season=season)
+    history = replace(history, season=season)
+    if check_cadence:
+        history = replace(history, cadence_trust=cadence_trust(invoices, history))
+    return history
+
+
+def cadence_trust(invoices: pd.DataFrame, history: PurchaseHistory) -> float:
+    """How much the cadence blend helped in the last CADENCE_CHECK_DAYS, 0-1 (1 when it cannot be told).
+
+    The forecast is remade as of as_of - CADENCE_CHECK_DAYS from the invoices before it, for a
+    seeded sample of clients, and the blend's scale s (weight x s) that best fits the purchases
+    really made since is found by least squares, clipped to 0-1. Where regular-looking gaps are
+    chance (retail buyers such as CDNOW's) it comes out near 0 and the schedule is not used; where
+    clients bill on schedules it is 1.
+    """
+    check_day = history.as_of_day - CADENCE_CHECK_DAYS
+    buyers = history.client_ids[history.count > 0]
+    if len(buyers) > CADENCE_CHECK_SAMPLE:
+        buyers = np.sort(np.random.default_rng(20240101).choice(buyers, CADENCE_CHECK_SAMPLE, replace=False))
+    check_date = np.datetime64(int(check_day), "D").astype(object)
+    earlier = invoices[invoices["client_id"].isin(buyers).to_numpy()
+                       & (invoices["issue_date"] <= as_of_timestamp(check_date)).to_numpy()]
+    if earlier.empty:
+        return 1.0
+    before = purchase_history(earlier, check_date, check_cadence=False)
+    bought = before.count > 0
+    if np.count_nonzero(before.x > 0) < MIN_FIT_CLIENTS:
+        return 1.0
+    fitted = fit_bgnbd(before.x[bought], before.t_x[bought], before.t[bought])
+    if fitted is None:
+        return 1.0
+    horizon = float(CADENCE_CHECK_DAYS)
+    base = fitted.expected_purchases(horizon, before.x, before.t_x, before.t, amount_rate_scale(before))
+    base = base * season_factor(before, CADENCE_CHECK_DAYS)
+    schedule, weight = cadence_purchases(before, horizon)
+    made = history.count[np.searchsorted(history.client_ids, before.client_ids)] - before.count
+    lift = (weight * (schedule - base))[bought]
+    if float(np.sum(lift**2)) <= 1e-12:
+        return 1.0
+    return float(np.clip(np.sum(lift * (made - base)[bought]) / np.sum(lift**2), 0.0, 1.0))
 
 
 def seasonal_index(day: np.ndarray, amount: np.ndarray, cutoff_day: int) -> np.ndarray:
@@ -506,6 +552,7 @@ def expected_purchases(history: PurchaseHistory, horizons: tuple[int, ...], use_
         base = base * season_factor(history, h)  # the cadence part is already placed in time
         if use_cadence:
             cadence, weight = cadence_purchases(history, float(h))
+            weight = weight * history.cadence_trust
             base = weight * cadence + (1.0 - weight) * base
         out[h] = np.where(buyers, np.clip(base, 0.0, None), 0.0)
     return out
