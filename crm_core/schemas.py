@@ -571,7 +571,7 @@ def _message_of(err: dict[str, Any]) -> str:
         expected = err.get("ctx", {}).get("expected", "")
         return f"unknown value {err.get('input')!r}; expected {expected}"
     ctx = err.get("ctx", {})
-    if kind == "too_long":
+    if kind in ("too_long", "string_too_long"):
         return f"must be at most {ctx.get('max_length')} characters"
     if kind == "greater_than":
         return f"must be greater than {ctx.get('gt')}"

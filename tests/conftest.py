@@ -73,6 +73,15 @@ def row_counts(engine: Engine) -> dict[str, int]:
         }
 
 
+def table_rows(engine: Engine) -> dict[str, list[tuple[object, ...]]]:
+    """Every row of every table in key order: the whole database, to check a refused write changed nothing."""
+    with engine.connect() as conn:
+        return {
+            name: [tuple(row) for row in conn.execute(text(f"SELECT * FROM {name} ORDER BY 1"))]
+            for name in TABLES_IN_DELETE_ORDER
+        }
+
+
 # ---------------------------------------------------------------- Streamlit AppTest support
 
 APP_AS_OF = "2026-11-25"

@@ -47,7 +47,7 @@ from crm_core.schemas import (
     WonClose,
     parse,
 )
-from tests.conftest import TABLES_IN_DELETE_ORDER
+from tests.conftest import table_rows
 
 FUZZ = settings(
     max_examples=60,
@@ -178,21 +178,12 @@ def corrupt(base: dict[str, Any], kinds: dict[str, str]) -> st.SearchStrategy[di
 # ---------------------------------------------------------------- the property
 
 
-def snapshot(engine: Engine) -> dict[str, list[tuple[Any, ...]]]:
-    """Every row of every table, in key order: the whole database state."""
-    with engine.connect() as conn:
-        return {
-            name: [tuple(row) for row in conn.execute(text(f"SELECT * FROM {name} ORDER BY 1"))]
-            for name in TABLES_IN_DELETE_ORDER
-        }
-
-
 def attempt(engine: Engine, call: Callable[[], Any], fields: set[str]) -> Any | None:
     """Run `call`; on a domain error check it names one of `fields` and that nothing changed.
 
     Returns the call's result, or None when it was refused. Any other exception fails the test.
     """
-    before = snapshot(engine)
+    before = table_rows(engine)
     try:
         result = call()
     except CRMError as exc:
@@ -207,7 +198,7 @@ def attempt(engine: Engine, call: Callable[[], Any], fields: set[str]) -> Any | 
             assert exc.what in {"client", "contact", "activity", "opportunity", "invoice"}
         else:
             assert isinstance(exc, StaleEditError)
-        assert snapshot(engine) == before, "a refused write changed the database"
+        assert table_rows(engine) == before, "a refused write changed the database"
         return None
     event("written")
     return result
@@ -607,12 +598,12 @@ def test_record_payment(engine: Engine, world: World, payload: dict[str, Any]) -
 
 def test_a_date_the_frames_cannot_hold_is_refused_so_the_pages_keep_working(engine: Engine, world: World) -> None:
     """A year-1500 activity used to be stored, and then every page died on OutOfBoundsDatetime."""
-    before = snapshot(engine)
+    before = table_rows(engine)
     with pytest.raises(ValidationError) as err:
         services.log_activity(engine, {"client_id": world.client_id, "kind": "call", "title": "Typo",
                                        "occurred_at": "1500-06-01T10:00"})
     assert err.value.errors == [FieldError("occurred_at", "must be between 1900 and 2199")]
-    assert snapshot(engine) == before
+    assert table_rows(engine) == before
     frames = load_frames(engine)
     assert len(frames.activities) == 1
 
@@ -633,13 +624,15 @@ def test_a_date_the_frames_cannot_hold_is_refused_so_the_pages_keep_working(engi
         (lambda e, w: services.update_contact(e, w.contact_id, {"is_primary": None}),
          "is_primary", "is_primary is required and cannot be emptied"),
         (lambda e, w: services.complete_activity(e, w.activity_id, 5), "outcome", "Input should be a valid string"),
+        (lambda e, w: services.update_client(e, w.client_id, {"address": "y" * 301}, 1),
+         "address", "must be at most 300 characters"),
     ],
-    ids=["nul", "long-url", "year-9999", "30-digit-amount", "null-flag", "outcome-not-text"],
+    ids=["nul", "long-url", "year-9999", "30-digit-amount", "null-flag", "outcome-not-text", "long-optional-text"],
 )
 def test_each_crash_found_is_now_a_message_naming_the_field(engine: Engine, world: World, call: Any, field: str,
                                                           message: str) -> None:
-    before = snapshot(engine)
+    before = table_rows(engine)
     with pytest.raises(ValidationError) as err:
         call(engine, world)
     assert err.value.errors == [FieldError(field, message)]
-    assert snapshot(engine) == before
+    assert table_rows(engine) == before
