@@ -129,7 +129,7 @@ def list_clients(
     page_size: int = 50,
 ) -> ClientPage:
     """One page of clients matching the filters; `search` matches name, email or tax id."""
-    if sort not in SORT_KEYS:
+    if not isinstance(sort, str) or sort not in SORT_KEYS:
         raise ValidationError(f"unknown sort key {sort!r}; expected one of {', '.join(SORT_KEYS)}", "sort")
     if order not in ("asc", "desc"):
         raise ValidationError("must be 'asc' or 'desc'", "order")
@@ -137,7 +137,7 @@ def list_clients(
         raise ValidationError(f"must be a whole number between 1 and {MAX_PAGE}", "page")
     if not _whole(page_size) or not 1 <= page_size <= MAX_PAGE_SIZE:
         raise ValidationError(f"must be between 1 and {MAX_PAGE_SIZE}", "page_size")
-    if status is not None and status not in {s.value for s in ClientStatus}:
+    if status is not None and (not isinstance(status, str) or status not in {s.value for s in ClientStatus}):
         raise ValidationError(f"unknown status {status!r}", "status")
     for name, value in (("segment", segment), ("industry", industry), ("region", region), ("owner", owner),
                         ("search", search)):
