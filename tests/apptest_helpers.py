@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from datetime import date
 from pathlib import Path
+from typing import Any
 
+import pandas as pd
 from streamlit.testing.v1 import AppTest
 
 APP = Path(__file__).resolve().parent.parent / "app.py"
@@ -19,3 +21,17 @@ def open_page(page: str, as_of: date, lang: str = "en") -> AppTest:
     at.switch_page(page).run()
     assert not at.exception, [e.value for e in at.exception]
     return at
+
+
+def shown_text(element: Any) -> pd.DataFrame:
+    """The cell texts a dataframe element shows where a Styler wrote them (its display values)."""
+    from streamlit import dataframe_util
+
+    return dataframe_util.convert_arrow_bytes_to_pandas_df(element.proto.arrow_data.styler.display_values)
+
+
+def column_format(element: Any, column: str) -> str | None:
+    """The number format a dataframe element's column_config gives `column` (None when unset)."""
+    import json
+
+    return json.loads(element.proto.columns).get(column, {}).get("type_config", {}).get("format")

@@ -12,7 +12,8 @@ import pytest
 
 from crm_core.enums import ActivityKind, ClientStatus, CompanySize, PaymentMethod, RiskLevel, Stage
 from crm_core.i18n import MESSAGES, default_lang, format_date, format_money, format_percent, label, t
-from crm_core.i18n.formatting import date_format_pattern, date_strftime_pattern
+from crm_core.i18n import format_days, format_number
+from crm_core.i18n.formatting import date_format_pattern, date_strftime_pattern, format_money_short, month_abbr
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -86,3 +87,23 @@ def test_date_patterns_for_widgets_and_csv_agree() -> None:
     assert day.strftime(date_strftime_pattern("es")) == "05/11/2026" == format_date(day, "es")
     assert date_format_pattern("en") == "YYYY-MM-DD"
     assert day.strftime(date_strftime_pattern("en")) == "2026-11-05"
+
+
+def test_short_money_for_cards_that_cannot_wrap() -> None:
+    """A KPI card cuts a long value with an ellipsis: from a million on it shows millions, 2 decimals."""
+    assert format_money_short(281_737_014, "es") == "281,74 M€"
+    assert format_money_short(281_737_014, "en") == "€281.74M"
+    assert format_money_short(-1_033_653, "es") == "-1,03 M€" and format_money_short(-1_033_653, "en") == "-€1.03M"
+    assert format_money_short(999_999.4, "en") == "€999,999" == format_money(999_999.4, "en", 0)
+    assert format_money_short(999_999.5, "es") == "1,00 M€"  # rounds to a million euros first
+    assert format_money_short(Decimal("5980731.00"), "en") == "€5.98M"
+    assert format_money_short(None, "es") == "—"
+
+
+def test_days_months_and_pandas_na() -> None:
+    assert format_days(30.5, "es", 1) == "30,5 días" and format_days(30.5, "en", 1) == "30.5 days"
+    assert format_days(float("nan"), "es") == "—"
+    assert [month_abbr(m, "es") for m in (1, 7, 12)] == ["ene", "jul", "dic"]
+    assert [month_abbr(m, "en") for m in (1, 7, 12)] == ["Jan", "Jul", "Dec"]
+    # a nullable integer column's missing value (pd.NA) is a dash, not a TypeError
+    assert format_number(pd.NA, "es") == "—" and format_money(pd.NA, "en") == "—" and format_percent(pd.NA, "es") == "—"

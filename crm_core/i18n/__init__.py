@@ -29,6 +29,12 @@ def t(key: str, lang: str, **params: object) -> str:
     return text.format(**params) if params else text
 
 
+def format_days(value: float | int | None, lang: str, decimals: int = 0) -> str:
+    """A number of days with its unit (`30,5 días`, `30.5 days`); a dash alone when missing."""
+    number = format_number(value, lang, decimals)
+    return number if number == "—" else t("unit.days", lang, n=number)
+
+
 def label(kind: str, value: object, lang: str) -> str:
     """A translated enum value, e.g. label("stage", "won", "es") -> "Ganada"."""
     if value is None or value != value:  # None or NaN
@@ -42,6 +48,7 @@ __all__ = [
     "MESSAGES",
     "default_lang",
     "format_date",
+    "format_days",
     "format_money",
     "format_number",
     "format_percent",

@@ -9,11 +9,17 @@ from decimal import ROUND_HALF_UP, Decimal
 import pandas as pd
 
 _MONTHS_EN = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+_MONTHS_ES = ("ene", "feb", "mar", "abr", "may", "jun", "jul", "ago", "sept", "oct", "nov", "dic")
+
+
+def month_abbr(month: int, lang: str) -> str:
+    """The short name of month 1-12: `Jan` in English, `ene` in Spanish."""
+    return (_MONTHS_ES if lang == "es" else _MONTHS_EN)[month - 1]
 
 
 def _missing(value: object) -> bool:
-    """None, NaN, NaT, or an infinite number (a ratio over nothing): shown as a dash."""
-    if value is None or value is pd.NaT:
+    """None, NaN, NaT, pandas' NA, or an infinite number (a ratio over nothing): shown as a dash."""
+    if value is None or value is pd.NaT or value is pd.NA:
         return True
     try:
         return not math.isfinite(value)  # type: ignore[arg-type]
@@ -75,3 +81,17 @@ def date_format_pattern(lang: str) -> str:
 def date_strftime_pattern(lang: str) -> str:
     """The same date layout as `date_format_pattern`, for strftime (CSV exports)."""
     return "%d/%m/%Y" if lang == "es" else "%Y-%m-%d"
+
+
+def format_money_short(value: float | int | Decimal | None, lang: str) -> str:
+    """An amount for a KPI card, which cannot wrap: from a million on in millions with two decimals
+    (`281,74 M€` in Spanish, `€281.74M` in English), below that in whole euros like `format_money`."""
+    if _missing(value):
+        return "—"
+    euros = _rounded(value, 0)
+    if abs(euros) < 1_000_000:
+        return format_money(value, lang, 0)
+    millions = euros / Decimal(1_000_000)
+    number = format_number(abs(millions), lang, 2)
+    sign = "-" if millions < 0 else ""
+    return f"{sign}{number} M€" if lang == "es" else f"{sign}€{number}M"

@@ -2,6 +2,9 @@
 
 A page names each column it shows and its kind; the frame keeps its field names (so tests read
 the figures as computed), only the cells of enum columns are replaced by their translated label.
+Amounts, counts and shares are written in the UI language by a Styler (the grid's own number
+formats follow the browser's locale, not the language chosen in the sidebar); the cells stay
+numbers, so sorting by a column header still sorts by value.
 """
 
 from __future__ import annotations
@@ -11,13 +14,21 @@ from typing import Any
 
 import pandas as pd
 import streamlit as st
+from pandas.io.formats.style import Styler
 
-from crm_core.i18n import MESSAGES, label
+from crm_core.i18n import MESSAGES, format_money, format_number, format_percent, label
 from crm_core.i18n.formatting import date_format_pattern
 from crm_core.ui.context import PageContext
 
 # kind -> how a column is drawn. "enum:<kind>" translates values with i18n.label(<kind>, value).
 KINDS = ("text", "money", "number", "days", "score", "share", "date", "datetime", "bool", "probability")
+# Kinds whose cells the Styler writes in the UI language.
+LANGUAGE_FORMATTED = ("money", "number", "share")
+# What an empty cell shows (the grid's default is the word "None").
+EMPTY_CELL = "—"
+# Pixels per character of an enum label and the cell's padding, to size enum columns to their longest label.
+CHAR_PX = 7.5
+CELL_PADDING_PX = 28
 
 
 def header(ctx: PageContext, column: str) -> str:
@@ -33,25 +44,64 @@ def column_config(ctx: PageContext, column: str, kind: str) -> Any:
     """The st.column_config entry drawing one column of the given kind."""
     title = header(ctx, column)
     pattern = date_format_pattern(ctx.lang)
-    if kind == "money":
-        return st.column_config.NumberColumn(title, format="euro")
-    if kind == "number":
-        return st.column_config.NumberColumn(title, format="localized")
+    if kind in LANGUAGE_FORMATTED:  # no format: the Styler's text is shown (see cell_formatter)
+        return st.column_config.NumberColumn(title)
     if kind == "days":
         return st.column_config.NumberColumn(title, format="%.0f")
     if kind == "score":
         return st.column_config.ProgressColumn(title, min_value=0, max_value=100, format="%.0f")
     if kind == "probability":
-        return st.column_config.ProgressColumn(title, min_value=0, max_value=100, format="%.0f%%")
-    if kind == "share":
-        return st.column_config.NumberColumn(title, format="percent")
+        return st.column_config.ProgressColumn(title, min_value=0, max_value=100, format=percent_printf(ctx.lang))
     if kind == "date":
         return st.column_config.DateColumn(title, format=pattern)
     if kind == "datetime":
         return st.column_config.DatetimeColumn(title, format=f"{pattern} HH:mm")
     if kind == "bool":
         return st.column_config.CheckboxColumn(title)
+    if kind.startswith("enum:"):
+        return st.column_config.TextColumn(title, width=enum_width(ctx, kind.removeprefix("enum:"), title))
     return st.column_config.TextColumn(title)
+
+
+def percent_printf(lang: str) -> str:
+    """The printf format of a 0-100 figure as a percentage: `85 %` in Spanish, `85%` in English."""
+    return "%.0f %%" if lang == "es" else "%.0f%%"
+
+
+def enum_width(ctx: PageContext, enum_kind: str, title: str) -> int:
+    """Pixels that fit the longest translated label of an enum (the grid sizes a column by its
+    first rows only, so a longer label further down would be cut), or the header if longer."""
+    labels = [ctx.t(key) for key in MESSAGES if key.startswith(f"{enum_kind}.")]
+    longest = max([len(title), *(len(text) for text in labels)])
+    return int(longest * CHAR_PX + CELL_PADDING_PX)
+
+
+def cell_formatter(kind: str, lang: str) -> Callable[[Any], str]:
+    """How the Styler writes a cell of a money, number or share column in `lang`."""
+    if kind == "money":
+        return lambda value: format_money(value, lang)
+    if kind == "share":
+        return lambda value: format_percent(value, lang, 1)
+    return lambda value: format_number(value, lang, 0 if _whole(value) else 2)
+
+
+def _whole(value: Any) -> bool:
+    """Whether a count cell holds a whole number (then written without decimals)."""
+    try:
+        return float(value).is_integer()
+    except (TypeError, ValueError):
+        return True
+
+
+def styled(frame: pd.DataFrame, kinds: dict[str, str], lang: str) -> pd.DataFrame | Styler:
+    """`frame` with the columns of `kinds` that are money, number or share written in `lang`."""
+    formatters = {column: cell_formatter(kind, lang) for column, kind in kinds.items()
+                  if kind in LANGUAGE_FORMATTED and column in frame.columns}
+    if not formatters or frame.empty:
+        return frame
+    if not frame.index.is_unique:
+        frame = frame.reset_index(drop=True)
+    return frame.style.format(formatters)
 
 
 def display_frame(ctx: PageContext, frame: pd.DataFrame, columns: dict[str, str]) -> pd.DataFrame:
@@ -76,18 +126,16 @@ def show_table(
     height: int | None = None,
 ) -> None:
     """Draw `frame` as a dataframe with the given columns; with `on_select`, single rows are selectable."""
-    config = {
-        column: column_config(ctx, column, "text" if kind.startswith("enum:") else kind)
-        for column, kind in columns.items()
-    }
+    config = {column: column_config(ctx, column, kind) for column, kind in columns.items()}
     options: dict[str, Any] = {}
     if on_select is not None:
         options = {"on_select": on_select, "selection_mode": "single-row"}
     st.dataframe(
-        display_frame(ctx, frame, columns),
+        styled(display_frame(ctx, frame, columns), columns, ctx.lang),
         column_config=config,
         column_order=list(columns),
         hide_index=True,
+        placeholder=EMPTY_CELL,
         width="stretch",
         height=height if height is not None else "auto",
         key=key,

@@ -1,0 +1,55 @@
+"""crm_core.ui.tables: cells written in the UI language by a Styler, enum columns wide enough."""
+
+from __future__ import annotations
+
+import pandas as pd
+from pandas.io.formats.style import Styler
+
+from crm_core.i18n import MESSAGES, format_money
+from crm_core.ui.context import PageContext
+from crm_core.ui.tables import CELL_PADDING_PX, CHAR_PX, EMPTY_CELL, enum_width, percent_printf, styled
+
+
+def _ctx(lang: str) -> PageContext:
+    return PageContext(as_of=None, lang=lang, db_url="sqlite://")  # type: ignore[arg-type]
+
+
+def test_amounts_counts_and_shares_are_written_in_the_language() -> None:
+    frame = pd.DataFrame({"name": ["A", "B"], "ltv": [1234.5, 1_000_000.0], "count": [1234, 7],
+                          "share": [0.685, 1.0]})
+    kinds = {"name": "text", "ltv": "money", "count": "number", "share": "share"}
+    es = styled(frame, kinds, "es")
+    assert isinstance(es, Styler)
+    text = es.to_string(delimiter=";").splitlines()
+    assert text[1].split(";")[1:] == ["A", "1.234,50 €", "1.234", "68,5 %"]
+    assert text[2].split(";")[2] == "1.000.000,00 €"
+    en = styled(frame, kinds, "en").to_string(delimiter=";").splitlines()
+    assert en[1].split(";")[2:5] == [format_money(1234.5, "en"), "1,234", "68.5%"]
+    # the cells themselves stay numbers, so sorting a column in the grid sorts by value
+    assert es.data["ltv"].tolist() == [1234.5, 1_000_000.0]
+
+
+def test_missing_and_nullable_cells_do_not_break_the_styler() -> None:
+    frame = pd.DataFrame({"duration_min": pd.array([15, None], dtype="Int64"), "total": [None, 2.0]})
+    text = styled(frame, {"duration_min": "number", "total": "money"}, "es").to_string(delimiter=";").splitlines()
+    assert text[1].split(";")[1:] == ["15", EMPTY_CELL]
+    assert text[2].split(";")[1:] == [EMPTY_CELL, "2,00 €"]
+
+
+def test_a_frame_without_such_columns_or_rows_is_left_as_it_is() -> None:
+    frame = pd.DataFrame({"name": ["A"]})
+    assert styled(frame, {"name": "text"}, "es") is frame
+    empty = pd.DataFrame({"ltv": pd.Series([], dtype="float64")})
+    assert styled(empty, {"ltv": "money"}, "es") is empty
+
+
+def test_enum_columns_fit_their_longest_label() -> None:
+    """The grid sizes a column by its first rows: "Cliente dormido" further down was cut."""
+    longest = max(len(text) for key, (_, text) in MESSAGES.items() if key.startswith("lifecycle."))
+    assert enum_width(_ctx("es"), "lifecycle", "Ciclo de vida") == int(longest * CHAR_PX + CELL_PADDING_PX)
+    assert enum_width(_ctx("es"), "lifecycle", "Ciclo de vida") >= len("Cliente dormido") * CHAR_PX
+
+
+def test_percent_printf_per_language() -> None:
+    assert percent_printf("es") % 43 == "43 %"
+    assert percent_printf("en") % 43 == "43%"
