@@ -13,6 +13,7 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from crm_core.i18n import label, t
+from crm_core.i18n.formatting import month_abbr
 
 RISK_ORDER: tuple[str, ...] = ("low", "medium", "high", "critical")
 LIFECYCLE_ORDER: tuple[str, ...] = ("prospect", "active", "dormant", "lost", "vip")
@@ -27,6 +28,10 @@ FORECAST_COLOUR = "#90caf9"
 MAX_BUBBLE_PX = 40.0
 # From this many clients the risk map is drawn with WebGL (SVG gets slow with thousands of markers).
 WEBGL_FROM = 2000
+# DSO bands of the Health histogram, in days; a last band holds every DSO from the top edge on
+# (a few clients with one tiny old invoice reach thousands of days and would squash the rest).
+DSO_BAND_DAYS = 15
+DSO_TOP_DAYS = 180
 
 
 def _layout(fig: go.Figure, title: str, x_title: str = "", y_title: str = "") -> go.Figure:
@@ -45,6 +50,31 @@ def plotly_separators(lang: str) -> str:
     return ",." if lang == "es" else ".,"
 
 
+def money_hover(value: str, lang: str, decimals: int = 0) -> str:
+    """A hover template's amount in the language's money layout: `1.234 €` or `€1,234`
+    (with `separators` set, Plotly writes the digits themselves per language)."""
+    number = f"%{{{value}:,.{decimals}f}}"
+    return f"{number} €" if lang == "es" else f"€{number}"
+
+
+def percent_suffix(lang: str) -> str:
+    """What follows a percentage: `85 %` in Spanish, `85%` in English."""
+    return " %" if lang == "es" else "%"
+
+
+def month_ticks(months: pd.Series, lang: str) -> dict[str, list]:
+    """Axis ticks for monthly bars with month names in `lang` (Plotly writes them in English):
+    every month, quarter, half year or year, so that about eight ticks show."""
+    distinct = sorted(pd.to_datetime(pd.Series(months)).dropna().dt.to_period("M").unique())
+    step = next((s for s, most in ((1, 8), (3, 24), (6, 48)) if len(distinct) <= most), 12)
+    ticks = [m for m in distinct if (m.month - 1) % step == 0]
+    return {
+        "tickmode": "array",
+        "tickvals": [m.to_timestamp() for m in ticks],
+        "ticktext": [f"{month_abbr(m.month, lang)} {m.year}" for m in ticks],
+    }
+
+
 def monthly_revenue_chart(monthly: pd.DataFrame, lang: str) -> go.Figure:
     """Bars of invoiced revenue per month, actual then forecast (from `monthly_revenue`).
 
@@ -60,10 +90,12 @@ def monthly_revenue_chart(monthly: pd.DataFrame, lang: str) -> go.Figure:
                 y=rows["revenue"].to_numpy(dtype="float64"),
                 name=t(f"chart.revenue_{kind}", lang),
                 marker_color=colour,
-                hovertemplate="%{x|%m/%Y}: %{y:,.0f} €<extra>%{fullData.name}</extra>",
+                hovertemplate="%{x|%m/%Y}: " + money_hover("y", lang) + "<extra>%{fullData.name}</extra>",
             )
         )
     fig.update_layout(barmode="stack", separators=plotly_separators(lang))
+    if not monthly.empty:
+        fig.update_xaxes(**month_ticks(monthly["month"], lang))
     return _layout(fig, t("chart.monthly_revenue", lang), "", t("chart.eur", lang))
 
 
@@ -76,7 +108,7 @@ def aging_chart(summary: Mapping[str, float], lang: str) -> go.Figure:
             x=[t(f"chart.{key}", lang) for key in AGING_BUCKETS],
             y=values,
             marker_color=colours,
-            hovertemplate="%{x}: %{y:,.2f} €<extra></extra>",
+            hovertemplate="%{x}: " + money_hover("y", lang, 2) + "<extra></extra>",
         )
     )
     fig.update_layout(separators=plotly_separators(lang), showlegend=False)
@@ -126,7 +158,7 @@ def risk_map_chart(health: pd.DataFrame, lang: str) -> go.Figure:
                 customdata=np.column_stack([health["company_name"].to_numpy(dtype=object)[mask], revenue[mask]]),
                 hovertemplate=(
                     "%{customdata[0]}<br>" + t("chart.churn_score", lang) + ": %{x:.0f}<br>"
-                    + t("chart.revenue_12m", lang) + ": %{customdata[1]:,.0f} €<extra>%{fullData.name}</extra>"
+                    + t("chart.revenue_12m", lang) + ": " + money_hover("customdata[1]", lang) + "<extra>%{fullData.name}</extra>"
                 ),
             )
         )
@@ -136,7 +168,8 @@ def risk_map_chart(health: pd.DataFrame, lang: str) -> go.Figure:
         range=[-0.5, len(RISK_ORDER) - 0.5],
     )
     fig.update_xaxes(range=[-2, 102])
-    fig.update_layout(separators=plotly_separators(lang))
+    # legend markers all one size: sized by revenue, a prospect's (no revenue) would be a dot
+    fig.update_layout(separators=plotly_separators(lang), legend_itemsizing="constant")
     return _layout(fig, t("chart.risk_map", lang), t("chart.churn_score", lang), t("chart.default_risk", lang))
 
 
@@ -172,9 +205,12 @@ def risk_level_chart(by_risk: Mapping[str, int], lang: str) -> go.Figure:
 
 
 def dso_histogram(health: pd.DataFrame, lang: str) -> go.Figure:
-    """Distribution of DSO (days) over the clients that have one."""
+    """How many clients have a DSO in each 15-day band, the last band every DSO from 180 days on."""
     dso = health["dso"].dropna().to_numpy(dtype="float64")
-    fig = go.Figure(go.Histogram(x=dso, nbinsx=30, marker_color="#5c6bc0", hovertemplate="%{x}: %{y}<extra></extra>"))
+    edges = np.arange(0, DSO_TOP_DAYS + 1, DSO_BAND_DAYS)
+    counts, _ = np.histogram(np.clip(dso, 0, None), bins=[*edges, np.inf])
+    labels = [f"{lo}–{hi}" for lo, hi in zip(edges[:-1], edges[1:], strict=True)] + [f"{DSO_TOP_DAYS}+"]
+    fig = go.Figure(go.Bar(x=labels, y=counts, marker_color="#5c6bc0", hovertemplate="%{x}: %{y}<extra></extra>"))
     fig.update_layout(showlegend=False, separators=plotly_separators(lang))
     return _layout(fig, t("chart.dso_distribution", lang), t("chart.days", lang), t("chart.clients", lang))
 
@@ -189,7 +225,7 @@ def on_time_histogram(health: pd.DataFrame, lang: str) -> go.Figure:
             x=[f"{lo}–{hi}" for lo, hi in zip(edges[:-1], edges[1:], strict=True)],
             y=counts,
             marker_color="#26a69a",
-            hovertemplate="%{x} %: %{y}<extra></extra>",
+            hovertemplate="%{x}" + percent_suffix(lang) + ": %{y}<extra></extra>",
         )
     )
     fig.update_layout(showlegend=False)

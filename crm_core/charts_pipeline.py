@@ -9,7 +9,7 @@ from __future__ import annotations
 import pandas as pd
 import plotly.graph_objects as go
 
-from crm_core.charts import plotly_separators
+from crm_core.charts import money_hover, percent_suffix, plotly_separators
 from crm_core.enums import OPEN_STAGE_VALUES
 from crm_core.i18n import label, t
 
@@ -41,8 +41,8 @@ def stage_funnel_chart(summary: pd.DataFrame, lang: str) -> go.Figure:
             customdata=rows[["amount", "weighted"]].to_numpy(dtype="float64"),
             texttemplate="%{x}",
             hovertemplate=(
-                "%{y}: %{x}<br>" + t("pipeline.amount", lang) + ": %{customdata[0]:,.0f} €<br>"
-                + t("pipeline.weighted", lang) + ": %{customdata[1]:,.0f} €<extra></extra>"
+                "%{y}: %{x}<br>" + t("pipeline.amount", lang) + ": " + money_hover("customdata[0]", lang) + "<br>"
+                + t("pipeline.weighted", lang) + ": " + money_hover("customdata[1]", lang) + "<extra></extra>"
             ),
             marker={"color": WEIGHTED_COLOUR},
         )
@@ -53,7 +53,7 @@ def stage_funnel_chart(summary: pd.DataFrame, lang: str) -> go.Figure:
 def close_month_chart(by_month: pd.DataFrame, lang: str) -> go.Figure:
     """Bars per expected close month: open amount, and weighted amount (orange where the date has passed)."""
     fig = go.Figure()
-    hover = "%{x|%m/%Y}: %{y:,.0f} €<extra>%{fullData.name}</extra>"
+    hover = "%{x|%m/%Y}: " + money_hover("y", lang) + "<extra>%{fullData.name}</extra>"
     fig.add_trace(go.Bar(
         x=by_month["month"], y=by_month["amount"].to_numpy(dtype="float64"), name=t("pipeline.amount", lang),
         marker_color=AMOUNT_COLOUR, hovertemplate=hover,
@@ -82,7 +82,7 @@ def win_rate_chart(rates: pd.DataFrame, lang: str) -> go.Figure:
     ):
         fig.add_trace(go.Bar(
             x=stages, y=rates[column].to_numpy(dtype="float64"), name=t(key, lang), marker_color=colour,
-            hovertemplate="%{x}: %{y:.0f}%<extra>%{fullData.name}</extra>",
+            hovertemplate="%{x}: %{y:.0f}" + percent_suffix(lang) + "<extra>%{fullData.name}</extra>",
         ))
-    fig.update_layout(barmode="group", yaxis={"range": [0, 100], "ticksuffix": "%"})
+    fig.update_layout(barmode="group", yaxis={"range": [0, 100], "ticksuffix": percent_suffix(lang)})
     return _layout(fig, t("pipeline.win_rates", lang), lang)

@@ -58,6 +58,30 @@ def test_monthly_revenue_traces_are_the_actual_and_forecast_months(book):
     assert charts.monthly_revenue_chart(monthly, "es").data[0].name == "Facturado"
 
 
+def test_monthly_revenue_axis_names_months_in_the_language(book):
+    """Plotly writes date ticks in English ("Jan 2024"): the chart gives its own ticks per language."""
+    f, _ = book
+    monthly = monthly_revenue(f, AS_OF, months_ahead=3)
+    months = sorted(pd.to_datetime(monthly["month"]).dt.to_period("M").unique())
+    assert 24 < len(months) <= 48  # ticks every half year
+    es = charts.monthly_revenue_chart(monthly, "es").layout.xaxis
+    en = charts.monthly_revenue_chart(monthly, "en").layout.xaxis
+    assert es.tickmode == "array" and len(es.ticktext) == len(es.tickvals) >= 2
+    assert {text.split()[0] for text in es.ticktext} == {"ene", "jul"}, es.ticktext
+    assert {text.split()[0] for text in en.ticktext} == {"Jan", "Jul"}, en.ticktext
+    assert [pd.Timestamp(v).to_period("M") for v in es.tickvals] == [m for m in months if m.month in (1, 7)]
+    assert es.ticktext[0] == f"{'ene' if months[0].month == 1 else 'jul'} {es.tickvals[0].year}"
+
+
+def test_hover_amounts_follow_the_language(book):
+    f, health = book
+    monthly = monthly_revenue(f, AS_OF, months_ahead=3)
+    assert "€%{y:,.0f}" in charts.monthly_revenue_chart(monthly, "en").data[0].hovertemplate
+    assert "%{y:,.0f} €" in charts.monthly_revenue_chart(monthly, "es").data[0].hovertemplate
+    assert "€%{customdata[1]:,.0f}" in charts.risk_map_chart(health, "en").data[0].hovertemplate
+    assert charts.risk_map_chart(health, "en").layout.legend.itemsizing == "constant"
+
+
 def test_aging_bars_are_the_portfolio_buckets(book):
     _, health = book
     summary = portfolio_summary(health)
@@ -102,12 +126,25 @@ def test_health_distributions(book):
     assert list(levels.x) == ["Bajo", "Medio", "Alto", "Crítico"]
 
     dso = charts.dso_histogram(health, "en").data[0]
-    assert list(dso.x) == pytest.approx(list(health["dso"].dropna()))
+    assert sum(dso.y) == health["dso"].notna().sum()
+    edges = [*range(0, charts.DSO_TOP_DAYS + 1, charts.DSO_BAND_DAYS), np.inf]
+    assert list(dso.y) == list(np.histogram(health["dso"].dropna(), bins=edges)[0])
+    assert (dso.x[0], dso.x[-1]) == ("0–15", "180+")
+
     on_time = charts.on_time_histogram(health, "en").data[0]
     rates = health["on_time_rate"].dropna() * 100
     assert list(on_time.y) == list(np.histogram(rates, bins=np.arange(0, 101, 10))[0])
     assert sum(on_time.y) == len(rates)
     assert on_time.x[-1] == "90–100"
+
+
+def test_dso_outliers_fall_in_the_last_band():
+    """One client with a DSO of thousands of days no longer squashes every other bar into one."""
+    health = pd.DataFrame({"dso": [3.0, 20.0, 40.0, 44.0, 179.9, 180.0, 3910.0, None]})
+    dso = charts.dso_histogram(health, "es").data[0]
+    assert len(dso.x) == charts.DSO_TOP_DAYS // charts.DSO_BAND_DAYS + 1
+    assert (dso.y[0], dso.y[1], dso.y[2], dso.y[11], dso.y[12]) == (1, 1, 2, 1, 2)
+    assert sum(dso.y) == 7
 
 
 def test_charts_accept_an_empty_portfolio():

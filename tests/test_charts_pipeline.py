@@ -43,6 +43,14 @@ def test_win_rates_beside_typed_and_default() -> None:
     assert [trace.name for trace in fig.data] == ["Learned win rate", "Typed probability (mean)", "Stage default"]
     assert list(fig.data[0].y) == [47.5, 52.0]
     assert fig.data[1].y[0] == 12.0 and pd.isna(fig.data[1].y[1])
+    assert fig.layout.yaxis.ticksuffix == "%"
+    assert win_rate_chart(rates, "es").layout.yaxis.ticksuffix == " %"  # 40 %, as Spanish writes it
+
+
+def test_pipeline_hover_amounts_follow_the_language() -> None:
+    summary = pd.DataFrame({"stage": ["proposal"], "count": [1], "amount": [1_000.0], "weighted": [400.0]})
+    assert "€%{customdata[0]:,.0f}" in stage_funnel_chart(summary, "en").data[0].hovertemplate
+    assert "%{customdata[0]:,.0f} €" in stage_funnel_chart(summary, "es").data[0].hovertemplate
 
 
 def test_pipeline_charts_use_the_language_separators_of_crm_core_charts() -> None:
