@@ -52,7 +52,7 @@ HEALTH_CARD: dict[str, list[tuple[str, str]]] = {
     "risk": [
         ("lifecycle", "lifecycle"), ("default_risk", "risk"), ("churn_score", "score"),
         ("churn_recency", "score"), ("churn_engagement", "score"), ("churn_payment", "score"),
-        ("churn_trend", "score"), ("churn_driver", "text"), ("churn_reason", "text"),
+        ("churn_trend", "score"), ("churn_driver", "driver"), ("churn_reason", "reason"),
     ],
     "forecast": [
         ("recurring_30d", "money"), ("pipeline_30d", "money"), ("expected_revenue_30d", "money"),

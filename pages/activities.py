@@ -38,7 +38,7 @@ metrics[2].metric(ctx.t("followup.upcoming", days=FOLLOW_UP_HORIZON_DAYS), count
 if due.empty:
     st.info(ctx.t("activities.no_followups"))
 else:
-    left, right = st.columns([2, 3])
+    left, right = st.columns(2)
     with left:
         st.caption(ctx.t("activities.by_owner"))
         show_table(

@@ -14,7 +14,7 @@ from crm_core.client_views import (
     picker_ids,
     sort_clients,
 )
-from crm_core.i18n import label
+from crm_core.i18n import format_number, label
 from crm_core.paging import page_count, page_of
 from crm_core.ui import cache, client_detail, views
 from crm_core.ui.client_forms import CLIENTS_OUTCOME, NEW_OUTCOME, create_form
@@ -73,7 +73,10 @@ matches = sort_clients(filter_clients(views.client_table(ctx.db_url, ctx.as_of),
 pages = page_count(len(matches), PAGE_SIZE)
 page_no = row[2].number_input(ctx.t("common.page"), min_value=1, max_value=pages, value=1, key="clients_page")
 shown = page_of(matches, int(page_no), PAGE_SIZE)
-row[3].caption(ctx.t("clients.count", shown=len(shown), total=len(matches), all=len(data.clients), page=int(page_no), pages=pages))
+row[3].caption(ctx.t(
+    "clients.count", shown=format_number(len(shown), ctx.lang), total=format_number(len(matches), ctx.lang),
+    all=format_number(len(data.clients), ctx.lang), page=format_number(page_no, ctx.lang), pages=format_number(pages, ctx.lang),
+))
 if matches.empty:
     st.info(ctx.t("clients.none"))
 else:

@@ -9,11 +9,13 @@ from crm_core.analytics.settings import DEFAULT_SETTINGS
 from crm_core.enums import RiskLevel
 from crm_core.health_views import AT_RISK_PAGE_SIZE, payment_overview
 from crm_core.paging import page_count, page_of, page_rows
-from crm_core.i18n import format_date, format_money, format_number, format_percent, label
+from crm_core.i18n import format_date, format_days, format_money, format_number, format_percent, label
 from crm_core.io.at_risk import SEPARATORS, export_file_name, overdue_total
 from crm_core.ui import cache, derived
-from crm_core.ui.at_risk_table import at_risk_column_config, at_risk_column_order
+from crm_core.ui.chart_view import show_chart
+from crm_core.ui.at_risk_table import at_risk_column_config, at_risk_column_order, at_risk_styled
 from crm_core.ui.context import current
+from crm_core.ui.tables import EMPTY_CELL
 from crm_core.ui.welcome import require_data
 
 ctx = current()
@@ -27,15 +29,19 @@ payments = payment_overview(health)
 
 st.subheader(ctx.t("health.distributions"))
 cols = st.columns(2)
-cols[0].metric(ctx.t("health.median_dso"), format_number(payments["median_dso"], ctx.lang, 1),
+cols[0].metric(ctx.t("health.median_dso"), format_days(payments["median_dso"], ctx.lang, 1),
                help=ctx.t("health.median_dso_help"), border=True)
 cols[1].metric(ctx.t("health.on_time"), format_percent(payments["mean_on_time"], ctx.lang, 1),
                help=ctx.t("health.on_time_help"), border=True)
 left, right = st.columns(2)
-left.plotly_chart(charts.churn_histogram(health, ctx.lang), key="chart_churn")
-right.plotly_chart(charts.risk_level_chart(summary["by_risk"], ctx.lang), key="chart_risk_levels")
-left.plotly_chart(charts.dso_histogram(health, ctx.lang), key="chart_dso")
-right.plotly_chart(charts.on_time_histogram(health, ctx.lang), key="chart_on_time")
+with left:
+    show_chart(charts.churn_histogram(health, ctx.lang), key="chart_churn")
+with right:
+    show_chart(charts.risk_level_chart(summary["by_risk"], ctx.lang), key="chart_risk_levels")
+with left:
+    show_chart(charts.dso_histogram(health, ctx.lang), key="chart_dso")
+with right:
+    show_chart(charts.on_time_histogram(health, ctx.lang), key="chart_on_time")
 
 st.subheader(ctx.t("health.at_risk_heading"))
 st.caption(ctx.t("health.thresholds"))
@@ -65,8 +71,8 @@ else:
     st.caption(ctx.t("health.showing", first=format_number(first, ctx.lang), last=format_number(last, ctx.lang),
                      total=format_number(len(table), ctx.lang)))
     st.dataframe(
-        shown, hide_index=True, width="stretch", column_config=at_risk_column_config(ctx),
-        column_order=at_risk_column_order(ctx), key="health_at_risk_table",
+        at_risk_styled(ctx, shown), hide_index=True, width="stretch", column_config=at_risk_column_config(ctx),
+        column_order=at_risk_column_order(ctx), key="health_at_risk_table", placeholder=EMPTY_CELL,
     )
 
 export = st.columns([1, 2])

@@ -7,6 +7,7 @@ import streamlit as st
 from crm_core import charts
 from crm_core.i18n import format_date
 from crm_core.ui import cache, derived
+from crm_core.ui.chart_view import show_chart
 from crm_core.ui.context import current
 from crm_core.ui.kpis import draw_cards, overview_cards
 from crm_core.ui.welcome import require_data
@@ -25,9 +26,9 @@ draw_cards(cards["receivables"])
 st.subheader(ctx.t("overview.forecast_heading"))
 draw_cards(cards["forecasts"])
 
-st.plotly_chart(charts.monthly_revenue_chart(data.monthly, ctx.lang), key="chart_monthly")
+show_chart(charts.monthly_revenue_chart(data.monthly, ctx.lang), key="chart_monthly")
 left, right = st.columns(2)
 with left:
-    st.plotly_chart(charts.aging_chart(data.summary, ctx.lang), key="chart_aging")
+    show_chart(charts.aging_chart(data.summary, ctx.lang), key="chart_aging")
 with right:
-    st.plotly_chart(charts.risk_map_chart(cache.health(ctx.db_url, ctx.as_of), ctx.lang), key="chart_risk_map")
+    show_chart(charts.risk_map_chart(cache.health(ctx.db_url, ctx.as_of), ctx.lang), key="chart_risk_map")

@@ -6,8 +6,11 @@ import streamlit as st
 
 from crm_core.charts_pipeline import close_month_chart, stage_funnel_chart, win_rate_chart
 from crm_core.i18n import format_money, format_number
+from crm_core.i18n.formatting import format_money_short
 from crm_core.ui import cache, views
+from crm_core.ui.chart_view import show_chart
 from crm_core.ui.context import current
+from crm_core.ui.kpis import money_help
 from crm_core.ui.pipeline_forms import pipeline_forms
 from crm_core.ui.tables import show_table
 from crm_core.ui.welcome import require_data
@@ -28,16 +31,20 @@ view = views.pipeline(ctx.db_url, ctx.as_of)
 totals = view.totals
 cols = st.columns(5)
 cols[0].metric(ctx.t("pipeline.open_deals"), format_number(totals["open_count"], ctx.lang))
-cols[1].metric(ctx.t("pipeline.amount"), format_money(totals["open_amount"], ctx.lang, 0))
-cols[2].metric(ctx.t("pipeline.weighted"), format_money(totals["weighted"], ctx.lang, 0), help=ctx.t("pipeline.weighted_help"))
-cols[3].metric(ctx.t("pipeline.forecast_30d"), format_money(totals["forecast_30d"], ctx.lang, 0), help=ctx.t("pipeline.forecast_help"))
-cols[4].metric(ctx.t("pipeline.forecast_90d"), format_money(totals["forecast_90d"], ctx.lang, 0), help=ctx.t("pipeline.forecast_help"))
+cols[1].metric(ctx.t("pipeline.amount"), format_money_short(totals["open_amount"], ctx.lang),
+               help=format_money(totals["open_amount"], ctx.lang, 0))
+cols[2].metric(ctx.t("pipeline.weighted"), format_money_short(totals["weighted"], ctx.lang),
+               help=money_help(ctx.t("pipeline.weighted_help"), totals["weighted"], ctx.lang))
+cols[3].metric(ctx.t("pipeline.forecast_30d"), format_money_short(totals["forecast_30d"], ctx.lang),
+               help=money_help(ctx.t("pipeline.forecast_help"), totals["forecast_30d"], ctx.lang))
+cols[4].metric(ctx.t("pipeline.forecast_90d"), format_money_short(totals["forecast_90d"], ctx.lang),
+               help=money_help(ctx.t("pipeline.forecast_help"), totals["forecast_90d"], ctx.lang))
 
 # ---------------------------------------------------------------- by stage and by month
 summary = view.by_stage
 left, right = st.columns(2)
 with left:
-    st.plotly_chart(stage_funnel_chart(summary, ctx.lang), width="stretch", key="funnel")
+    show_chart(stage_funnel_chart(summary, ctx.lang), key="funnel")
 with right:
     st.subheader(ctx.t("pipeline.by_stage"))
     show_table(ctx, summary, {"stage": "enum:stage", "count": "number", "amount": "money", "weighted": "money"}, key="stage_table")
@@ -49,10 +56,10 @@ with left:
     if by_month.empty:
         st.info(ctx.t("pipeline.no_close_dates"))
     else:
-        st.plotly_chart(close_month_chart(by_month, ctx.lang), width="stretch", key="close_months")
+        show_chart(close_month_chart(by_month, ctx.lang), key="close_months")
 with right:
     rates = view.win_rates
-    st.plotly_chart(win_rate_chart(rates, ctx.lang), width="stretch", key="win_rates")
+    show_chart(win_rate_chart(rates, ctx.lang), key="win_rates")
     show_table(
         ctx, rates,
         {"stage": "enum:stage", "closed": "number", "won": "number", "observed_rate": "probability",
@@ -66,23 +73,23 @@ stale = view.stale
 missing = view.no_next_activity
 left, right = st.columns(2)
 with left:
-    st.subheader(ctx.t("pipeline.stale", count=len(stale)))
+    st.subheader(ctx.t("pipeline.stale", count=format_number(len(stale), ctx.lang)))
     st.caption(ctx.t("pipeline.stale_help"))
     if stale.empty:
         st.info(ctx.t("pipeline.none_stale"))
     else:
         show_table(ctx, stale.head(LIST_CAP), {**DEAL_TABLE, "days_idle": "days", "close_passed": "bool"}, key="stale_table", height=300)
         if len(stale) > LIST_CAP:
-            st.caption(ctx.t("common.first_of", shown=LIST_CAP, total=len(stale)))
+            st.caption(ctx.t("common.first_of", shown=LIST_CAP, total=format_number(len(stale), ctx.lang)))
 with right:
-    st.subheader(ctx.t("pipeline.no_next", count=len(missing)))
+    st.subheader(ctx.t("pipeline.no_next", count=format_number(len(missing), ctx.lang)))
     st.caption(ctx.t("pipeline.no_next_help"))
     if missing.empty:
         st.info(ctx.t("pipeline.none_missing"))
     else:
         show_table(ctx, missing.head(LIST_CAP), DEAL_TABLE, key="no_next_table", height=300)
         if len(missing) > LIST_CAP:
-            st.caption(ctx.t("common.first_of", shown=LIST_CAP, total=len(missing)))
+            st.caption(ctx.t("common.first_of", shown=LIST_CAP, total=format_number(len(missing), ctx.lang)))
 
 # ---------------------------------------------------------------- forms
 st.subheader(ctx.t("pipeline.actions"))

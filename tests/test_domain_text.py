@@ -29,6 +29,13 @@ def test_recommendation_translates_risk_and_driver() -> None:
     assert "(82/100), factor principal: Recencia" in recommendation_text(churn, "es")
 
 
+def test_high_value_advice_does_not_call_an_active_client_vip() -> None:
+    """The advice fires for VIP clients and for any client over the LTV threshold: the text says what holds."""
+    rec = Recommendation("opportunity", "vip_account", "medium", {"ltv": 73502.5}, "High-value client (LTV EUR 73,502.50).")
+    assert recommendation_text(rec, "es") == "Cliente de alto valor (LTV 73.502,50 €). Considera un gestor de cuenta dedicado."
+    assert recommendation_text(rec, "en").startswith("High-value client (LTV €73,502.50).")
+
+
 def test_unknown_code_or_params_fall_back_to_the_english_message() -> None:
     assert recommendation_text(Recommendation("action", "new_rule", "low", {}, "Do the new thing."), "es") == "Do the new thing."
     broken = Recommendation("alert", "inactivity", "medium", {}, "No contact for 40 days.")  # {days} missing

@@ -139,6 +139,10 @@ def test_spanish_labels_and_errors(demo_db: str) -> None:
     at = _page("es")
     assert at.title[0].value == "Actividades"
     assert {m.label for m in at.metric} == {"Vencidos", "Para hoy", "Próximos 7 días"}
+    # an activity without a duration shows a dash, not the grid's English "None"
+    recent = next(df for df in at.dataframe if "duration_min" in df.value.columns)
+    assert recent.value["duration_min"].isna().any()
+    assert recent.proto.placeholder == "—"
     at.selectbox(key="act_client").select(client_id).run()
     assert at.button(key="act_save").label == "Guardar actividad"
     assert at.text_input(key="act_title").label == "Título"

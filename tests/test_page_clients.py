@@ -16,9 +16,9 @@ from crm_core.client_views import HEALTH_CARD, ClientFilters, client_table, filt
 from crm_core.db import get_engine
 from crm_core.frames import load_frames
 from crm_core.i18n import format_money, format_number, format_percent, label
-from crm_core.i18n.domain_text import recommendation_text
+from crm_core.i18n.domain_text import churn_reason_text, recommendation_text
 from crm_core.models import Client, Contact
-from tests.apptest_helpers import open_page
+from tests.apptest_helpers import open_page, shown_text
 from tests.conftest import row_counts
 
 AS_OF = date(2026, 11, 25)
@@ -214,10 +214,20 @@ def test_spanish_labels(demo_db: str, health) -> None:
     assert at.text_input(key="clients_search").label == "Buscar"
     assert at.multiselect(key="clients_risk").label == "Riesgo de impago"
     assert set(_list(at)["lifecycle"]) <= {"Prospecto", "Cliente activo", "Cliente dormido", "Cliente perdido", "VIP"}
-    client_id = int(figures.index[0])
+    # amounts written in Spanish (1.234,56 €) whatever the browser's locale; empty cells as a dash, not "None"
+    grid = next(df for df in at.dataframe if "churn_score" in df.value.columns)
+    assert shown_text(grid)["ltv"].tolist() == [format_money(v, "es") for v in grid.value["ltv"]]
+    assert grid.proto.placeholder == "—"
+    assert any(c.value.startswith("100 mostrados de 120 que coinciden (120 clientes)") for c in at.caption)
+    client_id = int(figures.loc[figures["churn_reason"].notna() & (figures["lifecycle"] != "lost")].index[0])
     at.selectbox(key="client_pick").select(client_id).run()
     metrics = {m.label: m.value for m in at.metric}
     assert metrics["Valor de vida (LTV)"] == format_money(figures.loc[client_id, "ltv"], "es", 0)
+    # the health card's churn reason is the Spanish sentence, not the English one the analytics wrote
+    risk = next(table.value for table in at.table if table.value.columns[0] == "Riesgo").iloc[:, 0]
+    assert risk["Motivo"] == churn_reason_text(figures.loc[client_id], "es")
+    assert risk["Motivo"] != figures.loc[client_id, "churn_reason"]
+    assert risk["Factor principal"] == label("churn_driver", figures.loc[client_id, "churn_driver"], "es")
     at.text_input(key="new_company_name").input("X")
     at.text_input(key="new_email").input("")
     at.button(key="new_save").click().run()

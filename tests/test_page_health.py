@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from datetime import date
 
 import pytest
@@ -10,8 +11,9 @@ from streamlit.testing.v1 import AppTest
 from crm_core.analytics import at_risk, client_health
 from crm_core.db import get_engine
 from crm_core.frames import load_frames
-from crm_core.i18n import format_money, format_number, format_percent
+from crm_core.i18n import format_days, format_money, format_number, format_percent
 from crm_core.io.at_risk import at_risk_export
+from tests.apptest_helpers import shown_text
 
 AS_OF = date(2026, 11, 25)
 
@@ -42,7 +44,8 @@ def test_health_page_shows_the_portfolio_figures_and_at_risk_list(health):
     at = _health_page()
     assert at.title[0].value == "Client health"
     shown = _metrics(at)
-    assert shown["Median DSO"] == format_number(health["dso"].median(), "en", 1)
+    assert shown["Median DSO"] == format_days(health["dso"].median(), "en", 1)
+    assert shown["Median DSO"].endswith(" days")
     assert shown["Paid on time (mean)"] == format_percent(health["on_time_rate"].mean(), "en", 1)
     expected = at_risk(health)
     assert shown["Clients at risk"] == format_number(len(expected), "en")
@@ -55,8 +58,13 @@ def test_health_page_shows_the_portfolio_figures_and_at_risk_list(health):
     assert (table["Churn reason"].str.len() > 0).all()
     # On screen the list leads with what a manager acts on.
     assert list(at.dataframe[0].proto.column_order[:3]) == ["Company", "Churn score", "Churn reason"]
-    # Four distribution charts, and the export button.
+    # Four distribution charts, their titles drawn as page text (they wrap on a phone; Plotly's are cut).
     assert len(at.get("plotly_chart")) == 4
+    texts = [m.value for m in at.markdown]
+    for title in ("**Churn score (clients not lost)**", "**Default risk**", "**DSO (days sales outstanding)**",
+                  "**Invoices paid on time**"):
+        assert title in texts
+    assert [json.loads(chart.proto.spec)["layout"].get("title", {}).get("text") for chart in at.get("plotly_chart")] == [None] * 4
     (button,) = at.get("download_button")
     assert button.label == "Download the at-risk list (CSV)"
     assert at.radio(key="health_sep_en").value == ","
@@ -96,6 +104,11 @@ def test_spanish_headers_and_semicolon_by_default(health):
     assert set(table["Riesgo de impago"]) <= {"Bajo", "Medio", "Alto", "Crítico"}
     expected = at_risk_export(health, "es")
     assert list(table["Motivo del riesgo de abandono"]) == list(expected["Motivo del riesgo de abandono"])[:100]
+    # amounts in Spanish whatever the browser's locale (the grid's "euro" format would write €1,234.56)
+    text = shown_text(at.dataframe[0])
+    assert text["Vencido (EUR)"].tolist() == [format_money(v, "es") for v in table["Vencido (EUR)"]]
+    assert at.dataframe[0].proto.placeholder == "—"
+    assert {m.label: m.value for m in at.metric}["DSO mediano"].endswith(" días")
     assert not table["Motivo del riesgo de abandono"].str.startswith("churn_reason.").any()
     assert not table["Acción sugerida"].str.startswith("action.").any()
     assert at.radio(key="health_sep_es").value == ";"

@@ -11,6 +11,7 @@ from crm_core.analytics import client_health, portfolio_summary
 from crm_core.db import get_engine
 from crm_core.frames import load_frames
 from crm_core.i18n import format_money, format_number
+from crm_core.i18n.formatting import format_money_short
 
 AS_OF = date(2026, 11, 25)
 
@@ -55,17 +56,22 @@ def test_overview_kpis_match_portfolio_summary(demo_db, expected):
         assert shown[name] == (format_number(count, "en"), _signed(format_number(change, "en"), change))
     assert sum(summary["by_lifecycle"].values()) == 120
 
+    # amounts in millions from a million on (a card cannot wrap), the exact amount in the tooltip
     assert shown["Revenue, last 12 months"] == (
-        format_money(summary["revenue_12m"], "en", 0),
-        _signed(format_money(year_deltas["revenue_12m"], "en", 0), year_deltas["revenue_12m"]),
+        format_money_short(summary["revenue_12m"], "en"),
+        _signed(format_money_short(year_deltas["revenue_12m"], "en"), year_deltas["revenue_12m"]),
     )
+    assert summary["revenue_12m"] > 1_000_000 and shown["Revenue, last 12 months"][0].endswith("M")
+    helps = {m.label: m.proto.help for m in at.metric}
+    assert helps["Revenue, last 12 months"].endswith(format_money(summary["revenue_12m"], "en", 0))
     for key, name in [("outstanding", "Outstanding receivables"), ("overdue", "Overdue receivables"),
                       ("expected_revenue_30d", "Expected revenue, 30 days"),
                       ("expected_revenue_90d", "Expected revenue, 90 days"),
                       ("expected_cash_30d", "Expected cash-in, 30 days"),
                       ("expected_cash_90d", "Expected cash-in, 90 days")]:
-        assert shown[name] == (format_money(summary[key], "en", 0),
-                               _signed(format_money(deltas[key], "en", 0), deltas[key])), name
+        assert shown[name] == (format_money_short(summary[key], "en"),
+                               _signed(format_money_short(deltas[key], "en"), deltas[key])), name
+        assert helps[name].endswith(format_money(summary[key], "en", 0)), name
     assert shown["Clients at risk"] == (
         format_number(summary["clients_at_risk"], "en"),
         _signed(format_number(deltas["clients_at_risk"], "en"), deltas["clients_at_risk"]),
@@ -88,8 +94,10 @@ def test_overview_in_spanish(demo_db, expected):
     assert not at.exception
     assert at.title[0].value == "Resumen"
     shown = _metrics(at)
-    assert shown["Pendiente de cobro"][0] == format_money(summary["outstanding"], "es", 0)
-    assert shown["Pendiente de cobro"][0].endswith(" €")
+    assert shown["Pendiente de cobro"][0] == format_money_short(summary["outstanding"], "es")
+    assert shown["Pendiente de cobro"][0].endswith(" €") or shown["Pendiente de cobro"][0].endswith(" M€")
+    assert shown["Facturación últimos 12 meses"][0] == format_money_short(summary["revenue_12m"], "es")
+    assert shown["Facturación últimos 12 meses"][0].endswith(" M€")  # 3,78 M€, not €3.78M
     assert shown["Clientes activos"][0] == format_number(summary["by_lifecycle"]["active"], "es")
     assert "Active clients" not in shown
     # The sidebar is still drawn after the switch, in Spanish.
@@ -105,5 +113,5 @@ def test_overview_follows_the_as_of_date(demo_db):
     frames = load_frames(get_engine(demo_db))
     earlier = portfolio_summary(client_health(frames, date(2025, 11, 25)))
     after = _metrics(at)["Outstanding receivables"][0]
-    assert after == format_money(earlier["outstanding"], "en", 0)
+    assert after == format_money_short(earlier["outstanding"], "en")
     assert after != before

@@ -14,9 +14,10 @@ from crm_core.analytics.pipeline import stage_win_rates
 from crm_core.db import get_engine
 from crm_core.frames import load_frames
 from crm_core.i18n import format_money, format_number
+from crm_core.i18n.formatting import format_money_short
 from crm_core.models import Opportunity, StageChange
 from crm_core.pipeline_views import open_deals, pipeline_totals, stage_summary
-from tests.apptest_helpers import open_page
+from tests.apptest_helpers import column_format, open_page, shown_text
 from tests.conftest import row_counts
 
 AS_OF = date(2026, 11, 25)
@@ -36,10 +37,12 @@ def test_figures_match_crm_core(demo_db: str) -> None:
     totals = pipeline_totals(frames, AS_OF)
     metrics = {m.label: m.value for m in at.metric}
     assert metrics["Open deals"] == format_number(totals["open_count"], "en")
-    assert metrics["Amount"] == format_money(totals["open_amount"], "en", 0)
-    assert metrics["Weighted pipeline"] == format_money(totals["weighted"], "en", 0)
-    assert metrics["Pipeline forecast, 30 days"] == format_money(totals["forecast_30d"], "en", 0)
-    assert metrics["Pipeline forecast, 90 days"] == format_money(totals["forecast_90d"], "en", 0)
+    # amounts in millions from a million on (a card cannot wrap), the exact amount in the tooltip
+    helps = {m.label: m.proto.help for m in at.metric}
+    for name, key in [("Amount", "open_amount"), ("Weighted pipeline", "weighted"),
+                      ("Pipeline forecast, 30 days", "forecast_30d"), ("Pipeline forecast, 90 days", "forecast_90d")]:
+        assert metrics[name] == format_money_short(totals[key], "en"), name
+        assert helps[name].endswith(format_money(totals[key], "en", 0)), name
     assert totals["open_count"] > 0
 
     by_stage = _table_with(at, "weighted")
@@ -66,7 +69,7 @@ def test_new_opportunity_takes_the_stage_probability(demo_db: str) -> None:
     at.button(key="opp_save").click().run()
     assert not at.exception
     assert not at.error, [e.value for e in at.error]
-    assert "Opportunity Annual maintenance 2027 created (probability 40 %)." in [s.value for s in at.success]
+    assert "Opportunity Annual maintenance 2027 created (probability 40%)." in [s.value for s in at.success]
     with Session(engine) as session:
         opp = session.scalars(select(Opportunity).where(Opportunity.name == "Annual maintenance 2027")).one()
         assert (opp.client_id, opp.stage, opp.probability, opp.amount) == (client_id, "proposal", 40, Decimal("12500.00"))
@@ -152,8 +155,16 @@ def test_spanish_labels(demo_db: str) -> None:
     at = _page("es")
     assert at.title[0].value == "Oportunidades"
     labels = {m.label for m in at.metric}
-    assert {"Oportunidades abiertas", "Pipeline ponderado", "Previsión a 30 días"} <= labels
+    assert {"Oportunidades abiertas", "Importe ponderado", "Previsión a 30 días"} <= labels
     assert _table_with(at, "weighted")["stage"].tolist()[:2] == ["Identificada", "Contactado"]
+    # amounts and counts written in Spanish whatever the browser's locale; percentages as "43 %"
+    by_stage = next(df for df in at.dataframe if "weighted" in df.value.columns)
+    text = shown_text(by_stage)
+    assert text["amount"].tolist() == [format_money(v, "es") for v in by_stage.value["amount"]]
+    assert all(cell.endswith(" €") for cell in text["weighted"])
+    rates = next(df for df in at.dataframe if "win_rate" in df.value.columns)
+    assert column_format(rates, "observed_rate") == "%.0f %%"
+    assert "Pipeline ponderado" not in labels
     assert at.button(key="opp_save").label == "Crear oportunidad"
     at.button(key="opp_save").click().run()
     assert "Cliente: Elige un cliente" in [e.value for e in at.error]

@@ -101,7 +101,7 @@ def recommendations(health_row: pd.Series, settings: AnalyticsSettings | None = 
     if (life == "vip" or ltv > s.high_ltv) and size in BIG_COMPANIES:
         out.append(Recommendation(
             "opportunity", "vip_account", "medium", {"ltv": round(ltv, 2)},
-            f"VIP client (LTV EUR {ltv:,.2f}). Consider a dedicated account manager.",
+            f"High-value client (LTV EUR {ltv:,.2f}). Consider a dedicated account manager.",
         ))
     activities = _int(r.get("activities_30d", 0) or 0)
     if activities > s.high_engagement_activities and life != "lost":

@@ -51,7 +51,7 @@ def format_figure(ctx: PageContext, value: Any, kind: str) -> str:
         return format_date(pd.Timestamp(value), ctx.lang)
     if kind in ("lifecycle", "risk"):
         return label(kind, value, ctx.lang)
-    if kind == "text" and isinstance(value, str) and value in ("recency", "engagement", "payment", "trend", "lost", "none"):
+    if kind == "driver":
         return label("churn_driver", value, ctx.lang)
     return str(value)
 
@@ -150,9 +150,16 @@ def _health_card(ctx: PageContext, figures: pd.Series) -> None:
         for col, (section, items) in zip(st.columns(3), sections[start : start + 3], strict=False):
             with col:
                 st.table(pd.DataFrame(
-                    {ctx.t(f"client.section_{section}"): [format_figure(ctx, figures.get(name), kind) for name, kind in items]},
+                    {ctx.t(f"client.section_{section}"): [_card_figure(ctx, figures, name, kind) for name, kind in items]},
                     index=[header(ctx, name) for name, _ in items],
                 ))
+
+
+def _card_figure(ctx: PageContext, figures: pd.Series, name: str, kind: str) -> str:
+    """One health-card figure; the churn reason is a sentence rebuilt in the UI language from the row."""
+    if kind == "reason":
+        return churn_reason_text(figures, ctx.lang) if not _missing(figures.get(name)) else "—"
+    return format_figure(ctx, figures.get(name), kind)
 
 
 def _contacts(ctx: PageContext, engine: Engine, data: Frames, client_id: int) -> None:

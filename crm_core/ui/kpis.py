@@ -1,4 +1,8 @@
-"""KPI cards: the overview's figures as formatted metric cards with deltas, and how to draw them."""
+"""KPI cards: the overview's figures as formatted metric cards with deltas, and how to draw them.
+
+A card's value cannot wrap (st.metric cuts it with an ellipsis), so amounts show in millions from a
+million on, the exact amount in the tooltip.
+"""
 
 from __future__ import annotations
 
@@ -9,6 +13,7 @@ from typing import Any, Literal
 import streamlit as st
 
 from crm_core.i18n import format_money, format_number, label, t
+from crm_core.i18n.formatting import format_money_short
 
 LIFECYCLES: tuple[str, ...] = ("active", "vip", "dormant", "prospect", "lost")
 
@@ -35,8 +40,13 @@ def signed(text: str, delta: float) -> str:
 
 
 def money_delta(delta: float, lang: str) -> str:
-    """A money delta with its sign, whole euros, as st.metric shows it."""
-    return signed(format_money(delta, lang, 0), delta)
+    """A money delta with its sign, short like the card's value (millions from a million on)."""
+    return signed(format_money_short(delta, lang), delta)
+
+
+def money_help(help_text: str, value: float, lang: str) -> str:
+    """A money card's tooltip: its explanation, then the exact amount the short value rounds."""
+    return f"{help_text}\n\n{format_money(value, lang, 0)}"
 
 
 def count_delta(delta: float, lang: str) -> str:
@@ -79,22 +89,22 @@ def overview_cards(
         return Card(
             key=key,
             label=t(f"overview.{key}", lang),
-            value=format_money(summary[key], lang, 0),
+            value=format_money_short(summary[key], lang),
             delta=money_delta(deltas[key], lang),
             delta_color=_color(deltas[key], good_when_up),
             delta_description=month,
-            help=t(help_key, lang),
+            help=money_help(t(help_key, lang), summary[key], lang),
             caption=caption,
         )
 
     revenue = Card(
         key="revenue_12m",
         label=t("overview.revenue_12m", lang),
-        value=format_money(summary["revenue_12m"], lang, 0),
+        value=format_money_short(summary["revenue_12m"], lang),
         delta=money_delta(year_deltas["revenue_12m"], lang),
         delta_color=_color(year_deltas["revenue_12m"], True),
         delta_description=t("overview.vs_prev_12m", lang),
-        help=t("overview.revenue_12m_help", lang),
+        help=money_help(t("overview.revenue_12m_help", lang), summary["revenue_12m"], lang),
     )
     at_risk = Card(
         key="clients_at_risk",
