@@ -6,6 +6,7 @@ import streamlit as st
 
 from crm_core.errors import CRMError
 from crm_core.io.headers import IGNORE, KINDS
+from crm_core.i18n import format_number
 from crm_core.i18n.domain_text import import_message_text
 from crm_core.io.importing import UPDATABLE, check_file, import_file
 from crm_core.io.preview import preview_file, problems_frame, rejected_file_name, separator_text, skipped_frame
@@ -47,7 +48,8 @@ except CRMError as exc:
     st.stop()
 
 shown_sep = separator_text(preview.separator, ctx.lang, quoted=True)
-st.caption(ctx.t("import.read_as", rows=preview.rows, encoding=preview.encoding, separator=shown_sep))
+st.caption(ctx.tn("import.read_as", preview.rows, rows=format_number(preview.rows, ctx.lang), encoding=preview.encoding,
+                   separator=shown_sep))
 st.subheader(ctx.t("import.preview"))
 st.dataframe(preview.first_rows, hide_index=True, width="stretch")
 
@@ -96,15 +98,15 @@ if stored is None or stored[0] != signature:
 report = stored[1]
 
 cols = st.columns(5)
-cols[0].metric(ctx.t("import.rows_read"), report.rows_read)
-cols[1].metric(ctx.t("import.to_create"), report.to_create)
-cols[2].metric(ctx.t("import.to_update"), report.to_update)
-cols[3].metric(ctx.t("import.to_skip"), report.to_skip)
-cols[4].metric(ctx.t("import.rejected"), report.rejected)
+cols[0].metric(ctx.t("import.rows_read"), format_number(report.rows_read, ctx.lang))
+cols[1].metric(ctx.t("import.to_create"), format_number(report.to_create, ctx.lang))
+cols[2].metric(ctx.t("import.to_update"), format_number(report.to_update, ctx.lang))
+cols[3].metric(ctx.t("import.to_skip"), format_number(report.to_skip, ctx.lang))
+cols[4].metric(ctx.t("import.rejected"), format_number(report.rejected, ctx.lang))
 if report.ok:
     st.success(ctx.t("import.all_valid"))
 else:
-    st.error(ctx.t("import.problems", count=report.rejected), icon=":material/error:")
+    st.error(ctx.tn("import.problems", report.rejected), icon=":material/error:")
     st.dataframe(
         problems_frame(report, ctx.lang).rename(
             columns={"line": ctx.t("import.line"), "column": ctx.t("import.column"), "message": ctx.t("import.message")}
@@ -120,7 +122,7 @@ else:
         key="import_download_rejected",
     )
 if report.skipped:
-    with st.expander(f"{ctx.t('import.skipped')} ({report.to_skip})"):
+    with st.expander(f"{ctx.t('import.skipped')} ({format_number(report.to_skip, ctx.lang)})"):
         st.dataframe(
             skipped_frame(report, ctx.lang).rename(columns={"line": ctx.t("import.line"), "reason": ctx.t("import.reason")}),
             hide_index=True,
@@ -128,7 +130,7 @@ if report.skipped:
         )
 
 if not report.writable(valid_only):
-    st.info(ctx.t("import.nothing") if report.ok or valid_only else ctx.t("import.valid_only_help"))
+    st.info(ctx.t("import.nothing") if report.ok or valid_only else ctx.t("import.blocked"))
     st.stop()
 st.button(
     ctx.t("import.commit"), type="primary", key="import_commit",

@@ -12,7 +12,7 @@ import pytest
 
 from crm_core.enums import ActivityKind, ClientStatus, CompanySize, PaymentMethod, RiskLevel, Stage
 from crm_core.i18n import MESSAGES, default_lang, format_date, format_money, format_percent, label, t
-from crm_core.i18n import format_days, format_number
+from crm_core.i18n import format_days, format_number, t_count
 from crm_core.i18n.formatting import date_format_pattern, date_strftime_pattern, format_money_short, month_abbr
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -107,3 +107,10 @@ def test_days_months_and_pandas_na() -> None:
     assert [month_abbr(m, "en") for m in (1, 7, 12)] == ["Jan", "Jul", "Dec"]
     # a nullable integer column's missing value (pd.NA) is a dash, not a TypeError
     assert format_number(pd.NA, "es") == "—" and format_money(pd.NA, "en") == "—" and format_percent(pd.NA, "es") == "—"
+
+
+def test_counted_texts_use_the_singular_and_thousands_separators() -> None:
+    assert t_count("import.problems", 1, "es").startswith("1 fila tiene problemas.")
+    assert t_count("import.problems", 1, "en").startswith("1 row has a problem.")
+    assert t_count("import.problems", 2174, "es").startswith("2.174 filas tienen problemas.")
+    assert t_count("import.problems", 2174, "en").startswith("2,174 rows have problems.")

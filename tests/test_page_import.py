@@ -86,6 +86,9 @@ def test_bad_rows_are_listed_and_nothing_is_written_without_valid_only(app_db) -
     at = _upload(_open(), "c.csv", ("\n".join(rows) + "\n").encode())
     at.button(key="import_check").click().run()
     assert _metrics(at)["Rejected"] == "1"
+    # one rejected row is said in the singular, and what to do next is said without pointing at an option
+    assert at.error[0].value.startswith("1 row has a problem. Fix it in the file")
+    assert "Nothing is imported while a row is rejected" in at.info[-1].value
     problems = at.dataframe[1].value
     assert problems.iloc[0].tolist()[:2] == [7, "cif"]
     assert "check digit is wrong" in problems.iloc[0, 2]
@@ -107,6 +110,7 @@ def test_unreadable_file_and_spanish_texts(app_db) -> None:
 
     at = _upload(at, "c.csv", b"empresa;email;color\nA;a@x.es;rojo\n")
     assert at.warning[0].value == "No reconocidas; no se importan salvo que elijas un campo: color"
+    assert any(c.value.startswith("1 fila, leída como") for c in at.caption)
     at.button(key="import_check").click().run()
     assert _metrics(at)["A crear"] == "1"
 

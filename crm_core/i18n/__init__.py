@@ -29,6 +29,13 @@ def t(key: str, lang: str, **params: object) -> str:
     return text.format(**params) if params else text
 
 
+def t_count(key: str, count: int, lang: str, **params: object) -> str:
+    """`t(key)` with `count` among its params, or `key_one` when count is 1 and the catalogue has it
+    ("1 row has a problem", not "1 rows have problems")."""
+    one = f"{key}_one"
+    return t(one if count == 1 and one in MESSAGES else key, lang, count=format_number(count, lang), **params)
+
+
 def format_days(value: float | int | None, lang: str, decimals: int = 0) -> str:
     """A number of days with its unit (`30,5 días`, `30.5 days`); a dash alone when missing."""
     number = format_number(value, lang, decimals)
@@ -54,4 +61,5 @@ __all__ = [
     "format_percent",
     "label",
     "t",
+    "t_count",
 ]

@@ -8,7 +8,7 @@ from datetime import date, datetime
 import streamlit as st
 
 from crm_core.db import default_url
-from crm_core.i18n import default_lang, t
+from crm_core.i18n import default_lang, t, t_count
 from crm_core.settings import business_timezone
 from crm_core.ui.routing import ensure_router
 
@@ -23,6 +23,10 @@ class PageContext:
     def t(self, key: str, **params: object) -> str:
         """The catalogue text for `key` in this page's language."""
         return t(key, self.lang, **params)
+
+    def tn(self, key: str, count: int, **params: object) -> str:
+        """The catalogue text for `key` about `count` things (see `i18n.t_count`), count formatted."""
+        return t_count(key, count, self.lang, **params)
 
 
 def today() -> date:
