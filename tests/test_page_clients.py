@@ -228,6 +228,13 @@ def test_spanish_labels(demo_db: str, health) -> None:
     assert risk["Motivo"] == churn_reason_text(figures.loc[client_id], "es")
     assert risk["Motivo"] != figures.loc[client_id, "churn_reason"]
     assert risk["Factor principal"] == label("churn_driver", figures.loc[client_id, "churn_driver"], "es")
+    # the timeline: an invoice has a date, no "00:00"; amounts in Spanish
+    timeline = next(df for df in at.dataframe if "what" in df.value.columns)
+    text = shown_text(timeline)
+    invoices = timeline.value["what"] == "Factura"
+    assert invoices.any()
+    assert all(len(cell) == 10 for cell in text.loc[invoices, "at"])  # dd/mm/yyyy
+    assert all(cell.endswith(" €") for cell in text.loc[invoices, "amount"])
     at.text_input(key="new_company_name").input("X")
     at.text_input(key="new_email").input("")
     at.button(key="new_save").click().run()

@@ -53,3 +53,12 @@ def test_enum_columns_fit_their_longest_label() -> None:
 def test_percent_printf_per_language() -> None:
     assert percent_printf("es") % 43 == "43 %"
     assert percent_printf("en") % 43 == "43%"
+
+
+def test_dated_events_show_no_midnight_time() -> None:
+    """A client's timeline mixes timed activities with invoices and payments, which have a date only."""
+    frame = pd.DataFrame({"at": pd.to_datetime(["2026-11-25 10:47", "2026-11-25 00:00", None])})
+    es = styled(frame, {"at": "moment"}, "es").to_string(delimiter=";").splitlines()
+    assert [line.split(";")[1] for line in es[1:]] == ["25/11/2026 10:47", "25/11/2026", EMPTY_CELL]
+    en = styled(frame, {"at": "moment"}, "en").to_string(delimiter=";").splitlines()
+    assert en[1].split(";")[1] == "2026-11-25 10:47" and en[2].split(";")[1] == "2026-11-25"

@@ -25,7 +25,7 @@ def _column_names() -> set[str]:
             if isinstance(node, ast.Dict) and node.keys and all(isinstance(k, ast.Constant) for k in node.keys):
                 values = [v.value for v in node.values if isinstance(v, ast.Constant)]
                 if values and all(isinstance(v, str) and (v in {"text", "money", "number", "days", "score", "share",
-                                  "date", "datetime", "bool", "probability"} or v.startswith("enum:")) for v in values):
+                                  "date", "datetime", "moment", "bool", "probability"} or v.startswith("enum:")) for v in values):
                     names |= {k.value for k in node.keys}
     return names
 

@@ -197,7 +197,7 @@ def _timeline(ctx: PageContext, data: Frames, client_id: int) -> None:
     shown = timeline.assign(what=what, detail=detail, done=done)
     show_table(
         ctx, shown,
-        {"at": "datetime", "what": "text", "title": "text", "detail": "text", "amount": "money", "owner": "text", "done": "bool"},
+        {"at": "moment", "what": "text", "title": "text", "detail": "text", "amount": "money", "owner": "text", "done": "bool"},
         key="client_timeline", height=400,
     )
 

@@ -17,13 +17,14 @@ import streamlit as st
 from pandas.io.formats.style import Styler
 
 from crm_core.i18n import MESSAGES, format_money, format_number, format_percent, label
-from crm_core.i18n.formatting import date_format_pattern
+from crm_core.i18n.formatting import date_format_pattern, date_strftime_pattern
 from crm_core.ui.context import PageContext
 
 # kind -> how a column is drawn. "enum:<kind>" translates values with i18n.label(<kind>, value).
-KINDS = ("text", "money", "number", "days", "score", "share", "date", "datetime", "bool", "probability")
-# Kinds whose cells the Styler writes in the UI language.
-LANGUAGE_FORMATTED = ("money", "number", "share")
+KINDS = ("text", "money", "number", "days", "score", "share", "date", "datetime", "moment", "bool", "probability")
+# Kinds whose cells the Styler writes in the UI language ("moment": a datetime column mixing timed
+# events with dated ones, whose midnight is not a time of day and is left out).
+LANGUAGE_FORMATTED = ("money", "number", "share", "moment")
 # What an empty cell shows (the grid's default is the word "None").
 EMPTY_CELL = "—"
 # Pixels per character of an enum label and the cell's padding, to size enum columns to their longest label.
@@ -44,7 +45,9 @@ def column_config(ctx: PageContext, column: str, kind: str) -> Any:
     """The st.column_config entry drawing one column of the given kind."""
     title = header(ctx, column)
     pattern = date_format_pattern(ctx.lang)
-    if kind in LANGUAGE_FORMATTED:  # no format: the Styler's text is shown (see cell_formatter)
+    if kind == "moment":  # no format: the Styler's text is shown (see cell_formatter)
+        return st.column_config.DatetimeColumn(title)
+    if kind in LANGUAGE_FORMATTED:
         return st.column_config.NumberColumn(title)
     if kind == "days":
         return st.column_config.NumberColumn(title, format="%.0f")
@@ -82,7 +85,19 @@ def cell_formatter(kind: str, lang: str) -> Callable[[Any], str]:
         return lambda value: format_money(value, lang)
     if kind == "share":
         return lambda value: format_percent(value, lang, 1)
+    if kind == "moment":
+        return lambda value: _moment_text(value, lang)
     return lambda value: format_number(value, lang, 0 if _whole(value) else 2)
+
+
+def _moment_text(value: Any, lang: str) -> str:
+    """A timestamp as the datetime columns write it, without the time when it is exactly midnight
+    (an invoice or payment has a date, not a time)."""
+    if value is None or pd.isna(value):
+        return EMPTY_CELL
+    stamp = pd.Timestamp(value)
+    pattern = date_strftime_pattern(lang)
+    return stamp.strftime(pattern if stamp == stamp.normalize() else f"{pattern} %H:%M")
 
 
 def _whole(value: Any) -> bool:
