@@ -37,10 +37,22 @@ from crm_core.tax_ids import normalise_tax_id
 _PHONE_RE = re.compile(r"^\+?[0-9 ()./-]{6,30}$")
 
 
+# Invisible characters a paste can bring along (zero-width space and joiners, word joiner, BOM):
+# trimmed from the ends like spaces, so a name made only of them counts as blank.
+_INVISIBLE = "\u200b\u200c\u200d\u2060\ufeff"
+
+
+def trim_text(value: str) -> str:
+    """`value` without spaces or invisible characters at either end."""
+    previous = None
+    while previous != value:
+        previous, value = value, value.strip().strip(_INVISIBLE)
+    return value
+
+
 def _blank_to_none(value: Any) -> Any:
     if isinstance(value, str):
-        value = value.strip()
-        return value or None
+        return trim_text(value) or None
     return value
 
 

@@ -36,6 +36,18 @@ def test_blank_optional_text_becomes_none_and_url_gets_scheme():
     assert client.website == "https://acme.es"
 
 
+def test_invisible_characters_at_the_ends_are_trimmed_and_alone_count_as_blank():
+    client = parse(ClientCreate, {"company_name": "\ufeff Acme\u200b ", "email": "a@acme.es",
+                                  "phone": "\u200b", "address": "Calle\u200dMayor"})
+    assert client.company_name == "Acme"
+    assert client.phone is None
+    assert client.address == "Calle\u200dMayor"  # inside the text it stays (emoji sequences use it)
+    with pytest.raises(ValidationError) as err:
+        parse(ClientCreate, {"company_name": "\u200b\u2060 \u200c", "email": "a@acme.es"})
+    assert err.value.fields == ["company_name"]
+    assert "company_name: is required" in str(err.value)
+
+
 def test_naive_activity_time_is_read_in_madrid():
     act = parse(ActivityCreate, {"client_id": 1, "kind": "call", "title": "x", "occurred_at": "2026-07-01T10:00"})
     assert act.occurred_at.utcoffset().total_seconds() == 7200

@@ -46,6 +46,7 @@ from crm_core.schemas import (
     PaymentCreate,
     WonClose,
     parse,
+    trim_text,
 )
 from tests.conftest import table_rows
 
@@ -428,8 +429,8 @@ def test_complete_activity(engine: Engine, world: World, target: Any, outcome: A
     if out is not None:
         stored = {a.activity_id: a for a in services.list_activities(engine, world.client_id, limit=1000)}
         assert stored[out.activity_id].done is True
-        if isinstance(outcome, str) and outcome.strip():
-            assert stored[out.activity_id].outcome == outcome.strip()[:300]
+        if isinstance(outcome, str) and trim_text(outcome):
+            assert stored[out.activity_id].outcome == trim_text(outcome)[:300]
 
 
 # ---------------------------------------------------------------- opportunities
@@ -504,7 +505,7 @@ def test_move_opportunity(engine: Engine, world: World, payload: Any, target: An
                   set(MOVE_KINDS) | {"favourite_colour", "client_id ", "__class__"})
     if out is not None:
         stage = payload if isinstance(payload, str) else payload["stage"]
-        assert read_opportunity(engine, out.opportunity_id).stage == stage.strip()
+        assert read_opportunity(engine, out.opportunity_id).stage == trim_text(stage)
 
 
 @FUZZ
@@ -543,7 +544,7 @@ def test_mark_lost(engine: Engine, world: World, reason: Any, closed_at: Any, ta
                   {"lost_reason", "closed_at", "stage"})
     if out is not None:
         stored = read_opportunity(engine, out.opportunity_id)
-        assert stored.stage == "lost" and stored.lost_reason == reason.strip()
+        assert stored.stage == "lost" and stored.lost_reason == trim_text(reason)
 
 
 # ---------------------------------------------------------------- billing
