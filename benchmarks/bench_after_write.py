@@ -45,19 +45,6 @@ def build_if_missing(path: Path) -> None:
                    check=True, cwd=ROOT)
 
 
-def _keep_router_mode() -> None:
-    """Make AppTest run the app as the server does after its first run (see tests/conftest.py)."""
-    from streamlit.runtime.pages_manager import PagesManager
-    from streamlit.testing.v1 import app_test
-
-    class RouterPagesManager(PagesManager):
-        def __init__(self, *args: object, **kwargs: object) -> None:
-            super().__init__(*args, **kwargs)
-            PagesManager.uses_pages_directory = False
-
-    app_test.PagesManager = RouterPagesManager
-
-
 def _timed(run: Callable[[], object]) -> float:
     started = time.perf_counter()
     at = run()
@@ -183,7 +170,11 @@ def main() -> int:
         copy = Path(folder) / "bench.sqlite3"
         shutil.copy(args.db, copy)
         os.environ["DATABASE_URL"] = f"sqlite:///{copy}"
-        _keep_router_mode()
+        from streamlit.testing.v1 import app_test
+
+        from tests.apptest_helpers import router_pages_manager
+
+        app_test.PagesManager = router_pages_manager()  # as the server runs after its first run
         print(f"database: copy of {args.db}; {args.rounds} submits per form; each time is one full script run "
               "(the write in the callback, then router, sidebar and page)")
         for mode in args.modes:

@@ -50,19 +50,6 @@ def build_or_reuse(path: Path, clients: int, as_of: date) -> None:
     dispose_engines()
 
 
-def _keep_router_mode() -> None:
-    """Make AppTest run the app as the server does after its first run (see tests/conftest.py)."""
-    from streamlit.runtime.pages_manager import PagesManager
-    from streamlit.testing.v1 import app_test
-
-    class RouterPagesManager(PagesManager):
-        def __init__(self, *args: object, **kwargs: object) -> None:
-            super().__init__(*args, **kwargs)
-            PagesManager.uses_pages_directory = False
-
-    app_test.PagesManager = RouterPagesManager
-
-
 def _timed(run: object) -> float:
     started = time.perf_counter()
     at = run()  # type: ignore[operator]
@@ -84,9 +71,11 @@ def main() -> int:
     os.environ["DATABASE_URL"] = f"sqlite:///{db}"
 
     import streamlit as st
-    from streamlit.testing.v1 import AppTest
+    from streamlit.testing.v1 import AppTest, app_test
 
-    _keep_router_mode()
+    from tests.apptest_helpers import router_pages_manager
+
+    app_test.PagesManager = router_pages_manager()  # as the server runs after its first run
     app = str(ROOT / "app.py")
 
     def fresh() -> AppTest:

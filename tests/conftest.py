@@ -87,31 +87,15 @@ def table_rows(engine: Engine) -> dict[str, list[tuple[object, ...]]]:
 APP_AS_OF = "2026-11-25"
 
 
-def _router_pages_manager() -> type:
-    """AppTest's PagesManager, keeping Streamlit out of its old `pages/` folder mode.
-
-    AppTest resets the per-process "uses a pages folder" flag before every run, and our `pages/`
-    folder sets it again, so from the second run on Streamlit executes the page file alone: no
-    router, no sidebar (the real server clears the flag for good at the first st.navigation call).
-    This subclass leaves the flag cleared, as it is in the running app after its first run.
-    """
-    from streamlit.runtime.pages_manager import PagesManager
-
-    class RouterPagesManager(PagesManager):
-        def __init__(self, *args: object, **kwargs: object) -> None:
-            super().__init__(*args, **kwargs)
-            PagesManager.uses_pages_directory = False
-
-    return RouterPagesManager
-
-
 @pytest.fixture
 def app_db(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
     """An empty migrated SQLite file that the app under AppTest will use; caches cleared."""
     import streamlit as st
     from streamlit.testing.v1 import app_test
 
-    monkeypatch.setattr(app_test, "PagesManager", _router_pages_manager())
+    from tests.apptest_helpers import router_pages_manager
+
+    monkeypatch.setattr(app_test, "PagesManager", router_pages_manager())
     url = f"sqlite:///{tmp_path / 'app.sqlite3'}"
     monkeypatch.setenv("DATABASE_URL", url)
     monkeypatch.delenv("CRM_LANG", raising=False)

@@ -17,7 +17,8 @@ from crm_core import services
 from crm_core.db import get_engine
 from crm_core.i18n import t
 from tests.apptest_helpers import open_page
-from tests.conftest import TABLES_IN_DELETE_ORDER, _router_pages_manager, table_rows
+from tests.apptest_helpers import router_pages_manager
+from tests.conftest import TABLES_IN_DELETE_ORDER, table_rows
 
 AS_OF = date(2026, 11, 25)
 NUL_NAME = "Talleres\x00 S.L."
@@ -36,7 +37,7 @@ def form_db(request: pytest.FixtureRequest, tmp_path: Path, monkeypatch: pytest.
         from streamlit.testing.v1 import app_test
 
         url = request.getfixturevalue("postgres_url")
-        monkeypatch.setattr(app_test, "PagesManager", _router_pages_manager())
+        monkeypatch.setattr(app_test, "PagesManager", router_pages_manager())
         monkeypatch.setenv("DATABASE_URL", url)
         monkeypatch.delenv("CRM_LANG", raising=False)
         with get_engine(url).begin() as conn:
