@@ -12,10 +12,9 @@ from crm_core.ui.chart_view import show_chart
 from crm_core.ui.context import current
 from crm_core.ui.kpis import money_help
 from crm_core.ui.pipeline_forms import pipeline_forms
-from crm_core.ui.tables import show_table
+from crm_core.ui.tables import capped_table, show_table
 from crm_core.ui.welcome import require_data
 
-LIST_CAP = 200  # rows of a deal list drawn (the most urgent first); the header gives the full count
 DEAL_TABLE = {
     "company_name": "text", "name": "text", "stage": "enum:stage", "amount": "money",
     "probability": "probability", "weighted": "money", "expected_close": "date", "owner": "text",
@@ -75,21 +74,12 @@ left, right = st.columns(2)
 with left:
     st.subheader(ctx.t("pipeline.stale", count=format_number(len(stale), ctx.lang)))
     st.caption(ctx.t("pipeline.stale_help"))
-    if stale.empty:
-        st.info(ctx.t("pipeline.none_stale"))
-    else:
-        show_table(ctx, stale.head(LIST_CAP), {**DEAL_TABLE, "days_idle": "days", "close_passed": "bool"}, key="stale_table", height=300)
-        if len(stale) > LIST_CAP:
-            st.caption(ctx.t("common.first_of", shown=LIST_CAP, total=format_number(len(stale), ctx.lang)))
+    capped_table(ctx, stale, {**DEAL_TABLE, "days_idle": "days", "close_passed": "bool"}, key="stale_table",
+                 empty_message=ctx.t("pipeline.none_stale"))
 with right:
     st.subheader(ctx.t("pipeline.no_next", count=format_number(len(missing), ctx.lang)))
     st.caption(ctx.t("pipeline.no_next_help"))
-    if missing.empty:
-        st.info(ctx.t("pipeline.none_missing"))
-    else:
-        show_table(ctx, missing.head(LIST_CAP), DEAL_TABLE, key="no_next_table", height=300)
-        if len(missing) > LIST_CAP:
-            st.caption(ctx.t("common.first_of", shown=LIST_CAP, total=format_number(len(missing), ctx.lang)))
+    capped_table(ctx, missing, DEAL_TABLE, key="no_next_table", empty_message=ctx.t("pipeline.none_missing"))
 
 # ---------------------------------------------------------------- forms
 st.subheader(ctx.t("pipeline.actions"))

@@ -62,3 +62,26 @@ def test_dated_events_show_no_midnight_time() -> None:
     assert [line.split(";")[1] for line in es[1:]] == ["25/11/2026 10:47", "25/11/2026", EMPTY_CELL]
     en = styled(frame, {"at": "moment"}, "en").to_string(delimiter=";").splitlines()
     assert en[1].split(";")[1] == "2026-11-25 10:47" and en[2].split(";")[1] == "2026-11-25"
+
+
+def test_capped_table_draws_the_first_rows_and_says_how_many_there_are() -> None:
+    from streamlit.testing.v1 import AppTest
+
+    def page(rows: int, lang: str) -> None:
+        import pandas as pd
+
+        from crm_core.ui.context import PageContext
+        from crm_core.ui.tables import capped_table
+
+        ctx = PageContext(as_of=None, lang=lang, db_url="sqlite://")  # type: ignore[arg-type]
+        frame = pd.DataFrame({"name": [f"deal {i}" for i in range(rows)]})
+        capped_table(ctx, frame, {"name": "text"}, key="deals", empty_message="nothing to show", cap=3)
+
+    many = AppTest.from_function(page, kwargs={"rows": 1_500, "lang": "es"}).run()
+    assert not many.exception
+    assert len(many.dataframe[0].value) == 3
+    assert many.caption[0].value == MESSAGES["common.first_of"][1].format(shown="3", total="1.500")
+    few = AppTest.from_function(page, kwargs={"rows": 2, "lang": "en"}).run()
+    assert len(few.dataframe[0].value) == 2 and not few.caption
+    none = AppTest.from_function(page, kwargs={"rows": 0, "lang": "en"}).run()
+    assert none.info[0].value == "nothing to show" and not none.dataframe

@@ -156,3 +156,24 @@ def show_table(
         key=key,
         **options,
     )
+
+
+def capped_table(
+    ctx: PageContext,
+    frame: pd.DataFrame,
+    columns: dict[str, str],
+    *,
+    key: str,
+    empty_message: str,
+    cap: int = 200,
+    height: int = 300,
+) -> None:
+    """`frame` drawn as at most its first `cap` rows (callers sort the most urgent first), saying so
+    when it holds more, or `empty_message` when it holds none."""
+    if frame.empty:
+        st.info(empty_message)
+        return
+    show_table(ctx, frame.head(cap), columns, key=key, height=height)
+    if len(frame) > cap:
+        st.caption(ctx.t("common.first_of", shown=format_number(cap, ctx.lang),
+                         total=format_number(len(frame), ctx.lang)))
