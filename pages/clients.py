@@ -17,11 +17,11 @@ from crm_core.views.clients import (
     RISK_OPTIONS,
     SORT_COLUMNS,
     ClientFilters,
-    filter_clients,
+    count_clients,
+    list_clients,
     picker_ids,
-    sort_clients,
 )
-from crm_core.views.paging import page_count, page_of
+from crm_core.views.paging import page_count
 
 PAGE_SIZE = 100
 PICK_CAP = 1000  # the client picker lists every match up to this many, else the page shown
@@ -69,15 +69,18 @@ sort_by = row[0].selectbox(ctx.t("clients.sort"), SORT_COLUMNS, format_func=lamb
 descending = row[1].toggle(ctx.t("clients.descending"), key="clients_desc")
 
 # ---------------------------------------------------------------- the list
-matches = sort_clients(filter_clients(views.client_table(ctx.db_url, ctx.as_of), filters), sort_by, descending)
-pages = page_count(len(matches), PAGE_SIZE)
+table = views.client_table(ctx.db_url, ctx.as_of)
+total = count_clients(table, filters)
+pages = page_count(total, PAGE_SIZE)
 page_no = row[2].number_input(ctx.t("common.page"), min_value=1, max_value=pages, value=1, key="clients_page")
-shown = page_of(matches, int(page_no), PAGE_SIZE)
+listed = list_clients(table, filters, sort=sort_by, descending=descending, offset=(int(page_no) - 1) * PAGE_SIZE,
+                      limit=PAGE_SIZE)
+shown = listed.rows
 row[3].caption(ctx.t(
-    "clients.count", shown=format_number(len(shown), ctx.lang), total=format_number(len(matches), ctx.lang),
+    "clients.count", shown=format_number(len(shown), ctx.lang), total=format_number(total, ctx.lang),
     all=format_number(len(data.clients), ctx.lang), page=format_number(page_no, ctx.lang), pages=format_number(pages, ctx.lang),
 ))
-if matches.empty:
+if total == 0:
     st.info(ctx.t("clients.none"))
 else:
     page_ids = shown["client_id"].tolist()
@@ -93,7 +96,9 @@ else:
 # ---------------------------------------------------------------- one client
 names = views.client_names(ctx.db_url)
 client_id = st.selectbox(
-    ctx.t("clients.open"), picker_ids(matches, shown, st.session_state.get("client_pick"), PICK_CAP),
+    ctx.t("clients.open"), picker_ids(
+        shown if total > PICK_CAP else list_clients(table, filters, sort=sort_by, descending=descending, limit=PICK_CAP).rows,
+        shown, st.session_state.get("client_pick"), PICK_CAP),
     format_func=lambda cid: names.get(cid, str(cid)), index=None, placeholder=ctx.t("clients.open_placeholder"),
     key="client_pick", help=ctx.t("clients.open_help", cap=PICK_CAP),
 )

@@ -11,11 +11,9 @@ from crm_core.services.activities import (
 )
 from crm_core.services.billing import record_invoice, record_payment
 from crm_core.services.clients import (
-    SORT_KEYS,
     create_client,
     delete_client,
     get_client,
-    list_clients,
     update_client,
 )
 from crm_core.services.contacts import add_contact, list_contacts, update_contact
@@ -28,7 +26,6 @@ from crm_core.services.opportunities import (
 )
 
 __all__ = [
-    "SORT_KEYS",
     "add_contact",
     "complete_activity",
     "create_client",
@@ -36,7 +33,6 @@ __all__ = [
     "delete_client",
     "get_client",
     "list_activities",
-    "list_clients",
     "list_contacts",
     "log_activity",
     "mark_lost",

@@ -5,10 +5,12 @@ Pure functions over frames and the `client_health` frame; no database, no stream
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from datetime import date
 
+import numpy as np
 import pandas as pd
 
 from crm_core.analytics.advice import Recommendation, recommendations
@@ -20,12 +22,14 @@ from crm_core.enums import (
     RISK_RANK,
     ClientStatus,
 )
+from crm_core.errors import ValidationError
+from crm_core.schemas import text_problem
 from crm_core.store.frames import Frames
 
 TABLE_COLUMNS: list[str] = [
     "client_id", "company_name", "tax_id", "email", "lifecycle", "segment", "industry", "region",
     "owner", "default_risk", "churn_score", "ltv", "revenue_12m", "outstanding", "overdue",
-    "expected_revenue_90d", "days_since_last_activity",
+    "expected_revenue_90d", "days_since_last_activity", "status", "last_invoice_date", "name_order",
 ]
 # The orderings the table offers (never a free column name from outside).
 SORT_COLUMNS: tuple[str, ...] = (
@@ -35,6 +39,9 @@ SORT_COLUMNS: tuple[str, ...] = (
 RISK_OPTIONS: tuple[str, ...] = RISK_LEVELS
 LIFECYCLE_OPTIONS: tuple[str, ...] = tuple(s.value for s in ClientStatus)
 FILTER_FIELDS: tuple[str, ...] = ("segment", "industry", "region", "owner")
+STATUS_OPTIONS: tuple[str, ...] = tuple(s.value for s in ClientStatus)
+MAX_PAGE_SIZE = 1000  # the Clients page picker lists up to 1,000 matches
+MAX_OFFSET = 2**62  # any offset past the last row gives an empty page; this one still fits 64 bits
 
 # The client_health figures shown on a client's health card, in sections, with how to format each.
 HEALTH_CARD: dict[str, list[tuple[str, str]]] = {
@@ -78,6 +85,7 @@ class ClientFilters:
     region: tuple[str, ...] = ()
     owner: tuple[str, ...] = ()
     min_churn: float | None = None
+    status: tuple[str, ...] = ()  # the status a person set (lifecycle is the computed one)
 
     @classmethod
     def from_inputs(
@@ -102,12 +110,19 @@ def by_client(health: pd.DataFrame) -> pd.DataFrame:
 def client_table(frames: Frames, health: pd.DataFrame) -> pd.DataFrame:
     """One row per client: profile fields joined with its health figures (TABLE_COLUMNS)."""
     profile = frames.clients.set_index("client_id")[
-        ["company_name", "tax_id", "email", "segment", "industry", "region", "owner"]
+        ["company_name", "tax_id", "email", "segment", "industry", "region", "owner", "status"]
     ]
     figures = by_client(health)
     wanted = [c for c in TABLE_COLUMNS if c in figures.columns and c not in profile.columns]
-    table = profile.join(figures[wanted], how="left")
-    return table.reset_index().reindex(columns=TABLE_COLUMNS)
+    table = profile.join(figures[wanted], how="left").reset_index()
+    table["name_order"] = name_order(table["company_name"])
+    return table.reindex(columns=TABLE_COLUMNS)
+
+
+def name_order(names: pd.Series) -> np.ndarray:
+    """Each name's rank in case-insensitive alphabetical order (equal names share one): the list's tie-break."""
+    _, ranks = np.unique(names.fillna("").str.casefold().to_numpy(dtype=str), return_inverse=True)
+    return ranks.astype(np.int64)
 
 
 def filter_options(frames: Frames) -> dict[str, list[str]]:
@@ -130,7 +145,7 @@ def filter_clients(table: pd.DataFrame, filters: ClientFilters) -> pd.DataFrame:
             | table["email"].fillna("").str.casefold().str.contains(needle, regex=False)
             | table["tax_id"].fillna("").str.contains(compact, regex=False)
         )
-    for name in ("lifecycle", "default_risk", *FILTER_FIELDS):
+    for name in ("lifecycle", "default_risk", "status", *FILTER_FIELDS):
         chosen = getattr(filters, name)
         if chosen:
             keep &= table[name].isin(list(chosen))
@@ -140,15 +155,101 @@ def filter_clients(table: pd.DataFrame, filters: ClientFilters) -> pd.DataFrame:
 
 
 def sort_clients(table: pd.DataFrame, by: str, descending: bool = False) -> pd.DataFrame:
-    """`table` ordered by one of SORT_COLUMNS (risk by severity), ties by company name."""
+    """`table` ordered by one of SORT_COLUMNS (risk by severity), ties by company name, blanks last."""
     if by not in SORT_COLUMNS:
-        raise ValueError(f"unknown sort column {by!r}; expected one of {', '.join(SORT_COLUMNS)}")
+        raise ValidationError(f"unknown sort key {by!r}; expected one of {', '.join(SORT_COLUMNS)}", "sort")
+    names = table["name_order"].to_numpy() if "name_order" in table.columns else name_order(table["company_name"])
+    column = table[by].map(RISK_RANK) if by == "default_risk" else table[by]
+    missing = column.isna().to_numpy()
     if by == "company_name":
-        return table.sort_values("company_name", ascending=not descending, key=lambda s: s.str.casefold(), na_position="last")
-    key = table[by].map(RISK_RANK) if by == "default_risk" else table[by]
-    order = pd.DataFrame({"key": key, "name": table["company_name"].fillna("").str.casefold()}, index=table.index)
-    order = order.sort_values(["key", "name"], ascending=[not descending, True], na_position="last")
-    return table.loc[order.index]
+        rank = names.astype("float64")
+    elif pd.api.types.is_numeric_dtype(column):
+        rank = column.to_numpy(dtype="float64", na_value=0.0)
+    else:
+        _, codes = np.unique(column.fillna("").astype(str).to_numpy(dtype=str), return_inverse=True)
+        rank = codes.astype("float64")
+    if descending:
+        rank = -rank
+    # Last key first: blanks last, then the key, ties by name, then by id (a stable, total order).
+    order = np.lexsort((table["client_id"].to_numpy(), names, rank, missing))
+    return table.iloc[order]
+
+
+@dataclass(frozen=True)
+class ClientListPage:
+    """One page of the client list: its rows (TABLE_COLUMNS), how many matched, where it starts."""
+
+    rows: pd.DataFrame
+    total: int
+    offset: int
+    limit: int
+
+
+def _whole(value: object) -> bool:
+    return isinstance(value, int | np.integer) and not isinstance(value, bool)
+
+
+def check_filters(filters: ClientFilters) -> None:
+    """ValidationError naming the filter that is not text, not a known value, or not storable text."""
+    if not isinstance(filters.search, str):
+        raise ValidationError(f"must be text, got {type(filters.search).__name__}", "search")
+    known = {"lifecycle": LIFECYCLE_OPTIONS, "default_risk": RISK_OPTIONS, "status": STATUS_OPTIONS}
+    for f in fields(filters):
+        value = getattr(filters, f.name)
+        if f.name == "min_churn":
+            if value is not None and (isinstance(value, bool) or not isinstance(value, int | float) or math.isnan(value)):
+                raise ValidationError("must be a number", "min_churn")
+            continue
+        values = (value,) if f.name == "search" else value
+        if not isinstance(values, tuple):
+            raise ValidationError(f"must be a list of text values, got {type(value).__name__}", f.name)
+        for item in values:
+            if not isinstance(item, str):
+                raise ValidationError(f"must be text, got {type(item).__name__}", f.name)
+            problem = text_problem(item)
+            if problem is not None:
+                raise ValidationError(problem, f.name)
+            if f.name in known and item not in known[f.name]:
+                raise ValidationError(f"unknown value {item!r}; expected one of {', '.join(known[f.name])}", f.name)
+
+
+def count_clients(table: pd.DataFrame, filters: ClientFilters | None = None) -> int:
+    """How many rows of `client_table` match `filters` (checked as `list_clients` checks them)."""
+    filters = filters or ClientFilters()
+    check_filters(filters)
+    return len(filter_clients(table, filters))
+
+
+def list_clients(
+    table: pd.DataFrame,
+    filters: ClientFilters | None = None,
+    *,
+    sort: str = "company_name",
+    descending: bool = False,
+    offset: int = 0,
+    limit: int = 50,
+) -> ClientListPage:
+    """The one client list (Clients page and API): `client_table` rows matching `filters`, sorted, one page.
+
+    Bad input raises ValidationError naming it: a sort key outside SORT_COLUMNS, an offset or
+    limit out of bounds, a filter that is not text or holds a NUL / lone surrogate.
+    """
+    filters = filters or ClientFilters()
+    if not isinstance(sort, str) or sort not in SORT_COLUMNS:
+        raise ValidationError(f"unknown sort key {sort!r}; expected one of {', '.join(SORT_COLUMNS)}", "sort")
+    if not isinstance(descending, bool):
+        raise ValidationError("must be true or false", "descending")
+    if not _whole(offset) or not 0 <= offset <= MAX_OFFSET:
+        raise ValidationError(f"must be a whole number between 0 and {MAX_OFFSET}", "offset")
+    if not _whole(limit) or not 1 <= limit <= MAX_PAGE_SIZE:
+        raise ValidationError(f"must be between 1 and {MAX_PAGE_SIZE}", "limit")
+    check_filters(filters)
+    matches = filter_clients(table, filters)
+    total = len(matches)
+    if total > 1:
+        matches = sort_clients(matches, sort, descending)
+    return ClientListPage(rows=matches.iloc[int(offset) : int(offset) + int(limit)], total=total,
+                          offset=int(offset), limit=int(limit))
 
 
 def client_invoices(frames: Frames, client_id: int, as_of: date) -> pd.DataFrame:
