@@ -9,7 +9,13 @@ from crm_core.services.activities import (
     list_activities,
     log_activity,
 )
-from crm_core.services.billing import record_invoice, record_payment
+from crm_core.services.billing import (
+    Recorded,
+    record_invoice,
+    record_invoices,
+    record_payment,
+    record_payments,
+)
 from crm_core.services.clients import (
     create_client,
     delete_client,
@@ -19,6 +25,7 @@ from crm_core.services.clients import (
 from crm_core.services.contacts import add_contact, list_contacts, update_contact
 from crm_core.services.opportunities import (
     create_opportunity,
+    list_opportunities,
     mark_lost,
     mark_won,
     move_opportunity,
@@ -26,6 +33,7 @@ from crm_core.services.opportunities import (
 )
 
 __all__ = [
+    "Recorded",
     "add_contact",
     "complete_activity",
     "create_client",
@@ -34,12 +42,15 @@ __all__ = [
     "get_client",
     "list_activities",
     "list_contacts",
+    "list_opportunities",
     "log_activity",
     "mark_lost",
     "mark_won",
     "move_opportunity",
     "record_invoice",
+    "record_invoices",
     "record_payment",
+    "record_payments",
     "update_client",
     "update_contact",
     "update_opportunity",
