@@ -565,4 +565,20 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "method.card": ("Card", "Tarjeta"),
     "method.cash": ("Cash", "Efectivo"),
     "method.other": ("Other", "Otro"),
+    # REST API (crm_core.api): whole-request errors
+    "api.not_found": ("{what} {id} does not exist (it may have been deleted)", "{what} {id} no existe (puede que se haya borrado)"),
+    "api.what.client": ("client", "El cliente"),
+    "api.what.opportunity": ("opportunity", "La oportunidad"),
+    "api.what.contact": ("contact", "El contacto"),
+    "api.what.invoice": ("invoice", "La factura"),
+    "api.what.activity": ("activity", "La actividad"),
+    "api.stale": (
+        "{what} {id} was changed by someone else (you sent version {seen}, it is at version {current}); reload and apply your change again",
+        "{what} {id} ha cambiado desde que lo leyó (envió la versión {seen}, ahora es la {current}); vuelva a leerlo y aplique su cambio de nuevo",
+    ),
+    "api.duplicate": ("{value!r} is already taken", "{value!r} ya está en uso"),
+    "api.too_large": ("The request body is over 1 MB", "El cuerpo de la petición pasa de 1 MB"),
+    "api.bad_json": ("The body is not valid JSON", "El cuerpo no es JSON válido"),
+    "api.no_route": ("No such resource", "No existe ese recurso"),
+    "api.internal": ("Internal error: the change was not made", "Error interno: no se ha hecho ningún cambio"),
 }
