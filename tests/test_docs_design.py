@@ -34,7 +34,7 @@ def section_text(number: str) -> str:
     start = re.search(rf"^#{{2,3}} {re.escape(number)}\.? .*$", text, re.MULTILINE)
     assert start, f"docs/design.md has no section {number}"
     end = HEADING.search(text, start.end())
-    return text[start.end(): end.start() if end else len(text)]
+    return text[start.end() : end.start() if end else len(text)]
 
 
 def test_sections_are_numbered_in_order() -> None:
