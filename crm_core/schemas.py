@@ -615,7 +615,7 @@ def field_error(err: Mapping[str, Any], model: type[BaseModel] | None = None) ->
         code = "date"
     if code == "unknown_value":
         expected = _enum_values(model, field) or [str(ctx.get("expected", ""))]
-        return FieldError(name, code, {"value": _shown_input(value), "expected": expected})
+        return FieldError(name, code, {"value": _shown_input(value), "one_of": expected})
     if code == "too_long":
         return FieldError(name, code, {"max_length": ctx.get("max_length")})
     if code in ("greater_than", "min", "max"):

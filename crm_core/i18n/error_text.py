@@ -24,6 +24,7 @@ NUMBER_PARAMS = frozenset({"max_length", "limit", "first", "last", "cells", "wid
 LABELLED_PARAMS = frozenset({"kind", "stage"})
 QUOTED_LIST_PARAMS = frozenset({"columns"})
 OR_LIST_PARAMS = frozenset({"any_of"})
+ONE_OF_PARAMS = frozenset({"one_of"})  # quoted and joined: 'a', 'b' or 'c'
 
 
 class CodedProblem(Protocol):
@@ -42,8 +43,15 @@ def error_key(code: str, params: Mapping[str, Any]) -> str | None:
     return next((key for key in keys if key in MESSAGES), None)
 
 
+def _one_of(items: Iterable[Any], last: str) -> str:
+    quoted = [repr(str(item)) for item in items]
+    return f"{', '.join(quoted[:-1])} {last} {quoted[-1]}" if len(quoted) > 1 else "".join(quoted)
+
+
 def _plain(name: str, value: Any) -> Any:
     """A param as the English `message` shows it: lists joined, values as they are."""
+    if name in ONE_OF_PARAMS and isinstance(value, list | tuple):
+        return _one_of(value, "or")
     if isinstance(value, list | tuple):
         if name in QUOTED_LIST_PARAMS:
             return ", ".join(repr(item) for item in value)
@@ -65,6 +73,8 @@ def _shown(name: str, value: Any, lang: str) -> Any:
         return format_number(value, lang, 0 if float(value).is_integer() else 2)
     if name in LABELLED_PARAMS and f"{name}.{value}" in MESSAGES:
         return label(name, value, lang).lower()
+    if name in ONE_OF_PARAMS and isinstance(value, list | tuple):
+        return _one_of(value, "o" if lang == "es" else "or")
     if name in OR_LIST_PARAMS and isinstance(value, list | tuple):
         return (" o " if lang == "es" else " or ").join(str(item) for item in value)
     return _plain(name, value)

@@ -424,9 +424,7 @@ class InvoicePlanner(Planner):
             return Outcome(errors=errors)
         first = self._first_seen((data.number,), line)
         if first is not None:
-            return Outcome(errors=[FieldError(
-                "number", "repeated_in_file", {"field": "number", "value": data.number, "line": first}
-            )])
+            return Outcome(errors=[FieldError("number", "repeated_invoice", {"number": data.number, "line": first})])
         values = data.model_dump()
         if values["due_date"] is None:
             values["due_date"] = default_due_date(data.issue_date, self.clients.terms[data.client_id])

@@ -95,14 +95,16 @@ class ImportReport:
         """Whether committing would write anything (with rejected rows, only when `valid_only`)."""
         return (self.to_create + self.to_update) > 0 and (self.ok or valid_only)
 
-    def reasons_by_line(self, lang: str = "en") -> dict[int, str]:
-        """Each rejected line's problems as `column: sentence` in `lang`, joined with `; `."""
+    def reasons_by_line(self, lang: str | None = None) -> dict[int, str]:
+        """Each rejected line's problems as `column: sentence` (in `lang` as a page says it, else the
+        English message), joined with `; `."""
         reasons: dict[int, list[str]] = {}
         for problem in self.problems:
-            reasons.setdefault(problem.line, []).append(f"{problem.column}: {problem.text(lang)}")
+            text = problem.message if lang is None else problem.text(lang)
+            reasons.setdefault(problem.line, []).append(f"{problem.column}: {text}")
         return {line: "; ".join(texts) for line, texts in reasons.items()}
 
-    def rejected_csv(self, lang: str = "en") -> bytes:
+    def rejected_csv(self, lang: str | None = None) -> bytes:
         """The rejected rows in the file's own columns plus `reason` (in `lang`), ready to fix and import again.
 
         UTF-8 with BOM in the file's separator; formula-like cells are neutralised (the importer

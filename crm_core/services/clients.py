@@ -140,7 +140,7 @@ def list_clients(
         raise ValidationError.on("page_size", "between", first=1, last=MAX_PAGE_SIZE)
     if status is not None and (not isinstance(status, str) or status not in {s.value for s in ClientStatus}):
         raise ValidationError.on("status", "unknown_value", value=status if isinstance(status, str) else repr(status),
-                                 expected=[s.value for s in ClientStatus])
+                                 one_of=[s.value for s in ClientStatus])
     for name, value in (("segment", segment), ("industry", industry), ("region", region), ("owner", owner),
                         ("search", search)):
         if value is not None and not isinstance(value, str):
