@@ -27,7 +27,7 @@ def _app() -> None:
     from crm_core.ui import cache
 
     def refuse() -> None:
-        raise ValidationError([FieldError("title", "is required")])
+        raise ValidationError([FieldError("title", "required")])
 
     st.session_state["lang"] = st.session_state.get("lang_under_test", "en")
     result = cache.write(refuse)
