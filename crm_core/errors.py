@@ -8,7 +8,8 @@ the English one, `crm_core.i18n.error_text.error_text(error, lang)` the one a pa
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+from dataclasses import field as dataclass_field
 from datetime import date, datetime
 from decimal import Decimal
 from enum import Enum
@@ -46,7 +47,7 @@ class Problem:
     """One problem that names no field (a whole-file import error, a skipped row's reason)."""
 
     code: str
-    params: dict[str, Any] = field(default_factory=dict)
+    params: dict[str, Any] = dataclass_field(default_factory=dict)
 
     @property
     def message(self) -> str:
@@ -65,7 +66,7 @@ class FieldError:
 
     field: str
     code: str
-    params: dict[str, Any] = field(default_factory=dict)
+    params: dict[str, Any] = dataclass_field(default_factory=dict)
 
     @property
     def message(self) -> str:
