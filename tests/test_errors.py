@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+import json
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
@@ -146,6 +147,13 @@ def test_params_are_json_ready_in_to_dict() -> None:
         "message": "40.01 would overpay invoice F-1: only 40.00 is still owed",
     }
     assert Problem("empty_file").to_dict() == {"code": "empty_file", "params": {}, "message": "the file is empty"}
+    with pytest.raises(ValidationError) as err:
+        parse(OpportunityCreate, {"client_id": 1, "name": "Deal", "amount": "-1", "expected_close": "1800-01-01"})
+    assert json.loads(json.dumps(err.value.to_dict()))["errors"] == [
+        {"field": "amount", "code": "min", "params": {"limit": 0}, "message": "must be 0 or more"},
+        {"field": "expected_close", "code": "year_range", "params": {"first": 1900, "last": 2199},
+         "message": "must be between 1900 and 2199"},
+    ]
 
 
 # Constructors that take a code, and the position of the code among their arguments.
