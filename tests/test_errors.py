@@ -130,10 +130,10 @@ def test_each_error_class_has_its_code_params_and_message() -> None:
     taken = DuplicateClientError("email", "a@b.es")
     assert (taken.code, taken.field, taken.params) == ("duplicate", "email", {"what": "client", "field": "email",
                                                                              "value": "a@b.es"})
-    assert taken.message == "email: another client already has email 'a@b.es'"
+    assert taken.message == "email: another client already has 'a@b.es'"
     assert taken.field_errors == [FieldError("email", "duplicate", taken.params)]
     number = DuplicateInvoiceError("F-1")
-    assert number.message == "number: another invoice already has number 'F-1'"
+    assert number.message == "number: another invoice already has 'F-1'"
     plain = CRMError("no_invoice_before", {"as_of": date(2024, 1, 31)})
     assert plain.message == "no invoice on or before 2024-01-31: nothing to forecast from"
     assert plain.to_dict() == {"code": "no_invoice_before", "params": {"as_of": "2024-01-31"}, "message": plain.message}

@@ -40,7 +40,7 @@ def _code_and_params(key: str) -> tuple[str, dict[str, Any]]:
 @pytest.mark.parametrize("key", ERROR_KEYS)
 def test_every_error_code_renders_in_english_and_spanish(key: str) -> None:
     english, spanish = MESSAGES[key]
-    assert _placeholders(spanish) <= _placeholders(english), "a Spanish sentence may only use the English params"
+    assert _placeholders(spanish) == _placeholders(english), "both languages take the same params"
     code, params = _code_and_params(key)
     assert error_key(code, params) == key
     en, es = code_text(code, params, "en"), code_text(code, params, "es")
@@ -54,7 +54,7 @@ def test_variants_by_what_and_by_and_one() -> None:
     assert code_text("not_found", {"what": "widget", "key": 3}, "en") == "widget 3 does not exist (it may have been deleted)"
     assert code_text("client_exists", {"id": 7, "by": "email", "value": "a@b.es"}, "es") == (
         "el cliente 7 con email a@b.es ya existe")
-    one = {"columns": ["x"], "count": 1, "kind": "clients", "fields": ["company_name", "email"]}
+    one = {"columns": ["x"], "count": 1, "file_kind": "clients", "fields": ["company_name", "email"]}
     assert code_text("unknown_columns", one, "en", plain=True).startswith("unknown column 'x' (a clients file")
     assert code_text("unknown_columns", {**one, "columns": ["x", "y"], "count": 2}, "en", plain=True).startswith(
         "unknown columns 'x', 'y' (a clients file")
@@ -91,7 +91,9 @@ def test_error_lines_name_each_field_by_its_label() -> None:
 def test_errors_naming_no_field_say_their_sentence() -> None:
     assert error_text(NotFoundError("client", 42), "es") == "el cliente 42 no existe (puede que se haya borrado)"
     assert error_text(NotFoundError("client", 42), "en") == "client 42 does not exist (it may have been deleted)"
-    assert error_text(StaleEditError("client", 1, 2, 3), "es").startswith("otra persona ha modificado el registro 1")
+    assert error_text(StaleEditError("client", 1, 2, 3), "es").startswith("otra persona ha modificado el cliente 1")
+    assert code_text("unknown_columns", {"columns": ["x"], "count": 1, "file_kind": "invoices", "fields": ["number"]},
+                     "es").startswith("columna desconocida 'x' (un fichero de facturas puede tener: number;")
     header = ImportFileError([Problem("missing_column", {"any_of": ["number"]}),
                               Problem("same_field", {"first": "a", "second": "b", "field": "email"})])
     assert header.message == "a required column is missing: number; columns 'a' and 'b' both hold email"

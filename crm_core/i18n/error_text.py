@@ -71,6 +71,8 @@ def _shown(name: str, value: Any, lang: str) -> Any:
         return format_money(value, lang)
     if name in NUMBER_PARAMS and isinstance(value, int | float | Decimal) and not isinstance(value, bool):
         return format_number(value, lang, 0 if float(value).is_integer() else 2)
+    if name == "file_kind" and f"import.kind_{value}" in MESSAGES:  # what an import file holds
+        return label("import", f"kind_{value}", lang).lower()
     if name in LABELLED_PARAMS and f"{name}.{value}" in MESSAGES:
         return label(name, value, lang).lower()
     if name in ONE_OF_PARAMS and isinstance(value, list | tuple):

@@ -255,7 +255,7 @@ def match_header(
             target = None
         if target is not None and target not in known:
             raise ImportFileError(
-                "mapping_target", {"column": name, "target": target, "kind": kind, "expected": sorted(known)}
+                "mapping_target", {"column": name, "target": target, "file_kind": kind, "expected": sorted(known)}
             )
         overrides[header_key(name)] = target
     suggested = suggest_mapping(kind, header)
@@ -284,7 +284,7 @@ def match_header(
     problems: list[Problem] = []
     if unknown:
         problems.append(Problem("unknown_columns", {
-            "columns": unknown, "count": len(unknown), "kind": kind, "fields": field_names(kind),
+            "columns": unknown, "count": len(unknown), "file_kind": kind, "fields": field_names(kind),
         }))
     if unnamed:
         problems.append(Problem("unnamed_columns", {"positions": unnamed, "count": len(unnamed)}))
