@@ -22,6 +22,7 @@ from pydantic import (
 )
 from pydantic import ValidationError as PydanticValidationError
 
+from crm_core.config import business_timezone
 from crm_core.enums import (
     DEFAULT_STAGE_PROBABILITY,
     REGIONS,
@@ -32,7 +33,6 @@ from crm_core.enums import (
     Stage,
 )
 from crm_core.errors import CodedValueError, FieldError, ValidationError
-from crm_core.settings import business_timezone
 from crm_core.tax_ids import normalise_tax_id
 
 _PHONE_RE = re.compile(r"^\+?[0-9 ()./-]{6,30}$")

@@ -8,7 +8,7 @@ from datetime import date
 import numpy as np
 import pandas as pd
 
-from crm_core.settings import business_timezone
+from crm_core.config import business_timezone
 
 Columns = dict[str, np.ndarray]
 

@@ -24,7 +24,14 @@ from crm_core.io.cells import (
     restore_cell,
     sniff_decimal_mark,
 )
-from crm_core.io.headers import Column, HeaderMatch, check_kind, column_of, header_key, match_header
+from crm_core.io.headers import (
+    Column,
+    HeaderMatch,
+    check_kind,
+    column_of,
+    header_key,
+    match_header,
+)
 from crm_core.io.planners import PLANNERS, Planner
 from crm_core.io.reading import CsvTable, read_csv
 from crm_core.io.report import ImportReport, RowProblem, SkippedRow
