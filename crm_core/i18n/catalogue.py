@@ -538,7 +538,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "import.failed": ("Nothing was imported: {message}", "No se importó nada: {message}"),
     "import.sep_tab": ("TAB", "Tabulador"),
     "import.rejected_file": ("{kind}-rejected.csv", "{kind}-rechazadas.csv"),
-    # ---- field labels (DESIGN.md field names)
+    # ---- field labels (field names: docs/design.md §2.2)
     "field.input": ("Input", "Entrada"),
     "field.client_id": ("Client id", "Id cliente"),
     "field.company_name": ("Company", "Empresa"),
