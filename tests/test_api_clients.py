@@ -74,7 +74,7 @@ def test_create_client_invalid_names_each_field_with_code(api: TestClient, engin
     problems = {tuple(item["loc"]): item["code"] for item in response.json()["detail"]}
     assert problems[("body", "nombre_empresa")] == "required"
     assert problems[("body", "email")] == "email"
-    assert problems[("body", "cif_nif")] == "tax_id"
+    assert problems[("body", "cif_nif")] == "tax_id_length"
     assert problems[("body", "tamaño_empresa")] == "unknown_value"
     assert problems[("body", "company_name")] == "unknown_field"
     assert table_rows(engine) == before
@@ -84,7 +84,8 @@ def test_messages_in_spanish_with_accept_language(api: TestClient) -> None:
     response = api.post("/api/clientes/", json={**NEW_CLIENT, "cif_nif": "A1234"}, headers={"Accept-Language": "es-ES,es;q=0.9"})
     assert response.status_code == 422
     [item] = response.json()["detail"]
-    assert item["loc"] == ["body", "cif_nif"] and item["msg"] == "no es un CIF, NIF o NIE válido"
+    assert item["loc"] == ["body", "cif_nif"] and item["code"] == "tax_id_length"
+    assert item["msg"] == "'A1234' no es un CIF, NIF o NIE válido: tiene 9 caracteres"
     english = api.post("/api/clientes/", json={**NEW_CLIENT, "cif_nif": "A1234"}).json()["detail"][0]["msg"]
     assert english != item["msg"] and "tax id" in english
 
@@ -132,7 +133,7 @@ def test_unknown_client_is_404_everywhere(api: TestClient) -> None:
         assert response.json()["code"] == "not_found"
     assert api.get("/api/clientes/99999999999999999999").status_code == 404  # past any key
     spanish = api.get("/api/clientes/999", headers={"Accept-Language": "es"}).json()["detail"]
-    assert spanish.startswith("El cliente 999 no existe")
+    assert spanish == "el cliente 999 no existe (puede que se haya borrado)"
     for path, body in (("/actividades", {"tipo": "nota", "titulo": "x"}), ("/contactos", {"nombre_completo": "x"}),
                        ("/oportunidades", {"nombre_proyecto": "x", "monto_estimado": 1})):
         assert api.post(f"/api/clientes/999{path}", json=body).status_code == 404, path

@@ -65,7 +65,7 @@ def test_api_command_serves_http(tmp_path: Path) -> None:
         listed = httpx.get(f"{base}/api/clientes/?limit=10").json()
         assert listed["total"] == 1 and listed["clientes"][0]["nombre_empresa"] == "TechCorp S.L."
         missing = httpx.get(f"{base}/api/clientes/999", headers={"Accept-Language": "es"})
-        assert missing.status_code == 404 and missing.json()["detail"].startswith("El cliente 999")
+        assert missing.status_code == 404 and missing.json()["detail"].startswith("el cliente 999")
         assert httpx.get(f"{base}/docs").status_code == 200
     finally:
         process.terminate()

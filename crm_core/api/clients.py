@@ -225,10 +225,10 @@ def modificar_cliente(
         if if_match is not None:
             text = if_match.strip().removeprefix("W/").strip('"')
             if not text.isdigit() or len(text) > 10:
-                raise ValidationError("must be the client's version, a whole number", "If-Match")
+                raise ValidationError.on("If-Match", "whole_number", value=if_match)
             version = int(text)
         if version is None:
-            raise ValidationError("is required (If-Match header or version field)", "version")
+            raise ValidationError.on("version", "required")
         changes = cambios.model_dump(exclude_unset=True, exclude={"version"})  # type: ignore[attr-defined]
         updated = services.update_client(engine, cliente_id, changes, version)
     after_write(cache, services.update_client)

@@ -2,8 +2,9 @@
 
 422: `{"detail": [{"loc", "msg", "type", "code"}]}` (FastAPI's validation shape, `type` = `code`);
 404 / 409 / 412 / 413: `{"detail": message, "code": code}`, a 409 on a field also with `loc`.
-Field names in `loc` are the API's Spanish ones. Codes and Spanish sentences come from the errors'
-codes and the i18n catalogue (crm_core.i18n), the same the pages show.
+Field names in `loc` are the API's Spanish ones. Codes, params and sentences (English, or Spanish with
+`Accept-Language: es`) are the errors' own (crm_core.errors) said by the one catalogue
+(crm_core.i18n.error_text), the same the pages show.
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ from starlette.exceptions import HTTPException
 from starlette.routing import Match
 
 from crm_core.api.deps import preferred_language
-from crm_core.api.spanish import spanish_field
+from crm_core.api.spanish import spanish_field, spanish_values
 from crm_core.errors import (
     CRMError,
     DuplicateError,
@@ -29,10 +30,11 @@ from crm_core.errors import (
     NotFoundError,
     StaleEditError,
     ValidationError,
+    json_value,
 )
 from crm_core.i18n import t
-from crm_core.i18n.domain_text import _ERROR_PATTERNS, message_text
-from crm_core.schemas import _field_of, _message_of
+from crm_core.i18n.error_text import code_text
+from crm_core.schemas import field_error
 
 log = logging.getLogger("crm_core.api")
 
@@ -52,6 +54,7 @@ class InvalidItem(BaseModel):
     msg: str
     type: str
     code: str
+    params: dict[str, Any] = {}
 
 
 class Invalid(BaseModel):
@@ -68,45 +71,26 @@ RESPONSES: dict[int | str, dict[str, Any]] = {
     422: {"model": Invalid, "description": "Invalid input, each field named with its error code"},
 }
 
-# Pydantic error types -> the error codes of the catalogue (crm_core.i18n), the ones the pages use.
-_PYDANTIC_CODES = {
-    "missing": "required", "extra_forbidden": "unknown_field", "enum": "unknown_value", "literal_error": "unknown_value",
-    "string_too_long": "too_long", "too_long": "too_long", "string_too_short": "required",
-    "greater_than": "min", "greater_than_equal": "min", "less_than": "max", "less_than_equal": "max",
-    "int_parsing": "whole_number", "int_from_float": "whole_number", "int_type": "whole_number",
-    "decimal_parsing": "number", "decimal_type": "number", "float_parsing": "number", "float_type": "number",
-    "bool_parsing": "boolean", "bool_type": "boolean", "json_invalid": "json_invalid", "model_type": "object",
-    "list_type": "list", "dict_type": "object", "model_attributes_type": "object",
-}
+# An enum field's Spanish values, for the `one_of` of an unknown value (by the API's field name).
+_VOCABULARIES = {"tamaño_empresa": "company_size", "tamano_empresa": "company_size", "tipo": "kind",
+                 "metodo": "method"}
 
 
-def code_of_message(message: str) -> str:
-    """The error code of a service / schema message (the catalogue key it is said with), else `invalid`."""
-    if message == "is required":
-        return "required"
-    for pattern, key in _ERROR_PATTERNS:
-        if pattern.search(message):
-            return key.removeprefix("error.")
-    return "invalid"
+def _text(problem: Any, lang: str) -> str:
+    return code_text(problem.code, problem.params, lang)
 
 
-def _code_of_pydantic(err: Mapping[str, Any]) -> str:
-    kind = str(err.get("type", ""))
-    if kind == "string_type" and err.get("input") is None:
-        return "required"
-    if kind.startswith(("date", "datetime", "time")):
-        return "date"
-    if kind in _PYDANTIC_CODES:
-        return _PYDANTIC_CODES[kind]
-    return code_of_message(_message_of(dict(err)))
-
-
-def _text(message: str, lang: str) -> str:
-    return message_text(message, lang)
-
-
-def _item(loc: list[str | int], message: str, code: str, lang: str) -> dict[str, Any]:
-    return {"loc": loc, "msg": _text(message, lang), "type": code, "code": code}
+def _item(loc: list[str | int], problem: Any, lang: str, path: str = "") -> dict[str, Any]:
+    """One 422 item: where, the sentence in `lang`, the code (also as FastAPI's `type`) and its params."""
+    params = dict(problem.params)
+    field = next((part for part in reversed(loc) if isinstance(part, str)), "")
+    vocabulary = _VOCABULARIES.get(field) or (
+        ("stage" if "oportunidades" in path else "status") if field in ("estado", "ciclo_vida") else None)
+    if problem.code == "unknown_value" and vocabulary is not None:
+        params["one_of"] = spanish_values(vocabulary)
+    coded = FieldError(field or "input", problem.code, params)
+    return {"loc": loc, "msg": _text(coded, lang), "type": problem.code, "code": problem.code,
+            "params": {name: json_value(value) for name, value in params.items()}}
 
 
 def _json(status: int, body: dict[str, Any]) -> JSONResponse:
@@ -116,17 +100,17 @@ def _json(status: int, body: dict[str, Any]) -> JSONResponse:
 ONE_OR_MANY_TAGS = ("one", "many")  # the tags of a body that is one item or a list (crm_core.api.billing)
 
 
-def _request_item(err: Mapping[str, Any], lang: str) -> dict[str, Any]:
-    """One pydantic error of FastAPI's request validation: its location kept, its message and code ours."""
+def _request_item(err: Mapping[str, Any], lang: str, path: str) -> dict[str, Any]:
+    """One pydantic error of FastAPI's request validation: its location kept, its code and sentence the catalogue's."""
     loc = [part for part in err.get("loc", ()) if not (isinstance(part, str) and (
         part.startswith(("function-", "constrained-")) or part in ONE_OR_MANY_TAGS))]
+    problem = field_error({**err, "loc": loc[1:]})  # the code and params, as a form's error
+    if err.get("type") == "json_invalid":
+        problem = FieldError("input", "json_invalid")
     whole_model = loc and loc[0] == "body" and (len(loc) == 1 or (len(loc) == 2 and isinstance(loc[1], int)))
-    if whole_model and err.get("type") not in ("missing", "json_invalid", "model_attributes_type", "model_type",
-                                               "list_type", "union_tag_invalid", "dict_type"):
-        field = _field_of({**err, "loc": ()})  # a whole-model check: name the field it is about
-        if field != "input":
-            loc = [*loc, spanish_field(field)]
-    return _item(list(loc), _message_of(dict(err)), _code_of_pydantic(err), lang)
+    if whole_model and problem.field != "input":  # a whole-model check names the field it is about
+        loc = [*loc, spanish_field(problem.field)]
+    return _item(list(loc), problem, lang, path)
 
 
 @contextmanager
@@ -155,21 +139,8 @@ def _location(exc: CRMError, field: str) -> list[str | int]:
     return [where, spanish_field(field, entity)]
 
 
-def _field_error_item(exc: CRMError, error: FieldError, lang: str) -> dict[str, Any]:
-    return _item(_location(exc, error.field), error.message, code_of_message(error.message), lang)
-
-
-def _sentence(exc: CRMError, lang: str) -> str:
-    if lang != "es":
-        return exc.message
-    if isinstance(exc, NotFoundError):
-        return t("api.not_found", lang, what=t(f"api.what.{exc.what}", lang), id=exc.key)
-    if isinstance(exc, StaleEditError):
-        return t("api.stale", lang, what=t(f"api.what.{exc.what}", lang), id=exc.key,
-                 seen=exc.seen_version, current=exc.current_version)
-    if isinstance(exc, DuplicateError):
-        return t("api.duplicate", lang, value=exc.value)
-    return _text(exc.message, lang)
+def _field_error_item(exc: CRMError, error: FieldError, path: str, lang: str) -> dict[str, Any]:
+    return _item(_location(exc, error.field), error, lang, path)
 
 
 def allowed_methods(request: Request) -> list[str]:
@@ -188,33 +159,33 @@ def install(app: FastAPI) -> None:
     @app.exception_handler(RequestValidationError)
     async def _invalid_request(request: Request, exc: RequestValidationError) -> JSONResponse:
         lang = preferred_language(request.headers.get("accept-language"))
-        return _json(422, {"detail": [_request_item(err, lang) for err in exc.errors()]})
+        return _json(422, {"detail": [_request_item(err, lang, request.url.path) for err in exc.errors()]})
 
     @app.exception_handler(ValidationError)
     async def _invalid(request: Request, exc: ValidationError) -> JSONResponse:
         lang = preferred_language(request.headers.get("accept-language"))
-        return _json(422, {"detail": [_field_error_item(exc, e, lang) for e in exc.errors]})
+        return _json(422, {"detail": [_field_error_item(exc, e, request.url.path, lang) for e in exc.errors]})
 
     @app.exception_handler(NotFoundError)
     async def _not_found(request: Request, exc: NotFoundError) -> JSONResponse:
         lang = preferred_language(request.headers.get("accept-language"))
-        return _json(404, {"detail": _sentence(exc, lang), "code": "not_found"})
+        return _json(404, {"detail": _text(exc, lang), "code": exc.code})
 
     @app.exception_handler(DuplicateError)
     async def _duplicate(request: Request, exc: DuplicateError) -> JSONResponse:
         lang = preferred_language(request.headers.get("accept-language"))
-        return _json(409, {"detail": _sentence(exc, lang), "code": "duplicate", "loc": _location(exc, exc.field)})
+        return _json(409, {"detail": _text(exc, lang), "code": exc.code, "loc": _location(exc, exc.field)})
 
     @app.exception_handler(StaleEditError)
     async def _stale(request: Request, exc: StaleEditError) -> JSONResponse:
         lang = preferred_language(request.headers.get("accept-language"))
         status = 412 if request.headers.get("if-match") else 409
-        return _json(status, {"detail": _sentence(exc, lang), "code": "stale_edit"})
+        return _json(status, {"detail": _text(exc, lang), "code": exc.code})
 
     @app.exception_handler(CRMError)
     async def _domain(request: Request, exc: CRMError) -> JSONResponse:
         lang = preferred_language(request.headers.get("accept-language"))
-        return _json(422, {"detail": [_item(["body"], exc.message, code_of_message(exc.message), lang)]})
+        return _json(422, {"detail": [_item(["body"], exc, lang, request.url.path)]})
 
     @app.exception_handler(HTTPException)
     async def _http(request: Request, exc: HTTPException) -> JSONResponse:
@@ -222,8 +193,7 @@ def install(app: FastAPI) -> None:
         if request.scope.get(TOO_LARGE):
             return _json(413, {"detail": t("api.too_large", lang), "code": "body_too_large"})
         if exc.status_code == 400:  # FastAPI's "error parsing the body": a 422 like any bad body
-            return _json(422, {"detail": [_item(["body"], t("api.bad_json", "en"), "json_invalid", "en")
-                                          | {"msg": t("api.bad_json", lang)}]})
+            return _json(422, {"detail": [_item(["body"], FieldError("input", "json_invalid"), lang)]})
         code = {404: "not_found", 405: "method_not_allowed"}.get(exc.status_code, "http_error")
         detail = t("api.no_route", lang) if exc.status_code == 404 else str(exc.detail)
         headers = dict(getattr(exc, "headers", None) or {})

@@ -116,22 +116,22 @@ def paid_totals(conn: Connection, invoice_ids: Iterable[int]) -> dict[int, Decim
     return paid
 
 
-def unpayable_reason(invoice: PayableInvoice, paid_on: date) -> tuple[str, str] | None:
-    """Why `invoice` cannot take a payment made on `paid_on`, as (`invoice` or `paid_on`, message), else None."""
+def unpayable_reason(invoice: PayableInvoice, paid_on: date, invoice_field: str) -> FieldError | None:
+    """Why `invoice` cannot take a payment made on `paid_on` (on `invoice_field` or `paid_on`), else None."""
     if invoice.void:
-        return "invoice", f"invoice {invoice.number} is void and cannot be paid"
+        return FieldError(invoice_field, "invoice_void", {"number": invoice.number})
     if invoice.credit_note:
-        return "invoice", f"{invoice.number} is a credit note and cannot be paid"
+        return FieldError(invoice_field, "credit_note_unpayable", {"number": invoice.number})
     if paid_on < invoice.issue_date:
-        return "paid_on", f"must not be before the invoice's issue date ({invoice.issue_date.isoformat()})"
+        return FieldError("paid_on", "before_issue", {"issue_date": invoice.issue_date})
     return None
 
 
-def overpayment(invoice: PayableInvoice, paid: Decimal, amount: Decimal) -> str | None:
-    """The message when `amount` on top of `paid` would pay more than the invoice's total, else None."""
+def overpayment(invoice: PayableInvoice, paid: Decimal, amount: Decimal) -> FieldError | None:
+    """The `amount` error when `amount` on top of `paid` would pay more than the invoice's total, else None."""
     remaining = Decimal(str(invoice.total)).quantize(CENT) - paid
     if amount > remaining:
-        return f"{amount} would overpay invoice {invoice.number}: only {remaining} is still owed"
+        return FieldError("amount", "overpay", {"amount": amount, "number": invoice.number, "remaining": remaining})
     return None
 
 
@@ -147,13 +147,11 @@ def record_payment(engine: Engine, payload: PaymentCreate | dict[str, Any]) -> P
         invoice = invoices_to_pay(conn, [data.invoice_id]).get(data.invoice_id)
         if invoice is None:
             raise NotFoundError("invoice", data.invoice_id)
-        reason = unpayable_reason(invoice, data.paid_on)
-        if reason is not None:
-            what, message = reason
-            raise ValidationError(message, "invoice_id" if what == "invoice" else what)
-        message = overpayment(invoice, paid_totals(conn, [invoice.invoice_id])[invoice.invoice_id], data.amount)
-        if message is not None:
-            raise ValidationError(message, "amount")
+        problem = unpayable_reason(invoice, data.paid_on, "invoice_id") or overpayment(
+            invoice, paid_totals(conn, [invoice.invoice_id])[invoice.invoice_id], data.amount
+        )
+        if problem is not None:
+            raise ValidationError(problem)
         payment = Payment(**data.model_dump(mode="python"))
         session.add(payment)
         session.flush()
@@ -178,7 +176,7 @@ def _indexed(exc: ValidationError, index: int, many: bool) -> ValidationError:
     """`exc` with each field named `<index>.<field>` when the request held a list."""
     if not many:
         return exc
-    return ValidationError([FieldError(f"{index}.{e.field}", e.message) for e in exc.errors])
+    return ValidationError([FieldError(f"{index}.{e.field}", e.code, e.params) for e in exc.errors])
 
 
 def _parse_all(model: type[Any], payloads: Sequence[Any]) -> list[Any]:
@@ -201,11 +199,15 @@ def _request_hash(scope: str, rows: Sequence[Any]) -> str:
 def _check_key(key: str | None) -> None:
     if key is None:
         return
-    problem = text_problem(key) if isinstance(key, str) else "must be text"
-    if problem is None and not 1 <= len(key) <= MAX_KEY_LENGTH:
-        problem = f"must be 1 to {MAX_KEY_LENGTH} characters"
+    if not isinstance(key, str):
+        raise ValidationError.on("Idempotency-Key", "text", type=type(key).__name__)
+    problem = text_problem(key)
     if problem is not None:
-        raise ValidationError(problem, "Idempotency-Key")
+        raise ValidationError.on("Idempotency-Key", problem)
+    if not key.strip():
+        raise ValidationError.on("Idempotency-Key", "required")
+    if len(key) > MAX_KEY_LENGTH:
+        raise ValidationError.on("Idempotency-Key", "too_long", max_length=MAX_KEY_LENGTH)
 
 
 def _replay(session: Session, scope: str, key: str, request_hash: str) -> list[tuple[int, bool]] | None:
@@ -258,7 +260,7 @@ def record_invoices(
             for i, data in enumerate(rows):
                 client = find(session, Client, data.client_id)
                 if client is None:
-                    raise _indexed(ValidationError(f"client {data.client_id} does not exist", "client_id"), i, many)
+                    raise _indexed(ValidationError.on("client_id", "missing_reference"), i, many)
                 found = session.scalar(select(Invoice).where(Invoice.number == data.number))
                 if found is not None:
                     if not _same_invoice(found, data):
@@ -332,14 +334,11 @@ def record_payments(
             for i, data in enumerate(rows):
                 invoice = invoices.get(data.invoice_id)
                 if invoice is None:
-                    raise _indexed(ValidationError(f"invoice {data.invoice_id} does not exist", "invoice_id"), i, many)
-                reason = unpayable_reason(invoice, data.paid_on)
-                if reason is not None:
-                    what, message = reason
-                    raise _indexed(ValidationError(message, "invoice_id" if what == "invoice" else what), i, many)
-                message = overpayment(invoice, paid[invoice.invoice_id], data.amount)
-                if message is not None:
-                    raise _indexed(ValidationError(message, "amount"), i, many)
+                    raise _indexed(ValidationError.on("invoice_id", "missing_reference"), i, many)
+                problem = unpayable_reason(invoice, data.paid_on, "invoice_id") or overpayment(
+                    invoice, paid[invoice.invoice_id], data.amount)
+                if problem is not None:
+                    raise _indexed(ValidationError(problem), i, many)
                 paid[invoice.invoice_id] += data.amount
                 payment = Payment(**data.model_dump(mode="python"))
                 session.add(payment)

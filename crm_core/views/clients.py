@@ -157,7 +157,8 @@ def filter_clients(table: pd.DataFrame, filters: ClientFilters) -> pd.DataFrame:
 def sort_clients(table: pd.DataFrame, by: str, descending: bool = False) -> pd.DataFrame:
     """`table` ordered by one of SORT_COLUMNS (risk by severity), ties by company name, blanks last."""
     if by not in SORT_COLUMNS:
-        raise ValidationError(f"unknown sort key {by!r}; expected one of {', '.join(SORT_COLUMNS)}", "sort")
+        raise ValidationError.on("sort", "unknown_sort", value=by if isinstance(by, str) else repr(by),
+                                 expected=list(SORT_COLUMNS))
     names = table["name_order"].to_numpy() if "name_order" in table.columns else name_order(table["company_name"])
     column = table[by].map(RISK_RANK) if by == "default_risk" else table[by]
     missing = column.isna().to_numpy()
@@ -192,25 +193,25 @@ def _whole(value: object) -> bool:
 def check_filters(filters: ClientFilters) -> None:
     """ValidationError naming the filter that is not text, not a known value, or not storable text."""
     if not isinstance(filters.search, str):
-        raise ValidationError(f"must be text, got {type(filters.search).__name__}", "search")
+        raise ValidationError.on("search", "text", type=type(filters.search).__name__)
     known = {"lifecycle": LIFECYCLE_OPTIONS, "default_risk": RISK_OPTIONS, "status": STATUS_OPTIONS}
     for f in fields(filters):
         value = getattr(filters, f.name)
         if f.name == "min_churn":
             if value is not None and (isinstance(value, bool) or not isinstance(value, int | float) or math.isnan(value)):
-                raise ValidationError("must be a number", "min_churn")
+                raise ValidationError.on("min_churn", "number", value=repr(value))
             continue
         values = (value,) if f.name == "search" else value
         if not isinstance(values, tuple):
-            raise ValidationError(f"must be a list of text values, got {type(value).__name__}", f.name)
+            raise ValidationError.on(f.name, "text", type=type(value).__name__)
         for item in values:
             if not isinstance(item, str):
-                raise ValidationError(f"must be text, got {type(item).__name__}", f.name)
+                raise ValidationError.on(f.name, "text", type=type(item).__name__)
             problem = text_problem(item)
             if problem is not None:
-                raise ValidationError(problem, f.name)
+                raise ValidationError.on(f.name, problem)
             if f.name in known and item not in known[f.name]:
-                raise ValidationError(f"unknown value {item!r}; expected one of {', '.join(known[f.name])}", f.name)
+                raise ValidationError.on(f.name, "unknown_value", value=item, one_of=list(known[f.name]))
 
 
 def count_clients(table: pd.DataFrame, filters: ClientFilters | None = None) -> int:
@@ -236,13 +237,14 @@ def list_clients(
     """
     filters = filters or ClientFilters()
     if not isinstance(sort, str) or sort not in SORT_COLUMNS:
-        raise ValidationError(f"unknown sort key {sort!r}; expected one of {', '.join(SORT_COLUMNS)}", "sort")
+        raise ValidationError.on("sort", "unknown_sort", value=sort if isinstance(sort, str) else repr(sort),
+                                 expected=list(SORT_COLUMNS))
     if not isinstance(descending, bool):
-        raise ValidationError("must be true or false", "descending")
+        raise ValidationError.on("descending", "yes_no", value=repr(descending))
     if not _whole(offset) or not 0 <= offset <= MAX_OFFSET:
-        raise ValidationError(f"must be a whole number between 0 and {MAX_OFFSET}", "offset")
+        raise ValidationError.on("offset", "page_range", first=0, last=MAX_OFFSET)
     if not _whole(limit) or not 1 <= limit <= MAX_PAGE_SIZE:
-        raise ValidationError(f"must be between 1 and {MAX_PAGE_SIZE}", "limit")
+        raise ValidationError.on("limit", "between", first=1, last=MAX_PAGE_SIZE)
     check_filters(filters)
     matches = filter_clients(table, filters)
     total = len(matches)
