@@ -7,7 +7,9 @@ Each --url (default: sqlite:////tmp/api_bench_10k.sqlite3) must hold a demo port
 For each database it starts `python -m crm_core api --workers 2` on a free port, times the first
 (cold) request of each worker's cache, then warms both workers and prints, over --requests requests on
 random clients, the median and p99 latency of GET /{id}/salud, /{id}/recomendaciones, /{id} and /?limit=100,
-then the requests per second of GET /{id}/salud from --concurrency threads for --seconds.
+then the requests per second of GET /{id}/salud from --concurrency threads for --seconds, and the
+slow requests after one write (the writing worker reloads the table it wrote and rebuilds health; the
+other notices the write by the fingerprints and reloads every table). The write stays in the database.
 Targets (issue 12): median <= 50 ms, p99 <= 200 ms, >= 200 requests/s.
 """
 
@@ -152,6 +154,11 @@ def main() -> None:
                 print(f"  GET {path:<40} {statistics.median(times):>10.1f} {p99(times):>10.1f}")
             rate = throughput(base, ids, args.concurrency, args.seconds)
             print(f"  GET /api/clientes/{{id}}/salud, {args.concurrency} concurrent clients: {rate:.0f} requests/s")
+            httpx.post(f"{base}/api/clientes/{ids[0]}/actividades", timeout=60,
+                       json={"tipo": "nota", "titulo": "bench_api: one write"}).raise_for_status()
+            after = cold_and_warm(base, args.workers)
+            print("  after one write (POST an activity), the slow requests until both workers are warm: "
+                  + (", ".join(f"{s:.1f} s" for s in after) or "none"))
         finally:
             process.terminate()
             process.wait(timeout=30)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
 from datetime import date
 from typing import Any
@@ -368,3 +369,20 @@ def test_never_a_500_on_odd_ids_and_methods(api: TestClient) -> None:
         response = api.request(method, path)
         assert response.status_code < 500, (method, path, response.text)
         assert "Traceback" not in response.text
+
+
+def test_an_api_write_shows_on_the_clients_page_next_run(demo_db: str) -> None:
+    """The page is open (its caches warm), a client is created through the API: the next run lists it."""
+    from tests.apptest_helpers import open_page
+
+    at = open_page("pages/clients.py", date.fromisoformat(APP_AS_OF))
+    at.text_input(key="clients_search").input("Nuevo Cliente API").run()
+    listed = next(df.value for df in at.dataframe if "churn_score" in df.value.columns) if at.dataframe else None
+    assert listed is None or listed.empty
+    with TestClient(create_app(demo_db)) as api:
+        created = api.post("/api/clientes/", json={**NEW_CLIENT, "nombre_empresa": "Nuevo Cliente API S.L."})
+        assert created.status_code == 201
+    time.sleep(1.1)  # the page reads the table fingerprints at most once a second
+    at.run()
+    shown = next(df.value for df in at.dataframe if "churn_score" in df.value.columns)
+    assert shown["company_name"].tolist() == ["Nuevo Cliente API S.L."]

@@ -125,7 +125,7 @@ def spanish_output(
     annotations: dict[str, Any] = {}
     for field, vocabulary in enums.items():
         annotations[field] = _enum_out(vocabulary, not base.model_fields[field].is_required()
-                                       or base.model_fields[field].annotation != str)
+                                       or base.model_fields[field].annotation is not str)
     for field in money:
         annotations[field] = OptMoney if "None" in str(base.model_fields[field].annotation) else Money
     namespace: dict[str, Any] = {
