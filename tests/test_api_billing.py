@@ -37,7 +37,8 @@ def test_one_invoice_then_its_resend(api: TestClient, engine: Engine) -> None:
 
 def test_a_list_of_invoices_is_all_or_none(api: TestClient, engine: Engine) -> None:
     client = make_client(engine)
-    listed = api.post("/api/facturas", json=[_invoice(client.client_id, "SB-1"), _invoice(client.client_id, "SB-2", total="99.99")])
+    two = [_invoice(client.client_id, "SB-1"), _invoice(client.client_id, "SB-2", total="99.99")]
+    listed = api.post("/api/facturas", json=two)
     assert listed.status_code == 201
     assert [(i["numero"], i["total"]) for i in listed.json()] == [("SB-1", 1210.5), ("SB-2", 99.99)]
     before = table_rows(engine)

@@ -20,8 +20,8 @@ from crm_core.api.problems import located
 
 router = APIRouter(prefix="/api", tags=["facturación"])
 
-IdempotencyKey = Annotated[str | None, Header(alias="Idempotency-Key", max_length=200,
-                                              description="A retry with the same key and body gets the rows stored the first time (200)")]
+RETRY = "A retry with the same key and body gets the rows stored the first time (200)"
+IdempotencyKey = Annotated[str | None, Header(alias="Idempotency-Key", max_length=200, description=RETRY)]
 
 
 def _one_or_many(value: Any) -> str:
