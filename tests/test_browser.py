@@ -35,7 +35,7 @@ LAUNCH_ARGS = [
     "--disable-component-update", "--no-first-run", "--disable-sync",
 ]
 IDLE = "[data-testid='stApp'][data-test-script-state='notRunning']"
-EXPECTED_PAGES = ("Overview", "Clients", "Activities", "Pipeline", "Health", "Import")
+EXPECTED_PAGES = ("Overview", "Clients", "Activities", "Pipeline", "Health", "Collections", "Import")
 DEMO_CLIENTS = 80
 
 

@@ -12,7 +12,13 @@ import pytest
 from crm_core.analytics.late_rates import load_late_rates
 from crm_core.analytics.receivables import client_statement, late_payment_claims
 from crm_core.io import letters
-from crm_core.io.letters import Party, claim_letter_pdf, recipient_of, sender_from_env, statement_pdf
+from crm_core.io.letters import (
+    Party,
+    claim_letter_pdf,
+    recipient_of,
+    sender_from_env,
+    statement_pdf,
+)
 from tests.frames_builder import d, table
 
 SENDER = Party("Mi Empresa S.L.", "B12345678", "Calle Mayor 1, Madrid")

@@ -46,7 +46,8 @@ def _int(value: Any) -> int:
 
 
 def recommendations(
-    health_row: pd.Series, settings: AnalyticsSettings | None = None, claim: Mapping[str, Any] | None = None
+    health_row: pd.Series, settings: AnalyticsSettings | None = None,
+    claim: pd.Series | Mapping[str, Any] | None = None,
 ) -> list[Recommendation]:
     """Recommendations for one client (a row of `client_health`), alerts first, most severe first.
 

@@ -25,7 +25,7 @@ LATE_RATES_ENV = "CRM_LATE_RATES"
 RATE_COLUMNS: tuple[str, ...] = ("half_year_start", "rate_percent", "source")
 # Rates are kept as whole thousandths of a percentage point (10.15 % -> 10150): interest stays integer.
 RATE_UNITS_PER_PERCENT = 1000
-MAX_RATE_PERCENT = Decimal("100")
+MAX_RATE_PERCENT = Decimal(100)
 
 
 class LateRatesError(CRMError):

@@ -267,10 +267,6 @@ class Statement:
     rows: pd.DataFrame
 
 
-def _money(value: float) -> Decimal:
-    return Decimal(int(round(value * 100))).scaleb(-2)
-
-
 def client_statement(
     invoices: pd.DataFrame, payments: pd.DataFrame, client_id: int, start: date, end: date
 ) -> Statement:
@@ -406,3 +402,15 @@ def collections_worklist(
     out["at_stake"] = np.round(out["outstanding"] + out["claim_total"], 2)
     out = out.sort_values(["at_stake", "client_id"], ascending=[False, True], kind="stable").reset_index(drop=True)
     return out[WORKLIST_COLUMNS]
+
+
+def worklist_owners(worklist: pd.DataFrame) -> list[str]:
+    """The account managers with clients in the worklist, sorted (for the owner filter)."""
+    return sorted(str(owner) for owner in worklist["owner"].dropna().unique())
+
+
+def worklist_labels(worklist: pd.DataFrame) -> dict[int, str]:
+    """A picker label per worklist client, "company · owner", in worklist order."""
+    owner = worklist["owner"].astype(object).where(worklist["owner"].notna(), "—")
+    text = worklist["company_name"].astype(str) + " · " + owner.astype(str)
+    return dict(zip(worklist["client_id"].astype(int), text, strict=True))

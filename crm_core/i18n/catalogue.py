@@ -211,6 +211,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "client.tab_opportunities": ("Opportunities", "Oportunidades"),
     "client.tab_invoices": ("Invoices", "Facturas"),
     "client.tab_edit": ("Edit / delete", "Editar / eliminar"),
+    "client.tab_receivables": ("Statement & claims", "Extracto y reclamación"),
     "client.profile": ("Profile", "Ficha"),
     "client.churn": ("Churn risk", "Riesgo de abandono"),
     "client.recommendations": ("Recommendations", "Recomendaciones"),

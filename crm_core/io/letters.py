@@ -18,7 +18,12 @@ import pandas as pd
 from fpdf import FPDF
 from fpdf.enums import XPos, YPos
 
-from crm_core.analytics.late_rates import RATE_UNITS_PER_PERCENT, LateRates, half_year_label, half_year_of
+from crm_core.analytics.late_rates import (
+    RATE_UNITS_PER_PERCENT,
+    LateRates,
+    half_year_label,
+    half_year_of,
+)
 from crm_core.analytics.receivables import LEGAL_BASIS_ARTICLES, Statement
 from crm_core.i18n import format_date, format_money, format_number, t
 from crm_core.io.receivables import provisional_note
@@ -155,14 +160,14 @@ def statement_pdf(statement: Statement, sender: Party, recipient: Party, lang: s
     pdf.ln(2)
     headers = [t(f"column.{name}", lang) for name in ("date", "kind", "reference", "debit", "credit", "balance")]
     rows = []
-    for line in statement.rows.itertuples(index=False):
-        reference = str(line.reference)
-        if line.kind == "credit_note":
-            reference = f"{reference} ({_money(line.note_amount, lang)})"
+    for line in statement.rows.to_dict("records"):
+        reference = str(line["reference"])
+        if line["kind"] == "credit_note":
+            reference = f"{reference} ({_money(line['note_amount'], lang)})"
         rows.append([
-            format_date(line.date, lang), t(f"statement_kind.{line.kind}", lang), reference,
-            _money(line.debit, lang) if line.debit else "", _money(line.credit, lang) if line.credit else "",
-            _money(line.balance, lang),
+            format_date(line["date"], lang), t(f"statement_kind.{line['kind']}", lang), reference,
+            _money(line["debit"], lang) if line["debit"] else "", _money(line["credit"], lang) if line["credit"] else "",
+            _money(line["balance"], lang),
         ])
     if rows:
         pdf.grid(headers, rows, (22, 22, 46, 32, 32, 36), numeric_from=3)
@@ -216,9 +221,9 @@ def claim_letter_pdf(
         headers = [t(key, lang) for key in ("field.number", "column.capped_due_date", "column.days_late",
                                              "column.principal", "column.interest", "column.compensation",
                                              "column.claim_total")]
-        body = [[str(r.number) + (" *" if r.provisional else ""), format_date(r.capped_due_date, lang),
-                 format_number(r.days_late, lang), _money(r.principal, lang), _money(r.interest, lang),
-                 _money(r.compensation, lang), _money(r.claim_total, lang)] for r in rows.itertuples(index=False)]
+        body = [[str(r["number"]) + (" *" if r["provisional"] else ""), format_date(r["capped_due_date"], lang),
+                 format_number(r["days_late"], lang), _money(r["principal"], lang), _money(r["interest"], lang),
+                 _money(r["compensation"], lang), _money(r["claim_total"], lang)] for r in rows.to_dict("records")]
         interest = int(rows["interest_cents"].sum())
         compensation = int(rows["compensation_cents"].sum())
         body.append([t("letter.total", lang), "", "", "", _money(interest / 100, lang), _money(compensation / 100, lang),
