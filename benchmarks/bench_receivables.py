@@ -19,9 +19,9 @@ import pandas as pd
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from crm_core.analytics.late_rates import load_late_rates  # noqa: E402
-from crm_core.analytics.receivables import client_claims, late_payment_claims  # noqa: E402
-from crm_core.demo.generate import build_portfolio  # noqa: E402
+from crm_core.analytics.late_rates import load_late_rates
+from crm_core.analytics.receivables import client_claims, late_payment_claims
+from crm_core.demo.generate import build_portfolio
 
 DEMO_AS_OF = date(2026, 11, 25)
 
