@@ -26,7 +26,7 @@ sys.path.insert(0, str(ROOT))
 
 PAGES: tuple[str, ...] = (
     "pages/overview.py", "pages/clients.py", "pages/activities.py", "pages/pipeline.py", "pages/health.py",
-    "pages/import.py",
+    "pages/collections.py", "pages/import.py",
 )
 TARGET_SECONDS = 2.0
 

@@ -310,3 +310,12 @@ def test_worklist_orders_overdue_clients_by_outstanding_plus_claim() -> None:
     assert pd.isna(work.iloc[0]["next_activity_on"])
     mine = collections_worklist(health, claims, data.activities, as_of, owner="ana")
     assert list(mine["client_id"]) == [1]
+
+
+def test_half_a_cent_rounds_up_exactly_once_per_invoice() -> None:
+    # 50.00 due 2025-07-01, unpaid at 2025-09-12: 73 days at 10.15 % = 50 * 0.1015 * 73 / 365 = 1.015 exactly:
+    # 101.5 cents, rounded half up to 102.
+    row = one(claims_of([invoice(1, 50.00, "2025-06-01", "2025-07-01")], [], "2025-09-12"))
+    assert row["days_late"] == 73
+    assert row["interest_cents"] == 102
+    assert row["interest"] == 1.02
