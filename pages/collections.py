@@ -17,10 +17,10 @@ from crm_core.ui.welcome import require_data
 PAGE_SIZE = 100
 OUTCOME = "collections_outcome"
 COLUMNS = {
-    "company_name": "text", "owner": "text", "at_stake": "money", "outstanding": "money", "overdue": "money",
-    "claim_total": "money", "claimed_invoices": "number", "max_days_overdue": "days",
+    "company_name": "text", "at_stake": "money", "outstanding": "money", "claim_total": "money",
     "days_since_oldest_unpaid": "days", "last_contact": "date", "next_activity_on": "date",
-    "next_activity_title": "text", "provisional": "bool",
+    "next_activity_title": "text", "owner": "text", "overdue": "money", "max_days_overdue": "days",
+    "claimed_invoices": "number", "provisional": "bool",
 }
 
 ctx = current()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date
+from functools import partial
 from typing import Any
 
 import pandas as pd
@@ -279,7 +280,11 @@ CLAIM_COLUMNS = {"number": "text", "issue_date": "date", "due_date": "date", "ca
 def _receivables(
     ctx: PageContext, data: Frames, client: ClientOut, claims: pd.DataFrame | None, rates: LateRates | None
 ) -> None:
-    """The statement over a chosen period and the Ley 3/2004 claims as of the page's date, each with CSV and PDF."""
+    """The statement over a chosen period and the Ley 3/2004 claims as of the page's date, each with CSV and PDF.
+
+    The PDFs and the statement CSV are made when their button is clicked (plain functions, no Streamlit),
+    not on every render; the claims CSV comes from the cache.
+    """
     sender, recipient = sender_from_env(), recipient_of(client.model_dump())
     st.subheader(ctx.t("statement.heading"))
     cols = st.columns(2)
@@ -300,18 +305,20 @@ def _receivables(
             **{name: statement.rows[name].astype("float64") for name in ("debit", "credit", "balance", "note_amount")},
         )
         shown["note_amount"] = shown["note_amount"].where(shown["note_amount"] != 0)
-        show_table(ctx, shown, STATEMENT_COLUMNS, key="client_statement", height=320)
+        columns = STATEMENT_COLUMNS if shown["note_amount"].notna().any() else {
+            name: kind for name, kind in STATEMENT_COLUMNS.items() if name != "note_amount"}
+        show_table(ctx, shown, columns, key="client_statement", height=_height(len(shown)))
     if statement.unapplied_credit_notes:
         st.caption(ctx.t("statement.credit_notes", amount=format_money(statement.unapplied_credit_notes, ctx.lang)))
     buttons = st.columns(2)
     stem = f"{start.isoformat()}-{end.isoformat()}"
     buttons[0].download_button(
-        ctx.t("statement.download_csv"), data=statement_csv(statement, ctx.lang, ";" if ctx.lang == "es" else ","),
+        ctx.t("statement.download_csv"), data=partial(statement_csv, statement, ctx.lang, ";" if ctx.lang == "es" else ","),
         file_name=file_name("statement.file_stem", client.client_id, stem, ctx.lang, "csv"), mime="text/csv",
         icon=":material/download:", key="statement_csv",
     )
     buttons[1].download_button(
-        ctx.t("statement.download_pdf"), data=statement_pdf(statement, sender, recipient, ctx.lang, ctx.as_of),
+        ctx.t("statement.download_pdf"), data=partial(statement_pdf, statement, sender, recipient, ctx.lang, ctx.as_of),
         file_name=file_name("statement.file_stem", client.client_id, stem, ctx.lang, "pdf"), mime="application/pdf",
         icon=":material/picture_as_pdf:", key="statement_pdf",
     )
@@ -326,7 +333,8 @@ def _receivables(
     receivables.show_provisional(ctx, claims, rates)
     total = (int(claims["interest_cents"].sum()) + int(claims["compensation_cents"].sum())) / 100
     st.metric(ctx.t("claims.total"), format_money(total, ctx.lang))
-    show_table(ctx, claims.sort_values(["capped_due_date", "number"]), CLAIM_COLUMNS, key="client_claims", height=320)
+    show_table(ctx, claims.sort_values(["capped_due_date", "number"]), CLAIM_COLUMNS, key="client_claims",
+               height=_height(len(claims)))
     buttons = st.columns(2)
     buttons[0].download_button(
         ctx.t("claims.download_csv"),
@@ -336,7 +344,7 @@ def _receivables(
     )
     buttons[1].download_button(
         ctx.t("claims.download_pdf"),
-        data=claim_letter_pdf(claims, sender, recipient, ctx.as_of, ctx.lang, rates),
+        data=partial(claim_letter_pdf, claims, sender, recipient, ctx.as_of, ctx.lang, rates),
         file_name=file_name("claims.letter_stem", client.client_id, ctx.as_of, ctx.lang, "pdf"),
         mime="application/pdf", icon=":material/picture_as_pdf:", key="claims_pdf",
     )
@@ -345,3 +353,8 @@ def _receivables(
 def _day(value: Any, fallback: date) -> date:
     """A date_input's value as one date (a cleared box falls back to `fallback`)."""
     return value if isinstance(value, date) else fallback
+
+
+def _height(rows: int) -> int | None:
+    """A fixed scrolling height for a long table, else the table's own height (no empty rows)."""
+    return 400 if rows > 10 else None
