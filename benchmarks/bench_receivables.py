@@ -27,7 +27,7 @@ DEMO_AS_OF = date(2026, 11, 25)
 
 
 def demo_frames(clients: int, as_of: date) -> tuple[pd.DataFrame, pd.DataFrame, pd.Index]:
-    """Invoices and payments of the demo portfolio, typed like crm_core.frames (dates as datetime64[ns])."""
+    """Invoices and payments of the demo portfolio, typed like crm_core.store.frames (dates as datetime64[ns])."""
     portfolio = build_portfolio(clients, 42, as_of)
     invoices = pd.DataFrame(portfolio.tables["invoices"])
     payments = pd.DataFrame(portfolio.tables["payments"])

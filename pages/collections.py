@@ -4,15 +4,15 @@ from __future__ import annotations
 
 import streamlit as st
 
-from crm_core.analytics.receivables import worklist_labels, worklist_owners
 from crm_core.i18n import format_date, format_money, format_number
 from crm_core.io.receivables import file_name
-from crm_core.paging import page_count, page_of, page_rows
 from crm_core.ui import receivables
 from crm_core.ui.context import current
 from crm_core.ui.forms import show_outcome
 from crm_core.ui.tables import show_table
 from crm_core.ui.welcome import require_data
+from crm_core.views.paging import page_count, page_of, page_rows
+from crm_core.views.receivables import worklist_labels, worklist_owners
 
 PAGE_SIZE = 100
 OUTCOME = "collections_outcome"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from crm_core import charts
+from crm_core.charts import overview as charts
 from crm_core.i18n import format_date
 from crm_core.ui import cache, derived
 from crm_core.ui.chart_view import show_chart

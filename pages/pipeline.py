@@ -4,7 +4,11 @@ from __future__ import annotations
 
 import streamlit as st
 
-from crm_core.charts_pipeline import close_month_chart, stage_funnel_chart, win_rate_chart
+from crm_core.charts.pipeline import (
+    close_month_chart,
+    stage_funnel_chart,
+    win_rate_chart,
+)
 from crm_core.i18n import format_money, format_number
 from crm_core.i18n.formatting import format_money_short
 from crm_core.ui import cache, views

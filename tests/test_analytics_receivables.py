@@ -1,4 +1,4 @@
-"""Late-payment claims (Ley 3/2004), statements and the collections worklist, on cases worked by hand."""
+"""Late-payment claims (Ley 3/2004) and statements, on cases worked by hand."""
 
 from __future__ import annotations
 
@@ -9,19 +9,17 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from crm_core.analytics.health import client_health
 from crm_core.analytics.late_rates import LateRatesError, load_late_rates
 from crm_core.analytics.payments import client_payment_figures, invoice_status
 from crm_core.analytics.receivables import (
     client_claims,
     client_statement,
-    collections_worklist,
     late_payment_claims,
     missing_half_years,
 )
 from crm_core.db import get_engine
-from crm_core.frames import load_frames
-from tests.frames_builder import d, frames, table
+from crm_core.store.frames import load_frames
+from tests.frames_builder import d, table
 
 
 def invoice(invoice_id: int, total: float, issue: str, due: str, client_id: int = 1, **more: object) -> dict:
@@ -276,40 +274,6 @@ def test_claims_on_the_demo_data_are_late_real_invoices_only(demo_frames) -> Non
     assert in_h2.any() and (~in_h2).any()
     assert (claims["provisional"] == in_h2).all()
     assert set(claims.loc[in_h2, "missing_half_years"]) == {"2026-H2"}
-
-
-# ---------------------------------------------------------------- worklist
-
-def test_worklist_orders_overdue_clients_by_outstanding_plus_claim() -> None:
-    data = frames(
-        clients=[{"client_id": 1, "company_name": "Alfa", "owner": "ana"},
-                 {"client_id": 2, "company_name": "Beta", "owner": "luis"},
-                 {"client_id": 3, "company_name": "Gamma", "owner": "ana"}],
-        invoices=[invoice(1, 1000.00, "2025-05-10", "2025-06-09", client_id=1),  # 1000 + 63.66
-                  invoice(2, 1050.00, "2025-08-01", "2025-08-20", client_id=2),  # 1050 + 40 + 11 days interest
-                  invoice(3, 900.00, "2025-08-20", "2025-09-19", client_id=3)],  # not due
-        activities=[{"activity_id": 1, "client_id": 1, "occurred_at": pd.Timestamp("2025-08-01 10:00"), "done": True},
-                    {"activity_id": 2, "client_id": 1, "occurred_at": pd.Timestamp("2025-09-10 10:00"), "done": False,
-                     "title": "call about F-1"},
-                    {"activity_id": 3, "client_id": 1, "occurred_at": pd.Timestamp("2025-09-03 10:00"), "done": False,
-                     "title": "send statement"}],
-    )
-    as_of = d("2025-08-31")
-    health = client_health(data, as_of)
-    claims = client_claims(late_payment_claims(data.invoices, data.payments, as_of), health.index)
-    work = collections_worklist(health, claims, data.activities, as_of)
-    # Beta: 1050 * 0.1015 * 11 / 365 = 3.2118 -> 3.21 + 40 = 43.21; at stake 1093.21 > Alfa's 1063.66
-    assert list(work["client_id"]) == [2, 1]
-    assert list(work["at_stake"]) == [1093.21, 1063.66]
-    alfa = work.iloc[1]
-    assert alfa["claim_total"] == 63.66
-    assert alfa["days_since_oldest_unpaid"] == 113  # 2025-05-10 .. 2025-08-31
-    assert alfa["last_contact"] == pd.Timestamp("2025-08-01")
-    assert alfa["next_activity_on"] == pd.Timestamp("2025-09-03")
-    assert alfa["next_activity_title"] == "send statement"
-    assert pd.isna(work.iloc[0]["next_activity_on"])
-    mine = collections_worklist(health, claims, data.activities, as_of, owner="ana")
-    assert list(mine["client_id"]) == [1]
 
 
 def test_half_a_cent_rounds_up_exactly_once_per_invoice() -> None:

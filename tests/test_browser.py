@@ -22,9 +22,9 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
+from crm_core.config import business_timezone
 from crm_core.db import dispose_engines, get_engine
-from crm_core.models import Activity
-from crm_core.settings import business_timezone
+from crm_core.db.models import Activity
 
 pytestmark = pytest.mark.browser
 
@@ -210,7 +210,7 @@ def test_client_statement_and_claim_letter_download_as_pdf(page: Any, demo_url: 
 
     import pypdf
 
-    from crm_core.models import Client
+    from crm_core.db.models import Client
 
     page.locator("[data-testid='stSidebarNav'] a", has_text="Clients").click()
     _settle(page)
@@ -236,14 +236,14 @@ def test_client_statement_and_claim_letter_download_as_pdf(page: Any, demo_url: 
 
 
 def _companies(url: str) -> list[str]:
-    from crm_core.models import Client
+    from crm_core.db.models import Client
 
     with get_engine(url).connect() as conn:
         return [str(name) for name in conn.execute(select(Client.company_name)).scalars()]
 
 
 def _first_company(url: str) -> str:
-    from crm_core.models import Client
+    from crm_core.db.models import Client
 
     with get_engine(url).connect() as conn:
         return str(conn.execute(select(Client.company_name).order_by(Client.client_id)).scalars().first())

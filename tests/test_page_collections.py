@@ -11,15 +11,12 @@ from sqlalchemy.orm import Session
 
 from crm_core.analytics import client_health
 from crm_core.analytics.late_rates import load_late_rates
-from crm_core.analytics.receivables import (
-    client_claims,
-    collections_worklist,
-    late_payment_claims,
-)
+from crm_core.analytics.receivables import client_claims, late_payment_claims
 from crm_core.db import get_engine
-from crm_core.frames import load_frames
+from crm_core.db.models import Activity
 from crm_core.i18n import format_money, format_number
-from crm_core.models import Activity
+from crm_core.store.frames import load_frames
+from crm_core.views.receivables import collections_worklist
 from tests.apptest_helpers import open_page
 from tests.conftest import row_counts
 

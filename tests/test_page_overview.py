@@ -9,9 +9,9 @@ from streamlit.testing.v1 import AppTest
 
 from crm_core.analytics import client_health, portfolio_summary
 from crm_core.db import get_engine
-from crm_core.frames import load_frames
 from crm_core.i18n import format_money, format_number
 from crm_core.i18n.formatting import format_money_short
+from crm_core.store.frames import load_frames
 
 AS_OF = date(2026, 11, 25)
 

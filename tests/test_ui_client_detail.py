@@ -16,9 +16,9 @@ from crm_core.analytics.receivables import (
     late_payment_claims,
 )
 from crm_core.db import get_engine
-from crm_core.frames import load_frames
 from crm_core.i18n import format_money
 from crm_core.i18n.domain_text import recommendation_text
+from crm_core.store.frames import load_frames
 from tests.apptest_helpers import open_page
 
 AS_OF = date(2026, 11, 25)

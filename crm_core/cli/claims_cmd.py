@@ -10,14 +10,14 @@ from pathlib import Path
 from crm_core.analytics.late_rates import load_late_rates
 from crm_core.analytics.receivables import late_payment_claims, missing_half_years
 from crm_core.cli.export_at_risk_cmd import _date
+from crm_core.config import business_timezone
 from crm_core.db import get_engine
 from crm_core.errors import NotFoundError
-from crm_core.frames import load_frames
 from crm_core.i18n import LANGS, default_lang
 from crm_core.io.at_risk import SEPARATORS
 from crm_core.io.letters import claim_letter_pdf, recipient_of, sender_from_env
 from crm_core.io.receivables import claims_csv, provisional_note
-from crm_core.settings import business_timezone
+from crm_core.store.frames import load_frames
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:

@@ -11,23 +11,9 @@ import streamlit as st
 from sqlalchemy import Engine
 
 from crm_core import services
-from crm_core.activity_views import client_timeline
-from crm_core.analytics.advice import recommendations
 from crm_core.analytics.late_rates import LateRates
-from crm_core.analytics.receivables import (
-    client_claims,
-    client_statement,
-    statement_start,
-)
-from crm_core.client_views import (
-    HEALTH_CARD,
-    client_invoices,
-    client_opportunities,
-    contacts_of,
-    health_row,
-)
+from crm_core.analytics.receivables import client_statement, statement_start
 from crm_core.errors import NotFoundError
-from crm_core.frames import Frames
 from crm_core.i18n import (
     format_date,
     format_money,
@@ -41,18 +27,24 @@ from crm_core.i18n.domain_text import (
     recommendation_text,
 )
 from crm_core.i18n.formatting import date_format_pattern
-from crm_core.io.letters import (
-    claim_letter_pdf,
-    recipient_of,
-    sender_from_env,
-    statement_pdf,
-)
+from crm_core.io.letters import claim_letter_pdf, recipient_of, sender_from_env, statement_pdf
 from crm_core.io.receivables import file_name, statement_csv
 from crm_core.schemas import ClientOut
+from crm_core.store.frames import Frames
 from crm_core.ui import receivables
 from crm_core.ui.client_forms import contact_form, delete_control, edit_form
 from crm_core.ui.context import PageContext
 from crm_core.ui.tables import header, show_table
+from crm_core.views.activities import client_timeline
+from crm_core.views.clients import (
+    HEALTH_CARD,
+    client_advice,
+    client_invoices,
+    client_opportunities,
+    contacts_of,
+    health_row,
+)
+from crm_core.views.receivables import claim_total, client_claim_rows, client_claim_summary
 
 PROFILE_FIELDS: tuple[str, ...] = (
     "tax_id", "email", "phone", "address", "city", "region", "segment", "industry", "company_size",
@@ -112,10 +104,9 @@ def render(ctx: PageContext, engine: Engine, data: Frames, health: pd.DataFrame,
     rates = receivables.rates(ctx)
     claims = None
     if rates is not None:
-        every = receivables.portfolio_claims(ctx.db_url, ctx.as_of, rates)
-        claims = every.loc[every["client_id"].to_numpy() == client_id]
+        claims = client_claim_rows(receivables.portfolio_claims(ctx.db_url, ctx.as_of, rates), client_id)
     with tabs[0]:
-        claim = None if claims is None else client_claims(claims, pd.Index([client_id])).iloc[0]
+        claim = None if claims is None else client_claim_summary(claims, client_id)
         _summary(ctx, client, figures, claim)
     with tabs[1]:
         _contacts(ctx, engine, data, client_id)
@@ -167,7 +158,7 @@ def _summary(ctx: PageContext, client: ClientOut, figures: pd.Series | None, cla
             score = 0.0 if _missing(figures[component]) else float(figures[component])
             st.progress(min(max(score / 100.0, 0.0), 1.0), text=f"{header(ctx, component)}: {format_number(score, ctx.lang)}")
         st.subheader(ctx.t("client.recommendations"))
-        recs = recommendations(figures, claim=claim)
+        recs = client_advice(figures, claim)
         if not recs:
             st.success(ctx.t("client.no_recommendations"))
         for rec in recs:
@@ -331,9 +322,8 @@ def _receivables(
         st.info(ctx.t("claims.none"))
         return
     receivables.show_provisional(ctx, claims, rates)
-    total = (int(claims["interest_cents"].sum()) + int(claims["compensation_cents"].sum())) / 100
-    st.metric(ctx.t("claims.total"), format_money(total, ctx.lang))
-    show_table(ctx, claims.sort_values(["capped_due_date", "number"]), CLAIM_COLUMNS, key="client_claims",
+    st.metric(ctx.t("claims.total"), format_money(claim_total(claims), ctx.lang))
+    show_table(ctx, claims, CLAIM_COLUMNS, key="client_claims",
                height=_height(len(claims)))
     buttons = st.columns(2)
     buttons[0].download_button(

@@ -1,4 +1,4 @@
-"""Streamlit glue for receivables: cached claims and worklist, the rates table (errors shown, never raised), the collection call."""
+"""Streamlit glue for receivables: cached claims and worklist, the rates table (errors shown, not raised), the collection call."""
 
 from __future__ import annotations
 
@@ -11,16 +11,16 @@ from crm_core import services
 from crm_core.analytics.late_rates import LateRates, LateRatesError, load_late_rates
 from crm_core.analytics.receivables import (
     client_claims,
-    collections_worklist,
     late_payment_claims,
 )
 from crm_core.enums import ActivityKind
 from crm_core.i18n import format_money
 from crm_core.io.receivables import claims_csv, provisional_note
-from crm_core.table_versions import Generations
+from crm_core.store.versions import Generations
 from crm_core.ui import cache
 from crm_core.ui.context import PageContext
 from crm_core.ui.forms import combine_local, default_time, perform, succeed
+from crm_core.views.receivables import collections_worklist
 
 
 def rates(ctx: PageContext) -> LateRates | None:
