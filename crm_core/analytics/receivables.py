@@ -1,4 +1,4 @@
-"""Receivables a Spanish SMB can act on: Ley 3/2004 late-payment claims, client statements, collections worklist.
+"""Receivables a Spanish SMB can act on: Ley 3/2004 late-payment claims and client statements (docs/design.md §4.22).
 
 Claim per invoice (real invoices only: a credit note is not linked to an invoice, so it owes and
 reduces no claim), as of T:

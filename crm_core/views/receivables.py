@@ -1,7 +1,8 @@
 """Receivables read models: the collections worklist (overdue clients by what is at stake) and one client's claims.
 
 Pure over frames and figures (client_health, late_payment_claims / client_claims as of the same date):
-no Streamlit, no database. The Collections page, the client page and any other face draw these.
+no Streamlit, no database. The Collections page, the client page and any other face draw these
+(docs/design.md §4.22).
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from datetime import date
 import numpy as np
 import pandas as pd
 
+from crm_core.analytics.engagement import follow_up_due
 from crm_core.analytics.receivables import client_claims
 
 WORKLIST_COLUMNS: list[str] = [
@@ -21,12 +23,12 @@ WORKLIST_COLUMNS: list[str] = [
 
 
 def next_planned_activity(activities: pd.DataFrame, client_index: pd.Index) -> pd.DataFrame:
-    """Per client: the earliest open (not done) activity by its follow-up day (else its date), overdue ones first.
+    """Per client: the earliest open (not done) activity by when it is due (`follow_up_due`), overdue ones first.
 
     Columns next_activity_on (NaT when none) and next_activity_title.
     """
     open_rows = activities.loc[~activities["done"].to_numpy(dtype=bool)]
-    due = open_rows["follow_up_on"].where(open_rows["follow_up_on"].notna(), open_rows["occurred_at"])
+    due = follow_up_due(open_rows)
     frame = pd.DataFrame({
         "client_id": open_rows["client_id"].to_numpy(),
         "next_activity_on": pd.to_datetime(due).dt.normalize().astype("datetime64[ns]").to_numpy(),
