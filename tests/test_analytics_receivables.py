@@ -18,6 +18,7 @@ from crm_core.analytics.receivables import (
     missing_half_years,
 )
 from crm_core.db import get_engine
+from crm_core.i18n.error_text import error_text
 from crm_core.store.frames import load_frames
 from tests.frames_builder import d, table
 
@@ -154,20 +155,29 @@ def test_a_user_rates_file_adds_the_missing_half_year(tmp_path: Path, monkeypatc
     assert load_late_rates().where_to_add == str(extra)
 
 
-@pytest.mark.parametrize(("content", "line", "words"), [
-    ("half_year_start,rate_percent\n2026-07-02,9.00\n", 2, "1 January or a 1 July"),
-    ("half_year_start,rate_percent\n2026-07-01,nine\n", 2, "is not a number"),
-    ("half_year_start,rate_percent\n2026-01-01,9\n2026-07-01,9.1234\n", 3, "at most 3 decimals"),
-    ("start,rate\n2026-07-01,9\n", 1, "missing column"),
+@pytest.mark.parametrize(("content", "line", "code", "english", "spanish"), [
+    ("half_year_start,rate_percent\n2026-07-02,9.00\n", 2, "late_rates.half_year_start",
+     "half_year_start 2026-07-02 must be a 1 January or a 1 July", "debe ser un 1 de enero o un 1 de julio"),
+    ("half_year_start,rate_percent\n2026-07-01,nine\n", 2, "late_rates.rate",
+     "rate_percent 'nine' is not a number", "rate_percent 'nine' no es un número"),
+    ("half_year_start,rate_percent\n2026-01-01,9\n2026-07-01,9.1234\n", 3, "late_rates.rate_range",
+     "rate_percent 9.1234 must be between 0 and 100 with at most 3 decimals", "con 3 decimales como máximo"),
+    ("half_year_start,rate_percent\n2026-07-01,9\n2026-07-01,9.5\n", 3, "late_rates.twice",
+     "half-year 2026-07-01 is listed twice", "el semestre 2026-07-01 aparece dos veces"),
+    ("start,rate\n2026-07-01,9\n", 1, "late_rates.columns",
+     "missing column(s) 'half_year_start', 'rate_percent' (expected half_year_start, rate_percent, source)",
+     "faltan las columnas 'half_year_start', 'rate_percent'"),
 ])
-def test_a_bad_rates_file_is_refused_naming_the_line(tmp_path: Path, content: str, line: int, words: str) -> None:
+def test_a_bad_rates_file_is_refused_naming_the_line(
+    tmp_path: Path, content: str, line: int, code: str, english: str, spanish: str
+) -> None:
     bad = tmp_path / "rates.csv"
     bad.write_text(content, encoding="utf-8")
     with pytest.raises(LateRatesError) as caught:
         load_late_rates(str(bad))
-    assert caught.value.line == line
-    assert words in caught.value.message
-    assert str(bad) in caught.value.message
+    assert (caught.value.code, caught.value.line) == (code, line)
+    assert caught.value.message == f"late-payment rates file {bad}, line {line}: {english}"
+    assert f"{bad}, línea {line}: " in error_text(caught.value, "es") and spanish in error_text(caught.value, "es")
 
 
 def test_missing_user_rates_file_is_refused(tmp_path: Path) -> None:

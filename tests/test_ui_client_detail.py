@@ -93,6 +93,7 @@ def test_a_bad_rates_file_is_said_not_raised(demo, tmp_path, monkeypatch: pytest
     monkeypatch.setenv("CRM_LATE_RATES", str(bad))
     at = _open(int(health.index[0]))
     errors = " ".join(e.value for e in at.error)
-    assert f"Late-payment rates file {bad}, line 3" in errors
-    collections = open_page("pages/collections.py", AS_OF)
-    assert f"Late-payment rates file {bad}, line 3" in " ".join(e.value for e in collections.error)
+    assert f"late-payment rates file {bad}, line 3: half_year_start '2026-13-01' is not a date YYYY-MM-DD" in errors
+    collections = open_page("pages/collections.py", AS_OF, "es")
+    assert (f"fichero de tipos de interés de demora {bad}, línea 3: half_year_start '2026-13-01' no es una fecha"
+            in " ".join(e.value for e in collections.error))

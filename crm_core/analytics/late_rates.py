@@ -29,16 +29,12 @@ MAX_RATE_PERCENT = Decimal(100)
 
 
 class LateRatesError(CRMError):
-    """The rates file cannot be used; names the file, the line and what is wrong (code `late_rates.invalid`)."""
+    """The rates file cannot be used: code `late_rates.<problem>`, params naming the file, the line and the value."""
 
-    code = "late_rates.invalid"
-
-    def __init__(self, path: str, line: int, reason: str) -> None:
+    def __init__(self, problem: str, path: str, line: int, **params: object) -> None:
         self.path = path
         self.line = line
-        self.reason = reason
-        self.params = {"path": path, "line": line, "reason": reason}
-        super().__init__(f"late-payment rates file {path}, line {line}: {reason}")
+        super().__init__(f"late_rates.{problem}", {"path": path, "line": line, **params})
 
 
 @dataclass(frozen=True)
@@ -87,13 +83,13 @@ def _read(path: str) -> dict[date, tuple[int, str]]:
         with open(path, encoding="utf-8-sig", newline="") as handle:
             text = handle.read()
     except OSError as exc:
-        raise LateRatesError(path, 0, f"cannot be read ({exc.strerror or exc})") from None
+        raise LateRatesError("unreadable", path, 0, reason=str(exc.strerror or exc)) from None
     except UnicodeDecodeError:
-        raise LateRatesError(path, 0, "is not UTF-8 text") from None
+        raise LateRatesError("not_utf8", path, 0) from None
     reader = csv.DictReader(text.splitlines())
     missing = [name for name in RATE_COLUMNS[:2] if name not in (reader.fieldnames or [])]
     if missing:
-        raise LateRatesError(path, 1, f"missing column(s) {', '.join(missing)} (expected {', '.join(RATE_COLUMNS)})")
+        raise LateRatesError("columns", path, 1, columns=missing, expected=", ".join(RATE_COLUMNS))
     out: dict[date, tuple[int, str]] = {}
     for line, row in enumerate(reader, start=2):
         raw_start = (row.get("half_year_start") or "").strip()
@@ -103,18 +99,18 @@ def _read(path: str) -> dict[date, tuple[int, str]]:
         try:
             start = date.fromisoformat(raw_start)
         except ValueError:
-            raise LateRatesError(path, line, f"half_year_start {raw_start!r} is not a date YYYY-MM-DD") from None
+            raise LateRatesError("date", path, line, value=raw_start) from None
         if start.day != 1 or start.month not in (1, 7):
-            raise LateRatesError(path, line, f"half_year_start {raw_start} must be a 1 January or a 1 July")
+            raise LateRatesError("half_year_start", path, line, value=raw_start)
         try:
             rate = Decimal(raw_rate)
         except InvalidOperation:
-            raise LateRatesError(path, line, f"rate_percent {raw_rate!r} is not a number") from None
+            raise LateRatesError("rate", path, line, value=raw_rate) from None
         units = rate * RATE_UNITS_PER_PERCENT
         if not rate.is_finite() or rate < 0 or rate > MAX_RATE_PERCENT or units != units.to_integral_value():
-            raise LateRatesError(path, line, f"rate_percent {raw_rate} must be between 0 and 100 with at most 3 decimals")
+            raise LateRatesError("rate_range", path, line, value=raw_rate)
         if start in out:
-            raise LateRatesError(path, line, f"half-year {raw_start} is listed twice")
+            raise LateRatesError("twice", path, line, value=raw_start)
         out[start] = (int(units), (row.get("source") or "").strip())
     return out
 
@@ -126,7 +122,7 @@ def load_late_rates(user_path: str | None = None) -> LateRates:
     user = user_path if user_path is not None else os.environ.get(LATE_RATES_ENV) or None
     if user:
         if not Path(user).is_file():
-            raise LateRatesError(user, 0, f"does not exist (set by {LATE_RATES_ENV})")
+            raise LateRatesError("missing_file", user, 0, variable=LATE_RATES_ENV)
         rows.update(_read(user))
     starts = tuple(sorted(rows))
     return LateRates(

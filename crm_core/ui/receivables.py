@@ -15,6 +15,7 @@ from crm_core.analytics.receivables import (
 )
 from crm_core.enums import ActivityKind
 from crm_core.i18n import format_money
+from crm_core.i18n.error_text import error_text
 from crm_core.io.receivables import claims_csv, provisional_note
 from crm_core.store.versions import Generations
 from crm_core.ui import cache
@@ -28,7 +29,7 @@ def rates(ctx: PageContext) -> LateRates | None:
     try:
         return load_late_rates()
     except LateRatesError as exc:
-        st.error(ctx.t("claims.rates_error", **exc.params), icon=":material/error:")
+        st.error(error_text(exc, ctx.lang), icon=":material/error:")
         return None
 
 
