@@ -107,9 +107,30 @@ FIRST_DAY = date(1900, 1, 1)
 LAST_DAY = date(2199, 12, 31)
 
 
-def _in_range(value: date) -> date:
+YEAR_RANGE_MESSAGE = f"must be between {FIRST_DAY.year} and {LAST_DAY.year}"
+
+
+def date_problem(value: date | datetime) -> str | None:
+    """The one date rule for every date of every kind (form, service, import): None when `value` is in range.
+
+    A datetime is judged by its UTC day (a naive one read in the business timezone).
+    """
+    if isinstance(value, datetime):
+        if value.tzinfo is None:
+            value = value.replace(tzinfo=business_timezone())
+        try:
+            value = value.astimezone(timezone.utc).date()
+        except OverflowError:
+            return YEAR_RANGE_MESSAGE
     if not FIRST_DAY <= value <= LAST_DAY:
-        raise ValueError(f"must be between {FIRST_DAY.year} and {LAST_DAY.year}")
+        return YEAR_RANGE_MESSAGE
+    return None
+
+
+def _in_range(value: date) -> date:
+    problem = date_problem(value)
+    if problem is not None:
+        raise ValueError(problem)
     return value
 
 
@@ -158,11 +179,7 @@ def _aware(value: datetime) -> datetime:
     """Naive times are read in the business timezone (Europe/Madrid unless CRM_TIMEZONE)."""
     if value.tzinfo is None:
         value = value.replace(tzinfo=business_timezone())
-    try:
-        _in_range(value.astimezone(timezone.utc).date())
-    except OverflowError:
-        raise ValueError(f"must be between {FIRST_DAY.year} and {LAST_DAY.year}") from None
-    return value
+    return _in_range(value)
 
 
 AwareDatetime = Annotated[datetime, AfterValidator(_aware)]

@@ -35,6 +35,7 @@ from crm_core.io.headers import (
 from crm_core.io.planners import PLANNERS, Planner
 from crm_core.io.reading import CsvTable, read_csv
 from crm_core.io.report import ImportReport, RowProblem, SkippedRow
+from crm_core.schemas import date_problem
 
 # The file's bytes or path, or the file already read (crm_core.ui.uploads keeps it parsed between reruns)
 Source = bytes | str | Path | CsvTable
@@ -73,6 +74,9 @@ def _cell_value(column: Column, text: str, mark: DecimalMark) -> tuple[Any, str 
         when = parse_when(text)
         if when is None:
             return None, f"is not a valid date (expected dd/mm/yyyy or yyyy-mm-dd), got {text!r}"
+        problem = date_problem(when)  # every date column, also those no schema sees (updated_at, last_interaction_at)
+        if problem is not None:
+            return None, f"{problem}, got {text!r}"
         return (when if kind == "datetime" else when.date()), None
     if kind == "bool":
         flag = parse_bool(text)
