@@ -39,13 +39,16 @@ from crm_core.schemas import (
     OpportunityCreate,
     PaymentCreate,
     to_field_errors,
+    trim_text,
 )
 from crm_core.services.billing import (
     CENT,
     default_due_date,
+    first_payment_days,
     id_in,
     invoices_to_pay,
     overpayment,
+    paid_invoice_change_problem,
     paid_totals,
     unpayable_reason,
 )
@@ -419,6 +422,27 @@ class InvoicePlanner(Planner):
         self.clients = ClientRefs(conn)
         table = Invoice.__table__
         self.existing = {r.number: r._asdict() for r in conn.execute(select(table)).all()}
+        self.lock = not conn.get_execution_options().get("crm_readonly", False)
+        self.paid: dict[int, Decimal] = {}
+        self.first_paid_on: dict[int, date] = {}
+
+    def prepare(self, payloads: list[dict[str, Any]]) -> None:
+        """With `update`: lock the existing invoices the file names, then read what is paid of them.
+
+        The lock (as in a payment import) keeps a payment recorded meanwhile from slipping under an
+        updated total; the paid sums let `check` apply the payment rules to every update.
+        """
+        if not self.update_existing:
+            return
+        ids = {
+            self.existing[number]["invoice_id"]
+            for payload in payloads
+            if isinstance(number := payload.get("number"), str) and (number := trim_text(number)) in self.existing
+        }
+        if ids:
+            invoices_to_pay(self.conn, ids, lock=self.lock)
+            self.paid = paid_totals(self.conn, ids)
+            self.first_paid_on = first_payment_days(self.conn, ids)
 
     def check(self, line: int, payload: dict[str, Any], errors: list[FieldError]) -> Outcome:
         """An invoice row: client resolved, errors, a skip when it exists (or is up to date), an update, else a create."""
@@ -445,6 +469,13 @@ class InvoicePlanner(Planner):
         due = values["due_date"] if "due_date" in names else current["due_date"]
         if due < values["issue_date"]:
             return Outcome(errors=[FieldError("issue_date", "would fall after the invoice's due date")])
+        after = {n: (values[n] if n in names else current[n]) for n in ("total", "void", "credit_note", "issue_date")}
+        problem = paid_invoice_change_problem(
+            data.number, self.paid.get(current["invoice_id"], Decimal("0.00")),
+            self.first_paid_on.get(current["invoice_id"]), **after,
+        )
+        if problem is not None:
+            return Outcome(errors=[FieldError(*problem)])
         return Outcome(update={"_id": current["invoice_id"], **{n: values[n] for n in names}})
 
     def write(self, creates: list[dict[str, Any]], updates: list[dict[str, Any]], progress: WriteProgress) -> None:

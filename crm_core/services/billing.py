@@ -117,6 +117,44 @@ def overpayment(invoice: PayableInvoice, paid: Decimal, amount: Decimal) -> str 
     return None
 
 
+def first_payment_days(conn: Connection, invoice_ids: Iterable[int]) -> dict[int, date]:
+    """The date of the first payment of each of `invoice_ids` that has any."""
+    ids = sorted(set(invoice_ids))
+    first: dict[int, date] = {}
+    for start in range(0, len(ids), IDS_PER_QUERY):
+        rows = conn.execute(
+            select(Payment.invoice_id, func.min(Payment.paid_on))
+            .where(id_in(Payment.invoice_id, ids[start : start + IDS_PER_QUERY]))
+            .group_by(Payment.invoice_id)
+        )
+        first.update((invoice_id, day) for invoice_id, day in rows)
+    return first
+
+
+def paid_invoice_change_problem(
+    number: str, paid: Decimal, first_paid_on: date | None, *, total: Decimal, void: bool, credit_note: bool,
+    issue_date: date,
+) -> tuple[str, str] | None:
+    """Why an invoice with `paid` already paid cannot take these values, as (field, message), else None.
+
+    The payment rules of `record_payment` seen from the other side: an invoice keeps covering its
+    payments (no total below them, not voided, not a credit note, not issued after one was made).
+    """
+    if paid <= 0:
+        return None
+    if void:
+        return "void", f"invoice {number} has {paid} paid and cannot be voided"
+    if credit_note:
+        return "credit_note", f"invoice {number} has {paid} paid and cannot become a credit note"
+    if Decimal(str(total)).quantize(CENT) < paid:
+        return "total", f"{total} is below the {paid} already paid of invoice {number}"
+    if first_paid_on is not None and issue_date > first_paid_on:
+        return "issue_date", (
+            f"must not be after the first payment of invoice {number} ({first_paid_on.isoformat()})"
+        )
+    return None
+
+
 @writes("payments")
 def record_payment(engine: Engine, payload: PaymentCreate | dict[str, Any]) -> PaymentOut:
     """Add a (possibly partial) payment; refuses one that would pay more than the invoice's total.
