@@ -8,7 +8,7 @@ unchanged; a far date written into the database by hand is shown as missing and 
 from __future__ import annotations
 
 import logging
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 import pandas as pd
@@ -72,7 +72,7 @@ def test_services_use_the_same_rule(engine: Engine) -> None:
     before = database_hash(engine)
     with pytest.raises(ValidationError) as exc:
         services.log_activity(engine, {"client_id": client.client_id, "kind": "call", "title": "x",
-                                       "occurred_at": datetime(1500, 1, 1, tzinfo=timezone.utc)})
+                                       "occurred_at": datetime(1500, 1, 1, tzinfo=UTC)})
     assert exc.value.fields == ["occurred_at"]
     assert database_hash(engine) == before
 
@@ -85,11 +85,11 @@ def _plant_far_dates(engine: Engine) -> int:
                                      "issue_date": date(2026, 1, 10), "total": "100.00"})
     with engine.begin() as conn:
         conn.execute(text("UPDATE contacts SET last_interaction_at = :at"),
-                     {"at": datetime(9999, 12, 31, 12, tzinfo=timezone.utc).replace(tzinfo=None)
-                      if engine.dialect.name == "sqlite" else datetime(9999, 12, 31, 12, tzinfo=timezone.utc)})
+                     {"at": datetime(9999, 12, 31, 12, tzinfo=UTC).replace(tzinfo=None)
+                      if engine.dialect.name == "sqlite" else datetime(9999, 12, 31, 12, tzinfo=UTC)})
         conn.execute(text("UPDATE clients SET updated_at = :at"),
                      {"at": datetime(1, 1, 1, 12) if engine.dialect.name == "sqlite"
-                      else datetime(1, 1, 2, 12, tzinfo=timezone.utc)})
+                      else datetime(1, 1, 2, 12, tzinfo=UTC)})
         conn.execute(text("UPDATE invoices SET due_date = :d"), {"d": date(9999, 1, 1)})
     return client.client_id
 
