@@ -11,6 +11,7 @@ from urllib.parse import urlparse
 from email_validator import EmailNotValidError, validate_email
 from pydantic import (
     AfterValidator,
+    Strict,
     BaseModel,
     BeforeValidator,
     ConfigDict,
@@ -171,8 +172,30 @@ OptPhone = Annotated[str | None, BeforeValidator(_blank_to_none), AfterValidator
 OptUrl = Annotated[str | None, BeforeValidator(_blank_to_none), AfterValidator(lambda v: v if v is None else _check_url(v))]
 OptTaxId = Annotated[str | None, BeforeValidator(_blank_to_none), AfterValidator(lambda v: v if v is None else normalise_tax_id(v))]
 OptRegion = Annotated[str | None, BeforeValidator(_blank_to_none), AfterValidator(lambda v: v if v is None else _check_region(v))]
-Money = Annotated[Decimal, AfterValidator(_money)]
-Day = Annotated[date, AfterValidator(_in_range)]
+# Strict at the service boundary: True is not invoice 1, "1" is not version 1, 12.0 employees is not 12.
+Whole = Annotated[int, Strict()]
+Flag = Annotated[bool, Strict()]
+_PLAIN_NUMBER_RE = re.compile(r"^[+-]?(?:\d+(?:\.\d*)?|\.\d+)$", re.ASCII)
+
+
+def _amount_input(value: Any) -> Any:
+    """An amount is a number or a plain `1234.56` text (ASCII digits): never a bool, `1_000` or other digits."""
+    if isinstance(value, bool):
+        raise ValueError("must be an amount, not yes/no")
+    if isinstance(value, str) and not _PLAIN_NUMBER_RE.match(value.strip()):
+        raise ValueError(f"must be a number, got {value!r}")
+    return value
+
+
+def _date_input(value: Any) -> Any:
+    """A date is a date (or ISO text), never a number read as seconds since 1970."""
+    if isinstance(value, bool | int | float | Decimal):
+        raise ValueError(f"must be a date, got {value!r}")
+    return value
+
+
+Money = Annotated[Decimal, BeforeValidator(_amount_input), AfterValidator(_money)]
+Day = Annotated[date, BeforeValidator(_date_input), AfterValidator(_in_range)]
 
 
 def _aware(value: datetime) -> datetime:
@@ -182,7 +205,7 @@ def _aware(value: datetime) -> datetime:
     return _in_range(value)
 
 
-AwareDatetime = Annotated[datetime, AfterValidator(_aware)]
+AwareDatetime = Annotated[datetime, BeforeValidator(_date_input), AfterValidator(_aware)]
 
 
 class Schema(BaseModel):
@@ -213,9 +236,9 @@ class ClientFields(Schema):
     city: opt_text(100) = None
     website: OptUrl = None
     linkedin: OptUrl = None
-    employees: Annotated[int | None, Field(ge=0, le=10_000_000)] = None
+    employees: Annotated[Whole | None, Field(ge=0, le=10_000_000)] = None
     owner: opt_text(100) = None
-    payment_terms_days: Annotated[int, Field(ge=0, le=365)] = 30
+    payment_terms_days: Annotated[Whole, Field(ge=0, le=365)] = 30
 
     @field_validator("company_size", "status", mode="before")
     @classmethod
@@ -243,9 +266,9 @@ class ClientUpdate(Schema):
     city: opt_text(100) = None
     website: OptUrl = None
     linkedin: OptUrl = None
-    employees: Annotated[int | None, Field(ge=0, le=10_000_000)] = None
+    employees: Annotated[Whole | None, Field(ge=0, le=10_000_000)] = None
     owner: opt_text(100) = None
-    payment_terms_days: Annotated[int | None, Field(ge=0, le=365)] = None
+    payment_terms_days: Annotated[Whole | None, Field(ge=0, le=365)] = None
 
     @model_validator(mode="after")
     def _required_stay_set(self) -> Self:
@@ -295,14 +318,14 @@ class ClientPage(BaseModel):
 
 
 class ContactCreate(Schema):
-    client_id: int
+    client_id: Whole
     full_name: text(200)
     role: opt_text(100) = None
     email: OptEmail = None
     phone: OptPhone = None
     whatsapp: OptPhone = None
-    is_primary: bool = False
-    is_billing: bool = False
+    is_primary: Flag = False
+    is_billing: Flag = False
     notes: OptStr = None
 
 
@@ -312,8 +335,8 @@ class ContactUpdate(Schema):
     email: OptEmail = None
     phone: OptPhone = None
     whatsapp: OptPhone = None
-    is_primary: bool | None = None
-    is_billing: bool | None = None
+    is_primary: Flag | None = None
+    is_billing: Flag | None = None
     notes: OptStr = None
 
     @model_validator(mode="after")
@@ -344,15 +367,15 @@ class ContactOut(BaseModel):
 
 
 class ActivityCreate(Schema):
-    client_id: int
-    contact_id: int | None = None
+    client_id: Whole
+    contact_id: Whole | None = None
     kind: ActivityKind
     title: text(200)
     description: OptStr = None
     occurred_at: AwareDatetime
-    duration_min: Annotated[int | None, Field(ge=0, le=24 * 60)] = None
+    duration_min: Annotated[Whole | None, Field(ge=0, le=24 * 60)] = None
     owner: opt_text(100) = None
-    done: bool = True
+    done: Flag = True
     outcome: opt_text(300) = None
     follow_up_on: Day | None = None
 
@@ -392,13 +415,13 @@ class ActivityOut(BaseModel):
 
 
 class OpportunityCreate(Schema):
-    client_id: int
-    contact_id: int | None = None
+    client_id: Whole
+    contact_id: Whole | None = None
     name: text(200)
     description: OptStr = None
     amount: Annotated[Money, Field(ge=0)]
     stage: Stage = Stage.IDENTIFIED
-    probability: Annotated[int | None, Field(ge=0, le=100)] = None
+    probability: Annotated[Whole | None, Field(ge=0, le=100)] = None
     expected_close: Day | None = None
     closed_at: Day | None = None
     won_amount: Annotated[Money | None, Field(ge=0)] = None
@@ -430,11 +453,11 @@ class OpportunityCreate(Schema):
 class OpportunityUpdate(Schema):
     """Edits that do not change the stage (use move_opportunity / mark_won / mark_lost)."""
 
-    contact_id: int | None = None
+    contact_id: Whole | None = None
     name: text(200) | None = None
     description: OptStr = None
     amount: Annotated[Money | None, Field(ge=0)] = None
-    probability: Annotated[int | None, Field(ge=0, le=100)] = None
+    probability: Annotated[Whole | None, Field(ge=0, le=100)] = None
     expected_close: Day | None = None
     owner: opt_text(100) = None
     notes: OptStr = None
@@ -449,7 +472,7 @@ class OpportunityUpdate(Schema):
 
 class StageMove(Schema):
     stage: Stage
-    probability: Annotated[int | None, Field(ge=0, le=100)] = None
+    probability: Annotated[Whole | None, Field(ge=0, le=100)] = None
     changed_at: AwareDatetime | None = None
 
     @field_validator("stage")
@@ -495,13 +518,13 @@ class OpportunityOut(BaseModel):
 
 
 class InvoiceCreate(Schema):
-    client_id: int
+    client_id: Whole
     number: text(40)
     issue_date: Day
     due_date: Day | None = None
     total: Money
-    credit_note: bool = False
-    void: bool = False
+    credit_note: Flag = False
+    void: Flag = False
 
     @model_validator(mode="after")
     def _check(self) -> Self:
@@ -530,7 +553,7 @@ class InvoiceOut(BaseModel):
 
 
 class PaymentCreate(Schema):
-    invoice_id: int
+    invoice_id: Whole
     paid_on: Day
     amount: Annotated[Money, Field(gt=0)]
     method: PaymentMethod | None = None

@@ -6,6 +6,7 @@ and writes with Core executemany inserts inside the import's single transaction.
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from collections.abc import Callable, Container
 from contextlib import suppress
@@ -55,6 +56,7 @@ from crm_core.services.billing import (
 from crm_core.tax_ids import normalise_tax_id
 
 CHUNK_ROWS = 5_000
+_ID_RE = re.compile(r"^[0-9]+$")
 
 # (rows written so far, rows to write) after each chunk
 WriteProgress = Callable[[int, int], None]
@@ -153,13 +155,14 @@ def _found(found: int | None, field: str, message: str, errors: list[FieldError]
     return found
 
 
-def _whole_id(field: str, raw_id: str, errors: list[FieldError]) -> int | None:
+def _whole_id(field: str, raw_id: object, errors: list[FieldError]) -> int | None:
     """`raw_id` as an id, or None with the reason added to `errors`."""
-    try:
-        return int(raw_id)
-    except ValueError:
+    if isinstance(raw_id, int) and not isinstance(raw_id, bool):  # an id column read as a whole number
+        return raw_id
+    if not isinstance(raw_id, str) or not _ID_RE.match(raw_id.strip()):  # int() would also read '1_000' and other scripts' digits
         errors.append(FieldError(field, f"must be a whole number, got {raw_id!r}"))
         return None
+    return int(raw_id.strip())
 
 
 def _known_id(field: str, raw_id: str, known: Container[int], what: str, errors: list[FieldError]) -> int | None:

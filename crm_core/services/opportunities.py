@@ -24,7 +24,7 @@ from crm_core.schemas import (
     WonClose,
     parse,
 )
-from crm_core.services._common import find, get_or_404
+from crm_core.services._common import find, get_or_404, require_whole
 from crm_core.store.writes import OPPORTUNITY_TABLES, writes
 
 
@@ -61,6 +61,7 @@ def create_opportunity(engine: Engine, payload: OpportunityCreate | dict[str, An
 
 
 def _load_for_edit(session: Session, opportunity_id: int, expected_version: int | None) -> Opportunity:
+    require_whole(expected_version, "expected_version", optional=True)
     opp = get_or_404(session, Opportunity, opportunity_id, "opportunity", lock=True)
     if expected_version is not None and opp.version != expected_version:
         raise StaleEditError("opportunity", opportunity_id, expected_version, opp.version)
