@@ -11,11 +11,11 @@ from urllib.parse import urlparse
 from email_validator import EmailNotValidError, validate_email
 from pydantic import (
     AfterValidator,
-    Strict,
     BaseModel,
     BeforeValidator,
     ConfigDict,
     Field,
+    Strict,
     field_validator,
     model_validator,
 )

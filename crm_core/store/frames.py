@@ -10,7 +10,6 @@ from sqlalchemy import Engine, Float, String, cast, func, select, type_coerce
 from sqlalchemy.sql.elements import ColumnElement
 
 from crm_core.config import business_timezone
-from crm_core.schemas import FIRST_DAY, LAST_DAY
 from crm_core.db.models import (
     Activity,
     Base,
@@ -21,6 +20,7 @@ from crm_core.db.models import (
     Payment,
     StageChange,
 )
+from crm_core.schemas import FIRST_DAY, LAST_DAY
 
 CLIENT_COLUMNS = [
     "client_id", "company_name", "email", "phone", "address", "tax_id", "status", "segment",
