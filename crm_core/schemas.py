@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from datetime import date, datetime, timezone
+from datetime import date, datetime, time, timezone
 from decimal import Decimal
 from typing import Annotated, Any, Self, TypeVar
 from urllib.parse import urlparse
@@ -414,6 +414,16 @@ class ActivityOut(BaseModel):
 # ---------------------------------------------------------------- opportunities
 
 
+CLOSED_BEFORE_CREATED = "must not be before the opportunity was created"
+
+
+def close_date_problem(closed_at: date, created_at: datetime) -> str | None:
+    """The one close-date rule (create_opportunity, mark_won, mark_lost, import): not before the creation day."""
+    if closed_at < created_at.astimezone(business_timezone()).date():
+        return CLOSED_BEFORE_CREATED
+    return None
+
+
 class OpportunityCreate(Schema):
     client_id: Whole
     contact_id: Whole | None = None
@@ -447,6 +457,13 @@ class OpportunityCreate(Schema):
         else:
             if self.closed_at is not None or self.won_amount is not None or self.lost_reason:
                 raise ValueError("closed_at, won_amount and lost_reason are only for won or lost opportunities")
+        if self.closed_at is not None:
+            if self.created_at is None and self.closed_at < datetime.now(business_timezone()).date():
+                # A deal recorded already closed (a form, an old CRM's export) was created by its close at the latest.
+                self.created_at = datetime.combine(self.closed_at, time(12), tzinfo=business_timezone())
+            problem = close_date_problem(self.closed_at, self.created_at or datetime.now(timezone.utc))
+            if problem is not None:
+                raise ValueError(f"closed_at {problem}")
         return self
 
 

@@ -6,13 +6,15 @@ from crm_core.ui.markdown import literal
 
 
 def test_every_markdown_and_streamlit_directive_character_is_escaped() -> None:
-    assert literal("x ![p](http://h/p.png) $x^2$ :red[R]") == (
-        r"x \!\[p\]\(http\:\/\/h\/p\.png\) \$x\^2\$ \:red\[R\]"
+    assert literal("x ![p](http://h/p.png) $x^2$ :red[R] :smile:") == (
+        r"x !\[p\](http://h/p.png) \$x^2\$ \:red\[R\] \:smile:"
     )
-    assert literal("a_b*c~d`e<f>#g|h") == r"a\_b\*c\~d\`e\<f\>\#g\|h"
+    assert literal("*a* _b_ c~d`e<f>#g|h &amp;") == r"\*a\* \_b\_ c\~d\`e\<f\>\#g\|h \&amp;"
+    assert literal("- 1") == r"\- 1" and literal("12. x") == r"12\. x" and literal("1.5 M") == "1.5 M"
 
 
 def test_plain_text_and_non_ascii_are_kept() -> None:
-    assert literal("Añil Distribuciones SL") == "Añil Distribuciones SL"
+    for plain in ("Añil Distribuciones SL", "Amount: is required", "Smith & Co", "F-2024_01", "€1,234.50 (40%)."):
+        assert literal(plain) == plain
     assert literal("two\nlines") == "two lines"
     assert literal(None) == ""

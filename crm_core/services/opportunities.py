@@ -22,6 +22,7 @@ from crm_core.schemas import (
     OpportunityUpdate,
     StageMove,
     WonClose,
+    close_date_problem,
     parse,
 )
 from crm_core.services._common import find, get_or_404, require_whole
@@ -153,8 +154,9 @@ def _close(
             if Stage(opp.stage).is_closed:
                 raise ValidationError(f"the opportunity is already {opp.stage}", "stage")
             closed = closed_at or business_today()
-            if closed < opp.created_at.astimezone(business_timezone()).date():
-                raise ValidationError("must not be before the opportunity was created", "closed_at")
+            problem = close_date_problem(closed, opp.created_at)
+            if problem is not None:
+                raise ValidationError(problem, "closed_at")
             _change_stage(session, opp, stage, utcnow() if closed_at is None else _at_noon(closed))
             opp.closed_at = closed
             opp.probability = DEFAULT_STAGE_PROBABILITY[stage]
