@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -77,6 +78,21 @@ def get_engine(url: str | None = None) -> Engine:
             upgrade(engine)
             _engines[key] = engine
         return engine
+
+
+def _forget_pooled_connections_in_child() -> None:
+    """In a forked child: drop the parent's pooled connections without closing them (SQLAlchemy's pooling guidance).
+
+    A child (gunicorn --preload, multiprocessing, uvicorn workers) must never use a connection
+    the parent opened: two processes on one socket corrupt each other's protocol state
+    ("server closed the connection"). `dispose(close=False)` gives the child a fresh pool while
+    leaving the parent's connections open for the parent.
+    """
+    for engine in list(_engines.values()):
+        engine.dispose(close=False)
+
+
+os.register_at_fork(after_in_child=_forget_pooled_connections_in_child)
 
 
 def dispose_engines() -> None:
