@@ -82,3 +82,10 @@ class StaleEditError(CRMError):
             f"(you edited version {seen}, it is now at version {current}); "
             "reload to see the current values and apply your change again"
         )
+
+
+class BusyError(CRMError):
+    """Another write held the database for longer than a write waits (SQLite's lock): nothing was written."""
+
+    def __init__(self) -> None:
+        super().__init__("the database is busy with another write (an import?); nothing was saved: try again in a moment")
