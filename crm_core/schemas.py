@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import unicodedata
 from datetime import date, datetime, time, timezone
 from decimal import Decimal
 from typing import Annotated, Any, Self, TypeVar
@@ -37,22 +38,66 @@ from crm_core.tax_ids import normalise_tax_id
 _PHONE_RE = re.compile(r"^\+?[0-9 ()./-]{6,30}$")
 
 
-# Invisible characters a paste can bring along (zero-width space and joiners, word joiner, BOM):
-# trimmed from the ends like spaces, so a name made only of them counts as blank.
-_INVISIBLE = "\u200b\u200c\u200d\u2060\ufeff"
+# Characters that show nothing: every Unicode default-ignorable code point (zero-width space and
+# joiners, word joiner, BOM, soft hyphen, Mongolian vowel separator, Hangul fillers, variation
+# selectors, tags...) plus the braille blank. Trimmed from the ends like spaces; a text made only of
+# them, spaces and combining marks counts as blank.
+_DEFAULT_IGNORABLE = (
+    "\u00ad\u034f\u061c\u115f\u1160\u17b4\u17b5\u180b-\u180f\u200b-\u200f\u202a-\u202e"
+    "\u2060-\u206f\u3164\ufe00-\ufe0f\ufeff\uffa0\ufff0-\ufff8\U0001bca0-\U0001bca3"
+    "\U0001d173-\U0001d17a\U000e0000-\U000e0fff"
+)
+_INVISIBLE_RE = re.compile(f"[{_DEFAULT_IGNORABLE}\u2800]")
+_EDGES_RE = re.compile(f"^[\\s{_DEFAULT_IGNORABLE}\u2800]+|[\\s{_DEFAULT_IGNORABLE}\u2800]+$")
+# Direction controls reorder what is shown ('Acme \u202egnp.exe' shows as 'Acme exe.png'): refused in any text.
+_BIDI_RE = re.compile("[\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+# C0 and C1 control characters: refused in one-line fields; multi-line ones keep tab and line breaks.
+_CONTROL_RE = re.compile("[\x00-\x1f\x7f-\x9f]")
+_CONTROL_MULTILINE_RE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
 
 
 def trim_text(value: str) -> str:
     """`value` without spaces or invisible characters at either end."""
-    previous = None
-    while previous != value:
-        previous, value = value, value.strip().strip(_INVISIBLE)
-    return value
+    return _EDGES_RE.sub("", value)
+
+
+def _shows_nothing(value: str) -> bool:
+    """Whether `value` holds only spaces, invisible characters and combining marks (no visible character)."""
+    return all(
+        ch.isspace() or _INVISIBLE_RE.match(ch) or unicodedata.category(ch) in ("Mn", "Me", "Mc") for ch in value
+    )
 
 
 def _blank_to_none(value: Any) -> Any:
     if isinstance(value, str):
-        return trim_text(value) or None
+        value = trim_text(value)
+        return None if not value or _shows_nothing(value) else value
+    return value
+
+
+def _control_problem(value: str, *, multiline: bool) -> str | None:
+    """Why `value` holds a character no field should (a direction or control character), else None."""
+    found = _BIDI_RE.search(value)
+    if found is not None:
+        return f"must not contain direction-control characters (U+{ord(found.group()):04X})"
+    found = (_CONTROL_MULTILINE_RE if multiline else _CONTROL_RE).search(value)
+    if found is not None:
+        kind = "control characters" if multiline else "line breaks, tabs or control characters"
+        return f"must not contain {kind} (U+{ord(found.group()):04X})"
+    return None
+
+
+def _one_line(value: Any) -> Any:
+    problem = _control_problem(value, multiline=False) if isinstance(value, str) else None
+    if problem is not None:
+        raise ValueError(problem)
+    return value
+
+
+def _any_lines(value: Any) -> Any:
+    problem = _control_problem(value, multiline=True) if isinstance(value, str) else None
+    if problem is not None:
+        raise ValueError(problem)
     return value
 
 
@@ -153,19 +198,21 @@ def _storable_text(value: Any) -> Any:
     return value
 
 
-def text(max_length: int) -> Any:
-    """A required text field: blank counts as missing."""
-    return Annotated[str, BeforeValidator(_blank_to_none), Field(min_length=1, max_length=max_length)]
+def text(max_length: int, *, multiline: bool = False) -> Any:
+    """A required text field: blank counts as missing; one line unless `multiline`."""
+    check = _any_lines if multiline else _one_line
+    return Annotated[str, AfterValidator(check), BeforeValidator(_blank_to_none), Field(min_length=1, max_length=max_length)]
 
 
-def opt_text(max_length: int = 100_000) -> Any:
-    """An optional text field: blank is stored as empty (NULL)."""
+def opt_text(max_length: int = 100_000, *, multiline: bool = False) -> Any:
+    """An optional text field: blank is stored as empty (NULL); one line unless `multiline`."""
+    check = _any_lines if multiline else _one_line
     return Annotated[
-        Annotated[str, Field(max_length=max_length)] | None, BeforeValidator(_blank_to_none)
+        Annotated[str, Field(max_length=max_length)] | None, AfterValidator(check), BeforeValidator(_blank_to_none)
     ]
 
 
-OptStr = opt_text()
+OptStr = opt_text(multiline=True)
 Email = Annotated[str, BeforeValidator(_blank_to_none), AfterValidator(_check_email)]
 OptEmail = Annotated[str | None, BeforeValidator(_blank_to_none), AfterValidator(lambda v: v if v is None else _check_email(v))]
 OptPhone = Annotated[str | None, BeforeValidator(_blank_to_none), AfterValidator(lambda v: v if v is None else _check_phone(v))]
@@ -226,7 +273,7 @@ class ClientFields(Schema):
     company_name: text(200)
     email: Email
     phone: OptPhone = None
-    address: opt_text(300) = None
+    address: opt_text(300, multiline=True) = None
     tax_id: OptTaxId = None
     status: ClientStatus = ClientStatus.PROSPECT
     segment: opt_text(60) = None
@@ -256,7 +303,7 @@ class ClientUpdate(Schema):
     company_name: text(200) | None = None
     email: Email | None = None
     phone: OptPhone = None
-    address: opt_text(300) = None
+    address: opt_text(300, multiline=True) = None
     tax_id: OptTaxId = None
     status: ClientStatus | None = None
     segment: opt_text(60) = None
@@ -376,7 +423,7 @@ class ActivityCreate(Schema):
     duration_min: Annotated[Whole | None, Field(ge=0, le=24 * 60)] = None
     owner: opt_text(100) = None
     done: Flag = True
-    outcome: opt_text(300) = None
+    outcome: opt_text(300, multiline=True) = None
     follow_up_on: Day | None = None
 
     @model_validator(mode="after")
@@ -435,7 +482,7 @@ class OpportunityCreate(Schema):
     expected_close: Day | None = None
     closed_at: Day | None = None
     won_amount: Annotated[Money | None, Field(ge=0)] = None
-    lost_reason: opt_text(300) = None
+    lost_reason: opt_text(300, multiline=True) = None
     owner: opt_text(100) = None
     notes: OptStr = None
     created_at: AwareDatetime | None = None
@@ -506,7 +553,7 @@ class WonClose(Schema):
 
 
 class LostClose(Schema):
-    lost_reason: text(300)
+    lost_reason: text(300, multiline=True)
     closed_at: Day | None = None
 
 
