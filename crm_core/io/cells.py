@@ -10,7 +10,7 @@ from enum import StrEnum
 from typing import Literal
 
 from crm_core.enums import ActivityKind, ClientStatus, CompanySize, PaymentMethod, Stage
-from crm_core.io.csv_safety import FORMULA_PREFIXES
+from crm_core.io.csv_safety import looks_like_formula
 
 DecimalMark = Literal[",", "."]
 
@@ -44,7 +44,7 @@ def restore_cell(text: str) -> str:
 
     The value is then stored as the text it was (never evaluated) and neutralised again on export.
     """
-    if len(text) > 1 and text[0] == "'" and text[1:].startswith(FORMULA_PREFIXES):
+    if len(text) > 1 and text[0] == "'" and looks_like_formula(text[1:]):
         return text[1:]
     return text
 

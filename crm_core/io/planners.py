@@ -424,7 +424,8 @@ class InvoicePlanner(Planner):
         super().__init__(conn, update=update, present=present)
         self.clients = ClientRefs(conn)
         table = Invoice.__table__
-        self.existing = {r.number: r._asdict() for r in conn.execute(select(table)).all()}
+        # Numbers compare case-insensitively, as people read them: F-1 and f-1 are one invoice.
+        self.existing = {r.number.lower(): r._asdict() for r in conn.execute(select(table)).all()}
         self.lock = not conn.get_execution_options().get("crm_readonly", False)
         self.paid: dict[int, Decimal] = {}
         self.first_paid_on: dict[int, date] = {}
@@ -438,9 +439,9 @@ class InvoicePlanner(Planner):
         if not self.update_existing:
             return
         ids = {
-            self.existing[number]["invoice_id"]
+            self.existing[number.lower()]["invoice_id"]
             for payload in payloads
-            if isinstance(number := payload.get("number"), str) and (number := trim_text(number)) in self.existing
+            if isinstance(number := payload.get("number"), str) and (number := trim_text(number)).lower() in self.existing
         }
         if ids:
             invoices_to_pay(self.conn, ids, lock=self.lock)
@@ -454,13 +455,13 @@ class InvoicePlanner(Planner):
         data: InvoiceCreate | None = validate(InvoiceCreate, payload, errors)
         if data is None or errors:
             return Outcome(errors=errors)
-        first = self._first_seen((data.number,), line)
+        first = self._first_seen((data.number.lower(),), line)
         if first is not None:
             return Outcome(errors=[FieldError("number", f"invoice {data.number} is already on line {first} of this file")])
         values = data.model_dump()
         if values["due_date"] is None:
             values["due_date"] = default_due_date(data.issue_date, self.clients.terms[data.client_id])
-        current = self.existing.get(data.number)
+        current = self.existing.get(data.number.lower())
         if current is None:
             return Outcome(create=values)
         if not self.update_existing:
@@ -519,7 +520,7 @@ class PaymentPlanner(Planner):
 
     def __init__(self, conn: Connection, *, update: bool, present: set[str]) -> None:
         super().__init__(conn, update=update, present=present)
-        self.by_number = {r.number: r.invoice_id for r in conn.execute(select(Invoice.number, Invoice.invoice_id))}
+        self.by_number = {r.number.lower(): r.invoice_id for r in conn.execute(select(Invoice.number, Invoice.invoice_id))}
         self.lock = not conn.get_execution_options().get("crm_readonly", False)
         self.invoices: dict[int, Any] = {}
         self.paid: dict[int, Decimal] = {}
@@ -531,7 +532,7 @@ class PaymentPlanner(Planner):
         for payload in payloads:
             number, raw_id = payload.get("invoice_number"), payload.get("invoice_id")
             if number is not None:
-                found = self.by_number.get(number.strip())
+                found = self.by_number.get(number.strip().lower())
                 if found is not None:
                     ids.add(found)
             elif raw_id is not None:
@@ -552,7 +553,7 @@ class PaymentPlanner(Planner):
         number = payload.pop("invoice_number", None)
         raw_id = payload.pop("invoice_id", None)
         if number is not None:
-            return _found(self.by_number.get(number.strip()), "invoice_number",
+            return _found(self.by_number.get(number.strip().lower()), "invoice_number",
                           f"no invoice has number {number.strip()!r} (import the invoices first)", errors)
         if raw_id is not None:
             return _known_id("invoice_id", raw_id, self.invoices, "invoice", errors)

@@ -46,7 +46,8 @@ def record_invoice(engine: Engine, payload: InvoiceCreate | dict[str, Any]) -> I
     try:
         with write_session(engine) as session:
             client = get_or_404(session, Client, data.client_id, "client")
-            if session.scalar(select(Invoice.invoice_id).where(Invoice.number == data.number)):
+            # Case-insensitive, as people read numbers: F-1 and f-1 cannot both exist.
+            if session.scalar(select(Invoice.invoice_id).where(func.lower(Invoice.number) == data.number.lower())):
                 raise DuplicateInvoiceError(data.number)
             if values["due_date"] is None:
                 values["due_date"] = default_due_date(data.issue_date, client.payment_terms_days)

@@ -39,6 +39,7 @@ SORT_KEYS: dict[str, Any] = {
 }
 MAX_PAGE_SIZE = 500
 MAX_PAGE = 1_000_000  # keeps the row offset within a 64-bit OFFSET
+MAX_SEARCH = 200  # longer LIKE patterns are refused by SQLite ("LIKE or GLOB pattern too complex")
 
 
 def _whole(value: object) -> bool:
@@ -158,6 +159,8 @@ def list_clients(
         if value is not None and not isinstance(value, str):
             raise ValidationError(f"must be text, got {type(value).__name__}", name)
         problem = None if value is None else text_problem(value)
+        if problem is None and value is not None and len(value) > MAX_SEARCH:
+            problem = f"must be at most {MAX_SEARCH} characters"
         if problem is not None:  # the database would refuse it even in a query
             raise ValidationError(problem, name)
 
