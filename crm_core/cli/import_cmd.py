@@ -52,7 +52,7 @@ def _mapping(pairs: list[str]) -> dict[str, str | None]:
     for pair in pairs:
         header, sep, field = pair.partition("=")
         if not sep or not header.strip():
-            raise ImportFileError(f"--map expects HEADER=FIELD, got {pair!r}")
+            raise ImportFileError("map_pair", {"value": pair})
         mapping[header.strip()] = field.strip() or None
     return mapping
 
@@ -61,13 +61,13 @@ def check_writable(path: Path) -> None:
     """Raise ImportFileError unless `path` can be written, before anything is imported (a refused
     --rejected file must not fail after the commit and lose the rejected rows)."""
     if path.is_dir():
-        raise ImportFileError(f"cannot write the rejected rows to {path}: it is a folder")
+        raise ImportFileError("rejected_not_writable", {"path": str(path), "reason": "it is a folder"})
     existed = path.exists()
     try:
         with path.open("ab"):
             pass
     except OSError as exc:
-        raise ImportFileError(f"cannot write the rejected rows to {path}: {exc.strerror or exc}") from None
+        raise ImportFileError("rejected_not_writable", {"path": str(path), "reason": str(exc.strerror or exc)}) from None
     if not existed:
         path.unlink()
 
@@ -78,7 +78,7 @@ def run(args: argparse.Namespace) -> int:
         try:
             check_writable(args.rejected)
         except ImportFileError as exc:
-            print(f"error: {exc}; nothing was imported", file=sys.stderr)
+            print(f"error: {exc}", file=sys.stderr)
             return EXIT_BAD_FILE
     try:
         report = import_file(

@@ -36,7 +36,7 @@ from crm_core.io.headers import (
 from crm_core.io.planners import PLANNERS, Planner
 from crm_core.io.reading import CsvTable, read_csv
 from crm_core.io.report import ImportReport, RowProblem, SkippedRow
-from crm_core.schemas import date_problem
+from crm_core.schemas import FIRST_DAY, LAST_DAY, date_in_range
 
 # The file's bytes or path, or the file already read (crm_core.ui.uploads keeps it parsed between reruns)
 Source = bytes | str | Path | CsvTable
@@ -56,15 +56,15 @@ def _no_progress(fraction: float, message: str) -> None:
     return None
 
 
-def _cell_value(column: Column, text: str, mark: DecimalMark) -> tuple[Any, str | None]:
-    """(value for the schema, None) or (None, message) for one non-blank cell."""
-    kind = column.type
+def _cell_value(column: Column, text: str, mark: DecimalMark) -> tuple[Any, FieldError | None]:
+    """(value for the schema, None) or (None, the cell's error) for one non-blank cell."""
+    kind = column.kind
     if kind == "text":
         return text, None
     if kind == "money":
         number = number_text(text, mark)
         if number is None:
-            return None, f"must be a number, got {text!r}"
+            return None, FieldError(column.name, "number", {"value": text})
         return number, None
     if kind == "int":
         number = number_text(text.removesuffix("%").rstrip(), mark)
@@ -74,15 +74,15 @@ def _cell_value(column: Column, text: str, mark: DecimalMark) -> tuple[Any, str 
     if kind in ("date", "datetime"):
         when = parse_when(text)
         if when is None:
-            return None, f"is not a valid date (expected dd/mm/yyyy or yyyy-mm-dd), got {text!r}"
-        problem = date_problem(when)  # every date column, also those no schema sees (updated_at, last_interaction_at)
-        if problem is not None:
-            return None, f"{problem}, got {text!r}"
+            return None, FieldError(column.name, "date", {"value": text})
+        if not date_in_range(when):  # every date column, also those no schema sees (updated_at, last_interaction_at)
+            return None, FieldError(column.name, "date_out_of_range",
+                                    {"first": FIRST_DAY.year, "last": LAST_DAY.year, "value": text})
         return (when if kind == "datetime" else when.date()), None
     if kind == "bool":
         flag = parse_bool(text)
         if flag is None:
-            return None, f"must be yes or no (sí/no, true/false, 1/0), got {text!r}"
+            return None, FieldError(column.name, "yes_no", {"value": text})
         return flag, None
     if kind == "enum" and column.enum is not None:
         return enum_value(column.enum, text), None
@@ -95,21 +95,21 @@ def _payload(
     payload: dict[str, Any] = {}
     errors: list[FieldError] = []
     for index, column in enumerate(columns):
-        if column is None or column.type == "ignored" or index >= len(cells):
+        if column is None or column.kind == "ignored" or index >= len(cells):
             continue
         text = cells[index].strip()
         if not text:
             continue
         value, problem = _cell_value(column, restore_cell(text), mark)
         if problem is not None:
-            errors.append(FieldError(column.name, problem))
+            errors.append(problem)
         else:
             payload[column.name] = value
     return payload, errors
 
 
 def _typed_values(table: CsvTable, columns: list[Column | None], types: tuple[str, ...]) -> list[str]:
-    indexes = [i for i, column in enumerate(columns) if column is not None and column.type in types]
+    indexes = [i for i, column in enumerate(columns) if column is not None and column.kind in types]
     return [cells[i] for _, cells in table.rows for i in indexes if i < len(cells) and cells[i].strip()]
 
 
@@ -146,21 +146,19 @@ def _check_rows(
             progress(0.25 + 0.25 * done / total, f"checking row {done:,} of {total:,}")
         if values is None:
             report.problems.append(RowProblem(
-                line, f"column {width + 1}",
-                f"this row has {len(cells)} cells but the header has {width} "
-                "(a value holding the separator must be in quotes)",
+                line, f"column {width + 1}", "", "too_many_cells", {"cells": len(cells), "width": width}
             ))
             report.rejected_rows.append((line, cells))
             continue
         payload, errors = values
         outcome = planner.check(line, payload, errors)
         if outcome.errors:
-            problems = [RowProblem(line, labels.get(e.field, e.field), e.message) for e in outcome.errors]
+            problems = [RowProblem(line, labels.get(e.field, e.field), e.field, e.code, e.params) for e in outcome.errors]
             problems.sort(key=lambda p: order.get(p.column, width))
             report.problems.extend(problems)
             report.rejected_rows.append((line, cells))
         elif outcome.skip is not None:
-            report.skipped.append(SkippedRow(line, outcome.skip))
+            report.skipped.append(SkippedRow(line, outcome.skip.code, outcome.skip.params))
         elif outcome.update is not None:
             updates.append(outcome.update)
         elif outcome.create is not None:
@@ -251,12 +249,9 @@ def import_file(
                     )
     except IntegrityError as exc:
         detail = str(exc.orig).splitlines()[0] if exc.orig else str(exc)
-        raise ImportConflictError(
-            f"the database refused the rows ({detail}); it may have changed during the import. "
-            "Nothing was written: check the file again"
-        ) from None
+        raise ImportConflictError("import_conflict", {"detail": detail}) from None
     except SQLAlchemyError as exc:
-        raise ImportConflictError(f"the import failed and nothing was written: {exc.__class__.__name__}: {exc}") from None
+        raise ImportConflictError("import_failed", {"detail": f"{exc.__class__.__name__}: {exc}"}) from None
     report.committed = total > 0
     progress(1.0, "done")
     return report

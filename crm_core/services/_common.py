@@ -47,7 +47,7 @@ def require_whole(value: object, field: str, *, optional: bool = False) -> None:
     if optional and value is None:
         return
     if not _whole(value):
-        raise ValidationError(f"must be a whole number, got {value!r}", field)
+        raise ValidationError.on(field, "whole_number", value=value)
 
 
 def find(session: Session, model: type[T], key: object, *, lock: bool = False) -> T | None:
@@ -73,5 +73,5 @@ def integrity_to_domain(exc: IntegrityError, values: dict[str, object]) -> Excep
         if f"{table}.{column}" in text or f"uq_{table}_{column}" in text:
             return make(str(values.get(column, "")))
     if "FOREIGN KEY" in text.upper():
-        return ValidationError("refers to a row that does not exist (it may have been deleted)")
-    return ValidationError(f"the database refused the change ({text.splitlines()[0]})")
+        return ValidationError.on("input", "missing_reference")
+    return ValidationError.on("input", "database_refused", detail=text.splitlines()[0])
