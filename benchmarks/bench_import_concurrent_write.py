@@ -21,9 +21,10 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from sqlalchemy.exc import OperationalError  # noqa: E402
+
 from crm_core import services  # noqa: E402
 from crm_core.db import get_engine  # noqa: E402
-from sqlalchemy.exc import OperationalError  # noqa: E402
 
 try:
     from crm_core.errors import BusyError  # noqa: E402

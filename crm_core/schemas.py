@@ -15,10 +15,10 @@ from email_validator import EmailNotValidError, validate_email
 from pydantic import (
     AfterValidator,
     BaseModel,
-    Strict,
     BeforeValidator,
     ConfigDict,
     Field,
+    Strict,
     field_validator,
     model_validator,
 )
@@ -197,13 +197,43 @@ def _storable_text(value: Any) -> Any:
 
 # Text fields by length, as type aliases (a call inside an annotation is not a type for mypy).
 Text40: TypeAlias = Annotated[str, AfterValidator(_one_line), BeforeValidator(_blank_to_none), Field(min_length=1, max_length=40)]
-Text200: TypeAlias = Annotated[str, AfterValidator(_one_line), BeforeValidator(_blank_to_none), Field(min_length=1, max_length=200)]
-Text300: TypeAlias = Annotated[str, AfterValidator(_any_lines), BeforeValidator(_blank_to_none), Field(min_length=1, max_length=300)]
-OptText60: TypeAlias = Annotated[Annotated[str, Field(max_length=60)] | None, AfterValidator(_one_line), BeforeValidator(_blank_to_none)]
-OptText80: TypeAlias = Annotated[Annotated[str, Field(max_length=80)] | None, AfterValidator(_one_line), BeforeValidator(_blank_to_none)]
-OptText100: TypeAlias = Annotated[Annotated[str, Field(max_length=100)] | None, AfterValidator(_one_line), BeforeValidator(_blank_to_none)]
-OptText300: TypeAlias = Annotated[Annotated[str, Field(max_length=300)] | None, AfterValidator(_any_lines), BeforeValidator(_blank_to_none)]
-OptText: TypeAlias = Annotated[Annotated[str, Field(max_length=100_000)] | None, AfterValidator(_any_lines), BeforeValidator(_blank_to_none)]
+Text200: TypeAlias = Annotated[
+    str,
+    AfterValidator(_one_line),
+    BeforeValidator(_blank_to_none),
+    Field(min_length=1, max_length=200),
+]
+Text300: TypeAlias = Annotated[
+    str,
+    AfterValidator(_any_lines),
+    BeforeValidator(_blank_to_none),
+    Field(min_length=1, max_length=300),
+]
+OptText60: TypeAlias = Annotated[
+    Annotated[str, Field(max_length=60)] | None,
+    AfterValidator(_one_line),
+    BeforeValidator(_blank_to_none),
+]
+OptText80: TypeAlias = Annotated[
+    Annotated[str, Field(max_length=80)] | None,
+    AfterValidator(_one_line),
+    BeforeValidator(_blank_to_none),
+]
+OptText100: TypeAlias = Annotated[
+    Annotated[str, Field(max_length=100)] | None,
+    AfterValidator(_one_line),
+    BeforeValidator(_blank_to_none),
+]
+OptText300: TypeAlias = Annotated[
+    Annotated[str, Field(max_length=300)] | None,
+    AfterValidator(_any_lines),
+    BeforeValidator(_blank_to_none),
+]
+OptText: TypeAlias = Annotated[
+    Annotated[str, Field(max_length=100_000)] | None,
+    AfterValidator(_any_lines),
+    BeforeValidator(_blank_to_none),
+]
 OptStr: TypeAlias = OptText
 Email = Annotated[str, BeforeValidator(_blank_to_none), AfterValidator(_check_email)]
 OptEmail = Annotated[str | None, BeforeValidator(_blank_to_none), AfterValidator(lambda v: v if v is None else _check_email(v))]

@@ -235,7 +235,9 @@ def _delete(ctx: PageContext, engine: Engine, client_id: int, name: str) -> None
 def delete_control(ctx: PageContext, engine: Engine, client: ClientOut) -> None:
     """Delete the client and everything of it, after an explicit confirmation."""
     st.warning(ctx.t("clients.delete_warning", name=literal(client.company_name)), icon=":material/warning:")
-    confirmed = st.checkbox(ctx.t("clients.delete_confirm", name=literal(client.company_name)), key=f"delete_confirm_{client.client_id}")
+    confirmed = st.checkbox(
+        ctx.t("clients.delete_confirm", name=literal(client.company_name)), key=f"delete_confirm_{client.client_id}"
+    )
     st.button(
         ctx.t("clients.delete"), key=f"delete_{client.client_id}", disabled=not confirmed, type="primary",
         on_click=_delete, args=(ctx, engine, client.client_id, client.company_name),
