@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass, fields
 
 import pandas as pd
@@ -19,6 +20,7 @@ from crm_core.db.models import (
     Payment,
     StageChange,
 )
+from crm_core.schemas import FIRST_DAY, LAST_DAY
 
 CLIENT_COLUMNS = [
     "client_id", "company_name", "email", "phone", "address", "tax_id", "status", "segment",
@@ -99,21 +101,59 @@ def _raw(column: ColumnElement, name: str) -> ColumnElement:
     return column.label(name)
 
 
-def _to_local_naive(series: pd.Series) -> pd.Series:
+# Stored dates outside the one date rule (crm_core.schemas.FIRST_DAY..LAST_DAY) are shown as missing.
+_FIRST = pd.Timestamp(FIRST_DAY)
+_AFTER_LAST = pd.Timestamp(LAST_DAY) + pd.Timedelta(days=1)
+_log = logging.getLogger(__name__)
+_reported: set[tuple[str, str]] = set()
+
+
+def _report_out_of_range(table: str, column: str, count: int) -> None:
+    """Log once per table and column that `count` stored dates were out of range and are shown as missing."""
+    if count and (table, column) not in _reported:
+        _reported.add((table, column))
+        _log.warning(
+            "%s.%s: %d stored date(s) outside %d-%d (or unreadable) are shown as missing; correct them in the database",
+            table, column, count, FIRST_DAY.year, LAST_DAY.year,
+        )
+
+
+def _in_range(parsed: pd.Series, raw: pd.Series, table: str, column: str) -> pd.Series:
+    """`parsed` with every value outside the date rule (or unparseable) set to NaT, reported once.
+
+    Defence in depth: the schemas refuse such dates, but one row written by hand must not take
+    every page down with pandas' OutOfBoundsDatetime.
+    """
+    naive = parsed.dt.tz_localize(None) if parsed.dt.tz is not None else parsed
+    bad = parsed.notna() & ((naive < _FIRST) | (naive >= _AFTER_LAST))
+    lost = raw.notna() & parsed.isna()
+    _report_out_of_range(table, column, int(bad.sum()) + int(lost.sum()))
+    return parsed.mask(bad)
+
+
+def _to_local_naive(series: pd.Series, table: str = "", column: str = "") -> pd.Series:
     if series.empty:
         return pd.Series(pd.to_datetime(series), dtype="datetime64[ns]", index=series.index)
-    parsed = pd.to_datetime(series, utc=True, format="mixed")
+    parsed = _in_range(pd.to_datetime(series, utc=True, format="mixed", errors="coerce"), series, table, column)
     return parsed.dt.tz_convert(business_timezone()).dt.tz_localize(None).astype("datetime64[ns]")
 
 
-def _typed(df: pd.DataFrame) -> pd.DataFrame:
+def _to_day(series: pd.Series, table: str = "", column: str = "") -> pd.Series:
+    raw = series.astype("object")
+    parsed = pd.to_datetime(raw, format="mixed", errors="coerce")
+    if not parsed.empty:
+        parsed = _in_range(parsed, raw, table, column)
+    return parsed.astype("datetime64[ns]")
+
+
+def _typed(df: pd.DataFrame, table: str = "") -> pd.DataFrame:
     for name in df.columns:
         if name in _MONEY:
             df[name] = pd.to_numeric(df[name], errors="coerce").astype("float64")
         elif name in _DATES:
-            df[name] = pd.to_datetime(df[name].astype("object"), format="mixed").astype("datetime64[ns]")
+            df[name] = _to_day(df[name], table, name)
         elif name in _TIMESTAMPS:
-            df[name] = _to_local_naive(df[name])
+            df[name] = _to_local_naive(df[name], table, name)
         elif name in _BOOLS:
             df[name] = df[name].astype("bool")
         elif name in _INTS:
@@ -135,7 +175,7 @@ def load_table(engine: Engine, name: str) -> pd.DataFrame:
         rows = conn.execute(select(*cols).order_by(pk)).all()
     # Plain tuples: pandas probes each SQLAlchemy Row for attributes, ~10x slower on large tables.
     df = pd.DataFrame.from_records([tuple(row) for row in rows], columns=COLUMNS[name])
-    return _typed(df)
+    return _typed(df, name)
 
 
 def row_count(engine: Engine, name: str) -> int:

@@ -31,6 +31,7 @@ from crm_core.store.frames import Frames
 from crm_core.ui import receivables
 from crm_core.ui.client_forms import contact_form, delete_control, edit_form
 from crm_core.ui.context import PageContext
+from crm_core.ui.markdown import literal
 from crm_core.ui.tables import header, show_table
 from crm_core.views.activities import client_timeline
 from crm_core.views.clients import (
@@ -83,10 +84,10 @@ def render(ctx: PageContext, engine: Engine, data: Frames, health: pd.DataFrame,
     try:
         client = services.get_client(engine, client_id)
     except NotFoundError as exc:
-        st.warning(error_text(exc, ctx.lang))
+        st.warning(literal(error_text(exc, ctx.lang)))
         return
     figures = health_row(health, client_id)
-    st.header(client.company_name, anchor=False)
+    st.header(literal(client.company_name), anchor=False)
     if figures is not None:
         st.caption(" · ".join([
             label("lifecycle", figures["lifecycle"], ctx.lang),
@@ -143,7 +144,7 @@ def _summary(ctx: PageContext, client: ClientOut, figures: pd.Series | None, cla
                 value = label("company_size", value, ctx.lang)
             elif name == "created_at":
                 value = format_date(value, ctx.lang)
-            rows.append((header(ctx, name), "—" if _missing(value) or value == "" else str(value)))
+            rows.append((header(ctx, name), "—" if _missing(value) or value == "" else literal(value)))
         st.table(pd.DataFrame({ctx.t("client.profile"): [v for _, v in rows]}, index=[f for f, _ in rows]))
     with right:
         if figures is None:
