@@ -1,10 +1,19 @@
-"""Load every table into pandas frames, one query per table, for the analytics."""
+"""Load every table into pandas frames, one query per table, for the analytics.
+
+A SQLite file or a PostgreSQL database is read as Arrow through ADBC (crm_core.store.arrow) and
+converted column by column in bulk; any other database, or an in-memory SQLite one, through
+SQLAlchemy rows. Both readers give the same frames (same columns, dtypes and values).
+"""
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass, fields
+from typing import Literal
 
+import numpy as np
 import pandas as pd
+import pyarrow as pa
 from sqlalchemy import Engine, Float, String, cast, func, select, type_coerce
 from sqlalchemy.sql.elements import ColumnElement
 
@@ -19,6 +28,7 @@ from crm_core.db.models import (
     Payment,
     StageChange,
 )
+from crm_core.store.arrow import arrow_backend, connect_arrow, read_arrow, select_sql
 
 CLIENT_COLUMNS = [
     "client_id", "company_name", "email", "phone", "address", "tax_id", "status", "segment",
@@ -125,8 +135,88 @@ def _typed(df: pd.DataFrame) -> pd.DataFrame:
     return df
 
 
-def load_table(engine: Engine, name: str) -> pd.DataFrame:
-    """One table (a name of TABLES) as a typed frame, with one query; load_frames and the UI cache both use it."""
+def column_kind(name: str) -> str:
+    """How a frame column is typed: "money", "date", "timestamp", "bool", "int", "nullable_int" or "text"."""
+    if name in _MONEY:
+        return "money"
+    if name in _DATES:
+        return "date"
+    if name in _TIMESTAMPS:
+        return "timestamp"
+    if name in _BOOLS:
+        return "bool"
+    if name in _INTS:
+        return "int"
+    if name in _NULLABLE_INTS:
+        return "nullable_int"
+    return "text"
+
+
+Reader = Literal["auto", "arrow", "sqlalchemy"]
+_log = logging.getLogger(__name__)
+
+
+def load_table(engine: Engine, name: str, reader: Reader = "auto") -> pd.DataFrame:
+    """One table (a name of TABLES) as a typed frame, with one query; load_frames and the UI cache both use it.
+
+    `reader` "auto" reads through Arrow where the database allows it (arrow_backend), else through
+    SQLAlchemy; "arrow" or "sqlalchemy" force one (the equality test compares them).
+    """
+    if reader == "sqlalchemy" or (reader == "auto" and arrow_backend(engine) is None):
+        return _load_rows(engine, name)
+    if reader == "arrow":
+        return _load_arrow(engine, name)
+    try:
+        return _load_arrow(engine, name)
+    except Exception as error:  # noqa: BLE001 - a driver quirk must cost speed, not the page
+        _log.warning("Arrow read of %s failed (%s); reading it through SQLAlchemy", name, error)
+        return _load_rows(engine, name)
+
+
+def _load_arrow(engine: Engine, name: str) -> pd.DataFrame:
+    backend = arrow_backend(engine)
+    conn = connect_arrow(engine)
+    if backend is None or conn is None:
+        raise ValueError(f"{engine.url.get_backend_name()} databases cannot be read through Arrow here")
+    with conn:
+        sql = select_sql(backend, MODELS[name].__tablename__, COLUMNS[name], column_kind, COLUMNS[name][0])
+        table = read_arrow(conn, sql, backend)
+    return frame_from_arrow(table, COLUMNS[name])
+
+
+def frame_from_arrow(table: pa.Table, columns: list[str]) -> pd.DataFrame:
+    """The typed frame of an Arrow result (as `select_sql` casts it), each column converted in one call."""
+    return pd.DataFrame({name: _column_from_arrow(table.column(name), column_kind(name)) for name in columns})
+
+
+def _column_from_arrow(column: pa.ChunkedArray, kind: str) -> np.ndarray | pd.Series | pd.api.extensions.ExtensionArray:
+    if kind == "money":
+        return column.cast(pa.float64()).to_numpy(zero_copy_only=False)
+    if kind == "int":
+        return column.cast(pa.int64()).to_numpy(zero_copy_only=False)
+    if kind == "bool":
+        return column.cast(pa.int64()).fill_null(0).cast(pa.bool_()).to_numpy(zero_copy_only=False)
+    if kind == "nullable_int":
+        return column.cast(pa.int64()).to_pandas(types_mapper=lambda _t: pd.Int64Dtype()).array
+    if kind == "date":
+        if pa.types.is_string(column.type) or pa.types.is_large_string(column.type) or pa.types.is_null(column.type) \
+                or pa.types.is_integer(column.type):
+            column = column.cast(pa.string()).cast(pa.date32())  # SQLite: ISO 'YYYY-MM-DD' text
+        return column.cast(pa.timestamp("ns")).to_numpy(zero_copy_only=False)
+    if kind == "timestamp":
+        if not pa.types.is_timestamp(column.type):
+            column = column.cast(pa.string()).cast(pa.timestamp("us"))  # SQLite: naive UTC text
+        utc = pd.Series(column.cast(pa.timestamp("us")).to_numpy(zero_copy_only=False), dtype="datetime64[us]")
+        local = utc.dt.tz_localize("UTC").dt.tz_convert(business_timezone()).dt.tz_localize(None)
+        return local.astype("datetime64[ns]").to_numpy()
+    if not (pa.types.is_string(column.type) or pa.types.is_large_string(column.type)):
+        column = column.cast(pa.string())
+    # An object Series: in a dict of plain arrays, pandas 3 would infer its own string dtype.
+    return pd.Series(column.to_numpy(zero_copy_only=False), dtype="object", copy=False)
+
+
+def _load_rows(engine: Engine, name: str) -> pd.DataFrame:
+    """The SQLAlchemy reader: every row as a Python tuple (the fallback for other databases)."""
     model = MODELS[name]
     cols = [_raw(getattr(model, col), col) for col in COLUMNS[name]]
     pk = getattr(model, COLUMNS[name][0])
@@ -145,9 +235,9 @@ def row_count(engine: Engine, name: str) -> int:
         return int(conn.execute(select(func.count()).select_from(MODELS[name])).scalar_one())
 
 
-def load_frames(url_or_engine: str | Engine) -> Frames:
+def load_frames(url_or_engine: str | Engine, reader: Reader = "auto") -> Frames:
     """Every table of the database (an URL or an engine) as frames, one query per table, never one per client."""
     from crm_core.db.engine import get_engine
 
     engine = get_engine(url_or_engine) if isinstance(url_or_engine, str) else url_or_engine
-    return Frames(**{name: load_table(engine, name) for name in TABLES})
+    return Frames(**{name: load_table(engine, name, reader) for name in TABLES})
