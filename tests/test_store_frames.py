@@ -91,3 +91,16 @@ def test_arrow_reader_keeps_blank_fields_and_local_days(engine):
     assert frames.activities["occurred_at"].tolist() == [pd.Timestamp("2026-11-20 00:30")]
     assert frames.activities["follow_up_on"].isna().all()
     assert frames.activities["contact_id"].dtype == "Int64"
+
+
+def test_arrow_reader_sees_every_write_committed_in_between(engine):
+    """Each read shows the writes committed before it (on SQLite the ADBC read runs in a worker process:
+    in this process a second SQLite library kept returning the rows of its first read)."""
+    client = make_client(engine)
+    titles = []
+    for n in range(3):
+        title = f"call {n}"
+        services.log_activity(engine, {"client_id": client.client_id, "kind": "call", "title": title,
+                                       "occurred_at": "2026-11-20T10:00"})
+        titles.append(title)
+        assert load_table(engine, "activities", reader="arrow")["title"].tolist() == titles

@@ -4,13 +4,13 @@ At 100,000 clients the seven tables hold about 5.8 million rows; read as SQLAlch
 over 20 s, read as Arrow a few seconds. The query casts each column to one wire type (SQLite keeps
 whole amounts as INTEGER and others as REAL in the same column; PostgreSQL's NUMERIC would arrive
 as text), and crm_core.store.frames converts the result to the usual dtypes in bulk.
-`connect_arrow` returns None for any other database, and the caller keeps the SQLAlchemy reader.
+`arrow_backend` is None for any other database, and the caller keeps the SQLAlchemy reader.
+SQLite is read in a worker process (crm_core.store.sqlite_worker says why), PostgreSQL in this one.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from typing import Any
 
 import pyarrow as pa
 from sqlalchemy import Engine
@@ -47,18 +47,20 @@ def _importable(module: str) -> bool:
     return True
 
 
-def connect_arrow(engine: Engine) -> Any | None:
-    """A new ADBC DB-API connection to the engine's database (the caller closes it), or None."""
+def read_table(engine: Engine, sql: str) -> pa.Table:
+    """The whole result of `sql` (see `select_sql`) on the engine's database as an Arrow table."""
     backend = arrow_backend(engine)
     if backend == "sqlite":
-        import adbc_driver_sqlite.dbapi
+        from crm_core.store.sqlite_worker import read_sqlite
 
-        return adbc_driver_sqlite.dbapi.connect(engine.url.database)
+        return read_sqlite(str(engine.url.database), sql, SQLITE_BATCH_ROWS)
     if backend == "postgresql":
         import adbc_driver_postgresql.dbapi
 
-        return adbc_driver_postgresql.dbapi.connect(libpq_uri(engine))
-    return None
+        with adbc_driver_postgresql.dbapi.connect(libpq_uri(engine)) as conn, conn.cursor() as cursor:
+            cursor.execute(sql)
+            return cursor.fetch_arrow_table()
+    raise ValueError(f"{engine.url.get_backend_name()} databases cannot be read through Arrow here")
 
 
 def libpq_uri(engine: Engine) -> str:
@@ -91,12 +93,3 @@ def _quoted(identifier: str) -> str:
     if not identifier.replace("_", "").isalnum():
         raise ValueError(f"not a plain identifier: {identifier!r}")
     return f'"{identifier}"'
-
-
-def read_arrow(conn: Any, sql: str, backend: str) -> pa.Table:
-    """Run one query on an ADBC connection and return its whole result as an Arrow table."""
-    with conn.cursor() as cursor:
-        if backend == "sqlite":
-            cursor.adbc_statement.set_options(**{"adbc.sqlite.query.batch_rows": str(SQLITE_BATCH_ROWS)})
-        cursor.execute(sql)
-        return cursor.fetch_arrow_table()

@@ -28,7 +28,7 @@ from crm_core.db.models import (
     Payment,
     StageChange,
 )
-from crm_core.store.arrow import arrow_backend, connect_arrow, read_arrow, select_sql
+from crm_core.store.arrow import arrow_backend, read_table, select_sql
 
 CLIENT_COLUMNS = [
     "client_id", "company_name", "email", "phone", "address", "tax_id", "status", "segment",
@@ -175,13 +175,10 @@ def load_table(engine: Engine, name: str, reader: Reader = "auto") -> pd.DataFra
 
 def _load_arrow(engine: Engine, name: str) -> pd.DataFrame:
     backend = arrow_backend(engine)
-    conn = connect_arrow(engine)
-    if backend is None or conn is None:
+    if backend is None:
         raise ValueError(f"{engine.url.get_backend_name()} databases cannot be read through Arrow here")
-    with conn:
-        sql = select_sql(backend, MODELS[name].__tablename__, COLUMNS[name], column_kind, COLUMNS[name][0])
-        table = read_arrow(conn, sql, backend)
-    return frame_from_arrow(table, COLUMNS[name])
+    sql = select_sql(backend, MODELS[name].__tablename__, COLUMNS[name], column_kind, COLUMNS[name][0])
+    return frame_from_arrow(read_table(engine, sql), COLUMNS[name])
 
 
 def frame_from_arrow(table: pa.Table, columns: list[str]) -> pd.DataFrame:
