@@ -134,7 +134,7 @@ class ClientList:
     table: pd.DataFrame  # client_table, index 0..n-1
     text: pd.Series  # per row, case-folded "company_name<SEARCH_SEPARATOR>email" (Arrow-backed strings)
     tax_ids: pd.Series  # per row, the tax id ("" when none)
-    name_rank: np.ndarray  # per row, its place in case-insensitive name order (blank names first, ties by row)
+    name_rank: np.ndarray  # per row, its name's place in case-insensitive order (equal names share it; blank first)
     name_missing: np.ndarray  # per row, whether it has no name at all (sorted last by name either way)
 
     def matching(self, filters: ClientFilters) -> np.ndarray:
@@ -162,7 +162,7 @@ class ClientList:
             raise ValueError(f"unknown sort column {by!r}; expected one of {', '.join(SORT_COLUMNS)}")
         rank = self.name_rank[positions]
         if by == "company_name":
-            keys: tuple[np.ndarray, ...] = (-rank if descending else rank, self.name_missing[positions])
+            keys: tuple[np.ndarray, ...] = (positions, -rank if descending else rank, self.name_missing[positions])
         else:
             column = self.table[by].iloc[positions]
             if by == "default_risk":
@@ -172,7 +172,7 @@ class ClientList:
                 key = column.to_numpy(dtype="float64", na_value=0.0)
             else:
                 key = pd.factorize(column.astype("object"), sort=True)[0].astype("float64")
-            keys = (rank, -key if descending else key, missing)
+            keys = (positions, rank, -key if descending else key, missing)
         return positions[np.lexsort(keys)]
 
     def query(self, filters: ClientFilters, by: str, descending: bool = False) -> np.ndarray:
@@ -187,9 +187,7 @@ def client_list(table: pd.DataFrame) -> ClientList:
     folded_names = names.fillna("").astype("object").str.casefold()
     folded_emails = table["email"].fillna("").astype("object").str.casefold()
     text = (folded_names + SEARCH_SEPARATOR + folded_emails).astype("str")
-    order = np.argsort(folded_names.to_numpy(dtype=object), kind="stable")
-    rank = np.empty(len(table), dtype="int64")
-    rank[order] = np.arange(len(table))
+    rank = pd.factorize(folded_names, sort=True)[0].astype("int64")
     return ClientList(
         table=table, text=text, tax_ids=table["tax_id"].fillna("").astype("str"),
         name_rank=rank, name_missing=names.isna().to_numpy(),
