@@ -1,6 +1,6 @@
 """Cached figures derived from the cached health (summaries, monthly revenue, at-risk tables).
 
-Cached with st.cache_data, keyed by database URL, as-of date, (where it matters) language and
+Cached (the overview and at-risk table with cache.shared, the rest with st.cache_data), keyed by database URL, as-of date, (where it matters) language and
 thresholds, and every table's generation (cache.versions): any write refreshes them.
 """
 
