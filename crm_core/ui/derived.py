@@ -1,7 +1,8 @@
 """Cached figures derived from the cached health (summaries, monthly revenue, at-risk tables).
 
-Cached (the overview and at-risk table with cache.shared, the rest with st.cache_data), keyed by database URL, as-of date, (where it matters) language and
-thresholds, and every table's generation (cache.versions): any write refreshes them.
+Cached (the overview and the at-risk table with cache.shared, the rest with st.cache_data), keyed by
+database URL, as-of date, (where it matters) language and thresholds, and every table's generation
+(cache.versions): any write refreshes them.
 """
 
 from __future__ import annotations
