@@ -41,7 +41,7 @@ def main() -> int:
             runs = []
             for _ in range(args.repeat):
                 started = time.perf_counter()
-                frames[reader] = load_table(engine, name, reader)  # type: ignore[arg-type]
+                frames[reader] = load_table(engine, name, reader)
                 runs.append(time.perf_counter() - started)
             seconds[reader] = statistics.median(runs)
             totals[reader] += seconds[reader]

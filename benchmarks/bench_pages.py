@@ -127,7 +127,7 @@ def main() -> int:
 
     from tests.apptest_helpers import router_pages_manager
 
-    app_test.PagesManager = router_pages_manager()  # as the server runs after its first run
+    app_test.PagesManager = router_pages_manager()  # type: ignore[misc,assignment]  # as the server runs after its first run
     app = str(ROOT / "app.py")
 
     def fresh() -> AppTest:

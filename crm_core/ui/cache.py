@@ -19,7 +19,7 @@ import functools
 from collections.abc import Callable, Iterable, Mapping
 from datetime import date
 from functools import lru_cache
-from typing import Any, ParamSpec, TypeVar
+from typing import Any, ParamSpec, Protocol, TypeVar
 
 import pandas as pd
 import streamlit as st
@@ -34,6 +34,7 @@ from crm_core.views.health import health_table
 
 P = ParamSpec("P")
 R = TypeVar("R")
+R_co = TypeVar("R_co", covariant=True)
 
 _SHARED: list[Any] = []  # every `shared` cache, emptied by clear()
 
@@ -44,27 +45,40 @@ def handout(value: R) -> R:
     pandas 3 copies on write: a caller that adds a column to or assigns into its copy changes only its
     copy, never the cached frame, and the shallow copy itself costs microseconds whatever the size.
     """
+    result: R = _handout(value)
+    return result
+
+
+def _handout(value: Any) -> Any:
     if isinstance(value, pd.DataFrame | pd.Series):
-        return value.copy(deep=False)  # type: ignore[return-value]
+        return value.copy(deep=False)
     if dataclasses.is_dataclass(value) and not isinstance(value, type):
-        return dataclasses.replace(value, **{  # type: ignore[return-value]
-            f.name: handout(getattr(value, f.name)) for f in dataclasses.fields(value) if f.init
+        return dataclasses.replace(value, **{
+            f.name: _handout(getattr(value, f.name)) for f in dataclasses.fields(value) if f.init
         })
     if isinstance(value, dict):
-        return {key: handout(item) for key, item in value.items()}  # type: ignore[return-value]
+        return {key: _handout(item) for key, item in value.items()}
     if isinstance(value, list | tuple):
-        return type(value)(handout(item) for item in value)  # type: ignore[return-value]
+        return type(value)(_handout(item) for item in value)
     return value
 
 
-def shared(max_entries: int) -> Callable[[Callable[P, R]], Callable[P, R]]:
+class SharedCache(Protocol[P, R_co]):
+    """A `shared` cached function: called like the function, `.clear(*args)` forgets one entry (no args: all)."""
+
+    def __call__(self, *args: P.args, **kwargs: P.kwargs) -> R_co: ...
+
+    def clear(self, *args: Any, **kwargs: Any) -> None: ...
+
+
+def shared(max_entries: int) -> Callable[[Callable[P, R]], SharedCache[P, R]]:
     """Like st.cache_data(max_entries=...), but each hit returns `handout` copies instead of unpickling one.
 
     The cached object is kept once, shared by every session of the server (st.cache_resource);
     `.clear(*args)` forgets one entry, as on any Streamlit cache.
     """
 
-    def decorate(func: Callable[P, R]) -> Callable[P, R]:
+    def decorate(func: Callable[P, R]) -> SharedCache[P, R]:
         cached = st.cache_resource(show_spinner=False, max_entries=max_entries)(func)
 
         @functools.wraps(func)
@@ -73,7 +87,7 @@ def shared(max_entries: int) -> Callable[[Callable[P, R]], Callable[P, R]]:
 
         wrapper.clear = cached.clear  # type: ignore[attr-defined]
         _SHARED.append(cached)
-        return wrapper
+        return wrapper  # type: ignore[return-value]
 
     return decorate
 
