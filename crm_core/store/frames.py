@@ -209,7 +209,21 @@ def _column_from_arrow(column: pa.ChunkedArray, kind: str) -> np.ndarray | pd.Se
     if not (pa.types.is_string(column.type) or pa.types.is_large_string(column.type)):
         column = column.cast(pa.string())
     # An object Series: in a dict of plain arrays, pandas 3 would infer its own string dtype.
-    return pd.Series(column.to_numpy(zero_copy_only=False), dtype="object", copy=False)
+    return pd.Series(_text_objects(column), dtype="object", copy=False)
+
+
+def _text_objects(column: pa.ChunkedArray) -> np.ndarray:
+    """A text column as an object array of str (None where blank), one Python str per distinct value.
+
+    Most text columns repeat a few values (an activity's kind, owner, outcome): building each distinct
+    string once and repeating the reference is several times faster, and lighter, than one per cell.
+    """
+    encoded = column.combine_chunks().dictionary_encode()
+    if len(encoded.dictionary) > len(encoded) // 2:  # mostly distinct (names, emails): one str per cell anyway
+        return column.to_numpy(zero_copy_only=False)
+    values = np.append(encoded.dictionary.to_numpy(zero_copy_only=False), None)  # the last one for blanks
+    codes = encoded.indices.fill_null(len(values) - 1).to_numpy(zero_copy_only=False)
+    return values[codes]
 
 
 def _load_rows(engine: Engine, name: str) -> pd.DataFrame:
