@@ -90,7 +90,7 @@ else:
     st.caption(ctx.t("clients.select_hint"))
 
 # ---------------------------------------------------------------- one client
-names = views.client_names(ctx.db_url)
+names = views.client_names(ctx.db_url).to_dict()
 client_id = st.selectbox(
     ctx.t("clients.open"), picker_ids(match_ids if len(matches) <= PICK_CAP else page_ids, page_ids,
                                       st.session_state.get("client_pick"), PICK_CAP),
