@@ -53,3 +53,18 @@ def test_select_casts_money_per_backend_and_text_dates_on_sqlite():
 def test_select_refuses_an_identifier_that_is_not_plain():
     with pytest.raises(ValueError, match="not a plain identifier"):
         select_sql("sqlite", "invoices; DROP TABLE x", ["invoice_id"], column_kind, "invoice_id")
+
+
+def test_the_sqlite_reader_process_reports_a_bad_query_and_keeps_serving(tmp_path: Path):
+    import sqlite3
+
+    from crm_core.store.sqlite_worker import read_sqlite
+
+    path = tmp_path / "x.sqlite3"
+    with sqlite3.connect(path) as conn:
+        conn.execute("CREATE TABLE t (a INTEGER, b TEXT)")
+        conn.executemany("INSERT INTO t VALUES (?, ?)", [(1, "x"), (2, None)])
+    with pytest.raises(RuntimeError, match="no such column: nope"):
+        read_sqlite(str(path), "SELECT nope FROM t", 1024)
+    table = read_sqlite(str(path), "SELECT a, b FROM t ORDER BY a", 1024)
+    assert table.to_pydict() == {"a": [1, 2], "b": ["x", None]}

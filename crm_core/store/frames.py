@@ -221,7 +221,9 @@ def _text_objects(column: pa.ChunkedArray) -> np.ndarray:
     encoded = column.combine_chunks().dictionary_encode()
     if len(encoded.dictionary) > len(encoded) // 2:  # mostly distinct (names, emails): one str per cell anyway
         return column.to_numpy(zero_copy_only=False)
-    values = np.append(encoded.dictionary.to_numpy(zero_copy_only=False), None)  # the last one for blanks
+    distinct = encoded.dictionary.to_numpy(zero_copy_only=False)
+    values = np.empty(len(distinct) + 1, dtype=object)  # the last one, None, for blanks
+    values[:-1] = distinct
     codes = encoded.indices.fill_null(len(values) - 1).to_numpy(zero_copy_only=False)
     return values[codes]
 
