@@ -1,6 +1,7 @@
 """Render time of every dashboard page, cold and warm, and right after a write, measured with AppTest.
 
     python benchmarks/bench_pages.py [DB] [--clients 10000] [--warm 5] [--writes 3] [--as-of 2026-11-25]
+                                     [--pages pages/clients.py ...]
 
 DB is a database URL (sqlite:///..., postgresql://...) or a SQLite file path (default:
 crm_bench_<clients>.sqlite3 in the system temp folder). A SQLite file that does not exist is built
@@ -117,6 +118,7 @@ def main() -> int:
     parser.add_argument("--warm", type=int, default=5, help="warm renders per page")
     parser.add_argument("--writes", type=int, default=3, help="activities logged for the after-write figures (0: none)")
     parser.add_argument("--as-of", type=date.fromisoformat, default=date(2026, 11, 25))
+    parser.add_argument("--pages", nargs="+", choices=PAGES, default=list(PAGES), help="pages to time (default: all)")
     args = parser.parse_args()
     url = database_url(args.db, args.clients)
     clients = build_or_reuse(url, args.clients, args.as_of)
@@ -141,7 +143,7 @@ def main() -> int:
           f"{_verdict(first, target.first)}")
     print(f"\n{'page':<22}{'cold':>8}{'warm median':>13}{'warm max':>10}   targets: cold <= {target.cold} s, "
           f"warm median <= {target.warm} s")
-    for page in PAGES:
+    for page in args.pages:
         _clear_caches()
         at = fresh()
         at.run()  # lands on the default page (not timed: it would warm the caches for the overview)
