@@ -68,16 +68,27 @@ def stage_summary(frames: Frames, as_of: date, closed_window_days: int = CLOSED_
 
 
 def pipeline_totals(frames: Frames, as_of: date) -> dict[str, float]:
-    """Open deals on `as_of`: count, amount, weighted amount and the 30/90-day pipeline forecast."""
+    """Open deals on `as_of`: count, amount, weighted amount and the 30/90-day pipeline forecast.
+
+    forecast_{h}d is the learned forecast (open deals + deals not yet created, `forecast_views.pipeline_parts`),
+    with its parts learned_{h}d and new_{h}d; typed_{h}d is the typed-probability figure
+    (`analytics.pipeline.pipeline_forecast`), kept beside it.
+    """
+    from crm_core.forecast_views import pipeline_parts
+
     deals = open_deals(frames, as_of)
-    forecast = pipeline_forecast(frames.opportunities, as_of, frames.stage_history)
+    typed = pipeline_forecast(frames.opportunities, as_of, frames.stage_history)
+    parts = pipeline_parts(frames, as_of)
     totals: dict[str, float] = {
         "open_count": float(len(deals)),
         "open_amount": float(deals["amount"].sum()),
         "weighted": float(deals["weighted"].sum()),
     }
     for h in HORIZONS:
-        totals[f"forecast_{h}d"] = float(forecast[f"pipeline_{h}d"].sum())
+        totals[f"forecast_{h}d"] = parts[f"pipeline_{h}d"]
+        totals[f"learned_{h}d"] = parts[f"learned_{h}d"]
+        totals[f"new_{h}d"] = parts[f"new_{h}d"]
+        totals[f"typed_{h}d"] = float(typed[f"pipeline_{h}d"].sum())
     return totals
 
 

@@ -14,7 +14,7 @@ from crm_core.analytics.engagement import engagement_figures, open_opportunity_c
 from crm_core.analytics.forecast import recurring_forecast
 from crm_core.analytics.money import to_cents
 from crm_core.analytics.payments import client_payment_figures, invoice_status
-from crm_core.analytics.pipeline import pipeline_forecast
+from crm_core.analytics.pipeline_forecast import learned_pipeline, learned_pipeline_by_client
 from crm_core.analytics.risk import default_risk, lifecycle
 from crm_core.analytics.settings import DEFAULT_SETTINGS, AnalyticsSettings
 from crm_core.frames import Frames
@@ -50,7 +50,8 @@ def client_health(frames: Frames, as_of: date, settings: AnalyticsSettings | Non
     Only rows dated on or before `as_of` count (invoices by issue_date, payments by paid_on,
     activities by occurred_at, opportunities by created_at). Definitions: DESIGN.md "Figures" and
     the docstrings of payments, cadence, engagement, risk and churn. The forecasts come from
-    forecast, pipeline and cash; a client they do not cover expects 0. A client marked lost
+    forecast, pipeline_forecast (learned value of the client's open deals; deals not yet created are a
+    portfolio figure, outside this frame) and cash; a client they do not cover expects 0. A client marked lost
     expects no recurring revenue (it is 0); its open invoices may still be paid, so its expected
     cash stays. Client fields (status, owner...) are the current ones, not those of `as_of`. Money
     figures are to the cent; expected revenue is the sum of the recurring and pipeline amounts shown.
@@ -81,7 +82,8 @@ def client_health(frames: Frames, as_of: date, settings: AnalyticsSettings | Non
     forecasts = pd.concat(
         [
             recurring_forecast(frames.invoices, as_of),
-            pipeline_forecast(frames.opportunities, as_of, frames.stage_history),
+            learned_pipeline_by_client(
+                learned_pipeline(frames.opportunities, frames.stage_history, as_of, frames.invoices)),
             cash_forecast(frames.invoices, frames.payments, as_of, status),
         ],
         axis=1,

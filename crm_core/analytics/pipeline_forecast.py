@@ -35,7 +35,8 @@ from crm_core.enums import OPEN_STAGE_VALUES, Stage
 SNAPSHOT_EVERY_DAYS = 14
 LOOKBACK_DAYS = 365  # snapshots reach this far before the latest one of a horizon
 HALF_LIFE_DAYS = 90.0  # a snapshot this much older than the latest weighs half: the pipeline changes
-PRIOR_DEALS = 20.0  # prior strength of a cell's shrinkage, in deals of the cell's mean amount
+PRIOR_DEALS = 20.0
+MIN_DEALS_SEEN = 50  # fewer open deals over all snapshots: nothing learned, the typed figure stands in  # prior strength of a cell's shrinkage, in deals of the cell's mean amount
 # Timing buckets on d = expected close - snapshot day (negative: overdue); undated deals by age.
 DATED_EDGES: tuple[int, ...] = (-180, -90, -30, 0, 30, 90)  # d < -180 | -180..-91 | ... | d >= 90
 AGE_EDGES: tuple[int, ...] = (30, 90)  # undated deals: age <= 30 | 31..90 | > 90 days
@@ -63,7 +64,9 @@ class PipelineModel:
     new_deals: per horizon, the value expected from deals created and won inside the window.
     new_by_owner: the same per owner (index owner, columns new_{h}d); it sums to `new_deals`.
     rates: per cell (customer, stage_age, timing, stage) the learned rate_{h}d (won value / open amount) and seen_{h}d.
-    snapshots: per horizon, how many snapshot dates had data (0: nothing learned, rates are the prior).
+    snapshots: per horizon, how many snapshot dates had data.
+    learned: per horizon, whether enough deals were seen (MIN_DEALS_SEEN); if not, learned_{h}d is the
+    typed figure and the new-deal part 0, since history cannot tell yet.
     """
 
     as_of: date
@@ -72,6 +75,7 @@ class PipelineModel:
     new_by_owner: pd.DataFrame
     rates: pd.DataFrame
     snapshots: dict[int, int]
+    learned: dict[int, bool]
 
 
 @dataclass(frozen=True)
@@ -259,15 +263,20 @@ def learned_pipeline(
     new_owner: dict[str, np.ndarray] = {}
     rates: dict[str, np.ndarray] = {}
     snapshots: dict[int, int] = {}
+    learned_flags: dict[int, bool] = {}
     for h in horizons:
         rate, seen, by_owner, used = _learn_rates(deals, t, h, first_invoice)
-        table[f"learned_{h}d"] = to_cents(amount * rate[cell])
         typed_due = (due != NO_DAY) & (due <= t + h)
         table[f"typed_{h}d"] = to_cents(np.where(typed_due, amount * typed_p, 0.0))
+        learned = seen.sum() >= MIN_DEALS_SEEN
+        table[f"learned_{h}d"] = to_cents(amount * rate[cell]) if learned else table[f"typed_{h}d"]
+        if not learned:
+            by_owner = np.zeros_like(by_owner)
         new_deals[h] = float(to_cents(by_owner.sum()))
         new_owner[f"new_{h}d"] = by_owner
         rates[f"rate_{h}d"], rates[f"seen_{h}d"] = rate, seen.astype(np.int64)
         snapshots[h] = used
+        learned_flags[h] = bool(learned)
     deal_frame = pd.DataFrame(table)
     owners = pd.DataFrame(new_owner, index=pd.Index(deals.owners, name="owner"))
     axes = np.unravel_index(np.arange(int(np.prod(CELL_SHAPE))), CELL_SHAPE)
@@ -278,7 +287,7 @@ def learned_pipeline(
         "stage": np.asarray(OPEN_STAGE_VALUES, dtype=object)[axes[3]],
         **rates,
     })
-    return PipelineModel(as_of, deal_frame, new_deals, owners, rate_frame, snapshots)
+    return PipelineModel(as_of, deal_frame, new_deals, owners, rate_frame, snapshots, learned_flags)
 
 
 def learned_pipeline_by_client(model: PipelineModel, horizons: tuple[int, ...] = HORIZONS) -> pd.DataFrame:

@@ -25,7 +25,7 @@ PREVIOUS_YEAR_DAYS = 365
 @dataclass(frozen=True)
 class Overview:
     """What the Overview page draws, computed once per database and date."""
-    summary: dict[str, Any]  # portfolio_summary against 30 days earlier (with "deltas")
+    summary: dict[str, Any]  # portfolio_summary against 30 days earlier (with "deltas"), new deals added
     year_deltas: dict[str, Any]  # deltas against 12 months earlier (for revenue_12m)
     monthly: pd.DataFrame  # monthly_revenue: month, revenue, kind
 
@@ -39,12 +39,17 @@ def overview(db_url: str, as_of: date) -> Overview:
 def _overview(db_url: str, as_of: date, generations: Generations) -> Overview:
     """Cached twin of `overview`, keyed by the tables' generations."""
     from crm_core.analytics import monthly_revenue, portfolio_summary
+    from crm_core.forecast_views import pipeline_parts, with_new_deals
 
     health = cache.health_at(db_url, as_of, generations)
-    month_ago = cache.health_at(db_url, as_of - timedelta(days=PREVIOUS_PERIOD_DAYS), generations)
+    earlier = as_of - timedelta(days=PREVIOUS_PERIOD_DAYS)
+    month_ago = cache.health_at(db_url, earlier, generations)
     year_ago = cache.health_at(db_url, as_of - timedelta(days=PREVIOUS_YEAR_DAYS), generations)
+    frames = cache.frames_at(db_url, generations)
+    summary = with_new_deals(portfolio_summary(health, previous=month_ago), pipeline_parts(frames, as_of),
+                             pipeline_parts(frames, earlier))
     return Overview(
-        summary=portfolio_summary(health, previous=month_ago),
+        summary=summary,
         year_deltas=portfolio_summary(health, previous=year_ago)["deltas"],
         monthly=monthly_revenue(cache.frames_at(db_url, generations), as_of, months_ahead=3),
     )
@@ -102,3 +107,16 @@ def _at_risk_csv(
 
     table = _at_risk_export(db_url, as_of, lang, churn_min, risk_levels, overdue_min, generations)
     return to_csv_bytes(table, sep, lang)
+
+
+def forecast_accuracy(db_url: str, as_of: date) -> Any:
+    """How the expected revenue and its parts did at past dates (forecast_views.Accuracy), cached per tables."""
+    return _forecast_accuracy(db_url, as_of, cache.versions(db_url))
+
+
+@st.cache_data(show_spinner=False, max_entries=4)
+def _forecast_accuracy(db_url: str, as_of: date, generations: Generations) -> Any:
+    """Cached twin of `forecast_accuracy`, keyed by the tables' generations (a backtest at past dates)."""
+    from crm_core.forecast_views import forecast_accuracy as build
+
+    return build(cache.frames_at(db_url, generations), as_of)

@@ -15,7 +15,7 @@ from datetime import date
 import pandas as pd
 import streamlit as st
 
-from crm_core import activity_views, client_views, pipeline_views
+from crm_core import activity_views, client_views, forecast_views, pipeline_views
 from crm_core.analytics.pipeline import stage_win_rates
 from crm_core.table_versions import Generations
 from crm_core.ui import cache
@@ -95,6 +95,7 @@ class PipelineView:
     stale: pd.DataFrame
     no_next_activity: pd.DataFrame
     open_deals: pd.DataFrame
+    by_owner: pd.DataFrame
 
 
 def pipeline(db_url: str, as_of: date) -> PipelineView:
@@ -114,4 +115,5 @@ def _pipeline(db_url: str, as_of: date, generations: Generations) -> PipelineVie
         stale=pipeline_views.stale_deals(frames, as_of),
         no_next_activity=pipeline_views.deals_without_next_activity(frames, as_of),
         open_deals=pipeline_views.open_deals(frames, as_of).sort_values(["company_name", "name"]),
+        by_owner=forecast_views.owner_forecast(frames, as_of),
     )
