@@ -173,12 +173,14 @@ def _shrunk_rates(amount: np.ndarray, won: np.ndarray, prior: float) -> np.ndarr
         axes = tuple(range(depth, len(shape)))
         level_amount = amount.reshape(shape).sum(axis=axes, keepdims=True)
         level_won = won.reshape(shape).sum(axis=axes, keepdims=True)
-        rate = (level_won + prior * rate) / (level_amount + prior)
+        denominator = level_amount + prior
+        with np.errstate(invalid="ignore", divide="ignore"):
+            rate = np.where(denominator > 0, (level_won + prior * rate) / denominator, rate)  # no data: the parent's
     return rate.reshape(-1)
 
 
 def _learn_rates(
-    deals: _Deals, t: int, horizon: int, first_invoice: np.ndarray
+    deals: _Deals, t: int, horizon: int, first_invoice: np.ndarray, prior_deals: float = PRIOR_DEALS
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, int]:
     """Shrunk rate per cell, the deals seen per cell, new-deal value per owner, snapshots used."""
     latest = t - horizon
@@ -210,7 +212,7 @@ def _learn_rates(
     if used:
         new_by_owner /= weight_sum
     mean_amount = amount_sum.sum() / max(weight_sum * count.sum() / max(used, 1), 1.0)
-    rate = _shrunk_rates(amount_sum, won_sum, PRIOR_DEALS * max(mean_amount, 1.0))
+    rate = _shrunk_rates(amount_sum, won_sum, prior_deals * max(mean_amount, 1.0))
     return rate, count, new_by_owner, used
 
 
@@ -233,11 +235,16 @@ def learned_pipeline(
     as_of: date,
     invoices: pd.DataFrame | None = None,
     horizons: tuple[int, ...] = HORIZONS,
+    *,
+    prior_deals: float = PRIOR_DEALS,
+    min_seen: int = MIN_DEALS_SEEN,
 ) -> PipelineModel:
     """The learned pipeline forecast as of `as_of` for each horizon (see the module docstring).
 
     `invoices` tells which deals belong to clients who had already invoiced at each date (a deal with
     an existing customer converts differently from one with a prospect); without it, none has.
+    `prior_deals` and `min_seen` (shrinkage strength, deals needed to learn) are parameters so a small
+    hand-made case can be computed by hand.
     """
     t = as_of_day(as_of)
     deals = _deal_arrays(opportunities, stage_history, t)
@@ -265,10 +272,10 @@ def learned_pipeline(
     snapshots: dict[int, int] = {}
     learned_flags: dict[int, bool] = {}
     for h in horizons:
-        rate, seen, by_owner, used = _learn_rates(deals, t, h, first_invoice)
+        rate, seen, by_owner, used = _learn_rates(deals, t, h, first_invoice, prior_deals)
         typed_due = (due != NO_DAY) & (due <= t + h)
         table[f"typed_{h}d"] = to_cents(np.where(typed_due, amount * typed_p, 0.0))
-        learned = seen.sum() >= MIN_DEALS_SEEN
+        learned = seen.sum() >= min_seen
         table[f"learned_{h}d"] = to_cents(amount * rate[cell]) if learned else table[f"typed_{h}d"]
         if not learned:
             by_owner = np.zeros_like(by_owner)
