@@ -83,7 +83,8 @@ def client_health(frames: Frames, as_of: date, settings: AnalyticsSettings | Non
         [
             recurring_forecast(frames.invoices, as_of),
             learned_pipeline_by_client(
-                learned_pipeline(frames.opportunities, frames.stage_history, as_of, frames.invoices)),
+                learned_pipeline(frames.opportunities, frames.stage_history, as_of,
+                                 first_invoice=figures["first_invoice_date"])),
             cash_forecast(frames.invoices, frames.payments, as_of, status),
         ],
         axis=1,

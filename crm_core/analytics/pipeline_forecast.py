@@ -32,7 +32,7 @@ from crm_core.analytics.money import to_cents
 from crm_core.analytics.pipeline import probability_as_of
 from crm_core.enums import OPEN_STAGE_VALUES, Stage
 
-SNAPSHOT_EVERY_DAYS = 14
+SNAPSHOT_EVERY_DAYS = 15  # 90 - 30 = 4 steps: the 90-day snapshots are 30-day ones, computed once
 LOOKBACK_DAYS = 365  # snapshots reach this far before the latest one of a horizon
 HALF_LIFE_DAYS = 90.0  # a snapshot this much older than the latest weighs half: the pipeline changes
 PRIOR_DEALS = 20.0
@@ -119,10 +119,10 @@ def _deal_arrays(opportunities: pd.DataFrame, stage_history: pd.DataFrame, t: in
     won_amount = opps["won_amount"].to_numpy(dtype="float64")
     amount = np.nan_to_num(opps["amount"].to_numpy(dtype="float64"))
     won_value = np.where(won, np.where(np.isnan(won_amount), amount, won_amount), 0.0)
-    owners, owner_code = np.unique(opps["owner"].fillna("").astype(str).to_numpy(dtype=object), return_inverse=True)
+    owner_code, owners = pd.factorize(opps["owner"].fillna("").astype(str).to_numpy(dtype=object), sort=True)
     codes = {s: i for i, s in enumerate(OPEN_STAGE_VALUES)}
-    fallback = np.array([codes.get(s, 0) if c == FAR else 0 for s, c in zip(stage_now, closed, strict=True)],
-                        dtype=np.int64) if len(opps) else np.zeros(0, np.int64)
+    current = pd.Series(stage_now, dtype=object).map(codes).fillna(0).to_numpy(dtype=np.int64)
+    fallback = np.where(closed == FAR, current, 0)
 
     hist = stage_history
     day = day_numbers(hist["changed_at"])
@@ -138,7 +138,8 @@ def _deal_arrays(opportunities: pd.DataFrame, stage_history: pd.DataFrame, t: in
     end[:-1][same] = start[1:][same]
     stage_code = pd.Series(hist["to_stage"].to_numpy(dtype=object)[ok][order]).map(codes).fillna(-1)
     return _Deals(created, closed, day_numbers(opps["expected_close"]), won_value, amount,
-                  owner_code.astype(np.int64), owners, rows, start, end, stage_code.to_numpy(np.int64), fallback)
+                  owner_code.astype(np.int64), np.asarray(owners, dtype=object), rows, start, end,
+                  stage_code.to_numpy(np.int64), fallback)
 
 
 def _open_on(deals: _Deals, day: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -180,7 +181,8 @@ def _shrunk_rates(amount: np.ndarray, won: np.ndarray, prior: float) -> np.ndarr
 
 
 def _learn_rates(
-    deals: _Deals, t: int, horizon: int, first_invoice: np.ndarray, prior_deals: float = PRIOR_DEALS
+    deals: _Deals, t: int, horizon: int, first_invoice: np.ndarray, prior_deals: float = PRIOR_DEALS,
+    seen_days: dict[int, tuple[np.ndarray, np.ndarray]] | None = None,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, int]:
     """Shrunk rate per cell, the deals seen per cell, new-deal value per owner, snapshots used."""
     latest = t - horizon
@@ -200,7 +202,12 @@ def _learn_rates(
         used += 1
         weight = 0.5 ** (k * SNAPSHOT_EVERY_DAYS / HALF_LIFE_DAYS)
         weight_sum += weight
-        positions, cell = _cells(deals, s, first_invoice)
+        if seen_days is None:
+            positions, cell = _cells(deals, s, first_invoice)
+        else:  # horizons share snapshot days: each day's open deals and cells are computed once per call
+            if s not in seen_days:
+                seen_days[s] = _cells(deals, s, first_invoice)
+            positions, cell = seen_days[s]
         won_inside = (deals.closed[positions] > s) & (deals.closed[positions] <= s + horizon)
         amount_sum += weight * np.bincount(cell, weights=deals.amount[positions], minlength=cells)
         won_sum += weight * np.bincount(cell, weights=np.where(won_inside, deals.won_value[positions], 0.0),
@@ -216,14 +223,24 @@ def _learn_rates(
     return rate, count, new_by_owner, used
 
 
-def _first_invoice_days(opportunities: pd.DataFrame, invoices: pd.DataFrame | None, t: int) -> np.ndarray:
-    """Per deal, the day its client first invoiced (non-void, on or before T); FAR when never (or no invoices given)."""
+def _first_invoice_days(
+    opportunities: pd.DataFrame, invoices: pd.DataFrame | None, t: int, first_invoice: pd.Series | None = None,
+) -> np.ndarray:
+    """Per deal, the day its client first invoiced (non-void, not a credit note, on or before T); FAR when never.
+
+    `first_invoice` (date by client_id, e.g. client_health's first_invoice_date) saves reading `invoices`.
+    """
     out = np.full(len(opportunities), FAR, dtype=np.int64)
-    if invoices is None or invoices.empty:
+    if first_invoice is not None:
+        days = day_numbers(first_invoice.to_numpy())
+        first = pd.Series(days, index=first_invoice.index)[(days != NO_DAY) & (days <= t)]
+    elif invoices is None or invoices.empty:
         return out
-    day = day_numbers(invoices["issue_date"])
-    keep = ~invoices["void"].to_numpy(dtype=bool) & (day <= t)
-    first = pd.Series(day[keep]).groupby(invoices["client_id"].to_numpy()[keep]).min()
+    else:
+        day = day_numbers(invoices["issue_date"])
+        keep = (~invoices["void"].to_numpy(dtype=bool) & ~invoices["credit_note"].to_numpy(dtype=bool)
+                & (day <= t))
+        first = pd.Series(day[keep]).groupby(invoices["client_id"].to_numpy()[keep]).min()
     found = first.index.get_indexer(opportunities["client_id"].to_numpy())
     out[found >= 0] = first.to_numpy()[found[found >= 0]]
     return out
@@ -238,18 +255,20 @@ def learned_pipeline(
     *,
     prior_deals: float = PRIOR_DEALS,
     min_seen: int = MIN_DEALS_SEEN,
+    first_invoice: pd.Series | None = None,
 ) -> PipelineModel:
     """The learned pipeline forecast as of `as_of` for each horizon (see the module docstring).
 
     `invoices` tells which deals belong to clients who had already invoiced at each date (a deal with
-    an existing customer converts differently from one with a prospect); without it, none has.
+    an existing customer converts differently from one with a prospect); without it (and without
+    `first_invoice`, each client's first invoice date), none has.
     `prior_deals` and `min_seen` (shrinkage strength, deals needed to learn) are parameters so a small
     hand-made case can be computed by hand.
     """
     t = as_of_day(as_of)
     deals = _deal_arrays(opportunities, stage_history, t)
-    first_invoice = _first_invoice_days(opportunities, invoices, t)
-    positions, cell = _cells(deals, t, first_invoice)
+    first_days = _first_invoice_days(opportunities, invoices, t, first_invoice)
+    positions, cell = _cells(deals, t, first_days)
     customer, stage_age, timing, stage = np.unravel_index(cell, CELL_SHAPE)
     open_rows = opportunities.iloc[positions]
     typed_p = probability_as_of(open_rows, stage_history, as_of).to_numpy(dtype="float64") / 100.0
@@ -271,8 +290,9 @@ def learned_pipeline(
     rates: dict[str, np.ndarray] = {}
     snapshots: dict[int, int] = {}
     learned_flags: dict[int, bool] = {}
+    shared: dict[int, tuple[np.ndarray, np.ndarray]] = {}
     for h in horizons:
-        rate, seen, by_owner, used = _learn_rates(deals, t, h, first_invoice, prior_deals)
+        rate, seen, by_owner, used = _learn_rates(deals, t, h, first_days, prior_deals, shared)
         typed_due = (due != NO_DAY) & (due <= t + h)
         table[f"typed_{h}d"] = to_cents(np.where(typed_due, amount * typed_p, 0.0))
         learned = seen.sum() >= min_seen
