@@ -254,6 +254,8 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "figure.default_probability": ("Stage default", "Por defecto de la fase"),
     # client_health figures
     "figure.ltv": ("Lifetime value", "Valor de vida (LTV)"),
+    "figure.predicted_value_12m": ("Predicted value, next 12 months", "Valor previsto, próximos 12 meses"),
+    "figure.predicted_value_12m_help": ("What the client is expected to invoice over the next 365 days from its own history (the recurring forecast at 12 months): its worth from now on, beside the lifetime value it already brought.", "Lo que se espera que el cliente facture en los próximos 365 días según su propio historial (la previsión recurrente a 12 meses): lo que vale a partir de ahora, junto al valor de vida que ya aportó."),
     "figure.revenue_12m": ("Revenue 12 months", "Facturación 12 meses"),
     "figure.collected": ("Collected", "Cobrado"),
     "figure.outstanding": ("Outstanding", "Pendiente de cobro"),
@@ -396,6 +398,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "at_risk.oldest_unpaid": ("Oldest unpaid invoice", "Factura impagada más antigua"),
     "at_risk.days_since_activity": ("Days since last activity", "Días desde la última actividad"),
     "at_risk.expected_revenue_90d": ("Expected revenue 90 days (EUR)", "Ingresos previstos 90 días (EUR)"),
+    "at_risk.predicted_value_12m": ("Predicted value next 12 months (EUR)", "Valor previsto próximos 12 meses (EUR)"),
     "at_risk.suggested_action": ("Suggested action", "Acción sugerida"),
     "action.escalate_collection": ("Escalate collection: an invoice is more than 90 days overdue.", "Escalar el cobro: hay una factura vencida hace más de 90 días."),
     "action.call_billing_contact": ("Call the billing contact about the overdue invoices.", "Llamar al contacto financiero por las facturas vencidas."),
