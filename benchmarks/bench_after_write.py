@@ -9,7 +9,7 @@ activities page is opened and rendered warm, then --rounds activities are logged
 and the run of each submit (the write in the button's callback plus the whole re-render) is timed;
 then the Overview is opened right after each of --rounds more logged activities (health as of three
 dates, rebuilt), and a client is edited on the clients page (whose list joins health). Modes:
-  per-table    the app as it is: the write invalidates the tables it wrote (crm_core.tables_written)
+  per-table    the app as it is: the write invalidates the tables it wrote (crm_core.store.writes)
   whole-cache  every write clears the whole data cache (cache.clear(), the behaviour before)
 Run from a checkout older than per-table invalidation (with --modes whole-cache) for the figures before.
 """
@@ -72,7 +72,7 @@ def _set_mode(mode: str) -> None:
 
 def _count_loads() -> Counter[str]:
     """Count the tables loaded from the database (to print what each submit reloaded)."""
-    from crm_core import frames
+    from crm_core.store import frames
     from crm_core.ui import cache
 
     seen: Counter[str] = Counter()
@@ -99,7 +99,7 @@ def bench(mode: str, as_of: date, rounds: int) -> None:
     from streamlit.testing.v1 import AppTest
 
     from crm_core.db import default_url, get_engine
-    from crm_core.frames import load_table
+    from crm_core.store.frames import load_table
 
     _set_mode(mode)
     st.cache_data.clear()

@@ -35,7 +35,7 @@ from crm_core.analytics.payments import client_payment_figures, invoice_status  
 from crm_core.analytics.pipeline import pipeline_forecast  # noqa: E402
 from crm_core.analytics.pipeline_forecast import learned_pipeline  # noqa: E402
 from crm_core.analytics.risk import default_risk, lifecycle  # noqa: E402
-from crm_core.frames import Frames  # noqa: E402
+from crm_core.store.frames import Frames  # noqa: E402
 
 AS_OF = date(2025, 6, 30)
 START = np.datetime64("2021-01-01")
@@ -51,7 +51,7 @@ def _ns(values: np.ndarray) -> np.ndarray:
 
 
 def synthetic_frames(n_clients: int, scale: float, seed: int = 7) -> Frames:
-    """Frames typed like crm_core.frames, with skewed client sizes (a few big buyers, many small)."""
+    """Frames typed like crm_core.store.frames, with skewed client sizes (a few big buyers, many small)."""
     rng = np.random.default_rng(seed)
     n_inv, n_pay = int(2_000_000 * scale), int(2_000_000 * scale)
     n_act, n_opp = int(1_000_000 * scale), int(200_000 * scale)
@@ -126,7 +126,7 @@ def synthetic_frames(n_clients: int, scale: float, seed: int = 7) -> Frames:
     tables = {"clients": clients, "contacts": template.contacts, "activities": activities,
               "opportunities": opportunities, "invoices": invoices, "payments": payments,
               "stage_history": template.stage_history}
-    for name, df in tables.items():  # same dtypes as crm_core.frames
+    for name, df in tables.items():  # same dtypes as crm_core.store.frames
         for col, dtype in getattr(template, name).dtypes.items():
             if str(df[col].dtype) != str(dtype):
                 df[col] = df[col].astype(dtype)

@@ -21,7 +21,7 @@ from crm_core.analytics.forecast import recurring_forecast
 from crm_core.analytics.monthly import monthly_revenue
 from crm_core.analytics.pipeline import pipeline_forecast, stage_win_rates
 from crm_core.demo.generate import build_portfolio
-from crm_core.frames import COLUMNS, Frames
+from crm_core.store.frames import COLUMNS, Frames
 
 AS_OF = date(2026, 11, 25)
 TABLES = {"stage_history": "opportunity_stage_history"}

@@ -22,9 +22,9 @@ from sqlalchemy import text
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from crm_core.db import get_engine  # noqa: E402
+from crm_core.db.models import Base  # noqa: E402
 from crm_core.io.importing import import_clients, import_invoices, import_payments  # noqa: E402
 from crm_core.io.reading import read_csv  # noqa: E402
-from crm_core.models import Base  # noqa: E402
 
 CIF_LETTERS = "JABCDEFGHI"
 

@@ -35,8 +35,8 @@ def build_or_reuse(path: Path, clients: int, as_of: date) -> None:
     from sqlalchemy import func, select
 
     from crm_core.db import dispose_engines, get_engine
+    from crm_core.db.models import Client
     from crm_core.demo import generate_demo
-    from crm_core.models import Client
 
     engine = get_engine(f"sqlite:///{path}")
     with engine.connect() as conn:

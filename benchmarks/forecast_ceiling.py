@@ -19,8 +19,18 @@ from datetime import date
 import numpy as np
 import pandas as pd
 
-from crm_core.analytics.backtest import backtest_dates, baseline_forecasts, forecast_metrics, revenue_between
-from crm_core.analytics.forecast import as_of_timestamp, billable_invoices, forecast_from_history, purchase_history
+from crm_core.analytics.backtest import (
+    backtest_dates,
+    baseline_forecasts,
+    forecast_metrics,
+    revenue_between,
+)
+from crm_core.analytics.forecast import (
+    as_of_timestamp,
+    billable_invoices,
+    forecast_from_history,
+    purchase_history,
+)
 from crm_core.demo.arrays import day_number
 from crm_core.demo.billing import AUGUST_SKIP, DECEMBER_BUMP, IRREGULAR_AMOUNT_SIGMA
 from crm_core.demo.generate import build_portfolio, hidden_plan

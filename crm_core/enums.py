@@ -64,6 +64,12 @@ class PaymentMethod(StrEnum):
     OTHER = "other"
 
 
+# Display orders: every page, chart, export and figure lists these vocabularies in this order.
+RISK_LEVELS: tuple[str, ...] = tuple(level.value for level in RiskLevel)  # least to most severe
+RISK_RANK: dict[str, int] = {level: rank for rank, level in enumerate(RISK_LEVELS)}
+LIFECYCLES: tuple[str, ...] = tuple(status.value for status in ClientStatus)
+AGING_BUCKETS: tuple[str, ...] = ("aging_not_due", "aging_1_30", "aging_31_60", "aging_61_90", "aging_90_plus")
+
 OPEN_STAGES: tuple[Stage, ...] = (
     Stage.IDENTIFIED,
     Stage.CONTACTED,

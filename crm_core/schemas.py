@@ -7,7 +7,6 @@ from datetime import date, datetime, timezone
 from decimal import Decimal
 from typing import Annotated, Any, Self, TypeVar
 from urllib.parse import urlparse
-from zoneinfo import ZoneInfo
 
 from email_validator import EmailNotValidError, validate_email
 from pydantic import (
@@ -21,6 +20,7 @@ from pydantic import (
 )
 from pydantic import ValidationError as PydanticValidationError
 
+from crm_core.config import business_timezone
 from crm_core.enums import (
     DEFAULT_STAGE_PROBABILITY,
     REGIONS,
@@ -31,7 +31,6 @@ from crm_core.enums import (
     Stage,
 )
 from crm_core.errors import FieldError, ValidationError
-from crm_core.settings import business_timezone
 from crm_core.tax_ids import normalise_tax_id
 
 _PHONE_RE = re.compile(r"^\+?[0-9 ()./-]{6,30}$")

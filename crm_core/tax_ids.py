@@ -3,7 +3,13 @@
 from __future__ import annotations
 
 from stdnum.es import nif
-from stdnum.exceptions import InvalidChecksum, InvalidComponent, InvalidFormat, InvalidLength, ValidationError
+from stdnum.exceptions import (
+    InvalidChecksum,
+    InvalidComponent,
+    InvalidFormat,
+    InvalidLength,
+    ValidationError,
+)
 
 
 def normalise_tax_id(value: str) -> str:

@@ -4,13 +4,18 @@ from __future__ import annotations
 
 import streamlit as st
 
-from crm_core.activity_views import followup_counts, followup_labels, followup_owners, followups_by_owner
 from crm_core.ui import cache, views
 from crm_core.ui.activity_form import FRAMES_READ, activity_form, complete_followup
 from crm_core.ui.context import current
 from crm_core.ui.forms import show_outcome
 from crm_core.ui.tables import show_table
 from crm_core.ui.welcome import require_data
+from crm_core.views.activities import (
+    followup_counts,
+    followup_labels,
+    followup_owners,
+    followups_by_owner,
+)
 
 FOLLOW_UP_HORIZON_DAYS = 7
 DONE_OUTCOME = "_followup_done_outcome"

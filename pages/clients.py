@@ -4,7 +4,14 @@ from __future__ import annotations
 
 import streamlit as st
 
-from crm_core.client_views import (
+from crm_core.i18n import format_number, label
+from crm_core.ui import cache, client_detail, views
+from crm_core.ui.client_forms import CLIENTS_OUTCOME, NEW_OUTCOME, create_form
+from crm_core.ui.context import current
+from crm_core.ui.forms import show_outcome
+from crm_core.ui.tables import header, show_table
+from crm_core.ui.welcome import require_data
+from crm_core.views.clients import (
     FILTER_FIELDS,
     LIFECYCLE_OPTIONS,
     RISK_OPTIONS,
@@ -14,14 +21,7 @@ from crm_core.client_views import (
     picker_ids,
     sort_clients,
 )
-from crm_core.i18n import format_number, label
-from crm_core.paging import page_count, page_of
-from crm_core.ui import cache, client_detail, views
-from crm_core.ui.client_forms import CLIENTS_OUTCOME, NEW_OUTCOME, create_form
-from crm_core.ui.context import current
-from crm_core.ui.forms import show_outcome
-from crm_core.ui.tables import header, show_table
-from crm_core.ui.welcome import require_data
+from crm_core.views.paging import page_count, page_of
 
 PAGE_SIZE = 100
 PICK_CAP = 1000  # the client picker lists every match up to this many, else the page shown

@@ -4,19 +4,30 @@ from __future__ import annotations
 
 import streamlit as st
 
-from crm_core import charts
-from crm_core.analytics.settings import DEFAULT_SETTINGS
+from crm_core.charts import health as charts
 from crm_core.enums import RiskLevel
-from crm_core.health_views import AT_RISK_PAGE_SIZE, payment_overview
-from crm_core.paging import page_count, page_of, page_rows
-from crm_core.i18n import format_date, format_days, format_money, format_number, format_percent, label
-from crm_core.io.at_risk import SEPARATORS, export_file_name, overdue_total
+from crm_core.i18n import (
+    format_date,
+    format_days,
+    format_money,
+    format_number,
+    format_percent,
+    label,
+)
+from crm_core.io.at_risk import SEPARATORS, export_file_name
 from crm_core.ui import cache, derived
+from crm_core.ui.at_risk_table import (
+    at_risk_column_config,
+    at_risk_column_order,
+    at_risk_styled,
+)
 from crm_core.ui.chart_view import show_chart
-from crm_core.ui.at_risk_table import at_risk_column_config, at_risk_column_order, at_risk_styled
 from crm_core.ui.context import current
 from crm_core.ui.tables import EMPTY_CELL
 from crm_core.ui.welcome import require_data
+from crm_core.views.at_risk import DEFAULT_SETTINGS, overdue_total
+from crm_core.views.health import AT_RISK_PAGE_SIZE, payment_overview
+from crm_core.views.paging import page_count, page_of, page_rows
 
 ctx = current()
 require_data(ctx)

@@ -5,12 +5,18 @@ from __future__ import annotations
 import streamlit as st
 
 from crm_core.errors import CRMError
-from crm_core.io.headers import IGNORE, KINDS
 from crm_core.i18n import format_number
 from crm_core.i18n.domain_text import import_message_text
+from crm_core.io.headers import IGNORE, KINDS
 from crm_core.io.importing import UPDATABLE, check_file, import_file
-from crm_core.io.preview import preview_file, problems_frame, rejected_file_name, separator_text, skipped_frame
-from crm_core.tables_written import import_tables_written
+from crm_core.io.preview import (
+    preview_file,
+    problems_frame,
+    rejected_file_name,
+    separator_text,
+    skipped_frame,
+)
+from crm_core.store.writes import import_tables_written
 from crm_core.ui import cache, uploads
 from crm_core.ui.context import current
 

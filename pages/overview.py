@@ -4,15 +4,15 @@ from __future__ import annotations
 
 import streamlit as st
 
-from crm_core import charts
-from crm_core.charts_forecast import accuracy_chart
-from crm_core.forecast_views import accuracy_text
+from crm_core.charts import overview as charts
+from crm_core.charts.forecast import accuracy_chart
 from crm_core.i18n import format_date
 from crm_core.ui import cache, derived
 from crm_core.ui.chart_view import show_chart
 from crm_core.ui.context import current
 from crm_core.ui.kpis import draw_cards, overview_cards
 from crm_core.ui.welcome import require_data
+from crm_core.views.forecast import accuracy_text
 
 ctx = current()
 require_data(ctx)

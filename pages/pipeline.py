@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import streamlit as st
 
-from crm_core.charts_forecast import accuracy_chart
-from crm_core.charts_pipeline import close_month_chart, stage_funnel_chart, win_rate_chart
-from crm_core.forecast_views import accuracy_text
+from crm_core.charts.forecast import accuracy_chart
+from crm_core.charts.pipeline import (
+    close_month_chart,
+    stage_funnel_chart,
+    win_rate_chart,
+)
 from crm_core.i18n import format_money, format_number
 from crm_core.i18n.formatting import format_money_short
 from crm_core.ui import cache, derived, views
@@ -16,6 +19,7 @@ from crm_core.ui.kpis import money_help
 from crm_core.ui.pipeline_forms import pipeline_forms
 from crm_core.ui.tables import capped_table, show_table
 from crm_core.ui.welcome import require_data
+from crm_core.views.forecast import accuracy_text
 
 DEAL_TABLE = {
     "company_name": "text", "name": "text", "stage": "enum:stage", "amount": "money",

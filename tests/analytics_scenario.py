@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from crm_core.frames import Frames
+from crm_core.store.frames import Frames
 from tests.frames_builder import d, frames
 
 T = d("2024-06-30")

@@ -12,7 +12,7 @@ from sqlalchemy import Engine, create_engine, text
 from sqlalchemy.engine import make_url
 
 from crm_core.db import dispose_engines, get_engine
-from crm_core.models import Base
+from crm_core.db.models import Base
 
 POSTGRES_URL = os.environ.get("CRM_TEST_POSTGRES_URL")
 

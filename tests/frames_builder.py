@@ -1,4 +1,4 @@
-"""Build small `Frames` by hand for analytics tests, typed exactly like `crm_core.frames`."""
+"""Build small `Frames` by hand for analytics tests, typed exactly like `crm_core.store.frames`."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from typing import Any
 
 import pandas as pd
 
-from crm_core.frames import COLUMNS, Frames
+from crm_core.store.frames import COLUMNS, Frames
 
 _TEMPLATE = Frames.empty()
 

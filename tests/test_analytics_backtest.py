@@ -14,8 +14,8 @@ from crm_core.analytics.backtest import (
     rolling_backtest,
     run_backtest,
 )
-from crm_core.errors import CRMError
 from crm_core.analytics.cdnow import CALIBRATION_END
+from crm_core.errors import CRMError
 from crm_core.io.cdnow import load_cdnow
 from tests.frames_builder import d, frames
 

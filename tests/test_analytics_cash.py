@@ -12,7 +12,7 @@ import pytest
 from crm_core.analytics import payments as payments_module
 from crm_core.analytics.cash import LATE_WAIT_DAYS, OVERDUE_DECAY_DAYS, cash_forecast
 from crm_core.analytics.payments import invoice_status
-from crm_core.frames import Frames
+from crm_core.store.frames import Frames
 
 AS_OF = date(2024, 6, 30)
 

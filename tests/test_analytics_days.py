@@ -6,9 +6,10 @@ from datetime import date, datetime
 
 import pandas as pd
 
-from crm_core import activity_views, pipeline_views
 from crm_core.analytics.days import as_of_day, day_numbers, end_of_day, months_before
 from crm_core.analytics.engagement import engagement_figures
+from crm_core.views import activities as activity_views
+from crm_core.views import pipeline as pipeline_views
 
 
 def test_end_of_day_is_the_first_instant_of_the_next_day() -> None:

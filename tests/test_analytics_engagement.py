@@ -62,7 +62,7 @@ def test_activity_days_are_local_calendar_days_through_the_database(sqlite_engin
     """Stored in UTC, counted on the Madrid calendar day: 23:30 UTC on Jan 15 is 00:30 on Jan 16 there."""
     from crm_core import services
     from crm_core.analytics import client_health
-    from crm_core.frames import load_frames
+    from crm_core.store.frames import load_frames
     from tests.factories import make_client
 
     late = make_client(sqlite_engine).client_id  # 2024-01-15 23:30 UTC = 2024-01-16 00:30 CET

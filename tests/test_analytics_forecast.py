@@ -18,7 +18,7 @@ from crm_core.analytics.forecast import (
     purchase_history,
     recurring_forecast,
 )
-from crm_core.frames import Frames
+from crm_core.store.frames import Frames
 
 AS_OF = date(2024, 6, 30)
 

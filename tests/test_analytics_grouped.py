@@ -5,7 +5,14 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from crm_core.analytics.grouped import group_count, group_max, group_mean, group_min, group_sum, positions
+from crm_core.analytics.grouped import (
+    group_count,
+    group_max,
+    group_mean,
+    group_min,
+    group_sum,
+    positions,
+)
 
 
 def test_positions_dense_and_sparse_ids() -> None:

@@ -12,7 +12,7 @@ from crm_core.analytics import client_health
 from crm_core.analytics.cash import cash_forecast
 from crm_core.analytics.forecast import recurring_forecast
 from crm_core.analytics.health import FIGURE_COLUMNS
-from crm_core.frames import Frames
+from crm_core.store.frames import Frames
 from tests.analytics_scenario import CLIENTS, T, scenario
 from tests.frames_builder import frames
 

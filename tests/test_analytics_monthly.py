@@ -8,7 +8,7 @@ import pandas as pd
 import pytest
 
 from crm_core.analytics.monthly import monthly_revenue
-from crm_core.frames import Frames
+from crm_core.store.frames import Frames
 from tests.frames_builder import d, frames
 
 AS_OF = date(2024, 6, 15)

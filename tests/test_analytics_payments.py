@@ -7,7 +7,11 @@ import math
 import pandas as pd
 import pytest
 
-from crm_core.analytics.payments import INVOICE_STATUS_COLUMNS, client_payment_figures, invoice_status
+from crm_core.analytics.payments import (
+    INVOICE_STATUS_COLUMNS,
+    client_payment_figures,
+    invoice_status,
+)
 from tests.frames_builder import d, frames
 
 T = d("2024-06-30")

@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 
 from crm_core.analytics.pipeline import pipeline_forecast, stage_as_of, stage_win_rates
-from crm_core.frames import Frames
+from crm_core.store.frames import Frames
 from tests import frames_builder as builder
 
 AS_OF = date(2024, 6, 30)

@@ -14,8 +14,8 @@ from crm_core.analytics import client_health
 from crm_core.analytics.monthly import monthly_revenue
 from crm_core.analytics.pipeline import pipeline_forecast, stage_win_rates
 from crm_core.enums import DEFAULT_STAGE_PROBABILITY, Stage
-from crm_core.frames import Frames
-from crm_core.pipeline_views import open_deals, pipeline_totals, stage_summary
+from crm_core.store.frames import Frames
+from crm_core.views.pipeline import open_deals, pipeline_totals, stage_summary
 from tests.frames_builder import frames
 
 T = date(2024, 6, 30)

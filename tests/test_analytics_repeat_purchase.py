@@ -9,7 +9,6 @@ from scipy.optimize import approx_fprime
 
 from crm_core.analytics.backtest import revenue_between
 from crm_core.analytics.cdnow import CALIBRATION_END
-from crm_core.io.cdnow import load_cdnow
 from crm_core.analytics.repeat_purchase import (
     BGNBD,
     GammaGamma,
@@ -19,6 +18,7 @@ from crm_core.analytics.repeat_purchase import (
     fit_lognormal_spend,
     rate_covariate_effect,
 )
+from crm_core.io.cdnow import load_cdnow
 
 
 def _simulate_bgnbd(n: int, r: float, alpha: float, a: float, b: float, days: float, seed: int

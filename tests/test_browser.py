@@ -22,9 +22,9 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
+from crm_core.config import business_timezone
 from crm_core.db import dispose_engines, get_engine
-from crm_core.models import Activity
-from crm_core.settings import business_timezone
+from crm_core.db.models import Activity
 
 pytestmark = pytest.mark.browser
 
@@ -206,14 +206,14 @@ def test_selecting_a_row_opens_the_client_page(page: Any, demo_url: str) -> None
 
 
 def _companies(url: str) -> list[str]:
-    from crm_core.models import Client
+    from crm_core.db.models import Client
 
     with get_engine(url).connect() as conn:
         return [str(name) for name in conn.execute(select(Client.company_name)).scalars()]
 
 
 def _first_company(url: str) -> str:
-    from crm_core.models import Client
+    from crm_core.db.models import Client
 
     with get_engine(url).connect() as conn:
         return str(conn.execute(select(Client.company_name).order_by(Client.client_id)).scalars().first())

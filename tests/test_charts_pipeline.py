@@ -4,8 +4,12 @@ from __future__ import annotations
 
 import pandas as pd
 
-from crm_core.charts import plotly_separators
-from crm_core.charts_pipeline import close_month_chart, stage_funnel_chart, win_rate_chart
+from crm_core.charts.pipeline import (
+    close_month_chart,
+    stage_funnel_chart,
+    win_rate_chart,
+)
+from crm_core.charts.style import plotly_separators
 
 
 def test_funnel_draws_open_stage_counts_in_order() -> None:

@@ -9,8 +9,8 @@ from sqlalchemy import func, select
 
 from crm_core import services
 from crm_core.db import read_session
+from crm_core.db.models import Activity
 from crm_core.errors import StaleEditError
-from crm_core.models import Activity
 from tests.factories import make_client
 
 THREADS = 8

@@ -18,10 +18,16 @@ from crm_core import services
 from crm_core.db import get_engine
 from crm_core.demo import DemoStats, generate_demo
 from crm_core.demo.vocab import PLACES
-from crm_core.enums import DEFAULT_STAGE_PROBABILITY, OPEN_STAGES, ClientStatus, CompanySize, Stage
+from crm_core.enums import (
+    DEFAULT_STAGE_PROBABILITY,
+    OPEN_STAGES,
+    ClientStatus,
+    CompanySize,
+    Stage,
+)
 from crm_core.errors import CRMError, ValidationError
-from crm_core.frames import Frames, load_frames
 from crm_core.schemas import ClientCreate, parse
+from crm_core.store.frames import Frames, load_frames
 from tests.conftest import row_counts
 
 AS_OF = date(2026, 6, 30)
@@ -462,7 +468,13 @@ def _payload(row: dict, fields: dict, dates: set[str]) -> dict:
 
 
 def test_every_generated_row_passes_the_write_schemas(loaded: tuple[Engine, DemoStats, Frames]) -> None:
-    from crm_core.schemas import ActivityCreate, ContactCreate, InvoiceCreate, OpportunityCreate, PaymentCreate
+    from crm_core.schemas import (
+        ActivityCreate,
+        ContactCreate,
+        InvoiceCreate,
+        OpportunityCreate,
+        PaymentCreate,
+    )
 
     _engine, _stats, frames = loaded
     dates = {"issue_date", "due_date", "paid_on", "expected_close", "closed_at", "follow_up_on"}

@@ -10,10 +10,32 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from crm_core.enums import ActivityKind, ClientStatus, CompanySize, PaymentMethod, RiskLevel, Stage
-from crm_core.i18n import MESSAGES, default_lang, format_date, format_money, format_percent, label, t
-from crm_core.i18n import format_days, format_number, t_count
-from crm_core.i18n.formatting import date_format_pattern, date_strftime_pattern, format_money_short, month_abbr
+from crm_core.enums import (
+    ActivityKind,
+    ClientStatus,
+    CompanySize,
+    PaymentMethod,
+    RiskLevel,
+    Stage,
+)
+from crm_core.i18n import (
+    MESSAGES,
+    default_lang,
+    format_date,
+    format_days,
+    format_money,
+    format_number,
+    format_percent,
+    label,
+    t,
+    t_count,
+)
+from crm_core.i18n.formatting import (
+    date_format_pattern,
+    date_strftime_pattern,
+    format_money_short,
+    month_abbr,
+)
 
 ROOT = Path(__file__).resolve().parent.parent
 

@@ -7,7 +7,14 @@ from datetime import datetime, timedelta, timezone
 import pytest
 
 from crm_core.enums import ActivityKind, ClientStatus, PaymentMethod, Stage
-from crm_core.io.cells import enum_value, number_text, parse_bool, parse_when, restore_cell, sniff_decimal_mark
+from crm_core.io.cells import (
+    enum_value,
+    number_text,
+    parse_bool,
+    parse_when,
+    restore_cell,
+    sniff_decimal_mark,
+)
 
 
 @pytest.mark.parametrize(

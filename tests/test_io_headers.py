@@ -4,7 +4,14 @@ from __future__ import annotations
 
 import pytest
 
-from crm_core.io.headers import KINDS, LEFT_OUT, header_key, is_left_out, match_header, suggest_mapping
+from crm_core.io.headers import (
+    KINDS,
+    LEFT_OUT,
+    header_key,
+    is_left_out,
+    match_header,
+    suggest_mapping,
+)
 from crm_core.io.reading import ImportFileError
 
 

@@ -15,7 +15,17 @@ import pytest
 from sqlalchemy import Engine, event, select, text
 
 from crm_core import services
+from crm_core.config import business_timezone
 from crm_core.db import read_session
+from crm_core.db.models import (
+    Activity,
+    Client,
+    Contact,
+    Invoice,
+    Opportunity,
+    Payment,
+    StageChange,
+)
 from crm_core.errors import CRMError, ValidationError
 from crm_core.i18n.domain_text import import_message_text
 from crm_core.io import importing, planners
@@ -30,10 +40,8 @@ from crm_core.io.importing import (
     import_opportunities,
     import_payments,
 )
-from crm_core.io.report import ImportReport
 from crm_core.io.reading import ImportFileError, read_csv
-from crm_core.models import Activity, Client, Contact, Invoice, Opportunity, Payment, StageChange
-from crm_core.settings import business_timezone
+from crm_core.io.report import ImportReport
 from tests.conftest import row_counts
 from tests.factories import make_client, make_invoice
 from tests.io_files import cif, write_csv

@@ -9,10 +9,10 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 from streamlit.testing.v1 import AppTest
 
-from crm_core.activity_views import followups, followups_by_owner, recent_activities
 from crm_core.db import get_engine
-from crm_core.frames import load_frames
-from crm_core.models import Activity, Contact
+from crm_core.db.models import Activity, Contact
+from crm_core.store.frames import load_frames
+from crm_core.views.activities import followups, followups_by_owner, recent_activities
 from tests.apptest_helpers import open_page
 from tests.conftest import row_counts
 

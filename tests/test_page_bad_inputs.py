@@ -16,8 +16,7 @@ from streamlit.testing.v1 import AppTest
 from crm_core import services
 from crm_core.db import get_engine
 from crm_core.i18n import t
-from tests.apptest_helpers import open_page
-from tests.apptest_helpers import router_pages_manager
+from tests.apptest_helpers import open_page, router_pages_manager
 from tests.conftest import TABLES_IN_DELETE_ORDER, table_rows
 
 AS_OF = date(2026, 11, 25)

@@ -12,12 +12,18 @@ from streamlit.testing.v1 import AppTest
 from crm_core import services
 from crm_core.analytics import client_health
 from crm_core.analytics.advice import recommendations
-from crm_core.client_views import HEALTH_CARD, ClientFilters, client_table, filter_clients, sort_clients
 from crm_core.db import get_engine
-from crm_core.frames import load_frames
+from crm_core.db.models import Client, Contact
 from crm_core.i18n import format_money, format_number, format_percent, label
 from crm_core.i18n.domain_text import churn_reason_text, recommendation_text
-from crm_core.models import Client, Contact
+from crm_core.store.frames import load_frames
+from crm_core.views.clients import (
+    HEALTH_CARD,
+    ClientFilters,
+    client_table,
+    filter_clients,
+    sort_clients,
+)
 from tests.apptest_helpers import open_page, shown_text
 from tests.conftest import row_counts
 

@@ -10,9 +10,9 @@ from streamlit.testing.v1 import AppTest
 
 from crm_core.analytics import at_risk, client_health
 from crm_core.db import get_engine
-from crm_core.frames import load_frames
 from crm_core.i18n import format_days, format_money, format_number, format_percent
-from crm_core.io.at_risk import at_risk_export
+from crm_core.store.frames import load_frames
+from crm_core.views.at_risk import at_risk_export
 from tests.apptest_helpers import shown_text
 
 AS_OF = date(2026, 11, 25)

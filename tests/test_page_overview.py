@@ -9,10 +9,10 @@ from streamlit.testing.v1 import AppTest
 
 from crm_core.analytics import client_health, portfolio_summary
 from crm_core.db import get_engine
-from crm_core.forecast_views import accuracy_text, forecast_accuracy, pipeline_parts, with_new_deals
-from crm_core.frames import load_frames
 from crm_core.i18n import format_money, format_number
 from crm_core.i18n.formatting import format_money_short
+from crm_core.store.frames import load_frames
+from crm_core.views.forecast import accuracy_text, forecast_accuracy, pipeline_parts, with_new_deals
 
 AS_OF = date(2026, 11, 25)
 

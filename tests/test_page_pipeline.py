@@ -12,12 +12,12 @@ from streamlit.testing.v1 import AppTest
 
 from crm_core.analytics.pipeline import stage_win_rates
 from crm_core.db import get_engine
-from crm_core.frames import load_frames
+from crm_core.db.models import Opportunity, StageChange
 from crm_core.i18n import format_money, format_number
 from crm_core.i18n.formatting import format_money_short
-from crm_core.models import Opportunity, StageChange
-from crm_core.forecast_views import accuracy_text, forecast_accuracy, owner_forecast
-from crm_core.pipeline_views import open_deals, pipeline_totals, stage_summary
+from crm_core.store.frames import load_frames
+from crm_core.views.forecast import accuracy_text, forecast_accuracy, owner_forecast
+from crm_core.views.pipeline import open_deals, pipeline_totals, stage_summary
 from tests.apptest_helpers import column_format, open_page, shown_text
 from tests.conftest import row_counts
 

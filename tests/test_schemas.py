@@ -8,7 +8,13 @@ from decimal import Decimal
 import pytest
 
 from crm_core.errors import ValidationError
-from crm_core.schemas import ActivityCreate, ClientCreate, InvoiceCreate, OpportunityCreate, parse
+from crm_core.schemas import (
+    ActivityCreate,
+    ClientCreate,
+    InvoiceCreate,
+    OpportunityCreate,
+    parse,
+)
 from crm_core.tax_ids import normalise_tax_id
 
 

@@ -9,8 +9,8 @@ from sqlalchemy import select
 
 from crm_core import services
 from crm_core.db import read_session
+from crm_core.db.models import Activity, Contact
 from crm_core.errors import NotFoundError, ValidationError
-from crm_core.models import Activity, Contact
 from tests.conftest import row_counts
 from tests.factories import make_client
 

@@ -9,8 +9,13 @@ from sqlalchemy import select
 
 from crm_core import services
 from crm_core.db import read_session
-from crm_core.errors import DuplicateClientError, NotFoundError, StaleEditError, ValidationError
-from crm_core.models import Activity, Client, Contact, Invoice, Opportunity, Payment
+from crm_core.db.models import Activity, Client, Contact, Invoice, Opportunity, Payment
+from crm_core.errors import (
+    DuplicateClientError,
+    NotFoundError,
+    StaleEditError,
+    ValidationError,
+)
 from tests.conftest import row_counts
 from tests.factories import client_payload, make_client, make_invoice, make_opportunity
 

@@ -22,6 +22,7 @@ from sqlalchemy import Engine, text
 
 from crm_core import services
 from crm_core.db import read_session
+from crm_core.db.models import Invoice, Opportunity
 from crm_core.errors import (
     CRMError,
     DuplicateError,
@@ -30,8 +31,6 @@ from crm_core.errors import (
     StaleEditError,
     ValidationError,
 )
-from crm_core.frames import load_frames
-from crm_core.models import Invoice, Opportunity
 from crm_core.schemas import (
     ActivityCreate,
     ClientCreate,
@@ -48,6 +47,7 @@ from crm_core.schemas import (
     parse,
     trim_text,
 )
+from crm_core.store.frames import load_frames
 from tests.conftest import table_rows
 
 FUZZ = settings(

@@ -10,8 +10,8 @@ from sqlalchemy import select
 
 from crm_core import services
 from crm_core.db import read_session
+from crm_core.db.models import StageChange
 from crm_core.errors import StaleEditError, ValidationError
-from crm_core.models import StageChange
 from tests.factories import make_client, make_opportunity
 
 

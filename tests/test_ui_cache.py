@@ -10,40 +10,15 @@ import pytest
 from sqlalchemy import Engine
 from streamlit.testing.v1 import AppTest
 
-from crm_core import services, table_versions
+from crm_core import services
+from crm_core.config import business_timezone
 from crm_core.db import get_engine
-from crm_core.frames import TABLES, load_frames
 from crm_core.i18n import label
-from crm_core.settings import business_timezone
+from crm_core.store import versions as table_versions
+from crm_core.store.frames import TABLES, load_frames
 from crm_core.ui import cache as cache_module
 from crm_core.ui.views import ACTIVITY_TABLES
 from tests.apptest_helpers import open_page
-
-
-def _app() -> None:
-    import streamlit as st
-
-    from crm_core.errors import FieldError, ValidationError
-    from crm_core.ui import cache
-
-    def refuse() -> None:
-        raise ValidationError([FieldError("title", "is required")])
-
-    st.session_state["lang"] = st.session_state.get("lang_under_test", "en")
-    result = cache.write(refuse)
-    st.write(f"result {result}")
-
-
-def test_write_shows_a_domain_error_translated_and_returns_none() -> None:
-    at = AppTest.from_function(_app)
-    at.session_state["lang_under_test"] = "es"
-    at.run()
-    assert not at.exception
-    assert [e.value for e in at.error] == ["Título: es obligatorio"]
-    assert at.markdown[0].value == "result None"
-    english = AppTest.from_function(_app).run()
-    assert [e.value for e in english.error] == ["Title: is required"]
-
 
 # ---------------------------------------------------------------- per-table invalidation
 

@@ -7,7 +7,14 @@ from pandas.io.formats.style import Styler
 
 from crm_core.i18n import MESSAGES, format_money
 from crm_core.ui.context import PageContext
-from crm_core.ui.tables import CELL_PADDING_PX, CHAR_PX, EMPTY_CELL, enum_width, percent_printf, styled
+from crm_core.ui.tables import (
+    CELL_PADDING_PX,
+    CHAR_PX,
+    EMPTY_CELL,
+    enum_width,
+    percent_printf,
+    styled,
+)
 
 
 def _ctx(lang: str) -> PageContext:

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import pytest
 
-from crm_core.activity_views import FOLLOWUP_STATUSES
 from crm_core.analytics.churn import COMPONENTS
 from crm_core.analytics.payments import STATUSES
-from crm_core.client_views import HEALTH_CARD, SORT_COLUMNS
 from crm_core.i18n import MESSAGES
 from crm_core.ui.tables import header
+from crm_core.views.activities import FOLLOWUP_STATUSES
+from crm_core.views.clients import HEALTH_CARD, SORT_COLUMNS
 
 
 def _column_names() -> set[str]:
@@ -55,9 +55,8 @@ def test_dynamic_keys_exist() -> None:
 
 def test_every_recommendation_code_is_translated() -> None:
     import re
-    from pathlib import Path
-
     from importlib import import_module
+    from pathlib import Path
 
     source = Path(import_module("crm_core.analytics.advice").__file__).read_text(encoding="utf-8")
     codes = set(re.findall(r'Recommendation\(\s*"(?:alert|opportunity|action)",\s*"([a-z_]+)"', source))

@@ -8,8 +8,9 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
-VIEW_MODULES = ["crm_core/ui/views.py", "crm_core/client_views.py", "crm_core/pipeline_views.py",
-                "crm_core/activity_views.py"]
+VIEW_MODULES = ["crm_core/ui/views.py"] + sorted(
+    str(path.relative_to(ROOT)) for path in (ROOT / "crm_core" / "views").glob("*.py") if path.name != "__init__.py"
+)
 
 
 @pytest.mark.parametrize("path", VIEW_MODULES)

@@ -1,4 +1,4 @@
-"""Client analytics: pure functions over `crm_core.frames.Frames`, every figure as of a date.
+"""Client analytics: pure functions over `crm_core.store.frames.Frames`, every figure as of a date.
 
 The public names are imported lazily, so a module of this package (say, the cash forecast using
 `payments.invoice_status`) can be imported without loading the join that imports it back.

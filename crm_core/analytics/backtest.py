@@ -25,7 +25,7 @@ from crm_core.analytics.forecast import (
     purchase_history,
 )
 from crm_core.errors import CRMError
-from crm_core.frames import Frames
+from crm_core.store.frames import Frames
 
 MODEL = "recurring forecast"
 BASELINES: tuple[str, ...] = ("zero", "run rate 90d", "trailing 12m")

@@ -9,7 +9,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from crm_core.frames import Frames
+from crm_core.store.frames import Frames
 
 CALIBRATION_END = "1997-09-30"
 

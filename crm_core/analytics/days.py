@@ -7,7 +7,7 @@ from datetime import date
 import numpy as np
 import pandas as pd
 
-from crm_core.settings import business_timezone
+from crm_core.config import business_timezone
 
 NO_DAY = np.iinfo(np.int64).min  # stands for NaT in day-number arrays
 NS_PER_DAY = 86_400_000_000_000
@@ -40,7 +40,7 @@ def end_of_day(as_of: date) -> pd.Timestamp:
 def day_numbers(values: pd.Series | pd.Index | np.ndarray) -> np.ndarray:
     """Dates or timestamps as int64 day numbers (the calendar day; NaT becomes NO_DAY).
 
-    Naive values are already business-local (as `crm_core.frames` loads them); timezone-aware ones are
+    Naive values are already business-local (as `crm_core.store.frames` loads them); timezone-aware ones are
     counted on their business-timezone day (CRM_TIMEZONE), never on their UTC day.
     """
     if isinstance(getattr(values, "dtype", None), pd.DatetimeTZDtype):

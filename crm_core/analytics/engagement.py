@@ -11,6 +11,11 @@ from crm_core.analytics.days import NO_DAY, as_of_day, day_numbers, to_dates
 from crm_core.analytics.grouped import group_count, group_max, positions
 
 
+def follow_up_due(activities: pd.DataFrame) -> pd.Series:
+    """When each activity is due: its `follow_up_on` date, else the moment it is scheduled for (`occurred_at`)."""
+    return activities["follow_up_on"].where(activities["follow_up_on"].notna(), activities["occurred_at"])
+
+
 def engagement_figures(
     activities: pd.DataFrame, client_index: pd.Index, as_of: date, window_days: int = 30
 ) -> pd.DataFrame:

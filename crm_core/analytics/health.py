@@ -17,7 +17,7 @@ from crm_core.analytics.payments import client_payment_figures, invoice_status
 from crm_core.analytics.pipeline_forecast import learned_pipeline, learned_pipeline_by_client
 from crm_core.analytics.risk import default_risk, lifecycle
 from crm_core.analytics.settings import DEFAULT_SETTINGS, AnalyticsSettings
-from crm_core.frames import Frames
+from crm_core.store.frames import Frames
 
 CLIENT_INFO_COLUMNS: list[str] = [
     "company_name", "owner", "status", "segment", "industry", "company_size", "region", "tax_id",

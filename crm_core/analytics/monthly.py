@@ -7,10 +7,15 @@ from datetime import date
 import numpy as np
 import pandas as pd
 
-from crm_core.analytics.forecast import as_of_timestamp, billable_invoices, forecast_from_history, purchase_history
+from crm_core.analytics.forecast import (
+    as_of_timestamp,
+    billable_invoices,
+    forecast_from_history,
+    purchase_history,
+)
 from crm_core.analytics.money import to_cents
 from crm_core.analytics.pipeline import open_opportunities, probability_as_of
-from crm_core.frames import Frames
+from crm_core.store.frames import Frames
 
 MONTHLY_COLUMNS: list[str] = ["month", "revenue", "kind"]
 

@@ -12,8 +12,21 @@ from datetime import date
 import numpy as np
 import pandas as pd
 
-from crm_core.analytics.days import NO_DAY, as_of_day, day_numbers, months_before, to_dates
-from crm_core.analytics.grouped import group_count, group_max, group_mean, group_min, group_sum, positions
+from crm_core.analytics.days import (
+    NO_DAY,
+    as_of_day,
+    day_numbers,
+    months_before,
+    to_dates,
+)
+from crm_core.analytics.grouped import (
+    group_count,
+    group_max,
+    group_mean,
+    group_min,
+    group_sum,
+    positions,
+)
 from crm_core.analytics.money import CENT, to_cents
 
 STATUSES: tuple[str, ...] = ("paid", "partially_paid", "open", "overdue", "void", "credit_note")

@@ -9,8 +9,13 @@ import pandas as pd
 
 from crm_core.analytics.forecast import HORIZONS, as_of_timestamp
 from crm_core.analytics.money import to_cents
-from crm_core.enums import DEFAULT_STAGE_PROBABILITY, OPEN_STAGE_VALUES, OPEN_STAGES, Stage
-from crm_core.frames import Frames
+from crm_core.enums import (
+    DEFAULT_STAGE_PROBABILITY,
+    OPEN_STAGE_VALUES,
+    OPEN_STAGES,
+    Stage,
+)
+from crm_core.store.frames import Frames
 
 
 def open_opportunities(opportunities: pd.DataFrame, as_of: date) -> pd.DataFrame:
@@ -67,6 +72,16 @@ def stage_as_of(opportunities: pd.DataFrame, stage_history: pd.DataFrame, as_of:
         hit = found >= 0
         stages[hit] = last["to_stage"].to_numpy(dtype=object)[found[hit]]
     return pd.Series(stages, index=opportunities.index, dtype=object, name="stage")
+
+
+def open_stage_as_of(opportunities: pd.DataFrame, stage_history: pd.DataFrame, as_of: date) -> pd.Series:
+    """The open stage of deals open on `as_of` (`stage_as_of`), identified when the history shows no open stage.
+
+    A deal open then whose history only shows a close after `as_of` sat in an open stage the history
+    does not name: it counts as identified (docs/design.md, pipeline).
+    """
+    stages = stage_as_of(opportunities, stage_history, as_of).astype("object")
+    return stages.where(stages.isin(OPEN_STAGE_VALUES), Stage.IDENTIFIED.value)
 
 
 def probability_as_of(opportunities: pd.DataFrame, stage_history: pd.DataFrame, as_of: date) -> pd.Series:

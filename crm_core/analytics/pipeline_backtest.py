@@ -22,7 +22,7 @@ from crm_core.analytics.backtest import revenue_between
 from crm_core.analytics.days import as_of_day
 from crm_core.analytics.forecast import as_of_timestamp, billable_invoices, forecast_from_history, purchase_history
 from crm_core.analytics.pipeline_forecast import learned_pipeline, won_between
-from crm_core.frames import Frames
+from crm_core.store.frames import Frames
 
 PIPELINE_MODEL = "learned pipeline"
 TYPED = "typed probability"

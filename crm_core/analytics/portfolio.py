@@ -9,15 +9,14 @@ import numpy as np
 import pandas as pd
 
 from crm_core.analytics.money import to_cents
-from crm_core.analytics.risk import LIFECYCLES, RISK_LEVELS
 from crm_core.analytics.settings import DEFAULT_SETTINGS, AnalyticsSettings
+from crm_core.enums import LIFECYCLES, RISK_LEVELS, RISK_RANK
 
 SUMMED: tuple[str, ...] = (
     "ltv", "revenue_12m", "collected", "outstanding", "overdue", "aging_not_due", "aging_1_30",
     "aging_31_60", "aging_61_90", "aging_90_plus", "recurring_30d", "recurring_90d", "pipeline_30d",
     "pipeline_90d", "expected_revenue_30d", "expected_revenue_90d", "expected_cash_30d", "expected_cash_90d",
 )
-SEVERITIES: tuple[str, ...] = ("low", "medium", "high", "critical")
 
 
 def portfolio_summary(
@@ -86,12 +85,12 @@ def at_risk(
     if overdue_min is not None:
         selected |= (overdue >= overdue_min) & still_owes
 
-    risk_rank = pd.Series(risk).map({name: i for i, name in enumerate(RISK_LEVELS)}).fillna(0).to_numpy()
+    risk_rank = pd.Series(risk).map(RISK_RANK).fillna(0).to_numpy()
     churn_rank = np.select([churn >= s.churn_critical_min, churn >= s.churn_high_min, churn >= s.churn_medium_min],
                            [3, 2, 1], default=0) * not_lost
     rank = np.maximum(risk_rank, churn_rank).astype(np.int64)
     result = health.loc[selected].copy()
-    result["severity"] = np.array(SEVERITIES, dtype=object)[rank[selected]]
+    result["severity"] = np.array(RISK_LEVELS, dtype=object)[rank[selected]]
     result["_rank"] = rank[selected]
     result = result.sort_values(["_rank", "overdue", "churn_score"], ascending=False, kind="stable")
     return result.drop(columns="_rank")

@@ -9,9 +9,6 @@ import pandas as pd
 
 from crm_core.analytics.settings import DEFAULT_SETTINGS, AnalyticsSettings
 
-RISK_LEVELS: tuple[str, ...] = ("low", "medium", "high", "critical")
-LIFECYCLES: tuple[str, ...] = ("prospect", "active", "dormant", "lost", "vip")
-
 
 def default_risk(figures: pd.DataFrame, settings: AnalyticsSettings = DEFAULT_SETTINGS) -> pd.Series:
     """low | medium | high | critical from on_time_rate, max_days_overdue and overdue (DESIGN.md).

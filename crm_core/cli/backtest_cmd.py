@@ -73,7 +73,7 @@ def run(args: argparse.Namespace) -> int:
         source = "CDNOW"
     else:
         from crm_core.db import get_engine
-        from crm_core.frames import load_frames
+        from crm_core.store.frames import load_frames
 
         frames = load_frames(get_engine(args.url))
         source = "database"

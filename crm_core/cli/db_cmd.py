@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 
 from crm_core.db import create_raw_engine, default_url
-from crm_core.migrate import current_revision, upgrade
+from crm_core.db.migrate import current_revision, upgrade
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:

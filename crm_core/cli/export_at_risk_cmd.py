@@ -4,16 +4,17 @@ from __future__ import annotations
 
 import argparse
 import sys
-from datetime import date, datetime
+from datetime import date
 from pathlib import Path
 
-from crm_core.analytics import client_health
 from crm_core.analytics.settings import DEFAULT_SETTINGS
+from crm_core.config import business_today
 from crm_core.db import get_engine
-from crm_core.frames import load_frames
 from crm_core.i18n import LANGS, default_lang
-from crm_core.io.at_risk import SEPARATORS, at_risk_export, to_csv_bytes
-from crm_core.settings import business_timezone
+from crm_core.io.at_risk import SEPARATORS, to_csv_bytes
+from crm_core.store.frames import load_frames
+from crm_core.views.at_risk import at_risk_export
+from crm_core.views.health import health_table
 
 
 def _date(text: str) -> date:
@@ -42,9 +43,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Write the at-risk CSV for --as-of in --lang with --sep; exit code 0, 2 when the file cannot be written."""
-    as_of = args.as_of or datetime.now(business_timezone()).date()
+    as_of = args.as_of or business_today()
     lang = args.lang or default_lang()
-    health = client_health(load_frames(get_engine(args.url)), as_of)
+    health = health_table(load_frames(get_engine(args.url)), as_of)
     frame = at_risk_export(health, lang)
     try:
         args.out.write_bytes(to_csv_bytes(frame, args.sep, lang))

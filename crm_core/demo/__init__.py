@@ -17,10 +17,10 @@ from datetime import date, datetime
 
 from sqlalchemy import Engine, text
 
+from crm_core.config import business_today
 from crm_core.demo.bulk import write_portfolio
 from crm_core.demo.generate import Portfolio, build_portfolio
 from crm_core.errors import FieldError, ValidationError
-from crm_core.settings import business_timezone
 
 MAX_CLIENTS = 1_000_000
 
@@ -80,7 +80,7 @@ def generate_demo(engine: Engine, clients: int, seed: int, as_of: date | None = 
     nothing, if the database already has clients or an argument is out of range.
     """
     if as_of is None:
-        as_of = datetime.now(business_timezone()).date()
+        as_of = business_today()
     _check_arguments(clients, seed, as_of)
     if _has_clients(engine):  # refuse before spending time generating; checked again in the load
         raise ValidationError(

@@ -21,7 +21,6 @@ from crm_core.demo.plan import (
     Plan,
 )
 
-
 # Irregular buyers: fewer invoices in August, noisier amounts, a December bump (also read by
 # benchmarks/forecast_ceiling.py, which forecasts with these true parameters).
 AUGUST_SKIP = 0.45

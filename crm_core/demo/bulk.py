@@ -17,10 +17,10 @@ import psycopg
 from sqlalchemy import Boolean, Date, Engine, Integer, Numeric
 from sqlalchemy.sql.schema import Table
 
+from crm_core.db.models import Base
+from crm_core.db.types import UTCDateTime
 from crm_core.demo.generate import Portfolio
 from crm_core.errors import CRMError, ValidationError
-from crm_core.models import Base
-from crm_core.types import UTCDateTime
 
 CHUNK_ROWS = 100_000
 

@@ -5,7 +5,16 @@ from __future__ import annotations
 import numpy as np
 
 from crm_core.demo import vocab
-from crm_core.demo.arrays import Columns, business_minutes, euros, group_index, pick, to_dates, utc_timestamps, weekday_back
+from crm_core.demo.arrays import (
+    Columns,
+    business_minutes,
+    euros,
+    group_index,
+    pick,
+    to_dates,
+    utc_timestamps,
+    weekday_back,
+)
 from crm_core.demo.names import NamePools
 from crm_core.demo.plan import HISTORY_DAYS, Plan
 from crm_core.enums import DEFAULT_STAGE_PROBABILITY, Stage

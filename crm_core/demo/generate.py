@@ -19,7 +19,13 @@ import numpy as np
 
 from crm_core.demo import vocab
 from crm_core.demo.arrays import Columns, day_number, euros, to_dates
-from crm_core.demo.billing import Invoices, client_status, invoice_numbers, make_invoices, make_payments
+from crm_core.demo.billing import (
+    Invoices,
+    client_status,
+    invoice_numbers,
+    make_invoices,
+    make_payments,
+)
 from crm_core.demo.engagement import activity_columns, opportunity_columns
 from crm_core.demo.names import name_pools
 from crm_core.demo.parties import client_columns, contact_columns

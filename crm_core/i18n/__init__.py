@@ -5,7 +5,12 @@ from __future__ import annotations
 import os
 
 from crm_core.i18n.catalogue import MESSAGES
-from crm_core.i18n.formatting import format_date, format_money, format_number, format_percent
+from crm_core.i18n.formatting import (
+    format_date,
+    format_money,
+    format_number,
+    format_percent,
+)
 
 LANGS: tuple[str, ...] = ("en", "es")
 LANG_NAMES: dict[str, str] = {"en": "English", "es": "Español"}

@@ -14,7 +14,7 @@ import pandas as pd
 
 from crm_core.analytics.cdnow import cdnow_frames
 from crm_core.errors import CRMError
-from crm_core.frames import Frames
+from crm_core.store.frames import Frames
 
 REPO_COPY = Path(__file__).resolve().parents[2] / "docs" / "data" / "CDNOW_master.txt"
 

@@ -15,11 +15,11 @@ import pandas as pd
 from sqlalchemy import Engine, Select, select
 from sqlalchemy.orm import aliased
 
+from crm_core.config import business_timezone
 from crm_core.db import read_session
+from crm_core.db.models import Activity, Client, Contact, Invoice, Opportunity, Payment
 from crm_core.io.csv_safety import neutralise_frame
 from crm_core.io.headers import check_kind
-from crm_core.models import Activity, Client, Contact, Invoice, Opportunity, Payment
-from crm_core.settings import business_timezone
 
 EXPORT_COLUMNS: dict[str, list[str]] = {
     "clients": [

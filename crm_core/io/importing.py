@@ -24,7 +24,14 @@ from crm_core.io.cells import (
     restore_cell,
     sniff_decimal_mark,
 )
-from crm_core.io.headers import Column, HeaderMatch, check_kind, column_of, header_key, match_header
+from crm_core.io.headers import (
+    Column,
+    HeaderMatch,
+    check_kind,
+    column_of,
+    header_key,
+    match_header,
+)
 from crm_core.io.planners import PLANNERS, Planner
 from crm_core.io.reading import CsvTable, read_csv
 from crm_core.io.report import ImportReport, RowProblem, SkippedRow
@@ -49,7 +56,7 @@ def _no_progress(fraction: float, message: str) -> None:
 
 def _cell_value(column: Column, text: str, mark: DecimalMark) -> tuple[Any, str | None]:
     """(value for the schema, None) or (None, message) for one non-blank cell."""
-    kind = column.type
+    kind = column.kind
     if kind == "text":
         return text, None
     if kind == "money":
@@ -83,7 +90,7 @@ def _payload(
     payload: dict[str, Any] = {}
     errors: list[FieldError] = []
     for index, column in enumerate(columns):
-        if column is None or column.type == "ignored" or index >= len(cells):
+        if column is None or column.kind == "ignored" or index >= len(cells):
             continue
         text = cells[index].strip()
         if not text:
@@ -97,7 +104,7 @@ def _payload(
 
 
 def _typed_values(table: CsvTable, columns: list[Column | None], types: tuple[str, ...]) -> list[str]:
-    indexes = [i for i, column in enumerate(columns) if column is not None and column.type in types]
+    indexes = [i for i, column in enumerate(columns) if column is not None and column.kind in types]
     return [cells[i] for _, cells in table.rows for i in indexes if i < len(cells) and cells[i].strip()]
 
 

@@ -19,8 +19,18 @@ from pydantic import BaseModel
 from pydantic import ValidationError as PydanticValidationError
 from sqlalchemy import Connection, Table, bindparam, insert, select, update
 
+from crm_core.config import business_timezone
+from crm_core.db.models import (
+    Activity,
+    Client,
+    Contact,
+    Invoice,
+    Opportunity,
+    Payment,
+    StageChange,
+)
+from crm_core.db.types import utcnow
 from crm_core.errors import FieldError
-from crm_core.models import Activity, Client, Contact, Invoice, Opportunity, Payment, StageChange
 from crm_core.schemas import (
     ActivityCreate,
     ClientCreate,
@@ -39,9 +49,7 @@ from crm_core.services.billing import (
     paid_totals,
     unpayable_reason,
 )
-from crm_core.settings import business_timezone
 from crm_core.tax_ids import normalise_tax_id
-from crm_core.types import utcnow
 
 CHUNK_ROWS = 5_000
 

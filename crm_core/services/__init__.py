@@ -4,7 +4,11 @@ Every function takes the engine first, runs in one transaction, and either fully
 or leaves the database unchanged, raising a `crm_core.errors` error with a user-fit message.
 """
 
-from crm_core.services.activities import complete_activity, list_activities, log_activity
+from crm_core.services.activities import (
+    complete_activity,
+    list_activities,
+    log_activity,
+)
 from crm_core.services.billing import record_invoice, record_payment
 from crm_core.services.clients import (
     SORT_KEYS,

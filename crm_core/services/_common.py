@@ -7,8 +7,13 @@ from typing import TypeVar
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from crm_core.errors import DuplicateClientError, DuplicateInvoiceError, NotFoundError, ValidationError
-from crm_core.models import Base
+from crm_core.db.models import Base
+from crm_core.errors import (
+    DuplicateClientError,
+    DuplicateInvoiceError,
+    NotFoundError,
+    ValidationError,
+)
 
 T = TypeVar("T", bound=Base)
 

@@ -7,17 +7,19 @@ from typing import Any
 
 from sqlalchemy import Engine, select
 
+from crm_core.config import business_timezone
 from crm_core.db import write_session
+from crm_core.db.models import Activity, Client, Contact
 from crm_core.enums import ActivityKind
 from crm_core.errors import ValidationError
-from crm_core.models import Activity, Client, Contact
 from crm_core.schemas import ActivityCreate, ActivityDone, ActivityOut, parse
 from crm_core.services._common import find, get_or_404
-from crm_core.settings import business_timezone
+from crm_core.store.writes import writes
 
 FOLLOW_UP_HOUR = time(9, 0)
 
 
+@writes("activities", "contacts")
 def log_activity(engine: Engine, payload: ActivityCreate | dict[str, Any]) -> list[ActivityOut]:
     """Record an activity; with `follow_up_on`, also schedule an open follow-up task that day.
 
@@ -57,6 +59,7 @@ def log_activity(engine: Engine, payload: ActivityCreate | dict[str, Any]) -> li
         return [ActivityOut.model_validate(a) for a in created]
 
 
+@writes("activities")
 def complete_activity(engine: Engine, activity_id: int, outcome: str | None = None) -> ActivityOut:
     """Mark a scheduled task or follow-up as done."""
     data = parse(ActivityDone, {"outcome": outcome})

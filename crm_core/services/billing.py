@@ -11,10 +11,11 @@ from sqlalchemy import ColumnElement, Connection, Engine, Row, bindparam, func, 
 from sqlalchemy.exc import IntegrityError
 
 from crm_core.db import write_session
+from crm_core.db.models import Client, Invoice, Payment
 from crm_core.errors import DuplicateInvoiceError, NotFoundError, ValidationError
-from crm_core.models import Client, Invoice, Payment
 from crm_core.schemas import InvoiceCreate, InvoiceOut, PaymentCreate, PaymentOut, parse
 from crm_core.services._common import get_or_404, integrity_to_domain
+from crm_core.store.writes import writes
 
 CENT = Decimal("0.01")
 # Ids per locking / summing query: bounded statements, each lock request a short one.
@@ -37,6 +38,7 @@ def default_due_date(issue_date: date, terms_days: int) -> date:
     return issue_date + timedelta(days=terms_days)
 
 
+@writes("invoices")
 def record_invoice(engine: Engine, payload: InvoiceCreate | dict[str, Any]) -> InvoiceOut:
     """Add an invoice (or a credit note); the due date defaults to the client's payment terms."""
     data = parse(InvoiceCreate, payload)
@@ -115,6 +117,7 @@ def overpayment(invoice: PayableInvoice, paid: Decimal, amount: Decimal) -> str 
     return None
 
 
+@writes("payments")
 def record_payment(engine: Engine, payload: PaymentCreate | dict[str, Any]) -> PaymentOut:
     """Add a (possibly partial) payment; refuses one that would pay more than the invoice's total.
 

@@ -10,12 +10,20 @@ from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
 from crm_core.db import read_session, write_session
+from crm_core.db.models import Client
+from crm_core.db.types import utcnow
 from crm_core.enums import ClientStatus
 from crm_core.errors import DuplicateClientError, StaleEditError, ValidationError
-from crm_core.models import Client
-from crm_core.schemas import ClientCreate, ClientOut, ClientPage, ClientUpdate, parse, text_problem
+from crm_core.schemas import (
+    ClientCreate,
+    ClientOut,
+    ClientPage,
+    ClientUpdate,
+    parse,
+    text_problem,
+)
 from crm_core.services._common import get_or_404, integrity_to_domain
-from crm_core.types import utcnow
+from crm_core.store.writes import writes, writes_every_table
 
 # The only orderings a caller may ask for; never an SQL string from outside.
 SORT_KEYS: dict[str, Any] = {
@@ -52,6 +60,7 @@ def _check_unique(session: Session, email: str | None, tax_id: str | None, exclu
             raise DuplicateClientError("tax_id", tax_id)
 
 
+@writes("clients")
 def create_client(engine: Engine, payload: ClientCreate | dict[str, Any]) -> ClientOut:
     """Add a client; its email and tax id must not belong to another client."""
     data = parse(ClientCreate, payload)
@@ -70,6 +79,7 @@ def create_client(engine: Engine, payload: ClientCreate | dict[str, Any]) -> Cli
         raise integrity_to_domain(exc, values) from None
 
 
+@writes("clients")
 def update_client(
     engine: Engine, client_id: int, payload: ClientUpdate | dict[str, Any], expected_version: int
 ) -> ClientOut:
@@ -98,6 +108,7 @@ def _current_version(engine: Engine, client_id: int) -> int | None:
         return session.scalar(select(Client.version).where(Client.client_id == client_id))
 
 
+@writes_every_table
 def delete_client(engine: Engine, client_id: int) -> None:
     """Delete a client with its contacts, activities, opportunities, invoices and payments."""
     with write_session(engine) as session:

@@ -8,9 +8,10 @@ from sqlalchemy import Engine, select, update
 from sqlalchemy.orm import Session
 
 from crm_core.db import read_session, write_session
-from crm_core.models import Client, Contact
+from crm_core.db.models import Client, Contact
 from crm_core.schemas import ContactCreate, ContactOut, ContactUpdate, parse
 from crm_core.services._common import get_or_404
+from crm_core.store.writes import writes
 
 
 def _single_flags(session: Session, contact: Contact) -> None:
@@ -24,6 +25,7 @@ def _single_flags(session: Session, contact: Contact) -> None:
             )
 
 
+@writes("contacts")
 def add_contact(engine: Engine, payload: ContactCreate | dict[str, Any]) -> ContactOut:
     data = parse(ContactCreate, payload)
     with write_session(engine) as session:
@@ -35,6 +37,7 @@ def add_contact(engine: Engine, payload: ContactCreate | dict[str, Any]) -> Cont
         return ContactOut.model_validate(contact)
 
 
+@writes("contacts")
 def update_contact(engine: Engine, contact_id: int, payload: ContactUpdate | dict[str, Any]) -> ContactOut:
     data = parse(ContactUpdate, payload)
     with write_session(engine) as session:

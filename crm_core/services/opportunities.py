@@ -9,10 +9,12 @@ from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
+from crm_core.config import business_timezone, business_today
 from crm_core.db import read_session, write_session
+from crm_core.db.models import Client, Contact, Opportunity, StageChange
+from crm_core.db.types import utcnow
 from crm_core.enums import DEFAULT_STAGE_PROBABILITY, Stage
 from crm_core.errors import StaleEditError, ValidationError
-from crm_core.models import Client, Contact, Opportunity, StageChange
 from crm_core.schemas import (
     LostClose,
     OpportunityCreate,
@@ -23,8 +25,7 @@ from crm_core.schemas import (
     parse,
 )
 from crm_core.services._common import find, get_or_404
-from crm_core.settings import business_timezone
-from crm_core.types import utcnow
+from crm_core.store.writes import OPPORTUNITY_TABLES, writes
 
 
 def _check_contact(session: Session, client_id: int, contact_id: int | None) -> None:
@@ -35,10 +36,7 @@ def _check_contact(session: Session, client_id: int, contact_id: int | None) -> 
         raise ValidationError("is not a contact of this client", "contact_id")
 
 
-def _today() -> date:
-    return datetime.now(business_timezone()).date()
-
-
+@writes(*OPPORTUNITY_TABLES)
 def create_opportunity(engine: Engine, payload: OpportunityCreate | dict[str, Any]) -> OpportunityOut:
     """Open an opportunity (probability defaults from its stage) and record its first stage."""
     data = parse(OpportunityCreate, payload)
@@ -77,6 +75,7 @@ def _stale(engine: Engine, opportunity_id: int, expected_version: int | None) ->
         )
 
 
+@writes("opportunities")
 def update_opportunity(
     engine: Engine,
     opportunity_id: int,
@@ -108,6 +107,7 @@ def _change_stage(session: Session, opp: Opportunity, stage: Stage, when: dateti
     opp.stage = stage.value
 
 
+@writes(*OPPORTUNITY_TABLES)
 def move_opportunity(
     engine: Engine,
     opportunity_id: int,
@@ -151,7 +151,7 @@ def _close(
             opp = _load_for_edit(session, opportunity_id, expected_version)
             if Stage(opp.stage).is_closed:
                 raise ValidationError(f"the opportunity is already {opp.stage}", "stage")
-            closed = closed_at or _today()
+            closed = closed_at or business_today()
             if closed < opp.created_at.astimezone(business_timezone()).date():
                 raise ValidationError("must not be before the opportunity was created", "closed_at")
             _change_stage(session, opp, stage, utcnow() if closed_at is None else _at_noon(closed))
@@ -169,6 +169,7 @@ def _at_noon(day: date) -> datetime:
     return datetime(day.year, day.month, day.day, 12, tzinfo=business_timezone())
 
 
+@writes(*OPPORTUNITY_TABLES)
 def mark_won(
     engine: Engine,
     opportunity_id: int,
@@ -181,6 +182,7 @@ def mark_won(
     return _close(engine, opportunity_id, Stage.WON, data.closed_at, expected_version, won_amount=data.won_amount)
 
 
+@writes(*OPPORTUNITY_TABLES)
 def mark_lost(
     engine: Engine,
     opportunity_id: int,

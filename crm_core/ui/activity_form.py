@@ -11,13 +11,20 @@ import streamlit as st
 from sqlalchemy import Engine
 
 from crm_core import services
-from crm_core.client_views import contacts_of
 from crm_core.enums import ActivityKind
-from crm_core.frames import Frames
 from crm_core.i18n import format_date, label
 from crm_core.i18n.formatting import date_format_pattern
+from crm_core.store.frames import Frames
 from crm_core.ui.context import PageContext
-from crm_core.ui.forms import blank_to_none, combine_local, default_time, perform, show_outcome, succeed
+from crm_core.ui.forms import (
+    blank_to_none,
+    combine_local,
+    default_time,
+    perform,
+    show_outcome,
+    succeed,
+)
+from crm_core.views.clients import contacts_of
 
 LOGGABLE_KINDS: list[str] = [k.value for k in ActivityKind if k not in (ActivityKind.INVOICE, ActivityKind.PAYMENT)]
 OUTCOME_KEY = "_activity_form_outcome"

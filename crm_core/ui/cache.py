@@ -1,32 +1,30 @@
 """Cached engine, per-table frames and health; a write reloads only the tables it touched.
 
-Each table's frame is cached under its generation (crm_core.table_versions), shared by every
-session of this server. A write through the UI bumps the tables it declares (crm_core.tables_written),
+Each table's frame is cached under its generation (crm_core.store.versions), shared by every
+session of this server. A write through the UI bumps the tables it declares (crm_core.store.writes),
 so the next render reloads those and reuses the others. Health (and every view built on it) is
 keyed by every table's generation, so it is recomputed after any write, from the cached frames;
 a view that reads fewer tables is keyed by just theirs (ui.views). Writes by another process are
-noticed through a fingerprint query (crm_core.fingerprints), at most once a second per server.
+noticed through a fingerprint query (crm_core.store.fingerprints), at most once a second per server.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Iterable, Mapping
 from datetime import date
 from functools import lru_cache
 from typing import ParamSpec, TypeVar
 
 import pandas as pd
 import streamlit as st
-from sqlalchemy import Engine, func, select
+from sqlalchemy import Engine
 
 from crm_core.db import get_engine
-from crm_core.errors import CRMError
-from crm_core.fingerprints import table_fingerprints
-from crm_core.frames import TABLES, Frames, load_table
-from crm_core.models import Client
-from crm_core.table_versions import Generations, TableVersions
-from crm_core.tables_written import EVERY_TABLE, tables_written
-from crm_core.ui.context import current
+from crm_core.store.fingerprints import table_fingerprints
+from crm_core.store.frames import TABLES, Frames, load_table, row_count
+from crm_core.store.versions import Generations, TableVersions
+from crm_core.store.writes import EVERY_TABLE
+from crm_core.views.health import health_table
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -114,9 +112,7 @@ def generation(db_url: str, name: str) -> int:
 @st.cache_data(show_spinner=False, max_entries=8)
 def health_at(db_url: str, as_of: date, generations: Generations) -> pd.DataFrame:
     """client_health as of `as_of` from the frames at these generations (cached per date and generations)."""
-    from crm_core.analytics import client_health
-
-    return client_health(frames_at(db_url, generations), as_of)
+    return health_table(frames_at(db_url, generations), as_of)
 
 
 def health(db_url: str, as_of: date) -> pd.DataFrame:
@@ -126,8 +122,7 @@ def health(db_url: str, as_of: date) -> pd.DataFrame:
 
 @st.cache_data(show_spinner=False, max_entries=4)
 def _client_count(db_url: str, clients_generation: int) -> int:
-    with engine(db_url).connect() as conn:
-        return int(conn.execute(select(func.count()).select_from(Client)).scalar_one())
+    return row_count(engine(db_url), "clients")
 
 
 def client_count(db_url: str) -> int:
@@ -145,20 +140,3 @@ def clear() -> None:
     for tracked in _registry().values():
         tracked.wrote(TABLES)
     st.cache_data.clear()
-
-
-def write(action: Callable[P, R], *args: P.args, **kwargs: P.kwargs) -> R | None:
-    """Run a service call; on a domain error show it as the forms do (in the UI language) and return None.
-
-    On success the tables the call writes (crm_core.tables_written) are invalidated, so what was written shows at once.
-    """
-    ctx = current()
-    try:
-        result = action(*args, **kwargs)
-    except CRMError as exc:
-        from crm_core.ui.forms import show_error  # forms imports this module: import on use
-
-        show_error(ctx, exc)
-        return None
-    invalidate(ctx.db_url, tables_written(action))
-    return result

@@ -9,17 +9,33 @@ import streamlit as st
 from sqlalchemy import Engine
 
 from crm_core import services
-from crm_core.activity_views import client_timeline
-from crm_core.analytics.advice import recommendations
-from crm_core.client_views import HEALTH_CARD, client_invoices, client_opportunities, contacts_of, health_row
 from crm_core.errors import NotFoundError
-from crm_core.frames import Frames
-from crm_core.i18n import format_date, format_money, format_number, format_percent, label
-from crm_core.i18n.domain_text import churn_reason_text, message_text, recommendation_text
+from crm_core.i18n import (
+    format_date,
+    format_money,
+    format_number,
+    format_percent,
+    label,
+)
+from crm_core.i18n.domain_text import (
+    churn_reason_text,
+    message_text,
+    recommendation_text,
+)
 from crm_core.schemas import ClientOut
+from crm_core.store.frames import Frames
 from crm_core.ui.client_forms import contact_form, delete_control, edit_form
 from crm_core.ui.context import PageContext
 from crm_core.ui.tables import header, show_table
+from crm_core.views.activities import client_timeline
+from crm_core.views.clients import (
+    HEALTH_CARD,
+    client_advice,
+    client_invoices,
+    client_opportunities,
+    contacts_of,
+    health_row,
+)
 
 PROFILE_FIELDS: tuple[str, ...] = (
     "tax_id", "email", "phone", "address", "city", "region", "segment", "industry", "company_size",
@@ -127,7 +143,7 @@ def _summary(ctx: PageContext, client: ClientOut, figures: pd.Series | None) -> 
             score = 0.0 if _missing(figures[component]) else float(figures[component])
             st.progress(min(max(score / 100.0, 0.0), 1.0), text=f"{header(ctx, component)}: {format_number(score, ctx.lang)}")
         st.subheader(ctx.t("client.recommendations"))
-        recs = recommendations(figures)
+        recs = client_advice(figures)
         if not recs:
             st.success(ctx.t("client.no_recommendations"))
         for rec in recs:

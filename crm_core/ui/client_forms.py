@@ -17,7 +17,7 @@ from crm_core.enums import REGIONS, ClientStatus, CompanySize
 from crm_core.errors import CRMError, StaleEditError
 from crm_core.i18n import label
 from crm_core.schemas import ClientOut
-from crm_core.tables_written import tables_written
+from crm_core.store.writes import tables_written
 from crm_core.ui import cache
 from crm_core.ui.context import PageContext
 from crm_core.ui.forms import blank_to_none, error_lines, perform, show_outcome, succeed

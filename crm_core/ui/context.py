@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date
 
 import streamlit as st
 
+from crm_core.config import business_today
 from crm_core.db import default_url
 from crm_core.i18n import default_lang, t, t_count
-from crm_core.settings import business_timezone
 from crm_core.ui.routing import ensure_router
 
 
@@ -30,8 +30,8 @@ class PageContext:
 
 
 def today() -> date:
-    """Today in the business timezone (Europe/Madrid), the default as-of date."""
-    return datetime.now(business_timezone()).date()
+    """Today in the business time zone, the default as-of date (crm_core.config.business_today)."""
+    return business_today()
 
 
 def current_lang() -> str:

@@ -7,51 +7,29 @@ thresholds, and every table's generation (cache.versions): any write refreshes t
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date
 from typing import Any
 
 import pandas as pd
 import streamlit as st
 
-from crm_core.table_versions import Generations
+from crm_core.store.versions import Generations
 from crm_core.ui import cache
-
-# The overview compares with the portfolio this many days earlier (12 months for revenue).
-PREVIOUS_PERIOD_DAYS = 30
-PREVIOUS_YEAR_DAYS = 365
+from crm_core.views import overview as overview_view
 
 
-@dataclass(frozen=True)
-class Overview:
-    """What the Overview page draws, computed once per database and date."""
-    summary: dict[str, Any]  # portfolio_summary against 30 days earlier (with "deltas"), new deals added
-    year_deltas: dict[str, Any]  # deltas against 12 months earlier (for revenue_12m)
-    monthly: pd.DataFrame  # monthly_revenue: month, revenue, kind
-
-
-def overview(db_url: str, as_of: date) -> Overview:
+def overview(db_url: str, as_of: date) -> overview_view.Overview:
     """Portfolio KPIs with their 30-day and 12-month deltas and the monthly revenue, cached per date."""
     return _overview(db_url, as_of, cache.versions(db_url))
 
 
 @st.cache_data(show_spinner=False, max_entries=8)
-def _overview(db_url: str, as_of: date, generations: Generations) -> Overview:
+def _overview(db_url: str, as_of: date, generations: Generations) -> overview_view.Overview:
     """Cached twin of `overview`, keyed by the tables' generations."""
-    from crm_core.analytics import monthly_revenue, portfolio_summary
-    from crm_core.forecast_views import pipeline_parts, with_new_deals
-
-    health = cache.health_at(db_url, as_of, generations)
-    earlier = as_of - timedelta(days=PREVIOUS_PERIOD_DAYS)
-    month_ago = cache.health_at(db_url, earlier, generations)
-    year_ago = cache.health_at(db_url, as_of - timedelta(days=PREVIOUS_YEAR_DAYS), generations)
-    frames = cache.frames_at(db_url, generations)
-    summary = with_new_deals(portfolio_summary(health, previous=month_ago), pipeline_parts(frames, as_of),
-                             pipeline_parts(frames, earlier))
-    return Overview(
-        summary=summary,
-        year_deltas=portfolio_summary(health, previous=year_ago)["deltas"],
-        monthly=monthly_revenue(cache.frames_at(db_url, generations), as_of, months_ahead=3),
+    month_ago, year_ago = overview_view.comparison_dates(as_of)
+    return overview_view.overview(
+        cache.frames_at(db_url, generations), as_of, cache.health_at(db_url, as_of, generations),
+        cache.health_at(db_url, month_ago, generations), cache.health_at(db_url, year_ago, generations),
     )
 
 
@@ -63,9 +41,7 @@ def summary(db_url: str, as_of: date) -> dict[str, Any]:
 @st.cache_data(show_spinner=False, max_entries=8)
 def _summary(db_url: str, as_of: date, generations: Generations) -> dict[str, Any]:
     """Cached twin of `summary`, keyed by the tables' generations."""
-    from crm_core.analytics import portfolio_summary
-
-    return portfolio_summary(cache.health_at(db_url, as_of, generations))
+    return overview_view.summary(cache.health_at(db_url, as_of, generations))
 
 
 def at_risk_export(
@@ -81,7 +57,7 @@ def _at_risk_export(
     generations: Generations,
 ) -> pd.DataFrame:
     """Cached twin of `at_risk_export`, keyed by the tables' generations."""
-    from crm_core.io.at_risk import at_risk_export as build
+    from crm_core.views.at_risk import at_risk_export as build
 
     return build(
         cache.health_at(db_url, as_of, generations), lang,
@@ -110,13 +86,13 @@ def _at_risk_csv(
 
 
 def forecast_accuracy(db_url: str, as_of: date) -> Any:
-    """How the expected revenue and its parts did at past dates (forecast_views.Accuracy), cached per tables."""
+    """How the expected revenue and its parts did at past dates (views.forecast.Accuracy), cached per tables."""
     return _forecast_accuracy(db_url, as_of, cache.versions(db_url))
 
 
 @st.cache_data(show_spinner=False, max_entries=4)
 def _forecast_accuracy(db_url: str, as_of: date, generations: Generations) -> Any:
     """Cached twin of `forecast_accuracy`, keyed by the tables' generations (a backtest at past dates)."""
-    from crm_core.forecast_views import forecast_accuracy as build
+    from crm_core.views.forecast import forecast_accuracy as build
 
     return build(cache.frames_at(db_url, generations), as_of)

@@ -8,12 +8,12 @@ from typing import ParamSpec, TypeVar
 
 import streamlit as st
 
+from crm_core.config import business_now, business_timezone
 from crm_core.errors import CRMError, DuplicateError, FieldError, ValidationError
 from crm_core.i18n.domain_text import error_text
-from crm_core.settings import business_timezone
-from crm_core.tables_written import tables_written
+from crm_core.store.writes import tables_written
 from crm_core.ui import cache
-from crm_core.ui.context import PageContext
+from crm_core.ui.context import PageContext, current
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -51,7 +51,7 @@ def perform(
     """Run a service call from a widget callback and remember its outcome for `show_outcome`.
 
     Callbacks run before the script, so the write is done once even if the run is restarted,
-    and on success the tables it writes (crm_core.tables_written) are invalidated: the page drawn
+    and on success the tables it writes (crm_core.store.writes) are invalidated: the page drawn
     next shows what was written, and reloads only those tables.
     Returns the result, or None after a domain error (which is kept to be shown by the form).
     """
@@ -95,8 +95,22 @@ def combine_local(day: date, at: time) -> datetime:
 
 def default_time(ctx: PageContext) -> time:
     """Now (to the minute) when looking at today, else midday: the default time of a new activity."""
-    now = datetime.now(business_timezone())
+    now = business_now()
     if now.date() == ctx.as_of:
         return now.time().replace(second=0, microsecond=0)
     return time(12, 0)
 
+
+def write(action: Callable[P, R], *args: P.args, **kwargs: P.kwargs) -> R | None:
+    """Run a service call; on a domain error show it as the forms do (in the UI language) and return None.
+
+    On success the tables the call writes (crm_core.store.writes) are invalidated, so what was written shows at once.
+    """
+    ctx = current()
+    try:
+        result = action(*args, **kwargs)
+    except CRMError as exc:
+        show_error(ctx, exc)
+        return None
+    cache.invalidate(ctx.db_url, tables_written(action))
+    return result

@@ -15,7 +15,8 @@ import streamlit as st
 from crm_core.i18n import format_money, format_number, label, t
 from crm_core.i18n.formatting import format_money_short
 
-LIFECYCLES: tuple[str, ...] = ("active", "vip", "dormant", "prospect", "lost")
+# The cards show the living clients first.
+LIFECYCLE_CARDS: tuple[str, ...] = ("active", "vip", "dormant", "prospect", "lost")
 
 
 @dataclass(frozen=True)
@@ -81,7 +82,7 @@ def overview_cards(
             delta_description=month,
             help=t("overview.lifecycle_help", lang, lifecycle=label("lifecycle", life, lang)),
         )
-        for life in LIFECYCLES
+        for life in LIFECYCLE_CARDS
     ]
 
     def money(key: str, good_when_up: bool, help_key: str, caption: str | None = None) -> Card:

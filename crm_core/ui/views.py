@@ -9,18 +9,18 @@ makes the next call rebuild the view from the (mostly still cached) frames.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import date
 
 import pandas as pd
 import streamlit as st
 
-from crm_core import activity_views, client_views, forecast_views, pipeline_views
-from crm_core.analytics.pipeline import stage_win_rates
-from crm_core.table_versions import Generations
+from crm_core.store.versions import Generations
 from crm_core.ui import cache
+from crm_core.views import activities as activity_views
+from crm_core.views import clients as client_views
+from crm_core.views import pipeline as pipeline_views
 
-# The tables crm_core.activity_views reads (activities, named by client and contact); a view that
+# The tables crm_core.views.activities reads (activities, named by client and contact); a view that
 # reads fewer than all tables is keyed by just their generations and given only those frames.
 ACTIVITY_TABLES: tuple[str, ...] = ("activities", "clients", "contacts")
 
@@ -84,36 +84,12 @@ def _recent_activities(db_url: str, as_of: date, limit: int, generations: tuple[
     return activity_views.recent_activities(frames, as_of, limit=limit)
 
 
-@dataclass(frozen=True)
-class PipelineView:
-    """Every figure and list of the pipeline page for one as-of date, computed together and cached as one."""
-
-    totals: dict[str, float]
-    by_stage: pd.DataFrame
-    by_month: pd.DataFrame
-    win_rates: pd.DataFrame
-    stale: pd.DataFrame
-    no_next_activity: pd.DataFrame
-    open_deals: pd.DataFrame
-    by_owner: pd.DataFrame
-
-
-def pipeline(db_url: str, as_of: date) -> PipelineView:
+def pipeline(db_url: str, as_of: date) -> pipeline_views.PipelineView:
     """The pipeline page's figures as of `as_of` (open deals sorted for the pickers), cached per database."""
     return _pipeline(db_url, as_of, cache.versions(db_url))
 
 
 @st.cache_data(show_spinner=False, max_entries=4)
-def _pipeline(db_url: str, as_of: date, generations: Generations) -> PipelineView:
+def _pipeline(db_url: str, as_of: date, generations: Generations) -> pipeline_views.PipelineView:
     """Cached twin of `pipeline`, keyed by the tables' generations."""
-    frames = cache.frames_at(db_url, generations)
-    return PipelineView(
-        totals=pipeline_views.pipeline_totals(frames, as_of),
-        by_stage=pipeline_views.stage_summary(frames, as_of),
-        by_month=pipeline_views.close_by_month(frames, as_of),
-        win_rates=stage_win_rates(frames, as_of),
-        stale=pipeline_views.stale_deals(frames, as_of),
-        no_next_activity=pipeline_views.deals_without_next_activity(frames, as_of),
-        open_deals=pipeline_views.open_deals(frames, as_of).sort_values(["company_name", "name"]),
-        by_owner=forecast_views.owner_forecast(frames, as_of),
-    )
+    return pipeline_views.pipeline_view(cache.frames_at(db_url, generations), as_of)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from crm_core.ui import cache
+from crm_core.ui import cache, forms
 from crm_core.ui.context import PageContext
 
 
@@ -23,7 +23,7 @@ def require_data(ctx: PageContext) -> None:
         from crm_core.demo import generate_demo
 
         with st.spinner(ctx.t("welcome.loading")):
-            stats = cache.write(generate_demo, cache.engine(ctx.db_url), clients=int(clients), seed=42)
+            stats = forms.write(generate_demo, cache.engine(ctx.db_url), clients=int(clients), seed=42)
         if stats is not None:
             st.success(ctx.t("welcome.loaded", clients=stats.clients, invoices=stats.rows.get("invoices", 0)))
             st.rerun()

@@ -1,0 +1,1 @@
+"""Plotly figures drawn from view frames, one module per page family (no Streamlit, no database)."""

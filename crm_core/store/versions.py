@@ -1,0 +1,86 @@
+"""Per-table generations of one database's cached frames, so a write reloads only the tables it touched.
+
+A cache keys each table's frame on its generation. Writes made through this server bump the tables
+they declare. Writes by another process (the CLI, a second server) are noticed by comparing the
+tables' fingerprints, read at most once per `recheck_seconds`: a change this server did not make
+bumps every table, since such a writer may also have touched tables whose fingerprint cannot show it.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable, Iterable
+
+from crm_core.store.fingerprints import Fingerprints
+from crm_core.store.frames import TABLES
+
+# How long one fingerprint read serves: the several cached reads of one rerun share it.
+RECHECK_SECONDS = 1.0
+
+Generations = tuple[int, ...]  # one per name of TABLES, in that order
+
+
+class TableVersions:
+    """The current generation of every table of one database (thread-safe: sessions run in threads)."""
+
+    def __init__(
+        self,
+        fingerprints: Callable[[], Fingerprints],
+        retire: Callable[[str, int], None] = lambda _name, _generation: None,
+        recheck_seconds: float | None = None,
+        clock: Callable[[], float] = time.monotonic,
+        start: int | None = None,
+    ) -> None:
+        self._fingerprints = fingerprints
+        self._retire = retire  # told (table, old generation) when a generation is replaced
+        self._recheck_seconds = recheck_seconds  # None: RECHECK_SECONDS, read at each call
+        self._clock = clock
+        self._lock = threading.Lock()
+        # Unique per instance unless given: entries cached under an earlier registry's generations
+        # (st.cache_resource cleared without st.cache_data) can never be taken for current ones.
+        self._generations = dict.fromkeys(TABLES, time.time_ns() if start is None else start)
+        self._seen: Fingerprints | None = None
+        self._checked_at: float | None = None
+        self._written: set[str] = set()  # tables this server wrote since the last fingerprint read
+
+    def current(self) -> Generations:
+        """Every table's generation, after reading the fingerprints if the last read is too old."""
+        retired: list[tuple[str, int]] = []
+        with self._lock:
+            now = self._clock()
+            recheck = RECHECK_SECONDS if self._recheck_seconds is None else self._recheck_seconds
+            if self._checked_at is None or now - self._checked_at >= recheck:
+                prints = self._fingerprints()
+                if self._seen is not None:
+                    changed = {name for name in TABLES if prints.get(name) != self._seen.get(name)}
+                    if changed - self._written:
+                        retired = self._bump(TABLES)
+                self._seen, self._checked_at = prints, now
+                self._written.clear()
+            generations = tuple(self._generations[name] for name in TABLES)
+        self._retire_all(retired)
+        return generations
+
+    def wrote(self, tables: Iterable[str]) -> None:
+        """Record a committed write of `tables` by this server: they reload on their next read."""
+        names = set(tables)
+        unknown = names - set(TABLES)
+        if unknown:
+            raise ValueError(f"unknown tables: {sorted(unknown)}")
+        with self._lock:
+            retired = self._bump(names)
+            self._written |= names
+            self._checked_at = None  # the next read sees the write's fingerprint as ours
+        self._retire_all(retired)
+
+    def _bump(self, names: Iterable[str]) -> list[tuple[str, int]]:
+        retired = []
+        for name in names:
+            retired.append((name, self._generations[name]))
+            self._generations[name] += 1
+        return retired
+
+    def _retire_all(self, retired: list[tuple[str, int]]) -> None:
+        for name, generation in retired:
+            self._retire(name, generation)

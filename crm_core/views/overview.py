@@ -1,0 +1,54 @@
+"""The Overview page's read model: portfolio KPIs with their 30-day and 12-month deltas, and monthly revenue."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, timedelta
+from typing import Any
+
+import pandas as pd
+
+from crm_core.analytics import monthly_revenue, portfolio_summary
+from crm_core.store.frames import Frames
+from crm_core.views.forecast import pipeline_parts, with_new_deals
+
+# The overview compares with the portfolio this many days earlier (12 months for revenue).
+PREVIOUS_PERIOD_DAYS = 30
+PREVIOUS_YEAR_DAYS = 365
+MONTHS_AHEAD = 3
+
+
+@dataclass(frozen=True)
+class Overview:
+    """What the Overview page draws, computed once per database and date."""
+
+    summary: dict[str, Any]  # portfolio_summary against 30 days earlier (with "deltas"), new deals added
+    year_deltas: dict[str, Any]  # deltas against 12 months earlier (for revenue_12m)
+    monthly: pd.DataFrame  # monthly_revenue: month, revenue, kind
+
+
+def comparison_dates(as_of: date) -> tuple[date, date]:
+    """The two earlier dates the overview compares with: a month and a year before `as_of`."""
+    return as_of - timedelta(days=PREVIOUS_PERIOD_DAYS), as_of - timedelta(days=PREVIOUS_YEAR_DAYS)
+
+
+def summary(health: pd.DataFrame) -> dict[str, Any]:
+    """The portfolio summary as of the health's date, without deltas (the Health page's risk counts)."""
+    return portfolio_summary(health)
+
+
+def overview(
+    frames: Frames, as_of: date, health: pd.DataFrame, month_ago: pd.DataFrame, year_ago: pd.DataFrame
+) -> Overview:
+    """The overview from the health as of `as_of` and as of the two `comparison_dates`.
+
+    The pipeline and expected revenue include the deals not yet created (`views.forecast.with_new_deals`).
+    """
+    earlier, _ = comparison_dates(as_of)
+    summary = with_new_deals(portfolio_summary(health, previous=month_ago), pipeline_parts(frames, as_of),
+                             pipeline_parts(frames, earlier))
+    return Overview(
+        summary=summary,
+        year_deltas=portfolio_summary(health, previous=year_ago)["deltas"],
+        monthly=monthly_revenue(frames, as_of, months_ahead=MONTHS_AHEAD),
+    )

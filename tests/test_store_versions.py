@@ -1,0 +1,98 @@
+"""TableVersions: a write bumps the tables it names; a change seen only in the fingerprints bumps every table."""
+
+from __future__ import annotations
+
+import pytest
+
+from crm_core.store.fingerprints import Fingerprints
+from crm_core.store.frames import TABLES
+from crm_core.store.versions import TableVersions
+
+
+class _Database:
+    """Fake fingerprints (one counter per table) and a clock the test moves."""
+
+    def __init__(self) -> None:
+        self.prints: Fingerprints = {name: (0,) for name in TABLES}
+        self.reads = 0
+        self.now = 0.0
+
+    def fingerprints(self) -> Fingerprints:
+        self.reads += 1
+        return dict(self.prints)
+
+    def change(self, name: str) -> None:
+        self.prints[name] = (self.prints[name][0] + 1,)
+
+
+@pytest.fixture
+def db() -> _Database:
+    return _Database()
+
+
+@pytest.fixture
+def retired() -> list[tuple[str, int]]:
+    return []
+
+
+@pytest.fixture
+def versions(db: _Database, retired: list[tuple[str, int]]) -> TableVersions:
+    return TableVersions(
+        db.fingerprints, retire=lambda name, gen: retired.append((name, gen)), recheck_seconds=1.0, clock=lambda: db.now,
+        start=0,
+    )
+
+
+def test_a_write_bumps_only_the_tables_it_names_and_retires_their_old_generation(
+    db: _Database, versions: TableVersions, retired: list[tuple[str, int]]
+) -> None:
+    assert versions.current() == (0,) * len(TABLES)
+    db.change("activities")  # the write itself, as the fingerprints see it
+    versions.wrote({"activities", "contacts"})
+    after = versions.current()
+    assert {name for name, gen in zip(TABLES, after, strict=True) if gen} == {"activities", "contacts"}
+    assert sorted(retired) == [("activities", 0), ("contacts", 0)]
+    assert db.reads == 2  # a write forces the next read to look, so its own change is not taken for another's
+
+
+def test_reads_within_the_recheck_window_share_one_fingerprint_read(db: _Database, versions: TableVersions) -> None:
+    versions.current()
+    db.now = 0.5
+    versions.current()
+    versions.current()
+    assert db.reads == 1
+    db.now = 1.0
+    versions.current()
+    assert db.reads == 2
+
+
+def test_a_change_made_elsewhere_bumps_every_table(
+    db: _Database, versions: TableVersions, retired: list[tuple[str, int]]
+) -> None:
+    versions.current()
+    db.change("payments")
+    db.now = 2.0
+    assert versions.current() == (1,) * len(TABLES)
+    assert sorted(retired) == sorted((name, 0) for name in TABLES)
+    db.now = 4.0
+    assert versions.current() == (1,) * len(TABLES)  # seen once, not again
+
+
+def test_a_change_elsewhere_next_to_a_write_here_still_bumps_every_table(db: _Database, versions: TableVersions) -> None:
+    versions.current()
+    db.change("activities")
+    db.change("invoices")  # not written here
+    versions.wrote({"activities"})
+    expected = {name: 1 for name in TABLES} | {"activities": 2}  # bumped by the write, then with every table
+    assert dict(zip(TABLES, versions.current(), strict=True)) == expected
+
+
+def test_an_unknown_table_is_refused(versions: TableVersions) -> None:
+    with pytest.raises(ValueError, match="unknown tables"):
+        versions.wrote({"activity"})
+
+
+def test_a_new_registry_never_reuses_an_earlier_ones_generations(db: _Database) -> None:
+    first = TableVersions(db.fingerprints).current()
+    second = TableVersions(db.fingerprints).current()
+    assert not set(first) & set(second)
