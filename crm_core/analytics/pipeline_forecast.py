@@ -35,8 +35,8 @@ from crm_core.enums import OPEN_STAGE_VALUES, Stage
 SNAPSHOT_EVERY_DAYS = 15  # 90 - 30 = 4 steps: the 90-day snapshots are 30-day ones, computed once
 LOOKBACK_DAYS = 365  # snapshots reach this far before the latest one of a horizon
 HALF_LIFE_DAYS = 90.0  # a snapshot this much older than the latest weighs half: the pipeline changes
-PRIOR_DEALS = 20.0
-MIN_DEALS_SEEN = 50  # fewer open deals over all snapshots: nothing learned, the typed figure stands in  # prior strength of a cell's shrinkage, in deals of the cell's mean amount
+PRIOR_DEALS = 20.0  # prior strength of a cell's shrinkage, in deals of the cell's mean amount
+MIN_DEALS_SEEN = 50  # fewer open deals over all snapshots: nothing learned, the typed figure stands in
 # Timing buckets on d = expected close - snapshot day (negative: overdue); undated deals by age.
 DATED_EDGES: tuple[int, ...] = (-180, -90, -30, 0, 30, 90)  # d < -180 | -180..-91 | ... | d >= 90
 AGE_EDGES: tuple[int, ...] = (30, 90)  # undated deals: age <= 30 | 31..90 | > 90 days
