@@ -70,11 +70,11 @@ def test_backtest_scores_each_part_when_there_are_deals(sqlite_engine, capsys) -
     assert main(["backtest", "--as-of", "2025-12-15", "--url", url]) == 0
     out = capsys.readouterr().out.split("\n\n")
     assert out[1].startswith("Expected revenue by part, portfolio totals (database), 1 date(s) ending 2025-12-15")
-    rows = [line.split()[:2] + [" ".join(line.split()[2:-3])] for line in out[1].splitlines()[2:16]]
+    rows = [line.split()[:2] + [" ".join(line.split()[2:-3])] for line in out[1].splitlines()[2:18]]
     assert rows == [["2025-12-15", h, f"{part} {model}"] for h in ("30d", "90d") for part, model in (
         ("pipeline", "learned pipeline"), ("pipeline", "typed probability"), ("pipeline", "won last h days"),
         ("pipeline open", "learned pipeline"), ("pipeline new", "learned pipeline"),
-        ("recurring", "recurring forecast"), ("total", "recurring + learned"))]
+        ("recurring", "recurring forecast"), ("total", "recurring + learned"), ("total", "recurring + typed"))]
     # the recurring part's actual: the 1,000 invoiced on 2026-01-01, in both windows
     recurring = [line for line in out[1].splitlines() if " recurring  " in line]
     assert [line.split()[-2] for line in recurring] == ["1,000", "1,000"]

@@ -62,7 +62,7 @@ def score_parts(
     Parts: "recurring" (model only), "pipeline" (learned model, typed and last-h-days baselines),
     "pipeline open" / "pipeline new" (the learned model's two parts against the value won by deals
     open at T / created in the window) and "total" (recurring + learned pipeline against invoiced +
-    won: the card's figure). Only data dated on or before T feeds each forecast; the caller makes sure
+    won: the card's figure; "recurring + typed" is the card before the learned pipeline). Only data dated on or before T feeds each forecast; the caller makes sure
     (T, T + h] is in the data.
     """
     rows: list[dict[str, object]] = []
@@ -76,7 +76,8 @@ def score_parts(
             open_part = float(model.deals[f"learned_{h}d"].sum())
             learned = open_part + model.new_deals[h]
             rows.append(_row(as_of, h, "pipeline", PIPELINE_MODEL, learned, won))
-            rows.append(_row(as_of, h, "pipeline", TYPED, float(model.deals[f"typed_{h}d"].sum()), won))
+            typed = float(model.deals[f"typed_{h}d"].sum())
+            rows.append(_row(as_of, h, "pipeline", TYPED, typed, won))
             rows.append(_row(as_of, h, "pipeline", LAST_WON, last_won, won))
             rows.append(_row(as_of, h, "pipeline open", PIPELINE_MODEL, open_part, won - won_new))
             rows.append(_row(as_of, h, "pipeline new", PIPELINE_MODEL, model.new_deals[h], won_new))
@@ -84,6 +85,7 @@ def score_parts(
                 forecast, actual = totals[h]
                 rows.append(_row(as_of, h, "recurring", RECURRING, forecast, actual))
                 rows.append(_row(as_of, h, "total", "recurring + learned", forecast + learned, actual + won))
+                rows.append(_row(as_of, h, "total", "recurring + typed", forecast + typed, actual + won))
     return pd.DataFrame(rows, columns=PART_COLUMNS)
 
 
