@@ -1,4 +1,7 @@
-"""Engagement per client from the activities table: recency of contact and recent activity count."""
+"""Engagement per client from the activities table: recency of contact and recent activity count.
+
+Definitions: docs/design.md §4.9.
+"""
 
 from __future__ import annotations
 

@@ -50,7 +50,7 @@ def client_health(frames: Frames, as_of: date, settings: AnalyticsSettings | Non
     """One row per client of `frames.clients` (prospects included), indexed by client_id.
 
     Only rows dated on or before `as_of` count (invoices by issue_date, payments by paid_on,
-    activities by occurred_at, opportunities by created_at). Definitions: DESIGN.md "Figures" and
+    activities by occurred_at, opportunities by created_at). Definitions: docs/design.md §4 and
     the docstrings of payments, cadence, engagement, risk and churn. The forecasts come from
     forecast, pipeline_forecast (learned value of the client's open deals; deals not yet created are a
     portfolio figure, outside this frame) and cash; a client they do not cover expects 0. A client marked lost

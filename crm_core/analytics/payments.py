@@ -1,5 +1,8 @@
 """Per-invoice payment position as of a date: paid amount, paid date, lateness, status.
 
+Definitions: docs/design.md §4.3 (invoice position), §4.4 (revenue), §4.5 (receivables, aging),
+§4.6 (days to pay, on-time rate, DSO).
+
 The base of every payment figure (client health, cash forecast, invoice lists). Vectorised with
 numpy over all invoices and payments at once: payments are sorted by (invoice, date) and a running
 total per invoice finds the date they first cover its total.

@@ -78,7 +78,7 @@ def open_stage_as_of(opportunities: pd.DataFrame, stage_history: pd.DataFrame, a
     """The open stage of deals open on `as_of` (`stage_as_of`), identified when the history shows no open stage.
 
     A deal open then whose history only shows a close after `as_of` sat in an open stage the history
-    does not name: it counts as identified (docs/design.md, pipeline).
+    does not name: it counts as identified (docs/design.md §4.13).
     """
     stages = stage_as_of(opportunities, stage_history, as_of).astype("object")
     return stages.where(stages.isin(OPEN_STAGE_VALUES), Stage.IDENTIFIED.value)
