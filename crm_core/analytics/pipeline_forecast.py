@@ -3,12 +3,13 @@
 The typed forecast (`pipeline.pipeline_forecast`: probability x amount of the deals due by T + h,
 past-due deals all in the first window) trusts what people typed. This model learns from replays
 of the past instead: at snapshot dates S = T - h - k x SNAPSHOT_EVERY_DAYS (so every outcome window
-(S, S + h] ends on or before T), each deal open at S is described by its stage then and its timing
-(days past or before its expected close; its age when it has no close date), and what it really
-won in (S, S + h] is recorded. The learned rate of a cell (stage x timing) is won value / open
-amount, shrunk towards its timing bucket over all stages, itself shrunk towards the overall rate
-(empirical Bayes, prior strength in deals). A deal 120 days overdue thus weighs what such deals
-really turned into: win rate by stage, timing of wins and slippage in one learned number.
+(S, S + h] ends on or before T), each deal open at S is put in a cell (CELL_SHAPE: its client had
+already invoiced or not, days in its current stage, its timing - days past or before its expected
+close, its age when it has no close date - and its stage then), and what it really won in (S, S + h]
+is recorded. A cell's rate is won value / open amount over the snapshots, recent ones weighing more
+(HALF_LIFE_DAYS), each level of the cell shrunk towards the coarser one by empirical Bayes
+(PRIOR_DEALS). A deal 120 days overdue thus weighs what such deals really turned into: win rate by
+stage, timing of wins and slippage in one learned number.
 
 A separate part covers deals not yet created at T: the mean value, over the same snapshots, won in
 (S, S + h] by deals created in (S, S + h]. It is a portfolio (and per-owner) figure, not a client's.

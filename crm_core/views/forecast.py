@@ -19,6 +19,8 @@ from crm_core.analytics.forecast import HORIZONS
 from crm_core.analytics.money import to_cents
 from crm_core.analytics.pipeline_backtest import PIPELINE_MODEL, score_parts
 from crm_core.analytics.pipeline_forecast import forecast_by_owner, learned_pipeline
+from crm_core.i18n import format_number, t
+from crm_core.i18n.formatting import format_percent
 from crm_core.store.frames import Frames
 
 ACCURACY_DATES = 6  # past forecast dates behind an accuracy figure, a month apart
@@ -135,9 +137,6 @@ def forecast_accuracy(frames: Frames, as_of: date) -> Accuracy:
 
 def accuracy_text(accuracy: Accuracy, horizon: int, part: str, lang: str) -> str:
     """The accuracy line under a forecast figure in `lang`, or the 'history too short' line."""
-    from crm_core.i18n import format_number, t
-    from crm_core.i18n.formatting import format_percent
-
     figure = accuracy.figure(horizon, part)
     if not figure["enough"]:
         return t("forecast.accuracy_short", lang, days=horizon, dates=format_number(figure["dates"], lang),
