@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date, datetime
 from typing import Any
 
+import pandas as pd
 import pytest
 
+from crm_core.analytics.pipeline import open_mask
 from crm_core.analytics.pipeline_forecast import forecast_by_owner, learned_pipeline, learned_pipeline_by_client
 from tests.frames_builder import frames
 
@@ -145,3 +148,17 @@ def test_a_long_overdue_deal_is_worth_far_less_than_its_typed_probability() -> N
     assert deals.loc[1, "learned_30d"] < 0.05 * deals.loc[1, "typed_30d"]
     assert deals.loc[2, "learned_30d"] > 10 * deals.loc[1, "learned_30d"]
     assert deals.loc[2, "learned_30d"] > 0.3 * deals.loc[2, "amount"]
+
+
+def test_a_closed_deal_without_close_date_is_never_open() -> None:
+    """A won or lost deal with no close date is closed (analytics.pipeline.open_mask): not in the pipeline."""
+    book = _book()
+    extra = book.opportunities.iloc[[0]].assign(opportunity_id=9, closed_at=pd.NaT, stage="lost")
+    book = replace(book, opportunities=pd.concat([book.opportunities, extra], ignore_index=True))
+    model = _model(book)
+    assert 9 not in model.deals["opportunity_id"].tolist()
+    assert sorted(model.deals["opportunity_id"]) == sorted(open_mask_ids(book))
+
+
+def open_mask_ids(book) -> list[int]:
+    return book.opportunities.loc[open_mask(book.opportunities, T), "opportunity_id"].tolist()

@@ -114,9 +114,12 @@ def _deal_arrays(opportunities: pd.DataFrame, stage_history: pd.DataFrame, t: in
     opps = opportunities
     created = day_numbers(opps["created_at"])
     closed = day_numbers(opps["closed_at"])
-    closed = np.where((closed == NO_DAY) | (closed > t), FAR, closed)
     stage_now = opps["stage"].to_numpy(dtype=object)
-    won = (stage_now == Stage.WON.value) & (closed <= t)
+    # won / lost without a close date: closed on no known day (analytics.pipeline.open_mask), so never open
+    # and its win undated (not learned from)
+    undated_close = (closed == NO_DAY) & np.isin(stage_now, [Stage.WON.value, Stage.LOST.value])
+    closed = np.where(undated_close, created, np.where((closed == NO_DAY) | (closed > t), FAR, closed))
+    won = (stage_now == Stage.WON.value) & (closed <= t) & ~undated_close
     won_amount = opps["won_amount"].to_numpy(dtype="float64")
     amount = np.nan_to_num(opps["amount"].to_numpy(dtype="float64"))
     won_value = np.where(won, np.where(np.isnan(won_amount), amount, won_amount), 0.0)
