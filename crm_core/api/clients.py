@@ -41,7 +41,9 @@ from crm_core.schemas import Day
 from crm_core.store.cache import FrameCache
 from crm_core.views.clients import (
     ClientFilters,
+    ClientList,
     client_advice,
+    client_list,
     client_table,
     health_row,
     list_clients,
@@ -77,9 +79,10 @@ def health_of(cache: FrameCache, as_of: date) -> pd.DataFrame:
     return cache.derived(("health", as_of), lambda frames: health_table(frames, as_of))
 
 
-def table_of(cache: FrameCache, as_of: date) -> pd.DataFrame:
-    """The Clients page's health-joined table as of `as_of`, once per table version."""
-    return cache.derived(("client_table", as_of), lambda frames: client_table(frames, health_of(cache, as_of)))
+def list_of(cache: FrameCache, as_of: date) -> ClientList:
+    """The Clients page's health-joined list as of `as_of`, prepared once per table version."""
+    return cache.derived(("client_list", as_of),
+                         lambda frames: client_list(client_table(frames, health_of(cache, as_of))))
 
 
 def _figures(engine: Any, cache: FrameCache, client_id: int, as_of: date) -> pd.Series:
@@ -188,7 +191,7 @@ def listar_clientes(
         owner=_words(responsable),
     )
     with located("client", LIST_PARAMS, where="query"):
-        page = list_clients(table_of(cache, business_today()), filters, sort=sort, descending=descendente,
+        page = list_clients(list_of(cache, business_today()), filters, sort=sort, descending=descendente,
                             offset=skip, limit=limit)
     return ListaClientes(total=page.total, skip=skip, limit=limit,
                          clientes=[_summary(r) for r in page.rows.to_dict("records")])

@@ -19,7 +19,7 @@ from crm_core.schemas import (
     ClientUpdate,
     parse,
 )
-from crm_core.services._common import get_or_404, integrity_to_domain
+from crm_core.services._common import get_or_404, integrity_to_domain, require_whole
 from crm_core.store.writes import writes, writes_every_table
 
 
@@ -62,6 +62,8 @@ def update_client(
     engine: Engine, client_id: int, payload: ClientUpdate | dict[str, Any], expected_version: int
 ) -> ClientOut:
     """Apply a partial edit made on `expected_version`; StaleEditError if it changed meanwhile."""
+    require_whole(client_id, "client_id")
+    require_whole(expected_version, "expected_version")
     data = parse(ClientUpdate, payload)
     values = data.model_dump(exclude_unset=True)
     try:
@@ -89,6 +91,7 @@ def _current_version(engine: Engine, client_id: int) -> int | None:
 @writes_every_table
 def delete_client(engine: Engine, client_id: int) -> None:
     """Delete a client with its contacts, activities, opportunities, invoices and payments."""
+    require_whole(client_id, "client_id")
     with write_session(engine) as session:
         client = get_or_404(session, Client, client_id, "client")
         session.delete(client)

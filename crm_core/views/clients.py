@@ -6,7 +6,7 @@ Pure functions over frames and the `client_health` frame; no database, no stream
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, fields
 from datetime import date
 
@@ -28,12 +28,12 @@ from crm_core.store.frames import Frames
 
 TABLE_COLUMNS: list[str] = [
     "client_id", "company_name", "tax_id", "email", "lifecycle", "segment", "industry", "region",
-    "owner", "default_risk", "churn_score", "ltv", "revenue_12m", "outstanding", "overdue",
-    "expected_revenue_90d", "days_since_last_activity", "status", "last_invoice_date", "name_order",
+    "owner", "default_risk", "churn_score", "ltv", "predicted_value_12m", "revenue_12m", "outstanding", "overdue",
+    "expected_revenue_90d", "days_since_last_activity", "status", "last_invoice_date",
 ]
 # The orderings the table offers (never a free column name from outside).
 SORT_COLUMNS: tuple[str, ...] = (
-    "company_name", "churn_score", "default_risk", "ltv", "revenue_12m", "outstanding", "overdue",
+    "company_name", "churn_score", "default_risk", "ltv", "predicted_value_12m", "revenue_12m", "outstanding", "overdue",
     "expected_revenue_90d", "days_since_last_activity", "lifecycle", "region", "owner",
 )
 RISK_OPTIONS: tuple[str, ...] = RISK_LEVELS
@@ -42,11 +42,12 @@ FILTER_FIELDS: tuple[str, ...] = ("segment", "industry", "region", "owner")
 STATUS_OPTIONS: tuple[str, ...] = tuple(s.value for s in ClientStatus)
 MAX_PAGE_SIZE = 1000  # the Clients page picker lists up to 1,000 matches
 MAX_OFFSET = 2**62  # any offset past the last row gives an empty page; this one still fits 64 bits
+MAX_SEARCH = 200  # a longer search text is refused (no name, email or tax id is that long)
 
 # The client_health figures shown on a client's health card, in sections, with how to format each.
 HEALTH_CARD: dict[str, list[tuple[str, str]]] = {
     "revenue": [
-        ("ltv", "money"), ("revenue_12m", "money"), ("collected", "money"),
+        ("ltv", "money"), ("predicted_value_12m", "money"), ("revenue_12m", "money"), ("collected", "money"),
         ("avg_invoice_amount", "money"), ("months_as_client", "number"),
     ],
     "payments": [
@@ -115,14 +116,7 @@ def client_table(frames: Frames, health: pd.DataFrame) -> pd.DataFrame:
     figures = by_client(health)
     wanted = [c for c in TABLE_COLUMNS if c in figures.columns and c not in profile.columns]
     table = profile.join(figures[wanted], how="left").reset_index()
-    table["name_order"] = name_order(table["company_name"])
     return table.reindex(columns=TABLE_COLUMNS)
-
-
-def name_order(names: pd.Series) -> np.ndarray:
-    """Each name's rank in case-insensitive alphabetical order (equal names share one): the list's tie-break."""
-    _, ranks = np.unique(names.fillna("").str.casefold().to_numpy(dtype=str), return_inverse=True)
-    return ranks.astype(np.int64)
 
 
 def filter_options(frames: Frames) -> dict[str, list[str]]:
@@ -134,46 +128,89 @@ def filter_options(frames: Frames) -> dict[str, list[str]]:
     }
 
 
+SEARCH_SEPARATOR = "\x1f"  # between a client's name and email in the search text (never typed)
+
+
+@dataclass(frozen=True)
+class ClientList:
+    """`client_table` with what filtering and sorting it needs, built once per table version (`client_list`).
+
+    A rerun that changes a filter, the order or the page then scans two prepared text columns and sorts
+    integer ranks, instead of case-folding and comparing 100,000 names again.
+    """
+
+    table: pd.DataFrame  # client_table, index 0..n-1
+    text: pd.Series  # per row, case-folded "company_name<SEARCH_SEPARATOR>email" (Arrow-backed strings)
+    tax_ids: pd.Series  # per row, the tax id ("" when none)
+    name_rank: np.ndarray  # per row, its name's place in case-insensitive order (equal names share it; blank first)
+    name_missing: np.ndarray  # per row, whether it has no name at all (sorted last by name either way)
+
+    def matching(self, filters: ClientFilters) -> np.ndarray:
+        """Positions (rows of `table`) matching every filter; search is case-insensitive over name, email, tax id."""
+        table = self.table
+        keep = np.ones(len(table), dtype=bool)
+        needle = filters.search.strip().casefold()
+        if needle:
+            compact = needle.replace("-", "").replace(" ", "").upper()
+            hits = self.tax_ids.str.contains(compact, regex=False).to_numpy(dtype=bool)
+            if SEARCH_SEPARATOR not in needle:
+                hits = hits | self.text.str.contains(needle, regex=False).to_numpy(dtype=bool)
+            keep &= hits
+        for name in ("lifecycle", "default_risk", "status", *FILTER_FIELDS):
+            chosen = getattr(filters, name)
+            if chosen:
+                keep &= table[name].isin(list(chosen)).to_numpy(dtype=bool)
+        if filters.min_churn is not None:
+            keep &= (table["churn_score"] >= filters.min_churn).to_numpy(dtype=bool)
+        return np.flatnonzero(keep)
+
+    def ordered(self, positions: np.ndarray, by: str, descending: bool = False) -> np.ndarray:
+        """`positions` ordered by one of SORT_COLUMNS (risk by severity), ties by company name; blanks last."""
+        if not isinstance(by, str) or by not in SORT_COLUMNS:
+            raise ValidationError.on("sort", "unknown_sort", value=by if isinstance(by, str) else repr(by),
+                                     expected=list(SORT_COLUMNS))
+        rank = self.name_rank[positions]
+        if by == "company_name":
+            keys: tuple[np.ndarray, ...] = (positions, -rank if descending else rank, self.name_missing[positions])
+        else:
+            column = self.table[by].iloc[positions]
+            if by == "default_risk":
+                column = column.map(RISK_RANK)
+            missing = column.isna().to_numpy()
+            if pd.api.types.is_numeric_dtype(column):
+                key = column.to_numpy(dtype="float64", na_value=0.0)
+            else:
+                key = pd.factorize(column.astype("object"), sort=True)[0].astype("float64")
+            keys = (positions, rank, -key if descending else key, missing)
+        return positions[np.lexsort(keys)]
+
+    def query(self, filters: ClientFilters, by: str, descending: bool = False) -> np.ndarray:
+        """The positions of the matching rows in display order."""
+        return self.ordered(self.matching(filters), by, descending)
+
+
+def client_list(table: pd.DataFrame) -> ClientList:
+    """Prepare `client_table` for filtering and sorting (see ClientList): once per table version."""
+    table = table.reset_index(drop=True)
+    names = table["company_name"]
+    folded_names = names.fillna("").astype("object").str.casefold()
+    folded_emails = table["email"].fillna("").astype("object").str.casefold()
+    text = (folded_names + SEARCH_SEPARATOR + folded_emails).astype("str")
+    rank = pd.factorize(folded_names, sort=True)[0].astype("int64")
+    return ClientList(
+        table=table, text=text, tax_ids=table["tax_id"].fillna("").astype("str"),
+        name_rank=rank, name_missing=names.isna().to_numpy(),
+    )
+
+
 def filter_clients(table: pd.DataFrame, filters: ClientFilters) -> pd.DataFrame:
     """The rows of `client_table` matching every filter; search is case-insensitive over name, email, tax id."""
-    keep = pd.Series(True, index=table.index)
-    needle = filters.search.strip().casefold()
-    if needle:
-        compact = needle.replace("-", "").replace(" ", "").upper()
-        keep &= (
-            table["company_name"].fillna("").str.casefold().str.contains(needle, regex=False)
-            | table["email"].fillna("").str.casefold().str.contains(needle, regex=False)
-            | table["tax_id"].fillna("").str.contains(compact, regex=False)
-        )
-    for name in ("lifecycle", "default_risk", "status", *FILTER_FIELDS):
-        chosen = getattr(filters, name)
-        if chosen:
-            keep &= table[name].isin(list(chosen))
-    if filters.min_churn is not None:
-        keep &= table["churn_score"] >= filters.min_churn
-    return table.loc[keep]
+    return table.iloc[client_list(table).matching(filters)]
 
 
 def sort_clients(table: pd.DataFrame, by: str, descending: bool = False) -> pd.DataFrame:
-    """`table` ordered by one of SORT_COLUMNS (risk by severity), ties by company name, blanks last."""
-    if by not in SORT_COLUMNS:
-        raise ValidationError.on("sort", "unknown_sort", value=by if isinstance(by, str) else repr(by),
-                                 expected=list(SORT_COLUMNS))
-    names = table["name_order"].to_numpy() if "name_order" in table.columns else name_order(table["company_name"])
-    column = table[by].map(RISK_RANK) if by == "default_risk" else table[by]
-    missing = column.isna().to_numpy()
-    if by == "company_name":
-        rank = names.astype("float64")
-    elif pd.api.types.is_numeric_dtype(column):
-        rank = column.to_numpy(dtype="float64", na_value=0.0)
-    else:
-        _, codes = np.unique(column.fillna("").astype(str).to_numpy(dtype=str), return_inverse=True)
-        rank = codes.astype("float64")
-    if descending:
-        rank = -rank
-    # Last key first: blanks last, then the key, ties by name, then by id (a stable, total order).
-    order = np.lexsort((table["client_id"].to_numpy(), names, rank, missing))
-    return table.iloc[order]
+    """`table` ordered by one of SORT_COLUMNS (risk by severity), ties by company name."""
+    return table.iloc[client_list(table).ordered(np.arange(len(table)), by, descending)]
 
 
 @dataclass(frozen=True)
@@ -194,6 +231,8 @@ def check_filters(filters: ClientFilters) -> None:
     """ValidationError naming the filter that is not text, not a known value, or not storable text."""
     if not isinstance(filters.search, str):
         raise ValidationError.on("search", "text", type=type(filters.search).__name__)
+    if len(filters.search) > MAX_SEARCH:
+        raise ValidationError.on("search", "too_long", max_length=MAX_SEARCH)
     known = {"lifecycle": LIFECYCLE_OPTIONS, "default_risk": RISK_OPTIONS, "status": STATUS_OPTIONS}
     for f in fields(filters):
         value = getattr(filters, f.name)
@@ -214,15 +253,19 @@ def check_filters(filters: ClientFilters) -> None:
                 raise ValidationError.on(f.name, "unknown_value", value=item, one_of=list(known[f.name]))
 
 
-def count_clients(table: pd.DataFrame, filters: ClientFilters | None = None) -> int:
+def _prepared(table: pd.DataFrame | ClientList) -> ClientList:
+    return table if isinstance(table, ClientList) else client_list(table)
+
+
+def count_clients(table: pd.DataFrame | ClientList, filters: ClientFilters | None = None) -> int:
     """How many rows of `client_table` match `filters` (checked as `list_clients` checks them)."""
     filters = filters or ClientFilters()
     check_filters(filters)
-    return len(filter_clients(table, filters))
+    return len(_prepared(table).matching(filters))
 
 
 def list_clients(
-    table: pd.DataFrame,
+    table: pd.DataFrame | ClientList,
     filters: ClientFilters | None = None,
     *,
     sort: str = "company_name",
@@ -230,10 +273,11 @@ def list_clients(
     offset: int = 0,
     limit: int = 50,
 ) -> ClientListPage:
-    """The one client list (Clients page and API): `client_table` rows matching `filters`, sorted, one page.
+    """One page of the client list (`ClientList.query`, which the Clients page pages through too), input checked.
 
-    Bad input raises ValidationError naming it: a sort key outside SORT_COLUMNS, an offset or
-    limit out of bounds, a filter that is not text or holds a NUL / lone surrogate.
+    `table` is `client_table` or, better, its `client_list` built once per table version. Bad input
+    raises ValidationError naming it: a sort key outside SORT_COLUMNS, an offset or limit out of
+    bounds, a filter that is not text, not a known value, or holds a NUL / lone surrogate.
     """
     filters = filters or ClientFilters()
     if not isinstance(sort, str) or sort not in SORT_COLUMNS:
@@ -246,12 +290,10 @@ def list_clients(
     if not _whole(limit) or not 1 <= limit <= MAX_PAGE_SIZE:
         raise ValidationError.on("limit", "between", first=1, last=MAX_PAGE_SIZE)
     check_filters(filters)
-    matches = filter_clients(table, filters)
-    total = len(matches)
-    if total > 1:
-        matches = sort_clients(matches, sort, descending)
-    return ClientListPage(rows=matches.iloc[int(offset) : int(offset) + int(limit)], total=total,
-                          offset=int(offset), limit=int(limit))
+    listing = _prepared(table)
+    positions = listing.query(filters, sort, descending)
+    page = positions[int(offset) : int(offset) + int(limit)]
+    return ClientListPage(rows=listing.table.iloc[page], total=len(positions), offset=int(offset), limit=int(limit))
 
 
 def client_invoices(frames: Frames, client_id: int, as_of: date) -> pd.DataFrame:
@@ -291,9 +333,12 @@ def health_row(health: pd.DataFrame, client_id: int) -> pd.Series | None:
     return figures.loc[client_id]
 
 
-def client_advice(figures: pd.Series | None) -> list[Recommendation]:
-    """The recommendations for one client from its health row (`health_row`; none when it has no figures yet)."""
-    return [] if figures is None else recommendations(figures)
+def client_advice(figures: pd.Series | None, claim: pd.Series | None = None) -> list[Recommendation]:
+    """The recommendations for one client from its health row (`health_row`; none when it has no figures yet).
+
+    `claim` (its row of `receivables.client_claims`) adds the `cobro` action with the claimable amount.
+    """
+    return [] if figures is None else recommendations(figures, claim=claim)
 
 
 def client_names(frames: Frames) -> pd.Series:
@@ -308,11 +353,11 @@ def contacts_of(frames: Frames, client_id: int) -> pd.DataFrame:
     return contacts.sort_values(["is_primary", "full_name"], ascending=[False, True]).reset_index(drop=True)
 
 
-def picker_ids(matches: pd.DataFrame, page: pd.DataFrame, current: int | None, cap: int) -> list[int]:
-    """The clients a "open a client" picker offers: every match while there are at most `cap`,
+def picker_ids(matches: Sequence[int], page: Sequence[int], current: int | None, cap: int) -> list[int]:
+    """The clients (ids) a "open a client" picker offers: every match while there are at most `cap`,
     else the clients of the page shown (the search box narrows the matches); the open one always."""
     source = matches if len(matches) <= cap else page
-    ids = [int(i) for i in source["client_id"]]
+    ids = [int(i) for i in source]
     if current is not None and current not in ids:
         ids.insert(0, int(current))
     return ids
