@@ -94,14 +94,15 @@ def _plant_far_dates(engine: Engine) -> int:
     return client.client_id
 
 
+@pytest.mark.parametrize("reader", ["arrow", "sqlalchemy"])
 def test_frames_show_far_stored_dates_as_missing_and_report_once(
-    engine: Engine, caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch
+    engine: Engine, caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch, reader: str
 ) -> None:
     client_id = _plant_far_dates(engine)
     monkeypatch.setattr(frames_module, "_reported", set())
     with caplog.at_level(logging.WARNING, logger="crm_core.store.frames"):
-        frames = load_frames(engine)
-        load_frames(engine)
+        frames = load_frames(engine, reader=reader)
+        load_frames(engine, reader=reader)
     assert pd.isna(frames.contacts["last_interaction_at"].iloc[0])
     assert pd.isna(frames.clients["updated_at"].iloc[0])
     assert pd.isna(frames.invoices["due_date"].iloc[0])

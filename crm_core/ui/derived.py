@@ -1,7 +1,8 @@
 """Cached figures derived from the cached health (summaries, monthly revenue, at-risk tables).
 
-Cached with st.cache_data, keyed by database URL, as-of date, (where it matters) language and
-thresholds, and every table's generation (cache.versions): any write refreshes them.
+Cached (the overview and the at-risk table with cache.shared, the rest with st.cache_data), keyed by
+database URL, as-of date, (where it matters) language and thresholds, and every table's generation
+(cache.versions): any write refreshes them.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ import streamlit as st
 
 from crm_core.store.versions import Generations
 from crm_core.ui import cache
+from crm_core.views import forecast as forecast_view
 from crm_core.views import overview as overview_view
 
 
@@ -23,7 +25,7 @@ def overview(db_url: str, as_of: date) -> overview_view.Overview:
     return _overview(db_url, as_of, cache.versions(db_url))
 
 
-@st.cache_data(show_spinner=False, max_entries=8)
+@cache.shared(max_entries=8)
 def _overview(db_url: str, as_of: date, generations: Generations) -> overview_view.Overview:
     """Cached twin of `overview`, keyed by the tables' generations."""
     month_ago, year_ago = overview_view.comparison_dates(as_of)
@@ -51,7 +53,7 @@ def at_risk_export(
     return _at_risk_export(db_url, as_of, lang, churn_min, tuple(risk_levels), overdue_min, cache.versions(db_url))
 
 
-@st.cache_data(show_spinner=False, max_entries=16)
+@cache.shared(max_entries=16)
 def _at_risk_export(
     db_url: str, as_of: date, lang: str, churn_min: float, risk_levels: tuple[str, ...], overdue_min: float | None,
     generations: Generations,
@@ -83,3 +85,14 @@ def _at_risk_csv(
 
     table = _at_risk_export(db_url, as_of, lang, churn_min, risk_levels, overdue_min, generations)
     return to_csv_bytes(table, sep, lang)
+
+
+def forecast_accuracy(db_url: str, as_of: date) -> forecast_view.Accuracy:
+    """How the expected revenue and its parts did at past dates (views.forecast.Accuracy), cached per tables."""
+    return _forecast_accuracy(db_url, as_of, cache.versions(db_url))
+
+
+@st.cache_data(show_spinner=False, max_entries=4)
+def _forecast_accuracy(db_url: str, as_of: date, generations: Generations) -> forecast_view.Accuracy:
+    """Cached twin of `forecast_accuracy`, keyed by the tables' generations (a backtest at past dates)."""
+    return forecast_view.forecast_accuracy(cache.frames_at(db_url, generations), as_of)
