@@ -21,6 +21,7 @@ from crm_core.store.versions import Generations
 from crm_core.ui import cache
 from crm_core.ui.context import PageContext
 from crm_core.ui.forms import combine_local, default_time, perform, succeed
+from crm_core.ui.markdown import literal
 from crm_core.views.receivables import collections_worklist
 
 
@@ -29,14 +30,14 @@ def rates(ctx: PageContext) -> LateRates | None:
     try:
         return load_late_rates()
     except LateRatesError as exc:
-        st.error(error_text(exc, ctx.lang), icon=":material/error:")
+        st.error(literal(error_text(exc, ctx.lang)), icon=":material/error:")
         return None
 
 
 def show_provisional(ctx: PageContext, claims: pd.DataFrame, table: LateRates) -> None:
     """One warning per missing half-year among provisional claims, naming the file to add it to."""
     for half_years in sorted(set(claims.loc[claims["provisional"], "missing_half_years"])):
-        st.warning(provisional_note(half_years, table.where_to_add, ctx.lang), icon=":material/warning:")
+        st.warning(literal(provisional_note(half_years, table.where_to_add, ctx.lang)), icon=":material/warning:")
 
 
 def portfolio_claims(db_url: str, as_of: date, table: LateRates) -> pd.DataFrame:
