@@ -25,7 +25,7 @@ PAGE_SIZE = 100
 PICK_CAP = 1000  # the client picker lists every match up to this many, else the page shown
 TABLE_COLUMNS = {
     "company_name": "text", "lifecycle": "enum:lifecycle", "default_risk": "enum:risk", "churn_score": "score",
-    "ltv": "money", "revenue_12m": "money", "outstanding": "money", "overdue": "money",
+    "ltv": "money", "predicted_value_12m": "money", "revenue_12m": "money", "outstanding": "money", "overdue": "money",
     "expected_revenue_90d": "money", "days_since_last_activity": "days", "segment": "text",
     "industry": "text", "region": "text", "owner": "text", "tax_id": "text", "email": "text",
 }

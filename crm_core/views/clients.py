@@ -25,12 +25,12 @@ from crm_core.store.frames import Frames
 
 TABLE_COLUMNS: list[str] = [
     "client_id", "company_name", "tax_id", "email", "lifecycle", "segment", "industry", "region",
-    "owner", "default_risk", "churn_score", "ltv", "revenue_12m", "outstanding", "overdue",
+    "owner", "default_risk", "churn_score", "ltv", "predicted_value_12m", "revenue_12m", "outstanding", "overdue",
     "expected_revenue_90d", "days_since_last_activity",
 ]
 # The orderings the table offers (never a free column name from outside).
 SORT_COLUMNS: tuple[str, ...] = (
-    "company_name", "churn_score", "default_risk", "ltv", "revenue_12m", "outstanding", "overdue",
+    "company_name", "churn_score", "default_risk", "ltv", "predicted_value_12m", "revenue_12m", "outstanding", "overdue",
     "expected_revenue_90d", "days_since_last_activity", "lifecycle", "region", "owner",
 )
 RISK_OPTIONS: tuple[str, ...] = RISK_LEVELS
@@ -40,7 +40,7 @@ FILTER_FIELDS: tuple[str, ...] = ("segment", "industry", "region", "owner")
 # The client_health figures shown on a client's health card, in sections, with how to format each.
 HEALTH_CARD: dict[str, list[tuple[str, str]]] = {
     "revenue": [
-        ("ltv", "money"), ("revenue_12m", "money"), ("collected", "money"),
+        ("ltv", "money"), ("predicted_value_12m", "money"), ("revenue_12m", "money"), ("collected", "money"),
         ("avg_invoice_amount", "money"), ("months_as_client", "number"),
     ],
     "payments": [
