@@ -71,8 +71,9 @@ def claims_download(db_url: str, as_of: date, table: LateRates, lang: str, clien
 
 
 @st.cache_data(show_spinner=False, max_entries=8)
-def _claims_download(db_url: str, as_of: date, table: LateRates, lang: str, client_ids: tuple[int, ...] | None,
-                     generations: Generations) -> bytes:
+def _claims_download(
+    db_url: str, as_of: date, table: LateRates, lang: str, client_ids: tuple[int, ...] | None, generations: Generations
+) -> bytes:
     """Cached twin of `claims_download`."""
     claims = _portfolio_claims(db_url, as_of, table, generations)
     if client_ids is not None:
@@ -85,10 +86,13 @@ def log_collection_call(ctx: PageContext, outcome_key: str, row: pd.Series, outc
     """Record a done collection call with the client (titled with what is at stake) from a widget callback."""
     client = str(row["company_name"])
     payload = {
-        "client_id": int(row["client_id"]), "kind": ActivityKind.CALL.value,
+        "client_id": int(row["client_id"]),
+        "kind": ActivityKind.CALL.value,
         "title": ctx.t("collections.call_title", amount=format_money(float(row["at_stake"]), ctx.lang)),
-        "occurred_at": combine_local(ctx.as_of, default_time(ctx)), "done": True,
-        "owner": None if pd.isna(row["owner"]) else str(row["owner"]), "outcome": outcome or None,
+        "occurred_at": combine_local(ctx.as_of, default_time(ctx)),
+        "done": True,
+        "owner": None if pd.isna(row["owner"]) else str(row["owner"]),
+        "outcome": outcome or None,
     }
     if perform(ctx, outcome_key, services.log_activity, cache.engine(ctx.db_url), payload) is not None:
         succeed(outcome_key, ctx.t("collections.call_logged", client=client))
