@@ -103,17 +103,26 @@ def _owned_clients(owner_id: int) -> Any:
 
 
 def _criteria(owner_id: int) -> list[Any]:
-    clients = _owned_clients(owner_id)
-    invoices = select(Invoice.invoice_id).where(Invoice.client_id.in_(clients))
-    deals = select(Opportunity.opportunity_id).where(Opportunity.client_id.in_(clients))
+    # Lambdas, so that an aliased table (a second join to contacts) gets the criteria on its alias;
+    # `owner_id` is a closure variable, so it becomes a bound parameter of the cached statement.
     return [
-        with_loader_criteria(Client, Client.owner_id == owner_id, include_aliases=True),
-        with_loader_criteria(Contact, Contact.client_id.in_(clients), include_aliases=True),
-        with_loader_criteria(Activity, Activity.client_id.in_(clients), include_aliases=True),
-        with_loader_criteria(Opportunity, Opportunity.client_id.in_(clients), include_aliases=True),
-        with_loader_criteria(Invoice, Invoice.client_id.in_(clients), include_aliases=True),
-        with_loader_criteria(Payment, Payment.invoice_id.in_(invoices), include_aliases=True),
-        with_loader_criteria(StageChange, StageChange.opportunity_id.in_(deals), include_aliases=True),
+        with_loader_criteria(Client, lambda cls: cls.owner_id == owner_id, include_aliases=True),
+        with_loader_criteria(Contact, lambda cls: cls.client_id.in_(select(Client.client_id).where(Client.owner_id == owner_id)), include_aliases=True),
+        with_loader_criteria(Activity, lambda cls: cls.client_id.in_(select(Client.client_id).where(Client.owner_id == owner_id)), include_aliases=True),
+        with_loader_criteria(Opportunity, lambda cls: cls.client_id.in_(select(Client.client_id).where(Client.owner_id == owner_id)), include_aliases=True),
+        with_loader_criteria(Invoice, lambda cls: cls.client_id.in_(select(Client.client_id).where(Client.owner_id == owner_id)), include_aliases=True),
+        with_loader_criteria(
+            Payment,
+            lambda cls: cls.invoice_id.in_(select(Invoice.invoice_id).where(Invoice.client_id.in_(select(Client.client_id).where(Client.owner_id == owner_id)))),
+            include_aliases=True,
+        ),
+        with_loader_criteria(
+            StageChange,
+            lambda cls: cls.opportunity_id.in_(
+                select(Opportunity.opportunity_id).where(Opportunity.client_id.in_(select(Client.client_id).where(Client.owner_id == owner_id)))
+            ),
+            include_aliases=True,
+        ),
     ]
 
 
