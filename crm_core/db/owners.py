@@ -37,9 +37,17 @@ def placeholder_email(name: str, taken: set[str]) -> str:
     return email
 
 
-def link_owners(conn: Connection) -> int:
+def link_owners(conn: Connection, *, relink: bool = False) -> int:
     """Make a user for each owner name no user has (case and outer spaces ignored), then fill every
-    NULL `owner_id` whose `owner` names a user. Returns how many users were made."""
+    NULL `owner_id` whose `owner` names a user. With `relink` (after a bulk update of `owner`
+    texts), a row whose `owner` no longer reads as its user's name is linked anew. Returns how many
+    users were made."""
+    if relink:
+        for table in OWNED_TABLES:
+            conn.execute(sa.text(
+                f"UPDATE {table} SET owner_id = NULL WHERE owner_id IS NOT NULL AND "  # noqa: S608 (fixed names)
+                f"(owner IS NULL OR owner <> (SELECT u.display_name FROM users u WHERE u.user_id = {table}.owner_id))"
+            ))
     names: dict[str, str] = {}
     spellings: dict[str, set[str]] = {}
     for table in OWNED_TABLES:

@@ -9,6 +9,7 @@ import streamlit as st
 from sqlalchemy import Engine
 
 from crm_core import services
+from crm_core.auth.scope import acting_as
 from crm_core.errors import NotFoundError
 from crm_core.i18n import (
     format_date,
@@ -75,7 +76,8 @@ def format_figure(ctx: PageContext, value: Any, kind: str) -> str:
 def render(ctx: PageContext, engine: Engine, data: Frames, health: pd.DataFrame, client_id: int) -> None:
     """The whole client page (the client is read fresh from the database for its version)."""
     try:
-        client = services.get_client(engine, client_id)
+        with acting_as(ctx.viewer):
+            client = services.get_client(engine, client_id)
     except NotFoundError as exc:
         st.warning(message_text(exc.message, ctx.lang))
         return

@@ -14,6 +14,7 @@ from sqlalchemy import Engine
 
 from crm_core import services
 from crm_core.enums import REGIONS, ClientStatus, CompanySize
+from crm_core.auth.scope import acting_as
 from crm_core.errors import CRMError, StaleEditError
 from crm_core.i18n import label
 from crm_core.schemas import ClientOut
@@ -124,7 +125,8 @@ def _update(ctx: PageContext, engine: Engine, client_id: int, prefix: str, seen_
     state = st.session_state
     outcome = f"{prefix}_outcome"
     try:
-        updated = services.update_client(engine, client_id, collect(prefix), state[seen_key])
+        with acting_as(ctx.viewer):
+            updated = services.update_client(engine, client_id, collect(prefix), state[seen_key])
     except StaleEditError:
         state[f"{prefix}_stale"] = True
         state.pop(outcome, None)
@@ -222,7 +224,8 @@ def contact_form(ctx: PageContext, engine: Engine, client_id: int) -> None:
 def _delete(ctx: PageContext, engine: Engine, client_id: int, name: str) -> None:
     """Button callback: delete the client (the confirmation box was ticked) and close its page."""
     try:
-        services.delete_client(engine, client_id)
+        with acting_as(ctx.viewer):
+            services.delete_client(engine, client_id)
     except CRMError as exc:
         st.session_state[f"delete_{client_id}_outcome"] = ("error", error_lines(ctx, exc))
         return
