@@ -119,7 +119,10 @@ def client_history(engine: Engine, client_id: int) -> pd.DataFrame:
     )
     with engine.connect() as conn:
         rows = conn.execution_options(crm_readonly=True).execute(query).all()
-    return pd.DataFrame.from_records([tuple(r) for r in rows], columns=HISTORY_COLUMNS)
+    history = pd.DataFrame.from_records([tuple(r) for r in rows], columns=HISTORY_COLUMNS)
+    texts = HISTORY_COLUMNS[1:]
+    history[texts] = history[texts].astype(object).where(history[texts].notna(), None)  # None, not NaN
+    return history
 
 
 def install() -> None:

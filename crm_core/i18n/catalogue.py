@@ -49,6 +49,12 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "history.field": ("Field", "Campo"),
     "history.old_value": ("Old", "Antes"),
     "history.new_value": ("New", "Ahora"),
+    "entity.client": ("client", "cliente"),
+    "entity.contact": ("contact", "contacto"),
+    "entity.activity": ("activity", "actividad"),
+    "entity.opportunity": ("deal", "oportunidad"),
+    "entity.invoice": ("invoice", "factura"),
+    "entity.payment": ("payment", "pago"),
     # ---- welcome / empty database
     "welcome.title": ("Welcome to SmartBilling CRM", "Bienvenido a SmartBilling CRM"),
     "welcome.body": ("The database is empty. Load a demo portfolio to explore, or import your SmartBilling data.", "La base de datos está vacía. Carga una cartera de demostración para explorar, o importa tus datos de SmartBilling."),

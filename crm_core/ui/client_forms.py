@@ -21,6 +21,7 @@ from crm_core.schemas import ClientOut
 from crm_core.store.writes import tables_written
 from crm_core.ui import cache
 from crm_core.ui.context import PageContext
+from crm_core.ui.owners import owner_picker
 from crm_core.ui.forms import blank_to_none, error_lines, perform, show_outcome, succeed
 
 TEXT_FIELDS: tuple[str, ...] = (
@@ -58,7 +59,7 @@ def _client_widgets(ctx: PageContext, prefix: str) -> dict[str, Any]:
         ctx.t("field.status"), [s.value for s in ClientStatus],
         format_func=lambda v: label("status", v, ctx.lang), key=f"{prefix}_status",
     )
-    row[1].text_input(ctx.t("field.owner"), key=f"{prefix}_owner")
+    owner_picker(ctx, row[1], ctx.t("field.owner"), f"{prefix}_owner")
     row[2].number_input(ctx.t("field.payment_terms_days"), min_value=0, max_value=365, step=15, key=f"{prefix}_payment_terms_days")
     row = st.columns(3)
     row[0].text_input(ctx.t("field.segment"), key=f"{prefix}_segment")
