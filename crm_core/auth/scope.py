@@ -157,10 +157,12 @@ def visible_client_ids(engine: Engine, scope: Scope) -> frozenset[int] | None:
 
 
 def scope_rows(frame: pd.DataFrame, client_ids: frozenset[int] | None, column: str = "client_id") -> pd.DataFrame:
-    """The rows of `frame` whose `column` is one of `client_ids` (all rows for None)."""
+    """The rows of `frame` whose `column` (or index of that name, as in the health table) is one of
+    `client_ids` (all rows for None)."""
     if client_ids is None:
         return frame
-    return frame[frame[column].isin(client_ids)]
+    keys = frame.index if column not in frame.columns and frame.index.name == column else frame[column]
+    return frame[keys.isin(client_ids)]
 
 
 def scope_frames(frames: Frames, client_ids: frozenset[int] | None) -> Frames:
