@@ -78,7 +78,7 @@ OPEN_STAGES: tuple[Stage, ...] = (
 )
 OPEN_STAGE_VALUES: tuple[str, ...] = tuple(s.value for s in OPEN_STAGES)  # the stored text of each open stage
 
-# Until stage history teaches better (DESIGN.md).
+# Until stage history teaches better (docs/design.md §2.3).
 DEFAULT_STAGE_PROBABILITY: dict[Stage, int] = {
     Stage.IDENTIFIED: 10,
     Stage.CONTACTED: 20,

@@ -1,4 +1,4 @@
-"""Default risk and lifecycle rules at their thresholds (DESIGN.md), on hand-built figures."""
+"""Default risk and lifecycle rules at their thresholds (docs/design.md §4.7, §4.10), on hand-built figures."""
 
 from __future__ import annotations
 

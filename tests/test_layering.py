@@ -1,4 +1,4 @@
-"""The house's layering (docs/design.md §2): which package may import which, checked on every import.
+"""The house's layering (docs/design.md §3.2): which package may import which, checked on every import.
 
 Streamlit is imported only under crm_core/ui (and by the pages), FastAPI only under crm_core/api, and
 a lower layer never imports a higher one: analytics, views and store never reach the UI or the API.

@@ -1,4 +1,4 @@
-"""Alerts, opportunities and suggested actions per client, driven by the health figures.
+"""Alerts, opportunities and suggested actions per client, driven by the health figures (docs/design.md §4.18).
 
 The rules follow the seed's `generar_recomendaciones` (inactivity over 30 days, payment risk high
 or critical, churn over 70, VIP / high LTV with a medium or large company, more than 5 activities

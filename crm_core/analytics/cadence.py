@@ -1,4 +1,7 @@
-"""Purchase cadence per client: median gap between invoice dates, next expected invoice, tenure."""
+"""Purchase cadence per client: median gap between invoice dates, next expected invoice, tenure.
+
+Definitions: docs/design.md §4.8.
+"""
 
 from __future__ import annotations
 

@@ -1,5 +1,7 @@
 """Cash-in forecast: money expected to arrive from open invoices, from each client's own payment delay.
 
+Definition: docs/design.md §4.15.
+
 Model (documented choice, vectorised over all invoices):
 - each client's typical delay is the median of its days late (due -> paid, floored at 0) over its
   fully paid invoices, shrunk towards the portfolio median with the weight of PRIOR_INVOICES

@@ -1,5 +1,7 @@
 """Churn risk 0-100: a weighted sum of four explainable components, each 0-100, and its main driver.
 
+Definition: docs/design.md §4.11.
+
 - recency: days since the last invoice against the client's own cadence (a client without a
   cadence, one purchase only, is held to the dormant threshold): 0 up to 1x the usual gap,
   100 from 3x, linear between;

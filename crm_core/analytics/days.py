@@ -1,4 +1,4 @@
-"""Calendar-day arithmetic for the figures: dates as whole day numbers, so `T - date` is exact."""
+"""Calendar-day arithmetic for the figures: dates as whole day numbers, so `T - date` is exact (docs/design.md §4.1)."""
 
 from __future__ import annotations
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -48,7 +49,7 @@ def client_health(frames: Frames, as_of: date, settings: AnalyticsSettings | Non
     """One row per client of `frames.clients` (prospects included), indexed by client_id.
 
     Only rows dated on or before `as_of` count (invoices by issue_date, payments by paid_on,
-    activities by occurred_at, opportunities by created_at). Definitions: DESIGN.md "Figures" and
+    activities by occurred_at, opportunities by created_at). Definitions: docs/design.md §4 and
     the docstrings of payments, cadence, engagement, risk and churn. The forecasts come from
     forecast, pipeline and cash; a client they do not cover expects 0. A client marked lost
     expects no recurring revenue (it is 0); its open invoices may still be paid, so its expected
@@ -68,7 +69,7 @@ def client_health(frames: Frames, as_of: date, settings: AnalyticsSettings | Non
         ],
         axis=1,
     )
-    columns: dict[str, object] = {col: clients[col].to_numpy() for col in CLIENT_INFO_COLUMNS}
+    columns: dict[str, Any] = {col: clients[col].to_numpy() for col in CLIENT_INFO_COLUMNS}
     columns.update({col: figures[col].to_numpy() for col in figures.columns})
     columns["open_opportunities"] = open_opportunity_count(frames.opportunities, index, as_of)
     columns["default_risk"] = default_risk(figures, s).to_numpy()

@@ -2,7 +2,7 @@
 
 Sums of float64 cents drift (0.10 + 0.20 = 0.30000000000000004), so every money figure the
 analytics return is rounded to the cent once computed: what is shown, exported and compared is
-the amount a person would write.
+the amount a person would write (docs/design.md §4.1).
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Revenue per calendar month: invoiced so far, and forecast for the months ahead."""
+"""Revenue per calendar month: invoiced so far, and forecast for the months ahead (docs/design.md §4.19)."""
 
 from __future__ import annotations
 

@@ -1,5 +1,8 @@
 """Per-invoice payment position as of a date: paid amount, paid date, lateness, status.
 
+Definitions: docs/design.md §4.3 (invoice position), §4.4 (revenue), §4.5 (receivables, aging),
+§4.6 (days to pay, on-time rate, DSO).
+
 The base of every payment figure (client health, cash forecast, invoice lists). Vectorised with
 numpy over all invoices and payments at once: payments are sorted by (invoice, date) and a running
 total per invoice finds the date they first cover its total.
@@ -114,7 +117,7 @@ def _paid(
     amount = payments["amount"].to_numpy(dtype="float64")[ok]
     if len(pos) == 0:
         return paid_amount, paid_day
-    paid_amount = np.bincount(pos, weights=amount, minlength=n)
+    paid_amount = np.bincount(pos, weights=amount, minlength=n).astype("float64")
 
     # An invoice with one payment is covered on its day if that payment covers the total.
     count = np.bincount(pos, minlength=n)

@@ -1,4 +1,7 @@
-"""Portfolio KPIs for the overview and the at-risk selection, from a `client_health` frame."""
+"""Portfolio KPIs for the overview and the at-risk selection, from a `client_health` frame.
+
+Definitions: docs/design.md §4.16 (summary, deltas) and §4.17 (at-risk list, severity).
+"""
 
 from __future__ import annotations
 

@@ -11,7 +11,7 @@ from crm_core.analytics.settings import DEFAULT_SETTINGS, AnalyticsSettings
 
 
 def default_risk(figures: pd.DataFrame, settings: AnalyticsSettings = DEFAULT_SETTINGS) -> pd.Series:
-    """low | medium | high | critical from on_time_rate, max_days_overdue and overdue (DESIGN.md).
+    """low | medium | high | critical from on_time_rate, max_days_overdue and overdue (docs/design.md §4.7).
 
     critical: an invoice overdue more than 90 days; high: on-time rate under 50 % or an invoice
     overdue more than 30 days; medium: on-time rate under 85 % or anything overdue; low otherwise.
@@ -40,7 +40,7 @@ def lifecycle(
     revenue_12m: pd.Series,
     settings: AnalyticsSettings = DEFAULT_SETTINGS,
 ) -> pd.Series:
-    """prospect | active | dormant | lost | vip, first rule that applies, in this order.
+    """prospect | active | dormant | lost | vip, first rule that applies, in this order (docs/design.md §4.10).
 
     lost: a person set the status to lost (analytics never infer it); prospect: never invoiced;
     dormant: no invoice for more than 60 days; vip: among the clients with revenue in the last 12

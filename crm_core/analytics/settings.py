@@ -21,7 +21,7 @@ class ChurnWeights:
 
 @dataclass(frozen=True)
 class AnalyticsSettings:
-    """Every threshold and weight the health figures use (DESIGN.md "Figures")."""
+    """Every threshold and weight the health figures use (docs/design.md §4.2)."""
 
     # Default risk (seed's four levels).
     critical_overdue_days: int = 90  # an invoice overdue more than this: critical

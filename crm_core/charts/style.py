@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pandas as pd
 import plotly.graph_objects as go
 
@@ -43,7 +45,7 @@ def percent_suffix(lang: str) -> str:
     return " %" if lang == "es" else "%"
 
 
-def month_ticks(months: pd.Series, lang: str) -> dict[str, list]:
+def month_ticks(months: pd.Series, lang: str) -> dict[str, Any]:
     """Axis ticks for monthly bars with month names in `lang` (Plotly writes them in English):
     every month, quarter, half year or year, so that about eight ticks show."""
     distinct = sorted(pd.to_datetime(pd.Series(months)).dropna().dt.to_period("M").unique())

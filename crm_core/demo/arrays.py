@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import unicodedata
+from collections.abc import Sequence
 from datetime import date
 
 import numpy as np
@@ -11,6 +12,9 @@ import pandas as pd
 from crm_core.config import business_timezone
 
 Columns = dict[str, np.ndarray]
+
+# A missing text cell for np.where (None as a 0-d object array, which the typing of np.where accepts).
+NO_TEXT = np.array(None, dtype=object)
 
 
 def day_number(value: date) -> int:
@@ -30,7 +34,7 @@ def group_index(counts: np.ndarray) -> np.ndarray:
     return np.arange(total, dtype=np.int64) - np.repeat(starts, counts)
 
 
-def pick(rng: np.random.Generator, weights: tuple[float, ...] | np.ndarray, size: int) -> np.ndarray:
+def pick(rng: np.random.Generator, weights: Sequence[float] | np.ndarray, size: int) -> np.ndarray:
     """`size` indexes drawn with the given (unnormalised) weights."""
     p = np.asarray(weights, dtype=float)
     return rng.choice(len(p), size=size, p=p / p.sum())
@@ -90,7 +94,7 @@ def euros(cents: np.ndarray) -> np.ndarray:
     return np.round(cents.astype(np.float64) / 100.0, 2)
 
 
-def dedupe(values: list[str], alternatives: list[tuple[str, ...]]) -> list[str]:
+def dedupe(values: list[str], alternatives: Sequence[tuple[str, ...]]) -> list[str]:
     """Make `values` unique: a repeated value gets the first of its alternative words that
     makes it new, else a running number."""
     out = list(values)

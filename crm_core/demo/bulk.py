@@ -155,6 +155,7 @@ def _write_sqlite(engine: Engine, portfolio: Portfolio, progress: Callable[[str,
     seconds: dict[str, float] = {}
     raw = engine.raw_connection()
     try:
+        assert raw.driver_connection is not None
         cur = raw.driver_connection.cursor()
         old_cache = cur.execute("PRAGMA cache_size").fetchone()[0]
         # up to 1 GiB of page cache while loading: a 100,000-client load (~850 MB) then rarely
@@ -203,6 +204,7 @@ def _write_postgres(engine: Engine, portfolio: Portfolio, progress: Callable[[st
     raw = engine.raw_connection()
     try:
         dbapi = raw.driver_connection
+        assert dbapi is not None
         try:
             with dbapi.cursor() as cur:
                 # more sort/hash memory for this transaction's index builds and FK validation

@@ -501,7 +501,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "import_msg.email": ("email {value}", "email {value}"),
     "import_msg.name": ("name {value}", "nombre {value}"),
     "import_msg.invoice": ("invoice {value}", "factura {value}"),
-    # ---- field labels (DESIGN.md field names)
+    # ---- field labels (field names: docs/design.md §2.2)
     "field.client_id": ("Client id", "Id cliente"),
     "field.company_name": ("Company", "Empresa"),
     "field.email": ("Email", "Email"),

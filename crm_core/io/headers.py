@@ -22,7 +22,7 @@ class Column:
     """One importable field: its canonical name, how its cells are read, and other names for it."""
 
     name: str
-    type: CellType = "text"
+    kind: CellType = "text"
     synonyms: tuple[str, ...] = ()
     enum: type[StrEnum] | None = None
 

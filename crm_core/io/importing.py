@@ -57,7 +57,7 @@ def _no_progress(fraction: float, message: str) -> None:
 
 def _cell_value(column: Column, text: str, mark: DecimalMark) -> tuple[Any, str | None]:
     """(value for the schema, None) or (None, message) for one non-blank cell."""
-    kind = column.type
+    kind = column.kind
     if kind == "text":
         return text, None
     if kind == "money":
@@ -91,7 +91,7 @@ def _payload(
     payload: dict[str, Any] = {}
     errors: list[FieldError] = []
     for index, column in enumerate(columns):
-        if column is None or column.type == "ignored" or index >= len(cells):
+        if column is None or column.kind == "ignored" or index >= len(cells):
             continue
         text = cells[index].strip()
         if not text:
@@ -105,7 +105,7 @@ def _payload(
 
 
 def _typed_values(table: CsvTable, columns: list[Column | None], types: tuple[str, ...]) -> list[str]:
-    indexes = [i for i, column in enumerate(columns) if column is not None and column.type in types]
+    indexes = [i for i, column in enumerate(columns) if column is not None and column.kind in types]
     return [cells[i] for _, cells in table.rows for i in indexes if i < len(cells) and cells[i].strip()]
 
 

@@ -13,9 +13,7 @@ target_metadata = Base.metadata
 
 
 def run_migrations_online() -> None:
-    engine = config.attributes.get("engine") or create_raw_engine(
-        config.get_main_option("sqlalchemy.url")
-    )
+    engine = config.attributes.get("engine") or create_raw_engine(config.get_main_option("sqlalchemy.url") or "")
     with engine.connect() as connection:
         sqlite = connection.dialect.name == "sqlite"
         if sqlite:
