@@ -65,3 +65,39 @@ def test_unknown_user_and_bad_role_are_refused_without_traceback(tmp_path: Path,
     assert "user ghost@example.com does not exist" in capsys.readouterr().err
     with pytest.raises(SystemExit):
         main(["user", "add", "a@example.com", "--name", "A", "--role", "boss", "--url", url])
+
+
+def test_exports_as_a_rep_hold_only_that_reps_clients(tmp_path: Path, capsys):
+    """`export KIND --as EMAIL` and `export-at-risk --as EMAIL`: rows counted against the database."""
+    import csv
+    from datetime import date
+
+    from crm_core.demo import generate_demo
+    from crm_core.demo.users import demo_accounts
+
+    url = f"sqlite:///{tmp_path / 'demo.sqlite3'}"
+    engine = get_engine(url)
+    generate_demo(engine, clients=80, seed=5, as_of=date(2026, 11, 25), users=True)
+    rep = next(a for a in demo_accounts(engine) if a.role == "rep")
+    with engine.connect() as conn:
+        user_id = conn.execute(text("SELECT user_id FROM users WHERE email = :e"), {"e": rep.email}).scalar_one()
+        mine = {r[0] for r in conn.execute(text("SELECT email FROM clients WHERE owner_id = :u"), {"u": user_id})}
+        invoices = conn.execute(text("SELECT COUNT(*) FROM invoices JOIN clients USING (client_id) WHERE owner_id = :u"),
+                                {"u": user_id}).scalar_one()
+
+    def rows(path: Path) -> list[dict[str, str]]:
+        return list(csv.DictReader(path.read_text(encoding="utf-8-sig").splitlines()))
+
+    out = tmp_path / "clients.csv"
+    assert main(["export", "clients", "--out", str(out), "--as", rep.email, "--url", url]) == 0
+    assert {r["email"] for r in rows(out)} == mine
+    assert main(["export", "invoices", "--out", str(out), "--as", rep.email, "--url", url]) == 0
+    assert len(rows(out)) == invoices
+    assert main(["export", "clients", "--out", str(out), "--url", url]) == 0
+    assert len(rows(out)) == 80
+    risky = tmp_path / "risk.csv"
+    assert main(["export-at-risk", "--out", str(risky), "--as-of", "2026-11-25", "--url", url]) == 0
+    everyone = {r["Email"] for r in rows(risky)}
+    assert main(["export-at-risk", "--out", str(risky), "--as-of", "2026-11-25", "--as", rep.email, "--url", url]) == 0
+    assert {r["Email"] for r in rows(risky)} == everyone & mine
+    assert main(["export", "clients", "--out", str(out), "--as", "ghost@example.com", "--url", url]) == 1

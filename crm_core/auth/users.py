@@ -147,6 +147,15 @@ def get_viewer(engine: Engine, user_id: int) -> Viewer | None:
         return viewer_of(user) if user is not None and user.active else None
 
 
+def viewer_by_email(engine: Engine, email: str) -> Viewer:
+    """The active user with this email (a command run on their behalf: `export --as EMAIL`)."""
+    with read_session(engine) as session:
+        user = _user(session, email)
+        if not user.active:
+            raise NotFoundError("user", email)
+        return viewer_of(user)
+
+
 def _locked_for(session: object, key: str, now: datetime) -> timedelta | None:
     recent = session.scalars(  # type: ignore[attr-defined]
         select(SignInFailure.failed_at).where(SignInFailure.email == key)
