@@ -29,7 +29,8 @@ OWNED_SQL = {
     "activities": "SELECT COUNT(*) FROM activities a JOIN clients c ON c.client_id = a.client_id WHERE c.owner_id = :u",
     "opportunities": "SELECT COUNT(*) FROM opportunities o JOIN clients c ON c.client_id = o.client_id WHERE c.owner_id = :u",
     "invoices": "SELECT COUNT(*) FROM invoices JOIN clients USING (client_id) WHERE owner_id = :u",
-    "payments": "SELECT COUNT(*) FROM payments JOIN invoices USING (invoice_id) JOIN clients USING (client_id) WHERE owner_id = :u",
+    "payments": "SELECT COUNT(*) FROM payments JOIN invoices USING (invoice_id) JOIN clients USING (client_id) "
+                "WHERE owner_id = :u",
     "stage_history": "SELECT COUNT(*) FROM opportunity_stage_history h JOIN opportunities o USING (opportunity_id) "
                      "JOIN clients c ON c.client_id = o.client_id WHERE c.owner_id = :u",
 }

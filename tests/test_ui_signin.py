@@ -14,7 +14,7 @@ from streamlit.testing.v1 import AppTest
 
 from crm_core.auth.users import add_user
 from crm_core.db import get_engine
-from crm_core.demo.users import PASSWORDS, add_demo_users
+from crm_core.demo.users import add_demo_users
 from tests.apptest_helpers import APP
 
 AS_OF = date(2026, 11, 25)

@@ -107,19 +107,27 @@ def _criteria(owner_id: int) -> list[Any]:
     # `owner_id` is a closure variable, so it becomes a bound parameter of the cached statement.
     return [
         with_loader_criteria(Client, lambda cls: cls.owner_id == owner_id, include_aliases=True),
-        with_loader_criteria(Contact, lambda cls: cls.client_id.in_(select(Client.client_id).where(Client.owner_id == owner_id)), include_aliases=True),
-        with_loader_criteria(Activity, lambda cls: cls.client_id.in_(select(Client.client_id).where(Client.owner_id == owner_id)), include_aliases=True),
-        with_loader_criteria(Opportunity, lambda cls: cls.client_id.in_(select(Client.client_id).where(Client.owner_id == owner_id)), include_aliases=True),
-        with_loader_criteria(Invoice, lambda cls: cls.client_id.in_(select(Client.client_id).where(Client.owner_id == owner_id)), include_aliases=True),
+        *(
+            with_loader_criteria(
+                model,
+                lambda cls: cls.client_id.in_(select(Client.client_id).where(Client.owner_id == owner_id)),
+                include_aliases=True,
+            )
+            for model in (Contact, Activity, Opportunity, Invoice)
+        ),
         with_loader_criteria(
             Payment,
-            lambda cls: cls.invoice_id.in_(select(Invoice.invoice_id).where(Invoice.client_id.in_(select(Client.client_id).where(Client.owner_id == owner_id)))),
+            lambda cls: cls.invoice_id.in_(
+                select(Invoice.invoice_id).join(Client, Client.client_id == Invoice.client_id)
+                .where(Client.owner_id == owner_id)
+            ),
             include_aliases=True,
         ),
         with_loader_criteria(
             StageChange,
             lambda cls: cls.opportunity_id.in_(
-                select(Opportunity.opportunity_id).where(Opportunity.client_id.in_(select(Client.client_id).where(Client.owner_id == owner_id)))
+                select(Opportunity.opportunity_id).join(Client, Client.client_id == Opportunity.client_id)
+                .where(Client.owner_id == owner_id)
             ),
             include_aliases=True,
         ),

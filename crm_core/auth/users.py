@@ -178,8 +178,8 @@ def authenticate(engine: Engine, email: str, password: str, now: datetime | None
         if left is not None:
             raise LockedOutError(max(1, -(-int(left.total_seconds()) // 60)))
         user = session.scalar(select(User).where(User.email == key)) if key else None
-        usable = user is not None and user.active and user.password_hash is not None
-        if verify_password(password, user.password_hash if usable else None) and user is not None:
+        stored = user.password_hash if user is not None and user.active else None
+        if verify_password(password, stored) and user is not None:
             session.execute(delete(SignInFailure).where(SignInFailure.email == key))
             return viewer_of(user)
         session.add(SignInFailure(email=key[:254], failed_at=now))

@@ -18,8 +18,8 @@ from datetime import date, datetime
 from sqlalchemy import Engine, text
 
 from crm_core.config import business_today
-from crm_core.demo.bulk import write_portfolio
 from crm_core.db.owners import link_owners
+from crm_core.demo.bulk import write_portfolio
 from crm_core.demo.generate import Portfolio, build_portfolio
 from crm_core.demo.users import add_demo_users
 from crm_core.errors import FieldError, ValidationError

@@ -38,7 +38,7 @@ def add_demo_users(engine: Engine) -> list[DemoAccount]:
             .order_by(func.count().desc(), Client.owner).limit(2)
         ).scalars().all()
     accounts = [DemoAccount(f"manager@{DEMO_DOMAIN}", MANAGER_NAME, "manager", PASSWORDS["manager"])]
-    for name in busiest:
+    for name in (str(n) for n in busiest):
         email = placeholder_email(name, set()).replace(PLACEHOLDER_DOMAIN, DEMO_DOMAIN)
         accounts.append(DemoAccount(email, name, "rep", PASSWORDS["rep"]))
     for account in accounts:

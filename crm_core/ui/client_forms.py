@@ -13,16 +13,16 @@ import streamlit as st
 from sqlalchemy import Engine
 
 from crm_core import services
-from crm_core.enums import REGIONS, ClientStatus, CompanySize
 from crm_core.auth.scope import acting_as
+from crm_core.enums import REGIONS, ClientStatus, CompanySize
 from crm_core.errors import CRMError, StaleEditError
 from crm_core.i18n import label
 from crm_core.schemas import ClientOut
 from crm_core.store.writes import tables_written
 from crm_core.ui import cache
 from crm_core.ui.context import PageContext
-from crm_core.ui.owners import owner_picker
 from crm_core.ui.forms import blank_to_none, error_lines, perform, show_outcome, succeed
+from crm_core.ui.owners import owner_picker
 
 TEXT_FIELDS: tuple[str, ...] = (
     "company_name", "email", "phone", "tax_id", "segment", "industry", "city", "address", "website",

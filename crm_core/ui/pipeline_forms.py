@@ -17,8 +17,8 @@ from crm_core.enums import DEFAULT_STAGE_PROBABILITY, OPEN_STAGE_VALUES, OPEN_ST
 from crm_core.i18n import format_money, label
 from crm_core.i18n.formatting import date_format_pattern
 from crm_core.ui.context import PageContext
-from crm_core.ui.owners import owner_picker
 from crm_core.ui.forms import blank_to_none, perform, show_outcome, succeed
+from crm_core.ui.owners import owner_picker
 
 OUTCOME_KEY = "_pipeline_outcome"
 # Fields emptied after a save (a widget is reset by setting its state, not by deleting it).
