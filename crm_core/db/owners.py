@@ -55,7 +55,8 @@ def link_owners(conn: Connection, *, relink: bool = False) -> int:
             f"SELECT DISTINCT owner FROM {table} WHERE owner IS NOT NULL AND owner_id IS NULL"  # noqa: S608 (fixed names)
         ))
         spellings[table] = {str(owner) for (owner,) in rows}
-        for owner in sorted(spellings[table]):
+        # The tidiest spelling names the user: no outer spaces, not all lower-case.
+        for owner in sorted(spellings[table], key=lambda o: (o != o.strip(), o.strip().islower(), o)):
             clean = owner.strip()
             if clean:
                 names.setdefault(clean.lower(), clean)
