@@ -123,3 +123,30 @@ def test_disable_and_set_password(engine):
     assert authenticate(engine, "ana@example.com", "another password").user_id == viewer.user_id
     with pytest.raises(SignInError):
         authenticate(engine, "ana@example.com", PASSWORD)
+
+
+def test_sign_in_and_role_errors_have_codes_said_in_english_and_spanish():
+    from crm_core.auth.errors import InvalidTokenError, NotAllowedError
+    from crm_core.i18n.error_text import error_text
+
+    cases = [
+        (SignInError(), "sign_in", "wrong email or password", "email o contraseña incorrectos"),
+        (LockedOutError(12), "locked_out", "locked for 12 more minutes", "queda bloqueado 12 minutos más"),
+        (InvalidTokenError(), "invalid_token", "API token is not valid", "token de la API no es válido"),
+        (NotAllowedError("reassign"), "not_allowed", "giving a client or its work to another owner",
+         "pasar un cliente o su trabajo a otro responsable"),
+    ]
+    for error, code, english, spanish in cases:
+        assert error.code == code
+        assert english in error.message and english in error_text(error, "en")
+        assert spanish in error_text(error, "es")
+    with pytest.raises(ValidationError) as short:
+        add_user_checked_password("short")
+    assert short.value.errors[0].code == "password_length"
+    assert "Contraseña" in error_text(short.value, "es") and "entre 8 y 1.024 caracteres" in error_text(short.value, "es")
+
+
+def add_user_checked_password(password: str) -> None:
+    from crm_core.auth.passwords import check_password
+
+    check_password(password)

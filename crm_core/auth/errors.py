@@ -1,4 +1,4 @@
-"""Errors of signing in and of acting beyond one's role (each a CRMError with a user-fit message)."""
+"""Errors of signing in and of acting beyond one's role: CRMErrors with a code (sentences in the catalogue)."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ class SignInError(CRMError):
     """Wrong email or password (never says which, nor whether the email exists)."""
 
     def __init__(self) -> None:
-        super().__init__("wrong email or password")
+        super().__init__("sign_in")
 
 
 class LockedOutError(CRMError):
@@ -17,21 +17,19 @@ class LockedOutError(CRMError):
 
     def __init__(self, minutes: int) -> None:
         self.minutes = minutes
-        super().__init__(
-            f"too many wrong passwords for this email: signing in with it is locked for {minutes} more minutes"
-        )
+        super().__init__("locked_out", {"minutes": minutes})
 
 
 class InvalidTokenError(CRMError):
     """An API token that is unknown, revoked, or whose user is disabled."""
 
     def __init__(self) -> None:
-        super().__init__("the API token is not valid (unknown, revoked, or its user is disabled)")
+        super().__init__("invalid_token")
 
 
 class NotAllowedError(CRMError):
-    """The signed-in user's role does not allow this (a rep reassigning a client, managing users)."""
+    """The signed-in user's role does not allow this (`what`: reassign, for a rep handing work over)."""
 
-    def __init__(self, action: str) -> None:
-        self.action = action
-        super().__init__(f"your role does not allow this: {action}")
+    def __init__(self, what: str) -> None:
+        self.what = what
+        super().__init__("not_allowed", {"what": what})

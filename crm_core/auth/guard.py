@@ -72,7 +72,7 @@ def _sync_owner(session: Session, obj: Any, is_new: bool, actor: Viewer | None) 
     if obj.owner_id is not None and (is_new or _changed(obj, "owner_id")):
         name = _unscoped(session, select(User.display_name).where(User.user_id == obj.owner_id)).scalar()
         if name is None:
-            raise ValidationError("is not a known user", "owner")
+            raise ValidationError.on("owner", "unknown_user")
         obj.owner = name
     elif obj.owner is not None and obj.owner.strip() and (is_new or _changed(obj, "owner")):
         obj.owner_id = user_for_name(session, obj.owner)
@@ -99,19 +99,19 @@ def _guard(session: Session, obj: Any, is_new: bool, rep: Viewer) -> None:
             if obj.owner_id is None:
                 obj.owner_id, obj.owner = rep.user_id, rep.name
             elif obj.owner_id != rep.user_id:
-                raise NotAllowedError("give a client to another owner")
+                raise NotAllowedError("reassign")
             return
         if _before(obj, "owner_id") != rep.user_id:
             raise NotFoundError("client", obj.client_id)
         if obj.owner_id != rep.user_id:
-            raise NotAllowedError("give a client to another owner")
+            raise NotAllowedError("reassign")
         return
     client_id = _client_of(session, obj)
     exists, owner_id = client_owner(session, client_id)
     if not exists or owner_id != rep.user_id:
         raise NotFoundError("client", client_id)
     if isinstance(obj, OWNED[1:]) and obj.owner_id not in (None, rep.user_id) and (is_new or _changed(obj, "owner_id")):
-        raise NotAllowedError("give a client's work to another owner")
+        raise NotAllowedError("reassign")
 
 
 GUARDED = (Client, Contact, Activity, Opportunity, Invoice, Payment, StageChange)

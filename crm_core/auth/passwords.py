@@ -21,9 +21,9 @@ def _hasher() -> PasswordHash:
 def check_password(password: object) -> str:
     """The password if it is acceptable (text of 8 to 1,024 characters), else ValidationError naming `password`."""
     if not isinstance(password, str) or not MIN_LENGTH <= len(password) <= MAX_LENGTH:
-        raise ValidationError(f"must be between {MIN_LENGTH} and {MAX_LENGTH} characters", "password")
+        raise ValidationError.on("password", "password_length", first=MIN_LENGTH, last=MAX_LENGTH)
     if "\x00" in password:
-        raise ValidationError("must not contain a NUL character", "password")
+        raise ValidationError.on("password", "nul")
     return password
 
 

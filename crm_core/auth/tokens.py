@@ -40,12 +40,12 @@ def token_hash(token: str) -> str:
 def create_token(engine: Engine, email: str, name: str | None = None) -> tuple[int, str]:
     """(token id, the token): the token is returned this once and stored only as its hash."""
     if name is not None and (len(name) > 100 or "\x00" in name):
-        raise ValidationError("must be at most 100 characters", "name")
+        raise ValidationError.on("name", "too_long", max_length=100)
     token = PREFIX + secrets.token_urlsafe(32)
     with write_session(engine) as session:
         user = _user(session, email)
         if not user.active:
-            raise ValidationError("is disabled: give it a password first", "email")
+            raise ValidationError.on("email", "user_disabled")
         row = ApiToken(user_id=user.user_id, name=name, token_hash=token_hash(token), created_at=utcnow())
         session.add(row)
         session.flush()

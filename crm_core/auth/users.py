@@ -42,25 +42,25 @@ class UserRow:
 def normalise_email(email: object) -> str:
     """The email as stored: checked, trimmed, lower-case; ValidationError naming `email` otherwise."""
     if not isinstance(email, str) or not email.strip():
-        raise ValidationError("is required", "email")
+        raise ValidationError.on("email", "required")
     try:
         checked = validate_email(email.strip(), check_deliverability=False)
     except EmailNotValidError as exc:
-        raise ValidationError(f"not a valid email address ({exc})", "email") from None
+        raise ValidationError.on("email", "email", reason=str(exc)) from None
     return checked.normalized.lower()
 
 
 def _check_name(name: object) -> str:
     if not isinstance(name, str) or not name.strip():
-        raise ValidationError("is required", "name")
+        raise ValidationError.on("name", "required")
     if len(name.strip()) > 100 or "\x00" in name:
-        raise ValidationError("must be at most 100 characters", "name")
+        raise ValidationError.on("name", "too_long", max_length=100)
     return name.strip()
 
 
 def _check_role(role: object) -> str:
     if role not in ROLES:
-        raise ValidationError(f"unknown role {role!r}; expected one of {', '.join(ROLES)}", "role")
+        raise ValidationError.on("role", "unknown_value", value=role, one_of=list(ROLES))
     return str(role)
 
 

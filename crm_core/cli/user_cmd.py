@@ -65,7 +65,7 @@ def read_password(from_stdin: bool) -> str:
         return sys.stdin.readline().rstrip("\r\n")
     first = getpass.getpass("Password: ")
     if getpass.getpass("Password again: ") != first:
-        raise ValidationError("the two passwords typed differ", "password")
+        raise ValidationError.on("password", "passwords_differ")
     return first
 
 
