@@ -14,7 +14,7 @@ Writes are checked again just before they reach the database (`_guard` in a befo
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass, replace
@@ -83,6 +83,20 @@ def acting_as(viewer: Viewer | None) -> Iterator[None]:
         yield
     finally:
         _ACTOR.reset(token)
+
+
+def set_actor(viewer: Viewer | None) -> Callable[[], None]:
+    """Make `viewer` the acting user of the current context; returns the undo (for a web request,
+    whose setup and teardown may run in different contexts: the undo then just clears it)."""
+    token = _ACTOR.set(viewer)
+
+    def reset() -> None:
+        try:
+            _ACTOR.reset(token)
+        except ValueError:
+            _ACTOR.set(None)
+
+    return reset
 
 
 def current_actor() -> Viewer | None:
