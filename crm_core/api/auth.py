@@ -38,7 +38,8 @@ class TokenOut(BaseModel):
 
 
 def _engine(request: Request) -> Engine:
-    return request.app.state.crm.engine  # type: ignore[no-any-return]
+    engine: Engine = request.app.state.crm.engine
+    return engine
 
 
 def _unauthorized(detail: str) -> HTTPException:
