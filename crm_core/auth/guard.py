@@ -83,6 +83,9 @@ def _sync_owner(session: Session, obj: Any, is_new: bool, actor: Viewer | None) 
 def _client_of(session: Session, obj: Any) -> object:
     if isinstance(obj, Client):
         return obj.client_id
+    parent = obj.__dict__.get("invoice" if isinstance(obj, Payment) else "opportunity")
+    if isinstance(obj, Payment | StageChange) and parent is not None:  # a parent in the same flush has no id yet
+        return parent.client_id
     if isinstance(obj, Payment):
         return _unscoped(session, select(Invoice.client_id).where(Invoice.invoice_id == obj.invoice_id)).scalar()
     if isinstance(obj, StageChange):
