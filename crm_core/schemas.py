@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from decimal import Decimal
 from enum import Enum
-from typing import Annotated, Any, Self, TypeVar, get_args
+from typing import Annotated, Any, Self, TypeAlias, TypeVar, get_args
 from urllib.parse import urlparse
 
 from email_validator import EmailNotValidError, validate_email
@@ -134,19 +134,16 @@ def _storable_text(value: Any) -> Any:
     return value
 
 
-def text(max_length: int) -> Any:
-    """A required text field: blank counts as missing."""
-    return Annotated[str, BeforeValidator(_blank_to_none), Field(min_length=1, max_length=max_length)]
-
-
-def opt_text(max_length: int = 100_000) -> Any:
-    """An optional text field: blank is stored as empty (NULL)."""
-    return Annotated[
-        Annotated[str, Field(max_length=max_length)] | None, BeforeValidator(_blank_to_none)
-    ]
-
-
-OptStr = opt_text()
+# Text fields by length, as type aliases (a call inside an annotation is not a type for mypy).
+Text40: TypeAlias = Annotated[str, BeforeValidator(_blank_to_none), Field(min_length=1, max_length=40)]
+Text200: TypeAlias = Annotated[str, BeforeValidator(_blank_to_none), Field(min_length=1, max_length=200)]
+Text300: TypeAlias = Annotated[str, BeforeValidator(_blank_to_none), Field(min_length=1, max_length=300)]
+OptText60: TypeAlias = Annotated[Annotated[str, Field(max_length=60)] | None, BeforeValidator(_blank_to_none)]
+OptText80: TypeAlias = Annotated[Annotated[str, Field(max_length=80)] | None, BeforeValidator(_blank_to_none)]
+OptText100: TypeAlias = Annotated[Annotated[str, Field(max_length=100)] | None, BeforeValidator(_blank_to_none)]
+OptText300: TypeAlias = Annotated[Annotated[str, Field(max_length=300)] | None, BeforeValidator(_blank_to_none)]
+OptText: TypeAlias = Annotated[Annotated[str, Field(max_length=100_000)] | None, BeforeValidator(_blank_to_none)]
+OptStr: TypeAlias = OptText
 Email = Annotated[str, BeforeValidator(_blank_to_none), AfterValidator(_check_email)]
 OptEmail = Annotated[str | None, BeforeValidator(_blank_to_none), AfterValidator(lambda v: v if v is None else _check_email(v))]
 OptPhone = Annotated[str | None, BeforeValidator(_blank_to_none), AfterValidator(lambda v: v if v is None else _check_phone(v))]
@@ -162,7 +159,7 @@ def _aware(value: datetime) -> datetime:
     if value.tzinfo is None:
         value = value.replace(tzinfo=business_timezone())
     try:
-        _in_range(value.astimezone(timezone.utc).date())
+        _in_range(value.astimezone(UTC).date())
     except OverflowError:
         raise CodedValueError("year_range", {"first": FIRST_DAY.year, "last": LAST_DAY.year}) from None
     return value
@@ -186,21 +183,21 @@ class Schema(BaseModel):
 
 
 class ClientFields(Schema):
-    company_name: text(200)
+    company_name: Text200
     email: Email
     phone: OptPhone = None
-    address: opt_text(300) = None
+    address: OptText300 = None
     tax_id: OptTaxId = None
     status: ClientStatus = ClientStatus.PROSPECT
-    segment: opt_text(60) = None
-    industry: opt_text(80) = None
+    segment: OptText60 = None
+    industry: OptText80 = None
     company_size: CompanySize | None = None
     region: OptRegion = None
-    city: opt_text(100) = None
+    city: OptText100 = None
     website: OptUrl = None
     linkedin: OptUrl = None
     employees: Annotated[int | None, Field(ge=0, le=10_000_000)] = None
-    owner: opt_text(100) = None
+    owner: OptText100 = None
     payment_terms_days: Annotated[int, Field(ge=0, le=365)] = 30
 
     @field_validator("company_size", "status", mode="before")
@@ -216,21 +213,21 @@ class ClientCreate(ClientFields):
 class ClientUpdate(Schema):
     """A partial edit: only the fields given are changed."""
 
-    company_name: text(200) | None = None
+    company_name: Text200 | None = None
     email: Email | None = None
     phone: OptPhone = None
-    address: opt_text(300) = None
+    address: OptText300 = None
     tax_id: OptTaxId = None
     status: ClientStatus | None = None
-    segment: opt_text(60) = None
-    industry: opt_text(80) = None
+    segment: OptText60 = None
+    industry: OptText80 = None
     company_size: CompanySize | None = None
     region: OptRegion = None
-    city: opt_text(100) = None
+    city: OptText100 = None
     website: OptUrl = None
     linkedin: OptUrl = None
     employees: Annotated[int | None, Field(ge=0, le=10_000_000)] = None
-    owner: opt_text(100) = None
+    owner: OptText100 = None
     payment_terms_days: Annotated[int | None, Field(ge=0, le=365)] = None
 
     @model_validator(mode="after")
@@ -282,8 +279,8 @@ class ClientPage(BaseModel):
 
 class ContactCreate(Schema):
     client_id: int
-    full_name: text(200)
-    role: opt_text(100) = None
+    full_name: Text200
+    role: OptText100 = None
     email: OptEmail = None
     phone: OptPhone = None
     whatsapp: OptPhone = None
@@ -293,8 +290,8 @@ class ContactCreate(Schema):
 
 
 class ContactUpdate(Schema):
-    full_name: text(200) | None = None
-    role: opt_text(100) = None
+    full_name: Text200 | None = None
+    role: OptText100 = None
     email: OptEmail = None
     phone: OptPhone = None
     whatsapp: OptPhone = None
@@ -333,13 +330,13 @@ class ActivityCreate(Schema):
     client_id: int
     contact_id: int | None = None
     kind: ActivityKind
-    title: text(200)
+    title: Text200
     description: OptStr = None
     occurred_at: AwareDatetime
     duration_min: Annotated[int | None, Field(ge=0, le=24 * 60)] = None
-    owner: opt_text(100) = None
+    owner: OptText100 = None
     done: bool = True
-    outcome: opt_text(300) = None
+    outcome: OptText300 = None
     follow_up_on: Day | None = None
 
     @model_validator(mode="after")
@@ -380,7 +377,7 @@ class ActivityOut(BaseModel):
 class OpportunityCreate(Schema):
     client_id: int
     contact_id: int | None = None
-    name: text(200)
+    name: Text200
     description: OptStr = None
     amount: Annotated[Money, Field(ge=0)]
     stage: Stage = Stage.IDENTIFIED
@@ -388,8 +385,8 @@ class OpportunityCreate(Schema):
     expected_close: Day | None = None
     closed_at: Day | None = None
     won_amount: Annotated[Money | None, Field(ge=0)] = None
-    lost_reason: opt_text(300) = None
-    owner: opt_text(100) = None
+    lost_reason: OptText300 = None
+    owner: OptText100 = None
     notes: OptStr = None
     created_at: AwareDatetime | None = None
 
@@ -418,12 +415,12 @@ class OpportunityUpdate(Schema):
     """Edits that do not change the stage (use move_opportunity / mark_won / mark_lost)."""
 
     contact_id: int | None = None
-    name: text(200) | None = None
+    name: Text200 | None = None
     description: OptStr = None
     amount: Annotated[Money | None, Field(ge=0)] = None
     probability: Annotated[int | None, Field(ge=0, le=100)] = None
     expected_close: Day | None = None
-    owner: opt_text(100) = None
+    owner: OptText100 = None
     notes: OptStr = None
 
     @model_validator(mode="after")
@@ -453,7 +450,7 @@ class WonClose(Schema):
 
 
 class LostClose(Schema):
-    lost_reason: text(300)
+    lost_reason: Text300
     closed_at: Day | None = None
 
 
@@ -483,7 +480,7 @@ class OpportunityOut(BaseModel):
 
 class InvoiceCreate(Schema):
     client_id: int
-    number: text(40)
+    number: Text40
     issue_date: Day
     due_date: Day | None = None
     total: Money
