@@ -90,13 +90,28 @@ def _visible_ids(db_url: str, owner: int, clients_generation: int) -> frozenset[
 
 def frames_at(db_url: str, generations: Generations, owner: int | None = None) -> Frames:
     """The frames at these generations, each table from its own cache entry, cut to `owner`'s clients."""
-    every = Frames(**{name: table(db_url, name, gen) for name, gen in zip(TABLES, generations, strict=True)})
-    return scope_frames(every, visible_ids(db_url, owner))
+    if owner is None:
+        return Frames(**{name: table(db_url, name, gen) for name, gen in zip(TABLES, generations, strict=True)})
+    return _scoped_at(db_url, generations, owner, generation(db_url, "clients"))
+
+
+@st.cache_resource(show_spinner=False, max_entries=8)
+def _scoped_at(db_url: str, generations: Generations, owner: int, clients_generation: int) -> Frames:
+    """A rep's cut of the frames, kept (not copied: frames are read-only) so a rerun does not cut again."""
+    return scope_frames(frames_at(db_url, generations), visible_ids(db_url, owner))
 
 
 def frames_with(db_url: str, generations: Mapping[str, int], owner: int | None = None) -> Frames:
     """`_frames_with` cut to `owner`'s clients (see there)."""
-    return scope_frames(_frames_with(db_url, generations), visible_ids(db_url, owner))
+    if owner is None:
+        return _frames_with(db_url, generations)
+    return _scoped_with(db_url, tuple(sorted(generations.items())), owner, generation(db_url, "clients"))
+
+
+@st.cache_resource(show_spinner=False, max_entries=8)
+def _scoped_with(db_url: str, generations: tuple[tuple[str, int], ...], owner: int, clients_generation: int) -> Frames:
+    """A rep's cut of some tables' frames, kept like `_scoped_at`."""
+    return scope_frames(_frames_with(db_url, dict(generations)), visible_ids(db_url, owner))
 
 
 def _frames_with(db_url: str, generations: Mapping[str, int]) -> Frames:
