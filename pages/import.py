@@ -19,6 +19,7 @@ from crm_core.io.preview import (
 from crm_core.store.writes import import_tables_written
 from crm_core.ui import cache, uploads
 from crm_core.ui.context import current
+from crm_core.ui.markdown import literal
 
 SEPARATORS = ["auto", ";", ",", "\t", "|"]
 
@@ -41,7 +42,7 @@ separator = None if sep_choice == "auto" else sep_choice
 uploaded = st.file_uploader(ctx.t("import.file"), type=["csv", "txt"], key="import_file")
 done = st.session_state.pop("import_done", None)
 if done:
-    st.success(done, icon=":material/check_circle:")
+    st.success(literal(done), icon=":material/check_circle:")
 if uploaded is None:
     st.info(ctx.t("import.pick_file"))
     st.stop()
@@ -50,7 +51,7 @@ try:
     table = uploads.parsed_csv(uploaded.getvalue(), separator)  # read once per file, not on every rerun
     preview = preview_file(table, kind)
 except CRMError as exc:
-    st.error(ctx.t("import.unreadable", message=error_text(exc, ctx.lang)), icon=":material/error:")
+    st.error(ctx.t("import.unreadable", message=literal(error_text(exc, ctx.lang))), icon=":material/error:")
     st.stop()
 
 shown_sep = separator_text(preview.separator, ctx.lang, quoted=True)
@@ -67,7 +68,7 @@ grid = st.columns(3)
 for index, name in enumerate(preview.header):
     suggested = preview.suggested.get(name) or IGNORE
     choice = grid[index % 3].selectbox(
-        name or f"({index + 1})",
+        literal(name) or f"({index + 1})",
         options,
         index=options.index(suggested),
         format_func=lambda f: ctx.t("import.ignore") if f == IGNORE else ctx.t(f"field.{f}"),
@@ -76,7 +77,7 @@ for index, name in enumerate(preview.header):
     mapping[name] = None if choice == IGNORE else choice
 unmatched = [name for name in preview.unrecognised if mapping[name] is None]
 if unmatched:
-    st.warning(ctx.t("import.unmatched", columns=", ".join(unmatched)), icon=":material/help:")
+    st.warning(ctx.t("import.unmatched", columns=", ".join(literal(name) for name in unmatched)), icon=":material/help:")
 
 row = st.columns(2)
 update = row[0].checkbox(
@@ -94,7 +95,7 @@ if action == "check":
             st.session_state["import_report"] = (signature, check_file(engine, kind, table, **options_used))
     except CRMError as exc:
         st.session_state.pop("import_report", None)
-        st.error(ctx.t("import.unreadable", message=error_text(exc, ctx.lang)), icon=":material/error:")
+        st.error(ctx.t("import.unreadable", message=literal(error_text(exc, ctx.lang))), icon=":material/error:")
         st.stop()
 
 stored = st.session_state.get("import_report")
@@ -154,7 +155,7 @@ if action == "commit":
             **options_used,
         )
     except CRMError as exc:
-        st.error(ctx.t("import.failed", message=error_text(exc, ctx.lang)), icon=":material/error:")
+        st.error(ctx.t("import.failed", message=literal(error_text(exc, ctx.lang))), icon=":material/error:")
         st.stop()
     cache.invalidate(ctx.db_url, import_tables_written(kind))
     st.session_state.pop("import_report", None)

@@ -18,7 +18,8 @@ from crm_core.demo.users import add_demo_users
 from tests.apptest_helpers import APP
 
 AS_OF = date(2026, 11, 25)
-PAGES = ["pages/overview.py", "pages/clients.py", "pages/activities.py", "pages/pipeline.py", "pages/health.py"]
+PAGES = ["pages/overview.py", "pages/clients.py", "pages/activities.py", "pages/pipeline.py", "pages/health.py",
+         "pages/collections.py"]
 
 
 @pytest.fixture

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import unicodedata
 from typing import Any
 
 import pandas as pd
@@ -9,9 +10,15 @@ import pandas as pd
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 
 
+def looks_like_formula(text: str) -> bool:
+    """Whether a spreadsheet could read `text` as a formula: it starts with = + - @ tab or CR, also in a
+    fullwidth or other compatibility form ('＝1+1') that a spreadsheet may fold to it."""
+    return text.startswith(FORMULA_PREFIXES) or unicodedata.normalize("NFKC", text[:1]).startswith(FORMULA_PREFIXES)
+
+
 def neutralise_cell(value: Any) -> Any:
     """Prefix a text cell that a spreadsheet would run as a formula with a single quote."""
-    if isinstance(value, str) and value.startswith(FORMULA_PREFIXES):
+    if isinstance(value, str) and looks_like_formula(value):
         return "'" + value
     return value
 

@@ -68,12 +68,13 @@ def activity_form(ctx: PageContext, engine: Engine, data: Frames, names: pd.Seri
 
     Of `data` only the FRAMES_READ tables are read (the page may pass frames holding just those).
     """
+    labels = names.to_dict()  # per option a dict lookup: Series.get is about 6x slower (seconds at 100,000 clients)
     pattern = date_format_pattern(ctx.lang)
     pick = st.columns(2)
     client_id = pick[0].selectbox(
         ctx.t("field.client"),
-        options=names.index.tolist(),
-        format_func=lambda cid: names.get(cid, str(cid)),
+        options=list(labels),
+        format_func=lambda cid: labels.get(cid, str(cid)),
         index=None,
         placeholder=ctx.t("activities.pick_client"),
         key="act_client",

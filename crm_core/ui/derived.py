@@ -1,7 +1,8 @@
 """Cached figures derived from the cached health (summaries, monthly revenue, at-risk tables).
 
-Cached with st.cache_data, keyed by database URL, as-of date, (where it matters) language and
-thresholds, and every table's generation (cache.versions): any write refreshes them.
+Cached (the overview and the at-risk table with cache.shared, the rest with st.cache_data), keyed by
+database URL, as-of date, (where it matters) language and thresholds, and every table's generation
+(cache.versions): any write refreshes them.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ import streamlit as st
 from crm_core.store.versions import Generations
 from crm_core.ui import cache
 from crm_core.ui.cache import current_owner
+from crm_core.views import forecast as forecast_view
 from crm_core.views import overview as overview_view
 
 
@@ -24,9 +26,9 @@ def overview(db_url: str, as_of: date) -> overview_view.Overview:
     return _overview(db_url, as_of, cache.versions(db_url), current_owner())
 
 
-@st.cache_data(show_spinner=False, max_entries=8)
+@cache.shared(max_entries=8)
 def _overview(db_url: str, as_of: date, generations: Generations, owner: int | None) -> overview_view.Overview:
-    """Cached twin of `overview`, keyed by the tables' generations and the viewer's owner id."""
+    """Cached twin of `overview`, keyed by the tables' generations."""
     month_ago, year_ago = overview_view.comparison_dates(as_of)
     return overview_view.overview(
         cache.frames_at(db_url, generations, owner), as_of, cache.scoped_health_at(db_url, as_of, generations, owner),
@@ -42,7 +44,7 @@ def summary(db_url: str, as_of: date) -> dict[str, Any]:
 
 @st.cache_data(show_spinner=False, max_entries=8)
 def _summary(db_url: str, as_of: date, generations: Generations, owner: int | None) -> dict[str, Any]:
-    """Cached twin of `summary`, keyed by the tables' generations and the viewer's owner id."""
+    """Cached twin of `summary`, keyed by the tables' generations."""
     return overview_view.summary(cache.scoped_health_at(db_url, as_of, generations, owner))
 
 
@@ -55,12 +57,12 @@ def at_risk_export(
     )
 
 
-@st.cache_data(show_spinner=False, max_entries=16)
+@cache.shared(max_entries=16)
 def _at_risk_export(
     db_url: str, as_of: date, lang: str, churn_min: float, risk_levels: tuple[str, ...], overdue_min: float | None,
     generations: Generations, owner: int | None,
 ) -> pd.DataFrame:
-    """Cached twin of `at_risk_export`, keyed by the tables' generations and the viewer's owner id."""
+    """Cached twin of `at_risk_export`, keyed by the tables' generations."""
     from crm_core.views.at_risk import at_risk_export as build
 
     return build(
@@ -84,8 +86,19 @@ def _at_risk_csv(
     db_url: str, as_of: date, lang: str, churn_min: float, risk_levels: tuple[str, ...], overdue_min: float | None,
     sep: str, generations: Generations, owner: int | None,
 ) -> bytes:
-    """Cached twin of `at_risk_csv`, keyed by the tables' generations and the viewer's owner id."""
+    """Cached twin of `at_risk_csv`, keyed by the tables' generations."""
     from crm_core.io.at_risk import to_csv_bytes
 
     table = _at_risk_export(db_url, as_of, lang, churn_min, risk_levels, overdue_min, generations, owner)
     return to_csv_bytes(table, sep, lang)
+
+
+def forecast_accuracy(db_url: str, as_of: date) -> forecast_view.Accuracy:
+    """How the expected revenue and its parts did at past dates (views.forecast.Accuracy), cached per tables."""
+    return _forecast_accuracy(db_url, as_of, cache.versions(db_url), current_owner())
+
+
+@st.cache_data(show_spinner=False, max_entries=4)
+def _forecast_accuracy(db_url: str, as_of: date, generations: Generations, owner: int | None) -> forecast_view.Accuracy:
+    """Cached twin of `forecast_accuracy`, keyed by the tables' generations (a backtest at past dates)."""
+    return forecast_view.forecast_accuracy(cache.frames_at(db_url, generations, owner), as_of)

@@ -31,12 +31,24 @@ def client_table(db_url: str, as_of: date) -> pd.DataFrame:
     return _client_table(db_url, as_of, cache.versions(db_url), current_owner())
 
 
-@st.cache_data(show_spinner=False, max_entries=4)
+@cache.shared(max_entries=4)
 def _client_table(db_url: str, as_of: date, generations: Generations, owner: int | None) -> pd.DataFrame:
-    """Cached twin of `client_table`, keyed by the tables' generations and the viewer's owner id."""
+    """Cached twin of `client_table`, keyed by the tables' generations."""
     return client_views.client_table(
         cache.frames_at(db_url, generations, owner), cache.scoped_health_at(db_url, as_of, generations, owner)
     )
+
+
+def client_list(db_url: str, as_of: date) -> client_views.ClientList:
+    """The client list prepared for filtering and sorting (search text, name order), built once per
+    as-of date and table versions: a rerun that changes a filter or the page only scans and slices it."""
+    return _client_list(db_url, as_of, cache.versions(db_url), current_owner())
+
+
+@cache.shared(max_entries=4)
+def _client_list(db_url: str, as_of: date, generations: Generations, owner: int | None) -> client_views.ClientList:
+    """Cached twin of `client_list`, keyed by the tables' generations."""
+    return client_views.client_list(_client_table(db_url, as_of, generations, owner))
 
 
 def client_names(db_url: str) -> pd.Series:
@@ -44,9 +56,9 @@ def client_names(db_url: str) -> pd.Series:
     return _client_names(db_url, cache.generation(db_url, "clients"), current_owner())
 
 
-@st.cache_data(show_spinner=False, max_entries=4)
+@cache.shared(max_entries=4)
 def _client_names(db_url: str, clients_generation: int, owner: int | None) -> pd.Series:
-    """Cached twin of `client_names`, keyed by the clients table's generation (the only table it read) and owner."""
+    """Cached twin of `client_names`, keyed by the clients table's generation: the only table it reads."""
     return client_views.client_names(cache.frames_with(db_url, {"clients": clients_generation}, owner))
 
 
@@ -57,7 +69,7 @@ def filter_options(db_url: str) -> dict[str, list[str]]:
 
 @st.cache_data(show_spinner=False, max_entries=4)
 def _filter_options(db_url: str, clients_generation: int, owner: int | None) -> dict[str, list[str]]:
-    """Cached twin of `filter_options`, keyed by the clients table's generation (the only table it reads) and owner."""
+    """Cached twin of `filter_options`, keyed by the clients table's generation: the only table it reads."""
     return client_views.filter_options(cache.frames_with(db_url, {"clients": clients_generation}, owner))
 
 
@@ -73,7 +85,7 @@ def _followups(
     db_url: str, as_of: date, horizon_days: int, owner: str | None, generations: tuple[int, ...],
     viewer_owner: int | None,
 ) -> pd.DataFrame:
-    """Cached twin of `followups`, keyed by the generations of ACTIVITY_TABLES (all it reads) and the viewer."""
+    """Cached twin of `followups`, keyed by the generations of ACTIVITY_TABLES (all it reads)."""
     frames = cache.frames_with(db_url, dict(zip(ACTIVITY_TABLES, generations, strict=True)), viewer_owner)
     return activity_views.followups(frames, as_of, horizon_days=horizon_days, owner=owner)
 
@@ -87,7 +99,7 @@ def recent_activities(db_url: str, as_of: date, limit: int) -> pd.DataFrame:
 def _recent_activities(
     db_url: str, as_of: date, limit: int, generations: tuple[int, ...], owner: int | None
 ) -> pd.DataFrame:
-    """Cached twin of `recent_activities`, keyed by the generations of ACTIVITY_TABLES (all it reads) and owner."""
+    """Cached twin of `recent_activities`, keyed by the generations of ACTIVITY_TABLES (all it reads)."""
     frames = cache.frames_with(db_url, dict(zip(ACTIVITY_TABLES, generations, strict=True)), owner)
     return activity_views.recent_activities(frames, as_of, limit=limit)
 
@@ -97,7 +109,7 @@ def pipeline(db_url: str, as_of: date) -> pipeline_views.PipelineView:
     return _pipeline(db_url, as_of, cache.versions(db_url), current_owner())
 
 
-@st.cache_data(show_spinner=False, max_entries=4)
+@cache.shared(max_entries=4)
 def _pipeline(db_url: str, as_of: date, generations: Generations, owner: int | None) -> pipeline_views.PipelineView:
-    """Cached twin of `pipeline`, keyed by the tables' generations and the viewer's owner id."""
+    """Cached twin of `pipeline`, keyed by the tables' generations."""
     return pipeline_views.pipeline_view(cache.frames_at(db_url, generations, owner), as_of)
