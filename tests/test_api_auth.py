@@ -12,11 +12,12 @@ from fastapi import APIRouter, Depends, FastAPI, HTTPException
 from fastapi.testclient import TestClient
 
 from crm_core import services
-from crm_core.api.auth import CurrentViewer, require_viewer
+from crm_core.api.auth import CurrentViewer, install, require_viewer
 from crm_core.api.auth import router as auth_router
 from crm_core.auth.tokens import create_token, revoke_token
 from crm_core.auth.users import add_user
 from crm_core.errors import NotFoundError
+from crm_core.io.exporting import export_frame
 
 
 def _app(engine: Any) -> FastAPI:
@@ -25,7 +26,12 @@ def _app(engine: Any) -> FastAPI:
     @probe.get("/probe/clients")
     def clients(viewer: CurrentViewer) -> dict[str, Any]:
         return {"who": None if viewer is None else viewer.email,
-                "names": sorted(c.company_name for c in services.list_clients(engine, page_size=500).items)}
+                "names": sorted(export_frame(engine, "clients")["company_name"])}
+
+    @probe.put("/probe/clients/{client_id}/owner/{name}")
+    def hand_over(client_id: int, name: str) -> dict[str, Any]:
+        current = services.get_client(engine, client_id)
+        return {"owner": services.update_client(engine, client_id, {"owner": name}, current.version).owner}
 
     @probe.patch("/probe/clients/{client_id}")
     def edit(client_id: int) -> dict[str, Any]:
@@ -42,6 +48,7 @@ def _app(engine: Any) -> FastAPI:
         return True
 
     app = FastAPI()
+    install(app)
     app.state.crm = SimpleNamespace(engine=engine)
     app.include_router(auth_router)
     app.include_router(probe)
@@ -81,6 +88,10 @@ def test_no_token_or_a_bad_one_is_401_and_a_token_scopes_the_answers(engine, tea
     assert client.patch("/probe/clients/999999", headers=ana).status_code == 404
     assert client.patch(f"/probe/clients/{team['Acme']}", headers=ana).json() == {"city": "Soria"}
     assert services.get_client(engine, team["Beta"]).city is None
+    # Handing a client over: a rep may not (403), a manager may.
+    refused = client.put(f"/probe/clients/{team['Acme']}/owner/Bob", headers=ana)
+    assert refused.status_code == 403 and refused.json()["code"] == "not_allowed"
+    assert client.put(f"/probe/clients/{team['Acme']}/owner/Bob", headers=boss).json() == {"owner": "Bob"}
 
 
 def test_a_revoked_token_is_401_at_once(engine, team):

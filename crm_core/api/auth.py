@@ -13,13 +13,14 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, HTTPException, Request, status
+from fastapi import APIRouter, Depends, FastAPI, HTTPException, Request, status
 from fastapi.concurrency import run_in_threadpool
+from fastapi.responses import JSONResponse
 from fastapi.security import OAuth2PasswordBearer, OAuth2PasswordRequestForm
 from pydantic import BaseModel
 from sqlalchemy import Engine
 
-from crm_core.auth.errors import InvalidTokenError, LockedOutError, SignInError
+from crm_core.auth.errors import InvalidTokenError, LockedOutError, NotAllowedError, SignInError
 from crm_core.auth.scope import Viewer, set_actor
 from crm_core.auth.tokens import create_token, viewer_for_token
 from crm_core.auth.users import authenticate, has_active_users
@@ -92,3 +93,11 @@ def issue_token(form: Annotated[OAuth2PasswordRequestForm, Depends()], request: 
         raise _unauthorized(error_text(exc, _language(request))) from None
     _, token = create_token(engine, viewer.email, "POST /api/auth/token")
     return TokenOut(access_token=token)
+
+
+def install(app: FastAPI) -> None:
+    """Answer a write the caller's role does not allow (a rep handing a client over) with 403."""
+
+    @app.exception_handler(NotAllowedError)
+    async def _not_allowed(request: Request, exc: NotAllowedError) -> JSONResponse:
+        return JSONResponse(status_code=403, content={"detail": error_text(exc, _language(request)), "code": exc.code})
