@@ -22,8 +22,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-PAGES: tuple[str, ...] = ("pages/overview.py", "pages/clients.py", "pages/activities.py", "pages/pipeline.py",
-                          "pages/health.py")
+PAGES: tuple[str, ...] = ("pages/overview.py", "pages/clients.py", "pages/activities.py", "pages/pipeline.py", "pages/health.py")
 TARGET_SECONDS = 2.0
 
 
@@ -53,10 +52,14 @@ def main() -> int:
         print(f"built {db} in {time.perf_counter() - started:.1f} s")
     accounts = demo_accounts(engine)
     with engine.connect() as conn:
-        ids = {a.email: conn.execute(text("SELECT user_id FROM users WHERE email = :e"), {"e": a.email}).scalar_one()
-               for a in accounts}
-        owned = {a.email: conn.execute(text("SELECT COUNT(*) FROM clients WHERE owner_id = :u"),
-                                       {"u": ids[a.email]}).scalar_one() for a in accounts}
+        ids = {
+            a.email: conn.execute(text("SELECT user_id FROM users WHERE email = :e"), {"e": a.email}).scalar_one()
+            for a in accounts
+        }
+        owned = {
+            a.email: conn.execute(text("SELECT COUNT(*) FROM clients WHERE owner_id = :u"), {"u": ids[a.email]}).scalar_one()
+            for a in accounts
+        }
     stored = hash_password("benchmark password")
     started = time.perf_counter()
     for _ in range(5):
@@ -94,8 +97,10 @@ def main() -> int:
             if at.exception:
                 raise SystemExit(f"{page} raised: {at.exception[0].message}")
             worst = max(worst, max(warm))
-            print(f"{account.role:<8}{owned[account.email] if account.role == 'rep' else args.clients:>8}  "
-                  f"{page:<22}{cold:>8.2f}{statistics.median(warm):>15.3f}{max(warm):>12.3f}")
+            print(
+                f"{account.role:<8}{owned[account.email] if account.role == 'rep' else args.clients:>8}  "
+                f"{page:<22}{cold:>8.2f}{statistics.median(warm):>15.3f}{max(warm):>12.3f}"
+            )
     print(f"\nslowest warm render: {worst:.3f} s ({'meets' if worst < TARGET_SECONDS else 'misses'} the 2 s target)")
     return 0
 

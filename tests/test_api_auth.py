@@ -25,8 +25,7 @@ def _app(engine: Any) -> FastAPI:
 
     @probe.get("/probe/clients")
     def clients(viewer: CurrentViewer) -> dict[str, Any]:
-        return {"who": None if viewer is None else viewer.email,
-                "names": sorted(export_frame(engine, "clients")["company_name"])}
+        return {"who": None if viewer is None else viewer.email, "names": sorted(export_frame(engine, "clients")["company_name"])}
 
     @probe.put("/probe/clients/{client_id}/owner/{name}")
     def hand_over(client_id: int, name: str) -> dict[str, Any]:
@@ -112,8 +111,9 @@ def test_the_token_endpoint_keeps_the_lock_out_rule(engine, team):
     for _ in range(5):
         wrong = client.post("/api/auth/token", data={"username": "ana@example.com", "password": "nope"})
         assert wrong.status_code == 401 and wrong.json()["detail"] == "wrong email or password"
-    locked = client.post("/api/auth/token", data={"username": "ana@example.com", "password": "ana password"},
-                         headers={"Accept-Language": "es"})
+    locked = client.post(
+        "/api/auth/token", data={"username": "ana@example.com", "password": "ana password"}, headers={"Accept-Language": "es"}
+    )
     assert locked.status_code == 429 and locked.headers["retry-after"] == "900"
     assert "queda bloqueado 15 minutos más" in locked.json()["detail"]
 

@@ -16,12 +16,12 @@ def test_history_records_who_changed_which_field_from_what_to_what(engine):
     boss = add_user(engine, "boss@example.com", "Boss", "manager", "password one")
     ana = add_user(engine, "ana@example.com", "Ana", "rep", "password two")
     with acting_as(boss):
-        client = services.create_client(engine, {"company_name": "Acme", "email": "a@acme.es", "city": "Vigo",
-                                                 "owner": "Ana"})
+        client = services.create_client(engine, {"company_name": "Acme", "email": "a@acme.es", "city": "Vigo", "owner": "Ana"})
     with acting_as(ana):
         services.update_client(engine, client.client_id, {"city": "Lugo", "phone": "600 000 000"}, client.version)
-        activity = services.log_activity(engine, {"client_id": client.client_id, "kind": "call", "title": "Hola",
-                                                  "occurred_at": "2026-11-20T10:00:00+01:00"})[0]
+        activity = services.log_activity(
+            engine, {"client_id": client.client_id, "kind": "call", "title": "Hola", "occurred_at": "2026-11-20T10:00:00+01:00"}
+        )[0]
     assert activity.owner == "Ana"  # an activity's owner defaults to the signed-in user
     history = client_history(engine, client.client_id)
     rows = list(history[["user", "entity", "action", "field", "old_value", "new_value"]].itertuples(index=False, name=None))

@@ -30,9 +30,9 @@ OWNED_SQL = {
     "opportunities": "SELECT COUNT(*) FROM opportunities o JOIN clients c ON c.client_id = o.client_id WHERE c.owner_id = :u",
     "invoices": "SELECT COUNT(*) FROM invoices JOIN clients USING (client_id) WHERE owner_id = :u",
     "payments": "SELECT COUNT(*) FROM payments JOIN invoices USING (invoice_id) JOIN clients USING (client_id) "
-                "WHERE owner_id = :u",
+    "WHERE owner_id = :u",
     "stage_history": "SELECT COUNT(*) FROM opportunity_stage_history h JOIN opportunities o USING (opportunity_id) "
-                     "JOIN clients c ON c.client_id = o.client_id WHERE c.owner_id = :u",
+    "JOIN clients c ON c.client_id = o.client_id WHERE c.owner_id = :u",
 }
 
 
@@ -58,10 +58,15 @@ def test_the_demo_team_is_a_manager_and_two_reps_who_own_clients(engine, team):
     for rep in ("rep1", "rep2"):
         assert _count(engine, OWNED_SQL["clients"], team[rep].user_id) > 0
     with engine.connect() as conn:  # every client's owner is a user, with the same name
-        assert conn.execute(text(
-            "SELECT COUNT(*) FROM clients c LEFT JOIN users u ON u.user_id = c.owner_id "
-            "WHERE u.user_id IS NULL OR u.display_name <> c.owner"
-        )).scalar_one() == 0
+        assert (
+            conn.execute(
+                text(
+                    "SELECT COUNT(*) FROM clients c LEFT JOIN users u ON u.user_id = c.owner_id "
+                    "WHERE u.user_id IS NULL OR u.display_name <> c.owner"
+                )
+            ).scalar_one()
+            == 0
+        )
 
 
 @pytest.mark.parametrize("who", ["manager", "rep1", "rep2"])
@@ -70,8 +75,10 @@ def test_each_role_reads_exactly_its_clients_through_services_exports_and_frames
     user_id = None if viewer.is_manager else viewer.user_id
     with acting_as(viewer):
         listed = export_frame(engine, "clients")
-        exports = {kind: len(export_frame(engine, kind)) for kind in
-                   ("clients", "contacts", "activities", "opportunities", "invoices", "payments")}
+        exports = {
+            kind: len(export_frame(engine, kind))
+            for kind in ("clients", "contacts", "activities", "opportunities", "invoices", "payments")
+        }
     assert len(listed) == _count(engine, OWNED_SQL["clients"], user_id)
     for kind, rows in exports.items():
         assert rows == _count(engine, OWNED_SQL[kind], user_id), kind
@@ -98,11 +105,13 @@ def test_a_rep_asking_for_another_reps_client_is_told_it_does_not_exist(engine, 
             lambda: services.update_client(engine, other, {"city": "Soria"}, 1),
             lambda: services.delete_client(engine, other),
             lambda: services.add_contact(engine, {"client_id": other, "full_name": "Eva"}),
-            lambda: services.log_activity(engine, {"client_id": other, "kind": "call", "title": "x",
-                                                   "occurred_at": "2026-11-20T10:00:00+01:00"}),
+            lambda: services.log_activity(
+                engine, {"client_id": other, "kind": "call", "title": "x", "occurred_at": "2026-11-20T10:00:00+01:00"}
+            ),
             lambda: services.create_opportunity(engine, {"client_id": other, "name": "x", "amount": "10"}),
-            lambda: services.record_invoice(engine, {"client_id": other, "number": "R-1", "issue_date": "2026-11-01",
-                                                     "total": "10"}),
+            lambda: services.record_invoice(
+                engine, {"client_id": other, "number": "R-1", "issue_date": "2026-11-01", "total": "10"}
+            ),
             lambda: services.record_payment(engine, {"invoice_id": invoice, "paid_on": "2026-11-20", "amount": "1"}),
         ]
         for write in writes:

@@ -133,8 +133,12 @@ def test_sign_in_and_role_errors_have_codes_said_in_english_and_spanish():
         (SignInError(), "sign_in", "wrong email or password", "email o contraseña incorrectos"),
         (LockedOutError(12), "locked_out", "locked for 12 more minutes", "queda bloqueado 12 minutos más"),
         (InvalidTokenError(), "invalid_token", "API token is not valid", "token de la API no es válido"),
-        (NotAllowedError("reassign"), "not_allowed", "giving a client or its work to another owner",
-         "pasar un cliente o su trabajo a otro responsable"),
+        (
+            NotAllowedError("reassign"),
+            "not_allowed",
+            "giving a client or its work to another owner",
+            "pasar un cliente o su trabajo a otro responsable",
+        ),
     ]
     for error, code, english, spanish in cases:
         assert error.code == code

@@ -82,8 +82,9 @@ def test_exports_as_a_rep_hold_only_that_reps_clients(tmp_path: Path, capsys):
     with engine.connect() as conn:
         user_id = conn.execute(text("SELECT user_id FROM users WHERE email = :e"), {"e": rep.email}).scalar_one()
         mine = {r[0] for r in conn.execute(text("SELECT email FROM clients WHERE owner_id = :u"), {"u": user_id})}
-        invoices = conn.execute(text("SELECT COUNT(*) FROM invoices JOIN clients USING (client_id) WHERE owner_id = :u"),
-                                {"u": user_id}).scalar_one()
+        invoices = conn.execute(
+            text("SELECT COUNT(*) FROM invoices JOIN clients USING (client_id) WHERE owner_id = :u"), {"u": user_id}
+        ).scalar_one()
 
     def rows(path: Path) -> list[dict[str, str]]:
         return list(csv.DictReader(path.read_text(encoding="utf-8-sig").splitlines()))

@@ -18,8 +18,14 @@ from crm_core.demo.users import add_demo_users
 from tests.apptest_helpers import APP
 
 AS_OF = date(2026, 11, 25)
-PAGES = ["pages/overview.py", "pages/clients.py", "pages/activities.py", "pages/pipeline.py", "pages/health.py",
-         "pages/collections.py"]
+PAGES = [
+    "pages/overview.py",
+    "pages/clients.py",
+    "pages/activities.py",
+    "pages/pipeline.py",
+    "pages/health.py",
+    "pages/collections.py",
+]
 
 
 @pytest.fixture
@@ -33,8 +39,13 @@ def team_db(demo_db: str) -> dict[str, dict]:
             user_id = conn.execute(text("SELECT user_id FROM users WHERE email = :e"), {"e": account.email}).scalar_one()
             owned = "" if account.role == "manager" else " WHERE owner_id = :u"
             names = {n for (n,) in conn.execute(text(f"SELECT company_name FROM clients{owned}"), {"u": user_id})}
-            team[key] = {"email": account.email, "password": account.password, "user_id": user_id,
-                         "name": account.name, "clients": names}
+            team[key] = {
+                "email": account.email,
+                "password": account.password,
+                "user_id": user_id,
+                "name": account.name,
+                "clients": names,
+            }
     return team
 
 
@@ -141,8 +152,10 @@ def test_role_matrix_each_page_shows_only_the_viewers_clients(demo_db, team_db, 
 
 def test_a_rep_can_open_only_their_own_clients(team_db):
     with get_engine(_url()).connect() as conn:
-        rep1 = {i for (i,) in conn.execute(text("SELECT client_id FROM clients WHERE owner_id = :u"),
-                                            {"u": team_db["rep1"]["user_id"]})}
+        rep1 = {
+            i
+            for (i,) in conn.execute(text("SELECT client_id FROM clients WHERE owner_id = :u"), {"u": team_db["rep1"]["user_id"]})
+        }
     at = _signed_in(team_db["rep1"])
     at.switch_page("pages/clients.py").run()
     picker = at.selectbox(key="client_pick")

@@ -51,9 +51,7 @@ def _language(request: Request) -> str:
     return "es" if request.headers.get("accept-language", "").lower().startswith("es") else "en"
 
 
-async def require_viewer(
-    request: Request, token: Annotated[str | None, Depends(bearer)]
-) -> AsyncIterator[Viewer | None]:
+async def require_viewer(request: Request, token: Annotated[str | None, Depends(bearer)]) -> AsyncIterator[Viewer | None]:
     """The signed-in user of this request (None while the database has no user), acting for the route."""
     engine = _engine(request)
     viewer: Viewer | None = None
@@ -76,7 +74,9 @@ CurrentViewer = Annotated[Viewer | None, Depends(require_viewer)]
 
 
 @router.post(
-    "/token", response_model=TokenOut, summary="Get an API token (OAuth2 password form)",
+    "/token",
+    response_model=TokenOut,
+    summary="Get an API token (OAuth2 password form)",
     responses={401: {"description": "Wrong email or password"}, 429: {"description": "Email locked for a while"}},
 )
 def issue_token(form: Annotated[OAuth2PasswordRequestForm, Depends()], request: Request) -> Any:
@@ -86,7 +86,8 @@ def issue_token(form: Annotated[OAuth2PasswordRequestForm, Depends()], request: 
         viewer = authenticate(engine, form.username, form.password)
     except LockedOutError as exc:
         raise HTTPException(
-            status.HTTP_429_TOO_MANY_REQUESTS, detail=error_text(exc, _language(request)),
+            status.HTTP_429_TOO_MANY_REQUESTS,
+            detail=error_text(exc, _language(request)),
             headers={"Retry-After": str(exc.minutes * 60)},
         ) from None
     except SignInError as exc:

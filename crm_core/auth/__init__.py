@@ -26,6 +26,19 @@ guard.install()
 audit.install()
 
 __all__ = [
-    "EVERYTHING", "MANAGER", "REP", "ROLES", "InvalidTokenError", "LockedOutError", "NotAllowedError", "Scope",
-    "SignInError", "Viewer", "acting_as", "current_actor", "scope_frames", "scope_rows", "visible_client_ids",
+    "EVERYTHING",
+    "MANAGER",
+    "REP",
+    "ROLES",
+    "InvalidTokenError",
+    "LockedOutError",
+    "NotAllowedError",
+    "Scope",
+    "SignInError",
+    "Viewer",
+    "acting_as",
+    "current_actor",
+    "scope_frames",
+    "scope_rows",
+    "visible_client_ids",
 ]

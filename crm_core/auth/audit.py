@@ -29,8 +29,12 @@ from crm_core.db.models import (
 from crm_core.db.types import utcnow
 
 AUDITED: dict[type, str] = {
-    Client: "client", Contact: "contact", Activity: "activity", Opportunity: "opportunity",
-    Invoice: "invoice", Payment: "payment",
+    Client: "client",
+    Contact: "contact",
+    Activity: "activity",
+    Opportunity: "opportunity",
+    Invoice: "invoice",
+    Payment: "payment",
 }
 # Bookkeeping columns that change with every edit and say nothing themselves.
 SKIPPED = {"version", "updated_at", "owner_id", "last_interaction_at"}
@@ -88,10 +92,19 @@ def _after_flush(session: Session, _context: UOWTransaction) -> None:
     rows: list[dict[str, Any]] = []
 
     def add(obj: Any, action: str, field: str | None = None, old: str | None = None, new: str | None = None) -> None:
-        rows.append({
-            "at": now, "user_id": user_id, "client_id": _client_id(session, obj), "entity": AUDITED[type(obj)],
-            "entity_id": _primary_key(obj), "action": action, "field": field, "old_value": old, "new_value": new,
-        })
+        rows.append(
+            {
+                "at": now,
+                "user_id": user_id,
+                "client_id": _client_id(session, obj),
+                "entity": AUDITED[type(obj)],
+                "entity_id": _primary_key(obj),
+                "action": action,
+                "field": field,
+                "old_value": old,
+                "new_value": new,
+            }
+        )
 
     with session.no_autoflush:
         for obj in session.new:
@@ -111,8 +124,16 @@ def _after_flush(session: Session, _context: UOWTransaction) -> None:
 def client_history(engine: Engine, client_id: int) -> pd.DataFrame:
     """A client's change history, newest first: when, who (their name), what row, field, old -> new."""
     query = (
-        select(AuditEntry.at, User.display_name, AuditEntry.entity, AuditEntry.entity_id, AuditEntry.action,
-               AuditEntry.field, AuditEntry.old_value, AuditEntry.new_value)
+        select(
+            AuditEntry.at,
+            User.display_name,
+            AuditEntry.entity,
+            AuditEntry.entity_id,
+            AuditEntry.action,
+            AuditEntry.field,
+            AuditEntry.old_value,
+            AuditEntry.new_value,
+        )
         .outerjoin(User, User.user_id == AuditEntry.user_id)
         .where(AuditEntry.client_id == client_id)
         .order_by(AuditEntry.entry_id.desc())

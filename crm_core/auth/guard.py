@@ -59,8 +59,17 @@ def user_for_name(session: Session, name: str) -> int:
             return int(user_id)
     email = placeholder_email(name.strip(), {str(e) for _, _, e in users})
     row = session.connection().execute(
-        insert(User).values(email=email, display_name=name.strip()[:100], role="rep", active=False,
-                            password_hash=None, demo=False, created_at=utcnow()).returning(User.user_id)
+        insert(User)
+        .values(
+            email=email,
+            display_name=name.strip()[:100],
+            role="rep",
+            active=False,
+            password_hash=None,
+            demo=False,
+            created_at=utcnow(),
+        )
+        .returning(User.user_id)
     )
     return int(row.scalar_one())
 
@@ -89,9 +98,7 @@ def _client_of(session: Session, obj: Any) -> object:
     if isinstance(obj, Payment):
         return _unscoped(session, select(Invoice.client_id).where(Invoice.invoice_id == obj.invoice_id)).scalar()
     if isinstance(obj, StageChange):
-        return _unscoped(
-            session, select(Opportunity.client_id).where(Opportunity.opportunity_id == obj.opportunity_id)
-        ).scalar()
+        return _unscoped(session, select(Opportunity.client_id).where(Opportunity.opportunity_id == obj.opportunity_id)).scalar()
     return obj.client_id
 
 

@@ -132,15 +132,15 @@ def _criteria(owner_id: int) -> list[Any]:
         with_loader_criteria(
             Payment,
             lambda cls: cls.invoice_id.in_(
-                select(Invoice.invoice_id).join(Client, Client.client_id == Invoice.client_id)
-                .where(Client.owner_id == owner_id)
+                select(Invoice.invoice_id).join(Client, Client.client_id == Invoice.client_id).where(Client.owner_id == owner_id)
             ),
             include_aliases=True,
         ),
         with_loader_criteria(
             StageChange,
             lambda cls: cls.opportunity_id.in_(
-                select(Opportunity.opportunity_id).join(Client, Client.client_id == Opportunity.client_id)
+                select(Opportunity.opportunity_id)
+                .join(Client, Client.client_id == Opportunity.client_id)
                 .where(Client.owner_id == owner_id)
             ),
             include_aliases=True,

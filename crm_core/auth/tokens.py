@@ -79,8 +79,7 @@ def viewer_for_token(engine: Engine, token: str) -> Viewer:
         raise InvalidTokenError()
     with write_session(engine) as session:
         row = session.execute(
-            select(ApiToken, User).join(User, User.user_id == ApiToken.user_id)
-            .where(ApiToken.token_hash == token_hash(token))
+            select(ApiToken, User).join(User, User.user_id == ApiToken.user_id).where(ApiToken.token_hash == token_hash(token))
         ).first()
         if row is None or row[0].revoked_at is not None or not row[1].active:
             raise InvalidTokenError()

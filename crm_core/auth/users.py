@@ -78,8 +78,7 @@ def add_user(engine: Engine, email: str, name: str, role: str, password: str, *,
         if session.scalar(select(User.user_id).where(User.email == email)) is not None:
             raise DuplicateError("email", email, "user")
         placeholder = session.scalars(
-            select(User).where(User.email.like(f"%@{PLACEHOLDER_DOMAIN}"), User.password_hash.is_(None))
-            .order_by(User.user_id)
+            select(User).where(User.email.like(f"%@{PLACEHOLDER_DOMAIN}"), User.password_hash.is_(None)).order_by(User.user_id)
         ).all()
         user = next((u for u in placeholder if u.display_name.strip().lower() == name.lower()), None)
         if user is None:
@@ -95,8 +94,7 @@ def list_users(engine: Engine) -> list[UserRow]:
     """Every user by name (inactive ones too)."""
     with read_session(engine) as session:
         users = session.scalars(select(User).order_by(func.lower(User.display_name), User.user_id)).all()
-        return [UserRow(u.user_id, u.email, u.display_name, u.role, u.active, u.password_hash is not None)
-                for u in users]
+        return [UserRow(u.user_id, u.email, u.display_name, u.role, u.active, u.password_hash is not None) for u in users]
 
 
 def active_users(engine: Engine) -> list[Viewer]:
@@ -158,8 +156,10 @@ def viewer_by_email(engine: Engine, email: str) -> Viewer:
 
 def _locked_for(session: object, key: str, now: datetime) -> timedelta | None:
     recent = session.scalars(  # type: ignore[attr-defined]
-        select(SignInFailure.failed_at).where(SignInFailure.email == key)
-        .order_by(SignInFailure.failed_at.desc()).limit(MAX_FAILURES)
+        select(SignInFailure.failed_at)
+        .where(SignInFailure.email == key)
+        .order_by(SignInFailure.failed_at.desc())
+        .limit(MAX_FAILURES)
     ).all()
     if len(recent) < MAX_FAILURES or recent[0] - recent[-1] > FAILURE_WINDOW:
         return None

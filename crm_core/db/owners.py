@@ -19,9 +19,14 @@ PLACEHOLDER_DOMAIN = "owners.invalid"  # RFC 2606: never a real mailbox; the use
 
 _users = sa.table(
     "users",
-    sa.column("user_id", sa.Integer), sa.column("email", sa.String), sa.column("display_name", sa.String),
-    sa.column("role", sa.String), sa.column("active", sa.Boolean), sa.column("password_hash", sa.String),
-    sa.column("demo", sa.Boolean), sa.column("created_at", UTCDateTime()),
+    sa.column("user_id", sa.Integer),
+    sa.column("email", sa.String),
+    sa.column("display_name", sa.String),
+    sa.column("role", sa.String),
+    sa.column("active", sa.Boolean),
+    sa.column("password_hash", sa.String),
+    sa.column("demo", sa.Boolean),
+    sa.column("created_at", UTCDateTime()),
 )
 
 
@@ -44,16 +49,20 @@ def link_owners(conn: Connection, *, relink: bool = False) -> int:
     users were made."""
     if relink:
         for table in OWNED_TABLES:
-            conn.execute(sa.text(
-                f"UPDATE {table} SET owner_id = NULL WHERE owner_id IS NOT NULL AND "  # noqa: S608 (fixed names)
-                f"(owner IS NULL OR owner <> (SELECT u.display_name FROM users u WHERE u.user_id = {table}.owner_id))"
-            ))
+            conn.execute(
+                sa.text(
+                    f"UPDATE {table} SET owner_id = NULL WHERE owner_id IS NOT NULL AND "  # noqa: S608 (fixed names)
+                    f"(owner IS NULL OR owner <> (SELECT u.display_name FROM users u WHERE u.user_id = {table}.owner_id))"
+                )
+            )
     names: dict[str, str] = {}
     spellings: dict[str, set[str]] = {}
     for table in OWNED_TABLES:
-        rows = conn.execute(sa.text(
-            f"SELECT DISTINCT owner FROM {table} WHERE owner IS NOT NULL AND owner_id IS NULL"  # noqa: S608 (fixed names)
-        ))
+        rows = conn.execute(
+            sa.text(
+                f"SELECT DISTINCT owner FROM {table} WHERE owner IS NOT NULL AND owner_id IS NULL"  # noqa: S608 (fixed names)
+            )
+        )
         spellings[table] = {str(owner) for (owner,) in rows}
         # The tidiest spelling names the user: no outer spaces, not all lower-case.
         for owner in sorted(spellings[table], key=lambda o: (o != o.strip(), o.strip().islower(), o)):
@@ -63,9 +72,17 @@ def link_owners(conn: Connection, *, relink: bool = False) -> int:
     known = {str(n).strip().lower() for (n,) in conn.execute(sa.select(_users.c.display_name))}
     taken = {str(e) for (e,) in conn.execute(sa.select(_users.c.email))}
     new = [
-        {"email": placeholder_email(name, taken), "display_name": name[:100], "role": "rep", "active": False,
-         "password_hash": None, "demo": False, "created_at": utcnow()}
-        for key, name in sorted(names.items()) if key not in known
+        {
+            "email": placeholder_email(name, taken),
+            "display_name": name[:100],
+            "role": "rep",
+            "active": False,
+            "password_hash": None,
+            "demo": False,
+            "created_at": utcnow(),
+        }
+        for key, name in sorted(names.items())
+        if key not in known
     ]
     if new:
         conn.execute(sa.insert(_users), new)

@@ -33,10 +33,17 @@ def add_demo_users(engine: Engine) -> list[DemoAccount]:
     owners reps who can sign in. Returns the three accounts."""
     with engine.begin() as conn:
         link_owners(conn)
-        busiest = conn.execute(
-            select(Client.owner).where(Client.owner.is_not(None)).group_by(Client.owner)
-            .order_by(func.count().desc(), Client.owner).limit(2)
-        ).scalars().all()
+        busiest = (
+            conn.execute(
+                select(Client.owner)
+                .where(Client.owner.is_not(None))
+                .group_by(Client.owner)
+                .order_by(func.count().desc(), Client.owner)
+                .limit(2)
+            )
+            .scalars()
+            .all()
+        )
     accounts = [DemoAccount(f"manager@{DEMO_DOMAIN}", MANAGER_NAME, "manager", PASSWORDS["manager"])]
     for name in (str(n) for n in busiest):
         email = placeholder_email(name, set()).replace(PLACEHOLDER_DOMAIN, DEMO_DOMAIN)
@@ -49,8 +56,13 @@ def add_demo_users(engine: Engine) -> list[DemoAccount]:
 def demo_accounts(engine: Engine) -> list[DemoAccount]:
     """The demo accounts that can still sign in with their demo password (none on a real database)."""
     with engine.connect() as conn:
-        rows = conn.execution_options(crm_readonly=True).execute(
-            select(User.email, User.display_name, User.role)
-            .where(User.demo.is_(True), User.active.is_(True)).order_by(User.role, User.display_name)
-        ).all()
+        rows = (
+            conn.execution_options(crm_readonly=True)
+            .execute(
+                select(User.email, User.display_name, User.role)
+                .where(User.demo.is_(True), User.active.is_(True))
+                .order_by(User.role, User.display_name)
+            )
+            .all()
+        )
     return [DemoAccount(email, name, role, PASSWORDS[role]) for email, name, role in rows]

@@ -11,11 +11,11 @@ import streamlit as st
 from sqlalchemy import Engine
 
 from crm_core import services
+from crm_core.analytics.late_rates import LateRates
+from crm_core.analytics.receivables import client_statement, statement_start
 from crm_core.auth.audit import client_history
 from crm_core.auth.scope import acting_as
 from crm_core.config import business_timezone
-from crm_core.analytics.late_rates import LateRates
-from crm_core.analytics.receivables import client_statement, statement_start
 from crm_core.errors import NotFoundError
 from crm_core.i18n import (
     format_date,

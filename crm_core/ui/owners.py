@@ -35,6 +35,8 @@ def owner_picker(ctx: PageContext, container: Any, label: str, key: str, default
     current = state.get(key) or ""
     options = ["", *names, *([current] if current and current not in names else [])]
     container.selectbox(
-        label, options, key=key,
+        label,
+        options,
+        key=key,
         format_func=lambda name: name or ctx.t("owner.unassigned"),
     )

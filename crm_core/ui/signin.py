@@ -91,10 +91,12 @@ def sign_in_page(db_url: str) -> None:
     accounts = demo_accounts(cache.engine(db_url))
     if accounts:
         st.subheader(t("signin.demo_title", lang))
-        st.markdown("\n".join(
-            "- " + t("signin.demo_row", lang, role=t(f"role.{a.role}", lang), email=a.email, password=a.password)
-            for a in accounts
-        ))
+        st.markdown(
+            "\n".join(
+                "- " + t("signin.demo_row", lang, role=t(f"role.{a.role}", lang), email=a.email, password=a.password)
+                for a in accounts
+            )
+        )
 
 
 def sign_out() -> None:
