@@ -21,7 +21,7 @@ def _diff(engine):
 
 
 def test_upgraded_schema_equals_models(engine):
-    assert current_revision(engine) == "0002"
+    assert current_revision(engine) == "0003"
     assert _diff(engine) == []
 
 
@@ -32,15 +32,16 @@ def test_upgrade_on_empty_sqlite_file_and_idempotent(tmp_path: Path):
     upgrade(engine)
     names = set(inspect(engine).get_table_names())
     assert {"clients", "contacts", "activities", "opportunities", "opportunity_stage_history",
-            "invoices", "payments", "alembic_version", "users", "api_tokens", "sign_in_failures", "audit_log"} == names
+            "invoices", "payments", "idempotency_keys", "alembic_version", "users", "api_tokens", "sign_in_failures",
+            "audit_log"} == names
     assert _diff(engine) == []
 
 
 def test_cli_db_upgrade(tmp_path: Path, capsys):
     url = f"sqlite:///{tmp_path / 'cli.sqlite3'}"
     assert main(["db", "upgrade", "--url", url]) == 0
-    assert "0002" in capsys.readouterr().out
-    assert current_revision(create_raw_engine(url)) == "0002"
+    assert "0003" in capsys.readouterr().out
+    assert current_revision(create_raw_engine(url)) == "0003"
 
 
 def test_indexes_on_client_ids_and_dates(engine):
@@ -67,7 +68,7 @@ def test_cli_reports_an_unreachable_server(capsys):
     assert "cannot open the database" in capsys.readouterr().err
 
 
-def test_migration_0002_turns_free_text_owners_into_users_and_keeps_every_row(engine):
+def test_migration_0003_turns_free_text_owners_into_users_and_keeps_every_row(engine):
     """From 0001 with data: each owner name (case and outer spaces aside) becomes one inactive user
     without a password, every row points at it, and no child row is lost while tables are rebuilt."""
     from alembic import command
@@ -75,8 +76,8 @@ def test_migration_0002_turns_free_text_owners_into_users_and_keeps_every_row(en
 
     from crm_core.db.migrate import alembic_config
 
-    command.downgrade(alembic_config(engine), "0001")
-    assert current_revision(engine) == "0001"
+    command.downgrade(alembic_config(engine), "0002_idempotency_keys")
+    assert current_revision(engine) == "0002_idempotency_keys"
     with engine.begin() as conn:
         conn.execute(text(
             "INSERT INTO clients (client_id, company_name, email, status, owner, payment_terms_days, created_at, "
@@ -91,7 +92,7 @@ def test_migration_0002_turns_free_text_owners_into_users_and_keeps_every_row(en
         conn.execute(text("INSERT INTO activities (activity_id, client_id, kind, title, occurred_at, owner, done) "
                           "VALUES (1, 1, 'call', 'Hola', '2026-01-02', 'Marta', true)"))
     upgrade(engine)
-    assert current_revision(engine) == "0002"
+    assert current_revision(engine) == "0003"
     with engine.connect() as conn:
         users = conn.execute(text(
             "SELECT user_id, email, display_name, active, password_hash FROM users ORDER BY display_name"

@@ -3,8 +3,8 @@
 Every free-text owner of a client, activity or deal becomes an inactive user without a password
 (crm_core.db.owners.link_owners), and the rows point at it through `owner_id`.
 
-Revision ID: 0002
-Revises: 0001
+Revision ID: 0003
+Revises: 0002_idempotency_keys
 Create Date: 2026-12-06 04:45:00
 """
 
@@ -18,8 +18,8 @@ from alembic import op
 import crm_core.db.types
 from crm_core.db.owners import OWNED_TABLES, link_owners
 
-revision: str = "0002"
-down_revision: str | None = "0001"
+revision: str = "0003"
+down_revision: str | None = "0002_idempotency_keys"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
