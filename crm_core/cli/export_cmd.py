@@ -6,6 +6,8 @@ import argparse
 import sys
 from pathlib import Path
 
+from crm_core.auth.scope import acting_as
+from crm_core.auth.users import viewer_by_email
 from crm_core.db import get_engine
 from crm_core.io.exporting import export_frame, to_csv_bytes
 from crm_core.io.headers import KINDS
@@ -22,6 +24,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--out", type=Path, required=True, metavar="FILE")
     parser.add_argument("--url", help="database URL (default: DATABASE_URL or data/crm.sqlite3)")
     parser.add_argument("--sep", default=",", help="column separator (default ',')")
+    parser.add_argument("--as", dest="as_user", metavar="EMAIL",
+                        help="export only what this user sees (a rep: their own clients' rows)")
     parser.set_defaults(func=run)
 
 
@@ -31,7 +35,10 @@ def run(args: argparse.Namespace) -> int:
     if len(separator) != 1:
         print(f"error: the separator must be one character, got {args.sep!r}", file=sys.stderr)
         return 2
-    frame = export_frame(get_engine(args.url), args.kind)
+    engine = get_engine(args.url)
+    viewer = None if args.as_user is None else viewer_by_email(engine, args.as_user)
+    with acting_as(viewer):
+        frame = export_frame(engine, args.kind)
     data = to_csv_bytes(frame, separator=separator)
     try:
         args.out.write_bytes(data)
