@@ -6,9 +6,9 @@
 
 from __future__ import annotations
 
-from fastapi import FastAPI
+from fastapi import Depends, FastAPI
 
-from crm_core.api import billing, clients, problems
+from crm_core.api import auth, billing, clients, problems
 from crm_core.api.deps import GUARDS, ApiState
 from crm_core.api.limits import BodyLimit
 from crm_core.db import get_engine
@@ -29,9 +29,13 @@ def create_app(database_url: str | None = None) -> FastAPI:
     engine = get_engine(database_url)
     app = FastAPI(title=TITLE, description=DESCRIPTION, version="1.0.0")
     app.state.crm = ApiState(engine=engine, cache=FrameCache(engine))
+    # Every data route runs as the token's user (open while the database has no user at all).
+    guards = [*GUARDS, Depends(auth.require_viewer)]
     for router in (clients.router, billing.router):
-        app.include_router(router, dependencies=GUARDS, responses=problems.RESPONSES)
+        app.include_router(router, dependencies=guards, responses=problems.RESPONSES)
+    app.include_router(auth.router)
     problems.install(app)
+    auth.install(app)
     app.add_middleware(BodyLimit)
     return app
 

@@ -35,11 +35,13 @@ from crm_core.api.models import (
 )
 from crm_core.api.problems import located
 from crm_core.api.spanish import english_value, spanish_value
+from crm_core.auth.scope import current_scope, scope_frames, scope_rows, visible_client_ids
 from crm_core.config import business_timezone, business_today
 from crm_core.errors import NotFoundError, ValidationError
 from crm_core.i18n.domain_text import recommendation_text
 from crm_core.schemas import Day
 from crm_core.store.cache import FrameCache
+from crm_core.store.frames import Frames
 from crm_core.views.clients import (
     ClientFilters,
     ClientList,
@@ -75,15 +77,29 @@ SORT_NAMES = {"company_name": "nombre_empresa", "churn_score": "riesgo_perdida_s
 # ---------------------------------------------------------------- reading figures (cached per table version)
 
 
-def health_of(cache: FrameCache, as_of: date) -> pd.DataFrame:
+def _portfolio_health(cache: FrameCache, as_of: date) -> pd.DataFrame:
     """Every client's health as of `as_of`, computed once per table version (crm_core.views.health)."""
     return cache.derived(("health", as_of), lambda frames: health_table(frames, as_of))
 
 
+def health_of(cache: FrameCache, as_of: date) -> pd.DataFrame:
+    """The health of the clients the acting user sees (every client for a manager or in open mode).
+
+    Computed on the whole portfolio and then cut, so a figure ranked against the portfolio (VIP) does
+    not depend on who asks (docs/design.md §3.7)."""
+    return scope_rows(_portfolio_health(cache, as_of), visible_client_ids(cache.engine, current_scope()))
+
+
 def list_of(cache: FrameCache, as_of: date) -> ClientList:
-    """The Clients page's health-joined list as of `as_of`, prepared once per table version."""
-    return cache.derived(("client_list", as_of),
-                         lambda frames: client_list(client_table(frames, health_of(cache, as_of))))
+    """The Clients page's health-joined list as of `as_of` for the acting user, prepared once per table
+    version and per owner."""
+    scope = current_scope()
+
+    def build(frames: Frames) -> ClientList:
+        ids = visible_client_ids(cache.engine, scope)
+        return client_list(client_table(scope_frames(frames, ids), scope_rows(_portfolio_health(cache, as_of), ids)))
+
+    return cache.derived(("client_list", as_of, None if scope.everything else scope.owner_id), build)
 
 
 def _figures(engine: Any, cache: FrameCache, client_id: int, as_of: date) -> pd.Series:
