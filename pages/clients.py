@@ -5,7 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 from crm_core.i18n import format_number, label
-from crm_core.ui import cache, client_detail, views
+from crm_core.ui import cache, choices, client_detail, views
 from crm_core.ui.client_forms import CLIENTS_OUTCOME, NEW_OUTCOME, create_form
 from crm_core.ui.context import current
 from crm_core.ui.forms import show_outcome
@@ -48,12 +48,12 @@ with st.expander(ctx.t("clients.new"), icon=":material/person_add:", expanded=NE
 options = views.filter_options(ctx.db_url)
 row = st.columns([3, 2, 2, 2])
 search = row[0].text_input(ctx.t("common.search"), key="clients_search", placeholder=ctx.t("clients.search_help"))
-lifecycle = row[1].multiselect(
-    ctx.t("figure.lifecycle"), LIFECYCLE_OPTIONS,
+lifecycle = choices.multiselect(
+    ctx.t("figure.lifecycle"), LIFECYCLE_OPTIONS, container=row[1],
     format_func=lambda v: label("lifecycle", v, ctx.lang), key="clients_lifecycle", placeholder=ctx.t("clients.any"),
 )
-risk = row[2].multiselect(
-    ctx.t("figure.default_risk"), RISK_OPTIONS, format_func=lambda v: label("risk", v, ctx.lang), key="clients_risk",
+risk = choices.multiselect(
+    ctx.t("figure.default_risk"), RISK_OPTIONS, container=row[2], format_func=lambda v: label("risk", v, ctx.lang), key="clients_risk",
     placeholder=ctx.t("clients.any"),
 )
 min_churn = row[3].slider(ctx.t("clients.min_churn"), 0, 100, 0, step=5, key="clients_min_churn")
@@ -65,7 +65,9 @@ with st.expander(ctx.t("clients.more_filters")):
     }
 filters = ClientFilters.from_inputs(search, lifecycle, risk, min_churn, chosen)
 row = st.columns([2, 1, 1, 2], vertical_alignment="bottom")
-sort_by = row[0].selectbox(ctx.t("clients.sort"), SORT_COLUMNS, format_func=lambda c: header(ctx, c), key="clients_sort")
+sort_by = choices.selectbox(
+    ctx.t("clients.sort"), SORT_COLUMNS, format_func=lambda c: header(ctx, c), key="clients_sort", container=row[0]
+)
 descending = row[1].toggle(ctx.t("clients.descending"), key="clients_desc")
 
 # ---------------------------------------------------------------- the list
@@ -92,7 +94,7 @@ else:
 
 # ---------------------------------------------------------------- one client
 names = views.client_names(ctx.db_url)
-client_id = st.selectbox(
+client_id = choices.selectbox(
     ctx.t("clients.open"), picker_ids(matches, shown, st.session_state.get("client_pick"), PICK_CAP),
     format_func=lambda cid: names.get(cid, str(cid)), index=None, placeholder=ctx.t("clients.open_placeholder"),
     key="client_pick", help=ctx.t("clients.open_help", cap=PICK_CAP),

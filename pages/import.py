@@ -17,7 +17,7 @@ from crm_core.io.preview import (
     skipped_frame,
 )
 from crm_core.store.writes import import_tables_written
-from crm_core.ui import cache, uploads
+from crm_core.ui import cache, choices, uploads
 from crm_core.ui.context import current
 
 SEPARATORS = ["auto", ";", ",", "\t", "|"]
@@ -30,12 +30,15 @@ st.title(ctx.t("import.title"))
 st.caption(ctx.t("import.intro"))
 
 row = st.columns([2, 1])
-kind = row[0].selectbox(ctx.t("import.kind"), KINDS, format_func=lambda k: ctx.t(f"import.kind_{k}"), key="import_kind")
-sep_choice = row[1].selectbox(
+kind = choices.selectbox(
+    ctx.t("import.kind"), KINDS, format_func=lambda k: ctx.t(f"import.kind_{k}"), key="import_kind", container=row[0]
+)
+sep_choice = choices.selectbox(
     ctx.t("import.separator"),
     SEPARATORS,
     format_func=lambda s: ctx.t("import.sep_auto") if s == "auto" else separator_text(s, ctx.lang),
     key="import_sep",
+    container=row[1],
 )
 separator = None if sep_choice == "auto" else sep_choice
 uploaded = st.file_uploader(ctx.t("import.file"), type=["csv", "txt"], key="import_file")
@@ -66,12 +69,14 @@ mapping: dict[str, str | None] = {}
 grid = st.columns(3)
 for index, name in enumerate(preview.header):
     suggested = preview.suggested.get(name) or IGNORE
-    choice = grid[index % 3].selectbox(
+    map_key = f"import_map_{kind}_{uploaded.file_id}_{index}"
+    st.session_state.setdefault(map_key, suggested)
+    choice = choices.selectbox(
         name or f"({index + 1})",
         options,
-        index=options.index(suggested),
         format_func=lambda f: ctx.t("import.ignore") if f == IGNORE else ctx.t(f"field.{f}"),
-        key=f"import_map_{kind}_{uploaded.file_id}_{index}",
+        key=map_key,
+        container=grid[index % 3],
     )
     mapping[name] = None if choice == IGNORE else choice
 unmatched = [name for name in preview.unrecognised if mapping[name] is None]

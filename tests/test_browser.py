@@ -217,3 +217,34 @@ def _first_company(url: str) -> str:
 
     with get_engine(url).connect() as conn:
         return str(conn.execute(select(Client.company_name).order_by(Client.client_id)).scalars().first())
+
+
+def _language(tab: Any, name: str) -> None:
+    tab.locator(".st-key-lang").click()
+    tab.get_by_role("option", name=name, exact=True).click()
+    _settle(tab)
+
+
+def test_after_switching_to_spanish_a_form_saves_the_value_not_the_label(page: Any, demo_url: str) -> None:
+    """Issue 16, defect 1: a select box keeps the stored value ('active'), not the English label 'Active'."""
+    from crm_core.db.models import Client
+
+    page.locator("[data-testid='stSidebarNav'] a", has_text="Clients").click()
+    _settle(page)
+    _language(page, "Español")
+    try:
+        page.get_by_text("Nuevo cliente").first.click()
+        _settle(page)
+        name = f"Talleres Idioma {int(time.time())} S.L."
+        page.locator(".st-key-new_company_name input").fill(name)
+        page.locator(".st-key-new_email input").fill("idioma@talleres.es")
+        page.locator(".st-key-new_save button").click()
+        _settle(page)
+        _no_error_shown(page)
+        errors = page.locator("[data-testid='stAlertContentError']")
+        assert errors.count() == 0, errors.all_inner_texts()
+        with get_engine(demo_url).connect() as conn:
+            status = conn.execute(select(Client.status).where(Client.company_name == name)).scalar_one()
+        assert status == "active"
+    finally:
+        _language(page, "English")

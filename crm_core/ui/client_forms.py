@@ -18,7 +18,7 @@ from crm_core.errors import CRMError, StaleEditError
 from crm_core.i18n import label
 from crm_core.schemas import ClientOut
 from crm_core.store.writes import tables_written
-from crm_core.ui import cache
+from crm_core.ui import cache, choices
 from crm_core.ui.context import PageContext
 from crm_core.ui.forms import blank_to_none, error_lines, perform, show_outcome, succeed
 
@@ -53,17 +53,17 @@ def _client_widgets(ctx: PageContext, prefix: str) -> dict[str, Any]:
     row[1].text_input(ctx.t("field.email"), key=f"{prefix}_email")
     row[2].text_input(ctx.t("field.tax_id"), key=f"{prefix}_tax_id", help=ctx.t("clients.tax_id_help"))
     row = st.columns(3)
-    row[0].selectbox(
-        ctx.t("field.status"), [s.value for s in ClientStatus],
-        format_func=lambda v: label("status", v, ctx.lang), key=f"{prefix}_status",
+    choices.selectbox(
+        ctx.t("field.status"), [s.value for s in ClientStatus], container=row[0],
+        format_func=lambda v: label("status", v, ctx.lang), key=f"{prefix}_status", help=ctx.t("clients.status_help"),
     )
     row[1].text_input(ctx.t("field.owner"), key=f"{prefix}_owner")
     row[2].number_input(ctx.t("field.payment_terms_days"), min_value=0, max_value=365, step=15, key=f"{prefix}_payment_terms_days")
     row = st.columns(3)
     row[0].text_input(ctx.t("field.segment"), key=f"{prefix}_segment")
     row[1].text_input(ctx.t("field.industry"), key=f"{prefix}_industry")
-    row[2].selectbox(
-        ctx.t("field.company_size"), [None, *[s.value for s in CompanySize]],
+    choices.selectbox(
+        ctx.t("field.company_size"), [None, *[s.value for s in CompanySize]], container=row[2],
         format_func=lambda v: "—" if v is None else label("company_size", v, ctx.lang), key=f"{prefix}_company_size",
     )
     region = st.session_state.get(f"{prefix}_region")

@@ -16,6 +16,7 @@ from crm_core import services
 from crm_core.enums import DEFAULT_STAGE_PROBABILITY, OPEN_STAGE_VALUES, OPEN_STAGES
 from crm_core.i18n import format_money, label
 from crm_core.i18n.formatting import date_format_pattern
+from crm_core.ui import choices
 from crm_core.ui.context import PageContext
 from crm_core.ui.forms import blank_to_none, perform, show_outcome, succeed
 
@@ -90,14 +91,14 @@ def pipeline_forms(ctx: PageContext, engine: Engine, names: pd.Series, deals: pd
     new_tab, update_tab = st.tabs([ctx.t("pipeline.new"), ctx.t("pipeline.update")])
     with new_tab, st.form("opp_new"):
         row = st.columns([2, 2])
-        row[0].selectbox(
+        choices.selectbox(
             ctx.t("field.client"), names.index.tolist(), format_func=lambda cid: names.get(cid, str(cid)),
-            index=None, placeholder=ctx.t("activities.pick_client"), key="opp_client",
+            index=None, placeholder=ctx.t("activities.pick_client"), key="opp_client", container=row[0],
         )
         row[1].text_input(ctx.t("field.name"), key="opp_name", max_chars=200)
         row = st.columns(4)
         row[0].number_input(ctx.t("field.amount"), min_value=0.0, value=None, step=100.0, key="opp_amount")
-        row[1].selectbox(ctx.t("field.stage"), OPEN_STAGE_VALUES, format_func=stage_name, key="opp_stage")
+        choices.selectbox(ctx.t("field.stage"), OPEN_STAGE_VALUES, format_func=stage_name, key="opp_stage", container=row[1])
         row[2].number_input(
             ctx.t("field.probability"), min_value=0, max_value=100, value=None, step=5, key="opp_probability",
             placeholder=ctx.t("pipeline.probability_default"),
@@ -124,14 +125,14 @@ def pipeline_forms(ctx: PageContext, engine: Engine, names: pd.Series, deals: pd
     by_id = deals.set_index("opportunity_id")
     versions = by_id["version"]
     with update_tab:
-        deal_id = st.selectbox(
+        deal_id = choices.selectbox(
             ctx.t("pipeline.deal"), list(deal_labels), format_func=lambda oid: deal_labels.get(oid, str(oid)),
             key="deal_pick",
         )
         move_col, won_col, lost_col = st.columns(3)
         with move_col, st.form("opp_move"):
             st.markdown(f"**{ctx.t('pipeline.move')}**")
-            st.selectbox(ctx.t("field.stage"), OPEN_STAGE_VALUES, format_func=stage_name, key="move_stage")
+            choices.selectbox(ctx.t("field.stage"), OPEN_STAGE_VALUES, format_func=stage_name, key="move_stage")
             st.number_input(
                 ctx.t("field.probability"), min_value=0, max_value=100, value=None, step=5, key="move_probability",
                 placeholder=ctx.t("pipeline.probability_default"),
