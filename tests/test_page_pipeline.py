@@ -63,7 +63,7 @@ def test_new_opportunity_takes_the_stage_probability(demo_db: str) -> None:
     at = _page()
     at.selectbox(key="opp_client").select(client_id)
     at.text_input(key="opp_name").input("Annual maintenance 2027")
-    at.number_input(key="opp_amount").set_value(12500.0)
+    at.text_input(key="opp_amount").input("12,500")
     at.selectbox(key="opp_stage").select("proposal")
     at.date_input(key="opp_close").set_value(date(2026, 12, 20))
     at.button(key="opp_save").click().run()
@@ -100,12 +100,18 @@ def _open_deal(url: str) -> tuple[int, str, float]:
     return int(deal["opportunity_id"]), str(deal["name"]), float(deal["amount"])
 
 
+def _stage_of(url: str, deal_id: int) -> str:
+    deals = open_deals(load_frames(get_engine(url)), AS_OF).set_index("opportunity_id")
+    return str(deals.loc[deal_id, "stage"])
+
+
 def test_move_stage_records_history_and_default_probability(demo_db: str) -> None:
     engine = get_engine(demo_db)
     deal_id, _, _ = _open_deal(demo_db)
     at = _page()
     at.selectbox(key="deal_pick").select(deal_id).run()
-    at.selectbox(key="move_stage").select("negotiation")
+    assert at.selectbox(key=f"move_stage_{deal_id}").value == _stage_of(demo_db, deal_id)  # the deal's own stage
+    at.selectbox(key=f"move_stage_{deal_id}").select("negotiation")
     at.button(key="move_save").click().run()
     assert not at.exception and not at.error
     with Session(engine) as session:
@@ -122,8 +128,8 @@ def test_mark_won_with_amount(demo_db: str) -> None:
     deal_id, name, amount = _open_deal(demo_db)
     at = _page()
     at.selectbox(key="deal_pick").select(deal_id).run()
-    assert at.number_input(key=f"won_amount_{deal_id}").value == amount  # the deal's amount by default
-    at.number_input(key=f"won_amount_{deal_id}").set_value(1234.5)
+    assert at.text_input(key=f"won_amount_{deal_id}").value == format_number(amount, "en", 2)  # the deal's amount by default
+    at.text_input(key=f"won_amount_{deal_id}").input("1,234.5")
     at.button(key="won_save").click().run()
     assert not at.exception and not at.error
     assert f"{name} won for €1,234.50." in [s.value for s in at.success]

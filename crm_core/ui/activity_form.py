@@ -102,7 +102,7 @@ def activity_form(ctx: PageContext, engine: Engine, data: Frames, names: pd.Seri
         row = st.columns(4)
         row[0].date_input(ctx.t("activities.date"), value=ctx.as_of, key="act_date", format=pattern)
         row[1].time_input(ctx.t("activities.time"), value=default_time(ctx), key="act_time", step=300)
-        row[2].number_input(ctx.t("field.duration_min"), min_value=0, max_value=24 * 60, value=15, step=5, key="act_duration")
+        row[2].number_input(ctx.t("field.duration_min"), value=15, step=5, key="act_duration")
         row[3].text_input(
             ctx.t("activities.who"), value=owner_default if isinstance(owner_default, str) else "",
             key=f"act_owner_{client_id}",

@@ -24,6 +24,7 @@ from crm_core.i18n.domain_text import (
 )
 from crm_core.schemas import ClientOut
 from crm_core.store.frames import Frames
+from crm_core.ui import billing_forms
 from crm_core.ui.client_forms import contact_form, delete_control, edit_form
 from crm_core.ui.context import PageContext
 from crm_core.ui.tables import header, show_table
@@ -101,6 +102,8 @@ def render(ctx: PageContext, engine: Engine, data: Frames, health: pd.DataFrame,
         _opportunities(ctx, data, client_id)
     with tabs[4]:
         _invoices(ctx, data, client_id)
+        billing_forms.payment_form(ctx, engine, client_id, client_invoices(data, client_id, ctx.as_of))
+        billing_forms.invoice_form(ctx, engine, client_id, client.payment_terms_days)
     with tabs[5]:
         st.subheader(ctx.t("clients.edit"))
         edit_form(ctx, engine, client)

@@ -58,7 +58,7 @@ def _client_widgets(ctx: PageContext, prefix: str) -> dict[str, Any]:
         format_func=lambda v: label("status", v, ctx.lang), key=f"{prefix}_status", help=ctx.t("clients.status_help"),
     )
     row[1].text_input(ctx.t("field.owner"), key=f"{prefix}_owner")
-    row[2].number_input(ctx.t("field.payment_terms_days"), min_value=0, max_value=365, step=15, key=f"{prefix}_payment_terms_days")
+    row[2].number_input(ctx.t("field.payment_terms_days"), step=15, key=f"{prefix}_payment_terms_days")
     row = st.columns(3)
     row[0].text_input(ctx.t("field.segment"), key=f"{prefix}_segment")
     row[1].text_input(ctx.t("field.industry"), key=f"{prefix}_industry")
@@ -71,7 +71,7 @@ def _client_widgets(ctx: PageContext, prefix: str) -> dict[str, Any]:
     row = st.columns(3)
     row[0].selectbox(ctx.t("field.region"), regions, format_func=lambda v: "—" if v is None else v, key=f"{prefix}_region")
     row[1].text_input(ctx.t("field.city"), key=f"{prefix}_city")
-    row[2].number_input(ctx.t("field.employees"), min_value=0, value=None, step=1, key=f"{prefix}_employees")
+    row[2].number_input(ctx.t("field.employees"), value=None, step=1, key=f"{prefix}_employees")
     row = st.columns(3)
     row[0].text_input(ctx.t("field.phone"), key=f"{prefix}_phone")
     row[1].text_input(ctx.t("field.website"), key=f"{prefix}_website")
