@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date
+from decimal import Decimal
 
 import pytest
 from sqlalchemy import select
@@ -273,3 +274,66 @@ def test_empty_database_shows_the_welcome(app_db: str) -> None:
         at.switch_page(page).run()
         assert not at.exception, (page, [e.value for e in at.exception])
         assert at.title[0].value == "Welcome to SmartBilling CRM"
+
+
+def _form_errors(at: AppTest) -> list[str]:
+    """The errors shown by forms (the client page's recommendations are drawn as bold-led alerts too)."""
+    return [e.value for e in at.error if not e.value.startswith("**")]
+
+
+def _owing_invoice(url: str) -> tuple[int, int, str, Decimal]:
+    """(client, invoice, number, outstanding) of an unpaid invoice issued by AS_OF, owing more than 100."""
+    from crm_core.analytics.payments import invoice_status
+
+    frames = load_frames(get_engine(url))
+    status = invoice_status(frames.invoices, frames.payments, AS_OF)
+    row = status.loc[(status["outstanding"] > 100) & (status["paid_amount"] == 0)].iloc[0]
+    return int(row["client_id"]), int(row["invoice_id"]), str(row["number"]), Decimal(str(row["outstanding"])).quantize(Decimal("0.01"))
+
+
+def test_record_a_part_payment_then_refuse_an_overpayment_in_spanish(demo_db: str) -> None:
+    """Issue 16, item 10: a part-payment on one of the client's invoices, with record_payment's rules."""
+    from crm_core.db.models import Payment
+
+    engine = get_engine(demo_db)
+    client_id, invoice_id, number, outstanding = _owing_invoice(demo_db)
+    at = _page("es")
+    at.selectbox(key="client_pick").select(client_id).run()
+    prefix = f"pay_{client_id}"
+    at.selectbox(key=f"{prefix}_invoice").select(invoice_id)
+    at.text_input(key=f"{prefix}_amount").input("100,50")
+    at.selectbox(key=f"{prefix}_method").select("transfer")
+    at.button(key=f"{prefix}_save").click().run()
+    assert not at.exception and not _form_errors(at), _form_errors(at)
+    assert f"Cobro de 100,50 € el {AS_OF:%d/%m/%Y} registrado." in [s.value for s in at.success]
+    with Session(engine) as session:
+        paid = session.scalars(select(Payment).where(Payment.invoice_id == invoice_id)).all()
+        assert [(p.amount, p.paid_on, p.method) for p in paid] == [(Decimal("100.50"), AS_OF, "transfer")]
+    # what is left plus one cent is more than owed: refused, nothing written
+    before = row_counts(engine)
+    too_much = format_number(outstanding - Decimal("100.50") + Decimal("0.01"), "es", 2)
+    at.selectbox(key=f"{prefix}_invoice").select(invoice_id)
+    at.text_input(key=f"{prefix}_amount").input(too_much)
+    at.button(key=f"{prefix}_save").click().run()
+    errors = _form_errors(at)
+    assert len(errors) == 1 and errors[0].startswith("Importe: "), errors
+    assert row_counts(engine) == before
+
+
+def test_record_an_invoice_by_hand(demo_db: str) -> None:
+    from crm_core.db.models import Invoice
+
+    engine = get_engine(demo_db)
+    client_id = int(load_frames(engine).clients["client_id"].iloc[0])
+    at = _page()
+    at.selectbox(key="client_pick").select(client_id).run()
+    prefix = f"inv_{client_id}"
+    at.text_input(key=f"{prefix}_number").input("F-2026-HAND-1")
+    at.text_input(key=f"{prefix}_total").input("1,210.00")
+    at.button(key=f"{prefix}_save").click().run()
+    assert not at.exception and not _form_errors(at), _form_errors(at)
+    with Session(engine) as session:
+        invoice = session.scalars(select(Invoice).where(Invoice.number == "F-2026-HAND-1")).one()
+        terms = session.get(Client, client_id).payment_terms_days
+        assert (invoice.client_id, invoice.total, invoice.issue_date) == (client_id, Decimal("1210.00"), AS_OF)
+        assert (invoice.due_date - invoice.issue_date).days == terms
