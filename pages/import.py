@@ -66,9 +66,12 @@ st.dataframe(preview.first_rows, hide_index=True, width="stretch")
 st.subheader(ctx.t("import.mapping"), help=ctx.t("import.mapping_help"))
 options = [IGNORE, *preview.fields]
 mapping: dict[str, str | None] = {}
+undecided: list[str] = []
 grid = st.columns(3)
 for index, name in enumerate(preview.header):
-    suggested = preview.suggested.get(name) or IGNORE
+    # An unrecognised column starts with no choice: it is mapped or left out explicitly, as the CLI asks.
+    unknown = name in preview.unrecognised
+    suggested = preview.suggested.get(name) or (None if unknown else IGNORE)
     map_key = f"import_map_{kind}_{uploaded.file_id}_{index}"
     st.session_state.setdefault(map_key, suggested)
     choice = choices.selectbox(
@@ -77,11 +80,16 @@ for index, name in enumerate(preview.header):
         format_func=lambda f: ctx.t("import.ignore") if f == IGNORE else ctx.t(f"field.{f}"),
         key=map_key,
         container=grid[index % 3],
+        placeholder=ctx.t("import.choose"),
     )
-    mapping[name] = None if choice == IGNORE else choice
-unmatched = [name for name in preview.unrecognised if mapping[name] is None]
-if unmatched:
-    st.warning(ctx.t("import.unmatched", columns=", ".join(unmatched)), icon=":material/help:")
+    mapping[name] = None if choice in (IGNORE, None) else choice
+    if choice is None:
+        undecided.append(name)
+left_out = [name for name in preview.header if name and mapping[name] is None and name not in undecided]
+if left_out:
+    st.info(ctx.t("import.left_out", columns=", ".join(left_out)), icon=":material/visibility_off:")
+if undecided:
+    st.warning(ctx.t("import.unmatched", columns=", ".join(undecided)), icon=":material/help:")
 
 row = st.columns(2)
 update = row[0].checkbox(
@@ -92,7 +100,10 @@ options_used = {"separator": separator, "mapping": mapping, "update": update and
 signature = (uploaded.file_id, kind, repr(options_used))
 
 # ---------------------------------------------------------------- check, then commit
-st.button(ctx.t("import.check"), key="import_check", on_click=st.session_state.__setitem__, args=("import_do", "check"))
+st.button(
+    ctx.t("import.check"), key="import_check", on_click=st.session_state.__setitem__, args=("import_do", "check"),
+    disabled=bool(undecided),
+)
 if action == "check":
     try:
         with st.spinner(ctx.t("import.check")):

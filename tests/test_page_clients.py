@@ -135,6 +135,10 @@ def test_create_client_and_bad_email(demo_db: str) -> None:
         client = session.scalars(select(Client).where(Client.email == "info@talleres-nuevos.es")).one()
         assert (client.company_name, client.tax_id, client.status) == ("Talleres Nuevos S.L.", "B12345674", "active")
     assert at.header[0].value == "Talleres Nuevos S.L."  # its page opened
+    # issue 16, defect 7: the status a person set and the lifecycle the figures give, each labelled
+    assert any(
+        c.value.startswith("Status (set by you): Active · Lifecycle (from the figures): Prospect") for c in at.caption
+    ), [c.value for c in at.caption]
     assert row_counts(engine)["clients"] == before["clients"] + 1
 
 

@@ -9,7 +9,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Literal
 
-from crm_core.enums import ActivityKind, ClientStatus, CompanySize, PaymentMethod, Stage
+from crm_core.enums import ActivityKind, ClientStatus, CompanySize, PaidStatus, PaymentMethod, Stage
 from crm_core.io.csv_safety import FORMULA_PREFIXES
 
 DecimalMark = Literal[",", "."]
@@ -161,6 +161,11 @@ _VALUE_WORDS: dict[type[StrEnum], dict[str, tuple[str, ...]]] = {
         "negotiation": ("negociacion",),
         "won": ("ganado", "ganada"),
         "lost": ("perdido", "perdida"),
+    },
+    PaidStatus: {
+        "paid": ("cobrada", "cobrado", "pagada", "pagado", "liquidada", "saldada", "abonada", "si", "yes", "true"),
+        "unpaid": ("pendiente", "pendiente de cobro", "pending", "no cobrada", "impagada", "impagado", "vencida",
+                   "emitida", "open", "outstanding", "due", "overdue", "no", "false"),
     },
     PaymentMethod: {
         "transfer": ("transferencia", "transferencia bancaria", "bank transfer"),

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Literal
 
-from crm_core.enums import ActivityKind, ClientStatus, CompanySize, PaymentMethod, Stage
+from crm_core.enums import ActivityKind, ClientStatus, CompanySize, PaidStatus, PaymentMethod, Stage
 from crm_core.io.cells import fold
 from crm_core.io.reading import ImportFileError
 
@@ -93,6 +93,12 @@ COLUMNS: dict[str, tuple[Column, ...]] = {
                                    "invoice_total", "total_con_iva")),
         Column("credit_note", "bool", ("rectificativa", "abono", "factura_rectificativa", "es_abono")),
         Column("void", "bool", ("anulada", "anulado", "cancelada", "voided", "is_void")),
+        # A paid status (and date) in the file records the payment of the whole total (planners.InvoicePlanner).
+        Column("paid_status", "enum", ("estado", "estado_factura", "estado_cobro", "estado_de_cobro", "estado_pago",
+                                       "situacion", "cobrada", "pagada", "status", "payment_status", "paid"),
+               PaidStatus),
+        Column("paid_on", "date", ("fecha_cobro", "fecha_de_cobro", "fecha_pago", "fecha_de_pago", "cobrada_el",
+                                   "pagada_el", "payment_date", "paid_date", "paid_at")),
     ),
     "payments": (
         Column("payment_id", "ignored", ("id_pago", "id_cobro", "id")),
@@ -177,7 +183,7 @@ LEFT_OUT: dict[str, tuple[str, ...]] = {
     "contacts": (),
     "invoices": ("base_imponible", "base", "subtotal", "tax_base", "iva", "cuota_iva", "tipo_iva", "vat_amount",
                  "irpf", "retencion", "concepto", "cliente", "nombre_cliente", "razon_social", "client_name",
-                 "customer", "moneda", "divisa", "currency", "estado", "status", "forma_pago", "serie"),
+                 "customer", "moneda", "divisa", "currency", "forma_pago", "serie"),
     "payments": ("cliente", "nombre_cliente", "cif", "nif", "cif_cliente", "nif_cliente", "client_name",
                  "concepto", "referencia", "reference", "moneda", "divisa", "currency"),
     "activities": ("cliente", "nombre_cliente", "client_name", "contacto", "contact_name"),

@@ -84,10 +84,11 @@ def render(ctx: PageContext, engine: Engine, data: Frames, health: pd.DataFrame,
     st.header(client.company_name, anchor=False)
     if figures is not None:
         st.caption(" · ".join([
-            label("lifecycle", figures["lifecycle"], ctx.lang),
+            f"{ctx.t('client.status_set')}: {label('status', client.status, ctx.lang)}",
+            f"{ctx.t('client.lifecycle_computed')}: {label('lifecycle', figures['lifecycle'], ctx.lang)}",
             f"{header(ctx, 'default_risk')}: {label('risk', figures['default_risk'], ctx.lang)}",
             f"{header(ctx, 'churn_score')}: {format_number(figures['churn_score'], ctx.lang)}/100",
-        ]))
+        ]), help=ctx.t("clients.status_help"))
     tabs = st.tabs([
         ctx.t("client.tab_summary"), ctx.t("client.tab_contacts"), ctx.t("client.tab_timeline"),
         ctx.t("client.tab_opportunities"), ctx.t("client.tab_invoices"), ctx.t("client.tab_edit"),
