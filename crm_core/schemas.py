@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from datetime import date, datetime, timezone
 from decimal import Decimal
-from typing import Annotated, Any, Self, TypeVar
+from enum import Enum
+from typing import Annotated, Any, Self, TypeVar, get_args
 from urllib.parse import urlparse
 
 from email_validator import EmailNotValidError, validate_email
@@ -30,7 +32,7 @@ from crm_core.enums import (
     PaymentMethod,
     Stage,
 )
-from crm_core.errors import FieldError, ValidationError
+from crm_core.errors import CodedValueError, FieldError, ValidationError
 from crm_core.tax_ids import normalise_tax_id
 
 _PHONE_RE = re.compile(r"^\+?[0-9 ()./-]{6,30}$")
@@ -59,13 +61,13 @@ def _check_email(value: str) -> str:
     try:
         result = validate_email(value, check_deliverability=False)
     except EmailNotValidError as exc:
-        raise ValueError(f"not a valid email address ({exc})") from None
+        raise CodedValueError("email", {"reason": str(exc)}) from None
     return result.normalized.lower()
 
 
 def _check_phone(value: str) -> str:
     if not _PHONE_RE.match(value) or sum(ch.isdigit() for ch in value) < 6:
-        raise ValueError("not a valid phone number (digits, spaces, + - ( ) only, at least 6 digits)")
+        raise CodedValueError("phone")
     return value
 
 
@@ -76,10 +78,10 @@ def _check_url(value: str) -> str:
     if "://" not in value:
         value = "https://" + value
     if len(value) > URL_MAX_LENGTH:
-        raise ValueError(f"must be at most {URL_MAX_LENGTH} characters")
+        raise CodedValueError("too_long", {"max_length": URL_MAX_LENGTH})
     parsed = urlparse(value)
     if parsed.scheme not in ("http", "https") or "." not in (parsed.hostname or "") or " " in value:
-        raise ValueError("not a valid web address")
+        raise CodedValueError("url")
     return value
 
 
@@ -87,17 +89,17 @@ def _check_region(value: str) -> str:
     for region in REGIONS:
         if region.casefold() == value.casefold():
             return region
-    raise ValueError("unknown region; expected one of: " + ", ".join(REGIONS))
+    raise CodedValueError("region", {"expected": list(REGIONS)})
 
 
 def _money(value: Decimal) -> Decimal:
     if not value.is_finite():
-        raise ValueError("must be a finite amount")
+        raise CodedValueError("finite")
     # Size first: quantizing a value of more than 28 digits raises decimal.InvalidOperation.
     if abs(value) >= Decimal("1e12"):
-        raise ValueError("is too large")
+        raise CodedValueError("too_large")
     if value != value.quantize(Decimal("0.01")):
-        raise ValueError("must have at most 2 decimals (cents)")
+        raise CodedValueError("cents")
     return value.quantize(Decimal("0.01"))
 
 
@@ -109,25 +111,26 @@ LAST_DAY = date(2199, 12, 31)
 
 def _in_range(value: date) -> date:
     if not FIRST_DAY <= value <= LAST_DAY:
-        raise ValueError(f"must be between {FIRST_DAY.year} and {LAST_DAY.year}")
+        raise CodedValueError("year_range", {"first": FIRST_DAY.year, "last": LAST_DAY.year})
     return value
 
 
 def text_problem(value: str) -> str | None:
-    """Why no database can take `value` (a NUL character for PostgreSQL, a lone surrogate for UTF-8), else None."""
+    """The error code saying why no database can take `value` (`nul` for PostgreSQL, `bad_character`
+    for a lone surrogate UTF-8 cannot encode), else None."""
     if "\x00" in value:
-        return "must not contain a NUL character"
+        return "nul"
     try:
         value.encode("utf-8")
     except UnicodeEncodeError:
-        return "contains an invalid character (a lone UTF-16 surrogate)"
+        return "bad_character"
     return None
 
 
 def _storable_text(value: Any) -> Any:
     problem = text_problem(value) if isinstance(value, str) else None
     if problem is not None:
-        raise ValueError(problem)
+        raise CodedValueError(problem)
     return value
 
 
@@ -161,7 +164,7 @@ def _aware(value: datetime) -> datetime:
     try:
         _in_range(value.astimezone(timezone.utc).date())
     except OverflowError:
-        raise ValueError(f"must be between {FIRST_DAY.year} and {LAST_DAY.year}") from None
+        raise CodedValueError("year_range", {"first": FIRST_DAY.year, "last": LAST_DAY.year}) from None
     return value
 
 
@@ -234,7 +237,7 @@ class ClientUpdate(Schema):
     def _required_stay_set(self) -> Self:
         for name in ("company_name", "email", "status", "payment_terms_days"):
             if name in self.model_fields_set and getattr(self, name) is None:
-                raise ValueError(f"{name} is required and cannot be emptied")
+                raise CodedValueError("cannot_empty", field=name)
         return self
 
 
@@ -303,7 +306,7 @@ class ContactUpdate(Schema):
     def _required_stay_set(self) -> Self:
         for name in ("full_name", "is_primary", "is_billing"):
             if name in self.model_fields_set and getattr(self, name) is None:
-                raise ValueError(f"{name} is required and cannot be emptied")
+                raise CodedValueError("cannot_empty", field=name)
         return self
 
 
@@ -344,7 +347,7 @@ class ActivityCreate(Schema):
         if self.follow_up_on is not None:
             occurred_local = self.occurred_at.astimezone(business_timezone()).date()
             if self.follow_up_on < occurred_local:
-                raise ValueError("follow_up_on must not be before the activity's date")
+                raise CodedValueError("follow_up_before", field="follow_up_on")
         return self
 
 
@@ -396,17 +399,18 @@ class OpportunityCreate(Schema):
             self.probability = DEFAULT_STAGE_PROBABILITY[self.stage]
         if self.stage == Stage.WON:
             if self.won_amount is None:
-                raise ValueError("won_amount is required for a won opportunity")
+                raise CodedValueError("required_for_stage", {"stage": "won"}, field="won_amount")
             if self.closed_at is None:
-                raise ValueError("closed_at is required for a won opportunity")
+                raise CodedValueError("required_for_stage", {"stage": "won"}, field="closed_at")
         elif self.stage == Stage.LOST:
             if not self.lost_reason:
-                raise ValueError("lost_reason is required for a lost opportunity")
+                raise CodedValueError("required_for_stage", {"stage": "lost"}, field="lost_reason")
             if self.closed_at is None:
-                raise ValueError("closed_at is required for a lost opportunity")
+                raise CodedValueError("required_for_stage", {"stage": "lost"}, field="closed_at")
         else:
-            if self.closed_at is not None or self.won_amount is not None or self.lost_reason:
-                raise ValueError("closed_at, won_amount and lost_reason are only for won or lost opportunities")
+            for name in ("closed_at", "won_amount", "lost_reason"):
+                if getattr(self, name) not in (None, ""):
+                    raise CodedValueError("only_when_closed", field=name)
         return self
 
 
@@ -426,7 +430,7 @@ class OpportunityUpdate(Schema):
     def _required_stay_set(self) -> Self:
         for name in ("name", "amount", "probability"):
             if name in self.model_fields_set and getattr(self, name) is None:
-                raise ValueError(f"{name} is required and cannot be emptied")
+                raise CodedValueError("cannot_empty", field=name)
         return self
 
 
@@ -439,7 +443,7 @@ class StageMove(Schema):
     @classmethod
     def _open_only(cls, value: Stage) -> Stage:
         if value.is_closed:
-            raise ValueError("use mark_won or mark_lost to close an opportunity")
+            raise CodedValueError("use_close")
         return value
 
 
@@ -489,13 +493,13 @@ class InvoiceCreate(Schema):
     @model_validator(mode="after")
     def _check(self) -> Self:
         if self.total == 0:
-            raise ValueError("total must not be zero")
+            raise CodedValueError("zero_total", field="total")
         if self.total < 0 and not self.credit_note:
-            raise ValueError("total may be negative only for a credit note")
+            raise CodedValueError("negative_total", field="total")
         if self.total > 0 and self.credit_note:
-            raise ValueError("a credit note's total must be negative")
+            raise CodedValueError("credit_note_total", field="total")
         if self.due_date is not None and self.due_date < self.issue_date:
-            raise ValueError("due_date must not be before issue_date")
+            raise CodedValueError("due_before_issue", field="due_date")
         return self
 
 
@@ -538,70 +542,96 @@ class PaymentOut(BaseModel):
 
 M = TypeVar("M", bound=BaseModel)
 
-# Cross-field checks name the field they are about, so the user sees where to look.
-_MODEL_ERROR_FIELDS = (
-    "due_date",
-    "follow_up_on",
-    "won_amount",
-    "lost_reason",
-    "closed_at",
-    "total",
-    "company_name",
-    "email",
-    "status",
-    "payment_terms_days",
-    "full_name",
-    "is_primary",
-    "is_billing",
-    "name",
-    "amount",
-    "probability",
-)
+# pydantic's error types and the code each one is said with (crm_core.i18n.catalogue `error.<code>`).
+_PYDANTIC_CODES: dict[str, str] = {
+    "missing": "required",
+    "extra_forbidden": "unknown_field",
+    "enum": "unknown_value",
+    "literal_error": "unknown_value",
+    "too_long": "too_long",
+    "string_too_long": "too_long",
+    "string_too_short": "required",
+    "greater_than": "greater_than",
+    "greater_than_equal": "min",
+    "less_than_equal": "max",
+    "int_parsing": "whole_number",
+    "int_from_float": "whole_number",
+    "int_type": "whole_number",
+    "decimal_parsing": "number",
+    "decimal_type": "number",
+    "float_parsing": "number",
+    "float_type": "number",
+    "string_type": "text",
+    "bool_parsing": "yes_no",
+    "bool_type": "yes_no",
+}
+# The ctx key of a bound (pydantic's `gt`, `ge`, `le`): the catalogue says it as `{limit}`.
+_LIMIT_KEYS = ("gt", "ge", "le")
 
 
-def _field_of(err: dict[str, Any]) -> str:
+def _location(err: Mapping[str, Any]) -> str | None:
     loc = [str(part) for part in err.get("loc", ()) if not isinstance(part, int)]
     # Annotated validators add the type name to the location (e.g. 'function-after').
     loc = [part for part in loc if not part.startswith(("function-", "constrained-"))]
-    if loc:
-        return loc[0]
-    message = str(err.get("msg", ""))
-    for name in _MODEL_ERROR_FIELDS:
-        if name in message:
-            return name
-    return "input"
+    return loc[0] if loc else None
 
 
-def _message_of(err: dict[str, Any]) -> str:
-    kind = err.get("type", "")
-    if kind == "missing" or (kind == "string_type" and err.get("input") is None):
-        return "is required"
-    if kind == "extra_forbidden":
-        return "is not a known field"
-    if kind == "enum":
-        expected = err.get("ctx", {}).get("expected", "")
-        return f"unknown value {err.get('input')!r}; expected {expected}"
-    ctx = err.get("ctx", {})
-    if kind in ("too_long", "string_too_long"):
-        return f"must be at most {ctx.get('max_length')} characters"
-    if kind == "greater_than":
-        return f"must be greater than {ctx.get('gt')}"
-    if kind == "greater_than_equal":
-        return f"must be {ctx.get('ge')} or more"
-    if kind == "less_than_equal":
-        return f"must be {ctx.get('le')} or less"
-    if kind in ("int_parsing", "int_from_float", "int_type"):
-        return f"must be a whole number, got {err.get('input')!r}"
-    if kind in ("decimal_parsing", "decimal_type", "float_parsing"):
-        return f"must be a number, got {err.get('input')!r}"
-    if kind.startswith("date") or kind.startswith("datetime"):
-        return f"is not a valid date, got {err.get('input')!r}"
-    msg = str(err.get("msg", "is not valid"))
-    return msg.removeprefix("Value error, ")
+def _shown_input(value: Any) -> Any:
+    """The input as an error param: a JSON scalar as it is, anything else as its repr."""
+    return value if value is None or isinstance(value, bool | int | float | str) else repr(value)
 
 
-def to_field_errors(exc: PydanticValidationError) -> list[FieldError]:
-    return [FieldError(_field_of(err), _message_of(err)) for err in exc.errors()]
+def _enum_values(model: type[BaseModel] | None, field: str | None) -> list[str] | None:
+    """The values of the enum a model's field takes, when known."""
+    if model is None or field is None or field not in model.model_fields:
+        return None
+    pending: list[Any] = [model.model_fields[field].annotation]
+    while pending:
+        kind = pending.pop()
+        if isinstance(kind, type) and issubclass(kind, Enum):
+            return [str(member.value) for member in kind]
+        pending.extend(get_args(kind))
+    return None
+
+
+def field_error(err: Mapping[str, Any], model: type[BaseModel] | None = None) -> FieldError:
+    """One pydantic error as a FieldError with a code and params, naming its field.
+
+    A project validator's CodedValueError keeps its own code (and, for a whole-model check, the
+    field it names); pydantic's own errors are mapped by their `type`.
+    """
+    field = _location(err)
+    ctx = err.get("ctx") or {}
+    raised = ctx.get("error")
+    if isinstance(raised, CodedValueError):
+        return FieldError(field or raised.field or "input", raised.code, raised.params)
+    name = field or "input"
+    kind = str(err.get("type", ""))
+    value = err.get("input")
+    if kind == "missing" or (value is None and kind != "extra_forbidden"):
+        return FieldError(name, "required")  # an empty box: say what the user did, not the type
+    code = _PYDANTIC_CODES.get(kind)
+    if code is None and kind.startswith(("date", "datetime", "time")):
+        code = "date"
+    if code == "unknown_value":
+        expected = _enum_values(model, field) or [str(ctx.get("expected", ""))]
+        return FieldError(name, code, {"value": _shown_input(value), "one_of": expected})
+    if code == "too_long":
+        return FieldError(name, code, {"max_length": ctx.get("max_length")})
+    if code in ("greater_than", "min", "max"):
+        return FieldError(name, code, {"limit": next((ctx[key] for key in _LIMIT_KEYS if key in ctx), None)})
+    if code in ("whole_number", "number", "date", "yes_no"):
+        return FieldError(name, code, {"value": _shown_input(value)})
+    if code == "text":
+        return FieldError(name, code, {"type": type(value).__name__})
+    if code is not None:
+        return FieldError(name, code)
+    return FieldError(name, "invalid", {"reason": str(err.get("msg", "is not valid")).removeprefix("Value error, ")})
+
+
+def to_field_errors(exc: PydanticValidationError, model: type[BaseModel] | None = None) -> list[FieldError]:
+    """Every problem pydantic found, as FieldErrors with codes (`model` lets an enum error list its values)."""
+    return [field_error(err, model) for err in exc.errors()]
 
 
 def parse(model: type[M], payload: M | dict[str, Any] | BaseModel) -> M:
@@ -611,8 +641,8 @@ def parse(model: type[M], payload: M | dict[str, Any] | BaseModel) -> M:
     if isinstance(payload, BaseModel):
         payload = payload.model_dump(exclude_unset=True)
     if not isinstance(payload, dict):
-        raise ValidationError(f"expected a mapping of fields, got {type(payload).__name__}")
+        raise ValidationError.on("input", "mapping", type=type(payload).__name__)
     try:
         return model.model_validate(payload)
     except PydanticValidationError as exc:
-        raise ValidationError(to_field_errors(exc)) from None
+        raise ValidationError(to_field_errors(exc, model)) from None

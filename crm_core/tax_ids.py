@@ -3,33 +3,23 @@
 from __future__ import annotations
 
 from stdnum.es import nif
-from stdnum.exceptions import (
-    InvalidChecksum,
-    InvalidComponent,
-    InvalidFormat,
-    InvalidLength,
-    ValidationError,
-)
+from stdnum.exceptions import InvalidChecksum, InvalidLength, ValidationError
+
+from crm_core.errors import CodedValueError
 
 
 def normalise_tax_id(value: str) -> str:
     """The compact, upper-case form of a valid CIF/NIF/NIE (`b-12345674` -> `B12345674`).
 
-    Raises ValueError with a user-facing reason when the id is not valid.
+    Raises CodedValueError (a ValueError) with code `tax_id_check_digit`, `tax_id_length` or
+    `tax_id` when the id is not valid.
     """
     raw = value.strip()
     try:
         return nif.validate(raw)
     except InvalidChecksum:
-        raise ValueError(f"{raw!r} is not a valid Spanish tax id: its check digit is wrong") from None
+        raise CodedValueError("tax_id_check_digit", {"value": raw}) from None
     except InvalidLength:
-        raise ValueError(
-            f"{raw!r} is not a valid Spanish tax id: a CIF, NIF or NIE has 9 characters"
-        ) from None
-    except (InvalidFormat, InvalidComponent):
-        raise ValueError(
-            f"{raw!r} is not a valid Spanish tax id (expected a CIF like B12345674, "
-            "a NIF like 12345678Z or a NIE like X1234567L)"
-        ) from None
-    except ValidationError as exc:
-        raise ValueError(f"{raw!r} is not a valid Spanish tax id: {exc}") from None
+        raise CodedValueError("tax_id_length", {"value": raw}) from None
+    except ValidationError:  # a bad format or component, or any other reason stdnum gives
+        raise CodedValueError("tax_id", {"value": raw}) from None

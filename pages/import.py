@@ -6,7 +6,7 @@ import streamlit as st
 
 from crm_core.errors import CRMError
 from crm_core.i18n import format_number
-from crm_core.i18n.domain_text import import_message_text
+from crm_core.i18n.error_text import error_text
 from crm_core.io.headers import IGNORE, KINDS
 from crm_core.io.importing import UPDATABLE, check_file, import_file
 from crm_core.io.preview import (
@@ -53,7 +53,7 @@ try:
     table = uploads.parsed_csv(uploaded.getvalue(), separator)  # read once per file, not on every rerun
     preview = preview_file(table, kind)
 except CRMError as exc:
-    st.error(ctx.t("import.unreadable", message=import_message_text(str(exc), ctx.lang)), icon=":material/error:")
+    st.error(ctx.t("import.unreadable", message=error_text(exc, ctx.lang)), icon=":material/error:")
     st.stop()
 
 shown_sep = separator_text(preview.separator, ctx.lang, quoted=True)
@@ -110,7 +110,7 @@ if action == "check":
             st.session_state["import_report"] = (signature, check_file(engine, kind, table, **options_used))
     except CRMError as exc:
         st.session_state.pop("import_report", None)
-        st.error(ctx.t("import.unreadable", message=import_message_text(str(exc), ctx.lang)), icon=":material/error:")
+        st.error(ctx.t("import.unreadable", message=error_text(exc, ctx.lang)), icon=":material/error:")
         st.stop()
 
 stored = st.session_state.get("import_report")
@@ -138,7 +138,7 @@ else:
     )
     st.download_button(
         ctx.t("import.download_rejected"),
-        data=report.rejected_csv(),
+        data=report.rejected_csv(ctx.lang),
         file_name=rejected_file_name(kind, ctx.lang),
         mime="text/csv",
         key="import_download_rejected",
@@ -170,7 +170,7 @@ if action == "commit":
             **options_used,
         )
     except CRMError as exc:
-        st.error(ctx.t("import.failed", message=import_message_text(str(exc), ctx.lang)), icon=":material/error:")
+        st.error(ctx.t("import.failed", message=error_text(exc, ctx.lang)), icon=":material/error:")
         st.stop()
     cache.invalidate(ctx.db_url, import_tables_written(kind))
     st.session_state.pop("import_report", None)

@@ -1,19 +1,11 @@
-"""UI text of recommendations, churn reasons and input errors, in English and Spanish."""
+"""UI text of recommendations and churn reasons, in English and Spanish (errors: test_i18n_error_text)."""
 
 from __future__ import annotations
 
 import pandas as pd
 
 from crm_core.analytics.advice import Recommendation
-from crm_core.errors import FieldError, NotFoundError
-from crm_core.i18n.domain_text import (
-    churn_reason_text,
-    churn_reason_texts,
-    error_text,
-    import_message_text,
-    message_text,
-    recommendation_text,
-)
+from crm_core.i18n.domain_text import churn_reason_text, churn_reason_texts, recommendation_text
 
 
 def test_recommendation_translated_with_formatted_params() -> None:
@@ -84,44 +76,6 @@ def test_churn_reason_texts_build_every_driver_for_all_rows_at_once() -> None:
     assert churn_reason_texts(health.iloc[:0], "es").empty
 
 
-def test_error_text_names_the_field_in_the_language() -> None:
-    assert error_text(FieldError("title", "is required"), "en") == "Title: is required"
-    assert error_text(FieldError("title", "is required"), "es") == "Título: es obligatorio"
-    assert error_text(FieldError("amount", "must be a number, got None"), "en") == "Amount: is required"
-    assert error_text(FieldError("payment_terms_days", "must be 365 or less"), "es") == "Plazo de pago (días): debe ser 365 o menos"
-    assert error_text(FieldError("email", "not a valid email address (The email address is not valid.)"), "es") == (
-        "Email: no es una dirección de email válida"
-    )
-    # an unknown message stays English, an unknown field keeps its name
-    assert error_text(FieldError("whatever", "is odd"), "es") == "whatever: is odd"
-
-
 def test_action_codes_use_the_suggested_action_texts() -> None:
     rec = Recommendation("action", "escalate_collection", "critical", {"overdue": 900.0, "days": 120}, "Escalate collection.")
     assert recommendation_text(rec, "es") == "Escalar el cobro: hay una factura vencida hace más de 90 días."
-
-
-def test_import_messages_in_spanish_with_their_parameters() -> None:
-    assert import_message_text("the file is empty", "es") == "el fichero está vacío"
-    assert import_message_text("a required column is missing: number; columns 'a' and 'b' both hold email", "es") == (
-        "falta una columna obligatoria: number; las columnas 'a' y 'b' contienen ambas Email"
-    )
-    unknown = ("unknown columns 'x', 'y' (a clients file may hold: company_name, tax_id; map or leave out a column "
-               "explicitly to import anyway)")
-    assert import_message_text(unknown, "es") == (
-        "columnas desconocidas 'x', 'y' (este fichero puede tener: company_name, tax_id; asigna o deja fuera cada "
-        "columna para importarlo igualmente)"
-    )
-    assert import_message_text("invoice F-9 is already up to date", "es") == "la factura F-9 ya está al día"
-    assert import_message_text("call 'Kick-off' at 2026-01-02 10:00 is already recorded for this client", "es") == (
-        "llamada 'Kick-off' del 2026-01-02 10:00 ya está registrada en este cliente"
-    )
-    assert import_message_text("must be 0 or more", "es") == "debe ser 0 o más"  # an input error
-    assert import_message_text("a brand new phrase", "es") == "a brand new phrase"
-    assert import_message_text("the file is empty", "en") == "the file is empty"
-
-
-def test_a_missing_record_is_said_in_the_language() -> None:
-    exc = NotFoundError("client", 42)
-    assert message_text(exc.message, "es") == "no existe el registro 42 (puede que se haya borrado)"
-    assert message_text(exc.message, "en") == "client 42 does not exist (it may have been deleted)"

@@ -61,7 +61,7 @@ def test_messages_say_how_to_write_it_in_the_language() -> None:
     with pytest.raises(AmountError) as caught:
         parse_amount("12,500.50", "es")
     assert amount_message(caught.value, "es") == (
-        "'12,500.50' está escrito con otro formato: aquí un importe se escribe como 12.500,50."
+        "'12,500.50' está escrito con otro formato: aquí un importe se escribe como 12.500,50"
     )
     with pytest.raises(AmountError) as caught:
         parse_amount("12,50", "en")

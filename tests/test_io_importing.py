@@ -27,7 +27,6 @@ from crm_core.db.models import (
     StageChange,
 )
 from crm_core.errors import CRMError, ValidationError
-from crm_core.i18n.domain_text import import_message_text
 from crm_core.io import importing, planners
 from crm_core.io.importing import (
     UPDATABLE,
@@ -89,7 +88,7 @@ def test_invoice_files_in_every_style(engine, tmp_path, encoding, bom, sep, tota
     # the negative second row is refused (not a credit note): the sign survived the decimal style
     report = import_invoices(engine, path, mapping={"Anulada": "void"}, valid_only=True)
     assert report.rows_read == 2
-    assert [str(p) for p in report.problems] == ["line 3, column 'Importe': total may be negative only for a credit note"]
+    assert [str(p) for p in report.problems] == ["line 3, column 'Importe': may be negative only for a credit note"]
     invoice = _all(engine, Invoice)[0]
     assert (invoice.client_id, invoice.number) == (client.client_id, "F-001")
     assert invoice.total == Decimal("1234.56")
@@ -441,7 +440,7 @@ def test_contacts_activities_and_opportunities(engine, tmp_path) -> None:
     ])
     report = import_opportunities(engine, opportunities, valid_only=True)
     assert [str(p) for p in report.problems] == [
-        "line 4, column 'importe_ganado': won_amount is required for a won opportunity"
+        "line 4, column 'importe_ganado': is required for a won opportunity"
     ]
     opps = {o.name: o for o in _all(engine, Opportunity)}
     assert (opps["ERP"].stage, opps["ERP"].won_amount, opps["ERP"].probability) == ("won", Decimal("44000.00"), 100)
@@ -550,8 +549,9 @@ def test_a_payment_repeated_in_the_file_is_rejected_naming_both_lines(engine, tm
         f"line 6, column 'importe': the same payment (30.00 on 2024-01-15 to invoice F-1) is already on line 3 of this file{hint}",
         f"line 7, column 'importe': the same payment (10.00 on 2024-01-20 to invoice F-2) is already on line 4 of this file{hint}",
     ]
-    assert import_message_text(report.problems[2].message, "es") == (
-        "el mismo pago (10.00 el 2024-01-20 a la factura F-2) ya está en la línea 4 de este fichero "
+    assert (report.problems[2].field, report.problems[2].code) == ("amount", "repeated_payment")
+    assert report.problems[2].text("es") == (
+        "el mismo pago (10,00 € el 2024-01-20 a la factura F-2) ya está en la línea 4 de este fichero "
         "(si de verdad se pagó dos veces ese día, importa una sola fila con la suma)"
     )
     assert row_counts(engine)["payments"] == 0

@@ -45,17 +45,24 @@ def test_unreadable_file_raises_the_reason() -> None:
 def _report() -> ImportReport:
     report = ImportReport(kind="clients", header=["empresa", "cif"], mapping={}, encoding="utf-8", separator=";",
                           decimal_mark=",")
-    report.problems = [RowProblem(2, "cif", "tax_id B12345674 is already on line 1 of this file"),
-                       RowProblem(3, "empresa", "is required"), RowProblem(4, "x", "something new")]
-    report.skipped = [SkippedRow(5, "client 7 with tax id B12345674 already exists")]
+    report.problems = [
+        RowProblem(2, "cif", "tax_id", "repeated_in_file", {"field": "tax_id", "value": "B12345674", "line": 1}),
+        RowProblem(3, "empresa", "company_name", "required"),
+        RowProblem(4, "x", "x", "something_new", {"n": 1}),
+    ]
+    report.skipped = [SkippedRow(5, "client_exists", {"id": 7, "by": "tax_id", "value": "B12345674"})]
     return report
 
 
 def test_problems_and_skipped_rows_in_the_ui_language() -> None:
     assert problems_frame(_report(), "es")["message"].tolist() == [
-        "CIF/NIF B12345674 ya está en la línea 1 de este fichero", "es obligatorio", "something new",
+        "CIF/NIF B12345674 ya está en la línea 1 de este fichero", "es obligatorio", "something_new (n=1)",
     ]
-    assert problems_frame(_report())["message"].tolist() == [p.message for p in _report().problems]
+    # the page names a field by its label; the report's English message keeps the field's name
+    assert problems_frame(_report())["message"].tolist() == [
+        "Tax id (CIF/NIF) B12345674 is already on line 1 of this file", "is required", "something_new (n=1)",
+    ]
+    assert _report().problems[0].message == "tax_id B12345674 is already on line 1 of this file"
     assert skipped_frame(_report(), "es").values.tolist() == [[5, "el cliente 7 con CIF/NIF B12345674 ya existe"]]
     assert skipped_frame(_report(), "en")["reason"].tolist() == ["client 7 with tax id B12345674 already exists"]
 

@@ -16,10 +16,10 @@ def _report(**overrides: object) -> ImportReport:
         "decimal_mark": ",",
         "rows_read": 4,
         "to_create": 2,
-        "skipped": [SkippedRow(3, "invoice F-2 already exists")],
+        "skipped": [SkippedRow(3, "invoice_exists", {"number": "F-2"})],
         "problems": [
-            RowProblem(5, "cif", "no client has tax id A58818501 (import the clients first)"),
-            RowProblem(5, "importe", "must be a number, got 'diez'"),
+            RowProblem(5, "cif", "client_tax_id", "no_client", {"by": "tax_id", "value": "A58818501"}),
+            RowProblem(5, "importe", "total", "number", {"value": "diez"}),
         ],
         "rejected_rows": [(5, ["=F-9", "A58818501", "diez"])],
     }
@@ -65,3 +65,11 @@ def test_rejected_csv_keeps_the_columns_adds_the_reason_and_neutralises() -> Non
         "'=F-9", "A58818501", "diez",
         "cif: no client has tax id A58818501 (import the clients first); importe: must be a number, got 'diez'",
     ])]
+
+
+def test_rejected_csv_says_the_reasons_in_the_language_asked() -> None:
+    table = read_csv(_report().rejected_csv("es"))
+    assert table.rows[0][1][3] == (
+        "cif: ningún cliente tiene el CIF/NIF A58818501 (importa antes los clientes); "
+        "importe: debe ser un número, no 'diez'"
+    )

@@ -100,7 +100,7 @@ def test_logging_an_activity_saves_it_and_shows_it_at_once(demo_db: str) -> None
     ("title", "follow_up", "message"),
     [
         ("", None, "Title: is required"),
-        ("Call", date(2026, 11, 20), "Follow-up on: follow_up_on must not be before the activity's date"),
+        ("Call", date(2026, 11, 20), "Follow-up on: must not be before the activity's date"),
     ],
 )
 def test_bad_input_names_the_field_and_writes_nothing(demo_db: str, title: str, follow_up: date | None, message: str) -> None:

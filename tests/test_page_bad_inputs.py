@@ -156,7 +156,7 @@ PIPELINE_CASES: list[tuple[str, Fill, str]] = [
      _field("name", "must not contain a NUL character")),
     ("amount-1e20", lambda at: at.text_input(key="opp_amount").input("1" + "0" * 20), _field("amount", "is too large")),
     ("amount-with-tenths-of-cents", lambda at: at.text_input(key="opp_amount").input("1234.567"),
-     "Amount: '1234.567' has more than two decimals."),
+     "Amount: '1234.567' has more than two decimals"),
     ("nul-in-description", lambda at: at.text_input(key="opp_description").input("a\x00b"),
      _field("description", "must not contain a NUL character")),
 ]

@@ -188,7 +188,7 @@ def test_spanish_amount_is_read_in_the_spanish_layout_or_refused(demo_db: str) -
     at.text_input(key="opp_amount").input("12,500.50")  # the English layout in the Spanish UI: refused
     at.button(key="opp_save").click().run()
     assert [e.value for e in at.error] == [
-        "Importe: '12,500.50' está escrito con otro formato: aquí un importe se escribe como 12.500,50."
+        "Importe: '12,500.50' está escrito con otro formato: aquí un importe se escribe como 12.500,50"
     ]
     assert row_counts(engine) == before
     at.text_input(key="opp_amount").input("12.500,50")

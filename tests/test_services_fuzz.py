@@ -605,37 +605,38 @@ def test_a_date_the_frames_cannot_hold_is_refused_so_the_pages_keep_working(engi
     with pytest.raises(ValidationError) as err:
         services.log_activity(engine, {"client_id": world.client_id, "kind": "call", "title": "Typo",
                                        "occurred_at": "1500-06-01T10:00"})
-    assert err.value.errors == [FieldError("occurred_at", "must be between 1900 and 2199")]
+    assert err.value.errors == [FieldError("occurred_at", "year_range", {"first": 1900, "last": 2199})]
+    assert err.value.errors[0].message == "must be between 1900 and 2199"
     assert table_rows(engine) == before
     frames = load_frames(engine)
     assert len(frames.activities) == 1
 
 
 @pytest.mark.parametrize(
-    ("call", "field", "message"),
+    ("call", "field", "code", "message"),
     [
         (lambda e, w: services.create_client(e, {"company_name": "Acme\x00", "email": "n@acme.es"}),
-         "company_name", "must not contain a NUL character"),
+         "company_name", "nul", "must not contain a NUL character"),
         (lambda e, w: services.create_client(e, {"company_name": "W", "email": "w@w.es", "website": "w.es/" + "x" * 400}),
-         "website", "must be at most 300 characters"),
+         "website", "too_long", "must be at most 300 characters"),
         (lambda e, w: services.record_invoice(e, {"client_id": w.client_id, "number": "F-9", "issue_date": "9999-12-31",
                                                   "total": "10"}),
-         "issue_date", "must be between 1900 and 2199"),
+         "issue_date", "year_range", "must be between 1900 and 2199"),
         (lambda e, w: services.create_opportunity(e, {"client_id": w.client_id, "name": "X",
                                                       "amount": "123456789012345678901234567890"}),
-         "amount", "is too large"),
+         "amount", "too_large", "is too large"),
         (lambda e, w: services.update_contact(e, w.contact_id, {"is_primary": None}),
-         "is_primary", "is_primary is required and cannot be emptied"),
-        (lambda e, w: services.complete_activity(e, w.activity_id, 5), "outcome", "Input should be a valid string"),
+         "is_primary", "cannot_empty", "is required and cannot be emptied"),
+        (lambda e, w: services.complete_activity(e, w.activity_id, 5), "outcome", "text", "must be text, got int"),
         (lambda e, w: services.update_client(e, w.client_id, {"address": "y" * 301}, 1),
-         "address", "must be at most 300 characters"),
+         "address", "too_long", "must be at most 300 characters"),
     ],
     ids=["nul", "long-url", "year-9999", "30-digit-amount", "null-flag", "outcome-not-text", "long-optional-text"],
 )
 def test_each_crash_found_is_now_a_message_naming_the_field(engine: Engine, world: World, call: Any, field: str,
-                                                          message: str) -> None:
+                                                          code: str, message: str) -> None:
     before = table_rows(engine)
     with pytest.raises(ValidationError) as err:
         call(engine, world)
-    assert err.value.errors == [FieldError(field, message)]
+    assert [(e.field, e.code, e.message) for e in err.value.errors] == [(field, code, message)]
     assert table_rows(engine) == before

@@ -12,7 +12,7 @@ def _app() -> None:
     from crm_core.ui import forms
 
     def refuse() -> None:
-        raise ValidationError([FieldError("title", "is required")])
+        raise ValidationError([FieldError("title", "required")])
 
     st.session_state["lang"] = st.session_state.get("lang_under_test", "en")
     result = forms.write(refuse)

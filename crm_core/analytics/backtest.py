@@ -149,16 +149,15 @@ def rolling_backtest(
     """
     issued = frames.invoices.loc[~frames.invoices["void"].to_numpy(dtype=bool), "issue_date"]
     if issued.empty:
-        raise CRMError("no invoices: nothing to backtest")
+        raise CRMError("no_invoices")
     first, last = issued.min(), issued.max()
     rows = []
     for as_of in sorted(dates):
         cutoff = as_of_timestamp(as_of)
         if cutoff < first:
-            raise CRMError(f"no invoice on or before {as_of}: nothing to forecast from")
+            raise CRMError("no_invoice_before", {"as_of": as_of})
         if cutoff + pd.Timedelta(days=max(horizons)) > last:
-            raise CRMError(f"the {max(horizons)} days after {as_of} run past the last invoice "
-                           f"({last.date()}): pick an earlier date")
+            raise CRMError("horizon_past_data", {"days": max(horizons), "as_of": as_of, "last": last.date()})
         table = run_backtest(frames, as_of, horizons, forecaster)
         baselines = table[table["model"].isin(BASELINES)]
         for h in horizons:

@@ -12,6 +12,7 @@ import pandas as pd
 
 from crm_core.analytics.days import NO_DAY, as_of_day, day_numbers, to_dates
 from crm_core.analytics.grouped import group_count, group_max, positions
+from crm_core.analytics.pipeline import open_mask
 
 
 def follow_up_due(activities: pd.DataFrame) -> pd.Series:
@@ -46,15 +47,7 @@ def engagement_figures(
 
 
 def open_opportunity_count(opportunities: pd.DataFrame, client_index: pd.Index, as_of: date) -> np.ndarray:
-    """Opportunities open at `as_of` per client: created by then and not closed by then.
-
-    Closed by then: closed_at on or before `as_of`, or a won/lost stage with no close date at all.
-    """
-    t = as_of_day(as_of)
+    """Opportunities open at `as_of` per client (`analytics.pipeline.open_mask`)."""
     pos = positions(client_index, opportunities["client_id"])
-    created = day_numbers(opportunities["created_at"])
-    closed = day_numbers(opportunities["closed_at"])
-    closed_stage = opportunities["stage"].isin(["won", "lost"]).to_numpy()
-    closed_by_t = np.where(closed == NO_DAY, closed_stage, closed <= t)
-    keep = (pos >= 0) & (created != NO_DAY) & (created <= t) & ~closed_by_t
+    keep = (pos >= 0) & open_mask(opportunities, as_of)
     return group_count(pos, len(client_index), keep)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -68,7 +69,7 @@ def client_health(frames: Frames, as_of: date, settings: AnalyticsSettings | Non
         ],
         axis=1,
     )
-    columns: dict[str, object] = {col: clients[col].to_numpy() for col in CLIENT_INFO_COLUMNS}
+    columns: dict[str, Any] = {col: clients[col].to_numpy() for col in CLIENT_INFO_COLUMNS}
     columns.update({col: figures[col].to_numpy() for col in figures.columns})
     columns["open_opportunities"] = open_opportunity_count(frames.opportunities, index, as_of)
     columns["default_risk"] = default_risk(figures, s).to_numpy()

@@ -117,7 +117,7 @@ def _paid(
     amount = payments["amount"].to_numpy(dtype="float64")[ok]
     if len(pos) == 0:
         return paid_amount, paid_day
-    paid_amount = np.bincount(pos, weights=amount, minlength=n)
+    paid_amount = np.bincount(pos, weights=amount, minlength=n).astype("float64")
 
     # An invoice with one payment is covered on its day if that payment covers the total.
     count = np.bincount(pos, minlength=n)

@@ -18,13 +18,22 @@ from crm_core.enums import (
 from crm_core.store.frames import Frames
 
 
-def open_opportunities(opportunities: pd.DataFrame, as_of: date) -> pd.DataFrame:
-    """Opportunities created on or before `as_of` and not closed by then (closed_at <= as_of = closed)."""
-    cutoff = as_of_timestamp(as_of)
-    next_day = cutoff + pd.Timedelta(days=1)
+def open_mask(opportunities: pd.DataFrame, as_of: date) -> np.ndarray:
+    """Which opportunities were open on `as_of` (docs/design.md §4.13): created by then and not closed by then.
+
+    Closed by then: closed_at on or before `as_of`, or a won/lost stage with no close date at all.
+    """
+    next_day = as_of_timestamp(as_of) + pd.Timedelta(days=1)
     created = (opportunities["created_at"] < next_day).to_numpy()
-    closed = (opportunities["closed_at"] < next_day).to_numpy()  # NaT compares False: still open
-    return opportunities.loc[created & ~closed]
+    closed_at = opportunities["closed_at"]
+    closed_stage = opportunities["stage"].isin([Stage.WON.value, Stage.LOST.value]).to_numpy()
+    closed = np.where(closed_at.isna().to_numpy(), closed_stage, (closed_at < next_day).to_numpy())
+    return created & ~closed
+
+
+def open_opportunities(opportunities: pd.DataFrame, as_of: date) -> pd.DataFrame:
+    """Opportunities open on `as_of` (`open_mask`)."""
+    return opportunities.loc[open_mask(opportunities, as_of)]
 
 
 def pipeline_forecast(opportunities: pd.DataFrame, as_of: date, stage_history: pd.DataFrame) -> pd.DataFrame:

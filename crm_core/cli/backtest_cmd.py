@@ -82,7 +82,7 @@ def run(args: argparse.Namespace) -> int:
                                     f"every {args.every} days, ending {args.as_of}"))
         return 0
     if not (frames.invoices["issue_date"] <= str(args.as_of)).any():
-        raise CRMError(f"no invoice on or before {args.as_of}: nothing to forecast from")
+        raise CRMError("no_invoice_before", {"as_of": args.as_of})
     table = run_backtest(frames, args.as_of, args.horizons)
     print(format_backtest(table, f"Recurring forecast backtest ({source}) as of {args.as_of}"))
     return 0

@@ -33,7 +33,7 @@ def run(args: argparse.Namespace) -> int:
     try:
         engine = get_engine(url)
     except Exception as exc:  # a bad URL or an unreachable server is a user error here
-        raise ValidationError(f"cannot open the database: {exc}", "url") from None
+        raise ValidationError.on("url", "cannot_open_database", detail=str(exc)) from None
     stats = generate_demo(engine, args.clients, args.seed, args.as_of)
     print(f"demo portfolio: {stats.clients} clients, seed {stats.seed}, history up to {stats.as_of.isoformat()}")
     width = max(len(name) for name in stats.rows)

@@ -52,7 +52,7 @@ def _mapping(pairs: list[str]) -> dict[str, str | None]:
     for pair in pairs:
         header, sep, field = pair.partition("=")
         if not sep or not header.strip():
-            raise ImportFileError(f"--map expects HEADER=FIELD, got {pair!r}")
+            raise ImportFileError("map_pair", {"value": pair})
         mapping[header.strip()] = field.strip() or None
     return mapping
 

@@ -45,11 +45,11 @@ class DemoStats:
 def _check_arguments(clients: object, seed: object, as_of: object) -> None:
     errors: list[FieldError] = []
     if isinstance(clients, bool) or not isinstance(clients, int) or not 1 <= clients <= MAX_CLIENTS:
-        errors.append(FieldError("clients", f"must be a whole number from 1 to {MAX_CLIENTS:,}"))
+        errors.append(FieldError("clients", "clients_range", {"limit": MAX_CLIENTS}))
     if isinstance(seed, bool) or not isinstance(seed, int) or seed < 0:
-        errors.append(FieldError("seed", "must be a whole number, 0 or more"))
+        errors.append(FieldError("seed", "min_whole", {"limit": 0}))
     if not isinstance(as_of, date) or isinstance(as_of, datetime):
-        errors.append(FieldError("as_of", "must be a date"))
+        errors.append(FieldError("as_of", "date_type"))
     if errors:
         raise ValidationError(errors)
 
@@ -83,10 +83,7 @@ def generate_demo(engine: Engine, clients: int, seed: int, as_of: date | None = 
         as_of = business_today()
     _check_arguments(clients, seed, as_of)
     if _has_clients(engine):  # refuse before spending time generating; checked again in the load
-        raise ValidationError(
-            "the database already has clients; demo data can only be loaded into an empty database",
-            "database",
-        )
+        raise ValidationError.on("database", "demo_not_empty")
     with paused_gc():
         started = time.perf_counter()
         portfolio = build_portfolio(clients, seed, as_of)

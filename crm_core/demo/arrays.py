@@ -13,6 +13,9 @@ from crm_core.config import business_timezone
 
 Columns = dict[str, np.ndarray]
 
+# A missing text cell for np.where (None as a 0-d object array, which the typing of np.where accepts).
+NO_TEXT = np.array(None, dtype=object)
+
 
 def day_number(value: date) -> int:
     """Days since 1970-01-01."""

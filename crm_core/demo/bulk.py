@@ -120,10 +120,7 @@ def _is_empty_sql() -> str:
 
 def _refuse_if_not_empty(count: int) -> None:
     if count:
-        raise ValidationError(
-            "the database already has clients; demo data can only be loaded into an empty database",
-            "database",
-        )
+        raise ValidationError.on("database", "demo_not_empty")
 
 
 def write_portfolio(
@@ -136,12 +133,12 @@ def write_portfolio(
     writers = {"postgresql": _write_postgres, "sqlite": _write_sqlite}
     writer = writers.get(engine.dialect.name)
     if writer is None:
-        raise ValidationError(f"demo data supports SQLite and PostgreSQL, not {engine.dialect.name}", "url")
+        raise ValidationError.on("url", "demo_dialect", dialect=engine.dialect.name)
     try:
         return writer(engine, portfolio, progress)
     except (sqlite3.Error, psycopg.Error) as exc:  # the driver refused a row: everything was rolled back
         first_line = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-        raise CRMError(f"the demo data could not be loaded and nothing was written ({first_line})") from exc
+        raise CRMError("demo_failed", {"detail": first_line}) from exc
 
 
 def _write_sqlite(engine: Engine, portfolio: Portfolio, progress: Callable[[str, float], None] | None) -> dict[str, float]:
@@ -155,6 +152,7 @@ def _write_sqlite(engine: Engine, portfolio: Portfolio, progress: Callable[[str,
     seconds: dict[str, float] = {}
     raw = engine.raw_connection()
     try:
+        assert raw.driver_connection is not None
         cur = raw.driver_connection.cursor()
         old_cache = cur.execute("PRAGMA cache_size").fetchone()[0]
         # up to 1 GiB of page cache while loading: a 100,000-client load (~850 MB) then rarely
@@ -203,6 +201,7 @@ def _write_postgres(engine: Engine, portfolio: Portfolio, progress: Callable[[st
     raw = engine.raw_connection()
     try:
         dbapi = raw.driver_connection
+        assert dbapi is not None
         try:
             with dbapi.cursor() as cur:
                 # more sort/hash memory for this transaction's index builds and FK validation

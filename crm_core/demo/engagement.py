@@ -6,6 +6,7 @@ import numpy as np
 
 from crm_core.demo import vocab
 from crm_core.demo.arrays import (
+    NO_TEXT,
     Columns,
     business_minutes,
     euros,
@@ -213,7 +214,7 @@ def opportunity_columns(
         (idx == changes[row] - 1) & closed[row], np.where(outcome[row] == 1, 4, 5), s0[row] + idx
     )
     stage_names = np.asarray(STAGES, dtype=object)
-    from_stage = np.where(from_idx < 0, None, stage_names[np.maximum(from_idx, 0)])
+    from_stage = np.where(from_idx < 0, NO_TEXT, stage_names[np.maximum(from_idx, 0)])
     to_stage = stage_names[to_idx]
     minutes = business_minutes(rng, len(row))
     changed_at = np.maximum(utc_timestamps(change_day, minutes), created_at[client[row]])
@@ -253,7 +254,7 @@ def opportunity_columns(
         "expected_close": expected_dates,
         "closed_at": closed_dates,
         "won_amount": np.where(outcome == 1, euros(won_cents), np.nan),
-        "lost_reason": np.where(outcome == 2, reasons, None),
+        "lost_reason": np.where(outcome == 2, reasons, NO_TEXT),
         "owner": pools.owners[plan.owner[client]],
         "notes": np.full(m, None, dtype=object),
         "created_at": changed_at[group_first],

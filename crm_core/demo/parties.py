@@ -6,6 +6,7 @@ import numpy as np
 
 from crm_core.demo import vocab
 from crm_core.demo.arrays import (
+    NO_TEXT,
     Columns,
     ascii_slug,
     business_minutes,
@@ -195,7 +196,7 @@ def contact_columns(rng: np.random.Generator, plan: Plan, pools: NamePools, doma
     is_billing = (pos == 1) | (count[client] == 1)
     role = np.where((pos == 1), role_billing, role_main)
     phones = _phones(rng, ["6"] * total, np.ones(total, bool))
-    whatsapp = np.where(rng.random(total) < 0.5, np.array(phones, dtype=object), None)
+    whatsapp = np.where(rng.random(total) < 0.5, np.array(phones, dtype=object), NO_TEXT)
     columns: Columns = {
         "contact_id": np.arange(1, total + 1, dtype=np.int64),
         "client_id": client + 1,

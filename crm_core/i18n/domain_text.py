@@ -1,20 +1,18 @@
-"""UI text for domain objects: recommendations, churn reasons and input errors, in either language.
+"""UI text for domain objects: recommendations and churn reasons, in either language.
 
-The analytics and the services speak English (codes, params and a fallback message); the pages show
-these through the catalogue, so a Spanish user reads Spanish and an unknown code still shows its
-English message.
+The analytics speak English (codes, params and a fallback message); the pages show these through
+the catalogue, so a Spanish user reads Spanish and an unknown code still shows its English message.
+Errors are said from their codes by crm_core.i18n.error_text.
 """
 
 from __future__ import annotations
 
-import re
 from string import Formatter
 from typing import Any, Protocol
 
 import numpy as np
 import pandas as pd
 
-from crm_core.errors import FieldError
 from crm_core.i18n import LANGS, MESSAGES, format_money, format_number, label, t
 
 MONEY_PARAMS = frozenset({"overdue", "ltv", "amount", "outstanding"})
@@ -133,130 +131,3 @@ def churn_reason_texts(health: pd.DataFrame, lang: str) -> pd.Series:
 def churn_reason_text(row: pd.Series, lang: str) -> str:
     """The churn reason of one client_health row in `lang` (see `churn_reason_texts`)."""
     return str(churn_reason_texts(pd.DataFrame([row]), lang).iloc[0])
-
-
-# English service / schema messages and the catalogue key that says the same in the UI language.
-_ERROR_PATTERNS: list[tuple[re.Pattern[str], str]] = [
-    (re.compile(r"^is required$"), "error.required"),
-    (re.compile(r"^must be (?P<n>\S+) or more$"), "error.min"),
-    (re.compile(r"^must be (?P<n>\S+) or less$"), "error.max"),
-    (re.compile(r"^must be greater than (?P<n>\S+)$"), "error.greater"),
-    (re.compile(r"^must be at most (?P<n>\d+) characters$"), "error.too_long"),
-    (re.compile(r"^must be a whole number"), "error.whole_number"),
-    (re.compile(r"^must be a number"), "error.number"),
-    (re.compile(r"^is not a valid date"), "error.date"),
-    (re.compile(r"^not a valid email address"), "error.email"),
-    (re.compile(r"^not a valid phone number"), "error.phone"),
-    (re.compile(r"^not a valid web address"), "error.url"),
-    (re.compile(r"^unknown region"), "error.region"),
-    (re.compile(r"is not a valid Spanish tax id"), "error.tax_id"),
-    (re.compile(r"^is not a contact of this client$"), "error.contact_of_client"),
-    (re.compile(r"^must have at most 2 decimals"), "error.cents"),
-    (re.compile(r"^must not be before the opportunity was created$"), "error.before_created"),
-    (re.compile(r"^follow_up_on must not be before"), "error.follow_up_before"),
-    (re.compile(r"^another \w+ already has"), "error.duplicate"),
-    (re.compile(r"^\w+ (?P<id>\S+) does not exist"), "error.not_found"),
-    (re.compile(r"^must not contain a NUL character$"), "error.nul"),
-    (re.compile(r"^contains an invalid character"), "error.bad_character"),
-    (re.compile(r"^must be between (?P<first>\d+) and (?P<last>\d+)$"), "error.year_range"),
-    (re.compile(r"^is too large$"), "error.too_large"),
-    (re.compile(r"^\w+ is required and cannot be emptied$"), "error.cannot_empty"),
-]
-
-
-_EMPTY_NUMBER = re.compile(r"^must be a (whole )?number, got None$")
-
-
-def message_text(message: str, lang: str) -> str:
-    """An English service / schema message in `lang` when its phrase is known, else as it is."""
-    if _EMPTY_NUMBER.match(message):  # an empty number box: say what the user did, not the type
-        message = "is required"
-    if lang == "en":
-        return message
-    for pattern, key in _ERROR_PATTERNS:
-        match = pattern.search(message)
-        if match:
-            return t(key, lang, **match.groupdict())
-    return message
-
-
-def error_text(error: FieldError, lang: str) -> str:
-    """`Field label: message` for one FieldError, the label and (when known) the message translated."""
-    field_key = f"field.{error.field}"
-    field = t(field_key, lang) if field_key in MESSAGES else error.field
-    return f"{field}: {message_text(error.message, lang)}"
-
-
-# The import report's fixed English phrases (crm_core.io) and the catalogue key that says the same.
-_IMPORT_PATTERNS: list[tuple[re.Pattern[str], str]] = [
-    (re.compile(r"^the file is empty$"), "import_msg.empty"),
-    (re.compile(r"^the file says it is UTF-16"), "import_msg.bad_utf16"),
-    (re.compile(r"^this is a spreadsheet workbook"), "import_msg.workbook"),
-    (re.compile(r"^the file is not a text CSV file"), "import_msg.binary"),
-    (re.compile(r"^the file starts as UTF-8 but byte (?P<byte>\d+) is not valid UTF-8$"), "import_msg.bad_utf8"),
-    (re.compile(r"^line (?P<line>\d+) cannot be read as CSV"), "import_msg.bad_line"),
-    (re.compile(r"^a required column is missing: (?P<columns>.+)$"), "import_msg.missing_column"),
-    (re.compile(r"^unknown columns? (?P<columns>.+) \(an? \w+ file may hold: (?P<fields>.+); map or leave out"),
-     "import_msg.unknown_columns"),
-    (re.compile(r"^columns (?P<first>'.*') and (?P<second>'.*') both hold (?P<field>\w+)$"), "import_msg.same_field"),
-    (re.compile(r"^this row has (?P<cells>\d+) cells but the header has (?P<width>\d+) "), "import_msg.too_many_cells"),
-    (re.compile(r"^client (?P<id>\d+) with (?P<what>.+) is already up to date$"), "import_msg.client_up_to_date"),
-    (re.compile(r"^client (?P<id>\d+) with (?P<what>.+) already exists$"), "import_msg.client_exists"),
-    (re.compile(r"^contact (?P<id>\d+) with (?P<what>.+) already exists for this client$"), "import_msg.contact_exists"),
-    (re.compile(r"^invoice (?P<number>.+) is already up to date$"), "import_msg.invoice_up_to_date"),
-    (re.compile(r"^invoice (?P<number>.+) already exists$"), "import_msg.invoice_exists"),
-    (re.compile(r"^a payment of (?P<amount>\S+) on (?P<date>\S+) is already recorded for invoice (?P<number>.+)$"),
-     "import_msg.payment_recorded"),
-    (re.compile(r"^opportunity (?P<id>\d+) (?P<name>'.*') already exists for this client$"), "import_msg.opportunity_exists"),
-    (re.compile(r"^(?P<kind>\w+) (?P<title>'.*') at (?P<when>.+) is already recorded for this client$"),
-     "import_msg.activity_recorded"),
-    (re.compile(r"^the same payment \((?P<amount>\S+) on (?P<date>\S+) to invoice (?P<number>.+)\) is already on line "
-                r"(?P<line>\d+) of this file "), "import_msg.payment_on_line"),
-    (re.compile(r"^(?P<what>.+) is already on line (?P<line>\d+) of this file$"), "import_msg.on_line"),
-    (re.compile(r"^no client has (?P<what>(tax id|email) .+) \(import the clients first\)$"), "import_msg.no_client"),
-    (re.compile(r"^no client has id (?P<id>\d+)$"), "import_msg.no_client_id"),
-    (re.compile(r"^no invoice has number (?P<number>.+) \(import the invoices first\)$"), "import_msg.no_invoice"),
-    (re.compile(r"^no invoice has id (?P<id>\d+)$"), "import_msg.no_invoice_id"),
-    (re.compile(r"^the client has no contact with email (?P<email>.+)$"), "import_msg.no_contact"),
-    (re.compile(r"^is required \(the client's tax id, email or id\)$"), "import_msg.client_required"),
-    (re.compile(r"^is required \(the invoice's number or id\)$"), "import_msg.invoice_required"),
-]
-_SUBJECT = re.compile(r"^(?P<noun>tax id|tax_id|email|name|full_name|invoice|number) (?P<value>.+)$")
-_SUBJECT_KEYS = {"tax id": "tax_id", "tax_id": "tax_id", "email": "email", "name": "name", "full_name": "name",
-                 "invoice": "invoice", "number": "invoice"}
-# A whole-file error joins its problems with "; " (crm_core.io.headers.match_header).
-_PROBLEM_SPLIT = re.compile(r"; (?!map or leave out)")
-
-
-def _import_param(name: str, value: str, lang: str) -> str:
-    """A captured part of an import phrase in `lang`: `tax id B1...` and the like, an activity kind, a field."""
-    if name == "what":
-        match = _SUBJECT.match(value)
-        if match:
-            return t(f"import_msg.{_SUBJECT_KEYS[match['noun']]}", lang, value=match["value"])
-    if name == "kind" and f"kind.{value}" in MESSAGES:
-        return label("kind", value, lang).lower()
-    if name == "field" and f"field.{value}" in MESSAGES:
-        return t(f"field.{value}", lang)
-    return value
-
-
-def import_message_text(message: str, lang: str) -> str:
-    """A message of the import (a whole-file error, a row problem or a skip reason) in `lang`.
-
-    Each known phrase is said with its catalogue key (`import_msg.*`, else the input-error keys),
-    its parameters kept; an unknown phrase stays English, so nothing is ever lost.
-    """
-    if lang == "en":
-        return message_text(message, lang)
-    texts: list[str] = []
-    for part in _PROBLEM_SPLIT.split(message):
-        for pattern, key in _IMPORT_PATTERNS:
-            match = pattern.search(part)
-            if match:
-                params = {name: _import_param(name, value, lang) for name, value in match.groupdict().items()}
-                texts.append(t(key, lang, **params))
-                break
-        else:
-            texts.append(message_text(part, lang))
-    return "; ".join(texts)

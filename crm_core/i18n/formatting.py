@@ -36,7 +36,7 @@ def _rounded(value: float | int | Decimal, decimals: int) -> Decimal:
 
 def format_number(value: float | int | Decimal | None, lang: str, decimals: int = 0) -> str:
     """`value` with `decimals` decimals and the language's thousands separator."""
-    if _missing(value):
+    if value is None or _missing(value):
         return "—"
     text = f"{_rounded(value, decimals):,.{decimals}f}"
     if lang == "es":
@@ -46,7 +46,7 @@ def format_number(value: float | int | Decimal | None, lang: str, decimals: int 
 
 def format_money(value: float | int | Decimal | None, lang: str, decimals: int = 2) -> str:
     """`1.234,56 €` in Spanish, `€1,234.56` in English; a dash for a missing amount."""
-    if _missing(value):
+    if value is None or _missing(value):
         return "—"
     rounded = _rounded(value, decimals)
     number = format_number(abs(rounded), lang, decimals)
@@ -56,7 +56,7 @@ def format_money(value: float | int | Decimal | None, lang: str, decimals: int =
 
 def format_percent(share: float | None, lang: str, decimals: int = 0) -> str:
     """A share 0–1 as a percentage (`85 %` in Spanish, `85%` in English)."""
-    if _missing(share):
+    if share is None or _missing(share):
         return "—"
     number = format_number(float(share) * 100, lang, decimals)
     return f"{number} %" if lang == "es" else f"{number}%"
@@ -64,7 +64,7 @@ def format_percent(share: float | None, lang: str, decimals: int = 0) -> str:
 
 def format_date(value: date | datetime | pd.Timestamp | None, lang: str) -> str:
     """`25/11/2026` in Spanish, `25 Nov 2026` in English."""
-    if _missing(value) or (isinstance(value, pd.Timestamp) and pd.isna(value)):
+    if value is None or _missing(value) or (isinstance(value, pd.Timestamp) and pd.isna(value)):
         return "—"
     if isinstance(value, pd.Timestamp):
         value = value.to_pydatetime()
@@ -86,7 +86,7 @@ def date_strftime_pattern(lang: str) -> str:
 def format_money_short(value: float | int | Decimal | None, lang: str) -> str:
     """An amount for a KPI card, which cannot wrap: from a million on in millions with two decimals
     (`281,74 M€` in Spanish, `€281.74M` in English), below that in whole euros like `format_money`."""
-    if _missing(value):
+    if value is None or _missing(value):
         return "—"
     euros = _rounded(value, 0)
     if abs(euros) < 1_000_000:

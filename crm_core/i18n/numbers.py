@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from decimal import Decimal, InvalidOperation
 
-from crm_core.i18n.catalogue import MESSAGES
+from crm_core.i18n.error_text import code_text
 
 # Per language: (thousands mark, decimal mark)
 _MARKS: dict[str, tuple[str, str]] = {"es": (".", ","), "en": (",", ".")}
@@ -20,7 +20,7 @@ _CURRENCY = re.compile(r"(?i)^(€|eur)|(€|eur)$")
 
 
 class AmountError(ValueError):
-    """A typed amount that cannot be read in the UI language; `code` names the reason (catalogue `amount.<code>`)."""
+    """A typed amount that cannot be read in the UI language; `code` names the reason (catalogue `error.amount_<code>`)."""
 
     def __init__(self, code: str, text: str) -> None:
         super().__init__(f"{code}: {text!r}")
@@ -75,8 +75,10 @@ def amount_example(lang: str) -> str:
 
 
 def amount_message(error: AmountError, lang: str) -> str:
-    """Why a typed amount was refused, in `lang` (catalogue `amount.<code>`)."""
-    key = f"amount.{error.code}"
-    entry = MESSAGES.get(key, MESSAGES["amount.not_a_number"])
-    text = entry[1 if lang == "es" else 0]
-    return text.format(value=error.text, example=amount_example(lang))
+    """Why a typed amount was refused, in `lang` (catalogue `error.amount_<code>`)."""
+    return code_text(f"amount_{error.code}", amount_params(error, lang), lang)
+
+
+def amount_params(error: AmountError, lang: str) -> dict[str, str]:
+    """The params of the error code `amount_<code>`: the text typed and how to write an amount in `lang`."""
+    return {"value": error.text, "example": amount_example(lang)}

@@ -28,7 +28,7 @@ def cdnow_path() -> Path:
         candidate = Path(spec.origin).parent / "datasets" / "CDNOW_master.txt"
         if candidate.exists():
             return candidate
-    raise CRMError(f"CDNOW_master.txt not found (expected {REPO_COPY})")
+    raise CRMError("cdnow_missing", {"path": str(REPO_COPY)})
 
 
 def read_cdnow(path: Path | str | None = None) -> pd.DataFrame:

@@ -74,7 +74,7 @@ def _query(kind: str) -> Select[Any]:
         )
     model = Activity if kind == "activities" else Opportunity
     contact = aliased(Contact)
-    key = model.activity_id if model is Activity else model.opportunity_id
+    key = Activity.activity_id if kind == "activities" else Opportunity.opportunity_id
     return (
         select(model.__table__, *_CLIENT_KEYS, contact.email.label("contact_email"))
         .join(Client, Client.client_id == model.client_id)

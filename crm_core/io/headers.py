@@ -9,6 +9,7 @@ from enum import StrEnum
 from typing import Literal
 
 from crm_core.enums import ActivityKind, ClientStatus, CompanySize, PaidStatus, PaymentMethod, Stage
+from crm_core.errors import Problem
 from crm_core.io.cells import fold
 from crm_core.io.reading import ImportFileError
 
@@ -202,7 +203,7 @@ def is_left_out(kind: str, header: str) -> bool:
 
 def check_kind(kind: str) -> str:
     if kind not in COLUMNS:
-        raise ImportFileError(f"unknown kind {kind!r}; expected one of: {', '.join(KINDS)}")
+        raise ImportFileError("unknown_kind", {"value": kind, "expected": list(KINDS)})
     return kind
 
 
@@ -260,13 +261,13 @@ def match_header(
             target = None
         if target is not None and target not in known:
             raise ImportFileError(
-                f"the mapping sends column {name!r} to {target!r}, which is not a {kind} field; "
-                f"expected one of: {', '.join(sorted(known))}"
+                "mapping_target", {"column": name, "target": target, "file_kind": kind, "expected": sorted(known)}
             )
         overrides[header_key(name)] = target
     suggested = suggest_mapping(kind, header)
     fields: list[str | None] = []
     unknown: list[str] = []
+    unnamed: list[int] = []
     for index, name in enumerate(header):
         key = header_key(name)
         if key in overrides:
@@ -279,32 +280,31 @@ def match_header(
             if blank_columns is not None and index in blank_columns:
                 fields.append(None)
                 continue
-            unknown.append(f"column {index + 1} (no name)")
+            unnamed.append(index + 1)
             fields.append(None)
             continue
         field = suggested[name]
         if field is None:
-            unknown.append(repr(name))
+            unknown.append(name)
         fields.append(field)
-    problems: list[str] = []
+    problems: list[Problem] = []
     if unknown:
-        problems.append(
-            f"unknown column{'s' if len(unknown) > 1 else ''} {', '.join(unknown)} "
-            f"(a {kind} file may hold: {', '.join(field_names(kind))}; map or leave out a column "
-            "explicitly to import anyway)"
-        )
+        problems.append(Problem("unknown_columns", {
+            "columns": unknown, "count": len(unknown), "file_kind": kind, "fields": field_names(kind),
+        }))
+    if unnamed:
+        problems.append(Problem("unnamed_columns", {"positions": unnamed, "count": len(unnamed)}))
     seen: dict[str, str] = {}
     for name, field in zip(header, fields, strict=True):
         if field is None:
             continue
         if field in seen:
-            problems.append(f"columns {seen[field]!r} and {name!r} both hold {field}")
+            problems.append(Problem("same_field", {"first": seen[field], "second": name, "field": field}))
         seen[field] = name
     for group in REQUIRED[kind]:
         if not any(field in seen for field in group):
-            label = " or ".join(group)
-            problems.append(f"a required column is missing: {label}")
+            problems.append(Problem("missing_column", {"any_of": list(group)}))
     if problems:
-        raise ImportFileError("; ".join(problems))
+        raise ImportFileError(problems)
     mapping = dict(zip(header, fields, strict=True))
     return HeaderMatch(fields=fields, mapping=mapping)

@@ -54,15 +54,15 @@ def _no_progress(fraction: float, message: str) -> None:
     return None
 
 
-def _cell_value(column: Column, text: str, mark: DecimalMark) -> tuple[Any, str | None]:
-    """(value for the schema, None) or (None, message) for one non-blank cell."""
+def _cell_value(column: Column, text: str, mark: DecimalMark) -> tuple[Any, FieldError | None]:
+    """(value for the schema, None) or (None, the cell's error) for one non-blank cell."""
     kind = column.kind
     if kind == "text":
         return text, None
     if kind == "money":
         number = number_text(text, mark)
         if number is None:
-            return None, f"must be a number, got {text!r}"
+            return None, FieldError(column.name, "number", {"value": text})
         return number, None
     if kind == "int":
         number = number_text(text.removesuffix("%").rstrip(), mark)
@@ -72,12 +72,12 @@ def _cell_value(column: Column, text: str, mark: DecimalMark) -> tuple[Any, str 
     if kind in ("date", "datetime"):
         when = parse_when(text)
         if when is None:
-            return None, f"is not a valid date (expected dd/mm/yyyy or yyyy-mm-dd), got {text!r}"
+            return None, FieldError(column.name, "date", {"value": text})
         return (when if kind == "datetime" else when.date()), None
     if kind == "bool":
         flag = parse_bool(text)
         if flag is None:
-            return None, f"must be yes or no (sí/no, true/false, 1/0), got {text!r}"
+            return None, FieldError(column.name, "yes_no", {"value": text})
         return flag, None
     if kind == "enum" and column.enum is not None:
         return enum_value(column.enum, text), None
@@ -97,7 +97,7 @@ def _payload(
             continue
         value, problem = _cell_value(column, restore_cell(text), mark)
         if problem is not None:
-            errors.append(FieldError(column.name, problem))
+            errors.append(problem)
         else:
             payload[column.name] = value
     return payload, errors
@@ -141,21 +141,19 @@ def _check_rows(
             progress(0.25 + 0.25 * done / total, f"checking row {done:,} of {total:,}")
         if values is None:
             report.problems.append(RowProblem(
-                line, f"column {width + 1}",
-                f"this row has {len(cells)} cells but the header has {width} "
-                "(a value holding the separator must be in quotes)",
+                line, f"column {width + 1}", "", "too_many_cells", {"cells": len(cells), "width": width}
             ))
             report.rejected_rows.append((line, cells))
             continue
         payload, errors = values
         outcome = planner.check(line, payload, errors)
         if outcome.errors:
-            problems = [RowProblem(line, labels.get(e.field, e.field), e.message) for e in outcome.errors]
+            problems = [RowProblem(line, labels.get(e.field, e.field), e.field, e.code, e.params) for e in outcome.errors]
             problems.sort(key=lambda p: order.get(p.column, width))
             report.problems.extend(problems)
             report.rejected_rows.append((line, cells))
         elif outcome.skip is not None:
-            report.skipped.append(SkippedRow(line, outcome.skip))
+            report.skipped.append(SkippedRow(line, outcome.skip.code, outcome.skip.params))
         elif outcome.update is not None:
             updates.append(outcome.update)
         elif outcome.create is not None:
@@ -226,12 +224,9 @@ def import_file(
                 )
     except IntegrityError as exc:
         detail = str(exc.orig).splitlines()[0] if exc.orig else str(exc)
-        raise ImportConflictError(
-            f"the database refused the rows ({detail}); it may have changed during the import. "
-            "Nothing was written: check the file again"
-        ) from None
+        raise ImportConflictError("import_conflict", {"detail": detail}) from None
     except SQLAlchemyError as exc:
-        raise ImportConflictError(f"the import failed and nothing was written: {exc.__class__.__name__}: {exc}") from None
+        raise ImportConflictError("import_failed", {"detail": f"{exc.__class__.__name__}: {exc}"}) from None
     report.committed = total > 0
     progress(1.0, "done")
     return report

@@ -31,7 +31,7 @@ from crm_core.db.models import (
 )
 from crm_core.db.types import utcnow
 from crm_core.enums import PaidStatus
-from crm_core.errors import FieldError
+from crm_core.errors import CodedValueError, FieldError, Problem
 from crm_core.schemas import (
     ActivityCreate,
     ClientCreate,
@@ -63,7 +63,7 @@ class Outcome:
     """What one row becomes: errors (rejected), a skip reason, or values to insert / update."""
 
     errors: list[FieldError] = field(default_factory=list)
-    skip: str | None = None
+    skip: Problem | None = None
     create: dict[str, Any] | None = None
     update: dict[str, Any] | None = None
 
@@ -82,7 +82,7 @@ def validate(model: type[BaseModel], payload: dict[str, Any], errors: list[Field
         return model.model_validate(payload)
     except PydanticValidationError as exc:
         unreadable = {e.field for e in errors}
-        errors.extend(e for e in to_field_errors(exc) if e.field not in unreadable)
+        errors.extend(e for e in to_field_errors(exc, model) if e.field not in unreadable)
         return None
 
 
@@ -144,10 +144,10 @@ class Planner:
 # ------------------------------------------------------------------ references
 
 
-def _found(found: int | None, field: str, message: str, errors: list[FieldError]) -> int | None:
-    """`found`, or None with `message` on `field` added to `errors` when the lookup found nothing."""
+def _found(found: int | None, error: FieldError, errors: list[FieldError]) -> int | None:
+    """`found`, or None with `error` added to `errors` when the lookup found nothing."""
     if found is None:
-        errors.append(FieldError(field, message))
+        errors.append(error)
     return found
 
 
@@ -156,7 +156,7 @@ def _whole_id(field: str, raw_id: str, errors: list[FieldError]) -> int | None:
     try:
         return int(raw_id)
     except ValueError:
-        errors.append(FieldError(field, f"must be a whole number, got {raw_id!r}"))
+        errors.append(FieldError(field, "whole_number", {"value": raw_id}))
         return None
 
 
@@ -164,7 +164,7 @@ def _known_id(field: str, raw_id: str, known: Container[int], what: str, errors:
     """The id in `raw_id` when a `what` has it, or None with the reason added to `errors`."""
     found = _whole_id(field, raw_id, errors)
     if found is not None and found not in known:
-        errors.append(FieldError(field, f"no {what} has id {found}"))
+        errors.append(FieldError(field, "no_id", {"what": what, "id": found}))
         return None
     return found
 
@@ -180,17 +180,17 @@ class ClientRefs:
         self.by_email = {r.email.lower(): r.client_id for r in rows}
         self.terms = {r.client_id: r.payment_terms_days for r in rows}
         # A file names the same few clients over and over: check each spelling of a tax id once.
-        self._tax_ids: dict[str, str | ValueError] = {}
+        self._tax_ids: dict[str, str | CodedValueError] = {}
 
     def _tax_id(self, raw: str) -> str:
         known = self._tax_ids.get(raw)
         if known is None:
             try:
                 known = normalise_tax_id(raw)
-            except ValueError as exc:
+            except CodedValueError as exc:
                 known = exc
             self._tax_ids[raw] = known
-        if isinstance(known, ValueError):
+        if isinstance(known, CodedValueError):
             raise known
         return known
 
@@ -202,17 +202,17 @@ class ClientRefs:
         if tax is not None:
             try:
                 key = self._tax_id(tax)
-            except ValueError as exc:
-                errors.append(FieldError("client_tax_id", str(exc)))
+            except CodedValueError as exc:
+                errors.append(FieldError("client_tax_id", exc.code, exc.params))
                 return None
-            return _found(self.by_tax.get(key), "client_tax_id",
-                          f"no client has tax id {key} (import the clients first)", errors)
+            return _found(self.by_tax.get(key),
+                          FieldError("client_tax_id", "no_client", {"by": "tax_id", "value": key}), errors)
         if email is not None:
-            return _found(self.by_email.get(email.strip().lower()), "client_email",
-                          f"no client has email {email!r} (import the clients first)", errors)
+            return _found(self.by_email.get(email.strip().lower()),
+                          FieldError("client_email", "no_client", {"by": "email", "value": email}), errors)
         if raw_id is not None:
             return _known_id("client_id", raw_id, self.terms, "client", errors)
-        errors.append(FieldError("client_tax_id", "is required (the client's tax id, email or id)"))
+        errors.append(FieldError("client_tax_id", "client_required"))
         return None
 
 
@@ -231,14 +231,14 @@ class ContactRefs:
         if client_id is None:
             return None
         if email is not None:
-            return _found(self.by_email.get((client_id, email.strip().lower())), "contact_email",
-                          f"the client has no contact with email {email!r}", errors)
+            return _found(self.by_email.get((client_id, email.strip().lower())),
+                          FieldError("contact_email", "no_contact", {"email": email}), errors)
         if raw_id is not None:
             contact_id = _whole_id("contact_id", raw_id, errors)
             if contact_id is None:
                 return None
             if self.client_of.get(contact_id) != client_id:
-                errors.append(FieldError("contact_id", "is not a contact of this client"))
+                errors.append(FieldError("contact_id", "contact_of_client"))
                 return None
             return contact_id
         return None
@@ -287,34 +287,37 @@ class ClientPlanner(Planner):
             if value is not None:
                 first = self._first_seen((name, value), line)
                 if first is not None:
-                    return Outcome(errors=[FieldError(name, f"{name} {value} is already on line {first} of this file")])
+                    return Outcome(errors=[FieldError(
+                        name, "repeated_in_file", {"field": name, "value": value, "line": first}
+                    )])
         by_tax = self.by_tax.get(data.tax_id) if data.tax_id else None
         by_email = self.by_email.get(data.email)
         if by_tax is not None and by_email is not None and by_tax != by_email:
-            return Outcome(errors=[FieldError(
-                "email", f"email {data.email} belongs to client {by_email}, but tax id {data.tax_id} to client {by_tax}"
-            )])
+            return Outcome(errors=[FieldError("email", "email_other_client", {
+                "email": data.email, "client": by_email, "tax_id": data.tax_id, "other_client": by_tax,
+            })])
         if by_tax is None and by_email is not None:
             other_tax = self.existing[by_email]["tax_id"]
             if other_tax and data.tax_id and other_tax != data.tax_id:
                 return Outcome(errors=[FieldError(
-                    "email", f"email {data.email} already belongs to client {by_email} with tax id {other_tax}"
+                    "email", "email_other_tax_id", {"email": data.email, "client": by_email, "tax_id": other_tax}
                 )])
         existing_id = by_tax if by_tax is not None else by_email
         if existing_id is not None:
             first = self._first_seen(("client", existing_id), line)
             if first is not None:
                 return Outcome(errors=[FieldError(
-                    "email", f"matches client {existing_id}, like line {first} of this file"
+                    "email", "same_client_in_file", {"client": existing_id, "line": first}
                 )])
         values = _plain(data.model_dump())
         if existing_id is None:
             values["created_at"] = values["created_at"] or self.now
             values["updated_at"] = _aware(updated_at) if updated_at else values["created_at"]
             return Outcome(create=values)
-        matched_by = f"tax id {data.tax_id}" if by_tax is not None else f"email {data.email}"
+        matched_by = {"id": existing_id, "by": "tax_id", "value": data.tax_id} if by_tax is not None else {
+            "id": existing_id, "by": "email", "value": data.email}
         if not self.update_existing:
-            return Outcome(skip=f"client {existing_id} with {matched_by} already exists")
+            return Outcome(skip=Problem("client_exists", matched_by))
         current = self.existing[existing_id]
         changes = {
             name: values[name]
@@ -322,7 +325,7 @@ class ClientPlanner(Planner):
             if name in self.present and values[name] != current[name]
         }
         if not changes:
-            return Outcome(skip=f"client {existing_id} with {matched_by} is already up to date")
+            return Outcome(skip=Problem("client_up_to_date", matched_by))
         full = {name: values[name] for name in _CLIENT_UPDATABLE if name in self.present}
         return Outcome(update={"_id": existing_id, **full})
 
@@ -375,12 +378,12 @@ class ContactPlanner(Planner):
             return Outcome(errors=errors)
         key = self._identity(data.client_id, data.email, data.full_name)
         first = self._first_seen(key, line)
-        what = f"email {data.email}" if data.email else f"name {data.full_name!r}"
+        by = {"by": "email", "value": data.email} if data.email else {"by": "name", "value": data.full_name}
         if first is not None:
             field_name = "email" if data.email else "full_name"
-            return Outcome(errors=[FieldError(field_name, f"a contact of this client with {what} is already on line {first}")])
+            return Outcome(errors=[FieldError(field_name, "repeated_contact", {**by, "line": first})])
         if key in self.existing:
-            return Outcome(skip=f"contact {self.existing[key]} with {what} already exists for this client")
+            return Outcome(skip=Problem("contact_exists", {"id": self.existing[key], **by}))
         values = _plain(data.model_dump())
         values["last_interaction_at"] = _aware(last) if last else None
         return Outcome(create=values)
@@ -421,19 +424,19 @@ def _paid_payment(
     today when that is later than today (docs/design.md §4.3 counts it then as paid on time).
     """
     if status is not None and status not in (PaidStatus.PAID.value, PaidStatus.UNPAID.value):
-        errors.append(FieldError("paid_status", f"unknown value {status!r}; expected paid (Cobrada) or unpaid (Pendiente)"))
+        errors.append(FieldError("paid_status", "paid_status", {"value": status}))
         return None
     paid = status == PaidStatus.PAID.value or (status is None and paid_on is not None)
     if not paid:
         if paid_on is not None:
-            errors.append(FieldError("paid_on", "is given but the status says the invoice is unpaid"))
+            errors.append(FieldError("paid_on", "paid_on_unpaid"))
         return None
     if data.void or data.credit_note:
-        errors.append(FieldError("paid_status", "a void invoice or a credit note cannot be paid"))
+        errors.append(FieldError("paid_status", "paid_not_payable"))
         return None
     when = paid_on or min(due, business_today())
     if when < data.issue_date:
-        errors.append(FieldError("paid_on", "must not be before the invoice's issue date"))
+        errors.append(FieldError("paid_on", "paid_before_issue"))
         return None
     return {"paid_on": when, "amount": data.total, "method": None}
 
@@ -464,7 +467,7 @@ class InvoicePlanner(Planner):
             return Outcome(errors=errors)
         first = self._first_seen((data.number,), line)
         if first is not None:
-            return Outcome(errors=[FieldError("number", f"invoice {data.number} is already on line {first} of this file")])
+            return Outcome(errors=[FieldError("number", "repeated_invoice", {"number": data.number, "line": first})])
         values = data.model_dump()
         if values["due_date"] is None:
             values["due_date"] = default_due_date(data.issue_date, self.clients.terms[data.client_id])
@@ -475,14 +478,14 @@ class InvoicePlanner(Planner):
         if current is None:
             return Outcome(create={**values, PAYMENT_OF: payment})
         if not self.update_existing:
-            return Outcome(skip=f"invoice {data.number} already exists")
+            return Outcome(skip=Problem("invoice_exists", {"number": data.number}))
         names = [n for n in _INVOICE_UPDATABLE if n in self.present or n == "client_id"]
         changes = [n for n in names if _differs(values[n], current[n])]
         if not changes:
-            return Outcome(skip=f"invoice {data.number} is already up to date")
+            return Outcome(skip=Problem("invoice_up_to_date", {"number": data.number}))
         due = values["due_date"] if "due_date" in names else current["due_date"]
         if due < values["issue_date"]:
-            return Outcome(errors=[FieldError("issue_date", "would fall after the invoice's due date")])
+            return Outcome(errors=[FieldError("issue_date", "issue_after_due")])
         return Outcome(update={"_id": current["invoice_id"], **{n: values[n] for n in names}})
 
     def write(self, creates: list[dict[str, Any]], updates: list[dict[str, Any]], progress: WriteProgress) -> None:
@@ -568,11 +571,11 @@ class PaymentPlanner(Planner):
         number = payload.pop("invoice_number", None)
         raw_id = payload.pop("invoice_id", None)
         if number is not None:
-            return _found(self.by_number.get(number.strip()), "invoice_number",
-                          f"no invoice has number {number.strip()!r} (import the invoices first)", errors)
+            return _found(self.by_number.get(number.strip()),
+                          FieldError("invoice_number", "no_invoice", {"number": number.strip()}), errors)
         if raw_id is not None:
             return _known_id("invoice_id", raw_id, self.invoices, "invoice", errors)
-        errors.append(FieldError("invoice_number", "is required (the invoice's number or id)"))
+        errors.append(FieldError("invoice_number", "invoice_required"))
         return None
 
     def check(self, line: int, payload: dict[str, Any], errors: list[FieldError]) -> Outcome:
@@ -584,26 +587,25 @@ class PaymentPlanner(Planner):
             return Outcome(errors=errors)
         invoice = self.invoices.get(data.invoice_id)
         if invoice is None:  # deleted since this import read the invoice numbers
-            return Outcome(errors=[FieldError("invoice_number", f"no invoice has id {data.invoice_id}")])
-        reason = unpayable_reason(invoice, data.paid_on)
+            return Outcome(errors=[FieldError("invoice_number", "no_id", {"what": "invoice", "id": data.invoice_id})])
+        reason = unpayable_reason(invoice, data.paid_on, "invoice_number")
         if reason is not None:
-            what, message = reason
-            return Outcome(errors=[FieldError("invoice_number" if what == "invoice" else what, message)])
+            return Outcome(errors=[reason])
         first = self._first_seen((data.invoice_id, data.paid_on, data.amount, data.method), line)
         if first is not None:
-            return Outcome(errors=[FieldError("amount", (
-                f"the same payment ({data.amount} on {data.paid_on.isoformat()} to invoice {invoice.number}) "
-                f"is already on line {first} of this file (if it really was paid twice that day, "
-                "import one row with the sum)"
-            ))])
+            return Outcome(errors=[FieldError("amount", "repeated_payment", {
+                "amount": data.amount, "date": data.paid_on, "number": invoice.number, "line": first,
+            })])
         key = (data.invoice_id, data.paid_on, data.amount)
         if self.recorded[key] > 0:
             self.recorded[key] -= 1
-            return Outcome(skip=f"a payment of {data.amount} on {data.paid_on.isoformat()} is already recorded for invoice {invoice.number}")
+            return Outcome(skip=Problem(
+                "payment_recorded", {"amount": data.amount, "date": data.paid_on, "number": invoice.number}
+            ))
         paid = self.paid.get(data.invoice_id, Decimal("0.00"))
-        message = overpayment(invoice, paid, data.amount)
-        if message is not None:
-            return Outcome(errors=[FieldError("amount", message)])
+        overpaid = overpayment(invoice, paid, data.amount)
+        if overpaid is not None:
+            return Outcome(errors=[overpaid])
         self.paid[data.invoice_id] = paid + data.amount
         return Outcome(create=_plain(data.model_dump()))
 
@@ -638,9 +640,11 @@ class ActivityPlanner(Planner):
         first = self._first_seen(key, line)
         when = data.occurred_at.astimezone(business_timezone()).strftime("%Y-%m-%d %H:%M")
         if first is not None:
-            return Outcome(errors=[FieldError("title", f"the same activity ({data.kind.value} {data.title!r} at {when}) is already on line {first}")])
+            return Outcome(errors=[FieldError(
+                "title", "repeated_activity", {"kind": data.kind.value, "title": data.title, "when": when, "line": first}
+            )])
         if key in self.existing:
-            return Outcome(skip=f"{data.kind.value} {data.title!r} at {when} is already recorded for this client")
+            return Outcome(skip=Problem("activity_recorded", {"kind": data.kind.value, "title": data.title, "when": when}))
         if data.contact_id is not None and data.done:
             last = self.last_touch.get(data.contact_id)
             if last is None or last < data.occurred_at:
@@ -689,9 +693,9 @@ class OpportunityPlanner(Planner):
         key = (data.client_id, data.name.casefold())
         first = self._first_seen(key, line)
         if first is not None:
-            return Outcome(errors=[FieldError("name", f"this client's opportunity {data.name!r} is already on line {first}")])
+            return Outcome(errors=[FieldError("name", "repeated_opportunity", {"name": data.name, "line": first})])
         if key in self.existing:
-            return Outcome(skip=f"opportunity {self.existing[key]} {data.name!r} already exists for this client")
+            return Outcome(skip=Problem("opportunity_exists", {"id": self.existing[key], "name": data.name}))
         values = _plain(data.model_dump())
         values["created_at"] = values["created_at"] or self.now
         return Outcome(create=values)

@@ -7,7 +7,6 @@ from dataclasses import dataclass
 import pandas as pd
 
 from crm_core.i18n import t
-from crm_core.i18n.domain_text import import_message_text
 from crm_core.io.headers import check_kind, field_names, is_left_out, suggest_mapping
 from crm_core.io.reading import CsvTable, read_csv
 from crm_core.io.report import ImportReport
@@ -63,25 +62,16 @@ def column_titles(header: list[str]) -> list[str]:
     return titles
 
 
-def _in_lang(messages: pd.Series, lang: str) -> pd.Series:
-    """Import messages in `lang`, each distinct message translated once."""
-    return messages.map({message: import_message_text(message, lang) for message in messages.unique()})
-
-
 def problems_frame(report: ImportReport, lang: str = "en") -> pd.DataFrame:
-    """One row per problem: line, column, message in `lang` (in file order)."""
-    frame = pd.DataFrame(
-        [(p.line, p.column, p.message) for p in report.problems], columns=["line", "column", "message"]
+    """One row per problem: line, column, message in `lang` from its code (in file order)."""
+    return pd.DataFrame(
+        [(p.line, p.column, p.text(lang)) for p in report.problems], columns=["line", "column", "message"]
     )
-    frame["message"] = _in_lang(frame["message"], lang)
-    return frame
 
 
 def skipped_frame(report: ImportReport, lang: str = "en") -> pd.DataFrame:
-    """One row per skipped row: line and reason in `lang`."""
-    frame = pd.DataFrame([(s.line, s.reason) for s in report.skipped], columns=["line", "reason"])
-    frame["reason"] = _in_lang(frame["reason"], lang)
-    return frame
+    """One row per skipped row: line and reason in `lang` from its code."""
+    return pd.DataFrame([(s.line, s.text(lang)) for s in report.skipped], columns=["line", "reason"])
 
 
 def separator_text(separator: str, lang: str, *, quoted: bool = False) -> str:

@@ -5,17 +5,32 @@ from __future__ import annotations
 import codecs
 import csv
 import io
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
-from crm_core.errors import CRMError
+from crm_core.errors import CRMError, Problem
 
 SEPARATORS = (";", ",", "\t", "|")
 _SNIFF_BYTES = 64 * 1024
 
 
 class ImportFileError(CRMError):
-    """The file as a whole cannot be imported (unreadable, empty, wrong columns): nothing was read."""
+    """The file as a whole cannot be imported (unreadable, empty, wrong columns): nothing was read.
+
+    `ImportFileError("empty_file")`, or with several `problems` (each column problem of a header).
+    """
+
+    def __init__(self, code: str | list[Problem], params: Mapping[str, Any] | None = None) -> None:
+        self.problems: list[Problem] = [Problem(code, dict(params or {}))] if isinstance(code, str) else list(code)
+        super().__init__(self.problems[0].code, self.problems[0].params)
+
+    def _message(self) -> str:
+        return "; ".join(problem.message for problem in self.problems)
+
+    def to_dict(self) -> dict[str, Any]:
+        return super().to_dict() | {"problems": [problem.to_dict() for problem in self.problems]}
 
 
 @dataclass(frozen=True)
@@ -39,24 +54,21 @@ def _looks_binary(data: bytes) -> bool:
 def decode(data: bytes) -> tuple[str, str]:
     """The text of the file and the encoding it was read with (UTF-8, UTF-16, Windows-1252, Latin-1)."""
     if not data.strip(b" \t\r\n\xef\xbb\xbf"):
-        raise ImportFileError("the file is empty")
+        raise ImportFileError("empty_file")
     if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
         try:
             return data.decode("utf-16"), "utf-16"
         except UnicodeDecodeError:
-            raise ImportFileError("the file says it is UTF-16 but is not valid UTF-16 text") from None
+            raise ImportFileError("bad_utf16") from None
     if data.startswith(b"PK\x03\x04"):
-        raise ImportFileError(
-            "this is a spreadsheet workbook (.xlsx/.ods), not a CSV file: "
-            "save it as CSV (File > Save as > CSV) and import that"
-        )
+        raise ImportFileError("workbook")
     if _looks_binary(data):
-        raise ImportFileError("the file is not a text CSV file (it contains binary data)")
+        raise ImportFileError("binary")
     if data.startswith(codecs.BOM_UTF8):
         try:
             return data[len(codecs.BOM_UTF8) :].decode("utf-8"), "utf-8-sig"
         except UnicodeDecodeError as exc:
-            raise ImportFileError(f"the file starts as UTF-8 but byte {exc.start} is not valid UTF-8") from None
+            raise ImportFileError("bad_utf8", {"byte": exc.start}) from None
     try:
         return data.decode("utf-8"), "utf-8"
     except UnicodeDecodeError:
@@ -87,7 +99,7 @@ def read_csv(source: bytes | str | Path, *, separator: str | None = None) -> Csv
         try:
             data = Path(source).read_bytes()
         except OSError as exc:
-            raise ImportFileError(f"cannot read {source}: {exc.strerror or exc}") from None
+            raise ImportFileError("cannot_read", {"path": str(source), "reason": str(exc.strerror or exc)}) from None
     else:
         data = bytes(source)
     text, encoding = decode(data)
@@ -95,7 +107,7 @@ def read_csv(source: bytes | str | Path, *, separator: str | None = None) -> Csv
         if separator.lower() in ("tab", "\\t"):
             separator = "\t"
         else:
-            raise ImportFileError(f"the separator must be one character, got {separator!r}")
+            raise ImportFileError("separator_length", {"value": separator})
     sep = separator or sniff_separator(text)
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=sep, strict=False)
     header: list[str] | None = None
@@ -114,7 +126,7 @@ def read_csv(source: bytes | str | Path, *, separator: str | None = None) -> Csv
                 continue
             rows.append((start, cells))
     except csv.Error as exc:
-        raise ImportFileError(f"line {reader.line_num + 1} cannot be read as CSV: {exc}") from None
+        raise ImportFileError("bad_line", {"line": reader.line_num + 1, "detail": str(exc)}) from None
     if header is None:
-        raise ImportFileError("the file is empty")
+        raise ImportFileError("empty_file")
     return CsvTable(header=header, rows=rows, encoding=encoding, separator=sep)

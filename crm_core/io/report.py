@@ -5,7 +5,11 @@ from __future__ import annotations
 import csv
 import io
 from dataclasses import dataclass, field
+from dataclasses import field as dataclass_field
+from typing import Any
 
+from crm_core.errors import english
+from crm_core.i18n.error_text import code_text
 from crm_core.io.csv_safety import neutralise_cell
 from crm_core.io.headers import REASON_COLUMN
 
@@ -14,11 +18,23 @@ MAX_PROBLEMS_SHOWN = 50
 
 @dataclass(frozen=True)
 class RowProblem:
-    """What is wrong with one cell: its line in the file (header = line 1) and the file's column name."""
+    """What is wrong with one cell: its line in the file (header = line 1), the file's column name,
+    the field it holds, and the error's code and params."""
 
     line: int
     column: str
-    message: str
+    field: str
+    code: str
+    params: dict[str, Any] = dataclass_field(default_factory=dict)
+
+    @property
+    def message(self) -> str:
+        """The English sentence (`must be 0 or more`)."""
+        return english(self.code, self.params)
+
+    def text(self, lang: str) -> str:
+        """The sentence in `lang`."""
+        return code_text(self.code, self.params, lang)
 
     def __str__(self) -> str:
         return f"line {self.line}, column {self.column!r}: {self.message}"
@@ -26,10 +42,20 @@ class RowProblem:
 
 @dataclass(frozen=True)
 class SkippedRow:
-    """A valid row that is not written, and why (it already exists, or is already up to date)."""
+    """A valid row that is not written, and why (it already exists, or is already up to date), by code."""
 
     line: int
-    reason: str
+    code: str
+    params: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def reason(self) -> str:
+        """The English sentence (`invoice F-1 already exists`)."""
+        return english(self.code, self.params)
+
+    def text(self, lang: str) -> str:
+        """The reason in `lang`."""
+        return code_text(self.code, self.params, lang)
 
     def __str__(self) -> str:
         return f"line {self.line}: {self.reason}"
@@ -70,19 +96,22 @@ class ImportReport:
         """Whether committing would write anything (with rejected rows, only when `valid_only`)."""
         return (self.to_create + self.to_update) > 0 and (self.ok or valid_only)
 
-    def reasons_by_line(self) -> dict[int, str]:
+    def reasons_by_line(self, lang: str | None = None) -> dict[int, str]:
+        """Each rejected line's problems as `column: sentence` (in `lang` as a page says it, else the
+        English message), joined with `; `."""
         reasons: dict[int, list[str]] = {}
         for problem in self.problems:
-            reasons.setdefault(problem.line, []).append(f"{problem.column}: {problem.message}")
+            text = problem.message if lang is None else problem.text(lang)
+            reasons.setdefault(problem.line, []).append(f"{problem.column}: {text}")
         return {line: "; ".join(texts) for line, texts in reasons.items()}
 
-    def rejected_csv(self) -> bytes:
-        """The rejected rows in the file's own columns plus `reason`, ready to fix and import again.
+    def rejected_csv(self, lang: str | None = None) -> bytes:
+        """The rejected rows in the file's own columns plus `reason` (in `lang`), ready to fix and import again.
 
         UTF-8 with BOM in the file's separator; formula-like cells are neutralised (the importer
         reads them back as they were).
         """
-        reasons = self.reasons_by_line()
+        reasons = self.reasons_by_line(lang)
         buffer = io.StringIO()
         writer = csv.writer(buffer, delimiter=self.separator, lineterminator="\r\n")
         writer.writerow([*self.header, REASON_COLUMN])

@@ -55,5 +55,5 @@ def integrity_to_domain(exc: IntegrityError, values: dict[str, object]) -> Excep
         if f"{table}.{column}" in text or f"uq_{table}_{column}" in text:
             return make(str(values.get(column, "")))
     if "FOREIGN KEY" in text.upper():
-        return ValidationError("refers to a row that does not exist (it may have been deleted)")
-    return ValidationError(f"the database refused the change ({text.splitlines()[0]})")
+        return ValidationError.on("input", "missing_reference")
+    return ValidationError.on("input", "database_refused", detail=text.splitlines()[0])

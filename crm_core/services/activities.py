@@ -32,7 +32,7 @@ def log_activity(engine: Engine, payload: ActivityCreate | dict[str, Any]) -> li
         if data.contact_id is not None:
             contact = find(session, Contact, data.contact_id)
             if contact is None or contact.client_id != data.client_id:
-                raise ValidationError("is not a contact of this client", "contact_id")
+                raise ValidationError.on("contact_id", "contact_of_client")
         activity = Activity(**data.model_dump())
         session.add(activity)
         created = [activity]

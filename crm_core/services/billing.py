@@ -12,7 +12,7 @@ from sqlalchemy.exc import IntegrityError
 
 from crm_core.db import write_session
 from crm_core.db.models import Client, Invoice, Payment
-from crm_core.errors import DuplicateInvoiceError, NotFoundError, ValidationError
+from crm_core.errors import DuplicateInvoiceError, FieldError, NotFoundError, ValidationError
 from crm_core.schemas import InvoiceCreate, InvoiceOut, PaymentCreate, PaymentOut, parse
 from crm_core.services._common import get_or_404, integrity_to_domain
 from crm_core.store.writes import writes
@@ -98,22 +98,22 @@ def paid_totals(conn: Connection, invoice_ids: Iterable[int]) -> dict[int, Decim
     return paid
 
 
-def unpayable_reason(invoice: PayableInvoice, paid_on: date) -> tuple[str, str] | None:
-    """Why `invoice` cannot take a payment made on `paid_on`, as (`invoice` or `paid_on`, message), else None."""
+def unpayable_reason(invoice: PayableInvoice, paid_on: date, invoice_field: str) -> FieldError | None:
+    """Why `invoice` cannot take a payment made on `paid_on` (on `invoice_field` or `paid_on`), else None."""
     if invoice.void:
-        return "invoice", f"invoice {invoice.number} is void and cannot be paid"
+        return FieldError(invoice_field, "invoice_void", {"number": invoice.number})
     if invoice.credit_note:
-        return "invoice", f"{invoice.number} is a credit note and cannot be paid"
+        return FieldError(invoice_field, "credit_note_unpayable", {"number": invoice.number})
     if paid_on < invoice.issue_date:
-        return "paid_on", f"must not be before the invoice's issue date ({invoice.issue_date.isoformat()})"
+        return FieldError("paid_on", "before_issue", {"issue_date": invoice.issue_date})
     return None
 
 
-def overpayment(invoice: PayableInvoice, paid: Decimal, amount: Decimal) -> str | None:
-    """The message when `amount` on top of `paid` would pay more than the invoice's total, else None."""
+def overpayment(invoice: PayableInvoice, paid: Decimal, amount: Decimal) -> FieldError | None:
+    """The `amount` error when `amount` on top of `paid` would pay more than the invoice's total, else None."""
     remaining = Decimal(str(invoice.total)).quantize(CENT) - paid
     if amount > remaining:
-        return f"{amount} would overpay invoice {invoice.number}: only {remaining} is still owed"
+        return FieldError("amount", "overpay", {"amount": amount, "number": invoice.number, "remaining": remaining})
     return None
 
 
@@ -129,13 +129,11 @@ def record_payment(engine: Engine, payload: PaymentCreate | dict[str, Any]) -> P
         invoice = invoices_to_pay(conn, [data.invoice_id]).get(data.invoice_id)
         if invoice is None:
             raise NotFoundError("invoice", data.invoice_id)
-        reason = unpayable_reason(invoice, data.paid_on)
-        if reason is not None:
-            what, message = reason
-            raise ValidationError(message, "invoice_id" if what == "invoice" else what)
-        message = overpayment(invoice, paid_totals(conn, [invoice.invoice_id])[invoice.invoice_id], data.amount)
-        if message is not None:
-            raise ValidationError(message, "amount")
+        problem = unpayable_reason(invoice, data.paid_on, "invoice_id") or overpayment(
+            invoice, paid_totals(conn, [invoice.invoice_id])[invoice.invoice_id], data.amount
+        )
+        if problem is not None:
+            raise ValidationError(problem)
         payment = Payment(**data.model_dump(mode="python"))
         session.add(payment)
         session.flush()

@@ -141,22 +141,24 @@ def list_clients(
 ) -> ClientPage:
     """One page of clients matching the filters; `search` matches name, email or tax id."""
     if not isinstance(sort, str) or sort not in SORT_KEYS:
-        raise ValidationError(f"unknown sort key {sort!r}; expected one of {', '.join(SORT_KEYS)}", "sort")
+        raise ValidationError.on("sort", "unknown_sort", value=sort if isinstance(sort, str) else repr(sort),
+                                 expected=list(SORT_KEYS))
     if order not in ("asc", "desc"):
-        raise ValidationError("must be 'asc' or 'desc'", "order")
+        raise ValidationError.on("order", "sort_order")
     if not _whole(page) or not 1 <= page <= MAX_PAGE:
-        raise ValidationError(f"must be a whole number between 1 and {MAX_PAGE}", "page")
+        raise ValidationError.on("page", "page_range", first=1, last=MAX_PAGE)
     if not _whole(page_size) or not 1 <= page_size <= MAX_PAGE_SIZE:
-        raise ValidationError(f"must be between 1 and {MAX_PAGE_SIZE}", "page_size")
+        raise ValidationError.on("page_size", "between", first=1, last=MAX_PAGE_SIZE)
     if status is not None and (not isinstance(status, str) or status not in {s.value for s in ClientStatus}):
-        raise ValidationError(f"unknown status {status!r}", "status")
+        raise ValidationError.on("status", "unknown_value", value=status if isinstance(status, str) else repr(status),
+                                 one_of=[s.value for s in ClientStatus])
     for name, value in (("segment", segment), ("industry", industry), ("region", region), ("owner", owner),
                         ("search", search)):
         if value is not None and not isinstance(value, str):
-            raise ValidationError(f"must be text, got {type(value).__name__}", name)
+            raise ValidationError.on(name, "text", type=type(value).__name__)
         problem = None if value is None else text_problem(value)
         if problem is not None:  # the database would refuse it even in a query
-            raise ValidationError(problem, name)
+            raise ValidationError.on(name, problem)
 
     conditions = []
     for column, value in (

@@ -33,7 +33,7 @@ def _check_contact(session: Session, client_id: int, contact_id: int | None) -> 
         return
     contact = find(session, Contact, contact_id)
     if contact is None or contact.client_id != client_id:
-        raise ValidationError("is not a contact of this client", "contact_id")
+        raise ValidationError.on("contact_id", "contact_of_client")
 
 
 @writes(*OPPORTUNITY_TABLES)
@@ -122,7 +122,7 @@ def move_opportunity(
         with write_session(engine) as session:
             opp = _load_for_edit(session, opportunity_id, expected_version)
             if Stage(opp.stage).is_closed:
-                raise ValidationError(f"the opportunity is already {opp.stage}; it cannot be moved", "stage")
+                raise ValidationError.on("stage", "cannot_move_closed", stage=opp.stage)
             if opp.stage != data.stage.value:
                 _change_stage(session, opp, data.stage, data.changed_at or utcnow())
                 opp.probability = (
@@ -150,10 +150,10 @@ def _close(
         with write_session(engine) as session:
             opp = _load_for_edit(session, opportunity_id, expected_version)
             if Stage(opp.stage).is_closed:
-                raise ValidationError(f"the opportunity is already {opp.stage}", "stage")
+                raise ValidationError.on("stage", "already_closed", stage=opp.stage)
             closed = closed_at or business_today()
             if closed < opp.created_at.astimezone(business_timezone()).date():
-                raise ValidationError("must not be before the opportunity was created", "closed_at")
+                raise ValidationError.on("closed_at", "before_created")
             _change_stage(session, opp, stage, utcnow() if closed_at is None else _at_noon(closed))
             opp.closed_at = closed
             opp.probability = DEFAULT_STAGE_PROBABILITY[stage]

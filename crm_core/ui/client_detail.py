@@ -17,11 +17,8 @@ from crm_core.i18n import (
     format_percent,
     label,
 )
-from crm_core.i18n.domain_text import (
-    churn_reason_text,
-    message_text,
-    recommendation_text,
-)
+from crm_core.i18n.domain_text import churn_reason_text, recommendation_text
+from crm_core.i18n.error_text import error_text
 from crm_core.schemas import ClientOut
 from crm_core.store.frames import Frames
 from crm_core.ui import billing_forms
@@ -78,7 +75,7 @@ def render(ctx: PageContext, engine: Engine, data: Frames, health: pd.DataFrame,
     try:
         client = services.get_client(engine, client_id)
     except NotFoundError as exc:
-        st.warning(message_text(exc.message, ctx.lang))
+        st.warning(error_text(exc, ctx.lang))
         return
     figures = health_row(health, client_id)
     st.header(client.company_name, anchor=False)

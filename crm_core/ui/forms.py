@@ -10,9 +10,9 @@ from typing import ParamSpec, TypeVar
 import streamlit as st
 
 from crm_core.config import business_now, business_timezone
-from crm_core.errors import CRMError, DuplicateError, FieldError, ValidationError
-from crm_core.i18n.domain_text import error_text
-from crm_core.i18n.numbers import AmountError, amount_example, amount_message, parse_amount
+from crm_core.errors import CRMError, FieldError, ValidationError
+from crm_core.i18n.error_text import error_lines as error_text_lines
+from crm_core.i18n.numbers import AmountError, amount_example, amount_params, parse_amount
 from crm_core.store.writes import tables_written
 from crm_core.ui import cache
 from crm_core.ui.context import PageContext, current
@@ -21,20 +21,12 @@ P = ParamSpec("P")
 R = TypeVar("R")
 
 
-def field_errors(exc: CRMError) -> list[FieldError]:
-    """The field-level problems of a domain error (one generic entry when it names no field)."""
-    if isinstance(exc, ValidationError):
-        return exc.errors
-    if isinstance(exc, DuplicateError):
-        return [FieldError(exc.field, exc.message.removeprefix(f"{exc.field}: "))]
-    return [FieldError("input", exc.message)]
-
-
 def error_lines(ctx: PageContext, exc: CRMError) -> list[str]:
-    """What to tell the user about a domain error: one line per bad field, the field named in the UI language."""
-    if isinstance(exc, ValidationError | DuplicateError):
-        return [error_text(problem, ctx.lang) for problem in field_errors(exc)]
-    return [ctx.t("common.error", message=exc.message)]
+    """What to tell the user about a domain error, from its code in the UI language: one line per bad
+    field (`Label: sentence`), else "Could not save: sentence"."""
+    if exc.field_errors:
+        return error_text_lines(exc, ctx.lang)
+    return [ctx.t("common.error", message=line) for line in error_text_lines(exc, ctx.lang)]
 
 
 def show_error(ctx: PageContext, exc: CRMError) -> None:
@@ -136,4 +128,4 @@ def read_amount(ctx: PageContext, key: str, field: str) -> Decimal | None:
     try:
         return parse_amount(str(value), ctx.lang)
     except AmountError as exc:
-        raise ValidationError([FieldError(field, amount_message(exc, ctx.lang))]) from None
+        raise ValidationError(FieldError(field, f"amount_{exc.code}", amount_params(exc, ctx.lang))) from None

@@ -28,6 +28,8 @@ FOLLOWUP_STATUSES: tuple[str, ...] = ("overdue", "today", "upcoming")
 TIMELINE_COLUMNS: list[str] = [
     "at", "event", "kind", "title", "detail", "amount", "owner", "done", "from_stage", "to_stage",
 ]
+# A missing text cell for np.where (None as a 0-d object array).
+NO_TEXT = np.array(None, dtype=object)
 
 
 def _with_names(frames: Frames, rows: pd.DataFrame) -> pd.DataFrame:
@@ -142,7 +144,7 @@ def client_timeline(frames: Frames, client_id: int, as_of: date) -> pd.DataFrame
         "event": "invoice",
         "kind": np.where(invoices["credit_note"], "credit_note", "invoice"),
         "title": invoices["number"],
-        "detail": np.where(invoices["void"], "void", None),
+        "detail": np.where(invoices["void"], "void", NO_TEXT),
         "amount": invoices["total"],
     })
     numbers = invoices.set_index("invoice_id")["number"]
