@@ -10,6 +10,7 @@ from typing import Literal
 
 from crm_core.enums import ActivityKind, ClientStatus, CompanySize, PaidStatus, PaymentMethod, Stage
 from crm_core.errors import Problem
+from crm_core.i18n.catalogue import MESSAGES
 from crm_core.io.cells import fold
 from crm_core.io.reading import ImportFileError
 
@@ -167,14 +168,19 @@ def header_key(header: str) -> str:
 
 
 def _lookup(kind: str) -> dict[str, str]:
+    """Header key -> field: names and synonyms first, then each field's label in every UI language
+    (what `export --lang` writes), where no synonym already took it."""
     table: dict[str, str] = {}
     for column in COLUMNS[kind]:
         for word in (column.name, *column.synonyms):
             table.setdefault(header_key(word), column.name)
+    for column in COLUMNS[kind]:
+        for label in MESSAGES.get(f"field.{column.name}", ()):
+            if header_key(label) not in _LEFT_OUT_KEYS[kind]:
+                table.setdefault(header_key(label), column.name)
     return table
 
 
-_LOOKUPS: dict[str, dict[str, str]] = {kind: _lookup(kind) for kind in KINDS}
 
 # Columns that billing and spreadsheet exports often hold but the CRM does not keep: recognised,
 # left out without an error, and listed as left out in the report.
@@ -194,6 +200,9 @@ LEFT_OUT: dict[str, tuple[str, ...]] = {
 _LEFT_OUT_KEYS: dict[str, frozenset[str]] = {
     kind: frozenset({REASON_COLUMN, *(header_key(name) for name in names)}) for kind, names in LEFT_OUT.items()
 }
+
+
+_LOOKUPS: dict[str, dict[str, str]] = {kind: _lookup(kind) for kind in KINDS}
 
 
 def is_left_out(kind: str, header: str) -> bool:
