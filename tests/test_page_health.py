@@ -85,7 +85,12 @@ def test_thresholds_change_the_list(health):
     assert _table_companies(at) == list(with_overdue["company_name"])
 
 
-def test_no_client_at_risk_shows_a_message(health):
+def test_no_client_at_risk_shows_a_message(demo_db):
+    # lost clients have churn 100 and are listed by the churn rule (issue 16): reopen them for an empty list
+    engine = get_engine(demo_db)
+    with engine.begin() as conn:
+        conn.exec_driver_sql("UPDATE clients SET status = 'active' WHERE status = 'lost'")
+    health = client_health(load_frames(engine), AS_OF)
     at = _health_page()
     at.slider(key="health_churn_min").set_value(100)
     at.multiselect(key="health_risk_levels").set_value([]).run()
