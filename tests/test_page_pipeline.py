@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import date
 from decimal import Decimal
 
+import pandas as pd
 import pytest
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -17,6 +18,7 @@ from crm_core.db.models import Opportunity, StageChange
 from crm_core.i18n import format_money, format_number
 from crm_core.i18n.formatting import format_money_short
 from crm_core.store.frames import load_frames
+from crm_core.views.board import board_columns
 from crm_core.views.pipeline import open_deals, pipeline_totals, stage_summary
 from tests.apptest_helpers import column_format, open_page, shown_text
 from tests.conftest import row_counts
@@ -260,3 +262,6 @@ def test_board_lists_open_deals_by_stage_and_a_card_moves_one_stage(demo_db: str
         assert (last.from_stage, last.to_stage) == ("identified", "contacted")
     assert at.selectbox(key="deal_pick").value == deal_id  # the forms are on the moved deal
     assert at.selectbox(key=f"move_stage_{deal_id}").value == "contacted"
+    moved = board_columns(open_deals(load_frames(engine), today), pd.DataFrame({"opportunity_id": []}))[1]
+    assert deal_id in moved.cards["opportunity_id"].tolist()  # within the column's cap
+    assert at.button(key=f"board_prev_{deal_id}")  # the board drawn after the move has it in Contacted
