@@ -22,6 +22,7 @@ from crm_core.views.clients import (
     sort_clients,
 )
 from crm_core.views.paging import page_count, page_of
+from crm_core.views.search import clients_matching
 
 PAGE_SIZE = 100
 PICK_CAP = 1000  # the client picker lists every match up to this many, else the page shown
@@ -64,6 +65,7 @@ with st.expander(ctx.t("clients.more_filters")):
         for i, name in enumerate(FILTER_FIELDS)
     }
 filters = ClientFilters.from_inputs(search, lifecycle, risk, min_churn, chosen)
+found_elsewhere = clients_matching(views.search_index(ctx.db_url), search) if search.strip() else ()
 row = st.columns([2, 1, 1, 2], vertical_alignment="bottom")
 sort_by = choices.selectbox(
     ctx.t("clients.sort"), SORT_COLUMNS, format_func=lambda c: header(ctx, c), key="clients_sort", container=row[0]
@@ -71,7 +73,9 @@ sort_by = choices.selectbox(
 descending = row[1].toggle(ctx.t("clients.descending"), key="clients_desc")
 
 # ---------------------------------------------------------------- the list
-matches = sort_clients(filter_clients(views.client_table(ctx.db_url, ctx.as_of), filters), sort_by, descending)
+matches = sort_clients(
+    filter_clients(views.client_table(ctx.db_url, ctx.as_of), filters, found_elsewhere), sort_by, descending
+)
 pages = page_count(len(matches), PAGE_SIZE)
 page_no = row[2].number_input(ctx.t("common.page"), min_value=1, max_value=pages, value=1, key="clients_page")
 shown = page_of(matches, int(page_no), PAGE_SIZE)

@@ -341,3 +341,17 @@ def test_record_an_invoice_by_hand(demo_db: str) -> None:
         terms = session.get(Client, client_id).payment_terms_days
         assert (invoice.client_id, invoice.total, invoice.issue_date) == (client_id, Decimal("1210.00"), AS_OF)
         assert (invoice.due_date - invoice.issue_date).days == terms
+
+
+def test_search_finds_a_client_by_invoice_number_and_contact_name(demo_db: str) -> None:
+    """Issue 16, item 12: the search box also finds invoice numbers, contact names and phone numbers."""
+    frames = load_frames(get_engine(demo_db))
+    invoice = frames.invoices.iloc[0]
+    owner_of_invoice = frames.clients.set_index("client_id").loc[int(invoice["client_id"]), "company_name"]
+    at = _page()
+    at.text_input(key="clients_search").input(str(invoice["number"]).lower()).run()
+    assert owner_of_invoice in _list(at)["company_name"].tolist()
+    contact = frames.contacts.iloc[0]
+    company = frames.clients.set_index("client_id").loc[int(contact["client_id"]), "company_name"]
+    at.text_input(key="clients_search").input(str(contact["full_name"]).upper()).run()
+    assert company in _list(at)["company_name"].tolist()

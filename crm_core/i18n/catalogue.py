@@ -38,7 +38,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "common.saved": ("Saved.", "Guardado."),
     # ---- clients list
     "clients.title": ("Clients", "Clientes"),
-    "clients.search_help": ("Name, email or tax id", "Nombre, email o CIF/NIF"),
+    "clients.search_help": ("Name, email, tax id, contact, phone or invoice number", "Nombre, email, CIF/NIF, contacto, teléfono o n.º de factura"),
     "clients.none": ("No client matches these filters.", "Ningún cliente coincide con estos filtros."),
     # ---- overview (dashboard A)
     "overview.title": ("Overview", "Resumen"),

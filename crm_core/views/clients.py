@@ -5,7 +5,7 @@ Pure functions over frames and the `client_health` frame; no database, no stream
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date
 
@@ -119,8 +119,12 @@ def filter_options(frames: Frames) -> dict[str, list[str]]:
     }
 
 
-def filter_clients(table: pd.DataFrame, filters: ClientFilters) -> pd.DataFrame:
-    """The rows of `client_table` matching every filter; search is case-insensitive over name, email, tax id."""
+def filter_clients(table: pd.DataFrame, filters: ClientFilters, also_found: Collection[int] = ()) -> pd.DataFrame:
+    """The rows of `client_table` matching every filter; search is case-insensitive over name, email, tax id.
+
+    `also_found`: client ids the search text found elsewhere (contacts, phones, invoice numbers:
+    `views.search.clients_matching`), kept by the search too.
+    """
     keep = pd.Series(True, index=table.index)
     needle = filters.search.strip().casefold()
     if needle:
@@ -129,6 +133,7 @@ def filter_clients(table: pd.DataFrame, filters: ClientFilters) -> pd.DataFrame:
             table["company_name"].fillna("").str.casefold().str.contains(needle, regex=False)
             | table["email"].fillna("").str.casefold().str.contains(needle, regex=False)
             | table["tax_id"].fillna("").str.contains(compact, regex=False)
+            | table["client_id"].isin(list(also_found))
         )
     for name in ("lifecycle", "default_risk", *FILTER_FIELDS):
         chosen = getattr(filters, name)
