@@ -192,3 +192,10 @@ class StaleEditError(CRMError):
         self.seen_version = seen
         self.current_version = current
         super().__init__("stale_edit", {"what": what, "key": key, "seen": seen, "current": current})
+
+
+class BusyError(CRMError):
+    """Another write held the database for longer than a write waits (SQLite's lock): nothing was written."""
+
+    def __init__(self) -> None:
+        super().__init__("busy")

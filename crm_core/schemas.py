@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Mapping
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime, time
 from decimal import Decimal
 from enum import Enum
-from typing import Annotated, Any, Self, TypeVar, get_args
+from typing import Annotated, Any, Self, TypeAlias, TypeVar, get_args
 from urllib.parse import urlparse
 
 from email_validator import EmailNotValidError, validate_email
@@ -17,6 +18,7 @@ from pydantic import (
     BeforeValidator,
     ConfigDict,
     Field,
+    Strict,
     field_validator,
     model_validator,
 )
@@ -38,22 +40,66 @@ from crm_core.tax_ids import normalise_tax_id
 _PHONE_RE = re.compile(r"^\+?[0-9 ()./-]{6,30}$")
 
 
-# Invisible characters a paste can bring along (zero-width space and joiners, word joiner, BOM):
-# trimmed from the ends like spaces, so a name made only of them counts as blank.
-_INVISIBLE = "\u200b\u200c\u200d\u2060\ufeff"
+# Characters that show nothing: every Unicode default-ignorable code point (zero-width space and
+# joiners, word joiner, BOM, soft hyphen, Mongolian vowel separator, Hangul fillers, variation
+# selectors, tags...) plus the braille blank. Trimmed from the ends like spaces; a text made only of
+# them, spaces and combining marks counts as blank.
+_DEFAULT_IGNORABLE = (
+    "\u00ad\u034f\u061c\u115f\u1160\u17b4\u17b5\u180b-\u180f\u200b-\u200f\u202a-\u202e"
+    "\u2060-\u206f\u3164\ufe00-\ufe0f\ufeff\uffa0\ufff0-\ufff8\U0001bca0-\U0001bca3"
+    "\U0001d173-\U0001d17a\U000e0000-\U000e0fff"
+)
+_INVISIBLE_RE = re.compile(f"[{_DEFAULT_IGNORABLE}\u2800]")
+_EDGES_RE = re.compile(f"^[\\s{_DEFAULT_IGNORABLE}\u2800]+|[\\s{_DEFAULT_IGNORABLE}\u2800]+$")
+# Direction controls reorder what is shown ('Acme \u202egnp.exe' shows as 'Acme exe.png'): refused in any text.
+_BIDI_RE = re.compile("[\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+# C0 and C1 control characters: refused in one-line fields; multi-line ones keep tab and line breaks.
+_CONTROL_RE = re.compile("[\x00-\x1f\x7f-\x9f]")
+_CONTROL_MULTILINE_RE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
 
 
 def trim_text(value: str) -> str:
     """`value` without spaces or invisible characters at either end."""
-    previous = None
-    while previous != value:
-        previous, value = value, value.strip().strip(_INVISIBLE)
-    return value
+    return _EDGES_RE.sub("", value)
+
+
+def _shows_nothing(value: str) -> bool:
+    """Whether `value` holds only spaces, invisible characters and combining marks (no visible character)."""
+    return all(
+        ch.isspace() or _INVISIBLE_RE.match(ch) or unicodedata.category(ch) in ("Mn", "Me", "Mc") for ch in value
+    )
 
 
 def _blank_to_none(value: Any) -> Any:
     if isinstance(value, str):
-        return trim_text(value) or None
+        value = trim_text(value)
+        return None if not value or _shows_nothing(value) else value
+    return value
+
+
+def _control_problem(value: str, *, multiline: bool) -> CodedValueError | None:
+    """Why `value` holds a character no field should (a direction or control character), else None."""
+    found = _BIDI_RE.search(value)
+    if found is not None:
+        return CodedValueError("direction_control", {"char": f"U+{ord(found.group()):04X}"})
+    found = (_CONTROL_MULTILINE_RE if multiline else _CONTROL_RE).search(value)
+    if found is not None:
+        code = "control_character" if multiline else "one_line"
+        return CodedValueError(code, {"char": f"U+{ord(found.group()):04X}"})
+    return None
+
+
+def _one_line(value: Any) -> Any:
+    problem = _control_problem(value, multiline=False) if isinstance(value, str) else None
+    if problem is not None:
+        raise problem
+    return value
+
+
+def _any_lines(value: Any) -> Any:
+    problem = _control_problem(value, multiline=True) if isinstance(value, str) else None
+    if problem is not None:
+        raise problem
     return value
 
 
@@ -109,8 +155,23 @@ FIRST_DAY = date(1900, 1, 1)
 LAST_DAY = date(2199, 12, 31)
 
 
+def date_in_range(value: date | datetime) -> bool:
+    """The one date rule for every date of every kind (form, service, import): within FIRST_DAY..LAST_DAY.
+
+    A datetime is judged by its UTC day (a naive one read in the business timezone).
+    """
+    if isinstance(value, datetime):
+        if value.tzinfo is None:
+            value = value.replace(tzinfo=business_timezone())
+        try:
+            value = value.astimezone(UTC).date()
+        except OverflowError:
+            return False
+    return FIRST_DAY <= value <= LAST_DAY
+
+
 def _in_range(value: date) -> date:
-    if not FIRST_DAY <= value <= LAST_DAY:
+    if not date_in_range(value):
         raise CodedValueError("year_range", {"first": FIRST_DAY.year, "last": LAST_DAY.year})
     return value
 
@@ -134,41 +195,84 @@ def _storable_text(value: Any) -> Any:
     return value
 
 
-def text(max_length: int) -> Any:
-    """A required text field: blank counts as missing."""
-    return Annotated[str, BeforeValidator(_blank_to_none), Field(min_length=1, max_length=max_length)]
-
-
-def opt_text(max_length: int = 100_000) -> Any:
-    """An optional text field: blank is stored as empty (NULL)."""
-    return Annotated[
-        Annotated[str, Field(max_length=max_length)] | None, BeforeValidator(_blank_to_none)
-    ]
-
-
-OptStr = opt_text()
+# Text fields by length, as type aliases (a call inside an annotation is not a type for mypy).
+Text40: TypeAlias = Annotated[str, AfterValidator(_one_line), BeforeValidator(_blank_to_none), Field(min_length=1, max_length=40)]
+Text200: TypeAlias = Annotated[
+    str,
+    AfterValidator(_one_line),
+    BeforeValidator(_blank_to_none),
+    Field(min_length=1, max_length=200),
+]
+Text300: TypeAlias = Annotated[
+    str,
+    AfterValidator(_any_lines),
+    BeforeValidator(_blank_to_none),
+    Field(min_length=1, max_length=300),
+]
+OptText60: TypeAlias = Annotated[
+    Annotated[str, Field(max_length=60)] | None,
+    AfterValidator(_one_line),
+    BeforeValidator(_blank_to_none),
+]
+OptText80: TypeAlias = Annotated[
+    Annotated[str, Field(max_length=80)] | None,
+    AfterValidator(_one_line),
+    BeforeValidator(_blank_to_none),
+]
+OptText100: TypeAlias = Annotated[
+    Annotated[str, Field(max_length=100)] | None,
+    AfterValidator(_one_line),
+    BeforeValidator(_blank_to_none),
+]
+OptText300: TypeAlias = Annotated[
+    Annotated[str, Field(max_length=300)] | None,
+    AfterValidator(_any_lines),
+    BeforeValidator(_blank_to_none),
+]
+OptText: TypeAlias = Annotated[
+    Annotated[str, Field(max_length=100_000)] | None,
+    AfterValidator(_any_lines),
+    BeforeValidator(_blank_to_none),
+]
+OptStr: TypeAlias = OptText
 Email = Annotated[str, BeforeValidator(_blank_to_none), AfterValidator(_check_email)]
 OptEmail = Annotated[str | None, BeforeValidator(_blank_to_none), AfterValidator(lambda v: v if v is None else _check_email(v))]
 OptPhone = Annotated[str | None, BeforeValidator(_blank_to_none), AfterValidator(lambda v: v if v is None else _check_phone(v))]
 OptUrl = Annotated[str | None, BeforeValidator(_blank_to_none), AfterValidator(lambda v: v if v is None else _check_url(v))]
 OptTaxId = Annotated[str | None, BeforeValidator(_blank_to_none), AfterValidator(lambda v: v if v is None else normalise_tax_id(v))]
 OptRegion = Annotated[str | None, BeforeValidator(_blank_to_none), AfterValidator(lambda v: v if v is None else _check_region(v))]
-Money = Annotated[Decimal, AfterValidator(_money)]
-Day = Annotated[date, AfterValidator(_in_range)]
+# Strict at the service boundary: True is not invoice 1, "1" is not version 1, 12.0 employees is not 12.
+Whole = Annotated[int, Strict()]
+Flag = Annotated[bool, Strict()]
+_PLAIN_NUMBER_RE = re.compile(r"^[+-]?(?:\d+(?:\.\d*)?|\.\d+)$", re.ASCII)
+
+
+def _amount_input(value: Any) -> Any:
+    """An amount is a number or a plain `1234.56` text (ASCII digits): never a bool, `1_000` or other digits."""
+    if isinstance(value, bool) or (isinstance(value, str) and not _PLAIN_NUMBER_RE.match(value.strip())):
+        raise CodedValueError("number", {"value": value})
+    return value
+
+
+def _date_input(value: Any) -> Any:
+    """A date is a date (or ISO text), never a number read as seconds since 1970."""
+    if isinstance(value, bool | int | float | Decimal):
+        raise CodedValueError("date_type")
+    return value
+
+
+Money = Annotated[Decimal, BeforeValidator(_amount_input), AfterValidator(_money)]
+Day = Annotated[date, BeforeValidator(_date_input), AfterValidator(_in_range)]
 
 
 def _aware(value: datetime) -> datetime:
     """Naive times are read in the business timezone (Europe/Madrid unless CRM_TIMEZONE)."""
     if value.tzinfo is None:
         value = value.replace(tzinfo=business_timezone())
-    try:
-        _in_range(value.astimezone(timezone.utc).date())
-    except OverflowError:
-        raise CodedValueError("year_range", {"first": FIRST_DAY.year, "last": LAST_DAY.year}) from None
-    return value
+    return _in_range(value)  # type: ignore[return-value]  # judged by its UTC day (date_in_range)
 
 
-AwareDatetime = Annotated[datetime, AfterValidator(_aware)]
+AwareDatetime = Annotated[datetime, BeforeValidator(_date_input), AfterValidator(_aware)]
 
 
 class Schema(BaseModel):
@@ -186,22 +290,22 @@ class Schema(BaseModel):
 
 
 class ClientFields(Schema):
-    company_name: text(200)
+    company_name: Text200
     email: Email
     phone: OptPhone = None
-    address: opt_text(300) = None
+    address: OptText300 = None
     tax_id: OptTaxId = None
     status: ClientStatus = ClientStatus.PROSPECT
-    segment: opt_text(60) = None
-    industry: opt_text(80) = None
+    segment: OptText60 = None
+    industry: OptText80 = None
     company_size: CompanySize | None = None
     region: OptRegion = None
-    city: opt_text(100) = None
+    city: OptText100 = None
     website: OptUrl = None
     linkedin: OptUrl = None
-    employees: Annotated[int | None, Field(ge=0, le=10_000_000)] = None
-    owner: opt_text(100) = None
-    payment_terms_days: Annotated[int, Field(ge=0, le=365)] = 30
+    employees: Annotated[Whole | None, Field(ge=0, le=10_000_000)] = None
+    owner: OptText100 = None
+    payment_terms_days: Annotated[Whole, Field(ge=0, le=365)] = 30
 
     @field_validator("company_size", "status", mode="before")
     @classmethod
@@ -216,22 +320,22 @@ class ClientCreate(ClientFields):
 class ClientUpdate(Schema):
     """A partial edit: only the fields given are changed."""
 
-    company_name: text(200) | None = None
+    company_name: Text200 | None = None
     email: Email | None = None
     phone: OptPhone = None
-    address: opt_text(300) = None
+    address: OptText300 = None
     tax_id: OptTaxId = None
     status: ClientStatus | None = None
-    segment: opt_text(60) = None
-    industry: opt_text(80) = None
+    segment: OptText60 = None
+    industry: OptText80 = None
     company_size: CompanySize | None = None
     region: OptRegion = None
-    city: opt_text(100) = None
+    city: OptText100 = None
     website: OptUrl = None
     linkedin: OptUrl = None
-    employees: Annotated[int | None, Field(ge=0, le=10_000_000)] = None
-    owner: opt_text(100) = None
-    payment_terms_days: Annotated[int | None, Field(ge=0, le=365)] = None
+    employees: Annotated[Whole | None, Field(ge=0, le=10_000_000)] = None
+    owner: OptText100 = None
+    payment_terms_days: Annotated[Whole | None, Field(ge=0, le=365)] = None
 
     @model_validator(mode="after")
     def _required_stay_set(self) -> Self:
@@ -281,25 +385,25 @@ class ClientPage(BaseModel):
 
 
 class ContactCreate(Schema):
-    client_id: int
-    full_name: text(200)
-    role: opt_text(100) = None
+    client_id: Whole
+    full_name: Text200
+    role: OptText100 = None
     email: OptEmail = None
     phone: OptPhone = None
     whatsapp: OptPhone = None
-    is_primary: bool = False
-    is_billing: bool = False
+    is_primary: Flag = False
+    is_billing: Flag = False
     notes: OptStr = None
 
 
 class ContactUpdate(Schema):
-    full_name: text(200) | None = None
-    role: opt_text(100) = None
+    full_name: Text200 | None = None
+    role: OptText100 = None
     email: OptEmail = None
     phone: OptPhone = None
     whatsapp: OptPhone = None
-    is_primary: bool | None = None
-    is_billing: bool | None = None
+    is_primary: Flag | None = None
+    is_billing: Flag | None = None
     notes: OptStr = None
 
     @model_validator(mode="after")
@@ -330,16 +434,16 @@ class ContactOut(BaseModel):
 
 
 class ActivityCreate(Schema):
-    client_id: int
-    contact_id: int | None = None
+    client_id: Whole
+    contact_id: Whole | None = None
     kind: ActivityKind
-    title: text(200)
+    title: Text200
     description: OptStr = None
     occurred_at: AwareDatetime
-    duration_min: Annotated[int | None, Field(ge=0, le=24 * 60)] = None
-    owner: opt_text(100) = None
-    done: bool = True
-    outcome: opt_text(300) = None
+    duration_min: Annotated[Whole | None, Field(ge=0, le=24 * 60)] = None
+    owner: OptText100 = None
+    done: Flag = True
+    outcome: OptText300 = None
     follow_up_on: Day | None = None
 
     @model_validator(mode="after")
@@ -377,19 +481,27 @@ class ActivityOut(BaseModel):
 # ---------------------------------------------------------------- opportunities
 
 
+def close_date_problem(closed_at: date, created_at: datetime) -> str | None:
+    """The one close-date rule (create_opportunity, mark_won, mark_lost, import): the error code when
+    `closed_at` is before the day the opportunity was created, else None."""
+    if closed_at < created_at.astimezone(business_timezone()).date():
+        return "before_created"
+    return None
+
+
 class OpportunityCreate(Schema):
-    client_id: int
-    contact_id: int | None = None
-    name: text(200)
+    client_id: Whole
+    contact_id: Whole | None = None
+    name: Text200
     description: OptStr = None
     amount: Annotated[Money, Field(ge=0)]
     stage: Stage = Stage.IDENTIFIED
-    probability: Annotated[int | None, Field(ge=0, le=100)] = None
+    probability: Annotated[Whole | None, Field(ge=0, le=100)] = None
     expected_close: Day | None = None
     closed_at: Day | None = None
     won_amount: Annotated[Money | None, Field(ge=0)] = None
-    lost_reason: opt_text(300) = None
-    owner: opt_text(100) = None
+    lost_reason: OptText300 = None
+    owner: OptText100 = None
     notes: OptStr = None
     created_at: AwareDatetime | None = None
 
@@ -411,19 +523,26 @@ class OpportunityCreate(Schema):
             for name in ("closed_at", "won_amount", "lost_reason"):
                 if getattr(self, name) not in (None, ""):
                     raise CodedValueError("only_when_closed", field=name)
+        if self.closed_at is not None:
+            if self.created_at is None and self.closed_at < datetime.now(business_timezone()).date():
+                # A deal recorded already closed (a form, an old CRM's export) was created by its close at the latest.
+                self.created_at = datetime.combine(self.closed_at, time(12), tzinfo=business_timezone())
+            problem = close_date_problem(self.closed_at, self.created_at or datetime.now(UTC))
+            if problem is not None:
+                raise CodedValueError(problem, field="closed_at")
         return self
 
 
 class OpportunityUpdate(Schema):
     """Edits that do not change the stage (use move_opportunity / mark_won / mark_lost)."""
 
-    contact_id: int | None = None
-    name: text(200) | None = None
+    contact_id: Whole | None = None
+    name: Text200 | None = None
     description: OptStr = None
     amount: Annotated[Money | None, Field(ge=0)] = None
-    probability: Annotated[int | None, Field(ge=0, le=100)] = None
+    probability: Annotated[Whole | None, Field(ge=0, le=100)] = None
     expected_close: Day | None = None
-    owner: opt_text(100) = None
+    owner: OptText100 = None
     notes: OptStr = None
 
     @model_validator(mode="after")
@@ -436,7 +555,7 @@ class OpportunityUpdate(Schema):
 
 class StageMove(Schema):
     stage: Stage
-    probability: Annotated[int | None, Field(ge=0, le=100)] = None
+    probability: Annotated[Whole | None, Field(ge=0, le=100)] = None
     changed_at: AwareDatetime | None = None
 
     @field_validator("stage")
@@ -453,7 +572,7 @@ class WonClose(Schema):
 
 
 class LostClose(Schema):
-    lost_reason: text(300)
+    lost_reason: Text300
     closed_at: Day | None = None
 
 
@@ -482,13 +601,13 @@ class OpportunityOut(BaseModel):
 
 
 class InvoiceCreate(Schema):
-    client_id: int
-    number: text(40)
+    client_id: Whole
+    number: Text40
     issue_date: Day
     due_date: Day | None = None
     total: Money
-    credit_note: bool = False
-    void: bool = False
+    credit_note: Flag = False
+    void: Flag = False
 
     @model_validator(mode="after")
     def _check(self) -> Self:
@@ -517,7 +636,7 @@ class InvoiceOut(BaseModel):
 
 
 class PaymentCreate(Schema):
-    invoice_id: int
+    invoice_id: Whole
     paid_on: Day
     amount: Annotated[Money, Field(gt=0)]
     method: PaymentMethod | None = None

@@ -17,18 +17,16 @@ from crm_core.views.clients import (
     RISK_OPTIONS,
     SORT_COLUMNS,
     ClientFilters,
-    filter_clients,
     picker_ids,
-    sort_clients,
 )
-from crm_core.views.paging import page_count, page_of
+from crm_core.views.paging import page_count, page_rows
 from crm_core.views.search import clients_matching
 
 PAGE_SIZE = 100
 PICK_CAP = 1000  # the client picker lists every match up to this many, else the page shown
 TABLE_COLUMNS = {
     "company_name": "text", "lifecycle": "enum:lifecycle", "default_risk": "enum:risk", "churn_score": "score",
-    "ltv": "money", "revenue_12m": "money", "outstanding": "money", "overdue": "money",
+    "ltv": "money", "predicted_value_12m": "money", "revenue_12m": "money", "outstanding": "money", "overdue": "money",
     "expected_revenue_90d": "money", "days_since_last_activity": "days", "segment": "text",
     "industry": "text", "region": "text", "owner": "text", "tax_id": "text", "email": "text",
 }
@@ -38,9 +36,6 @@ require_data(ctx)
 engine = cache.engine(ctx.db_url)
 st.title(ctx.t("clients.title"))
 show_outcome(CLIENTS_OUTCOME)
-
-data = cache.frames(ctx.db_url)
-health = cache.health(ctx.db_url, ctx.as_of)
 
 with st.expander(ctx.t("clients.new"), icon=":material/person_add:", expanded=NEW_OUTCOME in st.session_state):
     create_form(ctx, engine)
@@ -65,7 +60,6 @@ with st.expander(ctx.t("clients.more_filters")):
         for i, name in enumerate(FILTER_FIELDS)
     }
 filters = ClientFilters.from_inputs(search, lifecycle, risk, min_churn, chosen)
-found_elsewhere = clients_matching(views.search_index(ctx.db_url), search) if search.strip() else ()
 row = st.columns([2, 1, 1, 2], vertical_alignment="bottom")
 sort_by = choices.selectbox(
     ctx.t("clients.sort"), SORT_COLUMNS, format_func=lambda c: header(ctx, c), key="clients_sort", container=row[0]
@@ -73,20 +67,23 @@ sort_by = choices.selectbox(
 descending = row[1].toggle(ctx.t("clients.descending"), key="clients_desc")
 
 # ---------------------------------------------------------------- the list
-matches = sort_clients(
-    filter_clients(views.client_table(ctx.db_url, ctx.as_of), filters, found_elsewhere), sort_by, descending
-)
+# Positions of the matches in order; only the visible page's rows are taken, formatted and sent.
+listing = views.client_list(ctx.db_url, ctx.as_of)
+found_elsewhere = clients_matching(views.search_index(ctx.db_url), search) if search.strip() else ()
+matches = listing.query(filters, sort_by, descending, found_elsewhere)
 pages = page_count(len(matches), PAGE_SIZE)
 page_no = row[2].number_input(ctx.t("common.page"), min_value=1, max_value=pages, value=1, key="clients_page")
-shown = page_of(matches, int(page_no), PAGE_SIZE)
+first, last = page_rows(len(matches), int(page_no), PAGE_SIZE)
+shown = listing.table.iloc[matches[max(first - 1, 0):last]]
+match_ids = listing.table["client_id"].to_numpy()[matches] if len(matches) <= PICK_CAP else []
 row[3].caption(ctx.t(
     "clients.count", shown=format_number(len(shown), ctx.lang), total=format_number(len(matches), ctx.lang),
-    all=format_number(len(data.clients), ctx.lang), page=format_number(page_no, ctx.lang), pages=format_number(pages, ctx.lang),
+    all=format_number(len(listing.table), ctx.lang), page=format_number(page_no, ctx.lang), pages=format_number(pages, ctx.lang),
 ))
-if matches.empty:
+page_ids = shown["client_id"].tolist()
+if not len(matches):
     st.info(ctx.t("clients.none"))
 else:
-    page_ids = shown["client_id"].tolist()
 
     def _open_selected() -> None:
         rows = st.session_state["clients_table"].selection.rows
@@ -97,12 +94,13 @@ else:
     st.caption(ctx.t("clients.select_hint"))
 
 # ---------------------------------------------------------------- one client
-names = views.client_names(ctx.db_url)
+names = views.client_names(ctx.db_url).to_dict()
 client_id = choices.selectbox(
-    ctx.t("clients.open"), picker_ids(matches, shown, st.session_state.get("client_pick"), PICK_CAP),
+    ctx.t("clients.open"), picker_ids(match_ids if len(matches) <= PICK_CAP else page_ids, page_ids,
+                                      st.session_state.get("client_pick"), PICK_CAP),
     format_func=lambda cid: names.get(cid, str(cid)), index=None, placeholder=ctx.t("clients.open_placeholder"),
     key="client_pick", help=ctx.t("clients.open_help", cap=PICK_CAP),
 )
 if client_id is not None:
     st.divider()
-    client_detail.render(ctx, engine, data, health, int(client_id))
+    client_detail.render(ctx, engine, cache.frames(ctx.db_url), cache.health(ctx.db_url, ctx.as_of), int(client_id))

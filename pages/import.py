@@ -19,6 +19,7 @@ from crm_core.io.preview import (
 from crm_core.store.writes import import_tables_written
 from crm_core.ui import cache, choices, uploads
 from crm_core.ui.context import current
+from crm_core.ui.markdown import literal
 
 SEPARATORS = ["auto", ";", ",", "\t", "|"]
 
@@ -44,7 +45,7 @@ separator = None if sep_choice == "auto" else sep_choice
 uploaded = st.file_uploader(ctx.t("import.file"), type=["csv", "txt"], key="import_file")
 done = st.session_state.pop("import_done", None)
 if done:
-    st.success(done, icon=":material/check_circle:")
+    st.success(literal(done), icon=":material/check_circle:")
 if uploaded is None:
     st.info(ctx.t("import.pick_file"))
     st.stop()
@@ -53,7 +54,7 @@ try:
     table = uploads.parsed_csv(uploaded.getvalue(), separator)  # read once per file, not on every rerun
     preview = preview_file(table, kind)
 except CRMError as exc:
-    st.error(ctx.t("import.unreadable", message=error_text(exc, ctx.lang)), icon=":material/error:")
+    st.error(ctx.t("import.unreadable", message=literal(error_text(exc, ctx.lang))), icon=":material/error:")
     st.stop()
 
 shown_sep = separator_text(preview.separator, ctx.lang, quoted=True)
@@ -75,7 +76,7 @@ for index, name in enumerate(preview.header):
     map_key = f"import_map_{kind}_{uploaded.file_id}_{index}"
     st.session_state.setdefault(map_key, suggested)
     choice = choices.selectbox(
-        name or f"({index + 1})",
+        literal(name) or f"({index + 1})",
         options,
         format_func=lambda f: ctx.t("import.ignore") if f == IGNORE else ctx.t(f"field.{f}"),
         key=map_key,
@@ -87,9 +88,9 @@ for index, name in enumerate(preview.header):
         undecided.append(name)
 left_out = [name for name in preview.header if name and mapping[name] is None and name not in undecided]
 if left_out:
-    st.info(ctx.t("import.left_out", columns=", ".join(left_out)), icon=":material/visibility_off:")
+    st.info(ctx.t("import.left_out", columns=", ".join(literal(name) for name in left_out)), icon=":material/visibility_off:")
 if undecided:
-    st.warning(ctx.t("import.unmatched", columns=", ".join(undecided)), icon=":material/help:")
+    st.warning(ctx.t("import.unmatched", columns=", ".join(literal(name) for name in undecided)), icon=":material/help:")
 
 row = st.columns(2)
 update = row[0].checkbox(
@@ -110,7 +111,7 @@ if action == "check":
             st.session_state["import_report"] = (signature, check_file(engine, kind, table, **options_used))
     except CRMError as exc:
         st.session_state.pop("import_report", None)
-        st.error(ctx.t("import.unreadable", message=error_text(exc, ctx.lang)), icon=":material/error:")
+        st.error(ctx.t("import.unreadable", message=literal(error_text(exc, ctx.lang))), icon=":material/error:")
         st.stop()
 
 stored = st.session_state.get("import_report")
@@ -170,7 +171,7 @@ if action == "commit":
             **options_used,
         )
     except CRMError as exc:
-        st.error(ctx.t("import.failed", message=error_text(exc, ctx.lang)), icon=":material/error:")
+        st.error(ctx.t("import.failed", message=literal(error_text(exc, ctx.lang))), icon=":material/error:")
         st.stop()
     cache.invalidate(ctx.db_url, import_tables_written(kind))
     st.session_state.pop("import_report", None)

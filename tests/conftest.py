@@ -82,6 +82,21 @@ def table_rows(engine: Engine) -> dict[str, list[tuple[object, ...]]]:
         }
 
 
+def database_hash(engine: Engine) -> str:
+    """A SHA-256 of every row of every table (migration bookkeeping included), to check a refused input changed nothing."""
+    import hashlib
+
+    from sqlalchemy import inspect
+
+    digest = hashlib.sha256()
+    with engine.connect() as conn:
+        for name in sorted(inspect(conn).get_table_names()):
+            digest.update(f"\x00table {name}\x00".encode())
+            for row in conn.execute(text(f'SELECT * FROM "{name}" ORDER BY 1')):
+                digest.update(repr(tuple(row)).encode())
+    return digest.hexdigest()
+
+
 # ---------------------------------------------------------------- Streamlit AppTest support
 
 APP_AS_OF = "2026-11-25"

@@ -168,3 +168,21 @@ def test_the_package_exports_the_recommendations_function_not_a_module() -> None
     assert callable(exported) and not isinstance(exported, type(analytics))
     assert exported is analytics.advice.recommendations
     assert importlib.util.find_spec("crm_core.analytics.recommendations") is None  # no module shadowing the name
+
+
+def test_cobro_with_the_claimable_amount_when_an_invoice_is_over_30_days_overdue() -> None:
+    claim = {"claim_total": 63.66, "claimed_invoices": 1, "provisional": False}
+    late = pd.Series({**HEALTHY, "overdue": 1000.0, "max_days_overdue": 31.0})
+    by_code = {rec.code: rec for rec in recommendations(late, claim=claim)}
+    cobro = by_code["cobro"]
+    assert (cobro.kind, cobro.severity) == ("action", "high")
+    assert cobro.params == {"claimable": 63.66, "invoices": 1, "provisional": False}
+    assert cobro.message == "Claim EUR 63.66 of late-payment interest and compensation (Ley 3/2004); invoices late: 1."
+    from crm_core.i18n.domain_text import recommendation_text
+
+    assert recommendation_text(cobro, "es") == (
+        "Reclamar 63,66 € de intereses de demora e indemnización (Ley 3/2004); facturas con retraso: 1.")
+    # 30 days is not over 30; no claim passed, or nothing claimable: no cobro.
+    assert "cobro" not in [r.code for r in recommendations(pd.Series({**late, "max_days_overdue": 30.0}), claim=claim)]
+    assert "cobro" not in [r.code for r in recommendations(late)]
+    assert "cobro" not in [r.code for r in recommendations(late, claim={**claim, "claim_total": 0.0})]

@@ -35,7 +35,7 @@ LAUNCH_ARGS = [
     "--disable-component-update", "--no-first-run", "--disable-sync",
 ]
 IDLE = "[data-testid='stApp'][data-test-script-state='notRunning']"
-EXPECTED_PAGES = ("Overview", "Clients", "Activities", "Pipeline", "Health", "Import")
+EXPECTED_PAGES = ("Overview", "Clients", "Activities", "Pipeline", "Health", "Collections", "Import")
 DEMO_CLIENTS = 80
 
 
@@ -203,6 +203,36 @@ def test_selecting_a_row_opens_the_client_page(page: Any, demo_url: str) -> None
     assert page.locator("h2").first.inner_text() == first
     assert page.get_by_role("tab", name="Invoices").count() == 1
     page.screenshot(path=str(ARTIFACTS / "browser-client-page.png"), full_page=True)
+
+
+def test_client_statement_and_claim_letter_download_as_pdf(page: Any, demo_url: str) -> None:
+    import io
+
+    import pypdf
+
+    from crm_core.db.models import Client
+
+    page.locator("[data-testid='stSidebarNav'] a", has_text="Clients").click()
+    _settle(page)
+    grid = page.locator("[data-testid='stDataFrame']").first
+    box = grid.bounding_box()
+    assert box is not None
+    page.mouse.click(box["x"] + 18, box["y"] + 35 + 17)  # the first client, as in the test above
+    _settle(page)
+    name = page.locator("h2").first.inner_text()
+    with get_engine(demo_url).connect() as conn:
+        tax_id = conn.execute(select(Client.tax_id).where(Client.company_name == name)).scalar_one()
+    page.get_by_role("tab", name="Statement & claims").click()
+    _settle(page)
+    _no_error_shown(page)
+    with page.expect_download() as download:
+        page.locator(".st-key-statement_pdf button").click()
+    reader = pypdf.PdfReader(io.BytesIO(Path(download.value.path()).read_bytes()))
+    text = " ".join(" ".join(p.extract_text() for p in reader.pages).split())
+    assert "Statement of account" in text and name in text
+    if tax_id:
+        assert tax_id in text
+    page.screenshot(path=str(ARTIFACTS / "browser-client-statement.png"), full_page=True)
 
 
 def _companies(url: str) -> list[str]:

@@ -309,7 +309,7 @@ def test_update_client(engine: Engine, world: World, payload: dict[str, Any], ta
     before = services.get_client(engine, world.client_id)
     expected_version = before.version if version == "current" else version
     out = attempt(engine, lambda: services.update_client(engine, client_id, payload, expected_version),
-                  fields_of(ClientUpdate, extra=("created_at",)))
+                  fields_of(ClientUpdate, extra=("created_at",)) | {"client_id", "expected_version"})
     if out is not None:
         data = parse(ClientUpdate, payload).model_dump(exclude_unset=True)
         after = services.get_client(engine, out.client_id)
@@ -383,7 +383,8 @@ def test_add_contact(engine: Engine, world: World, payload: dict[str, Any]) -> N
 def test_update_contact(engine: Engine, world: World, payload: dict[str, Any], target: Any) -> None:
     contact_id = _pick_id(world, target, world.contact_id)
     before = {c.contact_id: c for c in services.list_contacts(engine, world.client_id)}[world.contact_id]
-    out = attempt(engine, lambda: services.update_contact(engine, contact_id, payload), fields_of(ContactUpdate))
+    out = attempt(engine, lambda: services.update_contact(engine, contact_id, payload),
+                  fields_of(ContactUpdate) | {"contact_id"})
     if out is not None:
         data = parse(ContactUpdate, payload).model_dump(exclude_unset=True)
         stored = {c.contact_id: c for c in services.list_contacts(engine, world.client_id)}[world.contact_id]
@@ -481,7 +482,7 @@ def test_update_opportunity(engine: Engine, world: World, payload: dict[str, Any
     opportunity_id = _pick_id(world, target, opp.opportunity_id)
     expected_version = opp.version if version == "current" else version
     out = attempt(engine, lambda: services.update_opportunity(engine, opportunity_id, payload, expected_version),
-                  fields_of(OpportunityUpdate))
+                  fields_of(OpportunityUpdate) | {"opportunity_id", "expected_version"})
     if out is not None:
         data = parse(OpportunityUpdate, payload).model_dump(exclude_unset=True)
         expected = {**opp.model_dump(exclude={"version"}), **data}
@@ -502,7 +503,7 @@ def test_move_opportunity(engine: Engine, world: World, payload: Any, target: An
     opportunity_id = _pick_id(world, target, opp.opportunity_id)
     expected_version = opp.version if version == "current" else version
     out = attempt(engine, lambda: services.move_opportunity(engine, opportunity_id, payload, expected_version),
-                  set(MOVE_KINDS) | {"favourite_colour", "client_id ", "__class__"})
+                  set(MOVE_KINDS) | {"favourite_colour", "client_id ", "__class__", "opportunity_id", "expected_version"})
     if out is not None:
         stage = payload if isinstance(payload, str) else payload["stage"]
         assert read_opportunity(engine, out.opportunity_id).stage == trim_text(stage)
@@ -519,7 +520,7 @@ def test_mark_won(engine: Engine, world: World, amount: Any, closed_at: Any, tar
     opp = open_opportunity(engine, world)
     opportunity_id = _pick_id(world, target, opp.opportunity_id)
     out = attempt(engine, lambda: services.mark_won(engine, opportunity_id, amount, closed_at, opp.version),
-                  {"won_amount", "closed_at", "stage"})
+                  {"won_amount", "closed_at", "stage", "opportunity_id"})
     if out is not None:
         stored = read_opportunity(engine, out.opportunity_id)
         assert stored.stage == "won" and stored.won_amount == Decimal(str(amount).strip())
@@ -541,7 +542,7 @@ def test_mark_lost(engine: Engine, world: World, reason: Any, closed_at: Any, ta
     opp = open_opportunity(engine, world)
     opportunity_id = _pick_id(world, target, opp.opportunity_id)
     out = attempt(engine, lambda: services.mark_lost(engine, opportunity_id, reason, closed_at, opp.version),
-                  {"lost_reason", "closed_at", "stage"})
+                  {"lost_reason", "closed_at", "stage", "opportunity_id"})
     if out is not None:
         stored = read_opportunity(engine, out.opportunity_id)
         assert stored.stage == "lost" and stored.lost_reason == trim_text(reason)

@@ -96,3 +96,19 @@ def test_a_new_registry_never_reuses_an_earlier_ones_generations(db: _Database) 
     first = TableVersions(db.fingerprints).current()
     second = TableVersions(db.fingerprints).current()
     assert not set(first) & set(second)
+
+
+def test_a_slow_fingerprint_read_serves_ten_times_its_duration_but_own_writes_show_at_once(db: _Database) -> None:
+    def slow_read() -> Fingerprints:
+        db.now += 2.0  # the COUNTs of a 100,000-client database on a busy machine
+        return db.fingerprints()
+
+    versions = TableVersions(slow_read, recheck_seconds=1.0, clock=lambda: db.now, start=0)
+    versions.current()  # read from 0 s to 2 s
+    db.change("invoices")  # another process writes
+    db.now = 19.0
+    assert versions.current() == (0,) * len(TABLES) and db.reads == 1  # within 10 x 2 s of the read's start
+    db.now = 22.5
+    assert set(versions.current()) == {1} and db.reads == 2  # past it: read again, every table bumped
+    versions.wrote({"activities"})
+    assert versions.current()[TABLES.index("activities")] == 2 and db.reads == 3  # a write forces a read

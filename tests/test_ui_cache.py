@@ -172,3 +172,36 @@ def test_an_invoice_import_reloads_the_invoices_only(demo_db: str, loads: Counte
     frames = cache_module.frames(demo_db)
     assert loads == Counter({"invoices": 1})
     assert "F-IMPORTED-1" in frames.invoices["number"].tolist()
+
+
+# ---------------------------------------------------------------- shared (not unpickled) cache entries
+
+
+def test_shared_cache_builds_once_and_a_caller_cannot_change_the_cached_frame() -> None:
+    built: list[int] = []
+
+    @cache_module.shared(max_entries=2)
+    def build(n: int) -> pd.DataFrame:
+        built.append(n)
+        return pd.DataFrame({"x": [1, 2, 3]})
+
+    try:
+        mine = build(1)
+        mine.loc[0, "x"] = 9  # a caller writing into its copy
+        mine["y"] = 0  # and adding a column
+        again = build(1)
+        assert built == [1]
+        assert again["x"].tolist() == [1, 2, 3] and list(again.columns) == ["x"]
+    finally:
+        build.clear()  # type: ignore[attr-defined]
+
+
+def test_handout_copies_every_frame_of_frames_and_dataclasses() -> None:
+    from crm_core.store.frames import Frames
+
+    cached = Frames.empty()
+    handed = cache_module.handout(cached)
+    handed.clients["segment"] = "x"  # on an empty frame: adds nothing, but the column set is the copy's
+    handed.invoices["extra"] = 1
+    assert "extra" not in cached.invoices.columns and handed.invoices is not cached.invoices
+    assert cache_module.handout({"a": [cached.clients]})["a"][0] is not cached.clients

@@ -144,10 +144,10 @@ def test_client_names_alphabetical_and_contacts_primary_first() -> None:
 
 
 def test_picker_lists_every_match_up_to_the_cap_else_the_page() -> None:
-    table = client_table(_book(), _health())
-    assert picker_ids(table, table.head(1), None, cap=3) == [1, 2, 3]
-    assert picker_ids(table, table.head(1), None, cap=2) == [1]  # too many matches: the page's
-    assert picker_ids(table, table.head(1), 3, cap=2) == [3, 1]  # the open client stays choosable
+    ids = client_table(_book(), _health())["client_id"].tolist()
+    assert picker_ids(ids, ids[:1], None, cap=3) == [1, 2, 3]
+    assert picker_ids(ids, ids[:1], None, cap=2) == [1]  # too many matches: the page's
+    assert picker_ids(ids, ids[:1], 3, cap=2) == [3, 1]  # the open client stays choosable
 
 
 def test_health_card_shows_every_figure_of_client_health() -> None:
@@ -196,3 +196,66 @@ def test_filters_from_page_inputs() -> None:
     filters = ClientFilters.from_inputs("acme", ["active"], ["high"], 0, {"region": ["Madrid"], "owner": []})
     assert filters == ClientFilters(search="acme", lifecycle=("active",), default_risk=("high",), region=("Madrid",))
     assert ClientFilters.from_inputs("", [], [], 40, {}).min_churn == 40.0
+
+
+def _reference_order(table: pd.DataFrame, filters: ClientFilters, by: str, descending: bool) -> list[int]:
+    """The client list's order as the page computed it before ClientList: plain pandas over the whole table."""
+    from crm_core.enums import RISK_RANK
+
+    keep = pd.Series(True, index=table.index)
+    needle = filters.search.strip().casefold()
+    if needle:
+        compact = needle.replace("-", "").replace(" ", "").upper()
+        keep &= (table["company_name"].fillna("").str.casefold().str.contains(needle, regex=False)
+                 | table["email"].fillna("").str.casefold().str.contains(needle, regex=False)
+                 | table["tax_id"].fillna("").str.contains(compact, regex=False))
+    for name in ("lifecycle", "default_risk", "segment", "industry", "region", "owner"):
+        if getattr(filters, name):
+            keep &= table[name].isin(list(getattr(filters, name)))
+    if filters.min_churn is not None:
+        keep &= table["churn_score"] >= filters.min_churn
+    rows = table.loc[keep]
+    if by == "company_name":
+        rows = rows.sort_values("company_name", ascending=not descending, key=lambda s: s.str.casefold(),
+                                na_position="last", kind="stable")
+    else:
+        key = rows[by].map(RISK_RANK) if by == "default_risk" else rows[by]
+        order = pd.DataFrame({"key": key, "name": rows["company_name"].fillna("").str.casefold()}, index=rows.index)
+        rows = rows.loc[order.sort_values(["key", "name"], ascending=[not descending, True], na_position="last").index]
+    return rows["client_id"].tolist()
+
+
+def test_client_list_orders_and_filters_as_plain_pandas_would() -> None:
+    """ClientList (built once, then positions only) gives the rows and order of the plain-pandas reference."""
+    import numpy as np
+
+    from crm_core.views.clients import client_list
+
+    rng = np.random.default_rng(3)
+    n = 400
+    names = rng.choice(["acme", "Acme", "beta", "Ñandú SL", "zeta", "Óptica Sur", "delta"], n)
+    table = pd.DataFrame({
+        "client_id": np.arange(1, n + 1),
+        "company_name": [f"{name} {i % 37}" for i, name in enumerate(names)],
+        "tax_id": [None if i % 5 == 0 else f"B{i:08d}" for i in range(n)],
+        "email": [f"c{i}@{'acme' if i % 3 else 'mail'}.es" for i in range(n)],
+        "lifecycle": rng.choice(["active", "vip", "prospect", "churned"], n),
+        "segment": rng.choice(["smb", "enterprise", None], n),
+        "industry": rng.choice(["retail", "legal"], n),
+        "region": rng.choice(["Galicia", "Cataluña", None], n),
+        "owner": rng.choice(["ana", "bea", None], n),
+        "default_risk": rng.choice(["low", "medium", "high", "critical", None], n),
+        "churn_score": np.where(rng.random(n) < 0.1, np.nan, rng.integers(0, 100, n).astype(float)),
+        "ltv": rng.choice([0.0, 100.0, 250.5, np.nan], n),
+        "revenue_12m": rng.random(n) * 1000, "outstanding": rng.random(n), "overdue": rng.choice([0.0, 5.0], n),
+        "expected_revenue_90d": rng.random(n), "days_since_last_activity": rng.choice([1.0, 30.0, np.nan], n),
+    })
+    listing = client_list(table)
+    cases = [ClientFilters(), ClientFilters(search="acme"), ClientFilters(search="B0000001"),
+             ClientFilters(search="  ÑANDÚ "), ClientFilters(default_risk=("high", "critical"), min_churn=40.0),
+             ClientFilters(region=("Galicia",), owner=("ana", "bea"), lifecycle=("vip", "active"))]
+    for filters in cases:
+        for by in ("company_name", "default_risk", "churn_score", "ltv", "region", "owner", "days_since_last_activity"):
+            for descending in (False, True):
+                got = table["client_id"].to_numpy()[listing.query(filters, by, descending)].tolist()
+                assert got == _reference_order(table, filters, by, descending), (filters, by, descending)

@@ -10,6 +10,7 @@ translates by `code` and `params`; the English `message` is the fallback and the
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -44,10 +45,15 @@ def _int(value: Any) -> int:
     return int(round(float(value)))
 
 
-def recommendations(health_row: pd.Series, settings: AnalyticsSettings | None = None) -> list[Recommendation]:
+def recommendations(
+    health_row: pd.Series, settings: AnalyticsSettings | None = None,
+    claim: pd.Series | Mapping[str, Any] | None = None,
+) -> list[Recommendation]:
     """Recommendations for one client (a row of `client_health`), alerts first, most severe first.
 
-    Thresholds come from `settings` (default: DEFAULT_SETTINGS).
+    Thresholds come from `settings` (default: DEFAULT_SETTINGS). `claim` is the client's row of
+    `receivables.client_claims` as of the same date: with it, an invoice overdue more than
+    `high_overdue_days` adds the `cobro` action with the amount claimable under Ley 3/2004.
     """
     s = settings or DEFAULT_SETTINGS
     r = health_row
@@ -118,6 +124,16 @@ def recommendations(health_row: pd.Series, settings: AnalyticsSettings | None = 
                           else ("send_payment_reminder", "medium"))
         out.append(Recommendation("action", code, severity, {"overdue": round(overdue, 2), "days": oldest},
                                   ACTION_TEXT[code]))
+    claimable = _number(claim.get("claim_total")) if claim is not None else None
+    if overdue > 0 and oldest > s.high_overdue_days and claimable:
+        invoices = _int(claim.get("claimed_invoices", 0) or 0) if claim is not None else 0
+        provisional = bool(claim.get("provisional", False)) if claim is not None else False
+        out.append(Recommendation(
+            "action", "cobro", "high",
+            {"claimable": round(claimable, 2), "invoices": invoices, "provisional": provisional},
+            f"Claim EUR {claimable:,.2f} of late-payment interest and compensation (Ley 3/2004); "
+            f"invoices late: {invoices}{' (provisional rate)' if provisional else ''}.",
+        ))
     if life == "dormant":
         out.append(Recommendation(
             "action", "reactivation_offer", "high" if churn > s.churn_alert else "medium",

@@ -57,8 +57,29 @@ def _mapping(pairs: list[str]) -> dict[str, str | None]:
     return mapping
 
 
+def check_writable(path: Path) -> None:
+    """Raise ImportFileError unless `path` can be written, before anything is imported (a refused
+    --rejected file must not fail after the commit and lose the rejected rows)."""
+    if path.is_dir():
+        raise ImportFileError("rejected_not_writable", {"path": str(path), "reason": "it is a folder"})
+    existed = path.exists()
+    try:
+        with path.open("ab"):
+            pass
+    except OSError as exc:
+        raise ImportFileError("rejected_not_writable", {"path": str(path), "reason": str(exc.strerror or exc)}) from None
+    if not existed:
+        path.unlink()
+
+
 def run(args: argparse.Namespace) -> int:
     """Check and import one CSV file and print the report; the exit code tells written, rejected or unreadable."""
+    if args.rejected is not None:
+        try:
+            check_writable(args.rejected)
+        except ImportFileError as exc:
+            print(f"error: {exc}", file=sys.stderr)
+            return EXIT_BAD_FILE
     try:
         report = import_file(
             get_engine(args.url),

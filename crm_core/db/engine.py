@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -10,12 +11,16 @@ from typing import Any
 
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
 from crm_core.config import default_url
 from crm_core.db.migrate import upgrade
+from crm_core.errors import BusyError
 
 _engines: dict[str, Engine] = {}
+# How long a SQLite write waits for another writer's lock before BusyError (seconds).
+SQLITE_BUSY_TIMEOUT_S = 30.0
 _lock = threading.Lock()
 
 
@@ -39,7 +44,7 @@ def _configure_sqlite(engine: Engine) -> None:
         cur = dbapi_conn.cursor()
         cur.execute("PRAGMA journal_mode=WAL")
         cur.execute("PRAGMA foreign_keys=ON")
-        cur.execute("PRAGMA busy_timeout=30000")
+        cur.execute(f"PRAGMA busy_timeout={int(SQLITE_BUSY_TIMEOUT_S * 1000)}")
         cur.execute("PRAGMA synchronous=NORMAL")
         cur.close()
 
@@ -60,7 +65,7 @@ def create_raw_engine(url: str) -> Engine:
         if database and database != ":memory:":
             Path(database).parent.mkdir(parents=True, exist_ok=True)
         engine = create_engine(
-            url, connect_args={"check_same_thread": False, "timeout": 30}
+            url, connect_args={"check_same_thread": False, "timeout": SQLITE_BUSY_TIMEOUT_S}
         )
         _configure_sqlite(engine)
         return engine
@@ -79,6 +84,21 @@ def get_engine(url: str | None = None) -> Engine:
         return engine
 
 
+def _forget_pooled_connections_in_child() -> None:
+    """In a forked child: drop the parent's pooled connections without closing them (SQLAlchemy's pooling guidance).
+
+    A child (gunicorn --preload, multiprocessing, uvicorn workers) must never use a connection
+    the parent opened: two processes on one socket corrupt each other's protocol state
+    ("server closed the connection"). `dispose(close=False)` gives the child a fresh pool while
+    leaving the parent's connections open for the parent.
+    """
+    for engine in list(_engines.values()):
+        engine.dispose(close=False)
+
+
+os.register_at_fork(after_in_child=_forget_pooled_connections_in_child)
+
+
 def dispose_engines() -> None:
     """Close every cached engine (tests, and after a database file is replaced)."""
     with _lock:
@@ -87,12 +107,27 @@ def dispose_engines() -> None:
         _engines.clear()
 
 
+def is_busy(exc: BaseException) -> bool:
+    """Whether `exc` is SQLite's 'database is locked' (another writer held the lock past the busy timeout)."""
+    return isinstance(exc, OperationalError) and "database is locked" in str(exc.orig or exc)
+
+
+@contextmanager
+def busy_as_domain_error() -> Iterator[None]:
+    """Turn SQLite's 'database is locked' into BusyError (a clear 'busy, try again'), never a traceback."""
+    try:
+        yield
+    except OperationalError as exc:
+        if is_busy(exc):
+            raise BusyError() from None
+        raise
+
+
 @contextmanager
 def write_session(engine: Engine) -> Iterator[Session]:
-    """One transaction: committed when the block ends, rolled back on any error."""
-    with Session(engine, expire_on_commit=False) as session:
-        with session.begin():
-            yield session
+    """One transaction: committed when the block ends, rolled back on any error (BusyError when the database stays locked)."""
+    with busy_as_domain_error(), Session(engine, expire_on_commit=False) as session, session.begin():
+        yield session
 
 
 @contextmanager

@@ -15,7 +15,7 @@ import pandas as pd
 
 from crm_core.i18n import LANGS, MESSAGES, format_money, format_number, label, t
 
-MONEY_PARAMS = frozenset({"overdue", "ltv", "amount", "outstanding"})
+MONEY_PARAMS = frozenset({"overdue", "ltv", "amount", "outstanding", "claimable"})
 
 
 class RecommendationLike(Protocol):

@@ -10,23 +10,24 @@ from enum import StrEnum
 from typing import Literal
 
 from crm_core.enums import ActivityKind, ClientStatus, CompanySize, PaidStatus, PaymentMethod, Stage
-from crm_core.io.csv_safety import FORMULA_PREFIXES
+from crm_core.io.csv_safety import looks_like_formula
 
 DecimalMark = Literal[",", "."]
 
 # A number with the decimal mark named by the key; the other mark may group thousands by 3.
 _NUMBER_RE: dict[str, re.Pattern[str]] = {
-    ",": re.compile(r"^-?(?:\d{1,3}(?:\.\d{3})+|\d+)(?:,\d+)?$"),
-    ".": re.compile(r"^-?(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?$"),
+    ",": re.compile(r"^-?(?:\d{1,3}(?:\.\d{3})+|\d+)(?:,\d+)?$", re.ASCII),
+    ".": re.compile(r"^-?(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?$", re.ASCII),
 }
 _CURRENCY = ("€", "EUR", "eur", "\u00a0", "\u202f", " ")
 
 _DAY_FIRST_RE = re.compile(
     r"^(\d{1,2})[/.-](\d{1,2})[/.-](\d{4}|\d{2})"
-    r"(?:[ T,]+(\d{1,2}):(\d{2})(?::(\d{2})(?:[.,](\d{1,6}))?)?)?$"
+    r"(?:[ T,]+(\d{1,2}):(\d{2})(?::(\d{2})(?:[.,](\d{1,6}))?)?)?$",
+    re.ASCII,  # ASCII digits only: '١٢/٠١/٢٠٢٤' is not read as a date
 )
-_YEAR_FIRST_RE = re.compile(r"^(\d{4})[/.-](\d{1,2})[/.-](\d{1,2})$")
-_ISO_START_RE = re.compile(r"^\d{4}-\d{2}-\d{2}[ T]")
+_YEAR_FIRST_RE = re.compile(r"^(\d{4})[/.-](\d{1,2})[/.-](\d{1,2})$", re.ASCII)
+_ISO_START_RE = re.compile(r"^\d{4}-\d{2}-\d{2}[ T]", re.ASCII)
 
 _TRUE = {"1", "true", "t", "yes", "y", "si", "s", "x", "verdadero", "v"}
 _FALSE = {"0", "false", "f", "no", "n", "falso"}
@@ -43,7 +44,7 @@ def restore_cell(text: str) -> str:
 
     The value is then stored as the text it was (never evaluated) and neutralised again on export.
     """
-    if len(text) > 1 and text[0] == "'" and text[1:].startswith(FORMULA_PREFIXES):
+    if len(text) > 1 and text[0] == "'" and looks_like_formula(text[1:]):
         return text[1:]
     return text
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import unicodedata
 from typing import Any
 
 import pandas as pd
@@ -13,9 +14,15 @@ FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 _PHONE_RE = re.compile(r"^\+[\d][\d ().\-/]{4,}$")
 
 
+def looks_like_formula(text: str) -> bool:
+    """Whether a spreadsheet could read `text` as a formula: it starts with = + - @ tab or CR, also in a
+    fullwidth or other compatibility form ('＝1+1') that a spreadsheet may fold to it."""
+    return text.startswith(FORMULA_PREFIXES) or unicodedata.normalize("NFKC", text[:1]).startswith(FORMULA_PREFIXES)
+
+
 def neutralise_cell(value: Any) -> Any:
     """Prefix a text cell that a spreadsheet would run as a formula with a single quote (not a phone number)."""
-    if isinstance(value, str) and value.startswith(FORMULA_PREFIXES) and not _PHONE_RE.match(value):
+    if isinstance(value, str) and looks_like_formula(value) and not _PHONE_RE.match(value):
         return "'" + value
     return value
 

@@ -14,6 +14,7 @@ from typing import Any
 from sqlalchemy import Connection, Engine
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 
+from crm_core.db.engine import busy_as_domain_error
 from crm_core.errors import CRMError, FieldError
 from crm_core.io.cells import (
     DecimalMark,
@@ -35,6 +36,7 @@ from crm_core.io.headers import (
 from crm_core.io.planners import PLANNERS, Planner
 from crm_core.io.reading import CsvTable, read_csv
 from crm_core.io.report import ImportReport, RowProblem, SkippedRow
+from crm_core.schemas import FIRST_DAY, LAST_DAY, date_in_range
 
 # The file's bytes or path, or the file already read (crm_core.ui.uploads keeps it parsed between reruns)
 Source = bytes | str | Path | CsvTable
@@ -73,6 +75,9 @@ def _cell_value(column: Column, text: str, mark: DecimalMark) -> tuple[Any, Fiel
         when = parse_when(text)
         if when is None:
             return None, FieldError(column.name, "date", {"value": text})
+        if not date_in_range(when):  # every date column, also those no schema sees (updated_at, last_interaction_at)
+            return None, FieldError(column.name, "date_out_of_range",
+                                    {"first": FIRST_DAY.year, "last": LAST_DAY.year, "value": text})
         return (when if kind == "datetime" else when.date()), None
     if kind == "bool":
         flag = parse_bool(text)
@@ -192,15 +197,18 @@ def import_file(
     match = match_header(kind, table.header, mapping, blank)
     columns = [column_of(kind, field) if field else None for field in match.fields]
     mark = decimal_mark or sniff_decimal_mark(_typed_values(table, columns, ("money",)), table.separator)
-    report = ImportReport(
-        kind=kind,
-        header=list(table.header),
-        mapping=dict(match.mapping),
-        encoding=table.encoding,
-        separator=table.separator,
-        decimal_mark=mark,
-        rows_read=len(table.rows),
-    )
+    def new_report() -> ImportReport:
+        return ImportReport(
+            kind=kind,
+            header=list(table.header),
+            mapping=dict(match.mapping),
+            encoding=table.encoding,
+            separator=table.separator,
+            decimal_mark=mark,
+            rows_read=len(table.rows),
+        )
+
+    report = new_report()
     if dry_run:
         with engine.connect() as raw:
             conn = raw.execution_options(crm_readonly=True)
@@ -208,20 +216,37 @@ def import_file(
                 _check_rows(conn, kind, table, match, columns, report, update=update, progress=progress)
         progress(1.0, "checked")
         return report
+    total = 0
     try:
-        with engine.begin() as conn:
-            planner, creates, updates = _check_rows(
-                conn, kind, table, match, columns, report, update=update, progress=progress
-            )
-            if report.rejected and not valid_only:
-                return report
-            total = len(creates) + len(updates)
-            if total:
-                planner.write(
-                    creates,
-                    updates,
-                    lambda done, of: progress(0.5 + 0.5 * done / max(of, 1), f"writing row {done:,} of {of:,}"),
-                )
+        with busy_as_domain_error(), engine.connect() as conn:
+            if engine.dialect.name == "sqlite":
+                # SQLite has one writer at a time: check every row in a read transaction (other writes go
+                # on meanwhile), then hold the write lock only to write. If anyone committed in between
+                # (PRAGMA data_version moved), the rows are checked again under the lock.
+                conn.execution_options(crm_readonly=True)
+                with conn.begin():
+                    seen = conn.exec_driver_sql("PRAGMA data_version").scalar()
+                    planner, creates, updates = _check_rows(
+                        conn, kind, table, match, columns, report, update=update, progress=progress
+                    )
+                if report.rejected and not valid_only:
+                    return report
+                conn.execution_options(crm_readonly=False)
+            with conn.begin():
+                if engine.dialect.name != "sqlite" or conn.exec_driver_sql("PRAGMA data_version").scalar() != seen:
+                    report = new_report()
+                    planner, creates, updates = _check_rows(
+                        conn, kind, table, match, columns, report, update=update, progress=progress
+                    )
+                    if report.rejected and not valid_only:
+                        return report
+                total = len(creates) + len(updates)
+                if total:
+                    planner.write(
+                        creates,
+                        updates,
+                        lambda done, of: progress(0.5 + 0.5 * done / max(of, 1), f"writing row {done:,} of {of:,}"),
+                    )
     except IntegrityError as exc:
         detail = str(exc.orig).splitlines()[0] if exc.orig else str(exc)
         raise ImportConflictError("import_conflict", {"detail": detail}) from None

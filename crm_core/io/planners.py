@@ -6,6 +6,7 @@ and writes with Core executemany inserts inside the import's single transaction.
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from collections.abc import Callable, Container
 from contextlib import suppress
@@ -40,19 +41,23 @@ from crm_core.schemas import (
     OpportunityCreate,
     PaymentCreate,
     to_field_errors,
+    trim_text,
 )
 from crm_core.services.billing import (
     CENT,
     default_due_date,
+    first_payment_days,
     id_in,
     invoices_to_pay,
     overpayment,
+    paid_invoice_change_problem,
     paid_totals,
     unpayable_reason,
 )
 from crm_core.tax_ids import normalise_tax_id
 
 CHUNK_ROWS = 5_000
+_ID_RE = re.compile(r"^[0-9]+$")
 
 # (rows written so far, rows to write) after each chunk
 WriteProgress = Callable[[int, int], None]
@@ -151,13 +156,14 @@ def _found(found: int | None, error: FieldError, errors: list[FieldError]) -> in
     return found
 
 
-def _whole_id(field: str, raw_id: str, errors: list[FieldError]) -> int | None:
+def _whole_id(field: str, raw_id: object, errors: list[FieldError]) -> int | None:
     """`raw_id` as an id, or None with the reason added to `errors`."""
-    try:
-        return int(raw_id)
-    except ValueError:
+    if isinstance(raw_id, int) and not isinstance(raw_id, bool):  # an id column read as a whole number
+        return raw_id
+    if not isinstance(raw_id, str) or not _ID_RE.match(raw_id.strip()):  # int() would also read '1_000' and other scripts' digits
         errors.append(FieldError(field, "whole_number", {"value": raw_id}))
         return None
+    return int(raw_id.strip())
 
 
 def _known_id(field: str, raw_id: str, known: Container[int], what: str, errors: list[FieldError]) -> int | None:
@@ -455,7 +461,29 @@ class InvoicePlanner(Planner):
         super().__init__(conn, update=update, present=present)
         self.clients = ClientRefs(conn)
         table = Invoice.__table__
-        self.existing = {r.number: r._asdict() for r in conn.execute(select(table)).all()}
+        # Numbers compare case-insensitively, as people read them: F-1 and f-1 are one invoice.
+        self.existing = {r.number.lower(): r._asdict() for r in conn.execute(select(table)).all()}
+        self.lock = not conn.get_execution_options().get("crm_readonly", False)
+        self.paid: dict[int, Decimal] = {}
+        self.first_paid_on: dict[int, date] = {}
+
+    def prepare(self, payloads: list[dict[str, Any]]) -> None:
+        """With `update`: lock the existing invoices the file names, then read what is paid of them.
+
+        The lock (as in a payment import) keeps a payment recorded meanwhile from slipping under an
+        updated total; the paid sums let `check` apply the payment rules to every update.
+        """
+        if not self.update_existing:
+            return
+        ids = {
+            self.existing[number.lower()]["invoice_id"]
+            for payload in payloads
+            if isinstance(number := payload.get("number"), str) and (number := trim_text(number)).lower() in self.existing
+        }
+        if ids:
+            invoices_to_pay(self.conn, ids, lock=self.lock)
+            self.paid = paid_totals(self.conn, ids)
+            self.first_paid_on = first_payment_days(self.conn, ids)
 
     def check(self, line: int, payload: dict[str, Any], errors: list[FieldError]) -> Outcome:
         """An invoice row: client resolved, errors, a skip when it exists (or is up to date), an update, else a create."""
@@ -465,7 +493,7 @@ class InvoicePlanner(Planner):
         data: InvoiceCreate | None = validate(InvoiceCreate, payload, errors)
         if data is None or errors:
             return Outcome(errors=errors)
-        first = self._first_seen((data.number,), line)
+        first = self._first_seen((data.number.lower(),), line)
         if first is not None:
             return Outcome(errors=[FieldError("number", "repeated_invoice", {"number": data.number, "line": first})])
         values = data.model_dump()
@@ -474,7 +502,7 @@ class InvoicePlanner(Planner):
         payment = _paid_payment(status, paid_on, data, values["due_date"], errors)
         if errors:
             return Outcome(errors=errors)
-        current = self.existing.get(data.number)
+        current = self.existing.get(data.number.lower())
         if current is None:
             return Outcome(create={**values, PAYMENT_OF: payment})
         if not self.update_existing:
@@ -486,6 +514,13 @@ class InvoicePlanner(Planner):
         due = values["due_date"] if "due_date" in names else current["due_date"]
         if due < values["issue_date"]:
             return Outcome(errors=[FieldError("issue_date", "issue_after_due")])
+        after = {n: (values[n] if n in names else current[n]) for n in ("total", "void", "credit_note", "issue_date")}
+        problem = paid_invoice_change_problem(
+            data.number, self.paid.get(current["invoice_id"], Decimal("0.00")),
+            self.first_paid_on.get(current["invoice_id"]), **after,
+        )
+        if problem is not None:
+            return Outcome(errors=[problem])
         return Outcome(update={"_id": current["invoice_id"], **{n: values[n] for n in names}})
 
     def write(self, creates: list[dict[str, Any]], updates: list[dict[str, Any]], progress: WriteProgress) -> None:
@@ -538,7 +573,7 @@ class PaymentPlanner(Planner):
 
     def __init__(self, conn: Connection, *, update: bool, present: set[str]) -> None:
         super().__init__(conn, update=update, present=present)
-        self.by_number = {r.number: r.invoice_id for r in conn.execute(select(Invoice.number, Invoice.invoice_id))}
+        self.by_number = {r.number.lower(): r.invoice_id for r in conn.execute(select(Invoice.number, Invoice.invoice_id))}
         self.lock = not conn.get_execution_options().get("crm_readonly", False)
         self.invoices: dict[int, Any] = {}
         self.paid: dict[int, Decimal] = {}
@@ -550,7 +585,7 @@ class PaymentPlanner(Planner):
         for payload in payloads:
             number, raw_id = payload.get("invoice_number"), payload.get("invoice_id")
             if number is not None:
-                found = self.by_number.get(number.strip())
+                found = self.by_number.get(number.strip().lower())
                 if found is not None:
                     ids.add(found)
             elif raw_id is not None:
@@ -571,7 +606,7 @@ class PaymentPlanner(Planner):
         number = payload.pop("invoice_number", None)
         raw_id = payload.pop("invoice_id", None)
         if number is not None:
-            return _found(self.by_number.get(number.strip()),
+            return _found(self.by_number.get(number.strip().lower()),
                           FieldError("invoice_number", "no_invoice", {"number": number.strip()}), errors)
         if raw_id is not None:
             return _known_id("invoice_id", raw_id, self.invoices, "invoice", errors)

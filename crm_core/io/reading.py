@@ -51,10 +51,33 @@ def _looks_binary(data: bytes) -> bool:
     return controls > max(4, len(head) // 100)
 
 
+def _refuse_mixed_encodings(data: bytes) -> None:
+    """Refuse a file with UTF-8 lines and lines in another encoding, naming the first line that is not UTF-8.
+
+    Read as Windows-1252, its UTF-8 lines would be stored garbled ('Añil' as 'AÃ±il').
+    """
+    first_bad: int | None = None
+    utf8_text = False
+    for number, line in enumerate(data.split(b"\n"), start=1):
+        try:
+            line.decode("utf-8")
+        except UnicodeDecodeError:
+            first_bad = first_bad or number
+            continue
+        utf8_text = utf8_text or any(byte >= 0x80 for byte in line)
+    if first_bad is not None and utf8_text:
+        raise ImportFileError("mixed_encodings", {"line": first_bad})
+
+
 def decode(data: bytes) -> tuple[str, str]:
     """The text of the file and the encoding it was read with (UTF-8, UTF-16, Windows-1252, Latin-1)."""
     if not data.strip(b" \t\r\n\xef\xbb\xbf"):
         raise ImportFileError("empty_file")
+    if data.startswith((codecs.BOM_UTF32_LE, codecs.BOM_UTF32_BE)):  # before UTF-16: FF FE 00 00 starts both
+        try:
+            return data.decode("utf-32"), "utf-32"
+        except UnicodeDecodeError:
+            raise ImportFileError("bad_utf32") from None
     if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
         try:
             return data.decode("utf-16"), "utf-16"
@@ -73,6 +96,7 @@ def decode(data: bytes) -> tuple[str, str]:
         return data.decode("utf-8"), "utf-8"
     except UnicodeDecodeError:
         pass
+    _refuse_mixed_encodings(data)
     try:
         return data.decode("cp1252"), "windows-1252"
     except UnicodeDecodeError:

@@ -34,6 +34,22 @@ def is_key(key: object) -> bool:
     return isinstance(key, int) and not isinstance(key, bool) and key in KEY_RANGE
 
 
+def _whole(value: object) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def require_whole(value: object, field: str, *, optional: bool = False) -> None:
+    """Refuse a key or version that is not a whole number (True, "1", 1.0), naming `field`.
+
+    Strict at the service boundary: `True` would otherwise pay invoice 1, and `"1"` be reported
+    as a missing row or a stale edit "from version 1 to version 1".
+    """
+    if optional and value is None:
+        return
+    if not _whole(value):
+        raise ValidationError.on(field, "whole_number", value=value)
+
+
 def find(session: Session, model: type[T], key: object, *, lock: bool = False) -> T | None:
     """The row with primary key `key`, or None (also for a key no row can have)."""
     if not is_key(key):
@@ -42,6 +58,8 @@ def find(session: Session, model: type[T], key: object, *, lock: bool = False) -
 
 
 def get_or_404(session: Session, model: type[T], key: object, what: str, *, lock: bool = False) -> T:
+    """The row with primary key `key`; ValidationError when `key` is not a whole number, NotFoundError when no row has it."""
+    require_whole(key, f"{what}_id")
     row = find(session, model, key, lock=lock)
     if row is None:
         raise NotFoundError(what, key)

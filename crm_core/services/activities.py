@@ -13,7 +13,7 @@ from crm_core.db.models import Activity, Client, Contact
 from crm_core.enums import ActivityKind
 from crm_core.errors import ValidationError
 from crm_core.schemas import ActivityCreate, ActivityDone, ActivityOut, parse
-from crm_core.services._common import find, get_or_404
+from crm_core.services._common import find, get_or_404, require_whole
 from crm_core.store.writes import writes
 
 FOLLOW_UP_HOUR = time(9, 0)
@@ -73,7 +73,11 @@ def complete_activity(engine: Engine, activity_id: int, outcome: str | None = No
 
 
 def list_activities(engine: Engine, client_id: int, limit: int = 100) -> list[ActivityOut]:
+    """A client's latest `limit` activities, newest first."""
     from crm_core.db import read_session
+
+    require_whole(client_id, "client_id")
+    require_whole(limit, "limit")
 
     with read_session(engine) as session:
         rows = session.scalars(

@@ -46,7 +46,8 @@ def record_invoice(engine: Engine, payload: InvoiceCreate | dict[str, Any]) -> I
     try:
         with write_session(engine) as session:
             client = get_or_404(session, Client, data.client_id, "client")
-            if session.scalar(select(Invoice.invoice_id).where(Invoice.number == data.number)):
+            # Case-insensitive, as people read numbers: F-1 and f-1 cannot both exist.
+            if session.scalar(select(Invoice.invoice_id).where(func.lower(Invoice.number) == data.number.lower())):
                 raise DuplicateInvoiceError(data.number)
             if values["due_date"] is None:
                 values["due_date"] = default_due_date(data.issue_date, client.payment_terms_days)
@@ -114,6 +115,43 @@ def overpayment(invoice: PayableInvoice, paid: Decimal, amount: Decimal) -> Fiel
     remaining = Decimal(str(invoice.total)).quantize(CENT) - paid
     if amount > remaining:
         return FieldError("amount", "overpay", {"amount": amount, "number": invoice.number, "remaining": remaining})
+    return None
+
+
+def first_payment_days(conn: Connection, invoice_ids: Iterable[int]) -> dict[int, date]:
+    """The date of the first payment of each of `invoice_ids` that has any."""
+    ids = sorted(set(invoice_ids))
+    first: dict[int, date] = {}
+    for start in range(0, len(ids), IDS_PER_QUERY):
+        rows = conn.execute(
+            select(Payment.invoice_id, func.min(Payment.paid_on))
+            .where(id_in(Payment.invoice_id, ids[start : start + IDS_PER_QUERY]))
+            .group_by(Payment.invoice_id)
+        )
+        first.update((invoice_id, day) for invoice_id, day in rows)
+    return first
+
+
+def paid_invoice_change_problem(
+    number: str, paid: Decimal, first_paid_on: date | None, *, total: Decimal, void: bool, credit_note: bool,
+    issue_date: date,
+) -> FieldError | None:
+    """Why an invoice with `paid` already paid cannot take these values (the field and rule), else None.
+
+    The payment rules of `record_payment` seen from the other side: an invoice keeps covering its
+    payments (no total below them, not voided, not a credit note, not issued after one was made).
+    """
+    if paid <= 0:
+        return None
+    if void:
+        return FieldError("void", "paid_cannot_void", {"number": number, "paid": paid})
+    if credit_note:
+        return FieldError("credit_note", "paid_cannot_credit", {"number": number, "paid": paid})
+    if Decimal(str(total)).quantize(CENT) < paid:
+        return FieldError("total", "total_below_paid", {"total": Decimal(str(total)).quantize(CENT), "number": number,
+                                                       "paid": paid})
+    if first_paid_on is not None and issue_date > first_paid_on:
+        return FieldError("issue_date", "issued_after_payment", {"number": number, "first": first_paid_on})
     return None
 
 

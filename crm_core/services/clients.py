@@ -22,7 +22,7 @@ from crm_core.schemas import (
     parse,
     text_problem,
 )
-from crm_core.services._common import get_or_404, integrity_to_domain
+from crm_core.services._common import get_or_404, integrity_to_domain, require_whole
 from crm_core.store.writes import writes, writes_every_table
 
 # The only orderings a caller may ask for; never an SQL string from outside.
@@ -39,6 +39,7 @@ SORT_KEYS: dict[str, Any] = {
 }
 MAX_PAGE_SIZE = 500
 MAX_PAGE = 1_000_000  # keeps the row offset within a 64-bit OFFSET
+MAX_SEARCH = 200  # longer LIKE patterns are refused by SQLite ("LIKE or GLOB pattern too complex")
 
 
 def _whole(value: object) -> bool:
@@ -87,6 +88,8 @@ def update_client(
     engine: Engine, client_id: int, payload: ClientUpdate | dict[str, Any], expected_version: int
 ) -> ClientOut:
     """Apply a partial edit made on `expected_version`; StaleEditError if it changed meanwhile."""
+    require_whole(client_id, "client_id")
+    require_whole(expected_version, "expected_version")
     data = parse(ClientUpdate, payload)
     values = data.model_dump(exclude_unset=True)
     try:
@@ -114,6 +117,7 @@ def _current_version(engine: Engine, client_id: int) -> int | None:
 @writes_every_table
 def delete_client(engine: Engine, client_id: int) -> None:
     """Delete a client with its contacts, activities, opportunities, invoices and payments."""
+    require_whole(client_id, "client_id")
     with write_session(engine) as session:
         client = get_or_404(session, Client, client_id, "client")
         session.delete(client)
@@ -162,6 +166,8 @@ def list_clients(
         problem = None if value is None else text_problem(value)
         if problem is not None:  # the database would refuse it even in a query
             raise ValidationError.on(name, problem)
+        if value is not None and len(value) > MAX_SEARCH:
+            raise ValidationError.on(name, "too_long", max_length=MAX_SEARCH)
 
     conditions = []
     for column, value in (

@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 from crm_core.db import read_session, write_session
 from crm_core.db.models import Client, Contact
 from crm_core.schemas import ContactCreate, ContactOut, ContactUpdate, parse
-from crm_core.services._common import get_or_404
+from crm_core.services._common import get_or_404, require_whole
 from crm_core.store.writes import writes
 
 
@@ -50,6 +50,8 @@ def update_contact(engine: Engine, contact_id: int, payload: ContactUpdate | dic
 
 
 def list_contacts(engine: Engine, client_id: int) -> list[ContactOut]:
+    """The contacts of a client, the primary first."""
+    require_whole(client_id, "client_id")
     with read_session(engine) as session:
         rows = session.scalars(
             select(Contact)

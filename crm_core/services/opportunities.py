@@ -22,9 +22,10 @@ from crm_core.schemas import (
     OpportunityUpdate,
     StageMove,
     WonClose,
+    close_date_problem,
     parse,
 )
-from crm_core.services._common import find, get_or_404
+from crm_core.services._common import find, get_or_404, require_whole
 from crm_core.store.writes import OPPORTUNITY_TABLES, writes
 
 
@@ -61,6 +62,7 @@ def create_opportunity(engine: Engine, payload: OpportunityCreate | dict[str, An
 
 
 def _load_for_edit(session: Session, opportunity_id: int, expected_version: int | None) -> Opportunity:
+    require_whole(expected_version, "expected_version", optional=True)
     opp = get_or_404(session, Opportunity, opportunity_id, "opportunity", lock=True)
     if expected_version is not None and opp.version != expected_version:
         raise StaleEditError("opportunity", opportunity_id, expected_version, opp.version)
@@ -152,7 +154,7 @@ def _close(
             if Stage(opp.stage).is_closed:
                 raise ValidationError.on("stage", "already_closed", stage=opp.stage)
             closed = closed_at or business_today()
-            if closed < opp.created_at.astimezone(business_timezone()).date():
+            if close_date_problem(closed, opp.created_at) is not None:
                 raise ValidationError.on("closed_at", "before_created")
             _change_stage(session, opp, stage, utcnow() if closed_at is None else _at_noon(closed))
             opp.closed_at = closed

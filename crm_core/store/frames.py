@@ -1,10 +1,21 @@
-"""Load every table into pandas frames, one query per table, for the analytics."""
+"""Load every table into pandas frames, one query per table, for the analytics.
+
+A SQLite file or a PostgreSQL database is read as Arrow through ADBC (crm_core.store.arrow) and
+converted column by column in bulk; any other database, or an in-memory SQLite one, through
+SQLAlchemy rows. Both readers give the same frames (same columns, dtypes and values).
+"""
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass, fields
+from datetime import timezone
+from typing import Literal
 
+import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 from sqlalchemy import Engine, Float, String, cast, func, select, type_coerce
 from sqlalchemy.sql.elements import ColumnElement
 
@@ -19,6 +30,8 @@ from crm_core.db.models import (
     Payment,
     StageChange,
 )
+from crm_core.schemas import FIRST_DAY, LAST_DAY
+from crm_core.store.arrow import arrow_backend, read_table, select_sql
 
 CLIENT_COLUMNS = [
     "client_id", "company_name", "email", "phone", "address", "tax_id", "status", "segment",
@@ -99,21 +112,59 @@ def _raw(column: ColumnElement, name: str) -> ColumnElement:
     return column.label(name)
 
 
-def _to_local_naive(series: pd.Series) -> pd.Series:
+# Stored dates outside the one date rule (crm_core.schemas.FIRST_DAY..LAST_DAY) are shown as missing.
+_FIRST = pd.Timestamp(FIRST_DAY)
+_AFTER_LAST = pd.Timestamp(LAST_DAY) + pd.Timedelta(days=1)
+_log = logging.getLogger(__name__)
+_reported: set[tuple[str, str]] = set()
+
+
+def _report_out_of_range(table: str, column: str, count: int) -> None:
+    """Log once per table and column that `count` stored dates were out of range and are shown as missing."""
+    if count and (table, column) not in _reported:
+        _reported.add((table, column))
+        _log.warning(
+            "%s.%s: %d stored date(s) outside %d-%d (or unreadable) are shown as missing; correct them in the database",
+            table, column, count, FIRST_DAY.year, LAST_DAY.year,
+        )
+
+
+def _in_range(parsed: pd.Series, raw: pd.Series, table: str, column: str) -> pd.Series:
+    """`parsed` with every value outside the date rule (or unparseable) set to NaT, reported once.
+
+    Defence in depth: the schemas refuse such dates, but one row written by hand must not take
+    every page down with pandas' OutOfBoundsDatetime.
+    """
+    naive = parsed.dt.tz_localize(None) if parsed.dt.tz is not None else parsed
+    bad = parsed.notna() & ((naive < _FIRST) | (naive >= _AFTER_LAST))
+    lost = raw.notna() & parsed.isna()
+    _report_out_of_range(table, column, int(bad.sum()) + int(lost.sum()))
+    return parsed.mask(bad)
+
+
+def _to_local_naive(series: pd.Series, table: str = "", column: str = "") -> pd.Series:
     if series.empty:
         return pd.Series(pd.to_datetime(series), dtype="datetime64[ns]", index=series.index)
-    parsed = pd.to_datetime(series, utc=True, format="mixed")
+    parsed = _in_range(pd.to_datetime(series, utc=True, format="mixed", errors="coerce"), series, table, column)
     return parsed.dt.tz_convert(business_timezone()).dt.tz_localize(None).astype("datetime64[ns]")
 
 
-def _typed(df: pd.DataFrame) -> pd.DataFrame:
+def _to_day(series: pd.Series, table: str = "", column: str = "") -> pd.Series:
+    raw = series.astype("object")
+    parsed = pd.to_datetime(raw, format="mixed", errors="coerce")
+    if not parsed.empty:
+        parsed = _in_range(parsed, raw, table, column)
+    return parsed.astype("datetime64[ns]")
+
+
+def _typed(df: pd.DataFrame, table: str = "") -> pd.DataFrame:
     for name in df.columns:
         if name in _MONEY:
             df[name] = pd.to_numeric(df[name], errors="coerce").astype("float64")
         elif name in _DATES:
-            df[name] = pd.to_datetime(df[name].astype("object"), format="mixed").astype("datetime64[ns]")
+            df[name] = _to_day(df[name], table, name)
         elif name in _TIMESTAMPS:
-            df[name] = _to_local_naive(df[name])
+            df[name] = _to_local_naive(df[name], table, name)
         elif name in _BOOLS:
             df[name] = df[name].astype("bool")
         elif name in _INTS:
@@ -125,8 +176,127 @@ def _typed(df: pd.DataFrame) -> pd.DataFrame:
     return df
 
 
-def load_table(engine: Engine, name: str) -> pd.DataFrame:
-    """One table (a name of TABLES) as a typed frame, with one query; load_frames and the UI cache both use it."""
+def column_kind(name: str) -> str:
+    """How a frame column is typed: "money", "date", "timestamp", "bool", "int", "nullable_int" or "text"."""
+    if name in _MONEY:
+        return "money"
+    if name in _DATES:
+        return "date"
+    if name in _TIMESTAMPS:
+        return "timestamp"
+    if name in _BOOLS:
+        return "bool"
+    if name in _INTS:
+        return "int"
+    if name in _NULLABLE_INTS:
+        return "nullable_int"
+    return "text"
+
+
+Reader = Literal["auto", "arrow", "sqlalchemy"]
+_log = logging.getLogger(__name__)
+
+
+def load_table(engine: Engine, name: str, reader: Reader = "auto") -> pd.DataFrame:
+    """One table (a name of TABLES) as a typed frame, with one query; load_frames and the UI cache both use it.
+
+    `reader` "auto" reads through Arrow where the database allows it (arrow_backend), else through
+    SQLAlchemy; "arrow" or "sqlalchemy" force one (the equality test compares them).
+    """
+    if reader == "sqlalchemy" or (reader == "auto" and arrow_backend(engine) is None):
+        return _load_rows(engine, name)
+    if reader == "arrow":
+        return _load_arrow(engine, name)
+    try:
+        return _load_arrow(engine, name)
+    except Exception as error:  # noqa: BLE001 - a driver quirk must cost speed, not the page
+        _log.warning("Arrow read of %s failed (%s); reading it through SQLAlchemy", name, error)
+        return _load_rows(engine, name)
+
+
+def _load_arrow(engine: Engine, name: str) -> pd.DataFrame:
+    backend = arrow_backend(engine)
+    if backend is None:
+        raise ValueError(f"{engine.url.get_backend_name()} databases cannot be read through Arrow here")
+    sql = select_sql(backend, MODELS[name].__tablename__, COLUMNS[name], column_kind, COLUMNS[name][0])
+    return frame_from_arrow(read_table(engine, sql), COLUMNS[name], name)
+
+
+def frame_from_arrow(table: pa.Table, columns: list[str], table_name: str = "") -> pd.DataFrame:
+    """The typed frame of an Arrow result (as `select_sql` casts it), each column converted in one call."""
+    return pd.DataFrame({
+        name: _column_from_arrow(_in_range_arrow(table.column(name), column_kind(name), table_name, name), column_kind(name))
+        for name in columns
+    })
+
+
+def _in_range_arrow(column: pa.ChunkedArray, kind: str, table: str, name: str) -> pa.ChunkedArray:
+    """A date or timestamp column with every value outside the date rule set to null, reported once (as `_in_range`)."""
+    if kind not in ("date", "timestamp"):
+        return column
+    if kind == "date" and not pa.types.is_date(column.type):
+        column = column.cast(pa.string()).cast(pa.date32())
+    if kind == "timestamp" and not pa.types.is_timestamp(column.type):
+        column = column.cast(pa.string()).cast(pa.timestamp("us"))
+    moments = column.cast(pa.timestamp("us")) if kind == "timestamp" else column.cast(pa.date32())
+    if kind == "timestamp":
+        zone = timezone.utc if moments.type.tz is not None else None
+        first = pa.scalar(_FIRST.to_pydatetime().replace(tzinfo=zone), type=moments.type)
+        after_last = pa.scalar(_AFTER_LAST.to_pydatetime().replace(tzinfo=zone), type=moments.type)
+    else:
+        first, after_last = pa.scalar(FIRST_DAY, type=moments.type), pa.scalar(_AFTER_LAST.date(), type=moments.type)
+    bad = pc.or_(pc.less(moments, first), pc.greater_equal(moments, after_last))
+    count = pc.sum(pc.cast(bad, pa.int64())).as_py() or 0
+    if not count:
+        return moments
+    _report_out_of_range(table, name, count)
+    return pc.if_else(bad, pa.scalar(None, type=moments.type), moments)
+
+
+def _column_from_arrow(column: pa.ChunkedArray, kind: str) -> np.ndarray | pd.Series | pd.api.extensions.ExtensionArray:
+    if kind == "money":
+        return column.cast(pa.float64()).to_numpy(zero_copy_only=False)
+    if kind == "int":
+        return column.cast(pa.int64()).to_numpy(zero_copy_only=False)
+    if kind == "bool":
+        return column.cast(pa.int64()).fill_null(0).cast(pa.bool_()).to_numpy(zero_copy_only=False)
+    if kind == "nullable_int":
+        return column.cast(pa.int64()).to_pandas(types_mapper=lambda _t: pd.Int64Dtype()).array
+    if kind == "date":
+        if pa.types.is_string(column.type) or pa.types.is_large_string(column.type) or pa.types.is_null(column.type) \
+                or pa.types.is_integer(column.type):
+            column = column.cast(pa.string()).cast(pa.date32())  # SQLite: ISO 'YYYY-MM-DD' text
+        return column.cast(pa.timestamp("ns")).to_numpy(zero_copy_only=False)
+    if kind == "timestamp":
+        if not pa.types.is_timestamp(column.type):
+            column = column.cast(pa.string()).cast(pa.timestamp("us"))  # SQLite: naive UTC text
+        utc = pd.Series(column.cast(pa.timestamp("us")).to_numpy(zero_copy_only=False), dtype="datetime64[us]")
+        local = utc.dt.tz_localize("UTC").dt.tz_convert(business_timezone()).dt.tz_localize(None)
+        return local.astype("datetime64[ns]").to_numpy()
+    if not (pa.types.is_string(column.type) or pa.types.is_large_string(column.type)):
+        column = column.cast(pa.string())
+    # An object Series: in a dict of plain arrays, pandas 3 would infer its own string dtype.
+    return pd.Series(_text_objects(column), dtype="object", copy=False)
+
+
+def _text_objects(column: pa.ChunkedArray) -> np.ndarray:
+    """A text column as an object array of str (None where blank), one Python str per distinct value.
+
+    Most text columns repeat a few values (an activity's kind, owner, outcome): building each distinct
+    string once and repeating the reference is several times faster, and lighter, than one per cell.
+    """
+    encoded = column.combine_chunks().dictionary_encode()
+    if len(encoded.dictionary) > len(encoded) // 2:  # mostly distinct (names, emails): one str per cell anyway
+        return column.to_numpy(zero_copy_only=False)
+    distinct = encoded.dictionary.to_numpy(zero_copy_only=False)
+    values = np.empty(len(distinct) + 1, dtype=object)  # the last one, None, for blanks
+    values[:-1] = distinct
+    codes = encoded.indices.fill_null(len(values) - 1).to_numpy(zero_copy_only=False)
+    return values[codes]
+
+
+def _load_rows(engine: Engine, name: str) -> pd.DataFrame:
+    """The SQLAlchemy reader: every row as a Python tuple (the fallback for other databases)."""
     model = MODELS[name]
     cols = [_raw(getattr(model, col), col) for col in COLUMNS[name]]
     pk = getattr(model, COLUMNS[name][0])
@@ -135,7 +305,7 @@ def load_table(engine: Engine, name: str) -> pd.DataFrame:
         rows = conn.execute(select(*cols).order_by(pk)).all()
     # Plain tuples: pandas probes each SQLAlchemy Row for attributes, ~10x slower on large tables.
     df = pd.DataFrame.from_records([tuple(row) for row in rows], columns=COLUMNS[name])
-    return _typed(df)
+    return _typed(df, name)
 
 
 def row_count(engine: Engine, name: str) -> int:
@@ -145,9 +315,9 @@ def row_count(engine: Engine, name: str) -> int:
         return int(conn.execute(select(func.count()).select_from(MODELS[name])).scalar_one())
 
 
-def load_frames(url_or_engine: str | Engine) -> Frames:
+def load_frames(url_or_engine: str | Engine, reader: Reader = "auto") -> Frames:
     """Every table of the database (an URL or an engine) as frames, one query per table, never one per client."""
     from crm_core.db.engine import get_engine
 
     engine = get_engine(url_or_engine) if isinstance(url_or_engine, str) else url_or_engine
-    return Frames(**{name: load_table(engine, name) for name in TABLES})
+    return Frames(**{name: load_table(engine, name, reader) for name in TABLES})

@@ -2,7 +2,8 @@
 
 A cache keys each table's frame on its generation. Writes made through this server bump the tables
 they declare. Writes by another process (the CLI, a second server) are noticed by comparing the
-tables' fingerprints, read at most once per `recheck_seconds`: a change this server did not make
+tables' fingerprints, read at most once per `recheck_seconds` (longer when the read itself is slow,
+see SLOW_READ_FACTOR): a change this server did not make
 bumps every table, since such a writer may also have touched tables whose fingerprint cannot show it.
 """
 
@@ -17,6 +18,11 @@ from crm_core.store.frames import TABLES
 
 # How long one fingerprint read serves: the several cached reads of one rerun share it.
 RECHECK_SECONDS = 1.0
+# A slow fingerprint read (its COUNTs scan the big tables: 1-3 s at 100,000 clients on a busy machine)
+# serves this many times its own duration, so it takes at most about a tenth of the time; reads under
+# SLOW_READ_SECONDS keep RECHECK_SECONDS. Writes by this server are seen at once either way (`wrote`).
+SLOW_READ_SECONDS = 0.25
+SLOW_READ_FACTOR = 10.0
 
 Generations = tuple[int, ...]  # one per name of TABLES, in that order
 
@@ -42,6 +48,7 @@ class TableVersions:
         self._generations = dict.fromkeys(TABLES, time.time_ns() if start is None else start)
         self._seen: Fingerprints | None = None
         self._checked_at: float | None = None
+        self._read_seconds = 0.0  # how long the last fingerprint read took (by the clock given)
         self._written: set[str] = set()  # tables this server wrote since the last fingerprint read
 
     def current(self) -> Generations:
@@ -50,8 +57,11 @@ class TableVersions:
         with self._lock:
             now = self._clock()
             recheck = RECHECK_SECONDS if self._recheck_seconds is None else self._recheck_seconds
+            if recheck > 0 and self._read_seconds >= SLOW_READ_SECONDS:  # 0: read every time
+                recheck = max(recheck, SLOW_READ_FACTOR * self._read_seconds)
             if self._checked_at is None or now - self._checked_at >= recheck:
                 prints = self._fingerprints()
+                self._read_seconds = self._clock() - now
                 if self._seen is not None:
                     changed = {name for name in TABLES if prints.get(name) != self._seen.get(name)}
                     if changed - self._written:

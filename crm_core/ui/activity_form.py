@@ -68,13 +68,14 @@ def activity_form(ctx: PageContext, engine: Engine, data: Frames, names: pd.Seri
 
     Of `data` only the FRAMES_READ tables are read (the page may pass frames holding just those).
     """
+    labels = names.to_dict()  # per option a dict lookup: Series.get is about 6x slower (seconds at 100,000 clients)
     pattern = date_format_pattern(ctx.lang)
     pick = st.columns(2)
     client_id = choices.selectbox(
         ctx.t("field.client"),
-        names.index.tolist(),
+        list(labels),
         container=pick[0],
-        format_func=lambda cid: names.get(cid, str(cid)),
+        format_func=lambda cid: labels.get(cid, str(cid)),
         index=None,
         placeholder=ctx.t("activities.pick_client"),
         key="act_client",

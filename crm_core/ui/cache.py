@@ -6,14 +6,20 @@ so the next render reloads those and reuses the others. Health (and every view b
 keyed by every table's generation, so it is recomputed after any write, from the cached frames;
 a view that reads fewer tables is keyed by just theirs (ui.views). Writes by another process are
 noticed through a fingerprint query (crm_core.store.fingerprints), at most once a second per server.
+
+Frames, health and the views built on them are cached with `shared` (st.cache_resource handing out
+copy-on-write shallow copies), not st.cache_data: a cache_data hit unpickles a full copy, which at
+100,000 clients costs seconds per rerun for the seven tables alone.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+import dataclasses
+import functools
+from collections.abc import Callable, Iterable, Mapping
 from datetime import date
 from functools import lru_cache
-from typing import ParamSpec, TypeVar
+from typing import Any, ParamSpec, Protocol, TypeVar
 
 import pandas as pd
 import streamlit as st
@@ -28,6 +34,62 @@ from crm_core.views.health import health_table
 
 P = ParamSpec("P")
 R = TypeVar("R")
+R_co = TypeVar("R_co", covariant=True)
+
+_SHARED: list[Any] = []  # every `shared` cache, emptied by clear()
+
+
+def handout(value: R) -> R:
+    """`value` with every frame in it (alone, in Frames or a dataclass, dict, list or tuple) a shallow copy.
+
+    pandas 3 copies on write: a caller that adds a column to or assigns into its copy changes only its
+    copy, never the cached frame, and the shallow copy itself costs microseconds whatever the size.
+    """
+    result: R = _handout(value)
+    return result
+
+
+def _handout(value: Any) -> Any:
+    if isinstance(value, pd.DataFrame | pd.Series):
+        return value.copy(deep=False)
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return dataclasses.replace(value, **{
+            f.name: _handout(getattr(value, f.name)) for f in dataclasses.fields(value) if f.init
+        })
+    if isinstance(value, dict):
+        return {key: _handout(item) for key, item in value.items()}
+    if isinstance(value, list | tuple):
+        return type(value)(_handout(item) for item in value)
+    return value
+
+
+class SharedCache(Protocol[P, R_co]):
+    """A `shared` cached function: called like the function, `.clear(*args)` forgets one entry (no args: all)."""
+
+    def __call__(self, *args: P.args, **kwargs: P.kwargs) -> R_co: ...
+
+    def clear(self, *args: Any, **kwargs: Any) -> None: ...
+
+
+def shared(max_entries: int) -> Callable[[Callable[P, R]], SharedCache[P, R]]:
+    """Like st.cache_data(max_entries=...), but each hit returns `handout` copies instead of unpickling one.
+
+    The cached object is kept once, shared by every session of the server (st.cache_resource);
+    `.clear(*args)` forgets one entry, as on any Streamlit cache.
+    """
+
+    def decorate(func: Callable[P, R]) -> SharedCache[P, R]:
+        cached = st.cache_resource(show_spinner=False, max_entries=max_entries)(func)
+
+        @functools.wraps(func)
+        def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
+            return handout(cached(*args, **kwargs))
+
+        wrapper.clear = cached.clear  # type: ignore[attr-defined]
+        _SHARED.append(cached)
+        return wrapper  # type: ignore[return-value]
+
+    return decorate
 
 
 @st.cache_resource(show_spinner=False)
@@ -36,7 +98,7 @@ def engine(db_url: str) -> Engine:
     return get_engine(db_url)
 
 
-@st.cache_data(show_spinner=False, max_entries=4 * len(TABLES))
+@shared(max_entries=4 * len(TABLES))
 def table(db_url: str, name: str, generation: int) -> pd.DataFrame:
     """One table's typed frame at `generation` (see `versions`): loaded once, until a write bumps it."""
     return load_table(engine(db_url), name)
@@ -72,8 +134,8 @@ def frames_at(db_url: str, generations: Generations) -> Frames:
 def frames_with(db_url: str, generations: Mapping[str, int]) -> Frames:
     """Frames holding only these tables at these generations, the others empty: for a reader of just those.
 
-    Each cached read unpickles a copy (about 0.1 s for all tables at 10,000 clients), so a view
-    that reads one table should not pay for seven.
+    A view that reads one table is keyed by that table's generation only, so a write to another
+    table does not rebuild it.
     """
     unknown = set(generations) - set(TABLES)
     if unknown:
@@ -109,7 +171,7 @@ def generation(db_url: str, name: str) -> int:
     return generations_of(db_url, (name,))[0]
 
 
-@st.cache_data(show_spinner=False, max_entries=8)
+@shared(max_entries=8)
 def health_at(db_url: str, as_of: date, generations: Generations) -> pd.DataFrame:
     """client_health as of `as_of` from the frames at these generations (cached per date and generations)."""
     return health_table(frames_at(db_url, generations), as_of)
@@ -139,4 +201,6 @@ def clear() -> None:
     """Forget every cached frame and figure of every database (prefer `invalidate` with the tables written)."""
     for tracked in _registry().values():
         tracked.wrote(TABLES)
+    for cached in _SHARED:
+        cached.clear()
     st.cache_data.clear()

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import date
+from functools import partial
 from typing import Any
 
 import pandas as pd
@@ -9,6 +11,8 @@ import streamlit as st
 from sqlalchemy import Engine
 
 from crm_core import services
+from crm_core.analytics.late_rates import LateRates
+from crm_core.analytics.receivables import client_statement, statement_start
 from crm_core.errors import NotFoundError
 from crm_core.i18n import (
     format_date,
@@ -19,11 +23,15 @@ from crm_core.i18n import (
 )
 from crm_core.i18n.domain_text import churn_reason_text, recommendation_text
 from crm_core.i18n.error_text import error_text
+from crm_core.i18n.formatting import date_format_pattern
+from crm_core.io.letters import claim_letter_pdf, recipient_of, sender_from_env, statement_pdf
+from crm_core.io.receivables import file_name, statement_csv
 from crm_core.schemas import ClientOut
 from crm_core.store.frames import Frames
-from crm_core.ui import billing_forms
+from crm_core.ui import billing_forms, receivables
 from crm_core.ui.client_forms import contact_form, delete_control, edit_form
 from crm_core.ui.context import PageContext
+from crm_core.ui.markdown import literal
 from crm_core.ui.tables import header, show_table
 from crm_core.views.activities import client_timeline
 from crm_core.views.clients import (
@@ -34,6 +42,7 @@ from crm_core.views.clients import (
     contacts_of,
     health_row,
 )
+from crm_core.views.receivables import claim_total, client_claim_rows, client_claim_summary
 
 PROFILE_FIELDS: tuple[str, ...] = (
     "tax_id", "email", "phone", "address", "city", "region", "segment", "industry", "company_size",
@@ -75,10 +84,10 @@ def render(ctx: PageContext, engine: Engine, data: Frames, health: pd.DataFrame,
     try:
         client = services.get_client(engine, client_id)
     except NotFoundError as exc:
-        st.warning(error_text(exc, ctx.lang))
+        st.warning(literal(error_text(exc, ctx.lang)))
         return
     figures = health_row(health, client_id)
-    st.header(client.company_name, anchor=False)
+    st.header(literal(client.company_name), anchor=False)
     if figures is not None:
         st.caption(" · ".join([
             f"{ctx.t('client.status_set')}: {label('status', client.status, ctx.lang)}",
@@ -88,10 +97,16 @@ def render(ctx: PageContext, engine: Engine, data: Frames, health: pd.DataFrame,
         ]), help=ctx.t("clients.status_help"))
     tabs = st.tabs([
         ctx.t("client.tab_summary"), ctx.t("client.tab_contacts"), ctx.t("client.tab_timeline"),
-        ctx.t("client.tab_opportunities"), ctx.t("client.tab_invoices"), ctx.t("client.tab_edit"),
+        ctx.t("client.tab_opportunities"), ctx.t("client.tab_invoices"), ctx.t("client.tab_receivables"),
+        ctx.t("client.tab_edit"),
     ])
+    rates = receivables.rates(ctx)
+    claims = None
+    if rates is not None:
+        claims = client_claim_rows(receivables.portfolio_claims(ctx.db_url, ctx.as_of, rates), client_id)
     with tabs[0]:
-        _summary(ctx, client, figures)
+        claim = None if claims is None else client_claim_summary(claims, client_id)
+        _summary(ctx, client, figures, claim)
     with tabs[1]:
         _contacts(ctx, engine, data, client_id)
     with tabs[2]:
@@ -103,13 +118,15 @@ def render(ctx: PageContext, engine: Engine, data: Frames, health: pd.DataFrame,
         billing_forms.payment_form(ctx, engine, client_id, client_invoices(data, client_id, ctx.as_of))
         billing_forms.invoice_form(ctx, engine, client_id, client.payment_terms_days)
     with tabs[5]:
+        _receivables(ctx, data, client, claims, rates)
+    with tabs[6]:
         st.subheader(ctx.t("clients.edit"))
         edit_form(ctx, engine, client)
         st.divider()
         delete_control(ctx, engine, client)
 
 
-def _summary(ctx: PageContext, client: ClientOut, figures: pd.Series | None) -> None:
+def _summary(ctx: PageContext, client: ClientOut, figures: pd.Series | None, claim: pd.Series | None) -> None:
     if figures is not None:
         cols = st.columns(6)
         cols[0].metric(header(ctx, "ltv"), format_money(figures["ltv"], ctx.lang, 0))
@@ -130,7 +147,7 @@ def _summary(ctx: PageContext, client: ClientOut, figures: pd.Series | None) -> 
                 value = label("company_size", value, ctx.lang)
             elif name == "created_at":
                 value = format_date(value, ctx.lang)
-            rows.append((header(ctx, name), "—" if _missing(value) or value == "" else str(value)))
+            rows.append((header(ctx, name), "—" if _missing(value) or value == "" else literal(value)))
         st.table(pd.DataFrame({ctx.t("client.profile"): [v for _, v in rows]}, index=[f for f, _ in rows]))
     with right:
         if figures is None:
@@ -142,7 +159,7 @@ def _summary(ctx: PageContext, client: ClientOut, figures: pd.Series | None) -> 
             score = 0.0 if _missing(figures[component]) else float(figures[component])
             st.progress(min(max(score / 100.0, 0.0), 1.0), text=f"{header(ctx, component)}: {format_number(score, ctx.lang)}")
         st.subheader(ctx.t("client.recommendations"))
-        recs = client_advice(figures)
+        recs = client_advice(figures, claim)
         if not recs:
             st.success(ctx.t("client.no_recommendations"))
         for rec in recs:
@@ -243,3 +260,92 @@ def _invoices(ctx: PageContext, data: Frames, client_id: int) -> None:
          "outstanding": "money", "paid_date": "date", "days_overdue": "days", "status": "enum:invoice_status"},
         key="client_invoices", height=400,
     )
+
+
+STATEMENT_COLUMNS = {"date": "date", "kind": "text", "reference": "text", "debit": "money", "credit": "money",
+                     "balance": "money", "note_amount": "money"}
+CLAIM_COLUMNS = {"number": "text", "issue_date": "date", "due_date": "date", "capped_due_date": "date",
+                 "paid_date": "date", "days_late": "days", "principal": "money", "outstanding": "money",
+                 "interest": "money", "compensation": "money", "claim_total": "money", "provisional": "bool"}
+
+
+def _receivables(
+    ctx: PageContext, data: Frames, client: ClientOut, claims: pd.DataFrame | None, rates: LateRates | None
+) -> None:
+    """The statement over a chosen period and the Ley 3/2004 claims as of the page's date, each with CSV and PDF.
+
+    The PDFs and the statement CSV are made when their button is clicked (plain functions, no Streamlit),
+    not on every render; the claims CSV comes from the cache.
+    """
+    sender, recipient = sender_from_env(), recipient_of(client.model_dump())
+    st.subheader(ctx.t("statement.heading"))
+    cols = st.columns(2)
+    start = cols[0].date_input(ctx.t("statement.from"), value=statement_start(ctx.as_of), max_value=ctx.as_of,
+                               key=f"statement_start_{client.client_id}", format=date_format_pattern(ctx.lang))
+    end = cols[1].date_input(ctx.t("statement.to"), value=ctx.as_of, max_value=ctx.as_of,
+                             key=f"statement_end_{client.client_id}", format=date_format_pattern(ctx.lang))
+    start, end = _day(start, ctx.as_of), _day(end, ctx.as_of)
+    statement = client_statement(data.invoices, data.payments, client.client_id, start, end)
+    metrics = st.columns(2)
+    metrics[0].metric(ctx.t("statement.opening"), format_money(statement.opening_balance, ctx.lang))
+    metrics[1].metric(ctx.t("statement.closing"), format_money(statement.closing_balance, ctx.lang))
+    if statement.rows.empty:
+        st.info(ctx.t("statement.none"))
+    else:
+        shown = statement.rows.assign(
+            kind=statement.rows["kind"].map(lambda k: ctx.t(f"statement_kind.{k}")),
+            **{name: statement.rows[name].astype("float64") for name in ("debit", "credit", "balance", "note_amount")},
+        )
+        shown["note_amount"] = shown["note_amount"].where(shown["note_amount"] != 0)
+        columns = STATEMENT_COLUMNS if shown["note_amount"].notna().any() else {
+            name: kind for name, kind in STATEMENT_COLUMNS.items() if name != "note_amount"}
+        show_table(ctx, shown, columns, key="client_statement", height=_height(len(shown)))
+    if statement.unapplied_credit_notes:
+        st.caption(ctx.t("statement.credit_notes", amount=format_money(statement.unapplied_credit_notes, ctx.lang)))
+    buttons = st.columns(2)
+    stem = f"{start.isoformat()}-{end.isoformat()}"
+    buttons[0].download_button(
+        ctx.t("statement.download_csv"), data=partial(statement_csv, statement, ctx.lang, ";" if ctx.lang == "es" else ","),
+        file_name=file_name("statement.file_stem", client.client_id, stem, ctx.lang, "csv"), mime="text/csv",
+        icon=":material/download:", key="statement_csv",
+    )
+    buttons[1].download_button(
+        ctx.t("statement.download_pdf"), data=partial(statement_pdf, statement, sender, recipient, ctx.lang, ctx.as_of),
+        file_name=file_name("statement.file_stem", client.client_id, stem, ctx.lang, "pdf"), mime="application/pdf",
+        icon=":material/picture_as_pdf:", key="statement_pdf",
+    )
+
+    st.subheader(ctx.t("claims.heading"))
+    if claims is None or rates is None:
+        return  # the rates file's problem is already shown
+    st.caption(ctx.t("claims.caption", as_of=format_date(ctx.as_of, ctx.lang)))
+    if claims.empty:
+        st.info(ctx.t("claims.none"))
+        return
+    receivables.show_provisional(ctx, claims, rates)
+    st.metric(ctx.t("claims.total"), format_money(claim_total(claims), ctx.lang))
+    show_table(ctx, claims, CLAIM_COLUMNS, key="client_claims",
+               height=_height(len(claims)))
+    buttons = st.columns(2)
+    buttons[0].download_button(
+        ctx.t("claims.download_csv"),
+        data=receivables.claims_download(ctx.db_url, ctx.as_of, rates, ctx.lang, (client.client_id,)),
+        file_name=file_name("claims.file_stem", client.client_id, ctx.as_of, ctx.lang, "csv"), mime="text/csv",
+        icon=":material/download:", key="claims_csv",
+    )
+    buttons[1].download_button(
+        ctx.t("claims.download_pdf"),
+        data=partial(claim_letter_pdf, claims, sender, recipient, ctx.as_of, ctx.lang, rates),
+        file_name=file_name("claims.letter_stem", client.client_id, ctx.as_of, ctx.lang, "pdf"),
+        mime="application/pdf", icon=":material/picture_as_pdf:", key="claims_pdf",
+    )
+
+
+def _day(value: Any, fallback: date) -> date:
+    """A date_input's value as one date (a cleared box falls back to `fallback`)."""
+    return value if isinstance(value, date) else fallback
+
+
+def _height(rows: int) -> int | None:
+    """A fixed scrolling height for a long table, else the table's own height (no empty rows)."""
+    return 400 if rows > 10 else None

@@ -21,6 +21,7 @@ from crm_core.store.writes import tables_written
 from crm_core.ui import cache, choices
 from crm_core.ui.context import PageContext
 from crm_core.ui.forms import blank_to_none, error_lines, perform, show_outcome, succeed
+from crm_core.ui.markdown import literal
 
 TEXT_FIELDS: tuple[str, ...] = (
     "company_name", "email", "phone", "tax_id", "segment", "industry", "city", "address", "website",
@@ -233,8 +234,10 @@ def _delete(ctx: PageContext, engine: Engine, client_id: int, name: str) -> None
 
 def delete_control(ctx: PageContext, engine: Engine, client: ClientOut) -> None:
     """Delete the client and everything of it, after an explicit confirmation."""
-    st.warning(ctx.t("clients.delete_warning", name=client.company_name), icon=":material/warning:")
-    confirmed = st.checkbox(ctx.t("clients.delete_confirm", name=client.company_name), key=f"delete_confirm_{client.client_id}")
+    st.warning(ctx.t("clients.delete_warning", name=literal(client.company_name)), icon=":material/warning:")
+    confirmed = st.checkbox(
+        ctx.t("clients.delete_confirm", name=literal(client.company_name)), key=f"delete_confirm_{client.client_id}"
+    )
     st.button(
         ctx.t("clients.delete"), key=f"delete_{client.client_id}", disabled=not confirmed, type="primary",
         on_click=_delete, args=(ctx, engine, client.client_id, client.company_name),

@@ -1,7 +1,8 @@
 """Cached figures derived from the cached health (summaries, monthly revenue, at-risk tables).
 
-Cached with st.cache_data, keyed by database URL, as-of date, (where it matters) language and
-thresholds, and every table's generation (cache.versions): any write refreshes them.
+Cached (the overview and the at-risk table with cache.shared, the rest with st.cache_data), keyed by
+database URL, as-of date, (where it matters) language and thresholds, and every table's generation
+(cache.versions): any write refreshes them.
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ def overview(db_url: str, as_of: date) -> overview_view.Overview:
     return _overview(db_url, as_of, cache.versions(db_url))
 
 
-@st.cache_data(show_spinner=False, max_entries=8)
+@cache.shared(max_entries=8)
 def _overview(db_url: str, as_of: date, generations: Generations) -> overview_view.Overview:
     """Cached twin of `overview`, keyed by the tables' generations."""
     month_ago, year_ago = overview_view.comparison_dates(as_of)
@@ -51,7 +52,7 @@ def at_risk_export(
     return _at_risk_export(db_url, as_of, lang, churn_min, tuple(risk_levels), overdue_min, cache.versions(db_url))
 
 
-@st.cache_data(show_spinner=False, max_entries=16)
+@cache.shared(max_entries=16)
 def _at_risk_export(
     db_url: str, as_of: date, lang: str, churn_min: float, risk_levels: tuple[str, ...], overdue_min: float | None,
     generations: Generations,

@@ -16,6 +16,7 @@ from crm_core.i18n.numbers import AmountError, amount_example, amount_params, pa
 from crm_core.store.writes import tables_written
 from crm_core.ui import cache
 from crm_core.ui.context import PageContext, current
+from crm_core.ui.markdown import literal
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -32,7 +33,7 @@ def error_lines(ctx: PageContext, exc: CRMError) -> list[str]:
 def show_error(ctx: PageContext, exc: CRMError) -> None:
     """One st.error per bad field, naming the field in the UI language."""
     for line in error_lines(ctx, exc):
-        st.error(line, icon=":material/error:")
+        st.error(literal(line), icon=":material/error:")
 
 
 def perform(
@@ -69,9 +70,9 @@ def show_outcome(outcome_key: str) -> None:
     kind, lines = st.session_state.pop(outcome_key, (None, []))
     for line in lines:
         if kind == "success":
-            st.success(line, icon=":material/check_circle:")
+            st.success(literal(line), icon=":material/check_circle:")
         else:
-            st.error(line, icon=":material/error:")
+            st.error(literal(line), icon=":material/error:")
 
 
 def blank_to_none(value: str | None) -> str | None:

@@ -15,6 +15,7 @@ PAGES: tuple[tuple[str, str, str], ...] = (
     ("pages/activities.py", "nav.activities", ":material/event_note:"),
     ("pages/pipeline.py", "nav.pipeline", ":material/filter_alt:"),
     ("pages/health.py", "nav.health", ":material/monitor_heart:"),
+    ("pages/collections.py", "nav.collections", ":material/request_quote:"),
     ("pages/import.py", "nav.import", ":material/upload_file:"),
 )
 

@@ -8,6 +8,7 @@ from sqlalchemy.engine import make_url
 from crm_core.i18n import LANG_NAMES, LANGS, default_lang, t
 from crm_core.i18n.formatting import date_format_pattern
 from crm_core.ui.context import PageContext, current, today
+from crm_core.ui.markdown import literal
 
 
 def _db_label(url: str) -> str:
@@ -39,5 +40,5 @@ def render_sidebar() -> PageContext:
             format=date_format_pattern(lang),
         )
         ctx = current()
-        st.caption(f"{t('sidebar.database', lang)}: {_db_label(ctx.db_url)}")
+        st.caption(f"{t('sidebar.database', lang)}: {literal(_db_label(ctx.db_url))}")
     return ctx

@@ -31,10 +31,22 @@ def client_table(db_url: str, as_of: date) -> pd.DataFrame:
     return _client_table(db_url, as_of, cache.versions(db_url))
 
 
-@st.cache_data(show_spinner=False, max_entries=4)
+@cache.shared(max_entries=4)
 def _client_table(db_url: str, as_of: date, generations: Generations) -> pd.DataFrame:
     """Cached twin of `client_table`, keyed by the tables' generations."""
     return client_views.client_table(cache.frames_at(db_url, generations), cache.health_at(db_url, as_of, generations))
+
+
+def client_list(db_url: str, as_of: date) -> client_views.ClientList:
+    """The client list prepared for filtering and sorting (search text, name order), built once per
+    as-of date and table versions: a rerun that changes a filter or the page only scans and slices it."""
+    return _client_list(db_url, as_of, cache.versions(db_url))
+
+
+@cache.shared(max_entries=4)
+def _client_list(db_url: str, as_of: date, generations: Generations) -> client_views.ClientList:
+    """Cached twin of `client_list`, keyed by the tables' generations."""
+    return client_views.client_list(_client_table(db_url, as_of, generations))
 
 
 def client_names(db_url: str) -> pd.Series:
@@ -42,7 +54,7 @@ def client_names(db_url: str) -> pd.Series:
     return _client_names(db_url, cache.generation(db_url, "clients"))
 
 
-@st.cache_data(show_spinner=False, max_entries=4)
+@cache.shared(max_entries=4)
 def _client_names(db_url: str, clients_generation: int) -> pd.Series:
     """Cached twin of `client_names`, keyed by the clients table's generation: the only table it reads."""
     return client_views.client_names(cache.frames_with(db_url, {"clients": clients_generation}))
@@ -101,7 +113,7 @@ def pipeline(db_url: str, as_of: date) -> pipeline_views.PipelineView:
     return _pipeline(db_url, as_of, cache.versions(db_url))
 
 
-@st.cache_data(show_spinner=False, max_entries=4)
+@cache.shared(max_entries=4)
 def _pipeline(db_url: str, as_of: date, generations: Generations) -> pipeline_views.PipelineView:
     """Cached twin of `pipeline`, keyed by the tables' generations."""
     return pipeline_views.pipeline_view(cache.frames_at(db_url, generations), as_of)

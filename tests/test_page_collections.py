@@ -1,0 +1,92 @@
+"""Collections page (AppTest on the demo portfolio): the worklist by what is at stake, owner filter, the collection call."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pandas as pd
+import pytest
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from crm_core.analytics import client_health
+from crm_core.analytics.late_rates import load_late_rates
+from crm_core.analytics.receivables import client_claims, late_payment_claims
+from crm_core.db import get_engine
+from crm_core.db.models import Activity
+from crm_core.i18n import format_money, format_number
+from crm_core.store.frames import load_frames
+from crm_core.views.receivables import collections_worklist
+from tests.apptest_helpers import open_page
+from tests.conftest import row_counts
+
+AS_OF = date(2026, 11, 25)
+
+
+@pytest.fixture(autouse=True)
+def shipped_rates_only(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("CRM_LATE_RATES", raising=False)
+
+
+@pytest.fixture
+def expected(demo_db: str) -> pd.DataFrame:
+    frames = load_frames(get_engine(demo_db))
+    health = client_health(frames, AS_OF)
+    claims = client_claims(late_payment_claims(frames.invoices, frames.payments, AS_OF, load_late_rates()), health.index)
+    return collections_worklist(health, claims, frames.activities, AS_OF)
+
+
+def _table(at) -> pd.DataFrame:
+    return next(df.value for df in at.dataframe if "at_stake" in df.value.columns)
+
+
+def test_worklist_by_what_is_at_stake_in_english(demo_db: str, expected: pd.DataFrame) -> None:
+    at = open_page("pages/collections.py", AS_OF)
+    assert at.title[0].value == "Collections"
+    assert len(expected) > 0
+    metrics = {m.label: m.value for m in at.metric}
+    assert metrics["Overdue clients"] == format_number(len(expected), "en")
+    assert metrics["Claimable (interest + €40 per invoice)"] == format_money(expected["claim_total"].sum(), "en", 0)
+    shown = _table(at)
+    assert shown["company_name"].tolist() == expected["company_name"].tolist()[:100]
+    assert shown["at_stake"].tolist() == pytest.approx(expected["at_stake"].tolist()[:100])
+    assert shown["at_stake"].is_monotonic_decreasing
+    # the demo runs to 2026-11-25: days in 2026-H2 have no rate yet, and the page says so and where to add it
+    warnings = " ".join(w.value for w in at.warning)
+    assert "no rate for 2026-H2" in warnings and "late_payment_rates.csv" in warnings
+    assert any(b.label == "Download claims (CSV)" for b in at.get("download_button"))
+
+
+def test_owner_filter_and_spanish(demo_db: str, expected: pd.DataFrame) -> None:
+    owner = str(expected["owner"].dropna().iloc[0])
+    at = open_page("pages/collections.py", AS_OF, "es")
+    assert at.title[0].value == "Gestión de cobros"
+    at.selectbox(key="collections_owner").select(owner).run()
+    assert not at.exception
+    mine = expected.loc[expected["owner"] == owner]
+    assert _table(at)["company_name"].tolist() == mine["company_name"].tolist()[:100]
+    assert {m.label: m.value for m in at.metric}["Clientes con vencidos"] == format_number(len(mine), "es")
+
+
+def test_one_click_collection_call_records_an_activity(demo_db: str, expected: pd.DataFrame) -> None:
+    engine = get_engine(demo_db)
+    before = row_counts(engine)["activities"]
+    top = expected.iloc[0]
+    at = open_page("pages/collections.py", AS_OF)
+    at.selectbox(key="collections_pick").select(int(top["client_id"]))
+    at.text_input(key="collections_call_outcome").input("Promised to pay on Friday")
+    at.button[0].click().run()
+    assert not at.exception
+    assert f"Collection call logged for {top['company_name']}." in [s.value for s in at.success]
+    assert row_counts(engine)["activities"] == before + 1
+    with Session(engine) as session:
+        call = session.scalars(select(Activity).order_by(Activity.activity_id.desc())).first()
+        assert call is not None
+        assert (call.client_id, call.kind, call.done) == (int(top["client_id"]), "call", True)
+        assert call.title == f"Collection call: {format_money(top['at_stake'], 'en')} at stake"
+        assert call.outcome == "Promised to pay on Friday"
+        assert call.owner == top["owner"]
+    # the worklist now shows the call as the last contact
+    shown = _table(at)
+    row = shown.loc[shown["company_name"] == top["company_name"]].iloc[0]
+    assert pd.Timestamp(row["last_contact"]) == pd.Timestamp(AS_OF)
