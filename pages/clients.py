@@ -38,7 +38,7 @@ st.title(ctx.t("clients.title"))
 show_outcome(CLIENTS_OUTCOME)
 
 with st.expander(ctx.t("clients.new"), icon=":material/person_add:", expanded=NEW_OUTCOME in st.session_state):
-    create_form(ctx, engine)
+    create_form(ctx, engine, cache.frames_with(ctx.db_url, {"clients": cache.generation(ctx.db_url, "clients")}).clients)
 
 # ---------------------------------------------------------------- filters
 options = views.filter_options(ctx.db_url)

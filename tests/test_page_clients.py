@@ -355,3 +355,40 @@ def test_search_finds_a_client_by_invoice_number_and_contact_name(demo_db: str) 
     company = frames.clients.set_index("client_id").loc[int(contact["client_id"]), "company_name"]
     at.text_input(key="clients_search").input(str(contact["full_name"]).upper()).run()
     assert company in _list(at)["company_name"].tolist()
+
+
+def test_creating_a_lookalike_client_warns_and_needs_a_confirmation(demo_db: str) -> None:
+    """Issue 16, item 14: "TALLERES PEREZ SL" when "Talleres Pérez S.L." exists: warned, nothing written until confirmed."""
+    engine = get_engine(demo_db)
+    services.create_client(engine, {"company_name": "Talleres Pérez S.L.", "email": "taller@perez.es"})
+    before = row_counts(engine)
+    at = _page()
+    at.text_input(key="new_company_name").input("TALLERES PEREZ SL")
+    at.text_input(key="new_email").input("otro@perez.es")
+    at.button(key="new_save").click().run()
+    assert [w.value for w in at.warning if "Talleres Pérez S.L." in w.value]
+    assert row_counts(engine) == before
+    at.checkbox(key="new_not_duplicate").check()
+    at.button(key="new_save").click().run()
+    assert not at.exception and not _form_errors(at), _form_errors(at)
+    assert row_counts(engine)["clients"] == before["clients"] + 1
+
+
+def test_merge_a_duplicate_into_the_client_from_its_page(demo_db: str) -> None:
+    """Issue 16, item 14: the merge moves the duplicate's invoices here and deletes it, after a confirmation."""
+    from crm_core.db.models import Invoice
+
+    engine = get_engine(demo_db)
+    kept_id = int(load_frames(engine).clients["client_id"].iloc[0])
+    dup = services.create_client(engine, {"company_name": "Duplicado S.L.", "email": "dup@x.es"})
+    services.record_invoice(engine, {"client_id": dup.client_id, "number": "F-DUP-1", "issue_date": AS_OF, "total": "10"})
+    at = _page()
+    at.selectbox(key="client_pick").select(kept_id).run()
+    at.selectbox(key=f"merge_pick_{kept_id}").select(dup.client_id)
+    at.checkbox(key=f"merge_confirm_{kept_id}").check().run()
+    at.button(key=f"merge_{kept_id}").click().run()
+    assert not at.exception and not _form_errors(at), _form_errors(at)
+    assert any(s.value.startswith("Duplicado S.L. merged:") for s in at.success)
+    with Session(engine) as session:
+        assert session.get(Client, dup.client_id) is None
+        assert session.scalars(select(Invoice.client_id).where(Invoice.number == "F-DUP-1")).one() == kept_id

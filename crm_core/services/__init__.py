@@ -18,6 +18,7 @@ from crm_core.services.clients import (
     list_clients,
     update_client,
 )
+from crm_core.services.merging import merge_clients
 from crm_core.services.contacts import add_contact, list_contacts, update_contact
 from crm_core.services.opportunities import (
     create_opportunity,
@@ -41,6 +42,7 @@ __all__ = [
     "log_activity",
     "mark_lost",
     "mark_won",
+    "merge_clients",
     "move_opportunity",
     "record_invoice",
     "record_payment",

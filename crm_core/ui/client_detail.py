@@ -28,8 +28,8 @@ from crm_core.io.letters import claim_letter_pdf, recipient_of, sender_from_env,
 from crm_core.io.receivables import file_name, statement_csv
 from crm_core.schemas import ClientOut
 from crm_core.store.frames import Frames
-from crm_core.ui import billing_forms, receivables
-from crm_core.ui.client_forms import contact_form, delete_control, edit_form
+from crm_core.ui import billing_forms, receivables, views
+from crm_core.ui.client_forms import contact_form, delete_control, edit_form, merge_control
 from crm_core.ui.context import PageContext
 from crm_core.ui.markdown import literal
 from crm_core.ui.tables import header, show_table
@@ -124,6 +124,8 @@ def render(ctx: PageContext, engine: Engine, data: Frames, health: pd.DataFrame,
         edit_form(ctx, engine, client)
         st.divider()
         delete_control(ctx, engine, client)
+        st.divider()
+        merge_control(ctx, engine, client, views.client_names(ctx.db_url).to_dict())
 
 
 def _summary(ctx: PageContext, client: ClientOut, figures: pd.Series | None, claim: pd.Series | None) -> None:

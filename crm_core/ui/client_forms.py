@@ -21,6 +21,7 @@ from crm_core.store.writes import tables_written
 from crm_core.ui import cache, choices
 from crm_core.ui.context import PageContext
 from crm_core.ui.forms import blank_to_none, error_lines, perform, show_outcome, succeed
+from crm_core.views.duplicates import duplicate_candidates
 from crm_core.ui.markdown import literal
 
 TEXT_FIELDS: tuple[str, ...] = (
@@ -95,21 +96,38 @@ def collect(prefix: str) -> dict[str, Any]:
     return payload
 
 
-def _create(ctx: PageContext, engine: Engine) -> None:
-    """Submit callback of the new-client form: create it and open its page."""
-    created = perform(ctx, NEW_OUTCOME, services.create_client, engine, collect("new"))
+def _create(ctx: PageContext, engine: Engine, clients: pd.DataFrame | None = None) -> None:
+    """Submit callback of the new-client form: create it and open its page.
+
+    When the name or email looks like an existing client's (views.duplicates), nothing is written
+    until the user confirms with the form's "create anyway" box.
+    """
+    payload = collect("new")
+    if clients is not None and not st.session_state.get("new_not_duplicate"):
+        found = duplicate_candidates(clients, payload.get("company_name"), payload.get("email"))
+        if not found.empty:
+            st.session_state[NEW_OUTCOME] = ("warning", [ctx.t(
+                "clients.duplicate_warning", names=", ".join(found["company_name"].astype(str)),
+            )])
+            return
+    created = perform(ctx, NEW_OUTCOME, services.create_client, engine, payload)
     if created:
         _seed("new", NEW_DEFAULTS, force=True)
+        st.session_state["new_not_duplicate"] = False
         st.session_state["client_pick"] = created.client_id
         succeed(CLIENTS_OUTCOME, ctx.t("clients.created", name=created.company_name))
 
 
-def create_form(ctx: PageContext, engine: Engine) -> None:
-    """The new-client form; on success the client is opened."""
+def create_form(ctx: PageContext, engine: Engine, clients: pd.DataFrame | None = None) -> None:
+    """The new-client form; on success the client is opened. `clients` (the clients frame) enables the duplicate check."""
     _seed("new", NEW_DEFAULTS)
     with st.form("client_new"):
         _client_widgets(ctx, "new")
-        st.form_submit_button(ctx.t("clients.create"), type="primary", key="new_save", on_click=_create, args=(ctx, engine))
+        row = st.columns([1, 2], vertical_alignment="center")
+        row[1].checkbox(ctx.t("clients.not_duplicate"), key="new_not_duplicate", help=ctx.t("clients.not_duplicate_help"))
+        row[0].form_submit_button(
+            ctx.t("clients.create"), type="primary", key="new_save", on_click=_create, args=(ctx, engine, clients)
+        )
     show_outcome(NEW_OUTCOME)
 
 
@@ -243,3 +261,37 @@ def delete_control(ctx: PageContext, engine: Engine, client: ClientOut) -> None:
         on_click=_delete, args=(ctx, engine, client.client_id, client.company_name),
     )
     show_outcome(f"delete_{client.client_id}_outcome")
+
+
+def _merge(ctx: PageContext, engine: Engine, client_id: int) -> None:
+    """Button callback: merge the picked duplicate into this client (the confirmation box was ticked)."""
+    state = st.session_state
+    other = state.get(f"merge_pick_{client_id}")
+    outcome = f"merge_{client_id}_outcome"
+    if other is None:
+        state[outcome] = ("error", [f"{ctx.t('field.client')}: {ctx.t('clients.merge_pick')}"])
+        return
+    merged = perform(ctx, outcome, services.merge_clients, engine, client_id, int(other))
+    if merged:
+        state[f"merge_pick_{client_id}"] = None
+        state[f"merge_confirm_{client_id}"] = False
+        succeed(outcome, ctx.t(
+            "clients.merged", name=merged.removed_name, contacts=merged.contacts, activities=merged.activities,
+            opportunities=merged.opportunities, invoices=merged.invoices,
+        ))
+
+
+def merge_control(ctx: PageContext, engine: Engine, client: ClientOut, names: dict[int, str]) -> None:
+    """Merge a duplicate client into this one: its contacts, activities, deals and invoices move here, it is deleted."""
+    st.markdown(f"**{ctx.t('clients.merge_title')}**")
+    others = [cid for cid in names if cid != client.client_id]
+    choices.selectbox(
+        ctx.t("clients.merge_other"), others, format_func=lambda cid: names.get(cid, str(cid)), index=None,
+        placeholder=ctx.t("clients.merge_pick"), key=f"merge_pick_{client.client_id}", help=ctx.t("clients.merge_help"),
+    )
+    confirmed = st.checkbox(ctx.t("clients.merge_confirm", name=client.company_name), key=f"merge_confirm_{client.client_id}")
+    st.button(
+        ctx.t("clients.merge"), key=f"merge_{client.client_id}", disabled=not confirmed,
+        on_click=_merge, args=(ctx, engine, client.client_id),
+    )
+    show_outcome(f"merge_{client.client_id}_outcome")

@@ -71,6 +71,8 @@ def show_outcome(outcome_key: str) -> None:
     for line in lines:
         if kind == "success":
             st.success(literal(line), icon=":material/check_circle:")
+        elif kind == "warning":
+            st.warning(literal(line), icon=":material/content_copy:")
         else:
             st.error(literal(line), icon=":material/error:")
 
