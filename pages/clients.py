@@ -6,7 +6,7 @@ import streamlit as st
 
 from crm_core.i18n import format_number, label
 from crm_core.ui import cache, choices, client_detail, views
-from crm_core.ui.client_forms import CLIENTS_OUTCOME, NEW_OUTCOME, create_form
+from crm_core.ui.client_forms import CLIENTS_OUTCOME, NEW_OUTCOME, create_form, reassign_control
 from crm_core.ui.context import current
 from crm_core.ui.forms import show_outcome
 from crm_core.ui.tables import header, show_table
@@ -92,6 +92,10 @@ else:
 
     show_table(ctx, shown, TABLE_COLUMNS, key="clients_table", on_select=_open_selected, height=420)
     st.caption(ctx.t("clients.select_hint"))
+
+if len(matches):
+    with st.expander(ctx.tn("clients.reassign_title", len(matches)), icon=":material/swap_horiz:"):
+        reassign_control(ctx, engine, listing.table["client_id"].to_numpy()[matches].tolist(), options["owner"])
 
 # ---------------------------------------------------------------- one client
 names = views.client_names(ctx.db_url).to_dict()

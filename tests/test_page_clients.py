@@ -392,3 +392,20 @@ def test_merge_a_duplicate_into_the_client_from_its_page(demo_db: str) -> None:
     with Session(engine) as session:
         assert session.get(Client, dup.client_id) is None
         assert session.scalars(select(Invoice.client_id).where(Invoice.number == "F-DUP-1")).one() == kept_id
+
+
+def test_bulk_reassign_the_account_manager_of_the_filtered_clients(demo_db: str) -> None:
+    """Issue 16, item 13: the clients the filters list get the picked account manager; the others keep theirs."""
+    engine = get_engine(demo_db)
+    clients = load_frames(engine).clients
+    owner = str(clients["owner"].dropna().iloc[0])
+    mine = set(clients.loc[clients["owner"] == owner, "client_id"].astype(int))
+    at = _page()
+    at.multiselect(key="clients_owner").set_value([owner]).run()
+    at.text_input(key="reassign_new").input("Nueva Gestora")
+    at.checkbox(key="reassign_confirm").check().run()
+    at.button(key="reassign_save").click().run()
+    assert not at.exception and not _form_errors(at), _form_errors(at)
+    assert f"{len(mine)} clients now have Nueva Gestora as account manager." in [s.value for s in at.success]
+    after = load_frames(engine).clients.set_index("client_id")["owner"]
+    assert set(after[after == "Nueva Gestora"].index) == mine

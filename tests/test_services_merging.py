@@ -52,3 +52,22 @@ def test_merge_refusals_write_nothing(engine) -> None:
     with pytest.raises(NotFoundError):
         services.merge_clients(engine, kept.client_id, 9999)
     assert table_rows(engine) == before
+
+
+def test_reassign_owner_of_a_list_of_clients(engine) -> None:
+    """Issue 16, item 13: bulk reassign of the account manager, one transaction, versions bumped."""
+    a = make_client(engine, owner="Ana")
+    b = make_client(engine, owner="Luis")
+    c = make_client(engine, owner="Ana")
+    assert services.reassign_owner(engine, [a.client_id, b.client_id, b.client_id], "Lucía") == 2
+    with read_session(engine) as session:
+        owners = {cid: owner for cid, owner in session.execute(select(Client.client_id, Client.owner))}
+        versions = {cid: version for cid, version in session.execute(select(Client.client_id, Client.version))}
+    assert owners == {a.client_id: "Lucía", b.client_id: "Lucía", c.client_id: "Ana"}
+    assert (versions[a.client_id], versions[c.client_id]) == (a.version + 1, c.version)
+    assert services.reassign_owner(engine, [a.client_id], "Lucía") == 0  # already hers: nothing changes
+    before = table_rows(engine)
+    with pytest.raises(ValidationError) as long:
+        services.reassign_owner(engine, [a.client_id], "x" * 101)
+    assert long.value.fields == ["owner"]
+    assert table_rows(engine) == before

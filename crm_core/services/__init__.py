@@ -18,7 +18,7 @@ from crm_core.services.clients import (
     list_clients,
     update_client,
 )
-from crm_core.services.merging import merge_clients
+from crm_core.services.merging import merge_clients, reassign_owner
 from crm_core.services.contacts import add_contact, list_contacts, update_contact
 from crm_core.services.opportunities import (
     create_opportunity,
@@ -44,6 +44,7 @@ __all__ = [
     "mark_won",
     "merge_clients",
     "move_opportunity",
+    "reassign_owner",
     "record_invoice",
     "record_payment",
     "update_client",

@@ -1,4 +1,4 @@
-"""Merging two clients that are one company: everything of the duplicate moves to the client kept, in one transaction."""
+"""Whole-client changes: merge two clients that are one company (in one transaction); reassign the account manager of many."""
 
 from __future__ import annotations
 
@@ -53,3 +53,28 @@ def merge_clients(engine: Engine, keep_id: int, remove_id: int) -> MergeResult:
         session.expunge(removed)
         session.execute(delete(Client).where(Client.client_id == remove_id))
         return MergeResult(kept_id=keep_id, removed_name=name, **moved)
+
+
+@writes("clients")
+def reassign_owner(engine: Engine, client_ids: list[int], owner: str | None) -> int:
+    """Give every client of `client_ids` the account manager `owner` (None: none) in one transaction; how many changed.
+
+    Each changed client's version goes up, so an edit form opened before sees a stale edit.
+    """
+    value = (owner or "").strip() or None
+    if value is not None and len(value) > 100:
+        raise ValidationError.on("owner", "too_long", max_length=100)
+    ids = sorted({int(cid) for cid in client_ids})
+    if not ids:
+        return 0
+    changed = 0
+    with write_session(engine) as session:
+        for start in range(0, len(ids), 5_000):
+            chunk = ids[start : start + 5_000]
+            result = session.execute(
+                update(Client)
+                .where(Client.client_id.in_(chunk), Client.owner.is_distinct_from(value))
+                .values(owner=value, version=Client.version + 1)
+            )
+            changed += int(result.rowcount or 0)
+    return changed

@@ -289,9 +289,36 @@ def merge_control(ctx: PageContext, engine: Engine, client: ClientOut, names: di
         ctx.t("clients.merge_other"), others, format_func=lambda cid: names.get(cid, str(cid)), index=None,
         placeholder=ctx.t("clients.merge_pick"), key=f"merge_pick_{client.client_id}", help=ctx.t("clients.merge_help"),
     )
-    confirmed = st.checkbox(ctx.t("clients.merge_confirm", name=client.company_name), key=f"merge_confirm_{client.client_id}")
+    confirmed = st.checkbox(
+        ctx.t("clients.merge_confirm", name=literal(client.company_name)), key=f"merge_confirm_{client.client_id}"
+    )
     st.button(
         ctx.t("clients.merge"), key=f"merge_{client.client_id}", disabled=not confirmed,
         on_click=_merge, args=(ctx, engine, client.client_id),
     )
     show_outcome(f"merge_{client.client_id}_outcome")
+
+
+def _reassign(ctx: PageContext, engine: Engine, client_ids: list[int]) -> None:
+    """Button callback: give the listed clients the account manager picked (or typed)."""
+    state = st.session_state
+    owner = blank_to_none(state.get("reassign_new")) or state.get("reassign_owner")
+    if owner is None:
+        state["reassign_outcome"] = ("error", [f"{ctx.t('field.owner')}: {ctx.t('clients.reassign_pick')}"])
+        return
+    changed = perform(ctx, "reassign_outcome", services.reassign_owner, engine, client_ids, owner)
+    if changed is not None:
+        state["reassign_confirm"] = False
+        succeed("reassign_outcome", ctx.t("clients.reassigned", count=changed, owner=owner))
+
+
+def reassign_control(ctx: PageContext, engine: Engine, client_ids: list[int], owners: list[str]) -> None:
+    """Bulk reassign: the account manager of every client the filters list (owners: the distinct ones so far)."""
+    row = st.columns([2, 2, 2, 1], vertical_alignment="bottom")
+    choices.selectbox(ctx.t("clients.reassign_to"), owners, index=None, key="reassign_owner",
+                      placeholder=ctx.t("clients.reassign_pick"), container=row[0])
+    row[1].text_input(ctx.t("clients.reassign_new"), key="reassign_new")
+    confirmed = row[2].checkbox(ctx.t("clients.reassign_confirm", count=len(client_ids)), key="reassign_confirm")
+    row[3].button(ctx.t("clients.reassign"), key="reassign_save", disabled=not confirmed or not client_ids,
+                  on_click=_reassign, args=(ctx, engine, client_ids))
+    show_outcome("reassign_outcome")

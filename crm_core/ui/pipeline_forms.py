@@ -18,6 +18,7 @@ from crm_core.i18n import format_date, format_money, format_number, label
 from crm_core.i18n.formatting import date_format_pattern
 from crm_core.ui import choices
 from crm_core.ui.context import PageContext
+from crm_core.ui.markdown import literal
 from crm_core.views.board import BoardColumn, neighbour_stages
 from crm_core.errors import CRMError
 from crm_core.ui.forms import blank_to_none, error_lines, money_input, perform, read_amount, show_outcome, succeed
@@ -249,7 +250,7 @@ def pipeline_board(ctx: PageContext, engine: Engine, columns: list[BoardColumn])
                 deal_id, version = int(card.opportunity_id), int(card.version)
                 with st.container(border=True, key=f"card_{deal_id}"):
                     stale = f" · :orange[{ctx.t('board.stale')}]" if card.stale else ""
-                    st.markdown(f"**{card.name}**{stale}  \n{card.company_name}")
+                    st.markdown(f"**{literal(card.name)}**{stale}  \n{literal(card.company_name)}")
                     close = "—" if pd.isna(card.expected_close) else format_date(card.expected_close, ctx.lang)
                     st.caption(f"{format_money(card.amount, ctx.lang, 0)} · {ctx.t('board.closes', date=close)}")
                     buttons = st.columns(3)
