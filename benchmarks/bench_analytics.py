@@ -33,6 +33,7 @@ from crm_core.analytics.engagement import engagement_figures, open_opportunity_c
 from crm_core.analytics.forecast import recurring_forecast  # noqa: E402
 from crm_core.analytics.payments import client_payment_figures, invoice_status  # noqa: E402
 from crm_core.analytics.pipeline import pipeline_forecast  # noqa: E402
+from crm_core.analytics.pipeline_forecast import learned_pipeline  # noqa: E402
 from crm_core.analytics.risk import default_risk, lifecycle  # noqa: E402
 from crm_core.store.frames import Frames  # noqa: E402
 
@@ -179,7 +180,9 @@ def breakdown(frames: Frames, recurring: bool = True) -> None:
         return churn_scores(pd.concat([figures, life], axis=1))
 
     timed("risk + lifecycle + churn", scores)
-    timed("pipeline.pipeline_forecast (other helper)", lambda: pipeline_forecast(frames.opportunities, AS_OF, frames.stage_history))
+    timed("pipeline.pipeline_forecast (typed figure)", lambda: pipeline_forecast(frames.opportunities, AS_OF, frames.stage_history))
+    timed("pipeline_forecast.learned_pipeline", lambda: learned_pipeline(frames.opportunities, frames.stage_history, AS_OF,
+                                                                        frames.invoices))
     timed("cash.cash_forecast (other helper)", lambda: cash_forecast(frames.invoices, frames.payments, AS_OF))
     if recurring:
         timed("forecast.recurring_forecast (other helper)", lambda: recurring_forecast(frames.invoices, AS_OF))

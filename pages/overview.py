@@ -5,12 +5,14 @@ from __future__ import annotations
 import streamlit as st
 
 from crm_core.charts import overview as charts
+from crm_core.charts.forecast import accuracy_chart
 from crm_core.i18n import format_date
 from crm_core.ui import cache, derived
 from crm_core.ui.chart_view import show_chart
 from crm_core.ui.context import current
 from crm_core.ui.kpis import draw_cards, overview_cards
 from crm_core.ui.welcome import require_data
+from crm_core.views.forecast import accuracy_text
 
 ctx = current()
 require_data(ctx)
@@ -25,6 +27,18 @@ st.subheader(ctx.t("overview.money_heading"))
 draw_cards(cards["receivables"])
 st.subheader(ctx.t("overview.forecast_heading"))
 draw_cards(cards["forecasts"])
+with st.spinner(ctx.t("forecast.accuracy_heading")):
+    accuracy = derived.forecast_accuracy(ctx.db_url, ctx.as_of)
+for h in (30, 90):
+    st.caption(accuracy_text(accuracy, h, "total", ctx.lang), help=ctx.t("forecast.accuracy_help"))
+with st.expander(ctx.t("forecast.accuracy_heading")):
+    left, right = st.columns(2)
+    for column, h in zip((left, right), (30, 90), strict=True):
+        with column:
+            if accuracy.figure(h, "total")["dates"]:
+                show_chart(accuracy_chart(accuracy.scores, "total", h, ctx.lang), key=f"chart_accuracy_{h}")
+            for part in ("recurring", "pipeline"):
+                st.caption(f"{ctx.t(f'forecast.part_{part}')}: {accuracy_text(accuracy, h, part, ctx.lang)}")
 
 show_chart(charts.monthly_revenue_chart(data.monthly, ctx.lang), key="chart_monthly")
 left, right = st.columns(2)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
+from crm_core.charts.forecast import accuracy_chart
 from crm_core.charts.pipeline import (
     close_month_chart,
     stage_funnel_chart,
@@ -11,7 +12,7 @@ from crm_core.charts.pipeline import (
 )
 from crm_core.i18n import format_money, format_number
 from crm_core.i18n.formatting import format_money_short
-from crm_core.ui import cache, views
+from crm_core.ui import cache, derived, views
 from crm_core.ui.chart_view import show_chart
 from crm_core.ui.context import current
 from crm_core.ui.kpis import money_help
@@ -19,6 +20,7 @@ from crm_core.ui.pipeline_forms import pipeline_board, pipeline_forms
 from crm_core.ui.tables import capped_table, show_table
 from crm_core.ui.welcome import require_data
 from crm_core.views.board import board_columns
+from crm_core.views.forecast import accuracy_text
 
 DEAL_TABLE = {
     "company_name": "text", "name": "text", "stage": "enum:stage", "amount": "money",
@@ -43,6 +45,27 @@ cols[3].metric(ctx.t("pipeline.forecast_30d"), format_money_short(totals["foreca
                help=money_help(ctx.t("pipeline.forecast_help"), totals["forecast_30d"], ctx.lang))
 cols[4].metric(ctx.t("pipeline.forecast_90d"), format_money_short(totals["forecast_90d"], ctx.lang),
                help=money_help(ctx.t("pipeline.forecast_help"), totals["forecast_90d"], ctx.lang))
+with st.spinner(ctx.t("forecast.accuracy_heading")):
+    accuracy = derived.forecast_accuracy(ctx.db_url, ctx.as_of)
+for column, h in zip(cols[3:], (30, 90), strict=True):
+    column.caption(ctx.t("pipeline.forecast_parts", learned=format_money(totals[f"learned_{h}d"], ctx.lang, 0),
+                         new=format_money(totals[f"new_{h}d"], ctx.lang, 0),
+                         typed=format_money(totals[f"typed_{h}d"], ctx.lang, 0)))
+    column.caption(accuracy_text(accuracy, h, "pipeline", ctx.lang), help=ctx.t("forecast.accuracy_help"))
+
+# ---------------------------------------------------------------- forecast by owner and past accuracy
+left, right = st.columns(2)
+with left:
+    st.subheader(ctx.t("pipeline.by_owner"))
+    owners = view.by_owner.assign(owner=view.by_owner["owner"].replace("", ctx.t("pipeline.no_owner")))
+    show_table(ctx, owners, {"owner": "text", "open_deals": "number", "total_30d": "money", "typed_30d": "money",
+                             "total_90d": "money", "typed_90d": "money", "learned_90d": "money", "new_90d": "money"},
+               key="owner_table")
+    st.caption(ctx.t("pipeline.by_owner_help"))
+with right:
+    for h in (30, 90):
+        if accuracy.figure(h, "pipeline")["dates"]:
+            show_chart(accuracy_chart(accuracy.scores, "pipeline", h, ctx.lang), key=f"pipeline_accuracy_{h}")
 
 # ---------------------------------------------------------------- by stage and by month
 summary = view.by_stage

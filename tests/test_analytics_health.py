@@ -191,3 +191,15 @@ def test_money_figures_are_whole_cents(health: pd.DataFrame, column: str) -> Non
         horizon = column.removeprefix("expected_revenue_")
         np.testing.assert_array_equal(
             values, np.round(health[f"recurring_{horizon}"] + health[f"pipeline_{horizon}"], 2))
+
+
+def test_predicted_value_12m_is_the_recurring_forecast_at_365_days(health: pd.DataFrame) -> None:
+    """What a client is worth from now on: the recurring model over (T, T + 365]; 0 for a lost client."""
+    year = recurring_forecast(scenario().invoices, T, (365,))["recurring_365d"].reindex(health.index).fillna(0.0)
+    lost = (health["lifecycle"] == "lost").to_numpy()
+    assert lost.any() and (~lost).any()
+    np.testing.assert_allclose(health["predicted_value_12m"].to_numpy()[~lost], year.to_numpy()[~lost], atol=0.005)
+    assert (health["predicted_value_12m"].to_numpy()[lost] == 0.0).all()
+    # a buyer's next year is worth more than its next 90 days
+    buyers = health["recurring_90d"] > 0
+    assert buyers.any() and (health.loc[buyers, "predicted_value_12m"] > health.loc[buyers, "recurring_90d"]).all()

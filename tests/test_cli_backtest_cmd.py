@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from crm_core.cli import main
-from tests.factories import make_client, make_invoice
+from tests.factories import make_client, make_invoice, make_opportunity
 
 
 def test_backtest_prints_both_horizons_and_baselines(sqlite_engine, capsys) -> None:
@@ -17,6 +17,7 @@ def test_backtest_prints_both_horizons_and_baselines(sqlite_engine, capsys) -> N
     assert main(["backtest", "--as-of", "2025-12-15", "--url", url]) == 0
     out = capsys.readouterr().out
     assert "Recurring forecast backtest (database) as of 2025-12-15" in out
+    assert "Expected revenue by part" not in out  # no opportunities: only the recurring table
     lines = [line.split() for line in out.splitlines()[2:]]
     assert [(row[0], " ".join(row[1:-8])) for row in lines] == [
         (h, model) for h in ("30d", "90d")
@@ -57,3 +58,24 @@ def test_backtest_errors_are_one_line(sqlite_engine, capsys) -> None:
         main(["backtest", "--as-of", "2025-12-15", "--times", "0", "--url", url])
     assert exc.value.code == 2
     assert "must be 1 or more: 0" in capsys.readouterr().err
+
+
+def test_backtest_scores_each_part_when_there_are_deals(sqlite_engine, capsys) -> None:
+    url = sqlite_engine.url.render_as_string(hide_password=False)
+    client = make_client(sqlite_engine)
+    for month in range(1, 13):
+        make_invoice(sqlite_engine, client.client_id, issue_date=f"2025-{month:02d}-01", total="1000.00")
+    make_invoice(sqlite_engine, client.client_id, issue_date="2026-01-01", total="1000.00")
+    make_opportunity(sqlite_engine, client.client_id)
+    assert main(["backtest", "--as-of", "2025-12-15", "--url", url]) == 0
+    out = capsys.readouterr().out.split("\n\n")
+    assert out[1].startswith("Expected revenue by part, portfolio totals (database), 1 date(s) ending 2025-12-15")
+    rows = [line.split()[:2] + [" ".join(line.split()[2:-3])] for line in out[1].splitlines()[2:18]]
+    assert rows == [["2025-12-15", h, f"{part} {model}"] for h in ("30d", "90d") for part, model in (
+        ("pipeline", "learned pipeline"), ("pipeline", "typed probability"), ("pipeline", "won last h days"),
+        ("pipeline open", "learned pipeline"), ("pipeline new", "learned pipeline"),
+        ("recurring", "recurring forecast"), ("total", "recurring + learned"), ("total", "recurring + typed"))]
+    # the recurring part's actual: the 1,000 invoiced on 2026-01-01, in both windows
+    recurring = [line for line in out[1].splitlines() if " recurring  " in line]
+    assert [line.split()[-2] for line in recurring] == ["1,000", "1,000"]
+    assert "error = |forecast - actual| / actual of the portfolio total" in out[2]

@@ -89,6 +89,7 @@ def test_client_page_shows_its_health_and_recommendations(demo_db: str, health) 
     assert at.header[0].value == row["company_name"]
     metrics = {m.label: m.value for m in at.metric}
     assert metrics["Lifetime value"] == format_money(row["ltv"], "en", 0)
+    assert metrics["Predicted value, next 12 months"] == format_money(row["predicted_value_12m"], "en", 0)
     assert metrics["Overdue"] == format_money(row["overdue"], "en", 0)
     assert metrics["Churn score"] == format_number(row["churn_score"], "en")
     assert metrics["Default risk"] == label("risk", row["default_risk"], "en")
@@ -98,6 +99,7 @@ def test_client_page_shows_its_health_and_recommendations(demo_db: str, health) 
     assert set(card) == sections
     assert sum(len(values) for values in card.values()) == sum(len(items) for items in HEALTH_CARD.values())
     assert card["Revenue"]["Lifetime value"] == format_money(row["ltv"], "en")
+    assert card["Revenue"]["Predicted value, next 12 months"] == format_money(row["predicted_value_12m"], "en")
     assert card["Payments"]["Paid on time"] == format_percent(row["on_time_rate"], "en")
     assert card["Risk"]["Recency"] == format_number(row["churn_recency"], "en")
     profile = next(table.value for table in at.table if table.value.columns[0] == "Profile").iloc[:, 0]
@@ -228,12 +230,16 @@ def test_spanish_labels(demo_db: str, health) -> None:
     # amounts written in Spanish (1.234,56 €) whatever the browser's locale; empty cells as a dash, not "None"
     grid = next(df for df in at.dataframe if "churn_score" in df.value.columns)
     assert shown_text(grid)["ltv"].tolist() == [format_money(v, "es") for v in grid.value["ltv"]]
+    assert shown_text(grid)["predicted_value_12m"].tolist() == [
+        format_money(v, "es") for v in grid.value["predicted_value_12m"]]
+    assert set(grid.value["predicted_value_12m"].round(2)) <= set(figures["predicted_value_12m"].round(2))
     assert grid.proto.placeholder == "—"
     assert any(c.value.startswith("100 mostrados de 120 que coinciden (120 clientes)") for c in at.caption)
     client_id = int(figures.loc[figures["churn_reason"].notna() & (figures["lifecycle"] != "lost")].index[0])
     at.selectbox(key="client_pick").select(client_id).run()
     metrics = {m.label: m.value for m in at.metric}
     assert metrics["Valor de vida (LTV)"] == format_money(figures.loc[client_id, "ltv"], "es", 0)
+    assert metrics["Valor previsto, próximos 12 meses"] == format_money(figures.loc[client_id, "predicted_value_12m"], "es", 0)
     # the health card's churn reason is the Spanish sentence, not the English one the analytics wrote
     risk = next(table.value for table in at.table if table.value.columns[0] == "Riesgo").iloc[:, 0]
     assert risk["Motivo"] == churn_reason_text(figures.loc[client_id], "es")

@@ -12,6 +12,7 @@ from crm_core.db import get_engine
 from crm_core.i18n import format_money, format_number
 from crm_core.i18n.formatting import format_money_short
 from crm_core.store.frames import load_frames
+from crm_core.views.forecast import accuracy_text, forecast_accuracy, pipeline_parts, with_new_deals
 
 AS_OF = date(2026, 11, 25)
 
@@ -34,6 +35,8 @@ def expected(demo_db):
     frames = load_frames(get_engine(demo_db))
     health = client_health(frames, AS_OF)
     summary = portfolio_summary(health, previous=client_health(frames, AS_OF - timedelta(days=30)))
+    # the cards add the pipeline's new-deal part (a portfolio figure, outside client_health)
+    summary = with_new_deals(summary, pipeline_parts(frames, AS_OF), pipeline_parts(frames, AS_OF - timedelta(days=30)))
     year = portfolio_summary(health, previous=client_health(frames, AS_OF - timedelta(days=365)))
     return summary, year["deltas"]
 
@@ -81,10 +84,23 @@ def test_overview_kpis_match_portfolio_summary(demo_db, expected):
     captions = [c.value for c in at.caption]
     for h in (30, 90):
         parts = (f"Recurring {format_money(summary[f'recurring_{h}d'], 'en', 0)} · "
-                 f"Pipeline {format_money(summary[f'pipeline_{h}d'], 'en', 0)}")
+                 f"Pipeline {format_money(summary[f'pipeline_{h}d'], 'en', 0)} "
+                 f"(of which new deals {format_money(summary[f'new_deals_{h}d'], 'en', 0)}; "
+                 f"typed probability would say {format_money(summary[f'typed_pipeline_{h}d'], 'en', 0)})")
         assert parts in captions
-    # Three plotly charts: monthly revenue, aging, risk map.
-    assert len(at.get("plotly_chart")) == 3
+        assert summary[f"expected_revenue_{h}d"] == pytest.approx(
+            summary[f"recurring_{h}d"] + summary[f"pipeline_{h}d"], abs=0.01)
+    # Past accuracy of the same figures, from a backtest at earlier dates.
+    frames = load_frames(get_engine(demo_db))
+    accuracy = forecast_accuracy(frames, AS_OF)
+    for h in (30, 90):
+        line = accuracy_text(accuracy, h, "total", "en")
+        assert line in captions
+        assert line.startswith("Past accuracy: at the last 6 monthly dates this")
+        for part, name in (("recurring", "Recurring"), ("pipeline", "Pipeline")):
+            assert f"{name}: {accuracy_text(accuracy, h, part, 'en')}" in captions
+    # Five plotly charts: monthly revenue, aging, risk map, forecast vs actual at 30 and 90 days.
+    assert len(at.get("plotly_chart")) == 5
 
 
 def test_overview_in_spanish(demo_db, expected):
@@ -100,6 +116,10 @@ def test_overview_in_spanish(demo_db, expected):
     assert shown["Facturación últimos 12 meses"][0].endswith(" M€")  # 3,78 M€, not €3.78M
     assert shown["Clientes activos"][0] == format_number(summary["by_lifecycle"]["active"], "es")
     assert "Active clients" not in shown
+    frames = load_frames(get_engine(demo_db))
+    line = accuracy_text(forecast_accuracy(frames, AS_OF), 30, "total", "es")
+    assert line.startswith("Acierto pasado: en las últimas 6 fechas mensuales esta cifra a 30 días")
+    assert line in [c.value for c in at.caption]
     # The sidebar is still drawn after the switch, in Spanish.
     assert at.selectbox(key="lang").label == "Idioma"
     assert at.date_input(key="as_of").label == "A fecha de"

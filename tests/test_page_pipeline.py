@@ -19,6 +19,7 @@ from crm_core.i18n import format_money, format_number
 from crm_core.i18n.formatting import format_money_short
 from crm_core.store.frames import load_frames
 from crm_core.views.board import board_columns
+from crm_core.views.forecast import accuracy_text, forecast_accuracy, owner_forecast
 from crm_core.views.pipeline import open_deals, pipeline_totals, stage_summary
 from tests.apptest_helpers import column_format, open_page, shown_text
 from tests.conftest import row_counts
@@ -47,6 +48,22 @@ def test_figures_match_crm_core(demo_db: str) -> None:
         assert metrics[name] == format_money_short(totals[key], "en"), name
         assert helps[name].endswith(format_money(totals[key], "en", 0)), name
     assert totals["open_count"] > 0
+    # the learned forecast's parts and the typed figure beside it, and its past accuracy
+    captions = [c.value for c in at.caption]
+    accuracy = forecast_accuracy(frames, AS_OF)
+    for h in (30, 90):
+        assert totals[f"forecast_{h}d"] == pytest.approx(totals[f"learned_{h}d"] + totals[f"new_{h}d"], abs=0.01)
+        assert (f"Open deals {format_money(totals[f'learned_{h}d'], 'en', 0)} + new deals "
+                f"{format_money(totals[f'new_{h}d'], 'en', 0)} · typed probability: "
+                f"{format_money(totals[f'typed_{h}d'], 'en', 0)}") in captions
+        assert accuracy_text(accuracy, h, "pipeline", "en") in captions
+    # forecast by owner: learned and typed, 30 and 90 days, one row per owner
+    owners = _table_with(at, "typed_90d")
+    expected_owners = owner_forecast(frames, AS_OF)
+    assert owners["owner"].tolist() == expected_owners["owner"].tolist()
+    assert owners["total_30d"].tolist() == pytest.approx(expected_owners["total_30d"].tolist())
+    assert owners["typed_90d"].tolist() == pytest.approx(expected_owners["typed_90d"].tolist())
+    assert owners["total_90d"].sum() == pytest.approx(totals["forecast_90d"], abs=1.0)
 
     by_stage = _table_with(at, "weighted")
     expected = stage_summary(frames, AS_OF)

@@ -76,6 +76,10 @@ def test_export_holds_the_at_risk_clients_most_severe_first(health):
     assert row["Suggested action"] == "Escalate collection: an invoice is more than 90 days overdue."
     assert frame.loc[3, "Default risk"] == "High"
     assert frame.loc[3, "Days since last activity"] == 24  # 25 Nov - 1 Nov
+    # what each client is worth from now on, beside what it already brought
+    assert frame["Predicted value next 12 months (EUR)"].tolist() == pytest.approx(
+        health.loc[[1, 3], "predicted_value_12m"].round(2).tolist())
+    assert at_risk_export(health, "es").columns[-2] == "Valor previsto próximos 12 meses (EUR)"
 
 
 def test_thresholds_change_the_rows(health):

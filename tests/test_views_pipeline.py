@@ -94,9 +94,13 @@ def test_pipeline_totals_match_forecast() -> None:
     assert totals["open_count"] == 3
     assert totals["open_amount"] == pytest.approx(17_000.0)
     assert totals["weighted"] == pytest.approx(4_000.0 + 1_400.0 + 500.0)
-    # 30 days: A1 (15 Dec) 4,000 + B1 past due 1,400; B2 has no date
-    assert totals["forecast_30d"] == pytest.approx(5_400.0)
-    assert totals["forecast_90d"] == pytest.approx(5_400.0)
+    # typed, 30 days: A1 (15 Dec) 4,000 + B1 past due 1,400; B2 has no date
+    assert totals["typed_30d"] == pytest.approx(5_400.0)
+    assert totals["typed_90d"] == pytest.approx(5_400.0)
+    # three deals are too little history to learn from: the learned figure is the typed one, no new deals
+    assert totals["forecast_30d"] == totals["learned_30d"] == pytest.approx(5_400.0)
+    assert totals["forecast_90d"] == totals["learned_90d"] == pytest.approx(5_400.0)
+    assert totals["new_30d"] == totals["new_90d"] == 0.0
 
 
 def test_close_by_month() -> None:
@@ -131,7 +135,8 @@ def test_deals_without_next_activity() -> None:
 def test_every_view_works_on_a_book_without_deals() -> None:
     book = frames(clients=[{"client_id": 1, "company_name": "Solo", "email": "s@s.es"}])
     assert pipeline_totals(book, AS_OF) == {
-        "open_count": 0.0, "open_amount": 0.0, "weighted": 0.0, "forecast_30d": 0.0, "forecast_90d": 0.0,
+        "open_count": 0.0, "open_amount": 0.0, "weighted": 0.0,
+        **{f"{name}_{h}d": 0.0 for h in (30, 90) for name in ("forecast", "learned", "new", "typed")},
     }
     assert stage_summary(book, AS_OF)["count"].sum() == 0
     assert close_by_month(book, AS_OF).empty

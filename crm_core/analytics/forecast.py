@@ -566,15 +566,16 @@ def forecast_from_history(history: PurchaseHistory, horizons: tuple[int, ...] = 
     return {h: counts[h] * spend * history.net_share for h in horizons}
 
 
-def recurring_forecast(invoices: pd.DataFrame, as_of: date) -> pd.DataFrame:
-    """Expected invoiced revenue from existing business in (as_of, as_of + 30] and (as_of, as_of + 90].
+def recurring_forecast(invoices: pd.DataFrame, as_of: date, horizons: tuple[int, ...] = HORIZONS) -> pd.DataFrame:
+    """Expected invoiced revenue from existing business in (as_of, as_of + h] for each horizon (30 and 90 days).
 
     One row per client present in `invoices`, indexed by client_id (0 for a client without usable
-    history: no invoice on or before `as_of`, or only void ones). See the module doc for the model.
+    history: no invoice on or before `as_of`, or only void ones), one column recurring_{h}d per
+    horizon. See the module doc for the model.
     """
     history = purchase_history(invoices, as_of)
-    values = forecast_from_history(history)
+    values = forecast_from_history(history, horizons)
     return pd.DataFrame(
-        {f"recurring_{h}d": values[h] for h in HORIZONS},
+        {f"recurring_{h}d": values[h] for h in horizons},
         index=pd.Index(history.client_ids, name="client_id", dtype="int64"),
     )

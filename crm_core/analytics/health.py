@@ -12,10 +12,10 @@ from crm_core.analytics.cadence import cadence_figures
 from crm_core.analytics.cash import cash_forecast
 from crm_core.analytics.churn import churn_scores
 from crm_core.analytics.engagement import engagement_figures, open_opportunity_count
-from crm_core.analytics.forecast import recurring_forecast
+from crm_core.analytics.forecast import HORIZONS, recurring_forecast
 from crm_core.analytics.money import to_cents
 from crm_core.analytics.payments import client_payment_figures, invoice_status
-from crm_core.analytics.pipeline import pipeline_forecast
+from crm_core.analytics.pipeline_forecast import learned_pipeline, learned_pipeline_by_client
 from crm_core.analytics.risk import default_risk, lifecycle
 from crm_core.analytics.settings import DEFAULT_SETTINGS, AnalyticsSettings
 from crm_core.store.frames import Frames
@@ -32,7 +32,7 @@ FIGURE_COLUMNS: list[str] = [
     "activities_30d", "months_as_client", "avg_invoice_amount", "default_risk", "lifecycle",
     "churn_score", "churn_recency", "churn_engagement", "churn_payment", "churn_trend", "churn_reason",
     "recurring_30d", "recurring_90d", "pipeline_30d", "pipeline_90d", "expected_revenue_30d",
-    "expected_revenue_90d", "expected_cash_30d", "expected_cash_90d",
+    "expected_revenue_90d", "expected_cash_30d", "expected_cash_90d", "predicted_value_12m",
 ]
 EXTRA_COLUMNS: list[str] = [
     "churn_driver", "oldest_unpaid_issue_date", "open_opportunities", "aging_not_due", "max_days_overdue",
@@ -42,7 +42,9 @@ EXTRA_COLUMNS: list[str] = [
 HEALTH_COLUMNS: list[str] = CLIENT_INFO_COLUMNS + FIGURE_COLUMNS + EXTRA_COLUMNS
 FORECAST_COLUMNS: list[str] = [
     "recurring_30d", "recurring_90d", "pipeline_30d", "pipeline_90d", "expected_cash_30d", "expected_cash_90d",
+    "recurring_365d",
 ]
+VALUE_HORIZON_DAYS = 365  # predicted_value_12m: the recurring model over the next 365 days
 
 
 def client_health(frames: Frames, as_of: date, settings: AnalyticsSettings | None = None) -> pd.DataFrame:
@@ -51,10 +53,13 @@ def client_health(frames: Frames, as_of: date, settings: AnalyticsSettings | Non
     Only rows dated on or before `as_of` count (invoices by issue_date, payments by paid_on,
     activities by occurred_at, opportunities by created_at). Definitions: docs/design.md §4 and
     the docstrings of payments, cadence, engagement, risk and churn. The forecasts come from
-    forecast, pipeline and cash; a client they do not cover expects 0. A client marked lost
+    forecast, pipeline_forecast (learned value of the client's open deals; deals not yet created are a
+    portfolio figure, outside this frame) and cash; a client they do not cover expects 0. A client marked lost
     expects no recurring revenue (it is 0); its open invoices may still be paid, so its expected
     cash stays. Client fields (status, owner...) are the current ones, not those of `as_of`. Money
     figures are to the cent; expected revenue is the sum of the recurring and pipeline amounts shown.
+    predicted_value_12m is the recurring forecast over the next 365 days (what the client is worth from
+    now on, beside the historic LTV; 0 for a client marked lost).
     """
     s = settings or DEFAULT_SETTINGS
     clients = frames.clients
@@ -81,8 +86,10 @@ def client_health(frames: Frames, as_of: date, settings: AnalyticsSettings | Non
 
     forecasts = pd.concat(
         [
-            recurring_forecast(frames.invoices, as_of),
-            pipeline_forecast(frames.opportunities, as_of, frames.stage_history),
+            recurring_forecast(frames.invoices, as_of, (*HORIZONS, VALUE_HORIZON_DAYS)),
+            learned_pipeline_by_client(
+                learned_pipeline(frames.opportunities, frames.stage_history, as_of,
+                                 first_invoice=figures["first_invoice_date"])),
             cash_forecast(frames.invoices, frames.payments, as_of, status),
         ],
         axis=1,
@@ -94,6 +101,7 @@ def client_health(frames: Frames, as_of: date, settings: AnalyticsSettings | Non
         if col.startswith("recurring_"):
             values[lost] = 0.0
         columns[col] = values
+    columns["predicted_value_12m"] = columns.pop("recurring_365d")
     for horizon in ("30d", "90d"):
         columns[f"expected_revenue_{horizon}"] = to_cents(columns[f"recurring_{horizon}"] + columns[f"pipeline_{horizon}"])
     return pd.DataFrame({col: columns[col] for col in HEALTH_COLUMNS}, index=index)

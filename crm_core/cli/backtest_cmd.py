@@ -1,5 +1,6 @@
-"""`backtest --as-of DATE [--times N [--every DAYS]] [--url URL | --cdnow [PATH]]`: score the recurring
-forecast against history, at one date or at N dates DAYS apart ending at DATE."""
+"""`backtest --as-of DATE [--times N [--every DAYS]] [--url URL | --cdnow [PATH]]`: score the expected
+revenue against history, at one date or at N dates DAYS apart ending at DATE: the recurring forecast per
+client, then (database only) each part of the Overview's expected revenue, pipeline included."""
 
 from __future__ import annotations
 
@@ -63,6 +64,7 @@ def run(args: argparse.Namespace) -> int:
         rolling_backtest,
         run_backtest,
     )
+    from crm_core.analytics.pipeline_backtest import format_parts, score_parts
 
     if args.cdnow is not None:
         from crm_core.io.cdnow import load_cdnow
@@ -80,9 +82,15 @@ def run(args: argparse.Namespace) -> int:
         table = rolling_backtest(frames, dates, args.horizons)
         print(format_rolling(table, f"Recurring forecast backtest ({source}) at {args.times} dates, "
                                     f"every {args.every} days, ending {args.as_of}"))
-        return 0
-    if not (frames.invoices["issue_date"] <= str(args.as_of)).any():
-        raise CRMError("no_invoice_before", {"as_of": args.as_of})
-    table = run_backtest(frames, args.as_of, args.horizons)
-    print(format_backtest(table, f"Recurring forecast backtest ({source}) as of {args.as_of}"))
+    else:
+        if not (frames.invoices["issue_date"] <= str(args.as_of)).any():
+            raise CRMError("no_invoice_before", {"as_of": args.as_of})
+        dates = [args.as_of]
+        table = run_backtest(frames, args.as_of, args.horizons)
+        print(format_backtest(table, f"Recurring forecast backtest ({source}) as of {args.as_of}"))
+    if not frames.opportunities.empty:
+        scores = score_parts(frames, dates, args.horizons)
+        print()
+        print(format_parts(scores, f"Expected revenue by part, portfolio totals ({source}), {len(dates)} date(s) "
+                                   f"ending {args.as_of}"))
     return 0

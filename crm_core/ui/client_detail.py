@@ -130,13 +130,15 @@ def render(ctx: PageContext, engine: Engine, data: Frames, health: pd.DataFrame,
 
 def _summary(ctx: PageContext, client: ClientOut, figures: pd.Series | None, claim: pd.Series | None) -> None:
     if figures is not None:
-        cols = st.columns(6)
+        cols = st.columns(7)
         cols[0].metric(header(ctx, "ltv"), format_money(figures["ltv"], ctx.lang, 0))
-        cols[1].metric(header(ctx, "revenue_12m"), format_money(figures["revenue_12m"], ctx.lang, 0))
-        cols[2].metric(header(ctx, "overdue"), format_money(figures["overdue"], ctx.lang, 0))
-        cols[3].metric(header(ctx, "churn_score"), format_number(figures["churn_score"], ctx.lang))
-        cols[4].metric(header(ctx, "default_risk"), label("risk", figures["default_risk"], ctx.lang))
-        cols[5].metric(header(ctx, "expected_revenue_90d"), format_money(figures["expected_revenue_90d"], ctx.lang, 0))
+        cols[1].metric(header(ctx, "predicted_value_12m"), format_money(figures["predicted_value_12m"], ctx.lang, 0),
+                       help=ctx.t("figure.predicted_value_12m_help"))
+        cols[2].metric(header(ctx, "revenue_12m"), format_money(figures["revenue_12m"], ctx.lang, 0))
+        cols[3].metric(header(ctx, "overdue"), format_money(figures["overdue"], ctx.lang, 0))
+        cols[4].metric(header(ctx, "churn_score"), format_number(figures["churn_score"], ctx.lang))
+        cols[5].metric(header(ctx, "default_risk"), label("risk", figures["default_risk"], ctx.lang))
+        cols[6].metric(header(ctx, "expected_revenue_90d"), format_money(figures["expected_revenue_90d"], ctx.lang, 0))
     left, right = st.columns([1, 1])
     with left:
         values = client.model_dump()

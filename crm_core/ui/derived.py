@@ -16,6 +16,7 @@ import streamlit as st
 
 from crm_core.store.versions import Generations
 from crm_core.ui import cache
+from crm_core.views import forecast as forecast_view
 from crm_core.views import overview as overview_view
 
 
@@ -84,3 +85,14 @@ def _at_risk_csv(
 
     table = _at_risk_export(db_url, as_of, lang, churn_min, risk_levels, overdue_min, generations)
     return to_csv_bytes(table, sep, lang)
+
+
+def forecast_accuracy(db_url: str, as_of: date) -> forecast_view.Accuracy:
+    """How the expected revenue and its parts did at past dates (views.forecast.Accuracy), cached per tables."""
+    return _forecast_accuracy(db_url, as_of, cache.versions(db_url))
+
+
+@st.cache_data(show_spinner=False, max_entries=4)
+def _forecast_accuracy(db_url: str, as_of: date, generations: Generations) -> forecast_view.Accuracy:
+    """Cached twin of `forecast_accuracy`, keyed by the tables' generations (a backtest at past dates)."""
+    return forecast_view.forecast_accuracy(cache.frames_at(db_url, generations), as_of)

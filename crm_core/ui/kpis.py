@@ -130,6 +130,8 @@ def overview_cards(
             lang,
             recurring=format_money(summary[f"recurring_{h}d"], lang, 0),
             pipeline=format_money(summary[f"pipeline_{h}d"], lang, 0),
+            new=format_money(summary.get(f"new_deals_{h}d", 0.0), lang, 0),
+            typed=format_money(summary.get(f"typed_pipeline_{h}d", 0.0), lang, 0),
         )
 
     forecasts = [

@@ -32,6 +32,7 @@ EXPORT_COLUMNS: tuple[tuple[str, str], ...] = (
     ("oldest_unpaid_issue_date", "at_risk.oldest_unpaid"),
     ("days_since_last_activity", "at_risk.days_since_activity"),
     ("expected_revenue_90d", "at_risk.expected_revenue_90d"),
+    ("predicted_value_12m", "at_risk.predicted_value_12m"),
     ("suggested_action", "at_risk.suggested_action"),
 )
 
@@ -75,6 +76,7 @@ def at_risk_export(
     out["oldest_unpaid_issue_date"] = pd.to_datetime(rows["oldest_unpaid_issue_date"]).dt.normalize()
     out["days_since_last_activity"] = rows["days_since_last_activity"].round().astype("Int64")
     out["expected_revenue_90d"] = rows["expected_revenue_90d"].astype("float64").round(2)
+    out["predicted_value_12m"] = rows["predicted_value_12m"].astype("float64").round(2)
     out["suggested_action"] = action_text(suggested_action(rows), lang) if len(rows) else pd.Series(dtype=object)
     return out.rename(columns=headers(lang))
 

@@ -10,6 +10,7 @@ import pandas as pd
 
 from crm_core.analytics import monthly_revenue, portfolio_summary
 from crm_core.store.frames import Frames
+from crm_core.views.forecast import pipeline_parts, with_new_deals
 
 # The overview compares with the portfolio this many days earlier (12 months for revenue).
 PREVIOUS_PERIOD_DAYS = 30
@@ -21,7 +22,7 @@ MONTHS_AHEAD = 3
 class Overview:
     """What the Overview page draws, computed once per database and date."""
 
-    summary: dict[str, Any]  # portfolio_summary against 30 days earlier (with "deltas")
+    summary: dict[str, Any]  # portfolio_summary against 30 days earlier (with "deltas"), new deals added
     year_deltas: dict[str, Any]  # deltas against 12 months earlier (for revenue_12m)
     monthly: pd.DataFrame  # monthly_revenue: month, revenue, kind
 
@@ -39,9 +40,15 @@ def summary(health: pd.DataFrame) -> dict[str, Any]:
 def overview(
     frames: Frames, as_of: date, health: pd.DataFrame, month_ago: pd.DataFrame, year_ago: pd.DataFrame
 ) -> Overview:
-    """The overview from the health as of `as_of` and as of the two `comparison_dates`."""
+    """The overview from the health as of `as_of` and as of the two `comparison_dates`.
+
+    The pipeline and expected revenue include the deals not yet created (`views.forecast.with_new_deals`).
+    """
+    earlier, _ = comparison_dates(as_of)
+    summary = with_new_deals(portfolio_summary(health, previous=month_ago), pipeline_parts(frames, as_of),
+                             pipeline_parts(frames, earlier))
     return Overview(
-        summary=portfolio_summary(health, previous=month_ago),
+        summary=summary,
         year_deltas=portfolio_summary(health, previous=year_ago)["deltas"],
         monthly=monthly_revenue(frames, as_of, months_ahead=MONTHS_AHEAD),
     )

@@ -26,6 +26,7 @@ from crm_core.analytics.pipeline import (
 )
 from crm_core.enums import Stage
 from crm_core.store.frames import Frames
+from crm_core.views.forecast import owner_forecast, pipeline_parts
 
 STALE_INACTIVITY_DAYS = 30
 CLOSED_WINDOW_DAYS = 365
@@ -73,16 +74,25 @@ def stage_summary(frames: Frames, as_of: date, closed_window_days: int = CLOSED_
 
 
 def pipeline_totals(frames: Frames, as_of: date) -> dict[str, float]:
-    """Open deals on `as_of`: count, amount, weighted amount and the 30/90-day pipeline forecast."""
+    """Open deals on `as_of`: count, amount, weighted amount and the 30/90-day pipeline forecast.
+
+    forecast_{h}d is the learned forecast (open deals + deals not yet created, `views.forecast.pipeline_parts`),
+    with its parts learned_{h}d and new_{h}d; typed_{h}d is the typed-probability figure
+    (`analytics.pipeline.pipeline_forecast`), kept beside it.
+    """
     deals = open_deals(frames, as_of)
-    forecast = pipeline_forecast(frames.opportunities, as_of, frames.stage_history)
+    typed = pipeline_forecast(frames.opportunities, as_of, frames.stage_history)
+    parts = pipeline_parts(frames, as_of)
     totals: dict[str, float] = {
         "open_count": float(len(deals)),
         "open_amount": float(deals["amount"].sum()),
         "weighted": float(deals["weighted"].sum()),
     }
     for h in HORIZONS:
-        totals[f"forecast_{h}d"] = float(forecast[f"pipeline_{h}d"].sum())
+        totals[f"forecast_{h}d"] = parts[f"pipeline_{h}d"]
+        totals[f"learned_{h}d"] = parts[f"learned_{h}d"]
+        totals[f"new_{h}d"] = parts[f"new_{h}d"]
+        totals[f"typed_{h}d"] = float(typed[f"pipeline_{h}d"].sum())
     return totals
 
 
@@ -170,6 +180,7 @@ class PipelineView:
     stale: pd.DataFrame
     no_next_activity: pd.DataFrame
     open_deals: pd.DataFrame
+    by_owner: pd.DataFrame  # views.forecast.owner_forecast: learned and typed forecast per account manager
 
 
 def pipeline_view(frames: Frames, as_of: date) -> PipelineView:
@@ -182,4 +193,5 @@ def pipeline_view(frames: Frames, as_of: date) -> PipelineView:
         stale=stale_deals(frames, as_of),
         no_next_activity=deals_without_next_activity(frames, as_of),
         open_deals=open_deals(frames, as_of).sort_values(["company_name", "name"]),
+        by_owner=owner_forecast(frames, as_of),
     )

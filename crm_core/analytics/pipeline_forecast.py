@@ -1,0 +1,369 @@
+"""Pipeline forecast learned from the stage history: value expected to be won in (T, T + h].
+
+The typed forecast (`pipeline.pipeline_forecast`: probability x amount of the deals due by T + h,
+past-due deals all in the first window) trusts what people typed. This model learns from replays
+of the past instead: at snapshot dates S = T - h - k x SNAPSHOT_EVERY_DAYS (so every outcome window
+(S, S + h] ends on or before T), each deal open at S is put in a cell (CELL_SHAPE: its client had
+already invoiced or not, days in its current stage, its timing - days past or before its expected
+close, its age when it has no close date - and its stage then), and what it really won in (S, S + h]
+is recorded. A cell's rate is won value / open amount over the snapshots, recent ones weighing more
+(HALF_LIFE_DAYS), each level of the cell shrunk towards the coarser one by empirical Bayes
+(PRIOR_DEALS). A deal 120 days overdue thus weighs what such deals really turned into: win rate by
+stage, timing of wins and slippage in one learned number.
+
+A separate part covers deals not yet created at T: the mean value, over the same snapshots, won in
+(S, S + h] by deals created in (S, S + h]. It is a portfolio (and per-owner) figure, not a client's.
+
+Only data dated on or before T is used: a deal closed after T counts as open, with its stage from
+the history; its won amount and close are never read. The expected close date is the field's current
+value (it has no history): a date moved after T is read as if known at T.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+import numpy as np
+import pandas as pd
+
+from crm_core.analytics.days import NO_DAY, as_of_day, day_numbers
+from crm_core.analytics.forecast import HORIZONS
+from crm_core.analytics.money import to_cents
+from crm_core.analytics.pipeline import probability_as_of
+from crm_core.enums import OPEN_STAGE_VALUES, Stage
+
+SNAPSHOT_EVERY_DAYS = 15  # 90 - 30 = 4 steps: the 90-day snapshots are 30-day ones, computed once
+LOOKBACK_DAYS = 365  # snapshots reach this far before the latest one of a horizon
+HALF_LIFE_DAYS = 90.0  # a snapshot this much older than the latest weighs half: the pipeline changes
+PRIOR_DEALS = 20.0  # prior strength of a cell's shrinkage, in deals of the cell's mean amount
+MIN_DEALS_SEEN = 50  # fewer open deals over all snapshots: nothing learned, the typed figure stands in
+# Timing buckets on d = expected close - snapshot day (negative: overdue); undated deals by age.
+DATED_EDGES: tuple[int, ...] = (-180, -90, -30, 0, 30, 90)  # d < -180 | -180..-91 | ... | d >= 90
+AGE_EDGES: tuple[int, ...] = (30, 90)  # undated deals: age <= 30 | 31..90 | > 90 days
+TIMING_LABELS: tuple[str, ...] = (
+    "overdue_180_plus", "overdue_91_180", "overdue_31_90", "overdue_1_30", "due_0_29", "due_30_89",
+    "due_90_plus", "undated_new", "undated_31_90", "undated_90_plus",
+)
+N_TIMING = len(TIMING_LABELS)
+N_STAGES = len(OPEN_STAGE_VALUES)
+STAGE_AGE_EDGES: tuple[int, ...] = (21, 60)  # days in the current stage: <= 21 | 22..60 | > 60
+STAGE_AGE_LABELS: tuple[str, ...] = ("stage_0_21", "stage_22_60", "stage_60_plus")
+# Cell axes, coarsest first: client already invoiced (0/1), days in stage, timing, stage.
+CELL_SHAPE: tuple[int, ...] = (2, len(STAGE_AGE_EDGES) + 1, N_TIMING, N_STAGES)
+DEAL_COLUMNS: list[str] = [
+    "opportunity_id", "client_id", "owner", "stage", "timing", "stage_age", "customer", "amount", "probability",
+    *[f"learned_{h}d" for h in HORIZONS], *[f"typed_{h}d" for h in HORIZONS],
+]
+
+
+@dataclass(frozen=True)
+class PipelineModel:
+    """The learned pipeline forecast as of one date.
+
+    deals: one row per deal open at `as_of` (DEAL_COLUMNS): learned and typed expected value per horizon.
+    new_deals: per horizon, the value expected from deals created and won inside the window.
+    new_by_owner: the same per owner (index owner, columns new_{h}d); it sums to `new_deals`.
+    rates: per cell (customer, stage_age, timing, stage) the learned rate_{h}d (won value / open amount) and seen_{h}d.
+    snapshots: per horizon, how many snapshot dates had data.
+    learned: per horizon, whether enough deals were seen (MIN_DEALS_SEEN); if not, learned_{h}d is the
+    typed figure and the new-deal part 0, since history cannot tell yet.
+    """
+
+    as_of: date
+    deals: pd.DataFrame
+    new_deals: dict[int, float]
+    new_by_owner: pd.DataFrame
+    rates: pd.DataFrame
+    snapshots: dict[int, int]
+    learned: dict[int, bool]
+
+
+@dataclass(frozen=True)
+class _Deals:
+    """Day numbers and codes of every deal, as known at T (closes after T erased)."""
+
+    created: np.ndarray
+    closed: np.ndarray  # NO_DAY-free: open at T = a large day number
+    close_due: np.ndarray  # expected close, NO_DAY when missing
+    won_value: np.ndarray  # value won at its close (0 unless won on or before T)
+    amount: np.ndarray
+    owner_code: np.ndarray
+    owners: np.ndarray
+    stage_rows: np.ndarray  # history rows (sorted): deal position
+    stage_start: np.ndarray  # day the row's stage began
+    stage_end: np.ndarray  # day the next change began (exclusive), large when none
+    stage_code: np.ndarray  # 0..3 open stages, -1 won/lost/other
+    fallback_stage: np.ndarray  # stage code used when no history row covers a day
+
+
+FAR = np.int64(2**40)
+
+
+def _timing(close_due: np.ndarray, created: np.ndarray, day: int | np.ndarray) -> np.ndarray:
+    """Timing bucket code (index into TIMING_LABELS) of deals on `day`."""
+    dated = close_due != NO_DAY
+    d = np.where(dated, close_due - day, 0)
+    dated_code = np.searchsorted(np.asarray(DATED_EDGES), d, side="right")
+    age = day - created
+    undated_code = len(DATED_EDGES) + 1 + np.searchsorted(np.asarray(AGE_EDGES), age, side="left")
+    return np.where(dated, dated_code, undated_code).astype(np.int64)
+
+
+def _deal_arrays(opportunities: pd.DataFrame, stage_history: pd.DataFrame, t: int) -> _Deals:
+    opps = opportunities
+    created = day_numbers(opps["created_at"])
+    closed = day_numbers(opps["closed_at"])
+    stage_now = opps["stage"].to_numpy(dtype=object)
+    # won / lost without a close date: closed on no known day (analytics.pipeline.open_mask), so never open
+    # and its win undated (not learned from)
+    undated_close = (closed == NO_DAY) & np.isin(stage_now, [Stage.WON.value, Stage.LOST.value])
+    closed = np.where(undated_close, created, np.where((closed == NO_DAY) | (closed > t), FAR, closed))
+    won = (stage_now == Stage.WON.value) & (closed <= t) & ~undated_close
+    won_amount = opps["won_amount"].to_numpy(dtype="float64")
+    amount = np.nan_to_num(opps["amount"].to_numpy(dtype="float64"))
+    won_value = np.where(won, np.where(np.isnan(won_amount), amount, won_amount), 0.0)
+    owner_code, owners = pd.factorize(opps["owner"].fillna("").astype(str).to_numpy(dtype=object), sort=True)
+    codes = {s: i for i, s in enumerate(OPEN_STAGE_VALUES)}
+    current = pd.Series(stage_now, dtype=object).map(codes).fillna(0).to_numpy(dtype=np.int64)
+    fallback = np.where(closed == FAR, current, 0)
+
+    hist = stage_history
+    day = day_numbers(hist["changed_at"])
+    keep = day <= t
+    hist = hist.loc[keep]
+    pos = pd.Index(opps["opportunity_id"].to_numpy()).get_indexer(hist["opportunity_id"].to_numpy())
+    ok = pos >= 0
+    order = np.lexsort((hist["change_id"].to_numpy()[ok], hist["changed_at"].to_numpy()[ok], pos[ok]))
+    rows = pos[ok][order]
+    start = day[keep][ok][order]
+    end = np.full(len(rows), FAR, dtype=np.int64)
+    same = rows[1:] == rows[:-1]
+    end[:-1][same] = start[1:][same]
+    stage_code = pd.Series(hist["to_stage"].to_numpy(dtype=object)[ok][order]).map(codes).fillna(-1)
+    return _Deals(created, closed, day_numbers(opps["expected_close"]), won_value, amount,
+                  owner_code.astype(np.int64), np.asarray(owners, dtype=object), rows, start, end,
+                  stage_code.to_numpy(np.int64), fallback)
+
+
+def _open_on(deals: _Deals, day: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Positions of the deals open on `day`, their stage code then and the day that stage began."""
+    is_open = (deals.created <= day) & (deals.closed > day)
+    stage = np.where(is_open, deals.fallback_stage, -2)
+    since = deals.created.copy()
+    live = (deals.stage_start <= day) & (deals.stage_end > day)
+    rows = deals.stage_rows[live]
+    codes = deals.stage_code[live]
+    stage[rows] = np.where(codes >= 0, codes, 0)  # a close row on an open deal: identified, as open_deals does
+    since[rows] = deals.stage_start[live]
+    positions = np.flatnonzero(is_open)
+    return positions, stage[positions], since[positions]
+
+
+def _cells(deals: _Deals, day: int, first_invoice: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Deals open on `day` and their cell: ((customer x stage age) x timing) x stage, see CELL_SHAPE."""
+    positions, stage, since = _open_on(deals, day)
+    timing = _timing(deals.close_due[positions], deals.created[positions], day)
+    customer = (first_invoice[positions] <= day).astype(np.int64)
+    stage_age = np.searchsorted(np.asarray(STAGE_AGE_EDGES), day - since, side="left")
+    cell = np.ravel_multi_index((customer, stage_age, timing, stage), CELL_SHAPE)
+    return positions, cell
+
+
+def _shrunk_rates(amount: np.ndarray, won: np.ndarray, prior: float) -> np.ndarray:
+    """Won / amount per cell of CELL_SHAPE, each level shrunk towards its parent (the last axis dropped first)."""
+    shape = CELL_SHAPE
+    rate = np.full((1,) * len(shape), won.sum() / amount.sum() if amount.sum() > 0 else 0.0)
+    for depth in range(1, len(shape) + 1):
+        axes = tuple(range(depth, len(shape)))
+        level_amount = amount.reshape(shape).sum(axis=axes, keepdims=True)
+        level_won = won.reshape(shape).sum(axis=axes, keepdims=True)
+        denominator = level_amount + prior
+        with np.errstate(invalid="ignore", divide="ignore"):
+            rate = np.where(denominator > 0, (level_won + prior * rate) / denominator, rate)  # no data: the parent's
+    return rate.reshape(-1)
+
+
+def _learn_rates(
+    deals: _Deals, t: int, horizon: int, first_invoice: np.ndarray, prior_deals: float = PRIOR_DEALS,
+    seen_days: dict[int, tuple[np.ndarray, np.ndarray]] | None = None,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, int]:
+    """Shrunk rate per cell, the deals seen per cell, new-deal value per owner, snapshots used."""
+    latest = t - horizon
+    snaps = [latest - k * SNAPSHOT_EVERY_DAYS for k in range(LOOKBACK_DAYS // SNAPSHOT_EVERY_DAYS + 1)]
+    cells = int(np.prod(CELL_SHAPE))
+    amount_sum = np.zeros(cells)
+    won_sum = np.zeros(cells)
+    count = np.zeros(cells)
+    new_by_owner = np.zeros(len(deals.owners))
+    used = 0
+    known = deals.created[deals.created != NO_DAY]
+    first_created = int(known.min()) if len(known) else t
+    weight_sum = 0.0
+    for k, s in enumerate(snaps):
+        if s < first_created:
+            break
+        used += 1
+        weight = 0.5 ** (k * SNAPSHOT_EVERY_DAYS / HALF_LIFE_DAYS)
+        weight_sum += weight
+        if seen_days is None:
+            positions, cell = _cells(deals, s, first_invoice)
+        else:  # horizons share snapshot days: each day's open deals and cells are computed once per call
+            if s not in seen_days:
+                seen_days[s] = _cells(deals, s, first_invoice)
+            positions, cell = seen_days[s]
+        won_inside = (deals.closed[positions] > s) & (deals.closed[positions] <= s + horizon)
+        amount_sum += weight * np.bincount(cell, weights=deals.amount[positions], minlength=cells)
+        won_sum += weight * np.bincount(cell, weights=np.where(won_inside, deals.won_value[positions], 0.0),
+                                        minlength=cells)
+        count += np.bincount(cell, minlength=cells)
+        born = (deals.created > s) & (deals.created <= s + horizon) & (deals.closed <= s + horizon)
+        new_by_owner += weight * np.bincount(deals.owner_code[born], weights=deals.won_value[born],
+                                             minlength=len(deals.owners))
+    if used:
+        new_by_owner /= weight_sum
+    mean_amount = amount_sum.sum() / max(weight_sum * count.sum() / max(used, 1), 1.0)
+    rate = _shrunk_rates(amount_sum, won_sum, prior_deals * max(mean_amount, 1.0))
+    return rate, count, new_by_owner, used
+
+
+def _first_invoice_days(
+    opportunities: pd.DataFrame, invoices: pd.DataFrame | None, t: int, first_invoice: pd.Series | None = None,
+) -> np.ndarray:
+    """Per deal, the day its client first invoiced (non-void, not a credit note, on or before T); FAR when never.
+
+    `first_invoice` (date by client_id, e.g. client_health's first_invoice_date) saves reading `invoices`.
+    """
+    out = np.full(len(opportunities), FAR, dtype=np.int64)
+    if first_invoice is not None:
+        days = day_numbers(first_invoice.to_numpy())
+        first = pd.Series(days, index=first_invoice.index)[(days != NO_DAY) & (days <= t)]
+    elif invoices is None or invoices.empty:
+        return out
+    else:
+        day = day_numbers(invoices["issue_date"])
+        keep = (~invoices["void"].to_numpy(dtype=bool) & ~invoices["credit_note"].to_numpy(dtype=bool)
+                & (day <= t))
+        first = pd.Series(day[keep]).groupby(invoices["client_id"].to_numpy()[keep]).min()
+    found = first.index.get_indexer(opportunities["client_id"].to_numpy())
+    out[found >= 0] = first.to_numpy()[found[found >= 0]]
+    return out
+
+
+def learned_pipeline(
+    opportunities: pd.DataFrame,
+    stage_history: pd.DataFrame,
+    as_of: date,
+    invoices: pd.DataFrame | None = None,
+    horizons: tuple[int, ...] = HORIZONS,
+    *,
+    prior_deals: float = PRIOR_DEALS,
+    min_seen: int = MIN_DEALS_SEEN,
+    first_invoice: pd.Series | None = None,
+) -> PipelineModel:
+    """The learned pipeline forecast as of `as_of` for each horizon (see the module docstring).
+
+    `invoices` tells which deals belong to clients who had already invoiced at each date (a deal with
+    an existing customer converts differently from one with a prospect); without it (and without
+    `first_invoice`, each client's first invoice date), none has.
+    `prior_deals` and `min_seen` (shrinkage strength, deals needed to learn) are parameters so a small
+    hand-made case can be computed by hand.
+    """
+    t = as_of_day(as_of)
+    deals = _deal_arrays(opportunities, stage_history, t)
+    first_days = _first_invoice_days(opportunities, invoices, t, first_invoice)
+    positions, cell = _cells(deals, t, first_days)
+    customer, stage_age, timing, stage = np.unravel_index(cell, CELL_SHAPE)
+    open_rows = opportunities.iloc[positions]
+    typed_p = probability_as_of(open_rows, stage_history, as_of).to_numpy(dtype="float64") / 100.0
+    amount = deals.amount[positions]
+    due = deals.close_due[positions]
+    table: dict[str, object] = {
+        "opportunity_id": open_rows["opportunity_id"].to_numpy(),
+        "client_id": open_rows["client_id"].to_numpy(),
+        "owner": open_rows["owner"].to_numpy(dtype=object),
+        "stage": np.asarray(OPEN_STAGE_VALUES, dtype=object)[stage],
+        "timing": np.asarray(TIMING_LABELS, dtype=object)[timing],
+        "stage_age": np.asarray(STAGE_AGE_LABELS, dtype=object)[stage_age],
+        "customer": customer.astype(bool),
+        "amount": amount,
+        "probability": typed_p * 100.0,
+    }
+    new_deals: dict[int, float] = {}
+    new_owner: dict[str, np.ndarray] = {}
+    rates: dict[str, np.ndarray] = {}
+    snapshots: dict[int, int] = {}
+    learned_flags: dict[int, bool] = {}
+    shared: dict[int, tuple[np.ndarray, np.ndarray]] = {}
+    for h in horizons:
+        rate, seen, by_owner, used = _learn_rates(deals, t, h, first_days, prior_deals, shared)
+        typed_due = (due != NO_DAY) & (due <= t + h)
+        table[f"typed_{h}d"] = to_cents(np.where(typed_due, amount * typed_p, 0.0))
+        learned = seen.sum() >= min_seen
+        table[f"learned_{h}d"] = to_cents(amount * rate[cell]) if learned else table[f"typed_{h}d"]
+        if not learned:
+            by_owner = np.zeros_like(by_owner)
+        new_deals[h] = float(to_cents(by_owner.sum()))
+        new_owner[f"new_{h}d"] = by_owner
+        rates[f"rate_{h}d"], rates[f"seen_{h}d"] = rate, seen.astype(np.int64)
+        snapshots[h] = used
+        learned_flags[h] = bool(learned)
+    deal_frame = pd.DataFrame(table)
+    owners = pd.DataFrame(new_owner, index=pd.Index(deals.owners, name="owner"))
+    axes = np.unravel_index(np.arange(int(np.prod(CELL_SHAPE))), CELL_SHAPE)
+    rate_frame = pd.DataFrame({
+        "customer": axes[0].astype(bool),
+        "stage_age": np.asarray(STAGE_AGE_LABELS, dtype=object)[axes[1]],
+        "timing": np.asarray(TIMING_LABELS, dtype=object)[axes[2]],
+        "stage": np.asarray(OPEN_STAGE_VALUES, dtype=object)[axes[3]],
+        **rates,
+    })
+    return PipelineModel(as_of, deal_frame, new_deals, owners, rate_frame, snapshots, learned_flags)
+
+
+def learned_pipeline_by_client(model: PipelineModel, horizons: tuple[int, ...] = HORIZONS) -> pd.DataFrame:
+    """Learned expected value of each client's open deals (pipeline_{h}d), indexed by client_id.
+
+    Deals not yet created are a portfolio figure (`model.new_deals`), not any client's.
+    """
+    deals = model.deals
+    sums = deals.groupby("client_id")[[f"learned_{h}d" for h in horizons]].sum()
+    sums.columns = [f"pipeline_{h}d" for h in horizons]
+    sums.index = sums.index.astype("int64")
+    return pd.DataFrame(to_cents(sums.to_numpy()), index=sums.index, columns=sums.columns)
+
+
+def forecast_by_owner(model: PipelineModel, horizons: tuple[int, ...] = HORIZONS) -> pd.DataFrame:
+    """Per owner: open deals, learned and typed expected value of open deals, new-deal value, learned total."""
+    deals = model.deals.assign(owner=model.deals["owner"].fillna("").astype(str))
+    grouped = deals.groupby("owner")
+    out = pd.DataFrame({"open_deals": grouped.size()})
+    for h in horizons:
+        out[f"learned_{h}d"] = grouped[f"learned_{h}d"].sum()
+        out[f"typed_{h}d"] = grouped[f"typed_{h}d"].sum()
+    out = out.reindex(out.index.union(model.new_by_owner.index))
+    for h in horizons:
+        out[f"new_{h}d"] = model.new_by_owner[f"new_{h}d"].reindex(out.index).fillna(0.0)
+        out[f"total_{h}d"] = out[f"learned_{h}d"].fillna(0.0) + out[f"new_{h}d"]
+    out = out.fillna(0.0)
+    out["open_deals"] = out["open_deals"].astype("int64")
+    money = [c for c in out.columns if c != "open_deals"]
+    out[money] = to_cents(out[money].to_numpy())
+    out.index.name = "owner"
+    return out.sort_values(f"total_{horizons[-1]}d", ascending=False).reset_index()
+
+
+def won_between(opportunities: pd.DataFrame, start_day: int, end_day: int) -> tuple[float, float]:
+    """Value won in (start, end]: all deals, and those created in the same window (for the new-deal part)."""
+    closed = day_numbers(opportunities["closed_at"])
+    created = day_numbers(opportunities["created_at"])
+    won = (opportunities["stage"].to_numpy(dtype=object) == Stage.WON.value) & (closed > start_day) & (closed <= end_day)
+    value = opportunities["won_amount"].fillna(opportunities["amount"]).fillna(0.0).to_numpy(dtype="float64")
+    inside = won & (created > start_day)
+    return float(value[won].sum()), float(value[inside].sum())
+
+
+__all__ = [
+    "PipelineModel", "learned_pipeline", "learned_pipeline_by_client", "forecast_by_owner", "won_between",
+    "TIMING_LABELS",
+]
