@@ -62,7 +62,7 @@ churn_min = controls[0].slider(ctx.t("health.churn_min"), 0, 100, int(DEFAULT_SE
 st.session_state.setdefault("health_risk_levels", list(DEFAULT_SETTINGS.at_risk_levels))
 risk_levels = choices.multiselect(
     ctx.t("health.risk_levels"), [level.value for level in RiskLevel], container=controls[1],
-    format_func=lambda level: label("risk", level, ctx.lang), key="health_risk_levels",
+    format_func=lambda level: label("risk", level, ctx.lang), key="health_risk_levels", placeholder=ctx.t("health.no_levels"),
 )
 overdue_min = controls[2].number_input(
     ctx.t("health.overdue_min"), min_value=0.0, value=None, step=500.0, key="health_overdue_min"

@@ -42,7 +42,8 @@ sep_choice = choices.selectbox(
     container=row[1],
 )
 separator = None if sep_choice == "auto" else sep_choice
-uploaded = st.file_uploader(ctx.t("import.file"), type=["csv", "txt"], key="import_file")
+# Streamlit's own "Drag and drop" / "200MB per file" texts cannot be set: the label and help say it in the UI language.
+uploaded = st.file_uploader(ctx.t("import.file"), type=["csv", "txt"], key="import_file", help=ctx.t("import.file_help"))
 done = st.session_state.pop("import_done", None)
 if done:
     st.success(literal(done), icon=":material/check_circle:")
