@@ -10,13 +10,13 @@ from crm_core.ui.context import current
 from crm_core.ui.forms import show_outcome
 from crm_core.ui.tables import show_table
 from crm_core.ui.welcome import require_data
-from crm_core.views.my_work import my_work, owners
 from crm_core.views.activities import (
     followup_counts,
     followup_labels,
     followup_owners,
     followups_by_owner,
 )
+from crm_core.views.my_work import my_work, owners
 
 FOLLOW_UP_HORIZON_DAYS = 7
 DONE_OUTCOME = "_followup_done_outcome"

@@ -21,8 +21,8 @@ from crm_core.store.writes import tables_written
 from crm_core.ui import cache, choices
 from crm_core.ui.context import PageContext
 from crm_core.ui.forms import blank_to_none, error_lines, perform, show_outcome, succeed
-from crm_core.views.duplicates import duplicate_candidates
 from crm_core.ui.markdown import literal
+from crm_core.views.duplicates import duplicate_candidates
 
 TEXT_FIELDS: tuple[str, ...] = (
     "company_name", "email", "phone", "tax_id", "segment", "industry", "city", "address", "website",

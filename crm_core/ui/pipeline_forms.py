@@ -14,14 +14,14 @@ from sqlalchemy import Engine
 
 from crm_core import services
 from crm_core.enums import DEFAULT_STAGE_PROBABILITY, OPEN_STAGE_VALUES, OPEN_STAGES
+from crm_core.errors import CRMError
 from crm_core.i18n import format_date, format_money, format_number, label
 from crm_core.i18n.formatting import date_format_pattern
 from crm_core.ui import choices
 from crm_core.ui.context import PageContext
+from crm_core.ui.forms import blank_to_none, error_lines, money_input, perform, read_amount, show_outcome, succeed
 from crm_core.ui.markdown import literal
 from crm_core.views.board import BoardColumn, neighbour_stages
-from crm_core.errors import CRMError
-from crm_core.ui.forms import blank_to_none, error_lines, money_input, perform, read_amount, show_outcome, succeed
 
 OUTCOME_KEY = "_pipeline_outcome"
 # Fields emptied after a save (a widget is reset by setting its state, not by deleting it).
