@@ -47,7 +47,7 @@ def merge_clients(engine: Engine, keep_id: int, remove_id: int) -> MergeResult:
             result = session.execute(
                 update(model).where(model.client_id == removed.client_id).values(client_id=kept.client_id)
             )
-            moved[name] = int(result.rowcount or 0)
+            moved[name] = int(getattr(result, "rowcount", 0) or 0)
         name = removed.company_name
         session.flush()
         session.expunge(removed)
@@ -76,5 +76,5 @@ def reassign_owner(engine: Engine, client_ids: list[int], owner: str | None) -> 
                 .where(Client.client_id.in_(chunk), Client.owner.is_distinct_from(value))
                 .values(owner=value, version=Client.version + 1)
             )
-            changed += int(result.rowcount or 0)
+            changed += int(getattr(result, "rowcount", 0) or 0)
     return changed

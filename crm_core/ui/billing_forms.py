@@ -8,6 +8,7 @@ form in the UI language and nothing is written. Amounts are typed in the UI lang
 from __future__ import annotations
 
 from datetime import timedelta
+from decimal import Decimal
 
 import pandas as pd
 import streamlit as st
@@ -43,8 +44,8 @@ def _record_payment(ctx: PageContext, engine: Engine, client_id: int, outstandin
     except CRMError as exc:
         _keep_error(ctx, outcome, exc)
         return
-    if amount is None:  # blank: the whole outstanding amount
-        amount = outstanding.get(int(invoice_id))
+    if amount is None and int(invoice_id) in outstanding:  # blank: the whole outstanding amount
+        amount = Decimal(str(outstanding[int(invoice_id)])).quantize(Decimal("0.01"))
     paid = perform(ctx, outcome, services.record_payment, engine, {
         "invoice_id": int(invoice_id), "paid_on": state.get(f"{prefix}_paid_on"), "amount": amount,
         "method": state.get(f"{prefix}_method"),

@@ -63,7 +63,7 @@ def selectbox(
     _pin(key, options, format_func, many=False)
     value = container.selectbox(label, options, format_func=format_func, key=key, **kwargs)
     _remember(key, value, format_func)
-    return value  # type: ignore[no-any-return]
+    return value
 
 
 def multiselect(
@@ -79,4 +79,4 @@ def multiselect(
     _pin(key, options, format_func, many=True)
     values = container.multiselect(label, options, format_func=format_func, key=key, **kwargs)
     _remember(key, values, format_func)
-    return values  # type: ignore[no-any-return]
+    return values

@@ -115,7 +115,7 @@ def write(action: Callable[P, R], *args: P.args, **kwargs: P.kwargs) -> R | None
 
 def money_input(ctx: PageContext, label: str, key: str, container: object = st, **kwargs: object) -> str:
     """A text field for an amount in the UI language's layout (`12.500,50` in Spanish); read it with `read_amount`."""
-    return container.text_input(  # type: ignore[attr-defined, no-any-return]
+    return container.text_input(  # type: ignore[attr-defined]
         label, key=key, placeholder=ctx.t("amount.placeholder", example=amount_example(ctx.lang)), **kwargs
     )
 
