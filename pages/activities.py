@@ -16,7 +16,7 @@ from crm_core.views.activities import (
     followup_owners,
     followups_by_owner,
 )
-from crm_core.views.my_work import my_work, owners
+from crm_core.views.my_work import my_work
 
 FOLLOW_UP_HORIZON_DAYS = 7
 DONE_OUTCOME = "_followup_done_outcome"
@@ -28,8 +28,7 @@ st.title(ctx.t("activities.title"))
 
 # ---------------------------------------------------------------- my work
 with st.expander(ctx.t("my_work.title"), icon=":material/person_check:"):
-    data = cache.frames(ctx.db_url)
-    me = choices.selectbox(ctx.t("my_work.owner"), owners(data), index=None, key="my_work_owner",
+    me = choices.selectbox(ctx.t("my_work.owner"), views.filter_options(ctx.db_url)["owner"], index=None, key="my_work_owner",
                            placeholder=ctx.t("my_work.pick"), help=ctx.t("my_work.help"))
     if me is not None:
         work = my_work(views.followups(ctx.db_url, ctx.as_of, FOLLOW_UP_HORIZON_DAYS), views.pipeline(ctx.db_url, ctx.as_of).stale,

@@ -6,8 +6,7 @@ from datetime import date
 
 import pandas as pd
 
-from crm_core.views.my_work import my_work, owners
-from tests.frames_builder import d, frames
+from crm_core.views.my_work import my_work
 
 
 def test_one_owners_lists_follow_ups_soonest_first() -> None:
@@ -25,13 +24,3 @@ def test_one_owners_lists_follow_ups_soonest_first() -> None:
     assert work.stale_deals["opportunity_id"].tolist() == [8]
     assert work.at_risk.index.tolist() == [1]  # C is ana's but not at risk
     assert my_work(followups, stale, health, "nadie").empty
-
-
-def test_owners_are_the_distinct_names_on_clients_activities_and_deals() -> None:
-    data = frames(
-        clients=[{"client_id": 1, "company_name": "A", "owner": "Luis"}, {"client_id": 2, "company_name": "B", "owner": " "}],
-        activities=[{"activity_id": 1, "client_id": 1, "kind": "call", "occurred_at": d("2026-11-01"), "owner": "ana"}],
-        opportunities=[{"opportunity_id": 1, "client_id": 1, "name": "X", "amount": 1.0, "stage": "identified",
-                        "owner": "Luis"}],
-    )
-    assert owners(data) == ["ana", "Luis"]

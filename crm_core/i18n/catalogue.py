@@ -209,6 +209,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "clients.reassign": ("Reassign", "Reasignar"),
     "clients.reassigned": ("{count} clients now have {owner} as account manager.", "{count} clientes tienen ahora a {owner} como responsable."),
     "my_work.title": ("My work", "Mi trabajo"),
+    "column.severity": ("Severity", "Gravedad"),
     "my_work.owner": ("Account manager", "Responsable"),
     "my_work.pick": ("Pick who you are", "Elige quién eres"),
     "my_work.help": ("The account managers named on clients, activities and deals (until sign-in gives users).", "Los responsables que figuran en clientes, actividades y oportunidades (hasta que haya usuarios con acceso)."),

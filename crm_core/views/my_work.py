@@ -1,8 +1,8 @@
 """'My work': what one account manager has to do, from the lists the pages already compute.
 
 A pure read model: the follow-ups due (soonest first), the stale deals and the clients at risk of
-one owner. Owners are the account managers' names as typed (the distinct owners) until sign-in
-gives users to pick from.
+one owner. Owners are the account managers' names as typed on clients (the distinct owners) until
+sign-in gives users to pick from.
 """
 
 from __future__ import annotations
@@ -12,7 +12,6 @@ from dataclasses import dataclass
 import pandas as pd
 
 from crm_core.analytics.portfolio import at_risk
-from crm_core.store.frames import Frames
 
 
 @dataclass(frozen=True)
@@ -26,12 +25,6 @@ class MyWork:
     @property
     def empty(self) -> bool:
         return self.followups.empty and self.stale_deals.empty and self.at_risk.empty
-
-
-def owners(frames: Frames) -> list[str]:
-    """The distinct account managers named on clients, activities and opportunities, sorted, blanks left out."""
-    names = pd.concat([frames.clients["owner"], frames.activities["owner"], frames.opportunities["owner"]])
-    return sorted({str(v).strip() for v in names.dropna() if str(v).strip()}, key=str.casefold)
 
 
 def my_work(followups: pd.DataFrame, stale_deals: pd.DataFrame, health: pd.DataFrame, owner: str) -> MyWork:
