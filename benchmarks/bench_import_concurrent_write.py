@@ -1,10 +1,10 @@
 """How long a form write waits while a large CSV import runs on SQLite (issue 14, item 5).
 
-    python benchmarks/bench_import_concurrent_write.py [--rows 500000]
+    python benchmarks/bench_import_concurrent_write.py [--rows 500000] [--every 0.2]
 
 Writes an invoice CSV of --rows rows for 2,000 clients into a fresh temporary SQLite file, starts
 `python -m crm_core import invoices` on it in another process, and meanwhile records a payment
-through the service (what the form calls) every 0.2 s until the import ends. Prints the import's
+through the service (what the form calls) every --every seconds until the import ends. Prints the import's
 time and each write's latency (median, 95th percentile, max) and how many were refused as busy.
 """
 
@@ -37,6 +37,7 @@ CLIENTS = 2_000
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--rows", type=int, default=500_000)
+    parser.add_argument("--every", type=float, default=0.2, help="seconds between two form writes")
     args = parser.parse_args()
     folder = Path(tempfile.mkdtemp(prefix="bench-busy-"))
     url = f"sqlite:///{folder / 'crm.sqlite3'}"
@@ -54,15 +55,18 @@ def main() -> None:
     process = subprocess.Popen([sys.executable, "-m", "crm_core", "import", "invoices", str(csv_path), "--url", url],
                                cwd=Path(__file__).resolve().parent.parent, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
     latencies: list[float] = []
+    log: list[str] = []
     busy = 0
     while process.poll() is None:
         t0 = time.perf_counter()
         try:
             services.record_payment(engine, {"invoice_id": invoice.invoice_id, "paid_on": date(2024, 2, 1), "amount": "0.01"})
             latencies.append(time.perf_counter() - t0)
+            log.append(f"  at {t0 - started:6.1f} s: written in {(time.perf_counter() - t0) * 1000:,.0f} ms")
         except (BusyError, OperationalError):
             busy += 1
-        time.sleep(0.2)
+            log.append(f"  at {t0 - started:6.1f} s: refused as busy after {time.perf_counter() - t0:,.1f} s")
+        time.sleep(args.every)
     elapsed = time.perf_counter() - started
     output = process.stdout.read().decode() if process.stdout else ""
     print(f"import of {args.rows:,} invoices: {elapsed:.1f} s, exit {process.returncode}")
@@ -75,6 +79,8 @@ def main() -> None:
               f"max {ordered[-1] * 1000:.0f} ms")
     else:
         print(f"form writes during the import: none written, {busy} refused as busy")
+    if args.every >= 5:
+        print("\n".join(log))
 
 
 if __name__ == "__main__":

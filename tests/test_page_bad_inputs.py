@@ -95,9 +95,10 @@ def test_new_client_form_refuses(form_db: str, fill: Fill, line: str) -> None:
 
 
 def test_new_client_form_keeps_odd_but_valid_text_exactly(form_db: str) -> None:
-    """RTL marks, emoji, combining accents and a formula-looking name are text: stored as typed."""
+    """Emoji, combining accents, Arabic script and a formula-looking name are text: stored as typed
+    (direction controls such as U+202E are not: issue 14, see test_new_client_form_refuses_a_direction_override)."""
     engine = get_engine(form_db)
-    name = "=HYPERLINK(\"x\") \u202eevil\u202c 😀 Cafe\u0301"
+    name = "=HYPERLINK(\"x\") عربي 😀 Cafe\u0301"
     at = open_page("pages/clients.py", AS_OF)
     at.text_input(key="new_company_name").input(name)
     at.text_input(key="new_email").input("info@cafe.es")
@@ -106,6 +107,17 @@ def test_new_client_form_keeps_odd_but_valid_text_exactly(form_db: str) -> None:
     assert not at.exception and not at.error, [e.value for e in at.error]
     created = services.list_clients(engine, search="info@cafe.es").items
     assert [(c.company_name, c.owner) for c in created] == [(name, "@Lucía")]
+
+
+def test_new_client_form_refuses_a_direction_override(form_db: str) -> None:
+    """'Acme \u202egnp.exe' would show as 'Acme exe.png': refused naming the field, nothing written."""
+    engine = get_engine(form_db)
+    before = table_rows(engine)
+    at = open_page("pages/clients.py", AS_OF)
+    at.text_input(key="new_company_name").input("Acme \u202egnp.exe")
+    at.text_input(key="new_email").input("info@acme.es")
+    at.button(key="new_save").click().run()
+    _refused(at, engine, before, "Company: must not contain direction-control characters (U+202E)")
 
 
 def test_client_edit_and_contact_forms_refuse(form_db: str) -> None:

@@ -14,6 +14,7 @@ from sqlalchemy import (
     Integer,
     MetaData,
     String,
+    Table,
     Text,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
@@ -225,3 +226,8 @@ class Payment(Base):
 
 Index("ix_invoices_client_issue", Invoice.client_id, Invoice.issue_date)
 Index("ix_activities_client_occurred", Activity.client_id, Activity.occurred_at)
+
+
+def table_of(model: type[Base]) -> Table:
+    """The Core table of an ORM model, typed as a Table (`__table__` is typed as any FromClause)."""
+    return Base.metadata.tables[model.__tablename__]

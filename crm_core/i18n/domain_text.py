@@ -19,9 +19,16 @@ MONEY_PARAMS = frozenset({"overdue", "ltv", "amount", "outstanding", "claimable"
 
 
 class RecommendationLike(Protocol):
-    code: str
-    params: dict[str, Any]
-    message: str
+    """What the texts need of a recommendation (analytics' frozen Recommendation has these, read-only)."""
+
+    @property
+    def code(self) -> str: ...
+
+    @property
+    def params(self) -> dict[str, Any]: ...
+
+    @property
+    def message(self) -> str: ...
 
 
 def _param(name: str, value: Any, lang: str) -> str:

@@ -29,6 +29,7 @@ from crm_core.db.models import (
     Opportunity,
     Payment,
     StageChange,
+    table_of,
 )
 from crm_core.db.types import utcnow
 from crm_core.enums import PaidStatus
@@ -277,7 +278,7 @@ class ClientPlanner(Planner):
 
     def __init__(self, conn: Connection, *, update: bool, present: set[str]) -> None:
         super().__init__(conn, update=update, present=present)
-        table = Client.__table__
+        table = table_of(Client)
         self.existing = {r.client_id: r._asdict() for r in conn.execute(select(table)).all()}
         self.by_tax = {r["tax_id"]: cid for cid, r in self.existing.items() if r["tax_id"]}
         self.by_email = {r["email"].lower(): cid for cid, r in self.existing.items()}
@@ -337,7 +338,7 @@ class ClientPlanner(Planner):
 
     def write(self, creates: list[dict[str, Any]], updates: list[dict[str, Any]], progress: WriteProgress) -> None:
         """Insert the new clients and update the existing ones (only the columns the file holds), in chunks."""
-        table = Client.__table__
+        table = table_of(Client)
         total = len(creates) + len(updates)
         done = self._insert(table, creates, progress, 0, total)
         if updates:
@@ -397,7 +398,7 @@ class ContactPlanner(Planner):
     def write(self, creates: list[dict[str, Any]], updates: list[dict[str, Any]], progress: WriteProgress) -> None:
         # A client has at most one primary and one billing contact: the last flagged row wins.
         """Insert the contacts; per client the last row flagged primary / billing keeps the flag."""
-        table = Contact.__table__
+        table = table_of(Contact)
         for flag in ("is_primary", "is_billing"):
             winner: dict[int, int] = {}
             for index, row in enumerate(creates):
@@ -460,7 +461,7 @@ class InvoicePlanner(Planner):
     def __init__(self, conn: Connection, *, update: bool, present: set[str]) -> None:
         super().__init__(conn, update=update, present=present)
         self.clients = ClientRefs(conn)
-        table = Invoice.__table__
+        table = table_of(Invoice)
         # Numbers compare case-insensitively, as people read them: F-1 and f-1 are one invoice.
         self.existing = {r.number.lower(): r._asdict() for r in conn.execute(select(table)).all()}
         self.lock = not conn.get_execution_options().get("crm_readonly", False)
@@ -525,7 +526,7 @@ class InvoicePlanner(Planner):
 
     def write(self, creates: list[dict[str, Any]], updates: list[dict[str, Any]], progress: WriteProgress) -> None:
         """Insert the new invoices and update the existing ones, in chunks."""
-        table = Invoice.__table__
+        table = table_of(Invoice)
         total = len(creates) + len(updates)
         payments = {row["number"]: row.pop(PAYMENT_OF, None) for row in creates}
         done = self._insert(table, creates, progress, 0, total)
@@ -593,7 +594,7 @@ class PaymentPlanner(Planner):
                     ids.add(int(raw_id))
         self.invoices = invoices_to_pay(self.conn, ids, lock=self.lock)
         self.paid = paid_totals(self.conn, self.invoices)
-        table = Payment.__table__
+        table = table_of(Payment)
         found_ids = sorted(self.invoices)
         for start in range(0, len(found_ids), CHUNK_ROWS):
             rows = self.conn.execute(
@@ -646,7 +647,7 @@ class PaymentPlanner(Planner):
 
     def write(self, creates: list[dict[str, Any]], updates: list[dict[str, Any]], progress: WriteProgress) -> None:
         """Insert the payments in chunks."""
-        self._insert(Payment.__table__, creates, progress)
+        self._insert(table_of(Payment), creates, progress)
 
 
 # ------------------------------------------------------------------ activities
@@ -688,10 +689,10 @@ class ActivityPlanner(Planner):
 
     def write(self, creates: list[dict[str, Any]], updates: list[dict[str, Any]], progress: WriteProgress) -> None:
         """Insert the activities and move each touched contact's last interaction forward."""
-        table = Activity.__table__
+        table = table_of(Activity)
         self._insert(table, creates, progress)
         touched = {row["contact_id"] for row in creates if row["contact_id"] is not None and row["done"]}
-        contacts = Contact.__table__
+        contacts = table_of(Contact)
         stmt = (
             update(contacts)
             .where(contacts.c.contact_id == bindparam("_id"))
@@ -737,8 +738,8 @@ class OpportunityPlanner(Planner):
 
     def write(self, creates: list[dict[str, Any]], updates: list[dict[str, Any]], progress: WriteProgress) -> None:
         """Insert the opportunities and their first stage-history row."""
-        table = Opportunity.__table__
-        history = StageChange.__table__
+        table = table_of(Opportunity)
+        history = table_of(StageChange)
         done = 0
         for chunk in _chunks(creates):
             ids = self.conn.execute(

@@ -7,7 +7,7 @@ from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any, Protocol
 
-from sqlalchemy import ColumnElement, Connection, Engine, Row, bindparam, func, select
+from sqlalchemy import ColumnElement, Connection, Engine, Row, SQLColumnExpression, bindparam, func, select
 from sqlalchemy.exc import IntegrityError
 
 from crm_core.db import write_session
@@ -59,7 +59,7 @@ def record_invoice(engine: Engine, payload: InvoiceCreate | dict[str, Any]) -> I
         raise integrity_to_domain(exc, values) from None
 
 
-def id_in(column: ColumnElement[int], ids: list[int]) -> ColumnElement[bool]:
+def id_in(column: SQLColumnExpression[int], ids: list[int]) -> ColumnElement[bool]:
     """`column IN (ids)` with the ids written into the SQL: binding thousands of parameters one by one
     costs more than the query itself (100,000 ids on PostgreSQL: 1.6 s against 0.4 s)."""
     return column.in_(bindparam("ids", ids, expanding=True, literal_execute=True))
@@ -81,7 +81,8 @@ def invoices_to_pay(conn: Connection, invoice_ids: Iterable[int], *, lock: bool 
             .where(id_in(Invoice.invoice_id, ids[start : start + IDS_PER_QUERY]))
             .order_by(Invoice.invoice_id)
         )
-        found.update((row.invoice_id, row) for row in conn.execute(stmt.with_for_update() if lock else stmt))
+        for row in conn.execute(stmt.with_for_update() if lock else stmt):
+            found[row.invoice_id] = row  # type: ignore[assignment]  # Row is invariant in its column types
     return found
 
 
