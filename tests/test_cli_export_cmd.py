@@ -56,8 +56,9 @@ def test_semicolon_export_has_spanish_headers_and_a_decimal_comma(tmp_path, sqli
     assert main(["import", "invoices", str(out), "--url", copy_url]) == 0  # the Spanish file reads back
     from decimal import Decimal
 
-    from crm_core.db.models import Invoice
     from sqlalchemy import select
+
+    from crm_core.db.models import Invoice
 
     with get_engine(copy_url).connect() as conn:
         assert conn.execute(select(Invoice.number, Invoice.total)).all() == [("F-1", Decimal("1210.50"))]

@@ -10,17 +10,19 @@ from crm_core.views.board import board_columns, neighbour_stages
 
 
 def _deals() -> pd.DataFrame:
-    return pd.DataFrame({
-        "opportunity_id": [1, 2, 3, 4, 5],
-        "company_name": ["Alfa", "Beta", "Gamma", "Delta", "Épsilon"],
-        "name": ["A", "B", "C", "D", "E"],
-        "stage": ["identified", "identified", "proposal", "negotiation", "identified"],
-        "amount": [1_000.0, 5_000.0, 2_500.0, None, 3_000.0],
-        "probability": [10, 10, 40, 70, 10],
-        "expected_close": pd.to_datetime([date(2026, 12, 1), None, date(2027, 1, 5), date(2026, 11, 1), None]),
-        "owner": ["ana", "luis", None, "ana", "ana"],
-        "version": [1, 3, 2, 1, 1],
-    })
+    return pd.DataFrame(
+        {
+            "opportunity_id": [1, 2, 3, 4, 5],
+            "company_name": ["Alfa", "Beta", "Gamma", "Delta", "Épsilon"],
+            "name": ["A", "B", "C", "D", "E"],
+            "stage": ["identified", "identified", "proposal", "negotiation", "identified"],
+            "amount": [1_000.0, 5_000.0, 2_500.0, None, 3_000.0],
+            "probability": [10, 10, 40, 70, 10],
+            "expected_close": pd.to_datetime([date(2026, 12, 1), None, date(2027, 1, 5), date(2026, 11, 1), None]),
+            "owner": ["ana", "luis", None, "ana", "ana"],
+            "version": [1, 3, 2, 1, 1],
+        }
+    )
 
 
 def test_one_column_per_open_stage_in_pipeline_order_largest_first() -> None:

@@ -25,11 +25,13 @@ def test_normalise_name(name, expected) -> None:
 
 
 def test_candidates_by_name_or_email() -> None:
-    clients = pd.DataFrame({
-        "client_id": [1, 2, 3],
-        "company_name": ["Talleres Pérez S.L.", "Beta S.A.", "Gamma SL"],
-        "email": ["info@perez.es", "Hola@Beta.es", None],
-    })
+    clients = pd.DataFrame(
+        {
+            "client_id": [1, 2, 3],
+            "company_name": ["Talleres Pérez S.L.", "Beta S.A.", "Gamma SL"],
+            "email": ["info@perez.es", "Hola@Beta.es", None],
+        }
+    )
     found = duplicate_candidates(clients, "TALLERES PEREZ SL", "otra@x.es")
     assert found[["client_id", "why"]].values.tolist() == [[1, "name"]]
     found = duplicate_candidates(clients, "Nueva", "hola@beta.es")

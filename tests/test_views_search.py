@@ -10,21 +10,35 @@ from tests.frames_builder import d, frames
 
 @pytest.fixture(scope="module")
 def index():
-    return search_index(frames(
-        clients=[
-            {"client_id": 1, "company_name": "Talleres Pérez S.L.", "phone": "+34 954 12 34 56"},
-            {"client_id": 2, "company_name": "Beta S.A.", "phone": None},
-            {"client_id": 3, "company_name": "Gamma S.L.", "phone": "0034 600 111 222"},
-        ],
-        contacts=[
-            {"contact_id": 1, "client_id": 2, "full_name": "Lucía Romero", "phone": "91 555 66 77", "whatsapp": "+34600999888"},
-            {"contact_id": 2, "client_id": 3, "full_name": "Jorge Núñez", "phone": None, "whatsapp": None},
-        ],
-        invoices=[
-            {"invoice_id": 1, "client_id": 1, "number": "F-2026-0042", "issue_date": d("2026-01-10"),
-             "due_date": d("2026-02-10"), "total": 100.0},
-        ],
-    ))
+    return search_index(
+        frames(
+            clients=[
+                {"client_id": 1, "company_name": "Talleres Pérez S.L.", "phone": "+34 954 12 34 56"},
+                {"client_id": 2, "company_name": "Beta S.A.", "phone": None},
+                {"client_id": 3, "company_name": "Gamma S.L.", "phone": "0034 600 111 222"},
+            ],
+            contacts=[
+                {
+                    "contact_id": 1,
+                    "client_id": 2,
+                    "full_name": "Lucía Romero",
+                    "phone": "91 555 66 77",
+                    "whatsapp": "+34600999888",
+                },
+                {"contact_id": 2, "client_id": 3, "full_name": "Jorge Núñez", "phone": None, "whatsapp": None},
+            ],
+            invoices=[
+                {
+                    "invoice_id": 1,
+                    "client_id": 1,
+                    "number": "F-2026-0042",
+                    "issue_date": d("2026-01-10"),
+                    "due_date": d("2026-02-10"),
+                    "total": 100.0,
+                },
+            ],
+        )
+    )
 
 
 @pytest.mark.parametrize(

@@ -18,8 +18,8 @@ from sqlalchemy.orm import aliased
 from crm_core.config import business_timezone
 from crm_core.db import read_session
 from crm_core.db.models import Activity, Client, Contact, Invoice, Opportunity, Payment
-from crm_core.io.csv_safety import neutralise_frame
 from crm_core.i18n import MESSAGES, t
+from crm_core.io.csv_safety import neutralise_frame
 from crm_core.io.headers import check_kind, suggest_mapping
 
 EXPORT_COLUMNS: dict[str, list[str]] = {

@@ -18,8 +18,8 @@ from crm_core.services.clients import (
     list_clients,
     update_client,
 )
-from crm_core.services.merging import merge_clients, reassign_owner
 from crm_core.services.contacts import add_contact, list_contacts, update_contact
+from crm_core.services.merging import merge_clients, reassign_owner
 from crm_core.services.opportunities import (
     create_opportunity,
     mark_lost,

@@ -42,11 +42,13 @@ def merge_clients(engine: Engine, keep_id: int, remove_id: int) -> MergeResult:
             if kept_has:
                 session.execute(update(Contact).where(Contact.client_id == removed.client_id).values({flag: False}))
         moved = {}
-        for name, model in (("contacts", Contact), ("activities", Activity), ("opportunities", Opportunity),
-                            ("invoices", Invoice)):
-            result = session.execute(
-                update(model).where(model.client_id == removed.client_id).values(client_id=kept.client_id)
-            )
+        for name, model in (
+            ("contacts", Contact),
+            ("activities", Activity),
+            ("opportunities", Opportunity),
+            ("invoices", Invoice),
+        ):
+            result = session.execute(update(model).where(model.client_id == removed.client_id).values(client_id=kept.client_id))
             moved[name] = int(getattr(result, "rowcount", 0) or 0)
         name = removed.company_name
         session.flush()

@@ -46,14 +46,26 @@ def _record_payment(ctx: PageContext, engine: Engine, client_id: int, outstandin
         return
     if amount is None and int(invoice_id) in outstanding:  # blank: the whole outstanding amount
         amount = Decimal(str(outstanding[int(invoice_id)])).quantize(Decimal("0.01"))
-    paid = perform(ctx, outcome, services.record_payment, engine, {
-        "invoice_id": int(invoice_id), "paid_on": state.get(f"{prefix}_paid_on"), "amount": amount,
-        "method": state.get(f"{prefix}_method"),
-    })
+    paid = perform(
+        ctx,
+        outcome,
+        services.record_payment,
+        engine,
+        {
+            "invoice_id": int(invoice_id),
+            "paid_on": state.get(f"{prefix}_paid_on"),
+            "amount": amount,
+            "method": state.get(f"{prefix}_method"),
+        },
+    )
     if paid:
         state[f"{prefix}_amount"] = ""
-        succeed(outcome, ctx.t("billing.payment_recorded", amount=format_money(paid.amount, ctx.lang),
-                               date=format_date(paid.paid_on, ctx.lang)))
+        succeed(
+            outcome,
+            ctx.t(
+                "billing.payment_recorded", amount=format_money(paid.amount, ctx.lang), date=format_date(paid.paid_on, ctx.lang)
+            ),
+        )
 
 
 def payment_form(ctx: PageContext, engine: Engine, client_id: int, invoices: pd.DataFrame) -> None:
@@ -68,7 +80,9 @@ def payment_form(ctx: PageContext, engine: Engine, client_id: int, invoices: pd.
     outstanding = dict(zip(owing["invoice_id"].astype(int), owing["outstanding"].astype(float), strict=True))
     labels = {
         int(row.invoice_id): ctx.t(
-            "billing.invoice_label", number=row.number, date=format_date(row.issue_date, ctx.lang),
+            "billing.invoice_label",
+            number=row.number,
+            date=format_date(row.issue_date, ctx.lang),
             outstanding=format_money(row.outstanding, ctx.lang),
         )
         for row in owing.itertuples()
@@ -76,18 +90,29 @@ def payment_form(ctx: PageContext, engine: Engine, client_id: int, invoices: pd.
     with st.form(prefix):
         row = st.columns([3, 2, 2, 2])
         choices.selectbox(
-            ctx.t("field.invoice_number"), list(labels), format_func=lambda i: labels.get(i, str(i)),
-            index=None, placeholder=ctx.t("billing.pick_invoice"), key=f"{prefix}_invoice", container=row[0],
+            ctx.t("field.invoice_number"),
+            list(labels),
+            format_func=lambda i: labels.get(i, str(i)),
+            index=None,
+            placeholder=ctx.t("billing.pick_invoice"),
+            key=f"{prefix}_invoice",
+            container=row[0],
         )
         money_input(ctx, ctx.t("field.amount"), f"{prefix}_amount", container=row[1], help=ctx.t("billing.amount_help"))
         row[2].date_input(ctx.t("field.paid_on"), value=ctx.as_of, key=f"{prefix}_paid_on", format=date_format_pattern(ctx.lang))
         choices.selectbox(
-            ctx.t("field.method"), METHODS, key=f"{prefix}_method", container=row[3],
+            ctx.t("field.method"),
+            METHODS,
+            key=f"{prefix}_method",
+            container=row[3],
             format_func=lambda m: "—" if m is None else label("method", m, ctx.lang),
         )
         st.form_submit_button(
-            ctx.t("billing.record_payment"), type="primary", key=f"{prefix}_save",
-            on_click=_record_payment, args=(ctx, engine, client_id, outstanding),
+            ctx.t("billing.record_payment"),
+            type="primary",
+            key=f"{prefix}_save",
+            on_click=_record_payment,
+            args=(ctx, engine, client_id, outstanding),
         )
     show_outcome(f"{prefix}_outcome")
 
@@ -102,16 +127,32 @@ def _record_invoice(ctx: PageContext, engine: Engine, client_id: int) -> None:
     except CRMError as exc:
         _keep_error(ctx, outcome, exc)
         return
-    created = perform(ctx, outcome, services.record_invoice, engine, {
-        "client_id": client_id, "number": state.get(f"{prefix}_number", ""), "issue_date": state.get(f"{prefix}_issue_date"),
-        "due_date": state.get(f"{prefix}_due_date"), "total": total,
-        "credit_note": bool(state.get(f"{prefix}_credit_note")),
-    })
+    created = perform(
+        ctx,
+        outcome,
+        services.record_invoice,
+        engine,
+        {
+            "client_id": client_id,
+            "number": state.get(f"{prefix}_number", ""),
+            "issue_date": state.get(f"{prefix}_issue_date"),
+            "due_date": state.get(f"{prefix}_due_date"),
+            "total": total,
+            "credit_note": bool(state.get(f"{prefix}_credit_note")),
+        },
+    )
     if created:
         for name in ("number", "total"):
             state[f"{prefix}_{name}"] = ""
-        succeed(outcome, ctx.t("billing.invoice_recorded", number=created.number,
-                               total=format_money(created.total, ctx.lang), due=format_date(created.due_date, ctx.lang)))
+        succeed(
+            outcome,
+            ctx.t(
+                "billing.invoice_recorded",
+                number=created.number,
+                total=format_money(created.total, ctx.lang),
+                due=format_date(created.due_date, ctx.lang),
+            ),
+        )
 
 
 def invoice_form(ctx: PageContext, engine: Engine, client_id: int, terms_days: int) -> None:
@@ -122,17 +163,22 @@ def invoice_form(ctx: PageContext, engine: Engine, client_id: int, terms_days: i
         row = st.columns([2, 2, 2, 2, 1], vertical_alignment="bottom")
         row[0].text_input(ctx.t("field.number"), key=f"{prefix}_number", max_chars=40)
         money_input(ctx, ctx.t("field.total"), f"{prefix}_total", container=row[1])
-        row[2].date_input(ctx.t("field.issue_date"), value=ctx.as_of, key=f"{prefix}_issue_date",
-                          format=date_format_pattern(ctx.lang))
+        row[2].date_input(
+            ctx.t("field.issue_date"), value=ctx.as_of, key=f"{prefix}_issue_date", format=date_format_pattern(ctx.lang)
+        )
         row[3].date_input(
-            ctx.t("field.due_date"), value=None, key=f"{prefix}_due_date", format=date_format_pattern(ctx.lang),
-            help=ctx.t("billing.due_help", days=format_number(terms_days, ctx.lang),
-                       example=format_date(ctx.as_of + timedelta(days=terms_days), ctx.lang)),
+            ctx.t("field.due_date"),
+            value=None,
+            key=f"{prefix}_due_date",
+            format=date_format_pattern(ctx.lang),
+            help=ctx.t(
+                "billing.due_help",
+                days=format_number(terms_days, ctx.lang),
+                example=format_date(ctx.as_of + timedelta(days=terms_days), ctx.lang),
+            ),
         )
         row[4].checkbox(ctx.t("field.credit_note"), key=f"{prefix}_credit_note")
         st.form_submit_button(
             ctx.t("billing.record_invoice"), key=f"{prefix}_save", on_click=_record_invoice, args=(ctx, engine, client_id)
         )
     show_outcome(f"{prefix}_outcome")
-
-

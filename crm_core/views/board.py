@@ -15,7 +15,15 @@ import pandas as pd
 from crm_core.enums import OPEN_STAGE_VALUES
 
 CARD_COLUMNS: list[str] = [
-    "opportunity_id", "company_name", "name", "amount", "probability", "expected_close", "owner", "version", "stale",
+    "opportunity_id",
+    "company_name",
+    "name",
+    "amount",
+    "probability",
+    "expected_close",
+    "owner",
+    "version",
+    "stale",
 ]
 
 
@@ -47,12 +55,14 @@ def board_columns(open_deals: pd.DataFrame, stale: pd.DataFrame, cap: int = 25) 
     for stage in OPEN_STAGE_VALUES:
         mine = deals.loc[deals["stage"] == stage]
         ordered = mine.sort_values(["amount", "company_name"], ascending=[False, True], kind="stable")
-        columns.append(BoardColumn(
-            stage=stage,
-            cards=ordered.head(cap)[CARD_COLUMNS].reset_index(drop=True),
-            count=len(mine),
-            amount=float(mine["amount"].fillna(0.0).sum()),
-        ))
+        columns.append(
+            BoardColumn(
+                stage=stage,
+                cards=ordered.head(cap)[CARD_COLUMNS].reset_index(drop=True),
+                count=len(mine),
+                amount=float(mine["amount"].fillna(0.0).sum()),
+            )
+        )
     return columns
 
 

@@ -14,9 +14,27 @@ import pandas as pd
 
 # Legal forms at the end of a Spanish company name, written without dots and spaces.
 LEGAL_FORMS: tuple[str, ...] = (
-    "slu", "sl", "sa", "sau", "scoop", "scl", "sll", "slne", "sc", "cb", "slp", "sap", "sal", "srl", "ltd", "inc", "llc",
+    "slu",
+    "sl",
+    "sa",
+    "sau",
+    "scoop",
+    "scl",
+    "sll",
+    "slne",
+    "sc",
+    "cb",
+    "slp",
+    "sap",
+    "sal",
+    "srl",
+    "ltd",
+    "inc",
+    "llc",
 )
-_FORM_RE = re.compile(r"(?:\b(?:" + "|".join(f"{'[ .]*'.join(form)}" for form in sorted(LEGAL_FORMS, key=len, reverse=True)) + r")\.?)+$")
+_FORM_RE = re.compile(
+    r"(?:\b(?:" + "|".join(f"{'[ .]*'.join(form)}" for form in sorted(LEGAL_FORMS, key=len, reverse=True)) + r")\.?)+$"
+)
 
 
 def normalise_name(name: object) -> str:

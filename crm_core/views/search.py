@@ -26,7 +26,7 @@ def phone_digits(text: object) -> str:
     digits = _NOT_DIGIT.sub("", text)
     for prefix in ("0034", "34"):
         if digits.startswith(prefix) and len(digits) - len(prefix) >= 9:
-            return digits[len(prefix):]
+            return digits[len(prefix) :]
     return digits
 
 
@@ -41,8 +41,9 @@ def search_index(frames: Frames) -> pd.DataFrame:
     """Per client_id: `names` (contact names, case-folded), `phones` (digits of every phone of the client
     and its contacts) and `invoices` (invoice numbers, case-folded), each joined by a separator."""
     clients, contacts, invoices = frames.clients, frames.contacts, frames.invoices
-    names = _joined(contacts, "client_id", contacts["full_name"].astype("object").map(
-        lambda v: v.casefold() if isinstance(v, str) else None))
+    names = _joined(
+        contacts, "client_id", contacts["full_name"].astype("object").map(lambda v: v.casefold() if isinstance(v, str) else None)
+    )
     phone_columns = [
         pd.DataFrame({"client_id": clients["client_id"], "text": clients["phone"].map(phone_digits)}),
         pd.DataFrame({"client_id": contacts["client_id"], "text": contacts["phone"].map(phone_digits)}),
@@ -50,8 +51,9 @@ def search_index(frames: Frames) -> pd.DataFrame:
     ]
     every_phone = pd.concat(phone_columns, ignore_index=True)
     phones = _joined(every_phone, "client_id", every_phone["text"])
-    numbers = _joined(invoices, "client_id", invoices["number"].astype("object").map(
-        lambda v: v.casefold() if isinstance(v, str) else None))
+    numbers = _joined(
+        invoices, "client_id", invoices["number"].astype("object").map(lambda v: v.casefold() if isinstance(v, str) else None)
+    )
     index = pd.DataFrame(index=pd.Index(clients["client_id"], name="client_id"))
     return index.assign(names=names, phones=phones, invoices=numbers).fillna("")
 
@@ -67,7 +69,7 @@ def clients_matching(index: pd.DataFrame, text: str) -> pd.Index:
         digits = phone_digits(needle)
         for prefix in ("+34", "0034"):  # a number typed with the prefix, even in part
             if needle.startswith(prefix):
-                digits = _NOT_DIGIT.sub("", needle[len(prefix):])
+                digits = _NOT_DIGIT.sub("", needle[len(prefix) :])
         if len(digits) >= MIN_PHONE_DIGITS:
             found |= index["phones"].str.contains(digits, regex=False)
     return index.index[found.to_numpy()]
