@@ -37,8 +37,7 @@ def demo_frames(clients: int, as_of: date) -> tuple[pd.DataFrame, pd.DataFrame, 
     return invoices, payments, pd.Index(portfolio.tables["clients"]["client_id"])
 
 
-def measure(label: str, invoices: pd.DataFrame, payments: pd.DataFrame, clients: pd.Index, as_of: date,
-            runs: int) -> None:
+def measure(label: str, invoices: pd.DataFrame, payments: pd.DataFrame, clients: pd.Index, as_of: date, runs: int) -> None:
     rates = load_late_rates()
     best_claims = best_sum = float("inf")
     for _ in range(runs):
@@ -51,8 +50,10 @@ def measure(label: str, invoices: pd.DataFrame, payments: pd.DataFrame, clients:
     print(f"{label}: {len(clients):,} clients, {len(invoices):,} invoices, {len(payments):,} payments, as of {as_of}")
     print(f"  late_payment_claims (invoice status included): {best_claims:.2f} s  (best of {runs})")
     print(f"  client_claims: {best_sum:.2f} s;  total {best_claims + best_sum:.2f} s")
-    print(f"  {len(claims):,} invoices claimable, {int((per_client['claimed_invoices'] > 0).sum()):,} clients, "
-          f"{int(claims['provisional'].sum()):,} provisional; claimable EUR {per_client['claim_total'].sum():,.2f}")
+    print(
+        f"  {len(claims):,} invoices claimable, {int((per_client['claimed_invoices'] > 0).sum()):,} clients, "
+        f"{int(claims['provisional'].sum()):,} provisional; claimable EUR {per_client['claim_total'].sum():,.2f}"
+    )
 
 
 def main() -> None:
@@ -70,8 +71,14 @@ def main() -> None:
         from bench_analytics import AS_OF, synthetic_frames
 
         frames = synthetic_frames(args.clients, 1.0)
-        measure("synthetic (bench_analytics)", frames.invoices, frames.payments,
-                pd.Index(frames.clients["client_id"]), AS_OF, args.runs)
+        measure(
+            "synthetic (bench_analytics)",
+            frames.invoices,
+            frames.payments,
+            pd.Index(frames.clients["client_id"]),
+            AS_OF,
+            args.runs,
+        )
 
 
 if __name__ == "__main__":

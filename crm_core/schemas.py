@@ -370,17 +370,6 @@ class ClientOut(BaseModel):
     version: int
 
 
-class ClientPage(BaseModel):
-    items: list[ClientOut]
-    total: int
-    page: int
-    page_size: int
-
-    @property
-    def pages(self) -> int:
-        return max(1, -(-self.total // self.page_size))
-
-
 # ---------------------------------------------------------------- contacts
 
 

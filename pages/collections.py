@@ -17,10 +17,19 @@ from crm_core.views.receivables import worklist_labels, worklist_owners
 PAGE_SIZE = 100
 OUTCOME = "collections_outcome"
 COLUMNS = {
-    "company_name": "text", "at_stake": "money", "outstanding": "money", "claim_total": "money",
-    "days_since_oldest_unpaid": "days", "last_contact": "date", "next_activity_on": "date",
-    "next_activity_title": "text", "owner": "text", "overdue": "money", "max_days_overdue": "days",
-    "claimed_invoices": "number", "provisional": "bool",
+    "company_name": "text",
+    "at_stake": "money",
+    "outstanding": "money",
+    "claim_total": "money",
+    "days_since_oldest_unpaid": "days",
+    "last_contact": "date",
+    "next_activity_on": "date",
+    "next_activity_title": "text",
+    "owner": "text",
+    "overdue": "money",
+    "max_days_overdue": "days",
+    "claimed_invoices": "number",
+    "provisional": "bool",
 }
 
 ctx = current()
@@ -33,8 +42,12 @@ if rates is None:
 
 everyone = receivables.worklist(ctx.db_url, ctx.as_of, rates, None)
 owners = worklist_owners(everyone)
-owner = st.selectbox(ctx.t("collections.owner"), [None, *owners], key="collections_owner",
-                     format_func=lambda o: ctx.t("common.all") if o is None else o)
+owner = st.selectbox(
+    ctx.t("collections.owner"),
+    [None, *owners],
+    key="collections_owner",
+    format_func=lambda o: ctx.t("common.all") if o is None else o,
+)
 work = everyone if owner is None else receivables.worklist(ctx.db_url, ctx.as_of, rates, owner)
 
 metrics = st.columns(3)
@@ -50,22 +63,30 @@ receivables.show_provisional(ctx, receivables.portfolio_claims(ctx.db_url, ctx.a
 pages = page_count(len(work), PAGE_SIZE)
 page_no = st.number_input(ctx.t("common.page"), min_value=1, max_value=pages, value=1, key="collections_page") if pages > 1 else 1
 first, last = page_rows(len(work), int(page_no), PAGE_SIZE)
-st.caption(ctx.t("collections.showing", first=format_number(first, ctx.lang), last=format_number(last, ctx.lang),
-                 total=format_number(len(work), ctx.lang)))
+st.caption(
+    ctx.t(
+        "collections.showing",
+        first=format_number(first, ctx.lang),
+        last=format_number(last, ctx.lang),
+        total=format_number(len(work), ctx.lang),
+    )
+)
 show_table(ctx, page_of(work, int(page_no), PAGE_SIZE), COLUMNS, key="collections_table", height=420)
 
 ids = None if owner is None else tuple(int(c) for c in work["client_id"])
 st.download_button(
-    ctx.t("collections.download"), data=receivables.claims_download(ctx.db_url, ctx.as_of, rates, ctx.lang, ids),
-    file_name=file_name("claims.file_stem", None, ctx.as_of, ctx.lang, "csv"), mime="text/csv",
-    icon=":material/download:", key="collections_download",
+    ctx.t("collections.download"),
+    data=receivables.claims_download(ctx.db_url, ctx.as_of, rates, ctx.lang, ids),
+    file_name=file_name("claims.file_stem", None, ctx.as_of, ctx.lang, "csv"),
+    mime="text/csv",
+    icon=":material/download:",
+    key="collections_download",
 )
 
 st.subheader(ctx.t("collections.log_heading"))
 labels = worklist_labels(work)
 with st.form("collections_call", clear_on_submit=True):
-    picked = st.selectbox(ctx.t("collections.pick"), list(labels), format_func=lambda cid: labels[cid],
-                          key="collections_pick")
+    picked = st.selectbox(ctx.t("collections.pick"), list(labels), format_func=lambda cid: labels[cid], key="collections_pick")
     outcome = st.text_input(ctx.t("collections.outcome"), key="collections_call_outcome", max_chars=300)
     if st.form_submit_button(ctx.t("collections.log_call"), icon=":material/call:"):
         row = work.loc[work["client_id"] == picked].iloc[0]

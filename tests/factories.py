@@ -49,3 +49,14 @@ def make_opportunity(engine: Engine, client_id: int, **overrides: Any):
     data: dict[str, Any] = {"client_id": client_id, "name": "ERP rollout", "amount": "45000", "stage": "proposal"}
     data.update(overrides)
     return services.create_opportunity(engine, data)
+
+
+def client_list_table(engine: Engine, as_of: Any = None):
+    """The Clients page's health-joined table of the database (what views.clients.list_clients pages through)."""
+    from crm_core.config import business_today
+    from crm_core.store.frames import load_frames
+    from crm_core.views.clients import client_table
+    from crm_core.views.health import health_table
+
+    frames = load_frames(engine)
+    return client_table(frames, health_table(frames, as_of or business_today()))

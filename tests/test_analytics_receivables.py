@@ -24,8 +24,15 @@ from tests.frames_builder import d, table
 
 
 def invoice(invoice_id: int, total: float, issue: str, due: str, client_id: int = 1, **more: object) -> dict:
-    return {"invoice_id": invoice_id, "client_id": client_id, "number": f"F-{invoice_id}", "issue_date": d(issue),
-            "due_date": d(due), "total": total, **more}
+    return {
+        "invoice_id": invoice_id,
+        "client_id": client_id,
+        "number": f"F-{invoice_id}",
+        "issue_date": d(issue),
+        "due_date": d(due),
+        "total": total,
+        **more,
+    }
 
 
 def payment(payment_id: int, invoice_id: int, paid_on: str, amount: float) -> dict:
@@ -61,8 +68,7 @@ def test_worked_example_of_the_issue_to_the_cent() -> None:
 def test_paid_late_across_a_half_year_boundary() -> None:
     # 2,000.00 due 2024-06-20, paid in full 2024-07-10: 10 days (06-21..06-30) at 12.50 % and 10 days
     # (07-01..07-10, the payment day included) at 12.25 %: 2000 * (1.25 + 1.225) / 365 = 13.5616 -> 13.56.
-    row = one(claims_of([invoice(1, 2000.00, "2024-05-21", "2024-06-20")],
-                        [payment(1, 1, "2024-07-10", 2000.00)], "2024-12-31"))
+    row = one(claims_of([invoice(1, 2000.00, "2024-05-21", "2024-06-20")], [payment(1, 1, "2024-07-10", 2000.00)], "2024-12-31"))
     assert row["days_late"] == 20
     assert row["interest"] == 13.56
     assert row["claim_total"] == 53.56
@@ -72,8 +78,13 @@ def test_paid_late_across_a_half_year_boundary() -> None:
 def test_partial_payment_mid_delay_stops_interest_on_its_amount_the_next_day() -> None:
     # 1,000.00 due 2025-03-31; 400 paid 2025-04-10, 600 on 2025-04-30. 04-01..04-10: 10 days on 1,000;
     # 04-11..04-30: 20 days on 600; at 11.15 %: (10,000 + 12,000) * 0.1115 / 365 = 6.7205 -> 6.72.
-    row = one(claims_of([invoice(1, 1000.00, "2025-03-01", "2025-03-31")],
-                        [payment(1, 1, "2025-04-10", 400.00), payment(2, 1, "2025-04-30", 600.00)], "2025-06-30"))
+    row = one(
+        claims_of(
+            [invoice(1, 1000.00, "2025-03-01", "2025-03-31")],
+            [payment(1, 1, "2025-04-10", 400.00), payment(2, 1, "2025-04-30", 600.00)],
+            "2025-06-30",
+        )
+    )
     assert row["days_late"] == 30
     assert row["interest"] == 6.72
     assert row["paid_date"] == pd.Timestamp("2025-04-30")
@@ -82,8 +93,7 @@ def test_partial_payment_mid_delay_stops_interest_on_its_amount_the_next_day() -
 def test_payment_before_the_due_date_lowers_the_principal_from_the_first_late_day() -> None:
     # 1,000 due 2025-03-31, 700 paid on time (03-20), 300 still owed at 2025-04-29: 29 days on 300 at 11.15 %
     # = 300 * 0.1115 * 29 / 365 = 2.6576 -> 2.66.
-    row = one(claims_of([invoice(1, 1000.00, "2025-03-01", "2025-03-31")],
-                        [payment(1, 1, "2025-03-20", 700.00)], "2025-04-29"))
+    row = one(claims_of([invoice(1, 1000.00, "2025-03-01", "2025-03-31")], [payment(1, 1, "2025-03-20", 700.00)], "2025-04-29"))
     assert row["interest"] == 2.66
     assert row["outstanding"] == 300.0
 
@@ -92,8 +102,10 @@ def test_credit_note_has_no_claim_and_does_not_lower_the_invoices_claim() -> Non
     # Invoice 500 due 2025-01-31, unpaid at 2025-03-02 (30 days at 11.15 % = 4.5822 -> 4.58); a credit note of
     # -200 issued 2025-02-10 is not linked to an invoice: it neither claims nor reduces the principal.
     claims = claims_of(
-        [invoice(1, 500.00, "2025-01-01", "2025-01-31"),
-         invoice(2, -200.00, "2025-02-10", "2025-02-10", credit_note=True)], [], "2025-03-02")
+        [invoice(1, 500.00, "2025-01-01", "2025-01-31"), invoice(2, -200.00, "2025-02-10", "2025-02-10", credit_note=True)],
+        [],
+        "2025-03-02",
+    )
     row = one(claims)
     assert row["invoice_id"] == 1
     assert row["days_late"] == 30
@@ -112,8 +124,7 @@ def test_agreed_term_of_90_days_is_capped_to_60() -> None:
 def test_paid_late_invoice_claims_the_paid_delay_only() -> None:
     # 1,500 due 2023-09-30, paid in full 2023-10-20; at 2024-06-30 the claim is the 20 late days at 12.00 %:
     # 1500 * 0.12 * 20 / 365 = 9.8630 -> 9.86, nothing after the payment.
-    row = one(claims_of([invoice(1, 1500.00, "2023-08-31", "2023-09-30")],
-                        [payment(1, 1, "2023-10-20", 1500.00)], "2024-06-30"))
+    row = one(claims_of([invoice(1, 1500.00, "2023-08-31", "2023-09-30")], [payment(1, 1, "2023-10-20", 1500.00)], "2024-06-30"))
     assert row["days_late"] == 20
     assert row["interest"] == 9.86
     assert row["claim_total"] == 49.86
@@ -121,11 +132,15 @@ def test_paid_late_invoice_claims_the_paid_delay_only() -> None:
 
 def test_no_claim_when_paid_on_time_not_yet_due_void_or_paid_after_the_as_of_date() -> None:
     claims = claims_of(
-        [invoice(1, 100.00, "2025-01-01", "2025-01-31"),  # paid on its due date
-         invoice(2, 100.00, "2025-03-01", "2025-04-30"),  # not due at T
-         invoice(3, 100.00, "2025-01-01", "2025-01-31", void=True),
-         invoice(4, 100.00, "2025-02-01", "2025-02-28")],  # paid after T: still owed at T
-        [payment(1, 1, "2025-01-31", 100.00), payment(2, 4, "2025-04-15", 100.00)], "2025-03-10")
+        [
+            invoice(1, 100.00, "2025-01-01", "2025-01-31"),  # paid on its due date
+            invoice(2, 100.00, "2025-03-01", "2025-04-30"),  # not due at T
+            invoice(3, 100.00, "2025-01-01", "2025-01-31", void=True),
+            invoice(4, 100.00, "2025-02-01", "2025-02-28"),
+        ],  # paid after T: still owed at T
+        [payment(1, 1, "2025-01-31", 100.00), payment(2, 4, "2025-04-15", 100.00)],
+        "2025-03-10",
+    )
     row = one(claims)
     assert row["invoice_id"] == 4
     assert row["days_late"] == 10  # 03-01 .. 03-10, the payment of 04-15 is not known at T
@@ -155,19 +170,46 @@ def test_a_user_rates_file_adds_the_missing_half_year(tmp_path: Path, monkeypatc
     assert load_late_rates().where_to_add == str(extra)
 
 
-@pytest.mark.parametrize(("content", "line", "code", "english", "spanish"), [
-    ("half_year_start,rate_percent\n2026-07-02,9.00\n", 2, "late_rates.half_year_start",
-     "half_year_start 2026-07-02 must be a 1 January or a 1 July", "debe ser un 1 de enero o un 1 de julio"),
-    ("half_year_start,rate_percent\n2026-07-01,nine\n", 2, "late_rates.rate",
-     "rate_percent 'nine' is not a number", "rate_percent 'nine' no es un número"),
-    ("half_year_start,rate_percent\n2026-01-01,9\n2026-07-01,9.1234\n", 3, "late_rates.rate_range",
-     "rate_percent 9.1234 must be between 0 and 100 with at most 3 decimals", "con 3 decimales como máximo"),
-    ("half_year_start,rate_percent\n2026-07-01,9\n2026-07-01,9.5\n", 3, "late_rates.twice",
-     "half-year 2026-07-01 is listed twice", "el semestre 2026-07-01 aparece dos veces"),
-    ("start,rate\n2026-07-01,9\n", 1, "late_rates.columns",
-     "missing column(s) 'half_year_start', 'rate_percent' (expected half_year_start, rate_percent, source)",
-     "faltan las columnas 'half_year_start', 'rate_percent'"),
-])
+@pytest.mark.parametrize(
+    ("content", "line", "code", "english", "spanish"),
+    [
+        (
+            "half_year_start,rate_percent\n2026-07-02,9.00\n",
+            2,
+            "late_rates.half_year_start",
+            "half_year_start 2026-07-02 must be a 1 January or a 1 July",
+            "debe ser un 1 de enero o un 1 de julio",
+        ),
+        (
+            "half_year_start,rate_percent\n2026-07-01,nine\n",
+            2,
+            "late_rates.rate",
+            "rate_percent 'nine' is not a number",
+            "rate_percent 'nine' no es un número",
+        ),
+        (
+            "half_year_start,rate_percent\n2026-01-01,9\n2026-07-01,9.1234\n",
+            3,
+            "late_rates.rate_range",
+            "rate_percent 9.1234 must be between 0 and 100 with at most 3 decimals",
+            "con 3 decimales como máximo",
+        ),
+        (
+            "half_year_start,rate_percent\n2026-07-01,9\n2026-07-01,9.5\n",
+            3,
+            "late_rates.twice",
+            "half-year 2026-07-01 is listed twice",
+            "el semestre 2026-07-01 aparece dos veces",
+        ),
+        (
+            "start,rate\n2026-07-01,9\n",
+            1,
+            "late_rates.columns",
+            "missing column(s) 'half_year_start', 'rate_percent' (expected half_year_start, rate_percent, source)",
+            "faltan las columnas 'half_year_start', 'rate_percent'",
+        ),
+    ],
+)
 def test_a_bad_rates_file_is_refused_naming_the_line(
     tmp_path: Path, content: str, line: int, code: str, english: str, spanish: str
 ) -> None:
@@ -187,19 +229,29 @@ def test_missing_user_rates_file_is_refused(tmp_path: Path) -> None:
 
 def test_shipped_table_holds_the_rates_of_the_issue() -> None:
     rates = load_late_rates()
-    for day, percent in [("2023-03-01", "10.50"), ("2023-09-01", "12.00"), ("2024-01-01", "12.50"),
-                         ("2024-12-31", "12.25"), ("2025-06-30", "11.15"), ("2025-07-01", "10.15"),
-                         ("2026-06-30", "10.15")]:
+    for day, percent in [
+        ("2023-03-01", "10.50"),
+        ("2023-09-01", "12.00"),
+        ("2024-01-01", "12.50"),
+        ("2024-12-31", "12.25"),
+        ("2025-06-30", "11.15"),
+        ("2025-07-01", "10.15"),
+        ("2026-06-30", "10.15"),
+    ]:
         assert rates.rate_percent(d(day)) == Decimal(percent)
     assert rates.rate_percent(d("2026-07-01")) is None
 
 
 def test_client_claims_sum_per_client_exactly() -> None:
     claims = claims_of(
-        [invoice(1, 1000.00, "2025-05-10", "2025-06-09", client_id=1),  # 23.66 + 40
-         invoice(2, 1000.00, "2025-05-10", "2025-06-09", client_id=1),  # 23.66 + 40
-         invoice(3, 500.00, "2025-08-01", "2025-08-31", client_id=2)],  # not late at T
-        [], "2025-08-31")
+        [
+            invoice(1, 1000.00, "2025-05-10", "2025-06-09", client_id=1),  # 23.66 + 40
+            invoice(2, 1000.00, "2025-05-10", "2025-06-09", client_id=1),  # 23.66 + 40
+            invoice(3, 500.00, "2025-08-01", "2025-08-31", client_id=2),
+        ],  # not late at T
+        [],
+        "2025-08-31",
+    )
     per_client = client_claims(claims, pd.Index([1, 2, 3], name="client_id"))
     assert per_client.loc[1, "claimed_invoices"] == 2
     assert per_client.loc[1, "interest"] == 47.32
@@ -212,22 +264,29 @@ def test_client_claims_sum_per_client_exactly() -> None:
 
 # ---------------------------------------------------------------- statement
 
+
 def test_statement_lines_running_balance_and_credit_note() -> None:
-    invoices = table("invoices", [
-        invoice(1, 1000.00, "2025-01-10", "2025-02-09"),  # before the range
-        invoice(2, 500.00, "2025-03-05", "2025-04-04"),
-        invoice(3, -120.00, "2025-03-10", "2025-03-10", credit_note=True),
-        invoice(4, 300.00, "2025-03-12", "2025-04-11", void=True),
-        invoice(5, 50.00, "2025-05-01", "2025-05-31"),  # after the range
-        invoice(6, 999.00, "2025-03-05", "2025-04-04", client_id=2),
-    ])
-    payments = table("payments", [
-        payment(1, 1, "2025-02-20", 400.00),  # before: opening 1000 - 400 = 600
-        payment(2, 1, "2025-03-05", 600.00),  # same day as invoice 2: the invoice comes first
-        payment(3, 2, "2025-03-20", 200.00),
-        payment(4, 4, "2025-03-15", 300.00),  # on the void invoice: left out
-        payment(5, 2, "2025-04-02", 100.00),  # after the range
-    ])
+    invoices = table(
+        "invoices",
+        [
+            invoice(1, 1000.00, "2025-01-10", "2025-02-09"),  # before the range
+            invoice(2, 500.00, "2025-03-05", "2025-04-04"),
+            invoice(3, -120.00, "2025-03-10", "2025-03-10", credit_note=True),
+            invoice(4, 300.00, "2025-03-12", "2025-04-11", void=True),
+            invoice(5, 50.00, "2025-05-01", "2025-05-31"),  # after the range
+            invoice(6, 999.00, "2025-03-05", "2025-04-04", client_id=2),
+        ],
+    )
+    payments = table(
+        "payments",
+        [
+            payment(1, 1, "2025-02-20", 400.00),  # before: opening 1000 - 400 = 600
+            payment(2, 1, "2025-03-05", 600.00),  # same day as invoice 2: the invoice comes first
+            payment(3, 2, "2025-03-20", 200.00),
+            payment(4, 4, "2025-03-15", 300.00),  # on the void invoice: left out
+            payment(5, 2, "2025-04-02", 100.00),  # after the range
+        ],
+    )
     statement = client_statement(invoices, payments, 1, d("2025-03-01"), d("2025-03-31"))
     assert statement.opening_balance == Decimal("600.00")
     rows = statement.rows

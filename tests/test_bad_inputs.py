@@ -19,7 +19,8 @@ from crm_core.errors import (
     ValidationError,
 )
 from tests.conftest import row_counts
-from tests.factories import client_payload
+from crm_core.views.clients import ClientFilters, count_clients, list_clients
+from tests.factories import client_list_table, client_payload
 
 
 @dataclass
@@ -110,8 +111,8 @@ CASES: list[tuple[str, Call, type[CRMError], str]] = [
     ("contact of another client", lambda e, w: services.log_activity(e, activity(w, contact_id=w.other_contact_id)), ValidationError, "contact_id"),
     ("activity for missing client", lambda e, w: services.log_activity(e, activity(w, client_id=9999)), NotFoundError, "client"),
     ("bad contact email", lambda e, w: services.add_contact(e, {"client_id": w.client_id, "full_name": "X", "email": "x@"}), ValidationError, "email"),
-    ("SQL-looking sort key", lambda e, w: services.list_clients(e, sort="company_name DESC; DROP TABLE clients"), ValidationError, "sort"),
-    ("page size zero", lambda e, w: services.list_clients(e, page_size=0), ValidationError, "page_size"),
+    ("SQL-looking sort key", lambda e, w: list_clients(client_list_table(e), sort="company_name DESC; DROP TABLE clients"), ValidationError, "sort"),
+    ("page size zero", lambda e, w: list_clients(client_list_table(e), limit=0), ValidationError, "limit"),
     ("payload not a mapping", lambda e, w: services.create_client(e, ["company_name", "x"]), ValidationError, "input"),
 ]
 
@@ -137,5 +138,5 @@ def test_sql_looking_search_text_is_just_text(engine):
     build_world(engine)
     before = row_counts(engine)
     for text in ["' OR 1=1 --", "'; DROP TABLE clients; --", "%' UNION SELECT * FROM invoices --", "_"]:
-        assert services.list_clients(engine, search=text).total == 0
+        assert count_clients(client_list_table(engine), ClientFilters(search=text)) == 0
     assert row_counts(engine) == before

@@ -22,12 +22,13 @@ def shipped_rates_only(monkeypatch: pytest.MonkeyPatch) -> None:
 def ledger(sqlite_engine):
     client = make_client(sqlite_engine, tax_id="B12345674", company_name="Ñandú S.L.")
     other = make_client(sqlite_engine, tax_id="A58818501", company_name="Otra S.A.", email="otra@example.com")
-    late = make_invoice(sqlite_engine, client.client_id, number="F-1", issue_date="2025-05-10",
-                        due_date="2025-06-09", total="1000.00")
-    make_invoice(sqlite_engine, other.client_id, number="F-2", issue_date="2025-08-01", due_date="2025-08-21",
-                 total="500.00")
-    services.record_payment(sqlite_engine, {"invoice_id": late.invoice_id, "paid_on": "2025-09-30",
-                                            "amount": "1000.00", "method": "transfer"})
+    late = make_invoice(
+        sqlite_engine, client.client_id, number="F-1", issue_date="2025-05-10", due_date="2025-06-09", total="1000.00"
+    )
+    make_invoice(sqlite_engine, other.client_id, number="F-2", issue_date="2025-08-01", due_date="2025-08-21", total="500.00")
+    services.record_payment(
+        sqlite_engine, {"invoice_id": late.invoice_id, "paid_on": "2025-09-30", "amount": "1000.00", "method": "transfer"}
+    )
     return sqlite_engine.url.render_as_string(hide_password=False), client.client_id, other.client_id
 
 
@@ -45,8 +46,9 @@ def test_claims_csv_for_every_client(tmp_path, ledger, capsys) -> None:
 def test_claims_pdf_letter_for_one_client_with_provisional_warning(tmp_path, ledger, capsys) -> None:
     url, _, other_id = ledger
     out = tmp_path / "carta.pdf"
-    assert main(["claims", "--as-of", "2026-07-10", "--client", str(other_id), "--out", str(out), "--url", url,
-                 "--lang", "es"]) == 0
+    assert (
+        main(["claims", "--as-of", "2026-07-10", "--client", str(other_id), "--out", str(out), "--url", url, "--lang", "es"]) == 0
+    )
     text = " ".join(" ".join(p.extract_text() for p in pypdf.PdfReader(io.BytesIO(out.read_bytes())).pages).split())
     assert "A58818501" in text and "Otra S.A." in text and "F-2" in text and "F-1" not in text
     err = capsys.readouterr().err

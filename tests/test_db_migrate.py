@@ -21,7 +21,7 @@ def _diff(engine):
 
 
 def test_upgraded_schema_equals_models(engine):
-    assert current_revision(engine) == "0001"
+    assert current_revision(engine) == "0002_idempotency_keys"
     assert _diff(engine) == []
 
 
@@ -32,15 +32,15 @@ def test_upgrade_on_empty_sqlite_file_and_idempotent(tmp_path: Path):
     upgrade(engine)
     names = set(inspect(engine).get_table_names())
     assert {"clients", "contacts", "activities", "opportunities", "opportunity_stage_history",
-            "invoices", "payments", "alembic_version"} == names
+            "invoices", "payments", "idempotency_keys", "alembic_version"} == names
     assert _diff(engine) == []
 
 
 def test_cli_db_upgrade(tmp_path: Path, capsys):
     url = f"sqlite:///{tmp_path / 'cli.sqlite3'}"
     assert main(["db", "upgrade", "--url", url]) == 0
-    assert "0001" in capsys.readouterr().out
-    assert current_revision(create_raw_engine(url)) == "0001"
+    assert "0002_idempotency_keys" in capsys.readouterr().out
+    assert current_revision(create_raw_engine(url)) == "0002_idempotency_keys"
 
 
 def test_indexes_on_client_ids_and_dates(engine):

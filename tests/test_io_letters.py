@@ -38,9 +38,20 @@ def text_of(pdf: bytes) -> tuple[int, str]:
 
 
 def frames(rows: int = 1) -> tuple[pd.DataFrame, pd.DataFrame]:
-    invoices = table("invoices", [
-        {"invoice_id": i, "client_id": 1, "number": f"F-{i}", "issue_date": d("2025-05-10"), "due_date": d("2025-06-09"),
-         "total": 1000.00} for i in range(1, rows + 1)])
+    invoices = table(
+        "invoices",
+        [
+            {
+                "invoice_id": i,
+                "client_id": 1,
+                "number": f"F-{i}",
+                "issue_date": d("2025-05-10"),
+                "due_date": d("2025-06-09"),
+                "total": 1000.00,
+            }
+            for i in range(1, rows + 1)
+        ],
+    )
     return invoices, table("payments", [])
 
 

@@ -20,14 +20,34 @@ def shipped_rates_only(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 def data() -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
-    clients = table("clients", [{"client_id": 1, "company_name": "=HYPERLINK(\"x\")", "tax_id": "B12345678"},
-                                {"client_id": 2, "company_name": "Ñandú S.L.", "tax_id": "A87654321"}])
-    invoices = table("invoices", [
-        {"invoice_id": 1, "client_id": 1, "number": "F-1", "issue_date": d("2025-05-10"), "due_date": d("2025-06-09"),
-         "total": 1000.00},
-        {"invoice_id": 2, "client_id": 2, "number": "F-2", "issue_date": d("2026-05-21"), "due_date": d("2026-06-20"),
-         "total": 1000.00},
-    ])
+    clients = table(
+        "clients",
+        [
+            {"client_id": 1, "company_name": '=HYPERLINK("x")', "tax_id": "B12345678"},
+            {"client_id": 2, "company_name": "Ñandú S.L.", "tax_id": "A87654321"},
+        ],
+    )
+    invoices = table(
+        "invoices",
+        [
+            {
+                "invoice_id": 1,
+                "client_id": 1,
+                "number": "F-1",
+                "issue_date": d("2025-05-10"),
+                "due_date": d("2025-06-09"),
+                "total": 1000.00,
+            },
+            {
+                "invoice_id": 2,
+                "client_id": 2,
+                "number": "F-2",
+                "issue_date": d("2026-05-21"),
+                "due_date": d("2026-06-20"),
+                "total": 1000.00,
+            },
+        ],
+    )
     payments = table("payments", [{"payment_id": 1, "invoice_id": 1, "paid_on": d("2025-08-31"), "amount": 1000.00}])
     return clients, invoices, payments
 
@@ -41,7 +61,7 @@ def test_claims_csv_in_spanish_with_decimal_comma_and_provisional_note() -> None
     frame = pd.read_csv(io.BytesIO(raw), sep=";", decimal=",", encoding="utf-8-sig", dtype={"NIF": str})
     assert list(frame.columns[:4]) == ["Id cliente", "Empresa", "CIF/NIF", "Número"]
     first, second = frame.iloc[0], frame.iloc[1]
-    assert first["Empresa"] == "'=HYPERLINK(\"x\")"  # neutralised
+    assert first["Empresa"] == '\'=HYPERLINK("x")'  # neutralised
     assert first["Intereses"] == 23.66  # the worked example, paid in full on 2025-08-31
     assert first["Indemnización (40 €)"] == 40.0
     assert first["Reclamable"] == 63.66
@@ -56,8 +76,7 @@ def test_claims_csv_in_spanish_with_decimal_comma_and_provisional_note() -> None
 def test_claims_export_in_english_keeps_numbers() -> None:
     clients, invoices, payments = data()
     rates = load_late_rates()
-    frame = claims_export(late_payment_claims(invoices, payments, d("2025-08-31"), rates), clients, "en",
-                          rates.where_to_add)
+    frame = claims_export(late_payment_claims(invoices, payments, d("2025-08-31"), rates), clients, "en", rates.where_to_add)
     assert list(frame["Claimable"]) == [63.66]
     assert list(frame["Tax id (CIF/NIF)"]) == ["B12345678"]
 

@@ -16,6 +16,7 @@ from streamlit.testing.v1 import AppTest
 from crm_core import services
 from crm_core.db import get_engine
 from crm_core.i18n import t
+from crm_core.store.frames import load_frames
 from tests.apptest_helpers import open_page, router_pages_manager
 from tests.conftest import TABLES_IN_DELETE_ORDER, table_rows
 
@@ -105,8 +106,20 @@ def test_new_client_form_keeps_odd_but_valid_text_exactly(form_db: str) -> None:
     at.text_input(key="new_owner").input("@Lucía")
     at.button(key="new_save").click().run()
     assert not at.exception and not at.error, [e.value for e in at.error]
-    created = services.list_clients(engine, search="info@cafe.es").items
-    assert [(c.company_name, c.owner) for c in created] == [(name, "@Lucía")]
+    clients = load_frames(engine).clients
+    created = clients.loc[clients["email"] == "info@cafe.es"]
+    assert list(zip(created["company_name"], created["owner"], strict=True)) == [(name, "@Lucía")]
+
+
+def test_new_client_form_refuses_a_direction_override(form_db: str) -> None:
+    """'Acme \u202egnp.exe' would show as 'Acme exe.png': refused naming the field, nothing written."""
+    engine = get_engine(form_db)
+    before = table_rows(engine)
+    at = open_page("pages/clients.py", AS_OF)
+    at.text_input(key="new_company_name").input("Acme \u202egnp.exe")
+    at.text_input(key="new_email").input("info@acme.es")
+    at.button(key="new_save").click().run()
+    _refused(at, engine, before, "Company: must not contain direction-control characters (U+202E)")
 
 
 def test_new_client_form_refuses_a_direction_override(form_db: str) -> None:

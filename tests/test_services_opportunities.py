@@ -94,3 +94,32 @@ def test_create_closed_opportunity_requires_close_fields(engine):
     won = make_opportunity(engine, client.client_id, stage="won", won_amount="100", closed_at="2026-01-10",
                            created_at="2025-12-01T10:00:00+01:00")
     assert won.probability == 100
+
+
+def test_a_won_deal_makes_a_prospect_active_once_no_other_deal_is_open(engine):
+    client = make_client(engine, status="prospect")
+    first = make_opportunity(engine, client.client_id)
+    second = make_opportunity(engine, client.client_id, name="Support")
+    services.mark_won(engine, first.opportunity_id, "1000")
+    assert services.get_client(engine, client.client_id).status == "prospect"  # another deal still open
+    services.mark_lost(engine, second.opportunity_id, "Price")
+    third = make_opportunity(engine, client.client_id, name="Training")
+    services.mark_won(engine, third.opportunity_id, "500")
+    assert services.get_client(engine, client.client_id).status == "active"
+
+
+def test_a_won_deal_leaves_a_status_other_than_prospect(engine):
+    client = make_client(engine, status="dormant")
+    deal = make_opportunity(engine, client.client_id)
+    services.mark_won(engine, deal.opportunity_id, "1000")
+    assert services.get_client(engine, client.client_id).status == "dormant"
+
+
+def test_list_opportunities_open_only(engine):
+    client = make_client(engine)
+    won = make_opportunity(engine, client.client_id)
+    services.mark_won(engine, won.opportunity_id, "1")
+    open_deal = make_opportunity(engine, client.client_id, name="Open")
+    assert [o.opportunity_id for o in services.list_opportunities(engine, client.client_id, open_only=True)] == [
+        open_deal.opportunity_id]
+    assert len(services.list_opportunities(engine, client.client_id)) == 2

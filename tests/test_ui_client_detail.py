@@ -60,7 +60,8 @@ def test_statement_and_claims_of_an_overdue_client(demo) -> None:
     table = next(df.value for df in at.dataframe if "claim_total" in df.value.columns)
     assert sorted(table["number"]) == sorted(mine["number"])
     assert metrics["Total claimable"] == format_money(
-        (mine["interest_cents"].sum() + mine["compensation_cents"].sum()) / 100, "en")
+        (mine["interest_cents"].sum() + mine["compensation_cents"].sum()) / 100, "en"
+    )
     labels = {b.label for b in at.get("download_button")}
     assert {"Statement (CSV)", "Statement (PDF)", "Claims (CSV)", "Claim letter (PDF)"} <= labels
     # the cobro recommendation with the claimable amount
@@ -95,5 +96,6 @@ def test_a_bad_rates_file_is_said_not_raised(demo, tmp_path, monkeypatch: pytest
     errors = " ".join(e.value for e in at.error)
     assert f"late-payment rates file {bad}, line 3: half_year_start '2026-13-01' is not a date YYYY-MM-DD" in errors
     collections = open_page("pages/collections.py", AS_OF, "es")
-    assert (f"fichero de tipos de interés de demora {bad}, línea 3: half_year_start '2026-13-01' no es una fecha"
-            in " ".join(e.value for e in collections.error))
+    assert f"fichero de tipos de interés de demora {bad}, línea 3: half_year_start '2026-13-01' no es una fecha" in " ".join(
+        e.value for e in collections.error
+    )

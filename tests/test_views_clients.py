@@ -7,8 +7,10 @@ from datetime import date, datetime
 import pandas as pd
 import pytest
 
+from crm_core.errors import ValidationError
 from crm_core.views.clients import (
     HEALTH_CARD,
+    MAX_PAGE_SIZE,
     ClientFilters,
     client_invoices,
     client_names,
@@ -21,7 +23,9 @@ from crm_core.views.clients import (
     picker_ids,
     sort_clients,
 )
+from crm_core.views.clients import count_clients, list_clients
 from crm_core.views.paging import page_count, page_of
+from tests.factories import client_list_table, make_client
 from tests.frames_builder import frames
 
 AS_OF = date(2026, 11, 25)
@@ -98,8 +102,66 @@ def test_sorting_by_risk_severity_and_amounts() -> None:
     assert sort_clients(table, "default_risk", descending=True)["client_id"].tolist() == [3, 1, 2]
     assert sort_clients(table, "company_name")["client_id"].tolist() == [1, 2, 3]  # case-insensitive
     assert sort_clients(table, "overdue", descending=True)["client_id"].tolist()[0] == 1
-    with pytest.raises(ValueError, match="unknown sort column"):
+    with pytest.raises(ValidationError, match="unknown sort key"):
         sort_clients(table, "email; DROP TABLE clients")
+
+
+def test_list_clients_filters_search_sort_and_pages(engine) -> None:
+    """The one client list (Clients page and API), moved from the SQL list of services.clients."""
+    make_client(engine, company_name="Alfa Logística", status="active", region="Galicia", owner="Ana", tax_id="B12345674")
+    make_client(engine, company_name="Beta Software", status="active", region="Galicia", owner="Luis", industry="software")
+    make_client(engine, company_name="Gamma 100% Bio", status="prospect", region="Aragón", owner="Ana")
+    table = client_list_table(engine)
+
+    page = list_clients(table, ClientFilters(status=("active",)), sort="company_name", descending=True)
+    assert page.rows["company_name"].tolist() == ["Beta Software", "Alfa Logística"]
+    assert page.total == 2
+
+    def names(**filters: object) -> list[str]:
+        return list_clients(table, ClientFilters(**filters)).rows["company_name"].tolist()  # type: ignore[arg-type]
+
+    assert names(owner=("Ana",)) == ["Alfa Logística", "Gamma 100% Bio"]
+    assert names(industry=("software",)) == ["Beta Software"]
+    assert names(search="beta") == ["Beta Software"]
+    assert names(search="b-1234") == ["Alfa Logística"]
+    assert names(search="100%") == ["Gamma 100% Bio"]  # no wildcard: literal text
+    assert count_clients(table, ClientFilters(search="%")) == 1
+
+    first = list_clients(table, offset=0, limit=2)
+    second = list_clients(table, offset=2, limit=2)
+    assert first.total == second.total == 3
+    assert len(first.rows) == 2 and len(second.rows) == 1
+    assert set(first.rows["client_id"]).isdisjoint(set(second.rows["client_id"]))
+
+
+def test_list_clients_sorts_by_health_figures_blanks_last() -> None:
+    table = client_table(_book(), _health())
+    assert list_clients(table, sort="churn_score", descending=True).rows["client_id"].tolist()[0] == 1
+    by_activity = list_clients(table, sort="days_since_last_activity").rows["client_id"].tolist()
+    assert by_activity == [1, 2, 3]  # client 3 has no activity: last
+    assert list_clients(table, sort="days_since_last_activity", descending=True).rows["client_id"].tolist() == [2, 1, 3]
+
+
+@pytest.mark.parametrize(("kwargs", "field"), [
+    ({"sort": "company_name; DROP TABLE clients"}, "sort"),
+    ({"sort": ["owner"]}, "sort"),
+    ({"offset": -1}, "offset"),
+    ({"offset": 2.5}, "offset"),
+    ({"limit": 0}, "limit"),
+    ({"limit": MAX_PAGE_SIZE + 1}, "limit"),
+    ({"limit": True}, "limit"),
+    ({"filters": ClientFilters(search="a\x00b")}, "search"),
+    ({"filters": ClientFilters(owner=("x\ud800",))}, "owner"),
+    ({"filters": ClientFilters(status=("signed",))}, "status"),
+    ({"filters": ClientFilters(region="Galicia")}, "region"),  # type: ignore[arg-type]
+    ({"filters": ClientFilters(segment=({},))}, "segment"),  # type: ignore[arg-type]
+    ({"filters": ClientFilters(min_churn=float("nan"))}, "min_churn"),
+])
+def test_list_clients_refuses_bad_input_naming_it(kwargs: dict[str, object], field: str) -> None:
+    table = client_table(_book(), _health())
+    with pytest.raises(ValidationError) as err:
+        list_clients(table, **kwargs)  # type: ignore[arg-type]
+    assert err.value.fields == [field]
 
 
 def test_paging() -> None:

@@ -18,23 +18,46 @@ from tests.frames_builder import d, frames
 
 
 def invoice(invoice_id: int, total: float, issue: str, due: str, client_id: int = 1, **more: object) -> dict:
-    return {"invoice_id": invoice_id, "client_id": client_id, "number": f"F-{invoice_id}", "issue_date": d(issue),
-            "due_date": d(due), "total": total, **more}
+    return {
+        "invoice_id": invoice_id,
+        "client_id": client_id,
+        "number": f"F-{invoice_id}",
+        "issue_date": d(issue),
+        "due_date": d(due),
+        "total": total,
+        **more,
+    }
 
 
 def test_worklist_orders_overdue_clients_by_outstanding_plus_claim() -> None:
     data = frames(
-        clients=[{"client_id": 1, "company_name": "Alfa", "owner": "ana"},
-                 {"client_id": 2, "company_name": "Beta", "owner": "luis"},
-                 {"client_id": 3, "company_name": "Gamma", "owner": "ana"}],
-        invoices=[invoice(1, 1000.00, "2025-05-10", "2025-06-09", client_id=1),  # 1000 + 63.66
-                  invoice(2, 1050.00, "2025-08-01", "2025-08-20", client_id=2),  # 1050 + 40 + 11 days interest
-                  invoice(3, 900.00, "2025-08-20", "2025-09-19", client_id=3)],  # not due
-        activities=[{"activity_id": 1, "client_id": 1, "occurred_at": pd.Timestamp("2025-08-01 10:00"), "done": True},
-                    {"activity_id": 2, "client_id": 1, "occurred_at": pd.Timestamp("2025-09-10 10:00"), "done": False,
-                     "title": "call about F-1"},
-                    {"activity_id": 3, "client_id": 1, "occurred_at": pd.Timestamp("2025-09-03 10:00"), "done": False,
-                     "title": "send statement"}],
+        clients=[
+            {"client_id": 1, "company_name": "Alfa", "owner": "ana"},
+            {"client_id": 2, "company_name": "Beta", "owner": "luis"},
+            {"client_id": 3, "company_name": "Gamma", "owner": "ana"},
+        ],
+        invoices=[
+            invoice(1, 1000.00, "2025-05-10", "2025-06-09", client_id=1),  # 1000 + 63.66
+            invoice(2, 1050.00, "2025-08-01", "2025-08-20", client_id=2),  # 1050 + 40 + 11 days interest
+            invoice(3, 900.00, "2025-08-20", "2025-09-19", client_id=3),
+        ],  # not due
+        activities=[
+            {"activity_id": 1, "client_id": 1, "occurred_at": pd.Timestamp("2025-08-01 10:00"), "done": True},
+            {
+                "activity_id": 2,
+                "client_id": 1,
+                "occurred_at": pd.Timestamp("2025-09-10 10:00"),
+                "done": False,
+                "title": "call about F-1",
+            },
+            {
+                "activity_id": 3,
+                "client_id": 1,
+                "occurred_at": pd.Timestamp("2025-09-03 10:00"),
+                "done": False,
+                "title": "send statement",
+            },
+        ],
     )
     as_of = d("2025-08-31")
     health = client_health(data, as_of)
@@ -57,8 +80,13 @@ def test_worklist_orders_overdue_clients_by_outstanding_plus_claim() -> None:
 
 
 def test_one_clients_claim_rows_summary_and_total() -> None:
-    data = frames(invoices=[invoice(2, 1000.00, "2025-05-10", "2025-06-09"), invoice(1, 1000.00, "2025-05-01", "2025-05-31"),
-                            invoice(3, 700.00, "2025-05-01", "2025-05-31", client_id=2)])
+    data = frames(
+        invoices=[
+            invoice(2, 1000.00, "2025-05-10", "2025-06-09"),
+            invoice(1, 1000.00, "2025-05-01", "2025-05-31"),
+            invoice(3, 700.00, "2025-05-01", "2025-05-31", client_id=2),
+        ]
+    )
     claims = late_payment_claims(data.invoices, data.payments, d("2025-08-31"))
     rows = client_claim_rows(claims, 1)
     assert list(rows["number"]) == ["F-1", "F-2"]  # by due date

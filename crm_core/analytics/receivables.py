@@ -41,9 +41,23 @@ _DENOMINATOR = 100 * RATE_UNITS_PER_PERCENT * 365
 LEGAL_BASIS_ARTICLES: tuple[int, ...] = (5, 7, 8)
 
 CLAIM_COLUMNS: list[str] = [
-    "invoice_id", "client_id", "number", "issue_date", "due_date", "capped_due_date", "paid_date", "days_late",
-    "principal", "outstanding", "interest", "compensation", "claim_total",
-    "interest_cents", "compensation_cents", "provisional", "missing_half_years",
+    "invoice_id",
+    "client_id",
+    "number",
+    "issue_date",
+    "due_date",
+    "capped_due_date",
+    "paid_date",
+    "days_late",
+    "principal",
+    "outstanding",
+    "interest",
+    "compensation",
+    "claim_total",
+    "interest_cents",
+    "compensation_cents",
+    "provisional",
+    "missing_half_years",
 ]
 
 
@@ -101,7 +115,10 @@ def _calendar(rates: LateRates, low: int, high: int) -> _Calendar:
 
 
 def late_payment_claims(
-    invoices: pd.DataFrame, payments: pd.DataFrame, as_of: date, rates: LateRates | None = None,
+    invoices: pd.DataFrame,
+    payments: pd.DataFrame,
+    as_of: date,
+    rates: LateRates | None = None,
     status: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
     """One row per real invoice paid late or still owed past its (capped) due date as of `as_of` (CLAIM_COLUMNS).
@@ -141,25 +158,27 @@ def late_payment_claims(
     provisional = missing_days > 0
     compensation = np.full(len(rows), COMPENSATION_CENTS, dtype=np.int64)
     claim = interest + compensation
-    return pd.DataFrame({
-        "invoice_id": st["invoice_id"].to_numpy()[rows],
-        "client_id": st["client_id"].to_numpy()[rows],
-        "number": st["number"].to_numpy()[rows],
-        "issue_date": st["issue_date"].to_numpy()[rows],
-        "due_date": st["due_date"].to_numpy()[rows],
-        "capped_due_date": to_dates(capped),
-        "paid_date": st["paid_date"].to_numpy()[rows],
-        "days_late": (end - capped).astype(np.int64),
-        "principal": total / 100.0,
-        "outstanding": st["outstanding"].to_numpy(dtype="float64")[rows],
-        "interest": interest / 100.0,
-        "compensation": compensation / 100.0,
-        "claim_total": claim / 100.0,
-        "interest_cents": interest,
-        "compensation_cents": compensation,
-        "provisional": provisional,
-        "missing_half_years": _missing_labels(provisional, first_missing, last_missing),
-    })
+    return pd.DataFrame(
+        {
+            "invoice_id": st["invoice_id"].to_numpy()[rows],
+            "client_id": st["client_id"].to_numpy()[rows],
+            "number": st["number"].to_numpy()[rows],
+            "issue_date": st["issue_date"].to_numpy()[rows],
+            "due_date": st["due_date"].to_numpy()[rows],
+            "capped_due_date": to_dates(capped),
+            "paid_date": st["paid_date"].to_numpy()[rows],
+            "days_late": (end - capped).astype(np.int64),
+            "principal": total / 100.0,
+            "outstanding": st["outstanding"].to_numpy(dtype="float64")[rows],
+            "interest": interest / 100.0,
+            "compensation": compensation / 100.0,
+            "claim_total": claim / 100.0,
+            "interest_cents": interest,
+            "compensation_cents": compensation,
+            "provisional": provisional,
+            "missing_half_years": _missing_labels(provisional, first_missing, last_missing),
+        }
+    )
 
 
 def _payment_part(
@@ -205,7 +224,12 @@ def missing_half_years(claims: pd.DataFrame) -> list[str]:
 
 
 CLIENT_CLAIM_COLUMNS: list[str] = [
-    "claimed_invoices", "unpaid_principal", "interest", "compensation", "claim_total", "provisional",
+    "claimed_invoices",
+    "unpaid_principal",
+    "interest",
+    "compensation",
+    "claim_total",
+    "provisional",
 ]
 
 
@@ -226,14 +250,17 @@ def client_claims(claims: pd.DataFrame, client_index: pd.Index) -> pd.DataFrame:
     outstanding = summed(_cents(claims["outstanding"].to_numpy(dtype="float64")))
     count = np.bincount(binned, minlength=n + 1)[:n].astype(np.int64)
     provisional = np.bincount(binned, weights=claims["provisional"].to_numpy(dtype="float64"), minlength=n + 1)[:n] > 0
-    return pd.DataFrame({
-        "claimed_invoices": count,
-        "unpaid_principal": outstanding / 100.0,
-        "interest": interest / 100.0,
-        "compensation": compensation / 100.0,
-        "claim_total": (interest + compensation) / 100.0,
-        "provisional": provisional,
-    }, index=client_index)
+    return pd.DataFrame(
+        {
+            "claimed_invoices": count,
+            "unpaid_principal": outstanding / 100.0,
+            "interest": interest / 100.0,
+            "compensation": compensation / 100.0,
+            "claim_total": (interest + compensation) / 100.0,
+            "provisional": provisional,
+        },
+        index=client_index,
+    )
 
 
 def to_decimal(cents: int | np.integer) -> Decimal:
@@ -267,9 +294,7 @@ class Statement:
     rows: pd.DataFrame
 
 
-def client_statement(
-    invoices: pd.DataFrame, payments: pd.DataFrame, client_id: int, start: date, end: date
-) -> Statement:
+def client_statement(invoices: pd.DataFrame, payments: pd.DataFrame, client_id: int, start: date, end: date) -> Statement:
     """The statement of `client_id` from `start` to `end` (inclusive): opening balance, lines, closing balance.
 
     Owed = real (not void) invoices minus their payments; a void invoice and its payments are left out
@@ -294,41 +319,75 @@ def client_statement(
     inv_rows = mine.loc[in_range & ~credit]
     note_rows = mine.loc[in_range & credit]
     pay_rows = pays.loc[(pay_day >= s) & (pay_day <= e)]
-    lines = pd.concat([
-        pd.DataFrame({"date": inv_rows["issue_date"].to_numpy(), "kind": "invoice",
-                      "reference": inv_rows["number"].astype(object).to_numpy(), "invoice_number": None,
-                      "debit_c": _cents(inv_rows["total"].to_numpy(dtype="float64")), "credit_c": 0, "note_c": 0}),
-        pd.DataFrame({"date": note_rows["issue_date"].to_numpy(), "kind": "credit_note",
-                      "reference": note_rows["number"].astype(object).to_numpy(), "invoice_number": None,
-                      "debit_c": 0, "credit_c": 0, "note_c": -_cents(note_rows["total"].to_numpy(dtype="float64"))}),
-        pd.DataFrame({"date": pay_rows["paid_on"].to_numpy(), "kind": "payment",
-                      "reference": pay_rows["invoice_id"].map(number_of).astype(object).to_numpy(),
-                      "invoice_number": pay_rows["invoice_id"].map(number_of).astype(object).to_numpy(),
-                      "debit_c": 0, "credit_c": _cents(pay_rows["amount"].to_numpy(dtype="float64")), "note_c": 0}),
-    ], ignore_index=True)
+    lines = pd.concat(
+        [
+            pd.DataFrame(
+                {
+                    "date": inv_rows["issue_date"].to_numpy(),
+                    "kind": "invoice",
+                    "reference": inv_rows["number"].astype(object).to_numpy(),
+                    "invoice_number": None,
+                    "debit_c": _cents(inv_rows["total"].to_numpy(dtype="float64")),
+                    "credit_c": 0,
+                    "note_c": 0,
+                }
+            ),
+            pd.DataFrame(
+                {
+                    "date": note_rows["issue_date"].to_numpy(),
+                    "kind": "credit_note",
+                    "reference": note_rows["number"].astype(object).to_numpy(),
+                    "invoice_number": None,
+                    "debit_c": 0,
+                    "credit_c": 0,
+                    "note_c": -_cents(note_rows["total"].to_numpy(dtype="float64")),
+                }
+            ),
+            pd.DataFrame(
+                {
+                    "date": pay_rows["paid_on"].to_numpy(),
+                    "kind": "payment",
+                    "reference": pay_rows["invoice_id"].map(number_of).astype(object).to_numpy(),
+                    "invoice_number": pay_rows["invoice_id"].map(number_of).astype(object).to_numpy(),
+                    "debit_c": 0,
+                    "credit_c": _cents(pay_rows["amount"].to_numpy(dtype="float64")),
+                    "note_c": 0,
+                }
+            ),
+        ],
+        ignore_index=True,
+    )
     lines["date"] = pd.to_datetime(lines["date"]).dt.normalize()
     lines["_order"] = lines["kind"].map(_KIND_ORDER)
     lines = lines.sort_values(["date", "_order", "reference"], kind="stable").reset_index(drop=True)
     debit_c = lines["debit_c"].to_numpy(dtype=np.int64)
     credit_c = lines["credit_c"].to_numpy(dtype=np.int64)
     balance_c = opening + np.cumsum(debit_c - credit_c)
-    rows = pd.DataFrame({
-        "date": lines["date"].astype("datetime64[ns]"),
-        "kind": lines["kind"].astype(object),
-        "reference": lines["reference"].astype(object),
-        "invoice_number": lines["invoice_number"].astype(object),
-        "debit": [to_decimal(v) for v in debit_c],
-        "credit": [to_decimal(v) for v in credit_c],
-        "balance": [to_decimal(v) for v in balance_c],
-        "note_amount": [to_decimal(v) for v in lines["note_c"].to_numpy(dtype=np.int64)],
-    }, columns=STATEMENT_COLUMNS)
+    rows = pd.DataFrame(
+        {
+            "date": lines["date"].astype("datetime64[ns]"),
+            "kind": lines["kind"].astype(object),
+            "reference": lines["reference"].astype(object),
+            "invoice_number": lines["invoice_number"].astype(object),
+            "debit": [to_decimal(v) for v in debit_c],
+            "credit": [to_decimal(v) for v in credit_c],
+            "balance": [to_decimal(v) for v in balance_c],
+            "note_amount": [to_decimal(v) for v in lines["note_c"].to_numpy(dtype=np.int64)],
+        },
+        columns=STATEMENT_COLUMNS,
+    )
     closing = opening + int(debit_c.sum() - credit_c.sum())
     notes = -int(cents[credit & ~void & (issue <= e)].sum())
     return Statement(
-        client_id=int(client_id), start=start, end=end,
-        opening_balance=to_decimal(opening), closing_balance=to_decimal(closing),
-        total_debit=to_decimal(int(debit_c.sum())), total_credit=to_decimal(int(credit_c.sum())),
-        unapplied_credit_notes=to_decimal(notes), rows=rows,
+        client_id=int(client_id),
+        start=start,
+        end=end,
+        opening_balance=to_decimal(opening),
+        closing_balance=to_decimal(closing),
+        total_debit=to_decimal(int(debit_c.sum())),
+        total_credit=to_decimal(int(credit_c.sum())),
+        unapplied_credit_notes=to_decimal(notes),
+        rows=rows,
     )
 
 

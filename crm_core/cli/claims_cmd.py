@@ -66,8 +66,10 @@ def run(args: argparse.Namespace) -> int:
         print(f"error: cannot write {args.out}: {exc.strerror or exc}", file=sys.stderr)
         return 2
     total = (claims["interest_cents"].sum() + claims["compensation_cents"].sum()) / 100
-    print(f"{len(claims)} invoices with a late-payment claim as of {as_of.isoformat()} "
-          f"(EUR {total:,.2f} claimable) written to {args.out}")
+    print(
+        f"{len(claims)} invoices with a late-payment claim as of {as_of.isoformat()} "
+        f"(EUR {total:,.2f} claimable) written to {args.out}"
+    )
     for half_years in missing_half_years(claims):
         print("warning: " + provisional_note(half_years, rates.where_to_add, "en"), file=sys.stderr)
     return 0

@@ -231,3 +231,19 @@ Index("ix_activities_client_occurred", Activity.client_id, Activity.occurred_at)
 def table_of(model: type[Base]) -> Table:
     """The Core table of an ORM model, typed as a Table (`__table__` is typed as any FromClause)."""
     return Base.metadata.tables[model.__tablename__]
+
+
+class IdempotencyKey(Base):
+    """A billing-feed request already done under an `Idempotency-Key`: a retry gets the same rows back.
+
+    `request_hash` tells a retry (same body) from a reuse of the key for another body; `result` is
+    the JSON list of (row id, created) the request produced.
+    """
+
+    __tablename__ = "idempotency_keys"
+
+    key: Mapped[str] = mapped_column(String(200), primary_key=True)
+    scope: Mapped[str] = mapped_column(String(40))
+    request_hash: Mapped[str] = mapped_column(String(64))
+    result: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

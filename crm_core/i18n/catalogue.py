@@ -842,4 +842,11 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "method.card": ("Card", "Tarjeta"),
     "method.cash": ("Cash", "Efectivo"),
     "method.other": ("Other", "Otro"),
+    # REST API (crm_core.api): whole-request errors
+    "error.json_invalid": ("is not valid JSON", "no es JSON válido"),
+    "error.duplicate.request": ("another request already used this key ({value!r}) with another body",
+                                "otra petición ya usó esta clave ({value!r}) con otro contenido"),
+    "api.too_large": ("The request body is over 1 MB", "El cuerpo de la petición pasa de 1 MB"),
+    "api.no_route": ("No such resource", "No existe ese recurso"),
+    "api.internal": ("Internal error: the change was not made", "Error interno: no se ha hecho ningún cambio"),
 }

@@ -56,6 +56,7 @@ def sender_from_env() -> Party:
 
 def recipient_of(client: pd.Series | dict[str, Any]) -> Party:
     """A client (a clients-frame row or ClientOut dump) as the letter's recipient."""
+
     def text(name: str) -> str:
         value = client.get(name)
         return "" if value is None or (not isinstance(value, str) and pd.isna(value)) else str(value)
@@ -105,8 +106,7 @@ class _Letter(FPDF):
         self.set_font(self.body_font, "B", 11)
         self.cell(0, 6, self.text_of(self.sender.name), new_x=XPos.LMARGIN, new_y=YPos.NEXT)
         self.set_font(self.body_font, "", 9)
-        details = [f"{t('letter.tax_id', self.lang)}: {self.sender.tax_id}" if self.sender.tax_id else "",
-                   self.sender.address]
+        details = [f"{t('letter.tax_id', self.lang)}: {self.sender.tax_id}" if self.sender.tax_id else "", self.sender.address]
         for line in filter(None, details):
             self.cell(0, 5, self.text_of(line), new_x=XPos.LMARGIN, new_y=YPos.NEXT)
         self.ln(4)
@@ -164,11 +164,16 @@ def statement_pdf(statement: Statement, sender: Party, recipient: Party, lang: s
         reference = str(line["reference"])
         if line["kind"] == "credit_note":
             reference = f"{reference} ({_money(line['note_amount'], lang)})"
-        rows.append([
-            format_date(line["date"], lang), t(f"statement_kind.{line['kind']}", lang), reference,
-            _money(line["debit"], lang) if line["debit"] else "", _money(line["credit"], lang) if line["credit"] else "",
-            _money(line["balance"], lang),
-        ])
+        rows.append(
+            [
+                format_date(line["date"], lang),
+                t(f"statement_kind.{line['kind']}", lang),
+                reference,
+                _money(line["debit"], lang) if line["debit"] else "",
+                _money(line["credit"], lang) if line["credit"] else "",
+                _money(line["balance"], lang),
+            ]
+        )
     if rows:
         pdf.grid(headers, rows, (22, 22, 46, 32, 32, 36), numeric_from=3)
     else:
@@ -202,7 +207,12 @@ def rates_used(claims: pd.DataFrame, rates: LateRates, lang: str) -> str:
 
 
 def claim_letter_pdf(
-    claims: pd.DataFrame, sender: Party, recipient: Party, as_of: date, lang: str, rates: LateRates,
+    claims: pd.DataFrame,
+    sender: Party,
+    recipient: Party,
+    as_of: date,
+    lang: str,
+    rates: LateRates,
     issued_on: date | None = None,
 ) -> bytes:
     """The Ley 3/2004 claim letter for one client: its claimed invoices, the totals and the legal basis (art. 5, 7, 8)."""
@@ -218,23 +228,56 @@ def claim_letter_pdf(
     if rows.empty:
         pdf.write_line(t("letter.no_claims", lang))
     else:
-        headers = [t(key, lang) for key in ("field.number", "column.capped_due_date", "column.days_late",
-                                             "column.principal", "column.interest", "column.compensation",
-                                             "column.claim_total")]
-        body = [[str(r["number"]) + (" *" if r["provisional"] else ""), format_date(r["capped_due_date"], lang),
-                 format_number(r["days_late"], lang), _money(r["principal"], lang), _money(r["interest"], lang),
-                 _money(r["compensation"], lang), _money(r["claim_total"], lang)] for r in rows.to_dict("records")]
+        headers = [
+            t(key, lang)
+            for key in (
+                "field.number",
+                "column.capped_due_date",
+                "column.days_late",
+                "column.principal",
+                "column.interest",
+                "column.compensation",
+                "column.claim_total",
+            )
+        ]
+        body = [
+            [
+                str(r["number"]) + (" *" if r["provisional"] else ""),
+                format_date(r["capped_due_date"], lang),
+                format_number(r["days_late"], lang),
+                _money(r["principal"], lang),
+                _money(r["interest"], lang),
+                _money(r["compensation"], lang),
+                _money(r["claim_total"], lang),
+            ]
+            for r in rows.to_dict("records")
+        ]
         interest = int(rows["interest_cents"].sum())
         compensation = int(rows["compensation_cents"].sum())
-        body.append([t("letter.total", lang), "", "", "", _money(interest / 100, lang), _money(compensation / 100, lang),
-                     _money((interest + compensation) / 100, lang)])
+        body.append(
+            [
+                t("letter.total", lang),
+                "",
+                "",
+                "",
+                _money(interest / 100, lang),
+                _money(compensation / 100, lang),
+                _money((interest + compensation) / 100, lang),
+            ]
+        )
         pdf.grid(headers, body, (28, 28, 18, 30, 26, 30, 30), numeric_from=2)
         for half_years in sorted(set(rows.loc[rows["provisional"], "missing_half_years"])):
             pdf.write_line("* " + provisional_note(half_years, rates.where_to_add, lang), size=8)
         pdf.write_line(t("letter.rates_used", lang, rates=rates_used(rows, rates, lang)), size=9)
         pdf.ln(2)
-        pdf.write_line(t("letter.claim_request", lang, claim=_money((interest + compensation) / 100, lang),
-                         principal=_money(rows["outstanding"].sum(), lang)))
+        pdf.write_line(
+            t(
+                "letter.claim_request",
+                lang,
+                claim=_money((interest + compensation) / 100, lang),
+                principal=_money(rows["outstanding"].sum(), lang),
+            )
+        )
     pdf.ln(3)
     pdf.write_line(t("letter.legal_basis", lang), bold=True)
     for article in LEGAL_BASIS_ARTICLES:

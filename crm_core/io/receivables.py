@@ -57,8 +57,10 @@ def claims_export(claims: pd.DataFrame, clients: pd.DataFrame, lang: str, where_
         if column == "provisional":
             out[column] = rows[column].map({True: t("common.yes", lang), False: t("common.no", lang)})
         elif column == "rates_note":
-            out[column] = [provisional_note(half, where_to_add, lang) if flag else ""
-                           for flag, half in zip(rows["provisional"], rows["missing_half_years"], strict=True)]
+            out[column] = [
+                provisional_note(half, where_to_add, lang) if flag else ""
+                for flag, half in zip(rows["provisional"], rows["missing_half_years"], strict=True)
+            ]
         elif column in ("issue_date", "due_date", "capped_due_date", "paid_date"):
             out[column] = pd.to_datetime(rows[column]).dt.normalize()
         elif column in ("company_name", "tax_id", "number"):
@@ -75,26 +77,44 @@ def claims_csv(claims: pd.DataFrame, clients: pd.DataFrame, lang: str, where_to_
 
 def statement_export(statement: Statement, lang: str) -> pd.DataFrame:
     """The statement as a table in `lang`: an opening-balance row, the lines, a closing-balance row."""
+
     def money(values: pd.Series) -> list[float]:
         return [float(value) for value in values]
 
     rows = statement.rows
-    lines = pd.DataFrame({
-        "date": rows["date"],
-        "kind": rows["kind"].map(lambda kind: t(f"statement_kind.{kind}", lang)),
-        "reference": rows["reference"],
-        "debit": money(rows["debit"]),
-        "credit": money(rows["credit"]),
-        "balance": money(rows["balance"]),
-        "note_amount": [float(v) if v else None for v in rows["note_amount"]],
-    })
-    opening = pd.DataFrame({"date": [pd.Timestamp(statement.start)], "kind": [t("statement.opening", lang)],
-                            "reference": [""], "debit": [None], "credit": [None],
-                            "balance": [float(statement.opening_balance)], "note_amount": [None]})
-    closing = pd.DataFrame({"date": [pd.Timestamp(statement.end)], "kind": [t("statement.closing", lang)],
-                            "reference": [""], "debit": [float(statement.total_debit)],
-                            "credit": [float(statement.total_credit)], "balance": [float(statement.closing_balance)],
-                            "note_amount": [float(statement.unapplied_credit_notes) or None]})
+    lines = pd.DataFrame(
+        {
+            "date": rows["date"],
+            "kind": rows["kind"].map(lambda kind: t(f"statement_kind.{kind}", lang)),
+            "reference": rows["reference"],
+            "debit": money(rows["debit"]),
+            "credit": money(rows["credit"]),
+            "balance": money(rows["balance"]),
+            "note_amount": [float(v) if v else None for v in rows["note_amount"]],
+        }
+    )
+    opening = pd.DataFrame(
+        {
+            "date": [pd.Timestamp(statement.start)],
+            "kind": [t("statement.opening", lang)],
+            "reference": [""],
+            "debit": [None],
+            "credit": [None],
+            "balance": [float(statement.opening_balance)],
+            "note_amount": [None],
+        }
+    )
+    closing = pd.DataFrame(
+        {
+            "date": [pd.Timestamp(statement.end)],
+            "kind": [t("statement.closing", lang)],
+            "reference": [""],
+            "debit": [float(statement.total_debit)],
+            "credit": [float(statement.total_credit)],
+            "balance": [float(statement.closing_balance)],
+            "note_amount": [float(statement.unapplied_credit_notes) or None],
+        }
+    )
     out = pd.concat([opening, lines, closing], ignore_index=True)
     out["date"] = pd.to_datetime(out["date"]).astype("datetime64[ns]")
     for column in ("debit", "credit", "balance", "note_amount"):

@@ -9,19 +9,24 @@ from crm_core.services.activities import (
     list_activities,
     log_activity,
 )
-from crm_core.services.billing import record_invoice, record_payment
+from crm_core.services.billing import (
+    Recorded,
+    record_invoice,
+    record_invoices,
+    record_payment,
+    record_payments,
+)
 from crm_core.services.clients import (
-    SORT_KEYS,
     create_client,
     delete_client,
     get_client,
-    list_clients,
     update_client,
 )
 from crm_core.services.contacts import add_contact, list_contacts, update_contact
 from crm_core.services.merging import merge_clients, reassign_owner
 from crm_core.services.opportunities import (
     create_opportunity,
+    list_opportunities,
     mark_lost,
     mark_won,
     move_opportunity,
@@ -29,7 +34,7 @@ from crm_core.services.opportunities import (
 )
 
 __all__ = [
-    "SORT_KEYS",
+    "Recorded",
     "add_contact",
     "complete_activity",
     "create_client",
@@ -37,8 +42,8 @@ __all__ = [
     "delete_client",
     "get_client",
     "list_activities",
-    "list_clients",
     "list_contacts",
+    "list_opportunities",
     "log_activity",
     "mark_lost",
     "mark_won",
@@ -46,7 +51,9 @@ __all__ = [
     "move_opportunity",
     "reassign_owner",
     "record_invoice",
+    "record_invoices",
     "record_payment",
+    "record_payments",
     "update_client",
     "update_contact",
     "update_opportunity",

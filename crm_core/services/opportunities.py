@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import Engine
+from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
@@ -13,7 +13,12 @@ from crm_core.config import business_timezone, business_today
 from crm_core.db import read_session, write_session
 from crm_core.db.models import Client, Contact, Opportunity, StageChange
 from crm_core.db.types import utcnow
-from crm_core.enums import DEFAULT_STAGE_PROBABILITY, Stage
+from crm_core.enums import (
+    DEFAULT_STAGE_PROBABILITY,
+    OPEN_STAGE_VALUES,
+    ClientStatus,
+    Stage,
+)
 from crm_core.errors import StaleEditError, ValidationError
 from crm_core.schemas import (
     LostClose,
@@ -159,6 +164,8 @@ def _close(
             _change_stage(session, opp, stage, utcnow() if closed_at is None else _at_noon(closed))
             opp.closed_at = closed
             opp.probability = DEFAULT_STAGE_PROBABILITY[stage]
+            if stage == Stage.WON:
+                _prospect_won(session, opp)
             for name, value in values.items():
                 setattr(opp, name, value)
             session.flush()
@@ -167,11 +174,36 @@ def _close(
         raise _stale(engine, opportunity_id, expected_version) from None
 
 
+def _prospect_won(session: Session, opp: Opportunity) -> None:
+    """A prospect with no other open opportunity becomes an active client when a deal is won (as the seed does)."""
+    client = session.get(Client, opp.client_id)
+    if client is None or client.status != ClientStatus.PROSPECT.value:
+        return
+    still_open = session.scalar(
+        select(func.count()).select_from(Opportunity).where(
+            Opportunity.client_id == opp.client_id, Opportunity.opportunity_id != opp.opportunity_id,
+            Opportunity.stage.in_(OPEN_STAGE_VALUES),
+        )
+    )
+    if not still_open:
+        client.status = ClientStatus.ACTIVE.value
+
+
+def list_opportunities(engine: Engine, client_id: int, *, open_only: bool = False) -> list[OpportunityOut]:
+    """One client's opportunities (only the open ones with `open_only`), newest first."""
+    with read_session(engine) as session:
+        query = select(Opportunity).where(Opportunity.client_id == client_id)
+        if open_only:
+            query = query.where(Opportunity.stage.in_(OPEN_STAGE_VALUES))
+        rows = session.scalars(query.order_by(Opportunity.created_at.desc(), Opportunity.opportunity_id.desc())).all()
+        return [OpportunityOut.model_validate(r) for r in rows]
+
+
 def _at_noon(day: date) -> datetime:
     return datetime(day.year, day.month, day.day, 12, tzinfo=business_timezone())
 
 
-@writes(*OPPORTUNITY_TABLES)
+@writes(*OPPORTUNITY_TABLES, "clients")
 def mark_won(
     engine: Engine,
     opportunity_id: int,
@@ -179,7 +211,7 @@ def mark_won(
     closed_at: date | None = None,
     expected_version: int | None = None,
 ) -> OpportunityOut:
-    """Close an open opportunity as won, for `won_amount`."""
+    """Close an open opportunity as won, for `won_amount`; a prospect with no other open deal becomes active."""
     data = parse(WonClose, {"won_amount": won_amount, "closed_at": closed_at})
     return _close(engine, opportunity_id, Stage.WON, data.closed_at, expected_version, won_amount=data.won_amount)
 

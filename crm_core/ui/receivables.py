@@ -21,6 +21,7 @@ from crm_core.store.versions import Generations
 from crm_core.ui import cache
 from crm_core.ui.context import PageContext
 from crm_core.ui.forms import combine_local, default_time, perform, succeed
+from crm_core.ui.markdown import literal
 from crm_core.views.receivables import collections_worklist
 
 
@@ -29,14 +30,14 @@ def rates(ctx: PageContext) -> LateRates | None:
     try:
         return load_late_rates()
     except LateRatesError as exc:
-        st.error(error_text(exc, ctx.lang), icon=":material/error:")
+        st.error(literal(error_text(exc, ctx.lang)), icon=":material/error:")
         return None
 
 
 def show_provisional(ctx: PageContext, claims: pd.DataFrame, table: LateRates) -> None:
     """One warning per missing half-year among provisional claims, naming the file to add it to."""
     for half_years in sorted(set(claims.loc[claims["provisional"], "missing_half_years"])):
-        st.warning(provisional_note(half_years, table.where_to_add, ctx.lang), icon=":material/warning:")
+        st.warning(literal(provisional_note(half_years, table.where_to_add, ctx.lang)), icon=":material/warning:")
 
 
 def portfolio_claims(db_url: str, as_of: date, table: LateRates) -> pd.DataFrame:
@@ -70,8 +71,9 @@ def claims_download(db_url: str, as_of: date, table: LateRates, lang: str, clien
 
 
 @st.cache_data(show_spinner=False, max_entries=8)
-def _claims_download(db_url: str, as_of: date, table: LateRates, lang: str, client_ids: tuple[int, ...] | None,
-                     generations: Generations) -> bytes:
+def _claims_download(
+    db_url: str, as_of: date, table: LateRates, lang: str, client_ids: tuple[int, ...] | None, generations: Generations
+) -> bytes:
     """Cached twin of `claims_download`."""
     claims = _portfolio_claims(db_url, as_of, table, generations)
     if client_ids is not None:
@@ -84,10 +86,13 @@ def log_collection_call(ctx: PageContext, outcome_key: str, row: pd.Series, outc
     """Record a done collection call with the client (titled with what is at stake) from a widget callback."""
     client = str(row["company_name"])
     payload = {
-        "client_id": int(row["client_id"]), "kind": ActivityKind.CALL.value,
+        "client_id": int(row["client_id"]),
+        "kind": ActivityKind.CALL.value,
         "title": ctx.t("collections.call_title", amount=format_money(float(row["at_stake"]), ctx.lang)),
-        "occurred_at": combine_local(ctx.as_of, default_time(ctx)), "done": True,
-        "owner": None if pd.isna(row["owner"]) else str(row["owner"]), "outcome": outcome or None,
+        "occurred_at": combine_local(ctx.as_of, default_time(ctx)),
+        "done": True,
+        "owner": None if pd.isna(row["owner"]) else str(row["owner"]),
+        "outcome": outcome or None,
     }
     if perform(ctx, outcome_key, services.log_activity, cache.engine(ctx.db_url), payload) is not None:
         succeed(outcome_key, ctx.t("collections.call_logged", client=client))

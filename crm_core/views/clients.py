@@ -5,8 +5,9 @@ Pure functions over frames and the `client_health` frame; no database, no stream
 
 from __future__ import annotations
 
+import math
 from collections.abc import Collection, Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from datetime import date
 
 import numpy as np
@@ -21,12 +22,14 @@ from crm_core.enums import (
     RISK_RANK,
     ClientStatus,
 )
+from crm_core.errors import ValidationError
+from crm_core.schemas import text_problem
 from crm_core.store.frames import Frames
 
 TABLE_COLUMNS: list[str] = [
     "client_id", "company_name", "tax_id", "email", "lifecycle", "segment", "industry", "region",
     "owner", "default_risk", "churn_score", "ltv", "predicted_value_12m", "revenue_12m", "outstanding", "overdue",
-    "expected_revenue_90d", "days_since_last_activity",
+    "expected_revenue_90d", "days_since_last_activity", "status", "last_invoice_date",
 ]
 # The orderings the table offers (never a free column name from outside).
 SORT_COLUMNS: tuple[str, ...] = (
@@ -36,6 +39,10 @@ SORT_COLUMNS: tuple[str, ...] = (
 RISK_OPTIONS: tuple[str, ...] = RISK_LEVELS
 LIFECYCLE_OPTIONS: tuple[str, ...] = tuple(s.value for s in ClientStatus)
 FILTER_FIELDS: tuple[str, ...] = ("segment", "industry", "region", "owner")
+STATUS_OPTIONS: tuple[str, ...] = tuple(s.value for s in ClientStatus)
+MAX_PAGE_SIZE = 1000  # the Clients page picker lists up to 1,000 matches
+MAX_OFFSET = 2**62  # any offset past the last row gives an empty page; this one still fits 64 bits
+MAX_SEARCH = 200  # a longer search text is refused (no name, email or tax id is that long)
 
 # The client_health figures shown on a client's health card, in sections, with how to format each.
 HEALTH_CARD: dict[str, list[tuple[str, str]]] = {
@@ -79,6 +86,7 @@ class ClientFilters:
     region: tuple[str, ...] = ()
     owner: tuple[str, ...] = ()
     min_churn: float | None = None
+    status: tuple[str, ...] = ()  # the status a person set (lifecycle is the computed one)
 
     @classmethod
     def from_inputs(
@@ -103,12 +111,12 @@ def by_client(health: pd.DataFrame) -> pd.DataFrame:
 def client_table(frames: Frames, health: pd.DataFrame) -> pd.DataFrame:
     """One row per client: profile fields joined with its health figures (TABLE_COLUMNS)."""
     profile = frames.clients.set_index("client_id")[
-        ["company_name", "tax_id", "email", "segment", "industry", "region", "owner"]
+        ["company_name", "tax_id", "email", "segment", "industry", "region", "owner", "status"]
     ]
     figures = by_client(health)
     wanted = [c for c in TABLE_COLUMNS if c in figures.columns and c not in profile.columns]
-    table = profile.join(figures[wanted], how="left")
-    return table.reset_index().reindex(columns=TABLE_COLUMNS)
+    table = profile.join(figures[wanted], how="left").reset_index()
+    return table.reindex(columns=TABLE_COLUMNS)
 
 
 def filter_options(frames: Frames) -> dict[str, list[str]]:
@@ -154,7 +162,7 @@ class ClientList:
             if len(also_found):
                 hits = hits | table["client_id"].isin(list(also_found)).to_numpy(dtype=bool)
             keep &= hits
-        for name in ("lifecycle", "default_risk", *FILTER_FIELDS):
+        for name in ("lifecycle", "default_risk", "status", *FILTER_FIELDS):
             chosen = getattr(filters, name)
             if chosen:
                 keep &= table[name].isin(list(chosen)).to_numpy(dtype=bool)
@@ -164,8 +172,9 @@ class ClientList:
 
     def ordered(self, positions: np.ndarray, by: str, descending: bool = False) -> np.ndarray:
         """`positions` ordered by one of SORT_COLUMNS (risk by severity), ties by company name; blanks last."""
-        if by not in SORT_COLUMNS:
-            raise ValueError(f"unknown sort column {by!r}; expected one of {', '.join(SORT_COLUMNS)}")
+        if not isinstance(by, str) or by not in SORT_COLUMNS:
+            raise ValidationError.on("sort", "unknown_sort", value=by if isinstance(by, str) else repr(by),
+                                     expected=list(SORT_COLUMNS))
         rank = self.name_rank[positions]
         if by == "company_name":
             keys: tuple[np.ndarray, ...] = (positions, -rank if descending else rank, self.name_missing[positions])
@@ -210,6 +219,89 @@ def filter_clients(table: pd.DataFrame, filters: ClientFilters, also_found: Coll
 def sort_clients(table: pd.DataFrame, by: str, descending: bool = False) -> pd.DataFrame:
     """`table` ordered by one of SORT_COLUMNS (risk by severity), ties by company name."""
     return table.iloc[client_list(table).ordered(np.arange(len(table)), by, descending)]
+
+
+@dataclass(frozen=True)
+class ClientListPage:
+    """One page of the client list: its rows (TABLE_COLUMNS), how many matched, where it starts."""
+
+    rows: pd.DataFrame
+    total: int
+    offset: int
+    limit: int
+
+
+def _whole(value: object) -> bool:
+    return isinstance(value, int | np.integer) and not isinstance(value, bool)
+
+
+def check_filters(filters: ClientFilters) -> None:
+    """ValidationError naming the filter that is not text, not a known value, or not storable text."""
+    if not isinstance(filters.search, str):
+        raise ValidationError.on("search", "text", type=type(filters.search).__name__)
+    if len(filters.search) > MAX_SEARCH:
+        raise ValidationError.on("search", "too_long", max_length=MAX_SEARCH)
+    known = {"lifecycle": LIFECYCLE_OPTIONS, "default_risk": RISK_OPTIONS, "status": STATUS_OPTIONS}
+    for f in fields(filters):
+        value = getattr(filters, f.name)
+        if f.name == "min_churn":
+            if value is not None and (isinstance(value, bool) or not isinstance(value, int | float) or math.isnan(value)):
+                raise ValidationError.on("min_churn", "number", value=repr(value))
+            continue
+        values = (value,) if f.name == "search" else value
+        if not isinstance(values, tuple):
+            raise ValidationError.on(f.name, "text", type=type(value).__name__)
+        for item in values:
+            if not isinstance(item, str):
+                raise ValidationError.on(f.name, "text", type=type(item).__name__)
+            problem = text_problem(item)
+            if problem is not None:
+                raise ValidationError.on(f.name, problem)
+            if f.name in known and item not in known[f.name]:
+                raise ValidationError.on(f.name, "unknown_value", value=item, one_of=list(known[f.name]))
+
+
+def _prepared(table: pd.DataFrame | ClientList) -> ClientList:
+    return table if isinstance(table, ClientList) else client_list(table)
+
+
+def count_clients(table: pd.DataFrame | ClientList, filters: ClientFilters | None = None) -> int:
+    """How many rows of `client_table` match `filters` (checked as `list_clients` checks them)."""
+    filters = filters or ClientFilters()
+    check_filters(filters)
+    return len(_prepared(table).matching(filters))
+
+
+def list_clients(
+    table: pd.DataFrame | ClientList,
+    filters: ClientFilters | None = None,
+    *,
+    sort: str = "company_name",
+    descending: bool = False,
+    offset: int = 0,
+    limit: int = 50,
+) -> ClientListPage:
+    """One page of the client list (`ClientList.query`, which the Clients page pages through too), input checked.
+
+    `table` is `client_table` or, better, its `client_list` built once per table version. Bad input
+    raises ValidationError naming it: a sort key outside SORT_COLUMNS, an offset or limit out of
+    bounds, a filter that is not text, not a known value, or holds a NUL / lone surrogate.
+    """
+    filters = filters or ClientFilters()
+    if not isinstance(sort, str) or sort not in SORT_COLUMNS:
+        raise ValidationError.on("sort", "unknown_sort", value=sort if isinstance(sort, str) else repr(sort),
+                                 expected=list(SORT_COLUMNS))
+    if not isinstance(descending, bool):
+        raise ValidationError.on("descending", "yes_no", value=repr(descending))
+    if not _whole(offset) or not 0 <= offset <= MAX_OFFSET:
+        raise ValidationError.on("offset", "page_range", first=0, last=MAX_OFFSET)
+    if not _whole(limit) or not 1 <= limit <= MAX_PAGE_SIZE:
+        raise ValidationError.on("limit", "between", first=1, last=MAX_PAGE_SIZE)
+    check_filters(filters)
+    listing = _prepared(table)
+    positions = listing.query(filters, sort, descending)
+    page = positions[int(offset) : int(offset) + int(limit)]
+    return ClientListPage(rows=listing.table.iloc[page], total=len(positions), offset=int(offset), limit=int(limit))
 
 
 def client_invoices(frames: Frames, client_id: int, as_of: date) -> pd.DataFrame:

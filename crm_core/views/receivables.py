@@ -16,9 +16,23 @@ from crm_core.analytics.engagement import follow_up_due
 from crm_core.analytics.receivables import client_claims
 
 WORKLIST_COLUMNS: list[str] = [
-    "client_id", "company_name", "owner", "outstanding", "overdue", "claim_total", "at_stake", "interest",
-    "compensation", "claimed_invoices", "provisional", "max_days_overdue", "oldest_unpaid_issue_date",
-    "days_since_oldest_unpaid", "last_contact", "next_activity_on", "next_activity_title",
+    "client_id",
+    "company_name",
+    "owner",
+    "outstanding",
+    "overdue",
+    "claim_total",
+    "at_stake",
+    "interest",
+    "compensation",
+    "claimed_invoices",
+    "provisional",
+    "max_days_overdue",
+    "oldest_unpaid_issue_date",
+    "days_since_oldest_unpaid",
+    "last_contact",
+    "next_activity_on",
+    "next_activity_title",
 ]
 
 
@@ -29,11 +43,13 @@ def next_planned_activity(activities: pd.DataFrame, client_index: pd.Index) -> p
     """
     open_rows = activities.loc[~activities["done"].to_numpy(dtype=bool)]
     due = follow_up_due(open_rows)
-    frame = pd.DataFrame({
-        "client_id": open_rows["client_id"].to_numpy(),
-        "next_activity_on": pd.to_datetime(due).dt.normalize().astype("datetime64[ns]").to_numpy(),
-        "next_activity_title": open_rows["title"].astype(object).to_numpy(),
-    }).dropna(subset=["next_activity_on"])
+    frame = pd.DataFrame(
+        {
+            "client_id": open_rows["client_id"].to_numpy(),
+            "next_activity_on": pd.to_datetime(due).dt.normalize().astype("datetime64[ns]").to_numpy(),
+            "next_activity_title": open_rows["title"].astype(object).to_numpy(),
+        }
+    ).dropna(subset=["next_activity_on"])
     first = frame.sort_values(["client_id", "next_activity_on"], kind="stable").drop_duplicates("client_id")
     out = first.set_index("client_id").reindex(client_index)
     out["next_activity_on"] = out["next_activity_on"].astype("datetime64[ns]")
@@ -41,7 +57,10 @@ def next_planned_activity(activities: pd.DataFrame, client_index: pd.Index) -> p
 
 
 def collections_worklist(
-    health: pd.DataFrame, claims_by_client: pd.DataFrame, activities: pd.DataFrame, as_of: date,
+    health: pd.DataFrame,
+    claims_by_client: pd.DataFrame,
+    activities: pd.DataFrame,
+    as_of: date,
     owner: str | None = None,
 ) -> pd.DataFrame:
     """Overdue clients (overdue > 0 as of `as_of`) ordered by what is at stake: outstanding + claimable.
@@ -57,24 +76,26 @@ def collections_worklist(
     planned = next_planned_activity(activities, rows.index)
     t = pd.Timestamp(as_of).normalize()
     oldest = pd.to_datetime(rows["oldest_unpaid_issue_date"])
-    out = pd.DataFrame({
-        "client_id": rows.index.to_numpy(),
-        "company_name": rows["company_name"].astype(object).to_numpy(),
-        "owner": rows["owner"].astype(object).to_numpy(),
-        "outstanding": rows["outstanding"].to_numpy(dtype="float64"),
-        "overdue": rows["overdue"].to_numpy(dtype="float64"),
-        "claim_total": claims["claim_total"].fillna(0.0).to_numpy(dtype="float64"),
-        "interest": claims["interest"].fillna(0.0).to_numpy(dtype="float64"),
-        "compensation": claims["compensation"].fillna(0.0).to_numpy(dtype="float64"),
-        "claimed_invoices": claims["claimed_invoices"].fillna(0).to_numpy(dtype=np.int64),
-        "provisional": claims["provisional"].fillna(False).to_numpy(dtype=bool),
-        "max_days_overdue": rows["max_days_overdue"].to_numpy(dtype="float64").astype(np.int64),
-        "oldest_unpaid_issue_date": oldest.to_numpy(),
-        "days_since_oldest_unpaid": (t - oldest).dt.days.astype("Int64").to_numpy(),
-        "last_contact": pd.to_datetime(rows["last_activity_date"]).to_numpy(),
-        "next_activity_on": planned["next_activity_on"].to_numpy(),
-        "next_activity_title": planned["next_activity_title"].astype(object).to_numpy(),
-    })
+    out = pd.DataFrame(
+        {
+            "client_id": rows.index.to_numpy(),
+            "company_name": rows["company_name"].astype(object).to_numpy(),
+            "owner": rows["owner"].astype(object).to_numpy(),
+            "outstanding": rows["outstanding"].to_numpy(dtype="float64"),
+            "overdue": rows["overdue"].to_numpy(dtype="float64"),
+            "claim_total": claims["claim_total"].fillna(0.0).to_numpy(dtype="float64"),
+            "interest": claims["interest"].fillna(0.0).to_numpy(dtype="float64"),
+            "compensation": claims["compensation"].fillna(0.0).to_numpy(dtype="float64"),
+            "claimed_invoices": claims["claimed_invoices"].fillna(0).to_numpy(dtype=np.int64),
+            "provisional": claims["provisional"].fillna(False).to_numpy(dtype=bool),
+            "max_days_overdue": rows["max_days_overdue"].to_numpy(dtype="float64").astype(np.int64),
+            "oldest_unpaid_issue_date": oldest.to_numpy(),
+            "days_since_oldest_unpaid": (t - oldest).dt.days.astype("Int64").to_numpy(),
+            "last_contact": pd.to_datetime(rows["last_activity_date"]).to_numpy(),
+            "next_activity_on": planned["next_activity_on"].to_numpy(),
+            "next_activity_title": planned["next_activity_title"].astype(object).to_numpy(),
+        }
+    )
     out["at_stake"] = np.round(out["outstanding"] + out["claim_total"], 2)
     out = out.sort_values(["at_stake", "client_id"], ascending=[False, True], kind="stable").reset_index(drop=True)
     return out[WORKLIST_COLUMNS]
