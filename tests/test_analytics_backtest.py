@@ -91,7 +91,7 @@ def test_rolling_backtest_is_the_single_backtest_at_each_date() -> None:
     data = frames(invoices=invoices)
     dates = [date(2024, 6, 15), date(2024, 7, 15)]
     rolling = rolling_backtest(data, dates, (30, 90))
-    assert list(zip(rolling["as_of"], rolling["horizon"])) == [(dates[0], 30), (dates[0], 90), (dates[1], 30), (dates[1], 90)]
+    assert list(zip(rolling["as_of"], rolling["horizon"], strict=False)) == [(dates[0], 30), (dates[0], 90), (dates[1], 30), (dates[1], 90)]
     for row in rolling.itertuples(index=False):
         single = run_backtest(data, row.as_of, (30, 90)).set_index(["horizon", "model"])
         assert row.rmse == pytest.approx(single.loc[(row.horizon, "recurring forecast"), "rmse"])

@@ -18,8 +18,8 @@ from crm_core.errors import (
     StaleEditError,
     ValidationError,
 )
-from tests.conftest import row_counts
 from crm_core.views.clients import ClientFilters, count_clients, list_clients
+from tests.conftest import row_counts
 from tests.factories import client_list_table, client_payload
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import numpy as np
@@ -282,7 +282,7 @@ def test_services_keep_working_after_a_demo_load(loaded: tuple[Engine, DemoStats
     assert payment.payment_id == stats.rows["payments"] + 1
     contact = services.add_contact(engine, {"client_id": client.client_id, "full_name": "Ana Ruiz"})
     assert contact.contact_id == stats.rows["contacts"] + 1
-    when = datetime(2026, 6, 30, 10, tzinfo=timezone.utc)
+    when = datetime(2026, 6, 30, 10, tzinfo=UTC)
     logged = services.log_activity(
         engine,
         {"client_id": client.client_id, "kind": "call", "title": "Hola", "occurred_at": when,
@@ -410,20 +410,20 @@ def test_sqlite_values_are_stored_exactly_like_the_orm_stores_them(tmp_path: Pat
     client = services.create_client(
         orm,
         {"company_name": "Orm S.L.", "email": "a@orm.es", "tax_id": "B12345674", "employees": 3,
-         "created_at": datetime(2026, 1, 5, 10, tzinfo=timezone.utc)},
+         "created_at": datetime(2026, 1, 5, 10, tzinfo=UTC)},
     )
     contact = services.add_contact(orm, {"client_id": client.client_id, "full_name": "Ana", "is_primary": True})
     services.log_activity(
         orm,
         {"client_id": client.client_id, "contact_id": contact.contact_id, "kind": "call", "title": "x",
-         "occurred_at": datetime(2026, 2, 1, 9, 30, tzinfo=timezone.utc), "duration_min": 5,
+         "occurred_at": datetime(2026, 2, 1, 9, 30, tzinfo=UTC), "duration_min": 5,
          "follow_up_on": date(2026, 2, 3)},
     )
     # amounts with and without cents: SQLite's NUMERIC affinity keeps whole ones as integers
     for number, (amount, won) in enumerate([("10.50", "10.25"), ("500", "300")]):
         opp = services.create_opportunity(
             orm, {"client_id": client.client_id, "contact_id": contact.contact_id, "name": "o", "amount": amount,
-                  "expected_close": date(2026, 3, 1), "created_at": datetime(2026, 2, 1, 9, tzinfo=timezone.utc)},
+                  "expected_close": date(2026, 3, 1), "created_at": datetime(2026, 2, 1, 9, tzinfo=UTC)},
         )
         services.mark_won(orm, opp.opportunity_id, won, closed_at=date(2026, 2, 20))
         invoice = services.record_invoice(

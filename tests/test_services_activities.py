@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 
 import pytest
 from sqlalchemy import select
@@ -41,7 +41,7 @@ def test_log_activity_with_follow_up_creates_open_task(engine):
         rows = s.scalars(select(Activity).order_by(Activity.activity_id)).all()
         assert [r.kind for r in rows] == ["meeting", "task"]
         # 10:30 in Madrid (UTC+1 in November) is 09:30 UTC.
-        assert rows[0].occurred_at == datetime(2026, 11, 20, 9, 30, tzinfo=timezone.utc)
+        assert rows[0].occurred_at == datetime(2026, 11, 20, 9, 30, tzinfo=UTC)
         stored_contact = s.get(Contact, contact.contact_id)
         assert stored_contact.last_interaction_at == rows[0].occurred_at
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pytest
 from sqlalchemy import select
@@ -115,8 +115,8 @@ def test_missing_client_raises_not_found(engine):
 
 def test_create_client_with_explicit_created_at(engine):
     client = services.create_client(engine, client_payload(created_at="2024-03-01T09:00:00+01:00"))
-    assert client.created_at == datetime(2024, 3, 1, 8, 0, tzinfo=timezone.utc)
-    assert services.get_client(engine, client.client_id).created_at == datetime(2024, 3, 1, 8, 0, tzinfo=timezone.utc)
+    assert client.created_at == datetime(2024, 3, 1, 8, 0, tzinfo=UTC)
+    assert services.get_client(engine, client.client_id).created_at == datetime(2024, 3, 1, 8, 0, tzinfo=UTC)
 
 
 def test_a_duplicate_tax_id_or_email_says_which_client_has_it(engine) -> None:

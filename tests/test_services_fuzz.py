@@ -10,7 +10,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta, timezone
 from decimal import Decimal
 from itertools import count
 from typing import Any
@@ -212,7 +212,7 @@ def same(got: Any, want: Any) -> bool:
         return False
     if isinstance(want, datetime) and isinstance(got, datetime):
         # As instants: == between zones is False for a local time in a DST gap or fold.
-        return got.astimezone(timezone.utc) == want.astimezone(timezone.utc)
+        return got.astimezone(UTC) == want.astimezone(UTC)
     return got == want
 
 

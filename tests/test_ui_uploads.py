@@ -11,7 +11,7 @@ from crm_core.io import reading
 from crm_core.io.reading import ImportFileError
 from crm_core.ui.uploads import parsed_csv
 
-FILE = "empresa;email\r\nA S.L.;a@x.es\r\n".encode()
+FILE = b"empresa;email\r\nA S.L.;a@x.es\r\n"
 
 
 @pytest.fixture

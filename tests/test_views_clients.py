@@ -17,13 +17,14 @@ from crm_core.views.clients import (
     client_opportunities,
     client_table,
     contacts_of,
+    count_clients,
     filter_clients,
     filter_options,
     health_row,
+    list_clients,
     picker_ids,
     sort_clients,
 )
-from crm_core.views.clients import count_clients, list_clients
 from crm_core.views.paging import page_count, page_of
 from tests.factories import client_list_table, make_client
 from tests.frames_builder import frames

@@ -30,7 +30,7 @@ def _one_or_many(value: Any) -> str:
 
 def one_or_many(model: Any) -> Any:
     """A body that is one `model` or a list of them (errors located by item, not by both readings)."""
-    return Annotated[Annotated[model, Tag("one")] | Annotated[list[model], Tag("many")],  # type: ignore[valid-type]
+    return Annotated[Annotated[model, Tag("one")] | Annotated[list[model], Tag("many")],
                      Discriminator(_one_or_many)]
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 from datetime import date, datetime
 from decimal import Decimal
+from types import GenericAlias
 from typing import Annotated, Any
 
 import pandas as pd
@@ -241,7 +242,7 @@ def modificar_cliente(
 # ---------------------------------------------------------------- contacts
 
 
-@router.get("/{cliente_id}/contactos", response_model=list[ContactoOut], summary="Contactos del cliente")
+@router.get("/{cliente_id}/contactos", response_model=GenericAlias(list, (ContactoOut,)), summary="Contactos del cliente")
 def listar_contactos(cliente_id: int, engine: Engine_) -> Any:
     """The client's contacts, the primary one first."""
     services.get_client(engine, cliente_id)
@@ -271,7 +272,7 @@ def registrar_actividad(cliente_id: int, actividad: ActividadNueva, engine: Engi
     return ActividadOut.model_validate(created[0])
 
 
-@router.get("/{cliente_id}/actividades", response_model=list[ActividadOut], summary="Historial de actividades")
+@router.get("/{cliente_id}/actividades", response_model=GenericAlias(list, (ActividadOut,)), summary="Historial de actividades")
 def historial_actividades(cliente_id: int, engine: Engine_, limite: Annotated[int, Query(ge=1, le=100)] = 20) -> Any:
     """The client's latest activities, newest first."""
     services.get_client(engine, cliente_id)
@@ -326,10 +327,10 @@ def obtener_recomendaciones(cliente_id: int, engine: Engine_, cache: Cache, lang
     return Recomendaciones(
         cliente_id=cliente_id, fecha_generacion=datetime.now(business_timezone()),
         alertas=[Alerta(tipo=r.code, severidad=str(spanish_value("severity", r.severity)),
-                        mensaje=recommendation_text(r, lang))  # type: ignore[arg-type]
+                        mensaje=recommendation_text(r, lang))
                  for r in recs if r.kind == "alert"],
-        oportunidades=[OportunidadSugerida(tipo=r.code, mensaje=recommendation_text(r, lang))  # type: ignore[arg-type]
+        oportunidades=[OportunidadSugerida(tipo=r.code, mensaje=recommendation_text(r, lang))
                        for r in recs if r.kind == "opportunity"],
-        acciones_sugeridas=[recommendation_text(r, lang) for r in recs if r.kind == "action"],  # type: ignore[arg-type]
+        acciones_sugeridas=[recommendation_text(r, lang) for r in recs if r.kind == "action"],
     )
 

@@ -26,7 +26,7 @@ class ApiState:
 
 
 def get_state(request: Request) -> ApiState:
-    return request.app.state.crm  # type: ignore[no-any-return]
+    return request.app.state.crm
 
 
 def get_engine(state: Annotated[ApiState, Depends(get_state)]) -> Engine:

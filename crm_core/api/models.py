@@ -69,7 +69,7 @@ def _enum_in(vocabulary: str, optional: bool) -> Any:
     enum = ENUMS[vocabulary]
     values = {"type": "string", "enum": spanish_values(vocabulary)}
     schema = {"anyOf": [values, {"type": "null"}]} if optional else values
-    return Annotated[enum | None if optional else enum,  # type: ignore[operator]
+    return Annotated[enum | None if optional else enum,
                      BeforeValidator(lambda v: english_value(vocabulary, v)), WithJsonSchema(schema)]
 
 
@@ -106,10 +106,10 @@ def spanish_input(
         optional = not info.is_required() and info.default is None
         annotations[field] = _enum_in(vocabulary, optional)
         default = info.default if not info.is_required() else ...
-        spanish_default = spanish_value(vocabulary, default.value if isinstance(default, Enum) else default)
+        spanish_default: Any = spanish_value(vocabulary, default.value if isinstance(default, Enum) else default)
         namespace[field] = Field(default, json_schema_extra=None if default is ... else {"default": spanish_default})
     for field in hidden:
-        annotations[field] = SkipJsonSchema[int | None]
+        annotations[field] = Annotated[int | None, SkipJsonSchema()]
         namespace[field] = Field(None)  # set from the path by the route
     for field, (annotation, default) in (extra or {}).items():
         annotations[field] = annotation

@@ -126,7 +126,8 @@ def located(entity: str = "client", names: Mapping[str, list[str | int]] | None 
 
 
 def _location(exc: CRMError, field: str) -> list[str | int]:
-    entity, names, where = getattr(exc, "api_where", ("client", {}, "body"))
+    located: tuple[str, dict[str, Any], str] = getattr(exc, "api_where", ("client", {}, "body"))
+    entity, names, where = located
     if field in names:
         return list(names[field])
     if field == "Idempotency-Key":

@@ -8,7 +8,7 @@ import os
 from crm_core.config import default_url
 
 
-def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+def register(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser("api", help="serve the REST API (/api/clientes, /api/facturas, /api/pagos; docs at /docs)")
     parser.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
     parser.add_argument("--port", type=int, default=8000, help="port (default 8000)")

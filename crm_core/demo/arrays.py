@@ -78,7 +78,7 @@ def unique_domains(slugs: list[str], tlds: list[str]) -> list[str]:
     """`slug.tld`, with `-2`, `-3`... on the slug when a domain is taken."""
     seen: set[str] = set()
     out: list[str] = []
-    for slug, tld in zip(slugs, tlds):
+    for slug, tld in zip(slugs, tlds, strict=False):
         domain = slug + tld
         n = 2
         while domain in seen:

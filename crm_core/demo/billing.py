@@ -131,7 +131,7 @@ def invoice_numbers(issue: np.ndarray, credit: np.ndarray) -> list[str]:
     seq[order] = np.arange(len(issue)) - first + 1
     if len(seq) and (seq.max() >= 10**6 or year.min() < 1000 or year.max() > 9999):
         prefix = np.where(credit, "R", "F")
-        return [f"{p}{y}-{s:06d}" for p, y, s in zip(prefix.tolist(), year.tolist(), seq.tolist())]
+        return [f"{p}{y}-{s:06d}" for p, y, s in zip(prefix.tolist(), year.tolist(), seq.tolist(), strict=False)]
     # fixed width 'F2025-000123': build the characters as a code-point matrix (much faster than f-strings)
     chars = np.empty((len(seq), 12), dtype=np.uint32)
     chars[:, 0] = np.where(credit, ord("R"), ord("F"))

@@ -81,8 +81,8 @@ def _row_chunks(portfolio: Portfolio, name: str, postgres: bool) -> Iterator[lis
     total = portfolio.count(name)
     for start in range(0, total, CHUNK_ROWS):
         stop = min(start + CHUNK_ROWS, total)
-        lists = [_to_python(values[start:stop], kind, postgres) for values, kind in zip(columns.values(), kinds)]
-        yield list(zip(*lists))
+        lists = [_to_python(values[start:stop], kind, postgres) for values, kind in zip(columns.values(), kinds, strict=False)]
+        yield list(zip(*lists, strict=False))
 
 
 _COPY_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
@@ -110,8 +110,8 @@ def _copy_chunks(portfolio: Portfolio, name: str) -> Iterator[bytes]:
     total = portfolio.count(name)
     for start in range(0, total, CHUNK_ROWS):
         stop = min(start + CHUNK_ROWS, total)
-        fields = [_copy_field(values[start:stop], kind) for values, kind in zip(columns.values(), kinds)]
-        yield ("\n".join(map("\t".join, zip(*fields))) + "\n").encode()
+        fields = [_copy_field(values[start:stop], kind) for values, kind in zip(columns.values(), kinds, strict=False)]
+        yield ("\n".join(map("\t".join, zip(*fields, strict=False))) + "\n").encode()
 
 
 def _is_empty_sql() -> str:

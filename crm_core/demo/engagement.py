@@ -246,7 +246,7 @@ def opportunity_columns(
         "opportunity_id": np.arange(1, m + 1, dtype=np.int64),
         "client_id": client + 1,
         "contact_id": first_contact[client].astype(float),
-        "name": np.array([f"{a} {y}" for a, y in zip(label.tolist(), year.tolist())], dtype=object),
+        "name": np.array([f"{a} {y}" for a, y in zip(label.tolist(), year.tolist(), strict=False)], dtype=object),
         "description": np.full(m, None, dtype=object),
         "amount": euros(amount_cents),
         "stage": stage,

@@ -48,14 +48,14 @@ def _cifs(rng: np.random.Generator, letters: np.ndarray, provinces: np.ndarray) 
         raise RuntimeError("could not draw unique CIFs")  # not reached below MAX_CLIENTS
     digits = (body[:, None] // (10 ** np.arange(6, -1, -1))) % 10
     check = _cif_check_digit(digits)
-    return [f"{letter}{b:07d}{c}" for letter, b, c in zip(letters.tolist(), body.tolist(), check.tolist())]
+    return [f"{letter}{b:07d}{c}" for letter, b, c in zip(letters.tolist(), body.tolist(), check.tolist(), strict=False)]
 
 
 def _phones(rng: np.random.Generator, prefixes: list[str], mobile: np.ndarray) -> list[str]:
     """Spanish numbers '+34 912 345 678': the city's landline prefix, or a mobile."""
     tails = rng.integers(0, 10**8, len(prefixes))
     out: list[str] = []
-    for prefix, tail, is_mobile in zip(prefixes, tails.tolist(), mobile.tolist()):
+    for prefix, tail, is_mobile in zip(prefixes, tails.tolist(), mobile.tolist(), strict=False):
         digits = f"6{tail:08d}" if is_mobile else (prefix + f"{tail:08d}")[:9]
         out.append(f"+34 {digits[:3]} {digits[3:6]} {digits[6:]}")
     return out
@@ -91,10 +91,10 @@ def _company_names(rng: np.random.Generator, plan: Plan, pools: NamePools, citie
         cores.append(core)
     alternatives = [
         (cities[c], vocab.PLACE_WORDS[(p + 7) % len(vocab.PLACE_WORDS)], pools.last_names[l2])
-        for c, p, l2 in zip(plan.city.tolist(), place.tolist(), last2[::-1].tolist())
+        for c, p, l2 in zip(plan.city.tolist(), place.tolist(), last2[::-1].tolist(), strict=False)
     ]
     cores = dedupe(cores, alternatives)
-    names = [f"{core} {legal_names[l]}" for core, l in zip(cores, legal.tolist())]
+    names = [f"{core} {legal_names[form]}" for core, form in zip(cores, legal.tolist(), strict=True)]
     return names, cores, legal
 
 
@@ -112,12 +112,12 @@ def client_columns(rng: np.random.Generator, plan: Plan, pools: NamePools, today
     tld = np.where(rng.random(n) < 0.8, ".es", ".com")
     domains = unique_domains(slugs, tld.tolist())
     local = np.asarray(vocab.EMAIL_LOCAL_PARTS, dtype=object)[rng.integers(0, len(vocab.EMAIL_LOCAL_PARTS), n)]
-    emails = [f"{lp}@{d}" for lp, d in zip(local.tolist(), domains)]
+    emails = [f"{lp}@{d}" for lp, d in zip(local.tolist(), domains, strict=False)]
     has_site = rng.random(n) < np.where(plan.size == 0, 0.55, 0.92)
-    websites = np.array([f"https://www.{d}" if s else None for d, s in zip(domains, has_site.tolist())], dtype=object)
+    websites = np.array([f"https://www.{d}" if s else None for d, s in zip(domains, has_site.tolist(), strict=False)], dtype=object)
     has_linkedin = rng.random(n) < np.where(plan.size >= 2, 0.85, 0.45)
     linkedin = np.array(
-        [f"https://www.linkedin.com/company/{d.split('.')[0]}" if s else None for d, s in zip(domains, has_linkedin.tolist())],
+        [f"https://www.linkedin.com/company/{d.split('.')[0]}" if s else None for d, s in zip(domains, has_linkedin.tolist(), strict=False)],
         dtype=object,
     )
 
@@ -126,7 +126,7 @@ def client_columns(rng: np.random.Generator, plan: Plan, pools: NamePools, today
     post = rng.integers(1, 999, n)
     addresses = [
         f"{s}, {num}, {prov:02d}{pc:03d} {city_names[c]}"
-        for s, num, prov, pc, c in zip(street.tolist(), number.tolist(), provinces.tolist(), post.tolist(), plan.city.tolist())
+        for s, num, prov, pc, c in zip(street.tolist(), number.tolist(), provinces.tolist(), post.tolist(), plan.city.tolist(), strict=False)
     ]
     phones = _phones(rng, [city_rows[c][2] for c in plan.city], (plan.size == 0) & (rng.random(n) < 0.7))
 
@@ -185,12 +185,12 @@ def contact_columns(rng: np.random.Generator, plan: Plan, pools: NamePools, doma
     first = np.where(female, first_f, first_m)
     last1 = pools.last_names[rng.integers(0, len(pools.last_names), total)]
     last2 = pools.last_names[rng.integers(0, len(pools.last_names), total)]
-    full = [f"{a} {b} {c}" for a, b, c in zip(first.tolist(), last1.tolist(), last2.tolist())]
+    full = [f"{a} {b} {c}" for a, b, c in zip(first.tolist(), last1.tolist(), last2.tolist(), strict=False)]
     handle = {
         name: ascii_slug(name.split()[0]).replace("-", "") or "contacto"
         for name in {*pools.first_names_female, *pools.first_names_male, *pools.last_names}
     }
-    emails = [f"{handle[a]}.{handle[b]}@{domains[c]}" for a, b, c in zip(first.tolist(), last1.tolist(), client.tolist())]
+    emails = [f"{handle[a]}.{handle[b]}@{domains[c]}" for a, b, c in zip(first.tolist(), last1.tolist(), client.tolist(), strict=False)]
     role_main = np.asarray(vocab.CONTACT_ROLES, dtype=object)[rng.integers(0, len(vocab.CONTACT_ROLES), total)]
     role_billing = np.asarray(vocab.BILLING_ROLES, dtype=object)[rng.integers(0, len(vocab.BILLING_ROLES), total)]
     is_billing = (pos == 1) | (count[client] == 1)

@@ -320,7 +320,7 @@ def record_invoices(
     except IntegrityError as exc:
         replayed = _replay_after_race(engine, "invoices", idempotency_key, digest)
         if replayed is not None:
-            return replayed  # type: ignore[return-value]
+            return replayed
         raise integrity_to_domain(exc, {}) from None
 
 
@@ -389,5 +389,5 @@ def record_payments(
     except IntegrityError as exc:
         replayed = _replay_after_race(engine, "payments", idempotency_key, digest)
         if replayed is not None:
-            return replayed  # type: ignore[return-value]
+            return replayed
         raise integrity_to_domain(exc, {}) from None

@@ -59,11 +59,11 @@ class FrameCache:
         current = self.generations()
         hit = self._derived.get(key)
         if hit is not None and hit[0] == current:
-            return hit[1]  # type: ignore[no-any-return]
+            return hit[1]
         with self._build:
             hit = self._derived.get(key)
             if hit is not None and hit[0] == current:
-                return hit[1]  # type: ignore[no-any-return]
+                return hit[1]
             value = build(self.frames(current))
             self._derived[key] = (current, value)
             self._derived.move_to_end(key)

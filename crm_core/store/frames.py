@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, fields
-from datetime import timezone
+from datetime import UTC
 from typing import Literal
 
 import numpy as np
@@ -240,7 +240,7 @@ def _in_range_arrow(column: pa.ChunkedArray, kind: str, table: str, name: str) -
         column = column.cast(pa.string()).cast(pa.timestamp("us"))
     moments = column.cast(pa.timestamp("us")) if kind == "timestamp" else column.cast(pa.date32())
     if kind == "timestamp":
-        zone = timezone.utc if moments.type.tz is not None else None
+        zone = UTC if moments.type.tz is not None else None
         first = pa.scalar(_FIRST.to_pydatetime().replace(tzinfo=zone), type=moments.type)
         after_last = pa.scalar(_AFTER_LAST.to_pydatetime().replace(tzinfo=zone), type=moments.type)
     else:
