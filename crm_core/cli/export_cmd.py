@@ -25,7 +25,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--url", help="database URL (default: DATABASE_URL or data/crm.sqlite3)")
     parser.add_argument("--sep", default=",", help="column separator (default ','; ';' also gives a decimal comma)")
     parser.add_argument(
-        "--lang", choices=LANGS,
+        "--lang",
+        choices=LANGS,
         help="headers as the field labels in this language (default: CRM_LANG; else Spanish with --sep ';', field names otherwise)",
     )
     parser.set_defaults(func=run)
