@@ -74,12 +74,21 @@ def test_import_page_runs_on_an_empty_database(app_db):
     assert at.title[0].value == "Import"
 
 
-def test_welcome_loads_demo_data(app_db):
+def test_welcome_loads_demo_data_with_its_team_then_asks_to_sign_in(app_db):
     at = _app().run()
     at.number_input(key="demo_clients").set_value(10)
     at.button[0].click().run()
     assert not at.exception
     assert row_counts(get_engine(app_db))["clients"] == 10
+    # The demo comes with a manager and two reps, so the next run is the sign-in screen, which
+    # shows the demo accounts (this is the demo database).
+    at.run()
+    assert at.title[0].value == "Sign in to SmartBilling CRM"
+    assert "manager@demo.example" in at.markdown[-1].value and "demo-manager" in at.markdown[-1].value
+    at.text_input(key="signin_email").input("manager@demo.example")
+    at.text_input(key="signin_password").input("demo-manager")
+    at.button[0].click().run()
+    assert not at.exception
     assert at.title[0].value == "Overview"
     assert {m.label for m in at.metric} >= {"Active clients", "Clients at risk"}
 

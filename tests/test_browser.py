@@ -1,7 +1,9 @@
 """Real-browser smoke test: `streamlit run app.py` on a demo database, driven by headless Chromium.
 
-Visits every page of the navigation (a screenshot of each goes to test-artifacts/), then logs an
-activity through the form and checks it is listed at once. Needs Debian's `chromium` on PATH and
+The demo comes with its team, so the browser first meets the sign-in screen (with the demo
+accounts) and signs in as the demo manager. Visits every page of the navigation (a screenshot of
+each goes to test-artifacts/), then logs an activity through the form and checks it is listed at
+once, written in the manager's name. Needs Debian's `chromium` on PATH and
 Playwright for Python; without them the test skips, unless CRM_REQUIRE_BROWSER=1 (CI), then it fails.
 """
 
@@ -24,7 +26,7 @@ from sqlalchemy import select
 
 from crm_core.config import business_timezone
 from crm_core.db import dispose_engines, get_engine
-from crm_core.db.models import Activity
+from crm_core.db.models import Activity, AuditEntry, User
 
 pytestmark = pytest.mark.browser
 
@@ -37,6 +39,7 @@ LAUNCH_ARGS = [
 IDLE = "[data-testid='stApp'][data-test-script-state='notRunning']"
 EXPECTED_PAGES = ("Overview", "Clients", "Activities", "Pipeline", "Health", "Collections", "Import")
 DEMO_CLIENTS = 80
+MANAGER = ("manager@demo.example", "demo-manager")  # crm_core.demo.users
 
 
 def _unavailable(reason: str) -> None:
@@ -70,7 +73,9 @@ def demo_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
 
     path = tmp_path_factory.mktemp("browser") / "crm.sqlite3"
     url = f"sqlite:///{path}"
-    generate_demo(get_engine(url), clients=DEMO_CLIENTS, seed=11, as_of=datetime.now(business_timezone()).date())
+    generate_demo(
+        get_engine(url), clients=DEMO_CLIENTS, seed=11, as_of=datetime.now(business_timezone()).date(), users=True
+    )
     dispose_engines()
     yield url
     dispose_engines()
@@ -126,6 +131,7 @@ def page(server: str, chromium: str) -> Iterator[Any]:
         tab.set_default_timeout(60_000)
         tab.goto(server)
         _settle(tab)
+        _sign_in(tab)
         yield tab
         context.close()
         browser.close()
@@ -136,6 +142,22 @@ def _settle(tab: Any) -> None:
     tab.wait_for_timeout(400)
     tab.wait_for_selector(IDLE)
     tab.wait_for_timeout(300)
+
+
+def _sign_in(tab: Any) -> None:
+    """The first screen is the sign-in, showing the demo accounts: sign in as the demo manager."""
+    assert tab.locator("h1").first.inner_text() == "Sign in to SmartBilling CRM"
+    assert tab.locator("[data-testid='stSidebarNav']").count() == 0  # no page before signing in
+    accounts = tab.locator("[data-testid='stMarkdownContainer']").all_inner_texts()
+    assert any(MANAGER[0] in text and MANAGER[1] in text for text in accounts), accounts
+    tab.screenshot(path=str(ARTIFACTS / "browser-sign-in.png"), full_page=True)
+    tab.locator(".st-key-signin_email input").fill(MANAGER[0])
+    tab.locator(".st-key-signin_password input").fill(MANAGER[1])
+    tab.get_by_role("button", name="Sign in").click()
+    _settle(tab)
+    _no_error_shown(tab)
+    assert tab.locator("[data-testid='stSidebarNav']").count() == 1
+    assert "Demo Manager" in tab.locator("[data-testid='stSidebar']").inner_text()
 
 
 def _no_error_shown(tab: Any) -> None:
@@ -175,8 +197,12 @@ def test_log_an_activity_and_see_it_listed(page: Any, demo_url: str) -> None:
     assert title in confirmation and company in confirmation
 
     with get_engine(demo_url).connect() as conn:
-        outcome = conn.execute(select(Activity.outcome).where(Activity.title == title)).scalar_one()
-    assert outcome == "Logged from Chromium"
+        outcome, owner = conn.execute(select(Activity.outcome, Activity.owner).where(Activity.title == title)).one()
+        author = conn.execute(
+            select(User.display_name).join(AuditEntry, AuditEntry.user_id == User.user_id)
+            .where(AuditEntry.entity == "activity").order_by(AuditEntry.entry_id.desc())
+        ).scalars().first()
+    assert (outcome, owner, author) == ("Logged from Chromium", "Demo Manager", "Demo Manager")
 
     # the recent-activities grid (drawn on a canvas) lists it at once: read it through its CSV download
     grid = page.locator("[data-testid='stDataFrame']").last

@@ -21,7 +21,7 @@ def _diff(engine):
 
 
 def test_upgraded_schema_equals_models(engine):
-    assert current_revision(engine) == "0002_idempotency_keys"
+    assert current_revision(engine) == "0003"
     assert _diff(engine) == []
 
 
@@ -32,15 +32,16 @@ def test_upgrade_on_empty_sqlite_file_and_idempotent(tmp_path: Path):
     upgrade(engine)
     names = set(inspect(engine).get_table_names())
     assert {"clients", "contacts", "activities", "opportunities", "opportunity_stage_history",
-            "invoices", "payments", "idempotency_keys", "alembic_version"} == names
+            "invoices", "payments", "idempotency_keys", "alembic_version", "users", "api_tokens", "sign_in_failures",
+            "audit_log"} == names
     assert _diff(engine) == []
 
 
 def test_cli_db_upgrade(tmp_path: Path, capsys):
     url = f"sqlite:///{tmp_path / 'cli.sqlite3'}"
     assert main(["db", "upgrade", "--url", url]) == 0
-    assert "0002_idempotency_keys" in capsys.readouterr().out
-    assert current_revision(create_raw_engine(url)) == "0002_idempotency_keys"
+    assert "0003" in capsys.readouterr().out
+    assert current_revision(create_raw_engine(url)) == "0003"
 
 
 def test_indexes_on_client_ids_and_dates(engine):
@@ -65,3 +66,46 @@ def test_cli_reports_a_bad_url_without_traceback(capsys):
 def test_cli_reports_an_unreachable_server(capsys):
     assert main(["db", "current", "--url", "postgresql://nobody@127.0.0.1:1/none"]) == 2
     assert "cannot open the database" in capsys.readouterr().err
+
+
+def test_migration_0003_turns_free_text_owners_into_users_and_keeps_every_row(engine):
+    """From 0001 with data: each owner name (case and outer spaces aside) becomes one inactive user
+    without a password, every row points at it, and no child row is lost while tables are rebuilt."""
+    from alembic import command
+    from sqlalchemy import text
+
+    from crm_core.db.migrate import alembic_config
+
+    command.downgrade(alembic_config(engine), "0002_idempotency_keys")
+    assert current_revision(engine) == "0002_idempotency_keys"
+    with engine.begin() as conn:
+        conn.execute(text(
+            "INSERT INTO clients (client_id, company_name, email, status, owner, payment_terms_days, created_at, "
+            "updated_at, version) VALUES "
+            "(1, 'A', 'a@x.es', 'active', 'Ana López', 30, '2026-01-01', '2026-01-01', 1), "
+            "(2, 'B', 'b@x.es', 'active', ' ana lópez ', 30, '2026-01-01', '2026-01-01', 1), "
+            "(3, 'C', 'c@x.es', 'active', 'Íñigo', 30, '2026-01-01', '2026-01-01', 1), "
+            "(4, 'D', 'd@x.es', 'active', NULL, 30, '2026-01-01', '2026-01-01', 1)"
+        ))
+        conn.execute(text("INSERT INTO contacts (contact_id, client_id, full_name, is_primary, is_billing) VALUES "
+                          "(1, 1, 'Eva', true, false), (2, 3, 'Luis', false, false)"))
+        conn.execute(text("INSERT INTO activities (activity_id, client_id, kind, title, occurred_at, owner, done) "
+                          "VALUES (1, 1, 'call', 'Hola', '2026-01-02', 'Marta', true)"))
+    upgrade(engine)
+    assert current_revision(engine) == "0003"
+    with engine.connect() as conn:
+        users = conn.execute(text(
+            "SELECT user_id, email, display_name, active, password_hash FROM users ORDER BY display_name"
+        )).all()
+        owners = dict(conn.execute(text("SELECT client_id, owner_id FROM clients")).all())
+        activity_owner = conn.execute(text("SELECT owner_id FROM activities")).scalar_one()
+        contacts = conn.execute(text("SELECT COUNT(*) FROM contacts")).scalar_one()
+    by_name = {u.display_name: u for u in users}
+    assert sorted(by_name) == ["Ana López", "Marta", "Íñigo"]
+    assert all(not u.active and u.password_hash is None for u in users)
+    assert by_name["Íñigo"].email == "inigo@owners.invalid"
+    assert owners == {1: by_name["Ana López"].user_id, 2: by_name["Ana López"].user_id,
+                      3: by_name["Íñigo"].user_id, 4: None}
+    assert activity_owner == by_name["Marta"].user_id
+    assert contacts == 2
+    assert _diff(engine) == []

@@ -79,7 +79,9 @@ def test_round_trip_into_an_empty_database(engine, tmp_path: Path) -> None:
         report = import_file(target, kind, exported)
         assert report.ok and report.to_skip == 0, (kind, report.problems, report.skipped)
         assert export_table(target, kind) == exported, kind
+    # The audit log is this database's history of writes, not data an export carries: left out.
     before, after = row_counts(engine), row_counts(target)
+    before.pop("audit_log"), after.pop("audit_log")
     assert after == before  # stage history too: one row per imported opportunity, as created
     target.dispose()
 

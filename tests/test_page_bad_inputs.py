@@ -10,11 +10,13 @@ from datetime import date
 from pathlib import Path
 
 import pytest
-from sqlalchemy import Engine, text
+from sqlalchemy import Engine, insert, text
 from streamlit.testing.v1 import AppTest
 
 from crm_core import services
 from crm_core.db import get_engine
+from crm_core.db.models import User
+from crm_core.db.types import utcnow
 from crm_core.i18n import t
 from crm_core.store.frames import load_frames
 from tests.apptest_helpers import open_page, router_pages_manager
@@ -100,10 +102,13 @@ def test_new_client_form_keeps_odd_but_valid_text_exactly(form_db: str) -> None:
     (direction controls such as U+202E are not: issue 14, see test_new_client_form_refuses_a_direction_override)."""
     engine = get_engine(form_db)
     name = "=HYPERLINK(\"x\") عربي 😀 Cafe\u0301"
+    with engine.begin() as conn:  # an owner without a password yet (as made from a free-text owner)
+        conn.execute(insert(User).values(email="lucia@owners.invalid", display_name="@Lucía", role="rep",
+                                         active=False, demo=False, created_at=utcnow()))
     at = open_page("pages/clients.py", AS_OF)
     at.text_input(key="new_company_name").input(name)
     at.text_input(key="new_email").input("info@cafe.es")
-    at.text_input(key="new_owner").input("@Lucía")
+    at.selectbox(key="new_owner").select("@Lucía")
     at.button(key="new_save").click().run()
     assert not at.exception and not at.error, [e.value for e in at.error]
     clients = load_frames(engine).clients
@@ -148,8 +153,6 @@ ACTIVITY_CASES: list[tuple[str, Fill, str]] = [
      _field("description", "must not contain a NUL character")),
     ("nul-in-outcome", lambda at: at.text_input(key="act_outcome").input("\x00"),
      _field("outcome", "must not contain a NUL character")),
-    ("nul-in-owner", lambda at: at.text_input(key="act_owner_1").input("Ana\x00"),
-     _field("owner", "must not contain a NUL character")),
 ]
 
 

@@ -19,6 +19,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "crm_core.cli.export_cmd",
     "crm_core.cli.backtest_cmd",
     "crm_core.cli.export_at_risk_cmd",
+    "crm_core.cli.user_cmd",
     "crm_core.cli.api_cmd",
     "crm_core.cli.claims_cmd",
 )

@@ -24,6 +24,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--seed", type=int, default=42, help="random seed: same seed, same data (default 42)")
     parser.add_argument("--url", help="database URL (default: DATABASE_URL or data/crm.sqlite3)")
     parser.add_argument("--as-of", type=_as_of, dest="as_of", help="last day of the history (default: today)")
+    parser.add_argument(
+        "--no-users", dest="users", action="store_false",
+        help="leave out the demo team (a manager and two reps): the app then runs open, without sign-in",
+    )
     parser.set_defaults(func=run)
 
 
@@ -34,10 +38,16 @@ def run(args: argparse.Namespace) -> int:
         engine = get_engine(url)
     except Exception as exc:  # a bad URL or an unreachable server is a user error here
         raise ValidationError.on("url", "cannot_open_database", detail=str(exc)) from None
-    stats = generate_demo(engine, args.clients, args.seed, args.as_of)
+    stats = generate_demo(engine, args.clients, args.seed, args.as_of, users=args.users)
     print(f"demo portfolio: {stats.clients} clients, seed {stats.seed}, history up to {stats.as_of.isoformat()}")
     width = max(len(name) for name in stats.rows)
     for name, count in stats.rows.items():
         print(f"  {name:<{width}}  {count:>10,}")
     print(f"done in {stats.total_seconds:.1f} s (generate {stats.seconds['generate']:.1f} s)")
+    if args.users:
+        from crm_core.demo.users import demo_accounts
+
+        print("demo sign-in (shown on the sign-in screen while these passwords last):")
+        for account in demo_accounts(engine):
+            print(f"  {account.role:<8} {account.email:<36} password {account.password}")
     return 0

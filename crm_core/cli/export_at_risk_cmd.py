@@ -8,6 +8,8 @@ from datetime import date
 from pathlib import Path
 
 from crm_core.analytics.settings import DEFAULT_SETTINGS
+from crm_core.auth.scope import EVERYTHING, scope_rows, visible_client_ids
+from crm_core.auth.users import viewer_by_email
 from crm_core.config import business_today
 from crm_core.db import get_engine
 from crm_core.i18n import LANGS, default_lang
@@ -38,6 +40,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--sep", choices=SEPARATORS, default=",", help="column separator (';' also gives a decimal comma)")
     parser.add_argument("--lang", choices=LANGS, default=None, help="headers and texts (default: CRM_LANG, else en)")
     parser.add_argument("--url", help="database URL (default: DATABASE_URL or data/crm.sqlite3)")
+    parser.add_argument("--as", dest="as_user", metavar="EMAIL",
+                        help="only the clients this user sees (a rep: their own)")
     parser.set_defaults(func=run)
 
 
@@ -45,7 +49,10 @@ def run(args: argparse.Namespace) -> int:
     """Write the at-risk CSV for --as-of in --lang with --sep; exit code 0, 2 when the file cannot be written."""
     as_of = args.as_of or business_today()
     lang = args.lang or default_lang()
-    health = health_table(load_frames(get_engine(args.url)), as_of)
+    engine = get_engine(args.url)
+    scope = EVERYTHING if args.as_user is None else viewer_by_email(engine, args.as_user).scope
+    # Figures for the whole portfolio, then cut to the user's clients (crm_core.auth.scope).
+    health = scope_rows(health_table(load_frames(engine), as_of), visible_client_ids(engine, scope))
     frame = at_risk_export(health, lang)
     try:
         args.out.write_bytes(to_csv_bytes(frame, args.sep, lang))

@@ -7,6 +7,8 @@ import os
 import sys
 from pathlib import Path
 
+from crm_core.auth.scope import acting_as
+from crm_core.auth.users import viewer_by_email
 from crm_core.db import get_engine
 from crm_core.i18n import LANGS, default_lang
 from crm_core.io.exporting import export_frame, export_headers, to_csv_bytes
@@ -29,6 +31,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         choices=LANGS,
         help="headers as the field labels in this language (default: CRM_LANG; else Spanish with --sep ';', field names otherwise)",
     )
+    parser.add_argument("--as", dest="as_user", metavar="EMAIL",
+                        help="export only what this user sees (a rep: their own clients' rows)")
     parser.set_defaults(func=run)
 
 
@@ -47,7 +51,10 @@ def run(args: argparse.Namespace) -> int:
     if len(separator) != 1:
         print(f"error: the separator must be one character, got {args.sep!r}", file=sys.stderr)
         return 2
-    frame = export_frame(get_engine(args.url), args.kind)
+    engine = get_engine(args.url)
+    viewer = None if args.as_user is None else viewer_by_email(engine, args.as_user)
+    with acting_as(viewer):
+        frame = export_frame(engine, args.kind)
     frame = frame.rename(columns=export_headers(args.kind, header_lang(args.lang, separator)))
     data = to_csv_bytes(frame, separator=separator, decimal="," if separator == ";" else ".")
     try:

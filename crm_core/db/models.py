@@ -34,6 +34,68 @@ class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING)
 
 
+class User(Base):
+    """A person who signs in: a manager sees every client, a rep only the clients they own.
+
+    `owner` columns keep the display name for reading; `owner_id` is the reference. A user made from
+    a free-text owner (migration 0002, an import) has no password and is inactive until given one.
+    """
+
+    __tablename__ = "users"
+
+    user_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    email: Mapped[str] = mapped_column(String(254), unique=True)  # stored lower-case
+    display_name: Mapped[str] = mapped_column(String(100))
+    role: Mapped[str] = mapped_column(String(20), default="rep")
+    active: Mapped[bool] = mapped_column(Boolean, default=False)
+    password_hash: Mapped[str | None] = mapped_column(String(300))
+    demo: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    __table_args__ = (CheckConstraint("role IN ('manager', 'rep')", name="role_known"),)
+
+
+class ApiToken(Base):
+    """An API token: only its SHA-256 is stored; the token itself is shown once, when created."""
+
+    __tablename__ = "api_tokens"
+
+    token_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.user_id", ondelete="CASCADE"), index=True)
+    name: Mapped[str | None] = mapped_column(String(100))
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    last_used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class SignInFailure(Base):
+    """One wrong password (or unknown email) for an email, kept for the lock-out rule."""
+
+    __tablename__ = "sign_in_failures"
+
+    failure_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    email: Mapped[str] = mapped_column(String(254), index=True)  # as typed, lower-case
+    failed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+
+
+class AuditEntry(Base):
+    """One change by one user: a row created or deleted, or one field's old and new value."""
+
+    __tablename__ = "audit_log"
+
+    entry_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.user_id", ondelete="SET NULL"), index=True)
+    client_id: Mapped[int | None] = mapped_column(Integer, index=True)  # no FK: the history outlives a delete
+    entity: Mapped[str] = mapped_column(String(40))
+    entity_id: Mapped[int | None] = mapped_column(Integer)
+    action: Mapped[str] = mapped_column(String(10))
+    field: Mapped[str | None] = mapped_column(String(60))
+    old_value: Mapped[str | None] = mapped_column(Text)
+    new_value: Mapped[str | None] = mapped_column(Text)
+
+
 class Client(Base):
     __tablename__ = "clients"
 
@@ -53,6 +115,7 @@ class Client(Base):
     linkedin: Mapped[str | None] = mapped_column(String(300))
     employees: Mapped[int | None] = mapped_column(Integer)
     owner: Mapped[str | None] = mapped_column(String(100), index=True)
+    owner_id: Mapped[int | None] = mapped_column(ForeignKey("users.user_id", ondelete="SET NULL"), index=True)
     payment_terms_days: Mapped[int] = mapped_column(Integer, default=30)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
@@ -114,6 +177,7 @@ class Activity(Base):
     occurred_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
     duration_min: Mapped[int | None] = mapped_column(Integer)
     owner: Mapped[str | None] = mapped_column(String(100), index=True)
+    owner_id: Mapped[int | None] = mapped_column(ForeignKey("users.user_id", ondelete="SET NULL"), index=True)
     done: Mapped[bool] = mapped_column(Boolean, default=True)
     outcome: Mapped[str | None] = mapped_column(String(300))
     follow_up_on: Mapped[date | None] = mapped_column(Date, index=True)
@@ -145,6 +209,7 @@ class Opportunity(Base):
     won_amount: Mapped[Decimal | None] = mapped_column(Money)
     lost_reason: Mapped[str | None] = mapped_column(String(300))
     owner: Mapped[str | None] = mapped_column(String(100), index=True)
+    owner_id: Mapped[int | None] = mapped_column(ForeignKey("users.user_id", ondelete="SET NULL"), index=True)
     notes: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
     version: Mapped[int] = mapped_column(Integer, default=1)

@@ -18,8 +18,10 @@ from datetime import date, datetime
 from sqlalchemy import Engine, text
 
 from crm_core.config import business_today
+from crm_core.db.owners import link_owners
 from crm_core.demo.bulk import write_portfolio
 from crm_core.demo.generate import Portfolio, build_portfolio
+from crm_core.demo.users import add_demo_users
 from crm_core.errors import FieldError, ValidationError
 
 MAX_CLIENTS = 1_000_000
@@ -73,11 +75,15 @@ def _has_clients(engine: Engine) -> bool:
         return conn.execute(text("SELECT 1 FROM clients LIMIT 1")).first() is not None
 
 
-def generate_demo(engine: Engine, clients: int, seed: int, as_of: date | None = None) -> DemoStats:
+def generate_demo(
+    engine: Engine, clients: int, seed: int, as_of: date | None = None, *, users: bool = False
+) -> DemoStats:
     """Fill an EMPTY, migrated database with `clients` demo clients and their history up to `as_of`.
 
-    The same (clients, seed, as_of) always gives identical rows. Raises ValidationError, writing
-    nothing, if the database already has clients or an argument is out of range.
+    The same (clients, seed, as_of) always gives identical rows. With `users`, the demo team (a
+    manager and two reps, crm_core.demo.users) is added afterwards, so the app asks for sign-in;
+    without, the owners still become (inactive) users and the app stays open. Raises
+    ValidationError, writing nothing, if the database already has clients or an argument is out of range.
     """
     if as_of is None:
         as_of = business_today()
@@ -89,4 +95,11 @@ def generate_demo(engine: Engine, clients: int, seed: int, as_of: date | None = 
         portfolio = build_portfolio(clients, seed, as_of)
         seconds = {"generate": time.perf_counter() - started}
         seconds.update({f"insert {name}": s for name, s in write_portfolio(engine, portfolio).items()})
+    started = time.perf_counter()
+    if users:
+        add_demo_users(engine)
+    else:
+        with engine.begin() as conn:
+            link_owners(conn)
+    seconds["users"] = time.perf_counter() - started
     return DemoStats(clients=clients, seed=seed, as_of=as_of, rows=portfolio.counts(), seconds=seconds)

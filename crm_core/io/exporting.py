@@ -54,7 +54,8 @@ _CLIENT_KEYS = (Client.tax_id.label("client_tax_id"), Client.email.label("client
 
 def _query(kind: str) -> Select[Any]:
     if kind == "clients":
-        return select(Client.__table__).order_by(Client.client_id)
+        # From the mapped class, so a rep's scope (crm_core.auth.scope) applies to the plain table too.
+        return select(Client.__table__).select_from(Client).order_by(Client.client_id)
     if kind == "contacts":
         return (
             select(Contact.__table__, *_CLIENT_KEYS)

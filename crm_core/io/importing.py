@@ -15,6 +15,7 @@ from sqlalchemy import Connection, Engine
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 
 from crm_core.db.engine import busy_as_domain_error
+from crm_core.db.owners import link_owners
 from crm_core.errors import CRMError, FieldError
 from crm_core.io.cells import (
     DecimalMark,
@@ -247,6 +248,7 @@ def import_file(
                         updates,
                         lambda done, of: progress(0.5 + 0.5 * done / max(of, 1), f"writing row {done:,} of {of:,}"),
                     )
+                    link_owners(conn, relink=bool(updates))  # owner names to user references, same transaction
     except IntegrityError as exc:
         detail = str(exc.orig).splitlines()[0] if exc.orig else str(exc)
         raise ImportConflictError("import_conflict", {"detail": detail}) from None

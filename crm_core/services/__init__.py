@@ -4,6 +4,7 @@ Every function takes the engine first, runs in one transaction, and either fully
 or leaves the database unchanged, raising a `crm_core.errors` error with a user-fit message.
 """
 
+import crm_core.auth  # noqa: F401  (hooks the visibility scope, the write checks and the audit into every session)
 from crm_core.services.activities import (
     complete_activity,
     list_activities,

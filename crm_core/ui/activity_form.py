@@ -25,6 +25,7 @@ from crm_core.ui.forms import (
     show_outcome,
     succeed,
 )
+from crm_core.ui.owners import owner_picker
 from crm_core.views.clients import contacts_of
 
 LOGGABLE_KINDS: list[str] = [k.value for k in ActivityKind if k not in (ActivityKind.INVOICE, ActivityKind.PAYMENT)]
@@ -104,9 +105,10 @@ def activity_form(ctx: PageContext, engine: Engine, data: Frames, names: pd.Seri
         row[0].date_input(ctx.t("activities.date"), value=ctx.as_of, key="act_date", format=pattern)
         row[1].time_input(ctx.t("activities.time"), value=default_time(ctx), key="act_time", step=300)
         row[2].number_input(ctx.t("field.duration_min"), value=15, step=5, key="act_duration")
-        row[3].text_input(
-            ctx.t("activities.who"), value=owner_default if isinstance(owner_default, str) else "",
-            key=f"act_owner_{client_id}",
+        owner_picker(
+            ctx, row[3], ctx.t("activities.who"), f"act_owner_{client_id}",
+            default=(ctx.viewer.name if ctx.viewer is not None else None)
+            or (owner_default if isinstance(owner_default, str) else None),
         )
         row = st.columns([3, 1])
         row[0].text_input(ctx.t("field.outcome"), key="act_outcome", max_chars=300)

@@ -10,6 +10,10 @@ noticed through a fingerprint query (crm_core.store.fingerprints), at most once 
 Frames, health and the views built on them are cached with `shared` (st.cache_resource handing out
 copy-on-write shallow copies), not st.cache_data: a cache_data hit unpickles a full copy, which at
 100,000 clients costs seconds per rerun for the seven tables alone.
+
+What a signed-in rep sees is cut here, once, by crm_core.auth.scope: frames and health are
+cached for the whole portfolio and cut to the viewer's clients (`owner`, the rep's user id, or
+None for everything) on the way out; every cached view is keyed by that owner too.
 """
 
 from __future__ import annotations
@@ -25,6 +29,7 @@ import pandas as pd
 import streamlit as st
 from sqlalchemy import Engine
 
+from crm_core.auth.scope import Scope, scope_frames, scope_rows, visible_client_ids
 from crm_core.db import get_engine
 from crm_core.store.fingerprints import table_fingerprints
 from crm_core.store.frames import TABLES, Frames, load_table, row_count
@@ -126,12 +131,52 @@ def versions(db_url: str) -> Generations:
     return _versions_of(db_url).current()
 
 
-def frames_at(db_url: str, generations: Generations) -> Frames:
-    """The frames at these generations, each table from its own cache entry."""
-    return Frames(**{name: table(db_url, name, gen) for name, gen in zip(TABLES, generations, strict=True)})
+def current_owner() -> int | None:
+    """Whose clients the signed-in viewer sees: a rep's user id, or None (a manager, open mode)."""
+    from crm_core.ui.context import current_scope
+
+    return current_scope().owner_id
 
 
-def frames_with(db_url: str, generations: Mapping[str, int]) -> Frames:
+def visible_ids(db_url: str, owner: int | None) -> frozenset[int] | None:
+    """The ids of the clients `owner` sees (None: all), cached per clients generation."""
+    if owner is None:
+        return None
+    return _visible_ids(db_url, owner, generation(db_url, "clients"))
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def _visible_ids(db_url: str, owner: int, clients_generation: int) -> frozenset[int] | None:
+    return visible_client_ids(engine(db_url), Scope(owner))
+
+
+def frames_at(db_url: str, generations: Generations, owner: int | None = None) -> Frames:
+    """The frames at these generations, each table from its own cache entry, cut to `owner`'s clients."""
+    if owner is None:
+        return Frames(**{name: table(db_url, name, gen) for name, gen in zip(TABLES, generations, strict=True)})
+    return _scoped_at(db_url, generations, owner, generation(db_url, "clients"))
+
+
+@shared(max_entries=8)
+def _scoped_at(db_url: str, generations: Generations, owner: int, clients_generation: int) -> Frames:
+    """A rep's cut of the frames, kept so a rerun does not cut the tables again."""
+    return scope_frames(frames_at(db_url, generations), visible_ids(db_url, owner))
+
+
+def frames_with(db_url: str, generations: Mapping[str, int], owner: int | None = None) -> Frames:
+    """`_frames_with` cut to `owner`'s clients (see there)."""
+    if owner is None:
+        return _frames_with(db_url, generations)
+    return _scoped_with(db_url, tuple(sorted(generations.items())), owner, generation(db_url, "clients"))
+
+
+@shared(max_entries=8)
+def _scoped_with(db_url: str, generations: tuple[tuple[str, int], ...], owner: int, clients_generation: int) -> Frames:
+    """A rep's cut of some tables' frames, kept like `_scoped_at`."""
+    return scope_frames(_frames_with(db_url, dict(generations)), visible_ids(db_url, owner))
+
+
+def _frames_with(db_url: str, generations: Mapping[str, int]) -> Frames:
     """Frames holding only these tables at these generations, the others empty: for a reader of just those.
 
     A view that reads one table is keyed by that table's generation only, so a write to another
@@ -147,11 +192,13 @@ def frames_with(db_url: str, generations: Mapping[str, int]) -> Frames:
 
 
 def frames(db_url: str, only: Iterable[str] | None = None) -> Frames:
-    """Every table (or `only` these, the others empty) as typed frames, current: a write reloads the tables it wrote."""
+    """Every table (or `only` these, the others empty) as typed frames, current, of the viewer's
+    clients: a write reloads the tables it wrote."""
+    owner = current_owner()
     if only is None:
-        return frames_at(db_url, versions(db_url))
+        return frames_at(db_url, versions(db_url), owner)
     names = tuple(only)
-    return frames_with(db_url, dict(zip(names, generations_of(db_url, names), strict=True)))
+    return frames_with(db_url, dict(zip(names, generations_of(db_url, names), strict=True)), owner)
 
 
 @lru_cache(maxsize=1)
@@ -177,9 +224,15 @@ def health_at(db_url: str, as_of: date, generations: Generations) -> pd.DataFram
     return health_table(frames_at(db_url, generations), as_of)
 
 
+def scoped_health_at(db_url: str, as_of: date, generations: Generations, owner: int | None) -> pd.DataFrame:
+    """client_health of `owner`'s clients (all for None): computed for the whole portfolio, then cut,
+    so a client's figures (its VIP rank among all clients) do not depend on who looks."""
+    return scope_rows(health_at(db_url, as_of, generations), visible_ids(db_url, owner))
+
+
 def health(db_url: str, as_of: date) -> pd.DataFrame:
-    """client_health as of `as_of`, cached per date until any table changes (then rebuilt from the cached frames)."""
-    return health_at(db_url, as_of, versions(db_url))
+    """client_health of the viewer's clients as of `as_of`, cached per date until any table changes."""
+    return scoped_health_at(db_url, as_of, versions(db_url), current_owner())
 
 
 @st.cache_data(show_spinner=False, max_entries=4)

@@ -13,6 +13,9 @@ from sqlalchemy import Engine
 from crm_core import services
 from crm_core.analytics.late_rates import LateRates
 from crm_core.analytics.receivables import client_statement, statement_start
+from crm_core.auth.audit import client_history
+from crm_core.auth.scope import acting_as
+from crm_core.config import business_timezone
 from crm_core.errors import NotFoundError
 from crm_core.i18n import (
     format_date,
@@ -82,7 +85,8 @@ def format_figure(ctx: PageContext, value: Any, kind: str) -> str:
 def render(ctx: PageContext, engine: Engine, data: Frames, health: pd.DataFrame, client_id: int) -> None:
     """The whole client page (the client is read fresh from the database for its version)."""
     try:
-        client = services.get_client(engine, client_id)
+        with acting_as(ctx.viewer):
+            client = services.get_client(engine, client_id)
     except NotFoundError as exc:
         st.warning(literal(error_text(exc, ctx.lang)))
         return
@@ -99,6 +103,7 @@ def render(ctx: PageContext, engine: Engine, data: Frames, health: pd.DataFrame,
         ctx.t("client.tab_summary"), ctx.t("client.tab_contacts"), ctx.t("client.tab_timeline"),
         ctx.t("client.tab_opportunities"), ctx.t("client.tab_invoices"), ctx.t("client.tab_receivables"),
         ctx.t("client.tab_edit"),
+        *([ctx.t("history.title")] if ctx.is_manager else []),
     ])
     rates = receivables.rates(ctx)
     claims = None
@@ -126,6 +131,36 @@ def render(ctx: PageContext, engine: Engine, data: Frames, health: pd.DataFrame,
         delete_control(ctx, engine, client)
         st.divider()
         merge_control(ctx, engine, client, views.client_names(ctx.db_url).to_dict())
+    if ctx.is_manager:
+        with tabs[7]:
+            _history(ctx, engine, client_id)
+
+
+def _moment(at: object, lang: str) -> str:
+    """A stored UTC time as the business's local date and hour:minute."""
+    local = pd.Timestamp(at).tz_convert(business_timezone())
+    return f"{format_date(local, lang)} {local:%H:%M}"
+
+
+def _history(ctx: PageContext, engine: Engine, client_id: int) -> None:
+    """Who changed what on this client and its records (managers only): when, who, field, old -> new."""
+    history = client_history(engine, client_id)
+    if history.empty:
+        st.info(ctx.t("history.none"))
+        return
+    shown = pd.DataFrame({
+        ctx.t("history.at"): history["at"].map(lambda at: _moment(at, ctx.lang)),
+        ctx.t("history.user"): history["user"].fillna(ctx.t("history.by_nobody")),
+        ctx.t("history.entity"): [
+            f"{ctx.t(f'entity.{e}')} {i}" if e != "client" else ctx.t("entity.client")
+            for e, i in zip(history["entity"], history["entity_id"], strict=True)
+        ],
+        ctx.t("history.action"): history["action"].map(lambda a: ctx.t(f"history.{a}")),
+        ctx.t("history.field"): history["field"].map(lambda f: "" if f is None else ctx.t(f"field.{f}")),
+        ctx.t("history.old_value"): history["old_value"].fillna(""),
+        ctx.t("history.new_value"): history["new_value"].fillna(""),
+    })
+    st.dataframe(shown, hide_index=True, key=f"history_{client_id}")
 
 
 def _summary(ctx: PageContext, client: ClientOut, figures: pd.Series | None, claim: pd.Series | None) -> None:

@@ -13,6 +13,7 @@ import streamlit as st
 from sqlalchemy import Engine
 
 from crm_core import services
+from crm_core.auth.scope import acting_as
 from crm_core.enums import REGIONS, ClientStatus, CompanySize
 from crm_core.errors import CRMError, StaleEditError
 from crm_core.i18n import label
@@ -22,6 +23,7 @@ from crm_core.ui import cache, choices
 from crm_core.ui.context import PageContext
 from crm_core.ui.forms import blank_to_none, error_lines, perform, show_outcome, succeed
 from crm_core.ui.markdown import literal
+from crm_core.ui.owners import owner_picker
 from crm_core.views.duplicates import duplicate_candidates
 
 TEXT_FIELDS: tuple[str, ...] = (
@@ -59,7 +61,7 @@ def _client_widgets(ctx: PageContext, prefix: str) -> dict[str, Any]:
         ctx.t("field.status"), [s.value for s in ClientStatus], container=row[0],
         format_func=lambda v: label("status", v, ctx.lang), key=f"{prefix}_status", help=ctx.t("clients.status_help"),
     )
-    row[1].text_input(ctx.t("field.owner"), key=f"{prefix}_owner")
+    owner_picker(ctx, row[1], ctx.t("field.owner"), f"{prefix}_owner")
     row[2].number_input(ctx.t("field.payment_terms_days"), step=15, key=f"{prefix}_payment_terms_days")
     row = st.columns(3)
     row[0].text_input(ctx.t("field.segment"), key=f"{prefix}_segment")
@@ -143,7 +145,8 @@ def _update(ctx: PageContext, engine: Engine, client_id: int, prefix: str, seen_
     state = st.session_state
     outcome = f"{prefix}_outcome"
     try:
-        updated = services.update_client(engine, client_id, collect(prefix), state[seen_key])
+        with acting_as(ctx.viewer):
+            updated = services.update_client(engine, client_id, collect(prefix), state[seen_key])
     except StaleEditError:
         state[f"{prefix}_stale"] = True
         state.pop(outcome, None)
@@ -241,7 +244,8 @@ def contact_form(ctx: PageContext, engine: Engine, client_id: int) -> None:
 def _delete(ctx: PageContext, engine: Engine, client_id: int, name: str) -> None:
     """Button callback: delete the client (the confirmation box was ticked) and close its page."""
     try:
-        services.delete_client(engine, client_id)
+        with acting_as(ctx.viewer):
+            services.delete_client(engine, client_id)
     except CRMError as exc:
         st.session_state[f"delete_{client_id}_outcome"] = ("error", error_lines(ctx, exc))
         return

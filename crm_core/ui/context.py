@@ -7,6 +7,7 @@ from datetime import date
 
 import streamlit as st
 
+from crm_core.auth.scope import EVERYTHING, Scope, Viewer
 from crm_core.config import business_today
 from crm_core.db import default_url
 from crm_core.i18n import default_lang, t, t_count
@@ -19,6 +20,12 @@ class PageContext:
     as_of: date
     lang: str
     db_url: str
+    viewer: Viewer | None = None  # None: nobody signed in because the database has no user (open mode)
+
+    @property
+    def is_manager(self) -> bool:
+        """Whether this viewer may see everything and manage owners (a manager, or anyone in open mode)."""
+        return self.viewer is None or self.viewer.is_manager
 
     def t(self, key: str, **params: object) -> str:
         """The catalogue text for `key` in this page's language."""
@@ -39,6 +46,21 @@ def current_lang() -> str:
     return st.session_state.get("lang") or default_lang()
 
 
+VIEWER_KEY = "auth_viewer"  # the signed-in Viewer, set by ui.signin.gate on every run
+
+
+def current_viewer() -> Viewer | None:
+    """The signed-in user (None in open mode, or before the sign-in gate has run)."""
+    viewer = st.session_state.get(VIEWER_KEY)
+    return viewer if isinstance(viewer, Viewer) else None
+
+
+def current_scope() -> Scope:
+    """Whose clients this session sees (crm_core.auth.scope): a rep's own, else every client."""
+    viewer = current_viewer()
+    return EVERYTHING if viewer is None else viewer.scope
+
+
 def current() -> PageContext:
     """The context chosen in the sidebar (defaults when the sidebar has not run yet).
 
@@ -47,4 +69,4 @@ def current() -> PageContext:
     ensure_router()
     lang = current_lang()
     as_of = st.session_state.get("as_of") or today()
-    return PageContext(as_of=as_of, lang=lang, db_url=default_url())
+    return PageContext(as_of=as_of, lang=lang, db_url=default_url(), viewer=current_viewer())

@@ -16,53 +16,57 @@ import streamlit as st
 
 from crm_core.store.versions import Generations
 from crm_core.ui import cache
+from crm_core.ui.cache import current_owner
 from crm_core.views import forecast as forecast_view
 from crm_core.views import overview as overview_view
 
 
 def overview(db_url: str, as_of: date) -> overview_view.Overview:
     """Portfolio KPIs with their 30-day and 12-month deltas and the monthly revenue, cached per date."""
-    return _overview(db_url, as_of, cache.versions(db_url))
+    return _overview(db_url, as_of, cache.versions(db_url), current_owner())
 
 
 @cache.shared(max_entries=8)
-def _overview(db_url: str, as_of: date, generations: Generations) -> overview_view.Overview:
+def _overview(db_url: str, as_of: date, generations: Generations, owner: int | None) -> overview_view.Overview:
     """Cached twin of `overview`, keyed by the tables' generations."""
     month_ago, year_ago = overview_view.comparison_dates(as_of)
     return overview_view.overview(
-        cache.frames_at(db_url, generations), as_of, cache.health_at(db_url, as_of, generations),
-        cache.health_at(db_url, month_ago, generations), cache.health_at(db_url, year_ago, generations),
+        cache.frames_at(db_url, generations, owner), as_of, cache.scoped_health_at(db_url, as_of, generations, owner),
+        cache.scoped_health_at(db_url, month_ago, generations, owner),
+        cache.scoped_health_at(db_url, year_ago, generations, owner),
     )
 
 
 def summary(db_url: str, as_of: date) -> dict[str, Any]:
     """portfolio_summary as of `as_of`, cached (Health page risk counts)."""
-    return _summary(db_url, as_of, cache.versions(db_url))
+    return _summary(db_url, as_of, cache.versions(db_url), current_owner())
 
 
 @st.cache_data(show_spinner=False, max_entries=8)
-def _summary(db_url: str, as_of: date, generations: Generations) -> dict[str, Any]:
+def _summary(db_url: str, as_of: date, generations: Generations, owner: int | None) -> dict[str, Any]:
     """Cached twin of `summary`, keyed by the tables' generations."""
-    return overview_view.summary(cache.health_at(db_url, as_of, generations))
+    return overview_view.summary(cache.scoped_health_at(db_url, as_of, generations, owner))
 
 
 def at_risk_export(
     db_url: str, as_of: date, lang: str, churn_min: float, risk_levels: Sequence[str], overdue_min: float | None
 ) -> pd.DataFrame:
     """The at-risk table in `lang` for these thresholds, cached so paging and downloading reuse it."""
-    return _at_risk_export(db_url, as_of, lang, churn_min, tuple(risk_levels), overdue_min, cache.versions(db_url))
+    return _at_risk_export(
+        db_url, as_of, lang, churn_min, tuple(risk_levels), overdue_min, cache.versions(db_url), current_owner()
+    )
 
 
 @cache.shared(max_entries=16)
 def _at_risk_export(
     db_url: str, as_of: date, lang: str, churn_min: float, risk_levels: tuple[str, ...], overdue_min: float | None,
-    generations: Generations,
+    generations: Generations, owner: int | None,
 ) -> pd.DataFrame:
     """Cached twin of `at_risk_export`, keyed by the tables' generations."""
     from crm_core.views.at_risk import at_risk_export as build
 
     return build(
-        cache.health_at(db_url, as_of, generations), lang,
+        cache.scoped_health_at(db_url, as_of, generations, owner), lang,
         churn_min=churn_min, risk_levels=risk_levels, overdue_min=overdue_min,
     )
 
@@ -72,27 +76,29 @@ def at_risk_csv(
     sep: str,
 ) -> bytes:
     """The download's bytes, cached: at 10,000 clients the list holds thousands of rows (about 1 MB)."""
-    return _at_risk_csv(db_url, as_of, lang, churn_min, tuple(risk_levels), overdue_min, sep, cache.versions(db_url))
+    return _at_risk_csv(
+        db_url, as_of, lang, churn_min, tuple(risk_levels), overdue_min, sep, cache.versions(db_url), current_owner()
+    )
 
 
 @st.cache_data(show_spinner=False, max_entries=16)
 def _at_risk_csv(
     db_url: str, as_of: date, lang: str, churn_min: float, risk_levels: tuple[str, ...], overdue_min: float | None,
-    sep: str, generations: Generations,
+    sep: str, generations: Generations, owner: int | None,
 ) -> bytes:
     """Cached twin of `at_risk_csv`, keyed by the tables' generations."""
     from crm_core.io.at_risk import to_csv_bytes
 
-    table = _at_risk_export(db_url, as_of, lang, churn_min, risk_levels, overdue_min, generations)
+    table = _at_risk_export(db_url, as_of, lang, churn_min, risk_levels, overdue_min, generations, owner)
     return to_csv_bytes(table, sep, lang)
 
 
 def forecast_accuracy(db_url: str, as_of: date) -> forecast_view.Accuracy:
     """How the expected revenue and its parts did at past dates (views.forecast.Accuracy), cached per tables."""
-    return _forecast_accuracy(db_url, as_of, cache.versions(db_url))
+    return _forecast_accuracy(db_url, as_of, cache.versions(db_url), current_owner())
 
 
 @st.cache_data(show_spinner=False, max_entries=4)
-def _forecast_accuracy(db_url: str, as_of: date, generations: Generations) -> forecast_view.Accuracy:
+def _forecast_accuracy(db_url: str, as_of: date, generations: Generations, owner: int | None) -> forecast_view.Accuracy:
     """Cached twin of `forecast_accuracy`, keyed by the tables' generations (a backtest at past dates)."""
-    return forecast_view.forecast_accuracy(cache.frames_at(db_url, generations), as_of)
+    return forecast_view.forecast_accuracy(cache.frames_at(db_url, generations, owner), as_of)

@@ -9,6 +9,7 @@ from typing import ParamSpec, TypeVar
 
 import streamlit as st
 
+from crm_core.auth.scope import acting_as
 from crm_core.config import business_now, business_timezone
 from crm_core.errors import CRMError, FieldError, ValidationError
 from crm_core.i18n.error_text import error_lines as error_text_lines
@@ -51,7 +52,8 @@ def perform(
     Returns the result, or None after a domain error (which is kept to be shown by the form).
     """
     try:
-        result = action(*args, **kwargs)
+        with acting_as(ctx.viewer):
+            result = action(*args, **kwargs)
     except CRMError as exc:
         st.session_state[outcome_key] = ("error", error_lines(ctx, exc))
         return None
@@ -105,7 +107,8 @@ def write(action: Callable[P, R], *args: P.args, **kwargs: P.kwargs) -> R | None
     """
     ctx = current()
     try:
-        result = action(*args, **kwargs)
+        with acting_as(ctx.viewer):
+            result = action(*args, **kwargs)
     except CRMError as exc:
         show_error(ctx, exc)
         return None

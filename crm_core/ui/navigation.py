@@ -6,6 +6,7 @@ from typing import NamedTuple
 
 import streamlit as st
 
+from crm_core.auth.scope import Viewer
 from crm_core.i18n import t
 
 # (file relative to app.py, title key, icon); the first is the default page.
@@ -18,6 +19,8 @@ PAGES: tuple[tuple[str, str, str], ...] = (
     ("pages/collections.py", "nav.collections", ":material/request_quote:"),
     ("pages/import.py", "nav.import", ":material/upload_file:"),
 )
+# Pages only a manager (or anyone in open mode) gets: an import writes in bulk, past a rep's scope.
+MANAGER_PAGES = frozenset({"pages/import.py"})
 
 
 class PageEntry(NamedTuple):
@@ -27,11 +30,15 @@ class PageEntry(NamedTuple):
     default: bool
 
 
-def page_entries(lang: str) -> list[PageEntry]:
-    """The menu in `lang`: every page with its translated title, the first one the default."""
-    return [PageEntry(path, t(key, lang), icon, i == 0) for i, (path, key, icon) in enumerate(PAGES)]
+def page_entries(lang: str, viewer: Viewer | None = None) -> list[PageEntry]:
+    """The menu in `lang` for `viewer` (None: open mode, every page), the first page the default."""
+    rep = viewer is not None and not viewer.is_manager
+    return [
+        PageEntry(path, t(key, lang), icon, i == 0)
+        for i, (path, key, icon) in enumerate(PAGES) if not (rep and path in MANAGER_PAGES)
+    ]
 
 
-def build_pages(lang: str) -> list[st.Page]:
+def build_pages(lang: str, viewer: Viewer | None = None) -> list[st.Page]:
     """The st.Page objects for st.navigation (paths are relative to app.py)."""
-    return [st.Page(e.path, title=e.title, icon=e.icon, default=e.default) for e in page_entries(lang)]
+    return [st.Page(e.path, title=e.title, icon=e.icon, default=e.default) for e in page_entries(lang, viewer)]

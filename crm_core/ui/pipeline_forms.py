@@ -21,6 +21,7 @@ from crm_core.ui import choices
 from crm_core.ui.context import PageContext
 from crm_core.ui.forms import blank_to_none, error_lines, money_input, perform, read_amount, show_outcome, succeed
 from crm_core.ui.markdown import literal
+from crm_core.ui.owners import owner_picker
 from crm_core.views.board import BoardColumn, neighbour_stages
 
 OUTCOME_KEY = "_pipeline_outcome"
@@ -160,7 +161,9 @@ def pipeline_forms(ctx: PageContext, engine: Engine, names: pd.Series, deals: pd
             ctx.t("field.expected_close"), value=ctx.as_of + timedelta(days=30), key="opp_close", format=pattern
         )
         row = st.columns([1, 3])
-        row[0].text_input(ctx.t("field.owner"), key="opp_owner")
+        owner_picker(
+            ctx, row[0], ctx.t("field.owner"), "opp_owner", default=None if ctx.viewer is None else ctx.viewer.name
+        )
         row[1].text_input(ctx.t("field.description"), key="opp_description")
         st.form_submit_button(ctx.t("pipeline.create"), type="primary", key="opp_save", on_click=_create, args=(ctx, engine))
 

@@ -19,6 +19,7 @@ from crm_core.i18n.error_text import error_text
 from crm_core.io.receivables import claims_csv, provisional_note
 from crm_core.store.versions import Generations
 from crm_core.ui import cache
+from crm_core.ui.cache import current_owner
 from crm_core.ui.context import PageContext
 from crm_core.ui.forms import combine_local, default_time, perform, succeed
 from crm_core.ui.markdown import literal
@@ -42,43 +43,49 @@ def show_provisional(ctx: PageContext, claims: pd.DataFrame, table: LateRates) -
 
 def portfolio_claims(db_url: str, as_of: date, table: LateRates) -> pd.DataFrame:
     """late_payment_claims for every invoice, cached until invoices or payments change."""
-    return _portfolio_claims(db_url, as_of, table, cache.versions(db_url))
+    return _portfolio_claims(db_url, as_of, table, cache.versions(db_url), current_owner())
 
 
 @st.cache_data(show_spinner=False, max_entries=4)
-def _portfolio_claims(db_url: str, as_of: date, table: LateRates, generations: Generations) -> pd.DataFrame:
-    """Cached twin of `portfolio_claims`, keyed by the tables' generations."""
-    data = cache.frames_at(db_url, generations)
+def _portfolio_claims(
+    db_url: str, as_of: date, table: LateRates, generations: Generations, owner: int | None
+) -> pd.DataFrame:
+    """Cached twin of `portfolio_claims`, keyed by the tables' generations and the viewer's owner id."""
+    data = cache.frames_at(db_url, generations, owner)
     return late_payment_claims(data.invoices, data.payments, as_of, table)
 
 
 def worklist(db_url: str, as_of: date, table: LateRates, owner: str | None) -> pd.DataFrame:
     """The collections worklist (one owner's clients, if given), cached per date, owner and generations."""
-    return _worklist(db_url, as_of, table, owner, cache.versions(db_url))
+    return _worklist(db_url, as_of, table, owner, cache.versions(db_url), current_owner())
 
 
 @st.cache_data(show_spinner=False, max_entries=8)
-def _worklist(db_url: str, as_of: date, table: LateRates, owner: str | None, generations: Generations) -> pd.DataFrame:
-    """Cached twin of `worklist`."""
-    health = cache.health_at(db_url, as_of, generations)
-    claims = client_claims(_portfolio_claims(db_url, as_of, table, generations), health.index)
-    return collections_worklist(health, claims, cache.frames_at(db_url, generations).activities, as_of, owner)
+def _worklist(
+    db_url: str, as_of: date, table: LateRates, owner: str | None, generations: Generations, viewer_owner: int | None
+) -> pd.DataFrame:
+    """Cached twin of `worklist`, keyed also by the viewer's owner id."""
+    health = cache.scoped_health_at(db_url, as_of, generations, viewer_owner)
+    claims = client_claims(_portfolio_claims(db_url, as_of, table, generations, viewer_owner), health.index)
+    activities = cache.frames_at(db_url, generations, viewer_owner).activities
+    return collections_worklist(health, claims, activities, as_of, owner)
 
 
 def claims_download(db_url: str, as_of: date, table: LateRates, lang: str, client_ids: tuple[int, ...] | None) -> bytes:
     """The claims CSV of the portfolio (or of `client_ids`), cached like the claims."""
-    return _claims_download(db_url, as_of, table, lang, client_ids, cache.versions(db_url))
+    return _claims_download(db_url, as_of, table, lang, client_ids, cache.versions(db_url), current_owner())
 
 
 @st.cache_data(show_spinner=False, max_entries=8)
 def _claims_download(
-    db_url: str, as_of: date, table: LateRates, lang: str, client_ids: tuple[int, ...] | None, generations: Generations
+    db_url: str, as_of: date, table: LateRates, lang: str, client_ids: tuple[int, ...] | None,
+    generations: Generations, owner: int | None,
 ) -> bytes:
-    """Cached twin of `claims_download`."""
-    claims = _portfolio_claims(db_url, as_of, table, generations)
+    """Cached twin of `claims_download`, keyed also by the viewer's owner id."""
+    claims = _portfolio_claims(db_url, as_of, table, generations, owner)
     if client_ids is not None:
         claims = claims.loc[claims["client_id"].isin(client_ids)]
-    clients = cache.frames_at(db_url, generations).clients
+    clients = cache.frames_at(db_url, generations, owner).clients
     return claims_csv(claims, clients, lang, table.where_to_add, ";" if lang == "es" else ",")
 
 

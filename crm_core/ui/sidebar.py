@@ -9,6 +9,7 @@ from crm_core.i18n import LANG_NAMES, LANGS, default_lang, t
 from crm_core.i18n.formatting import date_format_pattern
 from crm_core.ui.context import PageContext, current, today
 from crm_core.ui.markdown import literal
+from crm_core.ui.signin import sign_out
 
 
 def _db_label(url: str) -> str:
@@ -40,5 +41,12 @@ def render_sidebar() -> PageContext:
             format=date_format_pattern(lang),
         )
         ctx = current()
-        st.caption(f"{t('sidebar.database', lang)}: {literal(_db_label(ctx.db_url))}")
+        if ctx.is_manager:  # where the data lives is for managers (and open mode) only
+            st.caption(f"{t('sidebar.database', lang)}: {literal(_db_label(ctx.db_url))}")
+        if ctx.viewer is None:
+            st.markdown(f":orange-background[:material/lock_open: {t('signin.open_mode', lang)}]")
+        else:
+            role = t(f"role.{ctx.viewer.role}", lang)
+            st.markdown(t("signin.signed_in_as", lang, name=literal(ctx.viewer.name), role=role))
+            st.button(t("signin.sign_out", lang), key="sign_out", on_click=sign_out, icon=":material/logout:")
     return ctx

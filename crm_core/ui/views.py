@@ -16,6 +16,7 @@ import streamlit as st
 
 from crm_core.store.versions import Generations
 from crm_core.ui import cache
+from crm_core.ui.cache import current_owner
 from crm_core.views import activities as activity_views
 from crm_core.views import clients as client_views
 from crm_core.views import pipeline as pipeline_views
@@ -28,36 +29,38 @@ ACTIVITY_TABLES: tuple[str, ...] = ("activities", "clients", "contacts")
 
 def client_table(db_url: str, as_of: date) -> pd.DataFrame:
     """The health-joined client list as of `as_of`, cached so filtering and sorting do not rebuild it."""
-    return _client_table(db_url, as_of, cache.versions(db_url))
+    return _client_table(db_url, as_of, cache.versions(db_url), current_owner())
 
 
 @cache.shared(max_entries=4)
-def _client_table(db_url: str, as_of: date, generations: Generations) -> pd.DataFrame:
+def _client_table(db_url: str, as_of: date, generations: Generations, owner: int | None) -> pd.DataFrame:
     """Cached twin of `client_table`, keyed by the tables' generations."""
-    return client_views.client_table(cache.frames_at(db_url, generations), cache.health_at(db_url, as_of, generations))
+    return client_views.client_table(
+        cache.frames_at(db_url, generations, owner), cache.scoped_health_at(db_url, as_of, generations, owner)
+    )
 
 
 def client_list(db_url: str, as_of: date) -> client_views.ClientList:
     """The client list prepared for filtering and sorting (search text, name order), built once per
     as-of date and table versions: a rerun that changes a filter or the page only scans and slices it."""
-    return _client_list(db_url, as_of, cache.versions(db_url))
+    return _client_list(db_url, as_of, cache.versions(db_url), current_owner())
 
 
 @cache.shared(max_entries=4)
-def _client_list(db_url: str, as_of: date, generations: Generations) -> client_views.ClientList:
+def _client_list(db_url: str, as_of: date, generations: Generations, owner: int | None) -> client_views.ClientList:
     """Cached twin of `client_list`, keyed by the tables' generations."""
-    return client_views.client_list(_client_table(db_url, as_of, generations))
+    return client_views.client_list(_client_table(db_url, as_of, generations, owner))
 
 
 def client_names(db_url: str) -> pd.Series:
     """Company name by client_id for the client pickers, cached per database until the clients change."""
-    return _client_names(db_url, cache.generation(db_url, "clients"))
+    return _client_names(db_url, cache.generation(db_url, "clients"), current_owner())
 
 
 @cache.shared(max_entries=4)
-def _client_names(db_url: str, clients_generation: int) -> pd.Series:
+def _client_names(db_url: str, clients_generation: int, owner: int | None) -> pd.Series:
     """Cached twin of `client_names`, keyed by the clients table's generation: the only table it reads."""
-    return client_views.client_names(cache.frames_with(db_url, {"clients": clients_generation}))
+    return client_views.client_names(cache.frames_with(db_url, {"clients": clients_generation}, owner))
 
 
 def search_index(db_url: str) -> pd.DataFrame:
@@ -73,47 +76,52 @@ def _search_index(db_url: str, generations: Generations) -> pd.DataFrame:
 
 def filter_options(db_url: str) -> dict[str, list[str]]:
     """The choices of the client list's profile filters, cached per database until the clients change."""
-    return _filter_options(db_url, cache.generation(db_url, "clients"))
+    return _filter_options(db_url, cache.generation(db_url, "clients"), current_owner())
 
 
 @st.cache_data(show_spinner=False, max_entries=4)
-def _filter_options(db_url: str, clients_generation: int) -> dict[str, list[str]]:
+def _filter_options(db_url: str, clients_generation: int, owner: int | None) -> dict[str, list[str]]:
     """Cached twin of `filter_options`, keyed by the clients table's generation: the only table it reads."""
-    return client_views.filter_options(cache.frames_with(db_url, {"clients": clients_generation}))
+    return client_views.filter_options(cache.frames_with(db_url, {"clients": clients_generation}, owner))
 
 
 def followups(db_url: str, as_of: date, horizon_days: int, owner: str | None = None) -> pd.DataFrame:
     """Open follow-ups due by `as_of` + `horizon_days` (one owner's if given), cached per owner pick."""
-    return _followups(db_url, as_of, horizon_days, owner, cache.generations_of(db_url, ACTIVITY_TABLES))
+    return _followups(
+        db_url, as_of, horizon_days, owner, cache.generations_of(db_url, ACTIVITY_TABLES), current_owner()
+    )
 
 
 @st.cache_data(show_spinner=False, max_entries=8)
 def _followups(
-    db_url: str, as_of: date, horizon_days: int, owner: str | None, generations: tuple[int, ...]
+    db_url: str, as_of: date, horizon_days: int, owner: str | None, generations: tuple[int, ...],
+    viewer_owner: int | None,
 ) -> pd.DataFrame:
     """Cached twin of `followups`, keyed by the generations of ACTIVITY_TABLES (all it reads)."""
-    frames = cache.frames_with(db_url, dict(zip(ACTIVITY_TABLES, generations, strict=True)))
+    frames = cache.frames_with(db_url, dict(zip(ACTIVITY_TABLES, generations, strict=True)), viewer_owner)
     return activity_views.followups(frames, as_of, horizon_days=horizon_days, owner=owner)
 
 
 def recent_activities(db_url: str, as_of: date, limit: int) -> pd.DataFrame:
     """The latest `limit` done activities up to `as_of`, cached so the activities page reruns cheaply."""
-    return _recent_activities(db_url, as_of, limit, cache.generations_of(db_url, ACTIVITY_TABLES))
+    return _recent_activities(db_url, as_of, limit, cache.generations_of(db_url, ACTIVITY_TABLES), current_owner())
 
 
 @st.cache_data(show_spinner=False, max_entries=4)
-def _recent_activities(db_url: str, as_of: date, limit: int, generations: tuple[int, ...]) -> pd.DataFrame:
+def _recent_activities(
+    db_url: str, as_of: date, limit: int, generations: tuple[int, ...], owner: int | None
+) -> pd.DataFrame:
     """Cached twin of `recent_activities`, keyed by the generations of ACTIVITY_TABLES (all it reads)."""
-    frames = cache.frames_with(db_url, dict(zip(ACTIVITY_TABLES, generations, strict=True)))
+    frames = cache.frames_with(db_url, dict(zip(ACTIVITY_TABLES, generations, strict=True)), owner)
     return activity_views.recent_activities(frames, as_of, limit=limit)
 
 
 def pipeline(db_url: str, as_of: date) -> pipeline_views.PipelineView:
     """The pipeline page's figures as of `as_of` (open deals sorted for the pickers), cached per database."""
-    return _pipeline(db_url, as_of, cache.versions(db_url))
+    return _pipeline(db_url, as_of, cache.versions(db_url), current_owner())
 
 
 @cache.shared(max_entries=4)
-def _pipeline(db_url: str, as_of: date, generations: Generations) -> pipeline_views.PipelineView:
+def _pipeline(db_url: str, as_of: date, generations: Generations, owner: int | None) -> pipeline_views.PipelineView:
     """Cached twin of `pipeline`, keyed by the tables' generations."""
-    return pipeline_views.pipeline_view(cache.frames_at(db_url, generations), as_of)
+    return pipeline_views.pipeline_view(cache.frames_at(db_url, generations, owner), as_of)

@@ -23,7 +23,7 @@ def require_data(ctx: PageContext) -> None:
         from crm_core.demo import generate_demo
 
         with st.spinner(ctx.t("welcome.loading")):
-            stats = forms.write(generate_demo, cache.engine(ctx.db_url), clients=int(clients), seed=42)
+            stats = forms.write(generate_demo, cache.engine(ctx.db_url), clients=int(clients), seed=42, users=True)
         if stats is not None:
             st.success(ctx.t("welcome.loaded", clients=stats.clients, invoices=stats.rows.get("invoices", 0)))
             st.rerun()
