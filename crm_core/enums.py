@@ -49,6 +49,13 @@ class Stage(StrEnum):
         return self in (Stage.WON, Stage.LOST)
 
 
+class PaidStatus(StrEnum):
+    """An imported invoice's payment status as billing exports write it (`Estado`: Cobrada / Pendiente)."""
+
+    PAID = "paid"
+    UNPAID = "unpaid"
+
+
 class RiskLevel(StrEnum):
     LOW = "low"
     MEDIUM = "medium"

@@ -148,10 +148,13 @@ class ValidationError(CRMError):
 class DuplicateError(CRMError):
     """A unique value (email, tax id, invoice number) is already taken."""
 
-    def __init__(self, field: str, value: str, what: str) -> None:
+    def __init__(self, field: str, value: str, what: str, holder: str | None = None) -> None:
         self.field = field
         self.value = value
-        super().__init__("duplicate", {"what": what, "field": field, "value": value})
+        params: dict[str, Any] = {"what": what, "field": field, "value": value}
+        if holder is not None:  # who already has it, so the message can say (`error.duplicate.<what>_named`)
+            params.update(what=f"{what}_named", holder=holder)
+        super().__init__("duplicate", params)
 
     def _message(self) -> str:
         return f"{self.field}: {english(self.code, self.params)}"
@@ -162,8 +165,8 @@ class DuplicateError(CRMError):
 
 
 class DuplicateClientError(DuplicateError):
-    def __init__(self, field: str, value: str) -> None:
-        super().__init__(field, value, "client")
+    def __init__(self, field: str, value: str, holder: str | None = None) -> None:
+        super().__init__(field, value, "client", holder)
 
 
 class DuplicateInvoiceError(DuplicateError):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from crm_core.ui import cache, views
+from crm_core.ui import cache, choices, views
 from crm_core.ui.activity_form import FRAMES_READ, activity_form, complete_followup
 from crm_core.ui.context import current
 from crm_core.ui.forms import show_outcome
@@ -16,6 +16,7 @@ from crm_core.views.activities import (
     followup_owners,
     followups_by_owner,
 )
+from crm_core.views.my_work import my_work
 
 FOLLOW_UP_HORIZON_DAYS = 7
 DONE_OUTCOME = "_followup_done_outcome"
@@ -24,6 +25,23 @@ ctx = current()
 require_data(ctx)
 engine = cache.engine(ctx.db_url)
 st.title(ctx.t("activities.title"))
+
+# ---------------------------------------------------------------- my work
+with st.expander(ctx.t("my_work.title"), icon=":material/person_check:"):
+    me = choices.selectbox(ctx.t("my_work.owner"), views.filter_options(ctx.db_url)["owner"], index=None, key="my_work_owner",
+                           placeholder=ctx.t("my_work.pick"), help=ctx.t("my_work.help"))
+    if me is not None:
+        work = my_work(views.followups(ctx.db_url, ctx.as_of, FOLLOW_UP_HORIZON_DAYS), views.pipeline(ctx.db_url, ctx.as_of).stale,
+                       cache.health(ctx.db_url, ctx.as_of), me)
+        st.markdown(f"**{ctx.t('my_work.followups', count=len(work.followups))}**")
+        show_table(ctx, work.followups, {"due_on": "date", "status": "enum:followup_status", "company_name": "text",
+                                         "title": "text"}, key="my_followups")
+        st.markdown(f"**{ctx.t('my_work.stale', count=len(work.stale_deals))}**")
+        show_table(ctx, work.stale_deals, {"company_name": "text", "name": "text", "stage": "enum:stage", "amount": "money",
+                                           "expected_close": "date", "days_idle": "days"}, key="my_stale")
+        st.markdown(f"**{ctx.t('my_work.at_risk', count=len(work.at_risk))}**")
+        show_table(ctx, work.at_risk, {"company_name": "text", "severity": "enum:risk", "churn_score": "score",
+                                       "overdue": "money"}, key="my_at_risk")
 
 # ---------------------------------------------------------------- the form
 with st.container(border=True):

@@ -5,8 +5,8 @@ from __future__ import annotations
 import streamlit as st
 
 from crm_core.i18n import format_number, label
-from crm_core.ui import cache, client_detail, views
-from crm_core.ui.client_forms import CLIENTS_OUTCOME, NEW_OUTCOME, create_form
+from crm_core.ui import cache, choices, client_detail, views
+from crm_core.ui.client_forms import CLIENTS_OUTCOME, NEW_OUTCOME, create_form, reassign_control
 from crm_core.ui.context import current
 from crm_core.ui.forms import show_outcome
 from crm_core.ui.tables import header, show_table
@@ -20,6 +20,7 @@ from crm_core.views.clients import (
     picker_ids,
 )
 from crm_core.views.paging import page_count, page_rows
+from crm_core.views.search import clients_matching
 
 PAGE_SIZE = 100
 PICK_CAP = 1000  # the client picker lists every match up to this many, else the page shown
@@ -37,18 +38,18 @@ st.title(ctx.t("clients.title"))
 show_outcome(CLIENTS_OUTCOME)
 
 with st.expander(ctx.t("clients.new"), icon=":material/person_add:", expanded=NEW_OUTCOME in st.session_state):
-    create_form(ctx, engine)
+    create_form(ctx, engine, cache.frames_with(ctx.db_url, {"clients": cache.generation(ctx.db_url, "clients")}).clients)
 
 # ---------------------------------------------------------------- filters
 options = views.filter_options(ctx.db_url)
 row = st.columns([3, 2, 2, 2])
 search = row[0].text_input(ctx.t("common.search"), key="clients_search", placeholder=ctx.t("clients.search_help"))
-lifecycle = row[1].multiselect(
-    ctx.t("figure.lifecycle"), LIFECYCLE_OPTIONS,
+lifecycle = choices.multiselect(
+    ctx.t("figure.lifecycle"), LIFECYCLE_OPTIONS, container=row[1],
     format_func=lambda v: label("lifecycle", v, ctx.lang), key="clients_lifecycle", placeholder=ctx.t("clients.any"),
 )
-risk = row[2].multiselect(
-    ctx.t("figure.default_risk"), RISK_OPTIONS, format_func=lambda v: label("risk", v, ctx.lang), key="clients_risk",
+risk = choices.multiselect(
+    ctx.t("figure.default_risk"), RISK_OPTIONS, container=row[2], format_func=lambda v: label("risk", v, ctx.lang), key="clients_risk",
     placeholder=ctx.t("clients.any"),
 )
 min_churn = row[3].slider(ctx.t("clients.min_churn"), 0, 100, 0, step=5, key="clients_min_churn")
@@ -60,13 +61,16 @@ with st.expander(ctx.t("clients.more_filters")):
     }
 filters = ClientFilters.from_inputs(search, lifecycle, risk, min_churn, chosen)
 row = st.columns([2, 1, 1, 2], vertical_alignment="bottom")
-sort_by = row[0].selectbox(ctx.t("clients.sort"), SORT_COLUMNS, format_func=lambda c: header(ctx, c), key="clients_sort")
+sort_by = choices.selectbox(
+    ctx.t("clients.sort"), SORT_COLUMNS, format_func=lambda c: header(ctx, c), key="clients_sort", container=row[0]
+)
 descending = row[1].toggle(ctx.t("clients.descending"), key="clients_desc")
 
 # ---------------------------------------------------------------- the list
 # Positions of the matches in order; only the visible page's rows are taken, formatted and sent.
 listing = views.client_list(ctx.db_url, ctx.as_of)
-matches = listing.query(filters, sort_by, descending)
+found_elsewhere = clients_matching(views.search_index(ctx.db_url), search) if search.strip() else ()
+matches = listing.query(filters, sort_by, descending, found_elsewhere)
 pages = page_count(len(matches), PAGE_SIZE)
 page_no = row[2].number_input(ctx.t("common.page"), min_value=1, max_value=pages, value=1, key="clients_page")
 first, last = page_rows(len(matches), int(page_no), PAGE_SIZE)
@@ -89,9 +93,13 @@ else:
     show_table(ctx, shown, TABLE_COLUMNS, key="clients_table", on_select=_open_selected, height=420)
     st.caption(ctx.t("clients.select_hint"))
 
+if len(matches):
+    with st.expander(ctx.tn("clients.reassign_title", len(matches)), icon=":material/swap_horiz:"):
+        reassign_control(ctx, engine, listing.table["client_id"].to_numpy()[matches].tolist(), options["owner"])
+
 # ---------------------------------------------------------------- one client
 names = views.client_names(ctx.db_url).to_dict()
-client_id = st.selectbox(
+client_id = choices.selectbox(
     ctx.t("clients.open"), picker_ids(match_ids if len(matches) <= PICK_CAP else page_ids, page_ids,
                                       st.session_state.get("client_pick"), PICK_CAP),
     format_func=lambda cid: names.get(cid, str(cid)), index=None, placeholder=ctx.t("clients.open_placeholder"),

@@ -15,7 +15,7 @@ from crm_core.i18n import (
     label,
 )
 from crm_core.io.at_risk import SEPARATORS, export_file_name
-from crm_core.ui import cache, derived
+from crm_core.ui import cache, choices, derived
 from crm_core.ui.at_risk_table import (
     at_risk_column_config,
     at_risk_column_order,
@@ -59,9 +59,10 @@ st.caption(ctx.t("health.thresholds"))
 controls = st.columns(3)
 churn_min = controls[0].slider(ctx.t("health.churn_min"), 0, 100, int(DEFAULT_SETTINGS.at_risk_churn_min), step=5,
                                key="health_churn_min")
-risk_levels = controls[1].multiselect(
-    ctx.t("health.risk_levels"), [level.value for level in RiskLevel], default=list(DEFAULT_SETTINGS.at_risk_levels),
-    format_func=lambda level: label("risk", level, ctx.lang), key="health_risk_levels",
+st.session_state.setdefault("health_risk_levels", list(DEFAULT_SETTINGS.at_risk_levels))
+risk_levels = choices.multiselect(
+    ctx.t("health.risk_levels"), [level.value for level in RiskLevel], container=controls[1],
+    format_func=lambda level: label("risk", level, ctx.lang), key="health_risk_levels", placeholder=ctx.t("health.no_levels"),
 )
 overdue_min = controls[2].number_input(
     ctx.t("health.overdue_min"), min_value=0.0, value=None, step=500.0, key="health_overdue_min"

@@ -17,7 +17,7 @@ from crm_core.io.preview import (
     skipped_frame,
 )
 from crm_core.store.writes import import_tables_written
-from crm_core.ui import cache, uploads
+from crm_core.ui import cache, choices, uploads
 from crm_core.ui.context import current
 from crm_core.ui.markdown import literal
 
@@ -31,15 +31,19 @@ st.title(ctx.t("import.title"))
 st.caption(ctx.t("import.intro"))
 
 row = st.columns([2, 1])
-kind = row[0].selectbox(ctx.t("import.kind"), KINDS, format_func=lambda k: ctx.t(f"import.kind_{k}"), key="import_kind")
-sep_choice = row[1].selectbox(
+kind = choices.selectbox(
+    ctx.t("import.kind"), KINDS, format_func=lambda k: ctx.t(f"import.kind_{k}"), key="import_kind", container=row[0]
+)
+sep_choice = choices.selectbox(
     ctx.t("import.separator"),
     SEPARATORS,
     format_func=lambda s: ctx.t("import.sep_auto") if s == "auto" else separator_text(s, ctx.lang),
     key="import_sep",
+    container=row[1],
 )
 separator = None if sep_choice == "auto" else sep_choice
-uploaded = st.file_uploader(ctx.t("import.file"), type=["csv", "txt"], key="import_file")
+# Streamlit's own "Drag and drop" / "200MB per file" texts cannot be set: the label and help say it in the UI language.
+uploaded = st.file_uploader(ctx.t("import.file"), type=["csv", "txt"], key="import_file", help=ctx.t("import.file_help"))
 done = st.session_state.pop("import_done", None)
 if done:
     st.success(literal(done), icon=":material/check_circle:")
@@ -64,20 +68,30 @@ st.dataframe(preview.first_rows, hide_index=True, width="stretch")
 st.subheader(ctx.t("import.mapping"), help=ctx.t("import.mapping_help"))
 options = [IGNORE, *preview.fields]
 mapping: dict[str, str | None] = {}
+undecided: list[str] = []
 grid = st.columns(3)
 for index, name in enumerate(preview.header):
-    suggested = preview.suggested.get(name) or IGNORE
-    choice = grid[index % 3].selectbox(
+    # An unrecognised column starts with no choice: it is mapped or left out explicitly, as the CLI asks.
+    unknown = name in preview.unrecognised
+    suggested = preview.suggested.get(name) or (None if unknown else IGNORE)
+    map_key = f"import_map_{kind}_{uploaded.file_id}_{index}"
+    st.session_state.setdefault(map_key, suggested)
+    choice = choices.selectbox(
         literal(name) or f"({index + 1})",
         options,
-        index=options.index(suggested),
         format_func=lambda f: ctx.t("import.ignore") if f == IGNORE else ctx.t(f"field.{f}"),
-        key=f"import_map_{kind}_{uploaded.file_id}_{index}",
+        key=map_key,
+        container=grid[index % 3],
+        placeholder=ctx.t("import.choose"),
     )
-    mapping[name] = None if choice == IGNORE else choice
-unmatched = [name for name in preview.unrecognised if mapping[name] is None]
-if unmatched:
-    st.warning(ctx.t("import.unmatched", columns=", ".join(literal(name) for name in unmatched)), icon=":material/help:")
+    mapping[name] = None if choice in (IGNORE, None) else choice
+    if choice is None:
+        undecided.append(name)
+left_out = [name for name in preview.header if name and mapping[name] is None and name not in undecided]
+if left_out:
+    st.info(ctx.t("import.left_out", columns=", ".join(literal(name) for name in left_out)), icon=":material/visibility_off:")
+if undecided:
+    st.warning(ctx.t("import.unmatched", columns=", ".join(literal(name) for name in undecided)), icon=":material/help:")
 
 row = st.columns(2)
 update = row[0].checkbox(
@@ -88,7 +102,10 @@ options_used = {"separator": separator, "mapping": mapping, "update": update and
 signature = (uploaded.file_id, kind, repr(options_used))
 
 # ---------------------------------------------------------------- check, then commit
-st.button(ctx.t("import.check"), key="import_check", on_click=st.session_state.__setitem__, args=("import_do", "check"))
+st.button(
+    ctx.t("import.check"), key="import_check", on_click=st.session_state.__setitem__, args=("import_do", "check"),
+    disabled=bool(undecided),
+)
 if action == "check":
     try:
         with st.spinner(ctx.t("import.check")):

@@ -16,9 +16,10 @@ from crm_core.ui import cache, derived, views
 from crm_core.ui.chart_view import show_chart
 from crm_core.ui.context import current
 from crm_core.ui.kpis import money_help
-from crm_core.ui.pipeline_forms import pipeline_forms
+from crm_core.ui.pipeline_forms import pipeline_board, pipeline_forms
 from crm_core.ui.tables import capped_table, show_table
 from crm_core.ui.welcome import require_data
+from crm_core.views.board import board_columns
 from crm_core.views.forecast import accuracy_text
 
 DEAL_TABLE = {
@@ -108,6 +109,8 @@ with right:
     st.caption(ctx.t("pipeline.no_next_help"))
     capped_table(ctx, missing, DEAL_TABLE, key="no_next_table", empty_message=ctx.t("pipeline.none_missing"))
 
-# ---------------------------------------------------------------- forms
+# ---------------------------------------------------------------- board and forms
+st.subheader(ctx.t("board.title"), help=ctx.t("board.help"))
+pipeline_board(ctx, engine, board_columns(view.open_deals, view.stale))
 st.subheader(ctx.t("pipeline.actions"))
 pipeline_forms(ctx, engine, views.client_names(ctx.db_url), view.open_deals)

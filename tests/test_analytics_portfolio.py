@@ -32,7 +32,7 @@ def test_summary_counts_and_totals(health: pd.DataFrame) -> None:
         assert s[f"expected_cash_{h}"] == pytest.approx(health[f"expected_cash_{h}"].sum())
     # Mean of the clients' on-time rates, Gamma has none: (1/3 + 0 + 1 + 1 + 1) / 5.
     assert s["on_time_rate"] == pytest.approx((1 / 3 + 3) / 5)
-    assert s["clients_at_risk"] == 2  # Beta (critical) and Alfa (high)
+    assert s["clients_at_risk"] == 3  # Beta (critical), Alfa (high), Delta (lost: churn 100 >= 60)
     assert "deltas" not in s
 
 
@@ -50,15 +50,16 @@ def test_summary_deltas_against_an_earlier_date(health: pd.DataFrame) -> None:
 
 def test_at_risk_default_selection_and_order(health: pd.DataFrame) -> None:
     risky = at_risk(health)
-    assert list(risky.index) == [2, 1]  # critical before high
-    assert list(risky["severity"]) == ["critical", "high"]
+    # critical before high; Delta is lost with churn 100: listed by the churn >= 60 rule (issue 16), ranked low
+    assert list(risky.index) == [2, 1, 4]
+    assert list(risky["severity"]) == ["critical", "high", "low"]
 
 
 def test_at_risk_options(health: pd.DataFrame) -> None:
-    # churn >= 20 adds Zeta (22.1, low risk -> severity low); Delta (lost, churn 100) stays out.
-    assert list(at_risk(health, churn_min=20)["company_name"]) == ["Beta", "Alfa", "Zeta"]
-    assert list(at_risk(health, churn_min=20)["severity"]) == ["critical", "high", "low"]
-    assert list(at_risk(health, risk_levels=("critical",)).index) == [2]
+    # churn >= 20 adds Zeta (22.1, low risk -> severity low) after Delta (lost, churn 100, low).
+    assert list(at_risk(health, churn_min=20)["company_name"]) == ["Beta", "Alfa", "Delta", "Zeta"]
+    assert list(at_risk(health, churn_min=20)["severity"]) == ["critical", "high", "low", "low"]
+    assert list(at_risk(health, risk_levels=("critical",)).index) == [2, 4]
     # Overdue of at least 700: Alfa alone by that rule (Beta owes 63 but is critical anyway).
     assert list(at_risk(health, risk_levels=(), churn_min=101, overdue_min=700).index) == [1]
 
@@ -71,21 +72,24 @@ def test_churn_bands_raise_severity() -> None:
         "overdue": [0.0, 0.0, 0.0, 0.0],
     }, index=pd.Index([1, 2, 3, 4], name="client_id"))
     risky = at_risk(health)
-    # >= 85 critical, >= 70 high, >= 60 medium (and medium default risk): the lost client is not selected.
-    assert list(risky.index) == [1, 2, 3]
-    assert list(risky["severity"]) == ["critical", "high", "medium"]
+    # >= 85 critical, >= 70 high, >= 60 medium (and medium default risk); the lost client is listed
+    # (churn 90 >= 60) but has no churn band: its low default risk ranks it.
+    assert list(risky.index) == [1, 2, 3, 4]
+    assert list(risky["severity"]) == ["critical", "high", "medium", "low"]
 
 
-def test_a_lost_client_is_at_risk_only_while_it_owes_overdue_money() -> None:
+def test_a_lost_client_is_listed_by_the_churn_rule_and_ranked_by_its_default_risk() -> None:
     health = pd.DataFrame({
         "churn_score": [100.0, 100.0, 10.0],
         "default_risk": ["high", "critical", "high"],
         "lifecycle": ["lost", "lost", "active"],
         "overdue": [0.0, 250.0, 0.0],
     }, index=pd.Index([1, 2, 3], name="client_id"))
-    # 1: lost, nothing overdue -> nothing to do; 2: lost but owes 250 overdue -> collect; 3: active, high risk.
-    assert list(at_risk(health).index) == [2, 3]
-    assert list(at_risk(health, risk_levels=(), churn_min=101, overdue_min=0.0).index) == [2, 3]
+    # Issue 16: the stated rule is churn >= 60, so lost clients (churn 100) are listed. 2: critical;
+    # 1 and 3 high, 1 first by its churn score.
+    assert list(at_risk(health).index) == [2, 1, 3]
+    assert list(at_risk(health)["severity"]) == ["critical", "high", "high"]
+    assert list(at_risk(health, risk_levels=(), churn_min=101, overdue_min=0.0).index) == [2, 1, 3]
 
 
 def test_at_risk_bands_and_defaults_come_from_the_settings() -> None:
@@ -106,9 +110,9 @@ def test_at_risk_bands_and_defaults_come_from_the_settings() -> None:
 
 
 def test_portfolio_counts_at_risk_with_the_settings(health: pd.DataFrame) -> None:
-    assert portfolio_summary(health)["clients_at_risk"] == 2  # Beta and Alfa
+    assert portfolio_summary(health)["clients_at_risk"] == 3  # Beta, Alfa and Delta (lost, churn 100)
     # churn >= 20 adds Zeta (22.1)
-    assert portfolio_summary(health, settings=AnalyticsSettings(at_risk_churn_min=20.0))["clients_at_risk"] == 3
+    assert portfolio_summary(health, settings=AnalyticsSettings(at_risk_churn_min=20.0))["clients_at_risk"] == 4
 
 
 def test_totals_and_deltas_are_exact_to_the_cent() -> None:

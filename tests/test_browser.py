@@ -273,3 +273,91 @@ def _first_company(url: str) -> str:
 
     with get_engine(url).connect() as conn:
         return str(conn.execute(select(Client.company_name).order_by(Client.client_id)).scalars().first())
+
+
+def _language(tab: Any, name: str) -> None:
+    tab.locator(".st-key-lang").click()
+    tab.get_by_role("option", name=name, exact=True).click()
+    _settle(tab)
+
+
+def test_after_switching_to_spanish_a_form_saves_the_value_not_the_label(page: Any, demo_url: str) -> None:
+    """Issue 16, defect 1: a select box keeps the stored value ('active'), not the English label 'Active'."""
+    from crm_core.db.models import Client
+
+    page.locator("[data-testid='stSidebarNav'] a", has_text="Clients").click()
+    _settle(page)
+    _language(page, "Español")
+    try:
+        page.get_by_text("Nuevo cliente").first.click()
+        _settle(page)
+        name = f"Talleres Idioma {int(time.time())} S.L."
+        page.locator(".st-key-new_company_name input").fill(name)
+        page.locator(".st-key-new_email input").fill("idioma@talleres.es")
+        page.locator(".st-key-new_save button").click()
+        _settle(page)
+        _no_error_shown(page)
+        errors = page.locator("[data-testid='stAlertContentError']")
+        assert errors.count() == 0, errors.all_inner_texts()
+        with get_engine(demo_url).connect() as conn:
+            status = conn.execute(select(Client.status).where(Client.company_name == name)).scalar_one()
+        assert status == "active"
+    finally:
+        _language(page, "English")
+
+
+def test_record_a_part_payment_on_a_clients_invoice(page: Any, demo_url: str) -> None:
+    """Issue 16, item 10: on a client's Invoices tab, a part-payment through the form is recorded."""
+    from crm_core.analytics.payments import invoice_status
+    from crm_core.db.models import Payment
+    from crm_core.store.frames import load_frames
+
+    frames = load_frames(get_engine(demo_url))
+    today = datetime.now(business_timezone()).date()
+    status = invoice_status(frames.invoices, frames.payments, today)
+    owing = status.loc[(status["outstanding"] > 100) & (status["paid_amount"] == 0)].iloc[0]
+    client_id, invoice_id = int(owing["client_id"]), int(owing["invoice_id"])
+    company = str(frames.clients.set_index("client_id").loc[client_id, "company_name"])
+    page.locator("[data-testid='stSidebarNav'] a", has_text="Clients").click()
+    _settle(page)
+    page.locator(".st-key-client_pick input").click()
+    page.keyboard.type(company[:14])
+    page.get_by_role("option", name=company, exact=True).click()
+    _settle(page)
+    page.get_by_role("tab", name="Invoices").click()
+    prefix = f"pay_{client_id}"
+    page.locator(f".st-key-{prefix}_invoice input").click()
+    page.get_by_role("option", name=str(owing["number"]), exact=False).first.click()
+    page.locator(f".st-key-{prefix}_amount input").fill("50.25")
+    page.locator(f".st-key-{prefix}_save button").click()
+    _settle(page)
+    _no_error_shown(page)
+    assert "Payment of €50.25" in " ".join(page.locator("[data-testid='stAlertContentSuccess']").all_inner_texts())
+    with get_engine(demo_url).connect() as conn:
+        amounts = conn.execute(select(Payment.amount).where(Payment.invoice_id == invoice_id)).scalars().all()
+    assert [float(a) for a in amounts] == [50.25]
+    page.screenshot(path=str(ARTIFACTS / "browser-payment-recorded.png"), full_page=True)
+
+
+def test_move_a_card_on_the_pipeline_board(page: Any, demo_url: str) -> None:
+    """Issue 16, item 11: the board's arrow moves a deal one stage through services.move_opportunity."""
+    from crm_core.db.models import Opportunity
+    from crm_core.store.frames import load_frames
+    from crm_core.views.board import board_columns
+    from crm_core.views.pipeline import open_deals, stale_deals
+
+    frames = load_frames(get_engine(demo_url))
+    today = datetime.now(business_timezone()).date()
+    columns = board_columns(open_deals(frames, today), stale_deals(frames, today))
+    card = next(column.cards.iloc[0] for column in columns if column.stage == "contacted" and len(column.cards))
+    deal_id = int(card["opportunity_id"])
+    page.locator("[data-testid='stSidebarNav'] a", has_text="Pipeline").click()
+    _settle(page)
+    page.locator(f".st-key-card_{deal_id}").scroll_into_view_if_needed()
+    page.locator(f".st-key-board_next_{deal_id} button").first.click()
+    _settle(page)
+    _no_error_shown(page)
+    with get_engine(demo_url).connect() as conn:
+        stage = conn.execute(select(Opportunity.stage).where(Opportunity.opportunity_id == deal_id)).scalar_one()
+    assert stage == "proposal"
+    page.screenshot(path=str(ARTIFACTS / "browser-board-moved.png"), full_page=True)

@@ -170,3 +170,10 @@ def test_risk_map_switches_to_webgl_for_large_portfolios():
     assert trace.type == "scattergl"
     assert list(trace.x) == pytest.approx(list(health["churn_score"]))
     assert charts.risk_map_chart(health.iloc[: n - 1], "en").data[0].type == "scatter"
+
+
+def test_risk_map_leaves_room_for_a_bubble_at_churn_100(book):
+    """Issue 16, defect 9: bubbles at churn 100 (lost clients) were cut by the plot's edge at 102."""
+    _, health = book
+    lo, hi = charts.risk_map_chart(health, "en").layout.xaxis.range
+    assert lo <= -5 and hi >= 105

@@ -86,7 +86,8 @@ def test_the_reason_column_of_a_rejected_rows_file_is_left_out() -> None:
 def test_common_extra_columns_are_left_out_without_an_error() -> None:
     header = ["Nº factura", "CIF", "Cliente", "Fecha", "Base imponible", "IVA", "Total", "Estado"]
     match = match_header("invoices", header)
-    assert match.fields == ["number", "client_tax_id", None, "issue_date", None, None, "total", None]
+    # Estado is read now (issue 16, defect 3): Cobrada records the payment
+    assert match.fields == ["number", "client_tax_id", None, "issue_date", None, None, "total", "paid_status"]
     assert is_left_out("invoices", "Base imponible") and not is_left_out("clients", "Base imponible")
 
 

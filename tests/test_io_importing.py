@@ -253,6 +253,42 @@ def test_invoice_for_an_unknown_client(engine, tmp_path) -> None:
     assert row_counts(engine)["invoices"] == 0
 
 
+def test_invoice_paid_status_and_date_record_the_payment(engine, tmp_path) -> None:
+    """Issue 16, defect 3: `Estado` = Cobrada / Pendiente and `Fecha de cobro` were dropped: every invoice unpaid."""
+    make_client(engine, tax_id="B12345674", payment_terms_days=30)
+    path = write_csv(tmp_path / "facturas.csv", [
+        ["Número", "CIF", "Fecha", "Total", "Estado", "Fecha de cobro"],
+        ["F-1", "B12345674", "01/03/2024", "1.210,00", "Cobrada", "15/03/2024"],
+        ["F-2", "B12345674", "01/04/2024", "500,00", "Pendiente", ""],
+        ["F-3", "B12345674", "01/05/2024", "300,00", "Cobrada", ""],  # no date: paid on the due date
+    ], sep=";")
+    report = import_invoices(engine, path)
+    assert report.ok and report.to_create == 3, [str(p) for p in report.problems]
+    assert report.mapping["Estado"] == "paid_status" and report.mapping["Fecha de cobro"] == "paid_on"
+    invoices = {i.invoice_id: i.number for i in _all(engine, Invoice)}
+    paid = sorted((invoices[p.invoice_id], p.paid_on, p.amount) for p in _all(engine, Payment))
+    assert paid == [("F-1", date(2024, 3, 15), Decimal("1210.00")), ("F-3", date(2024, 5, 31), Decimal("300.00"))]
+
+
+def test_invoice_paid_status_problems_are_named_and_nothing_is_written(engine, tmp_path) -> None:
+    make_client(engine, tax_id="B12345674")
+    path = write_csv(tmp_path / "facturas.csv", [
+        ["numero", "cif", "fecha", "total", "estado", "fecha_cobro", "anulada"],
+        ["F-1", "B12345674", "2024-03-01", "100", "a medias", "", ""],
+        ["F-2", "B12345674", "2024-03-01", "100", "Cobrada", "2024-02-01", ""],
+        ["F-3", "B12345674", "2024-03-01", "100", "Pendiente", "2024-03-05", ""],
+        ["F-4", "B12345674", "2024-03-01", "100", "Cobrada", "", "sí"],
+    ])
+    report = import_invoices(engine, path)
+    assert [str(p) for p in report.problems] == [
+        "line 2, column 'estado': unknown value 'a medias'; expected paid (Cobrada) or unpaid (Pendiente)",
+        "line 3, column 'fecha_cobro': must not be before the invoice's issue date",
+        "line 4, column 'fecha_cobro': is given but the status says the invoice is unpaid",
+        "line 5, column 'estado': a void invoice or a credit note cannot be paid",
+    ]
+    assert row_counts(engine)["invoices"] == 0 and row_counts(engine)["payments"] == 0
+
+
 def test_existing_invoices_skipped_or_updated(engine, tmp_path) -> None:
     client = make_client(engine, tax_id="B12345674", payment_terms_days=45)
     make_invoice(engine, client.client_id, number="F-1", issue_date="2024-01-01", total="100")

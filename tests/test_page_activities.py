@@ -148,3 +148,25 @@ def test_spanish_labels_and_errors(demo_db: str) -> None:
     assert at.text_input(key="act_title").label == "Título"
     at.button(key="act_save").click().run()
     assert "Título: es obligatorio" in [e.value for e in at.error]
+
+
+def test_my_work_lists_one_owners_follow_ups_stale_deals_and_clients_at_risk(demo_db) -> None:
+    """Issue 16, item 13: 'My work' for an account manager picked from the distinct owners."""
+    from crm_core.analytics import client_health
+    from crm_core.analytics.portfolio import at_risk
+    from crm_core.db import get_engine
+    from crm_core.store.frames import load_frames
+    from crm_core.views.pipeline import stale_deals
+    from tests.apptest_helpers import open_page
+
+    as_of = date(2026, 11, 25)
+    frames = load_frames(get_engine(demo_db))
+    risky = at_risk(client_health(frames, as_of))
+    me = str(risky["owner"].dropna().iloc[0])
+    at = open_page("pages/activities.py", as_of)
+    at.selectbox(key="my_work_owner").select(me).run()
+    assert not at.exception
+    shown_risk = next(df.value for df in at.dataframe if "severity" in df.value.columns)
+    assert shown_risk["company_name"].tolist() == risky.loc[risky["owner"] == me, "company_name"].tolist()
+    stale = stale_deals(frames, as_of)
+    assert f"**My stale deals ({int((stale['owner'] == me).sum())})**" in [m.value for m in at.markdown]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date
+from decimal import Decimal
 
 import pytest
 from sqlalchemy import select
@@ -136,6 +137,10 @@ def test_create_client_and_bad_email(demo_db: str) -> None:
         client = session.scalars(select(Client).where(Client.email == "info@talleres-nuevos.es")).one()
         assert (client.company_name, client.tax_id, client.status) == ("Talleres Nuevos S.L.", "B12345674", "active")
     assert at.header[0].value == "Talleres Nuevos S.L."  # its page opened
+    # issue 16, defect 7: the status a person set and the lifecycle the figures give, each labelled
+    assert any(
+        c.value.startswith("Status (set by you): Active · Lifecycle (from the figures): Prospect") for c in at.caption
+    ), [c.value for c in at.caption]
     assert row_counts(engine)["clients"] == before["clients"] + 1
 
 
@@ -279,3 +284,134 @@ def test_empty_database_shows_the_welcome(app_db: str) -> None:
         at.switch_page(page).run()
         assert not at.exception, (page, [e.value for e in at.exception])
         assert at.title[0].value == "Welcome to SmartBilling CRM"
+
+
+def _form_errors(at: AppTest) -> list[str]:
+    """The errors shown by forms (the client page's recommendations are drawn as bold-led alerts too)."""
+    return [e.value for e in at.error if not e.value.startswith("**")]
+
+
+def _owing_invoice(url: str) -> tuple[int, int, str, Decimal]:
+    """(client, invoice, number, outstanding) of an unpaid invoice issued by AS_OF, owing more than 100."""
+    from crm_core.analytics.payments import invoice_status
+
+    frames = load_frames(get_engine(url))
+    status = invoice_status(frames.invoices, frames.payments, AS_OF)
+    row = status.loc[(status["outstanding"] > 100) & (status["paid_amount"] == 0)].iloc[0]
+    return int(row["client_id"]), int(row["invoice_id"]), str(row["number"]), Decimal(str(row["outstanding"])).quantize(Decimal("0.01"))
+
+
+def test_record_a_part_payment_then_refuse_an_overpayment_in_spanish(demo_db: str) -> None:
+    """Issue 16, item 10: a part-payment on one of the client's invoices, with record_payment's rules."""
+    from crm_core.db.models import Payment
+
+    engine = get_engine(demo_db)
+    client_id, invoice_id, number, outstanding = _owing_invoice(demo_db)
+    at = _page("es")
+    at.selectbox(key="client_pick").select(client_id).run()
+    prefix = f"pay_{client_id}"
+    at.selectbox(key=f"{prefix}_invoice").select(invoice_id)
+    at.text_input(key=f"{prefix}_amount").input("100,50")
+    at.selectbox(key=f"{prefix}_method").select("transfer")
+    at.button(key=f"{prefix}_save").click().run()
+    assert not at.exception and not _form_errors(at), _form_errors(at)
+    assert f"Cobro de 100,50 € el {AS_OF:%d/%m/%Y} registrado." in [s.value for s in at.success]
+    with Session(engine) as session:
+        paid = session.scalars(select(Payment).where(Payment.invoice_id == invoice_id)).all()
+        assert [(p.amount, p.paid_on, p.method) for p in paid] == [(Decimal("100.50"), AS_OF, "transfer")]
+    # what is left plus one cent is more than owed: refused, nothing written
+    before = row_counts(engine)
+    too_much = format_number(outstanding - Decimal("100.50") + Decimal("0.01"), "es", 2)
+    at.selectbox(key=f"{prefix}_invoice").select(invoice_id)
+    at.text_input(key=f"{prefix}_amount").input(too_much)
+    at.button(key=f"{prefix}_save").click().run()
+    errors = _form_errors(at)
+    assert len(errors) == 1 and errors[0].startswith("Importe: "), errors
+    assert row_counts(engine) == before
+
+
+def test_record_an_invoice_by_hand(demo_db: str) -> None:
+    from crm_core.db.models import Invoice
+
+    engine = get_engine(demo_db)
+    client_id = int(load_frames(engine).clients["client_id"].iloc[0])
+    at = _page()
+    at.selectbox(key="client_pick").select(client_id).run()
+    prefix = f"inv_{client_id}"
+    at.text_input(key=f"{prefix}_number").input("F-2026-HAND-1")
+    at.text_input(key=f"{prefix}_total").input("1,210.00")
+    at.button(key=f"{prefix}_save").click().run()
+    assert not at.exception and not _form_errors(at), _form_errors(at)
+    with Session(engine) as session:
+        invoice = session.scalars(select(Invoice).where(Invoice.number == "F-2026-HAND-1")).one()
+        terms = session.get(Client, client_id).payment_terms_days
+        assert (invoice.client_id, invoice.total, invoice.issue_date) == (client_id, Decimal("1210.00"), AS_OF)
+        assert (invoice.due_date - invoice.issue_date).days == terms
+
+
+def test_search_finds_a_client_by_invoice_number_and_contact_name(demo_db: str) -> None:
+    """Issue 16, item 12: the search box also finds invoice numbers, contact names and phone numbers."""
+    frames = load_frames(get_engine(demo_db))
+    invoice = frames.invoices.iloc[0]
+    owner_of_invoice = frames.clients.set_index("client_id").loc[int(invoice["client_id"]), "company_name"]
+    at = _page()
+    at.text_input(key="clients_search").input(str(invoice["number"]).lower()).run()
+    assert owner_of_invoice in _list(at)["company_name"].tolist()
+    contact = frames.contacts.iloc[0]
+    company = frames.clients.set_index("client_id").loc[int(contact["client_id"]), "company_name"]
+    at.text_input(key="clients_search").input(str(contact["full_name"]).upper()).run()
+    assert company in _list(at)["company_name"].tolist()
+
+
+def test_creating_a_lookalike_client_warns_and_needs_a_confirmation(demo_db: str) -> None:
+    """Issue 16, item 14: "TALLERES PEREZ SL" when "Talleres Pérez S.L." exists: warned, nothing written until confirmed."""
+    engine = get_engine(demo_db)
+    services.create_client(engine, {"company_name": "Talleres Pérez S.L.", "email": "taller@perez.es"})
+    before = row_counts(engine)
+    at = _page()
+    at.text_input(key="new_company_name").input("TALLERES PEREZ SL")
+    at.text_input(key="new_email").input("otro@perez.es")
+    at.button(key="new_save").click().run()
+    assert [w.value for w in at.warning if "Talleres Pérez S.L." in w.value]
+    assert row_counts(engine) == before
+    at.checkbox(key="new_not_duplicate").check()
+    at.button(key="new_save").click().run()
+    assert not at.exception and not _form_errors(at), _form_errors(at)
+    assert row_counts(engine)["clients"] == before["clients"] + 1
+
+
+def test_merge_a_duplicate_into_the_client_from_its_page(demo_db: str) -> None:
+    """Issue 16, item 14: the merge moves the duplicate's invoices here and deletes it, after a confirmation."""
+    from crm_core.db.models import Invoice
+
+    engine = get_engine(demo_db)
+    kept_id = int(load_frames(engine).clients["client_id"].iloc[0])
+    dup = services.create_client(engine, {"company_name": "Duplicado S.L.", "email": "dup@x.es"})
+    services.record_invoice(engine, {"client_id": dup.client_id, "number": "F-DUP-1", "issue_date": AS_OF, "total": "10"})
+    at = _page()
+    at.selectbox(key="client_pick").select(kept_id).run()
+    at.selectbox(key=f"merge_pick_{kept_id}").select(dup.client_id)
+    at.checkbox(key=f"merge_confirm_{kept_id}").check().run()
+    at.button(key=f"merge_{kept_id}").click().run()
+    assert not at.exception and not _form_errors(at), _form_errors(at)
+    assert any(s.value.startswith("Duplicado S.L. merged:") for s in at.success)
+    with Session(engine) as session:
+        assert session.get(Client, dup.client_id) is None
+        assert session.scalars(select(Invoice.client_id).where(Invoice.number == "F-DUP-1")).one() == kept_id
+
+
+def test_bulk_reassign_the_account_manager_of_the_filtered_clients(demo_db: str) -> None:
+    """Issue 16, item 13: the clients the filters list get the picked account manager; the others keep theirs."""
+    engine = get_engine(demo_db)
+    clients = load_frames(engine).clients
+    owner = str(clients["owner"].dropna().iloc[0])
+    mine = set(clients.loc[clients["owner"] == owner, "client_id"].astype(int))
+    at = _page()
+    at.multiselect(key="clients_owner").set_value([owner]).run()
+    at.text_input(key="reassign_new").input("Nueva Gestora")
+    at.checkbox(key="reassign_confirm").check().run()
+    at.button(key="reassign_save").click().run()
+    assert not at.exception and not _form_errors(at), _form_errors(at)
+    assert f"{len(mine)} clients now have Nueva Gestora as account manager." in [s.value for s in at.success]
+    after = load_frames(engine).clients.set_index("client_id")["owner"]
+    assert set(after[after == "Nueva Gestora"].index) == mine

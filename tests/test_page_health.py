@@ -13,7 +13,7 @@ from crm_core.db import get_engine
 from crm_core.i18n import format_days, format_money, format_number, format_percent
 from crm_core.store.frames import load_frames
 from crm_core.views.at_risk import at_risk_export
-from tests.apptest_helpers import shown_text
+from tests.apptest_helpers import open_page, shown_text
 
 AS_OF = date(2026, 11, 25)
 
@@ -85,7 +85,12 @@ def test_thresholds_change_the_list(health):
     assert _table_companies(at) == list(with_overdue["company_name"])
 
 
-def test_no_client_at_risk_shows_a_message(health):
+def test_no_client_at_risk_shows_a_message(demo_db):
+    # lost clients have churn 100 and are listed by the churn rule (issue 16): reopen them for an empty list
+    engine = get_engine(demo_db)
+    with engine.begin() as conn:
+        conn.exec_driver_sql("UPDATE clients SET status = 'active' WHERE status = 'lost'")
+    health = client_health(load_frames(engine), AS_OF)
     at = _health_page()
     at.slider(key="health_churn_min").set_value(100)
     at.multiselect(key="health_risk_levels").set_value([]).run()
@@ -113,3 +118,9 @@ def test_spanish_headers_and_semicolon_by_default(health):
     assert not table["Acción sugerida"].str.startswith("action.").any()
     assert at.radio(key="health_sep_es").value == ";"
     assert at.get("download_button")[0].label == "Descargar la lista de riesgo (CSV)"
+
+
+def test_spanish_ui_sets_the_texts_streamlit_lets_it_set(demo_db):
+    """Issue 16, defect 6: an emptied select shows 'Choose an option' unless the page gives its own placeholder."""
+    at = open_page("pages/health.py", AS_OF, "es")
+    assert at.multiselect(key="health_risk_levels").proto.placeholder == "Ninguno: solo por riesgo de abandono"

@@ -109,8 +109,11 @@ def test_unreadable_file_and_spanish_texts(app_db) -> None:
     )
 
     at = _upload(at, "c.csv", b"empresa;email;color\nA;a@x.es;rojo\n")
-    assert at.warning[0].value == "No reconocidas; no se importan salvo que elijas un campo: color"
+    assert at.warning[0].value == (
+        'No reconocidas: elige un campo o "no importar" para cada una antes de comprobar el archivo: color'
+    )
     assert any(c.value.startswith("1 fila, leída como") for c in at.caption)
+    next(box for box in at.selectbox if box.label == "color").select("-").run()
     at.button(key="import_check").click().run()
     assert _metrics(at)["A crear"] == "1"
 
@@ -142,3 +145,22 @@ def test_the_file_is_read_once_across_interactions(app_db, monkeypatch) -> None:
     assert _metrics(at)["To create"] == "2"
     _upload(at, "copia.csv", CLIENTS)  # the same content again, under another name
     assert reads == [len(CLIENTS)]
+
+
+def test_no_column_is_dropped_silently(app_db) -> None:
+    """Issue 16, defect 3: a left-out column is listed; an unknown one must be mapped or left out before the check."""
+    data = (
+        "Número;CIF;Fecha;Base imponible;Total;Estado;Comercial\r\n"
+        "F-1;B12345674;01/03/2024;1.000,00;1.210,00;Cobrada;Ana\r\n"
+    ).encode()
+    at = _upload(_open("es"), "facturas.csv", data)
+    at.selectbox(key="import_kind").select("invoices").run()
+    boxes = {box.label: box for box in at.selectbox if box.key and box.key.startswith("import_map_")}
+    assert boxes["Estado"].value == "paid_status"
+    assert boxes["Comercial"].value is None  # unknown: no silent default
+    assert any("Base imponible" in i.value for i in at.info)  # left out, and said so
+    assert any("Comercial" in w.value for w in at.warning)
+    assert at.button(key="import_check").disabled
+    boxes["Comercial"].select("-").run()
+    assert not at.button(key="import_check").disabled
+    assert any("Comercial" in i.value and "Base imponible" in i.value for i in at.info)

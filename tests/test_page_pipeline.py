@@ -5,17 +5,20 @@ from __future__ import annotations
 from datetime import date
 from decimal import Decimal
 
+import pandas as pd
 import pytest
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 from streamlit.testing.v1 import AppTest
 
 from crm_core.analytics.pipeline import stage_win_rates
+from crm_core.config import business_today
 from crm_core.db import get_engine
 from crm_core.db.models import Opportunity, StageChange
 from crm_core.i18n import format_money, format_number
 from crm_core.i18n.formatting import format_money_short
 from crm_core.store.frames import load_frames
+from crm_core.views.board import board_columns
 from crm_core.views.forecast import accuracy_text, forecast_accuracy, owner_forecast
 from crm_core.views.pipeline import open_deals, pipeline_totals, stage_summary
 from tests.apptest_helpers import column_format, open_page, shown_text
@@ -80,7 +83,7 @@ def test_new_opportunity_takes_the_stage_probability(demo_db: str) -> None:
     at = _page()
     at.selectbox(key="opp_client").select(client_id)
     at.text_input(key="opp_name").input("Annual maintenance 2027")
-    at.number_input(key="opp_amount").set_value(12500.0)
+    at.text_input(key="opp_amount").input("12,500")
     at.selectbox(key="opp_stage").select("proposal")
     at.date_input(key="opp_close").set_value(date(2026, 12, 20))
     at.button(key="opp_save").click().run()
@@ -117,12 +120,18 @@ def _open_deal(url: str) -> tuple[int, str, float]:
     return int(deal["opportunity_id"]), str(deal["name"]), float(deal["amount"])
 
 
+def _stage_of(url: str, deal_id: int) -> str:
+    deals = open_deals(load_frames(get_engine(url)), AS_OF).set_index("opportunity_id")
+    return str(deals.loc[deal_id, "stage"])
+
+
 def test_move_stage_records_history_and_default_probability(demo_db: str) -> None:
     engine = get_engine(demo_db)
     deal_id, _, _ = _open_deal(demo_db)
     at = _page()
     at.selectbox(key="deal_pick").select(deal_id).run()
-    at.selectbox(key="move_stage").select("negotiation")
+    assert at.selectbox(key=f"move_stage_{deal_id}").value == _stage_of(demo_db, deal_id)  # the deal's own stage
+    at.selectbox(key=f"move_stage_{deal_id}").select("negotiation")
     at.button(key="move_save").click().run()
     assert not at.exception and not at.error
     with Session(engine) as session:
@@ -139,8 +148,8 @@ def test_mark_won_with_amount(demo_db: str) -> None:
     deal_id, name, amount = _open_deal(demo_db)
     at = _page()
     at.selectbox(key="deal_pick").select(deal_id).run()
-    assert at.number_input(key=f"won_amount_{deal_id}").value == amount  # the deal's amount by default
-    at.number_input(key=f"won_amount_{deal_id}").set_value(1234.5)
+    assert at.text_input(key=f"won_amount_{deal_id}").value == format_number(amount, "en", 2)  # the deal's amount by default
+    at.text_input(key=f"won_amount_{deal_id}").input("1,234.5")
     at.button(key="won_save").click().run()
     assert not at.exception and not at.error
     assert f"{name} won for €1,234.50." in [s.value for s in at.success]
@@ -185,3 +194,91 @@ def test_spanish_labels(demo_db: str) -> None:
     assert at.button(key="opp_save").label == "Crear oportunidad"
     at.button(key="opp_save").click().run()
     assert "Cliente: Elige un cliente" in [e.value for e in at.error]
+
+
+def test_spanish_amount_is_read_in_the_spanish_layout_or_refused(demo_db: str) -> None:
+    """Issue 16, defect 2: '12.500,50' was saved as 12.50 and '12500,50' as 1,250,050.00."""
+    engine = get_engine(demo_db)
+    client_id = int(load_frames(engine).clients["client_id"].iloc[0])
+    before = row_counts(engine)
+    at = _page("es")
+    at.selectbox(key="opp_client").select(client_id)
+    at.text_input(key="opp_name").input("Mantenimiento 2027")
+    at.text_input(key="opp_amount").input("12,500.50")  # the English layout in the Spanish UI: refused
+    at.button(key="opp_save").click().run()
+    assert [e.value for e in at.error] == [
+        "Importe: '12,500.50' está escrito con otro formato: aquí un importe se escribe como 12.500,50"
+    ]
+    assert row_counts(engine) == before
+    at.text_input(key="opp_amount").input("12.500,50")
+    at.button(key="opp_save").click().run()
+    assert not at.error, [e.value for e in at.error]
+    with Session(engine) as session:
+        opp = session.scalars(select(Opportunity).where(Opportunity.name == "Mantenimiento 2027")).one()
+        assert opp.amount == Decimal("12500.50")
+
+
+def test_out_of_range_probability_is_said_in_the_form_naming_the_field(demo_db: str) -> None:
+    """Issue 16, defect 4: the widget no longer refuses silently; the service's message names the field."""
+    engine = get_engine(demo_db)
+    client_id = int(load_frames(engine).clients["client_id"].iloc[0])
+    before = row_counts(engine)
+    at = _page("es")
+    at.selectbox(key="opp_client").select(client_id)
+    at.text_input(key="opp_name").input("Fuera de rango")
+    at.text_input(key="opp_amount").input("1.000")
+    at.number_input(key="opp_probability").set_value(150)
+    at.button(key="opp_save").click().run()
+    errors = [e.value for e in at.error]
+    assert len(errors) == 1 and errors[0].startswith("Probabilidad (%): "), errors
+    assert row_counts(engine) == before
+
+
+def test_edit_an_open_deal_and_stay_on_it(demo_db: str) -> None:
+    engine = get_engine(demo_db)
+    deal_id, name, _ = _open_deal(demo_db)
+    at = _page()
+    at.selectbox(key="deal_pick").select(deal_id).run()
+    prefix = f"deal_edit_{deal_id}"
+    at.text_input(key=f"{prefix}_amount").input("8,750.25")
+    at.date_input(key=f"{prefix}_expected_close").set_value(date(2027, 1, 15))
+    at.number_input(key=f"{prefix}_probability").set_value(55)
+    at.text_input(key=f"{prefix}_owner").input("Lucía Romero")
+    at.text_input(key=f"{prefix}_notes").input("Send the revised quote")
+    at.button(key="edit_save").click().run()
+    assert not at.exception and not at.error, [e.value for e in at.error]
+    assert f"{name} saved." in [s.value for s in at.success]
+    with Session(engine) as session:
+        opp = session.get(Opportunity, deal_id)
+        assert (opp.amount, opp.expected_close, opp.probability, opp.owner, opp.notes) == (
+            Decimal("8750.25"), date(2027, 1, 15), 55, "Lucía Romero", "Send the revised quote"
+        )
+    assert at.selectbox(key="deal_pick").value == deal_id  # the view stays on the deal
+    assert at.text_input(key=f"{prefix}_amount").value == "8,750.25"  # seeded again from the saved deal
+
+
+def test_board_lists_open_deals_by_stage_and_a_card_moves_one_stage(demo_db: str) -> None:
+    engine = get_engine(demo_db)
+    frames = load_frames(engine)
+    today = business_today()  # a move is dated now: the board as of today shows it
+    deals = open_deals(frames, today)
+    at = open_page("pages/pipeline.py", today)
+    deal = deals.loc[deals["stage"] == "identified"].sort_values("amount", ascending=False).iloc[0]
+    deal_id = int(deal["opportunity_id"])
+    assert at.button(key=f"board_next_{deal_id}")  # its card is on the board, in the first column
+    with pytest.raises(KeyError):
+        at.button(key=f"board_prev_{deal_id}")  # nothing before the first open stage
+    at.button(key=f"board_next_{deal_id}").click().run()
+    assert not at.exception and not at.error, [e.value for e in at.error]
+    with Session(engine) as session:
+        opp = session.get(Opportunity, deal_id)
+        assert (opp.stage, opp.probability) == ("contacted", 20)
+        last = session.scalars(
+            select(StageChange).where(StageChange.opportunity_id == deal_id).order_by(StageChange.change_id.desc())
+        ).first()
+        assert (last.from_stage, last.to_stage) == ("identified", "contacted")
+    assert at.selectbox(key="deal_pick").value == deal_id  # the forms are on the moved deal
+    assert at.selectbox(key=f"move_stage_{deal_id}").value == "contacted"
+    moved = board_columns(open_deals(load_frames(engine), today), pd.DataFrame({"opportunity_id": []}))[1]
+    assert deal_id in moved.cards["opportunity_id"].tolist()  # within the column's cap
+    assert at.button(key=f"board_prev_{deal_id}")  # the board drawn after the move has it in Contacted

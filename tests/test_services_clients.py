@@ -117,3 +117,19 @@ def test_create_client_with_explicit_created_at(engine):
     client = services.create_client(engine, client_payload(created_at="2024-03-01T09:00:00+01:00"))
     assert client.created_at == datetime(2024, 3, 1, 8, 0, tzinfo=UTC)
     assert services.get_client(engine, client.client_id).created_at == datetime(2024, 3, 1, 8, 0, tzinfo=UTC)
+
+
+def test_a_duplicate_tax_id_or_email_says_which_client_has_it(engine) -> None:
+    """Issue 16, defect 5: the message names the client that already has the value, in the UI language."""
+    from crm_core.i18n.error_text import error_lines
+
+    make_client(engine, company_name="Talleres Pérez S.L.", tax_id="B12345674", email="taller@perez.es")
+    before = row_counts(engine)
+    with pytest.raises(DuplicateClientError) as taken:
+        services.create_client(engine, client_payload(company_name="Otro", tax_id="B-12345674", email="otro@x.es"))
+    assert error_lines(taken.value, "es") == ["CIF/NIF: el cliente Talleres Pérez S.L. ya tiene 'B12345674'"]
+    assert error_lines(taken.value, "en") == ["Tax id (CIF/NIF): the client Talleres Pérez S.L. already has 'B12345674'"]
+    with pytest.raises(DuplicateClientError) as taken:
+        services.create_client(engine, client_payload(company_name="Otro", email="taller@perez.es"))
+    assert taken.value.params["holder"] == "Talleres Pérez S.L."
+    assert row_counts(engine) == before

@@ -171,3 +171,9 @@ def test_followup_labels_name_company_and_title() -> None:
     row = due.iloc[0]
     assert labels[int(row["activity_id"])] == f"{row['company_name']} · {row['title']}"
     assert followup_labels(due.iloc[:0]) == {}
+
+
+def test_followups_are_listed_soonest_first_whatever_the_owner() -> None:
+    """Issue 16, defect 9: the list came by owner, so an overdue task of 'bea' sat under later ones of 'ana'."""
+    due = followups(_book(), AS_OF)
+    assert due["due_on"].is_monotonic_increasing

@@ -100,14 +100,16 @@ def test_csv_parses_back_with_bom_and_no_formula_cells(health, sep, lang):
     first, second = ({name: cell for name, cell in zip(rows[0], row, strict=True)} for row in body)
     h = headers(lang)
     assert first[h["company_name"]] == "'" + HYPERLINK
-    assert first[h["phone"]] == "'+34 600 000 001"
+    assert first[h["phone"]] == "+34 600 000 001"  # issue 16: a phone number is no formula, no apostrophe
     assert first[h["email"]] == "'-x@evil.example"
     assert first[h["tax_id"]] == "'@B12345674"
     assert first[h["owner"]] == "'\tana"
     assert second[h["company_name"]] == 'Comas, "Comillas"; y punto'
     for row in body:
         for cell in row:
-            assert not cell.startswith(FORMULA_PREFIXES), cell
+            assert not cell.startswith(FORMULA_PREFIXES) or cell == "+34 600 000 001", cell
+    # issue 16: churn as the page shows it (a whole number), money always with two decimals
+    assert first[h["churn_score"]] == str(round(health.loc[1, "churn_score"]))
 
 
 def test_spanish_semicolon_export_uses_decimal_comma_and_spanish_texts(health):
@@ -115,7 +117,7 @@ def test_spanish_semicolon_export_uses_decimal_comma_and_spanish_texts(health):
     header = rows[0]
     first = dict(zip(header, rows[1], strict=True))
     assert "Empresa" in header and "Acción sugerida" in header
-    assert first["Vencido (EUR)"] == "1210,5"
+    assert first["Vencido (EUR)"] == "1210,50"  # issue 16: was 1210,5
     assert first["Factura impagada más antigua"] == "01/06/2026"
     assert first["Riesgo de impago"] == "Crítico"
     assert first["Acción sugerida"] == "Escalar el cobro: hay una factura vencida hace más de 90 días."
@@ -124,7 +126,7 @@ def test_spanish_semicolon_export_uses_decimal_comma_and_spanish_texts(health):
 def test_english_comma_export_uses_iso_dates_and_decimal_point(health):
     rows = _parse(to_csv_bytes(at_risk_export(health, "en"), ",", "en"), ",")
     first = dict(zip(rows[0], rows[1], strict=True))
-    assert first["Overdue (EUR)"] == "1210.5"
+    assert first["Overdue (EUR)"] == "1210.50"
     assert first["Oldest unpaid invoice"] == "2026-06-01"
 
 

@@ -70,11 +70,11 @@ def at_risk(
     """Clients at risk, most severe first, with a `severity` column (low|medium|high|critical).
 
     At risk: churn_score >= churn_min, or a default risk in `risk_levels`, or (when given)
-    overdue >= overdue_min. A client marked lost has already churned: it is listed only while it
-    still owes overdue money (by default risk or overdue_min), since collecting is all that is left. Severity is the worse of
-    the default risk and the churn band (`settings`: churn_critical_min 85, churn_high_min 70,
-    churn_medium_min 60, else low); rows are sorted by severity, then overdue amount, then churn
-    score, all descending. churn_min and risk_levels default to the settings' at_risk_* values.
+    overdue >= overdue_min; a client marked lost is listed by the same rule (its churn score is 100).
+    Severity is the worse of the default risk and the churn band (`settings`: churn_critical_min 85,
+    churn_high_min 70, churn_medium_min 60, else low), without the churn band for a lost client (it
+    has churned already: only what it owes ranks it); rows are sorted by severity, then overdue amount,
+    then churn score, all descending. churn_min and risk_levels default to the settings' at_risk_* values.
     """
     s = settings or DEFAULT_SETTINGS
     churn_min = s.at_risk_churn_min if churn_min is None else churn_min
@@ -83,10 +83,9 @@ def at_risk(
     not_lost = (health["lifecycle"] != "lost").to_numpy()
     risk = health["default_risk"].to_numpy(dtype=object)
     overdue = health["overdue"].to_numpy(dtype="float64")
-    still_owes = not_lost | (overdue > 0)
-    selected = (not_lost & (churn >= churn_min)) | (np.isin(risk, list(risk_levels)) & still_owes)
+    selected = (churn >= churn_min) | np.isin(risk, list(risk_levels))
     if overdue_min is not None:
-        selected |= (overdue >= overdue_min) & still_owes
+        selected |= overdue >= overdue_min
 
     risk_rank = pd.Series(risk).map(RISK_RANK).fillna(0).to_numpy()
     churn_rank = np.select([churn >= s.churn_critical_min, churn >= s.churn_high_min, churn >= s.churn_medium_min],

@@ -122,7 +122,7 @@ def risk_map_chart(health: pd.DataFrame, lang: str) -> go.Figure:
         ticktext=[label("risk", r, lang) for r in RISK_LEVELS],
         range=[-0.5, len(RISK_LEVELS) - 0.5],
     )
-    fig.update_xaxes(range=[-2, 102])
+    fig.update_xaxes(range=[-6, 108])  # room for a bubble at 0 or 100 (issue 16: clipped at 100)
     # legend markers all one size: sized by revenue, a prospect's (no revenue) would be a dot
     fig.update_layout(separators=plotly_separators(lang), legend_itemsizing="constant")
     return base_layout(fig, t("chart.risk_map", lang), t("chart.churn_score", lang), t("chart.default_risk", lang))

@@ -29,7 +29,8 @@ def to_csv_bytes(frame: pd.DataFrame, sep: str = ",", lang: str = "en") -> bytes
         if pd.api.types.is_datetime64_any_dtype(out[name]):
             out[name] = out[name].dt.strftime(date_format).astype(object).where(out[name].notna(), None)
     out = neutralise_frame(out)
-    text = out.to_csv(sep=sep, index=False, decimal="," if sep == ";" else ".", lineterminator="\r\n")
+    # every float left is money: always two decimals (11430,80, not 11430,8)
+    text = out.to_csv(sep=sep, index=False, decimal="," if sep == ";" else ".", lineterminator="\r\n", float_format="%.2f")
     return text.encode("utf-8-sig")
 
 

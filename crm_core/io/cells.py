@@ -9,7 +9,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Literal
 
-from crm_core.enums import ActivityKind, ClientStatus, CompanySize, PaymentMethod, Stage
+from crm_core.enums import ActivityKind, ClientStatus, CompanySize, PaidStatus, PaymentMethod, Stage
 from crm_core.io.csv_safety import looks_like_formula
 
 DecimalMark = Literal[",", "."]
@@ -162,6 +162,25 @@ _VALUE_WORDS: dict[type[StrEnum], dict[str, tuple[str, ...]]] = {
         "negotiation": ("negociacion",),
         "won": ("ganado", "ganada"),
         "lost": ("perdido", "perdida"),
+    },
+    PaidStatus: {
+        "paid": ("cobrada", "cobrado", "pagada", "pagado", "liquidada", "saldada", "abonada", "si", "yes", "true"),
+        "unpaid": (
+            "pendiente",
+            "pendiente de cobro",
+            "pending",
+            "no cobrada",
+            "impagada",
+            "impagado",
+            "vencida",
+            "emitida",
+            "open",
+            "outstanding",
+            "due",
+            "overdue",
+            "no",
+            "false",
+        ),
     },
     PaymentMethod: {
         "transfer": ("transferencia", "transferencia bancaria", "bank transfer"),

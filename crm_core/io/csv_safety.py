@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from typing import Any
 
 import pandas as pd
 
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+# A phone number as people write it (+34 954 12 34 56, +1 (555) 010-0199): digits and punctuation only,
+# nothing a spreadsheet can call, so it is left as written (no visible apostrophe in Excel).
+_PHONE_RE = re.compile(r"^\+[\d][\d ().\-/]{4,}$")
 
 
 def looks_like_formula(text: str) -> bool:
@@ -17,8 +21,8 @@ def looks_like_formula(text: str) -> bool:
 
 
 def neutralise_cell(value: Any) -> Any:
-    """Prefix a text cell that a spreadsheet would run as a formula with a single quote."""
-    if isinstance(value, str) and looks_like_formula(value):
+    """Prefix a text cell that a spreadsheet would run as a formula with a single quote (not a phone number)."""
+    if isinstance(value, str) and looks_like_formula(value) and not _PHONE_RE.match(value):
         return "'" + value
     return value
 

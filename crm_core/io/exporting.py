@@ -18,8 +18,9 @@ from sqlalchemy.orm import aliased
 from crm_core.config import business_timezone
 from crm_core.db import read_session
 from crm_core.db.models import Activity, Client, Contact, Invoice, Opportunity, Payment
+from crm_core.i18n import MESSAGES, t
 from crm_core.io.csv_safety import neutralise_frame
-from crm_core.io.headers import check_kind
+from crm_core.io.headers import check_kind, suggest_mapping
 
 EXPORT_COLUMNS: dict[str, list[str]] = {
     "clients": [
@@ -112,12 +113,35 @@ def export_frame(engine: Engine, kind: str) -> pd.DataFrame:
     return pd.DataFrame(records, columns=columns, dtype=object)
 
 
-def to_csv_bytes(frame: pd.DataFrame, *, separator: str = ",") -> bytes:
-    """A frame as CSV bytes: UTF-8 with BOM (Excel reads the accents), formula-like text neutralised."""
-    text = neutralise_frame(frame).to_csv(index=False, sep=separator, lineterminator="\r\n", na_rep="")
+def to_csv_bytes(frame: pd.DataFrame, *, separator: str = ",", decimal: str = ".") -> bytes:
+    """A frame as CSV bytes: UTF-8 with BOM (Excel reads the accents), formula-like text neutralised.
+
+    With `decimal` "," amounts are written with a decimal comma (`1210,50`), as Spanish Excel reads them.
+    """
+    out = neutralise_frame(frame)
+    if decimal != ".":
+        out = out.map(lambda value: str(value).replace(".", decimal) if isinstance(value, Decimal) else value)
+    text = out.to_csv(index=False, sep=separator, lineterminator="\r\n", na_rep="")
     return ("\ufeff" + text).encode("utf-8")
 
 
-def export_table(engine: Engine, kind: str, *, separator: str = ",") -> bytes:
-    """One table as a CSV file that `import_file` reads back unchanged."""
-    return to_csv_bytes(export_frame(engine, kind), separator=separator)
+def export_headers(kind: str, lang: str | None) -> dict[str, str]:
+    """Column -> the header written for it: the field's label in `lang` where the importer reads that label
+    back as the same field (every label of the catalogue is a header synonym), else the field's name."""
+    if lang is None:
+        return {}
+    names: dict[str, str] = {}
+    for column in EXPORT_COLUMNS[check_kind(kind)]:
+        key = f"field.{column}"
+        shown = t(key, lang) if key in MESSAGES else column
+        names[column] = shown if suggest_mapping(kind, [shown])[shown] == column else column
+    return names
+
+
+def export_table(engine: Engine, kind: str, *, separator: str = ",", lang: str | None = None) -> bytes:
+    """One table as a CSV file that `import_file` reads back unchanged.
+
+    With `lang` the headers are the field labels in that language; `;` as separator gives a decimal comma.
+    """
+    frame = export_frame(engine, kind).rename(columns=export_headers(kind, lang))
+    return to_csv_bytes(frame, separator=separator, decimal="," if separator == ";" else ".")

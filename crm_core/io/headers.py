@@ -8,8 +8,9 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Literal
 
-from crm_core.enums import ActivityKind, ClientStatus, CompanySize, PaymentMethod, Stage
+from crm_core.enums import ActivityKind, ClientStatus, CompanySize, PaidStatus, PaymentMethod, Stage
 from crm_core.errors import Problem
+from crm_core.i18n.catalogue import MESSAGES
 from crm_core.io.cells import fold
 from crm_core.io.reading import ImportFileError
 
@@ -94,6 +95,12 @@ COLUMNS: dict[str, tuple[Column, ...]] = {
                                    "invoice_total", "total_con_iva")),
         Column("credit_note", "bool", ("rectificativa", "abono", "factura_rectificativa", "es_abono")),
         Column("void", "bool", ("anulada", "anulado", "cancelada", "voided", "is_void")),
+        # A paid status (and date) in the file records the payment of the whole total (planners.InvoicePlanner).
+        Column("paid_status", "enum", ("estado", "estado_factura", "estado_cobro", "estado_de_cobro", "estado_pago",
+                                       "situacion", "cobrada", "pagada", "status", "payment_status", "paid"),
+               PaidStatus),
+        Column("paid_on", "date", ("fecha_cobro", "fecha_de_cobro", "fecha_pago", "fecha_de_pago", "cobrada_el",
+                                   "pagada_el", "payment_date", "paid_date", "paid_at")),
     ),
     "payments": (
         Column("payment_id", "ignored", ("id_pago", "id_cobro", "id")),
@@ -161,14 +168,19 @@ def header_key(header: str) -> str:
 
 
 def _lookup(kind: str) -> dict[str, str]:
+    """Header key -> field: names and synonyms first, then each field's label in every UI language
+    (what `export --lang` writes), where no synonym already took it."""
     table: dict[str, str] = {}
     for column in COLUMNS[kind]:
         for word in (column.name, *column.synonyms):
             table.setdefault(header_key(word), column.name)
+    for column in COLUMNS[kind]:
+        for label in MESSAGES.get(f"field.{column.name}", ()):
+            if header_key(label) not in _LEFT_OUT_KEYS[kind]:
+                table.setdefault(header_key(label), column.name)
     return table
 
 
-_LOOKUPS: dict[str, dict[str, str]] = {kind: _lookup(kind) for kind in KINDS}
 
 # Columns that billing and spreadsheet exports often hold but the CRM does not keep: recognised,
 # left out without an error, and listed as left out in the report.
@@ -178,7 +190,7 @@ LEFT_OUT: dict[str, tuple[str, ...]] = {
     "contacts": (),
     "invoices": ("base_imponible", "base", "subtotal", "tax_base", "iva", "cuota_iva", "tipo_iva", "vat_amount",
                  "irpf", "retencion", "concepto", "cliente", "nombre_cliente", "razon_social", "client_name",
-                 "customer", "moneda", "divisa", "currency", "estado", "status", "forma_pago", "serie"),
+                 "customer", "moneda", "divisa", "currency", "forma_pago", "serie"),
     "payments": ("cliente", "nombre_cliente", "cif", "nif", "cif_cliente", "nif_cliente", "client_name",
                  "concepto", "referencia", "reference", "moneda", "divisa", "currency"),
     "activities": ("cliente", "nombre_cliente", "client_name", "contacto", "contact_name"),
@@ -188,6 +200,9 @@ LEFT_OUT: dict[str, tuple[str, ...]] = {
 _LEFT_OUT_KEYS: dict[str, frozenset[str]] = {
     kind: frozenset({REASON_COLUMN, *(header_key(name) for name in names)}) for kind, names in LEFT_OUT.items()
 }
+
+
+_LOOKUPS: dict[str, dict[str, str]] = {kind: _lookup(kind) for kind in KINDS}
 
 
 def is_left_out(kind: str, header: str) -> bool:

@@ -20,7 +20,7 @@ from pydantic import BaseModel
 from pydantic import ValidationError as PydanticValidationError
 from sqlalchemy import Connection, Table, bindparam, insert, select, update
 
-from crm_core.config import business_timezone
+from crm_core.config import business_timezone, business_today
 from crm_core.db.models import (
     Activity,
     Client,
@@ -32,6 +32,7 @@ from crm_core.db.models import (
     table_of,
 )
 from crm_core.db.types import utcnow
+from crm_core.enums import PaidStatus
 from crm_core.errors import CodedValueError, FieldError, Problem
 from crm_core.schemas import (
     ActivityCreate,
@@ -418,8 +419,41 @@ class ContactPlanner(Planner):
 _INVOICE_UPDATABLE = ("client_id", "issue_date", "due_date", "total", "credit_note", "void")
 
 
+PAYMENT_OF = "_payment"  # a created invoice's key holding the payment its paid status records
+
+
+def _paid_payment(
+    status: Any, paid_on: date | None, data: InvoiceCreate, due: date, errors: list[FieldError]
+) -> dict[str, Any] | None:
+    """The payment a row's paid status records (the whole total), None when unpaid; errors for a bad status or date.
+
+    A paid date alone means paid too. Without a paid date the payment is dated on the due date, or
+    today when that is later than today (docs/design.md §4.3 counts it then as paid on time).
+    """
+    if status is not None and status not in (PaidStatus.PAID.value, PaidStatus.UNPAID.value):
+        errors.append(FieldError("paid_status", "paid_status", {"value": status}))
+        return None
+    paid = status == PaidStatus.PAID.value or (status is None and paid_on is not None)
+    if not paid:
+        if paid_on is not None:
+            errors.append(FieldError("paid_on", "paid_on_unpaid"))
+        return None
+    if data.void or data.credit_note:
+        errors.append(FieldError("paid_status", "paid_not_payable"))
+        return None
+    when = paid_on or min(due, business_today())
+    if when < data.issue_date:
+        errors.append(FieldError("paid_on", "paid_before_issue"))
+        return None
+    return {"paid_on": when, "amount": data.total, "method": None}
+
+
 class InvoicePlanner(Planner):
-    """Invoices: the number is the identity; the due date defaults to the client's payment terms."""
+    """Invoices: the number is the identity; the due date defaults to the client's payment terms.
+
+    A paid status (`Estado` = Cobrada) records the payment of the whole total with the invoice
+    (dated by `Fecha de cobro`, see `_paid_payment`); only for invoices this import creates.
+    """
 
     kind = "invoices"
     can_update = True
@@ -456,6 +490,7 @@ class InvoicePlanner(Planner):
         """An invoice row: client resolved, errors, a skip when it exists (or is up to date), an update, else a create."""
         client_id = self.clients.resolve(payload, errors)
         payload["client_id"] = client_id if client_id is not None else 0
+        status, paid_on = payload.pop("paid_status", None), payload.pop("paid_on", None)
         data: InvoiceCreate | None = validate(InvoiceCreate, payload, errors)
         if data is None or errors:
             return Outcome(errors=errors)
@@ -465,9 +500,12 @@ class InvoicePlanner(Planner):
         values = data.model_dump()
         if values["due_date"] is None:
             values["due_date"] = default_due_date(data.issue_date, self.clients.terms[data.client_id])
+        payment = _paid_payment(status, paid_on, data, values["due_date"], errors)
+        if errors:
+            return Outcome(errors=errors)
         current = self.existing.get(data.number.lower())
         if current is None:
-            return Outcome(create=values)
+            return Outcome(create={**values, PAYMENT_OF: payment})
         if not self.update_existing:
             return Outcome(skip=Problem("invoice_exists", {"number": data.number}))
         names = [n for n in _INVOICE_UPDATABLE if n in self.present or n == "client_id"]
@@ -490,7 +528,19 @@ class InvoicePlanner(Planner):
         """Insert the new invoices and update the existing ones, in chunks."""
         table = table_of(Invoice)
         total = len(creates) + len(updates)
+        payments = {row["number"]: row.pop(PAYMENT_OF, None) for row in creates}
         done = self._insert(table, creates, progress, 0, total)
+        paid = {number: payment for number, payment in payments.items() if payment is not None}
+        if paid:
+            numbers = list(paid)
+            ids: dict[str, int] = {}
+            for start in range(0, len(numbers), CHUNK_ROWS):
+                chunk = numbers[start : start + CHUNK_ROWS]
+                found = self.conn.execute(select(table.c.number, table.c.invoice_id).where(table.c.number.in_(chunk)))
+                ids.update({row.number: row.invoice_id for row in found})
+            rows = [{"invoice_id": ids[number], **payment} for number, payment in paid.items()]
+            for chunk_rows in _chunks(rows):
+                self.conn.execute(insert(Payment.__table__), chunk_rows)
         if updates:
             names = [n for n in _INVOICE_UPDATABLE if n in updates[0] and n != "_id"]
             stmt = (

@@ -24,6 +24,7 @@ from crm_core.services.clients import (
     update_client,
 )
 from crm_core.services.contacts import add_contact, list_contacts, update_contact
+from crm_core.services.merging import merge_clients, reassign_owner
 from crm_core.services.opportunities import (
     create_opportunity,
     list_opportunities,
@@ -47,7 +48,9 @@ __all__ = [
     "log_activity",
     "mark_lost",
     "mark_won",
+    "merge_clients",
     "move_opportunity",
+    "reassign_owner",
     "record_invoice",
     "record_invoices",
     "record_payment",

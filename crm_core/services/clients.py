@@ -24,18 +24,21 @@ from crm_core.store.writes import writes, writes_every_table
 
 
 def _check_unique(session: Session, email: str | None, tax_id: str | None, exclude_id: int | None) -> None:
+    """Refuse an email or tax id another client has, naming that client (so the user can find it)."""
     if email is not None:
-        q = select(Client.client_id).where(Client.email == email)
+        q = select(Client.company_name).where(Client.email == email)
         if exclude_id is not None:
             q = q.where(Client.client_id != exclude_id)
-        if session.scalar(q) is not None:
-            raise DuplicateClientError("email", email)
+        holder = session.scalar(q)
+        if holder is not None:
+            raise DuplicateClientError("email", email, holder)
     if tax_id is not None:
-        q = select(Client.client_id).where(Client.tax_id == tax_id)
+        q = select(Client.company_name).where(Client.tax_id == tax_id)
         if exclude_id is not None:
             q = q.where(Client.client_id != exclude_id)
-        if session.scalar(q) is not None:
-            raise DuplicateClientError("tax_id", tax_id)
+        holder = session.scalar(q)
+        if holder is not None:
+            raise DuplicateClientError("tax_id", tax_id, holder)
 
 
 @writes("clients")

@@ -23,7 +23,7 @@ TABLES_WRITTEN: dict[Callable[..., Any], frozenset[str]] = {}
 IMPORT_TABLES_WRITTEN: dict[str, frozenset[str]] = {
     "clients": frozenset({"clients"}),
     "contacts": frozenset({"contacts"}),
-    "invoices": frozenset({"invoices"}),
+    "invoices": frozenset({"invoices", "payments"}),  # a paid status records the payment
     "payments": frozenset({"payments"}),
     "activities": frozenset({"activities", "contacts"}),
     "opportunities": frozenset(OPPORTUNITY_TABLES),

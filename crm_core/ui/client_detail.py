@@ -31,8 +31,8 @@ from crm_core.io.letters import claim_letter_pdf, recipient_of, sender_from_env,
 from crm_core.io.receivables import file_name, statement_csv
 from crm_core.schemas import ClientOut
 from crm_core.store.frames import Frames
-from crm_core.ui import receivables
-from crm_core.ui.client_forms import contact_form, delete_control, edit_form
+from crm_core.ui import billing_forms, receivables, views
+from crm_core.ui.client_forms import contact_form, delete_control, edit_form, merge_control
 from crm_core.ui.context import PageContext
 from crm_core.ui.markdown import literal
 from crm_core.ui.tables import header, show_table
@@ -94,10 +94,11 @@ def render(ctx: PageContext, engine: Engine, data: Frames, health: pd.DataFrame,
     st.header(literal(client.company_name), anchor=False)
     if figures is not None:
         st.caption(" · ".join([
-            label("lifecycle", figures["lifecycle"], ctx.lang),
+            f"{ctx.t('client.status_set')}: {label('status', client.status, ctx.lang)}",
+            f"{ctx.t('client.lifecycle_computed')}: {label('lifecycle', figures['lifecycle'], ctx.lang)}",
             f"{header(ctx, 'default_risk')}: {label('risk', figures['default_risk'], ctx.lang)}",
             f"{header(ctx, 'churn_score')}: {format_number(figures['churn_score'], ctx.lang)}/100",
-        ]))
+        ]), help=ctx.t("clients.status_help"))
     tabs = st.tabs([
         ctx.t("client.tab_summary"), ctx.t("client.tab_contacts"), ctx.t("client.tab_timeline"),
         ctx.t("client.tab_opportunities"), ctx.t("client.tab_invoices"), ctx.t("client.tab_receivables"),
@@ -119,6 +120,8 @@ def render(ctx: PageContext, engine: Engine, data: Frames, health: pd.DataFrame,
         _opportunities(ctx, data, client_id)
     with tabs[4]:
         _invoices(ctx, data, client_id)
+        billing_forms.payment_form(ctx, engine, client_id, client_invoices(data, client_id, ctx.as_of))
+        billing_forms.invoice_form(ctx, engine, client_id, client.payment_terms_days)
     with tabs[5]:
         _receivables(ctx, data, client, claims, rates)
     with tabs[6]:
@@ -126,6 +129,8 @@ def render(ctx: PageContext, engine: Engine, data: Frames, health: pd.DataFrame,
         edit_form(ctx, engine, client)
         st.divider()
         delete_control(ctx, engine, client)
+        st.divider()
+        merge_control(ctx, engine, client, views.client_names(ctx.db_url).to_dict())
     if ctx.is_manager:
         with tabs[7]:
             _history(ctx, engine, client_id)

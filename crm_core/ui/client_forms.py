@@ -19,11 +19,12 @@ from crm_core.errors import CRMError, StaleEditError
 from crm_core.i18n import label
 from crm_core.schemas import ClientOut
 from crm_core.store.writes import tables_written
-from crm_core.ui import cache
+from crm_core.ui import cache, choices
 from crm_core.ui.context import PageContext
 from crm_core.ui.forms import blank_to_none, error_lines, perform, show_outcome, succeed
 from crm_core.ui.markdown import literal
 from crm_core.ui.owners import owner_picker
+from crm_core.views.duplicates import duplicate_candidates
 
 TEXT_FIELDS: tuple[str, ...] = (
     "company_name", "email", "phone", "tax_id", "segment", "industry", "city", "address", "website",
@@ -56,17 +57,17 @@ def _client_widgets(ctx: PageContext, prefix: str) -> dict[str, Any]:
     row[1].text_input(ctx.t("field.email"), key=f"{prefix}_email")
     row[2].text_input(ctx.t("field.tax_id"), key=f"{prefix}_tax_id", help=ctx.t("clients.tax_id_help"))
     row = st.columns(3)
-    row[0].selectbox(
-        ctx.t("field.status"), [s.value for s in ClientStatus],
-        format_func=lambda v: label("status", v, ctx.lang), key=f"{prefix}_status",
+    choices.selectbox(
+        ctx.t("field.status"), [s.value for s in ClientStatus], container=row[0],
+        format_func=lambda v: label("status", v, ctx.lang), key=f"{prefix}_status", help=ctx.t("clients.status_help"),
     )
     owner_picker(ctx, row[1], ctx.t("field.owner"), f"{prefix}_owner")
-    row[2].number_input(ctx.t("field.payment_terms_days"), min_value=0, max_value=365, step=15, key=f"{prefix}_payment_terms_days")
+    row[2].number_input(ctx.t("field.payment_terms_days"), step=15, key=f"{prefix}_payment_terms_days")
     row = st.columns(3)
     row[0].text_input(ctx.t("field.segment"), key=f"{prefix}_segment")
     row[1].text_input(ctx.t("field.industry"), key=f"{prefix}_industry")
-    row[2].selectbox(
-        ctx.t("field.company_size"), [None, *[s.value for s in CompanySize]],
+    choices.selectbox(
+        ctx.t("field.company_size"), [None, *[s.value for s in CompanySize]], container=row[2],
         format_func=lambda v: "—" if v is None else label("company_size", v, ctx.lang), key=f"{prefix}_company_size",
     )
     region = st.session_state.get(f"{prefix}_region")
@@ -74,7 +75,7 @@ def _client_widgets(ctx: PageContext, prefix: str) -> dict[str, Any]:
     row = st.columns(3)
     row[0].selectbox(ctx.t("field.region"), regions, format_func=lambda v: "—" if v is None else v, key=f"{prefix}_region")
     row[1].text_input(ctx.t("field.city"), key=f"{prefix}_city")
-    row[2].number_input(ctx.t("field.employees"), min_value=0, value=None, step=1, key=f"{prefix}_employees")
+    row[2].number_input(ctx.t("field.employees"), value=None, step=1, key=f"{prefix}_employees")
     row = st.columns(3)
     row[0].text_input(ctx.t("field.phone"), key=f"{prefix}_phone")
     row[1].text_input(ctx.t("field.website"), key=f"{prefix}_website")
@@ -97,21 +98,38 @@ def collect(prefix: str) -> dict[str, Any]:
     return payload
 
 
-def _create(ctx: PageContext, engine: Engine) -> None:
-    """Submit callback of the new-client form: create it and open its page."""
-    created = perform(ctx, NEW_OUTCOME, services.create_client, engine, collect("new"))
+def _create(ctx: PageContext, engine: Engine, clients: pd.DataFrame | None = None) -> None:
+    """Submit callback of the new-client form: create it and open its page.
+
+    When the name or email looks like an existing client's (views.duplicates), nothing is written
+    until the user confirms with the form's "create anyway" box.
+    """
+    payload = collect("new")
+    if clients is not None and not st.session_state.get("new_not_duplicate"):
+        found = duplicate_candidates(clients, payload.get("company_name"), payload.get("email"))
+        if not found.empty:
+            st.session_state[NEW_OUTCOME] = ("warning", [ctx.t(
+                "clients.duplicate_warning", names=", ".join(found["company_name"].astype(str)),
+            )])
+            return
+    created = perform(ctx, NEW_OUTCOME, services.create_client, engine, payload)
     if created:
         _seed("new", NEW_DEFAULTS, force=True)
+        st.session_state["new_not_duplicate"] = False
         st.session_state["client_pick"] = created.client_id
         succeed(CLIENTS_OUTCOME, ctx.t("clients.created", name=created.company_name))
 
 
-def create_form(ctx: PageContext, engine: Engine) -> None:
-    """The new-client form; on success the client is opened."""
+def create_form(ctx: PageContext, engine: Engine, clients: pd.DataFrame | None = None) -> None:
+    """The new-client form; on success the client is opened. `clients` (the clients frame) enables the duplicate check."""
     _seed("new", NEW_DEFAULTS)
     with st.form("client_new"):
         _client_widgets(ctx, "new")
-        st.form_submit_button(ctx.t("clients.create"), type="primary", key="new_save", on_click=_create, args=(ctx, engine))
+        row = st.columns([1, 2], vertical_alignment="center")
+        row[1].checkbox(ctx.t("clients.not_duplicate"), key="new_not_duplicate", help=ctx.t("clients.not_duplicate_help"))
+        row[0].form_submit_button(
+            ctx.t("clients.create"), type="primary", key="new_save", on_click=_create, args=(ctx, engine, clients)
+        )
     show_outcome(NEW_OUTCOME)
 
 
@@ -247,3 +265,64 @@ def delete_control(ctx: PageContext, engine: Engine, client: ClientOut) -> None:
         on_click=_delete, args=(ctx, engine, client.client_id, client.company_name),
     )
     show_outcome(f"delete_{client.client_id}_outcome")
+
+
+def _merge(ctx: PageContext, engine: Engine, client_id: int) -> None:
+    """Button callback: merge the picked duplicate into this client (the confirmation box was ticked)."""
+    state = st.session_state
+    other = state.get(f"merge_pick_{client_id}")
+    outcome = f"merge_{client_id}_outcome"
+    if other is None:
+        state[outcome] = ("error", [f"{ctx.t('field.client')}: {ctx.t('clients.merge_pick')}"])
+        return
+    merged = perform(ctx, outcome, services.merge_clients, engine, client_id, int(other))
+    if merged:
+        state[f"merge_pick_{client_id}"] = None
+        state[f"merge_confirm_{client_id}"] = False
+        succeed(outcome, ctx.t(
+            "clients.merged", name=merged.removed_name, contacts=merged.contacts, activities=merged.activities,
+            opportunities=merged.opportunities, invoices=merged.invoices,
+        ))
+
+
+def merge_control(ctx: PageContext, engine: Engine, client: ClientOut, names: dict[int, str]) -> None:
+    """Merge a duplicate client into this one: its contacts, activities, deals and invoices move here, it is deleted."""
+    st.markdown(f"**{ctx.t('clients.merge_title')}**")
+    others = [cid for cid in names if cid != client.client_id]
+    choices.selectbox(
+        ctx.t("clients.merge_other"), others, format_func=lambda cid: names.get(cid, str(cid)), index=None,
+        placeholder=ctx.t("clients.merge_pick"), key=f"merge_pick_{client.client_id}", help=ctx.t("clients.merge_help"),
+    )
+    confirmed = st.checkbox(
+        ctx.t("clients.merge_confirm", name=literal(client.company_name)), key=f"merge_confirm_{client.client_id}"
+    )
+    st.button(
+        ctx.t("clients.merge"), key=f"merge_{client.client_id}", disabled=not confirmed,
+        on_click=_merge, args=(ctx, engine, client.client_id),
+    )
+    show_outcome(f"merge_{client.client_id}_outcome")
+
+
+def _reassign(ctx: PageContext, engine: Engine, client_ids: list[int]) -> None:
+    """Button callback: give the listed clients the account manager picked (or typed)."""
+    state = st.session_state
+    owner = blank_to_none(state.get("reassign_new")) or state.get("reassign_owner")
+    if owner is None:
+        state["reassign_outcome"] = ("error", [f"{ctx.t('field.owner')}: {ctx.t('clients.reassign_pick')}"])
+        return
+    changed = perform(ctx, "reassign_outcome", services.reassign_owner, engine, client_ids, owner)
+    if changed is not None:
+        state["reassign_confirm"] = False
+        succeed("reassign_outcome", ctx.t("clients.reassigned", count=changed, owner=owner))
+
+
+def reassign_control(ctx: PageContext, engine: Engine, client_ids: list[int], owners: list[str]) -> None:
+    """Bulk reassign: the account manager of every client the filters list (owners: the distinct ones so far)."""
+    row = st.columns([2, 2, 2, 1], vertical_alignment="bottom")
+    choices.selectbox(ctx.t("clients.reassign_to"), owners, index=None, key="reassign_owner",
+                      placeholder=ctx.t("clients.reassign_pick"), container=row[0])
+    row[1].text_input(ctx.t("clients.reassign_new"), key="reassign_new")
+    confirmed = row[2].checkbox(ctx.t("clients.reassign_confirm", count=len(client_ids)), key="reassign_confirm")
+    row[3].button(ctx.t("clients.reassign"), key="reassign_save", disabled=not confirmed or not client_ids,
+                  on_click=_reassign, args=(ctx, engine, client_ids))
+    show_outcome("reassign_outcome")

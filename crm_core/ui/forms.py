@@ -4,14 +4,16 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import date, datetime, time
+from decimal import Decimal
 from typing import ParamSpec, TypeVar
 
 import streamlit as st
 
 from crm_core.auth.scope import acting_as
 from crm_core.config import business_now, business_timezone
-from crm_core.errors import CRMError
+from crm_core.errors import CRMError, FieldError, ValidationError
 from crm_core.i18n.error_text import error_lines as error_text_lines
+from crm_core.i18n.numbers import AmountError, amount_example, amount_params, parse_amount
 from crm_core.store.writes import tables_written
 from crm_core.ui import cache
 from crm_core.ui.context import PageContext, current
@@ -71,6 +73,8 @@ def show_outcome(outcome_key: str) -> None:
     for line in lines:
         if kind == "success":
             st.success(literal(line), icon=":material/check_circle:")
+        elif kind == "warning":
+            st.warning(literal(line), icon=":material/content_copy:")
         else:
             st.error(literal(line), icon=":material/error:")
 
@@ -110,3 +114,24 @@ def write(action: Callable[P, R], *args: P.args, **kwargs: P.kwargs) -> R | None
         return None
     cache.invalidate(ctx.db_url, tables_written(action))
     return result
+
+
+def money_input(ctx: PageContext, label: str, key: str, container: object = st, **kwargs: object) -> str:
+    """A text field for an amount in the UI language's layout (`12.500,50` in Spanish); read it with `read_amount`."""
+    return container.text_input(  # type: ignore[attr-defined]
+        label, key=key, placeholder=ctx.t("amount.placeholder", example=amount_example(ctx.lang)), **kwargs
+    )
+
+
+def read_amount(ctx: PageContext, key: str, field: str) -> Decimal | None:
+    """The amount typed in widget `key` (None when blank); a ValidationError naming `field` when unreadable.
+
+    Raised as a domain error so `perform` and `write` show it next to the form like any other bad field.
+    """
+    value = st.session_state.get(key)
+    if value is None or isinstance(value, int | float | Decimal):
+        return None if value is None else Decimal(str(value))
+    try:
+        return parse_amount(str(value), ctx.lang)
+    except AmountError as exc:
+        raise ValidationError(FieldError(field, f"amount_{exc.code}", amount_params(exc, ctx.lang))) from None

@@ -20,6 +20,7 @@ from crm_core.ui.cache import current_owner
 from crm_core.views import activities as activity_views
 from crm_core.views import clients as client_views
 from crm_core.views import pipeline as pipeline_views
+from crm_core.views import search as search_views
 
 # The tables crm_core.views.activities reads (activities, named by client and contact); a view that
 # reads fewer than all tables is keyed by just their generations and given only those frames.
@@ -60,6 +61,17 @@ def client_names(db_url: str) -> pd.Series:
 def _client_names(db_url: str, clients_generation: int, owner: int | None) -> pd.Series:
     """Cached twin of `client_names`, keyed by the clients table's generation: the only table it reads."""
     return client_views.client_names(cache.frames_with(db_url, {"clients": clients_generation}, owner))
+
+
+def search_index(db_url: str) -> pd.DataFrame:
+    """Contact names, phones and invoice numbers per client for the client search, cached per database."""
+    return _search_index(db_url, cache.versions(db_url))
+
+
+@st.cache_data(show_spinner=False, max_entries=2)
+def _search_index(db_url: str, generations: Generations) -> pd.DataFrame:
+    """Cached twin of `search_index`, keyed by the tables' generations."""
+    return search_views.search_index(cache.frames_at(db_url, generations))
 
 
 def filter_options(db_url: str) -> dict[str, list[str]]:

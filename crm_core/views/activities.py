@@ -56,7 +56,7 @@ def recent_activities(
 
 
 def followups(frames: Frames, as_of: date, horizon_days: int = 7, owner: str | None = None) -> pd.DataFrame:
-    """Open follow-ups due on or before `as_of` + `horizon_days` (one owner's, if given), by owner then due date.
+    """Open follow-ups due on or before `as_of` + `horizon_days` (one owner's, if given), soonest first, then by owner.
 
     status: overdue (due before `as_of`), today, upcoming; days_overdue = as_of - due (0 if not late).
     """
@@ -73,7 +73,7 @@ def followups(frames: Frames, as_of: date, horizon_days: int = 7, owner: str | N
     rows["due_on"] = pd.to_datetime(due.loc[keep]).dt.normalize().astype("datetime64[ns]")
     rows["days_overdue"] = np.maximum(t - due_day, 0).astype("int64")
     rows["status"] = np.select([due_day < t, due_day == t], ["overdue", "today"], "upcoming").astype(object)
-    rows = rows.sort_values(["owner", "due_on", "activity_id"], na_position="last")
+    rows = rows.sort_values(["due_on", "owner", "activity_id"], na_position="last")  # soonest first (issue 16)
     return rows[FOLLOWUP_COLUMNS].reset_index(drop=True)
 
 

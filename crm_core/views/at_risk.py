@@ -62,14 +62,14 @@ def at_risk_export(
     """The at-risk clients (`analytics.at_risk`, most severe first) with the export's columns.
 
     Headers and text values (lifecycle, default risk, churn reason, suggested action) are in
-    `lang`; the index is the client id. Scores are rounded to 1 decimal, money to cents.
+    `lang`; the index is the client id. Churn scores are whole numbers (as shown), money in cents.
     """
     rows = at_risk(health, churn_min=churn_min, risk_levels=tuple(risk_levels), overdue_min=overdue_min)
     out = pd.DataFrame(index=rows.index)
     for column in ("company_name", "tax_id", "email", "phone", "owner"):
         out[column] = rows[column].astype(object)
     out["lifecycle"] = _labels(rows["lifecycle"], "lifecycle", lang)
-    out["churn_score"] = rows["churn_score"].astype("float64").round(1)
+    out["churn_score"] = rows["churn_score"].astype("float64").round(0).astype("Int64")  # as the page shows it
     out["churn_reason"] = churn_reason_texts(rows, lang)
     out["default_risk"] = _labels(rows["default_risk"], "risk", lang)
     out["overdue"] = rows["overdue"].astype("float64").round(2)

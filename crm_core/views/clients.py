@@ -6,7 +6,7 @@ Pure functions over frames and the `client_health` frame; no database, no stream
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, fields
 from datetime import date
 
@@ -145,8 +145,12 @@ class ClientList:
     name_rank: np.ndarray  # per row, its name's place in case-insensitive order (equal names share it; blank first)
     name_missing: np.ndarray  # per row, whether it has no name at all (sorted last by name either way)
 
-    def matching(self, filters: ClientFilters) -> np.ndarray:
-        """Positions (rows of `table`) matching every filter; search is case-insensitive over name, email, tax id."""
+    def matching(self, filters: ClientFilters, also_found: Collection[int] = ()) -> np.ndarray:
+        """Positions (rows of `table`) matching every filter; search is case-insensitive over name, email, tax id.
+
+        `also_found`: client ids the search text found elsewhere (contact names, phones, invoice numbers:
+        `views.search.clients_matching`), kept by the search too.
+        """
         table = self.table
         keep = np.ones(len(table), dtype=bool)
         needle = filters.search.strip().casefold()
@@ -155,6 +159,8 @@ class ClientList:
             hits = self.tax_ids.str.contains(compact, regex=False).to_numpy(dtype=bool)
             if SEARCH_SEPARATOR not in needle:
                 hits = hits | self.text.str.contains(needle, regex=False).to_numpy(dtype=bool)
+            if len(also_found):
+                hits = hits | table["client_id"].isin(list(also_found)).to_numpy(dtype=bool)
             keep &= hits
         for name in ("lifecycle", "default_risk", "status", *FILTER_FIELDS):
             chosen = getattr(filters, name)
@@ -184,9 +190,11 @@ class ClientList:
             keys = (positions, rank, -key if descending else key, missing)
         return positions[np.lexsort(keys)]
 
-    def query(self, filters: ClientFilters, by: str, descending: bool = False) -> np.ndarray:
-        """The positions of the matching rows in display order."""
-        return self.ordered(self.matching(filters), by, descending)
+    def query(
+        self, filters: ClientFilters, by: str, descending: bool = False, also_found: Collection[int] = ()
+    ) -> np.ndarray:
+        """The positions of the matching rows in display order (`also_found`: see `matching`)."""
+        return self.ordered(self.matching(filters, also_found), by, descending)
 
 
 def client_list(table: pd.DataFrame) -> ClientList:
@@ -203,9 +211,9 @@ def client_list(table: pd.DataFrame) -> ClientList:
     )
 
 
-def filter_clients(table: pd.DataFrame, filters: ClientFilters) -> pd.DataFrame:
+def filter_clients(table: pd.DataFrame, filters: ClientFilters, also_found: Collection[int] = ()) -> pd.DataFrame:
     """The rows of `client_table` matching every filter; search is case-insensitive over name, email, tax id."""
-    return table.iloc[client_list(table).matching(filters)]
+    return table.iloc[client_list(table).matching(filters, also_found)]
 
 
 def sort_clients(table: pd.DataFrame, by: str, descending: bool = False) -> pd.DataFrame:
