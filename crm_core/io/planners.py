@@ -540,7 +540,7 @@ class InvoicePlanner(Planner):
                 ids.update({row.number: row.invoice_id for row in found})
             rows = [{"invoice_id": ids[number], **payment} for number, payment in paid.items()]
             for chunk_rows in _chunks(rows):
-                self.conn.execute(insert(Payment.__table__), chunk_rows)
+                self.conn.execute(insert(table_of(Payment)), chunk_rows)
         if updates:
             names = [n for n in _INVOICE_UPDATABLE if n in updates[0] and n != "_id"]
             stmt = (

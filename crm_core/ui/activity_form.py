@@ -101,7 +101,7 @@ def activity_form(ctx: PageContext, engine: Engine, data: Frames, names: pd.Seri
         )
         row[1].text_input(ctx.t("field.title"), key="act_title", max_chars=200)
         st.text_area(ctx.t("field.description"), key="act_description", height=80)
-        row = st.columns(4)
+        row = list(st.columns(4))
         row[0].date_input(ctx.t("activities.date"), value=ctx.as_of, key="act_date", format=pattern)
         row[1].time_input(ctx.t("activities.time"), value=default_time(ctx), key="act_time", step=300)
         row[2].number_input(ctx.t("field.duration_min"), value=15, step=5, key="act_duration")

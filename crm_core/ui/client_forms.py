@@ -226,11 +226,11 @@ def contact_form(ctx: PageContext, engine: Engine, client_id: int) -> None:
     """Add a contact to the client."""
     prefix = f"contact_{client_id}"
     with st.form(prefix):
-        row = st.columns(3)
+        row = list(st.columns(3))
         row[0].text_input(ctx.t("field.full_name"), key=f"{prefix}_full_name")
         row[1].text_input(ctx.t("field.role"), key=f"{prefix}_role")
         row[2].text_input(ctx.t("field.email"), key=f"{prefix}_email")
-        row = st.columns(4)
+        row = list(st.columns(4))
         row[0].text_input(ctx.t("field.phone"), key=f"{prefix}_phone")
         row[1].text_input(ctx.t("field.whatsapp"), key=f"{prefix}_whatsapp")
         row[2].checkbox(ctx.t("field.is_primary"), key=f"{prefix}_is_primary")

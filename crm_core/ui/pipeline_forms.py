@@ -80,7 +80,7 @@ def _move(ctx: PageContext, engine: Engine, versions: pd.Series) -> None:
     state = st.session_state
     deal_id = int(state["deal_pick"])
     move_deal(
-        ctx, engine, deal_id, state.get(f"move_stage_{deal_id}"), int(versions[deal_id]), state.get(f"move_probability_{deal_id}")
+        ctx, engine, deal_id, state.get(f"move_stage_{deal_id}") or "", int(versions[deal_id]), state.get(f"move_probability_{deal_id}")
     )
 
 
@@ -147,7 +147,7 @@ def pipeline_forms(ctx: PageContext, engine: Engine, names: pd.Series, deals: pd
             index=None, placeholder=ctx.t("activities.pick_client"), key="opp_client", container=row[0],
         )
         row[1].text_input(ctx.t("field.name"), key="opp_name", max_chars=200)
-        row = st.columns(4)
+        row = list(st.columns(4))
         money_input(ctx, ctx.t("field.amount"), "opp_amount", container=row[0])
         choices.selectbox(ctx.t("field.stage"), OPEN_STAGE_VALUES, format_func=stage_name, key="opp_stage", container=row[1])
         row[2].number_input(
