@@ -16,8 +16,7 @@ st.set_page_config(page_title="SmartBilling CRM", page_icon=":material/insights:
 
 allowed, viewer = gate(default_url())
 if not allowed:  # users exist and nobody is signed in: the sign-in screen is the only page
-    st.navigation([st.Page(partial(sign_in_page, default_url()), title="Sign in", url_path="signin")],
-                  position="hidden").run()
+    st.navigation([st.Page(partial(sign_in_page, default_url()), title="Sign in", url_path="signin")], position="hidden").run()
     st.stop()
 
 # The navigation first: its titles follow the language already chosen in this run's state.

@@ -41,8 +41,9 @@ def build_if_missing(path: Path) -> None:
     if path.exists():
         return
     url = f"sqlite:///{path}"
-    subprocess.run([sys.executable, "-m", "crm_core", "demo", "--clients", "10000", "--seed", "42", "--url", url],
-                   check=True, cwd=ROOT)
+    subprocess.run(
+        [sys.executable, "-m", "crm_core", "demo", "--clients", "10000", "--seed", "42", "--url", url], check=True, cwd=ROOT
+    )
 
 
 def _timed(run: Callable[[], object]) -> float:
@@ -90,8 +91,10 @@ def _count_loads() -> Counter[str]:
 
 
 def _summary(label: str, times: list[float], loaded: Iterable[str]) -> str:
-    return (f"  {label:<30}{statistics.median(times):>9.3f}{max(times):>9.3f}{min(times):>9.3f}"
-            f"   reloaded: {', '.join(sorted(set(loaded))) or 'nothing'}")
+    return (
+        f"  {label:<30}{statistics.median(times):>9.3f}{max(times):>9.3f}{min(times):>9.3f}"
+        f"   reloaded: {', '.join(sorted(set(loaded))) or 'nothing'}"
+    )
 
 
 def bench(mode: str, as_of: date, rounds: int) -> None:
@@ -175,8 +178,10 @@ def main() -> int:
         from tests.apptest_helpers import router_pages_manager
 
         app_test.PagesManager = router_pages_manager()  # as the server runs after its first run
-        print(f"database: copy of {args.db}; {args.rounds} submits per form; each time is one full script run "
-              "(the write in the callback, then router, sidebar and page)")
+        print(
+            f"database: copy of {args.db}; {args.rounds} submits per form; each time is one full script run "
+            "(the write in the callback, then router, sidebar and page)"
+        )
         for mode in args.modes:
             bench(mode, args.as_of, args.rounds)
         from crm_core.db import dispose_engines

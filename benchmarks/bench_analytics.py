@@ -64,68 +64,113 @@ def synthetic_frames(n_clients: int, scale: float, seed: int = 7) -> Frames:
         return rng.choice(ids, size=n, p=weight)
 
     text = np.array([f"Client {i}" for i in ids], dtype=object)
-    clients = pd.DataFrame({
-        "client_id": ids, "company_name": text, "email": None, "phone": None, "address": None,
-        "tax_id": None, "status": rng.choice(np.array(["active", "prospect", "lost", "vip"], dtype=object),
-                                             n_clients, p=[0.8, 0.1, 0.05, 0.05]),
-        "segment": "smb", "industry": "retail",
-        "company_size": rng.choice(np.array(["small", "medium", "large"], dtype=object), n_clients),
-        "region": "Cataluña", "city": None, "website": None, "linkedin": None,
-        "employees": pd.array([pd.NA] * n_clients, dtype="Int64"), "owner": "ana",
-        "payment_terms_days": np.full(n_clients, 30, dtype=np.int64),
-        "created_at": _ns(np.full(n_clients, START)), "updated_at": _ns(np.full(n_clients, START)),
-        "version": np.ones(n_clients, dtype=np.int64),
-    })
+    clients = pd.DataFrame(
+        {
+            "client_id": ids,
+            "company_name": text,
+            "email": None,
+            "phone": None,
+            "address": None,
+            "tax_id": None,
+            "status": rng.choice(
+                np.array(["active", "prospect", "lost", "vip"], dtype=object), n_clients, p=[0.8, 0.1, 0.05, 0.05]
+            ),
+            "segment": "smb",
+            "industry": "retail",
+            "company_size": rng.choice(np.array(["small", "medium", "large"], dtype=object), n_clients),
+            "region": "Cataluña",
+            "city": None,
+            "website": None,
+            "linkedin": None,
+            "employees": pd.array([pd.NA] * n_clients, dtype="Int64"),
+            "owner": "ana",
+            "payment_terms_days": np.full(n_clients, 30, dtype=np.int64),
+            "created_at": _ns(np.full(n_clients, START)),
+            "updated_at": _ns(np.full(n_clients, START)),
+            "version": np.ones(n_clients, dtype=np.int64),
+        }
+    )
 
     issue = _days(rng, n_inv)
     credit = rng.random(n_inv) < 0.01
     total = np.round(rng.lognormal(6.5, 1.0, n_inv), 2) * np.where(credit, -0.3, 1.0)
-    invoices = pd.DataFrame({
-        "invoice_id": np.arange(1, n_inv + 1, dtype=np.int64), "client_id": client_ids(n_inv),
-        "number": pd.Series(np.arange(1, n_inv + 1)).astype(str).to_numpy(dtype=object),
-        "issue_date": _ns(issue), "due_date": _ns(issue + rng.choice([0, 30, 60], n_inv).astype("timedelta64[D]")),
-        "total": total, "void": (rng.random(n_inv) < 0.01) & ~credit, "credit_note": credit,
-    })
+    invoices = pd.DataFrame(
+        {
+            "invoice_id": np.arange(1, n_inv + 1, dtype=np.int64),
+            "client_id": client_ids(n_inv),
+            "number": pd.Series(np.arange(1, n_inv + 1)).astype(str).to_numpy(dtype=object),
+            "issue_date": _ns(issue),
+            "due_date": _ns(issue + rng.choice([0, 30, 60], n_inv).astype("timedelta64[D]")),
+            "total": total,
+            "void": (rng.random(n_inv) < 0.01) & ~credit,
+            "credit_note": credit,
+        }
+    )
 
     # Payments: most invoices paid once, some in two parts; dates after the issue date.
     paid_inv = rng.integers(0, n_inv, n_pay)
     parts = np.where(rng.random(n_pay) < 0.8, 1.0, 0.5)
-    payments = pd.DataFrame({
-        "payment_id": np.arange(1, n_pay + 1, dtype=np.int64),
-        "invoice_id": paid_inv.astype(np.int64) + 1,
-        "paid_on": _ns(issue[paid_inv] + rng.integers(0, 120, n_pay).astype("timedelta64[D]")),
-        "amount": np.round(np.abs(total[paid_inv]) * parts, 2),
-        "method": "transfer",
-    })
+    payments = pd.DataFrame(
+        {
+            "payment_id": np.arange(1, n_pay + 1, dtype=np.int64),
+            "invoice_id": paid_inv.astype(np.int64) + 1,
+            "paid_on": _ns(issue[paid_inv] + rng.integers(0, 120, n_pay).astype("timedelta64[D]")),
+            "amount": np.round(np.abs(total[paid_inv]) * parts, 2),
+            "method": "transfer",
+        }
+    )
 
     occurred = _ns(_days(rng, n_act)) + rng.integers(0, 86_400, n_act).astype("timedelta64[s]")
-    activities = pd.DataFrame({
-        "activity_id": np.arange(1, n_act + 1, dtype=np.int64), "client_id": client_ids(n_act),
-        "contact_id": pd.array([pd.NA] * n_act, dtype="Int64"),
-        "kind": rng.choice(np.array(["call", "email", "meeting", "task"], dtype=object), n_act),
-        "title": "x", "description": None, "occurred_at": occurred.astype("datetime64[ns]"),
-        "duration_min": pd.array([pd.NA] * n_act, dtype="Int64"), "owner": "ana",
-        "done": rng.random(n_act) < 0.85, "outcome": None, "follow_up_on": _ns(np.full(n_act, np.datetime64("NaT"))),
-    })
+    activities = pd.DataFrame(
+        {
+            "activity_id": np.arange(1, n_act + 1, dtype=np.int64),
+            "client_id": client_ids(n_act),
+            "contact_id": pd.array([pd.NA] * n_act, dtype="Int64"),
+            "kind": rng.choice(np.array(["call", "email", "meeting", "task"], dtype=object), n_act),
+            "title": "x",
+            "description": None,
+            "occurred_at": occurred.astype("datetime64[ns]"),
+            "duration_min": pd.array([pd.NA] * n_act, dtype="Int64"),
+            "owner": "ana",
+            "done": rng.random(n_act) < 0.85,
+            "outcome": None,
+            "follow_up_on": _ns(np.full(n_act, np.datetime64("NaT"))),
+        }
+    )
 
     created = _days(rng, n_opp)
-    stage = rng.choice(np.array(["identified", "contacted", "proposal", "negotiation", "won", "lost"], dtype=object),
-                       n_opp)
+    stage = rng.choice(np.array(["identified", "contacted", "proposal", "negotiation", "won", "lost"], dtype=object), n_opp)
     closed = np.isin(stage, ["won", "lost"])
     expected_close = created + rng.integers(0, 180, n_opp).astype("timedelta64[D]")
-    opportunities = pd.DataFrame({
-        "opportunity_id": np.arange(1, n_opp + 1, dtype=np.int64), "client_id": client_ids(n_opp),
-        "contact_id": pd.array([pd.NA] * n_opp, dtype="Int64"), "name": "deal", "description": None,
-        "amount": np.round(rng.lognormal(8, 1, n_opp), 2), "stage": stage,
-        "probability": rng.integers(0, 101, n_opp).astype(np.int64),
-        "expected_close": _ns(np.where(rng.random(n_opp) < 0.9, expected_close, np.datetime64("NaT"))),
-        "closed_at": _ns(np.where(closed, created + np.timedelta64(20, "D"), np.datetime64("NaT"))),
-        "won_amount": np.nan, "lost_reason": None, "owner": "ana", "notes": None,
-        "created_at": _ns(created), "version": np.ones(n_opp, dtype=np.int64),
-    })
-    tables = {"clients": clients, "contacts": template.contacts, "activities": activities,
-              "opportunities": opportunities, "invoices": invoices, "payments": payments,
-              "stage_history": template.stage_history}
+    opportunities = pd.DataFrame(
+        {
+            "opportunity_id": np.arange(1, n_opp + 1, dtype=np.int64),
+            "client_id": client_ids(n_opp),
+            "contact_id": pd.array([pd.NA] * n_opp, dtype="Int64"),
+            "name": "deal",
+            "description": None,
+            "amount": np.round(rng.lognormal(8, 1, n_opp), 2),
+            "stage": stage,
+            "probability": rng.integers(0, 101, n_opp).astype(np.int64),
+            "expected_close": _ns(np.where(rng.random(n_opp) < 0.9, expected_close, np.datetime64("NaT"))),
+            "closed_at": _ns(np.where(closed, created + np.timedelta64(20, "D"), np.datetime64("NaT"))),
+            "won_amount": np.nan,
+            "lost_reason": None,
+            "owner": "ana",
+            "notes": None,
+            "created_at": _ns(created),
+            "version": np.ones(n_opp, dtype=np.int64),
+        }
+    )
+    tables = {
+        "clients": clients,
+        "contacts": template.contacts,
+        "activities": activities,
+        "opportunities": opportunities,
+        "invoices": invoices,
+        "payments": payments,
+        "stage_history": template.stage_history,
+    }
     for name, df in tables.items():  # same dtypes as crm_core.store.frames
         for col, dtype in getattr(template, name).dtypes.items():
             if str(df[col].dtype) != str(dtype):
@@ -135,13 +180,20 @@ def synthetic_frames(n_clients: int, scale: float, seed: int = 7) -> Frames:
 
 def sample(frames: Frames, client_ids: np.ndarray) -> Frames:
     """The rows of `client_ids` only (payments through their invoices)."""
+
     def keep(df: pd.DataFrame) -> pd.DataFrame:
         return df[df["client_id"].isin(client_ids)]
+
     invoices = keep(frames.invoices)
-    return Frames(clients=keep(frames.clients), contacts=frames.contacts, activities=keep(frames.activities),
-                  opportunities=keep(frames.opportunities), invoices=invoices,
-                  payments=frames.payments[frames.payments["invoice_id"].isin(invoices["invoice_id"])],
-                  stage_history=frames.stage_history)
+    return Frames(
+        clients=keep(frames.clients),
+        contacts=frames.contacts,
+        activities=keep(frames.activities),
+        opportunities=keep(frames.opportunities),
+        invoices=invoices,
+        payments=frames.payments[frames.payments["invoice_id"].isin(invoices["invoice_id"])],
+        stage_history=frames.stage_history,
+    )
 
 
 def rss_mb() -> float:
@@ -174,15 +226,20 @@ def breakdown(frames: Frames, recurring: bool = True) -> None:
     figures = pd.concat([pay, cad, eng], axis=1)
 
     def scores() -> pd.DataFrame:
-        life = lifecycle(frames.clients["status"], figures["invoice_count"], figures["days_since_last_invoice"],
-                         figures["revenue_12m"]).set_axis(index)
+        life = lifecycle(
+            frames.clients["status"], figures["invoice_count"], figures["days_since_last_invoice"], figures["revenue_12m"]
+        ).set_axis(index)
         default_risk(figures)
         return churn_scores(pd.concat([figures, life], axis=1))
 
     timed("risk + lifecycle + churn", scores)
-    timed("pipeline.pipeline_forecast (typed figure)", lambda: pipeline_forecast(frames.opportunities, AS_OF, frames.stage_history))
-    timed("pipeline_forecast.learned_pipeline", lambda: learned_pipeline(frames.opportunities, frames.stage_history, AS_OF,
-                                                                        frames.invoices))
+    timed(
+        "pipeline.pipeline_forecast (typed figure)", lambda: pipeline_forecast(frames.opportunities, AS_OF, frames.stage_history)
+    )
+    timed(
+        "pipeline_forecast.learned_pipeline",
+        lambda: learned_pipeline(frames.opportunities, frames.stage_history, AS_OF, frames.invoices),
+    )
     timed("cash.cash_forecast (other helper)", lambda: cash_forecast(frames.invoices, frames.payments, AS_OF))
     if recurring:
         timed("forecast.recurring_forecast (other helper)", lambda: recurring_forecast(frames.invoices, AS_OF))
@@ -195,17 +252,19 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=2)
     parser.add_argument("--loop-sample", type=int, default=1_000)
     parser.add_argument("--no-breakdown", action="store_true", help="skip the per-family timings")
-    parser.add_argument("--stub-recurring", action="store_true",
-                        help="replace the recurring forecast by zeros inside client_health (says so)")
+    parser.add_argument(
+        "--stub-recurring", action="store_true", help="replace the recurring forecast by zeros inside client_health (says so)"
+    )
     args = parser.parse_args()
 
     t0 = time.perf_counter()
     frames = synthetic_frames(args.clients, args.scale)
-    print(f"frames: {len(frames.clients):,} clients, {len(frames.invoices):,} invoices, "
-          f"{len(frames.payments):,} payments, {len(frames.activities):,} activities, "
-          f"{len(frames.opportunities):,} opportunities (built in {time.perf_counter() - t0:.1f} s)")
-    print(f"cpus available: {len(os.sched_getaffinity(0))}, load average: "
-          f"{' '.join(f'{x:.1f}' for x in os.getloadavg())}")
+    print(
+        f"frames: {len(frames.clients):,} clients, {len(frames.invoices):,} invoices, "
+        f"{len(frames.payments):,} payments, {len(frames.activities):,} activities, "
+        f"{len(frames.opportunities):,} opportunities (built in {time.perf_counter() - t0:.1f} s)"
+    )
+    print(f"cpus available: {len(os.sched_getaffinity(0))}, load average: {' '.join(f'{x:.1f}' for x in os.getloadavg())}")
     rss_before = rss_mb()
 
     floors, floor_cpus = [], []
@@ -215,8 +274,9 @@ def main() -> None:
         floors.append(time.perf_counter() - t)
         floor_cpus.append(time.process_time() - cpu)
     floor = min(floors)
-    print(f"floor  invoices.groupby('client_id')['total'].sum(): {floor:.3f} s (best of 3; "
-          f"CPU {min(floor_cpus):.3f} s)", flush=True)
+    print(
+        f"floor  invoices.groupby('client_id')['total'].sum(): {floor:.3f} s (best of 3; CPU {min(floor_cpus):.3f} s)", flush=True
+    )
 
     if not args.no_breakdown:
         breakdown(frames, recurring=not args.stub_recurring)
@@ -224,7 +284,8 @@ def main() -> None:
         import crm_core.analytics.health as health_module
 
         health_module.recurring_forecast = lambda invoices, as_of: pd.DataFrame(  # type: ignore[assignment]
-            {"recurring_30d": [], "recurring_90d": []}, index=pd.Index([], name="client_id", dtype="int64"))
+            {"recurring_30d": [], "recurring_90d": []}, index=pd.Index([], name="client_id", dtype="int64")
+        )
         print("NOTE: recurring forecast stubbed to zeros in the runs below", flush=True)
 
     times, cpus = [], []
@@ -235,18 +296,22 @@ def main() -> None:
         cpus.append(time.process_time() - cpu)
     best = min(times)
 
-    print(f"client_health: {best:.2f} s best of {args.runs} ({', '.join(f'{x:.2f}' for x in times)}), "
-          f"{len(health):,} rows x {health.shape[1]} columns; {best / floor:.0f}x the floor; "
-          f"CPU time {min(cpus):.2f} s (the wall time of an idle machine: numpy here is single-threaded)",
-          flush=True)
+    print(
+        f"client_health: {best:.2f} s best of {args.runs} ({', '.join(f'{x:.2f}' for x in times)}), "
+        f"{len(health):,} rows x {health.shape[1]} columns; {best / floor:.0f}x the floor; "
+        f"CPU time {min(cpus):.2f} s (the wall time of an idle machine: numpy here is single-threaded)",
+        flush=True,
+    )
 
     tracemalloc.start()
     client_health(frames, AS_OF)
     _, peak = tracemalloc.get_traced_memory()
     tracemalloc.stop()
-    print(f"client_health peak memory: {peak / 2**20:,.0f} MB traced during the call (tracemalloc); "
-          f"process peak RSS {rss_mb():,.0f} MB so far, {rss_before:,.0f} MB before any analytics (frames)",
-          flush=True)
+    print(
+        f"client_health peak memory: {peak / 2**20:,.0f} MB traced during the call (tracemalloc); "
+        f"process peak RSS {rss_mb():,.0f} MB so far, {rss_before:,.0f} MB before any analytics (frames)",
+        flush=True,
+    )
 
     rng = np.random.default_rng(1)
     chosen = rng.choice(frames.clients["client_id"].to_numpy(), size=args.loop_sample, replace=False)
@@ -256,11 +321,12 @@ def main() -> None:
         client_health(sample(small, np.array([client_id])), AS_OF)
     loop = time.perf_counter() - t
     extrapolated = loop * len(frames.clients) / args.loop_sample
-    print(f"per-client loop: {loop:.1f} s for {args.loop_sample:,} clients -> {extrapolated:,.0f} s "
-          f"extrapolated to {len(frames.clients):,} ({extrapolated / best:,.0f}x client_health)")
+    print(
+        f"per-client loop: {loop:.1f} s for {args.loop_sample:,} clients -> {extrapolated:,.0f} s "
+        f"extrapolated to {len(frames.clients):,} ({extrapolated / best:,.0f}x client_health)"
+    )
     target = "meets" if best < 5 and peak / 2**30 < 3 else "misses"
-    print(f"target (under 5 s and under 3 GB): {target}" + (" (recurring forecast stubbed)" if args.stub_recurring
-                                                              else ""))
+    print(f"target (under 5 s and under 3 GB): {target}" + (" (recurring forecast stubbed)" if args.stub_recurring else ""))
 
 
 if __name__ == "__main__":

@@ -30,8 +30,12 @@ import httpx
 
 ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_URL = "sqlite:////tmp/api_bench_10k.sqlite3"
-ENDPOINTS = ("/api/clientes/{id}/salud", "/api/clientes/{id}/recomendaciones", "/api/clientes/{id}",
-             "/api/clientes/?limit=100&skip={skip}")
+ENDPOINTS = (
+    "/api/clientes/{id}/salud",
+    "/api/clientes/{id}/recomendaciones",
+    "/api/clientes/{id}",
+    "/api/clientes/?limit=100&skip={skip}",
+)
 
 
 def free_port() -> int:
@@ -45,8 +49,7 @@ def build_if_missing(url: str) -> None:
         path = Path(url.removeprefix("sqlite:///"))
         if not path.exists():
             print(f"building the 10k demo into {path} ...", flush=True)
-            subprocess.run([sys.executable, "-m", "crm_core", "demo", "--clients", "10000", "--url", url],
-                           cwd=ROOT, check=True)
+            subprocess.run([sys.executable, "-m", "crm_core", "demo", "--clients", "10000", "--url", url], cwd=ROOT, check=True)
 
 
 def start(url: str, workers: int) -> tuple[subprocess.Popen[bytes], str]:
@@ -54,7 +57,10 @@ def start(url: str, workers: int) -> tuple[subprocess.Popen[bytes], str]:
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     process = subprocess.Popen(
         [sys.executable, "-m", "crm_core", "api", "--url", url, "--port", str(port), "--workers", str(workers)],
-        cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
     )
     base = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 120
@@ -154,11 +160,14 @@ def main() -> None:
                 print(f"  GET {path:<40} {statistics.median(times):>10.1f} {p99(times):>10.1f}")
             rate = throughput(base, ids, args.concurrency, args.seconds)
             print(f"  GET /api/clientes/{{id}}/salud, {args.concurrency} concurrent clients: {rate:.0f} requests/s")
-            httpx.post(f"{base}/api/clientes/{ids[0]}/actividades", timeout=60,
-                       json={"tipo": "nota", "titulo": "bench_api: one write"}).raise_for_status()
+            httpx.post(
+                f"{base}/api/clientes/{ids[0]}/actividades", timeout=60, json={"tipo": "nota", "titulo": "bench_api: one write"}
+            ).raise_for_status()
             after = cold_and_warm(base, args.workers)
-            print("  after one write (POST an activity), the slow requests until both workers are warm: "
-                  + (", ".join(f"{s:.1f} s" for s in after) or "none"))
+            print(
+                "  after one write (POST an activity), the slow requests until both workers are warm: "
+                + (", ".join(f"{s:.1f} s" for s in after) or "none")
+            )
         finally:
             process.terminate()
             process.wait(timeout=30)

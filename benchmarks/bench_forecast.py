@@ -81,11 +81,12 @@ def main() -> None:
     started = time.perf_counter()
     frames = demo_frames(args.clients, args.seed)
     print(f"load average: {' '.join(open('/proc/loadavg').read().split()[:3])}" if sys.platform == "linux" else "")
-    print(f"built {args.clients:,} clients, {len(frames.invoices):,} invoices, {len(frames.payments):,} payments, "
-          f"{len(frames.opportunities):,} opportunities in {time.perf_counter() - started:.1f} s")
+    print(
+        f"built {args.clients:,} clients, {len(frames.invoices):,} invoices, {len(frames.payments):,} payments, "
+        f"{len(frames.opportunities):,} opportunities in {time.perf_counter() - started:.1f} s"
+    )
     as_of = AS_OF - timedelta(days=90)
-    floor = timed("floor: groupby('client_id')['total'].sum()",
-                  lambda: frames.invoices.groupby("client_id")["total"].sum())
+    floor = timed("floor: groupby('client_id')['total'].sum()", lambda: frames.invoices.groupby("client_id")["total"].sum())
     recurring = timed("recurring_forecast", lambda: recurring_forecast(frames.invoices, as_of))
     timed("pipeline_forecast", lambda: pipeline_forecast(frames.opportunities, as_of, frames.stage_history))
     timed("cash_forecast", lambda: cash_forecast(frames.invoices, frames.payments, as_of))

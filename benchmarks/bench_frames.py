@@ -46,11 +46,16 @@ def main() -> int:
             seconds[reader] = statistics.median(runs)
             totals[reader] += seconds[reader]
         pd.testing.assert_frame_equal(frames["arrow"], frames["sqlalchemy"], check_exact=True)
-        print(f"{'':<8}{name:<15}{len(frames['arrow']):>11,}{seconds['arrow']:>10.2f}{seconds['sqlalchemy']:>14.2f}"
-              f"{seconds['sqlalchemy'] / seconds['arrow']:>7.1f}x", flush=True)
+        print(
+            f"{'':<8}{name:<15}{len(frames['arrow']):>11,}{seconds['arrow']:>10.2f}{seconds['sqlalchemy']:>14.2f}"
+            f"{seconds['sqlalchemy'] / seconds['arrow']:>7.1f}x",
+            flush=True,
+        )
     ratio = totals["sqlalchemy"] / totals["arrow"]
-    print(f"{'':<8}{'all tables':<26}{totals['arrow']:>10.2f}{totals['sqlalchemy']:>14.2f}{ratio:>7.1f}x"
-          f"  (frames equal; target >= {TARGET_RATIO:.0f}x: {'met' if ratio >= TARGET_RATIO else 'MISSED'})")
+    print(
+        f"{'':<8}{'all tables':<26}{totals['arrow']:>10.2f}{totals['sqlalchemy']:>14.2f}{ratio:>7.1f}x"
+        f"  (frames equal; target >= {TARGET_RATIO:.0f}x: {'met' if ratio >= TARGET_RATIO else 'MISSED'})"
+    )
     return 0
 
 

@@ -55,9 +55,7 @@ def invoices_csv(rows: int, clients: int, seed: int = 7) -> bytes:
         cents = rng.randrange(1_000, 5_000_000)
         euros, rest = divmod(cents, 100)
         amount = f"{euros:,}".replace(",", ".") + f",{rest:02d}"
-        lines.append(
-            f"F-{i:07d};{cif(1000000 + rng.randrange(clients))};{issued:%d/%m/%Y};{due:%d/%m/%Y};{amount}"
-        )
+        lines.append(f"F-{i:07d};{cif(1000000 + rng.randrange(clients))};{issued:%d/%m/%Y};{due:%d/%m/%Y};{amount}")
     return ("\n".join(lines) + "\n").encode("cp1252")
 
 

@@ -42,18 +42,22 @@ def main() -> None:
     folder = Path(tempfile.mkdtemp(prefix="bench-busy-"))
     url = f"sqlite:///{folder / 'crm.sqlite3'}"
     engine = get_engine(url)
-    ids = [services.create_client(engine, {"company_name": f"Firm {i}", "email": f"f{i}@x.es"}).client_id
-           for i in range(CLIENTS)]
-    invoice = services.record_invoice(engine, {"client_id": ids[0], "number": "BENCH-0", "issue_date": date(2024, 1, 1),
-                                               "total": "1000000"})
+    ids = [services.create_client(engine, {"company_name": f"Firm {i}", "email": f"f{i}@x.es"}).client_id for i in range(CLIENTS)]
+    invoice = services.record_invoice(
+        engine, {"client_id": ids[0], "number": "BENCH-0", "issue_date": date(2024, 1, 1), "total": "1000000"}
+    )
     csv_path = folder / "invoices.csv"
     with csv_path.open("w", encoding="utf-8") as out:
         out.write("number,client_id,issue_date,total\n")
         for n in range(args.rows):
             out.write(f"F-{n},{ids[n % CLIENTS]},{1 + n % 28:02d}/0{1 + n % 9}/2024,{10 + n % 900}.50\n")
     started = time.perf_counter()
-    process = subprocess.Popen([sys.executable, "-m", "crm_core", "import", "invoices", str(csv_path), "--url", url],
-                               cwd=Path(__file__).resolve().parent.parent, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    process = subprocess.Popen(
+        [sys.executable, "-m", "crm_core", "import", "invoices", str(csv_path), "--url", url],
+        cwd=Path(__file__).resolve().parent.parent,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+    )
     latencies: list[float] = []
     log: list[str] = []
     busy = 0
@@ -74,9 +78,11 @@ def main() -> None:
     if latencies:
         ordered = sorted(latencies)
         p95 = ordered[min(len(ordered) - 1, int(0.95 * len(ordered)))]
-        print(f"form writes during the import: {len(latencies)} written, {busy} refused as busy; "
-              f"latency median {statistics.median(ordered) * 1000:.0f} ms, p95 {p95 * 1000:.0f} ms, "
-              f"max {ordered[-1] * 1000:.0f} ms")
+        print(
+            f"form writes during the import: {len(latencies)} written, {busy} refused as busy; "
+            f"latency median {statistics.median(ordered) * 1000:.0f} ms, p95 {p95 * 1000:.0f} ms, "
+            f"max {ordered[-1] * 1000:.0f} ms"
+        )
     else:
         print(f"form writes during the import: none written, {busy} refused as busy")
     if args.every >= 5:

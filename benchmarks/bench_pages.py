@@ -37,8 +37,13 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 PAGES: tuple[str, ...] = (
-    "pages/overview.py", "pages/clients.py", "pages/activities.py", "pages/pipeline.py", "pages/health.py",
-    "pages/collections.py", "pages/import.py",
+    "pages/overview.py",
+    "pages/clients.py",
+    "pages/activities.py",
+    "pages/pipeline.py",
+    "pages/health.py",
+    "pages/collections.py",
+    "pages/import.py",
 )
 
 
@@ -139,10 +144,14 @@ def main() -> int:
 
     first = _timed(fresh().run)
     print(f"{clients:,} clients; as of {args.as_of}; figures in seconds; each render a full script run")
-    print(f"first run in this process (imports, every table loaded, health, the Overview): {first:.2f}  "
-          f"{_verdict(first, target.first)}")
-    print(f"\n{'page':<22}{'cold':>8}{'warm median':>13}{'warm max':>10}   targets: cold <= {target.cold} s, "
-          f"warm median <= {target.warm} s")
+    print(
+        f"first run in this process (imports, every table loaded, health, the Overview): {first:.2f}  "
+        f"{_verdict(first, target.first)}"
+    )
+    print(
+        f"\n{'page':<22}{'cold':>8}{'warm median':>13}{'warm max':>10}   targets: cold <= {target.cold} s, "
+        f"warm median <= {target.warm} s"
+    )
     for page in args.pages:
         _clear_caches()
         at = fresh()
@@ -156,10 +165,12 @@ def main() -> int:
 
     if args.writes:
         after_write(fresh, args.as_of, args.writes, target)
-    peak_gb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024 ** 2
-    print(f"\npeak memory of this process: {peak_gb:.2f} GB  "
-          f"{'ok' if peak_gb <= MEMORY_TARGET_GB else f'MISSED by {peak_gb - MEMORY_TARGET_GB:.2f} GB'} "
-          f"(target <= {MEMORY_TARGET_GB:.0f} GB)")
+    peak_gb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024**2
+    print(
+        f"\npeak memory of this process: {peak_gb:.2f} GB  "
+        f"{'ok' if peak_gb <= MEMORY_TARGET_GB else f'MISSED by {peak_gb - MEMORY_TARGET_GB:.2f} GB'} "
+        f"(target <= {MEMORY_TARGET_GB:.0f} GB)"
+    )
     from crm_core.db import dispose_engines
 
     dispose_engines()

@@ -48,8 +48,13 @@ def true_expected_revenue(plan: Plan, rows: np.ndarray, as_of: date, horizon: in
     rate = np.where(month == 8, 1.0 - AUGUST_SKIP, 1.0)[None, :] / plan.mean_gap[rows][:, None]
     first_day = np.maximum(plan.start[rows], day_number(TODAY) - HISTORY_DAYS)
     years_in = (days[None, :] - first_day[:, None]) / 365.0
-    amount = (plan.level[rows][:, None] / 100.0 * np.exp(plan.growth[rows][:, None] * years_in)
-              * np.exp(IRREGULAR_AMOUNT_SIGMA**2 / 2.0) * np.where(month == 12, DECEMBER_BUMP, 1.0)[None, :])
+    amount = (
+        plan.level[rows][:, None]
+        / 100.0
+        * np.exp(plan.growth[rows][:, None] * years_in)
+        * np.exp(IRREGULAR_AMOUNT_SIGMA**2 / 2.0)
+        * np.where(month == 12, DECEMBER_BUMP, 1.0)[None, :]
+    )
     return np.sum(rate * amount, axis=1)
 
 
@@ -67,7 +72,9 @@ def main() -> None:
     invoices["issue_date"] = pd.to_datetime(invoices["issue_date"]).astype("datetime64[ns]")
     plan = hidden_plan(args.clients, args.seed, TODAY)
     print(f"{args.clients:,} clients, seed {args.seed}; RMSE against the best baseline (negative = better)")
-    print(f"{'as of':<10} {'horizon':>7} {'model':>8} {'true params':>12}  steady irregular clients: share of the model's squared error")
+    print(
+        f"{'as of':<10} {'horizon':>7} {'model':>8} {'true params':>12}  steady irregular clients: share of the model's squared error"
+    )
     for as_of in backtest_dates(args.as_of, args.every, args.times):
         cutoff = as_of_timestamp(as_of)
         clients = np.sort(pd.unique(billable_invoices(invoices, as_of)["client_id"].to_numpy(dtype=np.int64)))

@@ -65,9 +65,7 @@ def trim_text(value: str) -> str:
 
 def _shows_nothing(value: str) -> bool:
     """Whether `value` holds only spaces, invisible characters and combining marks (no visible character)."""
-    return all(
-        ch.isspace() or _INVISIBLE_RE.match(ch) or unicodedata.category(ch) in ("Mn", "Me", "Mc") for ch in value
-    )
+    return all(ch.isspace() or _INVISIBLE_RE.match(ch) or unicodedata.category(ch) in ("Mn", "Me", "Mc") for ch in value)
 
 
 def _blank_to_none(value: Any) -> Any:
@@ -239,7 +237,9 @@ Email = Annotated[str, BeforeValidator(_blank_to_none), AfterValidator(_check_em
 OptEmail = Annotated[str | None, BeforeValidator(_blank_to_none), AfterValidator(lambda v: v if v is None else _check_email(v))]
 OptPhone = Annotated[str | None, BeforeValidator(_blank_to_none), AfterValidator(lambda v: v if v is None else _check_phone(v))]
 OptUrl = Annotated[str | None, BeforeValidator(_blank_to_none), AfterValidator(lambda v: v if v is None else _check_url(v))]
-OptTaxId = Annotated[str | None, BeforeValidator(_blank_to_none), AfterValidator(lambda v: v if v is None else normalise_tax_id(v))]
+OptTaxId = Annotated[
+    str | None, BeforeValidator(_blank_to_none), AfterValidator(lambda v: v if v is None else normalise_tax_id(v))
+]
 OptRegion = Annotated[str | None, BeforeValidator(_blank_to_none), AfterValidator(lambda v: v if v is None else _check_region(v))]
 # Strict at the service boundary: True is not invoice 1, "1" is not version 1, 12.0 employees is not 12.
 Whole = Annotated[int, Strict()]
@@ -276,9 +276,7 @@ AwareDatetime = Annotated[datetime, BeforeValidator(_date_input), AfterValidator
 
 
 class Schema(BaseModel):
-    model_config = ConfigDict(
-        extra="forbid", str_strip_whitespace=True, validate_default=True, use_enum_values=False
-    )
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True, validate_default=True, use_enum_values=False)
 
     @field_validator("*", mode="before")
     @classmethod

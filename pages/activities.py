@@ -28,20 +28,49 @@ st.title(ctx.t("activities.title"))
 
 # ---------------------------------------------------------------- my work
 with st.expander(ctx.t("my_work.title"), icon=":material/person_check:"):
-    me = choices.selectbox(ctx.t("my_work.owner"), views.filter_options(ctx.db_url)["owner"], index=None, key="my_work_owner",
-                           placeholder=ctx.t("my_work.pick"), help=ctx.t("my_work.help"))
+    me = choices.selectbox(
+        ctx.t("my_work.owner"),
+        views.filter_options(ctx.db_url)["owner"],
+        index=None,
+        key="my_work_owner",
+        placeholder=ctx.t("my_work.pick"),
+        help=ctx.t("my_work.help"),
+    )
     if me is not None:
-        work = my_work(views.followups(ctx.db_url, ctx.as_of, FOLLOW_UP_HORIZON_DAYS), views.pipeline(ctx.db_url, ctx.as_of).stale,
-                       cache.health(ctx.db_url, ctx.as_of), me)
+        work = my_work(
+            views.followups(ctx.db_url, ctx.as_of, FOLLOW_UP_HORIZON_DAYS),
+            views.pipeline(ctx.db_url, ctx.as_of).stale,
+            cache.health(ctx.db_url, ctx.as_of),
+            me,
+        )
         st.markdown(f"**{ctx.t('my_work.followups', count=len(work.followups))}**")
-        show_table(ctx, work.followups, {"due_on": "date", "status": "enum:followup_status", "company_name": "text",
-                                         "title": "text"}, key="my_followups")
+        show_table(
+            ctx,
+            work.followups,
+            {"due_on": "date", "status": "enum:followup_status", "company_name": "text", "title": "text"},
+            key="my_followups",
+        )
         st.markdown(f"**{ctx.t('my_work.stale', count=len(work.stale_deals))}**")
-        show_table(ctx, work.stale_deals, {"company_name": "text", "name": "text", "stage": "enum:stage", "amount": "money",
-                                           "expected_close": "date", "days_idle": "days"}, key="my_stale")
+        show_table(
+            ctx,
+            work.stale_deals,
+            {
+                "company_name": "text",
+                "name": "text",
+                "stage": "enum:stage",
+                "amount": "money",
+                "expected_close": "date",
+                "days_idle": "days",
+            },
+            key="my_stale",
+        )
         st.markdown(f"**{ctx.t('my_work.at_risk', count=len(work.at_risk))}**")
-        show_table(ctx, work.at_risk, {"company_name": "text", "severity": "enum:risk", "churn_score": "score",
-                                       "overdue": "money"}, key="my_at_risk")
+        show_table(
+            ctx,
+            work.at_risk,
+            {"company_name": "text", "severity": "enum:risk", "churn_score": "score", "overdue": "money"},
+            key="my_at_risk",
+        )
 
 # ---------------------------------------------------------------- the form
 with st.container(border=True):
@@ -72,15 +101,24 @@ else:
         )
     with right:
         chosen_owner = st.selectbox(
-            ctx.t("field.owner"), [None, *followup_owners(due)],
-            format_func=lambda o: ctx.t("common.all") if o is None else o, key="fu_owner",
+            ctx.t("field.owner"),
+            [None, *followup_owners(due)],
+            format_func=lambda o: ctx.t("common.all") if o is None else o,
+            key="fu_owner",
         )
         listed = views.followups(ctx.db_url, ctx.as_of, FOLLOW_UP_HORIZON_DAYS, chosen_owner)
         show_table(
             ctx,
             listed,
-            {"due_on": "date", "status": "enum:followup_status", "days_overdue": "days", "company_name": "text",
-             "title": "text", "contact_name": "text", "owner": "text"},
+            {
+                "due_on": "date",
+                "status": "enum:followup_status",
+                "days_overdue": "days",
+                "company_name": "text",
+                "title": "text",
+                "contact_name": "text",
+                "owner": "text",
+            },
             key="followups_table",
         )
         pick_labels = followup_labels(listed)
@@ -94,8 +132,11 @@ else:
             key="fu_pick",
         )
         done_row[1].button(
-            ctx.t("activities.mark_done"), key="fu_done", disabled=to_close is None,
-            on_click=complete_followup, args=(ctx, engine, DONE_OUTCOME),
+            ctx.t("activities.mark_done"),
+            key="fu_done",
+            disabled=to_close is None,
+            on_click=complete_followup,
+            args=(ctx, engine, DONE_OUTCOME),
         )
 
 # ---------------------------------------------------------------- recent activities
@@ -107,7 +148,15 @@ else:
     show_table(
         ctx,
         recent,
-        {"occurred_at": "datetime", "company_name": "text", "kind": "enum:kind", "title": "text",
-         "contact_name": "text", "outcome": "text", "duration_min": "number", "owner": "text"},
+        {
+            "occurred_at": "datetime",
+            "company_name": "text",
+            "kind": "enum:kind",
+            "title": "text",
+            "contact_name": "text",
+            "outcome": "text",
+            "duration_min": "number",
+            "owner": "text",
+        },
         key="recent_activities",
     )

@@ -25,10 +25,23 @@ from crm_core.views.search import clients_matching
 PAGE_SIZE = 100
 PICK_CAP = 1000  # the client picker lists every match up to this many, else the page shown
 TABLE_COLUMNS = {
-    "company_name": "text", "lifecycle": "enum:lifecycle", "default_risk": "enum:risk", "churn_score": "score",
-    "ltv": "money", "predicted_value_12m": "money", "revenue_12m": "money", "outstanding": "money", "overdue": "money",
-    "expected_revenue_90d": "money", "days_since_last_activity": "days", "segment": "text",
-    "industry": "text", "region": "text", "owner": "text", "tax_id": "text", "email": "text",
+    "company_name": "text",
+    "lifecycle": "enum:lifecycle",
+    "default_risk": "enum:risk",
+    "churn_score": "score",
+    "ltv": "money",
+    "predicted_value_12m": "money",
+    "revenue_12m": "money",
+    "outstanding": "money",
+    "overdue": "money",
+    "expected_revenue_90d": "money",
+    "days_since_last_activity": "days",
+    "segment": "text",
+    "industry": "text",
+    "region": "text",
+    "owner": "text",
+    "tax_id": "text",
+    "email": "text",
 }
 
 ctx = current()
@@ -45,11 +58,19 @@ options = views.filter_options(ctx.db_url)
 row = st.columns([3, 2, 2, 2])
 search = row[0].text_input(ctx.t("common.search"), key="clients_search", placeholder=ctx.t("clients.search_help"))
 lifecycle = choices.multiselect(
-    ctx.t("figure.lifecycle"), LIFECYCLE_OPTIONS, container=row[1],
-    format_func=lambda v: label("lifecycle", v, ctx.lang), key="clients_lifecycle", placeholder=ctx.t("clients.any"),
+    ctx.t("figure.lifecycle"),
+    LIFECYCLE_OPTIONS,
+    container=row[1],
+    format_func=lambda v: label("lifecycle", v, ctx.lang),
+    key="clients_lifecycle",
+    placeholder=ctx.t("clients.any"),
 )
 risk = choices.multiselect(
-    ctx.t("figure.default_risk"), RISK_OPTIONS, container=row[2], format_func=lambda v: label("risk", v, ctx.lang), key="clients_risk",
+    ctx.t("figure.default_risk"),
+    RISK_OPTIONS,
+    container=row[2],
+    format_func=lambda v: label("risk", v, ctx.lang),
+    key="clients_risk",
     placeholder=ctx.t("clients.any"),
 )
 min_churn = row[3].slider(ctx.t("clients.min_churn"), 0, 100, 0, step=5, key="clients_min_churn")
@@ -74,12 +95,18 @@ matches = listing.query(filters, sort_by, descending, found_elsewhere)
 pages = page_count(len(matches), PAGE_SIZE)
 page_no = row[2].number_input(ctx.t("common.page"), min_value=1, max_value=pages, value=1, key="clients_page")
 first, last = page_rows(len(matches), int(page_no), PAGE_SIZE)
-shown = listing.table.iloc[matches[max(first - 1, 0):last]]
+shown = listing.table.iloc[matches[max(first - 1, 0) : last]]
 match_ids = listing.table["client_id"].to_numpy()[matches] if len(matches) <= PICK_CAP else []
-row[3].caption(ctx.t(
-    "clients.count", shown=format_number(len(shown), ctx.lang), total=format_number(len(matches), ctx.lang),
-    all=format_number(len(listing.table), ctx.lang), page=format_number(page_no, ctx.lang), pages=format_number(pages, ctx.lang),
-))
+row[3].caption(
+    ctx.t(
+        "clients.count",
+        shown=format_number(len(shown), ctx.lang),
+        total=format_number(len(matches), ctx.lang),
+        all=format_number(len(listing.table), ctx.lang),
+        page=format_number(page_no, ctx.lang),
+        pages=format_number(pages, ctx.lang),
+    )
+)
 page_ids = shown["client_id"].tolist()
 if not len(matches):
     st.info(ctx.t("clients.none"))
@@ -100,10 +127,13 @@ if len(matches):
 # ---------------------------------------------------------------- one client
 names = views.client_names(ctx.db_url).to_dict()
 client_id = choices.selectbox(
-    ctx.t("clients.open"), picker_ids(match_ids if len(matches) <= PICK_CAP else page_ids, page_ids,
-                                      st.session_state.get("client_pick"), PICK_CAP),
-    format_func=lambda cid: names.get(cid, str(cid)), index=None, placeholder=ctx.t("clients.open_placeholder"),
-    key="client_pick", help=ctx.t("clients.open_help", cap=PICK_CAP),
+    ctx.t("clients.open"),
+    picker_ids(match_ids if len(matches) <= PICK_CAP else page_ids, page_ids, st.session_state.get("client_pick"), PICK_CAP),
+    format_func=lambda cid: names.get(cid, str(cid)),
+    index=None,
+    placeholder=ctx.t("clients.open_placeholder"),
+    key="client_pick",
+    help=ctx.t("clients.open_help", cap=PICK_CAP),
 )
 if client_id is not None:
     st.divider()

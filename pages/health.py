@@ -40,10 +40,15 @@ payments = payment_overview(health)
 
 st.subheader(ctx.t("health.distributions"))
 cols = st.columns(2)
-cols[0].metric(ctx.t("health.median_dso"), format_days(payments["median_dso"], ctx.lang, 1),
-               help=ctx.t("health.median_dso_help"), border=True)
-cols[1].metric(ctx.t("health.on_time"), format_percent(payments["mean_on_time"], ctx.lang, 1),
-               help=ctx.t("health.on_time_help"), border=True)
+cols[0].metric(
+    ctx.t("health.median_dso"),
+    format_days(payments["median_dso"], ctx.lang, 1),
+    help=ctx.t("health.median_dso_help"),
+    border=True,
+)
+cols[1].metric(
+    ctx.t("health.on_time"), format_percent(payments["mean_on_time"], ctx.lang, 1), help=ctx.t("health.on_time_help"), border=True
+)
 left, right = st.columns(2)
 with left:
     show_chart(charts.churn_histogram(health, ctx.lang), key="chart_churn")
@@ -57,12 +62,17 @@ with right:
 st.subheader(ctx.t("health.at_risk_heading"))
 st.caption(ctx.t("health.thresholds"))
 controls = st.columns(3)
-churn_min = controls[0].slider(ctx.t("health.churn_min"), 0, 100, int(DEFAULT_SETTINGS.at_risk_churn_min), step=5,
-                               key="health_churn_min")
+churn_min = controls[0].slider(
+    ctx.t("health.churn_min"), 0, 100, int(DEFAULT_SETTINGS.at_risk_churn_min), step=5, key="health_churn_min"
+)
 st.session_state.setdefault("health_risk_levels", list(DEFAULT_SETTINGS.at_risk_levels))
 risk_levels = choices.multiselect(
-    ctx.t("health.risk_levels"), [level.value for level in RiskLevel], container=controls[1],
-    format_func=lambda level: label("risk", level, ctx.lang), key="health_risk_levels", placeholder=ctx.t("health.no_levels"),
+    ctx.t("health.risk_levels"),
+    [level.value for level in RiskLevel],
+    container=controls[1],
+    format_func=lambda level: label("risk", level, ctx.lang),
+    key="health_risk_levels",
+    placeholder=ctx.t("health.no_levels"),
 )
 overdue_min = controls[2].number_input(
     ctx.t("health.overdue_min"), min_value=0.0, value=None, step=500.0, key="health_overdue_min"
@@ -80,16 +90,30 @@ else:
     page_no = st.number_input(ctx.t("common.page"), min_value=1, max_value=pages, value=1, key="health_page") if pages > 1 else 1
     shown = page_of(table, int(page_no), AT_RISK_PAGE_SIZE)
     first, last = page_rows(len(table), int(page_no), AT_RISK_PAGE_SIZE)
-    st.caption(ctx.t("health.showing", first=format_number(first, ctx.lang), last=format_number(last, ctx.lang),
-                     total=format_number(len(table), ctx.lang)))
+    st.caption(
+        ctx.t(
+            "health.showing",
+            first=format_number(first, ctx.lang),
+            last=format_number(last, ctx.lang),
+            total=format_number(len(table), ctx.lang),
+        )
+    )
     st.dataframe(
-        at_risk_styled(ctx, shown), hide_index=True, width="stretch", column_config=at_risk_column_config(ctx),
-        column_order=at_risk_column_order(ctx), key="health_at_risk_table", placeholder=EMPTY_CELL,
+        at_risk_styled(ctx, shown),
+        hide_index=True,
+        width="stretch",
+        column_config=at_risk_column_config(ctx),
+        column_order=at_risk_column_order(ctx),
+        key="health_at_risk_table",
+        placeholder=EMPTY_CELL,
     )
 
 export = st.columns([1, 2])
 sep = export[0].radio(
-    ctx.t("health.separator"), SEPARATORS, index=1 if ctx.lang == "es" else 0, key=f"health_sep_{ctx.lang}",
+    ctx.t("health.separator"),
+    SEPARATORS,
+    index=1 if ctx.lang == "es" else 0,
+    key=f"health_sep_{ctx.lang}",
     format_func=lambda s: ctx.t("health.separator_semicolon" if s == ";" else "health.separator_comma"),
 )
 export[1].download_button(

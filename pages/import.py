@@ -59,8 +59,11 @@ except CRMError as exc:
     st.stop()
 
 shown_sep = separator_text(preview.separator, ctx.lang, quoted=True)
-st.caption(ctx.tn("import.read_as", preview.rows, rows=format_number(preview.rows, ctx.lang), encoding=preview.encoding,
-                   separator=shown_sep))
+st.caption(
+    ctx.tn(
+        "import.read_as", preview.rows, rows=format_number(preview.rows, ctx.lang), encoding=preview.encoding, separator=shown_sep
+    )
+)
 st.subheader(ctx.t("import.preview"))
 st.dataframe(preview.first_rows, hide_index=True, width="stretch")
 
@@ -103,7 +106,10 @@ signature = (uploaded.file_id, kind, repr(options_used))
 
 # ---------------------------------------------------------------- check, then commit
 st.button(
-    ctx.t("import.check"), key="import_check", on_click=st.session_state.__setitem__, args=("import_do", "check"),
+    ctx.t("import.check"),
+    key="import_check",
+    on_click=st.session_state.__setitem__,
+    args=("import_do", "check"),
     disabled=bool(undecided),
 )
 if action == "check":
@@ -157,8 +163,11 @@ if not report.writable(valid_only):
     st.info(ctx.t("import.nothing") if report.ok or valid_only else ctx.t("import.blocked"))
     st.stop()
 st.button(
-    ctx.t("import.commit"), type="primary", key="import_commit",
-    on_click=st.session_state.__setitem__, args=("import_do", "commit"),
+    ctx.t("import.commit"),
+    type="primary",
+    key="import_commit",
+    on_click=st.session_state.__setitem__,
+    args=("import_do", "commit"),
 )
 if action == "commit":
     bar = st.progress(0.0, text=ctx.t("import.progress", percent=0))
@@ -168,7 +177,9 @@ if action == "commit":
             kind,
             table,
             valid_only=valid_only,
-            progress=lambda fraction, _message: bar.progress(fraction, text=ctx.t("import.progress", percent=round(fraction * 100))),
+            progress=lambda fraction, _message: bar.progress(
+                fraction, text=ctx.t("import.progress", percent=round(fraction * 100))
+            ),
             **options_used,
         )
     except CRMError as exc:

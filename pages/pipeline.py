@@ -23,8 +23,14 @@ from crm_core.views.board import board_columns
 from crm_core.views.forecast import accuracy_text
 
 DEAL_TABLE = {
-    "company_name": "text", "name": "text", "stage": "enum:stage", "amount": "money",
-    "probability": "probability", "weighted": "money", "expected_close": "date", "owner": "text",
+    "company_name": "text",
+    "name": "text",
+    "stage": "enum:stage",
+    "amount": "money",
+    "probability": "probability",
+    "weighted": "money",
+    "expected_close": "date",
+    "owner": "text",
 }
 
 ctx = current()
@@ -37,20 +43,37 @@ view = views.pipeline(ctx.db_url, ctx.as_of)
 totals = view.totals
 cols = st.columns(5)
 cols[0].metric(ctx.t("pipeline.open_deals"), format_number(totals["open_count"], ctx.lang))
-cols[1].metric(ctx.t("pipeline.amount"), format_money_short(totals["open_amount"], ctx.lang),
-               help=format_money(totals["open_amount"], ctx.lang, 0))
-cols[2].metric(ctx.t("pipeline.weighted"), format_money_short(totals["weighted"], ctx.lang),
-               help=money_help(ctx.t("pipeline.weighted_help"), totals["weighted"], ctx.lang))
-cols[3].metric(ctx.t("pipeline.forecast_30d"), format_money_short(totals["forecast_30d"], ctx.lang),
-               help=money_help(ctx.t("pipeline.forecast_help"), totals["forecast_30d"], ctx.lang))
-cols[4].metric(ctx.t("pipeline.forecast_90d"), format_money_short(totals["forecast_90d"], ctx.lang),
-               help=money_help(ctx.t("pipeline.forecast_help"), totals["forecast_90d"], ctx.lang))
+cols[1].metric(
+    ctx.t("pipeline.amount"),
+    format_money_short(totals["open_amount"], ctx.lang),
+    help=format_money(totals["open_amount"], ctx.lang, 0),
+)
+cols[2].metric(
+    ctx.t("pipeline.weighted"),
+    format_money_short(totals["weighted"], ctx.lang),
+    help=money_help(ctx.t("pipeline.weighted_help"), totals["weighted"], ctx.lang),
+)
+cols[3].metric(
+    ctx.t("pipeline.forecast_30d"),
+    format_money_short(totals["forecast_30d"], ctx.lang),
+    help=money_help(ctx.t("pipeline.forecast_help"), totals["forecast_30d"], ctx.lang),
+)
+cols[4].metric(
+    ctx.t("pipeline.forecast_90d"),
+    format_money_short(totals["forecast_90d"], ctx.lang),
+    help=money_help(ctx.t("pipeline.forecast_help"), totals["forecast_90d"], ctx.lang),
+)
 with st.spinner(ctx.t("forecast.accuracy_heading")):
     accuracy = derived.forecast_accuracy(ctx.db_url, ctx.as_of)
 for column, h in zip(cols[3:], (30, 90), strict=True):
-    column.caption(ctx.t("pipeline.forecast_parts", learned=format_money(totals[f"learned_{h}d"], ctx.lang, 0),
-                         new=format_money(totals[f"new_{h}d"], ctx.lang, 0),
-                         typed=format_money(totals[f"typed_{h}d"], ctx.lang, 0)))
+    column.caption(
+        ctx.t(
+            "pipeline.forecast_parts",
+            learned=format_money(totals[f"learned_{h}d"], ctx.lang, 0),
+            new=format_money(totals[f"new_{h}d"], ctx.lang, 0),
+            typed=format_money(totals[f"typed_{h}d"], ctx.lang, 0),
+        )
+    )
     column.caption(accuracy_text(accuracy, h, "pipeline", ctx.lang), help=ctx.t("forecast.accuracy_help"))
 
 # ---------------------------------------------------------------- forecast by owner and past accuracy
@@ -58,9 +81,21 @@ left, right = st.columns(2)
 with left:
     st.subheader(ctx.t("pipeline.by_owner"))
     owners = view.by_owner.assign(owner=view.by_owner["owner"].replace("", ctx.t("pipeline.no_owner")))
-    show_table(ctx, owners, {"owner": "text", "open_deals": "number", "total_30d": "money", "typed_30d": "money",
-                             "total_90d": "money", "typed_90d": "money", "learned_90d": "money", "new_90d": "money"},
-               key="owner_table")
+    show_table(
+        ctx,
+        owners,
+        {
+            "owner": "text",
+            "open_deals": "number",
+            "total_30d": "money",
+            "typed_30d": "money",
+            "total_90d": "money",
+            "typed_90d": "money",
+            "learned_90d": "money",
+            "new_90d": "money",
+        },
+        key="owner_table",
+    )
     st.caption(ctx.t("pipeline.by_owner_help"))
 with right:
     for h in (30, 90):
@@ -74,7 +109,9 @@ with left:
     show_chart(stage_funnel_chart(summary, ctx.lang), key="funnel")
 with right:
     st.subheader(ctx.t("pipeline.by_stage"))
-    show_table(ctx, summary, {"stage": "enum:stage", "count": "number", "amount": "money", "weighted": "money"}, key="stage_table")
+    show_table(
+        ctx, summary, {"stage": "enum:stage", "count": "number", "amount": "money", "weighted": "money"}, key="stage_table"
+    )
     st.caption(ctx.t("pipeline.closed_window"))
 
 by_month = view.by_month
@@ -88,9 +125,17 @@ with right:
     rates = view.win_rates
     show_chart(win_rate_chart(rates, ctx.lang), key="win_rates")
     show_table(
-        ctx, rates,
-        {"stage": "enum:stage", "closed": "number", "won": "number", "observed_rate": "probability",
-         "win_rate": "probability", "mean_typed_probability": "probability", "default_probability": "probability"},
+        ctx,
+        rates,
+        {
+            "stage": "enum:stage",
+            "closed": "number",
+            "won": "number",
+            "observed_rate": "probability",
+            "win_rate": "probability",
+            "mean_typed_probability": "probability",
+            "default_probability": "probability",
+        },
         key="win_rate_table",
     )
     st.caption(ctx.t("pipeline.win_rates_help"))
@@ -102,8 +147,13 @@ left, right = st.columns(2)
 with left:
     st.subheader(ctx.t("pipeline.stale", count=format_number(len(stale), ctx.lang)))
     st.caption(ctx.t("pipeline.stale_help"))
-    capped_table(ctx, stale, {**DEAL_TABLE, "days_idle": "days", "close_passed": "bool"}, key="stale_table",
-                 empty_message=ctx.t("pipeline.none_stale"))
+    capped_table(
+        ctx,
+        stale,
+        {**DEAL_TABLE, "days_idle": "days", "close_passed": "bool"},
+        key="stale_table",
+        empty_message=ctx.t("pipeline.none_stale"),
+    )
 with right:
     st.subheader(ctx.t("pipeline.no_next", count=format_number(len(missing), ctx.lang)))
     st.caption(ctx.t("pipeline.no_next_help"))

@@ -31,8 +31,15 @@ CLIENTS = [
 
 
 def _inv(invoice_id: int, client_id: int, issue: str, due: str, total: float, **flags: bool) -> dict:
-    return {"invoice_id": invoice_id, "client_id": client_id, "number": f"F{invoice_id}",
-            "issue_date": d(issue), "due_date": d(due), "total": total, **flags}
+    return {
+        "invoice_id": invoice_id,
+        "client_id": client_id,
+        "number": f"F{invoice_id}",
+        "issue_date": d(issue),
+        "due_date": d(due),
+        "total": total,
+        **flags,
+    }
 
 
 INVOICES = [
@@ -81,8 +88,13 @@ PAYMENTS = [
 
 
 def _act(activity_id: int, client_id: int, when: str, done: bool = True, kind: str = "call") -> dict:
-    return {"activity_id": activity_id, "client_id": client_id, "kind": kind,
-            "occurred_at": datetime.fromisoformat(when), "done": done}
+    return {
+        "activity_id": activity_id,
+        "client_id": client_id,
+        "kind": kind,
+        "occurred_at": datetime.fromisoformat(when),
+        "done": done,
+    }
 
 
 ACTIVITIES = [
@@ -97,12 +109,26 @@ ACTIVITIES = [
 ]
 
 
-def _opp(opportunity_id: int, stage: str, probability: int, amount: float, expected_close: str | None,
-         created: str = "2024-05-01", closed: str | None = None) -> dict:
-    return {"opportunity_id": opportunity_id, "client_id": 3, "name": f"O{opportunity_id}", "stage": stage,
-            "probability": probability, "amount": amount,
-            "expected_close": d(expected_close) if expected_close else None,
-            "closed_at": d(closed) if closed else None, "created_at": datetime.fromisoformat(created)}
+def _opp(
+    opportunity_id: int,
+    stage: str,
+    probability: int,
+    amount: float,
+    expected_close: str | None,
+    created: str = "2024-05-01",
+    closed: str | None = None,
+) -> dict:
+    return {
+        "opportunity_id": opportunity_id,
+        "client_id": 3,
+        "name": f"O{opportunity_id}",
+        "stage": stage,
+        "probability": probability,
+        "amount": amount,
+        "expected_close": d(expected_close) if expected_close else None,
+        "closed_at": d(closed) if closed else None,
+        "created_at": datetime.fromisoformat(created),
+    }
 
 
 OPPORTUNITIES = [
@@ -115,5 +141,4 @@ OPPORTUNITIES = [
 
 
 def scenario() -> Frames:
-    return frames(clients=CLIENTS, invoices=INVOICES, payments=PAYMENTS, activities=ACTIVITIES,
-                  opportunities=OPPORTUNITIES)
+    return frames(clients=CLIENTS, invoices=INVOICES, payments=PAYMENTS, activities=ACTIVITIES, opportunities=OPPORTUNITIES)

@@ -67,10 +67,7 @@ def engine(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Engine]:
 
 def row_counts(engine: Engine) -> dict[str, int]:
     with engine.connect() as conn:
-        return {
-            name: conn.execute(text(f"SELECT COUNT(*) FROM {name}")).scalar_one()
-            for name in TABLES_IN_DELETE_ORDER
-        }
+        return {name: conn.execute(text(f"SELECT COUNT(*) FROM {name}")).scalar_one() for name in TABLES_IN_DELETE_ORDER}
 
 
 def table_rows(engine: Engine) -> dict[str, list[tuple[object, ...]]]:

@@ -12,13 +12,21 @@ from crm_core.store.frames import COLUMNS, Frames
 _TEMPLATE = Frames.empty()
 
 _DEFAULTS: dict[str, dict[str, Any]] = {
-    "clients": {"status": "active", "segment": "smb", "industry": "retail", "company_size": "small",
-                "region": "Cataluña", "owner": "ana", "payment_terms_days": 30,
-                "created_at": datetime(2020, 1, 1), "updated_at": datetime(2020, 1, 1), "version": 1},
+    "clients": {
+        "status": "active",
+        "segment": "smb",
+        "industry": "retail",
+        "company_size": "small",
+        "region": "Cataluña",
+        "owner": "ana",
+        "payment_terms_days": 30,
+        "created_at": datetime(2020, 1, 1),
+        "updated_at": datetime(2020, 1, 1),
+        "version": 1,
+    },
     "invoices": {"void": False, "credit_note": False},
     "activities": {"kind": "call", "title": "call", "owner": "ana", "done": True},
-    "opportunities": {"stage": "proposal", "probability": 40, "owner": "ana", "version": 1,
-                      "created_at": datetime(2020, 1, 1)},
+    "opportunities": {"stage": "proposal", "probability": 40, "owner": "ana", "version": 1, "created_at": datetime(2020, 1, 1)},
     "payments": {"method": "transfer"},
 }
 

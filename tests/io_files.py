@@ -15,6 +15,7 @@ def cif(number: int) -> str:
 
 def write_csv(path: Path, rows: list[list[str]], *, sep: str = ",", encoding: str = "utf-8", bom: bool = False) -> Path:
     """Write rows as people's spreadsheets do: CRLF lines, quotes only where needed."""
+
     def cell(value: str) -> str:
         if sep in value or '"' in value or "\n" in value:
             return '"' + value.replace('"', '""') + '"'

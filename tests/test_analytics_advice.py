@@ -17,10 +17,20 @@ from tests.analytics_scenario import T, scenario
 NaN = math.nan
 # A quiet, healthy active client: no rule fires.
 HEALTHY: dict[str, Any] = {
-    "lifecycle": "active", "company_size": "small", "ltv": 5000.0, "default_risk": "low",
-    "churn_score": 10.0, "churn_driver": "none", "churn_reason": "No warning sign.", "overdue": 0.0,
-    "max_days_overdue": 0.0, "days_since_last_activity": 10.0, "days_since_last_invoice": 20.0,
-    "cadence_days": 30.0, "activities_30d": 2, "open_opportunities": 1,
+    "lifecycle": "active",
+    "company_size": "small",
+    "ltv": 5000.0,
+    "default_risk": "low",
+    "churn_score": 10.0,
+    "churn_driver": "none",
+    "churn_reason": "No warning sign.",
+    "overdue": 0.0,
+    "max_days_overdue": 0.0,
+    "days_since_last_activity": 10.0,
+    "days_since_last_invoice": 20.0,
+    "cadence_days": 30.0,
+    "activities_30d": 2,
+    "open_opportunities": 1,
 }
 
 
@@ -60,8 +70,17 @@ def test_healthy_client_gets_nothing() -> None:
         ({"days_since_last_invoice": 30.0}, [], ["expected_invoice_late"]),
         ({"days_since_last_activity": NaN}, ["first_contact"], ["follow_up"]),
         # A lost client: no contact chasing, but money owed is still chased.
-        ({"lifecycle": "lost", "days_since_last_activity": 200.0, "churn_score": 100.0, "overdue": 50.0,
-          "max_days_overdue": 40.0}, ["call_billing_contact"], ["follow_up", "inactivity", "churn_risk"]),
+        (
+            {
+                "lifecycle": "lost",
+                "days_since_last_activity": 200.0,
+                "churn_score": 100.0,
+                "overdue": 50.0,
+                "max_days_overdue": 40.0,
+            },
+            ["call_billing_contact"],
+            ["follow_up", "inactivity", "churn_risk"],
+        ),
     ],
 )
 def test_rule(changes: dict[str, Any], present: list[str], absent: list[str]) -> None:
@@ -71,8 +90,9 @@ def test_rule(changes: dict[str, Any], present: list[str], absent: list[str]) ->
 
 
 def test_params_and_messages_carry_the_figures() -> None:
-    row = pd.Series({**HEALTHY, "overdue": 1234.5, "max_days_overdue": 45.0, "days_since_last_invoice": 75.0,
-                     "cadence_days": 30.0})
+    row = pd.Series(
+        {**HEALTHY, "overdue": 1234.5, "max_days_overdue": 45.0, "days_since_last_invoice": 75.0, "cadence_days": 30.0}
+    )
     by_code = {rec.code: rec for rec in recommendations(row)}
     overdue = by_code["overdue_receivables"]
     assert overdue.kind == "alert" and overdue.severity == "high"  # 45 days: over 30
@@ -86,9 +106,18 @@ def test_params_and_messages_carry_the_figures() -> None:
 
 
 def test_order_is_alerts_then_opportunities_then_actions_most_severe_first() -> None:
-    row = pd.Series({**HEALTHY, "overdue": 10.0, "max_days_overdue": 95.0, "default_risk": "critical",
-                     "days_since_last_activity": 40.0, "activities_30d": 0, "lifecycle": "vip",
-                     "company_size": "large"})
+    row = pd.Series(
+        {
+            **HEALTHY,
+            "overdue": 10.0,
+            "max_days_overdue": 95.0,
+            "default_risk": "critical",
+            "days_since_last_activity": 40.0,
+            "activities_30d": 0,
+            "lifecycle": "vip",
+            "company_size": "large",
+        }
+    )
     got = [(rec.kind, rec.code, rec.severity) for rec in recommendations(row)]
     assert got == [
         ("alert", "overdue_receivables", "critical"),
@@ -110,8 +139,7 @@ def test_on_the_scenario() -> None:
     health = client_health(scenario(), T)
     # Beta: 63 overdue up to 91 days, critical risk, 75 days without contact, dormant.
     beta = [rec.code for rec in recommendations(health.loc[2])]
-    assert beta == ["overdue_receivables", "payment_risk", "inactivity", "escalate_collection",
-                    "reactivation_offer", "follow_up"]
+    assert beta == ["overdue_receivables", "payment_risk", "inactivity", "escalate_collection", "reactivation_offer", "follow_up"]
     # Epsilon: VIP, large, 6 activities in 30 days.
     assert [rec.code for rec in recommendations(health.loc[5])] == ["vip_account", "high_engagement"]
     # Delta (lost, paid up): nothing to do.
@@ -137,9 +165,19 @@ def test_suggested_action_priority_is_vectorised_over_the_frame() -> None:
     health = pd.DataFrame(rows, index=pd.Index(range(10, 10 + len(rows)), name="client_id"))
     got = suggested_action(health)
     assert list(got.index) == list(health.index)
-    assert list(got) == ["escalate_collection", "call_billing_contact", "send_payment_reminder", "urgent_call",
-                         "reactivation_offer", "check_in_call", "follow_up", "prioritise_opportunities",
-                         "first_contact", "none", "none"]
+    assert list(got) == [
+        "escalate_collection",
+        "call_billing_contact",
+        "send_payment_reminder",
+        "urgent_call",
+        "reactivation_offer",
+        "check_in_call",
+        "follow_up",
+        "prioritise_opportunities",
+        "first_contact",
+        "none",
+        "none",
+    ]
     assert set(got) <= set(ACTION_TEXT)
 
 
@@ -181,7 +219,8 @@ def test_cobro_with_the_claimable_amount_when_an_invoice_is_over_30_days_overdue
     from crm_core.i18n.domain_text import recommendation_text
 
     assert recommendation_text(cobro, "es") == (
-        "Reclamar 63,66 € de intereses de demora e indemnización (Ley 3/2004); facturas con retraso: 1.")
+        "Reclamar 63,66 € de intereses de demora e indemnización (Ley 3/2004); facturas con retraso: 1."
+    )
     # 30 days is not over 30; no claim passed, or nothing claimable: no cobro.
     assert "cobro" not in [r.code for r in recommendations(pd.Series({**late, "max_days_overdue": 30.0}), claim=claim)]
     assert "cobro" not in [r.code for r in recommendations(late)]

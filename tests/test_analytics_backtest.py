@@ -42,17 +42,74 @@ def test_baselines_and_scored_clients() -> None:
     as_of = date(2024, 6, 30)
     invoices = [
         # client 1: 900 in the last 90 days (2024-05-15), 2,700 more earlier in the last 365 days.
-        {"invoice_id": 1, "client_id": 1, "number": "A1", "issue_date": d("2024-05-15"), "due_date": d("2024-05-15"), "total": 900.0},
-        {"invoice_id": 2, "client_id": 1, "number": "A2", "issue_date": d("2023-10-01"), "due_date": d("2023-10-01"), "total": 2_700.0},
+        {
+            "invoice_id": 1,
+            "client_id": 1,
+            "number": "A1",
+            "issue_date": d("2024-05-15"),
+            "due_date": d("2024-05-15"),
+            "total": 900.0,
+        },
+        {
+            "invoice_id": 2,
+            "client_id": 1,
+            "number": "A2",
+            "issue_date": d("2023-10-01"),
+            "due_date": d("2023-10-01"),
+            "total": 2_700.0,
+        },
         # client 1 after as_of: 500 on day 10 (both horizons), 400 on day 31 (90 only); void ignored.
-        {"invoice_id": 3, "client_id": 1, "number": "A3", "issue_date": d("2024-07-10"), "due_date": d("2024-07-10"), "total": 500.0},
-        {"invoice_id": 4, "client_id": 1, "number": "A4", "issue_date": d("2024-07-31"), "due_date": d("2024-07-31"), "total": 400.0},
-        {"invoice_id": 5, "client_id": 1, "number": "A5", "issue_date": d("2024-07-05"), "due_date": d("2024-07-05"), "total": 999.0, "void": True},
+        {
+            "invoice_id": 3,
+            "client_id": 1,
+            "number": "A3",
+            "issue_date": d("2024-07-10"),
+            "due_date": d("2024-07-10"),
+            "total": 500.0,
+        },
+        {
+            "invoice_id": 4,
+            "client_id": 1,
+            "number": "A4",
+            "issue_date": d("2024-07-31"),
+            "due_date": d("2024-07-31"),
+            "total": 400.0,
+        },
+        {
+            "invoice_id": 5,
+            "client_id": 1,
+            "number": "A5",
+            "issue_date": d("2024-07-05"),
+            "due_date": d("2024-07-05"),
+            "total": 999.0,
+            "void": True,
+        },
         # client 2: 2022 only (outside both windows), buys 100 on day 30 exactly.
-        {"invoice_id": 6, "client_id": 2, "number": "B1", "issue_date": d("2022-01-01"), "due_date": d("2022-01-01"), "total": 100.0},
-        {"invoice_id": 7, "client_id": 2, "number": "B2", "issue_date": d("2024-07-30"), "due_date": d("2024-07-30"), "total": 100.0},
+        {
+            "invoice_id": 6,
+            "client_id": 2,
+            "number": "B1",
+            "issue_date": d("2022-01-01"),
+            "due_date": d("2022-01-01"),
+            "total": 100.0,
+        },
+        {
+            "invoice_id": 7,
+            "client_id": 2,
+            "number": "B2",
+            "issue_date": d("2024-07-30"),
+            "due_date": d("2024-07-30"),
+            "total": 100.0,
+        },
         # client 3 is new business after as_of: not scored.
-        {"invoice_id": 8, "client_id": 3, "number": "C1", "issue_date": d("2024-07-02"), "due_date": d("2024-07-02"), "total": 5_000.0},
+        {
+            "invoice_id": 8,
+            "client_id": 3,
+            "number": "C1",
+            "issue_date": d("2024-07-02"),
+            "due_date": d("2024-07-02"),
+            "total": 5_000.0,
+        },
     ]
     table = run_backtest(frames(invoices=invoices), as_of).set_index(["horizon", "model"])
     assert table.loc[(30, "zero"), "clients"] == 2
@@ -71,9 +128,14 @@ def test_baselines_and_scored_clients() -> None:
 def _monthly_invoices(client_id: int, start_month: int, months: int, total: float) -> list[dict]:
     """One invoice of `total` on the 1st of each month of 2024 from `start_month`, `months` of them."""
     return [
-        {"invoice_id": client_id * 100 + m, "client_id": client_id, "number": f"N{client_id}-{m}",
-         "issue_date": d(f"2024-{start_month + m:02d}-01"), "due_date": d(f"2024-{start_month + m:02d}-01"),
-         "total": total}
+        {
+            "invoice_id": client_id * 100 + m,
+            "client_id": client_id,
+            "number": f"N{client_id}-{m}",
+            "issue_date": d(f"2024-{start_month + m:02d}-01"),
+            "due_date": d(f"2024-{start_month + m:02d}-01"),
+            "total": total,
+        }
         for m in range(months)
     ]
 
@@ -91,7 +153,12 @@ def test_rolling_backtest_is_the_single_backtest_at_each_date() -> None:
     data = frames(invoices=invoices)
     dates = [date(2024, 6, 15), date(2024, 7, 15)]
     rolling = rolling_backtest(data, dates, (30, 90))
-    assert list(zip(rolling["as_of"], rolling["horizon"], strict=False)) == [(dates[0], 30), (dates[0], 90), (dates[1], 30), (dates[1], 90)]
+    assert list(zip(rolling["as_of"], rolling["horizon"], strict=False)) == [
+        (dates[0], 30),
+        (dates[0], 90),
+        (dates[1], 30),
+        (dates[1], 90),
+    ]
     for row in rolling.itertuples(index=False):
         single = run_backtest(data, row.as_of, (30, 90)).set_index(["horizon", "model"])
         assert row.rmse == pytest.approx(single.loc[(row.horizon, "recurring forecast"), "rmse"])

@@ -20,19 +20,30 @@ def _figures(invoices: list[dict], as_of=T) -> pd.DataFrame:
 
 
 def _inv(invoice_id: int, client_id: int, issue: str, **flags: object) -> dict:
-    return {"invoice_id": invoice_id, "client_id": client_id, "number": f"F{invoice_id}",
-            "issue_date": d(issue), "due_date": d(issue), "total": -10.0 if flags.get("credit_note") else 10.0,
-            **flags}
+    return {
+        "invoice_id": invoice_id,
+        "client_id": client_id,
+        "number": f"F{invoice_id}",
+        "issue_date": d(issue),
+        "due_date": d(issue),
+        "total": -10.0 if flags.get("credit_note") else 10.0,
+        **flags,
+    }
 
 
 def test_median_of_an_even_number_of_gaps_and_same_day_invoices() -> None:
-    out = _figures([
-        _inv(1, 1, "2024-01-01"), _inv(2, 1, "2024-01-01"),  # same day: one purchase
-        _inv(3, 1, "2024-01-11"), _inv(4, 1, "2024-01-31"), _inv(5, 1, "2024-03-01"),
-        _inv(6, 1, "2024-02-15", void=True),  # void: not a purchase
-        _inv(7, 1, "2024-02-20", credit_note=True),  # credit note: not a purchase
-        _inv(8, 1, "2024-07-05"),  # after T
-    ])
+    out = _figures(
+        [
+            _inv(1, 1, "2024-01-01"),
+            _inv(2, 1, "2024-01-01"),  # same day: one purchase
+            _inv(3, 1, "2024-01-11"),
+            _inv(4, 1, "2024-01-31"),
+            _inv(5, 1, "2024-03-01"),
+            _inv(6, 1, "2024-02-15", void=True),  # void: not a purchase
+            _inv(7, 1, "2024-02-20", credit_note=True),  # credit note: not a purchase
+            _inv(8, 1, "2024-07-05"),  # after T
+        ]
+    )
     row = out.loc[1]
     # Dates Jan 1, Jan 11, Jan 31, Mar 1: gaps 10, 20, 30 (Jan 31 -> Mar 1 in a leap year) -> median 20.
     assert row["cadence_days"] == 20
@@ -53,8 +64,7 @@ def test_one_purchase_no_cadence_and_a_client_without_invoices() -> None:
 
 
 def test_odd_number_of_gaps() -> None:
-    out = _figures([_inv(1, 3, "2024-06-01"), _inv(2, 3, "2024-06-04"), _inv(3, 3, "2024-06-14"),
-                    _inv(4, 3, "2024-06-15")])
+    out = _figures([_inv(1, 3, "2024-06-01"), _inv(2, 3, "2024-06-04"), _inv(3, 3, "2024-06-14"), _inv(4, 3, "2024-06-15")])
     # gaps 3, 10, 1 -> median 3
     assert out.loc[3, "cadence_days"] == 3
 

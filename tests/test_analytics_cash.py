@@ -128,8 +128,11 @@ def test_expected_cash_is_to_the_cent() -> None:
     # by 1 day, so P(ever paid) = exp(-1 / 120) and the share within h is that x (1 - exp(-h / 30)):
     #   30 days: 100 x 0.99170 x (1 - e^-1) = 62.6874... -> 62.69; 90 days: 100 x 0.99170 x 0.95021 = 94.2324... -> 94.23.
     # Client 2 owes 0.10 and 0.20 due as_of + 10: both arrive in 30 days -> 0.30 (float64: 0.30000000000000004).
-    invoices = [(1, 1, "2024-06-01", "2024-06-29", 100.0), (2, 2, "2024-06-20", "2024-07-10", 0.10),
-                (3, 2, "2024-06-20", "2024-07-10", 0.20)]
+    invoices = [
+        (1, 1, "2024-06-01", "2024-06-29", 100.0),
+        (2, 2, "2024-06-20", "2024-07-10", 0.10),
+        (3, 2, "2024-06-20", "2024-07-10", 0.20),
+    ]
     result = cash_forecast(_invoices(invoices), _payments([]), AS_OF)
     assert result.loc[1].tolist() == [62.69, 94.23]
     assert result.loc[2].tolist() == [0.30, 0.30]
@@ -143,6 +146,5 @@ def test_cash_expected_on_as_of_is_still_to_come() -> None:
     payments = [(10 + k, f"2024-0{m}-10", 100.0) for k, m in enumerate((1, 2, 3))]
     today = cash_forecast(_invoices([*invoices, (1, 1, "2024-06-01", "2024-06-30", 500.0)]), _payments(payments), AS_OF)
     assert today.loc[1].tolist() == [500.0, 500.0]
-    yesterday = cash_forecast(_invoices([*invoices, (1, 1, "2024-06-01", "2024-06-29", 500.0)]), _payments(payments),
-                              AS_OF)
+    yesterday = cash_forecast(_invoices([*invoices, (1, 1, "2024-06-01", "2024-06-29", 500.0)]), _payments(payments), AS_OF)
     assert yesterday.loc[1, "expected_cash_30d"] == 313.44

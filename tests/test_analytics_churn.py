@@ -13,9 +13,14 @@ from crm_core.analytics.settings import AnalyticsSettings, ChurnWeights
 
 NaN = math.nan
 BASE: dict[str, Any] = {
-    "lifecycle": "active", "days_since_last_invoice": 10.0, "cadence_days": 30.0,
-    "days_since_last_activity": 5.0, "on_time_rate": 1.0, "max_days_overdue": 0.0,
-    "revenue_last_6m": 600.0, "revenue_prev_6m": 600.0,
+    "lifecycle": "active",
+    "days_since_last_invoice": 10.0,
+    "cadence_days": 30.0,
+    "days_since_last_activity": 5.0,
+    "on_time_rate": 1.0,
+    "max_days_overdue": 0.0,
+    "revenue_last_6m": 600.0,
+    "revenue_prev_6m": 600.0,
 }
 
 
@@ -82,8 +87,7 @@ def test_trend(last: float, prev: float, expected: float) -> None:
 
 def test_weighted_sum_driver_and_reason() -> None:
     # recency 60 / 30 = 2x -> 50; engagement (75 - 30) / 90 -> 50; payment 25; trend 75.
-    row = score(days_since_last_invoice=60.0, days_since_last_activity=75.0, on_time_rate=0.75,
-                revenue_last_6m=150.0)
+    row = score(days_since_last_invoice=60.0, days_since_last_activity=75.0, on_time_rate=0.75, revenue_last_6m=150.0)
     # 0.35 * 50 + 0.20 * 50 + 0.20 * 25 + 0.25 * 75 = 17.5 + 10 + 5 + 18.75 = 51.25 -> 51.2 (half to even)
     assert row["churn_score"] == pytest.approx(51.2)
     assert row["churn_driver"] == "trend"  # 18.75 is the largest weighted part
@@ -94,8 +98,7 @@ def test_weighted_sum_driver_and_reason() -> None:
     ("changes", "driver", "reason"),
     [
         ({"days_since_last_invoice": 90.0}, "recency", "No invoice for 90 days, against a usual gap of 30 days."),
-        ({"days_since_last_invoice": 150.0, "cadence_days": NaN}, "recency",
-         "No invoice for 150 days since the only one."),
+        ({"days_since_last_invoice": 150.0, "cadence_days": NaN}, "recency", "No invoice for 150 days since the only one."),
         ({"days_since_last_activity": 100.0}, "engagement", "No contact logged for 100 days."),
         ({"days_since_last_activity": NaN}, "engagement", "No contact ever logged."),
         ({"max_days_overdue": 40.0}, "payment", "An invoice is 40 days overdue."),
@@ -109,8 +112,15 @@ def test_reason_names_the_driver(changes: dict[str, Any], driver: str, reason: s
 
 
 def test_prospect_and_lost() -> None:
-    prospect = score(lifecycle="prospect", days_since_last_invoice=NaN, cadence_days=NaN,
-                     days_since_last_activity=NaN, on_time_rate=NaN, revenue_last_6m=0.0, revenue_prev_6m=0.0)
+    prospect = score(
+        lifecycle="prospect",
+        days_since_last_invoice=NaN,
+        cadence_days=NaN,
+        days_since_last_activity=NaN,
+        on_time_rate=NaN,
+        revenue_last_6m=0.0,
+        revenue_prev_6m=0.0,
+    )
     assert prospect["churn_score"] == 0.0 and prospect["churn_engagement"] == 0.0
     assert prospect["churn_driver"] == "none"
     lost = score(lifecycle="lost", days_since_last_invoice=90.0)

@@ -15,19 +15,20 @@ INDEX = pd.Index([1, 2], name="client_id")
 
 
 def _act(activity_id: int, when: str, done: bool = True, client_id: int = 1) -> dict:
-    return {"activity_id": activity_id, "client_id": client_id, "occurred_at": datetime.fromisoformat(when),
-            "done": done}
+    return {"activity_id": activity_id, "client_id": client_id, "occurred_at": datetime.fromisoformat(when), "done": done}
 
 
 def test_only_done_activities_up_to_as_of_in_a_half_open_window() -> None:
-    f = frames(activities=[
-        _act(1, "2024-06-30 23:59"),  # on T (time of day ignored): 0 days
-        _act(2, "2024-05-31 08:00"),  # T - 30: outside (T - 30, T]
-        _act(3, "2024-06-01 08:00"),  # T - 29: inside
-        _act(4, "2024-06-29 08:00", done=False),  # a scheduled task: not engagement
-        _act(5, "2024-07-01 00:00"),  # after T
-        _act(6, "2024-07-02 00:00", client_id=99),  # a client not in the index
-    ])
+    f = frames(
+        activities=[
+            _act(1, "2024-06-30 23:59"),  # on T (time of day ignored): 0 days
+            _act(2, "2024-05-31 08:00"),  # T - 30: outside (T - 30, T]
+            _act(3, "2024-06-01 08:00"),  # T - 29: inside
+            _act(4, "2024-06-29 08:00", done=False),  # a scheduled task: not engagement
+            _act(5, "2024-07-01 00:00"),  # after T
+            _act(6, "2024-07-02 00:00", client_id=99),  # a client not in the index
+        ]
+    )
     out = engagement_figures(f.activities, INDEX, T)
     assert out.loc[1, "days_since_last_activity"] == 0
     assert out.loc[1, "activities_30d"] == 2  # activities 1 and 3
@@ -41,19 +42,28 @@ def test_window_length_is_a_parameter() -> None:
 
 
 def _opp(opportunity_id: int, stage: str, created: str, closed: str | None = None) -> dict:
-    return {"opportunity_id": opportunity_id, "client_id": 1, "name": "o", "stage": stage, "amount": 100.0,
-            "created_at": datetime.fromisoformat(created), "closed_at": d(closed) if closed else None}
+    return {
+        "opportunity_id": opportunity_id,
+        "client_id": 1,
+        "name": "o",
+        "stage": stage,
+        "amount": 100.0,
+        "created_at": datetime.fromisoformat(created),
+        "closed_at": d(closed) if closed else None,
+    }
 
 
 def test_open_opportunities_at_a_date() -> None:
-    f = frames(opportunities=[
-        _opp(1, "proposal", "2024-06-01"),  # open
-        _opp(2, "won", "2024-05-01", closed="2024-06-15"),  # closed before T
-        _opp(3, "won", "2024-05-01", closed="2024-07-15"),  # closed after T: open at T
-        _opp(4, "lost", "2024-05-01"),  # lost with no close date: closed
-        _opp(5, "proposal", "2024-07-01"),  # created after T
-        _opp(6, "negotiation", "2024-06-30 18:00"),  # created on T: open
-    ])
+    f = frames(
+        opportunities=[
+            _opp(1, "proposal", "2024-06-01"),  # open
+            _opp(2, "won", "2024-05-01", closed="2024-06-15"),  # closed before T
+            _opp(3, "won", "2024-05-01", closed="2024-07-15"),  # closed after T: open at T
+            _opp(4, "lost", "2024-05-01"),  # lost with no close date: closed
+            _opp(5, "proposal", "2024-07-01"),  # created after T
+            _opp(6, "negotiation", "2024-06-30 18:00"),  # created on T: open
+        ]
+    )
     counts = open_opportunity_count(f.opportunities, INDEX, T)
     assert list(counts) == [3, 0]  # 1, 3 and 6
 
@@ -68,10 +78,12 @@ def test_activity_days_are_local_calendar_days_through_the_database(sqlite_engin
     late = make_client(sqlite_engine).client_id  # 2024-01-15 23:30 UTC = 2024-01-16 00:30 CET
     early = make_client(sqlite_engine).client_id  # 2024-01-14 23:30 UTC = 2024-01-15 00:30 CET
     summer = make_client(sqlite_engine).client_id  # 2024-07-15 22:30 UTC = 2024-07-16 00:30 CEST
-    for client_id, when in ((late, "2024-01-15T23:30:00+00:00"), (early, "2024-01-14T23:30:00+00:00"),
-                            (summer, "2024-07-15T22:30:00+00:00")):
-        services.log_activity(sqlite_engine, {"client_id": client_id, "kind": "call", "title": "x",
-                                              "occurred_at": when})
+    for client_id, when in (
+        (late, "2024-01-15T23:30:00+00:00"),
+        (early, "2024-01-14T23:30:00+00:00"),
+        (summer, "2024-07-15T22:30:00+00:00"),
+    ):
+        services.log_activity(sqlite_engine, {"client_id": client_id, "kind": "call", "title": "x", "occurred_at": when})
     f = load_frames(sqlite_engine)
 
     on_15 = client_health(f, d("2024-01-15"))

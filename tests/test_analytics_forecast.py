@@ -142,8 +142,10 @@ def test_a_new_clients_rate_follows_clients_with_similar_amounts() -> None:
     for client in range(100, 140):
         rows += _monthly(client, "2022-07-01", "2024-06-01", round(1_000.0 * float(rng.lognormal(0, 0.2)), 2))
     for client in range(200, 240):
-        rows += [(client, d, round(9_000.0 * float(rng.lognormal(0, 0.2)), 2))
-                 for d in pd.date_range("2022-07-01", "2024-04-01", freq="QS-JAN")]
+        rows += [
+            (client, d, round(9_000.0 * float(rng.lognormal(0, 0.2)), 2))
+            for d in pd.date_range("2022-07-01", "2024-04-01", freq="QS-JAN")
+        ]
     rows += [(1, "2024-06-27", 9_000.0), (2, "2024-06-27", 1_000.0)]
     history = purchase_history(_invoices(rows), AS_OF)
     new = [list(history.client_ids).index(c) for c in (1, 2)]
@@ -190,8 +192,12 @@ def test_credit_notes_reduce_the_forecast() -> None:
 def test_data_after_as_of_ignored_and_void_excluded() -> None:
     rows = _portfolio() + _monthly(1, "2022-07-01", "2024-06-01", 1_000.0)
     base = recurring_forecast(_invoices(rows), AS_OF)
-    noisy = rows + [(1, "2024-07-01", 50_000.0), (1, "2024-06-15", 80_000.0, True), (2, "2024-08-01", 9_000.0),
-                    (150, "2024-07-03", 7_000.0)]
+    noisy = rows + [
+        (1, "2024-07-01", 50_000.0),
+        (1, "2024-06-15", 80_000.0, True),
+        (2, "2024-08-01", 9_000.0),
+        (150, "2024-07-03", 7_000.0),
+    ]
     result = recurring_forecast(_invoices(noisy), AS_OF)
     assert result.loc[base.index].to_numpy() == pytest.approx(base.to_numpy())
     # Client 2's only invoice is after as_of: no history, 0.

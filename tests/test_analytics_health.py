@@ -55,35 +55,35 @@ NaT = pd.NaT
 #   score = 0.20 * 16.7 + 0.25 * 75 = 3.34 + 18.75 = 22.1, driver trend.
 EXPECTED: dict[str, list] = {
     #                           Alfa          Beta        Gamma       Delta      Epsilon       Zeta
-    "ltv":                      [3800.0,      63.0,       0.0,        500.0,     70000.0,      2500.0],
-    "revenue_12m":              [3800.0,      63.0,       0.0,        500.0,     70000.0,      2500.0],
-    "collected":                [2300.0,      0.0,        0.0,        500.0,     70000.0,      2500.0],
-    "outstanding":              [1700.0,      63.0,       0.0,        0.0,       0.0,          0.0],
-    "overdue":                  [700.0,       63.0,       0.0,        0.0,       0.0,          0.0],
-    "aging_not_due":            [1000.0,      0.0,        0.0,        0.0,       0.0,          0.0],
-    "aging_1_30":               [0.0,         1.0,        0.0,        0.0,       0.0,          0.0],
-    "aging_31_60":              [700.0,       6.0,        0.0,        0.0,       0.0,          0.0],
-    "aging_61_90":              [0.0,         24.0,       0.0,        0.0,       0.0,          0.0],
-    "aging_90_plus":            [0.0,         32.0,       0.0,        0.0,       0.0,          0.0],
-    "avg_days_to_pay":          [23.0,        NaN,        NaN,        19.0,      16.5,         10.0],
-    "avg_days_late":            [2.5,         NaN,        NaN,        0.0,       0.0,          0.0],
-    "on_time_rate":             [1 / 3,       0.0,        NaN,        1.0,       1.0,          1.0],
-    "dso":                      [85.0,        NaN,        NaN,        NaN,       0.0,          NaN],
-    "cadence_days":             [60.0,        NaN,        NaN,        NaN,       92.0,         182.0],
-    "days_since_last_invoice":  [20.0,        121.0,      NaN,        303.0,     29.0,         107.0],
-    "days_since_last_activity": [5.0,         75.0,       NaN,        NaN,       5.0,          45.0],
-    "activities_30d":           [2,           0,          0,          0,         6,            0],
-    "months_as_client":         [5,           3,          0,          9,         3,            9],
-    "avg_invoice_amount":       [1000.0,      10.5,       NaN,        500.0,     35000.0,      1250.0],
-    "churn_score":              [13.3,        47.8,       0.0,        100.0,     0.0,          22.1],
-    "churn_recency":            [0.0,         50.8,       0.0,        100.0,     0.0,          0.0],
-    "churn_engagement":         [0.0,         50.0,       0.0,        100.0,     0.0,          16.7],
-    "churn_payment":            [66.7,        100.0,      0.0,        0.0,       0.0,          0.0],
-    "churn_trend":              [0.0,         0.0,        0.0,        100.0,     0.0,          75.0],
-    "pipeline_30d":             [0.0,         0.0,        4000.0,     0.0,       0.0,          0.0],
-    "pipeline_90d":             [0.0,         0.0,        4000.0,     0.0,       0.0,          0.0],
-    "open_opportunities":       [0,           0,          2,          0,         0,            0],
-    "max_days_overdue":         [51.0,        91.0,       0.0,        0.0,       0.0,          0.0],
+    "ltv": [3800.0, 63.0, 0.0, 500.0, 70000.0, 2500.0],
+    "revenue_12m": [3800.0, 63.0, 0.0, 500.0, 70000.0, 2500.0],
+    "collected": [2300.0, 0.0, 0.0, 500.0, 70000.0, 2500.0],
+    "outstanding": [1700.0, 63.0, 0.0, 0.0, 0.0, 0.0],
+    "overdue": [700.0, 63.0, 0.0, 0.0, 0.0, 0.0],
+    "aging_not_due": [1000.0, 0.0, 0.0, 0.0, 0.0, 0.0],
+    "aging_1_30": [0.0, 1.0, 0.0, 0.0, 0.0, 0.0],
+    "aging_31_60": [700.0, 6.0, 0.0, 0.0, 0.0, 0.0],
+    "aging_61_90": [0.0, 24.0, 0.0, 0.0, 0.0, 0.0],
+    "aging_90_plus": [0.0, 32.0, 0.0, 0.0, 0.0, 0.0],
+    "avg_days_to_pay": [23.0, NaN, NaN, 19.0, 16.5, 10.0],
+    "avg_days_late": [2.5, NaN, NaN, 0.0, 0.0, 0.0],
+    "on_time_rate": [1 / 3, 0.0, NaN, 1.0, 1.0, 1.0],
+    "dso": [85.0, NaN, NaN, NaN, 0.0, NaN],
+    "cadence_days": [60.0, NaN, NaN, NaN, 92.0, 182.0],
+    "days_since_last_invoice": [20.0, 121.0, NaN, 303.0, 29.0, 107.0],
+    "days_since_last_activity": [5.0, 75.0, NaN, NaN, 5.0, 45.0],
+    "activities_30d": [2, 0, 0, 0, 6, 0],
+    "months_as_client": [5, 3, 0, 9, 3, 9],
+    "avg_invoice_amount": [1000.0, 10.5, NaN, 500.0, 35000.0, 1250.0],
+    "churn_score": [13.3, 47.8, 0.0, 100.0, 0.0, 22.1],
+    "churn_recency": [0.0, 50.8, 0.0, 100.0, 0.0, 0.0],
+    "churn_engagement": [0.0, 50.0, 0.0, 100.0, 0.0, 16.7],
+    "churn_payment": [66.7, 100.0, 0.0, 0.0, 0.0, 0.0],
+    "churn_trend": [0.0, 0.0, 0.0, 100.0, 0.0, 75.0],
+    "pipeline_30d": [0.0, 0.0, 4000.0, 0.0, 0.0, 0.0],
+    "pipeline_90d": [0.0, 0.0, 4000.0, 0.0, 0.0, 0.0],
+    "open_opportunities": [0, 0, 2, 0, 0, 0],
+    "max_days_overdue": [51.0, 91.0, 0.0, 0.0, 0.0, 0.0],
 }
 EXPECTED_TEXT: dict[str, list] = {
     "default_risk": ["high", "critical", "low", "low", "low", "low"],
@@ -120,8 +120,7 @@ def test_one_row_per_client_with_every_column(health: pd.DataFrame) -> None:
 @pytest.mark.parametrize("column", sorted(EXPECTED))
 def test_numeric_figure(health: pd.DataFrame, column: str) -> None:
     got = health[column].to_numpy(dtype="float64")
-    np.testing.assert_allclose(got, np.array(EXPECTED[column], dtype="float64"), rtol=0, atol=1e-9,
-                               err_msg=column)
+    np.testing.assert_allclose(got, np.array(EXPECTED[column], dtype="float64"), rtol=0, atol=1e-9, err_msg=column)
 
 
 @pytest.mark.parametrize("column", sorted(EXPECTED_TEXT))
@@ -143,12 +142,12 @@ def test_forecast_columns_join_the_forecast_modules(health: pd.DataFrame) -> Non
     for h in ("30d", "90d"):
         # Delta is marked lost: no recurring business expected; Gamma never bought: 0.
         assert health.loc[4, f"recurring_{h}"] == 0.0 and health.loc[3, f"recurring_{h}"] == 0.0
-        np.testing.assert_array_equal(health.loc[~lost, f"recurring_{h}"],
-                                      np.round(recurring.loc[~lost, f"recurring_{h}"], 2))  # to the cent
+        np.testing.assert_array_equal(
+            health.loc[~lost, f"recurring_{h}"], np.round(recurring.loc[~lost, f"recurring_{h}"], 2)
+        )  # to the cent
         np.testing.assert_allclose(health[f"expected_cash_{h}"], cash[f"expected_cash_{h}"])
         # expected revenue = recurring + pipeline; Gamma: 0 + 4000.
-        np.testing.assert_allclose(health[f"expected_revenue_{h}"],
-                                   health[f"recurring_{h}"] + health[f"pipeline_{h}"])
+        np.testing.assert_allclose(health[f"expected_revenue_{h}"], health[f"recurring_{h}"] + health[f"pipeline_{h}"])
         assert health.loc[3, f"expected_revenue_{h}"] == 4000.0
         # No open invoice, no cash to expect (Delta, Epsilon, Zeta are paid up).
         assert (health.loc[[4, 5, 6], f"expected_cash_{h}"] == 0.0).all()
@@ -156,9 +155,22 @@ def test_forecast_columns_join_the_forecast_modules(health: pd.DataFrame) -> Non
 
 
 def test_figures_are_numbers_for_prospects_and_lost(health: pd.DataFrame) -> None:
-    money = ["ltv", "revenue_12m", "collected", "outstanding", "overdue", "churn_score", "recurring_30d",
-             "recurring_90d", "pipeline_30d", "pipeline_90d", "expected_revenue_30d", "expected_revenue_90d",
-             "expected_cash_30d", "expected_cash_90d"]
+    money = [
+        "ltv",
+        "revenue_12m",
+        "collected",
+        "outstanding",
+        "overdue",
+        "churn_score",
+        "recurring_30d",
+        "recurring_90d",
+        "pipeline_30d",
+        "pipeline_90d",
+        "expected_revenue_30d",
+        "expected_revenue_90d",
+        "expected_cash_30d",
+        "expected_cash_90d",
+    ]
     assert not health.loc[[3, 4], money].isna().any().any()
 
 
@@ -175,10 +187,27 @@ def test_empty_frames_give_an_empty_health_frame() -> None:
     assert health.empty and all(col in health.columns for col in FIGURE_COLUMNS)
 
 
-MONEY_COLUMNS = ["ltv", "revenue_12m", "collected", "outstanding", "overdue", "aging_not_due", "aging_1_30",
-                 "aging_31_60", "aging_61_90", "aging_90_plus", "avg_invoice_amount", "recurring_30d",
-                 "recurring_90d", "pipeline_30d", "pipeline_90d", "expected_revenue_30d", "expected_revenue_90d",
-                 "expected_cash_30d", "expected_cash_90d"]
+MONEY_COLUMNS = [
+    "ltv",
+    "revenue_12m",
+    "collected",
+    "outstanding",
+    "overdue",
+    "aging_not_due",
+    "aging_1_30",
+    "aging_31_60",
+    "aging_61_90",
+    "aging_90_plus",
+    "avg_invoice_amount",
+    "recurring_30d",
+    "recurring_90d",
+    "pipeline_30d",
+    "pipeline_90d",
+    "expected_revenue_30d",
+    "expected_revenue_90d",
+    "expected_cash_30d",
+    "expected_cash_90d",
+]
 
 
 @pytest.mark.parametrize("column", MONEY_COLUMNS)
@@ -189,8 +218,7 @@ def test_money_figures_are_whole_cents(health: pd.DataFrame, column: str) -> Non
     np.testing.assert_array_equal(values, np.round(values, 2), err_msg=column)
     if column.startswith("expected_revenue_"):
         horizon = column.removeprefix("expected_revenue_")
-        np.testing.assert_array_equal(
-            values, np.round(health[f"recurring_{horizon}"] + health[f"pipeline_{horizon}"], 2))
+        np.testing.assert_array_equal(values, np.round(health[f"recurring_{horizon}"] + health[f"pipeline_{horizon}"], 2))
 
 
 def test_predicted_value_12m_is_the_recurring_forecast_at_365_days(health: pd.DataFrame) -> None:

@@ -15,24 +15,38 @@ AS_OF = date(2024, 6, 15)
 
 
 def _invoice(invoice_id: int, client_id: int, issued: str, total: float, void: bool = False) -> dict:
-    return {"invoice_id": invoice_id, "client_id": client_id, "number": f"F{invoice_id}",
-            "issue_date": d(issued), "due_date": d(issued), "total": total, "void": void,
-            "credit_note": total < 0}
+    return {
+        "invoice_id": invoice_id,
+        "client_id": client_id,
+        "number": f"F{invoice_id}",
+        "issue_date": d(issued),
+        "due_date": d(issued),
+        "total": total,
+        "void": void,
+        "credit_note": total < 0,
+    }
 
 
 def _book() -> Frames:
     invoices = [
-        _invoice(1, 1, "2024-03-03", 1_000.0), _invoice(2, 2, "2024-03-31", 250.0),
-        _invoice(3, 1, "2024-05-02", 1_000.0), _invoice(4, 1, "2024-05-20", -100.0),
-        _invoice(5, 2, "2024-05-21", 700.0, void=True), _invoice(6, 1, "2024-06-10", 400.0),
+        _invoice(1, 1, "2024-03-03", 1_000.0),
+        _invoice(2, 2, "2024-03-31", 250.0),
+        _invoice(3, 1, "2024-05-02", 1_000.0),
+        _invoice(4, 1, "2024-05-20", -100.0),
+        _invoice(5, 2, "2024-05-21", 700.0, void=True),
+        _invoice(6, 1, "2024-06-10", 400.0),
         _invoice(7, 1, "2024-06-16", 9_999.0),  # after as_of
     ]
     opportunities = [
         # 10,000 x 50 % closing in August; 2,000 x 10 % past due (April) -> rest of June
-        {"opportunity_id": 1, "client_id": 1, "amount": 10_000.0, "probability": 50,
-         "expected_close": pd.Timestamp("2024-08-20")},
-        {"opportunity_id": 2, "client_id": 2, "amount": 2_000.0, "probability": 10,
-         "expected_close": pd.Timestamp("2024-04-01")},
+        {
+            "opportunity_id": 1,
+            "client_id": 1,
+            "amount": 10_000.0,
+            "probability": 50,
+            "expected_close": pd.Timestamp("2024-08-20"),
+        },
+        {"opportunity_id": 2, "client_id": 2, "amount": 2_000.0, "probability": 10, "expected_close": pd.Timestamp("2024-04-01")},
         {"opportunity_id": 3, "client_id": 2, "amount": 5_000.0, "probability": 90, "expected_close": None},
     ]
     return frames(invoices=invoices, opportunities=opportunities)
@@ -84,8 +98,14 @@ def test_revenue_is_to_the_cent() -> None:
     book = frames(
         invoices=[_invoice(1, 1, "2024-06-01", 0.10), _invoice(2, 1, "2024-06-02", 0.20)],
         opportunities=[
-            {"opportunity_id": k, "client_id": 1, "amount": float(k), "probability": 10,
-             "expected_close": pd.Timestamp("2024-07-10")} for k in (1, 2)
+            {
+                "opportunity_id": k,
+                "client_id": 1,
+                "amount": float(k),
+                "probability": 10,
+                "expected_close": pd.Timestamp("2024-07-10"),
+            }
+            for k in (1, 2)
         ],
     )
     result = monthly_revenue(book, AS_OF)

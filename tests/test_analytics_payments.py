@@ -18,43 +18,45 @@ T = d("2024-06-30")
 
 INVOICES = [
     # A: paid in two parts, due on a month end (2024-01-31).
-    {"invoice_id": 1, "client_id": 1, "number": "A", "issue_date": d("2024-01-10"), "due_date": d("2024-01-31"),
-     "total": 1000.0},
+    {"invoice_id": 1, "client_id": 1, "number": "A", "issue_date": d("2024-01-10"), "due_date": d("2024-01-31"), "total": 1000.0},
     # B: partially paid, the rest paid after T (ignored), overdue.
-    {"invoice_id": 2, "client_id": 1, "number": "B", "issue_date": d("2024-05-01"), "due_date": d("2024-05-31"),
-     "total": 500.0},
+    {"invoice_id": 2, "client_id": 1, "number": "B", "issue_date": d("2024-05-01"), "due_date": d("2024-05-31"), "total": 500.0},
     # C: void.
-    {"invoice_id": 3, "client_id": 1, "number": "C", "issue_date": d("2024-03-01"), "due_date": d("2024-03-31"),
-     "total": 800.0, "void": True},
+    {
+        "invoice_id": 3,
+        "client_id": 1,
+        "number": "C",
+        "issue_date": d("2024-03-01"),
+        "due_date": d("2024-03-31"),
+        "total": 800.0,
+        "void": True,
+    },
     # D: credit note.
-    {"invoice_id": 4, "client_id": 1, "number": "D", "issue_date": d("2024-04-01"), "due_date": d("2024-04-01"),
-     "total": -100.0, "credit_note": True},
+    {
+        "invoice_id": 4,
+        "client_id": 1,
+        "number": "D",
+        "issue_date": d("2024-04-01"),
+        "due_date": d("2024-04-01"),
+        "total": -100.0,
+        "credit_note": True,
+    },
     # E: issued after T: not in the result.
-    {"invoice_id": 5, "client_id": 1, "number": "E", "issue_date": d("2024-07-01"), "due_date": d("2024-07-31"),
-     "total": 900.0},
+    {"invoice_id": 5, "client_id": 1, "number": "E", "issue_date": d("2024-07-01"), "due_date": d("2024-07-31"), "total": 900.0},
     # F: open, not yet due.
-    {"invoice_id": 6, "client_id": 2, "number": "F", "issue_date": d("2024-06-20"), "due_date": d("2024-07-20"),
-     "total": 300.0},
+    {"invoice_id": 6, "client_id": 2, "number": "F", "issue_date": d("2024-06-20"), "due_date": d("2024-07-20"), "total": 300.0},
     # G: partially paid, not yet due.
-    {"invoice_id": 7, "client_id": 2, "number": "G", "issue_date": d("2024-06-25"), "due_date": d("2024-07-25"),
-     "total": 200.0},
+    {"invoice_id": 7, "client_id": 2, "number": "G", "issue_date": d("2024-06-25"), "due_date": d("2024-07-25"), "total": 200.0},
     # H: due exactly on T: not overdue yet.
-    {"invoice_id": 8, "client_id": 2, "number": "H", "issue_date": d("2024-06-01"), "due_date": d("2024-06-30"),
-     "total": 100.0},
+    {"invoice_id": 8, "client_id": 2, "number": "H", "issue_date": d("2024-06-01"), "due_date": d("2024-06-30"), "total": 100.0},
     # I: paid early in cents that only add up within rounding (33.33 + 33.33 + 33.34).
-    {"invoice_id": 9, "client_id": 2, "number": "I", "issue_date": d("2024-02-01"), "due_date": d("2024-03-01"),
-     "total": 100.0},
+    {"invoice_id": 9, "client_id": 2, "number": "I", "issue_date": d("2024-02-01"), "due_date": d("2024-03-01"), "total": 100.0},
     # J..N: unpaid, due 31, 60, 61, 90 and 91 days before T.
-    {"invoice_id": 10, "client_id": 3, "number": "J", "issue_date": d("2024-05-01"), "due_date": d("2024-05-30"),
-     "total": 10.0},
-    {"invoice_id": 11, "client_id": 3, "number": "K", "issue_date": d("2024-04-01"), "due_date": d("2024-05-01"),
-     "total": 20.0},
-    {"invoice_id": 12, "client_id": 3, "number": "L", "issue_date": d("2024-04-01"), "due_date": d("2024-04-30"),
-     "total": 30.0},
-    {"invoice_id": 13, "client_id": 3, "number": "M", "issue_date": d("2024-03-01"), "due_date": d("2024-04-01"),
-     "total": 40.0},
-    {"invoice_id": 14, "client_id": 3, "number": "N", "issue_date": d("2024-03-01"), "due_date": d("2024-03-31"),
-     "total": 50.0},
+    {"invoice_id": 10, "client_id": 3, "number": "J", "issue_date": d("2024-05-01"), "due_date": d("2024-05-30"), "total": 10.0},
+    {"invoice_id": 11, "client_id": 3, "number": "K", "issue_date": d("2024-04-01"), "due_date": d("2024-05-01"), "total": 20.0},
+    {"invoice_id": 12, "client_id": 3, "number": "L", "issue_date": d("2024-04-01"), "due_date": d("2024-04-30"), "total": 30.0},
+    {"invoice_id": 13, "client_id": 3, "number": "M", "issue_date": d("2024-03-01"), "due_date": d("2024-04-01"), "total": 40.0},
+    {"invoice_id": 14, "client_id": 3, "number": "N", "issue_date": d("2024-03-01"), "due_date": d("2024-03-31"), "total": 50.0},
 ]
 PAYMENTS = [
     {"payment_id": 1, "invoice_id": 1, "paid_on": d("2024-01-20"), "amount": 400.0},
@@ -153,10 +155,22 @@ def test_money_is_exact_to_the_cent() -> None:
     # Q: 0.30 paid by 0.10 + 0.20 -> paid 0.30 (float64 gives 0.30000000000000004), nothing owed.
     f = frames(
         invoices=[
-            {"invoice_id": 1, "client_id": 1, "number": "P", "issue_date": d("2024-06-01"),
-             "due_date": d("2024-07-01"), "total": 100.10},
-            {"invoice_id": 2, "client_id": 1, "number": "Q", "issue_date": d("2024-06-01"),
-             "due_date": d("2024-07-01"), "total": 0.30},
+            {
+                "invoice_id": 1,
+                "client_id": 1,
+                "number": "P",
+                "issue_date": d("2024-06-01"),
+                "due_date": d("2024-07-01"),
+                "total": 100.10,
+            },
+            {
+                "invoice_id": 2,
+                "client_id": 1,
+                "number": "Q",
+                "issue_date": d("2024-06-01"),
+                "due_date": d("2024-07-01"),
+                "total": 0.30,
+            },
         ],
         payments=[
             {"payment_id": 1, "invoice_id": 1, "paid_on": d("2024-06-05"), "amount": 33.37},
@@ -179,15 +193,24 @@ def test_client_money_figures_are_exact_to_the_cent() -> None:
     #   outstanding = overdue = aging_1_30 = 0.10 (R; S owes nothing); average invoice (0.10 + 0.20) / 2 = 0.15.
     f = frames(
         invoices=[
-            {"invoice_id": 1, "client_id": 1, "number": "R", "issue_date": d("2024-05-01"),
-             "due_date": d("2024-05-31"), "total": 0.10},
-            {"invoice_id": 2, "client_id": 1, "number": "S", "issue_date": d("2024-06-01"),
-             "due_date": d("2024-07-01"), "total": 0.20},
+            {
+                "invoice_id": 1,
+                "client_id": 1,
+                "number": "R",
+                "issue_date": d("2024-05-01"),
+                "due_date": d("2024-05-31"),
+                "total": 0.10,
+            },
+            {
+                "invoice_id": 2,
+                "client_id": 1,
+                "number": "S",
+                "issue_date": d("2024-06-01"),
+                "due_date": d("2024-07-01"),
+                "total": 0.20,
+            },
         ],
-        payments=[
-            {"payment_id": k, "invoice_id": 2, "paid_on": d(f"2024-06-0{k + 1}"), "amount": 0.10}
-            for k in (1, 2, 3)
-        ],
+        payments=[{"payment_id": k, "invoice_id": 2, "paid_on": d(f"2024-06-0{k + 1}"), "amount": 0.10} for k in (1, 2, 3)],
     )
     status = invoice_status(f.invoices, f.payments, T)
     row = client_payment_figures(status, pd.Index([1], name="client_id"), T).loc[1]
@@ -199,10 +222,12 @@ def test_client_money_figures_are_exact_to_the_cent() -> None:
 
 
 def _revenue(invoices: list[tuple[str, float]], as_of) -> pd.Series:
-    f = frames(invoices=[
-        {"invoice_id": k, "client_id": 1, "number": f"W{k}", "issue_date": d(day), "due_date": d(day), "total": total}
-        for k, (day, total) in enumerate(invoices, start=1)
-    ])
+    f = frames(
+        invoices=[
+            {"invoice_id": k, "client_id": 1, "number": f"W{k}", "issue_date": d(day), "due_date": d(day), "total": total}
+            for k, (day, total) in enumerate(invoices, start=1)
+        ]
+    )
     return client_payment_figures(invoice_status(f.invoices, f.payments, as_of), pd.Index([1]), as_of).loc[1]
 
 
@@ -213,8 +238,7 @@ def test_month_windows_of_a_month_end_as_of_are_whole_months() -> None:
     assert row["revenue_12m"] == 10.0
     # As of Sep 30 2024 the last 6 months are Apr .. Sep: Mar 31 belongs to the 6 months before
     # (Oct 2023 .. Mar 2024), with Oct 1 2023; Sep 30 2023 is in neither.
-    row = _revenue([("2023-09-30", 1.0), ("2023-10-01", 20.0), ("2024-03-31", 300.0), ("2024-04-01", 4000.0)],
-                   d("2024-09-30"))
+    row = _revenue([("2023-09-30", 1.0), ("2023-10-01", 20.0), ("2024-03-31", 300.0), ("2024-04-01", 4000.0)], d("2024-09-30"))
     assert row["revenue_last_6m"] == 4000.0
     assert row["revenue_prev_6m"] == 20.0 + 300.0
     assert row["revenue_12m"] == 4320.0
@@ -222,17 +246,25 @@ def test_month_windows_of_a_month_end_as_of_are_whole_months() -> None:
 
 def test_month_windows_of_a_mid_month_as_of() -> None:
     # As of Jun 15 2024: last 12 months (Jun 15 2023, Jun 15 2024]; last 6 months (Dec 15, Jun 15].
-    row = _revenue([("2023-06-15", 1.0), ("2023-06-16", 20.0), ("2023-12-15", 300.0), ("2023-12-16", 4000.0)],
-                   d("2024-06-15"))
+    row = _revenue([("2023-06-15", 1.0), ("2023-06-16", 20.0), ("2023-12-15", 300.0), ("2023-12-16", 4000.0)], d("2024-06-15"))
     assert row["revenue_12m"] == 4320.0
     assert row["revenue_last_6m"] == 4000.0 and row["revenue_prev_6m"] == 320.0
 
 
 def test_average_invoice_rounds_half_a_cent_up() -> None:
     # (16.81 + 16.82) / 2 = 16.815 exactly: 16.82 (float64 holds 16.81499999..., which rounds to 16.81).
-    f = frames(invoices=[
-        {"invoice_id": k, "client_id": 1, "number": f"V{k}", "issue_date": d("2024-06-01"),
-         "due_date": d("2024-06-01"), "total": total} for k, total in ((1, 16.81), (2, 16.82))
-    ])
+    f = frames(
+        invoices=[
+            {
+                "invoice_id": k,
+                "client_id": 1,
+                "number": f"V{k}",
+                "issue_date": d("2024-06-01"),
+                "due_date": d("2024-06-01"),
+                "total": total,
+            }
+            for k, total in ((1, 16.81), (2, 16.82))
+        ]
+    )
     row = client_payment_figures(invoice_status(f.invoices, f.payments, T), pd.Index([1]), T).loc[1]
     assert row["avg_invoice_amount"] == 16.82

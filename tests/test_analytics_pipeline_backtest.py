@@ -41,12 +41,22 @@ def test_pipeline_is_scored_against_the_value_won_in_the_window() -> None:
 
 
 def test_summary_compares_errors_with_the_typed_baseline() -> None:
-    scores = pd.DataFrame([
-        {"as_of": date(2026, 1, d), "horizon": 30, "part": "pipeline", "model": model, "forecast": f, "actual": 100.0,
-         "bias_pct": f - 100.0, "error_pct": abs(f - 100.0)}
-        for d, fs in ((1, (110.0, 150.0)), (2, (95.0, 40.0)), (3, (120.0, 180.0)))
-        for model, f in zip((PIPELINE_MODEL, TYPED), fs, strict=True)
-    ])
+    scores = pd.DataFrame(
+        [
+            {
+                "as_of": date(2026, 1, d),
+                "horizon": 30,
+                "part": "pipeline",
+                "model": model,
+                "forecast": f,
+                "actual": 100.0,
+                "bias_pct": f - 100.0,
+                "error_pct": abs(f - 100.0),
+            }
+            for d, fs in ((1, (110.0, 150.0)), (2, (95.0, 40.0)), (3, (120.0, 180.0)))
+            for model, f in zip((PIPELINE_MODEL, TYPED), fs, strict=True)
+        ]
+    )
     summary = summarise_parts(scores).set_index("model")
     assert summary.loc[PIPELINE_MODEL, "bias_median"] == 10.0
     assert summary.loc[PIPELINE_MODEL, "error_median"] == 10.0

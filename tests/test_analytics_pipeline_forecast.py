@@ -16,19 +16,46 @@ from tests.frames_builder import frames
 T = date(2026, 6, 30)  # with h = 30 the only snapshot is S = 2026-05-31 (no deal exists before 2026-05-20)
 
 
-def _deal(i: int, *, created: datetime, close: date | None, amount: float, stage: str = "identified",
-          closed: date | None = None, won: float | None = None, owner: str = "Ana", client: int = 1,
-          probability: int = 10) -> dict[str, Any]:
-    return {"opportunity_id": i, "client_id": client, "name": f"D{i}", "amount": amount, "stage": stage,
-            "probability": probability, "expected_close": close, "closed_at": closed, "won_amount": won,
-            "owner": owner, "created_at": created}
+def _deal(
+    i: int,
+    *,
+    created: datetime,
+    close: date | None,
+    amount: float,
+    stage: str = "identified",
+    closed: date | None = None,
+    won: float | None = None,
+    owner: str = "Ana",
+    client: int = 1,
+    probability: int = 10,
+) -> dict[str, Any]:
+    return {
+        "opportunity_id": i,
+        "client_id": client,
+        "name": f"D{i}",
+        "amount": amount,
+        "stage": stage,
+        "probability": probability,
+        "expected_close": close,
+        "closed_at": closed,
+        "won_amount": won,
+        "owner": owner,
+        "created_at": created,
+    }
 
 
 def _history(i: int, created: datetime, closed: date | None = None, to: str | None = None) -> list[dict[str, Any]]:
     rows = [{"change_id": i * 10, "opportunity_id": i, "from_stage": None, "to_stage": "identified", "changed_at": created}]
     if closed is not None:
-        rows.append({"change_id": i * 10 + 1, "opportunity_id": i, "from_stage": "identified", "to_stage": to,
-                     "changed_at": datetime.combine(closed, datetime.min.time()).replace(hour=12)})
+        rows.append(
+            {
+                "change_id": i * 10 + 1,
+                "opportunity_id": i,
+                "from_stage": "identified",
+                "to_stage": to,
+                "changed_at": datetime.combine(closed, datetime.min.time()).replace(hour=12),
+            }
+        )
     return rows
 
 
@@ -45,22 +72,43 @@ def _book(d3_closes_later: bool = False):
     opportunities = [
         _deal(1, created=MAY20, close=date(2026, 5, 25), amount=1_000.0, stage="won", closed=date(2026, 6, 15), won=800.0),
         _deal(2, created=MAY20, close=date(2026, 5, 25), amount=1_000.0, stage="lost", closed=date(2026, 6, 20)),
-        _deal(3, created=MAY20, close=date(2026, 6, 20), amount=3_000.0, client=2, owner="Luis",
-              stage="won" if d3_closes_later else "identified", closed=d3_closed,
-              won=3_000.0 if d3_closes_later else None, probability=100 if d3_closes_later else 10),
-        _deal(4, created=datetime(2026, 6, 5, 9), close=date(2026, 6, 30), amount=500.0, stage="won",
-              closed=date(2026, 6, 25), won=500.0),
+        _deal(
+            3,
+            created=MAY20,
+            close=date(2026, 6, 20),
+            amount=3_000.0,
+            client=2,
+            owner="Luis",
+            stage="won" if d3_closes_later else "identified",
+            closed=d3_closed,
+            won=3_000.0 if d3_closes_later else None,
+            probability=100 if d3_closes_later else 10,
+        ),
+        _deal(
+            4,
+            created=datetime(2026, 6, 5, 9),
+            close=date(2026, 6, 30),
+            amount=500.0,
+            stage="won",
+            closed=date(2026, 6, 25),
+            won=500.0,
+        ),
         _deal(5, created=datetime(2026, 6, 20, 9), close=date(2026, 6, 25), amount=2_000.0),
     ]
     history = [
-        *_history(1, MAY20, date(2026, 6, 15), "won"), *_history(2, MAY20, date(2026, 6, 20), "lost"),
+        *_history(1, MAY20, date(2026, 6, 15), "won"),
+        *_history(2, MAY20, date(2026, 6, 20), "lost"),
         *_history(3, MAY20, d3_closed, "won" if d3_closes_later else None),
-        *_history(4, datetime(2026, 6, 5, 9), date(2026, 6, 25), "won"), *_history(5, datetime(2026, 6, 20, 9)),
+        *_history(4, datetime(2026, 6, 5, 9), date(2026, 6, 25), "won"),
+        *_history(5, datetime(2026, 6, 20, 9)),
     ]
     return frames(
-        clients=[{"client_id": 1, "company_name": "Uno", "email": "u@u.es"},
-                 {"client_id": 2, "company_name": "Dos", "email": "d@d.es"}],
-        opportunities=opportunities, stage_history=history,
+        clients=[
+            {"client_id": 1, "company_name": "Uno", "email": "u@u.es"},
+            {"client_id": 2, "company_name": "Dos", "email": "d@d.es"},
+        ],
+        opportunities=opportunities,
+        stage_history=history,
     )
 
 
@@ -129,17 +177,15 @@ def test_a_long_overdue_deal_is_worth_far_less_than_its_typed_probability() -> N
         history += _history(100 + k, created)
         fresh = datetime(2025, 7, 1, 9) if k < 30 else datetime(2026, 1 + k % 5, 1, 9)
         won_on = fresh.date().replace(day=20)
-        opportunities.append(_deal(200 + k, created=fresh, close=won_on, amount=1_000.0, stage="won",
-                                   closed=won_on, won=1_000.0))
+        opportunities.append(_deal(200 + k, created=fresh, close=won_on, amount=1_000.0, stage="won", closed=won_on, won=1_000.0))
         history += _history(200 + k, fresh, won_on, "won")
-    opportunities.append(_deal(1, created=datetime(2025, 11, 1, 9), close=date(2025, 12, 1), amount=10_000.0,
-                               probability=70))
+    opportunities.append(_deal(1, created=datetime(2025, 11, 1, 9), close=date(2025, 12, 1), amount=10_000.0, probability=70))
     history += _history(1, datetime(2025, 11, 1, 9))
-    opportunities.append(_deal(2, created=datetime(2026, 6, 25, 9), close=date(2026, 7, 10), amount=10_000.0,
-                               probability=70))
+    opportunities.append(_deal(2, created=datetime(2026, 6, 25, 9), close=date(2026, 7, 10), amount=10_000.0, probability=70))
     history += _history(2, datetime(2026, 6, 25, 9))
-    book = frames(clients=[{"client_id": 1, "company_name": "Uno", "email": "u@u.es"}],
-                  opportunities=opportunities, stage_history=history)
+    book = frames(
+        clients=[{"client_id": 1, "company_name": "Uno", "email": "u@u.es"}], opportunities=opportunities, stage_history=history
+    )
     model = learned_pipeline(book.opportunities, book.stage_history, T, book.invoices, (30,))
     assert model.learned == {30: True}
     deals = model.deals.set_index("opportunity_id")

@@ -65,12 +65,15 @@ def test_at_risk_options(health: pd.DataFrame) -> None:
 
 
 def test_churn_bands_raise_severity() -> None:
-    health = pd.DataFrame({
-        "churn_score": [86.0, 71.0, 61.0, 90.0],
-        "default_risk": ["low", "low", "medium", "low"],
-        "lifecycle": ["active", "active", "active", "lost"],
-        "overdue": [0.0, 0.0, 0.0, 0.0],
-    }, index=pd.Index([1, 2, 3, 4], name="client_id"))
+    health = pd.DataFrame(
+        {
+            "churn_score": [86.0, 71.0, 61.0, 90.0],
+            "default_risk": ["low", "low", "medium", "low"],
+            "lifecycle": ["active", "active", "active", "lost"],
+            "overdue": [0.0, 0.0, 0.0, 0.0],
+        },
+        index=pd.Index([1, 2, 3, 4], name="client_id"),
+    )
     risky = at_risk(health)
     # >= 85 critical, >= 70 high, >= 60 medium (and medium default risk); the lost client is listed
     # (churn 90 >= 60) but has no churn band: its low default risk ranks it.
@@ -79,12 +82,15 @@ def test_churn_bands_raise_severity() -> None:
 
 
 def test_a_lost_client_is_listed_by_the_churn_rule_and_ranked_by_its_default_risk() -> None:
-    health = pd.DataFrame({
-        "churn_score": [100.0, 100.0, 10.0],
-        "default_risk": ["high", "critical", "high"],
-        "lifecycle": ["lost", "lost", "active"],
-        "overdue": [0.0, 250.0, 0.0],
-    }, index=pd.Index([1, 2, 3], name="client_id"))
+    health = pd.DataFrame(
+        {
+            "churn_score": [100.0, 100.0, 10.0],
+            "default_risk": ["high", "critical", "high"],
+            "lifecycle": ["lost", "lost", "active"],
+            "overdue": [0.0, 250.0, 0.0],
+        },
+        index=pd.Index([1, 2, 3], name="client_id"),
+    )
     # Issue 16: the stated rule is churn >= 60, so lost clients (churn 100) are listed. 2: critical;
     # 1 and 3 high, 1 first by its churn score.
     assert list(at_risk(health).index) == [2, 1, 3]
@@ -93,15 +99,19 @@ def test_a_lost_client_is_listed_by_the_churn_rule_and_ranked_by_its_default_ris
 
 
 def test_at_risk_bands_and_defaults_come_from_the_settings() -> None:
-    frame = pd.DataFrame({
-        "churn_score": [55.0, 45.0, 30.0],
-        "default_risk": ["low", "low", "medium"],
-        "lifecycle": ["active", "active", "active"],
-        "overdue": [0.0, 0.0, 0.0],
-    }, index=pd.Index([1, 2, 3], name="client_id"))
+    frame = pd.DataFrame(
+        {
+            "churn_score": [55.0, 45.0, 30.0],
+            "default_risk": ["low", "low", "medium"],
+            "lifecycle": ["active", "active", "active"],
+            "overdue": [0.0, 0.0, 0.0],
+        },
+        index=pd.Index([1, 2, 3], name="client_id"),
+    )
     assert at_risk(frame).empty  # below 60 and no high or critical risk
-    lenient = AnalyticsSettings(at_risk_churn_min=40.0, at_risk_levels=("medium",), churn_critical_min=50.0,
-                                churn_high_min=45.0, churn_medium_min=40.0)
+    lenient = AnalyticsSettings(
+        at_risk_churn_min=40.0, at_risk_levels=("medium",), churn_critical_min=50.0, churn_high_min=45.0, churn_medium_min=40.0
+    )
     risky = at_risk(frame, settings=lenient)
     assert list(risky.index) == [1, 2, 3]
     assert list(risky["severity"]) == ["critical", "high", "medium"]

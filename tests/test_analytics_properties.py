@@ -29,20 +29,28 @@ SETTINGS = settings(max_examples=50, deadline=None, suppress_health_check=[Healt
 def portfolios(draw: st.DrawFn, allow_credit_notes: bool = True) -> dict[str, list[dict[str, Any]]]:
     """Clients with invoices, payments that never overpay, activities and opportunities, all <= T."""
     n_clients = draw(st.integers(1, 6))
-    clients = [{"client_id": i, "company_name": f"C{i}",
-                "status": draw(st.sampled_from(["active", "active", "prospect", "lost"]))}
-               for i in range(1, n_clients + 1)]
+    clients = [
+        {"client_id": i, "company_name": f"C{i}", "status": draw(st.sampled_from(["active", "active", "prospect", "lost"]))}
+        for i in range(1, n_clients + 1)
+    ]
     invoices: list[dict[str, Any]] = []
     payments: list[dict[str, Any]] = []
     for invoice_id in range(1, draw(st.integers(0, 14)) + 1):
         issue = START + timedelta(days=draw(st.integers(0, DAYS_BEFORE_T)))
         credit = allow_credit_notes and draw(st.integers(0, 9)) == 0
         total = round(draw(st.floats(1, 5000)), 2) * (-1 if credit else 1)
-        invoices.append({
-            "invoice_id": invoice_id, "client_id": draw(st.integers(1, n_clients)), "number": f"F{invoice_id}",
-            "issue_date": issue, "due_date": issue + timedelta(days=draw(st.sampled_from([0, 15, 30, 31, 60]))),
-            "total": total, "credit_note": credit, "void": draw(st.integers(0, 9)) == 0 and not credit,
-        })
+        invoices.append(
+            {
+                "invoice_id": invoice_id,
+                "client_id": draw(st.integers(1, n_clients)),
+                "number": f"F{invoice_id}",
+                "issue_date": issue,
+                "due_date": issue + timedelta(days=draw(st.sampled_from([0, 15, 30, 31, 60]))),
+                "total": total,
+                "credit_note": credit,
+                "void": draw(st.integers(0, 9)) == 0 and not credit,
+            }
+        )
         if credit:
             continue
         # Up to three payments whose sum never exceeds the total (in cents).
@@ -55,27 +63,43 @@ def portfolios(draw: st.DrawFn, allow_credit_notes: bool = True) -> dict[str, li
             paid_on = issue + timedelta(days=draw(st.integers(0, 200)))
             if paid_on > T:
                 paid_on = T
-            payments.append({"payment_id": len(payments) + 1, "invoice_id": invoice_id, "paid_on": paid_on,
-                             "amount": cents / 100})
+            payments.append(
+                {"payment_id": len(payments) + 1, "invoice_id": invoice_id, "paid_on": paid_on, "amount": cents / 100}
+            )
     activities = [
-        {"activity_id": i, "client_id": draw(st.integers(1, n_clients)), "done": draw(st.booleans()),
-         "occurred_at": datetime.combine(START, datetime.min.time())
-         + timedelta(days=draw(st.integers(0, DAYS_BEFORE_T)), hours=draw(st.integers(0, 23)))}
+        {
+            "activity_id": i,
+            "client_id": draw(st.integers(1, n_clients)),
+            "done": draw(st.booleans()),
+            "occurred_at": datetime.combine(START, datetime.min.time())
+            + timedelta(days=draw(st.integers(0, DAYS_BEFORE_T)), hours=draw(st.integers(0, 23))),
+        }
         for i in range(1, draw(st.integers(0, 10)) + 1)
     ]
     opportunities = []
     for i in range(1, draw(st.integers(0, 6)) + 1):
         stage = draw(st.sampled_from(STAGES))
         created = START + timedelta(days=draw(st.integers(0, DAYS_BEFORE_T)))
-        opportunities.append({
-            "opportunity_id": i, "client_id": draw(st.integers(1, n_clients)), "name": f"O{i}", "stage": stage,
-            "probability": draw(st.integers(0, 100)), "amount": float(draw(st.integers(0, 20000))),
-            "expected_close": draw(st.none() | st.just(created + timedelta(days=draw(st.integers(0, 300))))),
-            "closed_at": created + timedelta(days=5) if stage in ("won", "lost") else None,
-            "created_at": datetime.combine(created, datetime.min.time()),
-        })
-    return {"clients": clients, "invoices": invoices, "payments": payments, "activities": activities,
-            "opportunities": opportunities}
+        opportunities.append(
+            {
+                "opportunity_id": i,
+                "client_id": draw(st.integers(1, n_clients)),
+                "name": f"O{i}",
+                "stage": stage,
+                "probability": draw(st.integers(0, 100)),
+                "amount": float(draw(st.integers(0, 20000))),
+                "expected_close": draw(st.none() | st.just(created + timedelta(days=draw(st.integers(0, 300))))),
+                "closed_at": created + timedelta(days=5) if stage in ("won", "lost") else None,
+                "created_at": datetime.combine(created, datetime.min.time()),
+            }
+        )
+    return {
+        "clients": clients,
+        "invoices": invoices,
+        "payments": payments,
+        "activities": activities,
+        "opportunities": opportunities,
+    }
 
 
 @st.composite
@@ -87,22 +111,44 @@ def later_rows(draw: st.DrawFn, base: dict[str, list[dict[str, Any]]]) -> dict[s
     first_invoice = len(base["invoices"]) + 1
     for k in range(draw(st.integers(1, 4))):
         issue = draw(after)
-        extra["invoices"].append({"invoice_id": first_invoice + k, "client_id": draw(st.integers(1, n_clients)),
-                                  "number": f"L{k}", "issue_date": issue, "due_date": issue + timedelta(days=30),
-                                  "total": 999.0})
+        extra["invoices"].append(
+            {
+                "invoice_id": first_invoice + k,
+                "client_id": draw(st.integers(1, n_clients)),
+                "number": f"L{k}",
+                "issue_date": issue,
+                "due_date": issue + timedelta(days=30),
+                "total": 999.0,
+            }
+        )
     invoice_ids = [inv["invoice_id"] for inv in extra["invoices"]]
     for k in range(draw(st.integers(1, 4))):
-        extra["payments"].append({"payment_id": 10_000 + k, "invoice_id": draw(st.sampled_from(invoice_ids)),
-                                  "paid_on": draw(after), "amount": 50.0})
+        extra["payments"].append(
+            {"payment_id": 10_000 + k, "invoice_id": draw(st.sampled_from(invoice_ids)), "paid_on": draw(after), "amount": 50.0}
+        )
     for k in range(draw(st.integers(1, 3))):
-        extra["activities"].append({"activity_id": 10_000 + k, "client_id": draw(st.integers(1, n_clients)),
-                                    "done": True, "occurred_at": datetime.combine(draw(after), datetime.min.time())})
+        extra["activities"].append(
+            {
+                "activity_id": 10_000 + k,
+                "client_id": draw(st.integers(1, n_clients)),
+                "done": True,
+                "occurred_at": datetime.combine(draw(after), datetime.min.time()),
+            }
+        )
     for k in range(draw(st.integers(1, 3))):
         created = draw(after)
-        extra["opportunities"].append({
-            "opportunity_id": 10_000 + k, "client_id": draw(st.integers(1, n_clients)), "name": "late",
-            "stage": "negotiation", "probability": 70, "amount": 5000.0, "expected_close": created,
-            "created_at": datetime.combine(created, datetime.min.time())})
+        extra["opportunities"].append(
+            {
+                "opportunity_id": 10_000 + k,
+                "client_id": draw(st.integers(1, n_clients)),
+                "name": "late",
+                "stage": "negotiation",
+                "probability": 70,
+                "amount": 5000.0,
+                "expected_close": created,
+                "created_at": datetime.combine(created, datetime.min.time()),
+            }
+        )
     return extra
 
 
@@ -125,15 +171,36 @@ def test_invariants(rows: dict[str, list[dict[str, Any]]]) -> None:
     for col in ("churn_score", "churn_recency", "churn_engagement", "churn_payment", "churn_trend"):
         assert h[col].between(0, 100).all(), col
     for horizon in ("30d", "90d"):
-        np.testing.assert_allclose(h[f"expected_revenue_{horizon}"],
-                                   h[f"recurring_{horizon}"] + h[f"pipeline_{horizon}"], atol=1e-9)
-    numbers = ["ltv", "revenue_12m", "collected", "outstanding", "overdue", "churn_score", "recurring_30d",
-               "recurring_90d", "pipeline_30d", "pipeline_90d", "expected_revenue_30d", "expected_revenue_90d",
-               "expected_cash_30d", "expected_cash_90d", "activities_30d", "months_as_client"]
+        np.testing.assert_allclose(
+            h[f"expected_revenue_{horizon}"], h[f"recurring_{horizon}"] + h[f"pipeline_{horizon}"], atol=1e-9
+        )
+    numbers = [
+        "ltv",
+        "revenue_12m",
+        "collected",
+        "outstanding",
+        "overdue",
+        "churn_score",
+        "recurring_30d",
+        "recurring_90d",
+        "pipeline_30d",
+        "pipeline_90d",
+        "expected_revenue_30d",
+        "expected_revenue_90d",
+        "expected_cash_30d",
+        "expected_cash_90d",
+        "activities_30d",
+        "months_as_client",
+    ]
     assert not h[numbers].isna().any().any()
     # Collected never exceeds what was invoiced (credit notes aside: they lower ltv, not cash).
-    credit = (f.invoices["total"].where(~f.invoices["void"] & f.invoices["credit_note"], 0.0)
-              .groupby(f.invoices["client_id"]).sum().reindex(h.index, fill_value=0.0))
+    credit = (
+        f.invoices["total"]
+        .where(~f.invoices["void"] & f.invoices["credit_note"], 0.0)
+        .groupby(f.invoices["client_id"])
+        .sum()
+        .reindex(h.index, fill_value=0.0)
+    )
     assert (h["collected"] <= h["ltv"] - credit + 1e-6).all()
     assert set(h["default_risk"]) <= {"low", "medium", "high", "critical"}
     assert set(h["lifecycle"]) <= {"prospect", "active", "dormant", "lost", "vip"}
@@ -168,8 +235,14 @@ def closes_after_t(draw: st.DrawFn) -> tuple[dict[str, list[dict[str, Any]]], di
     closing = {row["opportunity_id"] for row in opened if draw(st.booleans())}
     before_rows, after_rows, history = [], [], []
     for row in base["opportunities"]:
-        history.append({"change_id": len(history) + 1, "opportunity_id": row["opportunity_id"],
-                        "to_stage": row["stage"], "changed_at": row["created_at"]})
+        history.append(
+            {
+                "change_id": len(history) + 1,
+                "opportunity_id": row["opportunity_id"],
+                "to_stage": row["stage"],
+                "changed_at": row["created_at"],
+            }
+        )
         if row["opportunity_id"] not in closing:
             before_rows.append(row)
             after_rows.append(row)
@@ -178,13 +251,30 @@ def closes_after_t(draw: st.DrawFn) -> tuple[dict[str, list[dict[str, Any]]], di
         before_rows.append(row)
         closed = T + timedelta(days=draw(st.integers(1, 200)))
         won = draw(st.booleans())
-        after_rows.append({**row, "stage": "won" if won else "lost", "probability": 100 if won else 0,
-                           "closed_at": closed, "won_amount": row["amount"] if won else None})
-    closes = [{"change_id": 1_000 + k, "opportunity_id": row["opportunity_id"], "from_stage": None,
-               "to_stage": row["stage"], "changed_at": datetime.combine(row["closed_at"], datetime.min.time())}
-              for k, row in enumerate(after_rows) if row["opportunity_id"] in closing]
-    return ({**base, "opportunities": before_rows, "stage_history": history},
-            {**base, "opportunities": after_rows, "stage_history": history + closes})
+        after_rows.append(
+            {
+                **row,
+                "stage": "won" if won else "lost",
+                "probability": 100 if won else 0,
+                "closed_at": closed,
+                "won_amount": row["amount"] if won else None,
+            }
+        )
+    closes = [
+        {
+            "change_id": 1_000 + k,
+            "opportunity_id": row["opportunity_id"],
+            "from_stage": None,
+            "to_stage": row["stage"],
+            "changed_at": datetime.combine(row["closed_at"], datetime.min.time()),
+        }
+        for k, row in enumerate(after_rows)
+        if row["opportunity_id"] in closing
+    ]
+    return (
+        {**base, "opportunities": before_rows, "stage_history": history},
+        {**base, "opportunities": after_rows, "stage_history": history + closes},
+    )
 
 
 def _as_of_figures(f: Frames) -> dict[str, Any]:

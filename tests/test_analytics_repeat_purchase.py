@@ -21,8 +21,9 @@ from crm_core.analytics.repeat_purchase import (
 from crm_core.io.cdnow import load_cdnow
 
 
-def _simulate_bgnbd(n: int, r: float, alpha: float, a: float, b: float, days: float, seed: int
-                    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def _simulate_bgnbd(
+    n: int, r: float, alpha: float, a: float, b: float, days: float, seed: int
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """(x, t_x, t) of n clients followed `days` days after a first purchase at day 0 (loop over purchases)."""
     rng = np.random.default_rng(seed)
     rate = rng.gamma(r, 1.0 / alpha, n)
@@ -152,11 +153,13 @@ def test_cdnow_bgnbd_gamma_gamma_reproduces_the_reference() -> None:
     frames = load_cdnow()
     cutoff = pd.Timestamp(CALIBRATION_END)
     # The reference summary: every purchase day counts (zero-dollar ones too), spend = mean of repeat days.
-    days = (frames.invoices[frames.invoices["issue_date"] <= cutoff]
-            .groupby(["client_id", "issue_date"], as_index=False)["total"].sum())
+    days = (
+        frames.invoices[frames.invoices["issue_date"] <= cutoff]
+        .groupby(["client_id", "issue_date"], as_index=False)["total"]
+        .sum()
+    )
     days["nth"] = days.groupby("client_id").cumcount()
-    per_client = days.groupby("client_id").agg(first=("issue_date", "min"), last=("issue_date", "max"),
-                                               n=("total", "size"))
+    per_client = days.groupby("client_id").agg(first=("issue_date", "min"), last=("issue_date", "max"), n=("total", "size"))
     x = (per_client["n"] - 1).to_numpy(dtype="float64")
     t_x = (per_client["last"] - per_client["first"]).dt.days.to_numpy(dtype="float64")
     t = (cutoff - per_client["first"]).dt.days.to_numpy(dtype="float64")
@@ -165,7 +168,6 @@ def test_cdnow_bgnbd_gamma_gamma_reproduces_the_reference() -> None:
     spend = fit_gamma_gamma(x, m).expected_spend(x, m)
     for horizon, rmse, bias in ((30, 17.78, -3.9), (90, 43.21, -19.1)):
         forecast = bgnbd.expected_purchases(float(horizon), x, t_x, t) * spend
-        actual = revenue_between(frames.invoices, cutoff, cutoff + pd.Timedelta(days=horizon),
-                                 per_client.index.to_numpy())
+        actual = revenue_between(frames.invoices, cutoff, cutoff + pd.Timedelta(days=horizon), per_client.index.to_numpy())
         assert np.sqrt(np.mean((forecast - actual) ** 2)) == pytest.approx(rmse, abs=0.005)
         assert (forecast.sum() / actual.sum() - 1) * 100 == pytest.approx(bias, abs=0.05)

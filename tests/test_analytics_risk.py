@@ -30,8 +30,7 @@ NaN = math.nan
     ],
 )
 def test_default_risk_levels(on_time_rate: float, max_days_overdue: int, overdue: float, expected: str) -> None:
-    figures = pd.DataFrame({"on_time_rate": [on_time_rate], "max_days_overdue": [float(max_days_overdue)],
-                            "overdue": [overdue]})
+    figures = pd.DataFrame({"on_time_rate": [on_time_rate], "max_days_overdue": [float(max_days_overdue)], "overdue": [overdue]})
     assert default_risk(figures).iloc[0] == expected
 
 

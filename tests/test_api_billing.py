@@ -42,8 +42,14 @@ def test_a_list_of_invoices_is_all_or_none(api: TestClient, engine: Engine) -> N
     assert listed.status_code == 201
     assert [(i["numero"], i["total"]) for i in listed.json()] == [("SB-1", 1210.5), ("SB-2", 99.99)]
     before = table_rows(engine)
-    bad = api.post("/api/facturas", json=[_invoice(client.client_id, "SB-3"), _invoice(client.client_id, "SB-4", total=0),
-                                          _invoice(client.client_id, "SB-5", fecha_emision="2026-13-01")])
+    bad = api.post(
+        "/api/facturas",
+        json=[
+            _invoice(client.client_id, "SB-3"),
+            _invoice(client.client_id, "SB-4", total=0),
+            _invoice(client.client_id, "SB-5", fecha_emision="2026-13-01"),
+        ],
+    )
     assert bad.status_code == 422
     assert {tuple(item["loc"]) for item in bad.json()["detail"]} == {("body", 1, "total"), ("body", 2, "fecha_emision")}
     unknown = api.post("/api/facturas", json=[_invoice(client.client_id, "SB-3"), _invoice(4242, "SB-4")])

@@ -22,8 +22,12 @@ from tests.conftest import APP_AS_OF, table_rows
 from tests.factories import make_client, make_invoice, make_opportunity
 
 NEW_CLIENT = {
-    "nombre_empresa": "TechCorp S.L.", "email": "info@techcorp.es", "telefono": "+34 91 123 4567",
-    "direccion": "Calle Tech 123, Madrid", "cif_nif": "B12345674", "sector_industria": "technology",
+    "nombre_empresa": "TechCorp S.L.",
+    "email": "info@techcorp.es",
+    "telefono": "+34 91 123 4567",
+    "direccion": "Calle Tech 123, Madrid",
+    "cif_nif": "B12345674",
+    "sector_industria": "technology",
     "tamaño_empresa": "mediana",
 }
 
@@ -55,7 +59,11 @@ def test_create_client_with_spanish_names_and_values(api: TestClient, engine: En
     assert body["contactos"] == [] and body["salud"] is None and body["version"] == 1
     stored = services.get_client(engine, body["id"])
     assert (stored.company_name, stored.company_size, stored.status, stored.industry) == (
-        "TechCorp S.L.", "medium", "active", "technology")
+        "TechCorp S.L.",
+        "medium",
+        "active",
+        "technology",
+    )
 
 
 def test_ascii_spellings_are_accepted(api: TestClient, engine: Engine) -> None:
@@ -69,8 +77,10 @@ def test_ascii_spellings_are_accepted(api: TestClient, engine: Engine) -> None:
 
 def test_create_client_invalid_names_each_field_with_code(api: TestClient, engine: Engine) -> None:
     before = table_rows(engine)
-    response = api.post("/api/clientes/", json={"nombre_empresa": " ", "email": "x", "cif_nif": "A1234",
-                                                "tamaño_empresa": "enorme", "company_name": "English"})
+    response = api.post(
+        "/api/clientes/",
+        json={"nombre_empresa": " ", "email": "x", "cif_nif": "A1234", "tamaño_empresa": "enorme", "company_name": "English"},
+    )
     assert response.status_code == 422
     problems = {tuple(item["loc"]): item["code"] for item in response.json()["detail"]}
     assert problems[("body", "nombre_empresa")] == "required"
@@ -111,8 +121,10 @@ def test_get_client_with_contacts_activities_open_deals_and_health(api: TestClie
     won = make_opportunity(engine, client.client_id, name="Won")
     services.mark_won(engine, won.opportunity_id, "10")
     for day in range(1, 13):
-        services.log_activity(engine, {"client_id": client.client_id, "kind": "call", "title": f"Call {day}",
-                                       "occurred_at": f"2026-11-{day:02d}T10:00:00"})
+        services.log_activity(
+            engine,
+            {"client_id": client.client_id, "kind": "call", "title": f"Call {day}", "occurred_at": f"2026-11-{day:02d}T10:00:00"},
+        )
     # A fresh app: the writes above were made behind its back.
     with TestClient(create_app(url_of(engine)), raise_server_exceptions=False) as fresh:
         response = fresh.get(f"/api/clientes/{client.client_id}")
@@ -135,8 +147,11 @@ def test_unknown_client_is_404_everywhere(api: TestClient) -> None:
     assert api.get("/api/clientes/99999999999999999999").status_code == 404  # past any key
     spanish = api.get("/api/clientes/999", headers={"Accept-Language": "es"}).json()["detail"]
     assert spanish == "el cliente 999 no existe (puede que se haya borrado)"
-    for path, body in (("/actividades", {"tipo": "nota", "titulo": "x"}), ("/contactos", {"nombre_completo": "x"}),
-                       ("/oportunidades", {"nombre_proyecto": "x", "monto_estimado": 1})):
+    for path, body in (
+        ("/actividades", {"tipo": "nota", "titulo": "x"}),
+        ("/contactos", {"nombre_completo": "x"}),
+        ("/oportunidades", {"nombre_proyecto": "x", "monto_estimado": 1}),
+    ):
         assert api.post(f"/api/clientes/999{path}", json=body).status_code == 404, path
     assert api.patch("/api/clientes/999", json={"ciudad": "Vigo", "version": 1}).status_code == 404
 
@@ -162,11 +177,18 @@ def test_list_pages_filters_and_sorts(api: TestClient, engine: Engine) -> None:
         assert by_ltv[0]["estado"] == "cliente_activo" and by_ltv[2]["riesgo_impago"] == "bajo"
 
 
-@pytest.mark.parametrize(("query", "loc"), [
-    ("limit=0", ["query", "limit"]), ("limit=101", ["query", "limit"]), ("skip=-1", ["query", "skip"]),
-    ("limit=abc", ["query", "limit"]), ("orden=email;DROP", ["query", "orden"]),
-    ("estado=firmado", ["query", "estado"]), ("buscar=a%00b", ["query", "buscar"]),
-])
+@pytest.mark.parametrize(
+    ("query", "loc"),
+    [
+        ("limit=0", ["query", "limit"]),
+        ("limit=101", ["query", "limit"]),
+        ("skip=-1", ["query", "skip"]),
+        ("limit=abc", ["query", "limit"]),
+        ("orden=email;DROP", ["query", "orden"]),
+        ("estado=firmado", ["query", "estado"]),
+        ("buscar=a%00b", ["query", "buscar"]),
+    ],
+)
 def test_list_refuses_bad_parameters_naming_them(api: TestClient, query: str, loc: list[str]) -> None:
     response = api.get(f"/api/clientes/?{query}")
     assert response.status_code == 422, response.text
@@ -214,9 +236,16 @@ def test_patch_needs_a_version_and_valid_fields(api: TestClient, engine: Engine)
 
 def test_contacts_add_and_list(api: TestClient) -> None:
     client = _create(api)
-    added = api.post(f"/api/clientes/{client['id']}/contactos", json={
-        "nombre_completo": "Juan García López", "rol": "Director Comercial", "email": "juan@techcorp.es",
-        "es_contacto_principal": True, "telefono_whatapp": "+34 666 123 456"})
+    added = api.post(
+        f"/api/clientes/{client['id']}/contactos",
+        json={
+            "nombre_completo": "Juan García López",
+            "rol": "Director Comercial",
+            "email": "juan@techcorp.es",
+            "es_contacto_principal": True,
+            "telefono_whatapp": "+34 666 123 456",
+        },
+    )
     assert added.status_code == 201, added.text
     assert added.json()["cliente_id"] == client["id"] and added.json()["es_contacto_principal"] is True
     listed = api.get(f"/api/clientes/{client['id']}/contactos").json()
@@ -231,8 +260,10 @@ def test_contacts_add_and_list(api: TestClient) -> None:
 def test_log_activity_and_history_newest_first(api: TestClient, engine: Engine) -> None:
     client = _create(api)
     for day in (3, 1, 2):
-        response = api.post(f"/api/clientes/{client['id']}/actividades", json={
-            "tipo": "reunión", "titulo": f"Junta {day}", "fecha": f"2026-11-0{day}T10:00:00", "duración_minutos": 90})
+        response = api.post(
+            f"/api/clientes/{client['id']}/actividades",
+            json={"tipo": "reunión", "titulo": f"Junta {day}", "fecha": f"2026-11-0{day}T10:00:00", "duración_minutos": 90},
+        )
         assert response.status_code == 201, response.text
         assert response.json()["tipo"] == "reunión" and response.json()["duración_minutos"] == 90
     history = api.get(f"/api/clientes/{client['id']}/actividades?limite=2").json()
@@ -245,16 +276,18 @@ def test_log_activity_and_history_newest_first(api: TestClient, engine: Engine) 
 def test_log_activity_refuses_bad_fields(api: TestClient, engine: Engine) -> None:
     client = _create(api)
     before = table_rows(engine)
-    response = api.post(f"/api/clientes/{client['id']}/actividades", json={
-        "tipo": "comida", "titulo": "", "duracion_minutos": -5})
+    response = api.post(
+        f"/api/clientes/{client['id']}/actividades", json={"tipo": "comida", "titulo": "", "duracion_minutos": -5}
+    )
     assert response.status_code == 422
     locs = {tuple(item["loc"]) for item in response.json()["detail"]}
     assert {("body", "tipo"), ("body", "titulo"), ("body", "duracion_minutos")} <= locs
     other = make_client(engine)
     contact = services.add_contact(engine, {"client_id": other.client_id, "full_name": "Not yours"})
     before = table_rows(engine)
-    foreign = api.post(f"/api/clientes/{client['id']}/actividades", json={
-        "tipo": "llamada", "titulo": "x", "contacto_id": contact.contact_id})
+    foreign = api.post(
+        f"/api/clientes/{client['id']}/actividades", json={"tipo": "llamada", "titulo": "x", "contacto_id": contact.contact_id}
+    )
     assert foreign.status_code == 422 and foreign.json()["detail"][0]["loc"] == ["body", "contacto_id"]
     assert table_rows(engine) == before
 
@@ -264,9 +297,16 @@ def test_log_activity_refuses_bad_fields(api: TestClient, engine: Engine) -> Non
 
 def test_create_opportunity_and_mark_won_makes_the_prospect_active(api: TestClient, engine: Engine) -> None:
     client = _create(api)
-    created = api.post(f"/api/clientes/{client['id']}/oportunidades", json={
-        "nombre_proyecto": "Implementación ERP", "monto_estimado": 45000, "estado": "presupuesto",
-        "probabilidad_cierre": 65, "fecha_cierre_estimada": "2027-01-31"})
+    created = api.post(
+        f"/api/clientes/{client['id']}/oportunidades",
+        json={
+            "nombre_proyecto": "Implementación ERP",
+            "monto_estimado": 45000,
+            "estado": "presupuesto",
+            "probabilidad_cierre": 65,
+            "fecha_cierre_estimada": "2027-01-31",
+        },
+    )
     assert created.status_code == 201, created.text
     deal = created.json()
     assert (deal["estado"], deal["probabilidad_cierre"], deal["monto_estimado"]) == ("presupuesto", 65, 45000.0)
@@ -299,8 +339,10 @@ def test_mark_won_errors(api: TestClient, engine: Engine) -> None:
 def test_opportunity_refuses_bad_fields(api: TestClient, engine: Engine) -> None:
     client = _create(api)
     before = table_rows(engine)
-    response = api.post(f"/api/clientes/{client['id']}/oportunidades", json={
-        "nombre_proyecto": "X", "monto_estimado": "12.345", "estado": "firmada", "probabilidad_cierre": 101})
+    response = api.post(
+        f"/api/clientes/{client['id']}/oportunidades",
+        json={"nombre_proyecto": "X", "monto_estimado": "12.345", "estado": "firmada", "probabilidad_cierre": 101},
+    )
     assert response.status_code == 422
     locs = {tuple(item["loc"]): item["code"] for item in response.json()["detail"]}
     assert set(locs) == {("body", "monto_estimado"), ("body", "estado"), ("body", "probabilidad_cierre")}
@@ -334,12 +376,20 @@ def _expected(row: Any) -> dict[str, Any]:
     def num(name: str) -> Any:
         value = row[name]
         return None if pd.isna(value) else float(value)
+
     return {
-        "ltv_lifetime_value": num("ltv"), "ingresos_12_meses": num("revenue_12m"), "vencido": num("overdue"),
-        "pendiente_cobro": num("outstanding"), "dso": num("dso"), "riesgo_perdida_score": num("churn_score"),
-        "ingresos_esperados_30_dias": num("expected_revenue_30d"), "ingresos_esperados_90_dias": num("expected_revenue_90d"),
-        "cobros_esperados_90_dias": num("expected_cash_90d"), "dias_sin_actividad": num("days_since_last_activity"),
-        "frecuencia_compra_dias": num("cadence_days"), "dias_promedio_para_pagar": num("avg_days_to_pay"),
+        "ltv_lifetime_value": num("ltv"),
+        "ingresos_12_meses": num("revenue_12m"),
+        "vencido": num("overdue"),
+        "pendiente_cobro": num("outstanding"),
+        "dso": num("dso"),
+        "riesgo_perdida_score": num("churn_score"),
+        "ingresos_esperados_30_dias": num("expected_revenue_30d"),
+        "ingresos_esperados_90_dias": num("expected_revenue_90d"),
+        "cobros_esperados_90_dias": num("expected_cash_90d"),
+        "dias_sin_actividad": num("days_since_last_activity"),
+        "frecuencia_compra_dias": num("cadence_days"),
+        "dias_promedio_para_pagar": num("avg_days_to_pay"),
     }
 
 
@@ -364,8 +414,13 @@ def test_single_client_figures_equal_the_portfolio_row_on_demo_data(demo_db: str
 
 
 def test_never_a_500_on_odd_ids_and_methods(api: TestClient) -> None:
-    for method, path in (("GET", "/api/clientes/-1"), ("GET", "/api/clientes/abc"), ("DELETE", "/api/clientes/1"),
-                         ("GET", "/api/nada"), ("POST", "/api/clientes/1/salud")):
+    for method, path in (
+        ("GET", "/api/clientes/-1"),
+        ("GET", "/api/clientes/abc"),
+        ("DELETE", "/api/clientes/1"),
+        ("GET", "/api/nada"),
+        ("POST", "/api/clientes/1/salud"),
+    ):
         response = api.request(method, path)
         assert response.status_code < 500, (method, path, response.text)
         assert "Traceback" not in response.text

@@ -43,8 +43,13 @@ def _owned_by(engine: Any, owner: str) -> int:
 
 def test_every_data_route_needs_a_token_once_users_exist(api: tuple[TestClient, dict[str, int]]) -> None:
     client, ids = api
-    for path in ("/api/clientes/", f"/api/clientes/{ids['Acme']}", f"/api/clientes/{ids['Acme']}/salud",
-                 f"/api/clientes/{ids['Acme']}/recomendaciones", f"/api/clientes/{ids['Acme']}/actividades"):
+    for path in (
+        "/api/clientes/",
+        f"/api/clientes/{ids['Acme']}",
+        f"/api/clientes/{ids['Acme']}/salud",
+        f"/api/clientes/{ids['Acme']}/recomendaciones",
+        f"/api/clientes/{ids['Acme']}/actividades",
+    ):
         answer = client.get(path)
         assert answer.status_code == 401, path
     assert client.get("/api/clientes/", headers={"Authorization": "Bearer sbc_nope"}).status_code == 401

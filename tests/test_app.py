@@ -36,7 +36,13 @@ def test_every_page_file_exists_and_is_in_the_navigation():
     assert [p.title for p in pages] == ["Overview", "Clients", "Activities", "Pipeline", "Health", "Collections", "Import"]
     assert pages[0].default and not any(p.default for p in pages[1:])
     assert [p.title for p in page_entries("es")] == [
-        "Resumen", "Clientes", "Actividades", "Oportunidades", "Salud", "Cobros", "Importar"
+        "Resumen",
+        "Clientes",
+        "Actividades",
+        "Oportunidades",
+        "Salud",
+        "Cobros",
+        "Importar",
     ]
 
 

@@ -33,8 +33,13 @@ pytestmark = pytest.mark.browser
 ROOT = Path(__file__).resolve().parent.parent
 ARTIFACTS = ROOT / "test-artifacts"
 LAUNCH_ARGS = [
-    "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-    "--disable-component-update", "--no-first-run", "--disable-sync",
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--no-first-run",
+    "--disable-sync",
 ]
 IDLE = "[data-testid='stApp'][data-test-script-state='notRunning']"
 EXPECTED_PAGES = ("Overview", "Clients", "Activities", "Pipeline", "Health", "Collections", "Import")
@@ -73,9 +78,7 @@ def demo_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
 
     path = tmp_path_factory.mktemp("browser") / "crm.sqlite3"
     url = f"sqlite:///{path}"
-    generate_demo(
-        get_engine(url), clients=DEMO_CLIENTS, seed=11, as_of=datetime.now(business_timezone()).date(), users=True
-    )
+    generate_demo(get_engine(url), clients=DEMO_CLIENTS, seed=11, as_of=datetime.now(business_timezone()).date(), users=True)
     dispose_engines()
     yield url
     dispose_engines()
@@ -89,10 +92,27 @@ def server(chromium: str, demo_url: str, tmp_path_factory: pytest.TempPathFactor
     env = {**os.environ, "DATABASE_URL": demo_url, "CRM_LANG": "en"}
     with log_path.open("w") as log:
         process = subprocess.Popen(
-            [sys.executable, "-m", "streamlit", "run", "app.py", "--server.headless", "true",
-             "--server.address", "127.0.0.1", "--server.port", str(port),
-             "--browser.gatherUsageStats", "false", "--server.fileWatcherType", "none"],
-            cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
+            [
+                sys.executable,
+                "-m",
+                "streamlit",
+                "run",
+                "app.py",
+                "--server.headless",
+                "true",
+                "--server.address",
+                "127.0.0.1",
+                "--server.port",
+                str(port),
+                "--browser.gatherUsageStats",
+                "false",
+                "--server.fileWatcherType",
+                "none",
+            ],
+            cwd=ROOT,
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
         )
         base = f"http://127.0.0.1:{port}"
         try:
@@ -198,10 +218,16 @@ def test_log_an_activity_and_see_it_listed(page: Any, demo_url: str) -> None:
 
     with get_engine(demo_url).connect() as conn:
         outcome, owner = conn.execute(select(Activity.outcome, Activity.owner).where(Activity.title == title)).one()
-        author = conn.execute(
-            select(User.display_name).join(AuditEntry, AuditEntry.user_id == User.user_id)
-            .where(AuditEntry.entity == "activity").order_by(AuditEntry.entry_id.desc())
-        ).scalars().first()
+        author = (
+            conn.execute(
+                select(User.display_name)
+                .join(AuditEntry, AuditEntry.user_id == User.user_id)
+                .where(AuditEntry.entity == "activity")
+                .order_by(AuditEntry.entry_id.desc())
+            )
+            .scalars()
+            .first()
+        )
     assert (outcome, owner, author) == ("Logged from Chromium", "Demo Manager", "Demo Manager")
 
     # the recent-activities grid (drawn on a canvas) lists it at once: read it through its CSV download

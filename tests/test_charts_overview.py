@@ -18,8 +18,14 @@ AS_OF = date(2026, 11, 25)
 
 
 def _invoice(invoice_id: int, client_id: int, issued: str, due: str, total: float) -> dict:
-    return {"invoice_id": invoice_id, "client_id": client_id, "number": f"F{invoice_id}",
-            "issue_date": d(issued), "due_date": d(due), "total": total}
+    return {
+        "invoice_id": invoice_id,
+        "client_id": client_id,
+        "number": f"F{invoice_id}",
+        "issue_date": d(issued),
+        "due_date": d(due),
+        "total": total,
+    }
 
 
 @pytest.fixture(scope="module")
@@ -34,10 +40,21 @@ def book():
         _invoice(5, 4, "2026-09-01", "2026-10-01", 300.0),  # paid
         _invoice(6, 5, "2025-01-10", "2025-02-10", 900.0),  # paid, client lost
     ]
-    payments = [{"payment_id": 1, "invoice_id": 5, "paid_on": d("2026-10-01"), "amount": 300.0},
-                {"payment_id": 2, "invoice_id": 6, "paid_on": d("2025-02-01"), "amount": 900.0}]
-    opportunities = [{"opportunity_id": 1, "client_id": 4, "name": "Deal", "amount": 1000.0, "probability": 50,
-                      "expected_close": d("2027-01-15"), "created_at": pd.Timestamp("2026-10-01")}]
+    payments = [
+        {"payment_id": 1, "invoice_id": 5, "paid_on": d("2026-10-01"), "amount": 300.0},
+        {"payment_id": 2, "invoice_id": 6, "paid_on": d("2025-02-01"), "amount": 900.0},
+    ]
+    opportunities = [
+        {
+            "opportunity_id": 1,
+            "client_id": 4,
+            "name": "Deal",
+            "amount": 1000.0,
+            "probability": 50,
+            "expected_close": d("2027-01-15"),
+            "created_at": pd.Timestamp("2026-10-01"),
+        }
+    ]
     f = frames(clients=clients, invoices=invoices, payments=payments, opportunities=opportunities)
     return f, client_health(f, AS_OF)
 
@@ -100,8 +117,12 @@ def test_risk_map_plots_every_client_churn_risk_and_revenue(book):
     _, health = book
     fig = charts.risk_map_chart(health, "en")
     points = pd.concat(
-        [pd.DataFrame({"name": trace.customdata[:, 0], "x": trace.x, "y": trace.y, "size": trace.marker.size,
-                       "lifecycle": trace.name}) for trace in fig.data],
+        [
+            pd.DataFrame(
+                {"name": trace.customdata[:, 0], "x": trace.x, "y": trace.y, "size": trace.marker.size, "lifecycle": trace.name}
+            )
+            for trace in fig.data
+        ],
         ignore_index=True,
     ).set_index("name")
     assert len(points) == len(health) == 5
@@ -161,9 +182,13 @@ def test_risk_map_switches_to_webgl_for_large_portfolios():
     n = charts.WEBGL_FROM
     rng = np.random.default_rng(1)
     health = pd.DataFrame(
-        {"company_name": [f"C{i}" for i in range(n)], "churn_score": rng.uniform(0, 100, n),
-         "default_risk": rng.choice(list(RISK_LEVELS), n), "revenue_12m": rng.uniform(0, 1e5, n),
-         "lifecycle": "active"},
+        {
+            "company_name": [f"C{i}" for i in range(n)],
+            "churn_score": rng.uniform(0, 100, n),
+            "default_risk": rng.choice(list(RISK_LEVELS), n),
+            "revenue_12m": rng.uniform(0, 1e5, n),
+            "lifecycle": "active",
+        },
         index=pd.Index(np.arange(1, n + 1), name="client_id"),
     )
     (trace,) = charts.risk_map_chart(health, "en").data

@@ -13,12 +13,14 @@ from crm_core.charts.style import plotly_separators
 
 
 def test_funnel_draws_open_stage_counts_in_order() -> None:
-    summary = pd.DataFrame({
-        "stage": ["identified", "contacted", "proposal", "negotiation", "won", "lost"],
-        "count": [5, 9, 5, 4, 15, 16],
-        "amount": [1.0, 2.0, 3.0, 4.0, 5.0, 6.0],
-        "weighted": [0.1, 0.2, 0.3, 0.4, 5.0, 0.0],
-    })
+    summary = pd.DataFrame(
+        {
+            "stage": ["identified", "contacted", "proposal", "negotiation", "won", "lost"],
+            "count": [5, 9, 5, 4, 15, 16],
+            "amount": [1.0, 2.0, 3.0, 4.0, 5.0, 6.0],
+            "weighted": [0.1, 0.2, 0.3, 0.4, 5.0, 0.0],
+        }
+    )
     fig = stage_funnel_chart(summary, "es")
     trace = fig.data[0]
     assert list(trace.y) == ["Identificada", "Contactado", "Presupuesto", "Negociación"]
@@ -27,10 +29,15 @@ def test_funnel_draws_open_stage_counts_in_order() -> None:
 
 
 def test_close_months_split_weighted_by_passed_date() -> None:
-    by_month = pd.DataFrame({
-        "month": pd.to_datetime(["2026-10-01", "2026-12-01"]),
-        "count": [1, 2], "amount": [2000.0, 10000.0], "weighted": [1400.0, 4000.0], "overdue": [True, False],
-    })
+    by_month = pd.DataFrame(
+        {
+            "month": pd.to_datetime(["2026-10-01", "2026-12-01"]),
+            "count": [1, 2],
+            "amount": [2000.0, 10000.0],
+            "weighted": [1400.0, 4000.0],
+            "overdue": [True, False],
+        }
+    )
     fig = close_month_chart(by_month, "en")
     amount, on_time, passed = fig.data
     assert list(amount.y) == [2000.0, 10000.0]
@@ -39,10 +46,14 @@ def test_close_months_split_weighted_by_passed_date() -> None:
 
 
 def test_win_rates_beside_typed_and_default() -> None:
-    rates = pd.DataFrame({
-        "stage": ["identified", "contacted"], "win_rate": [47.5, 52.0],
-        "mean_typed_probability": [12.0, float("nan")], "default_probability": [10.0, 20.0],
-    })
+    rates = pd.DataFrame(
+        {
+            "stage": ["identified", "contacted"],
+            "win_rate": [47.5, 52.0],
+            "mean_typed_probability": [12.0, float("nan")],
+            "default_probability": [10.0, 20.0],
+        }
+    )
     fig = win_rate_chart(rates, "en")
     assert [trace.name for trace in fig.data] == ["Learned win rate", "Typed probability (mean)", "Stage default"]
     assert list(fig.data[0].y) == [47.5, 52.0]

@@ -39,8 +39,9 @@ def test_api_command_serves_http(tmp_path: Path) -> None:
     port = _free_port()
     url = f"sqlite:///{tmp_path / 'e2e.sqlite3'}"
     env = {**os.environ, "DATABASE_URL": url, "PYTHONPATH": str(Path(__file__).resolve().parents[1])}
-    process = subprocess.Popen([*_command(), "api", "--port", str(port)], env=env,
-                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    process = subprocess.Popen(
+        [*_command(), "api", "--port", str(port)], env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT
+    )
     base = f"http://127.0.0.1:{port}"
     try:
         deadline = time.monotonic() + 60
@@ -53,12 +54,14 @@ def test_api_command_serves_http(tmp_path: Path) -> None:
             assert process.poll() is None, process.stdout.read().decode() if process.stdout else ""
             assert time.monotonic() < deadline, "the API did not start within 60 s"
             time.sleep(0.3)
-        created = httpx.post(f"{base}/api/clientes/", json={
-            "nombre_empresa": "TechCorp S.L.", "email": "info@techcorp.es", "cif_nif": "B12345674"})
+        created = httpx.post(
+            f"{base}/api/clientes/", json={"nombre_empresa": "TechCorp S.L.", "email": "info@techcorp.es", "cif_nif": "B12345674"}
+        )
         assert created.status_code == 201, created.text
         client_id = created.json()["id"]
-        invoice = httpx.post(f"{base}/api/facturas", json={
-            "numero": "SB-1", "cliente_id": client_id, "fecha_emision": "2026-11-01", "total": 250})
+        invoice = httpx.post(
+            f"{base}/api/facturas", json={"numero": "SB-1", "cliente_id": client_id, "fecha_emision": "2026-11-01", "total": 250}
+        )
         assert invoice.status_code == 201
         health = httpx.get(f"{base}/api/clientes/{client_id}/salud")
         assert health.status_code == 200 and health.json()["ltv_lifetime_value"] == 250.0

@@ -20,8 +20,7 @@ def test_backtest_prints_both_horizons_and_baselines(sqlite_engine, capsys) -> N
     assert "Expected revenue by part" not in out  # no opportunities: only the recurring table
     lines = [line.split() for line in out.splitlines()[2:]]
     assert [(row[0], " ".join(row[1:-8])) for row in lines] == [
-        (h, model) for h in ("30d", "90d")
-        for model in ("recurring forecast", "zero", "run rate 90d", "trailing 12m")
+        (h, model) for h in ("30d", "90d") for model in ("recurring forecast", "zero", "run rate 90d", "trailing 12m")
     ]
     # actual: one invoice of 1,000 (2026-01-01) in both horizons
     assert all(row[-6] == "1,000.00" for row in lines)
@@ -43,7 +42,8 @@ def test_backtest_at_several_dates_prints_a_line_per_date_and_horizon(sqlite_eng
     # 2026-04-01 is the last invoice: the 90 days after 2026-01-02 (the first of the two dates) run past it.
     assert main(["backtest", "--as-of", "2026-02-01", "--times", "2", "--url", url]) == 1
     assert capsys.readouterr().err.strip() == (
-        "error: the 90 days after 2026-01-02 run past the last invoice (2026-04-01): pick an earlier date")
+        "error: the 90 days after 2026-01-02 run past the last invoice (2026-04-01): pick an earlier date"
+    )
 
 
 def test_backtest_errors_are_one_line(sqlite_engine, capsys) -> None:
@@ -71,10 +71,20 @@ def test_backtest_scores_each_part_when_there_are_deals(sqlite_engine, capsys) -
     out = capsys.readouterr().out.split("\n\n")
     assert out[1].startswith("Expected revenue by part, portfolio totals (database), 1 date(s) ending 2025-12-15")
     rows = [line.split()[:2] + [" ".join(line.split()[2:-3])] for line in out[1].splitlines()[2:18]]
-    assert rows == [["2025-12-15", h, f"{part} {model}"] for h in ("30d", "90d") for part, model in (
-        ("pipeline", "learned pipeline"), ("pipeline", "typed probability"), ("pipeline", "won last h days"),
-        ("pipeline open", "learned pipeline"), ("pipeline new", "learned pipeline"),
-        ("recurring", "recurring forecast"), ("total", "recurring + learned"), ("total", "recurring + typed"))]
+    assert rows == [
+        ["2025-12-15", h, f"{part} {model}"]
+        for h in ("30d", "90d")
+        for part, model in (
+            ("pipeline", "learned pipeline"),
+            ("pipeline", "typed probability"),
+            ("pipeline", "won last h days"),
+            ("pipeline open", "learned pipeline"),
+            ("pipeline new", "learned pipeline"),
+            ("recurring", "recurring forecast"),
+            ("total", "recurring + learned"),
+            ("total", "recurring + typed"),
+        )
+    ]
     # the recurring part's actual: the 1,000 invoiced on 2026-01-01, in both windows
     recurring = [line for line in out[1].splitlines() if " recurring  " in line]
     assert [line.split()[-2] for line in recurring] == ["1,000", "1,000"]

@@ -10,7 +10,7 @@ from tests.factories import make_client, make_invoice
 
 def test_export_then_import_round_trip(tmp_path, sqlite_engine, capsys) -> None:
     url = sqlite_engine.url.render_as_string(hide_password=False)
-    client = make_client(sqlite_engine, tax_id="B12345674", company_name="=HYPERLINK(\"http://x\")")
+    client = make_client(sqlite_engine, tax_id="B12345674", company_name='=HYPERLINK("http://x")')
     make_invoice(sqlite_engine, client.client_id, number="F-1", total="-5", credit_note=True)
     copy_url = f"sqlite:///{tmp_path / 'copy.sqlite3'}"
     for kind in ("clients", "invoices"):

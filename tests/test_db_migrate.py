@@ -31,9 +31,21 @@ def test_upgrade_on_empty_sqlite_file_and_idempotent(tmp_path: Path):
     upgrade(engine)
     upgrade(engine)
     names = set(inspect(engine).get_table_names())
-    assert {"clients", "contacts", "activities", "opportunities", "opportunity_stage_history",
-            "invoices", "payments", "idempotency_keys", "alembic_version", "users", "api_tokens", "sign_in_failures",
-            "audit_log"} == names
+    assert {
+        "clients",
+        "contacts",
+        "activities",
+        "opportunities",
+        "opportunity_stage_history",
+        "invoices",
+        "payments",
+        "idempotency_keys",
+        "alembic_version",
+        "users",
+        "api_tokens",
+        "sign_in_failures",
+        "audit_log",
+    } == names
     assert _diff(engine) == []
 
 
@@ -46,10 +58,7 @@ def test_cli_db_upgrade(tmp_path: Path, capsys):
 
 def test_indexes_on_client_ids_and_dates(engine):
     insp = inspect(engine)
-    indexed = {
-        table: {col for ix in insp.get_indexes(table) for col in ix["column_names"]}
-        for table in insp.get_table_names()
-    }
+    indexed = {table: {col for ix in insp.get_indexes(table) for col in ix["column_names"]} for table in insp.get_table_names()}
     for table in ("contacts", "activities", "opportunities", "invoices"):
         assert "client_id" in indexed[table]
     assert {"issue_date", "due_date"} <= indexed["invoices"]
@@ -79,24 +88,34 @@ def test_migration_0003_turns_free_text_owners_into_users_and_keeps_every_row(en
     command.downgrade(alembic_config(engine), "0002_idempotency_keys")
     assert current_revision(engine) == "0002_idempotency_keys"
     with engine.begin() as conn:
-        conn.execute(text(
-            "INSERT INTO clients (client_id, company_name, email, status, owner, payment_terms_days, created_at, "
-            "updated_at, version) VALUES "
-            "(1, 'A', 'a@x.es', 'active', 'Ana López', 30, '2026-01-01', '2026-01-01', 1), "
-            "(2, 'B', 'b@x.es', 'active', ' ana lópez ', 30, '2026-01-01', '2026-01-01', 1), "
-            "(3, 'C', 'c@x.es', 'active', 'Íñigo', 30, '2026-01-01', '2026-01-01', 1), "
-            "(4, 'D', 'd@x.es', 'active', NULL, 30, '2026-01-01', '2026-01-01', 1)"
-        ))
-        conn.execute(text("INSERT INTO contacts (contact_id, client_id, full_name, is_primary, is_billing) VALUES "
-                          "(1, 1, 'Eva', true, false), (2, 3, 'Luis', false, false)"))
-        conn.execute(text("INSERT INTO activities (activity_id, client_id, kind, title, occurred_at, owner, done) "
-                          "VALUES (1, 1, 'call', 'Hola', '2026-01-02', 'Marta', true)"))
+        conn.execute(
+            text(
+                "INSERT INTO clients (client_id, company_name, email, status, owner, payment_terms_days, created_at, "
+                "updated_at, version) VALUES "
+                "(1, 'A', 'a@x.es', 'active', 'Ana López', 30, '2026-01-01', '2026-01-01', 1), "
+                "(2, 'B', 'b@x.es', 'active', ' ana lópez ', 30, '2026-01-01', '2026-01-01', 1), "
+                "(3, 'C', 'c@x.es', 'active', 'Íñigo', 30, '2026-01-01', '2026-01-01', 1), "
+                "(4, 'D', 'd@x.es', 'active', NULL, 30, '2026-01-01', '2026-01-01', 1)"
+            )
+        )
+        conn.execute(
+            text(
+                "INSERT INTO contacts (contact_id, client_id, full_name, is_primary, is_billing) VALUES "
+                "(1, 1, 'Eva', true, false), (2, 3, 'Luis', false, false)"
+            )
+        )
+        conn.execute(
+            text(
+                "INSERT INTO activities (activity_id, client_id, kind, title, occurred_at, owner, done) "
+                "VALUES (1, 1, 'call', 'Hola', '2026-01-02', 'Marta', true)"
+            )
+        )
     upgrade(engine)
     assert current_revision(engine) == "0003"
     with engine.connect() as conn:
-        users = conn.execute(text(
-            "SELECT user_id, email, display_name, active, password_hash FROM users ORDER BY display_name"
-        )).all()
+        users = conn.execute(
+            text("SELECT user_id, email, display_name, active, password_hash FROM users ORDER BY display_name")
+        ).all()
         owners = dict(conn.execute(text("SELECT client_id, owner_id FROM clients")).all())
         activity_owner = conn.execute(text("SELECT owner_id FROM activities")).scalar_one()
         contacts = conn.execute(text("SELECT COUNT(*) FROM contacts")).scalar_one()
@@ -104,8 +123,7 @@ def test_migration_0003_turns_free_text_owners_into_users_and_keeps_every_row(en
     assert sorted(by_name) == ["Ana López", "Marta", "Íñigo"]
     assert all(not u.active and u.password_hash is None for u in users)
     assert by_name["Íñigo"].email == "inigo@owners.invalid"
-    assert owners == {1: by_name["Ana López"].user_id, 2: by_name["Ana López"].user_id,
-                      3: by_name["Íñigo"].user_id, 4: None}
+    assert owners == {1: by_name["Ana López"].user_id, 2: by_name["Ana López"].user_id, 3: by_name["Íñigo"].user_id, 4: None}
     assert activity_owner == by_name["Marta"].user_id
     assert contacts == 2
     assert _diff(engine) == []

@@ -285,8 +285,13 @@ def test_services_keep_working_after_a_demo_load(loaded: tuple[Engine, DemoStats
     when = datetime(2026, 6, 30, 10, tzinfo=UTC)
     logged = services.log_activity(
         engine,
-        {"client_id": client.client_id, "kind": "call", "title": "Hola", "occurred_at": when,
-         "follow_up_on": AS_OF + timedelta(days=3)},
+        {
+            "client_id": client.client_id,
+            "kind": "call",
+            "title": "Hola",
+            "occurred_at": when,
+            "follow_up_on": AS_OF + timedelta(days=3),
+        },
     )
     assert [a.activity_id for a in logged] == [stats.rows["activities"] + 1, stats.rows["activities"] + 2]
     opp = services.create_opportunity(engine, {"client_id": client.client_id, "name": "Nueva", "amount": "500"})
@@ -347,9 +352,7 @@ def test_hidden_plan_is_the_plan_behind_the_portfolio() -> None:
     assert 0.8 < np.median(ratio) < 1.2
 
 
-def test_text_with_tabs_newlines_and_backslashes_is_stored_verbatim(
-    engine: Engine, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_text_with_tabs_newlines_and_backslashes_is_stored_verbatim(engine: Engine, monkeypatch: pytest.MonkeyPatch) -> None:
     tricky = "Tab\there\\back\nnew line\r\\N"
     real_build = demo.build_portfolio
 
@@ -409,21 +412,39 @@ def test_sqlite_values_are_stored_exactly_like_the_orm_stores_them(tmp_path: Pat
     orm = _sqlite(tmp_path, "orm.sqlite3")
     client = services.create_client(
         orm,
-        {"company_name": "Orm S.L.", "email": "a@orm.es", "tax_id": "B12345674", "employees": 3,
-         "created_at": datetime(2026, 1, 5, 10, tzinfo=UTC)},
+        {
+            "company_name": "Orm S.L.",
+            "email": "a@orm.es",
+            "tax_id": "B12345674",
+            "employees": 3,
+            "created_at": datetime(2026, 1, 5, 10, tzinfo=UTC),
+        },
     )
     contact = services.add_contact(orm, {"client_id": client.client_id, "full_name": "Ana", "is_primary": True})
     services.log_activity(
         orm,
-        {"client_id": client.client_id, "contact_id": contact.contact_id, "kind": "call", "title": "x",
-         "occurred_at": datetime(2026, 2, 1, 9, 30, tzinfo=UTC), "duration_min": 5,
-         "follow_up_on": date(2026, 2, 3)},
+        {
+            "client_id": client.client_id,
+            "contact_id": contact.contact_id,
+            "kind": "call",
+            "title": "x",
+            "occurred_at": datetime(2026, 2, 1, 9, 30, tzinfo=UTC),
+            "duration_min": 5,
+            "follow_up_on": date(2026, 2, 3),
+        },
     )
     # amounts with and without cents: SQLite's NUMERIC affinity keeps whole ones as integers
     for number, (amount, won) in enumerate([("10.50", "10.25"), ("500", "300")]):
         opp = services.create_opportunity(
-            orm, {"client_id": client.client_id, "contact_id": contact.contact_id, "name": "o", "amount": amount,
-                  "expected_close": date(2026, 3, 1), "created_at": datetime(2026, 2, 1, 9, tzinfo=UTC)},
+            orm,
+            {
+                "client_id": client.client_id,
+                "contact_id": contact.contact_id,
+                "name": "o",
+                "amount": amount,
+                "expected_close": date(2026, 3, 1),
+                "created_at": datetime(2026, 2, 1, 9, tzinfo=UTC),
+            },
         )
         services.mark_won(orm, opp.opportunity_id, won, closed_at=date(2026, 2, 20))
         invoice = services.record_invoice(
@@ -431,8 +452,8 @@ def test_sqlite_values_are_stored_exactly_like_the_orm_stores_them(tmp_path: Pat
         )
         services.record_payment(orm, {"invoice_id": invoice.invoice_id, "paid_on": date(2026, 2, 2), "amount": won})
     services.record_invoice(
-        orm, {"client_id": client.client_id, "number": "R1", "issue_date": date(2026, 2, 1), "total": "-3.5",
-              "credit_note": True},
+        orm,
+        {"client_id": client.client_id, "number": "R1", "issue_date": date(2026, 2, 1), "total": "-3.5", "credit_note": True},
     )
 
     demo_engine = _sqlite(tmp_path, "demo.sqlite3")

@@ -35,8 +35,15 @@ def test_unknown_code_or_params_fall_back_to_the_english_message() -> None:
 
 
 def test_churn_reason_english_as_computed_spanish_from_the_driver() -> None:
-    row = pd.Series({"churn_reason": "No invoice for 95 days, against a usual gap of 30 days.", "churn_driver": "recency",
-                     "lifecycle": "active", "days_since_last_invoice": 95.0, "cadence_days": 30.0})
+    row = pd.Series(
+        {
+            "churn_reason": "No invoice for 95 days, against a usual gap of 30 days.",
+            "churn_driver": "recency",
+            "lifecycle": "active",
+            "days_since_last_invoice": 95.0,
+            "cadence_days": 30.0,
+        }
+    )
     assert churn_reason_text(row, "en") == row["churn_reason"]
     assert churn_reason_text(row, "es") == "Sin facturas desde hace 95 días, frente a un intervalo habitual de 30 días."
     trend = pd.Series({"churn_driver": "trend", "lifecycle": "active", "revenue_last_6m": 2500.0, "revenue_prev_6m": 10000.0})
@@ -47,18 +54,21 @@ def test_churn_reason_english_as_computed_spanish_from_the_driver() -> None:
 
 def test_churn_reason_texts_build_every_driver_for_all_rows_at_once() -> None:
     nan = float("nan")
-    health = pd.DataFrame({
-        "lifecycle": ["prospect", "active", "active", "active", "active", "active", "active", "lost", "active"],
-        "churn_driver": ["none", "recency", "recency", "engagement", "payment", "payment", "trend", "lost", "none"],
-        "churn_reason": [f"english {i}" for i in range(9)],
-        "days_since_last_invoice": [nan, 1500.4, 95.0, 10.0, 10.0, 10.0, 10.0, 10.0, 10.0],
-        "cadence_days": [nan, 30.0, nan, 30.0, 30.0, 30.0, 30.0, 30.0, 30.0],
-        "days_since_last_activity": [nan, 5.0, 5.0, 45.0, 5.0, 5.0, 5.0, 5.0, 5.0],
-        "max_days_overdue": [0.0, 0.0, 0.0, 0.0, 40.0, 0.0, 0.0, 0.0, 0.0],
-        "on_time_rate": [nan, 1.0, 1.0, 1.0, 0.5, 0.25, 1.0, 1.0, 1.0],
-        "revenue_last_6m": [0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 2500.0, 0.0, 0.0],
-        "revenue_prev_6m": [0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 10000.0, 0.0, 0.0],
-    }, index=[11, 12, 13, 14, 15, 16, 17, 18, 19])
+    health = pd.DataFrame(
+        {
+            "lifecycle": ["prospect", "active", "active", "active", "active", "active", "active", "lost", "active"],
+            "churn_driver": ["none", "recency", "recency", "engagement", "payment", "payment", "trend", "lost", "none"],
+            "churn_reason": [f"english {i}" for i in range(9)],
+            "days_since_last_invoice": [nan, 1500.4, 95.0, 10.0, 10.0, 10.0, 10.0, 10.0, 10.0],
+            "cadence_days": [nan, 30.0, nan, 30.0, 30.0, 30.0, 30.0, 30.0, 30.0],
+            "days_since_last_activity": [nan, 5.0, 5.0, 45.0, 5.0, 5.0, 5.0, 5.0, 5.0],
+            "max_days_overdue": [0.0, 0.0, 0.0, 0.0, 40.0, 0.0, 0.0, 0.0, 0.0],
+            "on_time_rate": [nan, 1.0, 1.0, 1.0, 0.5, 0.25, 1.0, 1.0, 1.0],
+            "revenue_last_6m": [0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 2500.0, 0.0, 0.0],
+            "revenue_prev_6m": [0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 10000.0, 0.0, 0.0],
+        },
+        index=[11, 12, 13, 14, 15, 16, 17, 18, 19],
+    )
     es = churn_reason_texts(health, "es")
     assert list(es.index) == list(health.index)
     assert es.tolist() == [

@@ -35,8 +35,9 @@ def _rows(n: int) -> list[list[str]]:
     return [["company_name", "email"]] + [[f"Firm {i}", f"f{i}@x.es"] for i in range(n)]
 
 
-def test_a_form_write_during_an_import_check_is_not_blocked(quick_sqlite: Engine, tmp_path: Path,
-                                                              monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_form_write_during_an_import_check_is_not_blocked(
+    quick_sqlite: Engine, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     from crm_core.io import importing
 
     monkeypatch.setattr(importing, "PROGRESS_EVERY", 1)
@@ -50,8 +51,9 @@ def test_a_form_write_during_an_import_check_is_not_blocked(quick_sqlite: Engine
     assert written and report.committed and report.to_create == 3
 
 
-def test_a_locked_database_gives_busy_try_again_and_writes_nothing(quick_sqlite: Engine, tmp_path: Path,
-                                                                    capsys: pytest.CaptureFixture[str]) -> None:
+def test_a_locked_database_gives_busy_try_again_and_writes_nothing(
+    quick_sqlite: Engine, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     path = Path(str(quick_sqlite.url.database))
     before = database_hash(quick_sqlite)
     csv_path = write_csv(tmp_path / "c.csv", _rows(2))

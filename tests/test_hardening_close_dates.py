@@ -24,9 +24,15 @@ CLOSED_BEFORE_CREATED = "must not be before the opportunity was created"
 def test_create_closed_before_created_is_refused_like_mark_won(engine: Engine, stage: str) -> None:
     client = make_client(engine)
     before = database_hash(engine)
-    payload = {"client_id": client.client_id, "name": "Deal", "amount": "100", "stage": stage,
-               "closed_at": date(1950, 1, 1), "won_amount": "100" if stage == "won" else None,
-               "lost_reason": "price" if stage == "lost" else None}
+    payload = {
+        "client_id": client.client_id,
+        "name": "Deal",
+        "amount": "100",
+        "stage": stage,
+        "closed_at": date(1950, 1, 1),
+        "won_amount": "100" if stage == "won" else None,
+        "lost_reason": "price" if stage == "lost" else None,
+    }
     with pytest.raises(ValidationError) as explicit:
         services.create_opportunity(engine, payload | {"created_at": CREATED})
     assert database_hash(engine) == before
@@ -46,18 +52,35 @@ def test_create_closed_before_created_is_refused_like_mark_won(engine: Engine, s
 def test_a_deal_recorded_closed_without_a_creation_date_was_created_by_its_close(engine: Engine) -> None:
     """Without created_at, a deal entered already closed is dated on its close day, not after it."""
     client = make_client(engine)
-    won = services.create_opportunity(engine, {
-        "client_id": client.client_id, "name": "Old deal", "amount": "100", "stage": "won",
-        "closed_at": date(1950, 1, 1), "won_amount": "100"})
+    won = services.create_opportunity(
+        engine,
+        {
+            "client_id": client.client_id,
+            "name": "Old deal",
+            "amount": "100",
+            "stage": "won",
+            "closed_at": date(1950, 1, 1),
+            "won_amount": "100",
+        },
+    )
     assert won.created_at.astimezone(business_timezone()).date() == date(1950, 1, 1)
     assert won.closed_at == date(1950, 1, 1)
 
 
 def test_closing_on_the_creation_day_is_accepted_everywhere(engine: Engine) -> None:
     client = make_client(engine)
-    won = services.create_opportunity(engine, {
-        "client_id": client.client_id, "name": "A", "amount": "100", "stage": "won",
-        "closed_at": date(2024, 3, 1), "won_amount": "100", "created_at": CREATED})
+    won = services.create_opportunity(
+        engine,
+        {
+            "client_id": client.client_id,
+            "name": "A",
+            "amount": "100",
+            "stage": "won",
+            "closed_at": date(2024, 3, 1),
+            "won_amount": "100",
+            "created_at": CREATED,
+        },
+    )
     assert won.closed_at == date(2024, 3, 1)
     opp = make_opportunity(engine, client.client_id, created_at=CREATED)
     assert services.mark_won(engine, opp.opportunity_id, "100", date(2024, 3, 1)).stage == "won"
@@ -66,10 +89,13 @@ def test_closing_on_the_creation_day_is_accepted_everywhere(engine: Engine) -> N
 def test_import_applies_the_same_rule(engine: Engine, tmp_path: Path) -> None:
     make_client(engine, tax_id=cif(3))
     before = database_hash(engine)
-    path = write_csv(tmp_path / "o.csv", [
-        ["client_tax_id", "name", "amount", "stage", "closed_at", "won_amount", "created_at"],
-        [cif(3), "Deal", "100", "won", "01/01/2024", "100", "01/03/2024"],
-    ])
+    path = write_csv(
+        tmp_path / "o.csv",
+        [
+            ["client_tax_id", "name", "amount", "stage", "closed_at", "won_amount", "created_at"],
+            [cif(3), "Deal", "100", "won", "01/01/2024", "100", "01/03/2024"],
+        ],
+    )
     report = import_opportunities(engine, path)
     assert [(p.column, p.message) for p in report.problems] == [("closed_at", CLOSED_BEFORE_CREATED)]
     assert database_hash(engine) == before

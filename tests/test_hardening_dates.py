@@ -34,10 +34,13 @@ AS_OF = date(2026, 11, 25)
 def test_contact_last_interaction_out_of_range_is_refused(engine: Engine, tmp_path: Path, cell: str) -> None:
     client = make_client(engine, tax_id=cif(11))
     before = database_hash(engine)
-    path = write_csv(tmp_path / "c.csv", [
-        ["client_tax_id", "full_name", "last_interaction_at"],
-        [client.tax_id or "", "Ana Pérez", cell],
-    ])
+    path = write_csv(
+        tmp_path / "c.csv",
+        [
+            ["client_tax_id", "full_name", "last_interaction_at"],
+            [client.tax_id or "", "Ana Pérez", cell],
+        ],
+    )
     report = import_contacts(engine, path)
     assert report.rejected == 1 and not report.committed
     problem = report.problems[0]
@@ -49,10 +52,13 @@ def test_contact_last_interaction_out_of_range_is_refused(engine: Engine, tmp_pa
 @pytest.mark.parametrize("cell", ["01/01/0001", "31/12/9999 23:59"])
 def test_client_updated_at_out_of_range_is_refused(engine: Engine, tmp_path: Path, cell: str) -> None:
     before = database_hash(engine)
-    path = write_csv(tmp_path / "c.csv", [
-        ["company_name", "email", "updated_at"],
-        ["Acme", "a@acme.es", cell],
-    ])
+    path = write_csv(
+        tmp_path / "c.csv",
+        [
+            ["company_name", "email", "updated_at"],
+            ["Acme", "a@acme.es", cell],
+        ],
+    )
     report = import_clients(engine, path)
     assert report.rejected == 1 and report.problems[0].column == "updated_at"
     assert "between 1900 and 2199" in report.problems[0].message
@@ -60,10 +66,13 @@ def test_client_updated_at_out_of_range_is_refused(engine: Engine, tmp_path: Pat
 
 
 def test_edges_of_the_rule_are_accepted(engine: Engine, tmp_path: Path) -> None:
-    path = write_csv(tmp_path / "c.csv", [
-        ["company_name", "email", "updated_at", "created_at"],
-        ["Acme", "a@acme.es", "31/12/2199", "01/01/1900 12:00"],
-    ])
+    path = write_csv(
+        tmp_path / "c.csv",
+        [
+            ["company_name", "email", "updated_at", "created_at"],
+            ["Acme", "a@acme.es", "31/12/2199", "01/01/1900 12:00"],
+        ],
+    )
     assert import_clients(engine, path).committed
 
 
@@ -71,8 +80,9 @@ def test_services_use_the_same_rule(engine: Engine) -> None:
     client = make_client(engine)
     before = database_hash(engine)
     with pytest.raises(ValidationError) as exc:
-        services.log_activity(engine, {"client_id": client.client_id, "kind": "call", "title": "x",
-                                       "occurred_at": datetime(1500, 1, 1, tzinfo=UTC)})
+        services.log_activity(
+            engine, {"client_id": client.client_id, "kind": "call", "title": "x", "occurred_at": datetime(1500, 1, 1, tzinfo=UTC)}
+        )
     assert exc.value.fields == ["occurred_at"]
     assert database_hash(engine) == before
 
@@ -81,15 +91,22 @@ def _plant_far_dates(engine: Engine) -> int:
     """A client, a contact and an invoice whose stored dates a hand edit pushed out of range."""
     client = make_client(engine)
     services.add_contact(engine, {"client_id": client.client_id, "full_name": "Ana"})
-    services.record_invoice(engine, {"client_id": client.client_id, "number": "F-1",
-                                     "issue_date": date(2026, 1, 10), "total": "100.00"})
+    services.record_invoice(
+        engine, {"client_id": client.client_id, "number": "F-1", "issue_date": date(2026, 1, 10), "total": "100.00"}
+    )
     with engine.begin() as conn:
-        conn.execute(text("UPDATE contacts SET last_interaction_at = :at"),
-                     {"at": datetime(9999, 12, 31, 12, tzinfo=UTC).replace(tzinfo=None)
-                      if engine.dialect.name == "sqlite" else datetime(9999, 12, 31, 12, tzinfo=UTC)})
-        conn.execute(text("UPDATE clients SET updated_at = :at"),
-                     {"at": datetime(1, 1, 1, 12) if engine.dialect.name == "sqlite"
-                      else datetime(1, 1, 2, 12, tzinfo=UTC)})
+        conn.execute(
+            text("UPDATE contacts SET last_interaction_at = :at"),
+            {
+                "at": datetime(9999, 12, 31, 12, tzinfo=UTC).replace(tzinfo=None)
+                if engine.dialect.name == "sqlite"
+                else datetime(9999, 12, 31, 12, tzinfo=UTC)
+            },
+        )
+        conn.execute(
+            text("UPDATE clients SET updated_at = :at"),
+            {"at": datetime(1, 1, 1, 12) if engine.dialect.name == "sqlite" else datetime(1, 1, 2, 12, tzinfo=UTC)},
+        )
         conn.execute(text("UPDATE invoices SET due_date = :d"), {"d": date(9999, 1, 1)})
     return client.client_id
 

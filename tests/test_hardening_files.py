@@ -66,14 +66,21 @@ def test_invoice_numbers_differing_only_in_case_are_one_invoice(engine: Engine, 
     make_invoice(engine, client.client_id, number="F-1", issue_date="2024-01-01", total="100")
     before = database_hash(engine)
     with pytest.raises(DuplicateInvoiceError):
-        services.record_invoice(engine, {"client_id": client.client_id, "number": "f-1",
-                                         "issue_date": date(2024, 1, 2), "total": "5"})
-    report = import_invoices(engine, write_csv(tmp_path / "f.csv", [
-        ["number", "client_tax_id", "issue_date", "total"],
-        ["f-1", cif(8), "01/01/2024", "100"],
-        ["G-7", cif(8), "01/01/2024", "100"],
-        ["g-7", cif(8), "01/01/2024", "100"],
-    ]))
+        services.record_invoice(
+            engine, {"client_id": client.client_id, "number": "f-1", "issue_date": date(2024, 1, 2), "total": "5"}
+        )
+    report = import_invoices(
+        engine,
+        write_csv(
+            tmp_path / "f.csv",
+            [
+                ["number", "client_tax_id", "issue_date", "total"],
+                ["f-1", cif(8), "01/01/2024", "100"],
+                ["G-7", cif(8), "01/01/2024", "100"],
+                ["g-7", cif(8), "01/01/2024", "100"],
+            ],
+        ),
+    )
     assert [str(s) for s in report.skipped] == ["line 2: invoice f-1 already exists"]
     assert [(p.line, p.column) for p in report.problems] == [(4, "number")]
     assert database_hash(engine) == before

@@ -19,8 +19,9 @@ INVOICES_EACH = 5
 def _write_invoices(url: str, client_id: int, writer: int) -> None:
     engine = get_engine(url)  # the parent's cached engine, pool inherited through the fork
     for n in range(INVOICES_EACH):
-        services.record_invoice(engine, {"client_id": client_id, "number": f"W{writer}-{n}",
-                                         "issue_date": date(2024, 1, 1), "total": "10"})
+        services.record_invoice(
+            engine, {"client_id": client_id, "number": f"W{writer}-{n}", "issue_date": date(2024, 1, 1), "total": "10"}
+        )
 
 
 def test_forked_writers_use_their_own_connections(engine: Engine) -> None:

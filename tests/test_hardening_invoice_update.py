@@ -34,16 +34,23 @@ def paid_invoice(engine: Engine) -> Engine:
     return engine
 
 
-@pytest.mark.parametrize(("row", "column", "message"), [
-    (["F-1", "B12345674", "01/01/2024", "10", "no", "no"], "total",
-     "10.00 is below the 100.00 already paid of invoice F-1"),
-    (["F-1", "B12345674", "01/01/2024", "100", "sí", "no"], "anulada",
-     "invoice F-1 has 100.00 paid and cannot be voided"),
-    (["F-1", "B12345674", "01/01/2024", "-100", "no", "sí"], "abono",
-     "invoice F-1 has 100.00 paid and cannot become a credit note"),
-    (["F-1", "B12345674", "25/01/2024", "100", "no", "no"], "fecha",
-     "must not be after the first payment of invoice F-1 (2024-01-20)"),
-])
+@pytest.mark.parametrize(
+    ("row", "column", "message"),
+    [
+        (["F-1", "B12345674", "01/01/2024", "10", "no", "no"], "total", "10.00 is below the 100.00 already paid of invoice F-1"),
+        (["F-1", "B12345674", "01/01/2024", "100", "sí", "no"], "anulada", "invoice F-1 has 100.00 paid and cannot be voided"),
+        (
+            ["F-1", "B12345674", "01/01/2024", "-100", "no", "sí"],
+            "abono",
+            "invoice F-1 has 100.00 paid and cannot become a credit note",
+        ),
+        (
+            ["F-1", "B12345674", "25/01/2024", "100", "no", "no"],
+            "fecha",
+            "must not be after the first payment of invoice F-1 (2024-01-20)",
+        ),
+    ],
+)
 def test_update_of_a_paid_invoice_keeps_the_payment_rules(
     paid_invoice: Engine, tmp_path: Path, row: list[str], column: str, message: str
 ) -> None:
@@ -57,11 +64,14 @@ def test_update_of_a_paid_invoice_keeps_the_payment_rules(
 
 def test_unpaid_invoice_and_allowed_changes_still_update(paid_invoice: Engine, tmp_path: Path) -> None:
     engine = paid_invoice
-    path = write_csv(tmp_path / "f.csv", [
-        HEADER,
-        ["F-1", "B12345674", "01/01/2024", "150", "no", "no"],   # a higher total is fine
-        ["F-2", "B12345674", "01/01/2024", "100", "sí", "no"],   # nothing paid: may be voided
-    ])
+    path = write_csv(
+        tmp_path / "f.csv",
+        [
+            HEADER,
+            ["F-1", "B12345674", "01/01/2024", "150", "no", "no"],  # a higher total is fine
+            ["F-2", "B12345674", "01/01/2024", "100", "sí", "no"],  # nothing paid: may be voided
+        ],
+    )
     report = import_invoices(engine, path, update=True)
     assert report.problems == [] and report.to_update == 2
     with read_session(engine) as session:

@@ -13,8 +13,9 @@ from tests.io_files import write_csv
 
 
 @pytest.mark.parametrize("where", ["missing_folder", "a_folder"])
-def test_unwritable_rejected_path_imports_nothing(engine: Engine, tmp_path: Path, where: str,
-                                                 capsys: pytest.CaptureFixture[str]) -> None:
+def test_unwritable_rejected_path_imports_nothing(
+    engine: Engine, tmp_path: Path, where: str, capsys: pytest.CaptureFixture[str]
+) -> None:
     url = engine.url.render_as_string(hide_password=False)
     path = write_csv(tmp_path / "c.csv", [["company_name", "email"], ["Good", "g@x.es"], ["Bad", "not-an-email"]])
     target = tmp_path / "no" / "such" / "r.csv" if where == "missing_folder" else tmp_path

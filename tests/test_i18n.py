@@ -53,8 +53,15 @@ def test_placeholders_match_between_languages():
 
 @pytest.mark.parametrize(
     ("kind", "enum"),
-    [("status", ClientStatus), ("company_size", CompanySize), ("kind", ActivityKind), ("stage", Stage),
-     ("risk", RiskLevel), ("method", PaymentMethod), ("lifecycle", ClientStatus)],
+    [
+        ("status", ClientStatus),
+        ("company_size", CompanySize),
+        ("kind", ActivityKind),
+        ("stage", Stage),
+        ("risk", RiskLevel),
+        ("method", PaymentMethod),
+        ("lifecycle", ClientStatus),
+    ],
 )
 def test_every_enum_value_is_translated(kind, enum):
     for value in enum:

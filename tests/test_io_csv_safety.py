@@ -30,13 +30,13 @@ def test_neutralise_cell(cell, expected):
 def test_neutralise_frame_touches_text_only_and_keeps_dtypes():
     df = pd.DataFrame(
         {
-            "company": ["=HYPERLINK(\"http://x\")", "Acme"],
+            "company": ['=HYPERLINK("http://x")', "Acme"],
             "overdue": [-10.0, 5.0],
             "count": pd.array([1, None], dtype="Int64"),
         }
     )
     out = neutralise_frame(df)
-    assert out["company"].tolist() == ["'=HYPERLINK(\"http://x\")", "Acme"]
+    assert out["company"].tolist() == ['\'=HYPERLINK("http://x")', "Acme"]
     assert out["overdue"].tolist() == [-10.0, 5.0]
     assert out.dtypes.to_dict() == df.dtypes.to_dict()
     assert df["company"].iloc[0].startswith("=")  # the input is not modified

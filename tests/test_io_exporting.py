@@ -24,28 +24,72 @@ ORDER = ("clients", "contacts", "invoices", "payments", "activities", "opportuni
 
 def _fill(engine: Engine) -> None:
     """A little of everything, with the awkward values: formulas, accents, a credit note, NULLs."""
-    acme = make_client(engine, tax_id="B12345674", company_name=FORMULA, phone="+34 600 000 000",
-                       address="C/ Mayor 1; 2º izq.", employees=12, status="active")
+    acme = make_client(
+        engine,
+        tax_id="B12345674",
+        company_name=FORMULA,
+        phone="+34 600 000 000",
+        address="C/ Mayor 1; 2º izq.",
+        employees=12,
+        status="active",
+    )
     beta = make_client(engine, tax_id=None, company_name="Peña Ñandú, S.L.", phone=None, region=None)
-    ana = services.add_contact(engine, {"client_id": acme.client_id, "full_name": "Ana Pérez", "email": "ana@acme.es",
-                                        "is_primary": True, "notes": "línea 1\nlínea 2"})
+    ana = services.add_contact(
+        engine,
+        {
+            "client_id": acme.client_id,
+            "full_name": "Ana Pérez",
+            "email": "ana@acme.es",
+            "is_primary": True,
+            "notes": "línea 1\nlínea 2",
+        },
+    )
     services.add_contact(engine, {"client_id": beta.client_id, "full_name": "-Luis", "role": "@CFO"})
     invoice = make_invoice(engine, acme.client_id, number="F-1", issue_date="2026-01-31", total="1234.50")
     make_invoice(engine, acme.client_id, number="R-1", issue_date="2026-02-01", total="-100.00", credit_note=True)
     make_invoice(engine, beta.client_id, number="F-2", issue_date="2026-02-01", total="99.99", void=True)
-    services.record_payment(engine, {"invoice_id": invoice.invoice_id, "paid_on": "2026-02-10", "amount": "1000.00",
-                                     "method": "transfer"})
+    services.record_payment(
+        engine, {"invoice_id": invoice.invoice_id, "paid_on": "2026-02-10", "amount": "1000.00", "method": "transfer"}
+    )
     services.record_payment(engine, {"invoice_id": invoice.invoice_id, "paid_on": "2026-02-20", "amount": "234.50"})
-    services.log_activity(engine, {"client_id": acme.client_id, "contact_id": ana.contact_id, "kind": "call",
-                                   "title": "Kick-off", "occurred_at": "2026-03-29T02:30:00+01:00",
-                                   "duration_min": 30, "follow_up_on": "2026-04-02"})
-    services.log_activity(engine, {"client_id": beta.client_id, "kind": "note", "title": "+ idea",
-                                   "occurred_at": "2026-10-25T02:30:00+01:00", "done": False})
-    services.create_opportunity(engine, {"client_id": acme.client_id, "contact_id": ana.contact_id, "name": "ERP",
-                                         "amount": "45000", "stage": "won", "won_amount": "44000.5",
-                                         "closed_at": "2026-03-01"})
-    services.create_opportunity(engine, {"client_id": beta.client_id, "name": "Web", "amount": "0",
-                                         "stage": "negotiation", "expected_close": "2026-12-01"})
+    services.log_activity(
+        engine,
+        {
+            "client_id": acme.client_id,
+            "contact_id": ana.contact_id,
+            "kind": "call",
+            "title": "Kick-off",
+            "occurred_at": "2026-03-29T02:30:00+01:00",
+            "duration_min": 30,
+            "follow_up_on": "2026-04-02",
+        },
+    )
+    services.log_activity(
+        engine,
+        {
+            "client_id": beta.client_id,
+            "kind": "note",
+            "title": "+ idea",
+            "occurred_at": "2026-10-25T02:30:00+01:00",
+            "done": False,
+        },
+    )
+    services.create_opportunity(
+        engine,
+        {
+            "client_id": acme.client_id,
+            "contact_id": ana.contact_id,
+            "name": "ERP",
+            "amount": "45000",
+            "stage": "won",
+            "won_amount": "44000.5",
+            "closed_at": "2026-03-01",
+        },
+    )
+    services.create_opportunity(
+        engine,
+        {"client_id": beta.client_id, "name": "Web", "amount": "0", "stage": "negotiation", "expected_close": "2026-12-01"},
+    )
 
 
 def test_export_format_and_neutralised_cells(engine) -> None:
@@ -67,7 +111,9 @@ def test_export_format_and_neutralised_cells(engine) -> None:
     notes = read_csv(export_table(engine, "activities", separator=";"))
     assert notes.separator == ";"
     assert [cells[EXPORT_COLUMNS["activities"].index("title")] for _, cells in notes.rows] == [
-        "Kick-off", "Follow-up: Kick-off", "'+ idea"
+        "Kick-off",
+        "Follow-up: Kick-off",
+        "'+ idea",
     ]
 
 

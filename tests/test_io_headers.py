@@ -41,7 +41,9 @@ def test_spanish_and_english_synonyms() -> None:
         "TOTAL": "total",
     }
     assert suggest_mapping("payments", ["factura", "fecha pago", "importe"]) == {
-        "factura": "invoice_number", "fecha pago": "paid_on", "importe": "amount",
+        "factura": "invoice_number",
+        "fecha pago": "paid_on",
+        "importe": "amount",
     }
 
 

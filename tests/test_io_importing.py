@@ -100,17 +100,35 @@ def test_clients_in_windows_1252_with_spanish_headers(engine, tmp_path) -> None:
     path = write_csv(
         tmp_path / "clientes.csv",
         [
-            ["Razón social", "NIF/CIF", "Correo electrónico", "Teléfono", "Comunidad autónoma", "Estado",
-             "Tamaño", "Empleados", "Días pago", "Fecha alta"],
-            ["Peña Ñandú S.L.", "b 12345674", "Info@Pena.ES", "+34 954 000 000", "andalucía", "Activo",
-             "Pequeña", "12", "60", "15/02/2023 09:30"],
+            [
+                "Razón social",
+                "NIF/CIF",
+                "Correo electrónico",
+                "Teléfono",
+                "Comunidad autónoma",
+                "Estado",
+                "Tamaño",
+                "Empleados",
+                "Días pago",
+                "Fecha alta",
+            ],
+            [
+                "Peña Ñandú S.L.",
+                "b 12345674",
+                "Info@Pena.ES",
+                "+34 954 000 000",
+                "andalucía",
+                "Activo",
+                "Pequeña",
+                "12",
+                "60",
+                "15/02/2023 09:30",
+            ],
         ],
         sep=";",
         encoding="cp1252",
     )
-    report = import_clients(
-        engine, path, mapping={"Razón social": "company_name", "Días pago": "payment_terms_days"}
-    )
+    report = import_clients(engine, path, mapping={"Razón social": "company_name", "Días pago": "payment_terms_days"})
     assert report.ok and report.committed and report.to_create == 1
     [client] = _all(engine, Client)
     assert client.company_name == "Peña Ñandú S.L."
@@ -175,13 +193,16 @@ def test_one_bad_row_among_a_thousand(engine, tmp_path) -> None:
 
 
 def test_duplicate_tax_ids_within_the_file(engine, tmp_path) -> None:
-    path = write_csv(tmp_path / "c.csv", [
-        ["empresa", "cif", "email"],
-        ["Uno S.L.", "B12345674", "uno@x.es"],
-        ["Dos S.L.", "A58818501", "dos@x.es"],
-        ["Uno bis S.L.", "b-1234567-4", "unobis@x.es"],
-        ["Tres S.L.", "B60000007", "UNO@x.es"],
-    ])
+    path = write_csv(
+        tmp_path / "c.csv",
+        [
+            ["empresa", "cif", "email"],
+            ["Uno S.L.", "B12345674", "uno@x.es"],
+            ["Dos S.L.", "A58818501", "dos@x.es"],
+            ["Uno bis S.L.", "b-1234567-4", "unobis@x.es"],
+            ["Tres S.L.", "B60000007", "UNO@x.es"],
+        ],
+    )
     report = import_clients(engine, path)
     assert [str(p) for p in report.problems] == [
         "line 4, column 'cif': tax_id B12345674 is already on line 2 of this file",
@@ -192,11 +213,14 @@ def test_duplicate_tax_ids_within_the_file(engine, tmp_path) -> None:
 
 def test_existing_clients_are_skipped_or_updated(engine, tmp_path) -> None:
     existing = make_client(engine, tax_id="B12345674", email="old@x.es", company_name="Vieja S.L.", city="Madrid")
-    path = write_csv(tmp_path / "c.csv", [
-        ["empresa", "cif", "email", "ciudad"],
-        ["Nueva S.L.", "B12345674", "new@x.es", "Madrid"],
-        ["Otra S.L.", "A58818501", "otra@x.es", "Bilbao"],
-    ])
+    path = write_csv(
+        tmp_path / "c.csv",
+        [
+            ["empresa", "cif", "email", "ciudad"],
+            ["Nueva S.L.", "B12345674", "new@x.es", "Madrid"],
+            ["Otra S.L.", "A58818501", "otra@x.es", "Bilbao"],
+        ],
+    )
     report = import_clients(engine, path)
     assert (report.to_create, report.to_update, report.to_skip) == (1, 0, 1)
     assert str(report.skipped[0]) == f"line 2: client {existing.client_id} with tax id B12345674 already exists"
@@ -215,11 +239,14 @@ def test_existing_clients_are_skipped_or_updated(engine, tmp_path) -> None:
 
 def test_two_rows_matching_the_same_existing_client(engine, tmp_path) -> None:
     existing = make_client(engine, tax_id="B12345674", email="a@x.es")
-    path = write_csv(tmp_path / "c.csv", [
-        ["empresa", "cif", "email"],
-        ["A S.L.", "B12345674", "new@x.es"],
-        ["A bis S.L.", "", "a@x.es"],
-    ])
+    path = write_csv(
+        tmp_path / "c.csv",
+        [
+            ["empresa", "cif", "email"],
+            ["A S.L.", "B12345674", "new@x.es"],
+            ["A bis S.L.", "", "a@x.es"],
+        ],
+    )
     report = import_clients(engine, path, update=True)
     assert [str(p) for p in report.problems] == [
         f"line 3, column 'email': matches client {existing.client_id}, like line 2 of this file"
@@ -237,13 +264,16 @@ def test_email_of_another_client_is_a_conflict(engine, tmp_path) -> None:
 
 def test_invoice_for_an_unknown_client(engine, tmp_path) -> None:
     make_client(engine, tax_id="B12345674", email="a@x.es")
-    path = write_csv(tmp_path / "f.csv", [
-        ["numero", "cif", "email_cliente", "fecha", "total"],
-        ["F-1", "B12345674", "", "2024-01-01", "10"],
-        ["F-2", "A58818501", "", "2024-01-01", "10"],
-        ["F-3", "", "nadie@x.es", "2024-01-01", "10"],
-        ["F-1", "B12345674", "", "2024-01-02", "10"],
-    ])
+    path = write_csv(
+        tmp_path / "f.csv",
+        [
+            ["numero", "cif", "email_cliente", "fecha", "total"],
+            ["F-1", "B12345674", "", "2024-01-01", "10"],
+            ["F-2", "A58818501", "", "2024-01-01", "10"],
+            ["F-3", "", "nadie@x.es", "2024-01-01", "10"],
+            ["F-1", "B12345674", "", "2024-01-02", "10"],
+        ],
+    )
     report = import_invoices(engine, path)
     assert [str(p) for p in report.problems] == [
         "line 3, column 'cif': no client has tax id A58818501 (import the clients first)",
@@ -256,12 +286,16 @@ def test_invoice_for_an_unknown_client(engine, tmp_path) -> None:
 def test_invoice_paid_status_and_date_record_the_payment(engine, tmp_path) -> None:
     """Issue 16, defect 3: `Estado` = Cobrada / Pendiente and `Fecha de cobro` were dropped: every invoice unpaid."""
     make_client(engine, tax_id="B12345674", payment_terms_days=30)
-    path = write_csv(tmp_path / "facturas.csv", [
-        ["Número", "CIF", "Fecha", "Total", "Estado", "Fecha de cobro"],
-        ["F-1", "B12345674", "01/03/2024", "1.210,00", "Cobrada", "15/03/2024"],
-        ["F-2", "B12345674", "01/04/2024", "500,00", "Pendiente", ""],
-        ["F-3", "B12345674", "01/05/2024", "300,00", "Cobrada", ""],  # no date: paid on the due date
-    ], sep=";")
+    path = write_csv(
+        tmp_path / "facturas.csv",
+        [
+            ["Número", "CIF", "Fecha", "Total", "Estado", "Fecha de cobro"],
+            ["F-1", "B12345674", "01/03/2024", "1.210,00", "Cobrada", "15/03/2024"],
+            ["F-2", "B12345674", "01/04/2024", "500,00", "Pendiente", ""],
+            ["F-3", "B12345674", "01/05/2024", "300,00", "Cobrada", ""],  # no date: paid on the due date
+        ],
+        sep=";",
+    )
     report = import_invoices(engine, path)
     assert report.ok and report.to_create == 3, [str(p) for p in report.problems]
     assert report.mapping["Estado"] == "paid_status" and report.mapping["Fecha de cobro"] == "paid_on"
@@ -272,13 +306,16 @@ def test_invoice_paid_status_and_date_record_the_payment(engine, tmp_path) -> No
 
 def test_invoice_paid_status_problems_are_named_and_nothing_is_written(engine, tmp_path) -> None:
     make_client(engine, tax_id="B12345674")
-    path = write_csv(tmp_path / "facturas.csv", [
-        ["numero", "cif", "fecha", "total", "estado", "fecha_cobro", "anulada"],
-        ["F-1", "B12345674", "2024-03-01", "100", "a medias", "", ""],
-        ["F-2", "B12345674", "2024-03-01", "100", "Cobrada", "2024-02-01", ""],
-        ["F-3", "B12345674", "2024-03-01", "100", "Pendiente", "2024-03-05", ""],
-        ["F-4", "B12345674", "2024-03-01", "100", "Cobrada", "", "sí"],
-    ])
+    path = write_csv(
+        tmp_path / "facturas.csv",
+        [
+            ["numero", "cif", "fecha", "total", "estado", "fecha_cobro", "anulada"],
+            ["F-1", "B12345674", "2024-03-01", "100", "a medias", "", ""],
+            ["F-2", "B12345674", "2024-03-01", "100", "Cobrada", "2024-02-01", ""],
+            ["F-3", "B12345674", "2024-03-01", "100", "Pendiente", "2024-03-05", ""],
+            ["F-4", "B12345674", "2024-03-01", "100", "Cobrada", "", "sí"],
+        ],
+    )
     report = import_invoices(engine, path)
     assert [str(p) for p in report.problems] == [
         "line 2, column 'estado': unknown value 'a medias'; expected paid (Cobrada) or unpaid (Pendiente)",
@@ -292,11 +329,14 @@ def test_invoice_paid_status_problems_are_named_and_nothing_is_written(engine, t
 def test_existing_invoices_skipped_or_updated(engine, tmp_path) -> None:
     client = make_client(engine, tax_id="B12345674", payment_terms_days=45)
     make_invoice(engine, client.client_id, number="F-1", issue_date="2024-01-01", total="100")
-    path = write_csv(tmp_path / "f.csv", [
-        ["numero", "cif", "fecha", "total", "anulada"],
-        ["F-1", "B12345674", "01/01/2024", "100", "sí"],
-        ["F-2", "B12345674", "10/01/2024", "50,5", "no"],
-    ])
+    path = write_csv(
+        tmp_path / "f.csv",
+        [
+            ["numero", "cif", "fecha", "total", "anulada"],
+            ["F-1", "B12345674", "01/01/2024", "100", "sí"],
+            ["F-2", "B12345674", "10/01/2024", "50,5", "no"],
+        ],
+    )
     report = import_invoices(engine, path)
     assert (report.to_create, report.to_skip) == (1, 1)
     assert str(report.skipped[0]) == "line 2: invoice F-1 already exists"
@@ -312,15 +352,18 @@ def test_payments_unknown_invoice_overpayment_and_repeat(engine, tmp_path) -> No
     client = make_client(engine)
     make_invoice(engine, client.client_id, number="F-1", issue_date="2024-01-01", total="100")
     make_invoice(engine, client.client_id, number="F-V", issue_date="2024-01-01", void=True)
-    path = write_csv(tmp_path / "p.csv", [
-        ["factura", "fecha_pago", "importe", "forma_pago"],
-        ["F-1", "15/01/2024", "60,00", "Transferencia"],
-        ["F-404", "15/01/2024", "1,00", ""],
-        ["F-1", "20/01/2024", "40,01", "tarjeta"],
-        ["F-V", "20/01/2024", "1,00", ""],
-        ["F-1", "31/12/2023", "1,00", ""],
-        ["F-1", "20/01/2024", "40,00", "dinero"],
-    ])
+    path = write_csv(
+        tmp_path / "p.csv",
+        [
+            ["factura", "fecha_pago", "importe", "forma_pago"],
+            ["F-1", "15/01/2024", "60,00", "Transferencia"],
+            ["F-404", "15/01/2024", "1,00", ""],
+            ["F-1", "20/01/2024", "40,01", "tarjeta"],
+            ["F-V", "20/01/2024", "1,00", ""],
+            ["F-1", "31/12/2023", "1,00", ""],
+            ["F-1", "20/01/2024", "40,00", "dinero"],
+        ],
+    )
     report = import_payments(engine, path)
     assert [str(p) for p in report.problems] == [
         "line 3, column 'factura': no invoice has number 'F-404' (import the invoices first)",
@@ -352,8 +395,7 @@ def test_row_with_more_cells_than_the_header(engine, tmp_path) -> None:
     path.write_bytes(b"empresa,email\r\nA S.L.,a@x.es\r\nB, S.L.,b@x.es\r\n")
     report = import_clients(engine, path)
     assert [str(p) for p in report.problems] == [
-        "line 3, column 'column 3': this row has 3 cells but the header has 2 "
-        "(a value holding the separator must be in quotes)"
+        "line 3, column 'column 3': this row has 3 cells but the header has 2 (a value holding the separator must be in quotes)"
     ]
 
 
@@ -398,12 +440,15 @@ def test_check_file_writes_nothing(engine, tmp_path) -> None:
 def test_contacts_activities_and_opportunities(engine, tmp_path) -> None:
     client = make_client(engine, tax_id="B12345674", email="acme@x.es")
     old = services.add_contact(engine, {"client_id": client.client_id, "full_name": "Old", "is_primary": True})
-    contacts = write_csv(tmp_path / "contactos.csv", [
-        ["cif", "nombre", "cargo", "email", "principal", "facturacion"],
-        ["B12345674", "Ana Pérez", "CEO", "ana@x.es", "sí", "no"],
-        ["B12345674", "Luis Gil", "CFO", "luis@x.es", "no", "sí"],
-        ["B12345674", "Ana P.", "CEO", "ANA@x.es", "", ""],
-    ])
+    contacts = write_csv(
+        tmp_path / "contactos.csv",
+        [
+            ["cif", "nombre", "cargo", "email", "principal", "facturacion"],
+            ["B12345674", "Ana Pérez", "CEO", "ana@x.es", "sí", "no"],
+            ["B12345674", "Luis Gil", "CFO", "luis@x.es", "no", "sí"],
+            ["B12345674", "Ana P.", "CEO", "ANA@x.es", "", ""],
+        ],
+    )
     report = import_contacts(engine, contacts, valid_only=True)
     assert [str(p) for p in report.problems] == [
         "line 4, column 'email': a contact of this client with email ana@x.es is already on line 2"
@@ -413,12 +458,15 @@ def test_contacts_activities_and_opportunities(engine, tmp_path) -> None:
     assert people["Luis Gil"].is_billing
     assert old.contact_id == people["Old"].contact_id
 
-    activities = write_csv(tmp_path / "actividades.csv", [
-        ["email_cliente", "email_contacto", "tipo", "asunto", "fecha", "duracion", "hecha"],
-        ["acme@x.es", "ana@x.es", "Llamada", "Kick-off", "10/01/2024 10:00", "30", "sí"],
-        ["acme@x.es", "nobody@x.es", "reunión", "Demo", "11/01/2024 10:00", "", "sí"],
-        ["acme@x.es", "", "fax", "Old school", "12/01/2024", "", ""],
-    ])
+    activities = write_csv(
+        tmp_path / "actividades.csv",
+        [
+            ["email_cliente", "email_contacto", "tipo", "asunto", "fecha", "duracion", "hecha"],
+            ["acme@x.es", "ana@x.es", "Llamada", "Kick-off", "10/01/2024 10:00", "30", "sí"],
+            ["acme@x.es", "nobody@x.es", "reunión", "Demo", "11/01/2024 10:00", "", "sí"],
+            ["acme@x.es", "", "fax", "Old school", "12/01/2024", "", ""],
+        ],
+    )
     report = import_activities(engine, activities, valid_only=True)
     assert [str(p) for p in report.problems] == [
         "line 3, column 'email_contacto': the client has no contact with email 'nobody@x.es'",
@@ -432,16 +480,17 @@ def test_contacts_activities_and_opportunities(engine, tmp_path) -> None:
     report = import_activities(engine, activities, valid_only=True)
     assert report.to_skip == 1 and report.to_create == 0
 
-    opportunities = write_csv(tmp_path / "oportunidades.csv", [
-        ["cif", "nombre", "importe", "etapa", "probabilidad", "fecha_cierre", "importe_ganado"],
-        ["B12345674", "ERP", "45.000,00", "Ganada", "", "01/03/2024", "44.000,00"],
-        ["B12345674", "CRM", "1.000,00", "Propuesta", "35 %", "", ""],
-        ["B12345674", "Web", "500,00", "Ganada", "", "", ""],
-    ])
+    opportunities = write_csv(
+        tmp_path / "oportunidades.csv",
+        [
+            ["cif", "nombre", "importe", "etapa", "probabilidad", "fecha_cierre", "importe_ganado"],
+            ["B12345674", "ERP", "45.000,00", "Ganada", "", "01/03/2024", "44.000,00"],
+            ["B12345674", "CRM", "1.000,00", "Propuesta", "35 %", "", ""],
+            ["B12345674", "Web", "500,00", "Ganada", "", "", ""],
+        ],
+    )
     report = import_opportunities(engine, opportunities, valid_only=True)
-    assert [str(p) for p in report.problems] == [
-        "line 4, column 'importe_ganado': is required for a won opportunity"
-    ]
+    assert [str(p) for p in report.problems] == ["line 4, column 'importe_ganado': is required for a won opportunity"]
     opps = {o.name: o for o in _all(engine, Opportunity)}
     assert (opps["ERP"].stage, opps["ERP"].won_amount, opps["ERP"].probability) == ("won", Decimal("44000.00"), 100)
     assert (opps["CRM"].stage, opps["CRM"].probability) == ("proposal", 35)
@@ -494,7 +543,9 @@ def test_a_process_killed_while_writing_leaves_nothing(engine, tmp_path) -> None
     before = row_counts(engine)
     done = subprocess.run(
         [sys.executable, "-c", KILL_SCRIPT, url, str(path)],
-        cwd=Path(__file__).resolve().parent.parent, capture_output=True, timeout=120,
+        cwd=Path(__file__).resolve().parent.parent,
+        capture_output=True,
+        timeout=120,
     )
     assert done.returncode == -9, done.stderr.decode()
     assert row_counts(engine) == before
@@ -507,19 +558,25 @@ def test_only_clients_and_invoices_can_be_updated() -> None:
 
 def test_references_by_id_and_the_default_due_date(engine, tmp_path) -> None:
     client = make_client(engine, tax_id="B12345674", email="a@x.es", payment_terms_days=45)
-    path = write_csv(tmp_path / "f.csv", [
-        ["numero", "client_id", "fecha", "total"],
-        ["F-1", str(client.client_id), "2024-01-01", "10"],
-        ["F-2", "999", "2024-01-01", "10"],
-    ])
+    path = write_csv(
+        tmp_path / "f.csv",
+        [
+            ["numero", "client_id", "fecha", "total"],
+            ["F-1", str(client.client_id), "2024-01-01", "10"],
+            ["F-2", "999", "2024-01-01", "10"],
+        ],
+    )
     report = import_invoices(engine, path, valid_only=True)
     assert [str(p) for p in report.problems] == ["line 3, column 'client_id': no client has id 999"]
     with read_session(engine) as session:
         assert session.scalars(select(Invoice.due_date)).all() == [date(2024, 2, 15)]  # 1 Jan + 45 days
-    payments = write_csv(tmp_path / "p.csv", [
-        ["invoice_id", "fecha_pago", "importe"],
-        ["999", "15/01/2024", "1,00"],
-    ])
+    payments = write_csv(
+        tmp_path / "p.csv",
+        [
+            ["invoice_id", "fecha_pago", "importe"],
+            ["999", "15/01/2024", "1,00"],
+        ],
+    )
     assert [str(p) for p in import_payments(engine, payments).problems] == [
         "line 2, column 'invoice_id': no invoice has id 999",
     ]
@@ -564,7 +621,9 @@ def test_a_payment_repeated_in_the_file_is_rejected_naming_both_lines(engine, tm
     report = import_payments(engine, path, valid_only=True)
     assert (report.to_create, report.committed) == (3, True)
     assert [(p.amount, p.method) for p in _all(engine, Payment)] == [
-        (Decimal("30.00"), "transfer"), (Decimal("30.00"), "card"), (Decimal("10.00"), None),
+        (Decimal("30.00"), "transfer"),
+        (Decimal("30.00"), "card"),
+        (Decimal("10.00"), None),
     ]
 
     # the rejected rows import back (reason column and all), and the database already holds them
@@ -671,9 +730,9 @@ def test_a_payment_recorded_between_the_check_and_the_insert_waits_and_is_refuse
 
     def pay() -> None:
         try:
-            outcome.append(services.record_payment(
-                engine, {"invoice_id": invoice.invoice_id, "paid_on": "2024-01-20", "amount": "60"}
-            ))
+            outcome.append(
+                services.record_payment(engine, {"invoice_id": invoice.invoice_id, "paid_on": "2024-01-20", "amount": "60"})
+            )
         except CRMError as exc:
             outcome.append(exc)
 
@@ -712,11 +771,14 @@ def test_an_import_waiting_for_a_payment_being_recorded_rejects_the_overpaying_r
     client = make_client(engine)
     invoice = make_invoice(engine, client.client_id, number="F-1", issue_date="2024-01-01", total="100")
     make_invoice(engine, client.client_id, number="F-2", issue_date="2024-01-01", total="100")
-    path = write_csv(tmp_path / "p.csv", [
-        ["factura", "fecha_pago", "importe"],
-        ["F-1", "15/01/2024", "60,00"],
-        ["F-2", "15/01/2024", "60,00"],
-    ])
+    path = write_csv(
+        tmp_path / "p.csv",
+        [
+            ["factura", "fecha_pago", "importe"],
+            ["F-1", "15/01/2024", "60,00"],
+            ["F-2", "15/01/2024", "60,00"],
+        ],
+    )
     watch = LockWatch(engine)
     locked, release = threading.Event(), threading.Event()
     reports: list[object] = []

@@ -24,8 +24,12 @@ from crm_core.store.frames import load_frames
 from tests.conftest import database_hash
 from tests.io_files import cif
 
-FUZZ = settings(max_examples=40, deadline=None, database=None,
-                suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+FUZZ = settings(
+    max_examples=40,
+    deadline=None,
+    database=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
 
 HEADERS = {
     "clients": ["company_name", "email", "tax_id", "employees", "updated_at", "status"],
@@ -36,12 +40,48 @@ HEADERS = {
     "opportunities": ["client_tax_id", "name", "amount", "stage", "closed_at", "won_amount", "created_at"],
 }
 # Cells near the edges: far dates, odd numbers, invisible and direction characters, formulas, markup.
-NASTY_CELLS = st.sampled_from([
-    "", " ", "31/12/9999", "01/01/0001", "01/01/1500", "2024-02-30", "29/02/2024", "1_000", "١٠٠", "１００",
-    "1.234,56", "-0,00", "1e400", "NaN", "sí", "x", "\u202egnp.exe", "\u200e\u200f", "\u3164", "＝1+1", "=1+1",
-    "'=1+1", "![p](http://h/p.png)", "F-1", "f-1", cif(1), "a@x.es", "A@X.ES", "won", "perdida", "llamada",
-    "\x00", "\ud800", "10/13/2024", "2024-01-01 25:00", "99999999999999", "-5", "transferencia",
-])
+NASTY_CELLS = st.sampled_from(
+    [
+        "",
+        " ",
+        "31/12/9999",
+        "01/01/0001",
+        "01/01/1500",
+        "2024-02-30",
+        "29/02/2024",
+        "1_000",
+        "١٠٠",
+        "１００",
+        "1.234,56",
+        "-0,00",
+        "1e400",
+        "NaN",
+        "sí",
+        "x",
+        "\u202egnp.exe",
+        "\u200e\u200f",
+        "\u3164",
+        "＝1+1",
+        "=1+1",
+        "'=1+1",
+        "![p](http://h/p.png)",
+        "F-1",
+        "f-1",
+        cif(1),
+        "a@x.es",
+        "A@X.ES",
+        "won",
+        "perdida",
+        "llamada",
+        "\x00",
+        "\ud800",
+        "10/13/2024",
+        "2024-01-01 25:00",
+        "99999999999999",
+        "-5",
+        "transferencia",
+    ]
+)
 CELLS = st.one_of(NASTY_CELLS, st.text(max_size=12))
 
 
@@ -57,8 +97,9 @@ def _csv_bytes(header: list[str], rows: list[list[str]], sep: str, encoding: str
 def seeded(engine: Engine) -> Engine:
     """One client (tax id cif(1)), one invoice F-1 of 100 with a payment of 60."""
     client = services.create_client(engine, {"company_name": "Acme", "email": "a@x.es", "tax_id": cif(1)})
-    invoice = services.record_invoice(engine, {"client_id": client.client_id, "number": "F-1",
-                                               "issue_date": date(2024, 1, 1), "total": "100"})
+    invoice = services.record_invoice(
+        engine, {"client_id": client.client_id, "number": "F-1", "issue_date": date(2024, 1, 1), "total": "100"}
+    )
     services.record_payment(engine, {"invoice_id": invoice.invoice_id, "paid_on": date(2024, 1, 10), "amount": "60"})
     return engine
 

@@ -23,7 +23,11 @@ def test_preview_shows_the_first_rows_and_the_mapping_found() -> None:
     assert len(preview.first_rows) == 10
     assert preview.first_rows.iloc[3].tolist() == ["F-3", "B12345674", "01/02/2024", "3,50", "x"]
     assert preview.suggested == {
-        "Nº factura": "number", "CIF": "client_tax_id", "Fecha": "issue_date", "Importe": "total", "Notas": None,
+        "Nº factura": "number",
+        "CIF": "client_tax_id",
+        "Fecha": "issue_date",
+        "Importe": "total",
+        "Notas": None,
     }
     assert preview.unrecognised == ["Notas"]
     assert preview_file(b"numero;cif;fecha;total;IVA\nF-1;B12345674;01/02/2024;1\n", "invoices").unrecognised == []
@@ -43,8 +47,9 @@ def test_unreadable_file_raises_the_reason() -> None:
 
 
 def _report() -> ImportReport:
-    report = ImportReport(kind="clients", header=["empresa", "cif"], mapping={}, encoding="utf-8", separator=";",
-                          decimal_mark=",")
+    report = ImportReport(
+        kind="clients", header=["empresa", "cif"], mapping={}, encoding="utf-8", separator=";", decimal_mark=","
+    )
     report.problems = [
         RowProblem(2, "cif", "tax_id", "repeated_in_file", {"field": "tax_id", "value": "B12345674", "line": 1}),
         RowProblem(3, "empresa", "company_name", "required"),
@@ -56,11 +61,15 @@ def _report() -> ImportReport:
 
 def test_problems_and_skipped_rows_in_the_ui_language() -> None:
     assert problems_frame(_report(), "es")["message"].tolist() == [
-        "CIF/NIF B12345674 ya está en la línea 1 de este fichero", "es obligatorio", "something_new (n=1)",
+        "CIF/NIF B12345674 ya está en la línea 1 de este fichero",
+        "es obligatorio",
+        "something_new (n=1)",
     ]
     # the page names a field by its label; the report's English message keeps the field's name
     assert problems_frame(_report())["message"].tolist() == [
-        "Tax id (CIF/NIF) B12345674 is already on line 1 of this file", "is required", "something_new (n=1)",
+        "Tax id (CIF/NIF) B12345674 is already on line 1 of this file",
+        "is required",
+        "something_new (n=1)",
     ]
     assert _report().problems[0].message == "tax_id B12345674 is already on line 1 of this file"
     assert skipped_frame(_report(), "es").values.tolist() == [[5, "el cliente 7 con CIF/NIF B12345674 ya existe"]]

@@ -61,15 +61,21 @@ def test_rejected_csv_keeps_the_columns_adds_the_reason_and_neutralises() -> Non
     table = read_csv(data)
     assert table.separator == ";"
     assert table.header == ["numero", "cif", "importe", "reason"]
-    assert table.rows == [(2, [
-        "'=F-9", "A58818501", "diez",
-        "cif: no client has tax id A58818501 (import the clients first); importe: must be a number, got 'diez'",
-    ])]
+    assert table.rows == [
+        (
+            2,
+            [
+                "'=F-9",
+                "A58818501",
+                "diez",
+                "cif: no client has tax id A58818501 (import the clients first); importe: must be a number, got 'diez'",
+            ],
+        )
+    ]
 
 
 def test_rejected_csv_says_the_reasons_in_the_language_asked() -> None:
     table = read_csv(_report().rejected_csv("es"))
     assert table.rows[0][1][3] == (
-        "cif: ningún cliente tiene el CIF/NIF A58818501 (importa antes los clientes); "
-        "importe: debe ser un número, no 'diez'"
+        "cif: ningún cliente tiene el CIF/NIF A58818501 (importa antes los clientes); importe: debe ser un número, no 'diez'"
     )

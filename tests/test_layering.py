@@ -109,5 +109,6 @@ def test_the_check_catches_streamlit_and_an_upward_import(tmp_path: Path, layer:
     probe = tmp_path / "probe.py"
     probe.write_text("import streamlit as st\nfrom crm_core.ui import cache\nimport pandas\n", encoding="utf-8")
     assert _violations(probe, layer, ALLOWED[layer]) == [
-        f"probe.py:1 ({layer}) imports streamlit", f"probe.py:2 ({layer}) imports crm_core.ui",
+        f"probe.py:1 ({layer}) imports streamlit",
+        f"probe.py:2 ({layer}) imports crm_core.ui",
     ]

@@ -47,10 +47,10 @@ def form_db(request: pytest.FixtureRequest, tmp_path: Path, monkeypatch: pytest.
     engine = get_engine(url)
     client = services.create_client(engine, {"company_name": "Acme", "email": "ventas@acme.es", "status": "active"})
     services.add_contact(engine, {"client_id": client.client_id, "full_name": "Ana"})
-    services.record_invoice(engine, {"client_id": client.client_id, "number": "F-1", "issue_date": "2026-10-01",
-                                     "total": "100"})
-    services.create_opportunity(engine, {"client_id": client.client_id, "name": "ERP", "amount": "1000",
-                                         "created_at": "2026-10-01T10:00"})
+    services.record_invoice(engine, {"client_id": client.client_id, "number": "F-1", "issue_date": "2026-10-01", "total": "100"})
+    services.create_opportunity(
+        engine, {"client_id": client.client_id, "name": "ERP", "amount": "1000", "created_at": "2026-10-01T10:00"}
+    )
     st.cache_data.clear()
     st.cache_resource.clear()
     yield url
@@ -74,14 +74,26 @@ def _field(name: str, message: str, lang: str = "en") -> str:
 
 
 NEW_CLIENT_CASES: list[tuple[str, Fill, str]] = [
-    ("nul-in-name", lambda at: at.text_input(key="new_company_name").input(NUL_NAME),
-     _field("company_name", "must not contain a NUL character")),
-    ("url-past-the-column", lambda at: at.text_input(key="new_website").input(LONG_URL),
-     _field("website", "must be at most 300 characters")),
-    ("nul-in-email", lambda at: at.text_input(key="new_email").input("info\x00@talleres.es"),
-     _field("email", "must not contain a NUL character")),
-    ("12k-address", lambda at: at.text_input(key="new_address").input(LONG_TEXT),
-     _field("address", "must be at most 300 characters")),
+    (
+        "nul-in-name",
+        lambda at: at.text_input(key="new_company_name").input(NUL_NAME),
+        _field("company_name", "must not contain a NUL character"),
+    ),
+    (
+        "url-past-the-column",
+        lambda at: at.text_input(key="new_website").input(LONG_URL),
+        _field("website", "must be at most 300 characters"),
+    ),
+    (
+        "nul-in-email",
+        lambda at: at.text_input(key="new_email").input("info\x00@talleres.es"),
+        _field("email", "must not contain a NUL character"),
+    ),
+    (
+        "12k-address",
+        lambda at: at.text_input(key="new_address").input(LONG_TEXT),
+        _field("address", "must be at most 300 characters"),
+    ),
 ]
 
 
@@ -101,10 +113,13 @@ def test_new_client_form_keeps_odd_but_valid_text_exactly(form_db: str) -> None:
     """Emoji, combining accents, Arabic script and a formula-looking name are text: stored as typed
     (direction controls such as U+202E are not: issue 14, see test_new_client_form_refuses_a_direction_override)."""
     engine = get_engine(form_db)
-    name = "=HYPERLINK(\"x\") عربي 😀 Cafe\u0301"
+    name = '=HYPERLINK("x") عربي 😀 Cafe\u0301'
     with engine.begin() as conn:  # an owner without a password yet (as made from a free-text owner)
-        conn.execute(insert(User).values(email="lucia@owners.invalid", display_name="@Lucía", role="rep",
-                                         active=False, demo=False, created_at=utcnow()))
+        conn.execute(
+            insert(User).values(
+                email="lucia@owners.invalid", display_name="@Lucía", role="rep", active=False, demo=False, created_at=utcnow()
+            )
+        )
     at = open_page("pages/clients.py", AS_OF)
     at.text_input(key="new_company_name").input(name)
     at.text_input(key="new_email").input("info@cafe.es")
@@ -147,12 +162,21 @@ def test_client_edit_and_contact_forms_refuse(form_db: str) -> None:
 
 
 ACTIVITY_CASES: list[tuple[str, Fill, str]] = [
-    ("nul-in-title", lambda at: at.text_input(key="act_title").input("Llamada\x00"),
-     _field("title", "must not contain a NUL character")),
-    ("nul-in-12k-description", lambda at: at.text_area(key="act_description").input(LONG_TEXT + "\x00"),
-     _field("description", "must not contain a NUL character")),
-    ("nul-in-outcome", lambda at: at.text_input(key="act_outcome").input("\x00"),
-     _field("outcome", "must not contain a NUL character")),
+    (
+        "nul-in-title",
+        lambda at: at.text_input(key="act_title").input("Llamada\x00"),
+        _field("title", "must not contain a NUL character"),
+    ),
+    (
+        "nul-in-12k-description",
+        lambda at: at.text_area(key="act_description").input(LONG_TEXT + "\x00"),
+        _field("description", "must not contain a NUL character"),
+    ),
+    (
+        "nul-in-outcome",
+        lambda at: at.text_input(key="act_outcome").input("\x00"),
+        _field("outcome", "must not contain a NUL character"),
+    ),
 ]
 
 
@@ -169,13 +193,22 @@ def test_activity_form_refuses(form_db: str, fill: Fill, line: str) -> None:
 
 
 PIPELINE_CASES: list[tuple[str, Fill, str]] = [
-    ("nul-in-name", lambda at: at.text_input(key="opp_name").input("ERP\x00"),
-     _field("name", "must not contain a NUL character")),
+    (
+        "nul-in-name",
+        lambda at: at.text_input(key="opp_name").input("ERP\x00"),
+        _field("name", "must not contain a NUL character"),
+    ),
     ("amount-1e20", lambda at: at.text_input(key="opp_amount").input("1" + "0" * 20), _field("amount", "is too large")),
-    ("amount-with-tenths-of-cents", lambda at: at.text_input(key="opp_amount").input("1234.567"),
-     "Amount: '1234.567' has more than two decimals"),
-    ("nul-in-description", lambda at: at.text_input(key="opp_description").input("a\x00b"),
-     _field("description", "must not contain a NUL character")),
+    (
+        "amount-with-tenths-of-cents",
+        lambda at: at.text_input(key="opp_amount").input("1234.567"),
+        "Amount: '1234.567' has more than two decimals",
+    ),
+    (
+        "nul-in-description",
+        lambda at: at.text_input(key="opp_description").input("a\x00b"),
+        _field("description", "must not contain a NUL character"),
+    ),
 ]
 
 

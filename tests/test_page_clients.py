@@ -67,7 +67,8 @@ def test_filters_sort_and_search(demo_db: str, health) -> None:
     at.run()
     expected = sort_clients(
         filter_clients(client_table(frames, figures), ClientFilters(default_risk=("high", "critical"), min_churn=20.0)),
-        "overdue", descending=True,
+        "overdue",
+        descending=True,
     )
     assert 0 < len(expected) < 120
     assert _list(at)["company_name"].tolist() == expected["company_name"].tolist()
@@ -138,9 +139,9 @@ def test_create_client_and_bad_email(demo_db: str) -> None:
         assert (client.company_name, client.tax_id, client.status) == ("Talleres Nuevos S.L.", "B12345674", "active")
     assert at.header[0].value == "Talleres Nuevos S.L."  # its page opened
     # issue 16, defect 7: the status a person set and the lifecycle the figures give, each labelled
-    assert any(
-        c.value.startswith("Status (set by you): Active · Lifecycle (from the figures): Prospect") for c in at.caption
-    ), [c.value for c in at.caption]
+    assert any(c.value.startswith("Status (set by you): Active · Lifecycle (from the figures): Prospect") for c in at.caption), [
+        c.value for c in at.caption
+    ]
     assert row_counts(engine)["clients"] == before["clients"] + 1
 
 
@@ -230,8 +231,7 @@ def test_spanish_labels(demo_db: str, health) -> None:
     # amounts written in Spanish (1.234,56 €) whatever the browser's locale; empty cells as a dash, not "None"
     grid = next(df for df in at.dataframe if "churn_score" in df.value.columns)
     assert shown_text(grid)["ltv"].tolist() == [format_money(v, "es") for v in grid.value["ltv"]]
-    assert shown_text(grid)["predicted_value_12m"].tolist() == [
-        format_money(v, "es") for v in grid.value["predicted_value_12m"]]
+    assert shown_text(grid)["predicted_value_12m"].tolist() == [format_money(v, "es") for v in grid.value["predicted_value_12m"]]
     assert set(grid.value["predicted_value_12m"].round(2)) <= set(figures["predicted_value_12m"].round(2))
     assert grid.proto.placeholder == "—"
     assert any(c.value.startswith("100 mostrados de 120 que coinciden (120 clientes)") for c in at.caption)
@@ -298,7 +298,12 @@ def _owing_invoice(url: str) -> tuple[int, int, str, Decimal]:
     frames = load_frames(get_engine(url))
     status = invoice_status(frames.invoices, frames.payments, AS_OF)
     row = status.loc[(status["outstanding"] > 100) & (status["paid_amount"] == 0)].iloc[0]
-    return int(row["client_id"]), int(row["invoice_id"]), str(row["number"]), Decimal(str(row["outstanding"])).quantize(Decimal("0.01"))
+    return (
+        int(row["client_id"]),
+        int(row["invoice_id"]),
+        str(row["number"]),
+        Decimal(str(row["outstanding"])).quantize(Decimal("0.01")),
+    )
 
 
 def test_record_a_part_payment_then_refuse_an_overpayment_in_spanish(demo_db: str) -> None:

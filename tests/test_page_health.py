@@ -61,8 +61,12 @@ def test_health_page_shows_the_portfolio_figures_and_at_risk_list(health):
     # Four distribution charts, their titles drawn as page text (they wrap on a phone; Plotly's are cut).
     assert len(at.get("plotly_chart")) == 4
     texts = [m.value for m in at.markdown]
-    for title in ("**Churn score (clients not lost)**", "**Default risk**", "**DSO (days sales outstanding)**",
-                  "**Invoices paid on time**"):
+    for title in (
+        "**Churn score (clients not lost)**",
+        "**Default risk**",
+        "**DSO (days sales outstanding)**",
+        "**Invoices paid on time**",
+    ):
         assert title in texts
     assert [json.loads(chart.proto.spec)["layout"].get("title", {}).get("text") for chart in at.get("plotly_chart")] == [None] * 4
     (button,) = at.get("download_button")

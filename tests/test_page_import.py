@@ -16,9 +16,7 @@ from tests.io_files import cif
 
 APP = str(Path(__file__).resolve().parent.parent / "app.py")
 CLIENTS = (
-    "Razón social;CIF;Correo;Ciudad\r\n"
-    "Peña Ñandú S.L.;B12345674;pena@x.es;Sevilla\r\n"
-    "Beta S.A.;A58818501;beta@x.es;Bilbao\r\n"
+    "Razón social;CIF;Correo;Ciudad\r\nPeña Ñandú S.L.;B12345674;pena@x.es;Sevilla\r\nBeta S.A.;A58818501;beta@x.es;Bilbao\r\n"
 ).encode("cp1252")
 
 
@@ -60,7 +58,10 @@ def test_upload_map_check_and_commit(app_db) -> None:
     assert first.iloc[0, 0] == "Peña Ñandú S.L."
     boxes = {box.label: box for box in at.selectbox if box.key and box.key.startswith("import_map_")}
     assert {label: box.value for label, box in boxes.items()} == {
-        "Razón social": "company_name", "CIF": "tax_id", "Correo": "email", "Ciudad": "city",
+        "Razón social": "company_name",
+        "CIF": "tax_id",
+        "Correo": "email",
+        "Ciudad": "city",
     }
 
     boxes["Ciudad"].select("-").run()  # leave the city out
@@ -76,7 +77,8 @@ def test_upload_map_check_and_commit(app_db) -> None:
     assert row_counts(engine)["clients"] == 2
     with engine.connect() as conn:
         assert conn.exec_driver_sql("SELECT company_name, city FROM clients ORDER BY client_id").all() == [
-            ("Peña Ñandú S.L.", None), ("Beta S.A.", None)
+            ("Peña Ñandú S.L.", None),
+            ("Beta S.A.", None),
         ]
 
 
@@ -104,9 +106,7 @@ def test_bad_rows_are_listed_and_nothing_is_written_without_valid_only(app_db) -
 def test_unreadable_file_and_spanish_texts(app_db) -> None:
     at = _upload(_open(lang="es"), "foto.csv", b"\x00\x01\x02binary\xff" * 30)
     assert at.title[0].value == "Importar"
-    assert at.error[0].value == (
-        "Este fichero no se puede importar: el fichero no es un CSV de texto (contiene datos binarios)"
-    )
+    assert at.error[0].value == ("Este fichero no se puede importar: el fichero no es un CSV de texto (contiene datos binarios)")
 
     at = _upload(at, "c.csv", b"empresa;email;color\nA;a@x.es;rojo\n")
     assert at.warning[0].value == (
@@ -150,8 +150,7 @@ def test_the_file_is_read_once_across_interactions(app_db, monkeypatch) -> None:
 def test_no_column_is_dropped_silently(app_db) -> None:
     """Issue 16, defect 3: a left-out column is listed; an unknown one must be mapped or left out before the check."""
     data = (
-        "Número;CIF;Fecha;Base imponible;Total;Estado;Comercial\r\n"
-        "F-1;B12345674;01/03/2024;1.000,00;1.210,00;Cobrada;Ana\r\n"
+        "Número;CIF;Fecha;Base imponible;Total;Estado;Comercial\r\nF-1;B12345674;01/03/2024;1.000,00;1.210,00;Cobrada;Ana\r\n"
     ).encode()
     at = _upload(_open("es"), "facturas.csv", data)
     at.selectbox(key="import_kind").select("invoices").run()

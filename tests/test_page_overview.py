@@ -53,8 +53,13 @@ def test_overview_kpis_match_portfolio_summary(demo_db, expected):
     shown = _metrics(at)
     deltas = summary["deltas"]
 
-    for life, name in [("active", "Active clients"), ("vip", "VIP clients"), ("dormant", "Dormant clients"),
-                       ("prospect", "Prospects"), ("lost", "Lost clients")]:
+    for life, name in [
+        ("active", "Active clients"),
+        ("vip", "VIP clients"),
+        ("dormant", "Dormant clients"),
+        ("prospect", "Prospects"),
+        ("lost", "Lost clients"),
+    ]:
         count, change = summary["by_lifecycle"][life], deltas["by_lifecycle"][life]
         assert shown[name] == (format_number(count, "en"), _signed(format_number(change, "en"), change))
     assert sum(summary["by_lifecycle"].values()) == 120
@@ -67,13 +72,18 @@ def test_overview_kpis_match_portfolio_summary(demo_db, expected):
     assert summary["revenue_12m"] > 1_000_000 and shown["Revenue, last 12 months"][0].endswith("M")
     helps = {m.label: m.proto.help for m in at.metric}
     assert helps["Revenue, last 12 months"].endswith(format_money(summary["revenue_12m"], "en", 0))
-    for key, name in [("outstanding", "Outstanding receivables"), ("overdue", "Overdue receivables"),
-                      ("expected_revenue_30d", "Expected revenue, 30 days"),
-                      ("expected_revenue_90d", "Expected revenue, 90 days"),
-                      ("expected_cash_30d", "Expected cash-in, 30 days"),
-                      ("expected_cash_90d", "Expected cash-in, 90 days")]:
-        assert shown[name] == (format_money_short(summary[key], "en"),
-                               _signed(format_money_short(deltas[key], "en"), deltas[key])), name
+    for key, name in [
+        ("outstanding", "Outstanding receivables"),
+        ("overdue", "Overdue receivables"),
+        ("expected_revenue_30d", "Expected revenue, 30 days"),
+        ("expected_revenue_90d", "Expected revenue, 90 days"),
+        ("expected_cash_30d", "Expected cash-in, 30 days"),
+        ("expected_cash_90d", "Expected cash-in, 90 days"),
+    ]:
+        assert shown[name] == (
+            format_money_short(summary[key], "en"),
+            _signed(format_money_short(deltas[key], "en"), deltas[key]),
+        ), name
         assert helps[name].endswith(format_money(summary[key], "en", 0)), name
     assert shown["Clients at risk"] == (
         format_number(summary["clients_at_risk"], "en"),
@@ -83,13 +93,16 @@ def test_overview_kpis_match_portfolio_summary(demo_db, expected):
 
     captions = [c.value for c in at.caption]
     for h in (30, 90):
-        parts = (f"Recurring {format_money(summary[f'recurring_{h}d'], 'en', 0)} · "
-                 f"Pipeline {format_money(summary[f'pipeline_{h}d'], 'en', 0)} "
-                 f"(of which new deals {format_money(summary[f'new_deals_{h}d'], 'en', 0)}; "
-                 f"typed probability would say {format_money(summary[f'typed_pipeline_{h}d'], 'en', 0)})")
+        parts = (
+            f"Recurring {format_money(summary[f'recurring_{h}d'], 'en', 0)} · "
+            f"Pipeline {format_money(summary[f'pipeline_{h}d'], 'en', 0)} "
+            f"(of which new deals {format_money(summary[f'new_deals_{h}d'], 'en', 0)}; "
+            f"typed probability would say {format_money(summary[f'typed_pipeline_{h}d'], 'en', 0)})"
+        )
         assert parts in captions
         assert summary[f"expected_revenue_{h}d"] == pytest.approx(
-            summary[f"recurring_{h}d"] + summary[f"pipeline_{h}d"], abs=0.01)
+            summary[f"recurring_{h}d"] + summary[f"pipeline_{h}d"], abs=0.01
+        )
     # Past accuracy of the same figures, from a backtest at earlier dates.
     frames = load_frames(get_engine(demo_db))
     accuracy = forecast_accuracy(frames, AS_OF)

@@ -43,8 +43,12 @@ def test_figures_match_crm_core(demo_db: str) -> None:
     assert metrics["Open deals"] == format_number(totals["open_count"], "en")
     # amounts in millions from a million on (a card cannot wrap), the exact amount in the tooltip
     helps = {m.label: m.proto.help for m in at.metric}
-    for name, key in [("Amount", "open_amount"), ("Weighted pipeline", "weighted"),
-                      ("Pipeline forecast, 30 days", "forecast_30d"), ("Pipeline forecast, 90 days", "forecast_90d")]:
+    for name, key in [
+        ("Amount", "open_amount"),
+        ("Weighted pipeline", "weighted"),
+        ("Pipeline forecast, 30 days", "forecast_30d"),
+        ("Pipeline forecast, 90 days", "forecast_90d"),
+    ]:
         assert metrics[name] == format_money_short(totals[key], "en"), name
         assert helps[name].endswith(format_money(totals[key], "en", 0)), name
     assert totals["open_count"] > 0
@@ -53,9 +57,11 @@ def test_figures_match_crm_core(demo_db: str) -> None:
     accuracy = forecast_accuracy(frames, AS_OF)
     for h in (30, 90):
         assert totals[f"forecast_{h}d"] == pytest.approx(totals[f"learned_{h}d"] + totals[f"new_{h}d"], abs=0.01)
-        assert (f"Open deals {format_money(totals[f'learned_{h}d'], 'en', 0)} + new deals "
-                f"{format_money(totals[f'new_{h}d'], 'en', 0)} · typed probability: "
-                f"{format_money(totals[f'typed_{h}d'], 'en', 0)}") in captions
+        assert (
+            f"Open deals {format_money(totals[f'learned_{h}d'], 'en', 0)} + new deals "
+            f"{format_money(totals[f'new_{h}d'], 'en', 0)} · typed probability: "
+            f"{format_money(totals[f'typed_{h}d'], 'en', 0)}"
+        ) in captions
         assert accuracy_text(accuracy, h, "pipeline", "en") in captions
     # forecast by owner: learned and typed, 30 and 90 days, one row per owner
     owners = _table_with(at, "typed_90d")
@@ -251,7 +257,11 @@ def test_edit_an_open_deal_and_stay_on_it(demo_db: str) -> None:
     with Session(engine) as session:
         opp = session.get(Opportunity, deal_id)
         assert (opp.amount, opp.expected_close, opp.probability, opp.owner, opp.notes) == (
-            Decimal("8750.25"), date(2027, 1, 15), 55, "Lucía Romero", "Send the revised quote"
+            Decimal("8750.25"),
+            date(2027, 1, 15),
+            55,
+            "Lucía Romero",
+            "Send the revised quote",
         )
     assert at.selectbox(key="deal_pick").value == deal_id  # the view stays on the deal
     assert at.text_input(key=f"{prefix}_amount").value == "8,750.25"  # seeded again from the saved deal

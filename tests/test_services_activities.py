@@ -50,8 +50,13 @@ def test_complete_activity(engine):
     client = make_client(engine)
     _, task = services.log_activity(
         engine,
-        {"client_id": client.client_id, "kind": "call", "title": "Call", "occurred_at": "2026-11-20T10:00",
-         "follow_up_on": "2026-11-27"},
+        {
+            "client_id": client.client_id,
+            "kind": "call",
+            "title": "Call",
+            "occurred_at": "2026-11-20T10:00",
+            "follow_up_on": "2026-11-27",
+        },
     )
     done = services.complete_activity(engine, task.activity_id, outcome="Sent")
     assert done.done is True and done.outcome == "Sent"
@@ -67,8 +72,13 @@ def test_contact_of_another_client_is_refused(engine):
     with pytest.raises(ValidationError) as err:
         services.log_activity(
             engine,
-            {"client_id": a.client_id, "contact_id": contact_b.contact_id, "kind": "call", "title": "x",
-             "occurred_at": "2026-11-20T10:00"},
+            {
+                "client_id": a.client_id,
+                "contact_id": contact_b.contact_id,
+                "kind": "call",
+                "title": "x",
+                "occurred_at": "2026-11-20T10:00",
+            },
         )
     assert err.value.fields == ["contact_id"]
     assert row_counts(engine) == before

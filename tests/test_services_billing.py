@@ -48,8 +48,11 @@ def test_payment_rules(engine):
     void = make_invoice(engine, client.client_id, void=True)
     note = make_invoice(engine, client.client_id, total="-10", credit_note=True)
     invoice = make_invoice(engine, client.client_id, issue_date="2026-10-01")
-    for invoice_id, paid_on in [(void.invoice_id, "2026-10-02"), (note.invoice_id, "2026-10-02"),
-                                (invoice.invoice_id, "2026-09-30")]:
+    for invoice_id, paid_on in [
+        (void.invoice_id, "2026-10-02"),
+        (note.invoice_id, "2026-10-02"),
+        (invoice.invoice_id, "2026-09-30"),
+    ]:
         with pytest.raises(ValidationError):
             services.record_payment(engine, {"invoice_id": invoice_id, "paid_on": paid_on, "amount": "1"})
     with pytest.raises(NotFoundError):
@@ -87,8 +90,9 @@ def test_record_invoices_same_number_other_content_is_a_duplicate_and_nothing_is
     services.record_invoices(engine, [_feed_invoice(client.client_id, "SB-1")])
     before = row_counts(engine)
     with pytest.raises(DuplicateInvoiceError):
-        services.record_invoices(engine, [_feed_invoice(client.client_id, "SB-9"),
-                                          _feed_invoice(client.client_id, "SB-1", total="999.00")])
+        services.record_invoices(
+            engine, [_feed_invoice(client.client_id, "SB-9"), _feed_invoice(client.client_id, "SB-1", total="999.00")]
+        )
     assert row_counts(engine) == before  # SB-9 of the same request was not kept either
 
 
@@ -96,9 +100,14 @@ def test_record_invoices_names_the_item_of_a_list(engine):
     client = make_client(engine)
     before = row_counts(engine)
     with pytest.raises(ValidationError) as err:
-        services.record_invoices(engine, [_feed_invoice(client.client_id, "SB-1"),
-                                          _feed_invoice(client.client_id, "SB-2", total="0"),
-                                          _feed_invoice(9999, "SB-3")])
+        services.record_invoices(
+            engine,
+            [
+                _feed_invoice(client.client_id, "SB-1"),
+                _feed_invoice(client.client_id, "SB-2", total="0"),
+                _feed_invoice(9999, "SB-3"),
+            ],
+        )
     assert err.value.fields == ["1.total"]
     with pytest.raises(ValidationError) as err:
         services.record_invoices(engine, [_feed_invoice(client.client_id, "SB-1"), _feed_invoice(9999, "SB-3")])

@@ -252,11 +252,12 @@ def world(engine: Engine) -> World:
         engine, {"client_id": client.client_id, "number": "F-1", "issue_date": "2026-10-01", "total": "100.00"}
     )
     activity = services.log_activity(
-        engine, {"client_id": client.client_id, "kind": "task", "title": "Call back", "occurred_at": "2026-11-20T10:00",
-                 "done": False},
+        engine,
+        {"client_id": client.client_id, "kind": "task", "title": "Call back", "occurred_at": "2026-11-20T10:00", "done": False},
     )[0]
-    return World(client.client_id, other.client_id, contact.contact_id, other_contact.contact_id,
-                 invoice.invoice_id, activity.activity_id)
+    return World(
+        client.client_id, other.client_id, contact.contact_id, other_contact.contact_id, invoice.invoice_id, activity.activity_id
+    )
 
 
 def _pick_id(w: World, choice: Any, own: int) -> Any:
@@ -268,16 +269,34 @@ ID_CHOICE = st.one_of(st.just("own"), st.just("own"), NASTY["id"])
 # ---------------------------------------------------------------- clients
 
 CLIENT_KINDS = {
-    "company_name": "text", "email": "text", "phone": "text", "address": "text", "tax_id": "text",
-    "status": "text", "segment": "text", "industry": "text", "company_size": "text", "region": "text",
-    "city": "text", "website": "text", "linkedin": "text", "employees": "number", "owner": "text",
-    "payment_terms_days": "number", "created_at": "date",
+    "company_name": "text",
+    "email": "text",
+    "phone": "text",
+    "address": "text",
+    "tax_id": "text",
+    "status": "text",
+    "segment": "text",
+    "industry": "text",
+    "company_size": "text",
+    "region": "text",
+    "city": "text",
+    "website": "text",
+    "linkedin": "text",
+    "employees": "number",
+    "owner": "text",
+    "payment_terms_days": "number",
+    "created_at": "date",
 }
 
 
 BASE_EMAIL = "info@empresa.es"  # replaced by a fresh address in each example that keeps it
-CLIENT_BASE = {"company_name": "Empresa S.L.", "email": BASE_EMAIL, "city": "Madrid",
-               "region": "Comunidad de Madrid", "website": "empresa.es"}
+CLIENT_BASE = {
+    "company_name": "Empresa S.L.",
+    "email": BASE_EMAIL,
+    "city": "Madrid",
+    "region": "Comunidad de Madrid",
+    "website": "empresa.es",
+}
 
 
 @FUZZ
@@ -286,8 +305,13 @@ CLIENT_BASE = {"company_name": "Empresa S.L.", "email": BASE_EMAIL, "city": "Mad
 @example(payload={"company_name": "Nul\x00", "email": "nul@w.es"})
 @example(payload={"company_name": "Lone \ud800", "email": "lone@w.es"})
 @example(payload={"company_name": "Early", "email": "early@w.es", "created_at": datetime(1, 1, 1)})
-@example(payload={"company_name": "Late", "email": "late@w.es",
-                  "created_at": datetime(9999, 12, 31, 23, 0, tzinfo=timezone(timedelta(hours=-12)))})
+@example(
+    payload={
+        "company_name": "Late",
+        "email": "late@w.es",
+        "created_at": datetime(9999, 12, 31, 23, 0, tzinfo=timezone(timedelta(hours=-12))),
+    }
+)
 def test_create_client(engine: Engine, world: World, payload: dict[str, Any]) -> None:
     if payload.get("email") == BASE_EMAIL:
         payload = {**payload, "email": f"info{next(_seq)}@empresa.es"}
@@ -310,8 +334,11 @@ def test_update_client(engine: Engine, world: World, payload: dict[str, Any], ta
     client_id = _pick_id(world, target, world.client_id)
     before = services.get_client(engine, world.client_id)
     expected_version = before.version if version == "current" else version
-    out = attempt(engine, lambda: services.update_client(engine, client_id, payload, expected_version),
-                  fields_of(ClientUpdate, extra=("created_at",)) | {"client_id", "expected_version"})
+    out = attempt(
+        engine,
+        lambda: services.update_client(engine, client_id, payload, expected_version),
+        fields_of(ClientUpdate, extra=("created_at",)) | {"client_id", "expected_version"},
+    )
     if out is not None:
         data = parse(ClientUpdate, payload).model_dump(exclude_unset=True)
         after = services.get_client(engine, out.client_id)
@@ -334,12 +361,23 @@ PROFILE_FILTERS = ("status", "segment", "industry", "region", "owner")
 
 
 @FUZZ
-@given(filters=st.fixed_dictionaries({}, optional={
-    "status": FILTER_VALUE, "segment": FILTER_VALUE, "industry": FILTER_VALUE, "region": FILTER_VALUE,
-    "owner": FILTER_VALUE, "search": FILTER_VALUE, "sort": st.one_of(NASTY["text"], NASTY["any"], st.just("owner")),
-    "descending": st.one_of(st.booleans(), NASTY["any"]),
-    "offset": st.one_of(NASTY["number"], st.just(0)), "limit": st.one_of(NASTY["number"], st.just(50)),
-}))
+@given(
+    filters=st.fixed_dictionaries(
+        {},
+        optional={
+            "status": FILTER_VALUE,
+            "segment": FILTER_VALUE,
+            "industry": FILTER_VALUE,
+            "region": FILTER_VALUE,
+            "owner": FILTER_VALUE,
+            "search": FILTER_VALUE,
+            "sort": st.one_of(NASTY["text"], NASTY["any"], st.just("owner")),
+            "descending": st.one_of(st.booleans(), NASTY["any"]),
+            "offset": st.one_of(NASTY["number"], st.just(0)),
+            "limit": st.one_of(NASTY["number"], st.just(50)),
+        },
+    )
+)
 @example(filters={"search": "a\x00b"})
 @example(filters={"owner": "x\x00"})
 @example(filters={"offset": 10**30})
@@ -362,14 +400,20 @@ def test_list_clients_with_bad_filters(engine: Engine, world: World, filters: di
 # ---------------------------------------------------------------- contacts
 
 CONTACT_KINDS = {
-    "client_id": "id", "full_name": "text", "role": "text", "email": "text", "phone": "text", "whatsapp": "text",
-    "is_primary": "bool", "is_billing": "bool", "notes": "text",
+    "client_id": "id",
+    "full_name": "text",
+    "role": "text",
+    "email": "text",
+    "phone": "text",
+    "whatsapp": "text",
+    "is_primary": "bool",
+    "is_billing": "bool",
+    "notes": "text",
 }
 
 
 @FUZZ
-@given(payload=corrupt({"full_name": "Luis", "role": "CFO", "email": "luis@acme.es", "is_billing": True},
-                       CONTACT_KINDS))
+@given(payload=corrupt({"full_name": "Luis", "role": "CFO", "email": "luis@acme.es", "is_billing": True}, CONTACT_KINDS))
 @example(payload={"client_id": 2**63, "full_name": "Huge"})
 @example(payload={"full_name": "Nul", "notes": "a\x00b"})
 def test_add_contact(engine: Engine, world: World, payload: dict[str, Any]) -> None:
@@ -382,17 +426,17 @@ def test_add_contact(engine: Engine, world: World, payload: dict[str, Any]) -> N
 
 
 @FUZZ
-@given(payload=corrupt({"role": "CEO", "phone": "+34 600 000 000"}, {k: v for k, v in CONTACT_KINDS.items()
-                                                                   if k != "client_id"}),
-       target=ID_CHOICE)
+@given(
+    payload=corrupt({"role": "CEO", "phone": "+34 600 000 000"}, {k: v for k, v in CONTACT_KINDS.items() if k != "client_id"}),
+    target=ID_CHOICE,
+)
 @example(payload={"is_primary": None}, target="own")
 @example(payload={"is_billing": None}, target="own")
 @example(payload={"role": "\ud800"}, target="own")
 def test_update_contact(engine: Engine, world: World, payload: dict[str, Any], target: Any) -> None:
     contact_id = _pick_id(world, target, world.contact_id)
     before = {c.contact_id: c for c in services.list_contacts(engine, world.client_id)}[world.contact_id]
-    out = attempt(engine, lambda: services.update_contact(engine, contact_id, payload),
-                  fields_of(ContactUpdate) | {"contact_id"})
+    out = attempt(engine, lambda: services.update_contact(engine, contact_id, payload), fields_of(ContactUpdate) | {"contact_id"})
     if out is not None:
         data = parse(ContactUpdate, payload).model_dump(exclude_unset=True)
         stored = {c.contact_id: c for c in services.list_contacts(engine, world.client_id)}[world.contact_id]
@@ -402,18 +446,36 @@ def test_update_contact(engine: Engine, world: World, payload: dict[str, Any], t
 # ---------------------------------------------------------------- activities
 
 ACTIVITY_KINDS = {
-    "client_id": "id", "contact_id": "id", "kind": "text", "title": "text", "description": "text",
-    "occurred_at": "date", "duration_min": "number", "owner": "text", "done": "bool", "outcome": "text",
+    "client_id": "id",
+    "contact_id": "id",
+    "kind": "text",
+    "title": "text",
+    "description": "text",
+    "occurred_at": "date",
+    "duration_min": "number",
+    "owner": "text",
+    "done": "bool",
+    "outcome": "text",
     "follow_up_on": "date",
 }
 
 
 @FUZZ
-@given(payload=corrupt({"kind": "call", "title": "Llamada", "occurred_at": "2026-11-20T10:00", "duration_min": 15,
-                        "outcome": "Interesado", "follow_up_on": "2026-12-01"}, ACTIVITY_KINDS))
+@given(
+    payload=corrupt(
+        {
+            "kind": "call",
+            "title": "Llamada",
+            "occurred_at": "2026-11-20T10:00",
+            "duration_min": 15,
+            "outcome": "Interesado",
+            "follow_up_on": "2026-12-01",
+        },
+        ACTIVITY_KINDS,
+    )
+)
 @example(payload={"kind": "call", "title": "Early", "occurred_at": datetime(1, 1, 1)})
-@example(payload={"kind": "call", "title": "Late", "occurred_at": "9999-12-31T23:59:59",
-                  "follow_up_on": date(9999, 12, 31)})
+@example(payload={"kind": "call", "title": "Late", "occurred_at": "9999-12-31T23:59:59", "follow_up_on": date(9999, 12, 31)})
 @example(payload={"kind": "call", "title": "Huge contact", "occurred_at": "2026-11-20T10:00", "contact_id": 2**63})
 @example(payload={"kind": "call", "title": "Nul\x00", "occurred_at": "2026-11-20T10:00"})
 def test_log_activity(engine: Engine, world: World, payload: dict[str, Any]) -> None:
@@ -433,8 +495,7 @@ def test_log_activity(engine: Engine, world: World, payload: dict[str, Any]) -> 
 @example(target=2**63, outcome=None)
 def test_complete_activity(engine: Engine, world: World, target: Any, outcome: Any) -> None:
     activity_id = _pick_id(world, target, world.activity_id)
-    out = attempt(engine, lambda: services.complete_activity(engine, activity_id, outcome),
-                  {"activity_id", "outcome"})
+    out = attempt(engine, lambda: services.complete_activity(engine, activity_id, outcome), {"activity_id", "outcome"})
     if out is not None:
         stored = {a.activity_id: a for a in services.list_activities(engine, world.client_id, limit=1000)}
         assert stored[out.activity_id].done is True
@@ -445,9 +506,20 @@ def test_complete_activity(engine: Engine, world: World, target: Any, outcome: A
 # ---------------------------------------------------------------- opportunities
 
 OPPORTUNITY_KINDS = {
-    "client_id": "id", "contact_id": "id", "name": "text", "description": "text", "amount": "number",
-    "stage": "text", "probability": "number", "expected_close": "date", "closed_at": "date",
-    "won_amount": "number", "lost_reason": "text", "owner": "text", "notes": "text", "created_at": "date",
+    "client_id": "id",
+    "contact_id": "id",
+    "name": "text",
+    "description": "text",
+    "amount": "number",
+    "stage": "text",
+    "probability": "number",
+    "expected_close": "date",
+    "closed_at": "date",
+    "won_amount": "number",
+    "lost_reason": "text",
+    "owner": "text",
+    "notes": "text",
+    "created_at": "date",
 }
 
 
@@ -463,8 +535,9 @@ def open_opportunity(engine: Engine, world: World) -> OpportunityOut:
 
 
 @FUZZ
-@given(payload=corrupt({"name": "ERP", "amount": "45000.50", "stage": "proposal", "expected_close": "2027-01-31"},
-                       OPPORTUNITY_KINDS))
+@given(
+    payload=corrupt({"name": "ERP", "amount": "45000.50", "stage": "proposal", "expected_close": "2027-01-31"}, OPPORTUNITY_KINDS)
+)
 @example(payload={"name": "Huge", "amount": Decimal("1e1000")})
 @example(payload={"name": "Many digits", "amount": "123456789012345678901234567890"})
 @example(payload={"name": "Early", "amount": "1", "created_at": "0001-01-01T00:00:00"})
@@ -479,18 +552,25 @@ def test_create_opportunity(engine: Engine, world: World, payload: dict[str, Any
 
 
 @FUZZ
-@given(payload=corrupt({"name": "CRM", "amount": "10", "probability": 55},
-                       {k: v for k, v in OPPORTUNITY_KINDS.items() if k in OpportunityUpdate.model_fields}),
-       target=ID_CHOICE,
-       version=st.one_of(st.just("current"), st.just(None), st.sampled_from([0, 10**30, "x"])))
+@given(
+    payload=corrupt(
+        {"name": "CRM", "amount": "10", "probability": 55},
+        {k: v for k, v in OPPORTUNITY_KINDS.items() if k in OpportunityUpdate.model_fields},
+    ),
+    target=ID_CHOICE,
+    version=st.one_of(st.just("current"), st.just(None), st.sampled_from([0, 10**30, "x"])),
+)
 @example(payload={"notes": "\x00"}, target="own", version="current")
 @example(payload={"contact_id": 2**63}, target="own", version="current")
 def test_update_opportunity(engine: Engine, world: World, payload: dict[str, Any], target: Any, version: Any) -> None:
     opp = open_opportunity(engine, world)
     opportunity_id = _pick_id(world, target, opp.opportunity_id)
     expected_version = opp.version if version == "current" else version
-    out = attempt(engine, lambda: services.update_opportunity(engine, opportunity_id, payload, expected_version),
-                  fields_of(OpportunityUpdate) | {"opportunity_id", "expected_version"})
+    out = attempt(
+        engine,
+        lambda: services.update_opportunity(engine, opportunity_id, payload, expected_version),
+        fields_of(OpportunityUpdate) | {"opportunity_id", "expected_version"},
+    )
     if out is not None:
         data = parse(OpportunityUpdate, payload).model_dump(exclude_unset=True)
         expected = {**opp.model_dump(exclude={"version"}), **data}
@@ -501,34 +581,44 @@ MOVE_KINDS = {"stage": "text", "probability": "number", "changed_at": "date"}
 
 
 @FUZZ
-@given(payload=st.one_of(corrupt({"stage": "negotiation", "probability": 75}, MOVE_KINDS), NASTY["text"]),
-       target=ID_CHOICE,
-       version=st.one_of(st.just("current"), st.just(None), st.sampled_from([0, 10**30])))
+@given(
+    payload=st.one_of(corrupt({"stage": "negotiation", "probability": 75}, MOVE_KINDS), NASTY["text"]),
+    target=ID_CHOICE,
+    version=st.one_of(st.just("current"), st.just(None), st.sampled_from([0, 10**30])),
+)
 @example(payload={"stage": "proposal", "changed_at": datetime(1, 1, 1)}, target="own", version="current")
 @example(payload="\x00", target="own", version="current")
 def test_move_opportunity(engine: Engine, world: World, payload: Any, target: Any, version: Any) -> None:
     opp = open_opportunity(engine, world)
     opportunity_id = _pick_id(world, target, opp.opportunity_id)
     expected_version = opp.version if version == "current" else version
-    out = attempt(engine, lambda: services.move_opportunity(engine, opportunity_id, payload, expected_version),
-                  set(MOVE_KINDS) | {"favourite_colour", "client_id ", "__class__", "opportunity_id", "expected_version"})
+    out = attempt(
+        engine,
+        lambda: services.move_opportunity(engine, opportunity_id, payload, expected_version),
+        set(MOVE_KINDS) | {"favourite_colour", "client_id ", "__class__", "opportunity_id", "expected_version"},
+    )
     if out is not None:
         stage = payload if isinstance(payload, str) else payload["stage"]
         assert read_opportunity(engine, out.opportunity_id).stage == trim_text(stage)
 
 
 @FUZZ
-@given(amount=st.one_of(st.just("900.10"), NASTY["number"], NASTY["text"], NASTY["any"]),
-       closed_at=st.one_of(st.none(), st.just(date(2026, 6, 1)), NASTY["date"]),
-       target=ID_CHOICE)
+@given(
+    amount=st.one_of(st.just("900.10"), NASTY["number"], NASTY["text"], NASTY["any"]),
+    closed_at=st.one_of(st.none(), st.just(date(2026, 6, 1)), NASTY["date"]),
+    target=ID_CHOICE,
+)
 @example(amount=Decimal("1e1000"), closed_at=None, target="own")
 @example(amount="1", closed_at=date(9999, 12, 31), target="own")
 @example(amount="1", closed_at=None, target=2**63)
 def test_mark_won(engine: Engine, world: World, amount: Any, closed_at: Any, target: Any) -> None:
     opp = open_opportunity(engine, world)
     opportunity_id = _pick_id(world, target, opp.opportunity_id)
-    out = attempt(engine, lambda: services.mark_won(engine, opportunity_id, amount, closed_at, opp.version),
-                  {"won_amount", "closed_at", "stage", "opportunity_id"})
+    out = attempt(
+        engine,
+        lambda: services.mark_won(engine, opportunity_id, amount, closed_at, opp.version),
+        {"won_amount", "closed_at", "stage", "opportunity_id"},
+    )
     if out is not None:
         stored = read_opportunity(engine, out.opportunity_id)
         assert stored.stage == "won" and stored.won_amount == Decimal(str(amount).strip())
@@ -541,16 +631,21 @@ def parse_date(value: Any) -> date:
 
 
 @FUZZ
-@given(reason=st.one_of(st.just("Precio"), NASTY["text"], NASTY["any"]),
-       closed_at=st.one_of(st.none(), st.just(date(2026, 6, 1)), NASTY["date"]),
-       target=ID_CHOICE)
+@given(
+    reason=st.one_of(st.just("Precio"), NASTY["text"], NASTY["any"]),
+    closed_at=st.one_of(st.none(), st.just(date(2026, 6, 1)), NASTY["date"]),
+    target=ID_CHOICE,
+)
 @example(reason="Precio\x00", closed_at=None, target="own")
 @example(reason="\ud800", closed_at=None, target="own")
 def test_mark_lost(engine: Engine, world: World, reason: Any, closed_at: Any, target: Any) -> None:
     opp = open_opportunity(engine, world)
     opportunity_id = _pick_id(world, target, opp.opportunity_id)
-    out = attempt(engine, lambda: services.mark_lost(engine, opportunity_id, reason, closed_at, opp.version),
-                  {"lost_reason", "closed_at", "stage", "opportunity_id"})
+    out = attempt(
+        engine,
+        lambda: services.mark_lost(engine, opportunity_id, reason, closed_at, opp.version),
+        {"lost_reason", "closed_at", "stage", "opportunity_id"},
+    )
     if out is not None:
         stored = read_opportunity(engine, out.opportunity_id)
         assert stored.stage == "lost" and stored.lost_reason == trim_text(reason)
@@ -559,8 +654,13 @@ def test_mark_lost(engine: Engine, world: World, reason: Any, closed_at: Any, ta
 # ---------------------------------------------------------------- billing
 
 INVOICE_KINDS = {
-    "client_id": "id", "number": "text", "issue_date": "date", "due_date": "date", "total": "number",
-    "credit_note": "bool", "void": "bool",
+    "client_id": "id",
+    "number": "text",
+    "issue_date": "date",
+    "due_date": "date",
+    "total": "number",
+    "credit_note": "bool",
+    "void": "bool",
 }
 
 
@@ -598,8 +698,9 @@ def test_record_payment(engine: Engine, world: World, payload: dict[str, Any]) -
     if out is not None:
         data = parse(PaymentCreate, payload)
         with engine.connect() as conn:
-            row = conn.execute(text("SELECT invoice_id, paid_on, amount, method FROM payments WHERE payment_id = :p"),
-                               {"p": out.payment_id}).one()
+            row = conn.execute(
+                text("SELECT invoice_id, paid_on, amount, method FROM payments WHERE payment_id = :p"), {"p": out.payment_id}
+            ).one()
         assert row.invoice_id == data.invoice_id and Decimal(str(row.amount)) == data.amount
         assert str(row.paid_on)[:10] == data.paid_on.isoformat()
         assert row.method == (None if data.method is None else data.method.value)
@@ -612,8 +713,9 @@ def test_a_date_the_frames_cannot_hold_is_refused_so_the_pages_keep_working(engi
     """A year-1500 activity used to be stored, and then every page died on OutOfBoundsDatetime."""
     before = table_rows(engine)
     with pytest.raises(ValidationError) as err:
-        services.log_activity(engine, {"client_id": world.client_id, "kind": "call", "title": "Typo",
-                                       "occurred_at": "1500-06-01T10:00"})
+        services.log_activity(
+            engine, {"client_id": world.client_id, "kind": "call", "title": "Typo", "occurred_at": "1500-06-01T10:00"}
+        )
     assert err.value.errors == [FieldError("occurred_at", "year_range", {"first": 1900, "last": 2199})]
     assert err.value.errors[0].message == "must be between 1900 and 2199"
     assert table_rows(engine) == before
@@ -624,26 +726,53 @@ def test_a_date_the_frames_cannot_hold_is_refused_so_the_pages_keep_working(engi
 @pytest.mark.parametrize(
     ("call", "field", "code", "message"),
     [
-        (lambda e, w: services.create_client(e, {"company_name": "Acme\x00", "email": "n@acme.es"}),
-         "company_name", "nul", "must not contain a NUL character"),
-        (lambda e, w: services.create_client(e, {"company_name": "W", "email": "w@w.es", "website": "w.es/" + "x" * 400}),
-         "website", "too_long", "must be at most 300 characters"),
-        (lambda e, w: services.record_invoice(e, {"client_id": w.client_id, "number": "F-9", "issue_date": "9999-12-31",
-                                                  "total": "10"}),
-         "issue_date", "year_range", "must be between 1900 and 2199"),
-        (lambda e, w: services.create_opportunity(e, {"client_id": w.client_id, "name": "X",
-                                                      "amount": "123456789012345678901234567890"}),
-         "amount", "too_large", "is too large"),
-        (lambda e, w: services.update_contact(e, w.contact_id, {"is_primary": None}),
-         "is_primary", "cannot_empty", "is required and cannot be emptied"),
+        (
+            lambda e, w: services.create_client(e, {"company_name": "Acme\x00", "email": "n@acme.es"}),
+            "company_name",
+            "nul",
+            "must not contain a NUL character",
+        ),
+        (
+            lambda e, w: services.create_client(e, {"company_name": "W", "email": "w@w.es", "website": "w.es/" + "x" * 400}),
+            "website",
+            "too_long",
+            "must be at most 300 characters",
+        ),
+        (
+            lambda e, w: services.record_invoice(
+                e, {"client_id": w.client_id, "number": "F-9", "issue_date": "9999-12-31", "total": "10"}
+            ),
+            "issue_date",
+            "year_range",
+            "must be between 1900 and 2199",
+        ),
+        (
+            lambda e, w: services.create_opportunity(
+                e, {"client_id": w.client_id, "name": "X", "amount": "123456789012345678901234567890"}
+            ),
+            "amount",
+            "too_large",
+            "is too large",
+        ),
+        (
+            lambda e, w: services.update_contact(e, w.contact_id, {"is_primary": None}),
+            "is_primary",
+            "cannot_empty",
+            "is required and cannot be emptied",
+        ),
         (lambda e, w: services.complete_activity(e, w.activity_id, 5), "outcome", "text", "must be text, got int"),
-        (lambda e, w: services.update_client(e, w.client_id, {"address": "y" * 301}, 1),
-         "address", "too_long", "must be at most 300 characters"),
+        (
+            lambda e, w: services.update_client(e, w.client_id, {"address": "y" * 301}, 1),
+            "address",
+            "too_long",
+            "must be at most 300 characters",
+        ),
     ],
     ids=["nul", "long-url", "year-9999", "30-digit-amount", "null-flag", "outcome-not-text", "long-optional-text"],
 )
-def test_each_crash_found_is_now_a_message_naming_the_field(engine: Engine, world: World, call: Any, field: str,
-                                                          code: str, message: str) -> None:
+def test_each_crash_found_is_now_a_message_naming_the_field(
+    engine: Engine, world: World, call: Any, field: str, code: str, message: str
+) -> None:
     before = table_rows(engine)
     with pytest.raises(ValidationError) as err:
         call(engine, world)

@@ -47,8 +47,7 @@ def test_mark_won_and_lost(engine):
     client = make_client(engine)
     opp = make_opportunity(engine, client.client_id, created_at="2026-11-02T10:00")
     won = services.mark_won(engine, opp.opportunity_id, "44000.50", closed_at=date(2026, 11, 20))
-    assert (won.stage, won.won_amount, won.probability, won.closed_at) == (
-        "won", Decimal("44000.50"), 100, date(2026, 11, 20))
+    assert (won.stage, won.won_amount, won.probability, won.closed_at) == ("won", Decimal("44000.50"), 100, date(2026, 11, 20))
     lost = services.mark_lost(engine, make_opportunity(engine, client.client_id).opportunity_id, "Price")
     assert (lost.stage, lost.lost_reason, lost.probability) == ("lost", "Price", 0)
     assert _history(engine, lost.opportunity_id)[-1] == ("proposal", "lost")
@@ -91,8 +90,9 @@ def test_create_closed_opportunity_requires_close_fields(engine):
     with pytest.raises(ValidationError) as err:
         make_opportunity(engine, client.client_id, stage="won")
     assert "won_amount" in err.value.fields
-    won = make_opportunity(engine, client.client_id, stage="won", won_amount="100", closed_at="2026-01-10",
-                           created_at="2025-12-01T10:00:00+01:00")
+    won = make_opportunity(
+        engine, client.client_id, stage="won", won_amount="100", closed_at="2026-01-10", created_at="2025-12-01T10:00:00+01:00"
+    )
     assert won.probability == 100
 
 
@@ -121,5 +121,6 @@ def test_list_opportunities_open_only(engine):
     services.mark_won(engine, won.opportunity_id, "1")
     open_deal = make_opportunity(engine, client.client_id, name="Open")
     assert [o.opportunity_id for o in services.list_opportunities(engine, client.client_id, open_only=True)] == [
-        open_deal.opportunity_id]
+        open_deal.opportunity_id
+    ]
     assert len(services.list_opportunities(engine, client.client_id)) == 2

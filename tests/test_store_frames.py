@@ -81,7 +81,8 @@ def test_arrow_reader_keeps_blank_fields_and_local_days(engine):
     make_invoice(engine, client.client_id, total="100.00", issue_date="2026-10-31")  # a whole amount
     make_invoice(engine, client.client_id, total="0.10", issue_date="2026-11-01")
     services.log_activity(
-        engine, {"client_id": client.client_id, "kind": "call", "title": "x", "occurred_at": "2026-11-20T00:30"},
+        engine,
+        {"client_id": client.client_id, "kind": "call", "title": "x", "occurred_at": "2026-11-20T00:30"},
     )
     frames = load_frames(engine, reader="arrow")
     assert frames.clients["linkedin"].tolist() == [None]
@@ -100,7 +101,8 @@ def test_arrow_reader_sees_every_write_committed_in_between(engine):
     titles = []
     for n in range(3):
         title = f"call {n}"
-        services.log_activity(engine, {"client_id": client.client_id, "kind": "call", "title": title,
-                                       "occurred_at": "2026-11-20T10:00"})
+        services.log_activity(
+            engine, {"client_id": client.client_id, "kind": "call", "title": title, "occurred_at": "2026-11-20T10:00"}
+        )
         titles.append(title)
         assert load_table(engine, "activities", reader="arrow")["title"].tolist() == titles

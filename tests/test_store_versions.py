@@ -38,7 +38,10 @@ def retired() -> list[tuple[str, int]]:
 @pytest.fixture
 def versions(db: _Database, retired: list[tuple[str, int]]) -> TableVersions:
     return TableVersions(
-        db.fingerprints, retire=lambda name, gen: retired.append((name, gen)), recheck_seconds=1.0, clock=lambda: db.now,
+        db.fingerprints,
+        retire=lambda name, gen: retired.append((name, gen)),
+        recheck_seconds=1.0,
+        clock=lambda: db.now,
         start=0,
     )
 

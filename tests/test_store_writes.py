@@ -45,15 +45,31 @@ def test_every_write_service_declares_what_it_changes(engine: Engine) -> None:
     first = _write(engine, services.add_contact, {"client_id": cid, "full_name": "Ana Ruiz", "is_primary": True})
     second = _write(engine, services.add_contact, {"client_id": cid, "full_name": "Luis Gil", "is_primary": True})
     _write(engine, services.update_contact, first.contact_id, {"role": "CFO"})
-    logged = _write(engine, services.log_activity, {
-        "client_id": cid, "contact_id": second.contact_id, "kind": "call", "title": "Intro call",
-        "occurred_at": _at(20), "done": True, "follow_up_on": date(2026, 11, 27),
-    })
+    logged = _write(
+        engine,
+        services.log_activity,
+        {
+            "client_id": cid,
+            "contact_id": second.contact_id,
+            "kind": "call",
+            "title": "Intro call",
+            "occurred_at": _at(20),
+            "done": True,
+            "follow_up_on": date(2026, 11, 27),
+        },
+    )
     _write(engine, services.complete_activity, logged[1].activity_id)
     _write(engine, services.update_client, cid, {"city": "Zaragoza"}, client.version)
-    invoice = _write(engine, services.record_invoice, {
-        "client_id": cid, "number": "F2026-000777", "issue_date": "2026-10-01", "total": "1210.00",
-    })
+    invoice = _write(
+        engine,
+        services.record_invoice,
+        {
+            "client_id": cid,
+            "number": "F2026-000777",
+            "issue_date": "2026-10-01",
+            "total": "1210.00",
+        },
+    )
     _write(engine, services.record_payment, {"invoice_id": invoice.invoice_id, "paid_on": "2026-10-15", "amount": "605.00"})
     deal = _write(engine, services.create_opportunity, {"client_id": cid, "name": "ERP", "amount": "45000", "stage": "proposal"})
     deal = _write(engine, services.update_opportunity, deal.opportunity_id, {"name": "ERP rollout"}, deal.version)

@@ -133,10 +133,16 @@ def test_a_write_by_another_process_shows_after_the_fingerprint_check(
     monkeypatch.setattr(table_versions, "RECHECK_SECONDS", 0.0)
     client_id, contact_id = _client_with_a_contact(demo_db)
     at = open_page("pages/activities.py", AS_OF)
-    services.log_activity(get_engine(demo_db), {
-        "client_id": client_id, "kind": "call", "title": "Logged from the command line",
-        "occurred_at": datetime(2026, 11, 25, 9, 0, tzinfo=business_timezone()), "done": True,
-    })
+    services.log_activity(
+        get_engine(demo_db),
+        {
+            "client_id": client_id,
+            "kind": "call",
+            "title": "Logged from the command line",
+            "occurred_at": datetime(2026, 11, 25, 9, 0, tzinfo=business_timezone()),
+            "done": True,
+        },
+    )
     loads.clear()
     at.run()
     assert "Logged from the command line" in _recent_titles(at)

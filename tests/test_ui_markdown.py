@@ -6,9 +6,7 @@ from crm_core.ui.markdown import literal
 
 
 def test_every_markdown_and_streamlit_directive_character_is_escaped() -> None:
-    assert literal("x ![p](http://h/p.png) $x^2$ :red[R] :smile:") == (
-        r"x !\[p\](http://h/p.png) \$x^2\$ \:red\[R\] \:smile:"
-    )
+    assert literal("x ![p](http://h/p.png) $x^2$ :red[R] :smile:") == (r"x !\[p\](http://h/p.png) \$x^2\$ \:red\[R\] \:smile:")
     assert literal("*a* _b_ c~d`e<f>#g|h &amp;") == r"\*a\* \_b\_ c\~d\`e\<f\>\#g\|h \&amp;"
     assert literal("- 1") == r"\- 1" and literal("12. x") == r"12\. x" and literal("1.5 M") == "1.5 M"
 

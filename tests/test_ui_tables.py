@@ -22,8 +22,7 @@ def _ctx(lang: str) -> PageContext:
 
 
 def test_amounts_counts_and_shares_are_written_in_the_language() -> None:
-    frame = pd.DataFrame({"name": ["A", "B"], "ltv": [1234.5, 1_000_000.0], "count": [1234, 7],
-                          "share": [0.685, 1.0]})
+    frame = pd.DataFrame({"name": ["A", "B"], "ltv": [1234.5, 1_000_000.0], "count": [1234, 7], "share": [0.685, 1.0]})
     kinds = {"name": "text", "ltv": "money", "count": "number", "share": "share"}
     es = styled(frame, kinds, "es")
     assert isinstance(es, Styler)

@@ -19,13 +19,36 @@ def _column_names() -> set[str]:
 
     root = Path(__file__).resolve().parent.parent
     names: set[str] = set()
-    for path in [root / "pages" / "clients.py", root / "pages" / "activities.py", root / "pages" / "pipeline.py",
-                 root / "crm_core" / "ui" / "client_detail.py"]:
+    for path in [
+        root / "pages" / "clients.py",
+        root / "pages" / "activities.py",
+        root / "pages" / "pipeline.py",
+        root / "crm_core" / "ui" / "client_detail.py",
+    ]:
         for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
             if isinstance(node, ast.Dict) and node.keys and all(isinstance(k, ast.Constant) for k in node.keys):
                 values = [v.value for v in node.values if isinstance(v, ast.Constant)]
-                if values and all(isinstance(v, str) and (v in {"text", "money", "number", "days", "score", "share",
-                                  "date", "datetime", "moment", "bool", "probability"} or v.startswith("enum:")) for v in values):
+                if values and all(
+                    isinstance(v, str)
+                    and (
+                        v
+                        in {
+                            "text",
+                            "money",
+                            "number",
+                            "days",
+                            "score",
+                            "share",
+                            "date",
+                            "datetime",
+                            "moment",
+                            "bool",
+                            "probability",
+                        }
+                        or v.startswith("enum:")
+                    )
+                    for v in values
+                ):
                     names |= {k.value for k in node.keys}
     return names
 

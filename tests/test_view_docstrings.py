@@ -17,8 +17,10 @@ VIEW_MODULES = ["crm_core/ui/views.py"] + sorted(
 def test_public_functions_and_classes_have_a_docstring(path: str) -> None:
     tree = ast.parse((ROOT / path).read_text(encoding="utf-8"))
     missing = [
-        node.name for node in tree.body
-        if isinstance(node, ast.FunctionDef | ast.ClassDef) and not node.name.startswith("_")
+        node.name
+        for node in tree.body
+        if isinstance(node, ast.FunctionDef | ast.ClassDef)
+        and not node.name.startswith("_")
         and not (ast.get_docstring(node) or "").strip()
     ]
     assert missing == []

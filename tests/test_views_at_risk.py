@@ -24,19 +24,43 @@ BOM = b"\xef\xbb\xbf"
 
 
 def _invoice(invoice_id: int, client_id: int, issued: str, due: str, total: float) -> dict:
-    return {"invoice_id": invoice_id, "client_id": client_id, "number": f"F{invoice_id}",
-            "issue_date": d(issued), "due_date": d(due), "total": total}
+    return {
+        "invoice_id": invoice_id,
+        "client_id": client_id,
+        "number": f"F{invoice_id}",
+        "issue_date": d(issued),
+        "due_date": d(due),
+        "total": total,
+    }
 
 
 def _book():
     """Three clients: a formula-laden defaulter, a punctual monthly client, a late payer with a CSV-hostile name."""
     clients = [
-        {"client_id": 1, "company_name": HYPERLINK, "tax_id": "@B12345674", "email": "-x@evil.example",
-         "phone": "+34 600 000 001", "owner": "\tana"},
-        {"client_id": 2, "company_name": "Puntual SL", "tax_id": "B00000000", "email": "ok@puntual.es",
-         "phone": "600 000 002", "owner": "luis"},
-        {"client_id": 3, "company_name": 'Comas, "Comillas"; y punto', "tax_id": "B11111111",
-         "email": "late@example.com", "phone": "600 000 003", "owner": "luis"},
+        {
+            "client_id": 1,
+            "company_name": HYPERLINK,
+            "tax_id": "@B12345674",
+            "email": "-x@evil.example",
+            "phone": "+34 600 000 001",
+            "owner": "\tana",
+        },
+        {
+            "client_id": 2,
+            "company_name": "Puntual SL",
+            "tax_id": "B00000000",
+            "email": "ok@puntual.es",
+            "phone": "600 000 002",
+            "owner": "luis",
+        },
+        {
+            "client_id": 3,
+            "company_name": 'Comas, "Comillas"; y punto',
+            "tax_id": "B11111111",
+            "email": "late@example.com",
+            "phone": "600 000 003",
+            "owner": "luis",
+        },
     ]
     invoices = [
         # Client 1: 1,210.50 issued 1 Jun, due 1 Jul, never paid: 147 days overdue on 25 Nov -> critical.
@@ -50,8 +74,10 @@ def _book():
         issued = f"2026-{month:02d}-05"
         invoices.append(_invoice(100 + month, 2, issued, issued, 300.0))
         payments.append({"payment_id": month, "invoice_id": 100 + month, "paid_on": d(issued), "amount": 300.0})
-    activities = [{"activity_id": 1, "client_id": 2, "kind": "call", "occurred_at": d("2026-11-20")},
-                  {"activity_id": 2, "client_id": 3, "kind": "call", "occurred_at": d("2026-11-01")}]
+    activities = [
+        {"activity_id": 1, "client_id": 2, "kind": "call", "occurred_at": d("2026-11-20")},
+        {"activity_id": 2, "client_id": 3, "kind": "call", "occurred_at": d("2026-11-01")},
+    ]
     return frames(clients=clients, invoices=invoices, payments=payments, activities=activities)
 
 
@@ -62,7 +88,7 @@ def health() -> pd.DataFrame:
 
 def _parse(data: bytes, sep: str) -> list[list[str]]:
     assert data.startswith(BOM)
-    return list(csv.reader(io.StringIO(data[len(BOM):].decode("utf-8"), newline=""), delimiter=sep))
+    return list(csv.reader(io.StringIO(data[len(BOM) :].decode("utf-8"), newline=""), delimiter=sep))
 
 
 def test_export_holds_the_at_risk_clients_most_severe_first(health):
@@ -78,7 +104,8 @@ def test_export_holds_the_at_risk_clients_most_severe_first(health):
     assert frame.loc[3, "Days since last activity"] == 24  # 25 Nov - 1 Nov
     # what each client is worth from now on, beside what it already brought
     assert frame["Predicted value next 12 months (EUR)"].tolist() == pytest.approx(
-        health.loc[[1, 3], "predicted_value_12m"].round(2).tolist())
+        health.loc[[1, 3], "predicted_value_12m"].round(2).tolist()
+    )
     assert at_risk_export(health, "es").columns[-2] == "Valor previsto próximos 12 meses (EUR)"
 
 
@@ -143,8 +170,9 @@ def test_unknown_separator_is_refused(health):
 
 def test_cli_writes_the_same_export(demo_db, tmp_path):
     out = tmp_path / "at_risk.csv"
-    assert main(["export-at-risk", "--out", str(out), "--as-of", "2026-11-25", "--sep", ";", "--lang", "es",
-                 "--url", demo_db]) == 0
+    assert (
+        main(["export-at-risk", "--out", str(out), "--as-of", "2026-11-25", "--sep", ";", "--lang", "es", "--url", demo_db]) == 0
+    )
     expected = at_risk_export(client_health(load_frames(get_engine(demo_db)), AS_OF), "es")
     assert len(expected) > 0
     assert out.read_bytes() == to_csv_bytes(expected, ";", "es")

@@ -35,38 +35,79 @@ AS_OF = date(2026, 11, 25)
 def _book():
     return frames(
         clients=[
-            {"client_id": 1, "company_name": "acme SL", "email": "info@acme.es", "tax_id": "B12345674",
-             "segment": "smb", "region": "Cataluña", "owner": "ana"},
-            {"client_id": 2, "company_name": "Beta SA", "email": "hola@beta.es", "tax_id": "A58818501",
-             "segment": "enterprise", "region": "Galicia", "owner": "bea"},
-            {"client_id": 3, "company_name": "Gamma Coop", "email": "g@gamma.es", "tax_id": None,
-             "segment": "smb", "region": None, "owner": "ana"},
+            {
+                "client_id": 1,
+                "company_name": "acme SL",
+                "email": "info@acme.es",
+                "tax_id": "B12345674",
+                "segment": "smb",
+                "region": "Cataluña",
+                "owner": "ana",
+            },
+            {
+                "client_id": 2,
+                "company_name": "Beta SA",
+                "email": "hola@beta.es",
+                "tax_id": "A58818501",
+                "segment": "enterprise",
+                "region": "Galicia",
+                "owner": "bea",
+            },
+            {
+                "client_id": 3,
+                "company_name": "Gamma Coop",
+                "email": "g@gamma.es",
+                "tax_id": None,
+                "segment": "smb",
+                "region": None,
+                "owner": "ana",
+            },
         ],
         invoices=[
-            {"invoice_id": 10, "client_id": 1, "number": "F-10", "issue_date": date(2026, 9, 1),
-             "due_date": date(2026, 10, 1), "total": 1000.0},
-            {"invoice_id": 11, "client_id": 1, "number": "F-11", "issue_date": date(2026, 11, 1),
-             "due_date": date(2026, 12, 1), "total": 500.0},
-            {"invoice_id": 12, "client_id": 2, "number": "F-12", "issue_date": date(2026, 11, 1),
-             "due_date": date(2026, 12, 1), "total": 800.0},
+            {
+                "invoice_id": 10,
+                "client_id": 1,
+                "number": "F-10",
+                "issue_date": date(2026, 9, 1),
+                "due_date": date(2026, 10, 1),
+                "total": 1000.0,
+            },
+            {
+                "invoice_id": 11,
+                "client_id": 1,
+                "number": "F-11",
+                "issue_date": date(2026, 11, 1),
+                "due_date": date(2026, 12, 1),
+                "total": 500.0,
+            },
+            {
+                "invoice_id": 12,
+                "client_id": 2,
+                "number": "F-12",
+                "issue_date": date(2026, 11, 1),
+                "due_date": date(2026, 12, 1),
+                "total": 800.0,
+            },
         ],
         payments=[{"payment_id": 1, "invoice_id": 10, "paid_on": date(2026, 10, 20), "amount": 400.0}],
     )
 
 
 def _health() -> pd.DataFrame:
-    return pd.DataFrame({
-        "client_id": [1, 2, 3],
-        "lifecycle": ["active", "vip", "prospect"],
-        "default_risk": ["high", "low", "critical"],
-        "churn_score": [72.0, 10.0, 55.0],
-        "ltv": [1500.0, 800.0, 0.0],
-        "revenue_12m": [1500.0, 800.0, 0.0],
-        "outstanding": [1100.0, 800.0, 0.0],
-        "overdue": [600.0, 0.0, 0.0],
-        "expected_revenue_90d": [300.0, 900.0, 0.0],
-        "days_since_last_activity": [3.0, 40.0, float("nan")],
-    })
+    return pd.DataFrame(
+        {
+            "client_id": [1, 2, 3],
+            "lifecycle": ["active", "vip", "prospect"],
+            "default_risk": ["high", "low", "critical"],
+            "churn_score": [72.0, 10.0, 55.0],
+            "ltv": [1500.0, 800.0, 0.0],
+            "revenue_12m": [1500.0, 800.0, 0.0],
+            "outstanding": [1100.0, 800.0, 0.0],
+            "overdue": [600.0, 0.0, 0.0],
+            "expected_revenue_90d": [300.0, 900.0, 0.0],
+            "days_since_last_activity": [3.0, 40.0, float("nan")],
+        }
+    )
 
 
 def test_client_table_joins_profile_and_health() -> None:
@@ -143,21 +184,24 @@ def test_list_clients_sorts_by_health_figures_blanks_last() -> None:
     assert list_clients(table, sort="days_since_last_activity", descending=True).rows["client_id"].tolist() == [2, 1, 3]
 
 
-@pytest.mark.parametrize(("kwargs", "field"), [
-    ({"sort": "company_name; DROP TABLE clients"}, "sort"),
-    ({"sort": ["owner"]}, "sort"),
-    ({"offset": -1}, "offset"),
-    ({"offset": 2.5}, "offset"),
-    ({"limit": 0}, "limit"),
-    ({"limit": MAX_PAGE_SIZE + 1}, "limit"),
-    ({"limit": True}, "limit"),
-    ({"filters": ClientFilters(search="a\x00b")}, "search"),
-    ({"filters": ClientFilters(owner=("x\ud800",))}, "owner"),
-    ({"filters": ClientFilters(status=("signed",))}, "status"),
-    ({"filters": ClientFilters(region="Galicia")}, "region"),  # type: ignore[arg-type]
-    ({"filters": ClientFilters(segment=({},))}, "segment"),  # type: ignore[arg-type]
-    ({"filters": ClientFilters(min_churn=float("nan"))}, "min_churn"),
-])
+@pytest.mark.parametrize(
+    ("kwargs", "field"),
+    [
+        ({"sort": "company_name; DROP TABLE clients"}, "sort"),
+        ({"sort": ["owner"]}, "sort"),
+        ({"offset": -1}, "offset"),
+        ({"offset": 2.5}, "offset"),
+        ({"limit": 0}, "limit"),
+        ({"limit": MAX_PAGE_SIZE + 1}, "limit"),
+        ({"limit": True}, "limit"),
+        ({"filters": ClientFilters(search="a\x00b")}, "search"),
+        ({"filters": ClientFilters(owner=("x\ud800",))}, "owner"),
+        ({"filters": ClientFilters(status=("signed",))}, "status"),
+        ({"filters": ClientFilters(region="Galicia")}, "region"),  # type: ignore[arg-type]
+        ({"filters": ClientFilters(segment=({},))}, "segment"),  # type: ignore[arg-type]
+        ({"filters": ClientFilters(min_churn=float("nan"))}, "min_churn"),
+    ],
+)
 def test_list_clients_refuses_bad_input_naming_it(kwargs: dict[str, object], field: str) -> None:
     table = client_table(_book(), _health())
     with pytest.raises(ValidationError) as err:
@@ -225,24 +269,61 @@ def test_client_opportunities_as_of_leave_out_later_deals_and_later_closes() -> 
         clients=[{"client_id": 1, "company_name": "Acme SL"}, {"client_id": 2, "company_name": "Beta SA"}],
         opportunities=[
             # won on 1 Nov: closed on as_of
-            {"opportunity_id": 1, "client_id": 1, "name": "won", "stage": "won", "probability": 100,
-             "won_amount": 900.0, "amount": 1_000.0, "closed_at": date(2026, 11, 1),
-             "created_at": datetime(2026, 10, 1), "expected_close": date(2026, 11, 1)},
+            {
+                "opportunity_id": 1,
+                "client_id": 1,
+                "name": "won",
+                "stage": "won",
+                "probability": 100,
+                "won_amount": 900.0,
+                "amount": 1_000.0,
+                "closed_at": date(2026, 11, 1),
+                "created_at": datetime(2026, 10, 1),
+                "expected_close": date(2026, 11, 1),
+            },
             # in proposal on as_of, won on 1 Dec: open on as_of, at the proposal default, no close shown
-            {"opportunity_id": 2, "client_id": 1, "name": "later", "stage": "won", "probability": 100,
-             "won_amount": 5_000.0, "amount": 5_000.0, "closed_at": date(2026, 12, 1),
-             "created_at": datetime(2026, 10, 1), "expected_close": date(2026, 12, 20)},
+            {
+                "opportunity_id": 2,
+                "client_id": 1,
+                "name": "later",
+                "stage": "won",
+                "probability": 100,
+                "won_amount": 5_000.0,
+                "amount": 5_000.0,
+                "closed_at": date(2026, 12, 1),
+                "created_at": datetime(2026, 10, 1),
+                "expected_close": date(2026, 12, 20),
+            },
             # created after as_of: not there yet
-            {"opportunity_id": 3, "client_id": 1, "name": "future", "stage": "identified", "probability": 10,
-             "amount": 100.0, "created_at": datetime(2026, 11, 26)},
+            {
+                "opportunity_id": 3,
+                "client_id": 1,
+                "name": "future",
+                "stage": "identified",
+                "probability": 10,
+                "amount": 100.0,
+                "created_at": datetime(2026, 11, 26),
+            },
             # another client's deal
-            {"opportunity_id": 4, "client_id": 2, "name": "other", "stage": "identified", "probability": 10,
-             "amount": 100.0, "created_at": datetime(2026, 10, 1)},
+            {
+                "opportunity_id": 4,
+                "client_id": 2,
+                "name": "other",
+                "stage": "identified",
+                "probability": 10,
+                "amount": 100.0,
+                "created_at": datetime(2026, 10, 1),
+            },
         ],
         stage_history=[
             {"change_id": 1, "opportunity_id": 2, "to_stage": "proposal", "changed_at": datetime(2026, 10, 1)},
-            {"change_id": 2, "opportunity_id": 2, "from_stage": "proposal", "to_stage": "won",
-             "changed_at": datetime(2026, 12, 1, 12)},
+            {
+                "change_id": 2,
+                "opportunity_id": 2,
+                "from_stage": "proposal",
+                "to_stage": "won",
+                "changed_at": datetime(2026, 12, 1, 12),
+            },
         ],
     )
     opps = client_opportunities(book, 1, AS_OF)
@@ -269,9 +350,11 @@ def _reference_order(table: pd.DataFrame, filters: ClientFilters, by: str, desce
     needle = filters.search.strip().casefold()
     if needle:
         compact = needle.replace("-", "").replace(" ", "").upper()
-        keep &= (table["company_name"].fillna("").str.casefold().str.contains(needle, regex=False)
-                 | table["email"].fillna("").str.casefold().str.contains(needle, regex=False)
-                 | table["tax_id"].fillna("").str.contains(compact, regex=False))
+        keep &= (
+            table["company_name"].fillna("").str.casefold().str.contains(needle, regex=False)
+            | table["email"].fillna("").str.casefold().str.contains(needle, regex=False)
+            | table["tax_id"].fillna("").str.contains(compact, regex=False)
+        )
     for name in ("lifecycle", "default_risk", "segment", "industry", "region", "owner"):
         if getattr(filters, name):
             keep &= table[name].isin(list(getattr(filters, name)))
@@ -279,8 +362,9 @@ def _reference_order(table: pd.DataFrame, filters: ClientFilters, by: str, desce
         keep &= table["churn_score"] >= filters.min_churn
     rows = table.loc[keep]
     if by == "company_name":
-        rows = rows.sort_values("company_name", ascending=not descending, key=lambda s: s.str.casefold(),
-                                na_position="last", kind="stable")
+        rows = rows.sort_values(
+            "company_name", ascending=not descending, key=lambda s: s.str.casefold(), na_position="last", kind="stable"
+        )
     else:
         key = rows[by].map(RISK_RANK) if by == "default_risk" else rows[by]
         order = pd.DataFrame({"key": key, "name": rows["company_name"].fillna("").str.casefold()}, index=rows.index)
@@ -297,26 +381,36 @@ def test_client_list_orders_and_filters_as_plain_pandas_would() -> None:
     rng = np.random.default_rng(3)
     n = 400
     names = rng.choice(["acme", "Acme", "beta", "Ñandú SL", "zeta", "Óptica Sur", "delta"], n)
-    table = pd.DataFrame({
-        "client_id": np.arange(1, n + 1),
-        "company_name": [f"{name} {i % 37}" for i, name in enumerate(names)],
-        "tax_id": [None if i % 5 == 0 else f"B{i:08d}" for i in range(n)],
-        "email": [f"c{i}@{'acme' if i % 3 else 'mail'}.es" for i in range(n)],
-        "lifecycle": rng.choice(["active", "vip", "prospect", "churned"], n),
-        "segment": rng.choice(["smb", "enterprise", None], n),
-        "industry": rng.choice(["retail", "legal"], n),
-        "region": rng.choice(["Galicia", "Cataluña", None], n),
-        "owner": rng.choice(["ana", "bea", None], n),
-        "default_risk": rng.choice(["low", "medium", "high", "critical", None], n),
-        "churn_score": np.where(rng.random(n) < 0.1, np.nan, rng.integers(0, 100, n).astype(float)),
-        "ltv": rng.choice([0.0, 100.0, 250.5, np.nan], n),
-        "revenue_12m": rng.random(n) * 1000, "outstanding": rng.random(n), "overdue": rng.choice([0.0, 5.0], n),
-        "expected_revenue_90d": rng.random(n), "days_since_last_activity": rng.choice([1.0, 30.0, np.nan], n),
-    })
+    table = pd.DataFrame(
+        {
+            "client_id": np.arange(1, n + 1),
+            "company_name": [f"{name} {i % 37}" for i, name in enumerate(names)],
+            "tax_id": [None if i % 5 == 0 else f"B{i:08d}" for i in range(n)],
+            "email": [f"c{i}@{'acme' if i % 3 else 'mail'}.es" for i in range(n)],
+            "lifecycle": rng.choice(["active", "vip", "prospect", "churned"], n),
+            "segment": rng.choice(["smb", "enterprise", None], n),
+            "industry": rng.choice(["retail", "legal"], n),
+            "region": rng.choice(["Galicia", "Cataluña", None], n),
+            "owner": rng.choice(["ana", "bea", None], n),
+            "default_risk": rng.choice(["low", "medium", "high", "critical", None], n),
+            "churn_score": np.where(rng.random(n) < 0.1, np.nan, rng.integers(0, 100, n).astype(float)),
+            "ltv": rng.choice([0.0, 100.0, 250.5, np.nan], n),
+            "revenue_12m": rng.random(n) * 1000,
+            "outstanding": rng.random(n),
+            "overdue": rng.choice([0.0, 5.0], n),
+            "expected_revenue_90d": rng.random(n),
+            "days_since_last_activity": rng.choice([1.0, 30.0, np.nan], n),
+        }
+    )
     listing = client_list(table)
-    cases = [ClientFilters(), ClientFilters(search="acme"), ClientFilters(search="B0000001"),
-             ClientFilters(search="  ÑANDÚ "), ClientFilters(default_risk=("high", "critical"), min_churn=40.0),
-             ClientFilters(region=("Galicia",), owner=("ana", "bea"), lifecycle=("vip", "active"))]
+    cases = [
+        ClientFilters(),
+        ClientFilters(search="acme"),
+        ClientFilters(search="B0000001"),
+        ClientFilters(search="  ÑANDÚ "),
+        ClientFilters(default_risk=("high", "critical"), min_churn=40.0),
+        ClientFilters(region=("Galicia",), owner=("ana", "bea"), lifecycle=("vip", "active")),
+    ]
     for filters in cases:
         for by in ("company_name", "default_risk", "churn_score", "ltv", "region", "owner", "days_since_last_activity"):
             for descending in (False, True):

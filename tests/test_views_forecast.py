@@ -29,9 +29,17 @@ T = date(2026, 6, 30)
 def _invoices(client: int, first: date, months: int, total: float, start_id: int) -> list[dict]:
     rows = []
     for k in range(months):
-        day = (first + timedelta(days=30 * k))
-        rows.append({"invoice_id": start_id + k, "client_id": client, "number": f"F{start_id + k}",
-                     "issue_date": day, "due_date": day + timedelta(days=30), "total": total})
+        day = first + timedelta(days=30 * k)
+        rows.append(
+            {
+                "invoice_id": start_id + k,
+                "client_id": client,
+                "number": f"F{start_id + k}",
+                "issue_date": day,
+                "due_date": day + timedelta(days=30),
+                "total": total,
+            }
+        )
     return rows
 
 
@@ -39,30 +47,92 @@ def _book(extra_open_deal: bool = False, won_before_t: bool = True):
     """Client 1 invoices 1,000 a month since 2025; it won a 5,000 deal on 2026-06-01 whose invoice of
     2026-06-10 is part of its history. Client 2 has an open deal (and, with `extra_open_deal`, another)."""
     invoices = _invoices(1, date(2025, 1, 15), 20, 1_000.0, 1)
-    opportunities = [{"opportunity_id": 1, "client_id": 2, "name": "open", "amount": 4_000.0, "stage": "proposal",
-                      "probability": 40, "expected_close": date(2026, 7, 10), "created_at": datetime(2026, 6, 1, 9)}]
-    history = [{"change_id": 1, "opportunity_id": 1, "from_stage": None, "to_stage": "proposal",
-                "changed_at": datetime(2026, 6, 1, 9)}]
+    opportunities = [
+        {
+            "opportunity_id": 1,
+            "client_id": 2,
+            "name": "open",
+            "amount": 4_000.0,
+            "stage": "proposal",
+            "probability": 40,
+            "expected_close": date(2026, 7, 10),
+            "created_at": datetime(2026, 6, 1, 9),
+        }
+    ]
+    history = [
+        {"change_id": 1, "opportunity_id": 1, "from_stage": None, "to_stage": "proposal", "changed_at": datetime(2026, 6, 1, 9)}
+    ]
     if won_before_t:
-        opportunities.append({"opportunity_id": 2, "client_id": 1, "name": "upsell", "amount": 5_000.0, "stage": "won",
-                              "probability": 100, "won_amount": 5_000.0, "closed_at": date(2026, 6, 1),
-                              "expected_close": date(2026, 6, 1), "created_at": datetime(2026, 5, 1, 9)})
-        history += [{"change_id": 2, "opportunity_id": 2, "from_stage": None, "to_stage": "negotiation",
-                     "changed_at": datetime(2026, 5, 1, 9)},
-                    {"change_id": 3, "opportunity_id": 2, "from_stage": "negotiation", "to_stage": "won",
-                     "changed_at": datetime(2026, 6, 1, 12)}]
-        invoices.append({"invoice_id": 99, "client_id": 1, "number": "F99", "issue_date": date(2026, 6, 10),
-                         "due_date": date(2026, 7, 10), "total": 5_000.0})
+        opportunities.append(
+            {
+                "opportunity_id": 2,
+                "client_id": 1,
+                "name": "upsell",
+                "amount": 5_000.0,
+                "stage": "won",
+                "probability": 100,
+                "won_amount": 5_000.0,
+                "closed_at": date(2026, 6, 1),
+                "expected_close": date(2026, 6, 1),
+                "created_at": datetime(2026, 5, 1, 9),
+            }
+        )
+        history += [
+            {
+                "change_id": 2,
+                "opportunity_id": 2,
+                "from_stage": None,
+                "to_stage": "negotiation",
+                "changed_at": datetime(2026, 5, 1, 9),
+            },
+            {
+                "change_id": 3,
+                "opportunity_id": 2,
+                "from_stage": "negotiation",
+                "to_stage": "won",
+                "changed_at": datetime(2026, 6, 1, 12),
+            },
+        ]
+        invoices.append(
+            {
+                "invoice_id": 99,
+                "client_id": 1,
+                "number": "F99",
+                "issue_date": date(2026, 6, 10),
+                "due_date": date(2026, 7, 10),
+                "total": 5_000.0,
+            }
+        )
     if extra_open_deal:
-        opportunities.append({"opportunity_id": 3, "client_id": 1, "name": "more", "amount": 9_000.0,
-                              "stage": "negotiation", "probability": 70, "expected_close": date(2026, 7, 5),
-                              "created_at": datetime(2026, 6, 20, 9)})
-        history.append({"change_id": 4, "opportunity_id": 3, "from_stage": None, "to_stage": "negotiation",
-                        "changed_at": datetime(2026, 6, 20, 9)})
+        opportunities.append(
+            {
+                "opportunity_id": 3,
+                "client_id": 1,
+                "name": "more",
+                "amount": 9_000.0,
+                "stage": "negotiation",
+                "probability": 70,
+                "expected_close": date(2026, 7, 5),
+                "created_at": datetime(2026, 6, 20, 9),
+            }
+        )
+        history.append(
+            {
+                "change_id": 4,
+                "opportunity_id": 3,
+                "from_stage": None,
+                "to_stage": "negotiation",
+                "changed_at": datetime(2026, 6, 20, 9),
+            }
+        )
     return frames(
-        clients=[{"client_id": 1, "company_name": "Uno", "email": "u@u.es"},
-                 {"client_id": 2, "company_name": "Dos", "email": "d@d.es"}],
-        invoices=invoices, opportunities=opportunities, stage_history=history,
+        clients=[
+            {"client_id": 1, "company_name": "Uno", "email": "u@u.es"},
+            {"client_id": 2, "company_name": "Dos", "email": "d@d.es"},
+        ],
+        invoices=invoices,
+        opportunities=opportunities,
+        stage_history=history,
     )
 
 
@@ -90,14 +160,17 @@ def test_revenue_and_pipeline_are_not_counted_twice() -> None:
     bare = client_health(no_deals, T)
     np.testing.assert_array_equal(bare["recurring_90d"].to_numpy(), health["recurring_90d"].to_numpy())
     assert bare["pipeline_90d"].sum() == 0.0
-    assert health.loc[1, "recurring_90d"] == pytest.approx(recurring_forecast(book.invoices, T).loc[1, "recurring_90d"],
-                                                           abs=0.01)
+    assert health.loc[1, "recurring_90d"] == pytest.approx(recurring_forecast(book.invoices, T).loc[1, "recurring_90d"], abs=0.01)
 
 
 def test_new_deals_are_added_to_the_overview_pipeline_and_its_deltas() -> None:
-    summary = {"pipeline_30d": 100.0, "pipeline_90d": 200.0, "expected_revenue_30d": 1_100.0,
-               "expected_revenue_90d": 3_200.0, "deltas": {"pipeline_30d": 10.0, "pipeline_90d": 20.0,
-                                                         "expected_revenue_30d": 30.0, "expected_revenue_90d": 40.0}}
+    summary = {
+        "pipeline_30d": 100.0,
+        "pipeline_90d": 200.0,
+        "expected_revenue_30d": 1_100.0,
+        "expected_revenue_90d": 3_200.0,
+        "deltas": {"pipeline_30d": 10.0, "pipeline_90d": 20.0, "expected_revenue_30d": 30.0, "expected_revenue_90d": 40.0},
+    }
     now = {"new_30d": 50.0, "new_90d": 500.0, "typed_30d": 900.0, "typed_90d": 950.0}
     before = {"new_30d": 20.0, "new_90d": 600.0}
     out = with_new_deals(summary, now, before)
@@ -124,7 +197,8 @@ def test_accuracy_needs_enough_past_dates_and_says_so() -> None:
     figure = accuracy.figure(30, "total")
     assert not figure["enough"] and figure["dates"] < MIN_ACCURACY_DATES
     assert accuracy_text(accuracy, 90, "pipeline", "en") == (
-        "History too short to tell how far to trust this 90-day figure (0 past dates scored, 3 needed).")
+        "History too short to tell how far to trust this 90-day figure (0 past dates scored, 3 needed)."
+    )
     assert accuracy_text(accuracy, 90, "pipeline", "es").startswith("Historial demasiado corto")
 
 

@@ -28,30 +28,95 @@ def _book():
         ],
         opportunities=[
             # open, proposal 10,000 x 40 % = 4,000, closes in 20 days (Dec)
-            {"opportunity_id": 1, "client_id": 1, "name": "A1", "amount": 10_000.0, "stage": "proposal",
-             "probability": 40, "expected_close": date(2026, 12, 15), "created_at": datetime(2026, 11, 1)},
+            {
+                "opportunity_id": 1,
+                "client_id": 1,
+                "name": "A1",
+                "amount": 10_000.0,
+                "stage": "proposal",
+                "probability": 40,
+                "expected_close": date(2026, 12, 15),
+                "created_at": datetime(2026, 11, 1),
+            },
             # open, negotiation 2,000 x 70 % = 1,400, close date passed (Oct)
-            {"opportunity_id": 2, "client_id": 2, "name": "B1", "amount": 2_000.0, "stage": "negotiation",
-             "probability": 70, "expected_close": date(2026, 10, 31), "created_at": datetime(2026, 6, 1)},
+            {
+                "opportunity_id": 2,
+                "client_id": 2,
+                "name": "B1",
+                "amount": 2_000.0,
+                "stage": "negotiation",
+                "probability": 70,
+                "expected_close": date(2026, 10, 31),
+                "created_at": datetime(2026, 6, 1),
+            },
             # open, identified 5,000 x 10 % = 500, no close date
-            {"opportunity_id": 3, "client_id": 2, "name": "B2", "amount": 5_000.0, "stage": "identified",
-             "probability": 10, "expected_close": None, "created_at": datetime(2026, 11, 20)},
+            {
+                "opportunity_id": 3,
+                "client_id": 2,
+                "name": "B2",
+                "amount": 5_000.0,
+                "stage": "identified",
+                "probability": 10,
+                "expected_close": None,
+                "created_at": datetime(2026, 11, 20),
+            },
             # won on 1 Nov for 1,800 (amount 2,000)
-            {"opportunity_id": 4, "client_id": 1, "name": "A0", "amount": 2_000.0, "stage": "won",
-             "probability": 100, "won_amount": 1_800.0, "closed_at": date(2026, 11, 1),
-             "created_at": datetime(2026, 8, 1)},
+            {
+                "opportunity_id": 4,
+                "client_id": 1,
+                "name": "A0",
+                "amount": 2_000.0,
+                "stage": "won",
+                "probability": 100,
+                "won_amount": 1_800.0,
+                "closed_at": date(2026, 11, 1),
+                "created_at": datetime(2026, 8, 1),
+            },
             # lost two years ago: outside the 365-day window
-            {"opportunity_id": 5, "client_id": 1, "name": "old", "amount": 9_000.0, "stage": "lost",
-             "probability": 0, "lost_reason": "price", "closed_at": date(2024, 11, 1),
-             "created_at": datetime(2024, 8, 1)},
+            {
+                "opportunity_id": 5,
+                "client_id": 1,
+                "name": "old",
+                "amount": 9_000.0,
+                "stage": "lost",
+                "probability": 0,
+                "lost_reason": "price",
+                "closed_at": date(2024, 11, 1),
+                "created_at": datetime(2024, 8, 1),
+            },
             # created after as_of: not in the pipeline yet
-            {"opportunity_id": 6, "client_id": 1, "name": "future", "amount": 1_000.0, "stage": "identified",
-             "probability": 10, "created_at": datetime(2026, 11, 26)},
+            {
+                "opportunity_id": 6,
+                "client_id": 1,
+                "name": "future",
+                "amount": 1_000.0,
+                "stage": "identified",
+                "probability": 10,
+                "created_at": datetime(2026, 11, 26),
+            },
         ],
         stage_history=[
-            {"change_id": 1, "opportunity_id": 1, "from_stage": None, "to_stage": "identified", "changed_at": datetime(2026, 11, 1)},
-            {"change_id": 2, "opportunity_id": 1, "from_stage": "identified", "to_stage": "proposal", "changed_at": datetime(2026, 11, 10)},
-            {"change_id": 3, "opportunity_id": 2, "from_stage": None, "to_stage": "negotiation", "changed_at": datetime(2026, 6, 1)},
+            {
+                "change_id": 1,
+                "opportunity_id": 1,
+                "from_stage": None,
+                "to_stage": "identified",
+                "changed_at": datetime(2026, 11, 1),
+            },
+            {
+                "change_id": 2,
+                "opportunity_id": 1,
+                "from_stage": "identified",
+                "to_stage": "proposal",
+                "changed_at": datetime(2026, 11, 10),
+            },
+            {
+                "change_id": 3,
+                "opportunity_id": 2,
+                "from_stage": None,
+                "to_stage": "negotiation",
+                "changed_at": datetime(2026, 6, 1),
+            },
         ],
         activities=[
             # client 1: a call 5 days ago; client 2: last done activity 60 days before as_of
@@ -135,7 +200,9 @@ def test_deals_without_next_activity() -> None:
 def test_every_view_works_on_a_book_without_deals() -> None:
     book = frames(clients=[{"client_id": 1, "company_name": "Solo", "email": "s@s.es"}])
     assert pipeline_totals(book, AS_OF) == {
-        "open_count": 0.0, "open_amount": 0.0, "weighted": 0.0,
+        "open_count": 0.0,
+        "open_amount": 0.0,
+        "weighted": 0.0,
         **{f"{name}_{h}d": 0.0 for h in (30, 90) for name in ("forecast", "learned", "new", "typed")},
     }
     assert stage_summary(book, AS_OF)["count"].sum() == 0
@@ -147,8 +214,9 @@ def test_every_view_works_on_a_book_without_deals() -> None:
 def test_a_deal_never_touched_since_creation_is_idle_from_its_creation() -> None:
     book = frames(
         clients=[{"client_id": 1, "company_name": "Solo", "email": "s@s.es"}],
-        opportunities=[{"opportunity_id": 1, "client_id": 1, "name": "d", "amount": 100.0,
-                        "created_at": datetime(2026, 10, 1, 16, 0)}],
+        opportunities=[
+            {"opportunity_id": 1, "client_id": 1, "name": "d", "amount": 100.0, "created_at": datetime(2026, 10, 1, 16, 0)}
+        ],
     )  # no activities, no stage history
     stale = stale_deals(book, AS_OF)
     assert stale["days_idle"].tolist() == [55]  # 1 Oct -> 25 Nov

@@ -46,7 +46,8 @@ def _int(value: Any) -> int:
 
 
 def recommendations(
-    health_row: pd.Series, settings: AnalyticsSettings | None = None,
+    health_row: pd.Series,
+    settings: AnalyticsSettings | None = None,
     claim: pd.Series | Mapping[str, Any] | None = None,
 ) -> list[Recommendation]:
     """Recommendations for one client (a row of `client_health`), alerts first, most severe first.
@@ -71,87 +72,140 @@ def recommendations(
 
     # Alerts.
     if overdue > 0:
-        severity = ("critical" if oldest > s.critical_overdue_days else "high" if oldest > s.high_overdue_days
-                    else "medium")
-        out.append(Recommendation(
-            "alert", "overdue_receivables", severity, {"overdue": round(overdue, 2), "days": oldest},
-            f"EUR {overdue:,.2f} overdue, the oldest invoice {oldest} days late.",
-        ))
+        severity = "critical" if oldest > s.critical_overdue_days else "high" if oldest > s.high_overdue_days else "medium"
+        out.append(
+            Recommendation(
+                "alert",
+                "overdue_receivables",
+                severity,
+                {"overdue": round(overdue, 2), "days": oldest},
+                f"EUR {overdue:,.2f} overdue, the oldest invoice {oldest} days late.",
+            )
+        )
     if risk in (RiskLevel.HIGH, RiskLevel.CRITICAL):
-        out.append(Recommendation(
-            "alert", "payment_risk", "critical" if risk == "critical" else "high", {"risk": str(risk)},
-            f"Default risk: {risk}. Review payment terms.",
-        ))
+        out.append(
+            Recommendation(
+                "alert",
+                "payment_risk",
+                "critical" if risk == "critical" else "high",
+                {"risk": str(risk)},
+                f"Default risk: {risk}. Review payment terms.",
+            )
+        )
     if churn > s.churn_alert and life != "lost":
-        out.append(Recommendation(
-            "alert", "churn_risk", "critical",
-            {"score": round(churn, 1), "driver": str(r.get("churn_driver", "none"))},
-            f"High churn risk ({churn:.0f}/100). {r.get('churn_reason', '')} Contact urgently.".replace("  ", " "),
-        ))
+        out.append(
+            Recommendation(
+                "alert",
+                "churn_risk",
+                "critical",
+                {"score": round(churn, 1), "driver": str(r.get("churn_driver", "none"))},
+                f"High churn risk ({churn:.0f}/100). {r.get('churn_reason', '')} Contact urgently.".replace("  ", " "),
+            )
+        )
     if since_activity is not None and since_activity > s.inactivity_alert_days and life != "lost":
-        out.append(Recommendation(
-            "alert", "inactivity", "medium", {"days": _int(since_activity)},
-            f"No contact for {_int(since_activity)} days. Consider a proactive call.",
-        ))
-    if (active_client and cadence is not None and since_invoice is not None and since_invoice > cadence
-            and life != "dormant"):
+        out.append(
+            Recommendation(
+                "alert",
+                "inactivity",
+                "medium",
+                {"days": _int(since_activity)},
+                f"No contact for {_int(since_activity)} days. Consider a proactive call.",
+            )
+        )
+    if active_client and cadence is not None and since_invoice is not None and since_invoice > cadence and life != "dormant":
         late = _int(since_invoice - cadence)
-        out.append(Recommendation(
-            "alert", "expected_invoice_late", "low" if since_invoice <= 2 * cadence else "medium",
-            {"days_late": late, "cadence_days": _int(cadence)},
-            f"The next invoice was expected {late} days ago (usual gap {_int(cadence)} days).",
-        ))
+        out.append(
+            Recommendation(
+                "alert",
+                "expected_invoice_late",
+                "low" if since_invoice <= 2 * cadence else "medium",
+                {"days_late": late, "cadence_days": _int(cadence)},
+                f"The next invoice was expected {late} days ago (usual gap {_int(cadence)} days).",
+            )
+        )
 
     # Opportunities.
     size = r.get("company_size")
     if (life == "vip" or ltv > s.high_ltv) and size in BIG_COMPANIES:
-        out.append(Recommendation(
-            "opportunity", "vip_account", "medium", {"ltv": round(ltv, 2)},
-            f"High-value client (LTV EUR {ltv:,.2f}). Consider a dedicated account manager.",
-        ))
+        out.append(
+            Recommendation(
+                "opportunity",
+                "vip_account",
+                "medium",
+                {"ltv": round(ltv, 2)},
+                f"High-value client (LTV EUR {ltv:,.2f}). Consider a dedicated account manager.",
+            )
+        )
     activities = _int(r.get("activities_30d", 0) or 0)
     if activities > s.high_engagement_activities and life != "lost":
-        out.append(Recommendation(
-            "opportunity", "high_engagement", "low", {"activities": activities},
-            f"High engagement ({activities} activities in {s.activity_window_days} days). "
-            "A good moment to offer more services.",
-        ))
+        out.append(
+            Recommendation(
+                "opportunity",
+                "high_engagement",
+                "low",
+                {"activities": activities},
+                f"High engagement ({activities} activities in {s.activity_window_days} days). "
+                "A good moment to offer more services.",
+            )
+        )
 
     # Actions.
     if overdue > 0:
-        code, severity = (("escalate_collection", "critical") if oldest > s.critical_overdue_days
-                          else ("call_billing_contact", "high") if oldest > s.high_overdue_days
-                          else ("send_payment_reminder", "medium"))
-        out.append(Recommendation("action", code, severity, {"overdue": round(overdue, 2), "days": oldest},
-                                  ACTION_TEXT[code]))
+        code, severity = (
+            ("escalate_collection", "critical")
+            if oldest > s.critical_overdue_days
+            else ("call_billing_contact", "high")
+            if oldest > s.high_overdue_days
+            else ("send_payment_reminder", "medium")
+        )
+        out.append(Recommendation("action", code, severity, {"overdue": round(overdue, 2), "days": oldest}, ACTION_TEXT[code]))
     claimable = _number(claim.get("claim_total")) if claim is not None else None
     if overdue > 0 and oldest > s.high_overdue_days and claimable:
         invoices = _int(claim.get("claimed_invoices", 0) or 0) if claim is not None else 0
         provisional = bool(claim.get("provisional", False)) if claim is not None else False
-        out.append(Recommendation(
-            "action", "cobro", "high",
-            {"claimable": round(claimable, 2), "invoices": invoices, "provisional": provisional},
-            f"Claim EUR {claimable:,.2f} of late-payment interest and compensation (Ley 3/2004); "
-            f"invoices late: {invoices}{' (provisional rate)' if provisional else ''}.",
-        ))
+        out.append(
+            Recommendation(
+                "action",
+                "cobro",
+                "high",
+                {"claimable": round(claimable, 2), "invoices": invoices, "provisional": provisional},
+                f"Claim EUR {claimable:,.2f} of late-payment interest and compensation (Ley 3/2004); "
+                f"invoices late: {invoices}{' (provisional rate)' if provisional else ''}.",
+            )
+        )
     if life == "dormant":
-        out.append(Recommendation(
-            "action", "reactivation_offer", "high" if churn > s.churn_alert else "medium",
-            {"days": _int(since_invoice or 0)},
-            f"No invoice for {_int(since_invoice or 0)} days: send a reactivation offer.",
-        ))
+        out.append(
+            Recommendation(
+                "action",
+                "reactivation_offer",
+                "high" if churn > s.churn_alert else "medium",
+                {"days": _int(since_invoice or 0)},
+                f"No invoice for {_int(since_invoice or 0)} days: send a reactivation offer.",
+            )
+        )
     if life != "lost" and since_activity is None:
-        out.append(Recommendation("action", "first_contact", "low", {},
-                                  "No contact logged yet: call to introduce yourself."))
+        out.append(Recommendation("action", "first_contact", "low", {}, "No contact logged yet: call to introduce yourself."))
     elif life != "lost" and since_activity is not None and since_activity > s.follow_up_days:
-        out.append(Recommendation("action", "follow_up", "low", {"days": _int(since_activity)},
-                                  "Send a follow-up email and schedule a check-in call."))
+        out.append(
+            Recommendation(
+                "action",
+                "follow_up",
+                "low",
+                {"days": _int(since_activity)},
+                "Send a follow-up email and schedule a check-in call.",
+            )
+        )
     opportunities = _int(r.get("open_opportunities", 0) or 0)
     if opportunities > s.many_open_opportunities:
-        out.append(Recommendation(
-            "action", "prioritise_opportunities", "medium", {"open_opportunities": opportunities},
-            f"{opportunities} open opportunities: prioritise their follow-up.",
-        ))
+        out.append(
+            Recommendation(
+                "action",
+                "prioritise_opportunities",
+                "medium",
+                {"open_opportunities": opportunities},
+                f"{opportunities} open opportunities: prioritise their follow-up.",
+            )
+        )
     kind_order = {"alert": 0, "opportunity": 1, "action": 2}
     severity_order = {"critical": 0, "high": 1, "medium": 2, "low": 3}
     return sorted(out, key=lambda rec: (kind_order[rec.kind], severity_order[rec.severity]))
@@ -196,8 +250,17 @@ def suggested_action(health: pd.DataFrame, settings: AnalyticsSettings | None = 
                 h["open_opportunities"].to_numpy() > s.many_open_opportunities,
                 ~lost & np.isnan(since_activity),
             ],
-            ["escalate_collection", "call_billing_contact", "send_payment_reminder", "urgent_call",
-             "reactivation_offer", "check_in_call", "follow_up", "prioritise_opportunities", "first_contact"],
+            [
+                "escalate_collection",
+                "call_billing_contact",
+                "send_payment_reminder",
+                "urgent_call",
+                "reactivation_offer",
+                "check_in_call",
+                "follow_up",
+                "prioritise_opportunities",
+                "first_contact",
+            ],
             default="none",
         )
     return pd.Series(code.astype(object), index=h.index, name="suggested_action")

@@ -30,24 +30,41 @@ from crm_core.store.frames import Frames
 MODEL = "recurring forecast"
 BASELINES: tuple[str, ...] = ("zero", "run rate 90d", "trailing 12m")
 BACKTEST_COLUMNS: list[str] = [
-    "horizon", "model", "clients", "forecast_total", "actual_total", "rmse", "mae", "bias_pct", "spearman",
+    "horizon",
+    "model",
+    "clients",
+    "forecast_total",
+    "actual_total",
+    "rmse",
+    "mae",
+    "bias_pct",
+    "spearman",
 ]
 ROLLING_COLUMNS: list[str] = [
-    "as_of", "horizon", "clients", "rmse", "best_baseline", "best_baseline_rmse", "rmse_vs_best_baseline_pct",
-    "bias_pct", "spearman",
+    "as_of",
+    "horizon",
+    "clients",
+    "rmse",
+    "best_baseline",
+    "best_baseline_rmse",
+    "rmse_vs_best_baseline_pct",
+    "bias_pct",
+    "spearman",
 ]
 
 
 def revenue_between(invoices: pd.DataFrame, start: pd.Timestamp, end: pd.Timestamp, clients: np.ndarray) -> np.ndarray:
     """Non-void revenue issued in (start, end] per client of `clients` (sorted ids)."""
-    keep = (~invoices["void"].to_numpy(dtype=bool)
-            & (invoices["issue_date"] > start).to_numpy() & (invoices["issue_date"] <= end).to_numpy())
+    keep = (
+        ~invoices["void"].to_numpy(dtype=bool)
+        & (invoices["issue_date"] > start).to_numpy()
+        & (invoices["issue_date"] <= end).to_numpy()
+    )
     ids = invoices["client_id"].to_numpy(dtype=np.int64)[keep]
     pos = np.searchsorted(clients, ids)
-    pos_ok = (pos < len(clients))
+    pos_ok = pos < len(clients)
     pos_ok[pos_ok] &= clients[pos[pos_ok]] == ids[pos_ok]
-    return np.bincount(pos[pos_ok], weights=invoices["total"].to_numpy(dtype="float64")[keep][pos_ok],
-                       minlength=len(clients))
+    return np.bincount(pos[pos_ok], weights=invoices["total"].to_numpy(dtype="float64")[keep][pos_ok], minlength=len(clients))
 
 
 def forecast_metrics(forecast: np.ndarray, actual: np.ndarray) -> dict[str, float]:
@@ -96,8 +113,9 @@ def run_backtest(
     cutoff = as_of_timestamp(as_of)
     history_rows = billable_invoices(frames.invoices, as_of)
     clients = np.sort(pd.unique(history_rows["client_id"].to_numpy(dtype=np.int64)))
-    past = frames.invoices[frames.invoices["client_id"].isin(clients).to_numpy()
-                           & (frames.invoices["issue_date"] <= cutoff).to_numpy()]
+    past = frames.invoices[
+        frames.invoices["client_id"].isin(clients).to_numpy() & (frames.invoices["issue_date"] <= cutoff).to_numpy()
+    ]
     history = purchase_history(past, as_of)
     predicted = forecaster(history, tuple(horizons))
     rows = []
@@ -115,8 +133,10 @@ def run_backtest(
 def format_backtest(table: pd.DataFrame, title: str) -> str:
     """The backtest table as aligned text for the terminal and the docs."""
     lines = [title]
-    header = f"{'horizon':>7}  {'model':<20} {'clients':>8} {'forecast':>13} {'actual':>13} " \
-             f"{'RMSE':>10} {'MAE':>10} {'bias %':>8} {'Spearman':>8} {'RMSE vs best baseline':>22}"
+    header = (
+        f"{'horizon':>7}  {'model':<20} {'clients':>8} {'forecast':>13} {'actual':>13} "
+        f"{'RMSE':>10} {'MAE':>10} {'bias %':>8} {'Spearman':>8} {'RMSE vs best baseline':>22}"
+    )
     lines.append(header)
     for row in table.itertuples(index=False):
         lines.append(
@@ -164,19 +184,29 @@ def rolling_backtest(
             model = table[(table["horizon"] == h) & (table["model"] == MODEL)].iloc[0]
             contenders = baselines[baselines["horizon"] == h]
             best = contenders.loc[contenders["rmse"].idxmin()]
-            rows.append({
-                "as_of": as_of, "horizon": h, "clients": int(model["clients"]), "rmse": model["rmse"],
-                "best_baseline": best["model"], "best_baseline_rmse": best["rmse"],
-                "rmse_vs_best_baseline_pct": model["rmse_vs_best_baseline_pct"],
-                "bias_pct": model["bias_pct"], "spearman": model["spearman"],
-            })
+            rows.append(
+                {
+                    "as_of": as_of,
+                    "horizon": h,
+                    "clients": int(model["clients"]),
+                    "rmse": model["rmse"],
+                    "best_baseline": best["model"],
+                    "best_baseline_rmse": best["rmse"],
+                    "rmse_vs_best_baseline_pct": model["rmse_vs_best_baseline_pct"],
+                    "bias_pct": model["bias_pct"],
+                    "spearman": model["spearman"],
+                }
+            )
     return pd.DataFrame(rows, columns=ROLLING_COLUMNS)
 
 
 def format_rolling(table: pd.DataFrame, title: str) -> str:
     """The rolling backtest as aligned text, with the median and range of each horizon's figures."""
-    lines = [title, f"{'as of':<10} {'horizon':>7} {'clients':>8} {'RMSE':>12} {'best baseline':<14} "
-                    f"{'its RMSE':>12} {'vs best':>8} {'bias %':>8} {'Spearman':>8}"]
+    lines = [
+        title,
+        f"{'as of':<10} {'horizon':>7} {'clients':>8} {'RMSE':>12} {'best baseline':<14} "
+        f"{'its RMSE':>12} {'vs best':>8} {'bias %':>8} {'Spearman':>8}",
+    ]
     for row in table.itertuples(index=False):
         lines.append(
             f"{row.as_of.isoformat():<10} {row.horizon:>6}d {row.clients:>8} {row.rmse:>12.2f} "

@@ -32,9 +32,7 @@ OVERDUE_DECAY_DAYS = 120.0
 LATE_WAIT_DAYS = 30.0
 
 
-def _invoice_positions(
-    invoices: pd.DataFrame, payments: pd.DataFrame, as_of: date, status: pd.DataFrame | None
-) -> pd.DataFrame:
+def _invoice_positions(invoices: pd.DataFrame, payments: pd.DataFrame, as_of: date, status: pd.DataFrame | None) -> pd.DataFrame:
     """Billable invoices issued by `as_of` (neither void nor credit notes) with their payment position."""
     if status is None:
         status = invoice_status(invoices, payments, as_of)

@@ -20,23 +20,27 @@ def cdnow_frames(raw: pd.DataFrame) -> Frames:
     n = len(raw)
     day = pd.to_datetime(raw["date"], format="%Y%m%d").astype("datetime64[ns]")
     empty = Frames.empty()
-    invoices = pd.DataFrame({
-        "invoice_id": np.arange(1, n + 1, dtype=np.int64),
-        "client_id": raw["customer_id"].to_numpy(dtype=np.int64),
-        "number": "CD-" + pd.Series(np.arange(1, n + 1)).astype(str),
-        "issue_date": day,
-        "due_date": day,
-        "total": raw["dollar_value"].to_numpy(dtype="float64"),
-        "void": False,
-        "credit_note": False,
-    })[empty.invoices.columns]
-    payments = pd.DataFrame({
-        "payment_id": invoices["invoice_id"],
-        "invoice_id": invoices["invoice_id"],
-        "paid_on": day,
-        "amount": invoices["total"],
-        "method": "card",
-    })[empty.payments.columns]
+    invoices = pd.DataFrame(
+        {
+            "invoice_id": np.arange(1, n + 1, dtype=np.int64),
+            "client_id": raw["customer_id"].to_numpy(dtype=np.int64),
+            "number": "CD-" + pd.Series(np.arange(1, n + 1)).astype(str),
+            "issue_date": day,
+            "due_date": day,
+            "total": raw["dollar_value"].to_numpy(dtype="float64"),
+            "void": False,
+            "credit_note": False,
+        }
+    )[empty.invoices.columns]
+    payments = pd.DataFrame(
+        {
+            "payment_id": invoices["invoice_id"],
+            "invoice_id": invoices["invoice_id"],
+            "paid_on": day,
+            "amount": invoices["total"],
+            "method": "card",
+        }
+    )[empty.payments.columns]
     client_ids = np.sort(invoices["client_id"].unique())
     clients = empty.clients.reindex(range(len(client_ids))).assign(client_id=client_ids)
     return Frames(

@@ -48,13 +48,11 @@ def churn_scores(figures: pd.DataFrame, settings: AnalyticsSettings = DEFAULT_SE
     recency = np.nan_to_num(_ramp(since_invoice / usual_gap, s.recency_start_ratio, s.recency_full_ratio))
 
     since_activity = figures["days_since_last_activity"].to_numpy(dtype="float64")
-    engagement = np.where(np.isnan(since_activity), 100.0,
-                          _ramp(since_activity, s.engagement_start_days, s.engagement_full_days))
+    engagement = np.where(np.isnan(since_activity), 100.0, _ramp(since_activity, s.engagement_start_days, s.engagement_full_days))
 
     on_time = figures["on_time_rate"].to_numpy(dtype="float64")
     oldest = figures["max_days_overdue"].to_numpy(dtype="float64")
-    payment = np.maximum(np.nan_to_num((1.0 - on_time) * 100.0),
-                         _ramp(oldest, 0.0, s.payment_full_overdue_days))
+    payment = np.maximum(np.nan_to_num((1.0 - on_time) * 100.0), _ramp(oldest, 0.0, s.payment_full_overdue_days))
 
     last = figures["revenue_last_6m"].to_numpy(dtype="float64")
     prev = figures["revenue_prev_6m"].to_numpy(dtype="float64")
@@ -62,8 +60,7 @@ def churn_scores(figures: pd.DataFrame, settings: AnalyticsSettings = DEFAULT_SE
         trend = np.where(prev > 0, np.clip((prev - last) / prev, 0.0, 1.0) * 100.0, 0.0)
 
     parts = np.column_stack([recency, engagement, payment, trend]).round(1)
-    weights = np.array([s.churn_weights.recency, s.churn_weights.engagement,
-                        s.churn_weights.payment, s.churn_weights.trend])
+    weights = np.array([s.churn_weights.recency, s.churn_weights.engagement, s.churn_weights.payment, s.churn_weights.trend])
     life = figures["lifecycle"].to_numpy(dtype=object)
     prospect = life == "prospect"
     lost = life == "lost"
@@ -89,8 +86,7 @@ def _whole(values: pd.Series) -> pd.Series:
     return values.round().astype("Int64").astype(str)
 
 
-def _reasons(driver: np.ndarray, figures: pd.DataFrame, prospect: np.ndarray,
-             settings: AnalyticsSettings) -> np.ndarray:
+def _reasons(driver: np.ndarray, figures: pd.DataFrame, prospect: np.ndarray, settings: AnalyticsSettings) -> np.ndarray:
     """One short English sentence per client naming the main driver, with its numbers.
 
     Each sentence is built, vectorised, only on the rows whose driver it explains.
@@ -102,27 +98,31 @@ def _reasons(driver: np.ndarray, figures: pd.DataFrame, prospect: np.ndarray,
     rows = driver == "recency"
     f = figures.loc[rows]
     since = _whole(f["days_since_last_invoice"])
-    text = ("No invoice for " + since + " days, against a usual gap of " + _whole(f["cadence_days"].fillna(0))
-            + " days.").where(f["cadence_days"].notna(), "No invoice for " + since + " days since the only one.")
+    text = ("No invoice for " + since + " days, against a usual gap of " + _whole(f["cadence_days"].fillna(0)) + " days.").where(
+        f["cadence_days"].notna(), "No invoice for " + since + " days since the only one."
+    )
     reason[rows] = text.to_numpy(dtype=object)
 
     rows = driver == "engagement"
     f = figures.loc[rows]
     text = ("No contact logged for " + _whole(f["days_since_last_activity"].fillna(0)) + " days.").where(
-        f["days_since_last_activity"].notna(), "No contact ever logged.")
+        f["days_since_last_activity"].notna(), "No contact ever logged."
+    )
     reason[rows] = text.to_numpy(dtype=object)
 
     rows = driver == "payment"
     f = figures.loc[rows]
     text = ("An invoice is " + _whole(f["max_days_overdue"]) + " days overdue.").where(
-        f["max_days_overdue"] > 0, "Only " + _whole(f["on_time_rate"].fillna(0) * 100) + "% of invoices paid on time.")
+        f["max_days_overdue"] > 0, "Only " + _whole(f["on_time_rate"].fillna(0) * 100) + "% of invoices paid on time."
+    )
     reason[rows] = text.to_numpy(dtype=object)
 
     rows = driver == "trend"
     f = figures.loc[rows]
     fall = (1 - f["revenue_last_6m"] / f["revenue_prev_6m"].where(f["revenue_prev_6m"] > 0)).clip(0, 1)
     months = str(settings.trend_months)
-    text = ("Revenue of the last " + months + " months fell " + _whole(fall.fillna(0) * 100) + "% against the "
-            + months + " before.")
+    text = (
+        "Revenue of the last " + months + " months fell " + _whole(fall.fillna(0) * 100) + "% against the " + months + " before."
+    )
     reason[rows] = text.to_numpy(dtype=object)
     return reason

@@ -20,9 +20,7 @@ def follow_up_due(activities: pd.DataFrame) -> pd.Series:
     return activities["follow_up_on"].where(activities["follow_up_on"].notna(), activities["occurred_at"])
 
 
-def engagement_figures(
-    activities: pd.DataFrame, client_index: pd.Index, as_of: date, window_days: int = 30
-) -> pd.DataFrame:
+def engagement_figures(activities: pd.DataFrame, client_index: pd.Index, as_of: date, window_days: int = 30) -> pd.DataFrame:
     """days_since_last_activity, activities_30d and last_activity_date per client.
 
     Only done activities count, dated by the calendar day of occurred_at, on or before `as_of`: a

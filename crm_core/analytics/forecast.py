@@ -167,8 +167,9 @@ def purchase_history(invoices: pd.DataFrame, as_of: date, check_cadence: bool = 
 
     # Log-amounts: all purchases, the last RECENT_PURCHASES, and the RECENT_PURCHASES before the last.
     log_total = np.log(b_total)
-    group_end = np.repeat(np.flatnonzero(ends_of), np.bincount(b_client)[np.unique(b_client)]) if len(b_client) \
-        else np.zeros(0, np.int64)
+    group_end = (
+        np.repeat(np.flatnonzero(ends_of), np.bincount(b_client)[np.unique(b_client)]) if len(b_client) else np.zeros(0, np.int64)
+    )
     from_end = group_end - np.arange(len(b_client))
     mean_log = _group_mean(b_client, log_total, n)
     log_ss = np.bincount(b_client, weights=(log_total - np.nan_to_num(mean_log)[b_client]) ** 2, minlength=n)
@@ -176,8 +177,9 @@ def purchase_history(invoices: pd.DataFrame, as_of: date, check_cadence: bool = 
     prior_log = _group_mean(b_client, log_total, n, (from_end >= 1) & (from_end <= RECENT_PURCHASES))
     recent = from_end < RECENT_PURCHASES
     recent_client, recent_day = b_client[recent], b_day[recent]
-    day_of_month = (recent_day - recent_day.astype("datetime64[D]").astype("datetime64[M]").astype("datetime64[D]")
-                    .astype(np.int64) + 1).astype("float64")
+    day_of_month = (
+        recent_day - recent_day.astype("datetime64[D]").astype("datetime64[M]").astype("datetime64[D]").astype(np.int64) + 1
+    ).astype("float64")
     anchor_day = _group_median(recent_client, day_of_month, n)
     anchor_mad = _group_median(recent_client, np.abs(day_of_month - anchor_day[recent_client]), n)
 
@@ -190,11 +192,27 @@ def purchase_history(invoices: pd.DataFrame, as_of: date, check_cadence: bool = 
     with np.errstate(invalid="ignore", divide="ignore"):
         gap_robust_cv = np.where(gap_median > 0, 1.4826 * gap_mad / gap_median, np.inf)
     history = PurchaseHistory(
-        client_ids=clients_all, count=count, x=x, t_x=t_x, t=t, net_share=net_share,
-        first_amount=first_amount, last_amount=last_amount, repeat_sum=repeat_sum, log_ss=log_ss,
-        mean_log=mean_log, recent_log=recent_log, prior_log=prior_log, gaps=gaps, gap=gap_median,
-        gap_mean=gap_mean, gap_mad=gap_mad, gap_robust_cv=gap_robust_cv, anchor_day=anchor_day,
-        anchor_mad=anchor_mad, as_of_day=cutoff_day,
+        client_ids=clients_all,
+        count=count,
+        x=x,
+        t_x=t_x,
+        t=t,
+        net_share=net_share,
+        first_amount=first_amount,
+        last_amount=last_amount,
+        repeat_sum=repeat_sum,
+        log_ss=log_ss,
+        mean_log=mean_log,
+        recent_log=recent_log,
+        prior_log=prior_log,
+        gaps=gaps,
+        gap=gap_median,
+        gap_mean=gap_mean,
+        gap_mad=gap_mad,
+        gap_robust_cv=gap_robust_cv,
+        anchor_day=anchor_day,
+        anchor_mad=anchor_mad,
+        as_of_day=cutoff_day,
     )
     irregular = cadence_weight(history) < 0.5
     season = seasonal_index(b_day[irregular[b_client]], b_total[irregular[b_client]], cutoff_day)
@@ -218,8 +236,9 @@ def cadence_trust(invoices: pd.DataFrame, history: PurchaseHistory) -> float:
     if len(buyers) > CADENCE_CHECK_SAMPLE:
         buyers = np.sort(np.random.default_rng(20240101).choice(buyers, CADENCE_CHECK_SAMPLE, replace=False))
     check_date = np.datetime64(int(check_day), "D").astype(object)
-    earlier = invoices[invoices["client_id"].isin(buyers).to_numpy()
-                       & (invoices["issue_date"] <= as_of_timestamp(check_date)).to_numpy()]
+    earlier = invoices[
+        invoices["client_id"].isin(buyers).to_numpy() & (invoices["issue_date"] <= as_of_timestamp(check_date)).to_numpy()
+    ]
     if earlier.empty:
         return 1.0
     before = purchase_history(earlier, check_date, check_cadence=False)
@@ -264,7 +283,7 @@ def seasonal_index(day: np.ndarray, amount: np.ndarray, cutoff_day: int) -> np.n
     kernel = np.ones(12) / 12.0
     centred = np.convolve(revenue, kernel, mode="valid")  # mean of months i .. i + 11
     # month i + 6 is (roughly) the centre of window i
-    ratios = revenue[6:6 + len(centred)] / np.where(centred > 0, centred, np.nan)
+    ratios = revenue[6 : 6 + len(centred)] / np.where(centred > 0, centred, np.nan)
     calendar = (np.arange(len(ratios)) + 6 + first) % 12
     ok = np.isfinite(ratios)
     ratio, month = ratios[ok], calendar[ok]
@@ -346,14 +365,16 @@ def calendar_months(history: PurchaseHistory) -> np.ndarray:
     """Months between a client's invoices when it bills on a day of the month (1-12), else 0."""
     with np.errstate(invalid="ignore"):
         months = np.rint(history.gap / MONTH_DAYS)
-        fits = (months >= 1) & (months <= 12) & (np.abs(history.gap - months * MONTH_DAYS)
-                                                  <= CALENDAR_TOLERANCE * months * MONTH_DAYS)
+        fits = (
+            (months >= 1)
+            & (months <= 12)
+            & (np.abs(history.gap - months * MONTH_DAYS) <= CALENDAR_TOLERANCE * months * MONTH_DAYS)
+        )
         one_day = 1.4826 * history.anchor_mad <= CALENDAR_MAX_SPREAD_DAYS
     return np.where(fits & one_day & np.isfinite(history.anchor_day), months, 0).astype(np.int64)
 
 
-def _slot_probability(offset: np.ndarray, spread: np.ndarray, horizon: float, pending: np.ndarray | bool = False
-                      ) -> np.ndarray:
+def _slot_probability(offset: np.ndarray, spread: np.ndarray, horizon: float, pending: np.ndarray | bool = False) -> np.ndarray:
     """Probability that a date expected `offset` days after as_of (give or take `spread`) is in the horizon.
 
     A pending date (the first after the last purchase) has not come by as_of, so its chance of
@@ -480,8 +501,11 @@ def _gamma_gamma_spend(history: PurchaseHistory) -> np.ndarray | None:
     single = fit_gamma_gamma(history.count[buyers], mean_all[buyers])
     if single is None or single.degenerate:
         return None
-    return np.where(history.x > 0, repeat.expected_spend(history.x, history.mean_repeat),
-                    single.expected_spend(np.ones_like(history.x), history.first_amount))
+    return np.where(
+        history.x > 0,
+        repeat.expected_spend(history.x, history.mean_repeat),
+        single.expected_spend(np.ones_like(history.x), history.first_amount),
+    )
 
 
 def _lognormal_spend(history: PurchaseHistory) -> np.ndarray | None:
@@ -504,8 +528,9 @@ def estimate_spend(history: PurchaseHistory) -> tuple[np.ndarray, str]:
     With fewer than MIN_FIT_CLIENTS repeat buyers: each client's own mean purchase.
     """
     with np.errstate(invalid="ignore", divide="ignore"):
-        own_mean = np.where(history.count > 0, (history.repeat_sum + np.nan_to_num(history.first_amount))
-                            / np.maximum(history.count, 1), np.nan)
+        own_mean = np.where(
+            history.count > 0, (history.repeat_sum + np.nan_to_num(history.first_amount)) / np.maximum(history.count, 1), np.nan
+        )
     if np.count_nonzero(history.x > 0) >= MIN_FIT_CLIENTS:
         gamma_gamma = _gamma_gamma_spend(history)
         if gamma_gamma is not None:
@@ -533,8 +558,7 @@ def amount_rate_scale(history: PurchaseHistory) -> np.ndarray:
     return np.exp(effect * np.nan_to_num(history.mean_log - centre))
 
 
-def expected_purchases(history: PurchaseHistory, horizons: tuple[int, ...], use_cadence: bool = True
-                       ) -> dict[int, np.ndarray]:
+def expected_purchases(history: PurchaseHistory, horizons: tuple[int, ...], use_cadence: bool = True) -> dict[int, np.ndarray]:
     """Expected purchase days per client in each horizon: BG/NBD (or own rate), blended with cadence.
 
     BG/NBD's prior rate follows each client's typical amount (amount_rate_scale)."""
@@ -558,8 +582,9 @@ def expected_purchases(history: PurchaseHistory, horizons: tuple[int, ...], use_
     return out
 
 
-def forecast_from_history(history: PurchaseHistory, horizons: tuple[int, ...] = HORIZONS,
-                          use_cadence: bool = True) -> dict[int, np.ndarray]:
+def forecast_from_history(
+    history: PurchaseHistory, horizons: tuple[int, ...] = HORIZONS, use_cadence: bool = True
+) -> dict[int, np.ndarray]:
     """Expected invoiced revenue per client for each horizon (arrays aligned with history.client_ids)."""
     spend, _ = estimate_spend(history)
     counts = expected_purchases(history, horizons, use_cadence)

@@ -54,8 +54,7 @@ def group_mean(pos: np.ndarray, values: np.ndarray, n: int, where: np.ndarray | 
         return np.where(count > 0, total / np.maximum(count, 1), np.nan)
 
 
-def group_max(pos: np.ndarray, values: np.ndarray, n: int, where: np.ndarray | None = None,
-              empty: float = np.nan) -> np.ndarray:
+def group_max(pos: np.ndarray, values: np.ndarray, n: int, where: np.ndarray | None = None, empty: float = np.nan) -> np.ndarray:
     """Maximum of `values` per position (`empty` where there is no row)."""
     keep = pos >= 0 if where is None else where & (pos >= 0)
     pos, values = pos[keep], values[keep]
@@ -65,8 +64,7 @@ def group_max(pos: np.ndarray, values: np.ndarray, n: int, where: np.ndarray | N
     return out
 
 
-def group_min(pos: np.ndarray, values: np.ndarray, n: int, where: np.ndarray | None = None,
-              empty: float = np.nan) -> np.ndarray:
+def group_min(pos: np.ndarray, values: np.ndarray, n: int, where: np.ndarray | None = None, empty: float = np.nan) -> np.ndarray:
     """Minimum of `values` per position (`empty` where there is no row)."""
     keep = pos >= 0 if where is None else where & (pos >= 0)
     pos, values = pos[keep], values[keep]

@@ -21,27 +21,79 @@ from crm_core.analytics.settings import DEFAULT_SETTINGS, AnalyticsSettings
 from crm_core.store.frames import Frames
 
 CLIENT_INFO_COLUMNS: list[str] = [
-    "company_name", "owner", "status", "segment", "industry", "company_size", "region", "tax_id",
-    "email", "phone",
+    "company_name",
+    "owner",
+    "status",
+    "segment",
+    "industry",
+    "company_size",
+    "region",
+    "tax_id",
+    "email",
+    "phone",
 ]
 # The columns of issue 3, in its order.
 FIGURE_COLUMNS: list[str] = [
-    "ltv", "revenue_12m", "collected", "outstanding", "overdue", "aging_1_30", "aging_31_60",
-    "aging_61_90", "aging_90_plus", "avg_days_to_pay", "avg_days_late", "on_time_rate", "dso",
-    "cadence_days", "next_invoice_expected", "days_since_last_invoice", "days_since_last_activity",
-    "activities_30d", "months_as_client", "avg_invoice_amount", "default_risk", "lifecycle",
-    "churn_score", "churn_recency", "churn_engagement", "churn_payment", "churn_trend", "churn_reason",
-    "recurring_30d", "recurring_90d", "pipeline_30d", "pipeline_90d", "expected_revenue_30d",
-    "expected_revenue_90d", "expected_cash_30d", "expected_cash_90d", "predicted_value_12m",
+    "ltv",
+    "revenue_12m",
+    "collected",
+    "outstanding",
+    "overdue",
+    "aging_1_30",
+    "aging_31_60",
+    "aging_61_90",
+    "aging_90_plus",
+    "avg_days_to_pay",
+    "avg_days_late",
+    "on_time_rate",
+    "dso",
+    "cadence_days",
+    "next_invoice_expected",
+    "days_since_last_invoice",
+    "days_since_last_activity",
+    "activities_30d",
+    "months_as_client",
+    "avg_invoice_amount",
+    "default_risk",
+    "lifecycle",
+    "churn_score",
+    "churn_recency",
+    "churn_engagement",
+    "churn_payment",
+    "churn_trend",
+    "churn_reason",
+    "recurring_30d",
+    "recurring_90d",
+    "pipeline_30d",
+    "pipeline_90d",
+    "expected_revenue_30d",
+    "expected_revenue_90d",
+    "expected_cash_30d",
+    "expected_cash_90d",
+    "predicted_value_12m",
 ]
 EXTRA_COLUMNS: list[str] = [
-    "churn_driver", "oldest_unpaid_issue_date", "open_opportunities", "aging_not_due", "max_days_overdue",
-    "revenue_90d", "revenue_last_6m", "revenue_prev_6m", "invoice_count", "first_invoice_date",
-    "last_invoice_date", "last_activity_date",
+    "churn_driver",
+    "oldest_unpaid_issue_date",
+    "open_opportunities",
+    "aging_not_due",
+    "max_days_overdue",
+    "revenue_90d",
+    "revenue_last_6m",
+    "revenue_prev_6m",
+    "invoice_count",
+    "first_invoice_date",
+    "last_invoice_date",
+    "last_activity_date",
 ]
 HEALTH_COLUMNS: list[str] = CLIENT_INFO_COLUMNS + FIGURE_COLUMNS + EXTRA_COLUMNS
 FORECAST_COLUMNS: list[str] = [
-    "recurring_30d", "recurring_90d", "pipeline_30d", "pipeline_90d", "expected_cash_30d", "expected_cash_90d",
+    "recurring_30d",
+    "recurring_90d",
+    "pipeline_30d",
+    "pipeline_90d",
+    "expected_cash_30d",
+    "expected_cash_90d",
     "recurring_365d",
 ]
 VALUE_HORIZON_DAYS = 365  # predicted_value_12m: the recurring model over the next 365 days
@@ -78,8 +130,7 @@ def client_health(frames: Frames, as_of: date, settings: AnalyticsSettings | Non
     columns.update({col: figures[col].to_numpy() for col in figures.columns})
     columns["open_opportunities"] = open_opportunity_count(frames.opportunities, index, as_of)
     columns["default_risk"] = default_risk(figures, s).to_numpy()
-    life = lifecycle(clients["status"], figures["invoice_count"], figures["days_since_last_invoice"],
-                     figures["revenue_12m"], s)
+    life = lifecycle(clients["status"], figures["invoice_count"], figures["days_since_last_invoice"], figures["revenue_12m"], s)
     columns["lifecycle"] = life.to_numpy()
     churn = churn_scores(pd.concat([figures, life.set_axis(index)], axis=1), s)
     columns.update({col: churn[col].to_numpy() for col in churn.columns})
@@ -88,8 +139,8 @@ def client_health(frames: Frames, as_of: date, settings: AnalyticsSettings | Non
         [
             recurring_forecast(frames.invoices, as_of, (*HORIZONS, VALUE_HORIZON_DAYS)),
             learned_pipeline_by_client(
-                learned_pipeline(frames.opportunities, frames.stage_history, as_of,
-                                 first_invoice=figures["first_invoice_date"])),
+                learned_pipeline(frames.opportunities, frames.stage_history, as_of, first_invoice=figures["first_invoice_date"])
+            ),
             cash_forecast(frames.invoices, frames.payments, as_of, status),
         ],
         axis=1,

@@ -54,10 +54,13 @@ def monthly_revenue(frames: Frames, as_of: date, months_ahead: int = 3) -> pd.Da
     close_month = close_month.where(close_month.isna() | (close_month >= current), current)
     pipeline = weighted.groupby(close_month).sum().reindex(ahead, fill_value=0.0).to_numpy()
 
-    rows = pd.concat([
-        pd.DataFrame({"month": months.to_timestamp(), "revenue": actual.to_numpy(), "kind": "actual"}),
-        pd.DataFrame({"month": ahead.to_timestamp(), "revenue": recurring + pipeline, "kind": "forecast"}),
-    ], ignore_index=True)
+    rows = pd.concat(
+        [
+            pd.DataFrame({"month": months.to_timestamp(), "revenue": actual.to_numpy(), "kind": "actual"}),
+            pd.DataFrame({"month": ahead.to_timestamp(), "revenue": recurring + pipeline, "kind": "forecast"}),
+        ],
+        ignore_index=True,
+    )
     rows["month"] = rows["month"].astype("datetime64[ns]")
     rows["revenue"] = to_cents(rows["revenue"].to_numpy())
     return rows[MONTHLY_COLUMNS]

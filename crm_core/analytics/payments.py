@@ -35,8 +35,21 @@ from crm_core.analytics.money import CENT, to_cents
 STATUSES: tuple[str, ...] = ("paid", "partially_paid", "open", "overdue", "void", "credit_note")
 
 INVOICE_STATUS_COLUMNS: list[str] = [
-    "invoice_id", "client_id", "number", "issue_date", "due_date", "total", "void", "credit_note",
-    "paid_amount", "outstanding", "paid_date", "days_to_pay", "days_late", "days_overdue", "status",
+    "invoice_id",
+    "client_id",
+    "number",
+    "issue_date",
+    "due_date",
+    "total",
+    "void",
+    "credit_note",
+    "paid_amount",
+    "outstanding",
+    "paid_date",
+    "days_to_pay",
+    "days_late",
+    "days_overdue",
+    "status",
 ]
 
 
@@ -90,15 +103,25 @@ def invoice_status(invoices: pd.DataFrame, payments: pd.DataFrame, as_of: date) 
         [code["void"], code["credit_note"], code["paid"], code["overdue"], code["partially_paid"]],
         default=code["open"],
     ).astype(np.int8)
-    return pd.DataFrame({
-        "invoice_id": invoice_id, "client_id": column("client_id"),
-        "number": pd.Series(column("number"), dtype=invoices["number"].dtype, copy=False),
-        "issue_date": column("issue_date"), "due_date": column("due_date"), "total": total,
-        "void": void, "credit_note": credit, "paid_amount": paid_amount, "outstanding": outstanding,
-        "paid_date": to_dates(paid_day), "days_to_pay": days_to_pay, "days_late": days_late,
-        "days_overdue": days_overdue,
-        "status": pd.Categorical.from_codes(status_code, categories=list(STATUSES)),
-    })
+    return pd.DataFrame(
+        {
+            "invoice_id": invoice_id,
+            "client_id": column("client_id"),
+            "number": pd.Series(column("number"), dtype=invoices["number"].dtype, copy=False),
+            "issue_date": column("issue_date"),
+            "due_date": column("due_date"),
+            "total": total,
+            "void": void,
+            "credit_note": credit,
+            "paid_amount": paid_amount,
+            "outstanding": outstanding,
+            "paid_date": to_dates(paid_day),
+            "days_to_pay": days_to_pay,
+            "days_late": days_late,
+            "days_overdue": days_overdue,
+            "status": pd.Categorical.from_codes(status_code, categories=list(STATUSES)),
+        }
+    )
 
 
 def _paid(
@@ -147,14 +170,24 @@ def _paid(
 
 
 MONEY_FIGURES: tuple[str, ...] = (
-    "ltv", "revenue_12m", "revenue_90d", "collected", "outstanding", "overdue", "aging_not_due", "aging_1_30",
-    "aging_31_60", "aging_61_90", "aging_90_plus", "avg_invoice_amount", "revenue_last_6m", "revenue_prev_6m",
+    "ltv",
+    "revenue_12m",
+    "revenue_90d",
+    "collected",
+    "outstanding",
+    "overdue",
+    "aging_not_due",
+    "aging_1_30",
+    "aging_31_60",
+    "aging_61_90",
+    "aging_90_plus",
+    "avg_invoice_amount",
+    "revenue_last_6m",
+    "revenue_prev_6m",
 )
 
 
-def client_payment_figures(
-    status: pd.DataFrame, client_index: pd.Index, as_of: date, trend_months: int = 6
-) -> pd.DataFrame:
+def client_payment_figures(status: pd.DataFrame, client_index: pd.Index, as_of: date, trend_months: int = 6) -> pd.DataFrame:
     """Revenue, receivables and payment behaviour per client, from `invoice_status` rows.
 
     Revenue figures (ltv, revenue_12m, revenue_90d, the two half-years of the trend) count every
@@ -193,22 +226,22 @@ def client_payment_figures(
     late = billable & (days_overdue > 0)
     out["overdue"] = group_sum(pos, outstanding, n, late)
     out["aging_not_due"] = group_sum(pos, outstanding, n, billable & (days_overdue == 0))
-    for name, low, high in (("aging_1_30", 1, 30), ("aging_31_60", 31, 60), ("aging_61_90", 61, 90),
-                            ("aging_90_plus", 91, np.iinfo(np.int64).max)):
+    for name, low, high in (
+        ("aging_1_30", 1, 30),
+        ("aging_31_60", 31, 60),
+        ("aging_61_90", 61, 90),
+        ("aging_90_plus", 91, np.iinfo(np.int64).max),
+    ):
         out[name] = group_sum(pos, outstanding, n, late & (days_overdue >= low) & (days_overdue <= high))
     out["max_days_overdue"] = group_max(pos, days_overdue.astype("float64"), n, late, empty=0.0)
-    out["oldest_unpaid_issue_date"] = to_dates(group_min(pos, issue.astype("float64"), n,
-                                                         billable & (outstanding > 0)))
-    out["avg_days_to_pay"] = group_mean(pos, status["days_to_pay"].to_numpy(dtype="float64"), n,
-                                        billable & is_paid)
-    out["avg_days_late"] = group_mean(pos, status["days_late"].to_numpy(dtype="float64"), n,
-                                      billable & is_paid)
+    out["oldest_unpaid_issue_date"] = to_dates(group_min(pos, issue.astype("float64"), n, billable & (outstanding > 0)))
+    out["avg_days_to_pay"] = group_mean(pos, status["days_to_pay"].to_numpy(dtype="float64"), n, billable & is_paid)
+    out["avg_days_late"] = group_mean(pos, status["days_late"].to_numpy(dtype="float64"), n, billable & is_paid)
     came_due = billable & (due < t)
     on_time = came_due & is_paid & (paid_day <= due)
     due_count = group_count(pos, n, came_due)
     with np.errstate(invalid="ignore", divide="ignore"):
-        out["on_time_rate"] = np.where(due_count > 0, group_count(pos, n, on_time) / np.maximum(due_count, 1),
-                                       np.nan)
+        out["on_time_rate"] = np.where(due_count > 0, group_count(pos, n, on_time) / np.maximum(due_count, 1), np.nan)
         revenue_90d = out["revenue_90d"]
         out["dso"] = np.where(revenue_90d > CENT, out["outstanding"] / revenue_90d * 90, np.nan)
     out["avg_invoice_amount"] = group_mean(pos, total, n, billable)

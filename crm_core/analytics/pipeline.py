@@ -64,7 +64,13 @@ def pipeline_forecast(opportunities: pd.DataFrame, as_of: date, stage_history: p
 # the learned rate is (100 x won + PRIOR_DEALS x default %) / (n + PRIOR_DEALS).
 PRIOR_DEALS = 10.0
 WIN_RATE_COLUMNS: list[str] = [
-    "stage", "closed", "won", "observed_rate", "win_rate", "default_probability", "mean_typed_probability",
+    "stage",
+    "closed",
+    "won",
+    "observed_rate",
+    "win_rate",
+    "default_probability",
+    "mean_typed_probability",
     "open_count",
 ]
 
@@ -130,8 +136,9 @@ def stage_win_rates(frames: Frames, as_of: date) -> pd.DataFrame:
     next_day = as_of_timestamp(as_of) + pd.Timedelta(days=1)
     history = frames.stage_history[frames.stage_history["changed_at"] < next_day]
     closed_mask = (opps["closed_at"] < next_day) & opps["stage"].isin([Stage.WON.value, Stage.LOST.value])
-    outcome = pd.Series(opps.loc[closed_mask, "stage"].eq(Stage.WON.value).to_numpy(),
-                        index=opps.loc[closed_mask, "opportunity_id"].to_numpy())
+    outcome = pd.Series(
+        opps.loc[closed_mask, "stage"].eq(Stage.WON.value).to_numpy(), index=opps.loc[closed_mask, "opportunity_id"].to_numpy()
+    )
     open_stages = list(OPEN_STAGE_VALUES)
     reached = history.loc[history["to_stage"].isin(open_stages), ["opportunity_id", "to_stage"]].drop_duplicates()
     reached = reached[reached["opportunity_id"].isin(outcome.index)]
@@ -148,13 +155,16 @@ def stage_win_rates(frames: Frames, as_of: date) -> pd.DataFrame:
     won = counts["sum"].to_numpy(dtype="float64")
     with np.errstate(invalid="ignore", divide="ignore"):
         observed = np.where(closed > 0, won / np.maximum(closed, 1) * 100.0, np.nan)
-    return pd.DataFrame({
-        "stage": open_stages,
-        "closed": closed.astype(np.int64),
-        "won": won.astype(np.int64),
-        "observed_rate": observed,
-        "win_rate": (won * 100.0 + PRIOR_DEALS * default) / (closed + PRIOR_DEALS),
-        "default_probability": default,
-        "mean_typed_probability": typed["mean"].to_numpy(dtype="float64"),
-        "open_count": typed["size"].fillna(0).to_numpy(dtype=np.int64),
-    }, columns=WIN_RATE_COLUMNS)
+    return pd.DataFrame(
+        {
+            "stage": open_stages,
+            "closed": closed.astype(np.int64),
+            "won": won.astype(np.int64),
+            "observed_rate": observed,
+            "win_rate": (won * 100.0 + PRIOR_DEALS * default) / (closed + PRIOR_DEALS),
+            "default_probability": default,
+            "mean_typed_probability": typed["mean"].to_numpy(dtype="float64"),
+            "open_count": typed["size"].fillna(0).to_numpy(dtype=np.int64),
+        },
+        columns=WIN_RATE_COLUMNS,
+    )

@@ -33,8 +33,16 @@ PART_COLUMNS: list[str] = ["as_of", "horizon", "part", "model", "forecast", "act
 
 def _row(as_of: date, h: int, part: str, model: str, forecast: float, actual: float) -> dict[str, object]:
     bias = (forecast - actual) / actual * 100.0 if actual else np.nan
-    return {"as_of": as_of, "horizon": h, "part": part, "model": model, "forecast": forecast, "actual": actual,
-            "bias_pct": bias, "error_pct": abs(bias)}
+    return {
+        "as_of": as_of,
+        "horizon": h,
+        "part": part,
+        "model": model,
+        "forecast": forecast,
+        "actual": actual,
+        "bias_pct": bias,
+        "error_pct": abs(bias),
+    }
 
 
 def recurring_totals(frames: Frames, as_of: date, horizons: Sequence[int]) -> dict[int, tuple[float, float]]:
@@ -44,18 +52,24 @@ def recurring_totals(frames: Frames, as_of: date, horizons: Sequence[int]) -> di
     clients = np.sort(pd.unique(rows["client_id"].to_numpy(dtype=np.int64)))
     if not len(clients):
         return {h: (0.0, 0.0) for h in horizons}
-    past = frames.invoices[frames.invoices["client_id"].isin(clients).to_numpy()
-                           & (frames.invoices["issue_date"] <= cutoff).to_numpy()]
+    past = frames.invoices[
+        frames.invoices["client_id"].isin(clients).to_numpy() & (frames.invoices["issue_date"] <= cutoff).to_numpy()
+    ]
     predicted = forecast_from_history(purchase_history(past, as_of), tuple(horizons))
     return {
-        h: (float(predicted[h].sum()),
-            float(revenue_between(frames.invoices, cutoff, cutoff + pd.Timedelta(days=h), clients).sum()))
+        h: (
+            float(predicted[h].sum()),
+            float(revenue_between(frames.invoices, cutoff, cutoff + pd.Timedelta(days=h), clients).sum()),
+        )
         for h in horizons
     }
 
 
 def score_parts(
-    frames: Frames, dates: Sequence[date], horizons: Sequence[int] = (30, 90), recurring: bool = True,
+    frames: Frames,
+    dates: Sequence[date],
+    horizons: Sequence[int] = (30, 90),
+    recurring: bool = True,
 ) -> pd.DataFrame:
     """One row per (date, horizon, part, model): portfolio forecast, actual, bias and error in %.
 
@@ -97,33 +111,41 @@ def summarise_parts(scores: pd.DataFrame) -> pd.DataFrame:
     """
     grouped = scores.groupby(["horizon", "part", "model"], sort=False)
     out = grouped.agg(
-        dates=("bias_pct", "size"), bias_median=("bias_pct", "median"), bias_min=("bias_pct", "min"),
-        bias_max=("bias_pct", "max"), error_median=("error_pct", "median"), error_max=("error_pct", "max"),
+        dates=("bias_pct", "size"),
+        bias_median=("bias_pct", "median"),
+        bias_min=("bias_pct", "min"),
+        bias_max=("bias_pct", "max"),
+        error_median=("error_pct", "median"),
+        error_max=("error_pct", "max"),
     ).reset_index()
     typed = out[(out["part"] == "pipeline") & (out["model"] == TYPED)].set_index("horizon")["error_median"]
     pipeline_rows = out["part"] == "pipeline"
-    out["error_vs_typed_pct"] = np.where(
-        pipeline_rows, (out["error_median"] / out["horizon"].map(typed) - 1.0) * 100.0, np.nan)
+    out["error_vs_typed_pct"] = np.where(pipeline_rows, (out["error_median"] / out["horizon"].map(typed) - 1.0) * 100.0, np.nan)
     return out
 
 
 def format_parts(scores: pd.DataFrame, title: str) -> str:
     """The per-date scores and their summary as aligned text for the terminal and the docs."""
-    lines = [title, f"{'as of':<10} {'horizon':>7}  {'part':<14} {'model':<20} {'forecast':>14} {'actual':>14} "
-                    f"{'bias %':>8}"]
+    lines = [title, f"{'as of':<10} {'horizon':>7}  {'part':<14} {'model':<20} {'forecast':>14} {'actual':>14} {'bias %':>8}"]
     for row in scores.itertuples(index=False):
-        lines.append(f"{row.as_of.isoformat():<10} {row.horizon:>6}d  {row.part:<14} {row.model:<20} "
-                     f"{row.forecast:>14,.0f} {row.actual:>14,.0f} {row.bias_pct:>8.1f}")
+        lines.append(
+            f"{row.as_of.isoformat():<10} {row.horizon:>6}d  {row.part:<14} {row.model:<20} "
+            f"{row.forecast:>14,.0f} {row.actual:>14,.0f} {row.bias_pct:>8.1f}"
+        )
     summary = summarise_parts(scores)
     lines.append("")
-    lines.append(f"{'horizon':>7}  {'part':<14} {'model':<20} {'dates':>5} {'bias median':>11} {'bias range':>17} "
-                 f"{'|error| median':>14} {'vs typed':>9}")
+    lines.append(
+        f"{'horizon':>7}  {'part':<14} {'model':<20} {'dates':>5} {'bias median':>11} {'bias range':>17} "
+        f"{'|error| median':>14} {'vs typed':>9}"
+    )
     for row in summary.itertuples(index=False):
         versus = "" if np.isnan(row.error_vs_typed_pct) else f"{row.error_vs_typed_pct:>8.1f}%"
         lines.append(
             f"{row.horizon:>6}d  {row.part:<14} {row.model:<20} {row.dates:>5} {row.bias_median:>10.1f}% "
             f"{row.bias_min:>7.1f}% to {row.bias_max:>5.1f}% {row.error_median:>13.1f}% {versus:>9}"
         )
-    lines.append("error = |forecast - actual| / actual of the portfolio total; vs typed = median error "
-                 "against the typed-probability baseline's (negative = smaller)")
+    lines.append(
+        "error = |forecast - actual| / actual of the portfolio total; vs typed = median error "
+        "against the typed-probability baseline's (negative = smaller)"
+    )
     return "\n".join(lines)

@@ -42,8 +42,16 @@ MIN_DEALS_SEEN = 50  # fewer open deals over all snapshots: nothing learned, the
 DATED_EDGES: tuple[int, ...] = (-180, -90, -30, 0, 30, 90)  # d < -180 | -180..-91 | ... | d >= 90
 AGE_EDGES: tuple[int, ...] = (30, 90)  # undated deals: age <= 30 | 31..90 | > 90 days
 TIMING_LABELS: tuple[str, ...] = (
-    "overdue_180_plus", "overdue_91_180", "overdue_31_90", "overdue_1_30", "due_0_29", "due_30_89",
-    "due_90_plus", "undated_new", "undated_31_90", "undated_90_plus",
+    "overdue_180_plus",
+    "overdue_91_180",
+    "overdue_31_90",
+    "overdue_1_30",
+    "due_0_29",
+    "due_30_89",
+    "due_90_plus",
+    "undated_new",
+    "undated_31_90",
+    "undated_90_plus",
 )
 N_TIMING = len(TIMING_LABELS)
 N_STAGES = len(OPEN_STAGE_VALUES)
@@ -52,8 +60,17 @@ STAGE_AGE_LABELS: tuple[str, ...] = ("stage_0_21", "stage_22_60", "stage_60_plus
 # Cell axes, coarsest first: client already invoiced (0/1), days in stage, timing, stage.
 CELL_SHAPE: tuple[int, ...] = (2, len(STAGE_AGE_EDGES) + 1, N_TIMING, N_STAGES)
 DEAL_COLUMNS: list[str] = [
-    "opportunity_id", "client_id", "owner", "stage", "timing", "stage_age", "customer", "amount", "probability",
-    *[f"learned_{h}d" for h in HORIZONS], *[f"typed_{h}d" for h in HORIZONS],
+    "opportunity_id",
+    "client_id",
+    "owner",
+    "stage",
+    "timing",
+    "stage_age",
+    "customer",
+    "amount",
+    "probability",
+    *[f"learned_{h}d" for h in HORIZONS],
+    *[f"typed_{h}d" for h in HORIZONS],
 ]
 
 
@@ -141,9 +158,20 @@ def _deal_arrays(opportunities: pd.DataFrame, stage_history: pd.DataFrame, t: in
     same = rows[1:] == rows[:-1]
     end[:-1][same] = start[1:][same]
     stage_code = pd.Series(hist["to_stage"].to_numpy(dtype=object)[ok][order]).map(codes).fillna(-1)
-    return _Deals(created, closed, day_numbers(opps["expected_close"]), won_value, amount,
-                  owner_code.astype(np.int64), np.asarray(owners, dtype=object), rows, start, end,
-                  stage_code.to_numpy(np.int64), fallback)
+    return _Deals(
+        created,
+        closed,
+        day_numbers(opps["expected_close"]),
+        won_value,
+        amount,
+        owner_code.astype(np.int64),
+        np.asarray(owners, dtype=object),
+        rows,
+        start,
+        end,
+        stage_code.to_numpy(np.int64),
+        fallback,
+    )
 
 
 def _open_on(deals: _Deals, day: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -185,7 +213,11 @@ def _shrunk_rates(amount: np.ndarray, won: np.ndarray, prior: float) -> np.ndarr
 
 
 def _learn_rates(
-    deals: _Deals, t: int, horizon: int, first_invoice: np.ndarray, prior_deals: float = PRIOR_DEALS,
+    deals: _Deals,
+    t: int,
+    horizon: int,
+    first_invoice: np.ndarray,
+    prior_deals: float = PRIOR_DEALS,
     seen_days: dict[int, tuple[np.ndarray, np.ndarray]] | None = None,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, int]:
     """Shrunk rate per cell, the deals seen per cell, new-deal value per owner, snapshots used."""
@@ -214,12 +246,10 @@ def _learn_rates(
             positions, cell = seen_days[s]
         won_inside = (deals.closed[positions] > s) & (deals.closed[positions] <= s + horizon)
         amount_sum += weight * np.bincount(cell, weights=deals.amount[positions], minlength=cells)
-        won_sum += weight * np.bincount(cell, weights=np.where(won_inside, deals.won_value[positions], 0.0),
-                                        minlength=cells)
+        won_sum += weight * np.bincount(cell, weights=np.where(won_inside, deals.won_value[positions], 0.0), minlength=cells)
         count += np.bincount(cell, minlength=cells)
         born = (deals.created > s) & (deals.created <= s + horizon) & (deals.closed <= s + horizon)
-        new_by_owner += weight * np.bincount(deals.owner_code[born], weights=deals.won_value[born],
-                                             minlength=len(deals.owners))
+        new_by_owner += weight * np.bincount(deals.owner_code[born], weights=deals.won_value[born], minlength=len(deals.owners))
     if used:
         new_by_owner /= weight_sum
     mean_amount = amount_sum.sum() / max(weight_sum * count.sum() / max(used, 1), 1.0)
@@ -228,7 +258,10 @@ def _learn_rates(
 
 
 def _first_invoice_days(
-    opportunities: pd.DataFrame, invoices: pd.DataFrame | None, t: int, first_invoice: pd.Series | None = None,
+    opportunities: pd.DataFrame,
+    invoices: pd.DataFrame | None,
+    t: int,
+    first_invoice: pd.Series | None = None,
 ) -> np.ndarray:
     """Per deal, the day its client first invoiced (non-void, not a credit note, on or before T); FAR when never.
 
@@ -242,8 +275,7 @@ def _first_invoice_days(
         return out
     else:
         day = day_numbers(invoices["issue_date"])
-        keep = (~invoices["void"].to_numpy(dtype=bool) & ~invoices["credit_note"].to_numpy(dtype=bool)
-                & (day <= t))
+        keep = ~invoices["void"].to_numpy(dtype=bool) & ~invoices["credit_note"].to_numpy(dtype=bool) & (day <= t)
         first = pd.Series(day[keep]).groupby(invoices["client_id"].to_numpy()[keep]).min()
     found = first.index.get_indexer(opportunities["client_id"].to_numpy())
     out[found >= 0] = first.to_numpy()[found[found >= 0]]
@@ -311,13 +343,15 @@ def learned_pipeline(
     deal_frame = pd.DataFrame(table)
     owners = pd.DataFrame(new_owner, index=pd.Index(deals.owners, name="owner"))
     axes = np.unravel_index(np.arange(int(np.prod(CELL_SHAPE))), CELL_SHAPE)
-    rate_frame = pd.DataFrame({
-        "customer": axes[0].astype(bool),
-        "stage_age": np.asarray(STAGE_AGE_LABELS, dtype=object)[axes[1]],
-        "timing": np.asarray(TIMING_LABELS, dtype=object)[axes[2]],
-        "stage": np.asarray(OPEN_STAGE_VALUES, dtype=object)[axes[3]],
-        **rates,
-    })
+    rate_frame = pd.DataFrame(
+        {
+            "customer": axes[0].astype(bool),
+            "stage_age": np.asarray(STAGE_AGE_LABELS, dtype=object)[axes[1]],
+            "timing": np.asarray(TIMING_LABELS, dtype=object)[axes[2]],
+            "stage": np.asarray(OPEN_STAGE_VALUES, dtype=object)[axes[3]],
+            **rates,
+        }
+    )
     return PipelineModel(as_of, deal_frame, new_deals, owners, rate_frame, snapshots, learned_flags)
 
 
@@ -364,6 +398,10 @@ def won_between(opportunities: pd.DataFrame, start_day: int, end_day: int) -> tu
 
 
 __all__ = [
-    "PipelineModel", "learned_pipeline", "learned_pipeline_by_client", "forecast_by_owner", "won_between",
+    "PipelineModel",
+    "learned_pipeline",
+    "learned_pipeline_by_client",
+    "forecast_by_owner",
+    "won_between",
     "TIMING_LABELS",
 ]

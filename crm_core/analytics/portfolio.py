@@ -16,9 +16,24 @@ from crm_core.analytics.settings import DEFAULT_SETTINGS, AnalyticsSettings
 from crm_core.enums import LIFECYCLES, RISK_LEVELS, RISK_RANK
 
 SUMMED: tuple[str, ...] = (
-    "ltv", "revenue_12m", "collected", "outstanding", "overdue", "aging_not_due", "aging_1_30",
-    "aging_31_60", "aging_61_90", "aging_90_plus", "recurring_30d", "recurring_90d", "pipeline_30d",
-    "pipeline_90d", "expected_revenue_30d", "expected_revenue_90d", "expected_cash_30d", "expected_cash_90d",
+    "ltv",
+    "revenue_12m",
+    "collected",
+    "outstanding",
+    "overdue",
+    "aging_not_due",
+    "aging_1_30",
+    "aging_31_60",
+    "aging_61_90",
+    "aging_90_plus",
+    "recurring_30d",
+    "recurring_90d",
+    "pipeline_30d",
+    "pipeline_90d",
+    "expected_revenue_30d",
+    "expected_revenue_90d",
+    "expected_cash_30d",
+    "expected_cash_90d",
 )
 
 
@@ -37,8 +52,13 @@ def portfolio_summary(
     if previous is not None:
         before = _summary(previous, settings)
         summary["deltas"] = {
-            key: ({k: value[k] - before[key][k] for k in value} if isinstance(value, dict)
-                  else float(to_cents(value - before[key])) if key in SUMMED else value - before[key])
+            key: (
+                {k: value[k] - before[key][k] for k in value}
+                if isinstance(value, dict)
+                else float(to_cents(value - before[key]))
+                if key in SUMMED
+                else value - before[key]
+            )
             for key, value in summary.items()
         }
     return summary
@@ -88,8 +108,10 @@ def at_risk(
         selected |= overdue >= overdue_min
 
     risk_rank = pd.Series(risk).map(RISK_RANK).fillna(0).to_numpy()
-    churn_rank = np.select([churn >= s.churn_critical_min, churn >= s.churn_high_min, churn >= s.churn_medium_min],
-                           [3, 2, 1], default=0) * not_lost
+    churn_rank = (
+        np.select([churn >= s.churn_critical_min, churn >= s.churn_high_min, churn >= s.churn_medium_min], [3, 2, 1], default=0)
+        * not_lost
+    )
     rank = np.maximum(risk_rank, churn_rank).astype(np.int64)
     result = health.loc[selected].copy()
     result["severity"] = np.array(RISK_LEVELS, dtype=object)[rank[selected]]

@@ -36,8 +36,7 @@ class BGNBD:
     a: float
     b: float
 
-    def p_alive(self, x: np.ndarray, t_x: np.ndarray, t: np.ndarray, rate_scale: np.ndarray | float = 1.0
-                ) -> np.ndarray:
+    def p_alive(self, x: np.ndarray, t_x: np.ndarray, t: np.ndarray, rate_scale: np.ndarray | float = 1.0) -> np.ndarray:
         """Probability that each client is still buying at its age `t`.
 
         `rate_scale` multiplies each client's prior purchase rate (alpha / rate_scale; see
@@ -49,8 +48,9 @@ class BGNBD:
             odds = np.where(x > 0, a / np.maximum(b + x - 1.0, 1e-12) * ratio, 0.0)
         return 1.0 / (1.0 + odds)
 
-    def expected_purchases(self, horizon: float, x: np.ndarray, t_x: np.ndarray, t: np.ndarray,
-                           rate_scale: np.ndarray | float = 1.0) -> np.ndarray:
+    def expected_purchases(
+        self, horizon: float, x: np.ndarray, t_x: np.ndarray, t: np.ndarray, rate_scale: np.ndarray | float = 1.0
+    ) -> np.ndarray:
         """Expected number of purchases in the next `horizon` days, given each client's history
         (`rate_scale` as in p_alive)."""
         r, alpha, a, b = self.r, self.alpha / rate_scale, self.a, self.b
@@ -100,8 +100,7 @@ def _sample(n: int) -> np.ndarray:
     return np.sort(np.random.default_rng(20240101).choice(n, FIT_SAMPLE, replace=False))
 
 
-def _minimise(func: Callable[..., Any], start: np.ndarray, args: tuple, bounds: list, jac: bool = False
-              ) -> np.ndarray | None:
+def _minimise(func: Callable[..., Any], start: np.ndarray, args: tuple, bounds: list, jac: bool = False) -> np.ndarray | None:
     """L-BFGS-B from `start`; Nelder-Mead from where it stopped only if it did not converge.
 
     With `jac`, `func` returns (value, gradient).
@@ -111,19 +110,18 @@ def _minimise(func: Callable[..., Any], start: np.ndarray, args: tuple, bounds: 
         return res.x
     retry_from = res.x if np.all(np.isfinite(res.x)) else start
     value_only = (lambda p, *a: func(p, *a)[0]) if jac else func
-    retry = minimize(value_only, retry_from, args=args, method="Nelder-Mead", bounds=bounds,
-                     options={"maxiter": 2000})
+    retry = minimize(value_only, retry_from, args=args, method="Nelder-Mead", bounds=bounds, options={"maxiter": 2000})
     candidates = [r for r in (res, retry) if np.isfinite(r.fun)]
     return min(candidates, key=lambda r: r.fun).x if candidates else None
 
 
-def _bgnbd_nll(log_params: np.ndarray, x: np.ndarray, t_x: np.ndarray, t: np.ndarray,
-               unique_x: np.ndarray, x_index: np.ndarray) -> tuple[float, np.ndarray]:
+def _bgnbd_nll(
+    log_params: np.ndarray, x: np.ndarray, t_x: np.ndarray, t: np.ndarray, unique_x: np.ndarray, x_index: np.ndarray
+) -> tuple[float, np.ndarray]:
     """Mean negative log-likelihood of BG/NBD and its gradient in the log-parameters."""
     r, alpha, a, b = np.exp(log_params)
     # The gamma-function terms depend on x only: computed once per distinct x.
-    per_x = (gammaln(r + unique_x) - gammaln(r) + gammaln(a + b) + gammaln(b + unique_x) - gammaln(b)
-             - gammaln(a + b + unique_x))
+    per_x = gammaln(r + unique_x) - gammaln(r) + gammaln(a + b) + gammaln(b + unique_x) - gammaln(b) - gammaln(a + b + unique_x)
     log_t = np.log(alpha + t)
     log_tx = np.log(alpha + t_x)
     repeat = x > 0
@@ -137,8 +135,9 @@ def _bgnbd_nll(log_params: np.ndarray, x: np.ndarray, t_x: np.ndarray, t: np.nda
     d_alpha = r / alpha - (r + x) * (w3 / (alpha + t) + w4 / (alpha + t_x))
     d_a = (digamma(a + b) - digamma(a + b + unique_x))[x_index] + w4 / a
     with np.errstate(divide="ignore", invalid="ignore"):
-        d_b = ((digamma(a + b) + digamma(b + unique_x) - digamma(b) - digamma(a + b + unique_x))[x_index]
-               - np.where(repeat, w4 / np.maximum(b + x - 1.0, 1e-12), 0.0))
+        d_b = (digamma(a + b) + digamma(b + unique_x) - digamma(b) - digamma(a + b + unique_x))[x_index] - np.where(
+            repeat, w4 / np.maximum(b + x - 1.0, 1e-12), 0.0
+        )
     grad = -np.array([r * d_r.mean(), alpha * d_alpha.mean(), a * d_a.mean(), b * d_b.mean()])
     return -float(np.mean(per_x[x_index] + r * np.log(alpha) + total)), grad
 
@@ -191,8 +190,7 @@ def rate_covariate_effect(x: np.ndarray, t: np.ndarray, covariate: np.ndarray) -
     return float(params[1])
 
 
-def _gamma_gamma_nll(log_params: np.ndarray, x: np.ndarray, m: np.ndarray, unique_x: np.ndarray,
-                     x_index: np.ndarray) -> float:
+def _gamma_gamma_nll(log_params: np.ndarray, x: np.ndarray, m: np.ndarray, unique_x: np.ndarray, x_index: np.ndarray) -> float:
     p, q, gamma = np.exp(log_params)
     pux = p * unique_x
     per_x = gammaln(pux + q) - gammaln(pux) - gammaln(q) + pux * np.log(unique_x)
@@ -235,8 +233,7 @@ class LogNormalSpend:
     between: float
     within: float
 
-    def expected_spend(self, n: np.ndarray, mean_log: np.ndarray, own_within: np.ndarray | None = None
-                       ) -> np.ndarray:
+    def expected_spend(self, n: np.ndarray, mean_log: np.ndarray, own_within: np.ndarray | None = None) -> np.ndarray:
         """Posterior expected amount of a client's next purchase, from n purchases of mean log-amount.
 
         `own_within`, when given, is each client's own within-variance (already shrunk), used in

@@ -30,8 +30,7 @@ def _one_or_many(value: Any) -> str:
 
 def one_or_many(model: Any) -> Any:
     """A body that is one `model` or a list of them (errors located by item, not by both readings)."""
-    return Annotated[Annotated[model, Tag("one")] | Annotated[list[model], Tag("many")],
-                     Discriminator(_one_or_many)]
+    return Annotated[Annotated[model, Tag("one")] | Annotated[list[model], Tag("many")], Discriminator(_one_or_many)]
 
 
 Invoices = one_or_many(FacturaNueva)
@@ -44,12 +43,19 @@ def _answer(response: Response, results: list[Any], out: Any, single: bool) -> A
     return rows[0] if single else rows
 
 
-@router.post("/facturas", status_code=201, response_model=FacturaOut | list[FacturaOut],  # type: ignore[valid-type]
-             summary="Recibir facturas",
-             responses={200: {"description": "Already stored (same number and content, or a retried key)"}})
+@router.post(
+    "/facturas",
+    status_code=201,
+    response_model=FacturaOut | list[FacturaOut],  # type: ignore[valid-type]
+    summary="Recibir facturas",
+    responses={200: {"description": "Already stored (same number and content, or a retried key)"}},
+)
 def recibir_facturas(
     facturas: Annotated[Invoices, Body()],  # type: ignore[valid-type]
-    engine: Engine_, cache: Cache, response: Response, idempotency_key: IdempotencyKey = None,
+    engine: Engine_,
+    cache: Cache,
+    response: Response,
+    idempotency_key: IdempotencyKey = None,
 ) -> Any:
     """Store one invoice or a list (201 if any is new, 200 if all were already there)."""
     single = not isinstance(facturas, list)
@@ -59,12 +65,19 @@ def recibir_facturas(
     return _answer(response, results, FacturaOut, single)
 
 
-@router.post("/pagos", status_code=201, response_model=PagoOut | list[PagoOut],  # type: ignore[valid-type]
-             summary="Recibir pagos",
-             responses={200: {"description": "A retried Idempotency-Key: the payments stored the first time"}})
+@router.post(
+    "/pagos",
+    status_code=201,
+    response_model=PagoOut | list[PagoOut],  # type: ignore[valid-type]
+    summary="Recibir pagos",
+    responses={200: {"description": "A retried Idempotency-Key: the payments stored the first time"}},
+)
 def recibir_pagos(
     pagos: Annotated[Payments, Body()],  # type: ignore[valid-type]
-    engine: Engine_, cache: Cache, response: Response, idempotency_key: IdempotencyKey = None,
+    engine: Engine_,
+    cache: Cache,
+    response: Response,
+    idempotency_key: IdempotencyKey = None,
 ) -> Any:
     """Store one payment or a list; none may pay more than its invoice still owes."""
     single = not isinstance(pagos, list)

@@ -60,18 +60,46 @@ AsOf = Annotated[Day | None, Query(description="Figures as of this date (default
 RECENT_ACTIVITIES = 10
 # The list's query parameters by the field list_clients names in its errors.
 LIST_PARAMS: dict[str, list[str | int]] = {
-    "offset": ["query", "skip"], "limit": ["query", "limit"], "status": ["query", "estado"],
-    "industry": ["query", "sector"], "search": ["query", "buscar"], "lifecycle": ["query", "ciclo_vida"],
-    "default_risk": ["query", "riesgo_impago"], "region": ["query", "comunidad_autonoma"],
-    "owner": ["query", "responsable"], "segment": ["query", "segmento"], "sort": ["query", "orden"],
+    "offset": ["query", "skip"],
+    "limit": ["query", "limit"],
+    "status": ["query", "estado"],
+    "industry": ["query", "sector"],
+    "search": ["query", "buscar"],
+    "lifecycle": ["query", "ciclo_vida"],
+    "default_risk": ["query", "riesgo_impago"],
+    "region": ["query", "comunidad_autonoma"],
+    "owner": ["query", "responsable"],
+    "segment": ["query", "segmento"],
+    "sort": ["query", "orden"],
 }
-SORTS = ("company_name", "churn_score", "default_risk", "ltv", "revenue_12m", "outstanding", "overdue",
-         "expected_revenue_90d", "days_since_last_activity", "lifecycle", "region", "owner")
-SORT_NAMES = {"company_name": "nombre_empresa", "churn_score": "riesgo_perdida_score", "default_risk": "riesgo_impago",
-              "ltv": "ltv", "revenue_12m": "ingresos_12_meses", "outstanding": "pendiente_cobro",
-              "overdue": "vencido", "expected_revenue_90d": "ingresos_esperados_90_dias",
-              "days_since_last_activity": "dias_sin_actividad", "lifecycle": "ciclo_vida",
-              "region": "comunidad_autonoma", "owner": "responsable"}
+SORTS = (
+    "company_name",
+    "churn_score",
+    "default_risk",
+    "ltv",
+    "revenue_12m",
+    "outstanding",
+    "overdue",
+    "expected_revenue_90d",
+    "days_since_last_activity",
+    "lifecycle",
+    "region",
+    "owner",
+)
+SORT_NAMES = {
+    "company_name": "nombre_empresa",
+    "churn_score": "riesgo_perdida_score",
+    "default_risk": "riesgo_impago",
+    "ltv": "ltv",
+    "revenue_12m": "ingresos_12_meses",
+    "outstanding": "pendiente_cobro",
+    "overdue": "vencido",
+    "expected_revenue_90d": "ingresos_esperados_90_dias",
+    "days_since_last_activity": "dias_sin_actividad",
+    "lifecycle": "ciclo_vida",
+    "region": "comunidad_autonoma",
+    "owner": "responsable",
+}
 
 
 # ---------------------------------------------------------------- reading figures (cached per table version)
@@ -133,36 +161,64 @@ def salud(client_id: int, row: pd.Series, as_of: date) -> Salud:
     v = {name: _plain(row.get(name)) for name in row.index}
     on_time = v.get("on_time_rate")
     return Salud(
-        cliente_id=client_id, fecha_calculo=as_of,
-        dias_promedio_para_pagar=v["avg_days_to_pay"], dias_promedio_retraso=v["avg_days_late"],
+        cliente_id=client_id,
+        fecha_calculo=as_of,
+        dias_promedio_para_pagar=v["avg_days_to_pay"],
+        dias_promedio_retraso=v["avg_days_late"],
         porcentaje_pagos_a_tiempo=None if on_time is None else round(on_time * 100, 2),
-        factura_impagada_mas_antigua=v["oldest_unpaid_issue_date"], monto_promedio_factura=v["avg_invoice_amount"],
-        frecuencia_compra_dias=v["cadence_days"], meses_como_cliente=v["months_as_client"],
-        ltv_lifetime_value=v["ltv"] or 0.0, ingresos_12_meses=v["revenue_12m"] or 0.0,
-        cobrado=v["collected"] or 0.0, pendiente_cobro=v["outstanding"] or 0.0, vencido=v["overdue"] or 0.0,
-        dso=v["dso"], fecha_proxima_factura_esperada=v["next_invoice_expected"],
-        ingresos_esperados_30_dias=v["expected_revenue_30d"], ingresos_esperados_90_dias=v["expected_revenue_90d"],
-        ingresos_recurrentes_30_dias=v["recurring_30d"], ingresos_recurrentes_90_dias=v["recurring_90d"],
-        pipeline_30_dias=v["pipeline_30d"], pipeline_90_dias=v["pipeline_90d"],
-        cobros_esperados_30_dias=v["expected_cash_30d"], cobros_esperados_90_dias=v["expected_cash_90d"],
-        riesgo_impago_nivel=spanish_value("risk", v["default_risk"]), riesgo_perdida_score=v["churn_score"] or 0.0,
+        factura_impagada_mas_antigua=v["oldest_unpaid_issue_date"],
+        monto_promedio_factura=v["avg_invoice_amount"],
+        frecuencia_compra_dias=v["cadence_days"],
+        meses_como_cliente=v["months_as_client"],
+        ltv_lifetime_value=v["ltv"] or 0.0,
+        ingresos_12_meses=v["revenue_12m"] or 0.0,
+        cobrado=v["collected"] or 0.0,
+        pendiente_cobro=v["outstanding"] or 0.0,
+        vencido=v["overdue"] or 0.0,
+        dso=v["dso"],
+        fecha_proxima_factura_esperada=v["next_invoice_expected"],
+        ingresos_esperados_30_dias=v["expected_revenue_30d"],
+        ingresos_esperados_90_dias=v["expected_revenue_90d"],
+        ingresos_recurrentes_30_dias=v["recurring_30d"],
+        ingresos_recurrentes_90_dias=v["recurring_90d"],
+        pipeline_30_dias=v["pipeline_30d"],
+        pipeline_90_dias=v["pipeline_90d"],
+        cobros_esperados_30_dias=v["expected_cash_30d"],
+        cobros_esperados_90_dias=v["expected_cash_90d"],
+        riesgo_impago_nivel=spanish_value("risk", v["default_risk"]),
+        riesgo_perdida_score=v["churn_score"] or 0.0,
         riesgo_perdida_factor=None if v["churn_driver"] is None else str(spanish_value("driver", v["churn_driver"])),
-        ciclo_vida=spanish_value("status", v["lifecycle"]), dias_sin_actividad=v["days_since_last_activity"],
-        dias_sin_factura=v["days_since_last_invoice"], numero_actividades_ultimos_30_dias=int(v["activities_30d"] or 0),
-        oportunidades_abiertas=int(v["open_opportunities"] or 0), ultima_interaccion=v["last_activity_date"],
+        ciclo_vida=spanish_value("status", v["lifecycle"]),
+        dias_sin_actividad=v["days_since_last_activity"],
+        dias_sin_factura=v["days_since_last_invoice"],
+        numero_actividades_ultimos_30_dias=int(v["activities_30d"] or 0),
+        oportunidades_abiertas=int(v["open_opportunities"] or 0),
+        ultima_interaccion=v["last_activity_date"],
     )
 
 
 def _summary(row: dict[str, Any]) -> ClienteResumen:
     v = {name: _plain(value) for name, value in row.items()}
     return ClienteResumen(
-        id=int(v["client_id"]), nombre_empresa=v["company_name"], email=v["email"], cif_nif=v["tax_id"],
-        estado=spanish_value("status", v["status"]), ciclo_vida=spanish_value("status", v["lifecycle"]),
-        riesgo_impago=spanish_value("risk", v["default_risk"]), riesgo_perdida_score=v["churn_score"],
-        ltv=v["ltv"], ingresos_12_meses=v["revenue_12m"], pendiente_cobro=v["outstanding"], vencido=v["overdue"],
-        ingresos_esperados_90_dias=v["expected_revenue_90d"], fecha_ultima_compra=v["last_invoice_date"],
-        dias_sin_actividad=v["days_since_last_activity"], segmento=v["segment"], sector_industria=v["industry"],
-        comunidad_autonoma=v["region"], responsable=v["owner"],
+        id=int(v["client_id"]),
+        nombre_empresa=v["company_name"],
+        email=v["email"],
+        cif_nif=v["tax_id"],
+        estado=spanish_value("status", v["status"]),
+        ciclo_vida=spanish_value("status", v["lifecycle"]),
+        riesgo_impago=spanish_value("risk", v["default_risk"]),
+        riesgo_perdida_score=v["churn_score"],
+        ltv=v["ltv"],
+        ingresos_12_meses=v["revenue_12m"],
+        pendiente_cobro=v["outstanding"],
+        vencido=v["overdue"],
+        ingresos_esperados_90_dias=v["expected_revenue_90d"],
+        fecha_ultima_compra=v["last_invoice_date"],
+        dias_sin_actividad=v["days_since_last_activity"],
+        segmento=v["segment"],
+        sector_industria=v["industry"],
+        comunidad_autonoma=v["region"],
+        responsable=v["owner"],
     )
 
 
@@ -203,15 +259,20 @@ def listar_clientes(
     """One page of clients (the Clients page's list and figures as of today), filtered and sorted."""
     sort = next((english for english, spanish in SORT_NAMES.items() if spanish == orden), orden)
     filters = ClientFilters(
-        search=buscar, status=_words(estado, "status"), industry=_words(sector), lifecycle=_words(ciclo_vida, "status"),
-        default_risk=_words(riesgo_impago, "risk"), segment=_words(segmento), region=_words(comunidad_autonoma),
+        search=buscar,
+        status=_words(estado, "status"),
+        industry=_words(sector),
+        lifecycle=_words(ciclo_vida, "status"),
+        default_risk=_words(riesgo_impago, "risk"),
+        segment=_words(segmento),
+        region=_words(comunidad_autonoma),
         owner=_words(responsable),
     )
     with located("client", LIST_PARAMS, where="query"):
-        page = list_clients(list_of(cache, business_today()), filters, sort=sort, descending=descendente,
-                            offset=skip, limit=limit)
-    return ListaClientes(total=page.total, skip=skip, limit=limit,
-                         clientes=[_summary(r) for r in page.rows.to_dict("records")])
+        page = list_clients(
+            list_of(cache, business_today()), filters, sort=sort, descending=descendente, offset=skip, limit=limit
+        )
+    return ListaClientes(total=page.total, skip=skip, limit=limit, clientes=[_summary(r) for r in page.rows.to_dict("records")])
 
 
 @router.get("/{cliente_id}", response_model=ClienteDetalle, summary="Obtener cliente completo")
@@ -225,19 +286,28 @@ def obtener_cliente(cliente_id: int, engine: Engine_, cache: Cache, response: Re
     row = health_row(health_of(cache, today), cliente_id)
     detail = ClienteDetalle.model_validate(client)
     detail.contactos = [ContactoOut.model_validate(c) for c in services.list_contacts(engine, cliente_id)]
-    detail.actividades_recientes = [ActividadOut.model_validate(a)
-                                    for a in services.list_activities(engine, cliente_id, limit=RECENT_ACTIVITIES)]
-    detail.oportunidades_abiertas = [OportunidadOut.model_validate(o)
-                                     for o in services.list_opportunities(engine, cliente_id, open_only=True)]
+    detail.actividades_recientes = [
+        ActividadOut.model_validate(a) for a in services.list_activities(engine, cliente_id, limit=RECENT_ACTIVITIES)
+    ]
+    detail.oportunidades_abiertas = [
+        OportunidadOut.model_validate(o) for o in services.list_opportunities(engine, cliente_id, open_only=True)
+    ]
     detail.salud = None if row is None else salud(cliente_id, row, today)
     return detail
 
 
-@router.patch("/{cliente_id}", response_model=ClienteOut, summary="Modificar cliente",
-              responses={428: {"description": "No version given (If-Match or version)"}})
+@router.patch(
+    "/{cliente_id}",
+    response_model=ClienteOut,
+    summary="Modificar cliente",
+    responses={428: {"description": "No version given (If-Match or version)"}},
+)
 def modificar_cliente(
-    cliente_id: int, cambios: ClienteCambios, engine: Engine_, cache: Cache,  # type: ignore[valid-type]
-    if_match: Annotated[str | None, Header(description="The version read (ETag), e.g. \"3\"")] = None,
+    cliente_id: int,
+    cambios: ClienteCambios,  # type: ignore[valid-type]  # a model built at import time (Spanish aliases)
+    engine: Engine_,
+    cache: Cache,
+    if_match: Annotated[str | None, Header(description='The version read (ETag), e.g. "3"')] = None,
 ) -> Any:
     """Change the fields given, if the client is still at the version read (`If-Match` or `version`)."""
     version = cambios.version  # type: ignore[attr-defined]
@@ -308,10 +378,11 @@ def crear_oportunidad(cliente_id: int, oportunidad: OportunidadNueva, engine: En
     return OportunidadOut.model_validate(created)
 
 
-@router.put("/oportunidades/{oportunidad_id}/ganada", response_model=OportunidadGanada,
-            summary="Marcar oportunidad como ganada")
+@router.put("/oportunidades/{oportunidad_id}/ganada", response_model=OportunidadGanada, summary="Marcar oportunidad como ganada")
 def marcar_ganada(
-    oportunidad_id: int, engine: Engine_, cache: Cache,
+    oportunidad_id: int,
+    engine: Engine_,
+    cache: Cache,
     valor_final: Annotated[Decimal, Query(description="Final value, EUR (up to 2 decimals)")],
     lang: Language,
 ) -> Any:
@@ -321,8 +392,9 @@ def marcar_ganada(
     after_write(cache, services.mark_won)
     client = services.get_client(engine, won.client_id)
     message = "Oportunidad marcada como ganada" if lang == "es" else "Opportunity marked as won"
-    return OportunidadGanada(mensaje=message, oportunidad=OportunidadOut.model_validate(won),
-                             cliente=ClienteOut.model_validate(client))
+    return OportunidadGanada(
+        mensaje=message, oportunidad=OportunidadOut.model_validate(won), cliente=ClienteOut.model_validate(client)
+    )
 
 
 # ---------------------------------------------------------------- figures
@@ -341,12 +413,15 @@ def obtener_recomendaciones(cliente_id: int, engine: Engine_, cache: Cache, lang
     day = as_of or business_today()
     recs = client_advice(_figures(engine, cache, cliente_id, day))
     return Recomendaciones(
-        cliente_id=cliente_id, fecha_generacion=datetime.now(business_timezone()),
-        alertas=[Alerta(tipo=r.code, severidad=str(spanish_value("severity", r.severity)),
-                        mensaje=recommendation_text(r, lang))
-                 for r in recs if r.kind == "alert"],
-        oportunidades=[OportunidadSugerida(tipo=r.code, mensaje=recommendation_text(r, lang))
-                       for r in recs if r.kind == "opportunity"],
+        cliente_id=cliente_id,
+        fecha_generacion=datetime.now(business_timezone()),
+        alertas=[
+            Alerta(tipo=r.code, severidad=str(spanish_value("severity", r.severity)), mensaje=recommendation_text(r, lang))
+            for r in recs
+            if r.kind == "alert"
+        ],
+        oportunidades=[
+            OportunidadSugerida(tipo=r.code, mensaje=recommendation_text(r, lang)) for r in recs if r.kind == "opportunity"
+        ],
         acciones_sugeridas=[recommendation_text(r, lang) for r in recs if r.kind == "action"],
     )
-

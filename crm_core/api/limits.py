@@ -50,7 +50,15 @@ class BodyLimit:
         lang = preferred_language(headers.get(b"accept-language", b"").decode("latin-1"))
         body: dict[str, Any] = {"detail": t("api.too_large", lang), "code": "body_too_large"}
         payload = json.dumps(body).encode()
-        await send({"type": "http.response.start", "status": 413,
-                    "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(payload)).encode()),
-                                (b"connection", b"close")]})
+        await send(
+            {
+                "type": "http.response.start",
+                "status": 413,
+                "headers": [
+                    (b"content-type", b"application/json"),
+                    (b"content-length", str(len(payload)).encode()),
+                    (b"connection", b"close"),
+                ],
+            }
+        )
         await send({"type": "http.response.body", "body": payload})

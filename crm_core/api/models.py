@@ -52,7 +52,11 @@ from crm_core.schemas import (
 )
 
 ENUMS: dict[str, type[Enum]] = {
-    "status": ClientStatus, "company_size": CompanySize, "kind": ActivityKind, "stage": Stage, "method": PaymentMethod,
+    "status": ClientStatus,
+    "company_size": CompanySize,
+    "kind": ActivityKind,
+    "stage": Stage,
+    "method": PaymentMethod,
 }
 
 
@@ -69,16 +73,18 @@ def _enum_in(vocabulary: str, optional: bool) -> Any:
     enum = ENUMS[vocabulary]
     values = {"type": "string", "enum": spanish_values(vocabulary)}
     schema = {"anyOf": [values, {"type": "null"}]} if optional else values
-    return Annotated[enum | None if optional else enum,
-                     BeforeValidator(lambda v: english_value(vocabulary, v)), WithJsonSchema(schema)]
+    return Annotated[
+        enum | None if optional else enum, BeforeValidator(lambda v: english_value(vocabulary, v)), WithJsonSchema(schema)
+    ]
 
 
 def _enum_out(vocabulary: str, optional: bool) -> Any:
     """A stored enum value written in Spanish."""
     values = {"type": "string", "enum": spanish_values(vocabulary)}
     schema = {"anyOf": [values, {"type": "null"}]} if optional else values
-    return Annotated[str | None if optional else str,
-                     PlainSerializer(lambda v: spanish_value(vocabulary, v)), WithJsonSchema(schema)]
+    return Annotated[
+        str | None if optional else str, PlainSerializer(lambda v: spanish_value(vocabulary, v)), WithJsonSchema(schema)
+    ]
 
 
 def _aliases(entity: str, *, ascii_too: bool) -> AliasGenerator:
@@ -91,14 +97,20 @@ def _aliases(entity: str, *, ascii_too: bool) -> AliasGenerator:
 
 
 def spanish_input(
-    base: type[BaseModel], entity: str, name: str, enums: dict[str, str], *,
-    extra: dict[str, tuple[Any, Any]] | None = None, hidden: tuple[str, ...] = (),
+    base: type[BaseModel],
+    entity: str,
+    name: str,
+    enums: dict[str, str],
+    *,
+    extra: dict[str, tuple[Any, Any]] | None = None,
+    hidden: tuple[str, ...] = (),
 ) -> type[BaseModel]:
     """`base` (a write schema) reading the Spanish names of `entity`; `enums` maps field -> vocabulary;
     `hidden` fields come from the path, not the body; `extra` adds (annotation, default) fields."""
     annotations: dict[str, Any] = {}
     namespace: dict[str, Any] = {
-        "__module__": __name__, "__doc__": f"{base.__name__} with the specification's Spanish field names.",
+        "__module__": __name__,
+        "__doc__": f"{base.__name__} with the specification's Spanish field names.",
         "model_config": ConfigDict(alias_generator=_aliases(entity, ascii_too=True)),
     }
     for field, vocabulary in enums.items():
@@ -119,21 +131,30 @@ def spanish_input(
 
 
 def spanish_output(
-    base: type[BaseModel], entity: str, name: str, enums: dict[str, str], money: tuple[str, ...] = (),
+    base: type[BaseModel],
+    entity: str,
+    name: str,
+    enums: dict[str, str],
+    money: tuple[str, ...] = (),
 ) -> type[BaseModel]:
     """`base` (an *Out schema) written with the Spanish names of `entity`, enum values in Spanish, money as numbers."""
     annotations: dict[str, Any] = {}
     for field, vocabulary in enums.items():
-        annotations[field] = _enum_out(vocabulary, not base.model_fields[field].is_required()
-                                       or base.model_fields[field].annotation is not str)
+        annotations[field] = _enum_out(
+            vocabulary, not base.model_fields[field].is_required() or base.model_fields[field].annotation is not str
+        )
     for field in money:
         annotations[field] = OptMoney if "None" in str(base.model_fields[field].annotation) else Money
     namespace: dict[str, Any] = {
-        "__module__": __name__, "__doc__": f"{base.__name__} with the specification's Spanish field names.",
+        "__module__": __name__,
+        "__doc__": f"{base.__name__} with the specification's Spanish field names.",
         "__annotations__": annotations,
         "model_config": ConfigDict(
-            from_attributes=True, alias_generator=_aliases(entity, ascii_too=False),
-            validate_by_name=True, validate_by_alias=True, serialize_by_alias=True,
+            from_attributes=True,
+            alias_generator=_aliases(entity, ascii_too=False),
+            validate_by_name=True,
+            validate_by_alias=True,
+            serialize_by_alias=True,
         ),
     }
     return type(name, (base,), namespace)
@@ -147,16 +168,22 @@ def _now() -> datetime:
 
 ClienteNuevo = spanish_input(ClientCreate, "client", "ClienteNuevo", {"status": "status", "company_size": "company_size"})
 ClienteCambios = spanish_input(
-    ClientUpdate, "client", "ClienteCambios", {"status": "status", "company_size": "company_size"},
+    ClientUpdate,
+    "client",
+    "ClienteCambios",
+    {"status": "status", "company_size": "company_size"},
     extra={"version": (Annotated[int | None, Field(ge=1, le=2**31 - 1)], Field(None, exclude=True))},
 )
 ContactoNuevo = spanish_input(ContactCreate, "contact", "ContactoNuevo", {}, hidden=("client_id",))
 ActividadNueva = spanish_input(
-    ActivityCreate, "activity", "ActividadNueva", {"kind": "kind"}, hidden=("client_id",),
+    ActivityCreate,
+    "activity",
+    "ActividadNueva",
+    {"kind": "kind"},
+    hidden=("client_id",),
     extra={"occurred_at": (AwareDatetime, Field(default_factory=_now))},
 )
-OportunidadNueva = spanish_input(OpportunityCreate, "opportunity", "OportunidadNueva", {"stage": "stage"},
-                                 hidden=("client_id",))
+OportunidadNueva = spanish_input(OpportunityCreate, "opportunity", "OportunidadNueva", {"stage": "stage"}, hidden=("client_id",))
 FacturaNueva = spanish_input(InvoiceCreate, "invoice", "FacturaNueva", {})
 PagoNuevo = spanish_input(PaymentCreate, "payment", "PagoNuevo", {"method": "method"})
 
@@ -165,8 +192,7 @@ PagoNuevo = spanish_input(PaymentCreate, "payment", "PagoNuevo", {"method": "met
 ClienteOut = spanish_output(ClientOut, "client", "Cliente", {"status": "status", "company_size": "company_size"})
 ContactoOut = spanish_output(ContactOut, "contact", "Contacto", {})
 ActividadOut = spanish_output(ActivityOut, "activity", "Actividad", {"kind": "kind"})
-OportunidadOut = spanish_output(OpportunityOut, "opportunity", "Oportunidad", {"stage": "stage"},
-                                money=("amount", "won_amount"))
+OportunidadOut = spanish_output(OpportunityOut, "opportunity", "Oportunidad", {"stage": "stage"}, money=("amount", "won_amount"))
 FacturaOut = spanish_output(InvoiceOut, "invoice", "Factura", {}, money=("total",))
 PagoOut = spanish_output(PaymentOut, "payment", "Pago", {"method": "method"}, money=("amount",))
 

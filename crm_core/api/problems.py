@@ -72,8 +72,7 @@ RESPONSES: dict[int | str, dict[str, Any]] = {
 }
 
 # An enum field's Spanish values, for the `one_of` of an unknown value (by the API's field name).
-_VOCABULARIES = {"tamaño_empresa": "company_size", "tamano_empresa": "company_size", "tipo": "kind",
-                 "metodo": "method"}
+_VOCABULARIES = {"tamaño_empresa": "company_size", "tamano_empresa": "company_size", "tipo": "kind", "metodo": "method"}
 
 
 def _text(problem: Any, lang: str) -> str:
@@ -85,12 +84,18 @@ def _item(loc: list[str | int], problem: Any, lang: str, path: str = "") -> dict
     params = dict(problem.params)
     field = next((part for part in reversed(loc) if isinstance(part, str)), "")
     vocabulary = _VOCABULARIES.get(field) or (
-        ("stage" if "oportunidades" in path else "status") if field in ("estado", "ciclo_vida") else None)
+        ("stage" if "oportunidades" in path else "status") if field in ("estado", "ciclo_vida") else None
+    )
     if problem.code == "unknown_value" and vocabulary is not None:
         params["one_of"] = spanish_values(vocabulary)
     coded = FieldError(field or "input", problem.code, params)
-    return {"loc": loc, "msg": _text(coded, lang), "type": problem.code, "code": problem.code,
-            "params": {name: json_value(value) for name, value in params.items()}}
+    return {
+        "loc": loc,
+        "msg": _text(coded, lang),
+        "type": problem.code,
+        "code": problem.code,
+        "params": {name: json_value(value) for name, value in params.items()},
+    }
 
 
 def _json(status: int, body: dict[str, Any]) -> JSONResponse:
@@ -102,8 +107,11 @@ ONE_OR_MANY_TAGS = ("one", "many")  # the tags of a body that is one item or a l
 
 def _request_item(err: Mapping[str, Any], lang: str, path: str) -> dict[str, Any]:
     """One pydantic error of FastAPI's request validation: its location kept, its code and sentence the catalogue's."""
-    loc = [part for part in err.get("loc", ()) if not (isinstance(part, str) and (
-        part.startswith(("function-", "constrained-")) or part in ONE_OR_MANY_TAGS))]
+    loc = [
+        part
+        for part in err.get("loc", ())
+        if not (isinstance(part, str) and (part.startswith(("function-", "constrained-")) or part in ONE_OR_MANY_TAGS))
+    ]
     problem = field_error({**err, "loc": loc[1:]})  # the code and params, as a form's error
     if err.get("type") == "json_invalid":
         problem = FieldError("input", "json_invalid")
@@ -114,8 +122,7 @@ def _request_item(err: Mapping[str, Any], lang: str, path: str) -> dict[str, Any
 
 
 @contextmanager
-def located(entity: str = "client", names: Mapping[str, list[str | int]] | None = None,
-            where: str = "body") -> Iterator[None]:
+def located(entity: str = "client", names: Mapping[str, list[str | int]] | None = None, where: str = "body") -> Iterator[None]:
     """Name the fields of a domain error raised in the block as the API does: `names` maps an English
     field to its location (`["query", "valor_final"]`), others are `[where, <Spanish name of entity's field>]`."""
     try:

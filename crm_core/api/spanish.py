@@ -78,24 +78,53 @@ FIELDS: dict[str, str] = {
 ENTITY_FIELDS: dict[str, dict[str, str]] = {
     "contact": {"client_id": "cliente_id", "notes": "notas"},
     "activity": {"client_id": "cliente_id", "contact_id": "contacto_id", "owner": "responsable"},
-    "opportunity": {"client_id": "cliente_id", "contact_id": "contacto_responsable_id", "notes": "notas_internas",
-                    "created_at": "fecha_creacion"},
+    "opportunity": {
+        "client_id": "cliente_id",
+        "contact_id": "contacto_responsable_id",
+        "notes": "notas_internas",
+        "created_at": "fecha_creacion",
+    },
     "invoice": {"client_id": "cliente_id"},
     "payment": {"invoice_id": "factura_id", "amount": "importe"},
 }
 
 # Enum vocabularies: English stored value -> the seed's Spanish value.
 VALUES: dict[str, dict[str, str]] = {
-    "status": {"prospect": "prospecto", "active": "cliente_activo", "dormant": "cliente_dormido",
-               "lost": "cliente_perdido", "vip": "vip"},
+    "status": {
+        "prospect": "prospecto",
+        "active": "cliente_activo",
+        "dormant": "cliente_dormido",
+        "lost": "cliente_perdido",
+        "vip": "vip",
+    },
     "risk": {"low": "bajo", "medium": "medio", "high": "alto", "critical": "critico"},
     "company_size": {"self_employed": "autónomo", "small": "pequeña", "medium": "mediana", "large": "grande"},
-    "kind": {"call": "llamada", "email": "email", "meeting": "reunión", "video_call": "videollamada",
-             "task": "tarea", "note": "nota", "invoice": "factura", "payment": "pago", "proposal": "propuesta"},
-    "stage": {"identified": "identificada", "contacted": "contactado", "proposal": "presupuesto",
-              "negotiation": "negociación", "won": "ganada", "lost": "perdida"},
-    "method": {"transfer": "transferencia", "direct_debit": "domiciliacion", "card": "tarjeta",
-               "cash": "efectivo", "other": "otro"},
+    "kind": {
+        "call": "llamada",
+        "email": "email",
+        "meeting": "reunión",
+        "video_call": "videollamada",
+        "task": "tarea",
+        "note": "nota",
+        "invoice": "factura",
+        "payment": "pago",
+        "proposal": "propuesta",
+    },
+    "stage": {
+        "identified": "identificada",
+        "contacted": "contactado",
+        "proposal": "presupuesto",
+        "negotiation": "negociación",
+        "won": "ganada",
+        "lost": "perdida",
+    },
+    "method": {
+        "transfer": "transferencia",
+        "direct_debit": "domiciliacion",
+        "card": "tarjeta",
+        "cash": "efectivo",
+        "other": "otro",
+    },
     "severity": {"low": "baja", "medium": "media", "high": "alta", "critical": "critica"},
     "driver": {"recency": "recencia", "engagement": "actividad", "payment": "pagos", "trend": "tendencia"},
 }

@@ -22,10 +22,26 @@ def accuracy_chart(scores: pd.DataFrame, part: str, horizon: int, lang: str) -> 
     dates = pd.to_datetime(rows["as_of"])
     hover = "%{x|%d/%m/%Y}: " + money_hover("y", lang) + "<extra>%{fullData.name}</extra>"
     fig = go.Figure()
-    fig.add_trace(go.Scatter(x=dates, y=rows["forecast"].to_numpy(dtype="float64"), name=t("forecast.forecast", lang),
-                             mode="lines+markers", line={"color": FORECAST_COLOUR}, hovertemplate=hover))
-    fig.add_trace(go.Scatter(x=dates, y=rows["actual"].to_numpy(dtype="float64"), name=t("forecast.actual", lang),
-                             mode="lines+markers", line={"color": ACTUAL_COLOUR, "dash": "dot"}, hovertemplate=hover))
+    fig.add_trace(
+        go.Scatter(
+            x=dates,
+            y=rows["forecast"].to_numpy(dtype="float64"),
+            name=t("forecast.forecast", lang),
+            mode="lines+markers",
+            line={"color": FORECAST_COLOUR},
+            hovertemplate=hover,
+        )
+    )
+    fig.add_trace(
+        go.Scatter(
+            x=dates,
+            y=rows["actual"].to_numpy(dtype="float64"),
+            name=t("forecast.actual", lang),
+            mode="lines+markers",
+            line={"color": ACTUAL_COLOUR, "dash": "dot"},
+            hovertemplate=hover,
+        )
+    )
     fig.update_layout(
         title=t("forecast.chart_title", lang, part=t(f"forecast.part_{part}", lang), days=horizon),
         xaxis_title=t("forecast.date", lang),

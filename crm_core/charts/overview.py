@@ -112,8 +112,13 @@ def risk_map_chart(health: pd.DataFrame, lang: str) -> go.Figure:
                 },
                 customdata=np.column_stack([health["company_name"].to_numpy(dtype=object)[mask], revenue[mask]]),
                 hovertemplate=(
-                    "%{customdata[0]}<br>" + t("chart.churn_score", lang) + ": %{x:.0f}<br>"
-                    + t("chart.revenue_12m", lang) + ": " + money_hover("customdata[1]", lang) + "<extra>%{fullData.name}</extra>"
+                    "%{customdata[0]}<br>"
+                    + t("chart.churn_score", lang)
+                    + ": %{x:.0f}<br>"
+                    + t("chart.revenue_12m", lang)
+                    + ": "
+                    + money_hover("customdata[1]", lang)
+                    + "<extra>%{fullData.name}</extra>"
                 ),
             )
         )

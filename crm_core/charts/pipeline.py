@@ -41,8 +41,15 @@ def stage_funnel_chart(summary: pd.DataFrame, lang: str) -> go.Figure:
             customdata=rows[["amount", "weighted"]].to_numpy(dtype="float64"),
             texttemplate="%{x}",
             hovertemplate=(
-                "%{y}: %{x}<br>" + t("pipeline.amount", lang) + ": " + money_hover("customdata[0]", lang) + "<br>"
-                + t("pipeline.weighted", lang) + ": " + money_hover("customdata[1]", lang) + "<extra></extra>"
+                "%{y}: %{x}<br>"
+                + t("pipeline.amount", lang)
+                + ": "
+                + money_hover("customdata[0]", lang)
+                + "<br>"
+                + t("pipeline.weighted", lang)
+                + ": "
+                + money_hover("customdata[1]", lang)
+                + "<extra></extra>"
             ),
             marker={"color": WEIGHTED_COLOUR},
         )
@@ -54,19 +61,29 @@ def close_month_chart(by_month: pd.DataFrame, lang: str) -> go.Figure:
     """Bars per expected close month: open amount, and weighted amount (orange where the date has passed)."""
     fig = go.Figure()
     hover = "%{x|%m/%Y}: " + money_hover("y", lang) + "<extra>%{fullData.name}</extra>"
-    fig.add_trace(go.Bar(
-        x=by_month["month"], y=by_month["amount"].to_numpy(dtype="float64"), name=t("pipeline.amount", lang),
-        marker_color=AMOUNT_COLOUR, hovertemplate=hover,
-    ))
+    fig.add_trace(
+        go.Bar(
+            x=by_month["month"],
+            y=by_month["amount"].to_numpy(dtype="float64"),
+            name=t("pipeline.amount", lang),
+            marker_color=AMOUNT_COLOUR,
+            hovertemplate=hover,
+        )
+    )
     passed = by_month["overdue"].to_numpy(dtype=bool)
     for rows, name, colour in (
         (by_month.loc[~passed], t("pipeline.weighted", lang), WEIGHTED_COLOUR),
         (by_month.loc[passed], t("pipeline.weighted_passed", lang), OVERDUE_COLOUR),
     ):
-        fig.add_trace(go.Bar(
-            x=rows["month"], y=rows["weighted"].to_numpy(dtype="float64"), name=name, marker_color=colour,
-            hovertemplate=hover,
-        ))
+        fig.add_trace(
+            go.Bar(
+                x=rows["month"],
+                y=rows["weighted"].to_numpy(dtype="float64"),
+                name=name,
+                marker_color=colour,
+                hovertemplate=hover,
+            )
+        )
     fig.update_layout(barmode="group", xaxis={"tickformat": "%m/%Y"})
     return _layout(fig, t("pipeline.close_by_month", lang), lang, "EUR")
 
@@ -80,9 +97,14 @@ def win_rate_chart(rates: pd.DataFrame, lang: str) -> go.Figure:
         ("mean_typed_probability", TYPED_COLOUR, "figure.mean_typed_probability"),
         ("default_probability", DEFAULT_COLOUR, "figure.default_probability"),
     ):
-        fig.add_trace(go.Bar(
-            x=stages, y=rates[column].to_numpy(dtype="float64"), name=t(key, lang), marker_color=colour,
-            hovertemplate="%{x}: %{y:.0f}" + percent_suffix(lang) + "<extra>%{fullData.name}</extra>",
-        ))
+        fig.add_trace(
+            go.Bar(
+                x=stages,
+                y=rates[column].to_numpy(dtype="float64"),
+                name=t(key, lang),
+                marker_color=colour,
+                hovertemplate="%{x}: %{y:.0f}" + percent_suffix(lang) + "<extra>%{fullData.name}</extra>",
+            )
+        )
     fig.update_layout(barmode="group", yaxis={"range": [0, 100], "ticksuffix": percent_suffix(lang)})
     return _layout(fig, t("pipeline.win_rates", lang), lang)

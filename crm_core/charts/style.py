@@ -11,7 +11,11 @@ from crm_core.i18n.formatting import month_abbr
 
 RISK_COLOURS: dict[str, str] = {"low": "#2e7d32", "medium": "#f9a825", "high": "#ef6c00", "critical": "#c62828"}
 LIFECYCLE_COLOURS: dict[str, str] = {
-    "prospect": "#90a4ae", "active": "#1e88e5", "dormant": "#8e24aa", "lost": "#6d4c41", "vip": "#fbc02d",
+    "prospect": "#90a4ae",
+    "active": "#1e88e5",
+    "dormant": "#8e24aa",
+    "lost": "#6d4c41",
+    "vip": "#fbc02d",
 }
 ACTUAL_COLOUR = "#1e88e5"
 FORECAST_COLOUR = "#90caf9"

@@ -25,6 +25,5 @@ def run(args: argparse.Namespace) -> int:
     url = args.url or default_url()
     get_engine(url)  # migrate once here, not in every worker at the same time
     os.environ["DATABASE_URL"] = url  # the workers build their app from it (crm_core.api.asgi)
-    uvicorn.run("crm_core.api.asgi:app", host=args.host, port=args.port, workers=max(1, args.workers),
-                log_level="warning")
+    uvicorn.run("crm_core.api.asgi:app", host=args.host, port=args.port, workers=max(1, args.workers), log_level="warning")
     return 0

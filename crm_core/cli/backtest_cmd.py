@@ -40,18 +40,27 @@ def _positive(text: str) -> int:
 def register(subparsers: argparse._SubParsersAction) -> None:
     """Add the `backtest` sub-command (forecast accuracy at a past date)."""
     parser = subparsers.add_parser(
-        "backtest", help="forecast as of a past date and compare with what was invoiced next",
+        "backtest",
+        help="forecast as of a past date and compare with what was invoiced next",
     )
     parser.add_argument("--as-of", type=_date, required=True, help="forecast date (YYYY-MM-DD)")
     source = parser.add_mutually_exclusive_group()
     source.add_argument("--url", help="database URL (default: DATABASE_URL or data/crm.sqlite3)")
-    source.add_argument("--cdnow", nargs="?", const="", metavar="PATH",
-                        help="use the public CDNOW purchases instead of a database (default: docs/data copy)")
+    source.add_argument(
+        "--cdnow",
+        nargs="?",
+        const="",
+        metavar="PATH",
+        help="use the public CDNOW purchases instead of a database (default: docs/data copy)",
+    )
     parser.add_argument("--horizons", type=_horizons, default=(30, 90), help="days, comma-separated (default 30,90)")
-    parser.add_argument("--times", type=_positive, default=1,
-                        help="forecast at this many dates, ending at --as-of, and print one line per date and horizon")
-    parser.add_argument("--every", type=_positive, default=30, metavar="DAYS",
-                        help="days between those dates (default 30)")
+    parser.add_argument(
+        "--times",
+        type=_positive,
+        default=1,
+        help="forecast at this many dates, ending at --as-of, and print one line per date and horizon",
+    )
+    parser.add_argument("--every", type=_positive, default=30, metavar="DAYS", help="days between those dates (default 30)")
     parser.set_defaults(func=run)
 
 
@@ -80,8 +89,12 @@ def run(args: argparse.Namespace) -> int:
     if args.times > 1:
         dates = backtest_dates(args.as_of, args.every, args.times)
         table = rolling_backtest(frames, dates, args.horizons)
-        print(format_rolling(table, f"Recurring forecast backtest ({source}) at {args.times} dates, "
-                                    f"every {args.every} days, ending {args.as_of}"))
+        print(
+            format_rolling(
+                table,
+                f"Recurring forecast backtest ({source}) at {args.times} dates, every {args.every} days, ending {args.as_of}",
+            )
+        )
     else:
         if not (frames.invoices["issue_date"] <= str(args.as_of)).any():
             raise CRMError("no_invoice_before", {"as_of": args.as_of})
@@ -91,6 +104,9 @@ def run(args: argparse.Namespace) -> int:
     if not frames.opportunities.empty:
         scores = score_parts(frames, dates, args.horizons)
         print()
-        print(format_parts(scores, f"Expected revenue by part, portfolio totals ({source}), {len(dates)} date(s) "
-                                   f"ending {args.as_of}"))
+        print(
+            format_parts(
+                scores, f"Expected revenue by part, portfolio totals ({source}), {len(dates)} date(s) ending {args.as_of}"
+            )
+        )
     return 0

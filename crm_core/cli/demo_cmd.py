@@ -25,7 +25,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--url", help="database URL (default: DATABASE_URL or data/crm.sqlite3)")
     parser.add_argument("--as-of", type=_as_of, dest="as_of", help="last day of the history (default: today)")
     parser.add_argument(
-        "--no-users", dest="users", action="store_false",
+        "--no-users",
+        dest="users",
+        action="store_false",
         help="leave out the demo team (a manager and two reps): the app then runs open, without sign-in",
     )
     parser.set_defaults(func=run)

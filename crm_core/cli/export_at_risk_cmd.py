@@ -40,8 +40,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--sep", choices=SEPARATORS, default=",", help="column separator (';' also gives a decimal comma)")
     parser.add_argument("--lang", choices=LANGS, default=None, help="headers and texts (default: CRM_LANG, else en)")
     parser.add_argument("--url", help="database URL (default: DATABASE_URL or data/crm.sqlite3)")
-    parser.add_argument("--as", dest="as_user", metavar="EMAIL",
-                        help="only the clients this user sees (a rep: their own)")
+    parser.add_argument("--as", dest="as_user", metavar="EMAIL", help="only the clients this user sees (a rep: their own)")
     parser.set_defaults(func=run)
 
 

@@ -31,8 +31,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         choices=LANGS,
         help="headers as the field labels in this language (default: CRM_LANG; else Spanish with --sep ';', field names otherwise)",
     )
-    parser.add_argument("--as", dest="as_user", metavar="EMAIL",
-                        help="export only what this user sees (a rep: their own clients' rows)")
+    parser.add_argument(
+        "--as", dest="as_user", metavar="EMAIL", help="export only what this user sees (a rep: their own clients' rows)"
+    )
     parser.set_defaults(func=run)
 
 

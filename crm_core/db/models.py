@@ -121,18 +121,12 @@ class Client(Base):
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
     version: Mapped[int] = mapped_column(Integer, default=1)
 
-    contacts: Mapped[list[Contact]] = relationship(
-        back_populates="client", cascade="all, delete-orphan", passive_deletes=True
-    )
-    activities: Mapped[list[Activity]] = relationship(
-        back_populates="client", cascade="all, delete-orphan", passive_deletes=True
-    )
+    contacts: Mapped[list[Contact]] = relationship(back_populates="client", cascade="all, delete-orphan", passive_deletes=True)
+    activities: Mapped[list[Activity]] = relationship(back_populates="client", cascade="all, delete-orphan", passive_deletes=True)
     opportunities: Mapped[list[Opportunity]] = relationship(
         back_populates="client", cascade="all, delete-orphan", passive_deletes=True
     )
-    invoices: Mapped[list[Invoice]] = relationship(
-        back_populates="client", cascade="all, delete-orphan", passive_deletes=True
-    )
+    invoices: Mapped[list[Invoice]] = relationship(back_populates="client", cascade="all, delete-orphan", passive_deletes=True)
 
     __mapper_args__ = {"version_id_col": version}
     __table_args__ = (
@@ -145,9 +139,7 @@ class Contact(Base):
     __tablename__ = "contacts"
 
     contact_id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    client_id: Mapped[int] = mapped_column(
-        ForeignKey("clients.client_id", ondelete="CASCADE"), index=True
-    )
+    client_id: Mapped[int] = mapped_column(ForeignKey("clients.client_id", ondelete="CASCADE"), index=True)
     full_name: Mapped[str] = mapped_column(String(200))
     role: Mapped[str | None] = mapped_column(String(100))
     email: Mapped[str | None] = mapped_column(String(254))
@@ -165,12 +157,8 @@ class Activity(Base):
     __tablename__ = "activities"
 
     activity_id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    client_id: Mapped[int] = mapped_column(
-        ForeignKey("clients.client_id", ondelete="CASCADE"), index=True
-    )
-    contact_id: Mapped[int | None] = mapped_column(
-        ForeignKey("contacts.contact_id", ondelete="SET NULL"), index=True
-    )
+    client_id: Mapped[int] = mapped_column(ForeignKey("clients.client_id", ondelete="CASCADE"), index=True)
+    contact_id: Mapped[int | None] = mapped_column(ForeignKey("contacts.contact_id", ondelete="SET NULL"), index=True)
     kind: Mapped[str] = mapped_column(String(20))
     title: Mapped[str] = mapped_column(String(200))
     description: Mapped[str | None] = mapped_column(Text)
@@ -184,21 +172,15 @@ class Activity(Base):
 
     client: Mapped[Client] = relationship(back_populates="activities")
 
-    __table_args__ = (
-        CheckConstraint("duration_min IS NULL OR duration_min >= 0", name="duration_nonneg"),
-    )
+    __table_args__ = (CheckConstraint("duration_min IS NULL OR duration_min >= 0", name="duration_nonneg"),)
 
 
 class Opportunity(Base):
     __tablename__ = "opportunities"
 
     opportunity_id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    client_id: Mapped[int] = mapped_column(
-        ForeignKey("clients.client_id", ondelete="CASCADE"), index=True
-    )
-    contact_id: Mapped[int | None] = mapped_column(
-        ForeignKey("contacts.contact_id", ondelete="SET NULL"), index=True
-    )
+    client_id: Mapped[int] = mapped_column(ForeignKey("clients.client_id", ondelete="CASCADE"), index=True)
+    contact_id: Mapped[int | None] = mapped_column(ForeignKey("contacts.contact_id", ondelete="SET NULL"), index=True)
     name: Mapped[str] = mapped_column(String(200))
     description: Mapped[str | None] = mapped_column(Text)
     amount: Mapped[Decimal] = mapped_column(Money)
@@ -235,9 +217,7 @@ class StageChange(Base):
     __tablename__ = "opportunity_stage_history"
 
     change_id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    opportunity_id: Mapped[int] = mapped_column(
-        ForeignKey("opportunities.opportunity_id", ondelete="CASCADE"), index=True
-    )
+    opportunity_id: Mapped[int] = mapped_column(ForeignKey("opportunities.opportunity_id", ondelete="CASCADE"), index=True)
     from_stage: Mapped[str | None] = mapped_column(String(20))
     to_stage: Mapped[str] = mapped_column(String(20))
     changed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
@@ -249,9 +229,7 @@ class Invoice(Base):
     __tablename__ = "invoices"
 
     invoice_id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    client_id: Mapped[int] = mapped_column(
-        ForeignKey("clients.client_id", ondelete="CASCADE"), index=True
-    )
+    client_id: Mapped[int] = mapped_column(ForeignKey("clients.client_id", ondelete="CASCADE"), index=True)
     number: Mapped[str] = mapped_column(String(40), unique=True)
     issue_date: Mapped[date] = mapped_column(Date, index=True)
     due_date: Mapped[date] = mapped_column(Date, index=True)
@@ -260,9 +238,7 @@ class Invoice(Base):
     void: Mapped[bool] = mapped_column(Boolean, default=False)
 
     client: Mapped[Client] = relationship(back_populates="invoices")
-    payments: Mapped[list[Payment]] = relationship(
-        back_populates="invoice", cascade="all, delete-orphan", passive_deletes=True
-    )
+    payments: Mapped[list[Payment]] = relationship(back_populates="invoice", cascade="all, delete-orphan", passive_deletes=True)
 
     __table_args__ = (
         CheckConstraint("due_date >= issue_date", name="due_after_issue"),
@@ -277,9 +253,7 @@ class Payment(Base):
     __tablename__ = "payments"
 
     payment_id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    invoice_id: Mapped[int] = mapped_column(
-        ForeignKey("invoices.invoice_id", ondelete="CASCADE"), index=True
-    )
+    invoice_id: Mapped[int] = mapped_column(ForeignKey("invoices.invoice_id", ondelete="CASCADE"), index=True)
     paid_on: Mapped[date] = mapped_column(Date, index=True)
     amount: Mapped[Decimal] = mapped_column(Money)
     method: Mapped[str | None] = mapped_column(String(20))

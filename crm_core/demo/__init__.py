@@ -75,9 +75,7 @@ def _has_clients(engine: Engine) -> bool:
         return conn.execute(text("SELECT 1 FROM clients LIMIT 1")).first() is not None
 
 
-def generate_demo(
-    engine: Engine, clients: int, seed: int, as_of: date | None = None, *, users: bool = False
-) -> DemoStats:
+def generate_demo(engine: Engine, clients: int, seed: int, as_of: date | None = None, *, users: bool = False) -> DemoStats:
     """Fill an EMPTY, migrated database with `clients` demo clients and their history up to `as_of`.
 
     The same (clients, seed, as_of) always gives identical rows. With `users`, the demo team (a

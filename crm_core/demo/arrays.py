@@ -44,9 +44,7 @@ def utc_timestamps(days: np.ndarray, minutes: np.ndarray) -> np.ndarray:
     """Local business-time day + minute of day -> naive UTC datetime64[us]."""
     local = (days.astype(np.int64) * 1440 + minutes.astype(np.int64)).astype("datetime64[m]")
     index = pd.DatetimeIndex(local.astype("datetime64[ns]"))
-    aware = index.tz_localize(
-        business_timezone().key, ambiguous=np.zeros(len(index), dtype=bool), nonexistent="shift_forward"
-    )
+    aware = index.tz_localize(business_timezone().key, ambiguous=np.zeros(len(index), dtype=bool), nonexistent="shift_forward")
     return aware.tz_convert("UTC").tz_localize(None).to_numpy().astype("datetime64[us]")
 
 

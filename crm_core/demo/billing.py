@@ -32,6 +32,7 @@ IRREGULAR_GAP_SHAPE = 2.2
 @dataclass
 class Invoices:
     """Invoice rows as parallel arrays (client index, issue day, cents, flags)."""
+
     client: np.ndarray
     issue: np.ndarray
     cents: np.ndarray
@@ -146,7 +147,9 @@ def invoice_numbers(issue: np.ndarray, credit: np.ndarray) -> list[str]:
     return chars.view("<U12").ravel().tolist()
 
 
-def make_payments(rng: np.random.Generator, plan: Plan, inv: Invoices, due: np.ndarray, today: int) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+def make_payments(
+    rng: np.random.Generator, plan: Plan, inv: Invoices, due: np.ndarray, today: int
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """(invoice row, paid day, cents, method) of every payment made up to `today`."""
     payable = np.flatnonzero(~inv.void & ~inv.credit)
     client = inv.client[payable]
@@ -171,9 +174,7 @@ def make_payments(rng: np.random.Generator, plan: Plan, inv: Invoices, due: np.n
 
     never = (issue >= plan.default_day[client] - 40) | (rng.random(m) < 0.0015)
 
-    split = ~never & (
-        ((behaviour == PARTIAL) & (rng.random(m) < 0.4)) | ((behaviour == LATE) & (rng.random(m) < 0.03))
-    )
+    split = ~never & (((behaviour == PARTIAL) & (rng.random(m) < 0.4)) | ((behaviour == LATE) & (rng.random(m) < 0.03)))
     parts = np.where(split, np.where(rng.random(m) < 0.7, 2, 3), 1)
     first_share = np.round(total * rng.uniform(0.3, 0.6, m)).astype(np.int64)
     second_share = np.where(parts == 3, np.round(total * rng.uniform(0.15, 0.3, m)).astype(np.int64), 0)

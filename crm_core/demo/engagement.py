@@ -136,9 +136,7 @@ def _final_stage(outcome: np.ndarray, reach: np.ndarray) -> np.ndarray:
     return np.select([outcome == 1, outcome == 2], [4, 5], reach)
 
 
-def _cover_stages(
-    rng: np.random.Generator, outcome: np.ndarray, reach: np.ndarray, s0: np.ndarray, eligible: np.ndarray
-) -> None:
+def _cover_stages(rng: np.random.Generator, outcome: np.ndarray, reach: np.ndarray, s0: np.ndarray, eligible: np.ndarray) -> None:
     """Make every pipeline stage appear at least once (in place), so any demo shows a full funnel."""
     for target in range(len(STAGES)):
         final = _final_stage(outcome, reach)
@@ -210,9 +208,7 @@ def opportunity_columns(
     last_day = change_day[group_first + changes - 1]
 
     from_idx = np.where(idx == 0, -1, s0[row] + idx - 1)
-    to_idx = np.where(
-        (idx == changes[row] - 1) & closed[row], np.where(outcome[row] == 1, 4, 5), s0[row] + idx
-    )
+    to_idx = np.where((idx == changes[row] - 1) & closed[row], np.where(outcome[row] == 1, 4, 5), s0[row] + idx)
     stage_names = np.asarray(STAGES, dtype=object)
     from_stage = np.where(from_idx < 0, NO_TEXT, stage_names[np.maximum(from_idx, 0)])
     to_stage = stage_names[to_idx]
@@ -226,9 +222,7 @@ def opportunity_columns(
     final_idx = _final_stage(outcome, reach)
     stage = stage_names[final_idx]
     default_p = np.asarray([DEFAULT_STAGE_PROBABILITY[Stage(s)] for s in STAGES])
-    probability = np.where(
-        outcome == 0, np.clip(default_p[final_idx] + rng.integers(-6, 7, m), 1, 99), default_p[final_idx]
-    )
+    probability = np.where(outcome == 0, np.clip(default_p[final_idx] + rng.integers(-6, 7, m), 1, 99), default_p[final_idx])
     level = plan.level[client]
     amount_cents = np.maximum(np.round(level * rng.uniform(2, 12, m) / 5000) * 5000, 5000).astype(np.int64)
     won_cents = np.round(amount_cents * rng.uniform(0.85, 1.05, m)).astype(np.int64)

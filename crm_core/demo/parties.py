@@ -61,7 +61,9 @@ def _phones(rng: np.random.Generator, prefixes: list[str], mobile: np.ndarray) -
     return out
 
 
-def _company_names(rng: np.random.Generator, plan: Plan, pools: NamePools, cities: list[str]) -> tuple[list[str], list[str], np.ndarray]:
+def _company_names(
+    rng: np.random.Generator, plan: Plan, pools: NamePools, cities: list[str]
+) -> tuple[list[str], list[str], np.ndarray]:
     """Company names (unique), their bare cores (for web domains) and legal-form indexes."""
     n = len(plan.size)
     prefixes = [p for _, p in vocab.INDUSTRIES.values()]
@@ -98,7 +100,9 @@ def _company_names(rng: np.random.Generator, plan: Plan, pools: NamePools, citie
     return names, cores, legal
 
 
-def client_columns(rng: np.random.Generator, plan: Plan, pools: NamePools, today: int, status: np.ndarray) -> tuple[Columns, list[str]]:
+def client_columns(
+    rng: np.random.Generator, plan: Plan, pools: NamePools, today: int, status: np.ndarray
+) -> tuple[Columns, list[str]]:
     """The clients table, and each client's unique web domain (reused for contact e-mails)."""
     n = len(plan.size)
     _regions, region_of_city, city_rows = city_table()
@@ -114,10 +118,15 @@ def client_columns(rng: np.random.Generator, plan: Plan, pools: NamePools, today
     local = np.asarray(vocab.EMAIL_LOCAL_PARTS, dtype=object)[rng.integers(0, len(vocab.EMAIL_LOCAL_PARTS), n)]
     emails = [f"{lp}@{d}" for lp, d in zip(local.tolist(), domains, strict=False)]
     has_site = rng.random(n) < np.where(plan.size == 0, 0.55, 0.92)
-    websites = np.array([f"https://www.{d}" if s else None for d, s in zip(domains, has_site.tolist(), strict=False)], dtype=object)
+    websites = np.array(
+        [f"https://www.{d}" if s else None for d, s in zip(domains, has_site.tolist(), strict=False)], dtype=object
+    )
     has_linkedin = rng.random(n) < np.where(plan.size >= 2, 0.85, 0.45)
     linkedin = np.array(
-        [f"https://www.linkedin.com/company/{d.split('.')[0]}" if s else None for d, s in zip(domains, has_linkedin.tolist(), strict=False)],
+        [
+            f"https://www.linkedin.com/company/{d.split('.')[0]}" if s else None
+            for d, s in zip(domains, has_linkedin.tolist(), strict=False)
+        ],
         dtype=object,
     )
 
@@ -126,7 +135,9 @@ def client_columns(rng: np.random.Generator, plan: Plan, pools: NamePools, today
     post = rng.integers(1, 999, n)
     addresses = [
         f"{s}, {num}, {prov:02d}{pc:03d} {city_names[c]}"
-        for s, num, prov, pc, c in zip(street.tolist(), number.tolist(), provinces.tolist(), post.tolist(), plan.city.tolist(), strict=False)
+        for s, num, prov, pc, c in zip(
+            street.tolist(), number.tolist(), provinces.tolist(), post.tolist(), plan.city.tolist(), strict=False
+        )
     ]
     phones = _phones(rng, [city_rows[c][2] for c in plan.city], (plan.size == 0) & (rng.random(n) < 0.7))
 
@@ -170,7 +181,9 @@ def client_columns(rng: np.random.Generator, plan: Plan, pools: NamePools, today
     return columns, domains
 
 
-def contact_columns(rng: np.random.Generator, plan: Plan, pools: NamePools, domains: list[str]) -> tuple[Columns, np.ndarray, np.ndarray]:
+def contact_columns(
+    rng: np.random.Generator, plan: Plan, pools: NamePools, domains: list[str]
+) -> tuple[Columns, np.ndarray, np.ndarray]:
     """Contacts, the first contact id of each client and each client's contact count."""
     n = len(plan.size)
     count = pick(rng, (0.4, 0.4, 0.2), n) + 1
@@ -190,7 +203,9 @@ def contact_columns(rng: np.random.Generator, plan: Plan, pools: NamePools, doma
         name: ascii_slug(name.split()[0]).replace("-", "") or "contacto"
         for name in {*pools.first_names_female, *pools.first_names_male, *pools.last_names}
     }
-    emails = [f"{handle[a]}.{handle[b]}@{domains[c]}" for a, b, c in zip(first.tolist(), last1.tolist(), client.tolist(), strict=False)]
+    emails = [
+        f"{handle[a]}.{handle[b]}@{domains[c]}" for a, b, c in zip(first.tolist(), last1.tolist(), client.tolist(), strict=False)
+    ]
     role_main = np.asarray(vocab.CONTACT_ROLES, dtype=object)[rng.integers(0, len(vocab.CONTACT_ROLES), total)]
     role_billing = np.asarray(vocab.BILLING_ROLES, dtype=object)[rng.integers(0, len(vocab.BILLING_ROLES), total)]
     is_billing = (pos == 1) | (count[client] == 1)

@@ -82,9 +82,7 @@ def make_plan(rng: np.random.Generator, n: int, today: int) -> Plan:
         customer[rng.integers(0, n)] = False
     size = pick(rng, vocab.SIZE_WEIGHTS, n)
     industry = pick(rng, [w for w, _ in vocab.INDUSTRIES.values()], n)
-    cadence = np.where(
-        size == 0, pick(rng, (0.3, 0.1, 0.6), n), pick(rng, (0.42, 0.2, 0.38), n)
-    )
+    cadence = np.where(size == 0, pick(rng, (0.3, 0.1, 0.6), n), pick(rng, (0.42, 0.2, 0.38), n))
     monthly_level = np.asarray(vocab.SIZE_MONTHLY_CENTS, dtype=float)[size] * rng.lognormal(0.0, 0.6, n)
     level = monthly_level * np.select([cadence == QUARTERLY, cadence == IRREGULAR], [2.8, 1.2], 1.0)
     terms_idx = pick(rng, vocab.PAYMENT_TERMS_WEIGHTS, n)

@@ -4,53 +4,117 @@ from __future__ import annotations
 
 # region -> (weight by business population, [(city, CIF/postcode province code, phone prefix, weight)])
 PLACES: dict[str, tuple[float, list[tuple[str, str, str, float]]]] = {
-    "Andalucía": (15.0, [
-        ("Sevilla", "41", "954", 5), ("Málaga", "29", "952", 5), ("Córdoba", "14", "957", 2),
-        ("Granada", "18", "958", 2), ("Almería", "04", "950", 1.5), ("Cádiz", "11", "956", 1),
-        ("Jerez de la Frontera", "11", "956", 1), ("Huelva", "21", "959", 1), ("Jaén", "23", "953", 1),
-        ("Marbella", "29", "952", 1),
-    ]),
+    "Andalucía": (
+        15.0,
+        [
+            ("Sevilla", "41", "954", 5),
+            ("Málaga", "29", "952", 5),
+            ("Córdoba", "14", "957", 2),
+            ("Granada", "18", "958", 2),
+            ("Almería", "04", "950", 1.5),
+            ("Cádiz", "11", "956", 1),
+            ("Jerez de la Frontera", "11", "956", 1),
+            ("Huelva", "21", "959", 1),
+            ("Jaén", "23", "953", 1),
+            ("Marbella", "29", "952", 1),
+        ],
+    ),
     "Aragón": (3.0, [("Zaragoza", "50", "976", 6), ("Huesca", "22", "974", 1), ("Teruel", "44", "978", 0.6)]),
     "Asturias": (2.0, [("Oviedo", "33", "985", 3), ("Gijón", "33", "985", 3), ("Avilés", "33", "985", 1)]),
     "Illes Balears": (2.5, [("Palma", "07", "971", 6), ("Ibiza", "07", "971", 1), ("Manacor", "07", "971", 1)]),
-    "Canarias": (4.0, [
-        ("Las Palmas de Gran Canaria", "35", "928", 4), ("Santa Cruz de Tenerife", "38", "922", 3),
-        ("San Cristóbal de La Laguna", "38", "922", 1.5), ("Arrecife", "35", "928", 0.7),
-    ]),
+    "Canarias": (
+        4.0,
+        [
+            ("Las Palmas de Gran Canaria", "35", "928", 4),
+            ("Santa Cruz de Tenerife", "38", "922", 3),
+            ("San Cristóbal de La Laguna", "38", "922", 1.5),
+            ("Arrecife", "35", "928", 0.7),
+        ],
+    ),
     "Cantabria": (1.2, [("Santander", "39", "942", 4), ("Torrelavega", "39", "942", 1)]),
-    "Castilla y León": (4.5, [
-        ("Valladolid", "47", "983", 4), ("Burgos", "09", "947", 2), ("León", "24", "987", 2),
-        ("Salamanca", "37", "923", 2), ("Segovia", "40", "921", 0.7), ("Zamora", "49", "980", 0.6),
-    ]),
-    "Castilla-La Mancha": (3.5, [
-        ("Toledo", "45", "925", 2), ("Albacete", "02", "967", 2), ("Guadalajara", "19", "949", 1.2),
-        ("Ciudad Real", "13", "926", 1.2), ("Talavera de la Reina", "45", "925", 1), ("Cuenca", "16", "969", 0.6),
-    ]),
-    "Cataluña": (18.0, [
-        ("Barcelona", "08", "93", 12), ("L'Hospitalet de Llobregat", "08", "93", 2), ("Badalona", "08", "93", 1.5),
-        ("Terrassa", "08", "93", 1.5), ("Sabadell", "08", "93", 1.5), ("Girona", "17", "972", 1.5),
-        ("Tarragona", "43", "977", 1.5), ("Lleida", "25", "973", 1.2), ("Reus", "43", "977", 0.8),
-    ]),
-    "Comunitat Valenciana": (11.0, [
-        ("Valencia", "46", "96", 7), ("Alicante", "03", "965", 3.5), ("Elche", "03", "965", 2),
-        ("Castellón de la Plana", "12", "964", 1.5), ("Benidorm", "03", "965", 0.8), ("Gandia", "46", "96", 0.7),
-    ]),
+    "Castilla y León": (
+        4.5,
+        [
+            ("Valladolid", "47", "983", 4),
+            ("Burgos", "09", "947", 2),
+            ("León", "24", "987", 2),
+            ("Salamanca", "37", "923", 2),
+            ("Segovia", "40", "921", 0.7),
+            ("Zamora", "49", "980", 0.6),
+        ],
+    ),
+    "Castilla-La Mancha": (
+        3.5,
+        [
+            ("Toledo", "45", "925", 2),
+            ("Albacete", "02", "967", 2),
+            ("Guadalajara", "19", "949", 1.2),
+            ("Ciudad Real", "13", "926", 1.2),
+            ("Talavera de la Reina", "45", "925", 1),
+            ("Cuenca", "16", "969", 0.6),
+        ],
+    ),
+    "Cataluña": (
+        18.0,
+        [
+            ("Barcelona", "08", "93", 12),
+            ("L'Hospitalet de Llobregat", "08", "93", 2),
+            ("Badalona", "08", "93", 1.5),
+            ("Terrassa", "08", "93", 1.5),
+            ("Sabadell", "08", "93", 1.5),
+            ("Girona", "17", "972", 1.5),
+            ("Tarragona", "43", "977", 1.5),
+            ("Lleida", "25", "973", 1.2),
+            ("Reus", "43", "977", 0.8),
+        ],
+    ),
+    "Comunitat Valenciana": (
+        11.0,
+        [
+            ("Valencia", "46", "96", 7),
+            ("Alicante", "03", "965", 3.5),
+            ("Elche", "03", "965", 2),
+            ("Castellón de la Plana", "12", "964", 1.5),
+            ("Benidorm", "03", "965", 0.8),
+            ("Gandia", "46", "96", 0.7),
+        ],
+    ),
     "Extremadura": (1.6, [("Badajoz", "06", "924", 2), ("Cáceres", "10", "927", 1.5), ("Mérida", "06", "924", 1)]),
-    "Galicia": (5.5, [
-        ("Vigo", "36", "986", 3), ("A Coruña", "15", "981", 3), ("Santiago de Compostela", "15", "981", 1.5),
-        ("Ourense", "32", "988", 1), ("Lugo", "27", "982", 1), ("Pontevedra", "36", "986", 1),
-    ]),
-    "Comunidad de Madrid": (19.0, [
-        ("Madrid", "28", "91", 14), ("Alcalá de Henares", "28", "91", 1), ("Móstoles", "28", "91", 1),
-        ("Getafe", "28", "91", 1), ("Alcobendas", "28", "91", 1.2), ("Las Rozas de Madrid", "28", "91", 0.8),
-        ("Leganés", "28", "91", 0.8),
-    ]),
+    "Galicia": (
+        5.5,
+        [
+            ("Vigo", "36", "986", 3),
+            ("A Coruña", "15", "981", 3),
+            ("Santiago de Compostela", "15", "981", 1.5),
+            ("Ourense", "32", "988", 1),
+            ("Lugo", "27", "982", 1),
+            ("Pontevedra", "36", "986", 1),
+        ],
+    ),
+    "Comunidad de Madrid": (
+        19.0,
+        [
+            ("Madrid", "28", "91", 14),
+            ("Alcalá de Henares", "28", "91", 1),
+            ("Móstoles", "28", "91", 1),
+            ("Getafe", "28", "91", 1),
+            ("Alcobendas", "28", "91", 1.2),
+            ("Las Rozas de Madrid", "28", "91", 0.8),
+            ("Leganés", "28", "91", 0.8),
+        ],
+    ),
     "Región de Murcia": (3.0, [("Murcia", "30", "968", 4), ("Cartagena", "30", "968", 2), ("Lorca", "30", "968", 1)]),
     "Comunidad Foral de Navarra": (1.5, [("Pamplona", "31", "948", 4), ("Tudela", "31", "948", 1)]),
-    "País Vasco": (5.0, [
-        ("Bilbao", "48", "94", 5), ("Vitoria-Gasteiz", "01", "945", 2.5), ("San Sebastián", "20", "943", 2.5),
-        ("Barakaldo", "48", "94", 1), ("Getxo", "48", "94", 0.8),
-    ]),
+    "País Vasco": (
+        5.0,
+        [
+            ("Bilbao", "48", "94", 5),
+            ("Vitoria-Gasteiz", "01", "945", 2.5),
+            ("San Sebastián", "20", "943", 2.5),
+            ("Barakaldo", "48", "94", 1),
+            ("Getxo", "48", "94", 0.8),
+        ],
+    ),
     "La Rioja": (0.7, [("Logroño", "26", "941", 4), ("Calahorra", "26", "941", 1)]),
     "Ceuta": (0.15, [("Ceuta", "51", "956", 1)]),
     "Melilla": (0.15, [("Melilla", "52", "952", 1)]),
@@ -76,8 +140,21 @@ INDUSTRIES: dict[str, tuple[float, tuple[str, ...]]] = {
 }
 
 PLACE_WORDS: tuple[str, ...] = (
-    "del Norte", "del Sur", "Levante", "Mediterráneo", "Ibérica", "Atlántico", "Peninsular",
-    "Hispania", "Castellana", "Cantábrica", "Integral", "Global", "Europa", "Centro", "Costa",
+    "del Norte",
+    "del Sur",
+    "Levante",
+    "Mediterráneo",
+    "Ibérica",
+    "Atlántico",
+    "Peninsular",
+    "Hispania",
+    "Castellana",
+    "Cantábrica",
+    "Integral",
+    "Global",
+    "Europa",
+    "Centro",
+    "Costa",
 )
 
 # legal form -> (weight, CIF letter)
@@ -113,20 +190,34 @@ PAYMENT_METHODS: tuple[str, ...] = ("transfer", "direct_debit", "card", "cash", 
 PAYMENT_METHOD_WEIGHTS: tuple[float, ...] = (0.58, 0.30, 0.07, 0.03, 0.02)
 
 CONTACT_ROLES: tuple[str, ...] = (
-    "Gerente", "Director general", "Responsable de compras", "Director de operaciones",
-    "Responsable de marketing", "Socio fundador", "Jefe de proyecto",
+    "Gerente",
+    "Director general",
+    "Responsable de compras",
+    "Director de operaciones",
+    "Responsable de marketing",
+    "Socio fundador",
+    "Jefe de proyecto",
 )
 BILLING_ROLES: tuple[str, ...] = ("Administración", "Director financiero", "Responsable de contabilidad")
 
 ACTIVITY_KINDS: tuple[str, ...] = ("call", "email", "meeting", "video_call", "note", "proposal")
 ACTIVITY_KIND_WEIGHTS: tuple[float, ...] = (0.30, 0.30, 0.12, 0.12, 0.10, 0.06)
 ACTIVITY_TITLES: dict[str, tuple[str, ...]] = {
-    "call": ("Llamada de seguimiento", "Llamada comercial", "Consulta sobre facturación", "Llamada de soporte",
-             "Recordatorio de pago"),
-    "email": ("Envío de documentación", "Respuesta a consulta", "Envío de presupuesto", "Newsletter personalizada",
-              "Confirmación de pedido"),
-    "meeting": ("Reunión de seguimiento", "Reunión de presentación", "Visita a las oficinas",
-                "Revisión trimestral de cuenta"),
+    "call": (
+        "Llamada de seguimiento",
+        "Llamada comercial",
+        "Consulta sobre facturación",
+        "Llamada de soporte",
+        "Recordatorio de pago",
+    ),
+    "email": (
+        "Envío de documentación",
+        "Respuesta a consulta",
+        "Envío de presupuesto",
+        "Newsletter personalizada",
+        "Confirmación de pedido",
+    ),
+    "meeting": ("Reunión de seguimiento", "Reunión de presentación", "Visita a las oficinas", "Revisión trimestral de cuenta"),
     "video_call": ("Videollamada de seguimiento", "Demostración del servicio", "Revisión de propuesta"),
     "note": ("Nota interna", "Cambio de interlocutor", "Comentario sobre la cuenta"),
     "proposal": ("Propuesta comercial", "Propuesta de renovación", "Oferta de ampliación"),
@@ -150,13 +241,26 @@ ACTIVITY_DURATIONS: dict[str, tuple[int, ...] | None] = {
 }
 
 OPPORTUNITY_NAMES: tuple[str, ...] = (
-    "Renovación contrato anual", "Ampliación de servicios", "Proyecto de implantación", "Plan de mantenimiento",
-    "Pedido de temporada", "Migración a la nube", "Campaña de lanzamiento", "Consultoría estratégica",
-    "Formación del equipo", "Suministro anual", "Licencias adicionales", "Auditoría y diagnóstico",
+    "Renovación contrato anual",
+    "Ampliación de servicios",
+    "Proyecto de implantación",
+    "Plan de mantenimiento",
+    "Pedido de temporada",
+    "Migración a la nube",
+    "Campaña de lanzamiento",
+    "Consultoría estratégica",
+    "Formación del equipo",
+    "Suministro anual",
+    "Licencias adicionales",
+    "Auditoría y diagnóstico",
 )
 LOST_REASONS: tuple[str, ...] = (
-    "Precio demasiado alto", "Eligió a la competencia", "Sin presupuesto este año", "Proyecto aplazado",
-    "Sin respuesta del cliente", "No cumplimos los requisitos",
+    "Precio demasiado alto",
+    "Eligió a la competencia",
+    "Sin presupuesto este año",
+    "Proyecto aplazado",
+    "Sin respuesta del cliente",
+    "No cumplimos los requisitos",
 )
 
 ACCOUNT_MANAGERS = 8

@@ -113,25 +113,43 @@ def churn_reason_texts(health: pd.DataFrame, lang: str) -> pd.Series:
     since_invoice = _whole_texts(column("days_since_last_invoice"), lang)
     cases: list[tuple[np.ndarray, pd.Series | str]] = [
         ((column("lifecycle") == "prospect").to_numpy(), t("churn_reason.prospect", lang)),
-        ((driver == "recency") & cadence.isna().to_numpy(),
-         _fill(_template("churn_reason.recency_single", lang), index, days=since_invoice)),
-        (driver == "recency", _fill(_template("churn_reason.recency", lang), index, days=since_invoice,
-                                    cadence=_whole_texts(cadence, lang))),
+        (
+            (driver == "recency") & cadence.isna().to_numpy(),
+            _fill(_template("churn_reason.recency_single", lang), index, days=since_invoice),
+        ),
+        (
+            driver == "recency",
+            _fill(_template("churn_reason.recency", lang), index, days=since_invoice, cadence=_whole_texts(cadence, lang)),
+        ),
         ((driver == "engagement") & since_activity.isna().to_numpy(), t("churn_reason.engagement_never", lang)),
-        (driver == "engagement",
-         _fill(_template("churn_reason.engagement", lang), index, days=_whole_texts(since_activity, lang))),
-        ((driver == "payment") & (oldest > 0).to_numpy(),
-         _fill(_template("churn_reason.payment_overdue", lang), index, days=_whole_texts(oldest, lang))),
-        (driver == "payment", _fill(_template("churn_reason.payment_on_time", lang), index,
-                                    share=_percent_texts(number("on_time_rate").fillna(0), lang))),
+        (
+            driver == "engagement",
+            _fill(_template("churn_reason.engagement", lang), index, days=_whole_texts(since_activity, lang)),
+        ),
+        (
+            (driver == "payment") & (oldest > 0).to_numpy(),
+            _fill(_template("churn_reason.payment_overdue", lang), index, days=_whole_texts(oldest, lang)),
+        ),
+        (
+            driver == "payment",
+            _fill(
+                _template("churn_reason.payment_on_time", lang),
+                index,
+                share=_percent_texts(number("on_time_rate").fillna(0), lang),
+            ),
+        ),
         (driver == "trend", _fill(_template("churn_reason.trend", lang), index, share=_percent_texts(fall, lang))),
         (driver == "lost", t("churn_reason.lost", lang)),
         (driver == "none", t("churn_reason.none", lang)),
     ]
-    chosen = np.select([mask for mask, _ in cases],
-                       [np.asarray(text, dtype=object) if isinstance(text, pd.Series) else np.full(len(index), text, dtype=object)
-                        for _, text in cases],
-                       default=english.to_numpy(dtype=object))
+    chosen = np.select(
+        [mask for mask, _ in cases],
+        [
+            np.asarray(text, dtype=object) if isinstance(text, pd.Series) else np.full(len(index), text, dtype=object)
+            for _, text in cases
+        ],
+        default=english.to_numpy(dtype=object),
+    )
     return pd.Series(chosen, index=index, dtype=object)
 
 

@@ -31,9 +31,26 @@ class Column:
 
 # References to other rows, by natural key first (ids only work within one database).
 _CLIENT_REFS = (
-    Column("client_tax_id", synonyms=("cif_nif_cliente", "cif_cliente", "nif_cliente", "cliente_cif",
-                                      "cliente_nif", "tax_id_cliente", "cif", "nif", "cif_nif", "nif_cif",
-                                      "tax_id", "vat", "vat_id", "vat_number", "customer_tax_id")),
+    Column(
+        "client_tax_id",
+        synonyms=(
+            "cif_nif_cliente",
+            "cif_cliente",
+            "nif_cliente",
+            "cliente_cif",
+            "cliente_nif",
+            "tax_id_cliente",
+            "cif",
+            "nif",
+            "cif_nif",
+            "nif_cif",
+            "tax_id",
+            "vat",
+            "vat_id",
+            "vat_number",
+            "customer_tax_id",
+        ),
+    ),
     Column("client_email", synonyms=("email_cliente", "correo_cliente", "cliente_email", "customer_email")),
     Column("client_id", "int", synonyms=("id_cliente", "cliente_id", "customer_id")),
 )
@@ -45,14 +62,28 @@ _CONTACT_REFS = (
 COLUMNS: dict[str, tuple[Column, ...]] = {
     "clients": (
         Column("client_id", "ignored", ("id_cliente", "id")),
-        Column("company_name", synonyms=("nombre_empresa", "empresa", "company", "razon_social",
-                                          "nombre", "cliente", "nombre_cliente", "name", "client",
-                                          "client_name", "customer", "customer_name", "nombre_fiscal")),
+        Column(
+            "company_name",
+            synonyms=(
+                "nombre_empresa",
+                "empresa",
+                "company",
+                "razon_social",
+                "nombre",
+                "cliente",
+                "nombre_cliente",
+                "name",
+                "client",
+                "client_name",
+                "customer",
+                "customer_name",
+                "nombre_fiscal",
+            ),
+        ),
         Column("email", synonyms=("correo", "correo_electronico", "e_mail", "mail", "email_address")),
         Column("phone", synonyms=("telefono", "tel", "movil", "telephone", "phone_number")),
         Column("address", synonyms=("direccion", "domicilio", "direccion_fiscal")),
-        Column("tax_id", synonyms=("cif_nif", "nif_cif", "cif", "nif", "nie", "dni", "vat", "vat_id",
-                                    "vat_number", "nif_iva")),
+        Column("tax_id", synonyms=("cif_nif", "nif_cif", "cif", "nif", "nie", "dni", "vat", "vat_id", "vat_number", "nif_iva")),
         Column("status", "enum", ("estado", "lifecycle", "ciclo_de_vida", "client_status"), ClientStatus),
         Column("segment", synonyms=("segmento",)),
         Column("industry", synonyms=("sector", "industria", "actividad")),
@@ -61,11 +92,15 @@ COLUMNS: dict[str, tuple[Column, ...]] = {
         Column("city", synonyms=("ciudad", "localidad", "poblacion", "municipio", "town")),
         Column("website", synonyms=("web", "sitio_web", "pagina_web", "url", "site")),
         Column("linkedin", synonyms=("linked_in", "perfil_linkedin")),
-        Column("employees", "int", ("empleados", "num_empleados", "numero_empleados", "n_empleados",
-                                     "plantilla", "employee_count")),
+        Column(
+            "employees", "int", ("empleados", "num_empleados", "numero_empleados", "n_empleados", "plantilla", "employee_count")
+        ),
         Column("owner", synonyms=("responsable", "comercial", "gestor", "account_manager", "propietario")),
-        Column("payment_terms_days", "int", ("dias_pago", "plazo_pago", "plazo_de_pago", "dias_de_pago",
-                                              "condiciones_pago", "payment_terms", "terms_days")),
+        Column(
+            "payment_terms_days",
+            "int",
+            ("dias_pago", "plazo_pago", "plazo_de_pago", "dias_de_pago", "condiciones_pago", "payment_terms", "terms_days"),
+        ),
         Column("created_at", "datetime", ("fecha_alta", "alta", "creado", "fecha_creacion", "created")),
         Column("updated_at", "datetime", ("actualizado", "fecha_actualizacion", "modified_at")),
         Column("version", "ignored"),
@@ -86,32 +121,100 @@ COLUMNS: dict[str, tuple[Column, ...]] = {
     "invoices": (
         Column("invoice_id", "ignored", ("id_factura", "id")),
         *_CLIENT_REFS,
-        Column("number", synonyms=("numero", "numero_factura", "n_factura", "no_factura", "num_factura",
-                                    "factura", "invoice", "invoice_number", "invoice_no", "n", "no", "num")),
-        Column("issue_date", "date", ("fecha", "fecha_emision", "fecha_factura", "fecha_de_emision",
-                                       "date", "invoice_date", "issued_on")),
+        Column(
+            "number",
+            synonyms=(
+                "numero",
+                "numero_factura",
+                "n_factura",
+                "no_factura",
+                "num_factura",
+                "factura",
+                "invoice",
+                "invoice_number",
+                "invoice_no",
+                "n",
+                "no",
+                "num",
+            ),
+        ),
+        Column(
+            "issue_date",
+            "date",
+            ("fecha", "fecha_emision", "fecha_factura", "fecha_de_emision", "date", "invoice_date", "issued_on"),
+        ),
         Column("due_date", "date", ("vencimiento", "fecha_vencimiento", "fecha_de_vencimiento", "due", "due_on")),
-        Column("total", "money", ("importe", "importe_total", "total_factura", "total_eur", "amount",
-                                   "invoice_total", "total_con_iva")),
+        Column(
+            "total",
+            "money",
+            ("importe", "importe_total", "total_factura", "total_eur", "amount", "invoice_total", "total_con_iva"),
+        ),
         Column("credit_note", "bool", ("rectificativa", "abono", "factura_rectificativa", "es_abono")),
         Column("void", "bool", ("anulada", "anulado", "cancelada", "voided", "is_void")),
         # A paid status (and date) in the file records the payment of the whole total (planners.InvoicePlanner).
-        Column("paid_status", "enum", ("estado", "estado_factura", "estado_cobro", "estado_de_cobro", "estado_pago",
-                                       "situacion", "cobrada", "pagada", "status", "payment_status", "paid"),
-               PaidStatus),
-        Column("paid_on", "date", ("fecha_cobro", "fecha_de_cobro", "fecha_pago", "fecha_de_pago", "cobrada_el",
-                                   "pagada_el", "payment_date", "paid_date", "paid_at")),
+        Column(
+            "paid_status",
+            "enum",
+            (
+                "estado",
+                "estado_factura",
+                "estado_cobro",
+                "estado_de_cobro",
+                "estado_pago",
+                "situacion",
+                "cobrada",
+                "pagada",
+                "status",
+                "payment_status",
+                "paid",
+            ),
+            PaidStatus,
+        ),
+        Column(
+            "paid_on",
+            "date",
+            (
+                "fecha_cobro",
+                "fecha_de_cobro",
+                "fecha_pago",
+                "fecha_de_pago",
+                "cobrada_el",
+                "pagada_el",
+                "payment_date",
+                "paid_date",
+                "paid_at",
+            ),
+        ),
     ),
     "payments": (
         Column("payment_id", "ignored", ("id_pago", "id_cobro", "id")),
-        Column("invoice_number", synonyms=("numero_factura", "n_factura", "no_factura", "num_factura",
-                                            "factura", "invoice", "invoice_no", "numero", "number")),
+        Column(
+            "invoice_number",
+            synonyms=(
+                "numero_factura",
+                "n_factura",
+                "no_factura",
+                "num_factura",
+                "factura",
+                "invoice",
+                "invoice_no",
+                "numero",
+                "number",
+            ),
+        ),
         Column("invoice_id", "int", ("id_factura", "factura_id")),
         Column("paid_on", "date", ("fecha_pago", "fecha_cobro", "fecha", "payment_date", "paid_at", "date")),
-        Column("amount", "money", ("importe", "importe_pagado", "importe_cobrado", "cantidad", "cobrado",
-                                    "pagado", "total", "paid_amount")),
-        Column("method", "enum", ("metodo", "metodo_pago", "forma_pago", "forma_de_pago", "medio_pago",
-                                   "payment_method"), PaymentMethod),
+        Column(
+            "amount",
+            "money",
+            ("importe", "importe_pagado", "importe_cobrado", "cantidad", "cobrado", "pagado", "total", "paid_amount"),
+        ),
+        Column(
+            "method",
+            "enum",
+            ("metodo", "metodo_pago", "forma_pago", "forma_de_pago", "medio_pago", "payment_method"),
+            PaymentMethod,
+        ),
     ),
     "activities": (
         Column("activity_id", "ignored", ("id_actividad", "id")),
@@ -136,8 +239,11 @@ COLUMNS: dict[str, tuple[Column, ...]] = {
         Column("amount", "money", ("importe", "valor", "importe_estimado", "value")),
         Column("stage", "enum", ("etapa", "fase", "estado"), Stage),
         Column("probability", "int", ("probabilidad", "prob")),
-        Column("expected_close", "date", ("cierre_previsto", "fecha_cierre_prevista", "fecha_prevista",
-                                           "expected_close_date", "close_date")),
+        Column(
+            "expected_close",
+            "date",
+            ("cierre_previsto", "fecha_cierre_prevista", "fecha_prevista", "expected_close_date", "close_date"),
+        ),
         Column("closed_at", "date", ("fecha_cierre", "cerrada", "cierre", "closed_on")),
         Column("won_amount", "money", ("importe_ganado", "importe_cerrado", "won")),
         Column("lost_reason", synonyms=("motivo_perdida", "motivo", "razon_perdida", "reason_lost")),
@@ -181,21 +287,51 @@ def _lookup(kind: str) -> dict[str, str]:
     return table
 
 
-
 # Columns that billing and spreadsheet exports often hold but the CRM does not keep: recognised,
 # left out without an error, and listed as left out in the report.
 LEFT_OUT: dict[str, tuple[str, ...]] = {
-    "clients": ("codigo_postal", "cp", "postal_code", "zip", "zip_code", "provincia", "province", "pais",
-                "country", "fax"),
+    "clients": ("codigo_postal", "cp", "postal_code", "zip", "zip_code", "provincia", "province", "pais", "country", "fax"),
     "contacts": (),
-    "invoices": ("base_imponible", "base", "subtotal", "tax_base", "iva", "cuota_iva", "tipo_iva", "vat_amount",
-                 "irpf", "retencion", "concepto", "cliente", "nombre_cliente", "razon_social", "client_name",
-                 "customer", "moneda", "divisa", "currency", "forma_pago", "serie"),
-    "payments": ("cliente", "nombre_cliente", "cif", "nif", "cif_cliente", "nif_cliente", "client_name",
-                 "concepto", "referencia", "reference", "moneda", "divisa", "currency"),
+    "invoices": (
+        "base_imponible",
+        "base",
+        "subtotal",
+        "tax_base",
+        "iva",
+        "cuota_iva",
+        "tipo_iva",
+        "vat_amount",
+        "irpf",
+        "retencion",
+        "concepto",
+        "cliente",
+        "nombre_cliente",
+        "razon_social",
+        "client_name",
+        "customer",
+        "moneda",
+        "divisa",
+        "currency",
+        "forma_pago",
+        "serie",
+    ),
+    "payments": (
+        "cliente",
+        "nombre_cliente",
+        "cif",
+        "nif",
+        "cif_cliente",
+        "nif_cliente",
+        "client_name",
+        "concepto",
+        "referencia",
+        "reference",
+        "moneda",
+        "divisa",
+        "currency",
+    ),
     "activities": ("cliente", "nombre_cliente", "client_name", "contacto", "contact_name"),
-    "opportunities": ("cliente", "nombre_cliente", "client_name", "contacto", "contact_name", "moneda", "divisa",
-                      "currency"),
+    "opportunities": ("cliente", "nombre_cliente", "client_name", "contacto", "contact_name", "moneda", "divisa", "currency"),
 }
 _LEFT_OUT_KEYS: dict[str, frozenset[str]] = {
     kind: frozenset({REASON_COLUMN, *(header_key(name) for name in names)}) for kind, names in LEFT_OUT.items()
@@ -298,9 +434,17 @@ def match_header(
         fields.append(field)
     problems: list[Problem] = []
     if unknown:
-        problems.append(Problem("unknown_columns", {
-            "columns": unknown, "count": len(unknown), "file_kind": kind, "fields": field_names(kind),
-        }))
+        problems.append(
+            Problem(
+                "unknown_columns",
+                {
+                    "columns": unknown,
+                    "count": len(unknown),
+                    "file_kind": kind,
+                    "fields": field_names(kind),
+                },
+            )
+        )
     if unnamed:
         problems.append(Problem("unnamed_columns", {"positions": unnamed, "count": len(unnamed)}))
     seen: dict[str, str] = {}

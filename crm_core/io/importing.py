@@ -77,8 +77,9 @@ def _cell_value(column: Column, text: str, mark: DecimalMark) -> tuple[Any, Fiel
         if when is None:
             return None, FieldError(column.name, "date", {"value": text})
         if not date_in_range(when):  # every date column, also those no schema sees (updated_at, last_interaction_at)
-            return None, FieldError(column.name, "date_out_of_range",
-                                    {"first": FIRST_DAY.year, "last": LAST_DAY.year, "value": text})
+            return None, FieldError(
+                column.name, "date_out_of_range", {"first": FIRST_DAY.year, "last": LAST_DAY.year, "value": text}
+            )
         return (when if kind == "datetime" else when.date()), None
     if kind == "bool":
         flag = parse_bool(text)
@@ -90,9 +91,7 @@ def _cell_value(column: Column, text: str, mark: DecimalMark) -> tuple[Any, Fiel
     return text, None
 
 
-def _payload(
-    cells: list[str], columns: list[Column | None], mark: DecimalMark
-) -> tuple[dict[str, Any], list[FieldError]]:
+def _payload(cells: list[str], columns: list[Column | None], mark: DecimalMark) -> tuple[dict[str, Any], list[FieldError]]:
     payload: dict[str, Any] = {}
     errors: list[FieldError] = []
     for index, column in enumerate(columns):
@@ -146,9 +145,9 @@ def _check_rows(
         if done % PROGRESS_EVERY == 0:
             progress(0.25 + 0.25 * done / total, f"checking row {done:,} of {total:,}")
         if values is None:
-            report.problems.append(RowProblem(
-                line, f"column {width + 1}", "", "too_many_cells", {"cells": len(cells), "width": width}
-            ))
+            report.problems.append(
+                RowProblem(line, f"column {width + 1}", "", "too_many_cells", {"cells": len(cells), "width": width})
+            )
             report.rejected_rows.append((line, cells))
             continue
         payload, errors = values
@@ -198,6 +197,7 @@ def import_file(
     match = match_header(kind, table.header, mapping, blank)
     columns = [column_of(kind, field) if field else None for field in match.fields]
     mark = decimal_mark or sniff_decimal_mark(_typed_values(table, columns, ("money",)), table.separator)
+
     def new_report() -> ImportReport:
         return ImportReport(
             kind=kind,

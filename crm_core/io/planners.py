@@ -180,9 +180,7 @@ class ClientRefs:
     """Find a client by tax id, email or id (in that order of preference)."""
 
     def __init__(self, conn: Connection) -> None:
-        rows = conn.execute(
-            select(Client.client_id, Client.tax_id, Client.email, Client.payment_terms_days)
-        ).all()
+        rows = conn.execute(select(Client.client_id, Client.tax_id, Client.email, Client.payment_terms_days)).all()
         self.by_tax = {r.tax_id: r.client_id for r in rows if r.tax_id}
         self.by_email = {r.email.lower(): r.client_id for r in rows}
         self.terms = {r.client_id: r.payment_terms_days for r in rows}
@@ -212,11 +210,13 @@ class ClientRefs:
             except CodedValueError as exc:
                 errors.append(FieldError("client_tax_id", exc.code, exc.params))
                 return None
-            return _found(self.by_tax.get(key),
-                          FieldError("client_tax_id", "no_client", {"by": "tax_id", "value": key}), errors)
+            return _found(self.by_tax.get(key), FieldError("client_tax_id", "no_client", {"by": "tax_id", "value": key}), errors)
         if email is not None:
-            return _found(self.by_email.get(email.strip().lower()),
-                          FieldError("client_email", "no_client", {"by": "email", "value": email}), errors)
+            return _found(
+                self.by_email.get(email.strip().lower()),
+                FieldError("client_email", "no_client", {"by": "email", "value": email}),
+                errors,
+            )
         if raw_id is not None:
             return _known_id("client_id", raw_id, self.terms, "client", errors)
         errors.append(FieldError("client_tax_id", "client_required"))
@@ -238,8 +238,11 @@ class ContactRefs:
         if client_id is None:
             return None
         if email is not None:
-            return _found(self.by_email.get((client_id, email.strip().lower())),
-                          FieldError("contact_email", "no_contact", {"email": email}), errors)
+            return _found(
+                self.by_email.get((client_id, email.strip().lower())),
+                FieldError("contact_email", "no_contact", {"email": email}),
+                errors,
+            )
         if raw_id is not None:
             contact_id = _whole_id("contact_id", raw_id, errors)
             if contact_id is None:
@@ -265,8 +268,22 @@ def _refer_to_client_and_contact(
 # ------------------------------------------------------------------ clients
 
 _CLIENT_UPDATABLE = (
-    "company_name", "email", "phone", "address", "tax_id", "status", "segment", "industry",
-    "company_size", "region", "city", "website", "linkedin", "employees", "owner", "payment_terms_days",
+    "company_name",
+    "email",
+    "phone",
+    "address",
+    "tax_id",
+    "status",
+    "segment",
+    "industry",
+    "company_size",
+    "region",
+    "city",
+    "website",
+    "linkedin",
+    "employees",
+    "owner",
+    "payment_terms_days",
 )
 
 
@@ -294,43 +311,51 @@ class ClientPlanner(Planner):
             if value is not None:
                 first = self._first_seen((name, value), line)
                 if first is not None:
-                    return Outcome(errors=[FieldError(
-                        name, "repeated_in_file", {"field": name, "value": value, "line": first}
-                    )])
+                    return Outcome(errors=[FieldError(name, "repeated_in_file", {"field": name, "value": value, "line": first})])
         by_tax = self.by_tax.get(data.tax_id) if data.tax_id else None
         by_email = self.by_email.get(data.email)
         if by_tax is not None and by_email is not None and by_tax != by_email:
-            return Outcome(errors=[FieldError("email", "email_other_client", {
-                "email": data.email, "client": by_email, "tax_id": data.tax_id, "other_client": by_tax,
-            })])
+            return Outcome(
+                errors=[
+                    FieldError(
+                        "email",
+                        "email_other_client",
+                        {
+                            "email": data.email,
+                            "client": by_email,
+                            "tax_id": data.tax_id,
+                            "other_client": by_tax,
+                        },
+                    )
+                ]
+            )
         if by_tax is None and by_email is not None:
             other_tax = self.existing[by_email]["tax_id"]
             if other_tax and data.tax_id and other_tax != data.tax_id:
-                return Outcome(errors=[FieldError(
-                    "email", "email_other_tax_id", {"email": data.email, "client": by_email, "tax_id": other_tax}
-                )])
+                return Outcome(
+                    errors=[
+                        FieldError("email", "email_other_tax_id", {"email": data.email, "client": by_email, "tax_id": other_tax})
+                    ]
+                )
         existing_id = by_tax if by_tax is not None else by_email
         if existing_id is not None:
             first = self._first_seen(("client", existing_id), line)
             if first is not None:
-                return Outcome(errors=[FieldError(
-                    "email", "same_client_in_file", {"client": existing_id, "line": first}
-                )])
+                return Outcome(errors=[FieldError("email", "same_client_in_file", {"client": existing_id, "line": first})])
         values = _plain(data.model_dump())
         if existing_id is None:
             values["created_at"] = values["created_at"] or self.now
             values["updated_at"] = _aware(updated_at) if updated_at else values["created_at"]
             return Outcome(create=values)
-        matched_by = {"id": existing_id, "by": "tax_id", "value": data.tax_id} if by_tax is not None else {
-            "id": existing_id, "by": "email", "value": data.email}
+        matched_by = (
+            {"id": existing_id, "by": "tax_id", "value": data.tax_id}
+            if by_tax is not None
+            else {"id": existing_id, "by": "email", "value": data.email}
+        )
         if not self.update_existing:
             return Outcome(skip=Problem("client_exists", matched_by))
         current = self.existing[existing_id]
-        changes = {
-            name: values[name]
-            for name in _CLIENT_UPDATABLE
-            if name in self.present and values[name] != current[name]
-        }
+        changes = {name: values[name] for name in _CLIENT_UPDATABLE if name in self.present and values[name] != current[name]}
         if not changes:
             return Outcome(skip=Problem("client_up_to_date", matched_by))
         full = {name: values[name] for name in _CLIENT_UPDATABLE if name in self.present}
@@ -347,8 +372,7 @@ class ClientPlanner(Planner):
                 update(table)
                 .where(table.c.client_id == bindparam("_id"))
                 .values(
-                    {name: bindparam(name) for name in names}
-                    | {"updated_at": bindparam("_now"), "version": table.c.version + 1}
+                    {name: bindparam(name) for name in names} | {"updated_at": bindparam("_now"), "version": table.c.version + 1}
                 )
             )
             for chunk in _chunks(updates):
@@ -408,9 +432,7 @@ class ContactPlanner(Planner):
                 if row[flag] and winner[row["client_id"]] != index:
                     row[flag] = False
             if winner:
-                self.conn.execute(
-                    update(table).where(table.c.client_id.in_(list(winner))).values({flag: False})
-                )
+                self.conn.execute(update(table).where(table.c.client_id.in_(list(winner))).values({flag: False}))
         self._insert(table, creates, progress)
 
 
@@ -517,8 +539,10 @@ class InvoicePlanner(Planner):
             return Outcome(errors=[FieldError("issue_date", "issue_after_due")])
         after = {n: (values[n] if n in names else current[n]) for n in ("total", "void", "credit_note", "issue_date")}
         problem = paid_invoice_change_problem(
-            data.number, self.paid.get(current["invoice_id"], Decimal("0.00")),
-            self.first_paid_on.get(current["invoice_id"]), **after,
+            data.number,
+            self.paid.get(current["invoice_id"], Decimal("0.00")),
+            self.first_paid_on.get(current["invoice_id"]),
+            **after,
         )
         if problem is not None:
             return Outcome(errors=[problem])
@@ -543,11 +567,7 @@ class InvoicePlanner(Planner):
                 self.conn.execute(insert(table_of(Payment)), chunk_rows)
         if updates:
             names = [n for n in _INVOICE_UPDATABLE if n in updates[0] and n != "_id"]
-            stmt = (
-                update(table)
-                .where(table.c.invoice_id == bindparam("_id"))
-                .values({name: bindparam(name) for name in names})
-            )
+            stmt = update(table).where(table.c.invoice_id == bindparam("_id")).values({name: bindparam(name) for name in names})
             for chunk in _chunks(updates):
                 self.conn.execute(stmt, chunk)
                 done += len(chunk)
@@ -598,8 +618,9 @@ class PaymentPlanner(Planner):
         found_ids = sorted(self.invoices)
         for start in range(0, len(found_ids), CHUNK_ROWS):
             rows = self.conn.execute(
-                select(table.c.invoice_id, table.c.paid_on, table.c.amount)
-                .where(id_in(table.c.invoice_id, found_ids[start : start + CHUNK_ROWS]))
+                select(table.c.invoice_id, table.c.paid_on, table.c.amount).where(
+                    id_in(table.c.invoice_id, found_ids[start : start + CHUNK_ROWS])
+                )
             )
             self.recorded.update((r.invoice_id, r.paid_on, Decimal(str(r.amount)).quantize(CENT)) for r in rows)
 
@@ -607,8 +628,11 @@ class PaymentPlanner(Planner):
         number = payload.pop("invoice_number", None)
         raw_id = payload.pop("invoice_id", None)
         if number is not None:
-            return _found(self.by_number.get(number.strip().lower()),
-                          FieldError("invoice_number", "no_invoice", {"number": number.strip()}), errors)
+            return _found(
+                self.by_number.get(number.strip().lower()),
+                FieldError("invoice_number", "no_invoice", {"number": number.strip()}),
+                errors,
+            )
         if raw_id is not None:
             return _known_id("invoice_id", raw_id, self.invoices, "invoice", errors)
         errors.append(FieldError("invoice_number", "invoice_required"))
@@ -629,15 +653,26 @@ class PaymentPlanner(Planner):
             return Outcome(errors=[reason])
         first = self._first_seen((data.invoice_id, data.paid_on, data.amount, data.method), line)
         if first is not None:
-            return Outcome(errors=[FieldError("amount", "repeated_payment", {
-                "amount": data.amount, "date": data.paid_on, "number": invoice.number, "line": first,
-            })])
+            return Outcome(
+                errors=[
+                    FieldError(
+                        "amount",
+                        "repeated_payment",
+                        {
+                            "amount": data.amount,
+                            "date": data.paid_on,
+                            "number": invoice.number,
+                            "line": first,
+                        },
+                    )
+                ]
+            )
         key = (data.invoice_id, data.paid_on, data.amount)
         if self.recorded[key] > 0:
             self.recorded[key] -= 1
-            return Outcome(skip=Problem(
-                "payment_recorded", {"amount": data.amount, "date": data.paid_on, "number": invoice.number}
-            ))
+            return Outcome(
+                skip=Problem("payment_recorded", {"amount": data.amount, "date": data.paid_on, "number": invoice.number})
+            )
         paid = self.paid.get(data.invoice_id, Decimal("0.00"))
         overpaid = overpayment(invoice, paid, data.amount)
         if overpaid is not None:
@@ -676,9 +711,13 @@ class ActivityPlanner(Planner):
         first = self._first_seen(key, line)
         when = data.occurred_at.astimezone(business_timezone()).strftime("%Y-%m-%d %H:%M")
         if first is not None:
-            return Outcome(errors=[FieldError(
-                "title", "repeated_activity", {"kind": data.kind.value, "title": data.title, "when": when, "line": first}
-            )])
+            return Outcome(
+                errors=[
+                    FieldError(
+                        "title", "repeated_activity", {"kind": data.kind.value, "title": data.title, "when": when, "line": first}
+                    )
+                ]
+            )
         if key in self.existing:
             return Outcome(skip=Problem("activity_recorded", {"kind": data.kind.value, "title": data.title, "when": when}))
         if data.contact_id is not None and data.done:
@@ -742,9 +781,11 @@ class OpportunityPlanner(Planner):
         history = table_of(StageChange)
         done = 0
         for chunk in _chunks(creates):
-            ids = self.conn.execute(
-                insert(table).returning(table.c.opportunity_id, sort_by_parameter_order=True), chunk
-            ).scalars().all()
+            ids = (
+                self.conn.execute(insert(table).returning(table.c.opportunity_id, sort_by_parameter_order=True), chunk)
+                .scalars()
+                .all()
+            )
             self.conn.execute(
                 insert(history),
                 [

@@ -28,9 +28,7 @@ class FilePreview:
     unrecognised: list[str]  # named columns that match no field and are not known to be left out
 
 
-def preview_file(
-    source: bytes | CsvTable, kind: str, *, separator: str | None = None, rows: int = PREVIEW_ROWS
-) -> FilePreview:
+def preview_file(source: bytes | CsvTable, kind: str, *, separator: str | None = None, rows: int = PREVIEW_ROWS) -> FilePreview:
     """Read the file (ImportFileError if it cannot be), or take it as read, and suggest a field for each column."""
     check_kind(kind)
     table = source if isinstance(source, CsvTable) else read_csv(source, separator=separator)
@@ -45,9 +43,7 @@ def preview_file(
         separator=table.separator,
         suggested=suggested,
         fields=field_names(kind),
-        unrecognised=[
-            name for name in table.header if name and suggested[name] is None and not is_left_out(kind, name)
-        ],
+        unrecognised=[name for name in table.header if name and suggested[name] is None and not is_left_out(kind, name)],
     )
 
 
@@ -64,9 +60,7 @@ def column_titles(header: list[str]) -> list[str]:
 
 def problems_frame(report: ImportReport, lang: str = "en") -> pd.DataFrame:
     """One row per problem: line, column, message in `lang` from its code (in file order)."""
-    return pd.DataFrame(
-        [(p.line, p.column, p.text(lang)) for p in report.problems], columns=["line", "column", "message"]
-    )
+    return pd.DataFrame([(p.line, p.column, p.text(lang)) for p in report.problems], columns=["line", "column", "message"])
 
 
 def skipped_frame(report: ImportReport, lang: str = "en") -> pd.DataFrame:

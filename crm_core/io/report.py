@@ -151,10 +151,7 @@ def format_report(report: ImportReport, *, max_problems: int = MAX_PROBLEMS_SHOW
     if report.committed:
         lines.append(f"written: {report.to_create} created, {report.to_update} updated")
     elif report.rejected:
-        lines.append(
-            "nothing was written: fix the rejected rows and import again, "
-            "or import the valid rows only"
-        )
+        lines.append("nothing was written: fix the rejected rows and import again, or import the valid rows only")
     else:
         lines.append("nothing was written")
     return "\n".join(lines)

@@ -94,8 +94,7 @@ def invoices_to_pay(conn: Connection, invoice_ids: Iterable[int], *, lock: bool 
     found: dict[int, Row[Any]] = {}
     for start in range(0, len(ids), IDS_PER_QUERY):
         stmt = (
-            select(Invoice.invoice_id, Invoice.number, Invoice.issue_date, Invoice.total, Invoice.void,
-                   Invoice.credit_note)
+            select(Invoice.invoice_id, Invoice.number, Invoice.issue_date, Invoice.total, Invoice.void, Invoice.credit_note)
             .where(id_in(Invoice.invoice_id, ids[start : start + IDS_PER_QUERY]))
             .order_by(Invoice.invoice_id)
         )
@@ -152,7 +151,13 @@ def first_payment_days(conn: Connection, invoice_ids: Iterable[int]) -> dict[int
 
 
 def paid_invoice_change_problem(
-    number: str, paid: Decimal, first_paid_on: date | None, *, total: Decimal, void: bool, credit_note: bool,
+    number: str,
+    paid: Decimal,
+    first_paid_on: date | None,
+    *,
+    total: Decimal,
+    void: bool,
+    credit_note: bool,
     issue_date: date,
 ) -> FieldError | None:
     """Why an invoice with `paid` already paid cannot take these values (the field and rule), else None.
@@ -167,8 +172,9 @@ def paid_invoice_change_problem(
     if credit_note:
         return FieldError("credit_note", "paid_cannot_credit", {"number": number, "paid": paid})
     if Decimal(str(total)).quantize(CENT) < paid:
-        return FieldError("total", "total_below_paid", {"total": Decimal(str(total)).quantize(CENT), "number": number,
-                                                       "paid": paid})
+        return FieldError(
+            "total", "total_below_paid", {"total": Decimal(str(total)).quantize(CENT), "number": number, "paid": paid}
+        )
     if first_paid_on is not None and issue_date > first_paid_on:
         return FieldError("issue_date", "issued_after_payment", {"number": number, "first": first_paid_on})
     return None
@@ -261,17 +267,21 @@ def _replay(session: Session, scope: str, key: str, request_hash: str) -> list[t
 
 def _remember(session: Session, scope: str, key: str | None, request_hash: str, done: list[tuple[int, bool]]) -> None:
     if key is not None:
-        session.add(IdempotencyKey(key=key, scope=scope, request_hash=request_hash, result=json.dumps(done),
-                                   created_at=utcnow()))
+        session.add(IdempotencyKey(key=key, scope=scope, request_hash=request_hash, result=json.dumps(done), created_at=utcnow()))
         session.flush()
 
 
 def _same_invoice(found: Invoice, data: InvoiceCreate) -> bool:
     """Whether `data` describes the stored invoice (a resend), not another one under the same number."""
-    return (found.number == data.number and found.client_id == data.client_id and found.issue_date == data.issue_date
-            and (data.due_date is None or found.due_date == data.due_date)
-            and Decimal(found.total) == data.total and bool(found.credit_note) == data.credit_note
-            and bool(found.void) == data.void)
+    return (
+        found.number == data.number
+        and found.client_id == data.client_id
+        and found.issue_date == data.issue_date
+        and (data.due_date is None or found.due_date == data.due_date)
+        and Decimal(found.total) == data.total
+        and bool(found.credit_note) == data.credit_note
+        and bool(found.void) == data.void
+    )
 
 
 @writes("invoices")
@@ -314,8 +324,7 @@ def record_invoices(
                 session.add(invoice)
                 session.flush()
                 results.append(Recorded(InvoiceOut.model_validate(invoice), True))
-            _remember(session, "invoices", idempotency_key, digest,
-                      [(r.row.invoice_id, r.created) for r in results])
+            _remember(session, "invoices", idempotency_key, digest, [(r.row.invoice_id, r.created) for r in results])
             return results
     except IntegrityError as exc:
         replayed = _replay_after_race(engine, "invoices", idempotency_key, digest)
@@ -376,7 +385,8 @@ def record_payments(
                 if invoice is None:
                     raise _indexed(ValidationError.on("invoice_id", "missing_reference"), i, many)
                 problem = unpayable_reason(invoice, data.paid_on, "invoice_id") or overpayment(
-                    invoice, paid[invoice.invoice_id], data.amount)
+                    invoice, paid[invoice.invoice_id], data.amount
+                )
                 if problem is not None:
                     raise _indexed(ValidationError(problem), i, many)
                 paid[invoice.invoice_id] += data.amount

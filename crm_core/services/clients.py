@@ -61,9 +61,7 @@ def create_client(engine: Engine, payload: ClientCreate | dict[str, Any]) -> Cli
 
 
 @writes("clients")
-def update_client(
-    engine: Engine, client_id: int, payload: ClientUpdate | dict[str, Any], expected_version: int
-) -> ClientOut:
+def update_client(engine: Engine, client_id: int, payload: ClientUpdate | dict[str, Any], expected_version: int) -> ClientOut:
     """Apply a partial edit made on `expected_version`; StaleEditError if it changed meanwhile."""
     require_whole(client_id, "client_id")
     require_whole(expected_version, "expected_version")

@@ -54,8 +54,6 @@ def list_contacts(engine: Engine, client_id: int) -> list[ContactOut]:
     require_whole(client_id, "client_id")
     with read_session(engine) as session:
         rows = session.scalars(
-            select(Contact)
-            .where(Contact.client_id == client_id)
-            .order_by(Contact.is_primary.desc(), Contact.full_name)
+            select(Contact).where(Contact.client_id == client_id).order_by(Contact.is_primary.desc(), Contact.full_name)
         ).all()
         return [ContactOut.model_validate(r) for r in rows]

@@ -77,9 +77,7 @@ def _load_for_edit(session: Session, opportunity_id: int, expected_version: int 
 def _stale(engine: Engine, opportunity_id: int, expected_version: int | None) -> StaleEditError:
     with read_session(engine) as session:
         opp = session.get(Opportunity, opportunity_id)
-        return StaleEditError(
-            "opportunity", opportunity_id, expected_version or 0, opp.version if opp else None
-        )
+        return StaleEditError("opportunity", opportunity_id, expected_version or 0, opp.version if opp else None)
 
 
 @writes("opportunities")
@@ -106,11 +104,7 @@ def update_opportunity(
 
 
 def _change_stage(session: Session, opp: Opportunity, stage: Stage, when: datetime) -> None:
-    session.add(
-        StageChange(
-            opportunity_id=opp.opportunity_id, from_stage=opp.stage, to_stage=stage.value, changed_at=when
-        )
-    )
+    session.add(StageChange(opportunity_id=opp.opportunity_id, from_stage=opp.stage, to_stage=stage.value, changed_at=when))
     opp.stage = stage.value
 
 
@@ -132,11 +126,7 @@ def move_opportunity(
                 raise ValidationError.on("stage", "cannot_move_closed", stage=opp.stage)
             if opp.stage != data.stage.value:
                 _change_stage(session, opp, data.stage, data.changed_at or utcnow())
-                opp.probability = (
-                    data.probability
-                    if data.probability is not None
-                    else DEFAULT_STAGE_PROBABILITY[data.stage]
-                )
+                opp.probability = data.probability if data.probability is not None else DEFAULT_STAGE_PROBABILITY[data.stage]
             elif data.probability is not None:
                 opp.probability = data.probability
             session.flush()
@@ -180,8 +170,11 @@ def _prospect_won(session: Session, opp: Opportunity) -> None:
     if client is None or client.status != ClientStatus.PROSPECT.value:
         return
     still_open = session.scalar(
-        select(func.count()).select_from(Opportunity).where(
-            Opportunity.client_id == opp.client_id, Opportunity.opportunity_id != opp.opportunity_id,
+        select(func.count())
+        .select_from(Opportunity)
+        .where(
+            Opportunity.client_id == opp.client_id,
+            Opportunity.opportunity_id != opp.opportunity_id,
             Opportunity.stage.in_(OPEN_STAGE_VALUES),
         )
     )
@@ -226,6 +219,4 @@ def mark_lost(
 ) -> OpportunityOut:
     """Close an open opportunity as lost, with the reason."""
     data = parse(LostClose, {"lost_reason": lost_reason, "closed_at": closed_at})
-    return _close(
-        engine, opportunity_id, Stage.LOST, data.closed_at, expected_version, lost_reason=data.lost_reason
-    )
+    return _close(engine, opportunity_id, Stage.LOST, data.closed_at, expected_version, lost_reason=data.lost_reason)

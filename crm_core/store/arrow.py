@@ -23,7 +23,7 @@ ColumnKind = Callable[[str], str]  # column name -> one of "money", "date", "tim
 
 
 def arrow_backend(engine: Engine) -> str | None:
-    """"sqlite" or "postgresql" when this engine's database can be read through ADBC, else None.
+    """ "sqlite" or "postgresql" when this engine's database can be read through ADBC, else None.
 
     An in-memory SQLite database lives in its engine's own connection, which ADBC cannot see.
     """

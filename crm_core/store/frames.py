@@ -34,22 +34,71 @@ from crm_core.schemas import FIRST_DAY, LAST_DAY
 from crm_core.store.arrow import arrow_backend, read_table, select_sql
 
 CLIENT_COLUMNS = [
-    "client_id", "company_name", "email", "phone", "address", "tax_id", "status", "segment",
-    "industry", "company_size", "region", "city", "website", "linkedin", "employees", "owner",
-    "payment_terms_days", "created_at", "updated_at", "version",
+    "client_id",
+    "company_name",
+    "email",
+    "phone",
+    "address",
+    "tax_id",
+    "status",
+    "segment",
+    "industry",
+    "company_size",
+    "region",
+    "city",
+    "website",
+    "linkedin",
+    "employees",
+    "owner",
+    "payment_terms_days",
+    "created_at",
+    "updated_at",
+    "version",
 ]
 CONTACT_COLUMNS = [
-    "contact_id", "client_id", "full_name", "role", "email", "phone", "whatsapp", "is_primary",
-    "is_billing", "last_interaction_at", "notes",
+    "contact_id",
+    "client_id",
+    "full_name",
+    "role",
+    "email",
+    "phone",
+    "whatsapp",
+    "is_primary",
+    "is_billing",
+    "last_interaction_at",
+    "notes",
 ]
 ACTIVITY_COLUMNS = [
-    "activity_id", "client_id", "contact_id", "kind", "title", "description", "occurred_at",
-    "duration_min", "owner", "done", "outcome", "follow_up_on",
+    "activity_id",
+    "client_id",
+    "contact_id",
+    "kind",
+    "title",
+    "description",
+    "occurred_at",
+    "duration_min",
+    "owner",
+    "done",
+    "outcome",
+    "follow_up_on",
 ]
 OPPORTUNITY_COLUMNS = [
-    "opportunity_id", "client_id", "contact_id", "name", "description", "amount", "stage",
-    "probability", "expected_close", "closed_at", "won_amount", "lost_reason", "owner", "notes",
-    "created_at", "version",
+    "opportunity_id",
+    "client_id",
+    "contact_id",
+    "name",
+    "description",
+    "amount",
+    "stage",
+    "probability",
+    "expected_close",
+    "closed_at",
+    "won_amount",
+    "lost_reason",
+    "owner",
+    "notes",
+    "created_at",
+    "version",
 ]
 INVOICE_COLUMNS = ["invoice_id", "client_id", "number", "issue_date", "due_date", "total", "void", "credit_note"]
 PAYMENT_COLUMNS = ["payment_id", "invoice_id", "paid_on", "amount", "method"]
@@ -59,8 +108,17 @@ _MONEY = {"total", "amount", "won_amount"}
 _DATES = {"issue_date", "due_date", "paid_on", "expected_close", "closed_at", "follow_up_on"}
 _TIMESTAMPS = {"created_at", "updated_at", "occurred_at", "last_interaction_at", "changed_at"}
 _BOOLS = {"void", "credit_note", "done", "is_primary", "is_billing"}
-_INTS = {"client_id", "activity_id", "opportunity_id", "invoice_id", "payment_id", "change_id",
-         "payment_terms_days", "version", "probability"}
+_INTS = {
+    "client_id",
+    "activity_id",
+    "opportunity_id",
+    "invoice_id",
+    "payment_id",
+    "change_id",
+    "payment_terms_days",
+    "version",
+    "probability",
+}
 _NULLABLE_INTS = {"contact_id", "employees", "duration_min"}
 
 
@@ -125,7 +183,11 @@ def _report_out_of_range(table: str, column: str, count: int) -> None:
         _reported.add((table, column))
         _log.warning(
             "%s.%s: %d stored date(s) outside %d-%d (or unreadable) are shown as missing; correct them in the database",
-            table, column, count, FIRST_DAY.year, LAST_DAY.year,
+            table,
+            column,
+            count,
+            FIRST_DAY.year,
+            LAST_DAY.year,
         )
 
 
@@ -224,10 +286,12 @@ def _load_arrow(engine: Engine, name: str) -> pd.DataFrame:
 
 def frame_from_arrow(table: pa.Table, columns: list[str], table_name: str = "") -> pd.DataFrame:
     """The typed frame of an Arrow result (as `select_sql` casts it), each column converted in one call."""
-    return pd.DataFrame({
-        name: _column_from_arrow(_in_range_arrow(table.column(name), column_kind(name), table_name, name), column_kind(name))
-        for name in columns
-    })
+    return pd.DataFrame(
+        {
+            name: _column_from_arrow(_in_range_arrow(table.column(name), column_kind(name), table_name, name), column_kind(name))
+            for name in columns
+        }
+    )
 
 
 def _in_range_arrow(column: pa.ChunkedArray, kind: str, table: str, name: str) -> pa.ChunkedArray:
@@ -263,8 +327,12 @@ def _column_from_arrow(column: pa.ChunkedArray, kind: str) -> np.ndarray | pd.Se
     if kind == "nullable_int":
         return column.cast(pa.int64()).to_pandas(types_mapper=lambda _t: pd.Int64Dtype()).array
     if kind == "date":
-        if pa.types.is_string(column.type) or pa.types.is_large_string(column.type) or pa.types.is_null(column.type) \
-                or pa.types.is_integer(column.type):
+        if (
+            pa.types.is_string(column.type)
+            or pa.types.is_large_string(column.type)
+            or pa.types.is_null(column.type)
+            or pa.types.is_integer(column.type)
+        ):
             column = column.cast(pa.string()).cast(pa.date32())  # SQLite: ISO 'YYYY-MM-DD' text
         return column.cast(pa.timestamp("ns")).to_numpy(zero_copy_only=False)
     if kind == "timestamp":

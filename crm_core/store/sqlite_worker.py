@@ -70,7 +70,11 @@ def _started() -> subprocess.Popen[str]:
     global _worker
     if _worker is None or _worker.poll() is not None:
         _worker = subprocess.Popen(
-            [sys.executable, __file__], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, bufsize=1,
+            [sys.executable, __file__],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            text=True,
+            bufsize=1,
         )
     return _worker
 

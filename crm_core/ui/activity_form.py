@@ -42,19 +42,25 @@ def _save(ctx: PageContext, engine: Engine, names: pd.Series) -> None:
     if client_id is None:
         state[OUTCOME_KEY] = ("error", [f"{ctx.t('field.client')}: {ctx.t('activities.pick_client')}"])
         return
-    created = perform(ctx, OUTCOME_KEY, services.log_activity, engine, {
-        "client_id": client_id,
-        "contact_id": state.get(f"act_contact_{client_id}"),
-        "kind": state.get("act_kind"),
-        "title": state.get("act_title", ""),
-        "description": blank_to_none(state.get("act_description")),
-        "occurred_at": combine_local(state["act_date"], state["act_time"]),
-        "duration_min": None if state.get("act_duration") is None else int(state["act_duration"]),
-        "owner": blank_to_none(state.get(f"act_owner_{client_id}")),
-        "outcome": blank_to_none(state.get("act_outcome")),
-        "follow_up_on": state.get("act_follow_up"),
-        "done": True,
-    })
+    created = perform(
+        ctx,
+        OUTCOME_KEY,
+        services.log_activity,
+        engine,
+        {
+            "client_id": client_id,
+            "contact_id": state.get(f"act_contact_{client_id}"),
+            "kind": state.get("act_kind"),
+            "title": state.get("act_title", ""),
+            "description": blank_to_none(state.get("act_description")),
+            "occurred_at": combine_local(state["act_date"], state["act_time"]),
+            "duration_min": None if state.get("act_duration") is None else int(state["act_duration"]),
+            "owner": blank_to_none(state.get(f"act_owner_{client_id}")),
+            "outcome": blank_to_none(state.get("act_outcome")),
+            "follow_up_on": state.get("act_follow_up"),
+            "done": True,
+        },
+    )
     if created:
         messages = [ctx.t("activities.saved", title=created[0].title, client=names.get(client_id, ""))]
         if len(created) > 1:
@@ -97,7 +103,11 @@ def activity_form(ctx: PageContext, engine: Engine, data: Frames, names: pd.Seri
     with st.form("activity_form"):
         row = st.columns([1, 2])
         choices.selectbox(
-            ctx.t("field.kind"), LOGGABLE_KINDS, format_func=lambda k: label("kind", k, ctx.lang), key="act_kind", container=row[0]
+            ctx.t("field.kind"),
+            LOGGABLE_KINDS,
+            format_func=lambda k: label("kind", k, ctx.lang),
+            key="act_kind",
+            container=row[0],
         )
         row[1].text_input(ctx.t("field.title"), key="act_title", max_chars=200)
         st.text_area(ctx.t("field.description"), key="act_description", height=80)
@@ -106,19 +116,23 @@ def activity_form(ctx: PageContext, engine: Engine, data: Frames, names: pd.Seri
         row[1].time_input(ctx.t("activities.time"), value=default_time(ctx), key="act_time", step=300)
         row[2].number_input(ctx.t("field.duration_min"), value=15, step=5, key="act_duration")
         owner_picker(
-            ctx, row[3], ctx.t("activities.who"), f"act_owner_{client_id}",
+            ctx,
+            row[3],
+            ctx.t("activities.who"),
+            f"act_owner_{client_id}",
             default=(ctx.viewer.name if ctx.viewer is not None else None)
             or (owner_default if isinstance(owner_default, str) else None),
         )
         row = st.columns([3, 1])
         row[0].text_input(ctx.t("field.outcome"), key="act_outcome", max_chars=300)
         row[1].date_input(
-            ctx.t("field.follow_up_on"), value=None, key="act_follow_up", format=pattern,
+            ctx.t("field.follow_up_on"),
+            value=None,
+            key="act_follow_up",
+            format=pattern,
             help=ctx.t("activities.follow_up_help"),
         )
-        st.form_submit_button(
-            ctx.t("activities.save"), type="primary", key="act_save", on_click=_save, args=(ctx, engine, names)
-        )
+        st.form_submit_button(ctx.t("activities.save"), type="primary", key="act_save", on_click=_save, args=(ctx, engine, names))
     show_outcome(OUTCOME_KEY)
 
 

@@ -33,9 +33,20 @@ def at_risk_styled(ctx: PageContext, frame: pd.DataFrame) -> pd.DataFrame | Styl
 
 # The list on screen leads with what a manager acts on; the export keeps the column order.
 SCREEN_ORDER: tuple[str, ...] = (
-    "field.company_name", "at_risk.churn_score", "at_risk.churn_reason", "at_risk.default_risk", "at_risk.overdue",
-    "at_risk.suggested_action", "at_risk.oldest_unpaid", "at_risk.days_since_activity",
-    "at_risk.expected_revenue_90d", "at_risk.lifecycle", "field.owner", "field.phone", "field.email", "field.tax_id",
+    "field.company_name",
+    "at_risk.churn_score",
+    "at_risk.churn_reason",
+    "at_risk.default_risk",
+    "at_risk.overdue",
+    "at_risk.suggested_action",
+    "at_risk.oldest_unpaid",
+    "at_risk.days_since_activity",
+    "at_risk.expected_revenue_90d",
+    "at_risk.lifecycle",
+    "field.owner",
+    "field.phone",
+    "field.email",
+    "field.tax_id",
 )
 
 

@@ -58,9 +58,9 @@ def _handout(value: Any) -> Any:
     if isinstance(value, pd.DataFrame | pd.Series):
         return value.copy(deep=False)
     if dataclasses.is_dataclass(value) and not isinstance(value, type):
-        return dataclasses.replace(value, **{
-            f.name: _handout(getattr(value, f.name)) for f in dataclasses.fields(value) if f.init
-        })
+        return dataclasses.replace(
+            value, **{f.name: _handout(getattr(value, f.name)) for f in dataclasses.fields(value) if f.init}
+        )
     if isinstance(value, dict):
         return {key: _handout(item) for key, item in value.items()}
     if isinstance(value, list | tuple):
@@ -119,10 +119,13 @@ def _versions_of(db_url: str) -> TableVersions:
     registry = _registry()
     tracked = registry.get(db_url)
     if tracked is None:
-        tracked = registry.setdefault(db_url, TableVersions(
-            lambda: table_fingerprints(engine(db_url)),
-            retire=lambda name, generation: table.clear(db_url, name, generation),
-        ))
+        tracked = registry.setdefault(
+            db_url,
+            TableVersions(
+                lambda: table_fingerprints(engine(db_url)),
+                retire=lambda name, generation: table.clear(db_url, name, generation),
+            ),
+        )
     return tracked
 
 
@@ -185,10 +188,12 @@ def _frames_with(db_url: str, generations: Mapping[str, int]) -> Frames:
     unknown = set(generations) - set(TABLES)
     if unknown:
         raise ValueError(f"unknown tables: {sorted(unknown)}")
-    return Frames(**{
-        name: table(db_url, name, generations[name]) if name in generations else getattr(_empty(), name).copy()
-        for name in TABLES
-    })
+    return Frames(
+        **{
+            name: table(db_url, name, generations[name]) if name in generations else getattr(_empty(), name).copy()
+            for name in TABLES
+        }
+    )
 
 
 def frames(db_url: str, only: Iterable[str] | None = None) -> Frames:

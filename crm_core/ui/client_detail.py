@@ -48,12 +48,29 @@ from crm_core.views.clients import (
 from crm_core.views.receivables import claim_total, client_claim_rows, client_claim_summary
 
 PROFILE_FIELDS: tuple[str, ...] = (
-    "tax_id", "email", "phone", "address", "city", "region", "segment", "industry", "company_size",
-    "employees", "owner", "payment_terms_days", "website", "linkedin", "status", "created_at",
+    "tax_id",
+    "email",
+    "phone",
+    "address",
+    "city",
+    "region",
+    "segment",
+    "industry",
+    "company_size",
+    "employees",
+    "owner",
+    "payment_terms_days",
+    "website",
+    "linkedin",
+    "status",
+    "created_at",
 )
 CHURN_COMPONENTS: tuple[str, ...] = ("churn_recency", "churn_engagement", "churn_payment", "churn_trend")
 SEVERITY_ICONS: dict[str, str] = {
-    "critical": ":material/error:", "high": ":material/warning:", "medium": ":material/info:", "low": ":material/lightbulb:",
+    "critical": ":material/error:",
+    "high": ":material/warning:",
+    "medium": ":material/info:",
+    "low": ":material/lightbulb:",
 }
 
 
@@ -93,18 +110,29 @@ def render(ctx: PageContext, engine: Engine, data: Frames, health: pd.DataFrame,
     figures = health_row(health, client_id)
     st.header(literal(client.company_name), anchor=False)
     if figures is not None:
-        st.caption(" · ".join([
-            f"{ctx.t('client.status_set')}: {label('status', client.status, ctx.lang)}",
-            f"{ctx.t('client.lifecycle_computed')}: {label('lifecycle', figures['lifecycle'], ctx.lang)}",
-            f"{header(ctx, 'default_risk')}: {label('risk', figures['default_risk'], ctx.lang)}",
-            f"{header(ctx, 'churn_score')}: {format_number(figures['churn_score'], ctx.lang)}/100",
-        ]), help=ctx.t("clients.status_help"))
-    tabs = st.tabs([
-        ctx.t("client.tab_summary"), ctx.t("client.tab_contacts"), ctx.t("client.tab_timeline"),
-        ctx.t("client.tab_opportunities"), ctx.t("client.tab_invoices"), ctx.t("client.tab_receivables"),
-        ctx.t("client.tab_edit"),
-        *([ctx.t("history.title")] if ctx.is_manager else []),
-    ])
+        st.caption(
+            " · ".join(
+                [
+                    f"{ctx.t('client.status_set')}: {label('status', client.status, ctx.lang)}",
+                    f"{ctx.t('client.lifecycle_computed')}: {label('lifecycle', figures['lifecycle'], ctx.lang)}",
+                    f"{header(ctx, 'default_risk')}: {label('risk', figures['default_risk'], ctx.lang)}",
+                    f"{header(ctx, 'churn_score')}: {format_number(figures['churn_score'], ctx.lang)}/100",
+                ]
+            ),
+            help=ctx.t("clients.status_help"),
+        )
+    tabs = st.tabs(
+        [
+            ctx.t("client.tab_summary"),
+            ctx.t("client.tab_contacts"),
+            ctx.t("client.tab_timeline"),
+            ctx.t("client.tab_opportunities"),
+            ctx.t("client.tab_invoices"),
+            ctx.t("client.tab_receivables"),
+            ctx.t("client.tab_edit"),
+            *([ctx.t("history.title")] if ctx.is_manager else []),
+        ]
+    )
     rates = receivables.rates(ctx)
     claims = None
     if rates is not None:
@@ -148,18 +176,20 @@ def _history(ctx: PageContext, engine: Engine, client_id: int) -> None:
     if history.empty:
         st.info(ctx.t("history.none"))
         return
-    shown = pd.DataFrame({
-        ctx.t("history.at"): history["at"].map(lambda at: _moment(at, ctx.lang)),
-        ctx.t("history.user"): history["user"].fillna(ctx.t("history.by_nobody")),
-        ctx.t("history.entity"): [
-            f"{ctx.t(f'entity.{e}')} {i}" if e != "client" else ctx.t("entity.client")
-            for e, i in zip(history["entity"], history["entity_id"], strict=True)
-        ],
-        ctx.t("history.action"): history["action"].map(lambda a: ctx.t(f"history.{a}")),
-        ctx.t("history.field"): history["field"].map(lambda f: "" if f is None else ctx.t(f"field.{f}")),
-        ctx.t("history.old_value"): history["old_value"].fillna(""),
-        ctx.t("history.new_value"): history["new_value"].fillna(""),
-    })
+    shown = pd.DataFrame(
+        {
+            ctx.t("history.at"): history["at"].map(lambda at: _moment(at, ctx.lang)),
+            ctx.t("history.user"): history["user"].fillna(ctx.t("history.by_nobody")),
+            ctx.t("history.entity"): [
+                f"{ctx.t(f'entity.{e}')} {i}" if e != "client" else ctx.t("entity.client")
+                for e, i in zip(history["entity"], history["entity_id"], strict=True)
+            ],
+            ctx.t("history.action"): history["action"].map(lambda a: ctx.t(f"history.{a}")),
+            ctx.t("history.field"): history["field"].map(lambda f: "" if f is None else ctx.t(f"field.{f}")),
+            ctx.t("history.old_value"): history["old_value"].fillna(""),
+            ctx.t("history.new_value"): history["new_value"].fillna(""),
+        }
+    )
     st.dataframe(shown, hide_index=True, key=f"history_{client_id}")
 
 
@@ -167,8 +197,11 @@ def _summary(ctx: PageContext, client: ClientOut, figures: pd.Series | None, cla
     if figures is not None:
         cols = st.columns(7)
         cols[0].metric(header(ctx, "ltv"), format_money(figures["ltv"], ctx.lang, 0))
-        cols[1].metric(header(ctx, "predicted_value_12m"), format_money(figures["predicted_value_12m"], ctx.lang, 0),
-                       help=ctx.t("figure.predicted_value_12m_help"))
+        cols[1].metric(
+            header(ctx, "predicted_value_12m"),
+            format_money(figures["predicted_value_12m"], ctx.lang, 0),
+            help=ctx.t("figure.predicted_value_12m_help"),
+        )
         cols[2].metric(header(ctx, "revenue_12m"), format_money(figures["revenue_12m"], ctx.lang, 0))
         cols[3].metric(header(ctx, "overdue"), format_money(figures["overdue"], ctx.lang, 0))
         cols[4].metric(header(ctx, "churn_score"), format_number(figures["churn_score"], ctx.lang))
@@ -222,10 +255,12 @@ def _health_card(ctx: PageContext, figures: pd.Series) -> None:
     for start in range(0, len(sections), 3):
         for col, (section, items) in zip(st.columns(3), sections[start : start + 3], strict=False):
             with col:
-                st.table(pd.DataFrame(
-                    {ctx.t(f"client.section_{section}"): [_card_figure(ctx, figures, name, kind) for name, kind in items]},
-                    index=[header(ctx, name) for name, _ in items],
-                ))
+                st.table(
+                    pd.DataFrame(
+                        {ctx.t(f"client.section_{section}"): [_card_figure(ctx, figures, name, kind) for name, kind in items]},
+                        index=[header(ctx, name) for name, _ in items],
+                    )
+                )
 
 
 def _card_figure(ctx: PageContext, figures: pd.Series, name: str, kind: str) -> str:
@@ -241,9 +276,18 @@ def _contacts(ctx: PageContext, engine: Engine, data: Frames, client_id: int) ->
         st.info(ctx.t("client.no_contacts"))
     else:
         show_table(
-            ctx, contacts,
-            {"full_name": "text", "role": "text", "email": "text", "phone": "text", "whatsapp": "text",
-             "is_primary": "bool", "is_billing": "bool", "last_interaction_at": "datetime"},
+            ctx,
+            contacts,
+            {
+                "full_name": "text",
+                "role": "text",
+                "email": "text",
+                "phone": "text",
+                "whatsapp": "text",
+                "is_primary": "bool",
+                "is_billing": "bool",
+                "last_interaction_at": "datetime",
+            },
             key="client_contacts",
         )
     st.subheader(ctx.t("clients.add_contact"))
@@ -259,8 +303,10 @@ def _timeline(ctx: PageContext, data: Frames, client_id: int) -> None:
     what = event.map(lambda e: ctx.t(f"event.{e}"))
     what = what.where(event != "activity", kind.map(lambda k: label("kind", k, ctx.lang)))
     what = what.where(kind != "credit_note", label("invoice_status", "credit_note", ctx.lang))
-    moves = timeline["from_stage"].map(lambda s: label("stage", s, ctx.lang)) + " → " + timeline["to_stage"].map(
-        lambda s: label("stage", s, ctx.lang)
+    moves = (
+        timeline["from_stage"].map(lambda s: label("stage", s, ctx.lang))
+        + " → "
+        + timeline["to_stage"].map(lambda s: label("stage", s, ctx.lang))
     )
     detail = timeline["detail"].astype("object")
     detail = detail.where(event != "stage", moves.str.removeprefix(" → "))
@@ -269,9 +315,11 @@ def _timeline(ctx: PageContext, data: Frames, client_id: int) -> None:
     done = timeline["done"].where(event == "activity")
     shown = timeline.assign(what=what, detail=detail, done=done)
     show_table(
-        ctx, shown,
+        ctx,
+        shown,
         {"at": "moment", "what": "text", "title": "text", "detail": "text", "amount": "money", "owner": "text", "done": "bool"},
-        key="client_timeline", height=400,
+        key="client_timeline",
+        height=400,
     )
 
 
@@ -281,9 +329,19 @@ def _opportunities(ctx: PageContext, data: Frames, client_id: int) -> None:
         st.info(ctx.t("client.no_opportunities"))
         return
     show_table(
-        ctx, opps,
-        {"name": "text", "stage": "enum:stage", "amount": "money", "probability": "probability",
-         "expected_close": "date", "closed_at": "date", "won_amount": "money", "lost_reason": "text", "owner": "text"},
+        ctx,
+        opps,
+        {
+            "name": "text",
+            "stage": "enum:stage",
+            "amount": "money",
+            "probability": "probability",
+            "expected_close": "date",
+            "closed_at": "date",
+            "won_amount": "money",
+            "lost_reason": "text",
+            "owner": "text",
+        },
         key="client_opportunities",
     )
 
@@ -294,23 +352,50 @@ def _invoices(ctx: PageContext, data: Frames, client_id: int) -> None:
         st.info(ctx.t("client.no_invoices"))
         return
     show_table(
-        ctx, invoices,
-        {"number": "text", "issue_date": "date", "due_date": "date", "total": "money", "paid_amount": "money",
-         "outstanding": "money", "paid_date": "date", "days_overdue": "days", "status": "enum:invoice_status"},
-        key="client_invoices", height=400,
+        ctx,
+        invoices,
+        {
+            "number": "text",
+            "issue_date": "date",
+            "due_date": "date",
+            "total": "money",
+            "paid_amount": "money",
+            "outstanding": "money",
+            "paid_date": "date",
+            "days_overdue": "days",
+            "status": "enum:invoice_status",
+        },
+        key="client_invoices",
+        height=400,
     )
 
 
-STATEMENT_COLUMNS = {"date": "date", "kind": "text", "reference": "text", "debit": "money", "credit": "money",
-                     "balance": "money", "note_amount": "money"}
-CLAIM_COLUMNS = {"number": "text", "issue_date": "date", "due_date": "date", "capped_due_date": "date",
-                 "paid_date": "date", "days_late": "days", "principal": "money", "outstanding": "money",
-                 "interest": "money", "compensation": "money", "claim_total": "money", "provisional": "bool"}
+STATEMENT_COLUMNS = {
+    "date": "date",
+    "kind": "text",
+    "reference": "text",
+    "debit": "money",
+    "credit": "money",
+    "balance": "money",
+    "note_amount": "money",
+}
+CLAIM_COLUMNS = {
+    "number": "text",
+    "issue_date": "date",
+    "due_date": "date",
+    "capped_due_date": "date",
+    "paid_date": "date",
+    "days_late": "days",
+    "principal": "money",
+    "outstanding": "money",
+    "interest": "money",
+    "compensation": "money",
+    "claim_total": "money",
+    "provisional": "bool",
+}
 
 
-def _receivables(
-    ctx: PageContext, data: Frames, client: ClientOut, claims: pd.DataFrame | None, rates: LateRates | None
-) -> None:
+def _receivables(ctx: PageContext, data: Frames, client: ClientOut, claims: pd.DataFrame | None, rates: LateRates | None) -> None:
     """The statement over a chosen period and the Ley 3/2004 claims as of the page's date, each with CSV and PDF.
 
     The PDFs and the statement CSV are made when their button is clicked (plain functions, no Streamlit),
@@ -319,10 +404,20 @@ def _receivables(
     sender, recipient = sender_from_env(), recipient_of(client.model_dump())
     st.subheader(ctx.t("statement.heading"))
     cols = st.columns(2)
-    start = cols[0].date_input(ctx.t("statement.from"), value=statement_start(ctx.as_of), max_value=ctx.as_of,
-                               key=f"statement_start_{client.client_id}", format=date_format_pattern(ctx.lang))
-    end = cols[1].date_input(ctx.t("statement.to"), value=ctx.as_of, max_value=ctx.as_of,
-                             key=f"statement_end_{client.client_id}", format=date_format_pattern(ctx.lang))
+    start = cols[0].date_input(
+        ctx.t("statement.from"),
+        value=statement_start(ctx.as_of),
+        max_value=ctx.as_of,
+        key=f"statement_start_{client.client_id}",
+        format=date_format_pattern(ctx.lang),
+    )
+    end = cols[1].date_input(
+        ctx.t("statement.to"),
+        value=ctx.as_of,
+        max_value=ctx.as_of,
+        key=f"statement_end_{client.client_id}",
+        format=date_format_pattern(ctx.lang),
+    )
     start, end = _day(start, ctx.as_of), _day(end, ctx.as_of)
     statement = client_statement(data.invoices, data.payments, client.client_id, start, end)
     metrics = st.columns(2)
@@ -336,22 +431,31 @@ def _receivables(
             **{name: statement.rows[name].astype("float64") for name in ("debit", "credit", "balance", "note_amount")},
         )
         shown["note_amount"] = shown["note_amount"].where(shown["note_amount"] != 0)
-        columns = STATEMENT_COLUMNS if shown["note_amount"].notna().any() else {
-            name: kind for name, kind in STATEMENT_COLUMNS.items() if name != "note_amount"}
+        columns = (
+            STATEMENT_COLUMNS
+            if shown["note_amount"].notna().any()
+            else {name: kind for name, kind in STATEMENT_COLUMNS.items() if name != "note_amount"}
+        )
         show_table(ctx, shown, columns, key="client_statement", height=_height(len(shown)))
     if statement.unapplied_credit_notes:
         st.caption(ctx.t("statement.credit_notes", amount=format_money(statement.unapplied_credit_notes, ctx.lang)))
     buttons = st.columns(2)
     stem = f"{start.isoformat()}-{end.isoformat()}"
     buttons[0].download_button(
-        ctx.t("statement.download_csv"), data=partial(statement_csv, statement, ctx.lang, ";" if ctx.lang == "es" else ","),
-        file_name=file_name("statement.file_stem", client.client_id, stem, ctx.lang, "csv"), mime="text/csv",
-        icon=":material/download:", key="statement_csv",
+        ctx.t("statement.download_csv"),
+        data=partial(statement_csv, statement, ctx.lang, ";" if ctx.lang == "es" else ","),
+        file_name=file_name("statement.file_stem", client.client_id, stem, ctx.lang, "csv"),
+        mime="text/csv",
+        icon=":material/download:",
+        key="statement_csv",
     )
     buttons[1].download_button(
-        ctx.t("statement.download_pdf"), data=partial(statement_pdf, statement, sender, recipient, ctx.lang, ctx.as_of),
-        file_name=file_name("statement.file_stem", client.client_id, stem, ctx.lang, "pdf"), mime="application/pdf",
-        icon=":material/picture_as_pdf:", key="statement_pdf",
+        ctx.t("statement.download_pdf"),
+        data=partial(statement_pdf, statement, sender, recipient, ctx.lang, ctx.as_of),
+        file_name=file_name("statement.file_stem", client.client_id, stem, ctx.lang, "pdf"),
+        mime="application/pdf",
+        icon=":material/picture_as_pdf:",
+        key="statement_pdf",
     )
 
     st.subheader(ctx.t("claims.heading"))
@@ -363,20 +467,23 @@ def _receivables(
         return
     receivables.show_provisional(ctx, claims, rates)
     st.metric(ctx.t("claims.total"), format_money(claim_total(claims), ctx.lang))
-    show_table(ctx, claims, CLAIM_COLUMNS, key="client_claims",
-               height=_height(len(claims)))
+    show_table(ctx, claims, CLAIM_COLUMNS, key="client_claims", height=_height(len(claims)))
     buttons = st.columns(2)
     buttons[0].download_button(
         ctx.t("claims.download_csv"),
         data=receivables.claims_download(ctx.db_url, ctx.as_of, rates, ctx.lang, (client.client_id,)),
-        file_name=file_name("claims.file_stem", client.client_id, ctx.as_of, ctx.lang, "csv"), mime="text/csv",
-        icon=":material/download:", key="claims_csv",
+        file_name=file_name("claims.file_stem", client.client_id, ctx.as_of, ctx.lang, "csv"),
+        mime="text/csv",
+        icon=":material/download:",
+        key="claims_csv",
     )
     buttons[1].download_button(
         ctx.t("claims.download_pdf"),
         data=partial(claim_letter_pdf, claims, sender, recipient, ctx.as_of, ctx.lang, rates),
         file_name=file_name("claims.letter_stem", client.client_id, ctx.as_of, ctx.lang, "pdf"),
-        mime="application/pdf", icon=":material/picture_as_pdf:", key="claims_pdf",
+        mime="application/pdf",
+        icon=":material/picture_as_pdf:",
+        key="claims_pdf",
     )
 
 

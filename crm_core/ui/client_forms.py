@@ -27,11 +27,25 @@ from crm_core.ui.owners import owner_picker
 from crm_core.views.duplicates import duplicate_candidates
 
 TEXT_FIELDS: tuple[str, ...] = (
-    "company_name", "email", "phone", "tax_id", "segment", "industry", "city", "address", "website",
-    "linkedin", "owner",
+    "company_name",
+    "email",
+    "phone",
+    "tax_id",
+    "segment",
+    "industry",
+    "city",
+    "address",
+    "website",
+    "linkedin",
+    "owner",
 )
 EDITABLE_FIELDS: tuple[str, ...] = (
-    *TEXT_FIELDS, "status", "company_size", "region", "employees", "payment_terms_days",
+    *TEXT_FIELDS,
+    "status",
+    "company_size",
+    "region",
+    "employees",
+    "payment_terms_days",
 )
 CLIENTS_OUTCOME = "_clients_outcome"  # confirmations shown at the top of the clients page
 NEW_OUTCOME = "_new_client_outcome"  # errors of the new-client form, shown under it
@@ -58,8 +72,12 @@ def _client_widgets(ctx: PageContext, prefix: str) -> dict[str, Any]:
     row[2].text_input(ctx.t("field.tax_id"), key=f"{prefix}_tax_id", help=ctx.t("clients.tax_id_help"))
     row = st.columns(3)
     choices.selectbox(
-        ctx.t("field.status"), [s.value for s in ClientStatus], container=row[0],
-        format_func=lambda v: label("status", v, ctx.lang), key=f"{prefix}_status", help=ctx.t("clients.status_help"),
+        ctx.t("field.status"),
+        [s.value for s in ClientStatus],
+        container=row[0],
+        format_func=lambda v: label("status", v, ctx.lang),
+        key=f"{prefix}_status",
+        help=ctx.t("clients.status_help"),
     )
     owner_picker(ctx, row[1], ctx.t("field.owner"), f"{prefix}_owner")
     row[2].number_input(ctx.t("field.payment_terms_days"), step=15, key=f"{prefix}_payment_terms_days")
@@ -67,8 +85,11 @@ def _client_widgets(ctx: PageContext, prefix: str) -> dict[str, Any]:
     row[0].text_input(ctx.t("field.segment"), key=f"{prefix}_segment")
     row[1].text_input(ctx.t("field.industry"), key=f"{prefix}_industry")
     choices.selectbox(
-        ctx.t("field.company_size"), [None, *[s.value for s in CompanySize]], container=row[2],
-        format_func=lambda v: "—" if v is None else label("company_size", v, ctx.lang), key=f"{prefix}_company_size",
+        ctx.t("field.company_size"),
+        [None, *[s.value for s in CompanySize]],
+        container=row[2],
+        format_func=lambda v: "—" if v is None else label("company_size", v, ctx.lang),
+        key=f"{prefix}_company_size",
     )
     region = st.session_state.get(f"{prefix}_region")
     regions = [None, *REGIONS, *([region] if region and region not in REGIONS else [])]
@@ -108,9 +129,15 @@ def _create(ctx: PageContext, engine: Engine, clients: pd.DataFrame | None = Non
     if clients is not None and not st.session_state.get("new_not_duplicate"):
         found = duplicate_candidates(clients, payload.get("company_name"), payload.get("email"))
         if not found.empty:
-            st.session_state[NEW_OUTCOME] = ("warning", [ctx.t(
-                "clients.duplicate_warning", names=", ".join(found["company_name"].astype(str)),
-            )])
+            st.session_state[NEW_OUTCOME] = (
+                "warning",
+                [
+                    ctx.t(
+                        "clients.duplicate_warning",
+                        names=", ".join(found["company_name"].astype(str)),
+                    )
+                ],
+            )
             return
     created = perform(ctx, NEW_OUTCOME, services.create_client, engine, payload)
     if created:
@@ -169,8 +196,11 @@ def edit_form(ctx: PageContext, engine: Engine, client: ClientOut) -> None:
     with st.form(f"client_edit_{client.client_id}"):
         _client_widgets(ctx, prefix)
         st.form_submit_button(
-            ctx.t("clients.save_changes"), type="primary", key=f"{prefix}_save",
-            on_click=_update, args=(ctx, engine, client.client_id, prefix, seen_key),
+            ctx.t("clients.save_changes"),
+            type="primary",
+            key=f"{prefix}_save",
+            on_click=_update,
+            args=(ctx, engine, client.client_id, prefix, seen_key),
         )
     show_outcome(f"{prefix}_outcome")
     if st.session_state.get(f"{prefix}_stale"):
@@ -197,9 +227,7 @@ def _stale_notice(ctx: PageContext, prefix: str, seen_key: str, current: ClientO
             "yours": st.column_config.TextColumn(ctx.t("clients.stale_yours")),
         },
     )
-    st.button(
-        ctx.t("clients.stale_reload"), key=f"{prefix}_reload", on_click=_reload, args=(prefix, seen_key, theirs)
-    )
+    st.button(ctx.t("clients.stale_reload"), key=f"{prefix}_reload", on_click=_reload, args=(prefix, seen_key, theirs))
 
 
 def _plain(value: Any) -> str:
@@ -209,13 +237,19 @@ def _plain(value: Any) -> str:
 def _add_contact(ctx: PageContext, engine: Engine, client_id: int, prefix: str) -> None:
     """Submit callback of the contact form."""
     state = st.session_state
-    created = perform(ctx, f"{prefix}_outcome", services.add_contact, engine, {
-        "client_id": client_id,
-        "full_name": state.get(f"{prefix}_full_name", ""),
-        **{name: blank_to_none(state.get(f"{prefix}_{name}")) for name in ("role", "email", "phone", "whatsapp")},
-        "is_primary": bool(state.get(f"{prefix}_is_primary")),
-        "is_billing": bool(state.get(f"{prefix}_is_billing")),
-    })
+    created = perform(
+        ctx,
+        f"{prefix}_outcome",
+        services.add_contact,
+        engine,
+        {
+            "client_id": client_id,
+            "full_name": state.get(f"{prefix}_full_name", ""),
+            **{name: blank_to_none(state.get(f"{prefix}_{name}")) for name in ("role", "email", "phone", "whatsapp")},
+            "is_primary": bool(state.get(f"{prefix}_is_primary")),
+            "is_billing": bool(state.get(f"{prefix}_is_billing")),
+        },
+    )
     if created:
         for name in CONTACT_FIELDS:
             state[f"{prefix}_{name}"] = False if name.startswith("is_") else ""
@@ -261,8 +295,12 @@ def delete_control(ctx: PageContext, engine: Engine, client: ClientOut) -> None:
         ctx.t("clients.delete_confirm", name=literal(client.company_name)), key=f"delete_confirm_{client.client_id}"
     )
     st.button(
-        ctx.t("clients.delete"), key=f"delete_{client.client_id}", disabled=not confirmed, type="primary",
-        on_click=_delete, args=(ctx, engine, client.client_id, client.company_name),
+        ctx.t("clients.delete"),
+        key=f"delete_{client.client_id}",
+        disabled=not confirmed,
+        type="primary",
+        on_click=_delete,
+        args=(ctx, engine, client.client_id, client.company_name),
     )
     show_outcome(f"delete_{client.client_id}_outcome")
 
@@ -279,10 +317,17 @@ def _merge(ctx: PageContext, engine: Engine, client_id: int) -> None:
     if merged:
         state[f"merge_pick_{client_id}"] = None
         state[f"merge_confirm_{client_id}"] = False
-        succeed(outcome, ctx.t(
-            "clients.merged", name=merged.removed_name, contacts=merged.contacts, activities=merged.activities,
-            opportunities=merged.opportunities, invoices=merged.invoices,
-        ))
+        succeed(
+            outcome,
+            ctx.t(
+                "clients.merged",
+                name=merged.removed_name,
+                contacts=merged.contacts,
+                activities=merged.activities,
+                opportunities=merged.opportunities,
+                invoices=merged.invoices,
+            ),
+        )
 
 
 def merge_control(ctx: PageContext, engine: Engine, client: ClientOut, names: dict[int, str]) -> None:
@@ -290,15 +335,23 @@ def merge_control(ctx: PageContext, engine: Engine, client: ClientOut, names: di
     st.markdown(f"**{ctx.t('clients.merge_title')}**")
     others = [cid for cid in names if cid != client.client_id]
     choices.selectbox(
-        ctx.t("clients.merge_other"), others, format_func=lambda cid: names.get(cid, str(cid)), index=None,
-        placeholder=ctx.t("clients.merge_pick"), key=f"merge_pick_{client.client_id}", help=ctx.t("clients.merge_help"),
+        ctx.t("clients.merge_other"),
+        others,
+        format_func=lambda cid: names.get(cid, str(cid)),
+        index=None,
+        placeholder=ctx.t("clients.merge_pick"),
+        key=f"merge_pick_{client.client_id}",
+        help=ctx.t("clients.merge_help"),
     )
     confirmed = st.checkbox(
         ctx.t("clients.merge_confirm", name=literal(client.company_name)), key=f"merge_confirm_{client.client_id}"
     )
     st.button(
-        ctx.t("clients.merge"), key=f"merge_{client.client_id}", disabled=not confirmed,
-        on_click=_merge, args=(ctx, engine, client.client_id),
+        ctx.t("clients.merge"),
+        key=f"merge_{client.client_id}",
+        disabled=not confirmed,
+        on_click=_merge,
+        args=(ctx, engine, client.client_id),
     )
     show_outcome(f"merge_{client.client_id}_outcome")
 
@@ -319,10 +372,21 @@ def _reassign(ctx: PageContext, engine: Engine, client_ids: list[int]) -> None:
 def reassign_control(ctx: PageContext, engine: Engine, client_ids: list[int], owners: list[str]) -> None:
     """Bulk reassign: the account manager of every client the filters list (owners: the distinct ones so far)."""
     row = st.columns([2, 2, 2, 1], vertical_alignment="bottom")
-    choices.selectbox(ctx.t("clients.reassign_to"), owners, index=None, key="reassign_owner",
-                      placeholder=ctx.t("clients.reassign_pick"), container=row[0])
+    choices.selectbox(
+        ctx.t("clients.reassign_to"),
+        owners,
+        index=None,
+        key="reassign_owner",
+        placeholder=ctx.t("clients.reassign_pick"),
+        container=row[0],
+    )
     row[1].text_input(ctx.t("clients.reassign_new"), key="reassign_new")
     confirmed = row[2].checkbox(ctx.t("clients.reassign_confirm", count=len(client_ids)), key="reassign_confirm")
-    row[3].button(ctx.t("clients.reassign"), key="reassign_save", disabled=not confirmed or not client_ids,
-                  on_click=_reassign, args=(ctx, engine, client_ids))
+    row[3].button(
+        ctx.t("clients.reassign"),
+        key="reassign_save",
+        disabled=not confirmed or not client_ids,
+        on_click=_reassign,
+        args=(ctx, engine, client_ids),
+    )
     show_outcome("reassign_outcome")

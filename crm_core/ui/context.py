@@ -17,6 +17,7 @@ from crm_core.ui.routing import ensure_router
 @dataclass(frozen=True)
 class PageContext:
     """What every page needs from the sidebar: the as-of date, the UI language and the database URL."""
+
     as_of: date
     lang: str
     db_url: str

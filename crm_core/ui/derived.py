@@ -31,7 +31,9 @@ def _overview(db_url: str, as_of: date, generations: Generations, owner: int | N
     """Cached twin of `overview`, keyed by the tables' generations."""
     month_ago, year_ago = overview_view.comparison_dates(as_of)
     return overview_view.overview(
-        cache.frames_at(db_url, generations, owner), as_of, cache.scoped_health_at(db_url, as_of, generations, owner),
+        cache.frames_at(db_url, generations, owner),
+        as_of,
+        cache.scoped_health_at(db_url, as_of, generations, owner),
         cache.scoped_health_at(db_url, month_ago, generations, owner),
         cache.scoped_health_at(db_url, year_ago, generations, owner),
     )
@@ -59,20 +61,34 @@ def at_risk_export(
 
 @cache.shared(max_entries=16)
 def _at_risk_export(
-    db_url: str, as_of: date, lang: str, churn_min: float, risk_levels: tuple[str, ...], overdue_min: float | None,
-    generations: Generations, owner: int | None,
+    db_url: str,
+    as_of: date,
+    lang: str,
+    churn_min: float,
+    risk_levels: tuple[str, ...],
+    overdue_min: float | None,
+    generations: Generations,
+    owner: int | None,
 ) -> pd.DataFrame:
     """Cached twin of `at_risk_export`, keyed by the tables' generations."""
     from crm_core.views.at_risk import at_risk_export as build
 
     return build(
-        cache.scoped_health_at(db_url, as_of, generations, owner), lang,
-        churn_min=churn_min, risk_levels=risk_levels, overdue_min=overdue_min,
+        cache.scoped_health_at(db_url, as_of, generations, owner),
+        lang,
+        churn_min=churn_min,
+        risk_levels=risk_levels,
+        overdue_min=overdue_min,
     )
 
 
 def at_risk_csv(
-    db_url: str, as_of: date, lang: str, churn_min: float, risk_levels: Sequence[str], overdue_min: float | None,
+    db_url: str,
+    as_of: date,
+    lang: str,
+    churn_min: float,
+    risk_levels: Sequence[str],
+    overdue_min: float | None,
     sep: str,
 ) -> bytes:
     """The download's bytes, cached: at 10,000 clients the list holds thousands of rows (about 1 MB)."""
@@ -83,8 +99,15 @@ def at_risk_csv(
 
 @st.cache_data(show_spinner=False, max_entries=16)
 def _at_risk_csv(
-    db_url: str, as_of: date, lang: str, churn_min: float, risk_levels: tuple[str, ...], overdue_min: float | None,
-    sep: str, generations: Generations, owner: int | None,
+    db_url: str,
+    as_of: date,
+    lang: str,
+    churn_min: float,
+    risk_levels: tuple[str, ...],
+    overdue_min: float | None,
+    sep: str,
+    generations: Generations,
+    owner: int | None,
 ) -> bytes:
     """Cached twin of `at_risk_csv`, keyed by the tables' generations."""
     from crm_core.io.at_risk import to_csv_bytes

@@ -61,9 +61,7 @@ def _color(delta: float, good_when_up: bool) -> Literal["normal", "inverse", "of
     return "normal" if good_when_up else "inverse"
 
 
-def overview_cards(
-    summary: Mapping[str, Any], year_deltas: Mapping[str, Any], lang: str
-) -> dict[str, list[Card]]:
+def overview_cards(summary: Mapping[str, Any], year_deltas: Mapping[str, Any], lang: str) -> dict[str, list[Card]]:
     """The overview's cards in three rows: clients by lifecycle, receivables and risk, forecasts.
 
     `summary` is `portfolio_summary(health, previous=<health 30 days earlier>)`; `year_deltas` the

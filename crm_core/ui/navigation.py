@@ -35,7 +35,8 @@ def page_entries(lang: str, viewer: Viewer | None = None) -> list[PageEntry]:
     rep = viewer is not None and not viewer.is_manager
     return [
         PageEntry(path, t(key, lang), icon, i == 0)
-        for i, (path, key, icon) in enumerate(PAGES) if not (rep and path in MANAGER_PAGES)
+        for i, (path, key, icon) in enumerate(PAGES)
+        if not (rep and path in MANAGER_PAGES)
     ]
 
 

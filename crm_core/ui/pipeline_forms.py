@@ -27,7 +27,12 @@ from crm_core.views.board import BoardColumn, neighbour_stages
 OUTCOME_KEY = "_pipeline_outcome"
 # Fields emptied after a save (a widget is reset by setting its state, not by deleting it).
 NEW_RESET: dict[str, object] = {
-    "opp_client": None, "opp_name": "", "opp_amount": "", "opp_probability": None, "opp_owner": "", "opp_description": "",
+    "opp_client": None,
+    "opp_name": "",
+    "opp_amount": "",
+    "opp_probability": None,
+    "opp_owner": "",
+    "opp_description": "",
 }
 EDIT_FIELDS: tuple[str, ...] = ("amount", "expected_close", "probability", "owner", "notes")
 
@@ -49,16 +54,22 @@ def _create(ctx: PageContext, engine: Engine) -> None:
     ok, amount = _amount_or_error(ctx, "opp_amount", "amount")
     if not ok:
         return
-    created = perform(ctx, OUTCOME_KEY, services.create_opportunity, engine, {
-        "client_id": state["opp_client"],
-        "name": state.get("opp_name", ""),
-        "amount": amount,
-        "stage": state.get("opp_stage"),
-        "probability": state.get("opp_probability"),
-        "expected_close": state.get("opp_close"),
-        "owner": blank_to_none(state.get("opp_owner")),
-        "description": blank_to_none(state.get("opp_description")),
-    })
+    created = perform(
+        ctx,
+        OUTCOME_KEY,
+        services.create_opportunity,
+        engine,
+        {
+            "client_id": state["opp_client"],
+            "name": state.get("opp_name", ""),
+            "amount": amount,
+            "stage": state.get("opp_stage"),
+            "probability": state.get("opp_probability"),
+            "expected_close": state.get("opp_close"),
+            "owner": blank_to_none(state.get("opp_owner")),
+            "description": blank_to_none(state.get("opp_description")),
+        },
+    )
     if created:
         succeed(OUTCOME_KEY, ctx.t("pipeline.created", name=created.name, probability=created.probability))
         for key, value in NEW_RESET.items():
@@ -68,8 +79,13 @@ def _create(ctx: PageContext, engine: Engine) -> None:
 def move_deal(ctx: PageContext, engine: Engine, deal_id: int, stage: str, version: int, probability: int | None = None) -> None:
     """Move a deal to `stage` (the move form and the board's cards): `services.move_opportunity`, kept picked."""
     moved = perform(
-        ctx, OUTCOME_KEY, services.move_opportunity, engine, deal_id,
-        {"stage": stage, "probability": probability}, expected_version=version,
+        ctx,
+        OUTCOME_KEY,
+        services.move_opportunity,
+        engine,
+        deal_id,
+        {"stage": stage, "probability": probability},
+        expected_version=version,
     )
     if moved:
         st.session_state["deal_pick"] = deal_id
@@ -80,7 +96,12 @@ def _move(ctx: PageContext, engine: Engine, versions: pd.Series) -> None:
     state = st.session_state
     deal_id = int(state["deal_pick"])
     move_deal(
-        ctx, engine, deal_id, state.get(f"move_stage_{deal_id}") or "", int(versions[deal_id]), state.get(f"move_probability_{deal_id}")
+        ctx,
+        engine,
+        deal_id,
+        state.get(f"move_stage_{deal_id}") or "",
+        int(versions[deal_id]),
+        state.get(f"move_probability_{deal_id}"),
     )
 
 
@@ -99,8 +120,9 @@ def _edit(ctx: PageContext, engine: Engine, versions: pd.Series) -> None:
         "owner": blank_to_none(state.get(f"{prefix}_owner")),
         "notes": blank_to_none(state.get(f"{prefix}_notes")),
     }
-    edited = perform(ctx, OUTCOME_KEY, services.update_opportunity, engine, deal_id, payload,
-                     expected_version=int(versions[deal_id]))
+    edited = perform(
+        ctx, OUTCOME_KEY, services.update_opportunity, engine, deal_id, payload, expected_version=int(versions[deal_id])
+    )
     if edited:
         for name in EDIT_FIELDS:
             state.pop(f"{prefix}_{name}", None)  # seeded again from the saved deal
@@ -114,8 +136,14 @@ def _won(ctx: PageContext, engine: Engine, versions: pd.Series) -> None:
     if not ok:
         return
     won = perform(
-        ctx, OUTCOME_KEY, services.mark_won, engine, deal_id, amount,
-        state.get("won_on"), expected_version=int(versions[deal_id]),
+        ctx,
+        OUTCOME_KEY,
+        services.mark_won,
+        engine,
+        deal_id,
+        amount,
+        state.get("won_on"),
+        expected_version=int(versions[deal_id]),
     )
     if won:
         succeed(OUTCOME_KEY, ctx.t("pipeline.won", name=won.name, amount=format_money(won.won_amount, ctx.lang)))
@@ -125,8 +153,14 @@ def _lost(ctx: PageContext, engine: Engine, versions: pd.Series) -> None:
     state = st.session_state
     deal_id = int(state["deal_pick"])
     lost = perform(
-        ctx, OUTCOME_KEY, services.mark_lost, engine, deal_id, state.get("lost_reason", ""),
-        state.get("lost_on"), expected_version=int(versions[deal_id]),
+        ctx,
+        OUTCOME_KEY,
+        services.mark_lost,
+        engine,
+        deal_id,
+        state.get("lost_reason", ""),
+        state.get("lost_on"),
+        expected_version=int(versions[deal_id]),
     )
     if lost:
         succeed(OUTCOME_KEY, ctx.t("pipeline.lost", name=lost.name))
@@ -143,43 +177,52 @@ def pipeline_forms(ctx: PageContext, engine: Engine, names: pd.Series, deals: pd
     with new_tab, st.form("opp_new"):
         row = st.columns([2, 2])
         choices.selectbox(
-            ctx.t("field.client"), list(labels), format_func=lambda cid: labels.get(cid, str(cid)),
-            index=None, placeholder=ctx.t("activities.pick_client"), key="opp_client", container=row[0],
+            ctx.t("field.client"),
+            list(labels),
+            format_func=lambda cid: labels.get(cid, str(cid)),
+            index=None,
+            placeholder=ctx.t("activities.pick_client"),
+            key="opp_client",
+            container=row[0],
         )
         row[1].text_input(ctx.t("field.name"), key="opp_name", max_chars=200)
         row = list(st.columns(4))
         money_input(ctx, ctx.t("field.amount"), "opp_amount", container=row[0])
         choices.selectbox(ctx.t("field.stage"), OPEN_STAGE_VALUES, format_func=stage_name, key="opp_stage", container=row[1])
         row[2].number_input(
-            ctx.t("field.probability"), value=None, step=5, key="opp_probability",
+            ctx.t("field.probability"),
+            value=None,
+            step=5,
+            key="opp_probability",
             placeholder=ctx.t("pipeline.probability_default"),
-            help=ctx.t("pipeline.probability_help", defaults=", ".join(
-                f"{stage_name(s.value)} {DEFAULT_STAGE_PROBABILITY[s]}%" for s in OPEN_STAGES
-            )),
+            help=ctx.t(
+                "pipeline.probability_help",
+                defaults=", ".join(f"{stage_name(s.value)} {DEFAULT_STAGE_PROBABILITY[s]}%" for s in OPEN_STAGES),
+            ),
         )
-        row[3].date_input(
-            ctx.t("field.expected_close"), value=ctx.as_of + timedelta(days=30), key="opp_close", format=pattern
-        )
+        row[3].date_input(ctx.t("field.expected_close"), value=ctx.as_of + timedelta(days=30), key="opp_close", format=pattern)
         row = st.columns([1, 3])
-        owner_picker(
-            ctx, row[0], ctx.t("field.owner"), "opp_owner", default=None if ctx.viewer is None else ctx.viewer.name
-        )
+        owner_picker(ctx, row[0], ctx.t("field.owner"), "opp_owner", default=None if ctx.viewer is None else ctx.viewer.name)
         row[1].text_input(ctx.t("field.description"), key="opp_description")
         st.form_submit_button(ctx.t("pipeline.create"), type="primary", key="opp_save", on_click=_create, args=(ctx, engine))
 
     if deals.empty:
         update_tab.info(ctx.t("pipeline.no_open"))
         return
-    deal_labels = dict(zip(
-        deals["opportunity_id"],
-        deals["company_name"] + " · " + deals["name"] + " (" + deals["stage"].map(stage_name) + ")",
-        strict=True,
-    ))
+    deal_labels = dict(
+        zip(
+            deals["opportunity_id"],
+            deals["company_name"] + " · " + deals["name"] + " (" + deals["stage"].map(stage_name) + ")",
+            strict=True,
+        )
+    )
     by_id = deals.set_index("opportunity_id")
     versions = by_id["version"]
     with update_tab:
         deal_id = choices.selectbox(
-            ctx.t("pipeline.deal"), list(deal_labels), format_func=lambda oid: deal_labels.get(oid, str(oid)),
+            ctx.t("pipeline.deal"),
+            list(deal_labels),
+            format_func=lambda oid: deal_labels.get(oid, str(oid)),
             key="deal_pick",
         )
         if deal_id is None or deal_id not in by_id.index:
@@ -194,7 +237,10 @@ def pipeline_forms(ctx: PageContext, engine: Engine, names: pd.Series, deals: pd
             st.markdown(f"**{ctx.t('pipeline.move')}**")
             choices.selectbox(ctx.t("field.stage"), OPEN_STAGE_VALUES, format_func=stage_name, key=f"move_stage_{deal_id}")
             st.number_input(
-                ctx.t("field.probability"), value=None, step=5, key=f"move_probability_{deal_id}",
+                ctx.t("field.probability"),
+                value=None,
+                step=5,
+                key=f"move_probability_{deal_id}",
                 placeholder=ctx.t("pipeline.probability_default"),
             )
             st.form_submit_button(ctx.t("pipeline.move_button"), key="move_save", on_click=_move, args=(ctx, engine, versions))
@@ -210,9 +256,7 @@ def pipeline_forms(ctx: PageContext, engine: Engine, names: pd.Series, deals: pd
             st.form_submit_button(ctx.t("pipeline.mark_lost"), key="lost_save", on_click=_lost, args=(ctx, engine, versions))
 
 
-def _edit_form(
-    ctx: PageContext, engine: Engine, deal_id: int, deal: pd.Series, versions: pd.Series, pattern: str
-) -> None:
+def _edit_form(ctx: PageContext, engine: Engine, deal_id: int, deal: pd.Series, versions: pd.Series, pattern: str) -> None:
     """Edit an open deal: amount, expected close, probability, account manager, next step (seeded from the deal)."""
     prefix = f"deal_edit_{deal_id}"
     state = st.session_state
@@ -259,16 +303,22 @@ def pipeline_board(ctx: PageContext, engine: Engine, columns: list[BoardColumn])
                     buttons = st.columns(3)
                     if previous is not None:
                         buttons[0].button(
-                            "←", key=f"board_prev_{deal_id}", help=ctx.t("board.move_to", stage=stage_name(previous)),
-                            on_click=move_deal, args=(ctx, engine, deal_id, previous, version),
+                            "←",
+                            key=f"board_prev_{deal_id}",
+                            help=ctx.t("board.move_to", stage=stage_name(previous)),
+                            on_click=move_deal,
+                            args=(ctx, engine, deal_id, previous, version),
                         )
                     buttons[1].button(
                         "✎", key=f"board_open_{deal_id}", help=ctx.t("board.open"), on_click=_open_deal, args=(deal_id,)
                     )
                     if following is not None:
                         buttons[2].button(
-                            "→", key=f"board_next_{deal_id}", help=ctx.t("board.move_to", stage=stage_name(following)),
-                            on_click=move_deal, args=(ctx, engine, deal_id, following, version),
+                            "→",
+                            key=f"board_next_{deal_id}",
+                            help=ctx.t("board.move_to", stage=stage_name(following)),
+                            on_click=move_deal,
+                            args=(ctx, engine, deal_id, following, version),
                         )
             if column.hidden:
                 st.caption(ctx.t("board.more", count=format_number(column.hidden, ctx.lang)))

@@ -47,9 +47,7 @@ def portfolio_claims(db_url: str, as_of: date, table: LateRates) -> pd.DataFrame
 
 
 @st.cache_data(show_spinner=False, max_entries=4)
-def _portfolio_claims(
-    db_url: str, as_of: date, table: LateRates, generations: Generations, owner: int | None
-) -> pd.DataFrame:
+def _portfolio_claims(db_url: str, as_of: date, table: LateRates, generations: Generations, owner: int | None) -> pd.DataFrame:
     """Cached twin of `portfolio_claims`, keyed by the tables' generations and the viewer's owner id."""
     data = cache.frames_at(db_url, generations, owner)
     return late_payment_claims(data.invoices, data.payments, as_of, table)
@@ -78,8 +76,13 @@ def claims_download(db_url: str, as_of: date, table: LateRates, lang: str, clien
 
 @st.cache_data(show_spinner=False, max_entries=8)
 def _claims_download(
-    db_url: str, as_of: date, table: LateRates, lang: str, client_ids: tuple[int, ...] | None,
-    generations: Generations, owner: int | None,
+    db_url: str,
+    as_of: date,
+    table: LateRates,
+    lang: str,
+    client_ids: tuple[int, ...] | None,
+    generations: Generations,
+    owner: int | None,
 ) -> bytes:
     """Cached twin of `claims_download`, keyed also by the viewer's owner id."""
     claims = _portfolio_claims(db_url, as_of, table, generations, owner)

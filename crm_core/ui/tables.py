@@ -110,8 +110,11 @@ def _whole(value: Any) -> bool:
 
 def styled(frame: pd.DataFrame, kinds: dict[str, str], lang: str) -> pd.DataFrame | Styler:
     """`frame` with the columns of `kinds` that are money, number or share written in `lang`."""
-    formatters = {column: cell_formatter(kind, lang) for column, kind in kinds.items()
-                  if kind in LANGUAGE_FORMATTED and column in frame.columns}
+    formatters = {
+        column: cell_formatter(kind, lang)
+        for column, kind in kinds.items()
+        if kind in LANGUAGE_FORMATTED and column in frame.columns
+    }
     if not formatters or frame.empty:
         return frame
     if not frame.index.is_unique:
@@ -175,5 +178,4 @@ def capped_table(
         return
     show_table(ctx, frame.head(cap), columns, key=key, height=height)
     if len(frame) > cap:
-        st.caption(ctx.t("common.first_of", shown=format_number(cap, ctx.lang),
-                         total=format_number(len(frame), ctx.lang)))
+        st.caption(ctx.t("common.first_of", shown=format_number(cap, ctx.lang), total=format_number(len(frame), ctx.lang)))

@@ -87,14 +87,16 @@ def _filter_options(db_url: str, clients_generation: int, owner: int | None) -> 
 
 def followups(db_url: str, as_of: date, horizon_days: int, owner: str | None = None) -> pd.DataFrame:
     """Open follow-ups due by `as_of` + `horizon_days` (one owner's if given), cached per owner pick."""
-    return _followups(
-        db_url, as_of, horizon_days, owner, cache.generations_of(db_url, ACTIVITY_TABLES), current_owner()
-    )
+    return _followups(db_url, as_of, horizon_days, owner, cache.generations_of(db_url, ACTIVITY_TABLES), current_owner())
 
 
 @st.cache_data(show_spinner=False, max_entries=8)
 def _followups(
-    db_url: str, as_of: date, horizon_days: int, owner: str | None, generations: tuple[int, ...],
+    db_url: str,
+    as_of: date,
+    horizon_days: int,
+    owner: str | None,
+    generations: tuple[int, ...],
     viewer_owner: int | None,
 ) -> pd.DataFrame:
     """Cached twin of `followups`, keyed by the generations of ACTIVITY_TABLES (all it reads)."""
@@ -108,9 +110,7 @@ def recent_activities(db_url: str, as_of: date, limit: int) -> pd.DataFrame:
 
 
 @st.cache_data(show_spinner=False, max_entries=4)
-def _recent_activities(
-    db_url: str, as_of: date, limit: int, generations: tuple[int, ...], owner: int | None
-) -> pd.DataFrame:
+def _recent_activities(db_url: str, as_of: date, limit: int, generations: tuple[int, ...], owner: int | None) -> pd.DataFrame:
     """Cached twin of `recent_activities`, keyed by the generations of ACTIVITY_TABLES (all it reads)."""
     frames = cache.frames_with(db_url, dict(zip(ACTIVITY_TABLES, generations, strict=True)), owner)
     return activity_views.recent_activities(frames, as_of, limit=limit)

@@ -15,9 +15,7 @@ def require_data(ctx: PageContext) -> None:
     st.title(ctx.t("welcome.title"))
     st.info(ctx.t("welcome.body"))
     with st.form("welcome_demo"):
-        clients = st.number_input(
-            ctx.t("welcome.clients"), min_value=10, max_value=5000, value=300, step=50, key="demo_clients"
-        )
+        clients = st.number_input(ctx.t("welcome.clients"), min_value=10, max_value=5000, value=300, step=50, key="demo_clients")
         submitted = st.form_submit_button(ctx.t("welcome.load"))
     if submitted:
         from crm_core.demo import generate_demo

@@ -17,16 +17,41 @@ from crm_core.analytics.engagement import follow_up_due
 from crm_core.store.frames import Frames
 
 RECENT_COLUMNS: list[str] = [
-    "activity_id", "occurred_at", "client_id", "company_name", "contact_name", "kind", "title",
-    "outcome", "duration_min", "owner",
+    "activity_id",
+    "occurred_at",
+    "client_id",
+    "company_name",
+    "contact_name",
+    "kind",
+    "title",
+    "outcome",
+    "duration_min",
+    "owner",
 ]
 FOLLOWUP_COLUMNS: list[str] = [
-    "activity_id", "due_on", "status", "days_overdue", "client_id", "company_name", "contact_name",
-    "title", "description", "owner",
+    "activity_id",
+    "due_on",
+    "status",
+    "days_overdue",
+    "client_id",
+    "company_name",
+    "contact_name",
+    "title",
+    "description",
+    "owner",
 ]
 FOLLOWUP_STATUSES: tuple[str, ...] = ("overdue", "today", "upcoming")
 TIMELINE_COLUMNS: list[str] = [
-    "at", "event", "kind", "title", "detail", "amount", "owner", "done", "from_stage", "to_stage",
+    "at",
+    "event",
+    "kind",
+    "title",
+    "detail",
+    "amount",
+    "owner",
+    "done",
+    "from_stage",
+    "to_stage",
 ]
 # A missing text cell for np.where (None as a 0-d object array).
 NO_TEXT = np.array(None, dtype=object)
@@ -43,9 +68,7 @@ def _with_names(frames: Frames, rows: pd.DataFrame) -> pd.DataFrame:
     return rows
 
 
-def recent_activities(
-    frames: Frames, as_of: date, limit: int = 50, owner: str | None = None
-) -> pd.DataFrame:
+def recent_activities(frames: Frames, as_of: date, limit: int = 50, owner: str | None = None) -> pd.DataFrame:
     """The latest done activities on or before `as_of` (newest first), optionally one owner's."""
     acts = frames.activities
     keep = acts["done"].to_numpy(dtype=bool) & (acts["occurred_at"] < end_of_day(as_of)).to_numpy()
@@ -84,7 +107,8 @@ def followups_by_owner(followup_rows: pd.DataFrame, unassigned: str | None = Non
     """
     owners = followup_rows["owner"].astype("object")
     counts = (
-        followup_rows.groupby([owners, followup_rows["status"]], dropna=False).size()
+        followup_rows.groupby([owners, followup_rows["status"]], dropna=False)
+        .size()
         .unstack(fill_value=0)
         .reindex(columns=list(FOLLOWUP_STATUSES), fill_value=0)
         .astype("int64")
@@ -123,56 +147,59 @@ def client_timeline(frames: Frames, client_id: int, as_of: date) -> pd.DataFrame
     Open follow-ups scheduled after `as_of` are left to `followups`.
     """
     end = end_of_day(as_of)
-    acts = frames.activities.loc[
-        (frames.activities["client_id"] == client_id) & (frames.activities["occurred_at"] < end)
-    ]
-    activity_events = pd.DataFrame({
-        "at": acts["occurred_at"],
-        "event": "activity",
-        "kind": acts["kind"],
-        "title": acts["title"],
-        "detail": acts["outcome"].where(acts["outcome"].notna(), acts["description"]),
-        "amount": np.nan,
-        "owner": acts["owner"],
-        "done": acts["done"],
-    })
-    invoices = frames.invoices.loc[
-        (frames.invoices["client_id"] == client_id) & (frames.invoices["issue_date"] < end)
-    ]
-    invoice_events = pd.DataFrame({
-        "at": invoices["issue_date"],
-        "event": "invoice",
-        "kind": np.where(invoices["credit_note"], "credit_note", "invoice"),
-        "title": invoices["number"],
-        "detail": np.where(invoices["void"], "void", NO_TEXT),
-        "amount": invoices["total"],
-    })
+    acts = frames.activities.loc[(frames.activities["client_id"] == client_id) & (frames.activities["occurred_at"] < end)]
+    activity_events = pd.DataFrame(
+        {
+            "at": acts["occurred_at"],
+            "event": "activity",
+            "kind": acts["kind"],
+            "title": acts["title"],
+            "detail": acts["outcome"].where(acts["outcome"].notna(), acts["description"]),
+            "amount": np.nan,
+            "owner": acts["owner"],
+            "done": acts["done"],
+        }
+    )
+    invoices = frames.invoices.loc[(frames.invoices["client_id"] == client_id) & (frames.invoices["issue_date"] < end)]
+    invoice_events = pd.DataFrame(
+        {
+            "at": invoices["issue_date"],
+            "event": "invoice",
+            "kind": np.where(invoices["credit_note"], "credit_note", "invoice"),
+            "title": invoices["number"],
+            "detail": np.where(invoices["void"], "void", NO_TEXT),
+            "amount": invoices["total"],
+        }
+    )
     numbers = invoices.set_index("invoice_id")["number"]
     payments = frames.payments.loc[
         frames.payments["invoice_id"].isin(invoices["invoice_id"]) & (frames.payments["paid_on"] < end)
     ]
-    payment_events = pd.DataFrame({
-        "at": payments["paid_on"],
-        "event": "payment",
-        "kind": "payment",
-        "title": payments["invoice_id"].map(numbers),
-        "detail": payments["method"],
-        "amount": payments["amount"],
-    })
+    payment_events = pd.DataFrame(
+        {
+            "at": payments["paid_on"],
+            "event": "payment",
+            "kind": "payment",
+            "title": payments["invoice_id"].map(numbers),
+            "detail": payments["method"],
+            "amount": payments["amount"],
+        }
+    )
     opps = frames.opportunities.loc[frames.opportunities["client_id"] == client_id]
     names = opps.set_index("opportunity_id")["name"]
     changes = frames.stage_history.loc[
-        frames.stage_history["opportunity_id"].isin(opps["opportunity_id"])
-        & (frames.stage_history["changed_at"] < end)
+        frames.stage_history["opportunity_id"].isin(opps["opportunity_id"]) & (frames.stage_history["changed_at"] < end)
     ]
-    stage_events = pd.DataFrame({
-        "at": changes["changed_at"],
-        "event": "stage",
-        "kind": "stage",
-        "title": changes["opportunity_id"].map(names),
-        "from_stage": changes["from_stage"],
-        "to_stage": changes["to_stage"],
-    })
+    stage_events = pd.DataFrame(
+        {
+            "at": changes["changed_at"],
+            "event": "stage",
+            "kind": "stage",
+            "title": changes["opportunity_id"].map(names),
+            "from_stage": changes["from_stage"],
+            "to_stage": changes["to_stage"],
+        }
+    )
     parts = [p for p in (activity_events, invoice_events, payment_events, stage_events) if not p.empty]
     if not parts:
         return pd.DataFrame({c: pd.Series(dtype="datetime64[ns]" if c == "at" else "object") for c in TIMELINE_COLUMNS})

@@ -27,14 +27,42 @@ from crm_core.schemas import text_problem
 from crm_core.store.frames import Frames
 
 TABLE_COLUMNS: list[str] = [
-    "client_id", "company_name", "tax_id", "email", "lifecycle", "segment", "industry", "region",
-    "owner", "default_risk", "churn_score", "ltv", "predicted_value_12m", "revenue_12m", "outstanding", "overdue",
-    "expected_revenue_90d", "days_since_last_activity", "status", "last_invoice_date",
+    "client_id",
+    "company_name",
+    "tax_id",
+    "email",
+    "lifecycle",
+    "segment",
+    "industry",
+    "region",
+    "owner",
+    "default_risk",
+    "churn_score",
+    "ltv",
+    "predicted_value_12m",
+    "revenue_12m",
+    "outstanding",
+    "overdue",
+    "expected_revenue_90d",
+    "days_since_last_activity",
+    "status",
+    "last_invoice_date",
 ]
 # The orderings the table offers (never a free column name from outside).
 SORT_COLUMNS: tuple[str, ...] = (
-    "company_name", "churn_score", "default_risk", "ltv", "predicted_value_12m", "revenue_12m", "outstanding", "overdue",
-    "expected_revenue_90d", "days_since_last_activity", "lifecycle", "region", "owner",
+    "company_name",
+    "churn_score",
+    "default_risk",
+    "ltv",
+    "predicted_value_12m",
+    "revenue_12m",
+    "outstanding",
+    "overdue",
+    "expected_revenue_90d",
+    "days_since_last_activity",
+    "lifecycle",
+    "region",
+    "owner",
 )
 RISK_OPTIONS: tuple[str, ...] = RISK_LEVELS
 LIFECYCLE_OPTIONS: tuple[str, ...] = tuple(s.value for s in ClientStatus)
@@ -47,29 +75,54 @@ MAX_SEARCH = 200  # a longer search text is refused (no name, email or tax id is
 # The client_health figures shown on a client's health card, in sections, with how to format each.
 HEALTH_CARD: dict[str, list[tuple[str, str]]] = {
     "revenue": [
-        ("ltv", "money"), ("predicted_value_12m", "money"), ("revenue_12m", "money"), ("collected", "money"),
-        ("avg_invoice_amount", "money"), ("months_as_client", "number"),
+        ("ltv", "money"),
+        ("predicted_value_12m", "money"),
+        ("revenue_12m", "money"),
+        ("collected", "money"),
+        ("avg_invoice_amount", "money"),
+        ("months_as_client", "number"),
     ],
     "payments": [
-        ("outstanding", "money"), ("overdue", "money"), ("aging_1_30", "money"),
-        ("aging_31_60", "money"), ("aging_61_90", "money"), ("aging_90_plus", "money"),
-        ("avg_days_to_pay", "days"), ("avg_days_late", "days"), ("on_time_rate", "share"),
-        ("dso", "days"), ("oldest_unpaid_issue_date", "date"),
+        ("outstanding", "money"),
+        ("overdue", "money"),
+        ("aging_1_30", "money"),
+        ("aging_31_60", "money"),
+        ("aging_61_90", "money"),
+        ("aging_90_plus", "money"),
+        ("avg_days_to_pay", "days"),
+        ("avg_days_late", "days"),
+        ("on_time_rate", "share"),
+        ("dso", "days"),
+        ("oldest_unpaid_issue_date", "date"),
     ],
     "engagement": [
-        ("cadence_days", "days"), ("next_invoice_expected", "date"),
-        ("days_since_last_invoice", "days"), ("days_since_last_activity", "days"),
-        ("activities_30d", "number"), ("open_opportunities", "number"),
+        ("cadence_days", "days"),
+        ("next_invoice_expected", "date"),
+        ("days_since_last_invoice", "days"),
+        ("days_since_last_activity", "days"),
+        ("activities_30d", "number"),
+        ("open_opportunities", "number"),
     ],
     "risk": [
-        ("lifecycle", "lifecycle"), ("default_risk", "risk"), ("churn_score", "score"),
-        ("churn_recency", "score"), ("churn_engagement", "score"), ("churn_payment", "score"),
-        ("churn_trend", "score"), ("churn_driver", "driver"), ("churn_reason", "reason"),
+        ("lifecycle", "lifecycle"),
+        ("default_risk", "risk"),
+        ("churn_score", "score"),
+        ("churn_recency", "score"),
+        ("churn_engagement", "score"),
+        ("churn_payment", "score"),
+        ("churn_trend", "score"),
+        ("churn_driver", "driver"),
+        ("churn_reason", "reason"),
     ],
     "forecast": [
-        ("recurring_30d", "money"), ("pipeline_30d", "money"), ("expected_revenue_30d", "money"),
-        ("recurring_90d", "money"), ("pipeline_90d", "money"), ("expected_revenue_90d", "money"),
-        ("expected_cash_30d", "money"), ("expected_cash_90d", "money"),
+        ("recurring_30d", "money"),
+        ("pipeline_30d", "money"),
+        ("expected_revenue_30d", "money"),
+        ("recurring_90d", "money"),
+        ("pipeline_90d", "money"),
+        ("expected_revenue_90d", "money"),
+        ("expected_cash_30d", "money"),
+        ("expected_cash_90d", "money"),
     ],
 }
 
@@ -90,12 +143,18 @@ class ClientFilters:
 
     @classmethod
     def from_inputs(
-        cls, search: str, lifecycle: Iterable[str], default_risk: Iterable[str], min_churn: float,
+        cls,
+        search: str,
+        lifecycle: Iterable[str],
+        default_risk: Iterable[str],
+        min_churn: float,
         profile: Mapping[str, Iterable[str]],
     ) -> ClientFilters:
         """The filters from the page's widgets: a churn floor of 0 means none; `profile` holds FILTER_FIELDS."""
         return cls(
-            search=search, lifecycle=tuple(lifecycle), default_risk=tuple(default_risk),
+            search=search,
+            lifecycle=tuple(lifecycle),
+            default_risk=tuple(default_risk),
             min_churn=float(min_churn) if min_churn > 0 else None,
             **{name: tuple(profile.get(name, ())) for name in FILTER_FIELDS},
         )
@@ -122,10 +181,7 @@ def client_table(frames: Frames, health: pd.DataFrame) -> pd.DataFrame:
 def filter_options(frames: Frames) -> dict[str, list[str]]:
     """The distinct values of each filterable profile field, sorted, blanks left out."""
     clients = frames.clients
-    return {
-        name: sorted(str(v) for v in pd.unique(clients[name].dropna()) if str(v).strip())
-        for name in FILTER_FIELDS
-    }
+    return {name: sorted(str(v) for v in pd.unique(clients[name].dropna()) if str(v).strip()) for name in FILTER_FIELDS}
 
 
 SEARCH_SEPARATOR = "\x1f"  # between a client's name and email in the search text (never typed)
@@ -173,8 +229,9 @@ class ClientList:
     def ordered(self, positions: np.ndarray, by: str, descending: bool = False) -> np.ndarray:
         """`positions` ordered by one of SORT_COLUMNS (risk by severity), ties by company name; blanks last."""
         if not isinstance(by, str) or by not in SORT_COLUMNS:
-            raise ValidationError.on("sort", "unknown_sort", value=by if isinstance(by, str) else repr(by),
-                                     expected=list(SORT_COLUMNS))
+            raise ValidationError.on(
+                "sort", "unknown_sort", value=by if isinstance(by, str) else repr(by), expected=list(SORT_COLUMNS)
+            )
         rank = self.name_rank[positions]
         if by == "company_name":
             keys: tuple[np.ndarray, ...] = (positions, -rank if descending else rank, self.name_missing[positions])
@@ -190,9 +247,7 @@ class ClientList:
             keys = (positions, rank, -key if descending else key, missing)
         return positions[np.lexsort(keys)]
 
-    def query(
-        self, filters: ClientFilters, by: str, descending: bool = False, also_found: Collection[int] = ()
-    ) -> np.ndarray:
+    def query(self, filters: ClientFilters, by: str, descending: bool = False, also_found: Collection[int] = ()) -> np.ndarray:
         """The positions of the matching rows in display order (`also_found`: see `matching`)."""
         return self.ordered(self.matching(filters, also_found), by, descending)
 
@@ -206,8 +261,11 @@ def client_list(table: pd.DataFrame) -> ClientList:
     text = (folded_names + SEARCH_SEPARATOR + folded_emails).astype("str")
     rank = pd.factorize(folded_names, sort=True)[0].astype("int64")
     return ClientList(
-        table=table, text=text, tax_ids=table["tax_id"].fillna("").astype("str"),
-        name_rank=rank, name_missing=names.isna().to_numpy(),
+        table=table,
+        text=text,
+        tax_ids=table["tax_id"].fillna("").astype("str"),
+        name_rank=rank,
+        name_missing=names.isna().to_numpy(),
     )
 
 
@@ -289,8 +347,9 @@ def list_clients(
     """
     filters = filters or ClientFilters()
     if not isinstance(sort, str) or sort not in SORT_COLUMNS:
-        raise ValidationError.on("sort", "unknown_sort", value=sort if isinstance(sort, str) else repr(sort),
-                                 expected=list(SORT_COLUMNS))
+        raise ValidationError.on(
+            "sort", "unknown_sort", value=sort if isinstance(sort, str) else repr(sort), expected=list(SORT_COLUMNS)
+        )
     if not isinstance(descending, bool):
         raise ValidationError.on("descending", "yes_no", value=repr(descending))
     if not _whole(offset) or not 0 <= offset <= MAX_OFFSET:

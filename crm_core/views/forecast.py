@@ -90,8 +90,7 @@ class Accuracy:
         return row.iloc[0].to_dict()
 
 
-SHOWN_MODELS: dict[str, str] = {"recurring": "recurring forecast", "pipeline": PIPELINE_MODEL,
-                                "total": "recurring + learned"}
+SHOWN_MODELS: dict[str, str] = {"recurring": "recurring forecast", "pipeline": PIPELINE_MODEL, "total": "recurring + learned"}
 
 
 def accuracy_dates(frames: Frames, as_of: date, horizon: int) -> list[date]:
@@ -127,11 +126,16 @@ def forecast_accuracy(frames: Frames, as_of: date) -> Accuracy:
             group = scores[(scores["horizon"] == h) & (scores["part"] == part)]
             valid = group["bias_pct"].dropna()
             enough = len(valid) >= MIN_ACCURACY_DATES
-            rows.append({
-                "horizon": h, "part": part, "dates": int(len(valid)), "enough": enough,
-                "error_median": float(valid.abs().median()) if enough else np.nan,
-                "bias_median": float(valid.median()) if enough else np.nan,
-            })
+            rows.append(
+                {
+                    "horizon": h,
+                    "part": part,
+                    "dates": int(len(valid)),
+                    "enough": enough,
+                    "error_median": float(valid.abs().median()) if enough else np.nan,
+                    "bias_median": float(valid.median()) if enough else np.nan,
+                }
+            )
     return Accuracy(scores, pd.DataFrame(rows))
 
 
@@ -139,10 +143,20 @@ def accuracy_text(accuracy: Accuracy, horizon: int, part: str, lang: str) -> str
     """The accuracy line under a forecast figure in `lang`, or the 'history too short' line."""
     figure = accuracy.figure(horizon, part)
     if not figure["enough"]:
-        return t("forecast.accuracy_short", lang, days=horizon, dates=format_number(figure["dates"], lang),
-                 needed=format_number(MIN_ACCURACY_DATES, lang))
+        return t(
+            "forecast.accuracy_short",
+            lang,
+            days=horizon,
+            dates=format_number(figure["dates"], lang),
+            needed=format_number(MIN_ACCURACY_DATES, lang),
+        )
     bias = figure["bias_median"]
     sign = "+" if round(bias) > 0 else ""
-    return t("forecast.accuracy", lang, dates=format_number(figure["dates"], lang), days=horizon,
-             error=format_percent(figure["error_median"] / 100.0, lang),
-             bias=sign + format_percent(bias / 100.0, lang))
+    return t(
+        "forecast.accuracy",
+        lang,
+        dates=format_number(figure["dates"], lang),
+        days=horizon,
+        error=format_percent(figure["error_median"] / 100.0, lang),
+        bias=sign + format_percent(bias / 100.0, lang),
+    )

@@ -37,16 +37,15 @@ def summary(health: pd.DataFrame) -> dict[str, Any]:
     return portfolio_summary(health)
 
 
-def overview(
-    frames: Frames, as_of: date, health: pd.DataFrame, month_ago: pd.DataFrame, year_ago: pd.DataFrame
-) -> Overview:
+def overview(frames: Frames, as_of: date, health: pd.DataFrame, month_ago: pd.DataFrame, year_ago: pd.DataFrame) -> Overview:
     """The overview from the health as of `as_of` and as of the two `comparison_dates`.
 
     The pipeline and expected revenue include the deals not yet created (`views.forecast.with_new_deals`).
     """
     earlier, _ = comparison_dates(as_of)
-    summary = with_new_deals(portfolio_summary(health, previous=month_ago), pipeline_parts(frames, as_of),
-                             pipeline_parts(frames, earlier))
+    summary = with_new_deals(
+        portfolio_summary(health, previous=month_ago), pipeline_parts(frames, as_of), pipeline_parts(frames, earlier)
+    )
     return Overview(
         summary=summary,
         year_deltas=portfolio_summary(health, previous=year_ago)["deltas"],

@@ -31,8 +31,16 @@ from crm_core.views.forecast import owner_forecast, pipeline_parts
 STALE_INACTIVITY_DAYS = 30
 CLOSED_WINDOW_DAYS = 365
 DEAL_COLUMNS: list[str] = [
-    "opportunity_id", "client_id", "company_name", "name", "stage", "amount", "probability",
-    "weighted", "expected_close", "owner",
+    "opportunity_id",
+    "client_id",
+    "company_name",
+    "name",
+    "stage",
+    "amount",
+    "probability",
+    "weighted",
+    "expected_close",
+    "owner",
 ]
 
 
@@ -62,7 +70,9 @@ def stage_summary(frames: Frames, as_of: date, closed_window_days: int = CLOSED_
     in_window = (closed_day <= t) & (closed_day > t - closed_window_days)
     closed = opps.loc[in_window & opps["stage"].isin([Stage.WON.value, Stage.LOST.value]).to_numpy()]
     closed_amount = np.where(closed["stage"] == Stage.WON.value, closed["won_amount"].fillna(closed["amount"]), closed["amount"])
-    closed_part = pd.DataFrame({"stage": closed["stage"], "amount": closed_amount}).groupby("stage")["amount"].agg(["sum", "size"])
+    closed_part = (
+        pd.DataFrame({"stage": closed["stage"], "amount": closed_amount}).groupby("stage")["amount"].agg(["sum", "size"])
+    )
     closed_part = closed_part.rename(columns={"sum": "amount", "size": "count"})
     closed_part["weighted"] = np.where(closed_part.index == Stage.WON.value, closed_part["amount"], 0.0)
     order = [s.value for s in Stage]
