@@ -441,3 +441,19 @@ def test_an_api_write_shows_on_the_clients_page_next_run(demo_db: str) -> None:
     at.run()
     shown = next(df.value for df in at.dataframe if "churn_score" in df.value.columns)
     assert shown["company_name"].tolist() == ["Nuevo Cliente API S.L."]
+
+
+def test_recommendations_claim_what_ley_3_2004_grants_on_an_invoice_over_30_days_late(api: TestClient) -> None:
+    """The issue's worked example: 1,000.00 due 2025-06-09, unpaid on 2025-08-31: 23.66 interest + 40 = 63.66."""
+    client = _create(api)
+    invoice = {
+        "numero": "SB-3-2004",
+        "cliente_id": client["id"],
+        "fecha_emision": "2025-05-10",
+        "fecha_vencimiento": "2025-06-09",
+        "total": 1000,
+    }
+    assert api.post("/api/facturas", json=invoice).status_code == 201
+    advice = api.get(f"/api/clientes/{client['id']}/recomendaciones?as_of=2025-08-31").json()
+    claims = [text for text in advice["acciones_sugeridas"] if "Ley 3/2004" in text]
+    assert claims == ["Claim €63.66 of late-payment interest and compensation (Ley 3/2004); invoices late: 1."], advice

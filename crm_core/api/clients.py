@@ -13,6 +13,8 @@ from fastapi import APIRouter, Header, Query, Response
 from pydantic import Field
 
 from crm_core import services
+from crm_core.analytics.late_rates import load_late_rates
+from crm_core.analytics.receivables import late_payment_claims
 from crm_core.api.deps import Cache, Engine_, Language, after_write
 from crm_core.api.models import (
     ActividadNueva,
@@ -52,6 +54,7 @@ from crm_core.views.clients import (
     list_clients,
 )
 from crm_core.views.health import health_table
+from crm_core.views.receivables import client_claim_rows, client_claim_summary
 
 router = APIRouter(prefix="/api/clientes", tags=["clientes"])
 
@@ -141,6 +144,16 @@ def _figures(engine: Any, cache: FrameCache, client_id: int, as_of: date) -> pd.
         if row is None:
             raise NotFoundError("client", client_id)
     return row
+
+
+def _claim_of(cache: FrameCache, client_id: int, as_of: date) -> pd.Series:
+    """The client's Ley 3/2004 claim totals as of `as_of` (the `cobro` advice needs them), the portfolio's
+    claims computed once per table version and rates table, as the client page does."""
+    rates = load_late_rates()
+    claims = cache.derived(
+        ("claims", as_of, rates), lambda frames: late_payment_claims(frames.invoices, frames.payments, as_of, rates)
+    )
+    return client_claim_summary(client_claim_rows(claims, client_id), client_id)
 
 
 def _plain(value: Any) -> Any:
@@ -411,7 +424,7 @@ def obtener_salud(cliente_id: int, engine: Engine_, cache: Cache, as_of: AsOf = 
 def obtener_recomendaciones(cliente_id: int, engine: Engine_, cache: Cache, lang: Language, as_of: AsOf = None) -> Any:
     """Alerts, opportunities and suggested actions from the advice rules the pages use, in the caller's language."""
     day = as_of or business_today()
-    recs = client_advice(_figures(engine, cache, cliente_id, day))
+    recs = client_advice(_figures(engine, cache, cliente_id, day), _claim_of(cache, cliente_id, day))
     return Recomendaciones(
         cliente_id=cliente_id,
         fecha_generacion=datetime.now(business_timezone()),
