@@ -14,10 +14,14 @@ from sqlalchemy import Engine
 
 from crm_core import services
 from crm_core.analytics import client_health
+from crm_core.analytics.late_rates import load_late_rates
+from crm_core.analytics.receivables import late_payment_claims
 from crm_core.api import create_app
 from crm_core.db import get_engine
+from crm_core.i18n.domain_text import recommendation_text
 from crm_core.store.frames import load_frames
 from crm_core.views.clients import client_advice
+from crm_core.views.receivables import client_claim_rows, client_claim_summary
 from tests.conftest import APP_AS_OF, table_rows
 from tests.factories import make_client, make_invoice, make_opportunity
 
@@ -397,7 +401,9 @@ def test_single_client_figures_equal_the_portfolio_row_on_demo_data(demo_db: str
     """/salud and /recomendaciones of each client equal the portfolio's client_health row and advice."""
     as_of = date.fromisoformat(APP_AS_OF)
     engine = get_engine(demo_db)
-    health = client_health(load_frames(engine), as_of)
+    frames = load_frames(engine)
+    health = client_health(frames, as_of)
+    claims = late_payment_claims(frames.invoices, frames.payments, as_of, load_late_rates())
     risk = {"low": "bajo", "medium": "medio", "high": "alto", "critical": "critico"}
     with TestClient(create_app(demo_db)) as api:
         for client_id in health.index[:: max(1, len(health) // 25)]:
@@ -408,9 +414,10 @@ def test_single_client_figures_equal_the_portfolio_row_on_demo_data(demo_db: str
             assert body["riesgo_impago_nivel"] == risk[row["default_risk"]]
             advice = api.get(f"/api/clientes/{client_id}/recomendaciones?as_of={APP_AS_OF}").json()
             codes = [a["tipo"] for a in advice["alertas"]] + [o["tipo"] for o in advice["oportunidades"]]
-            expected = [r.code for r in client_advice(row) if r.kind in ("alert", "opportunity")]
+            recs = client_advice(row, client_claim_summary(client_claim_rows(claims, client_id), client_id))
+            expected = [r.code for r in recs if r.kind in ("alert", "opportunity")]
             assert codes == expected, client_id
-            assert len(advice["acciones_sugeridas"]) == len([r for r in client_advice(row) if r.kind == "action"])
+            assert advice["acciones_sugeridas"] == [recommendation_text(r, "en") for r in recs if r.kind == "action"]
 
 
 def test_never_a_500_on_odd_ids_and_methods(api: TestClient) -> None:
