@@ -12,7 +12,7 @@ from crm_core.ui.forms import show_outcome
 from crm_core.ui.tables import show_table
 from crm_core.ui.welcome import require_data
 from crm_core.views.paging import page_count, page_of, page_rows
-from crm_core.views.receivables import worklist_labels, worklist_owners
+from crm_core.views.receivables import worklist_labels, worklist_owners, worklist_totals
 
 PAGE_SIZE = 100
 OUTCOME = "collections_outcome"
@@ -50,10 +50,11 @@ owner = st.selectbox(
 )
 work = everyone if owner is None else receivables.worklist(ctx.db_url, ctx.as_of, rates, owner)
 
+totals = worklist_totals(work)
 metrics = st.columns(3)
-metrics[0].metric(ctx.t("collections.clients"), format_number(len(work), ctx.lang), border=True)
-metrics[1].metric(ctx.t("collections.outstanding"), format_money(work["outstanding"].sum(), ctx.lang, 0), border=True)
-metrics[2].metric(ctx.t("collections.claimable"), format_money(work["claim_total"].sum(), ctx.lang, 0), border=True)
+metrics[0].metric(ctx.t("collections.clients"), format_number(totals["clients"], ctx.lang), border=True)
+metrics[1].metric(ctx.t("collections.outstanding"), format_money(totals["outstanding"], ctx.lang, 0), border=True)
+metrics[2].metric(ctx.t("collections.claimable"), format_money(totals["claim_total"], ctx.lang, 0), border=True)
 show_outcome(OUTCOME)
 if work.empty:
     st.info(ctx.t("collections.none"))

@@ -5,14 +5,17 @@ from __future__ import annotations
 import pandas as pd
 
 from crm_core.analytics.health import client_health
+from crm_core.analytics.late_rates import load_late_rates
 from crm_core.analytics.receivables import client_claims, late_payment_claims
 from crm_core.views.receivables import (
     claim_total,
     client_claim_rows,
     client_claim_summary,
     collections_worklist,
+    portfolio_claims,
     worklist_labels,
     worklist_owners,
+    worklist_totals,
 )
 from tests.frames_builder import d, frames
 
@@ -96,3 +99,19 @@ def test_one_clients_claim_rows_summary_and_total() -> None:
     summary = client_claim_summary(rows, 1)
     assert summary["claimed_invoices"] == 2 and summary["claim_total"] == 130.07
     assert claim_total(rows) == 130.07
+
+
+def test_portfolio_claims_for_everyone_or_one_client_and_the_worklist_totals() -> None:
+    data = frames(
+        invoices=[
+            invoice(2, 1000.00, "2025-05-10", "2025-06-09"),
+            invoice(3, 700.00, "2025-05-01", "2025-05-31", client_id=2),
+        ]
+    )
+    rates = load_late_rates()
+    everyone = portfolio_claims(data, d("2025-08-31"), rates)
+    assert sorted(everyone["number"]) == ["F-2", "F-3"]
+    one = portfolio_claims(data, d("2025-08-31"), rates, client_id=1)
+    assert list(one["number"]) == ["F-2"] and claim_total(one) == 63.66  # the 23.66 + 40
+    work = pd.DataFrame({"outstanding": [1000.0, 700.0], "claim_total": [63.66, 58.24]})
+    assert worklist_totals(work) == {"clients": 2.0, "outstanding": 1700.0, "claim_total": 121.9}

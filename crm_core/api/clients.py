@@ -14,7 +14,6 @@ from pydantic import Field
 
 from crm_core import services
 from crm_core.analytics.late_rates import load_late_rates
-from crm_core.analytics.receivables import late_payment_claims
 from crm_core.api.deps import Cache, Engine_, Language, after_write
 from crm_core.api.models import (
     ActividadNueva,
@@ -54,7 +53,7 @@ from crm_core.views.clients import (
     list_clients,
 )
 from crm_core.views.health import health_table
-from crm_core.views.receivables import client_claim_rows, client_claim_summary
+from crm_core.views.receivables import client_claim_rows, client_claim_summary, portfolio_claims
 
 router = APIRouter(prefix="/api/clientes", tags=["clientes"])
 
@@ -150,9 +149,7 @@ def _claim_of(cache: FrameCache, client_id: int, as_of: date) -> pd.Series:
     """The client's Ley 3/2004 claim totals as of `as_of` (the `cobro` advice needs them), the portfolio's
     claims computed once per table version and rates table, as the client page does."""
     rates = load_late_rates()
-    claims = cache.derived(
-        ("claims", as_of, rates), lambda frames: late_payment_claims(frames.invoices, frames.payments, as_of, rates)
-    )
+    claims = cache.derived(("claims", as_of, rates), lambda frames: portfolio_claims(frames, as_of, rates))
     return client_claim_summary(client_claim_rows(claims, client_id), client_id)
 
 

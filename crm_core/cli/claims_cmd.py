@@ -8,7 +8,7 @@ from datetime import datetime
 from pathlib import Path
 
 from crm_core.analytics.late_rates import load_late_rates
-from crm_core.analytics.receivables import late_payment_claims, missing_half_years
+from crm_core.analytics.receivables import missing_half_years
 from crm_core.cli.export_at_risk_cmd import _date
 from crm_core.config import business_timezone
 from crm_core.db import get_engine
@@ -18,6 +18,7 @@ from crm_core.io.at_risk import SEPARATORS
 from crm_core.io.letters import claim_letter_pdf, recipient_of, sender_from_env
 from crm_core.io.receivables import claims_csv, provisional_note
 from crm_core.store.frames import load_frames
+from crm_core.views.receivables import claim_total, portfolio_claims
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -49,12 +50,9 @@ def run(args: argparse.Namespace) -> int:
         return 2
     rates = load_late_rates(args.rates)
     frames = load_frames(get_engine(args.url))
-    invoices = frames.invoices
-    if args.client is not None:
-        if not (frames.clients["client_id"] == args.client).any():
-            raise NotFoundError("client", args.client)
-        invoices = invoices.loc[invoices["client_id"] == args.client]
-    claims = late_payment_claims(invoices, frames.payments, as_of, rates)
+    if args.client is not None and not (frames.clients["client_id"] == args.client).any():
+        raise NotFoundError("client", args.client)
+    claims = portfolio_claims(frames, as_of, rates, args.client)
     if pdf:
         client = frames.clients.loc[frames.clients["client_id"] == args.client].iloc[0]
         payload = claim_letter_pdf(claims, sender_from_env(), recipient_of(client), as_of, lang, rates)
@@ -65,7 +63,7 @@ def run(args: argparse.Namespace) -> int:
     except OSError as exc:
         print(f"error: cannot write {args.out}: {exc.strerror or exc}", file=sys.stderr)
         return 2
-    total = (claims["interest_cents"].sum() + claims["compensation_cents"].sum()) / 100
+    total = claim_total(claims)
     print(
         f"{len(claims)} invoices with a late-payment claim as of {as_of.isoformat()} "
         f"(EUR {total:,.2f} claimable) written to {args.out}"

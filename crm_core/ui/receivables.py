@@ -11,7 +11,6 @@ from crm_core import services
 from crm_core.analytics.late_rates import LateRates, LateRatesError, load_late_rates
 from crm_core.analytics.receivables import (
     client_claims,
-    late_payment_claims,
 )
 from crm_core.enums import ActivityKind
 from crm_core.i18n import format_money
@@ -23,6 +22,7 @@ from crm_core.ui.cache import current_owner
 from crm_core.ui.context import PageContext
 from crm_core.ui.forms import combine_local, default_time, perform, succeed
 from crm_core.ui.markdown import literal
+from crm_core.views import receivables as receivables_view
 from crm_core.views.receivables import collections_worklist
 
 
@@ -50,7 +50,7 @@ def portfolio_claims(db_url: str, as_of: date, table: LateRates) -> pd.DataFrame
 def _portfolio_claims(db_url: str, as_of: date, table: LateRates, generations: Generations, owner: int | None) -> pd.DataFrame:
     """Cached twin of `portfolio_claims`, keyed by the tables' generations and the viewer's owner id."""
     data = cache.frames_at(db_url, generations, owner)
-    return late_payment_claims(data.invoices, data.payments, as_of, table)
+    return receivables_view.portfolio_claims(data, as_of, table)
 
 
 def worklist(db_url: str, as_of: date, table: LateRates, owner: str | None) -> pd.DataFrame:

@@ -13,7 +13,9 @@ import numpy as np
 import pandas as pd
 
 from crm_core.analytics.engagement import follow_up_due
-from crm_core.analytics.receivables import client_claims
+from crm_core.analytics.late_rates import LateRates
+from crm_core.analytics.receivables import client_claims, late_payment_claims
+from crm_core.store.frames import Frames
 
 WORKLIST_COLUMNS: list[str] = [
     "client_id",
@@ -127,3 +129,18 @@ def client_claim_summary(claim_rows: pd.DataFrame, client_id: int) -> pd.Series:
 def claim_total(claim_rows: pd.DataFrame) -> float:
     """Interest plus compensation of these claims in euros, summed exactly in cents."""
     return (int(claim_rows["interest_cents"].sum()) + int(claim_rows["compensation_cents"].sum())) / 100
+
+
+def portfolio_claims(frames: Frames, as_of: date, rates: LateRates, client_id: int | None = None) -> pd.DataFrame:
+    """The Ley 3/2004 claims of every invoice as of `as_of` (or of one client's): what every face shows."""
+    invoices = frames.invoices if client_id is None else frames.invoices.loc[frames.invoices["client_id"] == client_id]
+    return late_payment_claims(invoices, frames.payments, as_of, rates)
+
+
+def worklist_totals(work: pd.DataFrame) -> dict[str, float]:
+    """What the collections worklist adds up to: clients, outstanding and claimable."""
+    return {
+        "clients": float(len(work)),
+        "outstanding": float(work["outstanding"].sum()),
+        "claim_total": float(work["claim_total"].sum()),
+    }
