@@ -2,10 +2,16 @@
 
 A planner reads the rows it needs to compare against once, through the import's own connection,
 and writes with Core executemany inserts inside the import's single transaction.
+
+On SQLite (one writer at a time) the import checks the file before taking the write lock, so a
+planner also keeps every read its checks depended on (`Reads`: repeated under the lock, an
+unchanged answer means every row's outcome still holds) and can copy the rows to insert into
+TEMP tables beforehand (`stage`: the write then only moves them inside the database).
 """
 
 from __future__ import annotations
 
+import hashlib
 import re
 from collections import Counter
 from collections.abc import Callable, Container
@@ -14,11 +20,11 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
 from enum import StrEnum
-from typing import Any, ClassVar
+from typing import Any, ClassVar, TypeVar
 
 from pydantic import BaseModel
 from pydantic import ValidationError as PydanticValidationError
-from sqlalchemy import Connection, Table, bindparam, insert, select, update
+from sqlalchemy import Column, Connection, Integer, MetaData, Table, bindparam, event, insert, select, update
 
 from crm_core.config import business_timezone, business_today
 from crm_core.db.models import (
@@ -58,6 +64,9 @@ from crm_core.services.billing import (
 from crm_core.tax_ids import normalise_tax_id
 
 CHUNK_ROWS = 5_000
+STAGE_PREFIX = "import_stage_"  # TEMP tables holding an import's rows until the write (see Planner.stage)
+STAGE_ORDER = "stage_row"  # their row order: the rows are inserted in the file's order
+T = TypeVar("T")
 _ID_RE = re.compile(r"^[0-9]+$")
 
 # (rows written so far, rows to write) after each chunk
@@ -100,6 +109,68 @@ def _chunks(rows: list[dict[str, Any]]) -> list[list[dict[str, Any]]]:
     return [rows[i : i + CHUNK_ROWS] for i in range(0, len(rows), CHUNK_ROWS)]
 
 
+def _answer_digest(conn: Connection, statement: str, parameters: Any) -> str:
+    """A SHA-256 of the raw rows `statement` returns now, read with the driver's own cursor (no type conversion)."""
+    digest = hashlib.sha256()
+    cursor = conn.connection.cursor()
+    try:
+        cursor.execute(statement, parameters)
+        while rows := cursor.fetchmany(10_000):
+            digest.update(repr(rows).encode())
+    finally:
+        cursor.close()
+    return digest.hexdigest()
+
+
+class Reads:
+    """The database reads a planner's checks depend on, kept so they can be repeated under the write lock.
+
+    On SQLite every query a read runs is kept with a digest of its raw answer; `unchanged` runs the
+    queries again and compares the digests (raw rows: about a second for 500,000, against several
+    for the converted rows the planner builds its lookups from). Elsewhere nothing is kept.
+    """
+
+    def __init__(self, conn: Connection) -> None:
+        self.conn = conn
+        self.keep = conn.dialect.name == "sqlite"
+        self._queries: list[tuple[str, Any, str]] = []  # (SQL, parameters, digest of the answer)
+
+    def __call__(self, read: Callable[[Connection], T]) -> T:
+        """`read(conn)`, each query it ran remembered with its answer's digest."""
+        if not self.keep:
+            return read(self.conn)
+        ran: list[tuple[str, Any]] = []
+
+        def remember(_conn: Any, _cursor: Any, statement: str, parameters: Any, _context: Any, _many: bool) -> None:
+            ran.append((statement, parameters))
+
+        event.listen(self.conn, "before_cursor_execute", remember)
+        try:
+            value = read(self.conn)
+        finally:
+            event.remove(self.conn, "before_cursor_execute", remember)
+        self._queries += [
+            (statement, parameters, _answer_digest(self.conn, statement, parameters)) for statement, parameters in ran
+        ]
+        return value
+
+    def unchanged(self, conn: Connection) -> bool:
+        """Whether every remembered query answers the same on `conn` now (then no checked row needs checking again)."""
+        return all(_answer_digest(conn, statement, parameters) == digest for statement, parameters, digest in self._queries)
+
+
+def _stage_table(table: Table, names: list[str], extra: tuple[Column[Any], ...] = ()) -> Table:
+    """A TEMP twin of `table` with the columns `names` (same types, so the same stored values) plus `extra`."""
+    return Table(
+        f"{STAGE_PREFIX}{table.name}",
+        MetaData(),
+        Column(STAGE_ORDER, Integer, primary_key=True),
+        *(Column(name, table.c[name].type) for name in names),
+        *extra,
+        prefixes=["TEMPORARY"],
+    )
+
+
 class Planner:
     """Base: subclasses set `kind`, load their lookups, check rows and write them."""
 
@@ -108,9 +179,11 @@ class Planner:
 
     def __init__(self, conn: Connection, *, update: bool, present: set[str]) -> None:
         self.conn = conn
+        self.reads = Reads(conn)
         self.update_existing = update and self.can_update
         self.present = present  # fields that have a column in the file
         self.seen: dict[tuple[Any, ...], int] = {}  # in-file identity -> first line
+        self.staged: dict[str, Table] = {}  # target table name -> its TEMP twin holding the rows to insert
 
     def prepare(self, payloads: list[dict[str, Any]]) -> None:
         """Called once with every row's values as read, before the first `check` (nothing to do by default)."""
@@ -123,6 +196,32 @@ class Planner:
     def write(self, creates: list[dict[str, Any]], updates: list[dict[str, Any]], progress: WriteProgress) -> None:
         """Write the checked rows of this kind in bulk, inside the caller's transaction, reporting progress."""
         raise NotImplementedError
+
+    def stage(self, creates: list[dict[str, Any]]) -> None:
+        """Copy the rows `write` will insert into TEMP tables of this connection, before the write lock.
+
+        SQLite only (a TEMP table is private to the connection and takes no lock on the database):
+        the values are converted and sent now, and `write` inserts them with one INSERT ... SELECT.
+        Kinds that do not stage (opportunities) insert their rows in `write` as usual.
+        """
+        return None
+
+    def unstage(self) -> None:
+        """Drop the TEMP tables `stage` made (the connection goes back to the pool)."""
+        for staged in self.staged.values():
+            staged.drop(self.conn, checkfirst=True)
+        self.staged.clear()
+
+    def _stage(self, table: Table, rows: list[dict[str, Any]], extra: tuple[Column[Any], ...] = ()) -> None:
+        if not rows:
+            return
+        staged = _stage_table(table, [name for name in rows[0] if name in table.c], extra)
+        staged.drop(self.conn, checkfirst=True)
+        staged.create(self.conn)
+        self.staged[table.name] = staged
+        names = [column.name for column in staged.c if column.name != STAGE_ORDER]
+        for chunk in _chunks(rows):
+            self.conn.execute(insert(staged), [{name: row[name] for name in names} for row in chunk])
 
     def _first_seen(self, key: tuple[Any, ...], line: int) -> int | None:
         """The earlier line of this file with the same identity, remembering this one if new."""
@@ -140,6 +239,16 @@ class Planner:
         total: int | None = None,
     ) -> int:
         total = len(rows) if total is None else total
+        staged = self.staged.get(table.name)
+        if staged is not None:  # the rows are in the TEMP twin already (numbered 1..n): moved inside the database
+            names = [column.name for column in staged.c if column.name in table.c]
+            order = staged.c[STAGE_ORDER]
+            for start in range(0, len(rows), CHUNK_ROWS):
+                end = min(start + CHUNK_ROWS, len(rows))
+                moved = select(*(staged.c[name] for name in names)).where(order > start, order <= end).order_by(order)
+                self.conn.execute(insert(table).from_select(names, moved))
+                progress(done + end, total)
+            return done + len(rows)
         for chunk in _chunks(rows):
             self.conn.execute(insert(table), chunk)
             done += len(chunk)
@@ -179,8 +288,8 @@ def _known_id(field: str, raw_id: str, known: Container[int], what: str, errors:
 class ClientRefs:
     """Find a client by tax id, email or id (in that order of preference)."""
 
-    def __init__(self, conn: Connection) -> None:
-        rows = conn.execute(select(Client.client_id, Client.tax_id, Client.email, Client.payment_terms_days)).all()
+    def __init__(self, reads: Reads) -> None:
+        rows = reads(lambda c: c.execute(select(Client.client_id, Client.tax_id, Client.email, Client.payment_terms_days)).all())
         self.by_tax = {r.tax_id: r.client_id for r in rows if r.tax_id}
         self.by_email = {r.email.lower(): r.client_id for r in rows}
         self.terms = {r.client_id: r.payment_terms_days for r in rows}
@@ -226,8 +335,8 @@ class ClientRefs:
 class ContactRefs:
     """Find a client's contact by email or id."""
 
-    def __init__(self, conn: Connection) -> None:
-        rows = conn.execute(select(Contact.contact_id, Contact.client_id, Contact.email)).all()
+    def __init__(self, reads: Reads) -> None:
+        rows = reads(lambda c: c.execute(select(Contact.contact_id, Contact.client_id, Contact.email)).all())
         self.client_of = {r.contact_id: r.client_id for r in rows}
         self.by_email = {(r.client_id, r.email.lower()): r.contact_id for r in rows if r.email}
 
@@ -296,7 +405,7 @@ class ClientPlanner(Planner):
     def __init__(self, conn: Connection, *, update: bool, present: set[str]) -> None:
         super().__init__(conn, update=update, present=present)
         table = table_of(Client)
-        self.existing = {r.client_id: r._asdict() for r in conn.execute(select(table)).all()}
+        self.existing = {r.client_id: r._asdict() for r in self.reads(lambda c: c.execute(select(table)).all())}
         self.by_tax = {r["tax_id"]: cid for cid, r in self.existing.items() if r["tax_id"]}
         self.by_email = {r["email"].lower(): cid for cid, r in self.existing.items()}
         self.now = utcnow()
@@ -361,6 +470,10 @@ class ClientPlanner(Planner):
         full = {name: values[name] for name in _CLIENT_UPDATABLE if name in self.present}
         return Outcome(update={"_id": existing_id, **full})
 
+    def stage(self, creates: list[dict[str, Any]]) -> None:
+        """The new clients, into their TEMP twin."""
+        self._stage(table_of(Client), creates)
+
     def write(self, creates: list[dict[str, Any]], updates: list[dict[str, Any]], progress: WriteProgress) -> None:
         """Insert the new clients and update the existing ones (only the columns the file holds), in chunks."""
         table = table_of(Client)
@@ -391,8 +504,10 @@ class ContactPlanner(Planner):
 
     def __init__(self, conn: Connection, *, update: bool, present: set[str]) -> None:
         super().__init__(conn, update=update, present=present)
-        self.clients = ClientRefs(conn)
-        rows = conn.execute(select(Contact.contact_id, Contact.client_id, Contact.email, Contact.full_name)).all()
+        self.clients = ClientRefs(self.reads)
+        rows = self.reads(
+            lambda c: c.execute(select(Contact.contact_id, Contact.client_id, Contact.email, Contact.full_name)).all()
+        )
         self.existing = {self._identity(r.client_id, r.email, r.full_name): r.contact_id for r in rows}
 
     @staticmethod
@@ -419,10 +534,10 @@ class ContactPlanner(Planner):
         values["last_interaction_at"] = _aware(last) if last else None
         return Outcome(create=values)
 
-    def write(self, creates: list[dict[str, Any]], updates: list[dict[str, Any]], progress: WriteProgress) -> None:
-        # A client has at most one primary and one billing contact: the last flagged row wins.
-        """Insert the contacts; per client the last row flagged primary / billing keeps the flag."""
-        table = table_of(Contact)
+    @staticmethod
+    def _settle_flags(creates: list[dict[str, Any]]) -> dict[str, list[int]]:
+        """Per flag, the clients some row flags; only the last such row of a client keeps it (`creates` is changed)."""
+        flagged: dict[str, list[int]] = {}
         for flag in ("is_primary", "is_billing"):
             winner: dict[int, int] = {}
             for index, row in enumerate(creates):
@@ -431,8 +546,20 @@ class ContactPlanner(Planner):
             for index, row in enumerate(creates):
                 if row[flag] and winner[row["client_id"]] != index:
                     row[flag] = False
-            if winner:
-                self.conn.execute(update(table).where(table.c.client_id.in_(list(winner))).values({flag: False}))
+            flagged[flag] = list(winner)
+        return flagged
+
+    def stage(self, creates: list[dict[str, Any]]) -> None:
+        """The new contacts, flags settled, into their TEMP twin."""
+        self._settle_flags(creates)
+        self._stage(table_of(Contact), creates)
+
+    def write(self, creates: list[dict[str, Any]], updates: list[dict[str, Any]], progress: WriteProgress) -> None:
+        """Insert the contacts; per client the last row flagged primary / billing keeps the flag."""
+        table = table_of(Contact)
+        for flag, clients in self._settle_flags(creates).items():  # a client has at most one primary and one billing contact
+            if clients:
+                self.conn.execute(update(table).where(table.c.client_id.in_(clients)).values({flag: False}))
         self._insert(table, creates, progress)
 
 
@@ -482,10 +609,10 @@ class InvoicePlanner(Planner):
 
     def __init__(self, conn: Connection, *, update: bool, present: set[str]) -> None:
         super().__init__(conn, update=update, present=present)
-        self.clients = ClientRefs(conn)
+        self.clients = ClientRefs(self.reads)
         table = table_of(Invoice)
         # Numbers compare case-insensitively, as people read them: F-1 and f-1 are one invoice.
-        self.existing = {r.number.lower(): r._asdict() for r in conn.execute(select(table)).all()}
+        self.existing = {r.number.lower(): r._asdict() for r in self.reads(lambda c: c.execute(select(table)).all())}
         self.lock = not conn.get_execution_options().get("crm_readonly", False)
         self.paid: dict[int, Decimal] = {}
         self.first_paid_on: dict[int, date] = {}
@@ -504,9 +631,9 @@ class InvoicePlanner(Planner):
             if isinstance(number := payload.get("number"), str) and (number := trim_text(number)).lower() in self.existing
         }
         if ids:
-            invoices_to_pay(self.conn, ids, lock=self.lock)
-            self.paid = paid_totals(self.conn, ids)
-            self.first_paid_on = first_payment_days(self.conn, ids)
+            self.reads(lambda c: invoices_to_pay(c, ids, lock=self.lock))
+            self.paid = self.reads(lambda c: paid_totals(c, ids))
+            self.first_paid_on = self.reads(lambda c: first_payment_days(c, ids))
 
     def check(self, line: int, payload: dict[str, Any], errors: list[FieldError]) -> Outcome:
         """An invoice row: client resolved, errors, a skip when it exists (or is up to date), an update, else a create."""
@@ -548,6 +675,13 @@ class InvoicePlanner(Planner):
             return Outcome(errors=[problem])
         return Outcome(update={"_id": current["invoice_id"], **{n: values[n] for n in names}})
 
+    def stage(self, creates: list[dict[str, Any]]) -> None:
+        """The new invoices into their TEMP twin, and the payments their paid status records (keyed by number) into another."""
+        invoices = table_of(Invoice)
+        self._stage(invoices, creates)
+        paid = [{"number": row["number"], **row[PAYMENT_OF]} for row in creates if row.get(PAYMENT_OF) is not None]
+        self._stage(table_of(Payment), paid, (Column("number", invoices.c.number.type),))
+
     def write(self, creates: list[dict[str, Any]], updates: list[dict[str, Any]], progress: WriteProgress) -> None:
         """Insert the new invoices and update the existing ones, in chunks."""
         table = table_of(Invoice)
@@ -555,7 +689,17 @@ class InvoicePlanner(Planner):
         payments = {row["number"]: row.pop(PAYMENT_OF, None) for row in creates}
         done = self._insert(table, creates, progress, 0, total)
         paid = {number: payment for number, payment in payments.items() if payment is not None}
-        if paid:
+        staged = self.staged.get(table_of(Payment).name)
+        if staged is not None:  # each staged payment joins its invoice, just inserted, by number
+            self.conn.execute(
+                insert(table_of(Payment)).from_select(
+                    ["invoice_id", "paid_on", "amount", "method"],
+                    select(table.c.invoice_id, staged.c.paid_on, staged.c.amount, staged.c.method)
+                    .join_from(staged, table, table.c.number == staged.c.number)
+                    .order_by(staged.c[STAGE_ORDER]),
+                )
+            )
+        elif paid:
             numbers = list(paid)
             ids: dict[str, int] = {}
             for start in range(0, len(numbers), CHUNK_ROWS):
@@ -594,7 +738,8 @@ class PaymentPlanner(Planner):
 
     def __init__(self, conn: Connection, *, update: bool, present: set[str]) -> None:
         super().__init__(conn, update=update, present=present)
-        self.by_number = {r.number.lower(): r.invoice_id for r in conn.execute(select(Invoice.number, Invoice.invoice_id))}
+        numbers = self.reads(lambda c: c.execute(select(Invoice.number, Invoice.invoice_id)).all())
+        self.by_number = {r.number.lower(): r.invoice_id for r in numbers}
         self.lock = not conn.get_execution_options().get("crm_readonly", False)
         self.invoices: dict[int, Any] = {}
         self.paid: dict[int, Decimal] = {}
@@ -612,17 +757,10 @@ class PaymentPlanner(Planner):
             elif raw_id is not None:
                 with suppress(ValueError):
                     ids.add(int(raw_id))
-        self.invoices = invoices_to_pay(self.conn, ids, lock=self.lock)
-        self.paid = paid_totals(self.conn, self.invoices)
-        table = table_of(Payment)
+        self.invoices = self.reads(lambda c: invoices_to_pay(c, ids, lock=self.lock))
         found_ids = sorted(self.invoices)
-        for start in range(0, len(found_ids), CHUNK_ROWS):
-            rows = self.conn.execute(
-                select(table.c.invoice_id, table.c.paid_on, table.c.amount).where(
-                    id_in(table.c.invoice_id, found_ids[start : start + CHUNK_ROWS])
-                )
-            )
-            self.recorded.update((r.invoice_id, r.paid_on, Decimal(str(r.amount)).quantize(CENT)) for r in rows)
+        self.paid = self.reads(lambda c: paid_totals(c, found_ids))
+        self.recorded = self.reads(lambda c: _recorded_payments(c, found_ids))
 
     def _resolve(self, payload: dict[str, Any], errors: list[FieldError]) -> int | None:
         number = payload.pop("invoice_number", None)
@@ -680,9 +818,27 @@ class PaymentPlanner(Planner):
         self.paid[data.invoice_id] = paid + data.amount
         return Outcome(create=_plain(data.model_dump()))
 
+    def stage(self, creates: list[dict[str, Any]]) -> None:
+        """The new payments, into their TEMP twin."""
+        self._stage(table_of(Payment), creates)
+
     def write(self, creates: list[dict[str, Any]], updates: list[dict[str, Any]], progress: WriteProgress) -> None:
         """Insert the payments in chunks."""
         self._insert(table_of(Payment), creates, progress)
+
+
+def _recorded_payments(conn: Connection, invoice_ids: list[int]) -> Counter[tuple[int, date, Decimal]]:
+    """How many payments of each (invoice, day, amount) are recorded for `invoice_ids`."""
+    table = table_of(Payment)
+    recorded: Counter[tuple[int, date, Decimal]] = Counter()
+    for start in range(0, len(invoice_ids), CHUNK_ROWS):
+        rows = conn.execute(
+            select(table.c.invoice_id, table.c.paid_on, table.c.amount).where(
+                id_in(table.c.invoice_id, invoice_ids[start : start + CHUNK_ROWS])
+            )
+        )
+        recorded.update((r.invoice_id, r.paid_on, Decimal(str(r.amount)).quantize(CENT)) for r in rows)
+    return recorded
 
 
 # ------------------------------------------------------------------ activities
@@ -695,9 +851,11 @@ class ActivityPlanner(Planner):
 
     def __init__(self, conn: Connection, *, update: bool, present: set[str]) -> None:
         super().__init__(conn, update=update, present=present)
-        self.clients = ClientRefs(conn)
-        self.contacts = ContactRefs(conn)
-        rows = conn.execute(select(Activity.client_id, Activity.kind, Activity.occurred_at, Activity.title)).all()
+        self.clients = ClientRefs(self.reads)
+        self.contacts = ContactRefs(self.reads)
+        rows = self.reads(
+            lambda c: c.execute(select(Activity.client_id, Activity.kind, Activity.occurred_at, Activity.title)).all()
+        )
         self.existing = {(r.client_id, r.kind, r.occurred_at, r.title) for r in rows}
         self.last_touch: dict[int, datetime] = {}
 
@@ -726,6 +884,10 @@ class ActivityPlanner(Planner):
                 self.last_touch[data.contact_id] = data.occurred_at
         return Outcome(create=_plain(data.model_dump()))
 
+    def stage(self, creates: list[dict[str, Any]]) -> None:
+        """The new activities, into their TEMP twin."""
+        self._stage(table_of(Activity), creates)
+
     def write(self, creates: list[dict[str, Any]], updates: list[dict[str, Any]], progress: WriteProgress) -> None:
         """Insert the activities and move each touched contact's last interaction forward."""
         table = table_of(Activity)
@@ -753,9 +915,9 @@ class OpportunityPlanner(Planner):
 
     def __init__(self, conn: Connection, *, update: bool, present: set[str]) -> None:
         super().__init__(conn, update=update, present=present)
-        self.clients = ClientRefs(conn)
-        self.contacts = ContactRefs(conn)
-        rows = conn.execute(select(Opportunity.opportunity_id, Opportunity.client_id, Opportunity.name)).all()
+        self.clients = ClientRefs(self.reads)
+        self.contacts = ContactRefs(self.reads)
+        rows = self.reads(lambda c: c.execute(select(Opportunity.opportunity_id, Opportunity.client_id, Opportunity.name)).all())
         self.existing = {(r.client_id, r.name.casefold()): r.opportunity_id for r in rows}
         self.now = utcnow()
 
