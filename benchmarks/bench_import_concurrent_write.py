@@ -24,11 +24,11 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from sqlalchemy import text  # noqa: E402
 from sqlalchemy.exc import OperationalError  # noqa: E402
 
 from crm_core import services  # noqa: E402
 from crm_core.db import get_engine  # noqa: E402
+from crm_core.db.models import Base  # noqa: E402
 
 try:
     from crm_core.errors import BusyError  # noqa: E402
@@ -54,8 +54,8 @@ def main() -> None:
     engine = get_engine(url)
     if args.url:
         with engine.begin() as conn:
-            for table in ("payments", "invoices", "contacts", "activities", "stage_history", "opportunities", "clients"):
-                conn.execute(text(f"DELETE FROM {table}"))  # noqa: S608 (fixed names)
+            for table in reversed(Base.metadata.sorted_tables):
+                conn.execute(table.delete())
     ids = [services.create_client(engine, {"company_name": f"Firm {i}", "email": f"f{i}@x.es"}).client_id for i in range(CLIENTS)]
     invoice = services.record_invoice(
         engine, {"client_id": ids[0], "number": "BENCH-0", "issue_date": date(2024, 1, 1), "total": "1000000"}
