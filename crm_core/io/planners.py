@@ -405,7 +405,9 @@ class ClientPlanner(Planner):
     def __init__(self, conn: Connection, *, update: bool, present: set[str]) -> None:
         super().__init__(conn, update=update, present=present)
         table = table_of(Client)
-        self.existing = {r.client_id: r._asdict() for r in self.reads(lambda c: c.execute(select(table)).all())}
+        # Without `update` only the identities count: fewer columns to read (and to read again under the lock).
+        read = select(table) if self.update_existing else select(table.c.client_id, table.c.tax_id, table.c.email)
+        self.existing = {r.client_id: r._asdict() for r in self.reads(lambda c: c.execute(read).all())}
         self.by_tax = {r["tax_id"]: cid for cid, r in self.existing.items() if r["tax_id"]}
         self.by_email = {r["email"].lower(): cid for cid, r in self.existing.items()}
         self.now = utcnow()
@@ -612,7 +614,9 @@ class InvoicePlanner(Planner):
         self.clients = ClientRefs(self.reads)
         table = table_of(Invoice)
         # Numbers compare case-insensitively, as people read them: F-1 and f-1 are one invoice.
-        self.existing = {r.number.lower(): r._asdict() for r in self.reads(lambda c: c.execute(select(table)).all())}
+        # Without `update` only the numbers count: fewer columns to read (and to read again under the lock).
+        read = select(table) if self.update_existing else select(table.c.number)
+        self.existing = {r.number.lower(): r._asdict() for r in self.reads(lambda c: c.execute(read).all())}
         self.lock = not conn.get_execution_options().get("crm_readonly", False)
         self.paid: dict[int, Decimal] = {}
         self.first_paid_on: dict[int, date] = {}
