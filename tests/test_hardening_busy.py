@@ -165,3 +165,51 @@ def test_a_locked_database_gives_busy_try_again_and_writes_nothing(
     err = capsys.readouterr().err
     assert code == 1 and "database is busy" in err and "Traceback" not in err and "locked" not in err
     assert database_hash(quick_sqlite) == before
+
+
+BUSY_EN = "the database is busy with another write (an import?); nothing was saved: try again in a moment"
+
+
+def test_the_api_answers_503_busy_try_again_and_writes_nothing(quick_sqlite: Engine) -> None:
+    from fastapi.testclient import TestClient
+
+    from crm_core.api import create_app
+
+    path = Path(str(quick_sqlite.url.database))
+    before = database_hash(quick_sqlite)
+    with TestClient(create_app(f"sqlite:///{path}"), raise_server_exceptions=False) as api:
+        with closing(sqlite3.connect(path, timeout=0.1, isolation_level=None)) as other:
+            other.execute("BEGIN IMMEDIATE")  # another writer (an import) holds the lock
+            english = api.post("/api/clientes/", json={"nombre_empresa": "Acme", "email": "a@x.es"})
+            spanish = api.post(
+                "/api/clientes/", json={"nombre_empresa": "Acme", "email": "a@x.es"}, headers={"Accept-Language": "es"}
+            )
+            other.execute("ROLLBACK")
+    assert (english.status_code, english.headers["Retry-After"]) == (503, "2")
+    assert english.json() == {"detail": BUSY_EN, "code": "busy"}
+    assert spanish.status_code == 503 and "inténtalo" in spanish.json()["detail"].lower()
+    assert database_hash(quick_sqlite) == before
+
+
+def test_a_form_save_meeting_a_busy_database_says_try_again_and_writes_nothing(
+    app_db: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from crm_core.db import dispose_engines
+    from tests.apptest_helpers import open_page
+
+    monkeypatch.setattr(engine_module, "SQLITE_BUSY_TIMEOUT_S", 0.3)
+    dispose_engines()  # the app's engine is made again, with the short wait
+    engine = get_engine(app_db)
+    services.create_client(engine, {"company_name": "Walk-in", "email": "w@x.es"})
+    before = database_hash(engine)
+    at = open_page("pages/clients.py", date(2026, 11, 25))
+    at.text_input(key="new_company_name").input("Acme")
+    at.text_input(key="new_email").input("info@acme.es")
+    with closing(sqlite3.connect(str(engine.url.database), timeout=0.1, isolation_level=None)) as other:
+        other.execute("BEGIN IMMEDIATE")
+        at.button(key="new_save").click().run()
+        other.execute("ROLLBACK")
+    assert not at.exception, [e.value for e in at.exception]
+    assert [e.value for e in at.error] == [f"Could not save: {BUSY_EN}"]
+    assert not at.success
+    assert database_hash(engine) == before
