@@ -88,9 +88,7 @@ def test_invoice_numbers_differing_only_in_case_are_one_invoice(engine: Engine, 
 
 
 @pytest.mark.parametrize("encoding", ["utf-32-le", "utf-32-be"])
-def test_a_utf32_file_with_an_unknown_column_is_refused_naming_it_legibly(
-    engine: Engine, tmp_path: Path, encoding: str
-) -> None:
+def test_a_utf32_file_with_an_unknown_column_is_refused_naming_it_legibly(engine: Engine, tmp_path: Path, encoding: str) -> None:
     bom = codecs.BOM_UTF32_LE if encoding.endswith("le") else codecs.BOM_UTF32_BE
     path = tmp_path / "c.csv"
     path.write_bytes(bom + "company_name;email;Añil\r\nAcme;a@x.es;x\r\n".encode(encoding))
