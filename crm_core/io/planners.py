@@ -126,8 +126,8 @@ class Reads:
     """The database reads a planner's checks depend on, kept so they can be repeated under the write lock.
 
     On SQLite every query a read runs is kept with a digest of its raw answer; `unchanged` runs the
-    queries again and compares the digests (raw rows: about a second for 500,000, against several
-    for the converted rows the planner builds its lookups from). Elsewhere nothing is kept.
+    queries again and compares the digests (raw rows from the driver's cursor: much cheaper than the
+    converted rows the planner builds its lookups from). Elsewhere nothing is kept.
     """
 
     def __init__(self, conn: Connection) -> None:
@@ -201,7 +201,7 @@ class Planner:
         """Copy the rows `write` will insert into TEMP tables of this connection, before the write lock.
 
         SQLite only (a TEMP table is private to the connection and takes no lock on the database):
-        the values are converted and sent now, and `write` inserts them with one INSERT ... SELECT.
+        the values are converted and sent now, and `write` moves them with INSERT ... SELECT, chunk by chunk.
         Kinds that do not stage (opportunities) insert their rows in `write` as usual.
         """
         return None
