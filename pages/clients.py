@@ -120,9 +120,9 @@ else:
     show_table(ctx, shown, TABLE_COLUMNS, key="clients_table", on_select=_open_selected, height=420)
     st.caption(ctx.t("clients.select_hint"))
 
-if len(matches):
+if len(matches) and ctx.is_manager:
     with st.expander(ctx.tn("clients.reassign_title", len(matches)), icon=":material/swap_horiz:"):
-        reassign_control(ctx, engine, listing.table["client_id"].to_numpy()[matches].tolist(), options["owner"])
+        reassign_control(ctx, engine, listing.table["client_id"].to_numpy()[matches].tolist())
 
 # ---------------------------------------------------------------- one client
 names = views.client_names(ctx.db_url).to_dict()

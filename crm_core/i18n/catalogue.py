@@ -366,7 +366,6 @@ MESSAGES: dict[str, tuple[str, str]] = {
     ),
     "clients.reassign_to": ("New account manager", "Nuevo responsable"),
     "clients.reassign_pick": ("Pick an account manager", "Elige un responsable"),
-    "clients.reassign_new": ("…or type a new one", "…o escribe uno nuevo"),
     "clients.reassign_confirm": ("Yes, reassign these {count} clients", "Sí, reasignar estos {count} clientes"),
     "clients.reassign": ("Reassign", "Reasignar"),
     "clients.reassigned": (
@@ -378,9 +377,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "my_work.owner": ("Account manager", "Responsable"),
     "my_work.pick": ("Pick who you are", "Elige quién eres"),
     "my_work.help": (
-        "The account managers named on clients, activities and deals (until sign-in gives users).",
-        "Los responsables que figuran en clientes, actividades y oportunidades (hasta que haya usuarios con acceso).",
+        "The users who can sign in (before anyone can, the account managers named on clients so far).",
+        "Los usuarios con acceso (mientras no haya ninguno, los responsables que figuran en los clientes).",
     ),
+    "my_work.help_rep": ("Your own follow-ups, deals and clients.", "Tus propios seguimientos, oportunidades y clientes."),
     "my_work.followups": ("My follow-ups due ({count})", "Mis seguimientos pendientes ({count})"),
     "my_work.stale": ("My stale deals ({count})", "Mis oportunidades estancadas ({count})"),
     "my_work.at_risk": ("My clients at risk ({count})", "Mis clientes en riesgo ({count})"),
