@@ -72,7 +72,9 @@ st.caption(
         total=format_number(len(work), ctx.lang),
     )
 )
-show_table(ctx, page_of(work, int(page_no), PAGE_SIZE), COLUMNS, key="collections_table", height=420)
+show_table(
+    ctx, page_of(work, int(page_no), PAGE_SIZE), COLUMNS, key="collections_table", height=420, compact=True, pinned="company_name"
+)
 
 ids = None if owner is None else tuple(int(c) for c in work["client_id"])
 st.download_button(
