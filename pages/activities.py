@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from crm_core.ui import cache, views
+from crm_core.ui import cache, choices, views
 from crm_core.ui.activity_form import FRAMES_READ, activity_form, complete_followup
 from crm_core.ui.context import current
 from crm_core.ui.forms import show_outcome
@@ -94,7 +94,7 @@ else:
             key="followups_by_owner",
         )
     with right:
-        chosen_owner = st.selectbox(
+        chosen_owner = choices.selectbox(
             ctx.t("field.owner"),
             [None, *followup_owners(due)],
             format_func=lambda o: ctx.t("common.all") if o is None else o,

@@ -210,6 +210,9 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "common.search": ("Search", "Buscar"),
     "common.all": ("All", "Todos"),
     "common.none": ("None", "Ninguno"),
+    # Streamlit's own "Choose an option" / "Choose options" / "No options to select", said in the UI language.
+    "common.choose": ("Choose an option", "Elige una opción"),
+    "common.choose_many": ("Choose options", "Elige opciones"),
     "common.page": ("Page", "Página"),
     "common.of_total": ("{shown} of {total}", "{shown} de {total}"),
     "common.error": ("Could not save: {message}", "No se pudo guardar: {message}"),

@@ -94,7 +94,9 @@ def _client_widgets(ctx: PageContext, prefix: str) -> dict[str, Any]:
     region = st.session_state.get(f"{prefix}_region")
     regions = [None, *REGIONS, *([region] if region and region not in REGIONS else [])]
     row = st.columns(3)
-    row[0].selectbox(ctx.t("field.region"), regions, format_func=lambda v: "—" if v is None else v, key=f"{prefix}_region")
+    choices.selectbox(
+        ctx.t("field.region"), regions, format_func=lambda v: "—" if v is None else v, key=f"{prefix}_region", container=row[0]
+    )
     row[1].text_input(ctx.t("field.city"), key=f"{prefix}_city")
     row[2].number_input(ctx.t("field.employees"), value=None, step=1, key=f"{prefix}_employees")
     row = st.columns(3)
