@@ -125,7 +125,12 @@ else:
     st.caption(ctx.t("clients.select_hint"))
 
 if len(matches) and ctx.is_manager:
-    with st.expander(ctx.tn("clients.reassign_title", len(matches)), icon=":material/swap_horiz:"):
+    # kept open after a reassign, whose outcome it shows (its title, the count, may have changed)
+    with st.expander(
+        ctx.tn("clients.reassign_title", len(matches)),
+        icon=":material/swap_horiz:",
+        expanded="reassign_outcome" in st.session_state,
+    ):
         reassign_control(ctx, engine, listing.table["client_id"].to_numpy()[matches].tolist())
 
 # ---------------------------------------------------------------- one client

@@ -33,6 +33,7 @@ CELL_PADDING_PX = 28
 # Compact widths (pixels) of figure columns in a wide table, so its key columns fit on a laptop
 # screen; the header is cut to the width and shown whole in the column's tooltip.
 COMPACT_PX = {"money": 118, "number": 90, "days": 90, "score": 110, "probability": 110}
+PINNED_PX = 210  # the pinned name column of a compact table (a longer name is cut; the row opens it whole)
 # The grid's row height (the header row too) and its borders, in pixels (Streamlit's dataframe).
 ROW_PX = 35
 BORDER_PX = 3
@@ -60,11 +61,14 @@ def column_config(ctx: PageContext, column: str, kind: str, *, compact: bool = F
     takes a fixed narrow width, its whole header in the tooltip; `pinned`: it stays visible on the
     left when the table scrolls sideways)."""
     entry = _column_config(ctx, column, kind)
-    if compact and kind in COMPACT_PX:
-        entry["width"] = COMPACT_PX[kind]
+    if compact and (kind in COMPACT_PX or kind.startswith("enum:")):
+        # an enum column fits its labels only, not its (longer) header
+        entry["width"] = COMPACT_PX.get(kind) or enum_width(ctx, kind.removeprefix("enum:"), "")
         entry["help"] = entry.get("help") or entry.get("label")
     if pinned:
         entry["pinned"] = True
+        if compact:
+            entry["width"] = PINNED_PX
     return entry
 
 
