@@ -218,16 +218,19 @@ def _shrunk_rates(amount: np.ndarray, won: np.ndarray, prior: float) -> np.ndarr
 
 
 def _development_edges(horizons: tuple[int, ...]) -> np.ndarray:
-    """Ends of the development periods, in days after a snapshot: every STEP_DAYS up to the longest horizon, and each horizon."""
-    top = max(horizons)
-    return np.asarray(sorted(set(range(STEP_DAYS, top + 1, STEP_DAYS)) | set(horizons)), dtype=np.int64)
+    """Ends of the development periods, in days after a snapshot: every STEP_DAYS, covering the longest horizon.
+
+    The grid does not depend on the horizons asked, so a horizon's figure is the same whatever else is asked.
+    """
+    periods = -(-max(horizons) // STEP_DAYS)
+    return np.arange(1, periods + 1, dtype=np.int64) * STEP_DAYS
 
 
 @dataclass(frozen=True)
 class _Learned:
     """What the replays taught, per development period (see `_learn`)."""
 
-    edges: np.ndarray  # period j covers (edges[j-1], edges[j]] days after the snapshot (edges[-1] = 0)
+    edges: np.ndarray  # period j covers (edges[j] - STEP_DAYS, edges[j]] days after the snapshot
     rate: np.ndarray  # (periods, cells): shrunk won value in the period / open amount at the snapshot
     seen: np.ndarray  # (periods, cells): deal-snapshots each period's rate was learned from
     new_by_lag: np.ndarray  # (STEP_DAYS lags, owners): value won d periods after a creation period, per period
@@ -249,8 +252,8 @@ def _learn(
     d periods after a STEP_DAYS creation period, learned from the creation periods whose lag d has ended.
     """
     edges = _development_edges(horizons)
-    starts = np.concatenate(([0], edges[:-1]))
-    lags = int(np.ceil(edges[-1] / STEP_DAYS))
+    starts = edges - STEP_DAYS
+    lags = len(edges)
     cells = int(np.prod(CELL_SHAPE))
     n_owners = len(deals.owners)
     amount_sum = np.zeros((len(edges), cells))
@@ -301,13 +304,16 @@ def _learn(
 
 
 def _horizon_rates(learned: _Learned, horizon: int) -> tuple[np.ndarray, np.ndarray, np.ndarray, int]:
-    """Rate per cell over (T, T + horizon], deals seen by its last period, new-deal value per owner, snapshots used."""
-    periods = learned.edges <= horizon
-    rate = learned.rate[periods].sum(axis=0)
-    last = int(np.flatnonzero(periods)[-1])
-    # deals created in creation period i of the window (n = horizon / STEP_DAYS of them) and won by its end:
-    # lag d counts for the n - d creation periods it fits in (a partial last period by its share)
+    """Rate per cell over (T, T + horizon], deals seen by its last period, new-deal value per owner, snapshots used.
+
+    A horizon that is not a whole number of periods takes the share of its last period it covers.
+    """
     n = horizon / STEP_DAYS
+    share = np.clip(n - np.arange(len(learned.edges)), 0.0, 1.0)  # of each period inside the window
+    rate = share @ learned.rate
+    last = int(np.ceil(n)) - 1
+    # deals created in creation period i of the window and won by its end: lag d counts for the n - d
+    # creation periods it fits in (a partial last creation period by its share)
     lag_weight = np.clip(n - np.arange(learned.new_by_lag.shape[0]), 0.0, None)
     by_owner = lag_weight @ learned.new_by_lag
     return rate, learned.seen[last], by_owner, int(learned.snapshots[: last + 1].max())
