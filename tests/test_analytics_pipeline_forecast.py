@@ -6,11 +6,18 @@ from dataclasses import replace
 from datetime import date, datetime
 from typing import Any
 
+import numpy as np
 import pandas as pd
 import pytest
 
 from crm_core.analytics.pipeline import open_mask
-from crm_core.analytics.pipeline_forecast import forecast_by_owner, learned_pipeline, learned_pipeline_by_client
+from crm_core.analytics.pipeline_forecast import (
+    _horizon_rates,
+    _Learned,
+    forecast_by_owner,
+    learned_pipeline,
+    learned_pipeline_by_client,
+)
 from tests.frames_builder import frames
 
 T = date(2026, 6, 30)  # snapshots S = Jun 15 and May 31 (no deal exists before 2026-05-20)
@@ -227,3 +234,36 @@ def test_a_closed_deal_without_close_date_is_never_open() -> None:
 
 def open_mask_ids(book) -> list[int]:
     return book.opportunities.loc[open_mask(book.opportunities, T), "opportunity_id"].tolist()
+
+
+def test_a_horizons_figure_does_not_depend_on_the_other_horizons_asked() -> None:
+    """The periods are a fixed 15-day grid: the 30-day figure is the same asked alone, with 90 days or with
+    a month-end horizon (25 days: the first period and 10/15 of the second)."""
+    book = _book(with_d6=True)
+
+    def model(horizons: tuple[int, ...]):
+        return learned_pipeline(book.opportunities, book.stage_history, T, book.invoices, horizons, prior_deals=0.0, min_seen=1)
+
+    alone, both, month_end = model((30,)), model((30, 90)), model((25, 30))
+    for other in (both, month_end):
+        assert other.deals["learned_30d"].tolist() == alone.deals["learned_30d"].tolist()
+        assert other.new_deals[30] == alone.new_deals[30]
+    # new deals: 25 days are 5/3 creation periods: 5/3 x lag 0 (nothing) + 2/3 x lag 1 (D4's 500)
+    assert month_end.new_deals[25] == pytest.approx(500.0 * 2 / 3, abs=0.01)
+
+
+def test_a_horizon_between_periods_takes_its_share_of_the_last_one() -> None:
+    """25 days = period 1 + 10/15 of period 2 for the open deals; 5/3 creation periods for new deals."""
+    learned = _Learned(
+        edges=np.array([15, 30]),
+        rate=np.array([[0.1, 0.2], [0.3, 0.6]]),  # (periods, cells)
+        seen=np.array([[40, 20], [30, 10]]),
+        new_by_lag=np.array([[90.0], [300.0]]),  # (lags, owners)
+        snapshots=np.array([25, 24]),
+    )
+    rate, seen, by_owner, used = _horizon_rates(learned, 25)
+    assert rate.tolist() == pytest.approx([0.1 + 0.3 * 10 / 15, 0.2 + 0.6 * 10 / 15])
+    assert seen.tolist() == [30, 10] and used == 25  # the last period it reaches into
+    assert by_owner.tolist() == pytest.approx([90.0 * 5 / 3 + 300.0 * 2 / 3])
+    rate_30, _, by_owner_30, _ = _horizon_rates(learned, 30)
+    assert rate_30.tolist() == pytest.approx([0.4, 0.8]) and by_owner_30.tolist() == pytest.approx([2 * 90.0 + 300.0])
