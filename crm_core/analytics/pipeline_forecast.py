@@ -86,8 +86,9 @@ class PipelineModel:
     deals: one row per deal open at `as_of` (DEAL_COLUMNS): learned and typed expected value per horizon.
     new_deals: per horizon, the value expected from deals created and won inside the window.
     new_by_owner: the same per owner (index owner, columns new_{h}d); it sums to `new_deals`.
-    rates: per cell (customer, stage_age, timing, stage) the learned rate_{h}d (won value / open amount) and seen_{h}d.
-    snapshots: per horizon, how many snapshot dates had data.
+    rates: per cell (customer, stage_age, timing, stage) the learned rate_{h}d (won value / open amount, summed
+    over the horizon's periods) and seen_{h}d (deal-snapshots behind its last period).
+    snapshots: per horizon, how many snapshot dates fed its periods (the first period has the most).
     learned: per horizon, whether enough deals were seen (MIN_DEALS_SEEN); if not, learned_{h}d is the
     typed figure and the new-deal part 0, since history cannot tell yet.
     """
