@@ -234,7 +234,7 @@ class _Learned:
     edges: np.ndarray  # period j covers (edges[j] - STEP_DAYS, edges[j]] days after the snapshot
     rate: np.ndarray  # (periods, cells): shrunk won value in the period / open amount at the snapshot
     seen: np.ndarray  # (periods, cells): deal-snapshots each period's rate was learned from
-    new_by_lag: np.ndarray  # (STEP_DAYS lags, owners): value won d periods after a creation period, per period
+    new_by_lag: np.ndarray  # (lags, owners): mean value won in lag d by deals created in one period (d = 0: that period)
     snapshots: np.ndarray  # (periods,): snapshot dates used by each period
 
 
