@@ -1274,6 +1274,26 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "opportunity {id} {name!r} already exists for this client",
         "la oportunidad {id} {name!r} ya existe en este cliente",
     ),
+    "error.id_other_record": (
+        "id {id} is already another record here (a file from another database, or changed since the export); leave the id column out to add the row as new",
+        "el id {id} ya es otro registro aquí (un fichero de otra base de datos, o cambiado desde la exportación); quita la columna del id para añadirla como nueva",
+    ),
+    "error.id_other_record.contact": (
+        "id {id} is already another contact here (a file from another database, or changed since the export); leave the id column out to add the row as a new contact",
+        "el id {id} ya es otro contacto aquí (un fichero de otra base de datos, o cambiado desde la exportación); quita la columna del id para añadirlo como contacto nuevo",
+    ),
+    "error.id_other_record.activity": (
+        "id {id} is already another activity here (a file from another database, or changed since the export); leave the id column out to add the row as a new activity",
+        "el id {id} ya es otra actividad aquí (un fichero de otra base de datos, o cambiada desde la exportación); quita la columna del id para añadirla como actividad nueva",
+    ),
+    "error.id_other_record.opportunity": (
+        "id {id} is already another opportunity here (a file from another database, or changed since the export); leave the id column out to add the row as a new opportunity",
+        "el id {id} ya es otra oportunidad aquí (un fichero de otra base de datos, o cambiada desde la exportación); quita la columna del id para añadirla como oportunidad nueva",
+    ),
+    "error.id_other_record.payment": (
+        "id {id} is already another payment here (a file from another database, or changed since the export); leave the id column out to add the row as a new payment",
+        "el id {id} ya es otro cobro aquí (un fichero de otra base de datos, o cambiado desde la exportación); quita la columna del id para añadirlo como cobro nuevo",
+    ),
     # ---- health and the at-risk export (dashboard A)
     "health.title": ("Client health", "Salud de la cartera"),
     "health.subtitle": (
