@@ -1058,6 +1058,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
     ),
     "error.map_pair": ("--map expects HEADER=FIELD, got {value!r}", "--map espera CABECERA=CAMPO, no {value!r}"),
     # ---- import errors: the whole file, a row, a skipped row (crm_core.io)
+    "error.invoice_numbers_differ_in_case": (
+        "the database holds {count} group(s) of invoice numbers that differ only in case: {groups}. Numbers compare without case from schema {revision} on: rename one invoice of each group, then upgrade again (nothing was changed)",
+        "la base de datos tiene {count} grupo(s) de números de factura que solo difieren en mayúsculas: {groups}. Desde el esquema {revision} los números se comparan sin mayúsculas: renombra una factura de cada grupo y vuelve a actualizar (no se cambió nada)",
+    ),
     "error.busy": (
         "the database is busy with another write (an import?); nothing was saved: try again in a moment",
         "la base de datos está ocupada con otra escritura (¿una importación?); no se guardó nada: inténtalo de nuevo en un momento",
