@@ -1072,6 +1072,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
     ),
     "error.map_pair": ("--map expects HEADER=FIELD, got {value!r}", "--map espera CABECERA=CAMPO, no {value!r}"),
     # ---- import errors: the whole file, a row, a skipped row (crm_core.io)
+    "error.invoice_numbers_differ_in_case": (
+        "the database holds {count} group(s) of invoice numbers that differ only in case: {groups}. Numbers compare without case from schema {revision} on: rename one invoice of each group, then upgrade again (nothing was changed)",
+        "la base de datos tiene {count} grupo(s) de números de factura que solo difieren en mayúsculas: {groups}. Desde el esquema {revision} los números se comparan sin mayúsculas: renombra una factura de cada grupo y vuelve a actualizar (no se cambió nada)",
+    ),
     "error.busy": (
         "the database is busy with another write (an import?); nothing was saved: try again in a moment",
         "la base de datos está ocupada con otra escritura (¿una importación?); no se guardó nada: inténtalo de nuevo en un momento",
@@ -1287,6 +1291,26 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "error.opportunity_exists": (
         "opportunity {id} {name!r} already exists for this client",
         "la oportunidad {id} {name!r} ya existe en este cliente",
+    ),
+    "error.id_other_record": (
+        "id {id} is already another record here (a file from another database, or changed since the export); leave the id column out to add the row as new",
+        "el id {id} ya es otro registro aquí (un fichero de otra base de datos, o cambiado desde la exportación); quita la columna del id para añadirla como nueva",
+    ),
+    "error.id_other_record.contact": (
+        "id {id} is already another contact here (a file from another database, or changed since the export); leave the id column out to add the row as a new contact",
+        "el id {id} ya es otro contacto aquí (un fichero de otra base de datos, o cambiado desde la exportación); quita la columna del id para añadirlo como contacto nuevo",
+    ),
+    "error.id_other_record.activity": (
+        "id {id} is already another activity here (a file from another database, or changed since the export); leave the id column out to add the row as a new activity",
+        "el id {id} ya es otra actividad aquí (un fichero de otra base de datos, o cambiada desde la exportación); quita la columna del id para añadirla como actividad nueva",
+    ),
+    "error.id_other_record.opportunity": (
+        "id {id} is already another opportunity here (a file from another database, or changed since the export); leave the id column out to add the row as a new opportunity",
+        "el id {id} ya es otra oportunidad aquí (un fichero de otra base de datos, o cambiada desde la exportación); quita la columna del id para añadirla como oportunidad nueva",
+    ),
+    "error.id_other_record.payment": (
+        "id {id} is already another payment here (a file from another database, or changed since the export); leave the id column out to add the row as a new payment",
+        "el id {id} ya es otro cobro aquí (un fichero de otra base de datos, o cambiado desde la exportación); quita la columna del id para añadirlo como cobro nuevo",
     ),
     # ---- health and the at-risk export (dashboard A)
     "health.title": ("Client health", "Salud de la cartera"),
