@@ -343,8 +343,8 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "clients.create": ("Create client", "Crear cliente"),
     "clients.created": ("Client {name} created.", "Cliente {name} creado."),
     "clients.duplicate_warning": (
-        'This looks like a client you already have: {names}. Nothing was created: open that client, or tick "not a duplicate" and create it again.',
-        'Parece un cliente que ya tienes: {names}. No se ha creado nada: abre ese cliente, o marca "no es un duplicado" y vuelve a crearlo.',
+        'This looks like a client you already have, so nothing was created: open that client, or tick "not a duplicate" and create it again. Similar: {names}',
+        'Parece un cliente que ya tienes, así que no se ha creado nada: abre ese cliente, o marca "no es un duplicado" y vuelve a crearlo. Parecidos: {names}',
     ),
     "clients.not_duplicate": (
         "Not a duplicate: create it even if the name or email looks like an existing client's",
