@@ -23,7 +23,10 @@ import numpy as np
 import pandas as pd
 from scipy.special import log_ndtr, ndtr
 
+from crm_core.analytics.days import as_of_day
+from crm_core.analytics.memo import FrameMemo
 from crm_core.analytics.repeat_purchase import (
+    BGNBD,
     fit_bgnbd,
     fit_gamma_gamma,
     fit_lognormal_spend,
@@ -558,15 +561,26 @@ def amount_rate_scale(history: PurchaseHistory) -> np.ndarray:
     return np.exp(effect * np.nan_to_num(history.mean_log - centre))
 
 
-def expected_purchases(history: PurchaseHistory, horizons: tuple[int, ...], use_cadence: bool = True) -> dict[int, np.ndarray]:
-    """Expected purchase days per client in each horizon: BG/NBD (or own rate), blended with cadence.
-
-    BG/NBD's prior rate follows each client's typical amount (amount_rate_scale)."""
+def _fit_counts(history: PurchaseHistory) -> tuple[BGNBD | None, np.ndarray | float]:
+    """BG/NBD fitted on the buyers (None below MIN_FIT_CLIENTS repeat buyers or when the fit fails), and
+    each client's prior-rate scale from its typical amount (amount_rate_scale; 1 without a fit)."""
     fitted = None
     buyers = history.count > 0
     if np.count_nonzero(history.x > 0) >= MIN_FIT_CLIENTS:
         fitted = fit_bgnbd(history.x[buyers], history.t_x[buyers], history.t[buyers])
     scale = amount_rate_scale(history) if fitted is not None else 1.0
+    return fitted, scale
+
+
+def _counts(
+    history: PurchaseHistory,
+    fitted: BGNBD | None,
+    scale: np.ndarray | float,
+    horizons: tuple[int, ...],
+    use_cadence: bool,
+) -> dict[int, np.ndarray]:
+    """Expected purchase days per client in each horizon from a fitted (or absent) BG/NBD, blended with cadence."""
+    buyers = history.count > 0
     out = {}
     for h in horizons:
         if fitted is not None:
@@ -582,13 +596,54 @@ def expected_purchases(history: PurchaseHistory, horizons: tuple[int, ...], use_
     return out
 
 
+def expected_purchases(history: PurchaseHistory, horizons: tuple[int, ...], use_cadence: bool = True) -> dict[int, np.ndarray]:
+    """Expected purchase days per client in each horizon: BG/NBD (or own rate), blended with cadence.
+
+    BG/NBD's prior rate follows each client's typical amount (amount_rate_scale)."""
+    fitted, scale = _fit_counts(history)
+    return _counts(history, fitted, scale, horizons, use_cadence)
+
+
+@dataclass(frozen=True)
+class RecurringModel:
+    """The recurring model fitted as of a date: the purchase history, the BG/NBD fit and the spend per purchase.
+
+    Fitting is the costly part; `forecast` then gives any horizons (client_health's 30/90/365 days and
+    monthly_revenue's month ends share one fit)."""
+
+    history: PurchaseHistory
+    fitted: BGNBD | None
+    rate_scale: np.ndarray | float
+    spend: np.ndarray
+
+    def forecast(self, horizons: tuple[int, ...] = HORIZONS, use_cadence: bool = True) -> dict[int, np.ndarray]:
+        """Expected invoiced revenue per client for each horizon (arrays aligned with history.client_ids)."""
+        counts = _counts(self.history, self.fitted, self.rate_scale, horizons, use_cadence)
+        return {h: counts[h] * self.spend * self.history.net_share for h in horizons}
+
+
+def fit_recurring(history: PurchaseHistory) -> RecurringModel:
+    """The recurring model fitted on `history` (spend per purchase, BG/NBD and its amount covariate)."""
+    spend, _ = estimate_spend(history)
+    fitted, scale = _fit_counts(history)
+    return RecurringModel(history=history, fitted=fitted, rate_scale=scale, spend=spend)
+
+
 def forecast_from_history(
     history: PurchaseHistory, horizons: tuple[int, ...] = HORIZONS, use_cadence: bool = True
 ) -> dict[int, np.ndarray]:
     """Expected invoiced revenue per client for each horizon (arrays aligned with history.client_ids)."""
-    spend, _ = estimate_spend(history)
-    counts = expected_purchases(history, horizons, use_cadence)
-    return {h: counts[h] * spend * history.net_share for h in horizons}
+    return fit_recurring(history).forecast(horizons, use_cadence)
+
+
+# One fit per invoices table (by data identity, crm_core.analytics.memo) and as-of date: the Overview's
+# dates, the health of every page and the monthly chart share it.
+_MODELS = FrameMemo(max_entries=8)
+
+
+def recurring_model(invoices: pd.DataFrame, as_of: date) -> RecurringModel:
+    """`fit_recurring(purchase_history(invoices, as_of))`, computed once per invoices data and as-of day."""
+    return _MODELS.get((invoices,), as_of_day(as_of), lambda: fit_recurring(purchase_history(invoices, as_of)))
 
 
 def recurring_forecast(invoices: pd.DataFrame, as_of: date, horizons: tuple[int, ...] = HORIZONS) -> pd.DataFrame:
@@ -598,8 +653,8 @@ def recurring_forecast(invoices: pd.DataFrame, as_of: date, horizons: tuple[int,
     history: no invoice on or before `as_of`, or only void ones), one column recurring_{h}d per
     horizon. See the module doc for the model.
     """
-    history = purchase_history(invoices, as_of)
-    values = forecast_from_history(history, horizons)
+    model = recurring_model(invoices, as_of)
+    history, values = model.history, model.forecast(horizons)
     return pd.DataFrame(
         {f"recurring_{h}d": values[h] for h in horizons},
         index=pd.Index(history.client_ids, name="client_id", dtype="int64"),
