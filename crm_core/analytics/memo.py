@@ -5,7 +5,7 @@ keeps a shallow copy of every keyed frame alive beside the result: under pandas 
 write to the caller's frame copies the buffer first (so its key changes), and a kept buffer is never
 freed (so its address is never reused). The same table version loaded once and handed out as shallow
 copies (the UI and API caches) thus hits; other data, or a column of a type not recognised, misses
-and computes. docs/design.md §4.23.
+and computes. docs/design.md §3.3.
 """
 
 from __future__ import annotations
