@@ -615,11 +615,17 @@ class RecurringModel:
     fitted: BGNBD | None
     rate_scale: np.ndarray | float
     spend: np.ndarray
+    # per (horizon, use_cadence): the forecast already made, so a shared model forecasts each horizon once
+    made: dict[tuple[int, bool], np.ndarray] = field(default_factory=dict, compare=False, repr=False)
 
     def forecast(self, horizons: tuple[int, ...] = HORIZONS, use_cadence: bool = True) -> dict[int, np.ndarray]:
         """Expected invoiced revenue per client for each horizon (arrays aligned with history.client_ids)."""
-        counts = _counts(self.history, self.fitted, self.rate_scale, horizons, use_cadence)
-        return {h: counts[h] * self.spend * self.history.net_share for h in horizons}
+        missing = tuple(h for h in dict.fromkeys(horizons) if (h, use_cadence) not in self.made)
+        if missing:
+            counts = _counts(self.history, self.fitted, self.rate_scale, missing, use_cadence)
+            for h in missing:
+                self.made[(h, use_cadence)] = counts[h] * self.spend * self.history.net_share
+        return {h: self.made[(h, use_cadence)].copy() for h in horizons}
 
 
 def fit_recurring(history: PurchaseHistory) -> RecurringModel:

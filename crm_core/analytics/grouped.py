@@ -72,3 +72,17 @@ def group_min(pos: np.ndarray, values: np.ndarray, n: int, where: np.ndarray | N
     np.minimum.at(out, pos, values.astype("float64"))
     out[np.isposinf(out)] = empty
     return out
+
+
+def group_median(pos: np.ndarray, values: np.ndarray, n: int) -> np.ndarray:
+    """Median of non-negative int `values` per position 0..n-1 (NaN without any), by one sort of packed keys."""
+    out = np.full(n, np.nan)
+    if len(pos) == 0:
+        return out
+    span = int(values.max()) + 1
+    key = np.sort(pos.astype(np.int64) * span + values)
+    spos, sval = key // span, (key % span).astype("float64")
+    starts = np.flatnonzero(np.r_[True, spos[1:] != spos[:-1]])
+    counts = np.diff(np.r_[starts, len(key)])
+    out[spos[starts]] = (sval[starts + (counts - 1) // 2] + sval[starts + counts // 2]) / 2
+    return out
