@@ -13,6 +13,7 @@ from crm_core.analytics.grouped import (
     group_min,
     group_sum,
     positions,
+    sorted_unique,
 )
 
 
@@ -44,3 +45,9 @@ def test_group_median_of_odd_and_even_groups_and_an_empty_one():
     assert out[2] == 6.5  # 1, 4, 9, 100: the mean of the middle two
     assert np.isnan(out[1]) and np.isnan(out[3])
     assert np.isnan(group_median(np.zeros(0, np.int64), np.zeros(0, np.int64), 2)).all()
+
+
+def test_sorted_unique_of_dense_and_of_sparse_ids():
+    assert list(sorted_unique(np.array([5, 3, 5, 0, 3]))) == [0, 3, 5]  # dense: a counting pass
+    assert list(sorted_unique(np.array([10**12, -4, 7, -4]))) == [-4, 7, 10**12]  # negative, sparse: a hash
+    assert sorted_unique(np.zeros(0, np.int64)).dtype == np.int64 and len(sorted_unique(np.zeros(0, np.int64))) == 0

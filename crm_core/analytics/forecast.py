@@ -24,6 +24,7 @@ import pandas as pd
 from scipy.special import log_ndtr, ndtr
 
 from crm_core.analytics.days import as_of_day
+from crm_core.analytics.grouped import positions, sorted_unique
 from crm_core.analytics.memo import FrameMemo
 from crm_core.analytics.repeat_purchase import (
     BGNBD,
@@ -125,10 +126,10 @@ def purchase_history(invoices: pd.DataFrame, as_of: date, check_cadence: bool = 
     With `check_cadence`, also measures how much to trust the cadence blend (see cadence_trust).
     """
     inv = billable_invoices(invoices, as_of)
-    clients_all = np.sort(pd.unique(invoices["client_id"].to_numpy(dtype=np.int64)))
+    clients_all = sorted_unique(invoices["client_id"].to_numpy(dtype=np.int64))
     n = len(clients_all)
     cutoff_day = int(as_of_timestamp(as_of).value // 86_400_000_000_000)
-    client_pos = np.searchsorted(clients_all, inv["client_id"].to_numpy(dtype=np.int64))
+    client_pos = positions(pd.Index(clients_all), inv["client_id"].to_numpy(dtype=np.int64))
     day = inv["issue_date"].to_numpy(dtype="datetime64[D]").astype(np.int64)
     total = inv["total"].to_numpy(dtype="float64")
 
@@ -171,7 +172,8 @@ def purchase_history(invoices: pd.DataFrame, as_of: date, check_cadence: bool = 
     # Log-amounts: all purchases, the last RECENT_PURCHASES, and the RECENT_PURCHASES before the last.
     log_total = np.log(b_total)
     group_end = (
-        np.repeat(np.flatnonzero(ends_of), np.bincount(b_client)[np.unique(b_client)]) if len(b_client) else np.zeros(0, np.int64)
+        # b_client is sorted, so its distinct values are those at starts_of
+        np.repeat(np.flatnonzero(ends_of), np.bincount(b_client)[b_client[starts_of]]) if len(b_client) else np.zeros(0, np.int64)
     )
     from_end = group_end - np.arange(len(b_client))
     mean_log = _group_mean(b_client, log_total, n)
@@ -239,8 +241,9 @@ def cadence_trust(invoices: pd.DataFrame, history: PurchaseHistory) -> float:
     if len(buyers) > CADENCE_CHECK_SAMPLE:
         buyers = np.sort(np.random.default_rng(20240101).choice(buyers, CADENCE_CHECK_SAMPLE, replace=False))
     check_date = np.datetime64(int(check_day), "D").astype(object)
-    earlier = invoices[
-        invoices["client_id"].isin(buyers).to_numpy() & (invoices["issue_date"] <= as_of_timestamp(check_date)).to_numpy()
+    earlier = invoices.loc[
+        invoices["client_id"].isin(buyers).to_numpy() & (invoices["issue_date"] <= as_of_timestamp(check_date)).to_numpy(),
+        ["invoice_id", "client_id", "issue_date", "total", "void"],  # what purchase_history reads
     ]
     if earlier.empty:
         return 1.0
