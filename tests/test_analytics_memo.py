@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from crm_core.analytics.memo import FrameMemo, frame_key
+from crm_core.analytics.memo import FrameMemo, columns_of, frame_key
 
 
 def _frame() -> pd.DataFrame:
@@ -63,3 +63,15 @@ def test_memo_keeps_at_most_max_entries():
     for factor in (1, 2, 3, 1):
         memo.get((frame,), factor, lambda factor=factor: calls.append(factor))
     assert calls == [1, 2, 3, 1]  # 1 was dropped when 3 came in
+
+
+def test_columns_of_shares_the_buffers_and_keys_only_those_columns():
+    frame = _frame()
+    chosen = columns_of(frame, ["id", "total"])
+    assert list(chosen.columns) == ["id", "total"]
+    assert frame_key(columns_of(frame, ["id", "total"])) == frame_key(chosen)  # the same buffers each time
+    frame.loc[0, "note"] = "changed"  # a column not chosen: the key of the chosen ones stays
+    assert frame_key(columns_of(frame, ["id", "total"])) == frame_key(chosen)
+    frame.loc[0, "total"] = 7.0
+    assert frame_key(columns_of(frame, ["id", "total"])) != frame_key(chosen)
+    assert chosen.loc[0, "total"] == 1.0

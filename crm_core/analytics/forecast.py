@@ -25,7 +25,7 @@ from scipy.special import log_ndtr, ndtr
 
 from crm_core.analytics.days import as_of_day
 from crm_core.analytics.grouped import positions, sorted_unique
-from crm_core.analytics.memo import FrameMemo
+from crm_core.analytics.memo import FrameMemo, columns_of
 from crm_core.analytics.repeat_purchase import (
     BGNBD,
     fit_bgnbd,
@@ -645,14 +645,17 @@ def forecast_from_history(
     return fit_recurring(history).forecast(horizons, use_cadence)
 
 
-# One fit per invoices table (by data identity, crm_core.analytics.memo) and as-of date: the Overview's
-# dates, the health of every page and the monthly chart share it.
-_MODELS = FrameMemo(max_entries=8)
+# One fit per invoices data (by identity, crm_core.analytics.memo) and as-of day: the health of every page
+# and the monthly chart share it. Keyed on, kept with and fitted from only the columns purchase_history
+# reads, so an older table version stays in memory with those alone (4 entries: two dates, two versions).
+RECURRING_COLUMNS: list[str] = ["invoice_id", "client_id", "issue_date", "total", "void"]
+_MODELS = FrameMemo(max_entries=4)
 
 
 def recurring_model(invoices: pd.DataFrame, as_of: date) -> RecurringModel:
     """`fit_recurring(purchase_history(invoices, as_of))`, computed once per invoices data and as-of day."""
-    return _MODELS.get((invoices,), as_of_day(as_of), lambda: fit_recurring(purchase_history(invoices, as_of)))
+    read = columns_of(invoices, RECURRING_COLUMNS)
+    return _MODELS.get((read,), as_of_day(as_of), lambda: fit_recurring(purchase_history(read, as_of)))
 
 
 def recurring_forecast(invoices: pd.DataFrame, as_of: date, horizons: tuple[int, ...] = HORIZONS) -> pd.DataFrame:

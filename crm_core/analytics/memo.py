@@ -51,6 +51,11 @@ def frame_key(frame: pd.DataFrame) -> tuple[Any, ...] | None:
     return tuple(key)
 
 
+def columns_of(frame: pd.DataFrame, names: list[str]) -> pd.DataFrame:
+    """Only these columns of `frame`, sharing its buffers: what a memoised function may read, and all it pins."""
+    return pd.DataFrame({name: frame[name] for name in names}, copy=False)
+
+
 class FrameMemo:
     """An LRU of results keyed by (frames' identities, arguments), thread-safe, at most `max_entries` kept."""
 

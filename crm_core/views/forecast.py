@@ -31,7 +31,7 @@ MIN_ACCURACY_DATES = 3  # fewer scored dates: history too short to tell
 
 # The learned pipeline model once per as-of day and table data (analytics.memo): the Overview (now and
 # 30 days earlier) and the Pipeline page (parts, by owner) share it.
-_PIPELINE = FrameMemo(max_entries=6)
+_PIPELINE = FrameMemo(max_entries=4)
 
 
 def pipeline_model(frames: Frames, as_of: date) -> PipelineModel:

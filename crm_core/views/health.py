@@ -18,7 +18,7 @@ AT_RISK_PAGE_SIZE = 100
 
 # The tables client_health reads; their data (by identity) and the as-of day key the shared result.
 HEALTH_TABLES: tuple[str, ...] = ("clients", "activities", "opportunities", "invoices", "payments", "stage_history")
-_HEALTH = FrameMemo(max_entries=6)
+_HEALTH = FrameMemo(max_entries=4)  # two dates (the Overview's), two table versions
 
 
 def health_table(frames: Frames, as_of: date) -> pd.DataFrame:
