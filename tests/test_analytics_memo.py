@@ -75,3 +75,14 @@ def test_columns_of_shares_the_buffers_and_keys_only_those_columns():
     frame.loc[0, "total"] = 7.0
     assert frame_key(columns_of(frame, ["id", "total"])) != frame_key(chosen)
     assert chosen.loc[0, "total"] == 1.0
+
+
+def test_frames_it_cannot_key_are_computed_every_time():
+    twice = pd.DataFrame([[1, 2]], columns=["a", "a"])
+    sparse = pd.DataFrame({"s": pd.arrays.SparseArray([0, 1, 0])})
+    assert frame_key(twice) is None and frame_key(sparse) is None
+    memo = FrameMemo(max_entries=2)
+    calls: list[int] = []
+    for _ in range(2):
+        memo.get((sparse,), "x", lambda: calls.append(1))
+    assert calls == [1, 1]

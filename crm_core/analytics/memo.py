@@ -42,6 +42,8 @@ def _column_key(values: Any) -> tuple[Any, ...] | None:
 
 def frame_key(frame: pd.DataFrame) -> tuple[Any, ...] | None:
     """Identity of `frame`'s data: per column its name, dtype, length and buffer addresses (None: not keyable)."""
+    if frame.columns.has_duplicates:
+        return None
     key: list[Any] = [len(frame)]
     for name in frame.columns:
         column = _column_key(frame[name].array)
