@@ -75,7 +75,7 @@ def invoice_status(invoices: pd.DataFrame, payments: pd.DataFrame, as_of: date) 
 
     def column(name: str) -> np.ndarray:
         values = invoices[name].to_numpy()
-        return values if every else values[keep]
+        return values.copy() if every else values[keep]  # the frame's own (writable) arrays
 
     issue = issue[keep]
     due = day_numbers(column("due_date"))
@@ -120,7 +120,8 @@ def invoice_status(invoices: pd.DataFrame, payments: pd.DataFrame, as_of: date) 
             "days_late": days_late,
             "days_overdue": days_overdue,
             "status": pd.Categorical.from_codes(status_code, categories=list(STATUSES)),
-        }
+        },
+        copy=False,  # fresh arrays: one block per column, not stacked into 2-D blocks (a copy of every column)
     )
 
 
