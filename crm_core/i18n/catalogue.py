@@ -302,7 +302,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
     # ---- charts (dashboard A)
     "chart.monthly_revenue": ("Monthly revenue: actual and forecast", "Facturación mensual: real y prevista"),
     "chart.revenue_actual": ("Invoiced", "Facturado"),
-    "chart.revenue_forecast": ("Forecast", "Previsión"),
+    "chart.revenue_forecast": (
+        "Forecast: recurring + learned pipeline (as the expected-revenue cards)",
+        "Previsión: recurrente + oportunidades aprendidas (como las tarjetas de ingresos previstos)",
+    ),
     "chart.eur": ("EUR", "EUR"),
     "chart.aging": ("Receivables by age", "Cobros pendientes por antigüedad"),
     "chart.aging_not_due": ("Not yet due", "No vencido"),
