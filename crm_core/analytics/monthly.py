@@ -7,12 +7,7 @@ from datetime import date
 import numpy as np
 import pandas as pd
 
-from crm_core.analytics.forecast import (
-    as_of_timestamp,
-    billable_invoices,
-    forecast_from_history,
-    purchase_history,
-)
+from crm_core.analytics.forecast import as_of_timestamp, billable_invoices, recurring_model
 from crm_core.analytics.money import to_cents
 from crm_core.analytics.pipeline_forecast import learned_pipeline
 from crm_core.store.frames import Frames
@@ -38,14 +33,14 @@ def monthly_revenue(frames: Frames, as_of: date, months_ahead: int = 3) -> pd.Da
     current = cutoff.to_period("M")
     inv = billable_invoices(frames.invoices, as_of)
 
-    first = inv["issue_date"].min().to_period("M") if len(inv) else current
+    month_number = inv["issue_date"].to_numpy(dtype="datetime64[M]").astype(np.int64)  # months since 1970-01
+    first = pd.Period(np.datetime64(int(month_number.min()), "M"), freq="M") if len(inv) else current
     months = pd.period_range(first, current, freq="M")
-    actual = inv["total"].groupby(inv["issue_date"].dt.to_period("M")).sum().reindex(months, fill_value=0.0)
+    actual = np.bincount(month_number - first.ordinal, weights=inv["total"].to_numpy(dtype="float64"), minlength=len(months))
 
     ahead = pd.period_range(current, periods=months_ahead + 1, freq="M")
     ends = np.array([(p.end_time.normalize() - cutoff).days for p in ahead], dtype=np.int64)
-    history = purchase_history(frames.invoices, as_of)
-    cumulative = forecast_from_history(history, tuple(int(d) for d in ends)) if len(ends) else {}
+    cumulative = recurring_model(frames.invoices, as_of).forecast(tuple(int(d) for d in ends)) if len(ends) else {}
     totals = np.array([float(np.sum(cumulative[int(d)])) if int(d) > 0 else 0.0 for d in ends])
     recurring = np.diff(np.r_[0.0, totals])
 
@@ -59,7 +54,7 @@ def monthly_revenue(frames: Frames, as_of: date, months_ahead: int = 3) -> pd.Da
 
     rows = pd.concat(
         [
-            pd.DataFrame({"month": months.to_timestamp(), "revenue": actual.to_numpy(), "kind": "actual"}),
+            pd.DataFrame({"month": months.to_timestamp(), "revenue": actual, "kind": "actual"}),
             pd.DataFrame({"month": ahead.to_timestamp(), "revenue": recurring + pipeline, "kind": "forecast"}),
         ],
         ignore_index=True,
