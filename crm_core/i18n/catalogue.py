@@ -469,6 +469,19 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "activities.title": ("Activities", "Actividades"),
     "activities.new": ("Log an activity", "Registrar una actividad"),
     "activities.pick_client": ("Choose a client", "Elige un cliente"),
+    "picker.search_placeholder": (
+        "Type a company, contact, phone or invoice number…",
+        "Escribe una empresa, un contacto, un teléfono o un número de factura…",
+    ),
+    "picker.search_help": (
+        "There are many clients: type part of a name (or a contact, phone or invoice number) and pick one of the first {limit} matches.",
+        "Hay muchos clientes: escribe parte de un nombre (o un contacto, teléfono o número de factura) y elige entre las {limit} primeras coincidencias.",
+    ),
+    "picker.matches": (
+        "{count} matching clients shown (at most {limit})",
+        "{count} clientes coincidentes mostrados (como máximo {limit})",
+    ),
+    "picker.pick_from_matches": ("Matching clients", "Clientes que coinciden"),
     "activities.pick_client_first": (
         "Choose the client first: the contact list shows that client's people.",
         "Elige primero el cliente: la lista de contactos muestra las personas de ese cliente.",

@@ -63,15 +63,31 @@ def _client_names(db_url: str, clients_generation: int, owner: int | None) -> pd
     return client_views.client_names(cache.frames_with(db_url, {"clients": clients_generation}, owner))
 
 
+# The tables crm_core.views.search.search_index reads.
+SEARCH_TABLES: tuple[str, ...] = ("clients", "contacts", "invoices")
+
+
 def search_index(db_url: str) -> pd.DataFrame:
     """Contact names, phones and invoice numbers per client for the client search, cached per database."""
-    return _search_index(db_url, cache.versions(db_url))
+    return _search_index(db_url, cache.generations_of(db_url, SEARCH_TABLES))
 
 
-@st.cache_data(show_spinner=False, max_entries=2)
-def _search_index(db_url: str, generations: Generations) -> pd.DataFrame:
-    """Cached twin of `search_index`, keyed by the tables' generations."""
-    return search_views.search_index(cache.frames_at(db_url, generations))
+@cache.shared(max_entries=2)
+def _search_index(db_url: str, generations: tuple[int, ...]) -> pd.DataFrame:
+    """Cached twin of `search_index`, keyed by the generations of SEARCH_TABLES (all it reads); shared,
+    not pickled per hit (100,000 rows of joined texts)."""
+    return search_views.search_index(cache.frames_with(db_url, dict(zip(SEARCH_TABLES, generations, strict=True))))
+
+
+def picker_names(db_url: str) -> pd.Series:
+    """Case-folded company names of the viewer's clients, alphabetical, for the search-first client pickers."""
+    return _picker_names(db_url, cache.generation(db_url, "clients"), current_owner())
+
+
+@cache.shared(max_entries=4)
+def _picker_names(db_url: str, clients_generation: int, owner: int | None) -> pd.Series:
+    """Cached twin of `picker_names`, keyed by the clients table's generation: the only table it reads."""
+    return search_views.folded_names(_client_names(db_url, clients_generation, owner))
 
 
 def filter_options(db_url: str) -> dict[str, list[str]]:
