@@ -212,7 +212,7 @@ def after_write(fresh: Callable[[], object], as_of: date, writes: int, target: T
     """Log `writes` activities through the Activities page's form, timing the submit and the next Overview."""
     from crm_core.db import default_url, get_engine
     from crm_core.store.frames import load_table
-    from crm_core.ui.client_picker import SEARCH_SUFFIX
+    from crm_core.ui.pickers import SEARCH_SUFFIX
 
     clients = load_table(get_engine(default_url()), "clients").iloc[:writes]
     _clear_caches()

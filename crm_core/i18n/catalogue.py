@@ -481,7 +481,12 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "{count} matching clients shown (at most {limit})",
         "{count} clientes coincidentes mostrados (como máximo {limit})",
     ),
-    "picker.pick_from_matches": ("Matching clients", "Clientes que coinciden"),
+    "picker.pick_from_matches": ("Pick one of the matches", "Elige una de las coincidencias"),
+    "picker.deal_search_placeholder": ("Type a client or deal name…", "Escribe el nombre de un cliente o de una oportunidad…"),
+    "picker.deal_matches": (
+        "{count} matching open deals shown (at most {limit})",
+        "{count} oportunidades abiertas coincidentes mostradas (como máximo {limit})",
+    ),
     "activities.pick_client_first": (
         "Choose the client first: the contact list shows that client's people.",
         "Elige primero el cliente: la lista de contactos muestra las personas de ese cliente.",

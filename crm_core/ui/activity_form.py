@@ -16,7 +16,6 @@ from crm_core.i18n import format_date, label
 from crm_core.i18n.formatting import date_format_pattern
 from crm_core.store.frames import Frames
 from crm_core.ui import choices
-from crm_core.ui.client_picker import client_picker
 from crm_core.ui.context import PageContext
 from crm_core.ui.forms import (
     blank_to_none,
@@ -27,6 +26,7 @@ from crm_core.ui.forms import (
     succeed,
 )
 from crm_core.ui.owners import owner_picker
+from crm_core.ui.pickers import client_picker
 from crm_core.views.clients import contacts_of
 
 LOGGABLE_KINDS: list[str] = [k.value for k in ActivityKind if k not in (ActivityKind.INVOICE, ActivityKind.PAYMENT)]

@@ -20,11 +20,11 @@ from crm_core.i18n import label
 from crm_core.schemas import ClientOut
 from crm_core.store.writes import tables_written
 from crm_core.ui import cache, choices
-from crm_core.ui.client_picker import client_picker
 from crm_core.ui.context import PageContext
 from crm_core.ui.forms import blank_to_none, error_lines, perform, show_outcome, succeed
 from crm_core.ui.markdown import literal
 from crm_core.ui.owners import owner_picker
+from crm_core.ui.pickers import client_picker
 from crm_core.views.duplicates import duplicate_candidates
 
 TEXT_FIELDS: tuple[str, ...] = (

@@ -18,11 +18,11 @@ from crm_core.errors import CRMError
 from crm_core.i18n import format_date, format_money, format_number, label
 from crm_core.i18n.formatting import date_format_pattern
 from crm_core.ui import choices
-from crm_core.ui.client_picker import client_picker
 from crm_core.ui.context import PageContext
 from crm_core.ui.forms import blank_to_none, error_lines, money_input, perform, read_amount, show_outcome, succeed
 from crm_core.ui.markdown import literal
 from crm_core.ui.owners import owner_picker
+from crm_core.ui.pickers import client_picker, deal_picker
 from crm_core.views.board import BoardColumn, neighbour_stages
 
 OUTCOME_KEY = "_pipeline_outcome"
@@ -203,24 +203,12 @@ def pipeline_forms(ctx: PageContext, engine: Engine, names: pd.Series, deals: pd
     if deals.empty:
         update_tab.info(ctx.t("pipeline.no_open"))
         return
-    deal_labels = dict(
-        zip(
-            deals["opportunity_id"],
-            deals["company_name"] + " · " + deals["name"] + " (" + deals["stage"].map(stage_name) + ")",
-            strict=True,
-        )
-    )
-    by_id = deals.set_index("opportunity_id")
-    versions = by_id["version"]
     with update_tab:
-        deal_id = choices.selectbox(
-            ctx.t("pipeline.deal"),
-            list(deal_labels),
-            format_func=lambda oid: deal_labels.get(oid, str(oid)),
-            key="deal_pick",
-        )
-        if deal_id is None or deal_id not in by_id.index:
+        deal_id = deal_picker(ctx, ctx.t("pipeline.deal"), deals, stage_name, key="deal_pick")
+        if deal_id is None or not (deals["opportunity_id"] == deal_id).any():
             return
+        by_id = deals.set_index("opportunity_id")
+        versions = by_id["version"]
         deal = by_id.loc[deal_id]
         _edit_form(ctx, engine, int(deal_id), deal, versions, pattern)
         move_col, won_col, lost_col = st.columns(3)
