@@ -469,6 +469,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "activities.title": ("Activities", "Actividades"),
     "activities.new": ("Log an activity", "Registrar una actividad"),
     "activities.pick_client": ("Choose a client", "Elige un cliente"),
+    "forecast.accuracy_pending": (
+        "Past accuracy is being computed (a backtest at past dates takes a while on a large portfolio); it shows here when done.",
+        "Se está calculando la precisión pasada (en una cartera grande el backtest en fechas pasadas tarda un rato); aparecerá aquí al terminar.",
+    ),
     "picker.search_placeholder": (
         "Type a company, contact, phone or invoice number…",
         "Escribe una empresa, un contacto, un teléfono o un número de factura…",
