@@ -124,6 +124,7 @@ def _versions_of(db_url: str) -> TableVersions:
             TableVersions(
                 lambda: table_fingerprints(engine(db_url)),
                 retire=lambda name, generation: table.clear(db_url, name, generation),
+                background=True,  # a slow re-read (COUNTs of a large database) never holds a page
             ),
         )
     return tracked
