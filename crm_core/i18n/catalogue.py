@@ -314,6 +314,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "Risk map (bubble size: revenue of the last 12 months)",
         "Mapa de riesgo (tamaño: facturación de los últimos 12 meses)",
     ),
+    "chart.risk_map_top": (
+        "· the {shown} clients with most revenue, of {total}",
+        "· los {shown} clientes con más facturación, de {total}",
+    ),
     "chart.churn_score": ("Churn score", "Riesgo de abandono"),
     "chart.default_risk": ("Default risk", "Riesgo de impago"),
     "chart.revenue_12m": ("Revenue 12 months", "Facturación 12 meses"),
