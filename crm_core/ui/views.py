@@ -9,6 +9,7 @@ makes the next call rebuild the view from the (mostly still cached) frames.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date
 
 import pandas as pd
@@ -106,7 +107,7 @@ def followups(db_url: str, as_of: date, horizon_days: int, owner: str | None = N
     return _followups(db_url, as_of, horizon_days, owner, cache.generations_of(db_url, ACTIVITY_TABLES), current_owner())
 
 
-@st.cache_data(show_spinner=False, max_entries=8)
+@cache.shared(max_entries=8)
 def _followups(
     db_url: str,
     as_of: date,
@@ -118,6 +119,36 @@ def _followups(
     """Cached twin of `followups`, keyed by the generations of ACTIVITY_TABLES (all it reads)."""
     frames = cache.frames_with(db_url, dict(zip(ACTIVITY_TABLES, generations, strict=True)), viewer_owner)
     return activity_views.followups(frames, as_of, horizon_days=horizon_days, owner=owner)
+
+
+@dataclass(frozen=True)
+class FollowupSummary:
+    """What the Activities page shows above the follow-up list: counts by owner and status, owners, totals."""
+
+    by_owner: pd.DataFrame  # followups_by_owner, owner-less ones under the page's label
+    owners: list[str]  # followup_owners
+    counts: dict[str, int]  # followup_counts
+
+
+def followup_summary(db_url: str, as_of: date, horizon_days: int, unassigned: str) -> FollowupSummary:
+    """The counts of `followups` by owner and status, cached with them (a group-by of thousands of
+    rows at 100,000 clients, done once per table versions instead of on every run)."""
+    return _followup_summary(
+        db_url, as_of, horizon_days, unassigned, cache.generations_of(db_url, ACTIVITY_TABLES), current_owner()
+    )
+
+
+@cache.shared(max_entries=8)
+def _followup_summary(
+    db_url: str, as_of: date, horizon_days: int, unassigned: str, generations: tuple[int, ...], viewer_owner: int | None
+) -> FollowupSummary:
+    """Cached twin of `followup_summary`, keyed like `followups`."""
+    due = _followups(db_url, as_of, horizon_days, None, generations, viewer_owner)
+    return FollowupSummary(
+        by_owner=activity_views.followups_by_owner(due, unassigned=unassigned),
+        owners=activity_views.followup_owners(due),
+        counts=activity_views.followup_counts(due),
+    )
 
 
 def recent_activities(db_url: str, as_of: date, limit: int) -> pd.DataFrame:
