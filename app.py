@@ -8,6 +8,7 @@ import streamlit as st
 
 from crm_core.config import default_url
 from crm_core.ui.context import current_lang
+from crm_core.ui.document import fit_document
 from crm_core.ui.navigation import build_pages
 from crm_core.ui.sidebar import render_sidebar
 from crm_core.ui.signin import gate, sign_in_page
@@ -22,4 +23,5 @@ if not allowed:  # users exist and nobody is signed in: the sign-in screen is th
 # The navigation first: its titles follow the language already chosen in this run's state.
 navigation = st.navigation(build_pages(current_lang(), viewer))
 render_sidebar()
+fit_document(current_lang(), navigation.url_path)
 navigation.run()

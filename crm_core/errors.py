@@ -121,6 +121,10 @@ class CRMError(Exception):
         return out
 
 
+class SchemaUpgradeError(CRMError):
+    """A schema migration found data it cannot take; it changed nothing (the message names the rows)."""
+
+
 class ValidationError(CRMError):
     """Bad input; `errors` names each field, its code and params."""
 

@@ -8,6 +8,7 @@ from crm_core.ui import cache, choices, views
 from crm_core.ui.activity_form import FRAMES_READ, activity_form, complete_followup
 from crm_core.ui.context import current
 from crm_core.ui.forms import show_outcome
+from crm_core.ui.owners import my_work_picker
 from crm_core.ui.tables import capped_table, show_table
 from crm_core.ui.welcome import require_data
 from crm_core.views.activities import followup_labels
@@ -24,14 +25,7 @@ st.title(ctx.t("activities.title"))
 
 # ---------------------------------------------------------------- my work
 with st.expander(ctx.t("my_work.title"), icon=":material/person_check:"):
-    me = choices.selectbox(
-        ctx.t("my_work.owner"),
-        views.filter_options(ctx.db_url)["owner"],
-        index=None,
-        key="my_work_owner",
-        placeholder=ctx.t("my_work.pick"),
-        help=ctx.t("my_work.help"),
-    )
+    me = my_work_picker(ctx, "my_work_owner")
     if me is not None:
         work = my_work(
             views.followups(ctx.db_url, ctx.as_of, FOLLOW_UP_HORIZON_DAYS),
@@ -95,7 +89,7 @@ else:
             key="followups_by_owner",
         )
     with right:
-        chosen_owner = st.selectbox(
+        chosen_owner = choices.selectbox(
             ctx.t("field.owner"),
             [None, *summary.owners],
             format_func=lambda o: ctx.t("common.all") if o is None else o,

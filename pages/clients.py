@@ -24,22 +24,24 @@ from crm_core.views.search import clients_matching
 
 PAGE_SIZE = 100
 PICK_CAP = 1000  # the client picker lists every match up to this many, else the page shown
+# The key columns first (they fit a 1440 px screen beside the sidebar, the name pinned on the left);
+# the rest are a sideways scroll away, or picked in the grid's "Show/hide columns" menu.
 TABLE_COLUMNS = {
     "company_name": "text",
     "lifecycle": "enum:lifecycle",
     "default_risk": "enum:risk",
     "churn_score": "score",
-    "ltv": "money",
-    "predicted_value_12m": "money",
-    "revenue_12m": "money",
     "outstanding": "money",
     "overdue": "money",
+    "owner": "text",
+    "revenue_12m": "money",
+    "ltv": "money",
+    "predicted_value_12m": "money",
     "expected_revenue_90d": "money",
     "days_since_last_activity": "days",
     "segment": "text",
     "industry": "text",
     "region": "text",
-    "owner": "text",
     "tax_id": "text",
     "email": "text",
 }
@@ -117,12 +119,19 @@ else:
         if rows:
             st.session_state["client_pick"] = page_ids[rows[0]]
 
-    show_table(ctx, shown, TABLE_COLUMNS, key="clients_table", on_select=_open_selected, height=420)
+    show_table(
+        ctx, shown, TABLE_COLUMNS, key="clients_table", on_select=_open_selected, height=420, compact=True, pinned="company_name"
+    )
     st.caption(ctx.t("clients.select_hint"))
 
-if len(matches):
-    with st.expander(ctx.tn("clients.reassign_title", len(matches)), icon=":material/swap_horiz:"):
-        reassign_control(ctx, engine, listing.table["client_id"].to_numpy()[matches].tolist(), options["owner"])
+if len(matches) and ctx.is_manager:
+    # kept open after a reassign, whose outcome it shows (its title, the count, may have changed)
+    with st.expander(
+        ctx.tn("clients.reassign_title", len(matches)),
+        icon=":material/swap_horiz:",
+        expanded="reassign_outcome" in st.session_state,
+    ):
+        reassign_control(ctx, engine, listing.table["client_id"].to_numpy()[matches].tolist())
 
 # ---------------------------------------------------------------- one client
 pick_ids = picker_ids(

@@ -6,7 +6,7 @@ import streamlit as st
 
 from crm_core.i18n import format_date, format_money, format_number
 from crm_core.io.receivables import file_name
-from crm_core.ui import receivables
+from crm_core.ui import choices, receivables
 from crm_core.ui.context import current
 from crm_core.ui.forms import show_outcome
 from crm_core.ui.pickers import ALL_OPTIONS_CAP
@@ -43,7 +43,7 @@ if rates is None:
 
 everyone = receivables.worklist(ctx.db_url, ctx.as_of, rates, None)
 owners = worklist_owners(everyone)
-owner = st.selectbox(
+owner = choices.selectbox(
     ctx.t("collections.owner"),
     [None, *owners],
     key="collections_owner",
@@ -73,7 +73,9 @@ st.caption(
         total=format_number(len(work), ctx.lang),
     )
 )
-show_table(ctx, page_of(work, int(page_no), PAGE_SIZE), COLUMNS, key="collections_table", height=420)
+show_table(
+    ctx, page_of(work, int(page_no), PAGE_SIZE), COLUMNS, key="collections_table", height=420, compact=True, pinned="company_name"
+)
 
 ids = None if owner is None else tuple(int(c) for c in work["client_id"])
 st.download_button(

@@ -10,7 +10,7 @@ from crm_core.i18n import format_date
 from crm_core.ui import cache, derived
 from crm_core.ui.chart_view import show_chart
 from crm_core.ui.context import current
-from crm_core.ui.kpis import draw_cards, overview_cards
+from crm_core.ui.kpis import draw_rows, overview_cards
 from crm_core.ui.welcome import require_data
 from crm_core.views.forecast import accuracy_text
 
@@ -21,12 +21,7 @@ st.caption(ctx.t("overview.subtitle", as_of=format_date(ctx.as_of, ctx.lang)))
 
 data = derived.overview(ctx.db_url, ctx.as_of)
 cards = overview_cards(data.summary, data.year_deltas, ctx.lang)
-st.subheader(ctx.t("overview.clients_heading"))
-draw_cards(cards["lifecycle"])
-st.subheader(ctx.t("overview.money_heading"))
-draw_cards(cards["receivables"])
-st.subheader(ctx.t("overview.forecast_heading"))
-draw_cards(cards["forecasts"])
+draw_rows(cards, ctx.lang)
 with st.spinner(ctx.t("forecast.accuracy_heading")):
     accuracy = derived.forecast_accuracy(ctx.db_url, ctx.as_of)
 if accuracy is None:  # a large portfolio's backtest, still running in the background

@@ -288,3 +288,48 @@ def test_two_invoices_a_day_apart_are_no_daily_schedule() -> None:
     client = list(history.client_ids).index(9)
     assert cadence_weight(history)[client] == 0.0
     assert recurring_forecast(invoices, AS_OF).loc[9, "recurring_90d"] < 5 * 1_000.0
+
+
+@pytest.fixture(scope="module")
+def demo_invoices(demo_template) -> pd.DataFrame:
+    """The demo portfolio's invoices (120 clients, seed 7): enough repeat buyers for the population fit."""
+    from crm_core.db import get_engine
+    from crm_core.store.frames import load_frames
+
+    engine = get_engine(f"sqlite:///{demo_template}")
+    try:
+        return load_frames(engine).invoices
+    finally:
+        engine.dispose()
+
+
+def test_the_fit_shared_per_data_and_day_gives_the_figures_of_a_fresh_fit(demo_invoices):
+    from crm_core.analytics import forecast
+    from crm_core.analytics.forecast import forecast_from_history, recurring_model
+
+    as_of, horizons = date(2026, 11, 25), (30, 90, 365, 41)
+    forecast._MODELS.clear()
+    first = recurring_forecast(demo_invoices, as_of, horizons)
+    misses, hits = forecast._MODELS.misses, forecast._MODELS.hits
+    again = recurring_forecast(demo_invoices.copy(deep=False), as_of, horizons)  # the same data: the kept fit
+    assert (forecast._MODELS.misses, forecast._MODELS.hits) == (misses, hits + 1)
+    assert recurring_model(demo_invoices, as_of).fitted is not None  # the population fit, not the fallback
+
+    fresh = forecast_from_history(purchase_history(demo_invoices.copy(), as_of), horizons)  # no memo on this path
+    for h in horizons:
+        np.testing.assert_array_equal(again[f"recurring_{h}d"].to_numpy(), fresh[h])
+    pd.testing.assert_frame_equal(first, again, check_exact=True)
+    assert again["recurring_90d"].sum() > 0
+
+
+def test_a_changed_invoice_is_fitted_again(demo_invoices):
+    as_of = date(2026, 11, 25)
+    before = recurring_forecast(demo_invoices, as_of)
+    changed = demo_invoices.copy(deep=False)
+    billed = changed.index[~changed["void"] & (changed["issue_date"] <= pd.Timestamp(as_of)) & (changed["total"] > 0)]
+    row = billed[-1]
+    changed.loc[row, "total"] = changed.loc[row, "total"] + 50_000.0  # copy-on-write: a new buffer, a new key
+    client = int(changed.loc[row, "client_id"])
+    after = recurring_forecast(changed, as_of)
+    assert after.loc[client, "recurring_90d"] != before.loc[client, "recurring_90d"]
+    pd.testing.assert_frame_equal(recurring_forecast(demo_invoices, as_of), before, check_exact=True)

@@ -1,13 +1,14 @@
-"""Monthly revenue: actual months from invoices, forecast months from the recurring model + pipeline."""
+"""Monthly revenue: actual months from invoices, forecast months from the recurring model + learned pipeline."""
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 
 import pandas as pd
 import pytest
 
 from crm_core.analytics.monthly import monthly_revenue
+from crm_core.analytics.pipeline_forecast import learned_pipeline
 from crm_core.store.frames import Frames
 from tests.frames_builder import d, frames
 
@@ -25,6 +26,9 @@ def _invoice(invoice_id: int, client_id: int, issued: str, total: float, void: b
         "void": void,
         "credit_note": total < 0,
     }
+
+
+RECENT = datetime(2024, 6, 1)  # deals created this late leave no history to learn from: the typed figure stands in
 
 
 def _book() -> Frames:
@@ -45,9 +49,17 @@ def _book() -> Frames:
             "amount": 10_000.0,
             "probability": 50,
             "expected_close": pd.Timestamp("2024-08-20"),
+            "created_at": RECENT,
         },
-        {"opportunity_id": 2, "client_id": 2, "amount": 2_000.0, "probability": 10, "expected_close": pd.Timestamp("2024-04-01")},
-        {"opportunity_id": 3, "client_id": 2, "amount": 5_000.0, "probability": 90, "expected_close": None},
+        {
+            "opportunity_id": 2,
+            "client_id": 2,
+            "amount": 2_000.0,
+            "probability": 10,
+            "expected_close": pd.Timestamp("2024-04-01"),
+            "created_at": RECENT,
+        },
+        {"opportunity_id": 3, "client_id": 2, "amount": 5_000.0, "probability": 90, "expected_close": None, "created_at": RECENT},
     ]
     return frames(invoices=invoices, opportunities=opportunities)
 
@@ -60,7 +72,8 @@ def test_actual_months_are_invoice_sums() -> None:
     assert actual.tolist() == pytest.approx([1_250.0, 0.0, 900.0, 400.0])
 
 
-def test_forecast_months_and_pipeline_by_close_month() -> None:
+def test_forecast_months_and_pipeline_by_close_month_without_history() -> None:
+    """Too little history to learn from: the learned pipeline is the typed figure, by expected close."""
     result = monthly_revenue(_book(), AS_OF, months_ahead=3)
     forecast = result[result["kind"] == "forecast"].set_index("month")["revenue"]
     # the rest of June, then July, August, September
@@ -71,6 +84,49 @@ def test_forecast_months_and_pipeline_by_close_month() -> None:
     added = (forecast - recurring).tolist()
     assert added == pytest.approx([200.0, 0.0, 5_000.0, 0.0])
     assert (recurring >= 0).all()
+
+
+def test_pipeline_months_are_the_learned_pipeline_of_the_cards() -> None:
+    """With history the pipeline months are the learned model (open deals + deals not yet created) at
+    each month end, month by month: the same figures as the expected-revenue cards, not the typed ones."""
+    created = pd.date_range("2023-01-01 09:00", "2024-05-31", freq="7D")  # a deal a week, won 25 days later
+    opportunities = [
+        {
+            "opportunity_id": 100 + k,
+            "client_id": 1,
+            "amount": 1_000.0,
+            "stage": "won",
+            "won_amount": 1_000.0,
+            "created_at": day.to_pydatetime(),
+            "closed_at": day.normalize() + pd.Timedelta(days=25),
+            "expected_close": day.normalize() + pd.Timedelta(days=20),
+        }
+        for k, day in enumerate(created)
+    ]
+    opportunities.append(  # open, due in August, typed 50 %
+        {
+            "opportunity_id": 1,
+            "client_id": 1,
+            "amount": 10_000.0,
+            "probability": 50,
+            "expected_close": pd.Timestamp("2024-08-20"),
+            "created_at": datetime(2024, 6, 10, 9),
+        }
+    )
+    book = Frames(**{**_book().__dict__, "opportunities": frames(opportunities=opportunities).opportunities})
+    result = monthly_revenue(book, AS_OF, months_ahead=3).query("kind == 'forecast'")
+    no_pipeline = Frames(**{**book.__dict__, "opportunities": Frames.empty().opportunities})
+    recurring = monthly_revenue(no_pipeline, AS_OF).query("kind == 'forecast'")
+    added = result["revenue"].to_numpy() - recurring["revenue"].to_numpy()
+    ends = (15, 46, 77, 107)  # days from 2024-06-15 to the ends of June, July, August, September
+    model = learned_pipeline(book.opportunities, book.stage_history, AS_OF, book.invoices, ends)
+    assert all(model.learned.values())
+    cumulative = [float(model.deals[f"learned_{h}d"].sum()) + model.new_deals[h] for h in ends]
+    assert added.tolist() == pytest.approx(
+        [cumulative[0], *(b - a for a, b in zip(cumulative, cumulative[1:], strict=False))], abs=0.02
+    )
+    # deals are created and won every week: the new-deal part fills every month, the typed 5,000 in August does not stand
+    assert (added > 500.0).all() and added[2] < 5_000.0
 
 
 def test_recurring_months_add_up_to_the_recurring_horizon() -> None:

@@ -10,6 +10,7 @@ import pytest
 from crm_core.analytics.payments import (
     INVOICE_STATUS_COLUMNS,
     client_payment_figures,
+    client_revenue_12m,
     invoice_status,
 )
 from tests.frames_builder import d, frames
@@ -268,3 +269,38 @@ def test_average_invoice_rounds_half_a_cent_up() -> None:
     )
     row = client_payment_figures(invoice_status(f.invoices, f.payments, T), pd.Index([1]), T).loc[1]
     assert row["avg_invoice_amount"] == 16.82
+
+
+def test_revenue_12m_from_the_invoices_alone_is_client_payment_figures_revenue_12m() -> None:
+    # Month-end window (Feb 29 2024, Feb 28 2025]; a void invoice, a credit note, a later invoice, a
+    # client without invoices and an invoice of a client outside the index.
+    rows = [
+        (1, "2024-02-29", 100.0, False),
+        (1, "2024-03-01", 10.0, False),
+        (1, "2024-07-01", 0.005, False),
+        (1, "2025-01-10", 999.0, True),
+        (2, "2025-02-28", -30.0, False),
+        (2, "2025-02-01", 200.0, False),
+        (2, "2025-03-01", 7.0, False),
+        (9, "2025-01-01", 50.0, False),
+    ]
+    f = frames(
+        invoices=[
+            {
+                "invoice_id": k,
+                "client_id": client,
+                "number": f"R{k}",
+                "issue_date": d(day),
+                "due_date": d(day),
+                "total": total,
+                "void": void,
+                "credit_note": total < 0,
+            }
+            for k, (client, day, total, void) in enumerate(rows, start=1)
+        ]
+    )
+    index = pd.Index([1, 2, 3])
+    for as_of in (d("2025-02-28"), d("2025-02-27"), d("2026-01-01")):
+        expected = client_payment_figures(invoice_status(f.invoices, f.payments, as_of), index, as_of)["revenue_12m"]
+        assert list(client_revenue_12m(f.invoices, index, as_of)) == list(expected)
+    assert list(client_revenue_12m(f.invoices, index, d("2025-02-28"))) == [10.01, 170.0, 0.0]

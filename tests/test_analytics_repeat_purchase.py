@@ -171,3 +171,17 @@ def test_cdnow_bgnbd_gamma_gamma_reproduces_the_reference() -> None:
         actual = revenue_between(frames.invoices, cutoff, cutoff + pd.Timedelta(days=horizon), per_client.index.to_numpy())
         assert np.sqrt(np.mean((forecast - actual) ** 2)) == pytest.approx(rmse, abs=0.005)
         assert (forecast.sum() / actual.sum() - 1) * 100 == pytest.approx(bias, abs=0.05)
+
+
+def test_fits_run_with_one_blas_thread_and_restore_the_pools_after():
+    from threadpoolctl import threadpool_info
+
+    from crm_core.analytics.repeat_purchase import one_blas_thread
+
+    def blas_threads() -> set[int]:
+        return {pool["num_threads"] for pool in threadpool_info() if pool["user_api"] == "blas"}
+
+    before = blas_threads()
+    inside = one_blas_thread(blas_threads)()
+    assert inside == {1}
+    assert blas_threads() == before

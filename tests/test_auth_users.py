@@ -154,3 +154,16 @@ def add_user_checked_password(password: str) -> None:
     from crm_core.auth.passwords import check_password
 
     check_password(password)
+
+
+def test_owner_choices_are_the_active_users_or_every_user_in_open_mode(engine):
+    """Issue 16, item 13: what every owner picker lists."""
+    from crm_core.auth.users import disable_user, owner_choices
+
+    services.create_client(engine, {"company_name": "Uno SL", "email": "uno@example.com", "owner": "bruno typed"})
+    assert owner_choices(engine) == ["bruno typed"]  # nobody can sign in yet: the owners typed so far
+    add_user(engine, "ana@example.com", "Ana", "manager", "pw-ana-123456")
+    add_user(engine, "carla@example.com", "carla", "rep", "pw-carla-12345")
+    add_user(engine, "dani@example.com", "Dani", "rep", "pw-dani-123456")
+    disable_user(engine, "dani@example.com")
+    assert owner_choices(engine) == ["Ana", "carla"]  # active users by name, case ignored in the order

@@ -73,7 +73,7 @@ def test_monthly_revenue_traces_are_the_actual_and_forecast_months(book):
     # November 2026: 250 invoiced so far (invoice 3).
     assert actual.y[-1] == pytest.approx(250.0)
     assert fig.layout.barmode == "stack"
-    assert actual.name == "Invoiced" and forecast.name == "Forecast"
+    assert actual.name == "Invoiced" and forecast.name == "Forecast: recurring + learned pipeline (as the expected-revenue cards)"
     assert charts.monthly_revenue_chart(monthly, "es").data[0].name == "Facturado"
 
 

@@ -21,7 +21,7 @@ def _diff(engine):
 
 
 def test_upgraded_schema_equals_models(engine):
-    assert current_revision(engine) == "0003"
+    assert current_revision(engine) == "0004"
     assert _diff(engine) == []
 
 
@@ -52,8 +52,8 @@ def test_upgrade_on_empty_sqlite_file_and_idempotent(tmp_path: Path):
 def test_cli_db_upgrade(tmp_path: Path, capsys):
     url = f"sqlite:///{tmp_path / 'cli.sqlite3'}"
     assert main(["db", "upgrade", "--url", url]) == 0
-    assert "0003" in capsys.readouterr().out
-    assert current_revision(create_raw_engine(url)) == "0003"
+    assert "0004" in capsys.readouterr().out
+    assert current_revision(create_raw_engine(url)) == "0004"
 
 
 def test_indexes_on_client_ids_and_dates(engine):
@@ -111,7 +111,7 @@ def test_migration_0003_turns_free_text_owners_into_users_and_keeps_every_row(en
             )
         )
     upgrade(engine)
-    assert current_revision(engine) == "0003"
+    assert current_revision(engine) == "0004"
     with engine.connect() as conn:
         users = conn.execute(
             text("SELECT user_id, email, display_name, active, password_hash FROM users ORDER BY display_name")
@@ -127,3 +127,60 @@ def test_migration_0003_turns_free_text_owners_into_users_and_keeps_every_row(en
     assert activity_owner == by_name["Marta"].user_id
     assert contacts == 2
     assert _diff(engine) == []
+
+
+def _invoice_rows(*numbers: str) -> str:
+    values = ", ".join(f"({i}, 1, '{n}', '2026-01-01', '2026-01-31', 10, false, false)" for i, n in enumerate(numbers, 1))
+    return f"INSERT INTO invoices (invoice_id, client_id, number, issue_date, due_date, total, credit_note, void) VALUES {values}"
+
+
+def test_migration_0004_stops_on_numbers_differing_only_in_case_and_changes_nothing(engine, capsys):
+    """F-1 and f-1 already stored: the upgrade names them and leaves the database as it was (a fiscal number
+    is renamed by a person, not a migration); once renamed it runs, and the database refuses f-1 beside F-1."""
+    import pytest
+    from alembic import command
+    from sqlalchemy import text
+    from sqlalchemy.exc import IntegrityError
+
+    from crm_core.db.migrate import alembic_config
+    from crm_core.errors import SchemaUpgradeError
+    from tests.conftest import database_hash
+
+    command.downgrade(alembic_config(engine), "0003")
+    with engine.begin() as conn:
+        conn.execute(
+            text(
+                "INSERT INTO clients (client_id, company_name, email, status, payment_terms_days, created_at, "
+                "updated_at, version) VALUES (1, 'A', 'a@x.es', 'active', 30, '2026-01-01', '2026-01-01', 1)"
+            )
+        )
+        conn.execute(text(_invoice_rows("F-1", "G-2", "f-1", "H-3", "F-1-b", "h-3")))
+    before = database_hash(engine)
+    with pytest.raises(SchemaUpgradeError) as err:
+        upgrade(engine)
+    assert err.value.code == "invoice_numbers_differ_in_case"
+    assert err.value.params["groups"] == "F-1 (invoice 1) / f-1 (invoice 3); H-3 (invoice 4) / h-3 (invoice 6)"
+    assert "rename one invoice of each group" in str(err.value)
+    assert current_revision(engine) == "0003"
+    assert database_hash(engine) == before
+    # The command line says the same, without a traceback.
+    url = engine.url.render_as_string(hide_password=False)
+    assert main(["db", "upgrade", "--url", url]) == 1
+    printed = capsys.readouterr().err
+    assert "F-1 (invoice 1) / f-1 (invoice 3)" in printed and "Traceback" not in printed
+    assert database_hash(engine) == before
+
+    with engine.begin() as conn:
+        conn.execute(text("UPDATE invoices SET number = 'f-1-bis' WHERE invoice_id = 3"))
+        conn.execute(text("UPDATE invoices SET number = 'h-3-bis' WHERE invoice_id = 6"))
+    upgrade(engine)
+    assert current_revision(engine) == "0004"
+    rival = _invoice_rows("g-2").replace("(1, 1,", "(9, 1,")
+    with pytest.raises(IntegrityError, match="uq_invoices_number_lower"), engine.begin() as conn:
+        conn.execute(text(rival))
+    command.downgrade(alembic_config(engine), "0003")  # the downgrade drops the index again
+    with engine.begin() as conn:
+        conn.execute(text(rival))
+        conn.execute(text("DELETE FROM invoices WHERE invoice_id = 9"))
+    upgrade(engine)
+    assert current_revision(engine) == "0004"

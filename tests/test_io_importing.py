@@ -816,3 +816,57 @@ def test_an_import_waiting_for_a_payment_being_recorded_rejects_the_overpaying_r
         "line 2, column 'importe': 60.00 would overpay invoice F-1: only 40.00 is still owed",
     ]
     assert _paid(engine) == [(date(2024, 1, 20), Decimal("60.00"))]  # the recorded payment; nothing of the file
+
+
+# ---------------------------------------------------------------- a row's own id (docs/design.md §3.8)
+
+
+def _csv(rows: list[list[str]]) -> bytes:
+    return "\r\n".join(",".join(row) for row in rows).encode()
+
+
+def test_an_own_id_repeated_or_not_an_id_is_refused_naming_the_row(engine) -> None:
+    from tests.conftest import database_hash
+
+    client = make_client(engine, tax_id=cif(1))
+    before = database_hash(engine)
+    rows = [["contact_id", "client_tax_id", "full_name"]]
+    rows += [["7", cif(1), "Ana"], ["7", cif(1), "Eva"], ["-1", cif(1), "Luis"], ["x1", cif(1), "Marta"]]
+    report = import_contacts(engine, _csv(rows))
+    assert [(p.line, p.field, p.code) for p in report.problems] == [
+        (3, "contact_id", "repeated_in_file"),
+        (4, "contact_id", "min"),
+        (5, "contact_id", "whole_number"),
+    ]
+    assert database_hash(engine) == before
+    assert client.client_id == 1
+
+
+def test_a_payment_id_held_by_another_payment_is_refused_and_an_equal_one_is_skipped(engine) -> None:
+    from tests.conftest import database_hash
+
+    client = make_client(engine)
+    invoice = make_invoice(engine, client.client_id, number="F-1", issue_date="2026-01-01", total="300.00")
+    services.record_payment(engine, {"invoice_id": invoice.invoice_id, "paid_on": "2026-01-10", "amount": "100.00"})
+    before = database_hash(engine)
+    header = ["payment_id", "invoice_number", "paid_on", "amount"]
+    other = import_payments(engine, _csv([header, ["1", "F-1", "2026-01-11", "100.00"]]))
+    assert [(p.line, p.field, p.code, p.params) for p in other.problems] == [
+        (2, "payment_id", "id_other_record", {"what": "payment", "id": 1})
+    ]
+    assert database_hash(engine) == before
+    same = import_payments(engine, _csv([header, ["1", "F-1", "2026-01-10", "100.00"]]))
+    assert (same.ok, same.to_create, [s.code for s in same.skipped]) == (True, 0, ["payment_recorded"])
+    # A new id: a second equal payment of the same day is a payment of its own.
+    twin = import_payments(engine, _csv([header, ["5", "F-1", "2026-01-10", "100.00"]]))
+    assert (twin.ok, twin.to_create) == (True, 1)
+    assert [(p.payment_id, p.amount) for p in _all(engine, Payment)] == [(1, Decimal("100.00")), (5, Decimal("100.00"))]
+
+
+def test_a_new_client_keeps_its_id_only_when_no_client_holds_it(engine) -> None:
+    make_client(engine, tax_id=cif(1), company_name="Acme")  # client 1
+    rows = [["client_id", "company_name", "email"], ["1", "Beta", "b@beta.es"], ["40", "Gamma", "g@gamma.es"]]
+    report = import_clients(engine, _csv(rows))
+    assert (report.ok, report.to_create) == (True, 2)
+    # Gamma keeps 40; Beta's 1 is Acme's, so the database numbers it, after the kept ids.
+    assert {c.company_name: c.client_id for c in _all(engine, Client)} == {"Acme": 1, "Gamma": 40, "Beta": 41}

@@ -151,7 +151,8 @@ def test_spanish_labels_and_errors(demo_db: str) -> None:
 
 
 def test_my_work_lists_one_owners_follow_ups_stale_deals_and_clients_at_risk(demo_db) -> None:
-    """Issue 16, item 13: 'My work' for an account manager picked from the distinct owners."""
+    """Issue 16, item 13: 'My work' for an account manager picked from the users (in open mode, every
+    user: the owners typed so far)."""
     from crm_core.analytics import client_health
     from crm_core.analytics.portfolio import at_risk
     from crm_core.db import get_engine
@@ -164,6 +165,8 @@ def test_my_work_lists_one_owners_follow_ups_stale_deals_and_clients_at_risk(dem
     risky = at_risk(client_health(frames, as_of))
     me = str(risky["owner"].dropna().iloc[0])
     at = open_page("pages/activities.py", as_of)
+    assert at.selectbox(key="my_work_owner").value is None  # nobody signed in: nobody picked yet
+    assert at.selectbox(key="my_work_owner").options == sorted(frames.clients["owner"].dropna().unique(), key=str.lower)
     at.selectbox(key="my_work_owner").select(me).run()
     assert not at.exception
     shown_risk = next(df.value for df in at.dataframe if "severity" in df.value.columns)

@@ -55,31 +55,31 @@ def test_overview_kpis_match_portfolio_summary(demo_db, expected):
     deltas = summary["deltas"]
 
     for life, name in [
-        ("active", "Active clients"),
-        ("vip", "VIP clients"),
-        ("dormant", "Dormant clients"),
+        ("active", "Active"),
+        ("vip", "VIP"),
+        ("dormant", "Dormant"),
         ("prospect", "Prospects"),
-        ("lost", "Lost clients"),
+        ("lost", "Lost"),
     ]:
         count, change = summary["by_lifecycle"][life], deltas["by_lifecycle"][life]
         assert shown[name] == (format_number(count, "en"), _signed(format_number(change, "en"), change))
     assert sum(summary["by_lifecycle"].values()) == 120
 
     # amounts in millions from a million on (a card cannot wrap), the exact amount in the tooltip
-    assert shown["Revenue, last 12 months"] == (
+    assert shown["Revenue, 12 months"] == (
         format_money_short(summary["revenue_12m"], "en"),
         _signed(format_money_short(year_deltas["revenue_12m"], "en"), year_deltas["revenue_12m"]),
     )
-    assert summary["revenue_12m"] > 1_000_000 and shown["Revenue, last 12 months"][0].endswith("M")
+    assert summary["revenue_12m"] > 1_000_000 and shown["Revenue, 12 months"][0].endswith("M")
     helps = {m.label: m.proto.help for m in at.metric}
-    assert helps["Revenue, last 12 months"].endswith(format_money(summary["revenue_12m"], "en", 0))
+    assert helps["Revenue, 12 months"].endswith(format_money(summary["revenue_12m"], "en", 0))
     for key, name in [
-        ("outstanding", "Outstanding receivables"),
-        ("overdue", "Overdue receivables"),
-        ("expected_revenue_30d", "Expected revenue, 30 days"),
-        ("expected_revenue_90d", "Expected revenue, 90 days"),
-        ("expected_cash_30d", "Expected cash-in, 30 days"),
-        ("expected_cash_90d", "Expected cash-in, 90 days"),
+        ("outstanding", "Outstanding"),
+        ("overdue", "Overdue"),
+        ("expected_revenue_30d", "Revenue, 30 days"),
+        ("expected_revenue_90d", "Revenue, 90 days"),
+        ("expected_cash_30d", "Cash-in, 30 days"),
+        ("expected_cash_90d", "Cash-in, 90 days"),
     ]:
         assert shown[name] == (
             format_money_short(summary[key], "en"),
@@ -93,6 +93,8 @@ def test_overview_kpis_match_portfolio_summary(demo_db, expected):
     assert summary["clients_at_risk"] > 0
 
     captions = [c.value for c in at.caption]
+    assert "Arrows: change against 30 days ago." in captions
+    assert all(not m.proto.delta_description for m in at.metric)  # said once per row, not cut on each card
     for h in (30, 90):
         parts = (
             f"Recurring {format_money(summary[f'recurring_{h}d'], 'en', 0)} · "
@@ -126,10 +128,14 @@ def test_overview_in_spanish(demo_db, expected):
     shown = _metrics(at)
     assert shown["Pendiente de cobro"][0] == format_money_short(summary["outstanding"], "es")
     assert shown["Pendiente de cobro"][0].endswith(" €") or shown["Pendiente de cobro"][0].endswith(" M€")
-    assert shown["Facturación últimos 12 meses"][0] == format_money_short(summary["revenue_12m"], "es")
-    assert shown["Facturación últimos 12 meses"][0].endswith(" M€")  # 3,78 M€, not €3.78M
-    assert shown["Clientes activos"][0] == format_number(summary["by_lifecycle"]["active"], "es")
-    assert "Active clients" not in shown
+    assert shown["Facturación, 12 meses"][0] == format_money_short(summary["revenue_12m"], "es")
+    assert shown["Facturación, 12 meses"][0].endswith(" M€")  # 3,78 M€, not €3.78M
+    assert shown["Activos"][0] == format_number(summary["by_lifecycle"]["active"], "es")
+    assert "Active" not in shown
+    # what the arrows compare with, once under each row (no room beside each delta)
+    assert "Flechas: la facturación respecto a los 12 meses anteriores; el resto respecto a hace 30 días." in [
+        c.value for c in at.caption
+    ]
     frames = load_frames(get_engine(demo_db))
     line = accuracy_text(forecast_accuracy(frames, AS_OF), 30, "total", "es")
     assert line.startswith("Acierto pasado: en las últimas 6 fechas mensuales esta cifra a 30 días")
@@ -141,12 +147,12 @@ def test_overview_in_spanish(demo_db, expected):
 
 def test_overview_follows_the_as_of_date(demo_db):
     at = _app().run()
-    before = _metrics(at)["Outstanding receivables"][0]
+    before = _metrics(at)["Outstanding"][0]
     at.date_input(key="as_of").set_value(date(2025, 11, 25)).run()
     assert not at.exception
     frames = load_frames(get_engine(demo_db))
     earlier = portfolio_summary(client_health(frames, date(2025, 11, 25)))
-    after = _metrics(at)["Outstanding receivables"][0]
+    after = _metrics(at)["Outstanding"][0]
     assert after == format_money_short(earlier["outstanding"], "en")
     assert after != before
 

@@ -249,7 +249,12 @@ def test_edit_an_open_deal_and_stay_on_it(demo_db: str) -> None:
     at.text_input(key=f"{prefix}_amount").input("8,750.25")
     at.date_input(key=f"{prefix}_expected_close").set_value(date(2027, 1, 15))
     at.number_input(key=f"{prefix}_probability").set_value(55)
-    at.text_input(key=f"{prefix}_owner").input("Lucía Romero")
+    owner = next(
+        o
+        for o in at.selectbox(key=f"{prefix}_owner").options
+        if o not in ("(unassigned)", at.selectbox(key=f"{prefix}_owner").value)
+    )
+    at.selectbox(key=f"{prefix}_owner").select(owner)
     at.text_input(key=f"{prefix}_notes").input("Send the revised quote")
     at.button(key="edit_save").click().run()
     assert not at.exception and not at.error, [e.value for e in at.error]
@@ -260,7 +265,7 @@ def test_edit_an_open_deal_and_stay_on_it(demo_db: str) -> None:
             Decimal("8750.25"),
             date(2027, 1, 15),
             55,
-            "Lucía Romero",
+            owner,
             "Send the revised quote",
         )
     assert at.selectbox(key="deal_pick").value == deal_id  # the view stays on the deal

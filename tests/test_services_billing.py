@@ -151,3 +151,51 @@ def test_record_payments_to_a_missing_invoice_names_it(engine):
     with pytest.raises(ValidationError) as err:
         services.record_payments(engine, [{"invoice_id": 4242, "paid_on": "2026-10-10", "amount": "1.00"}])
     assert err.value.fields == ["invoice_id"]
+
+
+@pytest.mark.parametrize("batch", [False, True])
+def test_a_number_stored_meanwhile_in_another_case_is_the_duplicate_number_error(engine, batch: bool):
+    """A race: `f-1` is stored between record_invoice's check and its insert of `F-1`. The unique index on
+    lower(number) (migration 0004) refuses it, reported as the duplicate-number error, and nothing is written."""
+    from sqlalchemy import event, insert
+
+    from crm_core.db.models import Invoice, table_of
+    from tests.conftest import database_hash
+
+    client = make_client(engine)
+    before = database_hash(engine)
+    rival = {
+        "client_id": client.client_id,
+        "number": "f-1",
+        "issue_date": date(2026, 1, 1),
+        "due_date": date(2026, 1, 31),
+        "total": Decimal("10.00"),
+        "credit_note": False,
+        "void": False,
+    }
+    raced: list[str] = []
+
+    def store_rival_first(conn, cursor, statement, parameters, context, executemany) -> None:
+        # just before F-1 is inserted, after every check the service makes
+        if not raced and statement.lstrip().upper().startswith("INSERT INTO INVOICES") and "'F-1'" in str(parameters):
+            raced.append(statement)
+            conn.execute(insert(table_of(Invoice)).values(**rival))
+
+    event.listen(engine, "before_cursor_execute", store_rival_first)
+    try:
+        with pytest.raises(DuplicateInvoiceError) as err:
+            if batch:  # the billing feed (POST /api/facturas): the error names the number too
+                services.record_invoices(
+                    engine,
+                    [
+                        {"client_id": client.client_id, "number": "E-9", "issue_date": "2026-01-01", "total": "5.00"},
+                        {"client_id": client.client_id, "number": "F-1", "issue_date": "2026-01-01", "total": "5.00"},
+                    ],
+                )
+            else:
+                make_invoice(engine, client.client_id, number="F-1")
+    finally:
+        event.remove(engine, "before_cursor_execute", store_rival_first)
+    assert raced
+    assert (err.value.code, err.value.field, err.value.value) == ("duplicate", "number", "F-1")
+    assert database_hash(engine) == before

@@ -71,3 +71,33 @@ def test_reassign_owner_of_a_list_of_clients(engine) -> None:
         services.reassign_owner(engine, [a.client_id], "x" * 101)
     assert long.value.fields == ["owner"]
     assert table_rows(engine) == before
+
+
+def test_reassign_owner_moves_the_owner_reference_and_is_audited(engine) -> None:
+    """Issue 16, item 13: the reassigned clients belong to the picked user (`owner_id`, which the
+    rep scope reads), each change is in the audit log, and a rep cannot hand clients away."""
+    from crm_core.auth import acting_as
+    from crm_core.auth.errors import NotAllowedError
+    from crm_core.auth.users import add_user
+    from crm_core.db.models import AuditEntry, User
+
+    lucia = add_user(engine, "lucia@example.com", "Lucía", "rep", "pw-lucia-1234")
+    luis = add_user(engine, "luis@example.com", "Luis", "rep", "pw-luis-12345")
+    a = make_client(engine, owner="Ana")
+    b = make_client(engine, owner="Luis")
+    assert services.reassign_owner(engine, [a.client_id, b.client_id], "Lucía") == 2
+    with read_session(engine) as session:
+        rows = dict(session.execute(select(Client.client_id, Client.owner_id)).all())
+        audit = session.execute(
+            select(AuditEntry.entity_id, AuditEntry.old_value, AuditEntry.new_value).where(AuditEntry.field == "owner")
+        ).all()
+    assert rows == {a.client_id: lucia.user_id, b.client_id: lucia.user_id}
+    assert sorted(audit) == sorted([(a.client_id, "Ana", "Lucía"), (b.client_id, "Luis", "Lucía")])
+    before = table_rows(engine)
+    with acting_as(lucia), pytest.raises(NotAllowedError):
+        services.reassign_owner(engine, [a.client_id], "Luis")
+    assert table_rows(engine) == before
+    assert services.reassign_owner(engine, [a.client_id], None) == 1  # a manager (or open mode) unassigns
+    with read_session(engine) as session:
+        assert session.execute(select(Client.owner, Client.owner_id).where(Client.client_id == a.client_id)).one() == (None, None)
+        assert session.scalar(select(User.user_id).where(User.display_name == "Luis")) == luis.user_id

@@ -132,7 +132,7 @@ def test_role_matrix_each_page_shows_only_the_viewers_clients(demo_db, team_db, 
     at = _signed_in(member)
     assert at.title[0].value == "Overview"
     metrics = {m.label: m.value for m in at.metric}
-    assert metrics["Active clients"] == str(_active_clients(demo_db, _client_ids(demo_db, user_id)))
+    assert metrics["Active"] == str(_active_clients(demo_db, _client_ids(demo_db, user_id)))
     role = "manager" if who == "manager" else "sales rep"
     assert f"Signed in as **{member['name']}** ({role})" in [m.value for m in at.sidebar.markdown]
     # The database location is shown to managers only.

@@ -91,3 +91,14 @@ def test_capped_table_draws_the_first_rows_and_says_how_many_there_are() -> None
     assert len(few.dataframe[0].value) == 2 and not few.caption
     none = AppTest.from_function(page, kwargs={"rows": 0, "lang": "en"}).run()
     assert none.info[0].value == "nothing to show" and not none.dataframe
+
+
+def test_a_short_table_takes_only_its_rows_and_a_long_one_its_cap() -> None:
+    """Issue 16, defect 9: a grid given a height is not padded with empty rows when it has fewer."""
+    from crm_core.ui.tables import BORDER_PX, ROW_PX, fitted_height
+
+    assert fitted_height(2, 420) == 3 * ROW_PX + BORDER_PX  # header + 2 rows
+    assert fitted_height(0, 420) == 2 * ROW_PX + BORDER_PX  # the header and the empty-table row
+    assert fitted_height(500, 420) == 420
+    assert fitted_height(3, None) == "auto"  # Streamlit's own fit (up to ten rows)
+    # the grid's drawn height in a real browser: tests/test_browser_everyday.py

@@ -11,7 +11,7 @@ import numpy as np
 import pandas as pd
 
 from crm_core.analytics.days import as_of_day, day_numbers, to_dates
-from crm_core.analytics.grouped import positions
+from crm_core.analytics.grouped import group_median, positions
 
 
 def cadence_figures(status: pd.DataFrame, client_index: pd.Index, as_of: date) -> pd.DataFrame:
@@ -47,7 +47,7 @@ def cadence_figures(status: pd.DataFrame, client_index: pd.Index, as_of: date) -
         first[upos[starts]] = uday[starts]
         last[upos[ends]] = uday[ends]
     same = upos[1:] == upos[:-1]
-    cadence = _group_median(upos[1:][same], (uday[1:] - uday[:-1])[same], n)
+    cadence = group_median(upos[1:][same], (uday[1:] - uday[:-1])[same], n)
 
     return pd.DataFrame(
         {
@@ -75,17 +75,3 @@ def _whole_months(first: np.ndarray, t: int) -> np.ndarray:
     month_end = (end + 1).astype("datetime64[M]") != end_month  # the last day of its month
     months = months - ((end_dom < start_dom) & (not month_end))
     return np.where(ok, np.maximum(months, 0), 0).astype(np.int64)
-
-
-def _group_median(pos: np.ndarray, values: np.ndarray, n: int) -> np.ndarray:
-    """Median of non-negative int `values` per position (NaN without any), by one sort."""
-    out = np.full(n, np.nan)
-    if len(pos) == 0:
-        return out
-    span = int(values.max()) + 1
-    key = np.sort(pos.astype(np.int64) * span + values)
-    spos, sval = key // span, (key % span).astype("float64")
-    starts = np.flatnonzero(np.r_[True, spos[1:] != spos[:-1]])
-    counts = np.diff(np.r_[starts, len(key)])
-    out[spos[starts]] = (sval[starts + (counts - 1) // 2] + sval[starts + counts // 2]) / 2
-    return out

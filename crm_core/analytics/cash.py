@@ -23,6 +23,7 @@ from datetime import date
 import numpy as np
 import pandas as pd
 
+from crm_core.analytics import grouped
 from crm_core.analytics.forecast import HORIZONS, as_of_timestamp
 from crm_core.analytics.money import CENT, to_cents
 from crm_core.analytics.payments import invoice_status
@@ -42,12 +43,19 @@ def _invoice_positions(invoices: pd.DataFrame, payments: pd.DataFrame, as_of: da
 
 def client_payment_delay(positions: pd.DataFrame) -> tuple[pd.Series, float]:
     """Each client's typical days late (shrunk towards the portfolio's) and the portfolio median."""
-    paid = positions.dropna(subset=["days_late"])
-    portfolio = float(paid["days_late"].median()) if len(paid) else 0.0
-    grouped = paid.groupby("client_id")["days_late"]
-    n = grouped.size().astype("float64")
-    own = grouped.median()
-    return (n * own + PRIOR_INVOICES * portfolio) / (n + PRIOR_INVOICES), portfolio
+    days_late = positions["days_late"].to_numpy(dtype="float64")
+    paid = ~np.isnan(days_late)
+    late, client = days_late[paid], positions["client_id"].to_numpy(dtype=np.int64)[paid]
+    portfolio = float(np.median(late)) if len(late) else 0.0
+    clients = pd.Index(np.sort(pd.unique(client)), name="client_id")
+    pos = grouped.positions(clients, client)
+    n = np.bincount(pos, minlength=len(clients)).astype("float64")
+    whole = np.rint(late)
+    if np.array_equal(whole, late) and not np.any(late < 0):  # whole days: a median by one sort of packed keys
+        own = grouped.group_median(pos, whole.astype(np.int64), len(clients))
+    else:
+        own = pd.Series(late).groupby(pos).median().reindex(range(len(clients))).to_numpy()
+    return pd.Series((n * own + PRIOR_INVOICES * portfolio) / (n + PRIOR_INVOICES), index=clients), portfolio
 
 
 def cash_forecast(

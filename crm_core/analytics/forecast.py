@@ -23,7 +23,11 @@ import numpy as np
 import pandas as pd
 from scipy.special import log_ndtr, ndtr
 
+from crm_core.analytics.days import as_of_day
+from crm_core.analytics.grouped import positions, sorted_unique
+from crm_core.analytics.memo import FrameMemo, columns_of
 from crm_core.analytics.repeat_purchase import (
+    BGNBD,
     fit_bgnbd,
     fit_gamma_gamma,
     fit_lognormal_spend,
@@ -122,10 +126,10 @@ def purchase_history(invoices: pd.DataFrame, as_of: date, check_cadence: bool = 
     With `check_cadence`, also measures how much to trust the cadence blend (see cadence_trust).
     """
     inv = billable_invoices(invoices, as_of)
-    clients_all = np.sort(pd.unique(invoices["client_id"].to_numpy(dtype=np.int64)))
+    clients_all = sorted_unique(invoices["client_id"].to_numpy(dtype=np.int64))
     n = len(clients_all)
     cutoff_day = int(as_of_timestamp(as_of).value // 86_400_000_000_000)
-    client_pos = np.searchsorted(clients_all, inv["client_id"].to_numpy(dtype=np.int64))
+    client_pos = positions(pd.Index(clients_all), inv["client_id"].to_numpy(dtype=np.int64))
     day = inv["issue_date"].to_numpy(dtype="datetime64[D]").astype(np.int64)
     total = inv["total"].to_numpy(dtype="float64")
 
@@ -168,7 +172,8 @@ def purchase_history(invoices: pd.DataFrame, as_of: date, check_cadence: bool = 
     # Log-amounts: all purchases, the last RECENT_PURCHASES, and the RECENT_PURCHASES before the last.
     log_total = np.log(b_total)
     group_end = (
-        np.repeat(np.flatnonzero(ends_of), np.bincount(b_client)[np.unique(b_client)]) if len(b_client) else np.zeros(0, np.int64)
+        # b_client is sorted, so its distinct values are those at starts_of
+        np.repeat(np.flatnonzero(ends_of), np.bincount(b_client)[b_client[starts_of]]) if len(b_client) else np.zeros(0, np.int64)
     )
     from_end = group_end - np.arange(len(b_client))
     mean_log = _group_mean(b_client, log_total, n)
@@ -236,8 +241,9 @@ def cadence_trust(invoices: pd.DataFrame, history: PurchaseHistory) -> float:
     if len(buyers) > CADENCE_CHECK_SAMPLE:
         buyers = np.sort(np.random.default_rng(20240101).choice(buyers, CADENCE_CHECK_SAMPLE, replace=False))
     check_date = np.datetime64(int(check_day), "D").astype(object)
-    earlier = invoices[
-        invoices["client_id"].isin(buyers).to_numpy() & (invoices["issue_date"] <= as_of_timestamp(check_date)).to_numpy()
+    earlier = invoices.loc[
+        invoices["client_id"].isin(buyers).to_numpy() & (invoices["issue_date"] <= as_of_timestamp(check_date)).to_numpy(),
+        ["invoice_id", "client_id", "issue_date", "total", "void"],  # what purchase_history reads
     ]
     if earlier.empty:
         return 1.0
@@ -558,15 +564,26 @@ def amount_rate_scale(history: PurchaseHistory) -> np.ndarray:
     return np.exp(effect * np.nan_to_num(history.mean_log - centre))
 
 
-def expected_purchases(history: PurchaseHistory, horizons: tuple[int, ...], use_cadence: bool = True) -> dict[int, np.ndarray]:
-    """Expected purchase days per client in each horizon: BG/NBD (or own rate), blended with cadence.
-
-    BG/NBD's prior rate follows each client's typical amount (amount_rate_scale)."""
+def _fit_counts(history: PurchaseHistory) -> tuple[BGNBD | None, np.ndarray | float]:
+    """BG/NBD fitted on the buyers (None below MIN_FIT_CLIENTS repeat buyers or when the fit fails), and
+    each client's prior-rate scale from its typical amount (amount_rate_scale; 1 without a fit)."""
     fitted = None
     buyers = history.count > 0
     if np.count_nonzero(history.x > 0) >= MIN_FIT_CLIENTS:
         fitted = fit_bgnbd(history.x[buyers], history.t_x[buyers], history.t[buyers])
     scale = amount_rate_scale(history) if fitted is not None else 1.0
+    return fitted, scale
+
+
+def _counts(
+    history: PurchaseHistory,
+    fitted: BGNBD | None,
+    scale: np.ndarray | float,
+    horizons: tuple[int, ...],
+    use_cadence: bool,
+) -> dict[int, np.ndarray]:
+    """Expected purchase days per client in each horizon from a fitted (or absent) BG/NBD, blended with cadence."""
+    buyers = history.count > 0
     out = {}
     for h in horizons:
         if fitted is not None:
@@ -582,13 +599,63 @@ def expected_purchases(history: PurchaseHistory, horizons: tuple[int, ...], use_
     return out
 
 
+def expected_purchases(history: PurchaseHistory, horizons: tuple[int, ...], use_cadence: bool = True) -> dict[int, np.ndarray]:
+    """Expected purchase days per client in each horizon: BG/NBD (or own rate), blended with cadence.
+
+    BG/NBD's prior rate follows each client's typical amount (amount_rate_scale)."""
+    fitted, scale = _fit_counts(history)
+    return _counts(history, fitted, scale, horizons, use_cadence)
+
+
+@dataclass(frozen=True)
+class RecurringModel:
+    """The recurring model fitted as of a date: the purchase history, the BG/NBD fit and the spend per purchase.
+
+    Fitting is the costly part; `forecast` then gives any horizons (client_health's 30/90/365 days and
+    monthly_revenue's month ends share one fit)."""
+
+    history: PurchaseHistory
+    fitted: BGNBD | None
+    rate_scale: np.ndarray | float
+    spend: np.ndarray
+    # per (horizon, use_cadence): the forecast already made, so a shared model forecasts each horizon once
+    made: dict[tuple[int, bool], np.ndarray] = field(default_factory=dict, compare=False, repr=False)
+
+    def forecast(self, horizons: tuple[int, ...] = HORIZONS, use_cadence: bool = True) -> dict[int, np.ndarray]:
+        """Expected invoiced revenue per client for each horizon (arrays aligned with history.client_ids)."""
+        missing = tuple(h for h in dict.fromkeys(horizons) if (h, use_cadence) not in self.made)
+        if missing:
+            counts = _counts(self.history, self.fitted, self.rate_scale, missing, use_cadence)
+            for h in missing:
+                self.made[(h, use_cadence)] = counts[h] * self.spend * self.history.net_share
+        return {h: self.made[(h, use_cadence)].copy() for h in horizons}
+
+
+def fit_recurring(history: PurchaseHistory) -> RecurringModel:
+    """The recurring model fitted on `history` (spend per purchase, BG/NBD and its amount covariate)."""
+    spend, _ = estimate_spend(history)
+    fitted, scale = _fit_counts(history)
+    return RecurringModel(history=history, fitted=fitted, rate_scale=scale, spend=spend)
+
+
 def forecast_from_history(
     history: PurchaseHistory, horizons: tuple[int, ...] = HORIZONS, use_cadence: bool = True
 ) -> dict[int, np.ndarray]:
     """Expected invoiced revenue per client for each horizon (arrays aligned with history.client_ids)."""
-    spend, _ = estimate_spend(history)
-    counts = expected_purchases(history, horizons, use_cadence)
-    return {h: counts[h] * spend * history.net_share for h in horizons}
+    return fit_recurring(history).forecast(horizons, use_cadence)
+
+
+# One fit per invoices data (by identity, crm_core.analytics.memo) and as-of day: the health of every page
+# and the monthly chart share it. Keyed on, kept with and fitted from only the columns purchase_history
+# reads, so an older table version stays in memory with those alone (4 entries: two dates, two versions).
+RECURRING_COLUMNS: list[str] = ["invoice_id", "client_id", "issue_date", "total", "void"]
+_MODELS = FrameMemo(max_entries=4)
+
+
+def recurring_model(invoices: pd.DataFrame, as_of: date) -> RecurringModel:
+    """`fit_recurring(purchase_history(invoices, as_of))`, computed once per invoices data and as-of day."""
+    read = columns_of(invoices, RECURRING_COLUMNS)
+    return _MODELS.get((read,), as_of_day(as_of), lambda: fit_recurring(purchase_history(read, as_of)))
 
 
 def recurring_forecast(invoices: pd.DataFrame, as_of: date, horizons: tuple[int, ...] = HORIZONS) -> pd.DataFrame:
@@ -598,8 +665,8 @@ def recurring_forecast(invoices: pd.DataFrame, as_of: date, horizons: tuple[int,
     history: no invoice on or before `as_of`, or only void ones), one column recurring_{h}d per
     horizon. See the module doc for the model.
     """
-    history = purchase_history(invoices, as_of)
-    values = forecast_from_history(history, horizons)
+    model = recurring_model(invoices, as_of)
+    history, values = model.history, model.forecast(horizons)
     return pd.DataFrame(
         {f"recurring_{h}d": values[h] for h in horizons},
         index=pd.Index(history.client_ids, name="client_id", dtype="int64"),

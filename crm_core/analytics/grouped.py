@@ -29,6 +29,17 @@ def positions(index: pd.Index, ids: pd.Series | np.ndarray) -> np.ndarray:
     return np.where(inside, table[np.where(inside, ids, high + 1)], -1)
 
 
+def sorted_unique(ids: np.ndarray) -> np.ndarray:
+    """The distinct int ids, ascending: one counting pass for dense non-negative ids (database keys), else a hash."""
+    ids = np.asarray(ids, dtype=np.int64)
+    if len(ids) == 0:
+        return ids.copy()
+    low, high = int(ids.min()), int(ids.max())
+    if low < 0 or high > 4 * len(ids) + 1_000_000:
+        return np.sort(pd.unique(ids))
+    return np.flatnonzero(np.bincount(ids, minlength=high + 1)).astype(np.int64)
+
+
 def _binned(pos: np.ndarray, n: int, where: np.ndarray | None) -> np.ndarray:
     """Positions with excluded rows (and unknown clients) sent to an overflow bin n."""
     keep = pos >= 0 if where is None else where & (pos >= 0)
@@ -71,4 +82,18 @@ def group_min(pos: np.ndarray, values: np.ndarray, n: int, where: np.ndarray | N
     out = np.full(n, np.inf)
     np.minimum.at(out, pos, values.astype("float64"))
     out[np.isposinf(out)] = empty
+    return out
+
+
+def group_median(pos: np.ndarray, values: np.ndarray, n: int) -> np.ndarray:
+    """Median of non-negative int `values` per position 0..n-1 (NaN without any), by one sort of packed keys."""
+    out = np.full(n, np.nan)
+    if len(pos) == 0:
+        return out
+    span = int(values.max()) + 1
+    key = np.sort(pos.astype(np.int64) * span + values)
+    spos, sval = key // span, (key % span).astype("float64")
+    starts = np.flatnonzero(np.r_[True, spos[1:] != spos[:-1]])
+    counts = np.diff(np.r_[starts, len(key)])
+    out[spos[starts]] = (sval[starts + (counts - 1) // 2] + sval[starts + counts // 2]) / 2
     return out

@@ -7,14 +7,9 @@ from datetime import date
 import numpy as np
 import pandas as pd
 
-from crm_core.analytics.forecast import (
-    as_of_timestamp,
-    billable_invoices,
-    forecast_from_history,
-    purchase_history,
-)
+from crm_core.analytics.forecast import as_of_timestamp, billable_invoices, recurring_model
 from crm_core.analytics.money import to_cents
-from crm_core.analytics.pipeline import open_opportunities, probability_as_of
+from crm_core.analytics.pipeline_forecast import learned_pipeline
 from crm_core.store.frames import Frames
 
 MONTHLY_COLUMNS: list[str] = ["month", "revenue", "kind"]
@@ -29,34 +24,37 @@ def monthly_revenue(frames: Frames, as_of: date, months_ahead: int = 3) -> pd.Da
     what was invoiced up to `as_of`, 'forecast' what is expected for the rest of it. Then come
     `months_ahead` full forecast months. A forecast is the recurring model's expected revenue for the
     month (the same model as `recurring_forecast`, cumulative over horizons ending at each month end)
-    plus open opportunities weighted by their probability on `as_of` (`probability_as_of`) in the month of their expected close (a close
-    date already past falls in the rest of the current month; no close date: not counted). Revenue is
-    rounded to the cent.
+    plus the learned pipeline's (`pipeline_forecast.learned_pipeline`: open deals and deals not yet
+    created, the model of the expected-revenue cards) cumulative over the same horizons, month by month
+    (with too little history to learn, its typed figure: past-due deals in the current month, undated
+    ones not counted). Revenue is rounded to the cent.
     """
     cutoff = as_of_timestamp(as_of)
     current = cutoff.to_period("M")
     inv = billable_invoices(frames.invoices, as_of)
 
-    first = inv["issue_date"].min().to_period("M") if len(inv) else current
+    month_number = inv["issue_date"].to_numpy(dtype="datetime64[M]").astype(np.int64)  # months since 1970-01
+    first = pd.Period(np.datetime64(int(month_number.min()), "M"), freq="M") if len(inv) else current
     months = pd.period_range(first, current, freq="M")
-    actual = inv["total"].groupby(inv["issue_date"].dt.to_period("M")).sum().reindex(months, fill_value=0.0)
+    actual = np.bincount(month_number - first.ordinal, weights=inv["total"].to_numpy(dtype="float64"), minlength=len(months))
 
     ahead = pd.period_range(current, periods=months_ahead + 1, freq="M")
     ends = np.array([(p.end_time.normalize() - cutoff).days for p in ahead], dtype=np.int64)
-    history = purchase_history(frames.invoices, as_of)
-    cumulative = forecast_from_history(history, tuple(int(d) for d in ends)) if len(ends) else {}
+    cumulative = recurring_model(frames.invoices, as_of).forecast(tuple(int(d) for d in ends)) if len(ends) else {}
     totals = np.array([float(np.sum(cumulative[int(d)])) if int(d) > 0 else 0.0 for d in ends])
     recurring = np.diff(np.r_[0.0, totals])
 
-    opps = open_opportunities(frames.opportunities, as_of)
-    weighted = opps["amount"].fillna(0.0) * probability_as_of(opps, frames.stage_history, as_of) / 100.0
-    close_month = opps["expected_close"].dt.to_period("M")
-    close_month = close_month.where(close_month.isna() | (close_month >= current), current)
-    pipeline = weighted.groupby(close_month).sum().reindex(ahead, fill_value=0.0).to_numpy()
+    horizons = tuple(int(d) for d in ends if d > 0)
+    won_by = np.zeros(len(ends))
+    if horizons and not frames.opportunities.empty:
+        model = learned_pipeline(frames.opportunities, frames.stage_history, as_of, frames.invoices, horizons)
+        cumulative_pipeline = {h: float(model.deals[f"learned_{h}d"].sum()) + model.new_deals[h] for h in horizons}
+        won_by = np.array([cumulative_pipeline.get(int(d), 0.0) for d in ends])
+    pipeline = np.diff(np.r_[0.0, won_by])
 
     rows = pd.concat(
         [
-            pd.DataFrame({"month": months.to_timestamp(), "revenue": actual.to_numpy(), "kind": "actual"}),
+            pd.DataFrame({"month": months.to_timestamp(), "revenue": actual, "kind": "actual"}),
             pd.DataFrame({"month": ahead.to_timestamp(), "revenue": recurring + pipeline, "kind": "forecast"}),
         ],
         ignore_index=True,

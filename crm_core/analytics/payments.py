@@ -75,7 +75,7 @@ def invoice_status(invoices: pd.DataFrame, payments: pd.DataFrame, as_of: date) 
 
     def column(name: str) -> np.ndarray:
         values = invoices[name].to_numpy()
-        return values if every else values[keep]
+        return values.copy() if every else values[keep]  # the frame's own (writable) arrays
 
     issue = issue[keep]
     due = day_numbers(column("due_date"))
@@ -120,7 +120,8 @@ def invoice_status(invoices: pd.DataFrame, payments: pd.DataFrame, as_of: date) 
             "days_late": days_late,
             "days_overdue": days_overdue,
             "status": pd.Categorical.from_codes(status_code, categories=list(STATUSES)),
-        }
+        },
+        copy=False,  # fresh arrays: one block per column, not stacked into 2-D blocks (a copy of every column)
     )
 
 
@@ -169,6 +170,26 @@ def _paid(
     return paid_amount, paid_day
 
 
+def _revenue(
+    pos: np.ndarray, total: np.ndarray, valid: np.ndarray, issue: np.ndarray, n: int, start: int, end: int
+) -> np.ndarray:
+    """Revenue per client position in the half-open window of day numbers (start, end]."""
+    return group_sum(pos, total, n, valid & (issue > start) & (issue <= end))
+
+
+def client_revenue_12m(invoices: pd.DataFrame, client_index: pd.Index, as_of: date) -> np.ndarray:
+    """revenue_12m of `client_payment_figures` per client of `client_index`, from `invoices` alone.
+
+    The same rule (non-void invoices, credit notes included, issued in (T - 12 months, T]), without
+    the payment position: the Overview's year-ago revenue needs no other figure of that date."""
+    t = as_of_day(as_of)
+    pos = positions(client_index, invoices["client_id"])
+    issue = day_numbers(invoices["issue_date"])
+    valid = (pos >= 0) & ~invoices["void"].to_numpy(dtype=bool) & (issue != NO_DAY)
+    total = invoices["total"].to_numpy(dtype="float64")
+    return to_cents(_revenue(pos, total, valid, issue, len(client_index), months_before(as_of, 12), t))
+
+
 MONEY_FIGURES: tuple[str, ...] = (
     "ltv",
     "revenue_12m",
@@ -215,7 +236,7 @@ def client_payment_figures(status: pd.DataFrame, client_index: pd.Index, as_of: 
     is_paid = paid_day != NO_DAY
 
     def revenue_since(start_day: int, end_day: int = t) -> np.ndarray:
-        return group_sum(pos, total, n, valid & (issue > start_day) & (issue <= end_day))
+        return _revenue(pos, total, valid, issue, n, start_day, end_day)
 
     out: dict[str, np.ndarray] = {}
     out["ltv"] = group_sum(pos, total, n, valid)

@@ -2,17 +2,22 @@
 
 The typed forecast (`pipeline.pipeline_forecast`: probability x amount of the deals due by T + h,
 past-due deals all in the first window) trusts what people typed. This model learns from replays
-of the past instead: at snapshot dates S = T - h - k x SNAPSHOT_EVERY_DAYS (so every outcome window
-(S, S + h] ends on or before T), each deal open at S is put in a cell (CELL_SHAPE: its client had
-already invoiced or not, days in its current stage, its timing - days past or before its expected
-close, its age when it has no close date - and its stage then), and what it really won in (S, S + h]
-is recorded. A cell's rate is won value / open amount over the snapshots, recent ones weighing more
-(HALF_LIFE_DAYS), each level of the cell shrunk towards the coarser one by empirical Bayes
-(PRIOR_DEALS). A deal 120 days overdue thus weighs what such deals really turned into: win rate by
-stage, timing of wins and slippage in one learned number.
+of the past instead: at snapshot dates S = T - k x STEP_DAYS, each deal open at S is put in a cell
+(CELL_SHAPE: its client had already invoiced or not, days in its current stage, its timing - days past
+or before its expected close, its age when it has no close date - and its stage then), and what it
+really won in each development period (S, S + 15], (S + 15, S + 30], ... is recorded. A period is
+learned only from the snapshots where it has ended by T (chain ladder): the first 15 days of the window
+from snapshots up to T - 15, the last ones from older snapshots, so the figure follows the pipeline's
+latest behaviour instead of lagging h days behind it. A cell's rate for a period is won value / open
+amount over those snapshots, recent ones weighing more (HALF_LIFE_DAYS), each level of the cell shrunk
+towards the coarser one by empirical Bayes (PRIOR_DEALS); the h-day rate is the sum over the periods.
+A deal 120 days overdue thus weighs what such deals really turned into: win rate by stage, timing of
+wins and slippage in one learned number.
 
-A separate part covers deals not yet created at T: the mean value, over the same snapshots, won in
-(S, S + h] by deals created in (S, S + h]. It is a portfolio (and per-owner) figure, not a client's.
+A separate part covers deals not yet created at T: per 15-day creation period, the value won d periods
+later by the deals created in it (learned the same way, from the creation periods whose lag d has ended
+by T), summed over the creation periods of the window. It is a portfolio (and per-owner) figure, not a
+client's.
 
 Only data dated on or before T is used: a deal closed after T counts as open, with its stage from
 the history; its won amount and close are never read. The expected close date is the field's current
@@ -33,11 +38,11 @@ from crm_core.analytics.money import to_cents
 from crm_core.analytics.pipeline import probability_as_of
 from crm_core.enums import OPEN_STAGE_VALUES, Stage
 
-SNAPSHOT_EVERY_DAYS = 15  # 90 - 30 = 4 steps: the 90-day snapshots are 30-day ones, computed once
-LOOKBACK_DAYS = 365  # snapshots reach this far before the latest one of a horizon
-HALF_LIFE_DAYS = 90.0  # a snapshot this much older than the latest weighs half: the pipeline changes
+STEP_DAYS = 15  # snapshot spacing and length of a development period; 30 and 90 days are whole periods
+LOOKBACK_DAYS = 365  # each development period learns from snapshots this far before its latest one
+HALF_LIFE_DAYS = 45.0  # a snapshot this much older than a period's latest weighs half (chosen on demo seeds 1, 3)
 PRIOR_DEALS = 20.0  # prior strength of a cell's shrinkage, in deals of the cell's mean amount
-MIN_DEALS_SEEN = 50  # fewer open deals over all snapshots: nothing learned, the typed figure stands in
+MIN_DEALS_SEEN = 50  # fewer deal-snapshots behind a horizon's last period: nothing learned, the typed figure stands in
 # Timing buckets on d = expected close - snapshot day (negative: overdue); undated deals by age.
 DATED_EDGES: tuple[int, ...] = (-180, -90, -30, 0, 30, 90)  # d < -180 | -180..-91 | ... | d >= 90
 AGE_EDGES: tuple[int, ...] = (30, 90)  # undated deals: age <= 30 | 31..90 | > 90 days
@@ -81,8 +86,9 @@ class PipelineModel:
     deals: one row per deal open at `as_of` (DEAL_COLUMNS): learned and typed expected value per horizon.
     new_deals: per horizon, the value expected from deals created and won inside the window.
     new_by_owner: the same per owner (index owner, columns new_{h}d); it sums to `new_deals`.
-    rates: per cell (customer, stage_age, timing, stage) the learned rate_{h}d (won value / open amount) and seen_{h}d.
-    snapshots: per horizon, how many snapshot dates had data.
+    rates: per cell (customer, stage_age, timing, stage) the learned rate_{h}d (won value / open amount, summed
+    over the horizon's periods) and seen_{h}d (deal-snapshots behind its last period).
+    snapshots: per horizon, how many snapshot dates fed its periods (the first period has the most).
     learned: per horizon, whether enough deals were seen (MIN_DEALS_SEEN); if not, learned_{h}d is the
     typed figure and the new-deal part 0, since history cannot tell yet.
     """
@@ -212,49 +218,106 @@ def _shrunk_rates(amount: np.ndarray, won: np.ndarray, prior: float) -> np.ndarr
     return rate.reshape(-1)
 
 
-def _learn_rates(
+def _development_edges(horizons: tuple[int, ...]) -> np.ndarray:
+    """Ends of the development periods, in days after a snapshot: every STEP_DAYS, covering the longest horizon.
+
+    The grid does not depend on the horizons asked, so a horizon's figure is the same whatever else is asked.
+    """
+    periods = -(-max(horizons) // STEP_DAYS)
+    return np.arange(1, periods + 1, dtype=np.int64) * STEP_DAYS
+
+
+@dataclass(frozen=True)
+class _Learned:
+    """What the replays taught, per development period (see `_learn`)."""
+
+    edges: np.ndarray  # period j covers (edges[j] - STEP_DAYS, edges[j]] days after the snapshot
+    rate: np.ndarray  # (periods, cells): shrunk won value in the period / open amount at the snapshot
+    seen: np.ndarray  # (periods, cells): deal-snapshots each period's rate was learned from
+    new_by_lag: np.ndarray  # (lags, owners): mean value won in lag d by deals created in one period (d = 0: that period)
+    snapshots: np.ndarray  # (periods,): snapshot dates used by each period
+
+
+def _learn(
     deals: _Deals,
     t: int,
-    horizon: int,
+    horizons: tuple[int, ...],
     first_invoice: np.ndarray,
     prior_deals: float = PRIOR_DEALS,
-    seen_days: dict[int, tuple[np.ndarray, np.ndarray]] | None = None,
-) -> tuple[np.ndarray, np.ndarray, np.ndarray, int]:
-    """Shrunk rate per cell, the deals seen per cell, new-deal value per owner, snapshots used."""
-    latest = t - horizon
-    snaps = [latest - k * SNAPSHOT_EVERY_DAYS for k in range(LOOKBACK_DAYS // SNAPSHOT_EVERY_DAYS + 1)]
+) -> _Learned:
+    """Replay snapshot dates S = T - k x STEP_DAYS and learn, per development period, from every S whose period has ended.
+
+    A period (a, b] after S is learned from the snapshots with S + b <= T, back LOOKBACK_DAYS before the
+    latest of them (weights halve every HALF_LIFE_DAYS from it): the first 15 days of a 90-day window are
+    learned from snapshots up to T - 15, not T - 90 (chain ladder). Likewise for new deals: the value won
+    d periods after a STEP_DAYS creation period, learned from the creation periods whose lag d has ended.
+    """
+    edges = _development_edges(horizons)
+    starts = edges - STEP_DAYS
+    lags = len(edges)
     cells = int(np.prod(CELL_SHAPE))
-    amount_sum = np.zeros(cells)
-    won_sum = np.zeros(cells)
-    count = np.zeros(cells)
-    new_by_owner = np.zeros(len(deals.owners))
-    used = 0
+    n_owners = len(deals.owners)
+    amount_sum = np.zeros((len(edges), cells))
+    won_sum = np.zeros((len(edges), cells))
+    count = np.zeros((len(edges), cells))
+    weighted_count = np.zeros((len(edges), cells))
+    used = np.zeros(len(edges), dtype=np.int64)
+    new_sum = np.zeros((lags, n_owners))
+    new_weight = np.zeros(lags)
     known = deals.created[deals.created != NO_DAY]
     first_created = int(known.min()) if len(known) else t
-    weight_sum = 0.0
-    for k, s in enumerate(snaps):
+    for k in range(1, (int(edges[-1]) + LOOKBACK_DAYS) // STEP_DAYS + 1):
+        s = t - k * STEP_DAYS
         if s < first_created:
             break
-        used += 1
-        weight = 0.5 ** (k * SNAPSHOT_EVERY_DAYS / HALF_LIFE_DAYS)
-        weight_sum += weight
-        if seen_days is None:
-            positions, cell = _cells(deals, s, first_invoice)
-        else:  # horizons share snapshot days: each day's open deals and cells are computed once per call
-            if s not in seen_days:
-                seen_days[s] = _cells(deals, s, first_invoice)
-            positions, cell = seen_days[s]
-        won_inside = (deals.closed[positions] > s) & (deals.closed[positions] <= s + horizon)
-        amount_sum += weight * np.bincount(cell, weights=deals.amount[positions], minlength=cells)
-        won_sum += weight * np.bincount(cell, weights=np.where(won_inside, deals.won_value[positions], 0.0), minlength=cells)
-        count += np.bincount(cell, minlength=cells)
-        born = (deals.created > s) & (deals.created <= s + horizon) & (deals.closed <= s + horizon)
-        new_by_owner += weight * np.bincount(deals.owner_code[born], weights=deals.won_value[born], minlength=len(deals.owners))
-    if used:
-        new_by_owner /= weight_sum
-    mean_amount = amount_sum.sum() / max(weight_sum * count.sum() / max(used, 1), 1.0)
-    rate = _shrunk_rates(amount_sum, won_sum, prior_deals * max(mean_amount, 1.0))
-    return rate, count, new_by_owner, used
+        age = t - s
+        positions, cell = _cells(deals, s, first_invoice)
+        closed = deals.closed[positions]
+        won_value = deals.won_value[positions]
+        amount_cells = np.bincount(cell, weights=deals.amount[positions], minlength=cells)
+        seen_cells = np.bincount(cell, minlength=cells)
+        for j in np.flatnonzero((edges <= age) & (age <= edges + LOOKBACK_DAYS)):
+            weight = 0.5 ** ((age - edges[j]) / HALF_LIFE_DAYS)
+            inside = (closed > s + starts[j]) & (closed <= s + edges[j])
+            won_cells = np.bincount(cell, weights=np.where(inside, won_value, 0.0), minlength=cells)
+            amount_sum[j] += weight * amount_cells
+            won_sum[j] += weight * won_cells
+            count[j] += seen_cells
+            weighted_count[j] += weight * seen_cells
+            used[j] += 1
+        born = (deals.created > s) & (deals.created <= s + STEP_DAYS)
+        for d in range(lags):
+            lag_end = (d + 1) * STEP_DAYS
+            if not lag_end <= age <= lag_end + LOOKBACK_DAYS:
+                continue
+            weight = 0.5 ** ((age - lag_end) / HALF_LIFE_DAYS)
+            won_then = born & (deals.closed > s + d * STEP_DAYS) & (deals.closed <= s + lag_end)
+            new_sum[d] += weight * np.bincount(deals.owner_code[won_then], weights=deals.won_value[won_then], minlength=n_owners)
+            new_weight[d] += weight
+    rate = np.zeros((len(edges), cells))
+    for period in range(len(edges)):
+        deals_seen = weighted_count[period].sum()
+        mean_amount = amount_sum[period].sum() / deals_seen if deals_seen > 0 else 1.0
+        rate[period] = _shrunk_rates(amount_sum[period], won_sum[period], prior_deals * max(mean_amount, 1.0))
+    with np.errstate(invalid="ignore", divide="ignore"):
+        new_by_lag = np.where(new_weight[:, None] > 0, new_sum / new_weight[:, None], 0.0)
+    return _Learned(edges, rate, count, new_by_lag, used)
+
+
+def _horizon_rates(learned: _Learned, horizon: int) -> tuple[np.ndarray, np.ndarray, np.ndarray, int]:
+    """Rate per cell over (T, T + horizon], deals seen by its last period, new-deal value per owner, snapshots used.
+
+    A horizon that is not a whole number of periods takes the share of its last period it covers.
+    """
+    n = horizon / STEP_DAYS
+    share = np.clip(n - np.arange(len(learned.edges)), 0.0, 1.0)  # of each period inside the window
+    rate = share @ learned.rate
+    last = int(np.ceil(n)) - 1
+    # deals created in creation period i of the window and won by its end: lag d counts for the n - d
+    # creation periods it fits in (a partial last creation period by its share)
+    lag_weight = np.clip(n - np.arange(learned.new_by_lag.shape[0]), 0.0, None)
+    by_owner = lag_weight @ learned.new_by_lag
+    return rate, learned.seen[last], by_owner, int(learned.snapshots[: last + 1].max())
 
 
 def _first_invoice_days(
@@ -326,9 +389,9 @@ def learned_pipeline(
     rates: dict[str, np.ndarray] = {}
     snapshots: dict[int, int] = {}
     learned_flags: dict[int, bool] = {}
-    shared: dict[int, tuple[np.ndarray, np.ndarray]] = {}
+    history = _learn(deals, t, tuple(horizons), first_days, prior_deals)
     for h in horizons:
-        rate, seen, by_owner, used = _learn_rates(deals, t, h, first_days, prior_deals, shared)
+        rate, seen, by_owner, used = _horizon_rates(history, h)
         typed_due = (due != NO_DAY) & (due <= t + h)
         table[f"typed_{h}d"] = to_cents(np.where(typed_due, amount * typed_p, 0.0))
         learned = seen.sum() >= min_seen

@@ -64,6 +64,11 @@ def portfolio_summary(
     return summary
 
 
+def money_total(values: pd.Series | np.ndarray) -> float:
+    """A portfolio money total: the sum over clients, to the cent (every summed KPI of the summary)."""
+    return float(to_cents(pd.Series(values, copy=False).sum()))
+
+
 def _summary(health: pd.DataFrame, settings: AnalyticsSettings | None) -> dict[str, Any]:
     life = health["lifecycle"].value_counts()
     risk = health["default_risk"].value_counts()
@@ -73,7 +78,7 @@ def _summary(health: pd.DataFrame, settings: AnalyticsSettings | None) -> dict[s
         "by_risk": {name: int(risk.get(name, 0)) for name in RISK_LEVELS},
     }
     for col in SUMMED:
-        out[col] = float(to_cents(health[col].sum()))
+        out[col] = money_total(health[col])
     rates = health["on_time_rate"].dropna()
     out["on_time_rate"] = float(rates.mean()) if len(rates) else float("nan")
     out["clients_at_risk"] = int(len(at_risk(health, settings=settings)))

@@ -12,11 +12,13 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from functools import lru_cache, wraps
+from typing import Any, TypeVar, cast
 
 import numpy as np
 from scipy.optimize import minimize
 from scipy.special import digamma, gammaln, hyp2f1
+from threadpoolctl import ThreadpoolController
 
 # The parameters are population-level: a seeded sample of this many clients estimates them as well
 # as all of them would, and keeps the fit fast on 100,000 clients.
@@ -100,11 +102,37 @@ def _sample(n: int) -> np.ndarray:
     return np.sort(np.random.default_rng(20240101).choice(n, FIT_SAMPLE, replace=False))
 
 
+@lru_cache(maxsize=1)
+def _blas() -> ThreadpoolController:
+    """The process's BLAS thread pools (found once: inspecting the loaded libraries takes milliseconds)."""
+    return ThreadpoolController()
+
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def one_blas_thread(func: F) -> F:
+    """Run `func` with BLAS on one thread: the fits' vectors and matrices have a few entries, and waking
+    OpenBLAS's threads for each small call cost 5-10x the fit's own time (more on a loaded machine)."""
+
+    @wraps(func)
+    def limited(*args: Any, **kwargs: Any) -> Any:
+        with _blas().limit(limits=1, user_api="blas"):
+            return func(*args, **kwargs)
+
+    return cast(F, limited)
+
+
+@one_blas_thread
 def _minimise(func: Callable[..., Any], start: np.ndarray, args: tuple, bounds: list, jac: bool = False) -> np.ndarray | None:
     """L-BFGS-B from `start`; Nelder-Mead from where it stopped only if it did not converge.
 
     With `jac`, `func` returns (value, gradient).
     """
+    return _minimise_here(func, start, args, bounds, jac)
+
+
+def _minimise_here(func: Callable[..., Any], start: np.ndarray, args: tuple, bounds: list, jac: bool) -> np.ndarray | None:
     res = minimize(func, start, args=args, method="L-BFGS-B", jac=jac, bounds=bounds, options={"maxiter": 500})
     if res.success and np.isfinite(res.fun):
         return res.x
@@ -158,6 +186,7 @@ def fit_bgnbd(x: np.ndarray, t_x: np.ndarray, t: np.ndarray) -> BGNBD | None:
     return BGNBD(*(float(v) for v in np.exp(best)))
 
 
+@one_blas_thread
 def rate_covariate_effect(x: np.ndarray, t: np.ndarray, covariate: np.ndarray) -> float:
     """How a client's purchase rate moves with a covariate: b in x ~ Poisson(t * exp(c + b * covariate)).
 

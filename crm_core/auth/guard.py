@@ -74,12 +74,15 @@ def user_for_name(session: Session, name: str) -> int:
     return int(row.scalar_one())
 
 
-def _sync_owner(session: Session, obj: Any, is_new: bool, actor: Viewer | None) -> None:
+def _sync_owner(session: Session, obj: Any, is_new: bool, actor: Viewer | None, names: dict[int, str | None]) -> None:
+    """`names`: the users' names already read in this flush (a bulk reassign sets one owner on many rows)."""
     if is_new and obj.owner_id is None and obj.owner is None and actor is not None and isinstance(obj, DEFAULT_TO_ACTOR):
         obj.owner_id, obj.owner = actor.user_id, actor.name
         return
     if obj.owner_id is not None and (is_new or _changed(obj, "owner_id")):
-        name = _unscoped(session, select(User.display_name).where(User.user_id == obj.owner_id)).scalar()
+        if obj.owner_id not in names:
+            names[obj.owner_id] = _unscoped(session, select(User.display_name).where(User.user_id == obj.owner_id)).scalar()
+        name = names[obj.owner_id]
         if name is None:
             raise ValidationError.on("owner", "unknown_user")
         obj.owner = name
@@ -130,11 +133,12 @@ GUARDED = (Client, Contact, Activity, Opportunity, Invoice, Payment, StageChange
 def _before_flush(session: Session, _context: UOWTransaction, _instances: object) -> None:
     actor = current_actor()
     rep = actor if actor is not None and not actor.is_manager else None
+    names: dict[int, str | None] = {}
     with session.no_autoflush:
         for objects, is_new in ((list(session.new), True), (list(session.dirty), False)):
             for obj in objects:
                 if isinstance(obj, OWNED) and (is_new or session.is_modified(obj)):
-                    _sync_owner(session, obj, is_new, actor)
+                    _sync_owner(session, obj, is_new, actor, names)
                 if rep is not None and isinstance(obj, GUARDED) and (is_new or session.is_modified(obj)):
                     _guard(session, obj, is_new, rep)
         if rep is not None:

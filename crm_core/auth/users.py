@@ -106,6 +106,17 @@ def active_users(engine: Engine) -> list[Viewer]:
         return [viewer_of(u) for u in users]
 
 
+def owner_choices(engine: Engine) -> list[str]:
+    """The names every owner picker lists: the active users by name; while nobody can sign in (open
+    mode) every user, which are the owners typed so far (free-text owners became inactive users)."""
+    with read_session(engine) as session:
+        names = session.execute(
+            select(User.display_name, User.active).order_by(func.lower(User.display_name), User.user_id)
+        ).all()
+    active = [str(name) for name, is_active in names if is_active]
+    return active or [str(name) for name, _ in names]
+
+
 def has_active_users(engine: Engine) -> bool:
     """Whether anyone can sign in: if not, the app runs open, as before users existed."""
     with read_session(engine) as session:

@@ -16,6 +16,7 @@ from sqlalchemy import (
     String,
     Table,
     Text,
+    func,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
@@ -264,6 +265,9 @@ class Payment(Base):
 
 
 Index("ix_invoices_client_issue", Invoice.client_id, Invoice.issue_date)
+# Numbers are unique without case (F-1 and f-1 are one invoice); the name starts with uq_invoices_number,
+# so services._common.integrity_to_domain reports a clash as the duplicate-number error (migration 0004).
+Index("uq_invoices_number_lower", func.lower(Invoice.number), unique=True)
 Index("ix_activities_client_occurred", Activity.client_id, Activity.occurred_at)
 
 

@@ -210,6 +210,9 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "common.search": ("Search", "Buscar"),
     "common.all": ("All", "Todos"),
     "common.none": ("None", "Ninguno"),
+    # Streamlit's own "Choose an option" / "Choose options" / "No options to select", said in the UI language.
+    "common.choose": ("Choose an option", "Elige una opción"),
+    "common.choose_many": ("Choose options", "Elige opciones"),
     "common.page": ("Page", "Página"),
     "common.of_total": ("{shown} of {total}", "{shown} de {total}"),
     "common.error": ("Could not save: {message}", "No se pudo guardar: {message}"),
@@ -228,29 +231,37 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "overview.subtitle": ("Your portfolio as of {as_of}.", "Tu cartera a fecha de {as_of}."),
     "overview.clients_heading": ("Clients", "Clientes"),
     "overview.money_heading": ("Revenue, receivables and risk", "Facturación, cobros pendientes y riesgo"),
-    "overview.forecast_heading": ("Next 30 and 90 days", "Próximos 30 y 90 días"),
-    "overview.vs_30d": ("vs 30 days ago", "vs hace 30 días"),
-    "overview.vs_prev_12m": ("vs prior 12 months", "vs 12 meses antes"),
-    "overview.lifecycle_active": ("Active clients", "Clientes activos"),
-    "overview.lifecycle_vip": ("VIP clients", "Clientes VIP"),
-    "overview.lifecycle_dormant": ("Dormant clients", "Clientes dormidos"),
+    "overview.forecast_heading": ("Expected in the next 30 and 90 days", "Previsto en los próximos 30 y 90 días"),
+    # What the cards' arrows compare with, said once under each row (a card has no room for it).
+    "overview.clients_note": ("Arrows: change against 30 days ago.", "Flechas: variación respecto a hace 30 días."),
+    "overview.money_note": (
+        "Arrows: revenue against the 12 months before; the others against 30 days ago.",
+        "Flechas: la facturación respecto a los 12 meses anteriores; el resto respecto a hace 30 días.",
+    ),
+    "overview.forecast_note": (
+        "Arrows: change against the forecast made 30 days ago.",
+        "Flechas: variación respecto a la previsión de hace 30 días.",
+    ),
+    "overview.lifecycle_active": ("Active", "Activos"),
+    "overview.lifecycle_vip": ("VIP", "VIP"),
+    "overview.lifecycle_dormant": ("Dormant", "Dormidos"),
     "overview.lifecycle_prospect": ("Prospects", "Prospectos"),
-    "overview.lifecycle_lost": ("Lost clients", "Clientes perdidos"),
+    "overview.lifecycle_lost": ("Lost", "Perdidos"),
     "overview.lifecycle_help": (
         "Clients whose lifecycle is “{lifecycle}” on the as-of date; the change is against the same count 30 days earlier.",
         "Clientes cuyo ciclo de vida es «{lifecycle}» a la fecha elegida; la variación es respecto al mismo recuento 30 días antes.",
     ),
-    "overview.revenue_12m": ("Revenue, last 12 months", "Facturación últimos 12 meses"),
+    "overview.revenue_12m": ("Revenue, 12 months", "Facturación, 12 meses"),
     "overview.revenue_12m_help": (
         "Invoiced (credit notes deducted, void invoices excluded) in the 12 months up to the as-of date; the change is against the 12 months before those.",
         "Facturado (descontando abonos, sin facturas anuladas) en los 12 meses hasta la fecha elegida; la variación es respecto a los 12 meses anteriores.",
     ),
-    "overview.outstanding": ("Outstanding receivables", "Pendiente de cobro"),
+    "overview.outstanding": ("Outstanding", "Pendiente de cobro"),
     "overview.outstanding_help": (
         "Invoiced and not yet paid on the as-of date; the change is against 30 days earlier.",
         "Facturado y aún no cobrado a la fecha elegida; la variación es respecto a 30 días antes.",
     ),
-    "overview.overdue": ("Overdue receivables", "Cobros vencidos"),
+    "overview.overdue": ("Overdue", "Vencido"),
     "overview.overdue_help": (
         "Outstanding on invoices past their due date; the change is against 30 days earlier.",
         "Pendiente de facturas ya vencidas; la variación es respecto a 30 días antes.",
@@ -260,14 +271,14 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "Churn score 60 or more, or default risk high or critical (see Health); the change is against 30 days earlier.",
         "Riesgo de abandono de 60 o más, o riesgo de impago alto o crítico (ver Salud); la variación es respecto a 30 días antes.",
     ),
-    "overview.expected_revenue_30d": ("Expected revenue, 30 days", "Ingresos previstos, 30 días"),
-    "overview.expected_revenue_90d": ("Expected revenue, 90 days", "Ingresos previstos, 90 días"),
+    "overview.expected_revenue_30d": ("Revenue, 30 days", "Ingresos, 30 días"),
+    "overview.expected_revenue_90d": ("Revenue, 90 days", "Ingresos, 90 días"),
     "overview.expected_revenue_help": (
         "Recurring business forecast from invoice history plus the pipeline: the value expected to be won in the window, learned from the stage history (how deals of each stage and timing, overdue ones included, really turned out) plus deals not yet created that past rates say will be won in it; the change is against the forecast made 30 days earlier.",
         "Previsión del negocio recurrente según el historial de facturas más las oportunidades: el valor que se espera ganar en el plazo, aprendido del historial de fases (cómo acabaron de verdad las oportunidades de cada fase y plazo, también las vencidas) más las oportunidades aún no creadas que, según lo ocurrido antes, se ganarán en él; la variación es respecto a la previsión de hace 30 días.",
     ),
-    "overview.expected_cash_30d": ("Expected cash-in, 30 days", "Cobros previstos, 30 días"),
-    "overview.expected_cash_90d": ("Expected cash-in, 90 days", "Cobros previstos, 90 días"),
+    "overview.expected_cash_30d": ("Cash-in, 30 days", "Cobros, 30 días"),
+    "overview.expected_cash_90d": ("Cash-in, 90 days", "Cobros, 90 días"),
     "overview.expected_cash_help": (
         "Money expected from open invoices, using each client's own payment delay; the change is against the forecast made 30 days earlier.",
         "Dinero esperado de las facturas abiertas, según el retraso de pago habitual de cada cliente; la variación es respecto a la previsión de hace 30 días.",
@@ -302,7 +313,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
     # ---- charts (dashboard A)
     "chart.monthly_revenue": ("Monthly revenue: actual and forecast", "Facturación mensual: real y prevista"),
     "chart.revenue_actual": ("Invoiced", "Facturado"),
-    "chart.revenue_forecast": ("Forecast", "Previsión"),
+    "chart.revenue_forecast": (
+        "Forecast: recurring + learned pipeline (as the expected-revenue cards)",
+        "Previsión: recurrente + oportunidades aprendidas (como las tarjetas de ingresos previstos)",
+    ),
     "chart.eur": ("EUR", "EUR"),
     "chart.aging": ("Receivables by age", "Cobros pendientes por antigüedad"),
     "chart.aging_not_due": ("Not yet due", "No vencido"),
@@ -333,8 +347,8 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "clients.create": ("Create client", "Crear cliente"),
     "clients.created": ("Client {name} created.", "Cliente {name} creado."),
     "clients.duplicate_warning": (
-        'This looks like a client you already have: {names}. Nothing was created: open that client, or tick "not a duplicate" and create it again.',
-        'Parece un cliente que ya tienes: {names}. No se ha creado nada: abre ese cliente, o marca "no es un duplicado" y vuelve a crearlo.',
+        'This looks like a client you already have, so nothing was created: open that client, or tick "not a duplicate" and create it again. Similar: {names}',
+        'Parece un cliente que ya tienes, así que no se ha creado nada: abre ese cliente, o marca "no es un duplicado" y vuelve a crearlo. Parecidos: {names}',
     ),
     "clients.not_duplicate": (
         "Not a duplicate: create it even if the name or email looks like an existing client's",
@@ -370,7 +384,6 @@ MESSAGES: dict[str, tuple[str, str]] = {
     ),
     "clients.reassign_to": ("New account manager", "Nuevo responsable"),
     "clients.reassign_pick": ("Pick an account manager", "Elige un responsable"),
-    "clients.reassign_new": ("…or type a new one", "…o escribe uno nuevo"),
     "clients.reassign_confirm": ("Yes, reassign these {count} clients", "Sí, reasignar estos {count} clientes"),
     "clients.reassign": ("Reassign", "Reasignar"),
     "clients.reassigned": (
@@ -382,9 +395,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "my_work.owner": ("Account manager", "Responsable"),
     "my_work.pick": ("Pick who you are", "Elige quién eres"),
     "my_work.help": (
-        "The account managers named on clients, activities and deals (until sign-in gives users).",
-        "Los responsables que figuran en clientes, actividades y oportunidades (hasta que haya usuarios con acceso).",
+        "The users who can sign in (before anyone can, the account managers named on clients so far).",
+        "Los usuarios con acceso (mientras no haya ninguno, los responsables que figuran en los clientes).",
     ),
+    "my_work.help_rep": ("Your own follow-ups, deals and clients.", "Tus propios seguimientos, oportunidades y clientes."),
     "my_work.followups": ("My follow-ups due ({count})", "Mis seguimientos pendientes ({count})"),
     "my_work.stale": ("My stale deals ({count})", "Mis oportunidades estancadas ({count})"),
     "my_work.at_risk": ("My clients at risk ({count})", "Mis clientes en riesgo ({count})"),
@@ -1084,6 +1098,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
     ),
     "error.map_pair": ("--map expects HEADER=FIELD, got {value!r}", "--map espera CABECERA=CAMPO, no {value!r}"),
     # ---- import errors: the whole file, a row, a skipped row (crm_core.io)
+    "error.invoice_numbers_differ_in_case": (
+        "the database holds {count} group(s) of invoice numbers that differ only in case: {groups}. Numbers compare without case from schema {revision} on: rename one invoice of each group, then upgrade again (nothing was changed)",
+        "la base de datos tiene {count} grupo(s) de números de factura que solo difieren en mayúsculas: {groups}. Desde el esquema {revision} los números se comparan sin mayúsculas: renombra una factura de cada grupo y vuelve a actualizar (no se cambió nada)",
+    ),
     "error.busy": (
         "the database is busy with another write (an import?); nothing was saved: try again in a moment",
         "la base de datos está ocupada con otra escritura (¿una importación?); no se guardó nada: inténtalo de nuevo en un momento",
@@ -1299,6 +1317,26 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "error.opportunity_exists": (
         "opportunity {id} {name!r} already exists for this client",
         "la oportunidad {id} {name!r} ya existe en este cliente",
+    ),
+    "error.id_other_record": (
+        "id {id} is already another record here (a file from another database, or changed since the export); leave the id column out to add the row as new",
+        "el id {id} ya es otro registro aquí (un fichero de otra base de datos, o cambiado desde la exportación); quita la columna del id para añadirla como nueva",
+    ),
+    "error.id_other_record.contact": (
+        "id {id} is already another contact here (a file from another database, or changed since the export); leave the id column out to add the row as a new contact",
+        "el id {id} ya es otro contacto aquí (un fichero de otra base de datos, o cambiado desde la exportación); quita la columna del id para añadirlo como contacto nuevo",
+    ),
+    "error.id_other_record.activity": (
+        "id {id} is already another activity here (a file from another database, or changed since the export); leave the id column out to add the row as a new activity",
+        "el id {id} ya es otra actividad aquí (un fichero de otra base de datos, o cambiada desde la exportación); quita la columna del id para añadirla como actividad nueva",
+    ),
+    "error.id_other_record.opportunity": (
+        "id {id} is already another opportunity here (a file from another database, or changed since the export); leave the id column out to add the row as a new opportunity",
+        "el id {id} ya es otra oportunidad aquí (un fichero de otra base de datos, o cambiada desde la exportación); quita la columna del id para añadirla como oportunidad nueva",
+    ),
+    "error.id_other_record.payment": (
+        "id {id} is already another payment here (a file from another database, or changed since the export); leave the id column out to add the row as a new payment",
+        "el id {id} ya es otro cobro aquí (un fichero de otra base de datos, o cambiado desde la exportación); quita la columna del id para añadirlo como cobro nuevo",
     ),
     # ---- health and the at-risk export (dashboard A)
     "health.title": ("Client health", "Salud de la cartera"),

@@ -59,9 +59,13 @@ _CONTACT_REFS = (
     Column("contact_id", "int", synonyms=("id_contacto", "contacto_id")),
 )
 
+# Each kind's first column is the record's own id (`client_id` of a client, `contact_id` of a contact...):
+# an export carries it, so the rows the forms allow twice (two calls alike, two payments of one day)
+# import back as the records they are (planners.Planner.own_id). A bare `id` column is another
+# tool's id and is left out (LEFT_OUT).
 COLUMNS: dict[str, tuple[Column, ...]] = {
     "clients": (
-        Column("client_id", "ignored", ("id_cliente", "id")),
+        Column("client_id", "int", ("id_cliente",)),
         Column(
             "company_name",
             synonyms=(
@@ -103,10 +107,10 @@ COLUMNS: dict[str, tuple[Column, ...]] = {
         ),
         Column("created_at", "datetime", ("fecha_alta", "alta", "creado", "fecha_creacion", "created")),
         Column("updated_at", "datetime", ("actualizado", "fecha_actualizacion", "modified_at")),
-        Column("version", "ignored"),
+        Column("version", "int"),
     ),
     "contacts": (
-        Column("contact_id", "ignored", ("id_contacto", "id")),
+        Column("contact_id", "int", ("id_contacto",)),
         *_CLIENT_REFS,
         Column("full_name", synonyms=("nombre", "nombre_completo", "contacto", "name", "nombre_y_apellidos")),
         Column("role", synonyms=("cargo", "puesto", "position", "title", "job_title")),
@@ -119,7 +123,7 @@ COLUMNS: dict[str, tuple[Column, ...]] = {
         Column("notes", synonyms=("notas", "observaciones", "comentarios")),
     ),
     "invoices": (
-        Column("invoice_id", "ignored", ("id_factura", "id")),
+        Column("invoice_id", "int", ("id_factura",)),
         *_CLIENT_REFS,
         Column(
             "number",
@@ -187,7 +191,7 @@ COLUMNS: dict[str, tuple[Column, ...]] = {
         ),
     ),
     "payments": (
-        Column("payment_id", "ignored", ("id_pago", "id_cobro", "id")),
+        Column("payment_id", "int", ("id_pago", "id_cobro")),
         Column(
             "invoice_number",
             synonyms=(
@@ -217,7 +221,7 @@ COLUMNS: dict[str, tuple[Column, ...]] = {
         ),
     ),
     "activities": (
-        Column("activity_id", "ignored", ("id_actividad", "id")),
+        Column("activity_id", "int", ("id_actividad",)),
         *_CLIENT_REFS,
         *_CONTACT_REFS,
         Column("kind", "enum", ("tipo", "tipo_actividad", "type", "activity_type"), ActivityKind),
@@ -231,7 +235,7 @@ COLUMNS: dict[str, tuple[Column, ...]] = {
         Column("follow_up_on", "date", ("seguimiento", "fecha_seguimiento", "proximo_paso", "follow_up")),
     ),
     "opportunities": (
-        Column("opportunity_id", "ignored", ("id_oportunidad", "id")),
+        Column("opportunity_id", "int", ("id_oportunidad",)),
         *_CLIENT_REFS,
         *_CONTACT_REFS,
         Column("name", synonyms=("nombre", "oportunidad", "titulo", "title", "opportunity")),
@@ -250,7 +254,7 @@ COLUMNS: dict[str, tuple[Column, ...]] = {
         Column("owner", synonyms=("responsable", "comercial")),
         Column("notes", synonyms=("notas", "observaciones")),
         Column("created_at", "datetime", ("fecha_alta", "creada", "fecha_creacion", "created")),
-        Column("version", "ignored"),
+        Column("version", "int"),
     ),
 }
 
@@ -290,9 +294,10 @@ def _lookup(kind: str) -> dict[str, str]:
 # Columns that billing and spreadsheet exports often hold but the CRM does not keep: recognised,
 # left out without an error, and listed as left out in the report.
 LEFT_OUT: dict[str, tuple[str, ...]] = {
-    "clients": ("codigo_postal", "cp", "postal_code", "zip", "zip_code", "provincia", "province", "pais", "country", "fax"),
-    "contacts": (),
+    "clients": ("id", "codigo_postal", "cp", "postal_code", "zip", "zip_code", "provincia", "province", "pais", "country", "fax"),
+    "contacts": ("id",),
     "invoices": (
+        "id",
         "base_imponible",
         "base",
         "subtotal",
@@ -316,6 +321,7 @@ LEFT_OUT: dict[str, tuple[str, ...]] = {
         "serie",
     ),
     "payments": (
+        "id",
         "cliente",
         "nombre_cliente",
         "cif",
@@ -330,8 +336,18 @@ LEFT_OUT: dict[str, tuple[str, ...]] = {
         "divisa",
         "currency",
     ),
-    "activities": ("cliente", "nombre_cliente", "client_name", "contacto", "contact_name"),
-    "opportunities": ("cliente", "nombre_cliente", "client_name", "contacto", "contact_name", "moneda", "divisa", "currency"),
+    "activities": ("id", "cliente", "nombre_cliente", "client_name", "contacto", "contact_name"),
+    "opportunities": (
+        "id",
+        "cliente",
+        "nombre_cliente",
+        "client_name",
+        "contacto",
+        "contact_name",
+        "moneda",
+        "divisa",
+        "currency",
+    ),
 }
 _LEFT_OUT_KEYS: dict[str, frozenset[str]] = {
     kind: frozenset({REASON_COLUMN, *(header_key(name) for name in names)}) for kind, names in LEFT_OUT.items()

@@ -2,6 +2,11 @@
 
 A planner reads the rows it needs to compare against once, through the import's own connection,
 and writes with Core executemany inserts inside the import's single transaction.
+
+A row that carries its own id (every export does, see `Planner.own_id`) is that record: a new one
+keeps the id, so an export imports back into an empty database unchanged, twins included (two
+calls alike, two equal payments of one day). Only rows without an id go through the duplicate
+rules by content, exactly as for a hand-made file (docs/design.md §3.8).
 """
 
 from __future__ import annotations
@@ -18,7 +23,7 @@ from typing import Any, ClassVar
 
 from pydantic import BaseModel
 from pydantic import ValidationError as PydanticValidationError
-from sqlalchemy import Connection, Table, bindparam, insert, select, update
+from sqlalchemy import Connection, Table, bindparam, insert, select, text, update
 
 from crm_core.config import business_timezone, business_today
 from crm_core.db.models import (
@@ -59,6 +64,8 @@ from crm_core.tax_ids import normalise_tax_id
 
 CHUNK_ROWS = 5_000
 _ID_RE = re.compile(r"^[0-9]+$")
+# Ids are INTEGER columns: 32-bit on PostgreSQL.
+LAST_ID = 2**31 - 1
 
 # (rows written so far, rows to write) after each chunk
 WriteProgress = Callable[[int, int], None]
@@ -101,9 +108,10 @@ def _chunks(rows: list[dict[str, Any]]) -> list[list[dict[str, Any]]]:
 
 
 class Planner:
-    """Base: subclasses set `kind`, load their lookups, check rows and write them."""
+    """Base: subclasses set `kind` and `id_field`, load their lookups, check rows and write them."""
 
     kind: ClassVar[str]
+    id_field: ClassVar[str]  # the record's own id column (`contact_id` of a contact)
     can_update: ClassVar[bool] = False
 
     def __init__(self, conn: Connection, *, update: bool, present: set[str]) -> None:
@@ -123,6 +131,24 @@ class Planner:
     def write(self, creates: list[dict[str, Any]], updates: list[dict[str, Any]], progress: WriteProgress) -> None:
         """Write the checked rows of this kind in bulk, inside the caller's transaction, reporting progress."""
         raise NotImplementedError
+
+    def own_id(self, line: int, payload: dict[str, Any], errors: list[FieldError]) -> int | None:
+        """The row's own id, popped from `payload` (None without one); not a whole number in 1..LAST_ID
+        or already on an earlier line of the file: None with the reason added to `errors`."""
+        raw = payload.pop(self.id_field, None)
+        if raw is None:
+            return None
+        found = _whole_id(self.id_field, raw, errors)
+        if found is None:
+            return None
+        if not 1 <= found <= LAST_ID:
+            errors.append(FieldError(self.id_field, "min" if found < 1 else "max", {"limit": 1 if found < 1 else LAST_ID}))
+            return None
+        first = self._first_seen(("id", found), line)
+        if first is not None:
+            errors.append(FieldError(self.id_field, "repeated_in_file", {"field": self.id_field, "value": found, "line": first}))
+            return None
+        return found
 
     def _first_seen(self, key: tuple[Any, ...], line: int) -> int | None:
         """The earlier line of this file with the same identity, remembering this one if new."""
@@ -146,6 +172,60 @@ class Planner:
             progress(done, total)
         return done
 
+    def _insert_keeping_ids(
+        self,
+        table: Table,
+        rows: list[dict[str, Any]],
+        progress: WriteProgress,
+        done: int = 0,
+        total: int | None = None,
+    ) -> int:
+        """Insert `rows`: those with their own id first (the id sequence moved past them), then the rest, numbered by the database."""
+        total = len(rows) if total is None else total
+        kept = [row for row in rows if row.get(self.id_field) is not None]
+        fresh = [{k: v for k, v in row.items() if k != self.id_field} for row in rows if row.get(self.id_field) is None]
+        if kept:
+            advance_id_sequence(self.conn, table, self.id_field, max(row[self.id_field] for row in kept))
+        done = self._insert(table, kept, progress, done, total)
+        return self._insert(table, fresh, progress, done, total)
+
+
+def advance_id_sequence(conn: Connection, table: Table, column: str, last_id: int) -> None:
+    """On PostgreSQL, move the id sequence of `table` past `last_id` before rows with that id are inserted.
+
+    Never backwards, and before the insert, so a form writing meanwhile gets an id after the file's.
+    SQLite needs nothing: a new row gets the largest id + 1.
+    """
+    if conn.dialect.name != "postgresql":
+        return
+    sequence = conn.execute(text("SELECT pg_get_serial_sequence(:t, :c)"), {"t": table.name, "c": column}).scalar()
+    if sequence is None:
+        return
+    # `sequence` comes from the catalogue, already quoted where it needs to be.
+    conn.execute(
+        text(
+            f"SELECT setval(CAST(:s AS regclass), :m) FROM {sequence} "
+            "WHERE last_value + CASE WHEN is_called THEN 1 ELSE 0 END <= :m"
+        ),
+        {"s": sequence, "m": last_id},
+    )
+
+
+def _other_record(field: str, what: str, own: int) -> Outcome:
+    """The rejection of a row whose id already holds a different record here."""
+    return Outcome(errors=[FieldError(field, "id_other_record", {"what": what, "id": own})])
+
+
+def _version(payload: dict[str, Any], errors: list[FieldError]) -> int:
+    """The row's `version` (an export carries it; kept by a new record), 1 without one."""
+    raw = payload.pop("version", None)
+    if raw is None:
+        return 1
+    found = _whole_id("version", raw, errors)
+    if found is not None and not 1 <= found <= LAST_ID:
+        errors.append(FieldError("version", "min" if found < 1 else "max", {"limit": 1 if found < 1 else LAST_ID}))
+    return found if found is not None and 1 <= found <= LAST_ID else 1
+
 
 # ------------------------------------------------------------------ references
 
@@ -165,6 +245,13 @@ def _whole_id(field: str, raw_id: object, errors: list[FieldError]) -> int | Non
         errors.append(FieldError(field, "whole_number", {"value": raw_id}))
         return None
     return int(raw_id.strip())
+
+
+def _id_or_none(raw: object) -> int | None:
+    """`raw` as an id when it is one (a cell not yet checked), else None."""
+    if isinstance(raw, int) and not isinstance(raw, bool):
+        return raw
+    return int(raw.strip()) if isinstance(raw, str) and _ID_RE.match(raw.strip()) else None
 
 
 def _known_id(field: str, raw_id: str, known: Container[int], what: str, errors: list[FieldError]) -> int | None:
@@ -288,9 +375,10 @@ _CLIENT_UPDATABLE = (
 
 
 class ClientPlanner(Planner):
-    """Clients: the normalised tax id is the identity, then the email."""
+    """Clients: the normalised tax id is the identity, then the email; a new client keeps the file's id when free."""
 
     kind = "clients"
+    id_field = "client_id"
     can_update = True
 
     def __init__(self, conn: Connection, *, update: bool, present: set[str]) -> None:
@@ -304,6 +392,7 @@ class ClientPlanner(Planner):
     def check(self, line: int, payload: dict[str, Any], errors: list[FieldError]) -> Outcome:
         """A client row: errors, a skip when it exists (or is up to date), an update with `update`, else a create."""
         updated_at = payload.pop("updated_at", None)
+        own, version = self.own_id(line, payload, errors), _version(payload, errors)
         data: ClientCreate | None = validate(ClientCreate, payload, errors)
         if data is None or errors:
             return Outcome(errors=errors)
@@ -346,6 +435,9 @@ class ClientPlanner(Planner):
         if existing_id is None:
             values["created_at"] = values["created_at"] or self.now
             values["updated_at"] = _aware(updated_at) if updated_at else values["created_at"]
+            values["version"] = version
+            # The tax id / email is the identity: an id another client holds here is not kept.
+            values["client_id"] = own if own is not None and own not in self.existing else None
             return Outcome(create=values)
         matched_by = (
             {"id": existing_id, "by": "tax_id", "value": data.tax_id}
@@ -365,7 +457,7 @@ class ClientPlanner(Planner):
         """Insert the new clients and update the existing ones (only the columns the file holds), in chunks."""
         table = table_of(Client)
         total = len(creates) + len(updates)
-        done = self._insert(table, creates, progress, 0, total)
+        done = self._insert_keeping_ids(table, creates, progress, 0, total)
         if updates:
             names = [name for name in _CLIENT_UPDATABLE if name in self.present]
             stmt = (
@@ -385,15 +477,17 @@ class ClientPlanner(Planner):
 
 
 class ContactPlanner(Planner):
-    """Contacts: one per client and email (or name, without an email)."""
+    """Contacts: a row with an id is that contact; without, one per client and email (or name, without an email)."""
 
     kind = "contacts"
+    id_field = "contact_id"
 
     def __init__(self, conn: Connection, *, update: bool, present: set[str]) -> None:
         super().__init__(conn, update=update, present=present)
         self.clients = ClientRefs(conn)
         rows = conn.execute(select(Contact.contact_id, Contact.client_id, Contact.email, Contact.full_name)).all()
-        self.existing = {self._identity(r.client_id, r.email, r.full_name): r.contact_id for r in rows}
+        self.by_id = {r.contact_id: self._identity(r.client_id, r.email, r.full_name) for r in rows}
+        self.existing = {key: contact_id for contact_id, key in self.by_id.items()}
 
     @staticmethod
     def _identity(client_id: int, email: str | None, full_name: str) -> tuple[Any, ...]:
@@ -401,6 +495,7 @@ class ContactPlanner(Planner):
 
     def check(self, line: int, payload: dict[str, Any], errors: list[FieldError]) -> Outcome:
         """A contact row: its client resolved, errors, a skip when the client already has it, else a create."""
+        own = self.own_id(line, payload, errors)
         client_id = self.clients.resolve(payload, errors)
         last = payload.pop("last_interaction_at", None)
         payload["client_id"] = client_id if client_id is not None else 0
@@ -408,15 +503,22 @@ class ContactPlanner(Planner):
         if data is None or errors:
             return Outcome(errors=errors)
         key = self._identity(data.client_id, data.email, data.full_name)
-        first = self._first_seen(key, line)
         by = {"by": "email", "value": data.email} if data.email else {"by": "name", "value": data.full_name}
+        values = _plain(data.model_dump())
+        values["last_interaction_at"] = _aware(last) if last else None
+        if own is not None:
+            held = self.by_id.get(own)
+            if held is None:
+                return Outcome(create={**values, "contact_id": own})
+            if held != key:
+                return _other_record("contact_id", "contact", own)
+            return Outcome(skip=Problem("contact_exists", {"id": own, **by}))
+        first = self._first_seen(key, line)
         if first is not None:
             field_name = "email" if data.email else "full_name"
             return Outcome(errors=[FieldError(field_name, "repeated_contact", {**by, "line": first})])
         if key in self.existing:
             return Outcome(skip=Problem("contact_exists", {"id": self.existing[key], **by}))
-        values = _plain(data.model_dump())
-        values["last_interaction_at"] = _aware(last) if last else None
         return Outcome(create=values)
 
     def write(self, creates: list[dict[str, Any]], updates: list[dict[str, Any]], progress: WriteProgress) -> None:
@@ -433,7 +535,7 @@ class ContactPlanner(Planner):
                     row[flag] = False
             if winner:
                 self.conn.execute(update(table).where(table.c.client_id.in_(list(winner))).values({flag: False}))
-        self._insert(table, creates, progress)
+        self._insert_keeping_ids(table, creates, progress)
 
 
 # ------------------------------------------------------------------ invoices
@@ -478,6 +580,7 @@ class InvoicePlanner(Planner):
     """
 
     kind = "invoices"
+    id_field = "invoice_id"
     can_update = True
 
     def __init__(self, conn: Connection, *, update: bool, present: set[str]) -> None:
@@ -486,6 +589,7 @@ class InvoicePlanner(Planner):
         table = table_of(Invoice)
         # Numbers compare case-insensitively, as people read them: F-1 and f-1 are one invoice.
         self.existing = {r.number.lower(): r._asdict() for r in conn.execute(select(table)).all()}
+        self.ids = {row["invoice_id"] for row in self.existing.values()}
         self.lock = not conn.get_execution_options().get("crm_readonly", False)
         self.paid: dict[int, Decimal] = {}
         self.first_paid_on: dict[int, date] = {}
@@ -510,6 +614,7 @@ class InvoicePlanner(Planner):
 
     def check(self, line: int, payload: dict[str, Any], errors: list[FieldError]) -> Outcome:
         """An invoice row: client resolved, errors, a skip when it exists (or is up to date), an update, else a create."""
+        own = self.own_id(line, payload, errors)
         client_id = self.clients.resolve(payload, errors)
         payload["client_id"] = client_id if client_id is not None else 0
         status, paid_on = payload.pop("paid_status", None), payload.pop("paid_on", None)
@@ -527,7 +632,9 @@ class InvoicePlanner(Planner):
             return Outcome(errors=errors)
         current = self.existing.get(data.number.lower())
         if current is None:
-            return Outcome(create={**values, PAYMENT_OF: payment})
+            # The number is the identity: an id another invoice holds here is not kept.
+            kept = own if own is not None and own not in self.ids else None
+            return Outcome(create={**values, "invoice_id": kept, PAYMENT_OF: payment})
         if not self.update_existing:
             return Outcome(skip=Problem("invoice_exists", {"number": data.number}))
         names = [n for n in _INVOICE_UPDATABLE if n in self.present or n == "client_id"]
@@ -553,7 +660,7 @@ class InvoicePlanner(Planner):
         table = table_of(Invoice)
         total = len(creates) + len(updates)
         payments = {row["number"]: row.pop(PAYMENT_OF, None) for row in creates}
-        done = self._insert(table, creates, progress, 0, total)
+        done = self._insert_keeping_ids(table, creates, progress, 0, total)
         paid = {number: payment for number, payment in payments.items() if payment is not None}
         if paid:
             numbers = list(paid)
@@ -591,6 +698,7 @@ class PaymentPlanner(Planner):
     """
 
     kind = "payments"
+    id_field = "payment_id"
 
     def __init__(self, conn: Connection, *, update: bool, present: set[str]) -> None:
         super().__init__(conn, update=update, present=present)
@@ -599,6 +707,7 @@ class PaymentPlanner(Planner):
         self.invoices: dict[int, Any] = {}
         self.paid: dict[int, Decimal] = {}
         self.recorded: Counter[tuple[int, date, Decimal]] = Counter()
+        self.by_id: dict[int, tuple[int, date, Decimal]] = {}  # the payments the file's ids name, as recorded
 
     def prepare(self, payloads: list[dict[str, Any]]) -> None:
         """Lock the invoices the rows name, then read what is paid and recorded of them."""
@@ -623,6 +732,16 @@ class PaymentPlanner(Planner):
                 )
             )
             self.recorded.update((r.invoice_id, r.paid_on, Decimal(str(r.amount)).quantize(CENT)) for r in rows)
+        own_ids = sorted(
+            {i for payload in payloads if (i := _id_or_none(payload.get(self.id_field))) is not None and 1 <= i <= LAST_ID}
+        )
+        for start in range(0, len(own_ids), CHUNK_ROWS):
+            rows = self.conn.execute(
+                select(table.c.payment_id, table.c.invoice_id, table.c.paid_on, table.c.amount).where(
+                    id_in(table.c.payment_id, own_ids[start : start + CHUNK_ROWS])
+                )
+            )
+            self.by_id.update({r.payment_id: (r.invoice_id, r.paid_on, Decimal(str(r.amount)).quantize(CENT)) for r in rows})
 
     def _resolve(self, payload: dict[str, Any], errors: list[FieldError]) -> int | None:
         number = payload.pop("invoice_number", None)
@@ -640,6 +759,7 @@ class PaymentPlanner(Planner):
 
     def check(self, line: int, payload: dict[str, Any], errors: list[FieldError]) -> Outcome:
         """A payment row: invoice resolved, errors (void, credit note, repeated, overpaid...), a skip when recorded, else a create."""
+        own = self.own_id(line, payload, errors)
         invoice_id = self._resolve(payload, errors)
         payload["invoice_id"] = invoice_id if invoice_id is not None else 0
         data: PaymentCreate | None = validate(PaymentCreate, payload, errors)
@@ -648,9 +768,18 @@ class PaymentPlanner(Planner):
         invoice = self.invoices.get(data.invoice_id)
         if invoice is None:  # deleted since this import read the invoice numbers
             return Outcome(errors=[FieldError("invoice_number", "no_id", {"what": "invoice", "id": data.invoice_id})])
+        key = (data.invoice_id, data.paid_on, data.amount)
+        if own is not None and own in self.by_id:
+            if self.by_id[own] != key:
+                return _other_record("payment_id", "payment", own)
+            return Outcome(
+                skip=Problem("payment_recorded", {"amount": data.amount, "date": data.paid_on, "number": invoice.number})
+            )
         reason = unpayable_reason(invoice, data.paid_on, "invoice_number")
         if reason is not None:
             return Outcome(errors=[reason])
+        if own is not None:  # a payment of its own, even when one alike was paid the same day
+            return self._pay(invoice, data, {"payment_id": own})
         first = self._first_seen((data.invoice_id, data.paid_on, data.amount, data.method), line)
         if first is not None:
             return Outcome(
@@ -667,49 +796,67 @@ class PaymentPlanner(Planner):
                     )
                 ]
             )
-        key = (data.invoice_id, data.paid_on, data.amount)
         if self.recorded[key] > 0:
             self.recorded[key] -= 1
             return Outcome(
                 skip=Problem("payment_recorded", {"amount": data.amount, "date": data.paid_on, "number": invoice.number})
             )
+        return self._pay(invoice, data, {})
+
+    def _pay(self, invoice: Any, data: PaymentCreate, extra: dict[str, Any]) -> Outcome:
+        """The payment created, unless it would pay more than the invoice still owes."""
         paid = self.paid.get(data.invoice_id, Decimal("0.00"))
         overpaid = overpayment(invoice, paid, data.amount)
         if overpaid is not None:
             return Outcome(errors=[overpaid])
         self.paid[data.invoice_id] = paid + data.amount
-        return Outcome(create=_plain(data.model_dump()))
+        return Outcome(create={**_plain(data.model_dump()), **extra})
 
     def write(self, creates: list[dict[str, Any]], updates: list[dict[str, Any]], progress: WriteProgress) -> None:
         """Insert the payments in chunks."""
-        self._insert(table_of(Payment), creates, progress)
+        self._insert_keeping_ids(table_of(Payment), creates, progress)
 
 
 # ------------------------------------------------------------------ activities
 
 
 class ActivityPlanner(Planner):
-    """Activities as recorded history: no follow-up task is added (an export already holds them)."""
+    """Activities as recorded history: no follow-up task is added (an export already holds them).
+
+    A row with an id is that activity; without, one per client, kind, time and title.
+    """
 
     kind = "activities"
+    id_field = "activity_id"
 
     def __init__(self, conn: Connection, *, update: bool, present: set[str]) -> None:
         super().__init__(conn, update=update, present=present)
         self.clients = ClientRefs(conn)
         self.contacts = ContactRefs(conn)
-        rows = conn.execute(select(Activity.client_id, Activity.kind, Activity.occurred_at, Activity.title)).all()
-        self.existing = {(r.client_id, r.kind, r.occurred_at, r.title) for r in rows}
+        rows = conn.execute(
+            select(Activity.activity_id, Activity.client_id, Activity.kind, Activity.occurred_at, Activity.title)
+        ).all()
+        self.by_id = {r.activity_id: (r.client_id, r.kind, r.occurred_at, r.title) for r in rows}
+        self.existing = set(self.by_id.values())
         self.last_touch: dict[int, datetime] = {}
 
     def check(self, line: int, payload: dict[str, Any], errors: list[FieldError]) -> Outcome:
         """An activity row: client and contact resolved, errors, a skip when already recorded, else a create."""
+        own = self.own_id(line, payload, errors)
         _refer_to_client_and_contact(self.clients, self.contacts, payload, errors)
         data: ActivityCreate | None = validate(ActivityCreate, payload, errors)
         if data is None or errors:
             return Outcome(errors=errors)
         key = (data.client_id, data.kind.value, data.occurred_at, data.title)
-        first = self._first_seen(key, line)
         when = data.occurred_at.astimezone(business_timezone()).strftime("%Y-%m-%d %H:%M")
+        if own is not None:
+            held = self.by_id.get(own)
+            if held is not None and held != key:
+                return _other_record("activity_id", "activity", own)
+            if held is not None:
+                return Outcome(skip=Problem("activity_recorded", {"kind": data.kind.value, "title": data.title, "when": when}))
+            return self._record(data, {"activity_id": own})
+        first = self._first_seen(key, line)
         if first is not None:
             return Outcome(
                 errors=[
@@ -720,16 +867,20 @@ class ActivityPlanner(Planner):
             )
         if key in self.existing:
             return Outcome(skip=Problem("activity_recorded", {"kind": data.kind.value, "title": data.title, "when": when}))
+        return self._record(data, {})
+
+    def _record(self, data: ActivityCreate, extra: dict[str, Any]) -> Outcome:
+        """The activity created; a done one with a contact moves that contact's last interaction forward."""
         if data.contact_id is not None and data.done:
             last = self.last_touch.get(data.contact_id)
             if last is None or last < data.occurred_at:
                 self.last_touch[data.contact_id] = data.occurred_at
-        return Outcome(create=_plain(data.model_dump()))
+        return Outcome(create={**_plain(data.model_dump()), **extra})
 
     def write(self, creates: list[dict[str, Any]], updates: list[dict[str, Any]], progress: WriteProgress) -> None:
         """Insert the activities and move each touched contact's last interaction forward."""
         table = table_of(Activity)
-        self._insert(table, creates, progress)
+        self._insert_keeping_ids(table, creates, progress)
         touched = {row["contact_id"] for row in creates if row["contact_id"] is not None and row["done"]}
         contacts = table_of(Contact)
         stmt = (
@@ -747,45 +898,64 @@ class ActivityPlanner(Planner):
 
 
 class OpportunityPlanner(Planner):
-    """Opportunities: one per client and name; each gets its first stage in the history."""
+    """Opportunities: a row with an id is that deal; without, one per client and name. Each gets its first stage in the history."""
 
     kind = "opportunities"
+    id_field = "opportunity_id"
 
     def __init__(self, conn: Connection, *, update: bool, present: set[str]) -> None:
         super().__init__(conn, update=update, present=present)
         self.clients = ClientRefs(conn)
         self.contacts = ContactRefs(conn)
         rows = conn.execute(select(Opportunity.opportunity_id, Opportunity.client_id, Opportunity.name)).all()
-        self.existing = {(r.client_id, r.name.casefold()): r.opportunity_id for r in rows}
+        self.by_id = {r.opportunity_id: (r.client_id, r.name.casefold()) for r in rows}
+        self.existing = {key: opportunity_id for opportunity_id, key in self.by_id.items()}
         self.now = utcnow()
 
     def check(self, line: int, payload: dict[str, Any], errors: list[FieldError]) -> Outcome:
         """An opportunity row: client and contact resolved, errors, a skip when the client has it, else a create."""
+        own, version = self.own_id(line, payload, errors), _version(payload, errors)
         _refer_to_client_and_contact(self.clients, self.contacts, payload, errors)
         data: OpportunityCreate | None = validate(OpportunityCreate, payload, errors)
         if data is None or errors:
             return Outcome(errors=errors)
         key = (data.client_id, data.name.casefold())
+        values = _plain(data.model_dump())
+        values["created_at"] = values["created_at"] or self.now
+        values["version"] = version
+        if own is not None:
+            held = self.by_id.get(own)
+            if held is None:
+                return Outcome(create={**values, "opportunity_id": own})
+            if held != key:
+                return _other_record("opportunity_id", "opportunity", own)
+            return Outcome(skip=Problem("opportunity_exists", {"id": own, "name": data.name}))
         first = self._first_seen(key, line)
         if first is not None:
             return Outcome(errors=[FieldError("name", "repeated_opportunity", {"name": data.name, "line": first})])
         if key in self.existing:
             return Outcome(skip=Problem("opportunity_exists", {"id": self.existing[key], "name": data.name}))
-        values = _plain(data.model_dump())
-        values["created_at"] = values["created_at"] or self.now
         return Outcome(create=values)
 
     def write(self, creates: list[dict[str, Any]], updates: list[dict[str, Any]], progress: WriteProgress) -> None:
-        """Insert the opportunities and their first stage-history row."""
+        """Insert the opportunities (those with their own id first) and their first stage-history row."""
         table = table_of(Opportunity)
         history = table_of(StageChange)
+        kept = [row for row in creates if row.get("opportunity_id") is not None]
+        fresh = [{k: v for k, v in row.items() if k != "opportunity_id"} for row in creates if row.get("opportunity_id") is None]
+        if kept:
+            advance_id_sequence(self.conn, table, "opportunity_id", max(row["opportunity_id"] for row in kept))
         done = 0
-        for chunk in _chunks(creates):
-            ids = (
-                self.conn.execute(insert(table).returning(table.c.opportunity_id, sort_by_parameter_order=True), chunk)
-                .scalars()
-                .all()
-            )
+        for chunk in [*_chunks(kept), *_chunks(fresh)]:
+            if "opportunity_id" in chunk[0]:
+                self.conn.execute(insert(table), chunk)
+                ids = [row["opportunity_id"] for row in chunk]
+            else:
+                ids = list(
+                    self.conn.execute(insert(table).returning(table.c.opportunity_id, sort_by_parameter_order=True), chunk)
+                    .scalars()
+                    .all()
+                )
             self.conn.execute(
                 insert(history),
                 [

@@ -17,6 +17,8 @@ from crm_core.errors import (
 
 T = TypeVar("T", bound=Base)
 
+# (table, column) -> its duplicate error; a constraint or index named `uq_<table>_<column>...` counts too,
+# so `uq_invoices_number_lower` (numbers unique without case, migration 0004) is the duplicate-number error.
 _UNIQUE_FIELDS = {
     ("clients", "email"): lambda v: DuplicateClientError("email", v),
     ("clients", "tax_id"): lambda v: DuplicateClientError("tax_id", v),

@@ -299,6 +299,7 @@ def record_invoices(
     rows = _parse_all(InvoiceCreate, payloads)
     many = len(rows) > 1
     digest = _request_hash("invoices", rows)
+    inserting: dict[str, object] = {}  # the row being inserted, named if a concurrent writer's number refuses it
     try:
         with write_session(engine) as session:
             if idempotency_key is not None:
@@ -320,6 +321,7 @@ def record_invoices(
                 values = data.model_dump()
                 if values["due_date"] is None:
                     values["due_date"] = default_due_date(data.issue_date, client.payment_terms_days)
+                inserting = values
                 invoice = Invoice(**values)
                 session.add(invoice)
                 session.flush()
@@ -330,7 +332,7 @@ def record_invoices(
         replayed = _replay_after_race(engine, "invoices", idempotency_key, digest)
         if replayed is not None:
             return replayed
-        raise integrity_to_domain(exc, {}) from None
+        raise integrity_to_domain(exc, inserting) from None
 
 
 def _invoices_back(session: Session, done: list[tuple[int, bool]]) -> list[Recorded[InvoiceOut]]:

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import Engine, delete, update
+from sqlalchemy import Engine, delete, select, update
 
+from crm_core.auth.guard import user_for_name
 from crm_core.db import write_session
 from crm_core.db.models import Activity, Client, Contact, Invoice, Opportunity
 from crm_core.errors import ValidationError
@@ -59,9 +60,12 @@ def merge_clients(engine: Engine, keep_id: int, remove_id: int) -> MergeResult:
 
 @writes("clients")
 def reassign_owner(engine: Engine, client_ids: list[int], owner: str | None) -> int:
-    """Give every client of `client_ids` the account manager `owner` (None: none) in one transaction; how many changed.
+    """Give every client of `client_ids` the account manager `owner` (a user's name; None: none) in one
+    transaction; how many changed.
 
-    Each changed client's version goes up, so an edit form opened before sees a stale edit.
+    Row by row through the ORM, so the write checks (crm_core.auth.guard: `owner_id` follows the
+    name, a rep cannot hand a client away) and the audit log see every change; each changed
+    client's version goes up, so an edit form opened before sees a stale edit.
     """
     value = (owner or "").strip() or None
     if value is not None and len(value) > 100:
@@ -71,12 +75,15 @@ def reassign_owner(engine: Engine, client_ids: list[int], owner: str | None) -> 
         return 0
     changed = 0
     with write_session(engine) as session:
+        owner_id = None if value is None else user_for_name(session, value)
         for start in range(0, len(ids), 5_000):
             chunk = ids[start : start + 5_000]
-            result = session.execute(
-                update(Client)
-                .where(Client.client_id.in_(chunk), Client.owner.is_distinct_from(value))
-                .values(owner=value, version=Client.version + 1)
-            )
-            changed += int(getattr(result, "rowcount", 0) or 0)
+            for client in session.scalars(select(Client).where(Client.client_id.in_(chunk)).order_by(Client.client_id)):
+                if client.owner_id == owner_id and (owner_id is not None or client.owner is None):
+                    continue
+                client.owner_id = owner_id
+                if owner_id is None:
+                    client.owner = None
+                changed += 1
+            session.flush()
     return changed

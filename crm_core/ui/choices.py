@@ -6,6 +6,9 @@ was switched, a deal moved stage, a client was renamed) the old label matches no
 widget returns the label text itself ("Active" instead of "active"), which a form then saves.
 These wrappers remember the label each value was shown with and, when it changes, set the value
 again before the widget is drawn, so the widget always holds the value, whatever the labels.
+Without a placeholder of its own, a box says "Choose an option" (or, with no option, what
+Streamlit would say in English) in the UI language; a box offering None (shown by Streamlit as
+nothing picked, with the placeholder) shows None's own label ("—", "All") instead.
 """
 
 from __future__ import annotations
@@ -14,6 +17,9 @@ from collections.abc import Callable, Sequence
 from typing import Any, TypeVar
 
 import streamlit as st
+
+from crm_core.i18n import t
+from crm_core.ui.context import current_lang
 
 T = TypeVar("T")
 _SHOWN = "_choice_shown_"  # session key prefix: the label(s) a widget's value was last shown with
@@ -61,6 +67,8 @@ def selectbox(
 ) -> T | None:
     """`st.selectbox` (drawn in `container`) that keeps its stored value when its labels change."""
     _pin(key, options, format_func, many=False)
+    if "placeholder" not in kwargs:  # Streamlit shows a None value as "nothing picked": its placeholder
+        kwargs["placeholder"] = format_func(None) if None in options else t("common.choose", current_lang())
     value = container.selectbox(label, options, format_func=format_func, key=key, **kwargs)
     _remember(key, value, format_func)
     return value
@@ -77,6 +85,7 @@ def multiselect(
 ) -> list[T]:
     """`st.multiselect` (drawn in `container`) that keeps its stored values when their labels change."""
     _pin(key, options, format_func, many=True)
+    kwargs.setdefault("placeholder", t("common.choose_many", current_lang()))
     values = container.multiselect(label, options, format_func=format_func, key=key, **kwargs)
     _remember(key, values, format_func)
     return values

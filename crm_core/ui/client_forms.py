@@ -23,7 +23,7 @@ from crm_core.ui import cache, choices
 from crm_core.ui.context import PageContext
 from crm_core.ui.forms import blank_to_none, error_lines, perform, show_outcome, succeed
 from crm_core.ui.markdown import literal
-from crm_core.ui.owners import owner_picker
+from crm_core.ui.owners import owner_picker, reassign_picker
 from crm_core.ui.pickers import client_picker
 from crm_core.views.duplicates import duplicate_candidates
 
@@ -95,7 +95,9 @@ def _client_widgets(ctx: PageContext, prefix: str) -> dict[str, Any]:
     region = st.session_state.get(f"{prefix}_region")
     regions = [None, *REGIONS, *([region] if region and region not in REGIONS else [])]
     row = st.columns(3)
-    row[0].selectbox(ctx.t("field.region"), regions, format_func=lambda v: "—" if v is None else v, key=f"{prefix}_region")
+    choices.selectbox(
+        ctx.t("field.region"), regions, format_func=lambda v: "—" if v is None else v, key=f"{prefix}_region", container=row[0]
+    )
     row[1].text_input(ctx.t("field.city"), key=f"{prefix}_city")
     row[2].number_input(ctx.t("field.employees"), value=None, step=1, key=f"{prefix}_employees")
     row = st.columns(3)
@@ -357,32 +359,24 @@ def merge_control(ctx: PageContext, engine: Engine, client: ClientOut, names: pd
 
 
 def _reassign(ctx: PageContext, engine: Engine, client_ids: list[int]) -> None:
-    """Button callback: give the listed clients the account manager picked (or typed)."""
+    """Button callback: give the listed clients the account manager picked (a user, or nobody)."""
     state = st.session_state
-    owner = blank_to_none(state.get("reassign_new")) or state.get("reassign_owner")
+    owner = state.get("reassign_owner")
     if owner is None:
         state["reassign_outcome"] = ("error", [f"{ctx.t('field.owner')}: {ctx.t('clients.reassign_pick')}"])
         return
-    changed = perform(ctx, "reassign_outcome", services.reassign_owner, engine, client_ids, owner)
+    changed = perform(ctx, "reassign_outcome", services.reassign_owner, engine, client_ids, owner or None)
     if changed is not None:
         state["reassign_confirm"] = False
-        succeed("reassign_outcome", ctx.t("clients.reassigned", count=changed, owner=owner))
+        succeed("reassign_outcome", ctx.t("clients.reassigned", count=changed, owner=owner or ctx.t("owner.unassigned")))
 
 
-def reassign_control(ctx: PageContext, engine: Engine, client_ids: list[int], owners: list[str]) -> None:
-    """Bulk reassign: the account manager of every client the filters list (owners: the distinct ones so far)."""
-    row = st.columns([2, 2, 2, 1], vertical_alignment="bottom")
-    choices.selectbox(
-        ctx.t("clients.reassign_to"),
-        owners,
-        index=None,
-        key="reassign_owner",
-        placeholder=ctx.t("clients.reassign_pick"),
-        container=row[0],
-    )
-    row[1].text_input(ctx.t("clients.reassign_new"), key="reassign_new")
-    confirmed = row[2].checkbox(ctx.t("clients.reassign_confirm", count=len(client_ids)), key="reassign_confirm")
-    row[3].button(
+def reassign_control(ctx: PageContext, engine: Engine, client_ids: list[int]) -> None:
+    """Bulk reassign (managers): every client the filters list gets the user picked as account manager."""
+    row = st.columns([3, 3, 1], vertical_alignment="bottom")
+    reassign_picker(ctx, row[0], "reassign_owner")
+    confirmed = row[1].checkbox(ctx.t("clients.reassign_confirm", count=len(client_ids)), key="reassign_confirm")
+    row[2].button(
         ctx.t("clients.reassign"),
         key="reassign_save",
         disabled=not confirmed or not client_ids,

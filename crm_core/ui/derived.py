@@ -32,13 +32,12 @@ def overview(db_url: str, as_of: date) -> overview_view.Overview:
 @cache.shared(max_entries=8)
 def _overview(db_url: str, as_of: date, generations: Generations, owner: int | None) -> overview_view.Overview:
     """Cached twin of `overview`, keyed by the tables' generations."""
-    month_ago, year_ago = overview_view.comparison_dates(as_of)
+    month_ago, _ = overview_view.comparison_dates(as_of)  # the year-ago revenue comes from the invoices alone
     return overview_view.overview(
         cache.frames_at(db_url, generations, owner),
         as_of,
         cache.scoped_health_at(db_url, as_of, generations, owner),
         cache.scoped_health_at(db_url, month_ago, generations, owner),
-        cache.scoped_health_at(db_url, year_ago, generations, owner),
     )
 
 

@@ -1,7 +1,8 @@
 """KPI cards: the overview's figures as formatted metric cards with deltas, and how to draw them.
 
-A card's value cannot wrap (st.metric cuts it with an ellipsis), so amounts show in millions from a
-million on, the exact amount in the tooltip.
+A card's label, value and delta cannot wrap (st.metric cuts them with an ellipsis), so labels are
+short, amounts show in millions from a million on (the exact amount in the tooltip), and what the
+arrows compare with is said once under each row (ROW_NOTES), not beside every delta.
 """
 
 from __future__ import annotations
@@ -17,6 +18,12 @@ from crm_core.i18n.formatting import format_money_short
 
 # The cards show the living clients first.
 LIFECYCLE_CARDS: tuple[str, ...] = ("active", "vip", "dormant", "prospect", "lost")
+# Each row of overview_cards: its heading and the note saying what its arrows compare with.
+ROW_TEXTS: dict[str, tuple[str, str]] = {
+    "lifecycle": ("overview.clients_heading", "overview.clients_note"),
+    "receivables": ("overview.money_heading", "overview.money_note"),
+    "forecasts": ("overview.forecast_heading", "overview.forecast_note"),
+}
 
 
 @dataclass(frozen=True)
@@ -28,7 +35,6 @@ class Card:
     value: str
     delta: str | None = None
     delta_color: Literal["normal", "inverse", "off"] = "normal"
-    delta_description: str | None = None
     help: str | None = None
     caption: str | None = None
 
@@ -69,7 +75,6 @@ def overview_cards(summary: Mapping[str, Any], year_deltas: Mapping[str, Any], l
     revenue of the last 12 months (compared with the 12 months before).
     """
     deltas = summary["deltas"]
-    month = t("overview.vs_30d", lang)
     lifecycle = [
         Card(
             key=f"lifecycle_{life}",
@@ -77,7 +82,6 @@ def overview_cards(summary: Mapping[str, Any], year_deltas: Mapping[str, Any], l
             value=format_number(summary["by_lifecycle"][life], lang),
             delta=count_delta(deltas["by_lifecycle"][life], lang),
             delta_color=_color(deltas["by_lifecycle"][life], life not in ("dormant", "lost")),
-            delta_description=month,
             help=t("overview.lifecycle_help", lang, lifecycle=label("lifecycle", life, lang)),
         )
         for life in LIFECYCLE_CARDS
@@ -91,7 +95,6 @@ def overview_cards(summary: Mapping[str, Any], year_deltas: Mapping[str, Any], l
             value=format_money_short(summary[key], lang),
             delta=money_delta(deltas[key], lang),
             delta_color=_color(deltas[key], good_when_up),
-            delta_description=month,
             help=money_help(t(help_key, lang), summary[key], lang),
             caption=caption,
         )
@@ -102,7 +105,6 @@ def overview_cards(summary: Mapping[str, Any], year_deltas: Mapping[str, Any], l
         value=format_money_short(summary["revenue_12m"], lang),
         delta=money_delta(year_deltas["revenue_12m"], lang),
         delta_color=_color(year_deltas["revenue_12m"], True),
-        delta_description=t("overview.vs_prev_12m", lang),
         help=money_help(t("overview.revenue_12m_help", lang), summary["revenue_12m"], lang),
     )
     at_risk = Card(
@@ -111,7 +113,6 @@ def overview_cards(summary: Mapping[str, Any], year_deltas: Mapping[str, Any], l
         value=format_number(summary["clients_at_risk"], lang),
         delta=count_delta(deltas["clients_at_risk"], lang),
         delta_color=_color(deltas["clients_at_risk"], False),
-        delta_description=month,
         help=t("overview.clients_at_risk_help", lang),
     )
     receivables = [
@@ -141,6 +142,14 @@ def overview_cards(summary: Mapping[str, Any], year_deltas: Mapping[str, Any], l
     return {"lifecycle": lifecycle, "receivables": receivables, "forecasts": forecasts}
 
 
+def draw_rows(rows: Mapping[str, Sequence[Card]], lang: str) -> None:
+    """Each row of `overview_cards` under its heading, with the note on what its arrows compare with."""
+    for row, (heading, note) in ROW_TEXTS.items():
+        st.subheader(t(heading, lang))
+        st.caption(t(note, lang))
+        draw_cards(rows[row])
+
+
 def draw_cards(cards: Sequence[Card]) -> None:
     """One row of bordered metric cards (a caption under a card when it has one)."""
     for column, card in zip(st.columns(len(cards)), cards, strict=True):
@@ -151,7 +160,6 @@ def draw_cards(cards: Sequence[Card]) -> None:
                 delta=card.delta,
                 delta_color=card.delta_color,
                 delta_arrow="off" if card.delta_color == "off" else "auto",
-                delta_description=card.delta_description,
                 help=card.help,
                 border=True,
             )

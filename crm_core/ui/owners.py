@@ -1,8 +1,10 @@
-"""The owner picker of every form: it lists users (crm_core.auth), never free text.
+"""The owner pickers: every owner field, "My work" and bulk reassign list users (crm_core.auth), never free text.
 
-A manager (or anyone in open mode) picks any user, or nobody; a rep's own name is fixed, since a
-rep cannot hand work to someone else. The pick is the user's name, which the write checks
-(crm_core.auth.guard) turn into the `owner_id` reference.
+The options are the active users by name (in open mode, before anyone can sign in: every user,
+which are the owners typed so far; `auth.users.owner_choices`). A manager (or anyone in open mode)
+picks any of them, or nobody; a rep's own name is fixed, since a rep cannot hand work to someone
+else. The pick is the user's name, which the write checks (crm_core.auth.guard) turn into the
+`owner_id` reference, as for every owner written.
 """
 
 from __future__ import annotations
@@ -11,19 +13,21 @@ from typing import Any
 
 import streamlit as st
 
-from crm_core.auth.users import list_users
-from crm_core.ui import cache
+from crm_core.auth.users import owner_choices
+from crm_core.ui import cache, choices
 from crm_core.ui.context import PageContext
 
 
 def owner_names(db_url: str) -> list[str]:
-    """Every user's name, the ones who can sign in first (those made from old free-text owners after)."""
-    users = list_users(cache.engine(db_url))
-    return [u.name for u in users if u.active] + [u.name for u in users if not u.active]
+    """The names an owner picker offers (`auth.users.owner_choices`)."""
+    return owner_choices(cache.engine(db_url))
 
 
 def owner_picker(ctx: PageContext, container: Any, label: str, key: str, default: str | None = None) -> None:
-    """A selectbox of users under `key` (its value: a name, or "" for nobody), drawn in `container`."""
+    """A selectbox of users under `key` (its value: a name, or "" for nobody), drawn in `container`.
+
+    The value already held (an owner who can no longer sign in, on an edited record) stays listed.
+    """
     state = st.session_state
     if ctx.viewer is not None and not ctx.viewer.is_manager:
         state[key] = ctx.viewer.name
@@ -39,4 +43,39 @@ def owner_picker(ctx: PageContext, container: Any, label: str, key: str, default
         options,
         key=key,
         format_func=lambda name: name or ctx.t("owner.unassigned"),
+    )
+
+
+def my_work_picker(ctx: PageContext, key: str) -> str | None:
+    """Whose work "My work" shows: a rep's own (fixed); a manager picks a user, themselves at first;
+    in open mode nobody is picked until chosen. Returns the picked name (None: not picked yet)."""
+    state = st.session_state
+    if ctx.viewer is not None and not ctx.viewer.is_manager:
+        state[key] = ctx.viewer.name
+        st.selectbox(ctx.t("my_work.owner"), [ctx.viewer.name], key=key, disabled=True, help=ctx.t("my_work.help_rep"))
+        return ctx.viewer.name
+    names = owner_names(ctx.db_url)
+    if key not in state and ctx.viewer is not None and ctx.viewer.name in names:
+        state[key] = ctx.viewer.name
+    picked: str | None = choices.selectbox(
+        ctx.t("my_work.owner"),
+        names,
+        index=None,
+        key=key,
+        placeholder=ctx.t("my_work.pick"),
+        help=ctx.t("my_work.help"),
+    )
+    return picked
+
+
+def reassign_picker(ctx: PageContext, container: Any, key: str) -> None:
+    """The new account manager of a bulk reassign: a user (or nobody, which unassigns), picked, never typed."""
+    choices.selectbox(
+        ctx.t("clients.reassign_to"),
+        ["", *owner_names(ctx.db_url)],
+        index=None,
+        key=key,
+        format_func=lambda name: name or ctx.t("owner.unassigned"),
+        placeholder=ctx.t("clients.reassign_pick"),
+        container=container,
     )

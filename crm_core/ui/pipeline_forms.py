@@ -257,7 +257,7 @@ def _edit_form(ctx: PageContext, engine: Engine, deal_id: int, deal: pd.Series, 
         money_input(ctx, ctx.t("field.amount"), f"{prefix}_amount", container=row[0])
         row[1].date_input(ctx.t("field.expected_close"), key=f"{prefix}_expected_close", format=pattern)
         row[2].number_input(ctx.t("field.probability"), step=5, key=f"{prefix}_probability")
-        row[3].text_input(ctx.t("field.owner"), key=f"{prefix}_owner")
+        owner_picker(ctx, row[3], ctx.t("field.owner"), f"{prefix}_owner")
         st.text_input(ctx.t("pipeline.next_step"), key=f"{prefix}_notes", help=ctx.t("pipeline.next_step_help"))
         st.form_submit_button(ctx.t("pipeline.edit_save"), key="edit_save", on_click=_edit, args=(ctx, engine, versions))
 

@@ -10,7 +10,7 @@ numbers, so sorting by a column header still sorts by value.
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from typing import Any, Literal
 
 import pandas as pd
 import streamlit as st
@@ -30,6 +30,21 @@ EMPTY_CELL = "—"
 # Pixels per character of an enum label and the cell's padding, to size enum columns to their longest label.
 CHAR_PX = 7.5
 CELL_PADDING_PX = 28
+# Compact widths (pixels) of figure columns in a wide table, so its key columns fit on a laptop
+# screen; the header is cut to the width and shown whole in the column's tooltip.
+COMPACT_PX = {"money": 118, "number": 90, "days": 90, "score": 110, "probability": 110}
+PINNED_PX = 210  # the pinned name column of a compact table (a longer name is cut; the row opens it whole)
+# The grid's row height (the header row too) and its borders, in pixels (Streamlit's dataframe).
+ROW_PX = 35
+BORDER_PX = 3
+
+
+def fitted_height(rows: int, cap: int | None) -> int | Literal["auto"]:
+    """A grid's height: all its rows (and header) when they fit under `cap`, else `cap` (it scrolls),
+    so a short table is never padded with empty rows; "auto" (Streamlit's own fit) without a cap."""
+    if cap is None:
+        return "auto"
+    return min(cap, (max(rows, 1) + 1) * ROW_PX + BORDER_PX)
 
 
 def header(ctx: PageContext, column: str) -> str:
@@ -41,8 +56,23 @@ def header(ctx: PageContext, column: str) -> str:
     return column
 
 
-def column_config(ctx: PageContext, column: str, kind: str) -> Any:
-    """The st.column_config entry drawing one column of the given kind."""
+def column_config(ctx: PageContext, column: str, kind: str, *, compact: bool = False, pinned: bool = False) -> Any:
+    """The st.column_config entry drawing one column of the given kind (`compact`: a figure column
+    takes a fixed narrow width, its whole header in the tooltip; `pinned`: it stays visible on the
+    left when the table scrolls sideways)."""
+    entry = _column_config(ctx, column, kind)
+    if compact and (kind in COMPACT_PX or kind.startswith("enum:")):
+        # an enum column fits its labels only, not its (longer) header
+        entry["width"] = COMPACT_PX.get(kind) or enum_width(ctx, kind.removeprefix("enum:"), "")
+        entry["help"] = entry.get("help") or entry.get("label")
+    if pinned:
+        entry["pinned"] = True
+        if compact:
+            entry["width"] = PINNED_PX
+    return entry
+
+
+def _column_config(ctx: PageContext, column: str, kind: str) -> Any:
     title = header(ctx, column)
     pattern = date_format_pattern(ctx.lang)
     if kind == "moment":  # no format: the Styler's text is shown (see cell_formatter)
@@ -142,9 +172,16 @@ def show_table(
     key: str | None = None,
     on_select: Callable[[], None] | None = None,
     height: int | None = None,
+    compact: bool = False,
+    pinned: str | None = None,
 ) -> None:
-    """Draw `frame` as a dataframe with the given columns; with `on_select`, single rows are selectable."""
-    config = {column: column_config(ctx, column, kind) for column, kind in columns.items()}
+    """Draw `frame` as a dataframe with the given columns; with `on_select`, single rows are selectable.
+    `height` is the most the grid takes (it scrolls beyond); a shorter table takes only its rows.
+    A wide table is `compact` (narrow figure columns) with its `pinned` column (the name) kept in
+    view when it scrolls sideways to the rest."""
+    config = {
+        column: column_config(ctx, column, kind, compact=compact, pinned=column == pinned) for column, kind in columns.items()
+    }
     options: dict[str, Any] = {}
     if on_select is not None:
         options = {"on_select": on_select, "selection_mode": "single-row"}
@@ -155,7 +192,7 @@ def show_table(
         hide_index=True,
         placeholder=EMPTY_CELL,
         width="stretch",
-        height=height if height is not None else "auto",
+        height=fitted_height(len(frame), height),
         key=key,
         **options,
     )

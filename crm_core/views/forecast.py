@@ -7,7 +7,7 @@ so it only uses what was known on `as_of`.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, timedelta
 from typing import Any
 
@@ -16,9 +16,10 @@ import pandas as pd
 
 from crm_core.analytics.days import as_of_day
 from crm_core.analytics.forecast import HORIZONS
+from crm_core.analytics.memo import FrameMemo
 from crm_core.analytics.money import to_cents
 from crm_core.analytics.pipeline_backtest import PIPELINE_MODEL, score_parts
-from crm_core.analytics.pipeline_forecast import forecast_by_owner, learned_pipeline
+from crm_core.analytics.pipeline_forecast import PipelineModel, forecast_by_owner, learned_pipeline
 from crm_core.i18n import format_number, t
 from crm_core.i18n.formatting import format_percent
 from crm_core.store.frames import Frames
@@ -28,10 +29,31 @@ ACCURACY_EVERY_DAYS = 30
 MIN_ACCURACY_DATES = 3  # fewer scored dates: history too short to tell
 
 
+# The learned pipeline model once per as-of day and table data (analytics.memo): the Overview (now and
+# 30 days earlier) and the Pipeline page (parts, by owner) share it.
+_PIPELINE = FrameMemo(max_entries=4)
+
+
+def pipeline_model(frames: Frames, as_of: date) -> PipelineModel:
+    """`learned_pipeline` over the frames' opportunities, stage history and invoices, computed once per day and data."""
+    tables = (frames.opportunities, frames.stage_history, frames.invoices)
+    model: PipelineModel = _PIPELINE.get(
+        tables, as_of_day(as_of), lambda: learned_pipeline(frames.opportunities, frames.stage_history, as_of, frames.invoices)
+    )
+    # the caller's own frames (copy-on-write shallow copies): adding a column never reaches the shared model
+    return replace(
+        model,
+        deals=model.deals.copy(deep=False),
+        new_by_owner=model.new_by_owner.copy(deep=False),
+        rates=model.rates.copy(deep=False),
+        new_deals=dict(model.new_deals),
+    )
+
+
 def pipeline_parts(frames: Frames, as_of: date) -> dict[str, float]:
     """Portfolio totals per horizon h: learned_{h}d (open deals), new_{h}d (deals not yet created),
     pipeline_{h}d (their sum: what the cards add to the recurring part) and typed_{h}d (typed probability)."""
-    model = learned_pipeline(frames.opportunities, frames.stage_history, as_of, frames.invoices)
+    model = pipeline_model(frames, as_of)
     out: dict[str, float] = {}
     for h in HORIZONS:
         learned = float(model.deals[f"learned_{h}d"].sum())
@@ -44,8 +66,7 @@ def pipeline_parts(frames: Frames, as_of: date) -> dict[str, float]:
 
 def owner_forecast(frames: Frames, as_of: date) -> pd.DataFrame:
     """Per account manager: open deals, learned / typed value of open deals, new deals, learned total (30/90 d)."""
-    model = learned_pipeline(frames.opportunities, frames.stage_history, as_of, frames.invoices)
-    return forecast_by_owner(model)
+    return forecast_by_owner(pipeline_model(frames, as_of))
 
 
 def with_new_deals(summary: dict[str, Any], now: dict[str, float], before: dict[str, float] | None) -> dict[str, Any]:

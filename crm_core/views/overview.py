@@ -6,9 +6,13 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from crm_core.analytics import monthly_revenue, portfolio_summary
+from crm_core.analytics.money import to_cents
+from crm_core.analytics.payments import client_revenue_12m
+from crm_core.analytics.portfolio import money_total
 from crm_core.store.frames import Frames
 from crm_core.views.forecast import pipeline_parts, with_new_deals
 
@@ -23,7 +27,7 @@ class Overview:
     """What the Overview page draws, computed once per database and date."""
 
     summary: dict[str, Any]  # portfolio_summary against 30 days earlier (with "deltas"), new deals added
-    year_deltas: dict[str, Any]  # deltas against 12 months earlier (for revenue_12m)
+    year_deltas: dict[str, Any]  # {"revenue_12m": its delta against 12 months earlier}
     monthly: pd.DataFrame  # monthly_revenue: month, revenue, kind
 
 
@@ -37,17 +41,31 @@ def summary(health: pd.DataFrame) -> dict[str, Any]:
     return portfolio_summary(health)
 
 
-def overview(frames: Frames, as_of: date, health: pd.DataFrame, month_ago: pd.DataFrame, year_ago: pd.DataFrame) -> Overview:
-    """The overview from the health as of `as_of` and as of the two `comparison_dates`.
+def overview(
+    frames: Frames,
+    as_of: date,
+    health: pd.DataFrame,
+    month_ago: pd.DataFrame,
+    year_ago: pd.DataFrame | None = None,
+) -> Overview:
+    """The overview from the health as of `as_of` and 30 days earlier (`comparison_dates`).
 
     The pipeline and expected revenue include the deals not yet created (`views.forecast.with_new_deals`).
+    The 12-month delta is that of revenue_12m only (the one card comparing with a year earlier): from
+    `year_ago`'s health when given, else from the invoices alone (`client_revenue_12m`, the same figure)
+    so the Overview computes the whole health for two dates, not three.
     """
-    earlier, _ = comparison_dates(as_of)
+    earlier, year_before = comparison_dates(as_of)
     summary = with_new_deals(
         portfolio_summary(health, previous=month_ago), pipeline_parts(frames, as_of), pipeline_parts(frames, earlier)
     )
+    if year_ago is not None:
+        before = money_total(year_ago["revenue_12m"])
+    else:
+        index = pd.Index(frames.clients["client_id"].to_numpy(dtype=np.int64), name="client_id")
+        before = money_total(client_revenue_12m(frames.invoices, index, year_before))
     return Overview(
         summary=summary,
-        year_deltas=portfolio_summary(health, previous=year_ago)["deltas"],
+        year_deltas={"revenue_12m": float(to_cents(summary["revenue_12m"] - before))},
         monthly=monthly_revenue(frames, as_of, months_ahead=MONTHS_AHEAD),
     )
