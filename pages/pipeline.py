@@ -164,6 +164,6 @@ with right:
 
 # ---------------------------------------------------------------- board and forms
 st.subheader(ctx.t("board.title"), help=ctx.t("board.help"))
-pipeline_board(ctx, engine, board_columns(view.open_deals, view.stale))
+pipeline_board(ctx, engine, board_columns(view.open_deals, view.stale), view.open_deals)
 st.subheader(ctx.t("pipeline.actions"))
 pipeline_forms(ctx, engine, views.client_names(ctx.db_url), view.open_deals)

@@ -18,11 +18,12 @@ from crm_core.db.models import Opportunity, StageChange
 from crm_core.i18n import format_money, format_number
 from crm_core.i18n.formatting import format_money_short
 from crm_core.store.frames import load_frames
-from crm_core.views.board import board_columns
+from crm_core.views.board import BOARD_CAP, board_columns, stage_deals
 from crm_core.views.forecast import accuracy_text, forecast_accuracy, owner_forecast
 from crm_core.views.pipeline import open_deals, pipeline_totals, stage_summary
 from tests.apptest_helpers import column_format, open_page, shown_text
 from tests.conftest import row_counts
+from tests.factories import make_opportunity
 
 AS_OF = date(2026, 11, 25)
 
@@ -278,7 +279,7 @@ def test_board_lists_open_deals_by_stage_and_a_card_moves_one_stage(demo_db: str
     today = business_today()  # a move is dated now: the board as of today shows it
     deals = open_deals(frames, today)
     at = open_page("pages/pipeline.py", today)
-    deal = deals.loc[deals["stage"] == "identified"].sort_values("amount", ascending=False).iloc[0]
+    deal = stage_deals(deals, "identified").iloc[0]  # the first card of the first column
     deal_id = int(deal["opportunity_id"])
     assert at.button(key=f"board_next_{deal_id}")  # its card is on the board, in the first column
     with pytest.raises(KeyError):
@@ -297,3 +298,25 @@ def test_board_lists_open_deals_by_stage_and_a_card_moves_one_stage(demo_db: str
     moved = board_columns(open_deals(load_frames(engine), today), pd.DataFrame({"opportunity_id": []}))[1]
     assert deal_id in moved.cards["opportunity_id"].tolist()  # within the column's cap
     assert at.button(key=f"board_prev_{deal_id}")  # the board drawn after the move has it in Contacted
+
+
+def test_board_caps_each_column_and_lists_the_whole_stage_on_demand(demo_db: str) -> None:
+    engine = get_engine(demo_db)
+    today = business_today()
+    client_id = int(load_frames(engine).clients["client_id"].iloc[0])
+    for n in range(BOARD_CAP + 3):  # one column past the cap whatever the demo holds
+        make_opportunity(engine, client_id, name=f"Extra {n}", stage="contacted", expected_close=today.isoformat())
+    deals = open_deals(load_frames(engine), today)
+    counts = deals["stage"].value_counts()
+    stage = "contacted"
+    at = open_page("pages/pipeline.py", today)
+    shown = [b.key for b in at.button if (b.key or "").startswith("board_open_")]
+    assert len(shown) == sum(min(int(n), BOARD_CAP) for n in counts)
+    more = at.button(key=f"board_more_{stage}")
+    assert more.label == f"+ {counts[stage] - BOARD_CAP} more"
+    more.click().run()
+    assert not at.exception and not at.error
+    listed = next(df.value for df in at.dataframe if len(df.value) == counts[stage])
+    assert listed["name"].tolist() == stage_deals(deals, stage)["name"].tolist()
+    at.button(key="board_hide_list").click().run()
+    assert not [df for df in at.dataframe if len(df.value) == counts[stage] and "probability" in df.value.columns]

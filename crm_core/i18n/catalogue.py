@@ -625,14 +625,20 @@ MESSAGES: dict[str, tuple[str, str]] = {
     # ---- pipeline board
     "board.title": ("Board", "Tablero"),
     "board.help": (
-        "One column per open stage, largest deals first. The arrows move a deal one stage; the pencil picks it in the forms below.",
-        "Una columna por fase abierta, las mayores primero. Las flechas mueven una oportunidad una fase; el lápiz la elige en los formularios de abajo.",
+        "One column per open stage, the deals closing soonest first (a passed close date first of all). The arrows move a deal one stage; the pencil picks it in the forms below.",
+        "Una columna por fase abierta, primero las que cierran antes (una fecha de cierre pasada, la primera). Las flechas mueven una oportunidad una fase; el lápiz la elige en los formularios de abajo.",
     ),
     "board.stale": ("stale", "estancada"),
     "board.closes": ("closes {date}", "cierre {date}"),
     "board.move_to": ("Move to {stage}", "Mover a {stage}"),
     "board.open": ("Edit, move, win or lose it below", "Editarla, moverla, ganarla o perderla abajo"),
-    "board.more": ("… and {count} more", "… y {count} más"),
+    "board.more": ("+ {count} more", "+ {count} más"),
+    "board.more_help": (
+        "The column shows the deals closing soonest; list every open deal of this stage below the board.",
+        "La columna muestra las que cierran antes; lista bajo el tablero todas las abiertas de esta fase.",
+    ),
+    "board.stage_list": ("Every open deal in {stage}", "Todas las oportunidades abiertas en {stage}"),
+    "board.hide_list": ("Hide the list", "Ocultar la lista"),
     # ---- billing forms on a client's page
     "billing.record_payment": ("Record a payment", "Registrar un cobro"),
     "billing.pick_invoice": ("Pick an invoice", "Elige una factura"),

@@ -23,9 +23,20 @@ from crm_core.ui.forms import blank_to_none, error_lines, money_input, perform, 
 from crm_core.ui.markdown import literal
 from crm_core.ui.owners import owner_picker
 from crm_core.ui.pickers import client_picker, deal_picker
-from crm_core.views.board import BoardColumn, neighbour_stages
+from crm_core.ui.tables import capped_table
+from crm_core.views.board import BoardColumn, neighbour_stages, stage_deals
 
 OUTCOME_KEY = "_pipeline_outcome"
+LIST_KEY = "board_list_stage"  # the stage whose full list of open deals is shown under the board
+STAGE_LIST: dict[str, str] = {
+    "company_name": "text",
+    "name": "text",
+    "amount": "money",
+    "probability": "probability",
+    "weighted": "money",
+    "expected_close": "date",
+    "owner": "text",
+}
 # Fields emptied after a save (a widget is reset by setting its state, not by deleting it).
 NEW_RESET: dict[str, object] = {
     "opp_client": None,
@@ -267,8 +278,14 @@ def _open_deal(deal_id: int) -> None:
     st.session_state["deal_pick"] = deal_id
 
 
-def pipeline_board(ctx: PageContext, engine: Engine, columns: list[BoardColumn]) -> None:
-    """The open deals as cards in one column per stage; the arrows move a card one stage (services.move_opportunity)."""
+def _list_stage(stage: str | None) -> None:
+    """Button callback: show (a stage) or hide (None) the full list of a column's open deals."""
+    st.session_state[LIST_KEY] = stage
+
+
+def pipeline_board(ctx: PageContext, engine: Engine, columns: list[BoardColumn], open_deals: pd.DataFrame) -> None:
+    """The open deals as cards in one column per stage (the first few, `views.board.stage_deals` order);
+    the arrows move a card one stage (services.move_opportunity); "+ k more" lists the whole stage below."""
     stage_name = lambda s: label("stage", s, ctx.lang)  # noqa: E731 - a format_func
     for column, place in zip(columns, st.columns(len(columns)), strict=True):
         with place:
@@ -279,9 +296,11 @@ def pipeline_board(ctx: PageContext, engine: Engine, columns: list[BoardColumn])
                 deal_id, version = int(card.opportunity_id), int(card.version)
                 with st.container(border=True, key=f"card_{deal_id}"):
                     stale = f" · :orange[{ctx.t('board.stale')}]" if card.stale else ""
-                    st.markdown(f"**{literal(card.name)}**{stale}  \n{literal(card.company_name)}")
                     close = "—" if pd.isna(card.expected_close) else format_date(card.expected_close, ctx.lang)
-                    st.caption(f"{format_money(card.amount, ctx.lang, 0)} · {ctx.t('board.closes', date=close)}")
+                    st.markdown(
+                        f"**{literal(card.name)}**{stale}  \n{literal(card.company_name)}  \n"
+                        f":gray[{format_money(card.amount, ctx.lang, 0)} · {ctx.t('board.closes', date=close)}]"
+                    )
                     buttons = st.columns(3)
                     if previous is not None:
                         buttons[0].button(
@@ -303,4 +322,18 @@ def pipeline_board(ctx: PageContext, engine: Engine, columns: list[BoardColumn])
                             args=(ctx, engine, deal_id, following, version),
                         )
             if column.hidden:
-                st.caption(ctx.t("board.more", count=format_number(column.hidden, ctx.lang)))
+                st.button(
+                    ctx.t("board.more", count=format_number(column.hidden, ctx.lang)),
+                    key=f"board_more_{column.stage}",
+                    help=ctx.t("board.more_help"),
+                    type="tertiary",
+                    on_click=_list_stage,
+                    args=(column.stage,),
+                )
+    listed = st.session_state.get(LIST_KEY)
+    if listed in {column.stage for column in columns}:
+        st.markdown(f"**{ctx.t('board.stage_list', stage=stage_name(listed))}**")
+        capped_table(
+            ctx, stage_deals(open_deals, listed), STAGE_LIST, key="board_stage_table", empty_message=ctx.t("pipeline.no_open")
+        )
+        st.button(ctx.t("board.hide_list"), key="board_hide_list", on_click=_list_stage, args=(None,))

@@ -29,7 +29,7 @@ CARD_COLUMNS: list[str] = [
 
 @dataclass(frozen=True)
 class BoardColumn:
-    """One stage of the board: its cards (largest amount first, up to the cap), how many and how much in all."""
+    """One stage of the board: its cards (soonest close first, up to the cap), how many and how much in all."""
 
     stage: str
     cards: pd.DataFrame
@@ -42,25 +42,43 @@ class BoardColumn:
         return self.count - len(self.cards)
 
 
-def board_columns(open_deals: pd.DataFrame, stale: pd.DataFrame, cap: int = 25) -> list[BoardColumn]:
+BOARD_CAP = 10  # cards drawn per column: each is ~8 elements and 2-3 buttons, sent on every run
+
+
+def stage_deals(open_deals: pd.DataFrame, stage: str) -> pd.DataFrame:
+    """The open deals of `stage` in board order: soonest expected close first (a passed date first of
+    all: the deal needs a new date or a decision), then the larger amount, then company, then the older deal; no date last.
+
+    As a rep works a board (Pipedrive, HubSpot): what closes next needs the push now; the stage's
+    totals above the column count every deal, and the full list is one click away (`board_columns`).
+    """
+    mine = open_deals.loc[open_deals["stage"] == stage]
+    return mine.sort_values(
+        ["expected_close", "amount", "company_name", "opportunity_id"],
+        ascending=[True, False, True, True],
+        na_position="last",
+        kind="stable",
+    )
+
+
+def board_columns(open_deals: pd.DataFrame, stale: pd.DataFrame, cap: int = BOARD_CAP) -> list[BoardColumn]:
     """The open stages in pipeline order, each with its deals as cards; `stale` marks the stale ones.
 
-    Cards are sorted by amount (largest first), then company, and capped at `cap` per column; the
-    column's count and amount cover every deal of the stage.
+    Cards are in `stage_deals` order and capped at `cap` per column (the rest: `hidden`, listed on
+    demand); the column's count and amount cover every deal of the stage.
     """
     deals = open_deals.assign(stale=open_deals["opportunity_id"].isin(stale["opportunity_id"]))
     if "version" not in deals.columns:
         deals = deals.assign(version=pd.NA)
     columns = []
     for stage in OPEN_STAGE_VALUES:
-        mine = deals.loc[deals["stage"] == stage]
-        ordered = mine.sort_values(["amount", "company_name"], ascending=[False, True], kind="stable")
+        ordered = stage_deals(deals, stage)
         columns.append(
             BoardColumn(
                 stage=stage,
                 cards=ordered.head(cap)[CARD_COLUMNS].reset_index(drop=True),
-                count=len(mine),
-                amount=float(mine["amount"].fillna(0.0).sum()),
+                count=len(ordered),
+                amount=float(ordered["amount"].fillna(0.0).sum()),
             )
         )
     return columns
