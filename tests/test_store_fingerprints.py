@@ -37,3 +37,14 @@ def test_fingerprints_follow_inserts_edits_and_deletes(engine: Engine) -> None:
     before = table_fingerprints(engine)
     services.delete_client(engine, client.client_id)
     assert _changed(engine, before) == {"clients", "invoices"}
+
+
+def test_the_clients_fingerprint_covers_the_users_added_and_disabled(engine: Engine) -> None:
+    from crm_core.auth.users import add_user, disable_user
+
+    before = table_fingerprints(engine)
+    add_user(engine, "new@example.com", "Nuria Nueva", "rep", "a long password")
+    assert _changed(engine, before) == {"clients"}  # the owner pickers' names renew with it
+    before = table_fingerprints(engine)
+    disable_user(engine, "new@example.com")
+    assert _changed(engine, before) == {"clients"}

@@ -132,3 +132,25 @@ def test_owner_fields_of_the_forms_list_users_and_save_the_pick(demo_db: str, te
     with Session(engine) as session:
         deal = session.get(Opportunity, deal_id)
         assert (deal.owner, deal.owner_id) == (team["rep2"]["name"], team["rep2"]["user_id"])
+
+
+def test_owner_names_are_read_once_per_generation_and_a_new_user_shows(
+    demo_db: str, team: dict, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from crm_core.store import versions as table_versions
+    from crm_core.ui import owners
+
+    reads: list[str] = []
+    real = owners.owner_choices
+    monkeypatch.setattr(owners, "owner_choices", lambda engine: reads.append("read") or real(engine))
+    monkeypatch.setattr(table_versions, "RECHECK_SECONDS", 0.0)  # every run re-reads the fingerprints
+    at = _signed_in(team["manager"], "en", "pages/pipeline.py")
+    read_so_far = len(reads)
+    at.run()
+    at.run()
+    assert len(reads) == read_so_far  # the reruns took the names from the cache
+    add_user(get_engine(demo_db), "nuevo@example.com", "Aaron Nuevo", "rep", "a long password")  # as the CLI does
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert at.selectbox(key="opp_owner").options[1] == "Aaron Nuevo"
+    assert len(reads) == read_so_far + 1

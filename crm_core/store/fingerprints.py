@@ -3,6 +3,8 @@
 Per table: the row count and the highest id (any insert or delete), plus the sum of `version` and the
 latest `updated_at` where the table has them (any edit of a client or an opportunity). An in-place
 edit of a table without either column (an activity marked done, a contact edited) does not show.
+The clients' fingerprint also covers the users table (count, highest id, active ones), which has no
+frame: a user added or disabled elsewhere (the CLI) renews the owner pickers' cached names.
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ from typing import Any
 from sqlalchemy import Engine, func, select
 from sqlalchemy.sql.selectable import ScalarSelect
 
+from crm_core.db.models import User
 from crm_core.store.frames import COLUMNS, MODELS, TABLES
 
 Fingerprints = dict[str, tuple[Any, ...]]
@@ -26,6 +29,12 @@ def _marks(name: str) -> list[ScalarSelect[Any]]:
         marks.append(select(func.sum(model.version)).scalar_subquery())
     if hasattr(model, "updated_at"):
         marks.append(select(func.max(model.updated_at)).scalar_subquery())
+    if name == "clients":  # the owners: see the module docstring
+        marks += [
+            select(func.count()).select_from(User).scalar_subquery(),
+            select(func.max(User.user_id)).scalar_subquery(),
+            select(func.count()).select_from(User).where(User.active.is_(True)).scalar_subquery(),
+        ]
     return marks
 
 

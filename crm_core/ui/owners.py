@@ -18,8 +18,19 @@ from crm_core.ui import cache, choices
 from crm_core.ui.context import PageContext
 
 
+# The tables whose writes may add a user (a new owner name becomes an inactive user, crm_core.auth.guard).
+OWNER_TABLES: tuple[str, ...] = ("clients", "activities", "opportunities")
+
+
 def owner_names(db_url: str) -> list[str]:
-    """The names an owner picker offers (`auth.users.owner_choices`)."""
+    """The names an owner picker offers (`auth.users.owner_choices`), read once per generation of the
+    tables that may add a user; a user added elsewhere shows through the clients' fingerprint
+    (crm_core.store.fingerprints), so a rerun does not query the users table."""
+    return _owner_names(db_url, cache.generations_of(db_url, OWNER_TABLES))
+
+
+@st.cache_data(show_spinner=False, max_entries=8)
+def _owner_names(db_url: str, generations: tuple[int, ...]) -> list[str]:
     return owner_choices(cache.engine(db_url))
 
 
