@@ -97,6 +97,17 @@ def _summary(label: str, times: list[float], loaded: Iterable[str]) -> str:
     )
 
 
+def _pick_client(at: object, key: str, client_id: int, name: str) -> None:
+    """Pick a client in the picker `key`: a plain select box up to 1,000 clients; beyond that the picker is
+    search-first (crm_core.ui.pickers), so type the company name into its search box, then pick."""
+    from crm_core.ui.pickers import SEARCH_SUFFIX
+
+    search = [box for box in at.text_input if box.key == key + SEARCH_SUFFIX]  # type: ignore[attr-defined]
+    if search:
+        search[0].input(name).run()
+    at.selectbox(key=key).select(client_id).run()  # type: ignore[attr-defined]
+
+
 def bench(mode: str, as_of: date, rounds: int) -> None:
     import streamlit as st
     from streamlit.testing.v1 import AppTest
@@ -123,7 +134,7 @@ def bench(mode: str, as_of: date, rounds: int) -> None:
 
     submits, reloaded = [], []
     for n, client_id in enumerate(client_ids):
-        at.selectbox(key="act_client").select(client_id).run()
+        _pick_client(at, "act_client", client_id, str(names[client_id]))
         at.text_input(key="act_title").input(f"Benchmark call {n}")
         at.date_input(key="act_date").set_value(as_of)
         at.time_input(key="act_time").set_value(clock_time(9, n % 60))
@@ -136,7 +147,7 @@ def bench(mode: str, as_of: date, rounds: int) -> None:
 
     overviews, reloaded = [], []
     for n, client_id in enumerate(client_ids):
-        at.selectbox(key="act_client").select(client_id).run()
+        _pick_client(at, "act_client", client_id, str(names[client_id]))
         at.text_input(key="act_title").input(f"Benchmark visit {n}")
         at.date_input(key="act_date").set_value(as_of)
         at.time_input(key="act_time").set_value(clock_time(11, n % 60))
@@ -151,7 +162,7 @@ def bench(mode: str, as_of: date, rounds: int) -> None:
     edits, reloaded = [], []
     for n, client_id in enumerate(client_ids):
         at.text_input(key="clients_search").input(str(names[client_id])).run()
-        at.selectbox(key="client_pick").select(client_id).run()
+        _pick_client(at, "client_pick", client_id, str(names[client_id]))
         at.text_input(key=f"edit_{client_id}_city").input(f"Ciudad {n}")
         loads.clear()
         edits.append(_timed(at.button(key=f"edit_{client_id}_save").click().run))
