@@ -17,7 +17,6 @@ from crm_core.auth.users import owner_choices
 from crm_core.ui import cache, choices
 from crm_core.ui.context import PageContext
 
-
 # The tables whose writes may add a user (a new owner name becomes an inactive user, crm_core.auth.guard).
 OWNER_TABLES: tuple[str, ...] = ("clients", "activities", "opportunities")
 
