@@ -97,6 +97,13 @@ def _summary(label: str, times: list[float], loaded: Iterable[str]) -> str:
     )
 
 
+def manager_id(url: str) -> int | None:
+    """The first active manager's user id (to sign the benchmark in), or None when the app runs open."""
+    from bench_pages import manager_id as first_manager
+
+    return first_manager(url)
+
+
 def _pick_client(at: object, key: str, client_id: int, name: str) -> None:
     """Pick a client in the picker `key`: a plain select box up to 1,000 clients; beyond that the picker is
     search-first (crm_core.ui.pickers), so type the company name into its search box, then pick."""
@@ -125,6 +132,11 @@ def bench(mode: str, as_of: date, rounds: int) -> None:
 
     at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=300)
     at.session_state["as_of"] = as_of
+    signed_in = manager_id(default_url())
+    if signed_in is not None:  # a database with users (the demo ones): signed in as its first manager
+        from crm_core.ui.signin import SESSION_KEY
+
+        at.session_state[SESSION_KEY] = (signed_in, time.time())
     at.run()
     at.switch_page("pages/activities.py").run()
     warm = [_timed(at.run) for _ in range(3)]
