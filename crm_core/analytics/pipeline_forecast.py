@@ -19,6 +19,10 @@ later by the deals created in it (learned the same way, from the creation period
 by T), summed over the creation periods of the window. It is a portfolio (and per-owner) figure, not a
 client's.
 
+The replays (`fit_pipeline`, the costly part) do not depend on the horizon: one fit per as-of day and table
+data (`pipeline_fit`, analytics.memo) covers FIT_DAYS, and client_health, the forecast cards, the Pipeline page
+and the monthly chart each evaluate their own horizons from it (`PipelineFit.model`).
+
 Only data dated on or before T is used: a deal closed after T counts as open, with its stage from
 the history; its won amount and close are never read. The expected close date is the field's current
 value (it has no history): a date moved after T is read as if known at T.
