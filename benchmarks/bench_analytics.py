@@ -32,6 +32,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from crm_core.analytics import client_health  # noqa: E402
 from crm_core.analytics import forecast as forecast_module  # noqa: E402
+from crm_core.analytics import pipeline_forecast as pipeline_module  # noqa: E402
 from crm_core.analytics.cadence import cadence_figures  # noqa: E402
 from crm_core.analytics.cash import cash_forecast  # noqa: E402
 from crm_core.analytics.churn import churn_scores  # noqa: E402
@@ -40,10 +41,9 @@ from crm_core.analytics.engagement import engagement_figures, open_opportunity_c
 from crm_core.analytics.forecast import recurring_forecast  # noqa: E402
 from crm_core.analytics.payments import client_payment_figures, invoice_status  # noqa: E402
 from crm_core.analytics.pipeline import pipeline_forecast  # noqa: E402
-from crm_core.analytics.pipeline_forecast import learned_pipeline  # noqa: E402
+from crm_core.analytics.pipeline_forecast import fit_pipeline  # noqa: E402
 from crm_core.analytics.risk import default_risk, lifecycle  # noqa: E402
 from crm_core.store.frames import Frames  # noqa: E402
-from crm_core.views import forecast as forecast_view  # noqa: E402
 from crm_core.views import health as health_view  # noqa: E402
 from crm_core.views.health import health_table  # noqa: E402
 from crm_core.views.overview import comparison_dates, overview  # noqa: E402
@@ -252,10 +252,12 @@ def breakdown(frames: Frames, as_of: date, recurring: bool = True) -> None:
     timed(
         "pipeline.pipeline_forecast (typed figure)", lambda: pipeline_forecast(frames.opportunities, as_of, frames.stage_history)
     )
+    fit = fit_pipeline(frames.opportunities, frames.stage_history, as_of, frames.invoices)
     timed(
-        "pipeline_forecast.learned_pipeline",
-        lambda: learned_pipeline(frames.opportunities, frames.stage_history, as_of, frames.invoices),
+        "pipeline_forecast.fit_pipeline (the learned pipeline's fit, unshared)",
+        lambda: fit_pipeline(frames.opportunities, frames.stage_history, as_of, frames.invoices),
     )
+    timed("pipeline_forecast PipelineFit._evaluate (30/90 d from a fit)", lambda: fit._evaluate((30, 90), 50))
     timed("cash.cash_forecast (other helper)", lambda: cash_forecast(frames.invoices, frames.payments, as_of))
     if recurring:
 
@@ -270,7 +272,7 @@ def forget() -> None:
     """Drop every shared result (the recurring fit, health, the learned pipeline): the next call computes."""
     forecast_module._MODELS.clear()
     health_view._HEALTH.clear()
-    forecast_view._PIPELINE.clear()
+    pipeline_module._FITS.clear()
 
 
 def measured(fn: Callable[[], Any], before: Callable[[], None] | None = None) -> tuple[float, float, float, Any]:

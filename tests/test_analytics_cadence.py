@@ -6,7 +6,8 @@ import math
 
 import pandas as pd
 
-from crm_core.analytics.cadence import cadence_figures
+from crm_core.analytics.cadence import cadence_figures, first_invoice_days
+from crm_core.analytics.days import as_of_day
 from crm_core.analytics.payments import invoice_status
 from tests.frames_builder import d, frames
 
@@ -80,3 +81,20 @@ def test_months_as_client_when_as_of_is_a_month_end() -> None:
     # Mid-month: Jan 15 -> Feb 14 is 0 months, -> Feb 15 is 1.
     assert _figures([_inv(1, 1, "2024-01-15")], as_of=d("2024-02-14")).loc[1, "months_as_client"] == 0
     assert _figures([_inv(1, 1, "2024-01-15")], as_of=d("2024-02-15")).loc[1, "months_as_client"] == 1
+
+
+def test_first_invoice_days_is_client_healths_first_invoice_date() -> None:
+    """Void invoices, credit notes, invoices after T and an invoice without an issue date never count."""
+    invoices = [
+        _inv(1, 1, "2024-03-01"),
+        _inv(2, 1, "2024-02-15", void=True),
+        _inv(3, 1, "2024-02-20", credit_note=True),
+        _inv(4, 2, "2024-07-05"),  # after T: client 2 has none by T
+        _inv(5, 3, "2024-05-10"),
+        {**_inv(6, 3, "2024-01-01"), "issue_date": None},  # no issue date: not known to be issued by T
+    ]
+    first = first_invoice_days(frames(invoices=invoices).invoices, T)
+    assert first.to_dict() == {1: as_of_day(d("2024-03-01")), 3: as_of_day(d("2024-05-10"))}
+    health_dates = _figures(invoices)["first_invoice_date"].dropna()
+    assert [as_of_day(day) for day in health_dates] == first.tolist()
+    assert health_dates.index.tolist() == first.index.tolist()

@@ -2,10 +2,18 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
+import pandas as pd
+import pytest
 from sqlalchemy import Engine
 
 from crm_core import services
+from crm_core.store import cache as store_cache
 from crm_core.store.cache import FrameCache
+from crm_core.store.frames import load_table
+from crm_core.store.writes import tables_appended, tables_written
 from tests.factories import make_client, make_invoice
 
 
@@ -43,3 +51,76 @@ def test_only_the_written_table_is_reloaded(engine: Engine) -> None:
     after = cache.frames()
     assert after.clients is before.clients  # the same frame object: not reloaded
     assert after.invoices is not before.invoices and len(after.invoices) == 1
+
+
+def _counting_appends(monkeypatch: pytest.MonkeyPatch) -> list[pd.DataFrame | None]:
+    """Every result of the cache's append_rows (a spy): None where it refused and the table was reloaded whole."""
+    results: list[pd.DataFrame | None] = []
+    real = store_cache.append_rows
+
+    def spy(engine: Engine, name: str, loaded: pd.DataFrame) -> pd.DataFrame | None:
+        results.append(real(engine, name, loaded))
+        return results[-1]
+
+    monkeypatch.setattr(store_cache, "append_rows", spy)
+    return results
+
+
+def _log(engine: Engine, client_id: int, title: str) -> list:  # type: ignore[type-arg]
+    return services.log_activity(
+        engine, {"client_id": client_id, "kind": "call", "title": title, "occurred_at": "2026-11-20T10:00", "done": False}
+    )
+
+
+def _told(cache: FrameCache, action: Callable[..., Any]) -> None:
+    cache.wrote(tables_written(action), tables_appended(action))
+
+
+def test_logged_activities_are_appended_and_equal_a_fresh_load(engine: Engine, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Issue 18: after activities logged through the service, only their rows are loaded; the frame equals a full load."""
+    appends = _counting_appends(monkeypatch)
+    client = make_client(engine)
+    _log(engine, client.client_id, "before")
+    cache = FrameCache(engine, recheck_seconds=3600)
+    before = cache.frames()
+    for n in range(2):
+        _log(engine, client.client_id, f"call {n}")
+        _told(cache, services.log_activity)
+    after = cache.frames()
+    assert len(appends) == 1 and appends[0] is not None  # two writes, one append of both rows
+    assert after.activities["title"].tolist() == ["before", "call 0", "call 1"]
+    pd.testing.assert_frame_equal(after.activities, load_table(engine, "activities"), check_exact=True)
+    assert after.contacts is not before.contacts  # written, not appended: reloaded whole
+
+
+def test_an_update_of_an_old_row_with_an_insert_reloads_the_table_whole(engine: Engine, monkeypatch: pytest.MonkeyPatch) -> None:
+    appends = _counting_appends(monkeypatch)
+    client = make_client(engine)
+    [old] = _log(engine, client.client_id, "to complete")
+    cache = FrameCache(engine, recheck_seconds=3600)
+    cache.frames()
+    services.complete_activity(engine, old.activity_id, "done")  # an update: same count, same highest id
+    _told(cache, services.complete_activity)
+    _log(engine, client.client_id, "new")
+    _told(cache, services.log_activity)
+    after = cache.frames().activities
+    assert appends == []  # not an append since the cached frame: the full reload path
+    assert after["done"].tolist() == [True, False] and after["outcome"].tolist() == ["done", None]
+    pd.testing.assert_frame_equal(after, load_table(engine, "activities"), check_exact=True)
+
+
+def test_a_delete_reloads_every_table_whole(engine: Engine, monkeypatch: pytest.MonkeyPatch) -> None:
+    appends = _counting_appends(monkeypatch)
+    first, second = make_client(engine), make_client(engine)
+    _log(engine, first.client_id, "gone")
+    cache = FrameCache(engine, recheck_seconds=3600)
+    cache.frames()
+    services.delete_client(engine, first.client_id)
+    _told(cache, services.delete_client)
+    _log(engine, second.client_id, "kept")
+    _told(cache, services.log_activity)
+    after = cache.frames()
+    assert appends == []
+    assert after.activities["title"].tolist() == ["kept"]
+    for name in ("clients", "activities"):
+        pd.testing.assert_frame_equal(getattr(after, name), load_table(engine, name), check_exact=True, obj=name)

@@ -10,8 +10,10 @@ from sqlalchemy import event
 
 from crm_core import services
 from crm_core.demo import generate_demo
-from crm_core.store.frames import COLUMNS, TABLES, Frames, load_frames, load_table
+from crm_core.io.importing import import_activities
+from crm_core.store.frames import COLUMNS, TABLES, Frames, append_rows, load_frames, load_table
 from tests.factories import make_client, make_invoice
+from tests.io_files import write_csv
 
 
 def _count_selects(engine):
@@ -106,3 +108,66 @@ def test_arrow_reader_sees_every_write_committed_in_between(engine):
         )
         titles.append(title)
         assert load_table(engine, "activities", reader="arrow")["title"].tolist() == titles
+
+
+def _log(engine, client_id: int, title: str, **extra) -> None:
+    services.log_activity(
+        engine, {"client_id": client_id, "kind": "call", "title": title, "occurred_at": "2026-11-20T10:00", **extra}
+    )
+
+
+@pytest.mark.parametrize("reader", ["arrow", "sqlalchemy"])
+def test_appending_the_rows_inserted_through_services_equals_a_full_load(engine, reader):
+    """Issue 18: after inserts only, the earlier frame plus the new rows is the table (columns, dtypes, values, order)."""
+    generate_demo(engine, clients=30, seed=5, as_of=date(2026, 11, 25))
+    loaded = {name: load_table(engine, name, reader) for name in ("activities", "payments")}
+    client_id = int(loaded["activities"]["client_id"].iloc[0])
+    _log(engine, client_id, "with a follow-up", follow_up_on="2026-11-27", outcome="call back")  # two rows
+    _log(engine, client_id, "blank fields", done=False)
+    invoice = make_invoice(engine, client_id, number="T-APPEND-1", total="100.10", issue_date="2026-10-31")
+    services.record_payment(engine, {"invoice_id": invoice.invoice_id, "paid_on": "2026-11-02", "amount": "40.05"})
+
+    for name, frame in loaded.items():
+        appended = append_rows(engine, name, frame, reader)
+        full = load_table(engine, name, reader)
+        assert appended is not None and len(appended) > len(frame), name
+        pd.testing.assert_frame_equal(appended, full, check_exact=True, obj=name)
+    assert append_rows(engine, "payments", load_table(engine, "payments", reader), reader) is not None  # nothing new
+
+
+def test_appending_after_an_import_of_many_rows_equals_a_full_load(engine, tmp_path):
+    generate_demo(engine, clients=30, seed=5, as_of=date(2026, 11, 25))
+    loaded = load_table(engine, "activities")
+    clients = load_table(engine, "clients")
+    rows = [["client_id", "kind", "title", "occurred_at", "duration_min", "done"]]
+    for n in range(300):
+        client_id = int(clients["client_id"].iloc[n % len(clients)])
+        rows.append([str(client_id), "meeting", f"Imported {n}", f"{1 + n % 28:02d}/10/2026 {8 + n % 10}:15", str(n % 90), "sí"])
+    report = import_activities(engine, write_csv(tmp_path / "activities.csv", rows))
+    assert report.to_create == 300
+
+    appended = append_rows(engine, "activities", loaded)
+    assert appended is not None and len(appended) == len(loaded) + 300
+    pd.testing.assert_frame_equal(appended, load_table(engine, "activities"), check_exact=True)
+
+
+def test_no_append_after_a_delete_or_an_insert_below_the_highest_id(engine, tmp_path):
+    """Rows gone, or new rows not all above the old highest id (an import keeping a file's ids): reload it whole."""
+    first, second = make_client(engine), make_client(engine)
+    for n in range(3):
+        _log(engine, first.client_id, f"first {n}")
+    rows = [["activity_id", "client_id", "kind", "title", "occurred_at"]]
+    rows.append(["100", str(second.client_id), "call", "own id 100", "20/11/2026 10:00"])
+    import_activities(engine, write_csv(tmp_path / "high.csv", rows))
+    loaded = load_table(engine, "activities")
+    assert loaded["activity_id"].tolist() == [1, 2, 3, 100]
+
+    _log(engine, second.client_id, "above")  # id 101
+    rows[1:] = [["50", str(second.client_id), "call", "own id 50", "21/11/2026 10:00"]]
+    import_activities(engine, write_csv(tmp_path / "low.csv", rows))
+    assert append_rows(engine, "activities", loaded) is None  # 2 rows more, only 1 above 100
+
+    loaded = load_table(engine, "activities")
+    services.delete_client(engine, first.client_id)  # 3 rows gone
+    _log(engine, second.client_id, "after the delete")
+    assert append_rows(engine, "activities", loaded) is None

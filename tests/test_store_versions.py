@@ -174,3 +174,23 @@ def test_in_background_mode_a_write_during_a_read_stays_ours(db: _Database) -> N
         threading.Event().wait(0.01)
     generations = dict(zip(TABLES, versions.current(), strict=True))
     assert generations["activities"] == 1 and generations["invoices"] == 0  # only the written table moved
+
+
+def test_only_appended_follows_a_chain_of_appends_and_breaks_at_any_other_change(db: _Database, versions: TableVersions) -> None:
+    versions.current()
+    versions.wrote({"activities", "contacts"}, appended={"activities"})  # activities 0 -> 1
+    versions.wrote({"activities", "contacts"}, appended={"activities"})  # 1 -> 2
+    assert versions.only_appended("activities", 0, 2) and versions.only_appended("activities", 1, 2)
+    assert not versions.only_appended("contacts", 0, 1)  # written, not appended
+    assert not versions.only_appended("activities", 2, 3)  # a generation not reached yet
+    versions.wrote({"activities"})  # an update: 2 -> 3
+    assert not versions.only_appended("activities", 2, 3) and not versions.only_appended("activities", 0, 3)
+    versions.wrote({"activities"}, appended={"activities"})  # 3 -> 4: a new chain from 3
+    assert versions.only_appended("activities", 3, 4) and not versions.only_appended("activities", 2, 4)
+
+    db.now += 5.0
+    db.change("invoices")  # a change by another process bumps every table, appends forgotten
+    generations = dict(zip(TABLES, versions.current(), strict=True))
+    assert generations["activities"] == 5 and not versions.only_appended("activities", 4, 5)
+    with pytest.raises(ValueError, match="appended tables not written"):
+        versions.wrote({"contacts"}, appended={"activities"})

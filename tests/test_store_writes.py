@@ -6,6 +6,8 @@ from collections.abc import Callable
 from datetime import date, datetime
 from typing import Any
 
+import pandas as pd
+import pytest
 from sqlalchemy import Engine
 
 from crm_core import services
@@ -16,7 +18,9 @@ from crm_core.store.writes import (
     EVERY_TABLE,
     IMPORT_TABLES_WRITTEN,
     TABLES_WRITTEN,
+    tables_appended,
     tables_written,
+    writes,
 )
 from tests.factories import client_payload
 
@@ -29,9 +33,14 @@ def _write(engine: Engine, action: Callable[..., Any], *args: Any, **kwargs: Any
     """Run a write and check the tables it changed are among those it declares (and that it changed one)."""
     before = load_frames(engine)
     result = action(engine, *args, **kwargs)
-    changed = _changed(before, load_frames(engine))
+    after = load_frames(engine)
+    changed = _changed(before, after)
     assert changed, f"{action.__name__} changed nothing"
     assert changed <= tables_written(action), f"{action.__name__} changed {sorted(changed - tables_written(action))}"
+    for name in tables_appended(action):  # only new rows, after every old row left as it was
+        old, new = getattr(before, name), getattr(after, name)
+        assert len(new) > len(old), f"{action.__name__} appended nothing to {name}"
+        pd.testing.assert_frame_equal(new.iloc[: len(old)], old, check_exact=True, obj=name)
     return result
 
 
@@ -93,3 +102,11 @@ def test_every_public_write_service_is_listed() -> None:
 def test_every_import_kind_is_listed_and_an_unknown_write_counts_as_every_table() -> None:
     assert set(IMPORT_TABLES_WRITTEN) == set(PLANNERS)
     assert tables_written(print) == EVERY_TABLE
+
+
+def test_appended_tables_are_declared_among_the_written_ones() -> None:
+    assert tables_appended(services.log_activity) == {"activities"}  # the contact's last interaction is an update
+    assert tables_appended(services.complete_activity) == frozenset()
+    assert tables_appended(print) == frozenset()  # a write that declared nothing appends nothing
+    with pytest.raises(ValueError, match="appended tables not written"):
+        writes("contacts", appends=("activities",))

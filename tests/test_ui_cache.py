@@ -15,7 +15,8 @@ from crm_core.config import business_timezone
 from crm_core.db import get_engine
 from crm_core.i18n import label
 from crm_core.store import versions as table_versions
-from crm_core.store.frames import TABLES, load_frames
+from crm_core.store.frames import TABLES, load_frames, load_table
+from crm_core.store.writes import tables_appended, tables_written
 from crm_core.ui import cache as cache_module
 from crm_core.ui.views import ACTIVITY_TABLES
 from tests.apptest_helpers import open_page
@@ -60,7 +61,24 @@ def _recent_titles(at: AppTest) -> list[str]:
     return next(df.value for df in at.dataframe if "occurred_at" in df.value.columns)["title"].tolist()
 
 
-def test_logging_an_activity_reloads_activities_and_contacts_only(demo_db: str, loads: Counter[str]) -> None:
+@pytest.fixture
+def appends(monkeypatch: pytest.MonkeyPatch) -> list[tuple[str, bool]]:
+    """Each (table, appended) the UI cache's append_rows gave: False where it refused (a spy)."""
+    seen: list[tuple[str, bool]] = []
+    real = cache_module.append_rows
+
+    def spy(engine: Engine, name: str, loaded: pd.DataFrame) -> pd.DataFrame | None:
+        result = real(engine, name, loaded)
+        seen.append((name, result is not None))
+        return result
+
+    monkeypatch.setattr(cache_module, "append_rows", spy)
+    return seen
+
+
+def test_logging_an_activity_appends_its_rows_and_reloads_the_contacts_only(
+    demo_db: str, loads: Counter[str], appends: list[tuple[str, bool]]
+) -> None:
     client_id, contact_id = _client_with_a_contact(demo_db)
     at = open_page("pages/activities.py", AS_OF)
     assert loads == Counter(dict.fromkeys(TABLES, 1))  # the first render loads every table once
@@ -69,12 +87,31 @@ def test_logging_an_activity_reloads_activities_and_contacts_only(demo_db: str, 
     assert loads == Counter()  # a rerun without a write reloads nothing
 
     _log_call(at, client_id, contact_id, "Renewal call with the CFO")
-    assert loads == Counter({"activities": 1, "contacts": 1})  # invoices, payments... come from the cache
+    # Activities: only the new row read and appended (issue 18); invoices, payments... come from the cache.
+    assert loads == Counter({"contacts": 1}) and appends == [("activities", True)]
     assert "Renewal call with the CFO" in _recent_titles(at)
     frames = cache_module.frames(demo_db)
     assert "Renewal call with the CFO" in frames.activities["title"].tolist()
+    pd.testing.assert_frame_equal(frames.activities, load_table(get_engine(demo_db), "activities"), check_exact=True)
     assert frames.contacts.set_index("contact_id").loc[contact_id, "last_interaction_at"] == pd.Timestamp("2026-11-25 10:30")
-    assert loads == Counter({"activities": 1, "contacts": 1})
+    assert loads == Counter({"contacts": 1})
+
+
+def test_completing_an_activity_reloads_the_activities_whole(
+    demo_db: str, loads: Counter[str], appends: list[tuple[str, bool]]
+) -> None:
+    client_id, contact_id = _client_with_a_contact(demo_db)
+    at = open_page("pages/activities.py", AS_OF)
+    _log_call(at, client_id, contact_id, "Appended first")
+    loads.clear()
+    appends.clear()
+    open_task = load_table(get_engine(demo_db), "activities").query("~done").iloc[0]
+    services.complete_activity(get_engine(demo_db), int(open_task["activity_id"]), "Closed")
+    done = services.complete_activity
+    cache_module.invalidate(demo_db, tables_written(done), tables_appended(done))  # as forms.perform tells it
+    frames = cache_module.frames(demo_db)
+    assert loads == Counter({"activities": 1}) and appends == []  # an update: the full reload path
+    pd.testing.assert_frame_equal(frames.activities, load_table(get_engine(demo_db), "activities"), check_exact=True)
 
 
 def test_deleting_a_client_reloads_every_table(demo_db: str, loads: Counter[str]) -> None:

@@ -7,17 +7,25 @@ from dataclasses import replace
 from datetime import date, datetime, timedelta
 
 import numpy as np
+import pandas as pd
 import pytest
 
-from crm_core.analytics import client_health
-from crm_core.analytics.forecast import recurring_forecast
+from crm_core.analytics import client_health, pipeline_forecast
+from crm_core.analytics.forecast import HORIZONS, recurring_forecast
+from crm_core.analytics.money import to_cents
+from crm_core.analytics.monthly import monthly_revenue
+from crm_core.analytics.pipeline import open_mask
 from crm_core.analytics.pipeline_backtest import score_parts
+from crm_core.analytics.pipeline_forecast import fit_pipeline, forecast_by_owner, learned_pipeline_by_client
 from crm_core.charts.forecast import accuracy_chart
+from crm_core.db import get_engine
+from crm_core.store.frames import Frames, load_frames
 from crm_core.views.forecast import (
     MIN_ACCURACY_DATES,
     accuracy_dates,
     accuracy_text,
     forecast_accuracy,
+    owner_forecast,
     pipeline_parts,
     with_new_deals,
 )
@@ -223,3 +231,55 @@ def test_accuracy_chart_draws_the_scores() -> None:
     assert list(fig.data[0].y) == pytest.approx(rows["forecast"].tolist())
     assert list(fig.data[1].y) == pytest.approx(rows["actual"].tolist())
     assert fig.layout.title.text == "Recurrente, 30 días: previsión frente a real en fechas pasadas"
+
+
+@pytest.fixture(scope="module")
+def demo_frames(demo_template) -> Frames:
+    """The demo portfolio (120 clients, seed 7) as loaded frames."""
+    engine = get_engine(f"sqlite:///{demo_template}")
+    try:
+        return load_frames(engine)
+    finally:
+        engine.dispose()
+
+
+DEMO_AS_OF = date(2026, 11, 25)
+
+
+def _with_undated_invoice(book: Frames) -> tuple[Frames, int]:
+    """The demo plus an invoice without an issue date for a prospect (no invoice yet) with an open deal."""
+    open_deals = book.opportunities[open_mask(book.opportunities, DEMO_AS_OF)]
+    prospect = int(sorted(set(open_deals["client_id"]) - set(book.invoices["client_id"]))[0])
+    row = book.invoices.iloc[[0]].assign(
+        invoice_id=int(book.invoices["invoice_id"].max()) + 1, client_id=prospect, issue_date=pd.NaT, due_date=pd.NaT
+    )
+    return replace(book, invoices=pd.concat([book.invoices, row], ignore_index=True)), prospect
+
+
+@pytest.mark.parametrize("undated", [False, True])
+def test_every_face_shares_one_pipeline_fit_equal_to_a_fresh_one(demo_frames: Frames, undated: bool) -> None:
+    """client_health, the cards' parts, the by-owner table and the monthly chart read one fit per day and data,
+    and each shows what an unshared fit gives. An invoice without an issue date makes no client a customer
+    (client_health's first_invoice_date, `cadence.first_invoice_days`) on either path."""
+    book, prospect = _with_undated_invoice(demo_frames) if undated else (demo_frames, None)
+    pipeline_forecast._FITS.clear()
+    misses = pipeline_forecast._FITS.misses
+    health = client_health(book, DEMO_AS_OF)
+    parts = pipeline_parts(book, DEMO_AS_OF)
+    owners = owner_forecast(book, DEMO_AS_OF)
+    monthly = monthly_revenue(book, DEMO_AS_OF)
+    assert pipeline_forecast._FITS.misses == misses + 1  # one fit, four faces
+
+    fresh = fit_pipeline(book.opportunities, book.stage_history, DEMO_AS_OF, book.invoices).model()
+    assert fresh.learned == {30: True, 90: True} and len(fresh.deals) > 0
+    by_client = learned_pipeline_by_client(fresh).reindex(health.index).fillna(0.0)
+    for h in HORIZONS:
+        assert health[f"pipeline_{h}d"].tolist() == by_client[f"pipeline_{h}d"].tolist()
+        assert parts[f"learned_{h}d"] == float(to_cents(fresh.deals[f"learned_{h}d"].sum()))
+        assert parts[f"new_{h}d"] == fresh.new_deals[h]
+    pd.testing.assert_frame_equal(owners, forecast_by_owner(fresh))
+    pipeline_forecast._FITS.clear()
+    pd.testing.assert_frame_equal(monthly, monthly_revenue(book, DEMO_AS_OF))  # its own fit, month-end horizons only
+    if prospect is not None:
+        assert pd.isna(health.loc[prospect, "first_invoice_date"])
+        assert not fresh.deals.loc[fresh.deals["client_id"] == prospect, "customer"].any()

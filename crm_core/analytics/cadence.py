@@ -10,7 +10,7 @@ from datetime import date
 import numpy as np
 import pandas as pd
 
-from crm_core.analytics.days import as_of_day, day_numbers, to_dates
+from crm_core.analytics.days import NO_DAY, as_of_day, day_numbers, to_dates
 from crm_core.analytics.grouped import group_median, positions
 
 
@@ -18,7 +18,8 @@ def cadence_figures(status: pd.DataFrame, client_index: pd.Index, as_of: date) -
     """cadence_days, first/last invoice, next_invoice_expected, days_since_last_invoice, months_as_client.
 
     Purchases are the non-void invoices that are not credit notes, issued on or before `as_of`
-    (`status` is `invoice_status` output, already cut at `as_of`). Several invoices on one day are
+    (`status` is `invoice_status` output, already cut at `as_of`; an invoice without an issue date is not
+    in it). first_invoice_date is `first_invoice_days`, which reads the invoices themselves. Several invoices on one day are
     one purchase, so the cadence is the median gap, in days, between distinct invoice dates (NaN
     with fewer than two). next_invoice_expected = last invoice date + cadence (NaT without one).
     months_as_client counts whole calendar months from the first invoice to `as_of` (0 for a
@@ -75,3 +76,22 @@ def _whole_months(first: np.ndarray, t: int) -> np.ndarray:
     month_end = (end + 1).astype("datetime64[M]") != end_month  # the last day of its month
     months = months - ((end_dom < start_dom) & (not month_end))
     return np.where(ok, np.maximum(months, 0), 0).astype(np.int64)
+
+
+def first_invoice_days(invoices: pd.DataFrame, as_of: date) -> pd.Series:
+    """Each client's first purchase day (day numbers, indexed by client_id): client_health's first_invoice_date.
+
+    The earliest issue day of the client's non-void invoices that are not credit notes, issued on or before
+    `as_of`. An invoice without an issue date never counts: nothing says it was issued by then (as in
+    `invoice_status`). Clients without one are absent. The learned pipeline reads it without the payments.
+    """
+    day = day_numbers(invoices["issue_date"])
+    keep = (
+        (day != NO_DAY)
+        & (day <= as_of_day(as_of))
+        & ~invoices["void"].to_numpy(dtype=bool)
+        & ~invoices["credit_note"].to_numpy(dtype=bool)
+    )
+    first = pd.Series(day[keep]).groupby(invoices["client_id"].to_numpy(dtype=np.int64)[keep]).min()
+    first.index.name = "client_id"
+    return first.astype(np.int64)

@@ -138,9 +138,7 @@ def client_health(frames: Frames, as_of: date, settings: AnalyticsSettings | Non
     forecasts = pd.concat(
         [
             recurring_forecast(frames.invoices, as_of, (*HORIZONS, VALUE_HORIZON_DAYS)),
-            learned_pipeline_by_client(
-                learned_pipeline(frames.opportunities, frames.stage_history, as_of, first_invoice=figures["first_invoice_date"])
-            ),
+            learned_pipeline_by_client(learned_pipeline(frames.opportunities, frames.stage_history, as_of, frames.invoices)),
             cash_forecast(frames.invoices, frames.payments, as_of, status),
         ],
         axis=1,

@@ -21,7 +21,7 @@ import pandas as pd
 from crm_core.analytics.backtest import revenue_between
 from crm_core.analytics.days import as_of_day
 from crm_core.analytics.forecast import as_of_timestamp, billable_invoices, forecast_from_history, purchase_history
-from crm_core.analytics.pipeline_forecast import learned_pipeline, won_between
+from crm_core.analytics.pipeline_forecast import fit_periods, fit_pipeline, won_between
 from crm_core.store.frames import Frames
 
 PIPELINE_MODEL = "learned pipeline"
@@ -82,7 +82,9 @@ def score_parts(
     rows: list[dict[str, object]] = []
     for as_of in sorted(dates):
         t = as_of_day(as_of)
-        model = learned_pipeline(frames.opportunities, frames.stage_history, as_of, frames.invoices, tuple(horizons))
+        # past dates: a fit of its own, not the shared one (it would push the current date's fits out)
+        fit = fit_pipeline(frames.opportunities, frames.stage_history, as_of, frames.invoices, fit_periods(tuple(horizons)))
+        model = fit.model(tuple(horizons))
         totals = recurring_totals(frames, as_of, horizons) if recurring else {}
         for h in horizons:
             won, won_new = won_between(frames.opportunities, t, t + h)

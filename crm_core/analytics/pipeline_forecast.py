@@ -19,6 +19,10 @@ later by the deals created in it (learned the same way, from the creation period
 by T), summed over the creation periods of the window. It is a portfolio (and per-owner) figure, not a
 client's.
 
+The replays (`fit_pipeline`, the costly part) do not depend on the horizon: one fit per as-of day and table
+data (`pipeline_fit`, analytics.memo) covers FIT_DAYS, and client_health, the forecast cards, the Pipeline page
+and the monthly chart each evaluate their own horizons from it (`PipelineFit.model`).
+
 Only data dated on or before T is used: a deal closed after T counts as open, with its stage from
 the history; its won amount and close are never read. The expected close date is the field's current
 value (it has no history): a date moved after T is read as if known at T.
@@ -26,14 +30,16 @@ value (it has no history): a date moved after T is read as if known at T.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from datetime import date
 
 import numpy as np
 import pandas as pd
 
+from crm_core.analytics.cadence import first_invoice_days
 from crm_core.analytics.days import NO_DAY, as_of_day, day_numbers
 from crm_core.analytics.forecast import HORIZONS
+from crm_core.analytics.memo import FrameMemo, columns_of
 from crm_core.analytics.money import to_cents
 from crm_core.analytics.pipeline import probability_as_of
 from crm_core.enums import OPEN_STAGE_VALUES, Stage
@@ -42,6 +48,7 @@ STEP_DAYS = 15  # snapshot spacing and length of a development period; 30 and 90
 LOOKBACK_DAYS = 365  # each development period learns from snapshots this far before its latest one
 HALF_LIFE_DAYS = 45.0  # a snapshot this much older than a period's latest weighs half (chosen on demo seeds 1, 3)
 PRIOR_DEALS = 20.0  # prior strength of a cell's shrinkage, in deals of the cell's mean amount
+FIT_DAYS = 135  # the shared fit covers this many days: the 30/90-day cards and the monthly chart's month ends (<= 123)
 MIN_DEALS_SEEN = 50  # fewer deal-snapshots behind a horizon's last period: nothing learned, the typed figure stands in
 # Timing buckets on d = expected close - snapshot day (negative: overdue); undated deals by age.
 DATED_EDGES: tuple[int, ...] = (-180, -90, -30, 0, 30, 90)  # d < -180 | -180..-91 | ... | d >= 90
@@ -218,12 +225,18 @@ def _shrunk_rates(amount: np.ndarray, won: np.ndarray, prior: float) -> np.ndarr
     return rate.reshape(-1)
 
 
-def _development_edges(horizons: tuple[int, ...]) -> np.ndarray:
-    """Ends of the development periods, in days after a snapshot: every STEP_DAYS, covering the longest horizon.
+def fit_periods(horizons: tuple[int, ...]) -> int:
+    """Development periods a fit needs: at least FIT_DAYS' worth (so the cards and the monthly chart share one fit),
+    more when a longer horizon is asked."""
+    return max(-(-FIT_DAYS // STEP_DAYS), -(-max(horizons, default=0) // STEP_DAYS))
 
-    The grid does not depend on the horizons asked, so a horizon's figure is the same whatever else is asked.
+
+def _development_edges(periods: int) -> np.ndarray:
+    """Ends of the development periods, in days after a snapshot: every STEP_DAYS, `periods` of them.
+
+    A period learns only from its own snapshots, so a horizon's figure is the same whatever the grid's length
+    (and whatever else is asked).
     """
-    periods = -(-max(horizons) // STEP_DAYS)
     return np.arange(1, periods + 1, dtype=np.int64) * STEP_DAYS
 
 
@@ -241,7 +254,7 @@ class _Learned:
 def _learn(
     deals: _Deals,
     t: int,
-    horizons: tuple[int, ...],
+    periods: int,
     first_invoice: np.ndarray,
     prior_deals: float = PRIOR_DEALS,
 ) -> _Learned:
@@ -252,7 +265,7 @@ def _learn(
     learned from snapshots up to T - 15, not T - 90 (chain ladder). Likewise for new deals: the value won
     d periods after a STEP_DAYS creation period, learned from the creation periods whose lag d has ended.
     """
-    edges = _development_edges(horizons)
+    edges = _development_edges(periods)
     starts = edges - STEP_DAYS
     lags = len(edges)
     cells = int(np.prod(CELL_SHAPE))
@@ -320,29 +333,166 @@ def _horizon_rates(learned: _Learned, horizon: int) -> tuple[np.ndarray, np.ndar
     return rate, learned.seen[last], by_owner, int(learned.snapshots[: last + 1].max())
 
 
-def _first_invoice_days(
-    opportunities: pd.DataFrame,
-    invoices: pd.DataFrame | None,
-    t: int,
-    first_invoice: pd.Series | None = None,
-) -> np.ndarray:
-    """Per deal, the day its client first invoiced (non-void, not a credit note, on or before T); FAR when never.
-
-    `first_invoice` (date by client_id, e.g. client_health's first_invoice_date) saves reading `invoices`.
-    """
+def _first_invoice_days(opportunities: pd.DataFrame, invoices: pd.DataFrame | None, as_of: date) -> np.ndarray:
+    """Per deal, the day its client first invoiced as of T (`cadence.first_invoice_days`); FAR when never."""
     out = np.full(len(opportunities), FAR, dtype=np.int64)
-    if first_invoice is not None:
-        days = day_numbers(first_invoice.to_numpy())
-        first = pd.Series(days, index=first_invoice.index)[(days != NO_DAY) & (days <= t)]
-    elif invoices is None or invoices.empty:
+    if invoices is None or invoices.empty:
         return out
-    else:
-        day = day_numbers(invoices["issue_date"])
-        keep = ~invoices["void"].to_numpy(dtype=bool) & ~invoices["credit_note"].to_numpy(dtype=bool) & (day <= t)
-        first = pd.Series(day[keep]).groupby(invoices["client_id"].to_numpy()[keep]).min()
+    first = first_invoice_days(invoices, as_of)
     found = first.index.get_indexer(opportunities["client_id"].to_numpy())
     out[found >= 0] = first.to_numpy()[found[found >= 0]]
     return out
+
+
+# The columns the fit reads: what the shared fit is keyed on and keeps alive (analytics.memo).
+OPPORTUNITY_COLUMNS: list[str] = [
+    "opportunity_id",
+    "client_id",
+    "owner",
+    "stage",
+    "probability",
+    "amount",
+    "won_amount",
+    "expected_close",
+    "created_at",
+    "closed_at",
+]
+STAGE_HISTORY_COLUMNS: list[str] = ["change_id", "opportunity_id", "to_stage", "changed_at"]
+INVOICE_COLUMNS: list[str] = ["client_id", "issue_date", "void", "credit_note"]
+
+
+@dataclass(frozen=True)
+class PipelineFit:
+    """What the replays taught as of one date, and the deals open then: any horizons are then cheap (`model`).
+
+    The learned rates per cell and development period do not depend on the horizon; a horizon only sums
+    its periods. `model(horizons)` is kept per (horizons, min_seen), so a shared fit evaluates each once.
+    """
+
+    as_of: date
+    deals: _Deals
+    learned: _Learned
+    open_rows: pd.DataFrame  # the open deals' opportunity_id, client_id, owner
+    cell: np.ndarray  # their cell on T
+    typed_p: np.ndarray  # their typed probability on T, 0..1
+    made: dict[tuple[tuple[int, ...], int], PipelineModel] = field(default_factory=dict, compare=False, repr=False)
+
+    def model(self, horizons: tuple[int, ...] = HORIZONS, min_seen: int = MIN_DEALS_SEEN) -> PipelineModel:
+        """The learned pipeline forecast for `horizons` (see `learned_pipeline`); the caller's own frames."""
+        key = (tuple(horizons), min_seen)
+        model = self.made.get(key)
+        if model is None:
+            model = self._evaluate(tuple(horizons), min_seen)
+            self.made[key] = model
+        # shallow copies (copy-on-write): a column a caller adds never reaches the shared model
+        return replace(
+            model,
+            deals=model.deals.copy(deep=False),
+            new_by_owner=model.new_by_owner.copy(deep=False),
+            rates=model.rates.copy(deep=False),
+            new_deals=dict(model.new_deals),
+            snapshots=dict(model.snapshots),
+            learned=dict(model.learned),
+        )
+
+    def _evaluate(self, horizons: tuple[int, ...], min_seen: int) -> PipelineModel:
+        t = as_of_day(self.as_of)
+        customer, stage_age, timing, stage = np.unravel_index(self.cell, CELL_SHAPE)
+        positions = self.open_rows.index.to_numpy()
+        amount = self.deals.amount[positions]
+        due = self.deals.close_due[positions]
+        table: dict[str, object] = {
+            "opportunity_id": self.open_rows["opportunity_id"].to_numpy(),
+            "client_id": self.open_rows["client_id"].to_numpy(),
+            "owner": self.open_rows["owner"].to_numpy(dtype=object),
+            "stage": np.asarray(OPEN_STAGE_VALUES, dtype=object)[stage],
+            "timing": np.asarray(TIMING_LABELS, dtype=object)[timing],
+            "stage_age": np.asarray(STAGE_AGE_LABELS, dtype=object)[stage_age],
+            "customer": customer.astype(bool),
+            "amount": amount,
+            "probability": self.typed_p * 100.0,
+        }
+        new_deals: dict[int, float] = {}
+        new_owner: dict[str, np.ndarray] = {}
+        rates: dict[str, np.ndarray] = {}
+        snapshots: dict[int, int] = {}
+        learned_flags: dict[int, bool] = {}
+        for h in horizons:
+            rate, seen, by_owner, used = _horizon_rates(self.learned, h)
+            typed_due = (due != NO_DAY) & (due <= t + h)
+            table[f"typed_{h}d"] = to_cents(np.where(typed_due, amount * self.typed_p, 0.0))
+            learned = seen.sum() >= min_seen
+            table[f"learned_{h}d"] = to_cents(amount * rate[self.cell]) if learned else table[f"typed_{h}d"]
+            if not learned:
+                by_owner = np.zeros_like(by_owner)
+            new_deals[h] = float(to_cents(by_owner.sum()))
+            new_owner[f"new_{h}d"] = by_owner
+            rates[f"rate_{h}d"], rates[f"seen_{h}d"] = rate, seen.astype(np.int64)
+            snapshots[h] = used
+            learned_flags[h] = bool(learned)
+        deal_frame = pd.DataFrame(table)
+        owners = pd.DataFrame(new_owner, index=pd.Index(self.deals.owners, name="owner"))
+        axes = np.unravel_index(np.arange(int(np.prod(CELL_SHAPE))), CELL_SHAPE)
+        rate_frame = pd.DataFrame(
+            {
+                "customer": axes[0].astype(bool),
+                "stage_age": np.asarray(STAGE_AGE_LABELS, dtype=object)[axes[1]],
+                "timing": np.asarray(TIMING_LABELS, dtype=object)[axes[2]],
+                "stage": np.asarray(OPEN_STAGE_VALUES, dtype=object)[axes[3]],
+                **rates,
+            }
+        )
+        return PipelineModel(self.as_of, deal_frame, new_deals, owners, rate_frame, snapshots, learned_flags)
+
+
+def fit_pipeline(
+    opportunities: pd.DataFrame,
+    stage_history: pd.DataFrame,
+    as_of: date,
+    invoices: pd.DataFrame | None = None,
+    periods: int = -(-FIT_DAYS // STEP_DAYS),
+    prior_deals: float = PRIOR_DEALS,
+) -> PipelineFit:
+    """Replay the history before `as_of` and learn `periods` development periods (the costly part), not shared."""
+    t = as_of_day(as_of)
+    deals = _deal_arrays(opportunities, stage_history, t)
+    first_days = _first_invoice_days(opportunities, invoices, as_of)
+    positions, cell = _cells(deals, t, first_days)
+    open_rows = opportunities.iloc[positions]
+    typed_p = probability_as_of(open_rows, stage_history, as_of).to_numpy(dtype="float64") / 100.0
+    rows = pd.DataFrame(
+        {name: open_rows[name].to_numpy() for name in ("opportunity_id", "client_id", "owner")},
+        index=pd.Index(positions),
+    )
+    return PipelineFit(as_of, deals, _learn(deals, t, periods, first_days, prior_deals), rows, cell, typed_p)
+
+
+# One fit per (opportunities, stage history, invoices) data and as-of day: client_health, the forecast cards,
+# the Pipeline page and the monthly chart share it (4 entries: two dates, two table versions).
+_FITS = FrameMemo(max_entries=4)
+
+
+def pipeline_fit(
+    opportunities: pd.DataFrame,
+    stage_history: pd.DataFrame,
+    as_of: date,
+    invoices: pd.DataFrame | None = None,
+    horizons: tuple[int, ...] = HORIZONS,
+    prior_deals: float = PRIOR_DEALS,
+) -> PipelineFit:
+    """`fit_pipeline` covering `horizons` (at least FIT_DAYS), computed once per table data and as-of day."""
+    periods = fit_periods(tuple(horizons))
+    opps = columns_of(opportunities, OPPORTUNITY_COLUMNS)
+    history = columns_of(stage_history, STAGE_HISTORY_COLUMNS)
+    tables: tuple[pd.DataFrame, ...] = (opps, history)
+    if invoices is not None:
+        tables += (columns_of(invoices, INVOICE_COLUMNS),)
+    fit: PipelineFit = _FITS.get(
+        tables,
+        (as_of_day(as_of), periods, prior_deals, invoices is None),
+        lambda: fit_pipeline(opps, history, as_of, tables[2] if invoices is not None else None, periods, prior_deals),
+    )
+    return fit
 
 
 def learned_pipeline(
@@ -354,68 +504,18 @@ def learned_pipeline(
     *,
     prior_deals: float = PRIOR_DEALS,
     min_seen: int = MIN_DEALS_SEEN,
-    first_invoice: pd.Series | None = None,
 ) -> PipelineModel:
     """The learned pipeline forecast as of `as_of` for each horizon (see the module docstring).
 
     `invoices` tells which deals belong to clients who had already invoiced at each date (a deal with
-    an existing customer converts differently from one with a prospect); without it (and without
-    `first_invoice`, each client's first invoice date), none has.
-    `prior_deals` and `min_seen` (shrinkage strength, deals needed to learn) are parameters so a small
-    hand-made case can be computed by hand.
+    an existing customer converts differently from one with a prospect; `cadence.first_invoice_days`);
+    without it, none has. `prior_deals` and `min_seen` (shrinkage strength, deals needed to learn) are
+    parameters so a small hand-made case can be computed by hand. The fit is shared per table data and
+    as-of day (`pipeline_fit`): every face evaluating any horizons of it gets the same figures.
     """
-    t = as_of_day(as_of)
-    deals = _deal_arrays(opportunities, stage_history, t)
-    first_days = _first_invoice_days(opportunities, invoices, t, first_invoice)
-    positions, cell = _cells(deals, t, first_days)
-    customer, stage_age, timing, stage = np.unravel_index(cell, CELL_SHAPE)
-    open_rows = opportunities.iloc[positions]
-    typed_p = probability_as_of(open_rows, stage_history, as_of).to_numpy(dtype="float64") / 100.0
-    amount = deals.amount[positions]
-    due = deals.close_due[positions]
-    table: dict[str, object] = {
-        "opportunity_id": open_rows["opportunity_id"].to_numpy(),
-        "client_id": open_rows["client_id"].to_numpy(),
-        "owner": open_rows["owner"].to_numpy(dtype=object),
-        "stage": np.asarray(OPEN_STAGE_VALUES, dtype=object)[stage],
-        "timing": np.asarray(TIMING_LABELS, dtype=object)[timing],
-        "stage_age": np.asarray(STAGE_AGE_LABELS, dtype=object)[stage_age],
-        "customer": customer.astype(bool),
-        "amount": amount,
-        "probability": typed_p * 100.0,
-    }
-    new_deals: dict[int, float] = {}
-    new_owner: dict[str, np.ndarray] = {}
-    rates: dict[str, np.ndarray] = {}
-    snapshots: dict[int, int] = {}
-    learned_flags: dict[int, bool] = {}
-    history = _learn(deals, t, tuple(horizons), first_days, prior_deals)
-    for h in horizons:
-        rate, seen, by_owner, used = _horizon_rates(history, h)
-        typed_due = (due != NO_DAY) & (due <= t + h)
-        table[f"typed_{h}d"] = to_cents(np.where(typed_due, amount * typed_p, 0.0))
-        learned = seen.sum() >= min_seen
-        table[f"learned_{h}d"] = to_cents(amount * rate[cell]) if learned else table[f"typed_{h}d"]
-        if not learned:
-            by_owner = np.zeros_like(by_owner)
-        new_deals[h] = float(to_cents(by_owner.sum()))
-        new_owner[f"new_{h}d"] = by_owner
-        rates[f"rate_{h}d"], rates[f"seen_{h}d"] = rate, seen.astype(np.int64)
-        snapshots[h] = used
-        learned_flags[h] = bool(learned)
-    deal_frame = pd.DataFrame(table)
-    owners = pd.DataFrame(new_owner, index=pd.Index(deals.owners, name="owner"))
-    axes = np.unravel_index(np.arange(int(np.prod(CELL_SHAPE))), CELL_SHAPE)
-    rate_frame = pd.DataFrame(
-        {
-            "customer": axes[0].astype(bool),
-            "stage_age": np.asarray(STAGE_AGE_LABELS, dtype=object)[axes[1]],
-            "timing": np.asarray(TIMING_LABELS, dtype=object)[axes[2]],
-            "stage": np.asarray(OPEN_STAGE_VALUES, dtype=object)[axes[3]],
-            **rates,
-        }
+    return pipeline_fit(opportunities, stage_history, as_of, invoices, tuple(horizons), prior_deals).model(
+        tuple(horizons), min_seen
     )
-    return PipelineModel(as_of, deal_frame, new_deals, owners, rate_frame, snapshots, learned_flags)
 
 
 def learned_pipeline_by_client(model: PipelineModel, horizons: tuple[int, ...] = HORIZONS) -> pd.DataFrame:
@@ -461,7 +561,10 @@ def won_between(opportunities: pd.DataFrame, start_day: int, end_day: int) -> tu
 
 
 __all__ = [
+    "PipelineFit",
     "PipelineModel",
+    "fit_pipeline",
+    "pipeline_fit",
     "learned_pipeline",
     "learned_pipeline_by_client",
     "forecast_by_owner",

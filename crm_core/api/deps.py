@@ -14,7 +14,7 @@ from fastapi import Depends, Header, Request
 from sqlalchemy import Engine
 
 from crm_core.store.cache import FrameCache
-from crm_core.store.writes import tables_written
+from crm_core.store.writes import tables_appended, tables_written
 
 
 @dataclass
@@ -68,7 +68,7 @@ def get_language(accept_language: Annotated[str | None, Header()] = None) -> str
 
 def after_write(cache: FrameCache, action: Callable[..., Any]) -> None:
     """Tell the cache that `action` (a service) committed: the tables it declares reload on next read."""
-    cache.wrote(tables_written(action))
+    cache.wrote(tables_written(action), tables_appended(action))
 
 
 Engine_ = Annotated[Engine, Depends(get_engine)]

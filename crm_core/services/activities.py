@@ -19,7 +19,7 @@ from crm_core.store.writes import writes
 FOLLOW_UP_HOUR = time(9, 0)
 
 
-@writes("activities", "contacts")
+@writes("activities", "contacts", appends=("activities",))
 def log_activity(engine: Engine, payload: ActivityCreate | dict[str, Any]) -> list[ActivityOut]:
     """Record an activity; with `follow_up_on`, also schedule an open follow-up task that day.
 

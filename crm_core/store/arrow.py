@@ -68,7 +68,15 @@ def libpq_uri(engine: Engine) -> str:
     return engine.url.set(drivername="postgresql").render_as_string(hide_password=False)
 
 
-def select_sql(backend: str, table: str, columns: Iterable[str], kind: ColumnKind, order_by: str, cast: bool = True) -> str:
+def select_sql(
+    backend: str,
+    table: str,
+    columns: Iterable[str],
+    kind: ColumnKind,
+    order_by: str,
+    cast: bool = True,
+    after: int | None = None,
+) -> str:
     """SELECT of `columns` with each cast to the one type its kind arrives as on `backend`.
 
     SQLite: money REAL, dates and timestamps TEXT (ISO, parsed in bulk), the rest as stored.
@@ -76,6 +84,7 @@ def select_sql(backend: str, table: str, columns: Iterable[str], kind: ColumnKin
     `cast=False` on SQLite selects the columns as stored: the CASTs cost about 40 % of the read of a
     large table, and the declared affinities already give one type per column in a sound file
     (`fits` checks the result; a column that does not fit is read again with the CASTs).
+    `after`: only the rows whose `order_by` key is greater (the rows appended since a frame was loaded).
     """
     parts = []
     for name in columns:
@@ -91,7 +100,8 @@ def select_sql(backend: str, table: str, columns: Iterable[str], kind: ColumnKin
             parts.append(f"CAST({column} AS INTEGER) AS {column}")
         else:
             parts.append(column)
-    return f"SELECT {', '.join(parts)} FROM {_quoted(table)} ORDER BY {_quoted(order_by)}"
+    where = "" if after is None else f" WHERE {_quoted(order_by)} > {int(after)}"
+    return f"SELECT {', '.join(parts)} FROM {_quoted(table)}{where} ORDER BY {_quoted(order_by)}"
 
 
 def fits(table: pa.Table, kind: ColumnKind) -> bool:

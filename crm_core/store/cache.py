@@ -1,7 +1,8 @@
 """An in-process cache of the frames and of what is built on them, per table version, for faces without Streamlit.
 
 The API (and any long-running process) keeps one `FrameCache` per database: each table's frame is
-loaded once per generation (crm_core.store.versions), and a derived value (the portfolio's health, the
+loaded once per generation (crm_core.store.versions), or only its new rows after a write that just
+appended to it, and a derived value (the portfolio's health, the
 client table) is built once per key and table generations, so a request never recomputes the
 portfolio unless a table changed. Writes by this process are told with `wrote`; writes by another
 process are noticed through the table fingerprints, at most once per `recheck_seconds`.
@@ -18,7 +19,7 @@ import pandas as pd
 from sqlalchemy import Engine
 
 from crm_core.store.fingerprints import table_fingerprints
-from crm_core.store.frames import TABLES, Frames, load_table
+from crm_core.store.frames import TABLES, Frames, append_rows, load_table
 from crm_core.store.versions import Generations, TableVersions
 
 T = TypeVar("T")
@@ -49,7 +50,10 @@ class FrameCache:
             for name, gen in zip(TABLES, current, strict=True):
                 cached = self._tables.get(name)
                 if cached is None or cached[0] != gen:
-                    cached = (gen, load_table(self.engine, name))
+                    frame = None
+                    if cached is not None and self.versions.only_appended(name, cached[0], gen):
+                        frame = append_rows(self.engine, name, cached[1])  # None: not sure, reload it whole
+                    cached = (gen, load_table(self.engine, name) if frame is None else frame)
                     self._tables[name] = cached
                 loaded[name] = cached[1]
             return Frames(**loaded)
@@ -71,6 +75,9 @@ class FrameCache:
                 self._derived.popitem(last=False)
             return value
 
-    def wrote(self, tables: Iterable[str] = TABLES) -> None:
-        """After a committed write of `tables` by this process: they (and everything derived) reload on next use."""
-        self.versions.wrote(tables)
+    def wrote(self, tables: Iterable[str] = TABLES, appended: Iterable[str] = ()) -> None:
+        """After a committed write of `tables` by this process: they (and everything derived) reload on next use.
+
+        `appended`: those only inserted into, of which just the new rows are loaded (frames.append_rows).
+        """
+        self.versions.wrote(tables, appended)

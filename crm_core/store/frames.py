@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
-from sqlalchemy import Engine, Float, String, cast, func, select, type_coerce
+from sqlalchemy import Engine, Float, String, case, cast, func, select, type_coerce
 from sqlalchemy.sql.elements import ColumnElement
 
 from crm_core.config import business_timezone
@@ -259,34 +259,62 @@ Reader = Literal["auto", "arrow", "sqlalchemy"]
 _log = logging.getLogger(__name__)
 
 
-def load_table(engine: Engine, name: str, reader: Reader = "auto") -> pd.DataFrame:
+def load_table(engine: Engine, name: str, reader: Reader = "auto", after: int | None = None) -> pd.DataFrame:
     """One table (a name of TABLES) as a typed frame, with one query; load_frames and the UI cache both use it.
 
     `reader` "auto" reads through Arrow where the database allows it (arrow_backend), else through
     SQLAlchemy; "arrow" or "sqlalchemy" force one (the equality test compares them).
+    `after`: only the rows whose id (the first column) is greater, in the same types (see append_rows).
     """
     if reader == "sqlalchemy" or (reader == "auto" and arrow_backend(engine) is None):
-        return _load_rows(engine, name)
+        return _load_rows(engine, name, after)
     if reader == "arrow":
-        return _load_arrow(engine, name)
+        return _load_arrow(engine, name, after)
     try:
-        return _load_arrow(engine, name)
+        return _load_arrow(engine, name, after)
     except Exception as error:  # noqa: BLE001 - a driver quirk must cost speed, not the page
         _log.warning("Arrow read of %s failed (%s); reading it through SQLAlchemy", name, error)
-        return _load_rows(engine, name)
+        return _load_rows(engine, name, after)
 
 
-def _load_arrow(engine: Engine, name: str) -> pd.DataFrame:
+def append_rows(engine: Engine, name: str, loaded: pd.DataFrame, reader: Reader = "auto") -> pd.DataFrame | None:
+    """Table `name` now, as `loaded` (its earlier full load) plus the rows added since, or None if unsure.
+
+    For a table only inserted into since `loaded` (crm_core.store.versions.only_appended): the rows with
+    an id above `loaded`'s highest are read through the same reader and appended, equal to a full
+    load (`load_table`) in columns, dtypes, values and order. None (reload it whole) unless the table
+    still holds exactly `loaded`'s count of rows up to that id and every other row is above it: an
+    insert below the highest id (an import keeping a file's ids) or a delete is thereby refused.
+    """
+    key = COLUMNS[name][0]
+    if loaded.empty or list(loaded.columns) != COLUMNS[name]:
+        return None
+    highest = int(loaded[key].iloc[-1])
+    column = getattr(MODELS[name], key)
+    counts = select(func.count(), func.count(case((column > highest, 1))))
+    with engine.connect() as conn:
+        total, above = conn.execution_options(crm_readonly=True).execute(counts.select_from(MODELS[name])).one()
+    if int(total) - int(above) != len(loaded):
+        return None
+    if not above:
+        return loaded
+    added = load_table(engine, name, reader, after=highest)
+    if len(added) != int(above) or not added.dtypes.equals(loaded.dtypes):
+        return None
+    return pd.concat([loaded, added], ignore_index=True)
+
+
+def _load_arrow(engine: Engine, name: str, after: int | None = None) -> pd.DataFrame:
     backend = arrow_backend(engine)
     if backend is None:
         raise ValueError(f"{engine.url.get_backend_name()} databases cannot be read through Arrow here")
     args = (backend, MODELS[name].__tablename__, COLUMNS[name], column_kind, COLUMNS[name][0])
     if backend == "sqlite":
-        table = read_table(engine, select_sql(*args, cast=False))
+        table = read_table(engine, select_sql(*args, cast=False, after=after))
         if not fits(table, column_kind):
-            table = read_table(engine, select_sql(*args))
+            table = read_table(engine, select_sql(*args, after=after))
     else:
-        table = read_table(engine, select_sql(*args))
+        table = read_table(engine, select_sql(*args, after=after))
     return frame_from_arrow(table, COLUMNS[name], name)
 
 
@@ -386,14 +414,17 @@ def _mostly_distinct(column: pa.ChunkedArray) -> bool:
     return int(pc.count_distinct(sample).as_py()) > len(sample) // 2
 
 
-def _load_rows(engine: Engine, name: str) -> pd.DataFrame:
-    """The SQLAlchemy reader: every row as a Python tuple (the fallback for other databases)."""
+def _load_rows(engine: Engine, name: str, after: int | None = None) -> pd.DataFrame:
+    """The SQLAlchemy reader: every row (with an id above `after`) as a Python tuple (the fallback for other databases)."""
     model = MODELS[name]
     cols = [_raw(getattr(model, col), col) for col in COLUMNS[name]]
     pk = getattr(model, COLUMNS[name][0])
+    query = select(*cols).order_by(pk)
+    if after is not None:
+        query = query.where(pk > after)
     with engine.connect() as conn:
         conn = conn.execution_options(crm_readonly=True)
-        rows = conn.execute(select(*cols).order_by(pk)).all()
+        rows = conn.execute(query).all()
     # Plain tuples: pandas probes each SQLAlchemy Row for attributes, ~10x slower on large tables.
     df = pd.DataFrame.from_records([tuple(row) for row in rows], columns=COLUMNS[name])
     return _typed(df, name)

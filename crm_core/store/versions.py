@@ -6,7 +6,8 @@ tables' fingerprints, read at most once per `recheck_seconds` (longer when the r
 see SLOW_READ_FACTOR): a change this server did not make
 bumps every table, since such a writer may also have touched tables whose fingerprint cannot show it.
 With `background` (the Streamlit server), a re-read after a slow one runs in a thread instead of
-holding the page that found it due.
+holding the page that found it due. A write that only inserted rows into a table (`wrote(...,
+appended=...)`) is remembered, so a cache may load just the new rows (`only_appended`).
 """
 
 from __future__ import annotations
@@ -49,6 +50,8 @@ class TableVersions:
         # Unique per instance unless given: entries cached under an earlier registry's generations
         # (st.cache_resource cleared without st.cache_data) can never be taken for current ones.
         self._generations = dict.fromkeys(TABLES, time.time_ns() if start is None else start)
+        # Per table, the earliest generation from which every later one came from appends only (None: none).
+        self._append_base: dict[str, int | None] = dict.fromkeys(TABLES)
         self._seen: Fingerprints | None = None
         self._checked_at: float | None = None
         self._read_seconds = 0.0  # how long the last fingerprint read took (by the clock given)
@@ -110,24 +113,45 @@ class TableVersions:
             self._checked_at = None
         return retired
 
-    def wrote(self, tables: Iterable[str]) -> None:
-        """Record a committed write of `tables` by this server: they reload on their next read."""
-        names = set(tables)
-        unknown = names - set(TABLES)
+    def wrote(self, tables: Iterable[str], appended: Iterable[str] = ()) -> None:
+        """Record a committed write of `tables` by this server: they reload on their next read.
+
+        `appended`: those of `tables` the write only inserted rows into (see `only_appended`).
+        """
+        names, appends = set(tables), set(appended)
+        unknown = (names | appends) - set(TABLES)
         if unknown:
             raise ValueError(f"unknown tables: {sorted(unknown)}")
+        if not appends <= names:
+            raise ValueError(f"appended tables not written: {sorted(appends - names)}")
         with self._lock:
-            retired = self._bump(names)
+            retired = self._bump(names, appends)
             self._written |= names
             self._write_epoch += 1
             self._checked_at = None  # the next read sees the write's fingerprint as ours
         self._retire_all(retired)
 
-    def _bump(self, names: Iterable[str]) -> list[tuple[str, int]]:
+    def only_appended(self, name: str, old: int, new: int) -> bool:
+        """Whether every write of table `name` from generation `old` to `new` only inserted rows (told by `wrote`).
+
+        False after any other write, a change noticed from another process, or for generations not seen.
+        """
+        with self._lock:
+            base = self._append_base[name]
+            return base is not None and base <= old < new <= self._generations[name]
+
+    def _bump(self, names: Iterable[str], appended: Iterable[str] = ()) -> list[tuple[str, int]]:
+        """Move `names` to their next generation (lock held); `appended` ones keep their chain of appends."""
+        appends = set(appended)
         retired = []
         for name in names:
-            retired.append((name, self._generations[name]))
-            self._generations[name] += 1
+            old = self._generations[name]
+            retired.append((name, old))
+            self._generations[name] = old + 1
+            if name not in appends:
+                self._append_base[name] = None
+            elif self._append_base[name] is None:
+                self._append_base[name] = old
         return retired
 
     def _retire_all(self, retired: list[tuple[str, int]]) -> None:

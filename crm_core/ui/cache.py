@@ -2,7 +2,7 @@
 
 Each table's frame is cached under its generation (crm_core.store.versions), shared by every
 session of this server. A write through the UI bumps the tables it declares (crm_core.store.writes),
-so the next render reloads those and reuses the others. Health (and every view built on it) is
+so the next render reloads those (only the new rows of a table a write just appended to) and reuses the others. Health (and every view built on it) is
 keyed by every table's generation, so it is recomputed after any write, from the cached frames;
 a view that reads fewer tables is keyed by just theirs (ui.views). Writes by another process are
 noticed through a fingerprint query (crm_core.store.fingerprints), at most once a second per server.
@@ -33,7 +33,7 @@ from crm_core.auth.scope import Scope, scope_frames, scope_rows, visible_client_
 from crm_core.db import get_engine
 from crm_core.store.arrow import arrow_backend
 from crm_core.store.fingerprints import table_fingerprints
-from crm_core.store.frames import TABLES, Frames, load_table, row_count
+from crm_core.store.frames import TABLES, Frames, append_rows, load_table, row_count
 from crm_core.store.versions import Generations, TableVersions
 from crm_core.store.writes import EVERY_TABLE
 from crm_core.views.health import health_table
@@ -114,8 +114,27 @@ def engine(db_url: str) -> Engine:
 
 @shared(max_entries=4 * len(TABLES))
 def table(db_url: str, name: str, generation: int) -> pd.DataFrame:
-    """One table's typed frame at `generation` (see `versions`): loaded once, until a write bumps it."""
-    return load_table(engine(db_url), name)
+    """One table's typed frame at `generation` (see `versions`): loaded once, until a write bumps it.
+
+    After writes that only inserted rows into it, just those rows are loaded and appended to the
+    latest frame (frames.append_rows); after any other change, or any doubt, it is loaded whole.
+    """
+    latest = _latest()
+    previous = latest.get((db_url, name))
+    frame = None
+    if previous is not None and _versions_of(db_url).only_appended(name, previous[0], generation):
+        frame = append_rows(engine(db_url), name, previous[1])
+    if frame is None:
+        frame = load_table(engine(db_url), name)
+    if previous is None or previous[0] < generation:
+        latest[(db_url, name)] = (generation, frame)
+    return frame
+
+
+@st.cache_resource(show_spinner=False)
+def _latest() -> dict[tuple[str, str], tuple[int, pd.DataFrame]]:
+    """Per database and table, the newest frame loaded and its generation: the base of an append."""
+    return {}
 
 
 @st.cache_resource(show_spinner=False)
@@ -260,9 +279,12 @@ def client_count(db_url: str) -> int:
     return _client_count(db_url, generation(db_url, "clients"))
 
 
-def invalidate(db_url: str, tables: Iterable[str] = EVERY_TABLE) -> None:
-    """After a committed write of `tables` (frame names): their frames, health and the views reload on next use."""
-    _versions_of(db_url).wrote(tables)
+def invalidate(db_url: str, tables: Iterable[str] = EVERY_TABLE, appended: Iterable[str] = ()) -> None:
+    """After a committed write of `tables` (frame names): their frames, health and the views reload on next use.
+
+    `appended`: those the write only inserted rows into (crm_core.store.writes): just the new rows are loaded.
+    """
+    _versions_of(db_url).wrote(tables, appended)
 
 
 def clear() -> None:

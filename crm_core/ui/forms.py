@@ -14,7 +14,7 @@ from crm_core.config import business_now, business_timezone
 from crm_core.errors import CRMError, FieldError, ValidationError
 from crm_core.i18n.error_text import error_lines as error_text_lines
 from crm_core.i18n.numbers import AmountError, amount_example, amount_params, parse_amount
-from crm_core.store.writes import tables_written
+from crm_core.store.writes import tables_appended, tables_written
 from crm_core.ui import cache
 from crm_core.ui.context import PageContext, current
 from crm_core.ui.markdown import literal
@@ -57,7 +57,7 @@ def perform(
     except CRMError as exc:
         st.session_state[outcome_key] = ("error", error_lines(ctx, exc))
         return None
-    cache.invalidate(ctx.db_url, tables_written(action))
+    cache.invalidate(ctx.db_url, tables_written(action), tables_appended(action))
     st.session_state.pop(outcome_key, None)
     return result
 
@@ -112,7 +112,7 @@ def write(action: Callable[P, R], *args: P.args, **kwargs: P.kwargs) -> R | None
     except CRMError as exc:
         show_error(ctx, exc)
         return None
-    cache.invalidate(ctx.db_url, tables_written(action))
+    cache.invalidate(ctx.db_url, tables_written(action), tables_appended(action))
     return result
 
 

@@ -7,7 +7,7 @@ so it only uses what was known on `as_of`.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
 
@@ -16,7 +16,6 @@ import pandas as pd
 
 from crm_core.analytics.days import as_of_day
 from crm_core.analytics.forecast import HORIZONS
-from crm_core.analytics.memo import FrameMemo
 from crm_core.analytics.money import to_cents
 from crm_core.analytics.pipeline_backtest import PIPELINE_MODEL, score_parts
 from crm_core.analytics.pipeline_forecast import PipelineModel, forecast_by_owner, learned_pipeline
@@ -29,25 +28,10 @@ ACCURACY_EVERY_DAYS = 30
 MIN_ACCURACY_DATES = 3  # fewer scored dates: history too short to tell
 
 
-# The learned pipeline model once per as-of day and table data (analytics.memo): the Overview (now and
-# 30 days earlier) and the Pipeline page (parts, by owner) share it.
-_PIPELINE = FrameMemo(max_entries=4)
-
-
 def pipeline_model(frames: Frames, as_of: date) -> PipelineModel:
-    """`learned_pipeline` over the frames' opportunities, stage history and invoices, computed once per day and data."""
-    tables = (frames.opportunities, frames.stage_history, frames.invoices)
-    model: PipelineModel = _PIPELINE.get(
-        tables, as_of_day(as_of), lambda: learned_pipeline(frames.opportunities, frames.stage_history, as_of, frames.invoices)
-    )
-    # the caller's own frames (copy-on-write shallow copies): adding a column never reaches the shared model
-    return replace(
-        model,
-        deals=model.deals.copy(deep=False),
-        new_by_owner=model.new_by_owner.copy(deep=False),
-        rates=model.rates.copy(deep=False),
-        new_deals=dict(model.new_deals),
-    )
+    """`learned_pipeline` over the frames' opportunities, stage history and invoices: the fit shared per day and
+    data (`pipeline_forecast.pipeline_fit`) with client_health and the monthly chart; the caller's own frames."""
+    return learned_pipeline(frames.opportunities, frames.stage_history, as_of, frames.invoices)
 
 
 def pipeline_parts(frames: Frames, as_of: date) -> dict[str, float]:
