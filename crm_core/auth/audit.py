@@ -150,6 +150,15 @@ def merge_summary(removed_id: int, removed_name: str, moved: dict[str, int]) -> 
     return json.dumps({"client_id": removed_id, "company_name": removed_name, **moved}, ensure_ascii=False, sort_keys=True)
 
 
+def read_merge_summary(value: str | None) -> dict[str, Any] | None:
+    """The fields of a `merge_summary` (None for any other value: the merged client's own merge row)."""
+    try:
+        summary = json.loads(value or "")
+    except ValueError:
+        return None
+    return summary if isinstance(summary, dict) and "company_name" in summary else None
+
+
 def _after_flush(session: Session, _context: UOWTransaction) -> None:
     rows: list[dict[str, Any]] = []
 
