@@ -222,7 +222,9 @@ def test_a_merge_shows_in_the_kept_clients_history_as_a_sentence(demo_db, team_d
     engine = get_engine(demo_db)
     with engine.connect() as conn:
         name, invoices = conn.execute(
-            text("SELECT c.company_name, COUNT(i.invoice_id) FROM clients c JOIN invoices i USING (client_id) WHERE c.client_id = 2")
+            text(
+                "SELECT c.company_name, COUNT(i.invoice_id) FROM clients c JOIN invoices i USING (client_id) WHERE c.client_id = 2"
+            )
         ).one()
     with acting_as(get_viewer(engine, team_db["manager"]["user_id"])):
         merged = services.merge_clients(engine, 1, 2)
