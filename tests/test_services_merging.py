@@ -213,8 +213,8 @@ def test_merge_is_audited_by_its_author(engine) -> None:
     }
     assert sorted(r for r in rows if r is not summary) == sorted(
         [
-            (u, dup.client_id, "contact", moved_contact, "update", "is_primary", "True", "False"),
-            (u, dup.client_id, "contact", moved_contact, "update", "is_billing", "True", "False"),
+            (u, kept.client_id, "contact", moved_contact, "update", "is_primary", "True", "False"),
+            (u, kept.client_id, "contact", moved_contact, "update", "is_billing", "True", "False"),
             (u, kept.client_id, "contact", moved_contact, "update", "client_id", d, k),
             (u, kept.client_id, "invoice", first.invoice_id, "update", "client_id", d, k),
             (u, kept.client_id, "invoice", second.invoice_id, "update", "client_id", d, k),

@@ -41,9 +41,9 @@ def merge_clients(engine: Engine, keep_id: int, remove_id: int) -> MergeResult:
 
     The write checks run once up front (`auth.guard.check_clients`: a rep merges only two clients of
     their own; another rep's is "not found"), then each table moves with one bulk UPDATE. The audit
-    log gets what the per-row hook would write (each moved row's `client_id`, each cleared contact
-    flag, the removed client's delete), each kind with one INSERT ... SELECT, plus one "merge" row
-    in both clients' histories: which client went into which and how many rows of each kind moved.
+    log gets what the per-row hook would write (each moved row's `client_id` and cleared contact
+    flag, under the kept client, one INSERT ... SELECT per kind; the removed client's delete), plus
+    a "merge" row in both clients' histories: which client went into which, and the counts moved.
     """
     if keep_id == remove_id:
         raise ValidationError.on("client_id", "merge_same")
@@ -56,7 +56,7 @@ def merge_clients(engine: Engine, keep_id: int, remove_id: int) -> MergeResult:
             kept_has = session.query(Contact).filter(Contact.client_id == kept.client_id, column.is_(True)).count()
             if kept_has:
                 cleared = (Contact.client_id == removed.client_id) & column.is_(True)
-                audit.record_moves(session, Contact, cleared, remove_id, flag, True, False)
+                audit.record_moves(session, Contact, cleared, keep_id, flag, True, False)
                 session.execute(update(Contact).where(cleared).values({flag: False}), execution_options=_BULK)
         moved = {}
         for name, model in MOVED:
