@@ -9,17 +9,13 @@ from crm_core.ui.activity_form import FRAMES_READ, activity_form, complete_follo
 from crm_core.ui.context import current
 from crm_core.ui.forms import show_outcome
 from crm_core.ui.owners import my_work_picker
-from crm_core.ui.tables import show_table
+from crm_core.ui.tables import capped_table, show_table
 from crm_core.ui.welcome import require_data
-from crm_core.views.activities import (
-    followup_counts,
-    followup_labels,
-    followup_owners,
-    followups_by_owner,
-)
+from crm_core.views.activities import followup_labels
 from crm_core.views.my_work import my_work
 
 FOLLOW_UP_HORIZON_DAYS = 7
+FOLLOW_UPS_SHOWN = 200  # rows of the follow-up list drawn (about 5,000 are due at 100,000 clients)
 DONE_OUTCOME = "_followup_done_outcome"
 
 ctx = current()
@@ -73,15 +69,14 @@ with st.container(border=True):
 
 # ---------------------------------------------------------------- follow-ups due, by owner
 st.subheader(ctx.t("activities.followups"))
-due = views.followups(ctx.db_url, ctx.as_of, FOLLOW_UP_HORIZON_DAYS)
-by_owner = followups_by_owner(due, unassigned=ctx.t("activities.unassigned"))
-counts = followup_counts(due)
+summary = views.followup_summary(ctx.db_url, ctx.as_of, FOLLOW_UP_HORIZON_DAYS, ctx.t("activities.unassigned"))
+by_owner, counts = summary.by_owner, summary.counts
 show_outcome(DONE_OUTCOME)
 metrics = st.columns(3)
 metrics[0].metric(ctx.t("followup.overdue"), counts["overdue"])
 metrics[1].metric(ctx.t("followup.today"), counts["today"])
 metrics[2].metric(ctx.t("followup.upcoming", days=FOLLOW_UP_HORIZON_DAYS), counts["upcoming"])
-if due.empty:
+if not sum(counts.values()):
     st.info(ctx.t("activities.no_followups"))
 else:
     left, right = st.columns(2)
@@ -96,12 +91,12 @@ else:
     with right:
         chosen_owner = choices.selectbox(
             ctx.t("field.owner"),
-            [None, *followup_owners(due)],
+            [None, *summary.owners],
             format_func=lambda o: ctx.t("common.all") if o is None else o,
             key="fu_owner",
         )
         listed = views.followups(ctx.db_url, ctx.as_of, FOLLOW_UP_HORIZON_DAYS, chosen_owner)
-        show_table(
+        capped_table(
             ctx,
             listed,
             {
@@ -114,12 +109,22 @@ else:
                 "owner": "text",
             },
             key="followups_table",
+            empty_message=ctx.t("activities.no_followups"),
+            cap=FOLLOW_UPS_SHOWN,
+            height=420,
         )
-        pick_labels = followup_labels(listed)
+        # The picker offers the follow-ups shown (most urgent first), and the one picked.
+        shown = listed.head(FOLLOW_UPS_SHOWN)
+        pick_ids = shown["activity_id"].astype(int).tolist()
+        picked = st.session_state.get("fu_pick")
+        if picked is not None and picked not in pick_ids and (listed["activity_id"] == picked).any():
+            pick_ids.insert(0, int(picked))
+            shown = listed.loc[listed["activity_id"].isin(pick_ids)]
+        pick_labels = followup_labels(shown)
         done_row = st.columns([2, 1], vertical_alignment="bottom")
         to_close = done_row[0].selectbox(
             ctx.t("activities.mark_done_pick"),
-            listed["activity_id"].tolist(),
+            pick_ids,
             format_func=lambda aid: pick_labels.get(aid, str(aid)),
             index=None,
             placeholder=ctx.t("activities.mark_done_placeholder"),

@@ -134,10 +134,13 @@ if len(matches) and ctx.is_manager:
         reassign_control(ctx, engine, listing.table["client_id"].to_numpy()[matches].tolist())
 
 # ---------------------------------------------------------------- one client
-names = views.client_names(ctx.db_url).to_dict()
+pick_ids = picker_ids(
+    match_ids if len(matches) <= PICK_CAP else page_ids, page_ids, st.session_state.get("client_pick"), PICK_CAP
+)
+names = views.client_names(ctx.db_url).reindex(pick_ids).to_dict()  # the offered ones only, not all 100,000
 client_id = choices.selectbox(
     ctx.t("clients.open"),
-    picker_ids(match_ids if len(matches) <= PICK_CAP else page_ids, page_ids, st.session_state.get("client_pick"), PICK_CAP),
+    pick_ids,
     format_func=lambda cid: names.get(cid, str(cid)),
     index=None,
     placeholder=ctx.t("clients.open_placeholder"),

@@ -10,6 +10,7 @@ from crm_core.ui import receivables
 from crm_core.ui.context import current
 from crm_core.ui.forms import show_outcome
 from crm_core.ui.owners import owner_filter
+from crm_core.ui.pickers import ALL_OPTIONS_CAP
 from crm_core.ui.tables import show_table
 from crm_core.ui.welcome import require_data
 from crm_core.views.paging import page_count, page_of, page_rows
@@ -82,7 +83,8 @@ st.download_button(
 )
 
 st.subheader(ctx.t("collections.log_heading"))
-labels = worklist_labels(work)
+# Beyond ALL_OPTIONS_CAP clients, the picker offers the page shown (every one would be sent on each run).
+labels = worklist_labels(work if len(work) <= ALL_OPTIONS_CAP else page_of(work, int(page_no), PAGE_SIZE))
 with st.form("collections_call", clear_on_submit=True):
     picked = st.selectbox(ctx.t("collections.pick"), list(labels), format_func=lambda cid: labels[cid], key="collections_pick")
     outcome = st.text_input(ctx.t("collections.outcome"), key="collections_call_outcome", max_chars=300)

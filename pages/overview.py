@@ -24,16 +24,19 @@ cards = overview_cards(data.summary, data.year_deltas, ctx.lang)
 draw_rows(cards, ctx.lang)
 with st.spinner(ctx.t("forecast.accuracy_heading")):
     accuracy = derived.forecast_accuracy(ctx.db_url, ctx.as_of)
-for h in (30, 90):
-    st.caption(accuracy_text(accuracy, h, "total", ctx.lang), help=ctx.t("forecast.accuracy_help"))
-with st.expander(ctx.t("forecast.accuracy_heading")):
-    left, right = st.columns(2)
-    for column, h in zip((left, right), (30, 90), strict=True):
-        with column:
-            if accuracy.figure(h, "total")["dates"]:
-                show_chart(accuracy_chart(accuracy.scores, "total", h, ctx.lang), key=f"chart_accuracy_{h}")
-            for part in ("recurring", "pipeline"):
-                st.caption(f"{ctx.t(f'forecast.part_{part}')}: {accuracy_text(accuracy, h, part, ctx.lang)}")
+if accuracy is None:  # a large portfolio's backtest, still running in the background
+    derived.refresh_when_ready(ctx.db_url, ctx.as_of)
+else:
+    for h in (30, 90):
+        st.caption(accuracy_text(accuracy, h, "total", ctx.lang), help=ctx.t("forecast.accuracy_help"))
+    with st.expander(ctx.t("forecast.accuracy_heading")):
+        left, right = st.columns(2)
+        for column, h in zip((left, right), (30, 90), strict=True):
+            with column:
+                if accuracy.figure(h, "total")["dates"]:
+                    show_chart(accuracy_chart(accuracy.scores, "total", h, ctx.lang), key=f"chart_accuracy_{h}")
+                for part in ("recurring", "pipeline"):
+                    st.caption(f"{ctx.t(f'forecast.part_{part}')}: {accuracy_text(accuracy, h, part, ctx.lang)}")
 
 show_chart(charts.monthly_revenue_chart(data.monthly, ctx.lang), key="chart_monthly")
 left, right = st.columns(2)

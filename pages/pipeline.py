@@ -74,7 +74,10 @@ for column, h in zip(cols[3:], (30, 90), strict=True):
             typed=format_money(totals[f"typed_{h}d"], ctx.lang, 0),
         )
     )
-    column.caption(accuracy_text(accuracy, h, "pipeline", ctx.lang), help=ctx.t("forecast.accuracy_help"))
+    if accuracy is not None:
+        column.caption(accuracy_text(accuracy, h, "pipeline", ctx.lang), help=ctx.t("forecast.accuracy_help"))
+if accuracy is None:  # a large portfolio's backtest, still running in the background
+    derived.refresh_when_ready(ctx.db_url, ctx.as_of)
 
 # ---------------------------------------------------------------- forecast by owner and past accuracy
 left, right = st.columns(2)
@@ -99,7 +102,7 @@ with left:
     st.caption(ctx.t("pipeline.by_owner_help"))
 with right:
     for h in (30, 90):
-        if accuracy.figure(h, "pipeline")["dates"]:
+        if accuracy is not None and accuracy.figure(h, "pipeline")["dates"]:
             show_chart(accuracy_chart(accuracy.scores, "pipeline", h, ctx.lang), key=f"pipeline_accuracy_{h}")
 
 # ---------------------------------------------------------------- by stage and by month

@@ -16,9 +16,11 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
+from sqlalchemy import text
 
 from crm_core import services
 from crm_core.db import dispose_engines, get_engine
+from tests.conftest import TABLES_IN_DELETE_ORDER
 from tests.test_browser import IDLE, LAUNCH_ARGS, ROOT, _free_port, chromium  # noqa: F401 (fixture)
 
 pytestmark = pytest.mark.browser
@@ -27,9 +29,15 @@ PIXEL_HOST = "pixel-tracker.example"
 NAME = f"x ![p](http://{PIXEL_HOST}/pixel.png) $x^2$ :red[R] *a* _b_"
 
 
-@pytest.fixture(scope="module")
-def hostile_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    url = f"sqlite:///{tmp_path_factory.mktemp('literal') / 'crm.sqlite3'}"
+@pytest.fixture(scope="module", params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+def hostile_url(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A database (a SQLite file, or the emptied test PostgreSQL one) whose one client's name and owner are markup."""
+    if request.param == "sqlite":
+        url = f"sqlite:///{tmp_path_factory.mktemp('literal') / 'crm.sqlite3'}"
+    else:
+        url = request.getfixturevalue("postgres_url")
+        with get_engine(url).begin() as conn:
+            conn.execute(text(f"TRUNCATE {', '.join(TABLES_IN_DELETE_ORDER)} RESTART IDENTITY CASCADE"))
     engine = get_engine(url)
     services.create_client(engine, {"company_name": NAME, "email": "x@example.com", "owner": NAME})
     dispose_engines()

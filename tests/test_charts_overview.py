@@ -202,3 +202,23 @@ def test_risk_map_leaves_room_for_a_bubble_at_churn_100(book):
     _, health = book
     lo, hi = charts.risk_map_chart(health, "en").layout.xaxis.range
     assert lo <= -5 and hi >= 105
+
+
+def test_a_large_portfolios_risk_map_shows_the_clients_with_most_revenue(monkeypatch):
+    monkeypatch.setattr(charts, "RISK_MAP_MAX_CLIENTS", 3)
+    health = pd.DataFrame(
+        {
+            "company_name": ["A", "B", "C", "D", "E"],
+            "churn_score": [10.0, 20.0, 30.0, 40.0, 50.0],
+            "default_risk": ["low"] * 5,
+            "revenue_12m": [500.0, 10.0, 900.0, np.nan, 700.0],
+            "lifecycle": "active",
+        },
+        index=pd.Index([1, 2, 3, 4, 5], name="client_id"),
+    )
+    fig = charts.risk_map_chart(health, "en")
+    (trace,) = fig.data
+    assert [row[0] for row in trace.customdata] == ["A", "C", "E"]  # the three largest, in the frame's order
+    assert list(trace.x) == [10.0, 30.0, 50.0]
+    assert fig.layout.title.text.endswith("· the 3 clients with most revenue, of 5")
+    assert "of" not in charts.risk_map_chart(health.iloc[:3], "en").layout.title.text.split(")")[-1]  # all shown

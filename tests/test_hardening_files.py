@@ -14,6 +14,7 @@ from sqlalchemy import Engine
 from crm_core import services
 from crm_core.errors import DuplicateInvoiceError, ValidationError
 from crm_core.io.csv_safety import neutralise_cell
+from crm_core.io.exporting import export_table
 from crm_core.io.importing import import_clients, import_invoices
 from crm_core.io.reading import ImportFileError, read_csv
 from crm_core.views.clients import ClientFilters, list_clients
@@ -84,3 +85,23 @@ def test_invoice_numbers_differing_only_in_case_are_one_invoice(engine: Engine, 
     assert [str(s) for s in report.skipped] == ["line 2: invoice f-1 already exists"]
     assert [(p.line, p.column) for p in report.problems] == [(4, "number")]
     assert database_hash(engine) == before
+
+
+@pytest.mark.parametrize("encoding", ["utf-32-le", "utf-32-be"])
+def test_a_utf32_file_with_an_unknown_column_is_refused_naming_it_legibly(engine: Engine, tmp_path: Path, encoding: str) -> None:
+    bom = codecs.BOM_UTF32_LE if encoding.endswith("le") else codecs.BOM_UTF32_BE
+    path = tmp_path / "c.csv"
+    path.write_bytes(bom + "company_name;email;Añil\r\nAcme;a@x.es;x\r\n".encode(encoding))
+    before = database_hash(engine)
+    with pytest.raises(ImportFileError) as refused:
+        import_clients(engine, path)
+    assert refused.value.code == "unknown_columns" and refused.value.message.startswith("unknown column 'Añil'")
+    assert database_hash(engine) == before
+
+
+def test_fullwidth_formula_text_is_neutralised_in_the_real_export(engine: Engine) -> None:
+    for i, name in enumerate(["＝1+1", "＋SUM(A1)", "＠cmd", "Plain ＝ name"]):
+        services.create_client(engine, {"company_name": name, "email": f"f{i}@x.es"})
+    exported = export_table(engine, "clients").decode("utf-8-sig").splitlines()
+    names = [line.split(",")[1] for line in exported[1:]]
+    assert names == ["'＝1+1", "'＋SUM(A1)", "'＠cmd", "Plain ＝ name"]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from datetime import date, timedelta
 
 import pytest
@@ -154,3 +155,29 @@ def test_overview_follows_the_as_of_date(demo_db):
     after = _metrics(at)["Outstanding"][0]
     assert after == format_money_short(earlier["outstanding"], "en")
     assert after != before
+
+
+def test_a_large_portfolios_backtest_runs_in_the_background_and_shows_when_done(demo_db, monkeypatch):
+    """From BACKGROUND_FROM_CLIENTS on, the first page does not wait for the backtest: it says it is
+    being computed, and the next run after it finished shows the same accuracy lines."""
+    from crm_core.i18n import t
+    from crm_core.ui import derived
+
+    monkeypatch.setattr(derived, "BACKGROUND_FROM_CLIENTS", 100)  # the demo's 120 clients count as large
+    started = threading.Event()
+    release = threading.Event()
+    derived._BACKTESTS.submit(lambda: (started.set(), release.wait(60)))  # hold the backtest queue
+    started.wait(10)
+    at = _app().run()
+    assert not at.exception
+    captions = [c.value for c in at.caption]
+    assert t("forecast.accuracy_pending", "en") in captions
+    assert not any(c.startswith("Past accuracy:") for c in captions)
+    release.set()
+    derived._BACKTESTS.submit(lambda: None).result(timeout=120)  # one at a time: the page's backtest is done
+
+    at.run()
+    captions = [c.value for c in at.caption]
+    accuracy = forecast_accuracy(load_frames(get_engine(demo_db)), AS_OF)
+    assert accuracy_text(accuracy, 30, "total", "en") in captions
+    assert t("forecast.accuracy_pending", "en") not in captions

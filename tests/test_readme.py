@@ -16,3 +16,13 @@ def test_the_run_command_turns_streamlit_usage_statistics_off() -> None:
     assert commands, "no `streamlit run app.py` command in the README"
     for command in commands:
         assert "--browser.gatherUsageStats false" in command, command
+
+
+def test_every_run_command_binds_the_app_to_this_computer_only() -> None:
+    """Issue 14, "Also": the app must not listen on every network interface by default."""
+    text = README.read_text(encoding="utf-8")
+    commands = [" ".join(command.split()) for command in re.findall(r"streamlit run app\.py[^`]*", text)]
+    assert commands, "no `streamlit run app.py` command in the README"
+    for command in commands:
+        assert "--server.address 127.0.0.1" in command, command
+    assert "0.0.0.0" not in text

@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import create_engine
 from sqlalchemy.engine import make_url
 
-from crm_core.store.arrow import arrow_backend, libpq_uri, select_sql
+from crm_core.store.arrow import arrow_backend, fits, libpq_uri, read_table, select_sql
 from crm_core.store.frames import column_kind, load_table
 
 
@@ -68,3 +68,41 @@ def test_the_sqlite_reader_process_reports_a_bad_query_and_keeps_serving(tmp_pat
         read_sqlite(str(path), "SELECT nope FROM t", 1024)
     table = read_sqlite(str(path), "SELECT a, b FROM t ORDER BY a", 1024)
     assert table.to_pydict() == {"a": [1, 2], "b": ["x", None]}
+
+
+def test_a_column_mixing_storage_classes_is_read_again_with_the_casts(tmp_path: Path):
+    """SQLite: a money cell stored as text (written by hand) makes the uncast read come as text; the
+    reader then reads with the CASTs, and gives what the SQLAlchemy reader gives."""
+    import pandas as pd
+    from sqlalchemy import text
+
+    from crm_core.db import get_engine
+    from tests.factories import make_client, make_invoice
+
+    engine = get_engine(f"sqlite:///{tmp_path / 'mixed.sqlite3'}")
+    client = make_client(engine)
+    make_invoice(engine, client.client_id, total="100.00")  # stored as INTEGER 100
+    make_invoice(engine, client.client_id, total="0.10")  # stored as REAL
+    third = make_invoice(engine, client.client_id, total="5.00")
+    with engine.begin() as conn:
+        conn.execute(text("UPDATE invoices SET total = '7,5 EUR' WHERE invoice_id = :i"), {"i": third.invoice_id})
+    uncast = read_table(engine, select_sql("sqlite", "invoices", ["invoice_id", "total"], column_kind, "invoice_id", cast=False))
+    assert not fits(uncast, column_kind)  # text among the numbers
+    arrow = load_table(engine, "invoices", reader="arrow")
+    pd.testing.assert_frame_equal(arrow, load_table(engine, "invoices", reader="sqlalchemy"), check_exact=True)
+    assert arrow["total"].tolist() == [100.0, 0.10, 7.0]  # SQLite's CAST reads the leading number
+
+
+def test_uncast_results_fit_when_each_column_holds_one_kind_of_value():
+    import pyarrow as pa
+
+    table = pa.table(
+        {
+            "total": pa.array([100, 5], pa.int64()),  # whole amounts stored as INTEGER: exact as float
+            "issue_date": pa.array(["2026-01-01", None]),
+            "email": pa.array([None, None], pa.int64()),  # blank on every row
+            "void": pa.array([0, 1], pa.int64()),
+        }
+    )
+    assert fits(table, column_kind)
+    assert not fits(table.set_column(3, "void", pa.array(["0", "yes"])), column_kind)

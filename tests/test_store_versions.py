@@ -115,3 +115,62 @@ def test_a_slow_fingerprint_read_serves_ten_times_its_duration_but_own_writes_sh
     assert set(versions.current()) == {1} and db.reads == 2  # past it: read again, every table bumped
     versions.wrote({"activities"})
     assert versions.current()[TABLES.index("activities")] == 2 and db.reads == 3  # a write forces a read
+
+
+def test_in_background_mode_a_slow_re_read_never_holds_the_caller(db: _Database) -> None:
+    import threading
+
+    gate = threading.Event()
+    done = threading.Event()
+
+    def slow_read() -> Fingerprints:
+        if db.reads:  # the first read is in the foreground; later ones wait for the test
+            gate.wait(10)
+        db.now += 2.0  # slow: 2 s by the test's clock
+        prints = db.fingerprints()
+        done.set() if db.reads > 1 else None
+        return prints
+
+    versions = TableVersions(slow_read, recheck_seconds=1.0, clock=lambda: db.now, start=0, background=True)
+    assert versions.current() == (0,) * len(TABLES) and db.reads == 1  # first read: in the foreground
+    db.change("invoices")  # another process writes
+    db.now = 30.0  # the re-read is due
+    assert versions.current() == (0,) * len(TABLES)  # answered at once, with the generations known
+    assert db.reads == 1  # the re-read is waiting in its thread
+    gate.set()
+    assert done.wait(10)
+    for _ in range(100):  # the thread applies the read right after it returns
+        if versions.current() != (0,) * len(TABLES):
+            break
+        threading.Event().wait(0.01)
+    assert set(versions.current()) == {1} and db.reads == 2  # the change made elsewhere: every table bumped
+
+
+def test_in_background_mode_a_write_during_a_read_stays_ours(db: _Database) -> None:
+    import threading
+
+    reading = threading.Event()
+    gate = threading.Event()
+
+    def slow_read() -> Fingerprints:
+        if db.reads:
+            reading.set()
+            gate.wait(10)
+        db.now += 2.0
+        return db.fingerprints()
+
+    versions = TableVersions(slow_read, recheck_seconds=1.0, clock=lambda: db.now, start=0, background=True)
+    versions.current()
+    db.now = 30.0
+    versions.current()  # starts the background read
+    assert reading.wait(10)
+    db.change("activities")  # this server writes while the read is under way...
+    versions.wrote({"activities"})
+    gate.set()
+    for _ in range(300):
+        if db.reads >= 3:
+            break
+        versions.current()  # the overlapped read forces another one, which sees the write as ours
+        threading.Event().wait(0.01)
+    generations = dict(zip(TABLES, versions.current(), strict=True))
+    assert generations["activities"] == 1 and generations["invoices"] == 0  # only the written table moved

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import pandas as pd
 import pytest
 
-from crm_core.views.search import clients_matching, phone_digits, search_index
+from crm_core.views.search import clients_matching, folded_names, phone_digits, picker_matches, search_index
 from tests.frames_builder import d, frames
 
 
@@ -68,3 +69,25 @@ def test_phone_digits_drop_the_spanish_prefix_only_before_a_full_number() -> Non
     assert phone_digits("0034 600 111 222") == "600111222"
     assert phone_digits("341 22") == "34122"
     assert phone_digits(None) == ""
+
+
+def test_picker_matches_names_starting_first_then_containing_then_the_index(index) -> None:
+    names = folded_names(
+        pd.Series(
+            {1: "Talleres Pérez S.L.", 2: "Beta S.A.", 3: "Gamma S.L.", 4: "Alfa Talleres", 5: "Talleres Abad"},
+            name="company_name",
+        )
+    )
+    # Names starting with the text (alphabetical), then names containing it; the index adds nothing new here.
+    assert picker_matches(names, "talleres", index) == [5, 1, 4]
+    assert picker_matches(names, "TALLERES", index, limit=2) == [5, 1]
+    # A contact's name finds its client after the name matches.
+    assert picker_matches(names, "romero", index) == [2]
+    assert picker_matches(names, "romero", None) == []  # names only
+    assert picker_matches(names, "  ", index) == []  # nothing typed: nothing listed
+
+
+def test_picker_matches_only_offers_clients_the_viewer_sees(index) -> None:
+    mine = folded_names(pd.Series({1: "Talleres Pérez S.L."}, name="company_name"))  # a rep's one client
+    assert picker_matches(mine, "lucía", index) == []  # client 2's contact: not this rep's client
+    assert picker_matches(mine, "f-2026", index) == [1]

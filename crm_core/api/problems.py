@@ -1,7 +1,7 @@
 """Errors as the API answers them: FastAPI's shape, each problem with its `code`, messages in the caller's language.
 
 422: `{"detail": [{"loc", "msg", "type", "code"}]}` (FastAPI's validation shape, `type` = `code`);
-404 / 409 / 412 / 413: `{"detail": message, "code": code}`, a 409 on a field also with `loc`.
+404 / 409 / 412 / 413 / 503: `{"detail": message, "code": code}`, a 409 on a field also with `loc`.
 Field names in `loc` are the API's Spanish ones. Codes, params and sentences (English, or Spanish with
 `Accept-Language: es`) are the errors' own (crm_core.errors) said by the one catalogue
 (crm_core.i18n.error_text), the same the pages show.
@@ -24,6 +24,7 @@ from starlette.routing import Match
 from crm_core.api.deps import preferred_language
 from crm_core.api.spanish import spanish_field, spanish_values
 from crm_core.errors import (
+    BusyError,
     CRMError,
     DuplicateError,
     FieldError,
@@ -69,7 +70,10 @@ RESPONSES: dict[int | str, dict[str, Any]] = {
     412: {"model": Problem, "description": "If-Match names a version that is no longer current"},
     413: {"model": Problem, "description": "Body over 1 MB"},
     422: {"model": Invalid, "description": "Invalid input, each field named with its error code"},
+    503: {"model": Problem, "description": "The database is busy with another write (SQLite): nothing was saved, retry"},
 }
+# Seconds a client is told to wait (Retry-After) when another write holds the database (BusyError).
+BUSY_RETRY_AFTER_S = 2
 
 # An enum field's Spanish values, for the `one_of` of an unknown value (by the API's field name).
 _VOCABULARIES = {"tamaño_empresa": "company_size", "tamano_empresa": "company_size", "tipo": "kind", "metodo": "method"}
@@ -189,6 +193,15 @@ def install(app: FastAPI) -> None:
         lang = preferred_language(request.headers.get("accept-language"))
         status = 412 if request.headers.get("if-match") else 409
         return _json(status, {"detail": _text(exc, lang), "code": exc.code})
+
+    @app.exception_handler(BusyError)
+    async def _busy(request: Request, exc: BusyError) -> JSONResponse:
+        lang = preferred_language(request.headers.get("accept-language"))
+        return JSONResponse(
+            status_code=503,
+            content={"detail": _text(exc, lang), "code": exc.code},
+            headers={"Retry-After": str(BUSY_RETRY_AFTER_S)},
+        )
 
     @app.exception_handler(CRMError)
     async def _domain(request: Request, exc: CRMError) -> JSONResponse:

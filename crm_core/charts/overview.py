@@ -22,12 +22,16 @@ from crm_core.charts.style import (
     plotly_separators,
 )
 from crm_core.enums import AGING_BUCKETS, LIFECYCLES, RISK_LEVELS, RISK_RANK
-from crm_core.i18n import label, t
+from crm_core.i18n import format_number, label, t
 
 # Largest bubble on the risk map, in pixels of diameter.
 MAX_BUBBLE_PX = 40.0
 # From this many clients the risk map is drawn with WebGL (SVG gets slow with thousands of markers).
 WEBGL_FROM = 2000
+# At most this many clients on the risk map, those with the most revenue in the last 12 months: at
+# 100,000 clients every point (with its name) made a 10 MB figure built and sent on every run, and
+# the biggest bubbles are the ones a manager reads. The title says how many are shown.
+RISK_MAP_MAX_CLIENTS = 5000
 
 
 def monthly_revenue_chart(monthly: pd.DataFrame, lang: str) -> go.Figure:
@@ -81,6 +85,10 @@ def risk_map_chart(health: pd.DataFrame, lang: str) -> go.Figure:
     One trace per lifecycle (colour); the y position is the risk level's rank plus a fixed
     per-client jitter; clients without revenue get the smallest bubble.
     """
+    total = len(health)
+    if total > RISK_MAP_MAX_CLIENTS:
+        top = np.argsort(-health["revenue_12m"].fillna(0.0).to_numpy(dtype="float64"), kind="stable")[:RISK_MAP_MAX_CLIENTS]
+        health = health.iloc[np.sort(top)]
     ids = np.asarray(health.index if health.index.name == "client_id" else health["client_id"])
     rank = health["default_risk"].map(RISK_RANK).fillna(0).to_numpy()
     y = rank + _jitter(ids)
@@ -130,4 +138,7 @@ def risk_map_chart(health: pd.DataFrame, lang: str) -> go.Figure:
     fig.update_xaxes(range=[-6, 108])  # room for a bubble at 0 or 100 (issue 16: clipped at 100)
     # legend markers all one size: sized by revenue, a prospect's (no revenue) would be a dot
     fig.update_layout(separators=plotly_separators(lang), legend_itemsizing="constant")
-    return base_layout(fig, t("chart.risk_map", lang), t("chart.churn_score", lang), t("chart.default_risk", lang))
+    title = t("chart.risk_map", lang)
+    if total > len(health):
+        title += " " + t("chart.risk_map_top", lang, shown=format_number(len(health), lang), total=format_number(total, lang))
+    return base_layout(fig, title, t("chart.churn_score", lang), t("chart.default_risk", lang))

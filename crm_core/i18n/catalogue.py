@@ -329,6 +329,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "Risk map (bubble size: revenue of the last 12 months)",
         "Mapa de riesgo (tamaño: facturación de los últimos 12 meses)",
     ),
+    "chart.risk_map_top": (
+        "· the {shown} clients with most revenue, of {total}",
+        "· los {shown} clientes con más facturación, de {total}",
+    ),
     "chart.churn_score": ("Churn score", "Riesgo de abandono"),
     "chart.default_risk": ("Default risk", "Riesgo de impago"),
     "chart.revenue_12m": ("Revenue 12 months", "Facturación 12 meses"),
@@ -484,6 +488,28 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "activities.title": ("Activities", "Actividades"),
     "activities.new": ("Log an activity", "Registrar una actividad"),
     "activities.pick_client": ("Choose a client", "Elige un cliente"),
+    "forecast.accuracy_pending": (
+        "Past accuracy is being computed (a backtest at past dates takes a while on a large portfolio); it shows here when done.",
+        "Se está calculando la precisión pasada (en una cartera grande el backtest en fechas pasadas tarda un rato); aparecerá aquí al terminar.",
+    ),
+    "picker.search_placeholder": (
+        "Type a company, contact, phone or invoice number…",
+        "Escribe una empresa, un contacto, un teléfono o un número de factura…",
+    ),
+    "picker.search_help": (
+        "There are many clients: type part of a name (or a contact, phone or invoice number) and pick one of the first {limit} matches.",
+        "Hay muchos clientes: escribe parte de un nombre (o un contacto, teléfono o número de factura) y elige entre las {limit} primeras coincidencias.",
+    ),
+    "picker.matches": (
+        "{count} matching clients shown (at most {limit})",
+        "{count} clientes coincidentes mostrados (como máximo {limit})",
+    ),
+    "picker.pick_from_matches": ("Pick one of the matches", "Elige una de las coincidencias"),
+    "picker.deal_search_placeholder": ("Type a client or deal name…", "Escribe el nombre de un cliente o de una oportunidad…"),
+    "picker.deal_matches": (
+        "{count} matching open deals shown (at most {limit})",
+        "{count} oportunidades abiertas coincidentes mostradas (como máximo {limit})",
+    ),
     "activities.pick_client_first": (
         "Choose the client first: the contact list shows that client's people.",
         "Elige primero el cliente: la lista de contactos muestra las personas de ese cliente.",

@@ -3,6 +3,11 @@
 A planner reads the rows it needs to compare against once, through the import's own connection,
 and writes with Core executemany inserts inside the import's single transaction.
 
+On SQLite (one writer at a time) the import checks the file before taking the write lock, so a
+planner also keeps every read its checks depended on (`Reads`: repeated under the lock, an
+unchanged answer means every row's outcome still holds) and can copy the rows to insert into
+TEMP tables beforehand (`stage`: the write then only moves them inside the database).
+
 A row that carries its own id (every export does, see `Planner.own_id`) is that record: a new one
 keeps the id, so an export imports back into an empty database unchanged, twins included (two
 calls alike, two equal payments of one day). Only rows without an id go through the duplicate
@@ -11,6 +16,7 @@ rules by content, exactly as for a hand-made file (docs/design.md §3.8).
 
 from __future__ import annotations
 
+import hashlib
 import re
 from collections import Counter
 from collections.abc import Callable, Container
@@ -19,11 +25,11 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
 from enum import StrEnum
-from typing import Any, ClassVar
+from typing import Any, ClassVar, TypeVar
 
 from pydantic import BaseModel
 from pydantic import ValidationError as PydanticValidationError
-from sqlalchemy import Connection, Table, bindparam, insert, select, text, update
+from sqlalchemy import Column, Connection, Integer, MetaData, Table, bindparam, event, insert, select, text, update
 
 from crm_core.config import business_timezone, business_today
 from crm_core.db.models import (
@@ -63,6 +69,9 @@ from crm_core.services.billing import (
 from crm_core.tax_ids import normalise_tax_id
 
 CHUNK_ROWS = 5_000
+STAGE_PREFIX = "import_stage_"  # TEMP tables holding an import's rows until the write (see Planner.stage)
+STAGE_ORDER = "stage_row"  # their row order: the rows are inserted in the file's order
+T = TypeVar("T")
 _ID_RE = re.compile(r"^[0-9]+$")
 # Ids are INTEGER columns: 32-bit on PostgreSQL.
 LAST_ID = 2**31 - 1
@@ -107,6 +116,68 @@ def _chunks(rows: list[dict[str, Any]]) -> list[list[dict[str, Any]]]:
     return [rows[i : i + CHUNK_ROWS] for i in range(0, len(rows), CHUNK_ROWS)]
 
 
+def _answer_digest(conn: Connection, statement: str, parameters: Any) -> str:
+    """A SHA-256 of the raw rows `statement` returns now, read with the driver's own cursor (no type conversion)."""
+    digest = hashlib.sha256()
+    cursor = conn.connection.cursor()
+    try:
+        cursor.execute(statement, parameters)
+        while rows := cursor.fetchmany(10_000):
+            digest.update(repr(rows).encode())
+    finally:
+        cursor.close()
+    return digest.hexdigest()
+
+
+class Reads:
+    """The database reads a planner's checks depend on, kept so they can be repeated under the write lock.
+
+    On SQLite every query a read runs is kept with a digest of its raw answer; `unchanged` runs the
+    queries again and compares the digests (raw rows from the driver's cursor: much cheaper than the
+    converted rows the planner builds its lookups from). Elsewhere nothing is kept.
+    """
+
+    def __init__(self, conn: Connection) -> None:
+        self.conn = conn
+        self.keep = conn.dialect.name == "sqlite"
+        self._queries: list[tuple[str, Any, str]] = []  # (SQL, parameters, digest of the answer)
+
+    def __call__(self, read: Callable[[Connection], T]) -> T:
+        """`read(conn)`, each query it ran remembered with its answer's digest."""
+        if not self.keep:
+            return read(self.conn)
+        ran: list[tuple[str, Any]] = []
+
+        def remember(_conn: Any, _cursor: Any, statement: str, parameters: Any, _context: Any, _many: bool) -> None:
+            ran.append((statement, parameters))
+
+        event.listen(self.conn, "before_cursor_execute", remember)
+        try:
+            value = read(self.conn)
+        finally:
+            event.remove(self.conn, "before_cursor_execute", remember)
+        self._queries += [
+            (statement, parameters, _answer_digest(self.conn, statement, parameters)) for statement, parameters in ran
+        ]
+        return value
+
+    def unchanged(self, conn: Connection) -> bool:
+        """Whether every remembered query answers the same on `conn` now (then no checked row needs checking again)."""
+        return all(_answer_digest(conn, statement, parameters) == digest for statement, parameters, digest in self._queries)
+
+
+def _stage_table(table: Table, names: list[str], extra: tuple[Column[Any], ...] = ()) -> Table:
+    """A TEMP twin of `table` with the columns `names` (same types, so the same stored values) plus `extra`."""
+    return Table(
+        f"{STAGE_PREFIX}{table.name}",
+        MetaData(),
+        Column(STAGE_ORDER, Integer, primary_key=True),
+        *(Column(name, table.c[name].type) for name in names),
+        *extra,
+        prefixes=["TEMPORARY"],
+    )
+
+
 class Planner:
     """Base: subclasses set `kind` and `id_field`, load their lookups, check rows and write them."""
 
@@ -116,9 +187,11 @@ class Planner:
 
     def __init__(self, conn: Connection, *, update: bool, present: set[str]) -> None:
         self.conn = conn
+        self.reads = Reads(conn)
         self.update_existing = update and self.can_update
         self.present = present  # fields that have a column in the file
         self.seen: dict[tuple[Any, ...], int] = {}  # in-file identity -> first line
+        self.staged: dict[str, Table] = {}  # target table name -> its TEMP twin holding the rows to insert
 
     def prepare(self, payloads: list[dict[str, Any]]) -> None:
         """Called once with every row's values as read, before the first `check` (nothing to do by default)."""
@@ -131,6 +204,32 @@ class Planner:
     def write(self, creates: list[dict[str, Any]], updates: list[dict[str, Any]], progress: WriteProgress) -> None:
         """Write the checked rows of this kind in bulk, inside the caller's transaction, reporting progress."""
         raise NotImplementedError
+
+    def stage(self, creates: list[dict[str, Any]]) -> None:
+        """Copy the rows `write` will insert into TEMP tables of this connection, before the write lock.
+
+        SQLite only (a TEMP table is private to the connection and takes no lock on the database):
+        the values are converted and sent now, and `write` moves them with INSERT ... SELECT, chunk by chunk.
+        Kinds that do not stage (opportunities) insert their rows in `write` as usual.
+        """
+        return None
+
+    def unstage(self) -> None:
+        """Drop the TEMP tables `stage` made (the connection goes back to the pool)."""
+        for staged in self.staged.values():
+            staged.drop(self.conn, checkfirst=True)
+        self.staged.clear()
+
+    def _stage(self, table: Table, rows: list[dict[str, Any]], extra: tuple[Column[Any], ...] = ()) -> None:
+        if not rows or any(row.get(self.id_field) is not None for row in rows):
+            return  # rows keeping their own ids are inserted by `write` as usual (`_insert_keeping_ids`)
+        staged = _stage_table(table, [name for name in rows[0] if name in table.c and name != self.id_field], extra)
+        staged.drop(self.conn, checkfirst=True)
+        staged.create(self.conn)
+        self.staged[table.name] = staged
+        names = [column.name for column in staged.c if column.name != STAGE_ORDER]
+        for chunk in _chunks(rows):
+            self.conn.execute(insert(staged), [{name: row[name] for name in names} for row in chunk])
 
     def own_id(self, line: int, payload: dict[str, Any], errors: list[FieldError]) -> int | None:
         """The row's own id, popped from `payload` (None without one); not a whole number in 1..LAST_ID
@@ -166,6 +265,16 @@ class Planner:
         total: int | None = None,
     ) -> int:
         total = len(rows) if total is None else total
+        staged = self.staged.get(table.name)
+        if staged is not None:  # the rows are in the TEMP twin already (numbered 1..n): moved inside the database
+            names = [column.name for column in staged.c if column.name in table.c]
+            order = staged.c[STAGE_ORDER]
+            for start in range(0, len(rows), CHUNK_ROWS):
+                end = min(start + CHUNK_ROWS, len(rows))
+                moved = select(*(staged.c[name] for name in names)).where(order > start, order <= end).order_by(order)
+                self.conn.execute(insert(table).from_select(names, moved))
+                progress(done + end, total)
+            return done + len(rows)
         for chunk in _chunks(rows):
             self.conn.execute(insert(table), chunk)
             done += len(chunk)
@@ -266,8 +375,8 @@ def _known_id(field: str, raw_id: str, known: Container[int], what: str, errors:
 class ClientRefs:
     """Find a client by tax id, email or id (in that order of preference)."""
 
-    def __init__(self, conn: Connection) -> None:
-        rows = conn.execute(select(Client.client_id, Client.tax_id, Client.email, Client.payment_terms_days)).all()
+    def __init__(self, reads: Reads) -> None:
+        rows = reads(lambda c: c.execute(select(Client.client_id, Client.tax_id, Client.email, Client.payment_terms_days)).all())
         self.by_tax = {r.tax_id: r.client_id for r in rows if r.tax_id}
         self.by_email = {r.email.lower(): r.client_id for r in rows}
         self.terms = {r.client_id: r.payment_terms_days for r in rows}
@@ -313,8 +422,8 @@ class ClientRefs:
 class ContactRefs:
     """Find a client's contact by email or id."""
 
-    def __init__(self, conn: Connection) -> None:
-        rows = conn.execute(select(Contact.contact_id, Contact.client_id, Contact.email)).all()
+    def __init__(self, reads: Reads) -> None:
+        rows = reads(lambda c: c.execute(select(Contact.contact_id, Contact.client_id, Contact.email)).all())
         self.client_of = {r.contact_id: r.client_id for r in rows}
         self.by_email = {(r.client_id, r.email.lower()): r.contact_id for r in rows if r.email}
 
@@ -384,7 +493,9 @@ class ClientPlanner(Planner):
     def __init__(self, conn: Connection, *, update: bool, present: set[str]) -> None:
         super().__init__(conn, update=update, present=present)
         table = table_of(Client)
-        self.existing = {r.client_id: r._asdict() for r in conn.execute(select(table)).all()}
+        # Without `update` only the identities count: fewer columns to read (and to read again under the lock).
+        read = select(table) if self.update_existing else select(table.c.client_id, table.c.tax_id, table.c.email)
+        self.existing = {r.client_id: r._asdict() for r in self.reads(lambda c: c.execute(read).all())}
         self.by_tax = {r["tax_id"]: cid for cid, r in self.existing.items() if r["tax_id"]}
         self.by_email = {r["email"].lower(): cid for cid, r in self.existing.items()}
         self.now = utcnow()
@@ -453,6 +564,10 @@ class ClientPlanner(Planner):
         full = {name: values[name] for name in _CLIENT_UPDATABLE if name in self.present}
         return Outcome(update={"_id": existing_id, **full})
 
+    def stage(self, creates: list[dict[str, Any]]) -> None:
+        """The new clients, into their TEMP twin."""
+        self._stage(table_of(Client), creates)
+
     def write(self, creates: list[dict[str, Any]], updates: list[dict[str, Any]], progress: WriteProgress) -> None:
         """Insert the new clients and update the existing ones (only the columns the file holds), in chunks."""
         table = table_of(Client)
@@ -484,8 +599,10 @@ class ContactPlanner(Planner):
 
     def __init__(self, conn: Connection, *, update: bool, present: set[str]) -> None:
         super().__init__(conn, update=update, present=present)
-        self.clients = ClientRefs(conn)
-        rows = conn.execute(select(Contact.contact_id, Contact.client_id, Contact.email, Contact.full_name)).all()
+        self.clients = ClientRefs(self.reads)
+        rows = self.reads(
+            lambda c: c.execute(select(Contact.contact_id, Contact.client_id, Contact.email, Contact.full_name)).all()
+        )
         self.by_id = {r.contact_id: self._identity(r.client_id, r.email, r.full_name) for r in rows}
         self.existing = {key: contact_id for contact_id, key in self.by_id.items()}
 
@@ -521,10 +638,10 @@ class ContactPlanner(Planner):
             return Outcome(skip=Problem("contact_exists", {"id": self.existing[key], **by}))
         return Outcome(create=values)
 
-    def write(self, creates: list[dict[str, Any]], updates: list[dict[str, Any]], progress: WriteProgress) -> None:
-        # A client has at most one primary and one billing contact: the last flagged row wins.
-        """Insert the contacts; per client the last row flagged primary / billing keeps the flag."""
-        table = table_of(Contact)
+    @staticmethod
+    def _settle_flags(creates: list[dict[str, Any]]) -> dict[str, list[int]]:
+        """Per flag, the clients some row flags; only the last such row of a client keeps it (`creates` is changed)."""
+        flagged: dict[str, list[int]] = {}
         for flag in ("is_primary", "is_billing"):
             winner: dict[int, int] = {}
             for index, row in enumerate(creates):
@@ -533,8 +650,20 @@ class ContactPlanner(Planner):
             for index, row in enumerate(creates):
                 if row[flag] and winner[row["client_id"]] != index:
                     row[flag] = False
-            if winner:
-                self.conn.execute(update(table).where(table.c.client_id.in_(list(winner))).values({flag: False}))
+            flagged[flag] = list(winner)
+        return flagged
+
+    def stage(self, creates: list[dict[str, Any]]) -> None:
+        """The new contacts, flags settled, into their TEMP twin."""
+        self._settle_flags(creates)
+        self._stage(table_of(Contact), creates)
+
+    def write(self, creates: list[dict[str, Any]], updates: list[dict[str, Any]], progress: WriteProgress) -> None:
+        """Insert the contacts; per client the last row flagged primary / billing keeps the flag."""
+        table = table_of(Contact)
+        for flag, clients in self._settle_flags(creates).items():  # a client has at most one primary and one billing contact
+            if clients:
+                self.conn.execute(update(table).where(table.c.client_id.in_(clients)).values({flag: False}))
         self._insert_keeping_ids(table, creates, progress)
 
 
@@ -585,10 +714,12 @@ class InvoicePlanner(Planner):
 
     def __init__(self, conn: Connection, *, update: bool, present: set[str]) -> None:
         super().__init__(conn, update=update, present=present)
-        self.clients = ClientRefs(conn)
+        self.clients = ClientRefs(self.reads)
         table = table_of(Invoice)
         # Numbers compare case-insensitively, as people read them: F-1 and f-1 are one invoice.
-        self.existing = {r.number.lower(): r._asdict() for r in conn.execute(select(table)).all()}
+        # Without `update` only the numbers and ids count: fewer columns to read (and to read again under the lock).
+        read = select(table) if self.update_existing else select(table.c.number, table.c.invoice_id)
+        self.existing = {r.number.lower(): r._asdict() for r in self.reads(lambda c: c.execute(read).all())}
         self.ids = {row["invoice_id"] for row in self.existing.values()}
         self.lock = not conn.get_execution_options().get("crm_readonly", False)
         self.paid: dict[int, Decimal] = {}
@@ -608,9 +739,9 @@ class InvoicePlanner(Planner):
             if isinstance(number := payload.get("number"), str) and (number := trim_text(number)).lower() in self.existing
         }
         if ids:
-            invoices_to_pay(self.conn, ids, lock=self.lock)
-            self.paid = paid_totals(self.conn, ids)
-            self.first_paid_on = first_payment_days(self.conn, ids)
+            self.reads(lambda c: invoices_to_pay(c, ids, lock=self.lock))
+            self.paid = self.reads(lambda c: paid_totals(c, ids))
+            self.first_paid_on = self.reads(lambda c: first_payment_days(c, ids))
 
     def check(self, line: int, payload: dict[str, Any], errors: list[FieldError]) -> Outcome:
         """An invoice row: client resolved, errors, a skip when it exists (or is up to date), an update, else a create."""
@@ -655,6 +786,13 @@ class InvoicePlanner(Planner):
             return Outcome(errors=[problem])
         return Outcome(update={"_id": current["invoice_id"], **{n: values[n] for n in names}})
 
+    def stage(self, creates: list[dict[str, Any]]) -> None:
+        """The new invoices into their TEMP twin, and the payments their paid status records (keyed by number) into another."""
+        invoices = table_of(Invoice)
+        self._stage(invoices, creates)
+        paid = [{"number": row["number"], **row[PAYMENT_OF]} for row in creates if row.get(PAYMENT_OF) is not None]
+        self._stage(table_of(Payment), paid, (Column("number", invoices.c.number.type),))
+
     def write(self, creates: list[dict[str, Any]], updates: list[dict[str, Any]], progress: WriteProgress) -> None:
         """Insert the new invoices and update the existing ones, in chunks."""
         table = table_of(Invoice)
@@ -662,7 +800,17 @@ class InvoicePlanner(Planner):
         payments = {row["number"]: row.pop(PAYMENT_OF, None) for row in creates}
         done = self._insert_keeping_ids(table, creates, progress, 0, total)
         paid = {number: payment for number, payment in payments.items() if payment is not None}
-        if paid:
+        staged = self.staged.get(table_of(Payment).name)
+        if staged is not None:  # each staged payment joins its invoice, just inserted, by number
+            self.conn.execute(
+                insert(table_of(Payment)).from_select(
+                    ["invoice_id", "paid_on", "amount", "method"],
+                    select(table.c.invoice_id, staged.c.paid_on, staged.c.amount, staged.c.method)
+                    .join_from(staged, table, table.c.number == staged.c.number)
+                    .order_by(staged.c[STAGE_ORDER]),
+                )
+            )
+        elif paid:
             numbers = list(paid)
             ids: dict[str, int] = {}
             for start in range(0, len(numbers), CHUNK_ROWS):
@@ -702,7 +850,8 @@ class PaymentPlanner(Planner):
 
     def __init__(self, conn: Connection, *, update: bool, present: set[str]) -> None:
         super().__init__(conn, update=update, present=present)
-        self.by_number = {r.number.lower(): r.invoice_id for r in conn.execute(select(Invoice.number, Invoice.invoice_id))}
+        numbers = self.reads(lambda c: c.execute(select(Invoice.number, Invoice.invoice_id)).all())
+        self.by_number = {r.number.lower(): r.invoice_id for r in numbers}
         self.lock = not conn.get_execution_options().get("crm_readonly", False)
         self.invoices: dict[int, Any] = {}
         self.paid: dict[int, Decimal] = {}
@@ -721,27 +870,27 @@ class PaymentPlanner(Planner):
             elif raw_id is not None:
                 with suppress(ValueError):
                     ids.add(int(raw_id))
-        self.invoices = invoices_to_pay(self.conn, ids, lock=self.lock)
-        self.paid = paid_totals(self.conn, self.invoices)
-        table = table_of(Payment)
+        self.invoices = self.reads(lambda c: invoices_to_pay(c, ids, lock=self.lock))
         found_ids = sorted(self.invoices)
-        for start in range(0, len(found_ids), CHUNK_ROWS):
-            rows = self.conn.execute(
-                select(table.c.invoice_id, table.c.paid_on, table.c.amount).where(
-                    id_in(table.c.invoice_id, found_ids[start : start + CHUNK_ROWS])
-                )
-            )
-            self.recorded.update((r.invoice_id, r.paid_on, Decimal(str(r.amount)).quantize(CENT)) for r in rows)
+        self.paid = self.reads(lambda c: paid_totals(c, found_ids))
+        self.recorded = self.reads(lambda c: _recorded_payments(c, found_ids))
         own_ids = sorted(
             {i for payload in payloads if (i := _id_or_none(payload.get(self.id_field))) is not None and 1 <= i <= LAST_ID}
         )
-        for start in range(0, len(own_ids), CHUNK_ROWS):
-            rows = self.conn.execute(
-                select(table.c.payment_id, table.c.invoice_id, table.c.paid_on, table.c.amount).where(
-                    id_in(table.c.payment_id, own_ids[start : start + CHUNK_ROWS])
+
+        def own_payments(conn: Connection) -> dict[int, tuple[int, date, Decimal]]:
+            table = table_of(Payment)
+            found: dict[int, tuple[int, date, Decimal]] = {}
+            for start in range(0, len(own_ids), CHUNK_ROWS):
+                rows = conn.execute(
+                    select(table.c.payment_id, table.c.invoice_id, table.c.paid_on, table.c.amount).where(
+                        id_in(table.c.payment_id, own_ids[start : start + CHUNK_ROWS])
+                    )
                 )
-            )
-            self.by_id.update({r.payment_id: (r.invoice_id, r.paid_on, Decimal(str(r.amount)).quantize(CENT)) for r in rows})
+                found.update({r.payment_id: (r.invoice_id, r.paid_on, Decimal(str(r.amount)).quantize(CENT)) for r in rows})
+            return found
+
+        self.by_id.update(self.reads(own_payments))
 
     def _resolve(self, payload: dict[str, Any], errors: list[FieldError]) -> int | None:
         number = payload.pop("invoice_number", None)
@@ -812,9 +961,27 @@ class PaymentPlanner(Planner):
         self.paid[data.invoice_id] = paid + data.amount
         return Outcome(create={**_plain(data.model_dump()), **extra})
 
+    def stage(self, creates: list[dict[str, Any]]) -> None:
+        """The new payments, into their TEMP twin."""
+        self._stage(table_of(Payment), creates)
+
     def write(self, creates: list[dict[str, Any]], updates: list[dict[str, Any]], progress: WriteProgress) -> None:
         """Insert the payments in chunks."""
         self._insert_keeping_ids(table_of(Payment), creates, progress)
+
+
+def _recorded_payments(conn: Connection, invoice_ids: list[int]) -> Counter[tuple[int, date, Decimal]]:
+    """How many payments of each (invoice, day, amount) are recorded for `invoice_ids`."""
+    table = table_of(Payment)
+    recorded: Counter[tuple[int, date, Decimal]] = Counter()
+    for start in range(0, len(invoice_ids), CHUNK_ROWS):
+        rows = conn.execute(
+            select(table.c.invoice_id, table.c.paid_on, table.c.amount).where(
+                id_in(table.c.invoice_id, invoice_ids[start : start + CHUNK_ROWS])
+            )
+        )
+        recorded.update((r.invoice_id, r.paid_on, Decimal(str(r.amount)).quantize(CENT)) for r in rows)
+    return recorded
 
 
 # ------------------------------------------------------------------ activities
@@ -831,11 +998,13 @@ class ActivityPlanner(Planner):
 
     def __init__(self, conn: Connection, *, update: bool, present: set[str]) -> None:
         super().__init__(conn, update=update, present=present)
-        self.clients = ClientRefs(conn)
-        self.contacts = ContactRefs(conn)
-        rows = conn.execute(
-            select(Activity.activity_id, Activity.client_id, Activity.kind, Activity.occurred_at, Activity.title)
-        ).all()
+        self.clients = ClientRefs(self.reads)
+        self.contacts = ContactRefs(self.reads)
+        rows = self.reads(
+            lambda c: c.execute(
+                select(Activity.activity_id, Activity.client_id, Activity.kind, Activity.occurred_at, Activity.title)
+            ).all()
+        )
         self.by_id = {r.activity_id: (r.client_id, r.kind, r.occurred_at, r.title) for r in rows}
         self.existing = set(self.by_id.values())
         self.last_touch: dict[int, datetime] = {}
@@ -877,6 +1046,10 @@ class ActivityPlanner(Planner):
                 self.last_touch[data.contact_id] = data.occurred_at
         return Outcome(create={**_plain(data.model_dump()), **extra})
 
+    def stage(self, creates: list[dict[str, Any]]) -> None:
+        """The new activities, into their TEMP twin."""
+        self._stage(table_of(Activity), creates)
+
     def write(self, creates: list[dict[str, Any]], updates: list[dict[str, Any]], progress: WriteProgress) -> None:
         """Insert the activities and move each touched contact's last interaction forward."""
         table = table_of(Activity)
@@ -905,9 +1078,9 @@ class OpportunityPlanner(Planner):
 
     def __init__(self, conn: Connection, *, update: bool, present: set[str]) -> None:
         super().__init__(conn, update=update, present=present)
-        self.clients = ClientRefs(conn)
-        self.contacts = ContactRefs(conn)
-        rows = conn.execute(select(Opportunity.opportunity_id, Opportunity.client_id, Opportunity.name)).all()
+        self.clients = ClientRefs(self.reads)
+        self.contacts = ContactRefs(self.reads)
+        rows = self.reads(lambda c: c.execute(select(Opportunity.opportunity_id, Opportunity.client_id, Opportunity.name)).all())
         self.by_id = {r.opportunity_id: (r.client_id, r.name.casefold()) for r in rows}
         self.existing = {key: opportunity_id for opportunity_id, key in self.by_id.items()}
         self.now = utcnow()

@@ -31,7 +31,7 @@ from crm_core.db.models import (
     StageChange,
 )
 from crm_core.schemas import FIRST_DAY, LAST_DAY
-from crm_core.store.arrow import arrow_backend, read_table, select_sql
+from crm_core.store.arrow import arrow_backend, fits, read_table, select_sql
 
 CLIENT_COLUMNS = [
     "client_id",
@@ -280,8 +280,14 @@ def _load_arrow(engine: Engine, name: str) -> pd.DataFrame:
     backend = arrow_backend(engine)
     if backend is None:
         raise ValueError(f"{engine.url.get_backend_name()} databases cannot be read through Arrow here")
-    sql = select_sql(backend, MODELS[name].__tablename__, COLUMNS[name], column_kind, COLUMNS[name][0])
-    return frame_from_arrow(read_table(engine, sql), COLUMNS[name], name)
+    args = (backend, MODELS[name].__tablename__, COLUMNS[name], column_kind, COLUMNS[name][0])
+    if backend == "sqlite":
+        table = read_table(engine, select_sql(*args, cast=False))
+        if not fits(table, column_kind):
+            table = read_table(engine, select_sql(*args))
+    else:
+        table = read_table(engine, select_sql(*args))
+    return frame_from_arrow(table, COLUMNS[name], name)
 
 
 def frame_from_arrow(table: pa.Table, columns: list[str], table_name: str = "") -> pd.DataFrame:
@@ -353,14 +359,31 @@ def _text_objects(column: pa.ChunkedArray) -> np.ndarray:
     Most text columns repeat a few values (an activity's kind, owner, outcome): building each distinct
     string once and repeating the reference is several times faster, and lighter, than one per cell.
     """
-    encoded = column.combine_chunks().dictionary_encode()
-    if len(encoded.dictionary) > len(encoded) // 2:  # mostly distinct (names, emails): one str per cell anyway
+    if _mostly_distinct(column):  # names, emails, invoice numbers: one str per cell anyway
         return column.to_numpy(zero_copy_only=False)
+    encoded = column.combine_chunks().dictionary_encode()
     distinct = encoded.dictionary.to_numpy(zero_copy_only=False)
     values = np.empty(len(distinct) + 1, dtype=object)  # the last one, None, for blanks
     values[:-1] = distinct
     codes = encoded.indices.fill_null(len(values) - 1).to_numpy(zero_copy_only=False)
     return values[codes]
+
+
+TEXT_SAMPLE = 4096  # cells looked at to tell a column of repeated values from one of distinct ones
+
+
+def _mostly_distinct(column: pa.ChunkedArray) -> bool:
+    """Whether more than half of an evenly spread sample of the cells are distinct values.
+
+    Hashing a whole column of distinct values (two million invoice numbers) only to find that out
+    took longer than building the strings themselves.
+    """
+    rows = len(column)
+    if rows <= TEXT_SAMPLE:
+        sample = column
+    else:
+        sample = column.take(pa.array(np.linspace(0, rows - 1, TEXT_SAMPLE, dtype=np.int64)))
+    return int(pc.count_distinct(sample).as_py()) > len(sample) // 2
 
 
 def _load_rows(engine: Engine, name: str) -> pd.DataFrame:

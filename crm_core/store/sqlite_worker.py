@@ -79,6 +79,13 @@ def _started() -> subprocess.Popen[str]:
     return _worker
 
 
+def prestart() -> None:
+    """Start the worker now (it imports pyarrow and the driver: a second or more on a busy machine),
+    so its start overlaps the app's own start instead of delaying the first table read."""
+    with _lock:
+        _started()
+
+
 def read_sqlite(path: str, sql: str, batch_rows: int) -> pa.Table:
     """The result of `sql` on the SQLite file `path` as an Arrow table, read in the worker process."""
     global _worker

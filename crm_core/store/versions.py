@@ -5,6 +5,8 @@ they declare. Writes by another process (the CLI, a second server) are noticed b
 tables' fingerprints, read at most once per `recheck_seconds` (longer when the read itself is slow,
 see SLOW_READ_FACTOR): a change this server did not make
 bumps every table, since such a writer may also have touched tables whose fingerprint cannot show it.
+With `background` (the Streamlit server), a re-read after a slow one runs in a thread instead of
+holding the page that found it due.
 """
 
 from __future__ import annotations
@@ -37,6 +39,7 @@ class TableVersions:
         recheck_seconds: float | None = None,
         clock: Callable[[], float] = time.monotonic,
         start: int | None = None,
+        background: bool = False,
     ) -> None:
         self._fingerprints = fingerprints
         self._retire = retire  # told (table, old generation) when a generation is replaced
@@ -50,6 +53,12 @@ class TableVersions:
         self._checked_at: float | None = None
         self._read_seconds = 0.0  # how long the last fingerprint read took (by the clock given)
         self._written: set[str] = set()  # tables this server wrote since the last fingerprint read
+        # With `background`, a due re-read after a slow one runs in a thread and `current` answers at
+        # once with the generations known (a server's pages never wait seconds for the COUNTs of a
+        # large PostgreSQL database); a change made elsewhere then shows one run later.
+        self._background = background
+        self._reading = False  # a background read is under way
+        self._write_epoch = 0  # counts `wrote` calls, so a read that overlapped a write keeps it as ours
 
     def current(self) -> Generations:
         """Every table's generation, after reading the fingerprints if the last read is too old."""
@@ -59,18 +68,47 @@ class TableVersions:
             recheck = RECHECK_SECONDS if self._recheck_seconds is None else self._recheck_seconds
             if recheck > 0 and self._read_seconds >= SLOW_READ_SECONDS:  # 0: read every time
                 recheck = max(recheck, SLOW_READ_FACTOR * self._read_seconds)
-            if self._checked_at is None or now - self._checked_at >= recheck:
+            due = self._checked_at is None or now - self._checked_at >= recheck
+            if due and self._background and self._seen is not None and self._read_seconds >= SLOW_READ_SECONDS:
+                if not self._reading:
+                    self._reading = True
+                    threading.Thread(target=self._read_later, args=(now, self._write_epoch), daemon=True).start()
+            elif due:
                 prints = self._fingerprints()
                 self._read_seconds = self._clock() - now
-                if self._seen is not None:
-                    changed = {name for name in TABLES if prints.get(name) != self._seen.get(name)}
-                    if changed - self._written:
-                        retired = self._bump(TABLES)
-                self._seen, self._checked_at = prints, now
-                self._written.clear()
+                retired = self._apply(prints, now, self._write_epoch)
             generations = tuple(self._generations[name] for name in TABLES)
         self._retire_all(retired)
         return generations
+
+    def _read_later(self, started: float, epoch: int) -> None:
+        """(In a thread) read the fingerprints and apply them, as `current` does in the foreground."""
+        retired: list[tuple[str, int]] = []
+        try:
+            prints = self._fingerprints()
+        except Exception:  # noqa: BLE001 - a failed read is retried at the next due time
+            with self._lock:
+                self._reading, self._checked_at = False, started
+            return
+        with self._lock:
+            self._read_seconds = self._clock() - started
+            retired = self._apply(prints, started, epoch)
+            self._reading = False
+        self._retire_all(retired)
+
+    def _apply(self, prints: Fingerprints, started: float, epoch: int) -> list[tuple[str, int]]:
+        """Take a fingerprint read begun at `started` (clock) when `epoch` writes had been told (lock held)."""
+        retired: list[tuple[str, int]] = []
+        if self._seen is not None:
+            changed = {name for name in TABLES if prints.get(name) != self._seen.get(name)}
+            if changed - self._written:
+                retired = self._bump(TABLES)
+        self._seen, self._checked_at = prints, started
+        if epoch == self._write_epoch:
+            self._written.clear()
+        else:  # a write landed during the read: it may be missing from `prints`; read again soon
+            self._checked_at = None
+        return retired
 
     def wrote(self, tables: Iterable[str]) -> None:
         """Record a committed write of `tables` by this server: they reload on their next read."""
@@ -81,6 +119,7 @@ class TableVersions:
         with self._lock:
             retired = self._bump(names)
             self._written |= names
+            self._write_epoch += 1
             self._checked_at = None  # the next read sees the write's fingerprint as ours
         self._retire_all(retired)
 

@@ -31,6 +31,7 @@ from sqlalchemy import Engine
 
 from crm_core.auth.scope import Scope, scope_frames, scope_rows, visible_client_ids
 from crm_core.db import get_engine
+from crm_core.store.arrow import arrow_backend
 from crm_core.store.fingerprints import table_fingerprints
 from crm_core.store.frames import TABLES, Frames, load_table, row_count
 from crm_core.store.versions import Generations, TableVersions
@@ -99,8 +100,16 @@ def shared(max_entries: int) -> Callable[[Callable[P, R]], SharedCache[P, R]]:
 
 @st.cache_resource(show_spinner=False)
 def engine(db_url: str) -> Engine:
-    """The database engine for `db_url`, one per URL for the whole server (it holds the connection pool)."""
-    return get_engine(db_url)
+    """The database engine for `db_url`, one per URL for the whole server (it holds the connection pool).
+
+    For a SQLite file, the Arrow reader's worker process is started at once (see sqlite_worker.prestart).
+    """
+    created = get_engine(db_url)
+    if arrow_backend(created) == "sqlite":
+        from crm_core.store.sqlite_worker import prestart
+
+        prestart()
+    return created
 
 
 @shared(max_entries=4 * len(TABLES))
@@ -124,6 +133,7 @@ def _versions_of(db_url: str) -> TableVersions:
             TableVersions(
                 lambda: table_fingerprints(engine(db_url)),
                 retire=lambda name, generation: table.clear(db_url, name, generation),
+                background=True,  # a slow re-read (COUNTs of a large database) never holds a page
             ),
         )
     return tracked

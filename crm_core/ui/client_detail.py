@@ -158,7 +158,7 @@ def render(ctx: PageContext, engine: Engine, data: Frames, health: pd.DataFrame,
         st.divider()
         delete_control(ctx, engine, client)
         st.divider()
-        merge_control(ctx, engine, client, views.client_names(ctx.db_url).to_dict())
+        merge_control(ctx, engine, client, views.client_names(ctx.db_url))
     if ctx.is_manager:
         with tabs[7]:
             _history(ctx, engine, client_id)

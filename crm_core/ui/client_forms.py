@@ -24,6 +24,7 @@ from crm_core.ui.context import PageContext
 from crm_core.ui.forms import blank_to_none, error_lines, perform, show_outcome, succeed
 from crm_core.ui.markdown import literal
 from crm_core.ui.owners import owner_picker, reassign_picker
+from crm_core.ui.pickers import client_picker
 from crm_core.views.duplicates import duplicate_candidates
 
 TEXT_FIELDS: tuple[str, ...] = (
@@ -332,15 +333,14 @@ def _merge(ctx: PageContext, engine: Engine, client_id: int) -> None:
         )
 
 
-def merge_control(ctx: PageContext, engine: Engine, client: ClientOut, names: dict[int, str]) -> None:
+def merge_control(ctx: PageContext, engine: Engine, client: ClientOut, names: pd.Series) -> None:
     """Merge a duplicate client into this one: its contacts, activities, deals and invoices move here, it is deleted."""
     st.markdown(f"**{ctx.t('clients.merge_title')}**")
-    others = [cid for cid in names if cid != client.client_id]
-    choices.selectbox(
+    client_picker(
+        ctx,
         ctx.t("clients.merge_other"),
-        others,
-        format_func=lambda cid: names.get(cid, str(cid)),
-        index=None,
+        names,
+        exclude=(client.client_id,),
         placeholder=ctx.t("clients.merge_pick"),
         key=f"merge_pick_{client.client_id}",
         help=ctx.t("clients.merge_help"),

@@ -7,7 +7,10 @@ database URL, as-of date, (where it matters) language and thresholds, and every 
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
@@ -115,12 +118,76 @@ def _at_risk_csv(
     return to_csv_bytes(table, sep, lang)
 
 
-def forecast_accuracy(db_url: str, as_of: date) -> forecast_view.Accuracy:
-    """How the expected revenue and its parts did at past dates (views.forecast.Accuracy), cached per tables."""
-    return _forecast_accuracy(db_url, as_of, cache.versions(db_url), current_owner())
+# The tables the forecast backtest (views.forecast.forecast_accuracy) reads: logging an activity or
+# editing a contact does not run it again (seconds at 10,000 clients, a minute at 100,000).
+ACCURACY_TABLES: tuple[str, ...] = ("invoices", "opportunities", "stage_history")
+
+
+# From this many clients the backtest runs in a background thread: a few seconds at 10,000 clients and
+# about a minute at 100,000, which the first page would otherwise wait for. Below, it runs inline.
+BACKGROUND_FROM_CLIENTS = 5_000
+PENDING_REFRESH_SECONDS = 3.0  # how often a page waiting for the backtest looks whether it is done
+
+
+def forecast_accuracy(db_url: str, as_of: date) -> forecast_view.Accuracy | None:
+    """How the expected revenue and its parts did at past dates (views.forecast.Accuracy), cached per tables.
+
+    None while a large portfolio's backtest is still running in the background: the page says so
+    and shows the figures once done (`refresh_when_ready`).
+    """
+    generations, owner = cache.generations_of(db_url, ACCURACY_TABLES), current_owner()
+    if cache.client_count(db_url) < BACKGROUND_FROM_CLIENTS:
+        return _forecast_accuracy(db_url, as_of, generations, owner)
+    key = (db_url, as_of, generations, owner)
+    jobs = _accuracy_jobs()
+    with jobs.lock:
+        job = jobs.running.get(key)
+        if job is None:
+            frames = cache.frames_with(db_url, dict(zip(ACCURACY_TABLES, generations, strict=True)), owner)
+            job = _BACKTESTS.submit(forecast_view.forecast_accuracy, frames, as_of)
+            jobs.running[key] = job
+            while len(jobs.running) > ACCURACY_JOBS_KEPT:
+                jobs.running.pop(next(iter(jobs.running)))
+    return job.result() if job.done() else None
+
+
+ACCURACY_JOBS_KEPT = 4  # backtests kept (a few as-of dates and table generations)
+
+
+# One backtest at a time for the whole process (even across cache clears): on two cores a second
+# one would only slow every page further.
+_BACKTESTS = ThreadPoolExecutor(max_workers=1, thread_name_prefix="backtest")
+
+
+@dataclass
+class _AccuracyJobs:
+    """The background backtests of this server, each kept under its key (cleared with st.cache_resource)."""
+
+    running: dict[tuple[Any, ...], Future[forecast_view.Accuracy]] = field(default_factory=dict)
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+
+@st.cache_resource(show_spinner=False)
+def _accuracy_jobs() -> _AccuracyJobs:
+    return _AccuracyJobs()
+
+
+def refresh_when_ready(db_url: str, as_of: date) -> None:
+    """Draw a note that past accuracy is being computed, and rerun the page once it is."""
+    from crm_core.ui.context import current
+
+    st.caption(current().t("forecast.accuracy_pending"))
+
+    @st.fragment(run_every=PENDING_REFRESH_SECONDS)
+    def _watch() -> None:
+        if forecast_accuracy(db_url, as_of) is not None:
+            st.rerun()
+
+    _watch()
 
 
 @st.cache_data(show_spinner=False, max_entries=4)
-def _forecast_accuracy(db_url: str, as_of: date, generations: Generations, owner: int | None) -> forecast_view.Accuracy:
-    """Cached twin of `forecast_accuracy`, keyed by the tables' generations (a backtest at past dates)."""
-    return forecast_view.forecast_accuracy(cache.frames_at(db_url, generations, owner), as_of)
+def _forecast_accuracy(db_url: str, as_of: date, generations: tuple[int, ...], owner: int | None) -> forecast_view.Accuracy:
+    """Cached twin of `forecast_accuracy`, keyed by the generations of ACCURACY_TABLES (all it reads)."""
+    frames = cache.frames_with(db_url, dict(zip(ACCURACY_TABLES, generations, strict=True)), owner)
+    return forecast_view.forecast_accuracy(frames, as_of)

@@ -46,9 +46,10 @@ def portfolio_claims(db_url: str, as_of: date, table: LateRates) -> pd.DataFrame
     return _portfolio_claims(db_url, as_of, table, cache.versions(db_url), current_owner())
 
 
-@st.cache_data(show_spinner=False, max_entries=4)
+@cache.shared(max_entries=4)
 def _portfolio_claims(db_url: str, as_of: date, table: LateRates, generations: Generations, owner: int | None) -> pd.DataFrame:
-    """Cached twin of `portfolio_claims`, keyed by the tables' generations and the viewer's owner id."""
+    """Cached twin of `portfolio_claims`, keyed by the tables' generations and the viewer's owner id;
+    shared, not unpickled on every rerun (a row per unpaid invoice: hundreds of thousands at 100,000 clients)."""
     data = cache.frames_at(db_url, generations, owner)
     return receivables_view.portfolio_claims(data, as_of, table)
 
@@ -58,7 +59,7 @@ def worklist(db_url: str, as_of: date, table: LateRates, owner: str | None) -> p
     return _worklist(db_url, as_of, table, owner, cache.versions(db_url), current_owner())
 
 
-@st.cache_data(show_spinner=False, max_entries=8)
+@cache.shared(max_entries=8)
 def _worklist(
     db_url: str, as_of: date, table: LateRates, owner: str | None, generations: Generations, viewer_owner: int | None
 ) -> pd.DataFrame:

@@ -9,6 +9,7 @@ makes the next call rebuild the view from the (mostly still cached) frames.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date
 
 import pandas as pd
@@ -63,15 +64,31 @@ def _client_names(db_url: str, clients_generation: int, owner: int | None) -> pd
     return client_views.client_names(cache.frames_with(db_url, {"clients": clients_generation}, owner))
 
 
+# The tables crm_core.views.search.search_index reads.
+SEARCH_TABLES: tuple[str, ...] = ("clients", "contacts", "invoices")
+
+
 def search_index(db_url: str) -> pd.DataFrame:
     """Contact names, phones and invoice numbers per client for the client search, cached per database."""
-    return _search_index(db_url, cache.versions(db_url))
+    return _search_index(db_url, cache.generations_of(db_url, SEARCH_TABLES))
 
 
-@st.cache_data(show_spinner=False, max_entries=2)
-def _search_index(db_url: str, generations: Generations) -> pd.DataFrame:
-    """Cached twin of `search_index`, keyed by the tables' generations."""
-    return search_views.search_index(cache.frames_at(db_url, generations))
+@cache.shared(max_entries=2)
+def _search_index(db_url: str, generations: tuple[int, ...]) -> pd.DataFrame:
+    """Cached twin of `search_index`, keyed by the generations of SEARCH_TABLES (all it reads); shared,
+    not pickled per hit (100,000 rows of joined texts)."""
+    return search_views.search_index(cache.frames_with(db_url, dict(zip(SEARCH_TABLES, generations, strict=True))))
+
+
+def picker_names(db_url: str) -> pd.Series:
+    """Case-folded company names of the viewer's clients, alphabetical, for the search-first client pickers."""
+    return _picker_names(db_url, cache.generation(db_url, "clients"), current_owner())
+
+
+@cache.shared(max_entries=4)
+def _picker_names(db_url: str, clients_generation: int, owner: int | None) -> pd.Series:
+    """Cached twin of `picker_names`, keyed by the clients table's generation: the only table it reads."""
+    return search_views.folded_names(_client_names(db_url, clients_generation, owner))
 
 
 def filter_options(db_url: str) -> dict[str, list[str]]:
@@ -90,7 +107,7 @@ def followups(db_url: str, as_of: date, horizon_days: int, owner: str | None = N
     return _followups(db_url, as_of, horizon_days, owner, cache.generations_of(db_url, ACTIVITY_TABLES), current_owner())
 
 
-@st.cache_data(show_spinner=False, max_entries=8)
+@cache.shared(max_entries=8)
 def _followups(
     db_url: str,
     as_of: date,
@@ -102,6 +119,36 @@ def _followups(
     """Cached twin of `followups`, keyed by the generations of ACTIVITY_TABLES (all it reads)."""
     frames = cache.frames_with(db_url, dict(zip(ACTIVITY_TABLES, generations, strict=True)), viewer_owner)
     return activity_views.followups(frames, as_of, horizon_days=horizon_days, owner=owner)
+
+
+@dataclass(frozen=True)
+class FollowupSummary:
+    """What the Activities page shows above the follow-up list: counts by owner and status, owners, totals."""
+
+    by_owner: pd.DataFrame  # followups_by_owner, owner-less ones under the page's label
+    owners: list[str]  # followup_owners
+    counts: dict[str, int]  # followup_counts
+
+
+def followup_summary(db_url: str, as_of: date, horizon_days: int, unassigned: str) -> FollowupSummary:
+    """The counts of `followups` by owner and status, cached with them (a group-by of thousands of
+    rows at 100,000 clients, done once per table versions instead of on every run)."""
+    return _followup_summary(
+        db_url, as_of, horizon_days, unassigned, cache.generations_of(db_url, ACTIVITY_TABLES), current_owner()
+    )
+
+
+@cache.shared(max_entries=8)
+def _followup_summary(
+    db_url: str, as_of: date, horizon_days: int, unassigned: str, generations: tuple[int, ...], viewer_owner: int | None
+) -> FollowupSummary:
+    """Cached twin of `followup_summary`, keyed like `followups`."""
+    due = _followups(db_url, as_of, horizon_days, None, generations, viewer_owner)
+    return FollowupSummary(
+        by_owner=activity_views.followups_by_owner(due, unassigned=unassigned),
+        owners=activity_views.followup_owners(due),
+        counts=activity_views.followup_counts(due),
+    )
 
 
 def recent_activities(db_url: str, as_of: date, limit: int) -> pd.DataFrame:

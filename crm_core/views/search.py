@@ -1,7 +1,8 @@
 """What the client search finds besides name, email and tax id: contact names, phone numbers, invoice numbers.
 
 A pure read model: one text per client to search in (`search_index`) and the clients a typed text
-finds in it (`clients_matching`). Phone numbers are compared by their digits, without the Spanish
+finds in it (`clients_matching`); for a search-first client picker, the few clients a typed text
+names (`picker_matches`: company names first, then what the index finds). Phone numbers are compared by their digits, without the Spanish
 prefix (+34 / 0034), so `954 12 34 56`, `+34954123456` and `954123456` find the same client.
 """
 
@@ -17,6 +18,7 @@ _NOT_DIGIT = re.compile(r"\D+")
 _PHONE_LIKE = re.compile(r"^[+\d][\d\s().\-/]*$")
 _SEP = "\x1f"  # between the texts of one client, so a match never spans two of them
 MIN_PHONE_DIGITS = 4
+PICKER_LIMIT = 50  # clients a search-first picker offers for one typed text
 
 
 def phone_digits(text: object) -> str:
@@ -73,3 +75,33 @@ def clients_matching(index: pd.DataFrame, text: str) -> pd.Index:
         if len(digits) >= MIN_PHONE_DIGITS:
             found |= index["phones"].str.contains(digits, regex=False)
     return index.index[found.to_numpy()]
+
+
+def folded_names(names: pd.Series) -> pd.Series:
+    """Company names by client_id, case-folded and in alphabetical order: what `picker_matches` scans."""
+    folded = names.fillna("").astype("object").str.casefold()
+    return folded.sort_values(kind="stable")
+
+
+def picker_matches(folded: pd.Series, text: str, index: pd.DataFrame | None = None, limit: int = PICKER_LIMIT) -> list[int]:
+    """Up to `limit` client ids for a typed `text`: names starting with it, then names containing it
+    (each alphabetical), then clients `index` finds by contact name, phone or invoice number.
+
+    `folded` is `folded_names` (of the clients the viewer sees); `index` (`search_index`) may be None
+    to search names only. Blank
+    text finds nothing: a picker over 100,000 clients lists none until something is typed.
+    """
+    needle = text.strip().casefold()
+    if not needle:
+        return []
+    contains = folded.str.contains(needle, regex=False).to_numpy()
+    starts = folded.str.startswith(needle).to_numpy()
+    ids = folded.index.to_numpy()
+    found = [int(i) for i in ids[starts][:limit]]
+    if len(found) < limit:
+        found += [int(i) for i in ids[contains & ~starts][: limit - len(found)]]
+    if len(found) < limit and index is not None:  # only clients `folded` holds (a rep's own)
+        extra = clients_matching(index, text)
+        extra = extra[extra.isin(folded.index) & ~extra.isin(found)]
+        found += [int(i) for i in extra[: limit - len(found)]]
+    return found
