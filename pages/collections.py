@@ -6,9 +6,10 @@ import streamlit as st
 
 from crm_core.i18n import format_date, format_money, format_number
 from crm_core.io.receivables import file_name
-from crm_core.ui import choices, receivables
+from crm_core.ui import receivables
 from crm_core.ui.context import current
 from crm_core.ui.forms import show_outcome
+from crm_core.ui.owners import owner_filter
 from crm_core.ui.pickers import ALL_OPTIONS_CAP
 from crm_core.ui.tables import show_table
 from crm_core.ui.welcome import require_data
@@ -42,13 +43,7 @@ if rates is None:
     st.stop()
 
 everyone = receivables.worklist(ctx.db_url, ctx.as_of, rates, None)
-owners = worklist_owners(everyone)
-owner = choices.selectbox(
-    ctx.t("collections.owner"),
-    [None, *owners],
-    key="collections_owner",
-    format_func=lambda o: ctx.t("common.all") if o is None else o,
-)
+owner = owner_filter(ctx, ctx.t("collections.owner"), "collections_owner", worklist_owners(everyone))
 work = everyone if owner is None else receivables.worklist(ctx.db_url, ctx.as_of, rates, owner)
 
 totals = worklist_totals(work)

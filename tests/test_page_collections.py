@@ -90,3 +90,63 @@ def test_one_click_collection_call_records_an_activity(demo_db: str, expected: p
     shown = _table(at)
     row = shown.loc[shown["company_name"] == top["company_name"]].iloc[0]
     assert pd.Timestamp(row["last_contact"]) == pd.Timestamp(AS_OF)
+
+
+def test_owner_filter_lists_the_users_like_every_owner_picker(demo_db: str, expected: pd.DataFrame) -> None:
+    """Issue 16, item 13: the owner filter picks from the users (`auth.users.owner_choices`, in open
+    mode every user), not from the owners who happen to have overdue work; picking one with nothing
+    overdue shows an empty worklist, as the filter means."""
+    from crm_core import services
+    from crm_core.auth.users import owner_choices
+
+    engine = get_engine(demo_db)
+    services.create_client(engine, {"company_name": "Sin Deudas S.L.", "email": "hola@sindeudas.es", "owner": "Zoe Sin Deudas"})
+    users = owner_choices(engine)
+    assert "Zoe Sin Deudas" in users and "Zoe Sin Deudas" not in set(expected["owner"].dropna())
+    at = open_page("pages/collections.py", AS_OF)
+    assert at.selectbox(key="collections_owner").options == ["All", *users]
+    at.selectbox(key="collections_owner").select("Zoe Sin Deudas").run()
+    assert not at.exception
+    assert {m.label: m.value for m in at.metric}["Overdue clients"] == "0"
+    assert [i.value for i in at.info] == ["No client has an overdue invoice on this date."]
+
+
+def test_owner_filter_signed_in_lists_active_users_and_keeps_a_disabled_owners_clients_reachable(
+    demo_db: str, expected: pd.DataFrame
+) -> None:
+    """Signed in, the filter lists the active users (Spanish labels); an owner with overdue clients who
+    cannot sign in stays pickable after them, and picking them filters as before; a rep's is fixed."""
+    from streamlit.testing.v1 import AppTest
+
+    from crm_core.auth.users import owner_choices
+    from crm_core.demo.users import add_demo_users
+    from tests.apptest_helpers import APP
+
+    engine = get_engine(demo_db)
+    manager, rep, _ = add_demo_users(engine)
+    active = owner_choices(engine)
+    held = sorted({str(o) for o in expected["owner"].dropna()} - set(active), key=str.lower)
+    assert held  # the demo has owners with overdue clients who are not among the signed-in team
+
+    def signed_in(email: str, password: str) -> AppTest:
+        at = AppTest.from_file(str(APP), default_timeout=60)
+        at.session_state["as_of"] = AS_OF
+        at.session_state["lang"] = "es"
+        at.run()
+        at.text_input(key="signin_email").input(email)
+        at.text_input(key="signin_password").input(password)
+        at.button[0].click().run()
+        at.switch_page("pages/collections.py").run()
+        assert not at.exception, [e.value for e in at.exception]
+        return at
+
+    at = signed_in(manager.email, manager.password)
+    assert at.selectbox(key="collections_owner").options == ["Todos", *active, *held]
+    at.selectbox(key="collections_owner").select(held[0]).run()
+    mine = expected.loc[expected["owner"] == held[0]]
+    assert _table(at)["company_name"].tolist() == mine["company_name"].tolist()[:100]
+    at = signed_in(rep.email, rep.password)
+    picker = at.selectbox(key="collections_owner")
+    assert (picker.options, picker.value, picker.disabled) == ([rep.name], rep.name, True)
+    theirs = expected.loc[expected["owner"] == rep.name]
+    assert _table(at)["company_name"].tolist() == theirs["company_name"].tolist()[:100]

@@ -210,3 +210,35 @@ def test_a_rep_has_no_import_page_and_the_open_mode_banner_is_gone(team_db):
     assert not any("Open mode" in m.value for m in at.sidebar.markdown)
     with pytest.raises(Exception):  # noqa: B017 (AppTest raises a plain KeyError/ValueError for an unknown page)
         at.switch_page("pages/import.py").run()
+
+
+def test_a_merge_shows_in_the_kept_clients_history_as_a_sentence(demo_db, team_db):
+    """Issue 16, item 14: a merge is in the kept client's history (who, "merged", what moved), and
+    each moved row's client change is listed under it."""
+    from crm_core import services
+    from crm_core.auth import acting_as
+    from crm_core.auth.users import get_viewer
+
+    engine = get_engine(demo_db)
+    with engine.connect() as conn:
+        name, invoices = conn.execute(
+            text(
+                "SELECT c.company_name, COUNT(i.invoice_id) FROM clients c JOIN invoices i USING (client_id) WHERE c.client_id = 2"
+            )
+        ).one()
+    with acting_as(get_viewer(engine, team_db["manager"]["user_id"])):
+        merged = services.merge_clients(engine, 1, 2)
+    assert merged.invoices == invoices > 0
+    at = _signed_in(team_db["manager"])
+    at.switch_page("pages/clients.py").run()
+    at.selectbox(key="client_pick").select(1).run()
+    assert not at.exception
+    history = at.dataframe[-1].value
+    merge = history[history["Change"] == "merged"]
+    assert list(merge["Who"]) == ["Demo Manager"]
+    assert list(merge["New"]) == [
+        f"{name} merged: {merged.contacts} contacts, {merged.activities} activities, "
+        f"{merged.opportunities} opportunities and {invoices} invoices moved here."
+    ]
+    moved = history[(history["Field"] == "Client id") & (history["What"].str.startswith("invoice"))]
+    assert len(moved) == invoices and set(moved["Old"]) == {"2"} and set(moved["New"]) == {"1"}

@@ -1,18 +1,21 @@
 """Who changed what: every ORM write leaves audit rows (who, when, which row, field, old -> new).
 
 An after_flush hook on every session writes them in the same transaction as the change, so a
-write and its history are committed or rolled back together. Bulk loads (demo, CSV import) are
-not row-by-row writes and are not recorded field by field.
+write and its history are committed or rolled back together. A bulk write of the services (bulk
+reassign, merge) records the same rows itself with `record` and `record_moves`, in bulk. Bulk
+loads (demo, CSV import) are not row-by-row writes and are not recorded field by field.
 """
 
 from __future__ import annotations
 
+import json
+from collections.abc import Iterable
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
 import pandas as pd
-from sqlalchemy import Engine, event, insert, inspect, select
+from sqlalchemy import Engine, event, insert, inspect, literal, select
 from sqlalchemy.orm import Session, UOWTransaction
 
 from crm_core.auth.scope import current_actor
@@ -26,7 +29,7 @@ from crm_core.db.models import (
     Payment,
     User,
 )
-from crm_core.db.types import utcnow
+from crm_core.db.types import UTCDateTime, utcnow
 
 AUDITED: dict[type, str] = {
     Client: "client",
@@ -85,26 +88,82 @@ def _changes(obj: Any) -> list[tuple[str, str | None, str | None]]:
     return out
 
 
-def _after_flush(session: Session, _context: UOWTransaction) -> None:
+def _author() -> int | None:
     actor = current_actor()
-    user_id = None if actor is None else actor.user_id
-    now = utcnow()
+    return None if actor is None else actor.user_id
+
+
+def entry(
+    client_id: int | None,
+    entity: str,
+    entity_id: int | None,
+    action: str,
+    field: str | None = None,
+    old: Any = None,
+    new: Any = None,
+) -> dict[str, Any]:
+    """One audit row by the acting user, now (old and new as the history shows them, `as_text`)."""
+    return {
+        "at": utcnow(),
+        "user_id": _author(),
+        "client_id": client_id,
+        "entity": entity,
+        "entity_id": entity_id,
+        "action": action,
+        "field": field,
+        "old_value": as_text(old),
+        "new_value": as_text(new),
+    }
+
+
+def record(session: Session, rows: Iterable[dict[str, Any]]) -> int:
+    """Insert audit rows (`entry`) in bulk in the session's transaction; how many."""
+    rows = list(rows)
+    if rows:
+        session.connection().execute(insert(AuditEntry), rows)
+    return len(rows)
+
+
+def record_moves(session: Session, model: Any, where: Any, client_id: int, field: str, old: Any, new: Any) -> int:
+    """Record `field` going from `old` to `new` on every `model` row matching `where`, as the per-row
+    hook would, with one INSERT ... SELECT (thousands of moved invoices are one statement); call it
+    before the bulk UPDATE it describes. `client_id`: whose history the rows belong to."""
+    key = inspect(model).primary_key[0]
+    columns = ["at", "user_id", "client_id", "entity", "entity_id", "action", "field", "old_value", "new_value"]
+    rows = select(
+        literal(utcnow(), UTCDateTime()),
+        literal(_author(), AuditEntry.user_id.type),
+        literal(client_id, AuditEntry.client_id.type),
+        literal(AUDITED[model], AuditEntry.entity.type),
+        key,
+        literal("update", AuditEntry.action.type),
+        literal(field, AuditEntry.field.type),
+        literal(as_text(old), AuditEntry.old_value.type),
+        literal(as_text(new), AuditEntry.new_value.type),
+    ).where(where)
+    result = session.connection().execute(insert(AuditEntry).from_select(columns, rows))
+    return int(getattr(result, "rowcount", 0) or 0)
+
+
+def merge_summary(removed_id: int, removed_name: str, moved: dict[str, int]) -> str:
+    """The new value of a merge's audit row: the client merged in and how many rows of each kind moved (JSON)."""
+    return json.dumps({"client_id": removed_id, "company_name": removed_name, **moved}, ensure_ascii=False, sort_keys=True)
+
+
+def read_merge_summary(value: str | None) -> dict[str, Any] | None:
+    """The fields of a `merge_summary` (None for any other value: the merged client's own merge row)."""
+    try:
+        summary = json.loads(value or "")
+    except ValueError:
+        return None
+    return summary if isinstance(summary, dict) and "company_name" in summary else None
+
+
+def _after_flush(session: Session, _context: UOWTransaction) -> None:
     rows: list[dict[str, Any]] = []
 
     def add(obj: Any, action: str, field: str | None = None, old: str | None = None, new: str | None = None) -> None:
-        rows.append(
-            {
-                "at": now,
-                "user_id": user_id,
-                "client_id": _client_id(session, obj),
-                "entity": AUDITED[type(obj)],
-                "entity_id": _primary_key(obj),
-                "action": action,
-                "field": field,
-                "old_value": old,
-                "new_value": new,
-            }
-        )
+        rows.append(entry(_client_id(session, obj), AUDITED[type(obj)], _primary_key(obj), action, field, old, new))
 
     with session.no_autoflush:
         for obj in session.new:
@@ -117,8 +176,7 @@ def _after_flush(session: Session, _context: UOWTransaction) -> None:
         for obj in session.deleted:
             if type(obj) in AUDITED:
                 add(obj, "delete")
-    if rows:
-        session.connection().execute(insert(AuditEntry), rows)
+    record(session, rows)
 
 
 def client_history(engine: Engine, client_id: int) -> pd.DataFrame:

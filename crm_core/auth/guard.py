@@ -5,10 +5,14 @@
 - activities and deals with no owner get the acting user;
 - a rep writes only to their own clients (another rep's client is "not found", like a missing
   one), creates clients for themselves, and cannot hand a client to someone else.
+
+The rules are `require_own` and `require_kept`; the per-row hook and `check_clients` (a bulk write
+to whole clients, checked once up front) both call them, so a bulk write keeps the same rules.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from sqlalchemy import event, insert, inspect, select
@@ -32,6 +36,8 @@ from crm_core.errors import NotFoundError, ValidationError
 
 OWNED = (Client, Activity, Opportunity)
 DEFAULT_TO_ACTOR = (Activity, Opportunity)
+CHUNK = 5_000  # ids per IN list (well below SQLite's bound-parameter limit)
+_UNCHANGED: Any = object()
 
 
 def _changed(obj: Any, name: str) -> bool:
@@ -105,26 +111,67 @@ def _client_of(session: Session, obj: Any) -> object:
     return obj.client_id
 
 
+def acting_rep() -> Viewer | None:
+    """The acting user when their writes are checked: a rep (a manager, open mode or a tool: None)."""
+    actor = current_actor()
+    return actor if actor is not None and not actor.is_manager else None
+
+
+def require_own(rep: Viewer, client_id: object, exists: bool, owner_id: int | None) -> None:
+    """A rep writes only to a client that exists and is theirs; another rep's is "not found", like a missing one."""
+    if not exists or owner_id != rep.user_id:
+        raise NotFoundError("client", client_id)
+
+
+def require_kept(rep: Viewer, new_owner_id: int | None) -> None:
+    """A rep cannot hand a client (or its work) to someone else, nor leave it without an owner."""
+    if new_owner_id != rep.user_id:
+        raise NotAllowedError("reassign")
+
+
+def check_clients(
+    session: Session, client_ids: Sequence[int], new_owner_id: Any = _UNCHANGED
+) -> dict[int, tuple[int | None, str | None]]:
+    """The write checks of a bulk write to whole clients, once up front (the rules of the per-row hook):
+    every client must exist ("not found"); for a rep, be theirs and, given `new_owner_id`, stay theirs.
+
+    Returns each client's (owner_id, owner) as read past the scope, rows locked (PostgreSQL), for the audit.
+    """
+    found: dict[int, tuple[int | None, str | None]] = {}
+    ids = list(dict.fromkeys(client_ids))
+    for start in range(0, len(ids), CHUNK):
+        statement = (
+            select(Client.client_id, Client.owner_id, Client.owner)
+            .where(Client.client_id.in_(ids[start : start + CHUNK]))
+            .with_for_update()
+        )
+        found.update({int(cid): (owner_id, owner) for cid, owner_id, owner in _unscoped(session, statement)})
+    rep = acting_rep()
+    for cid in ids:
+        if cid not in found:
+            raise NotFoundError("client", cid)
+        if rep is not None:
+            require_own(rep, cid, True, found[cid][0])
+            if new_owner_id is not _UNCHANGED:
+                require_kept(rep, new_owner_id)
+    return found
+
+
 def _guard(session: Session, obj: Any, is_new: bool, rep: Viewer) -> None:
     """Refuse a rep's write to a client that is not theirs."""
     if isinstance(obj, Client):
         if is_new:
             if obj.owner_id is None:
                 obj.owner_id, obj.owner = rep.user_id, rep.name
-            elif obj.owner_id != rep.user_id:
-                raise NotAllowedError("reassign")
+            require_kept(rep, obj.owner_id)
             return
-        if _before(obj, "owner_id") != rep.user_id:
-            raise NotFoundError("client", obj.client_id)
-        if obj.owner_id != rep.user_id:
-            raise NotAllowedError("reassign")
+        require_own(rep, obj.client_id, True, _before(obj, "owner_id"))
+        require_kept(rep, obj.owner_id)
         return
     client_id = _client_of(session, obj)
-    exists, owner_id = client_owner(session, client_id)
-    if not exists or owner_id != rep.user_id:
-        raise NotFoundError("client", client_id)
-    if isinstance(obj, OWNED[1:]) and obj.owner_id not in (None, rep.user_id) and (is_new or _changed(obj, "owner_id")):
-        raise NotAllowedError("reassign")
+    require_own(rep, client_id, *client_owner(session, client_id))
+    if isinstance(obj, OWNED[1:]) and obj.owner_id is not None and (is_new or _changed(obj, "owner_id")):
+        require_kept(rep, obj.owner_id)
 
 
 GUARDED = (Client, Contact, Activity, Opportunity, Invoice, Payment, StageChange)
@@ -132,7 +179,7 @@ GUARDED = (Client, Contact, Activity, Opportunity, Invoice, Payment, StageChange
 
 def _before_flush(session: Session, _context: UOWTransaction, _instances: object) -> None:
     actor = current_actor()
-    rep = actor if actor is not None and not actor.is_manager else None
+    rep = acting_rep()
     names: dict[int, str | None] = {}
     with session.no_autoflush:
         for objects, is_new in ((list(session.new), True), (list(session.dirty), False)):
@@ -144,9 +191,8 @@ def _before_flush(session: Session, _context: UOWTransaction, _instances: object
         if rep is not None:
             for obj in list(session.deleted):
                 if isinstance(obj, GUARDED):
-                    exists, owner_id = client_owner(session, _client_of(session, obj))
-                    if not exists or owner_id != rep.user_id:
-                        raise NotFoundError("client", _client_of(session, obj))
+                    client_id = _client_of(session, obj)
+                    require_own(rep, client_id, *client_owner(session, client_id))
 
 
 def install() -> None:

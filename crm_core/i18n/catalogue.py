@@ -178,6 +178,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "history.create": ("created", "creado"),
     "history.update": ("changed", "cambiado"),
     "history.delete": ("deleted", "borrado"),
+    "history.merge": ("merged", "fusionado"),
     "history.at": ("When", "Cuándo"),
     "history.user": ("Who", "Quién"),
     "history.entity": ("What", "Qué"),

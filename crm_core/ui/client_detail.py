@@ -13,7 +13,7 @@ from sqlalchemy import Engine
 from crm_core import services
 from crm_core.analytics.late_rates import LateRates
 from crm_core.analytics.receivables import client_statement, statement_start
-from crm_core.auth.audit import client_history
+from crm_core.auth.audit import client_history, read_merge_summary
 from crm_core.auth.scope import acting_as
 from crm_core.config import business_timezone
 from crm_core.errors import NotFoundError
@@ -187,10 +187,21 @@ def _history(ctx: PageContext, engine: Engine, client_id: int) -> None:
             ctx.t("history.action"): history["action"].map(lambda a: ctx.t(f"history.{a}")),
             ctx.t("history.field"): history["field"].map(lambda f: "" if f is None else ctx.t(f"field.{f}")),
             ctx.t("history.old_value"): history["old_value"].fillna(""),
-            ctx.t("history.new_value"): history["new_value"].fillna(""),
+            ctx.t("history.new_value"): [
+                _new_value(ctx, a, v) for a, v in zip(history["action"], history["new_value"], strict=True)
+            ],
         }
     )
     st.dataframe(shown, hide_index=True, key=f"history_{client_id}")
+
+
+def _new_value(ctx: PageContext, action: str, value: str | None) -> str:
+    """A history row's new value; a merge's summary as the sentence the merge showed (who went in, counts moved)."""
+    summary = read_merge_summary(value) if action == "merge" else None
+    if summary is None:
+        return value or ""
+    counts = {k: summary.get(k, 0) for k in ("contacts", "activities", "opportunities", "invoices")}
+    return ctx.t("clients.merged", name=summary["company_name"], **counts)
 
 
 def _summary(ctx: PageContext, client: ClientOut, figures: pd.Series | None, claim: pd.Series | None) -> None:

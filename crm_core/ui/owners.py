@@ -1,4 +1,5 @@
-"""The owner pickers: every owner field, "My work" and bulk reassign list users (crm_core.auth), never free text.
+"""The owner pickers: every owner field, "My work", bulk reassign and the Collections owner filter list
+users (crm_core.auth), never free text.
 
 The options are the active users by name (in open mode, before anyone can sign in: every user,
 which are the owners typed so far; `auth.users.owner_choices`). A manager (or anyone in open mode)
@@ -9,6 +10,7 @@ else. The pick is the user's name, which the write checks (crm_core.auth.guard) 
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 import streamlit as st
@@ -89,3 +91,23 @@ def reassign_picker(ctx: PageContext, container: Any, key: str) -> None:
         placeholder=ctx.t("clients.reassign_pick"),
         container=container,
     )
+
+
+def owner_filter(ctx: PageContext, label: str, key: str, held: Sequence[str] = ()) -> str | None:
+    """An "account manager is" filter: everyone (None) or one user, listed as every owner picker lists
+    them (`owner_names`); an owner in `held` (e.g. a disabled user who still has clients in the list)
+    stays pickable after them, so no row is out of reach. A rep's is their own name, fixed."""
+    if ctx.viewer is not None and not ctx.viewer.is_manager:
+        st.session_state[key] = ctx.viewer.name
+        st.selectbox(label, [ctx.viewer.name], key=key, disabled=True)
+        return ctx.viewer.name
+    names = owner_names(ctx.db_url)
+    listed = set(names)
+    others = sorted({str(name) for name in held if name and str(name) not in listed}, key=str.lower)
+    picked: str | None = choices.selectbox(
+        label,
+        [None, *names, *others],
+        key=key,
+        format_func=lambda name: ctx.t("common.all") if name is None else name,
+    )
+    return picked

@@ -104,7 +104,7 @@ def collections_worklist(
 
 
 def worklist_owners(worklist: pd.DataFrame) -> list[str]:
-    """The account managers with clients in the worklist, sorted (for the owner filter)."""
+    """The account managers with clients in the worklist, sorted (the owner filter keeps them pickable)."""
     return sorted(str(owner) for owner in worklist["owner"].dropna().unique())
 
 
