@@ -209,6 +209,8 @@ def test_a_lookalike_client_is_warned_then_merged(page: Any, demo_url: str, lang
     page.get_by_text(_t("clients.new", lang), exact=True).click()
     page.locator(".st-key-new_company_name input").fill(lookalike)
     page.locator(".st-key-new_email input").fill(f"lookalike-{lang}@example.com")
+    page.keyboard.press("Tab")  # the field's own rerun first, so the click is not taken by it
+    _settle(page)
     page.locator(".st-key-new_save button").click()
     _settle(page)
     warning = page.locator("[data-testid='stAlertContentWarning']").first.inner_text()
@@ -250,6 +252,7 @@ def test_bulk_reassign_to_a_user_picked_by_name(page: Any, demo_url: str, lang: 
         page.get_by_text(_t("clients.more_filters", lang)).click()
     _pick(page, "clients_owner", giver.name[:8], giver.name)
     page.get_by_text(_t("clients.reassign_title", lang).split("{")[0].strip()).click()
+    _settle(page)
     _pick(page, "reassign_owner", taker.name[:8], taker.name)
     page.locator(".st-key-reassign_confirm label").click()
     _settle(page)
