@@ -75,7 +75,7 @@ show_table(
 ids = None if owner is None else tuple(int(c) for c in work["client_id"])
 st.download_button(
     ctx.t("collections.download"),
-    data=receivables.claims_download(ctx.db_url, ctx.as_of, rates, ctx.lang, ids),
+    data=receivables.claims_download_later(ctx.db_url, ctx.as_of, rates, ctx.lang, ids),  # built on click
     file_name=file_name("claims.file_stem", None, ctx.as_of, ctx.lang, "csv"),
     mime="text/csv",
     icon=":material/download:",

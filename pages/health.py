@@ -118,7 +118,7 @@ sep = export[0].radio(
 )
 export[1].download_button(
     ctx.t("health.download"),
-    data=derived.at_risk_csv(ctx.db_url, ctx.as_of, ctx.lang, float(churn_min), tuple(risk_levels), overdue_min, sep),
+    data=derived.at_risk_csv_later(ctx.db_url, ctx.as_of, ctx.lang, float(churn_min), tuple(risk_levels), overdue_min, sep),
     file_name=export_file_name(ctx.as_of, ctx.lang),
     mime="text/csv",
     help=ctx.t("health.download_help"),

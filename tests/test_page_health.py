@@ -128,3 +128,32 @@ def test_spanish_ui_sets_the_texts_streamlit_lets_it_set(demo_db):
     """Issue 16, defect 6: an emptied select shows 'Choose an option' unless the page gives its own placeholder."""
     at = open_page("pages/health.py", AS_OF, "es")
     assert at.multiselect(key="health_risk_levels").proto.placeholder == "Ninguno: solo por riesgo de abandono"
+
+
+def test_the_at_risk_file_is_built_on_click_not_on_every_run(health, monkeypatch):
+    """Issue 18: the at-risk CSV was built on every run, clicked or not; the page now hands
+    st.download_button a callable, which Streamlit runs on its own thread when the button is clicked."""
+    from crm_core.io import at_risk as at_risk_io
+    from crm_core.ui import derived
+
+    to_csv_bytes = at_risk_io.to_csv_bytes
+    built, handed = [], []
+
+    def spy(*args):
+        built.append(to_csv_bytes(*args))
+        return built[-1]
+
+    def later(*args):
+        handed.append(make(*args))
+        return handed[-1]
+
+    make = derived.at_risk_csv_later
+    monkeypatch.setattr(at_risk_io, "to_csv_bytes", spy)
+    monkeypatch.setattr(derived, "at_risk_csv_later", later)
+    at = _health_page()
+    assert at.get("download_button")[0].label == "Download the at-risk list (CSV)"
+    assert len(handed) >= 1 and built == []  # the page ran without building the file
+
+    data = handed[-1]()  # what a click runs, off the script thread
+    assert data == to_csv_bytes(at_risk_export(health, "en"), ",", "en")
+    assert handed[-1]() == data and len(built) == 1  # a second click reuses the cached bytes
