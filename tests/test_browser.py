@@ -387,3 +387,42 @@ def test_move_a_card_on_the_pipeline_board(page: Any, demo_url: str) -> None:
         stage = conn.execute(select(Opportunity.stage).where(Opportunity.opportunity_id == deal_id)).scalar_one()
     assert stage == "proposal"
     page.screenshot(path=str(ARTIFACTS / "browser-board-moved.png"), full_page=True)
+
+
+def test_collections_and_health_files_are_built_on_click(page: Any, demo_url: str) -> None:
+    """Issue 18: the two portfolio-wide CSVs are built when their button is clicked (a callable handed to
+    st.download_button), not on every run; the file still arrives, named and filled as before."""
+    from crm_core.analytics.health import client_health
+    from crm_core.analytics.late_rates import load_late_rates
+    from crm_core.io.at_risk import export_file_name, to_csv_bytes
+    from crm_core.io.receivables import claims_csv, file_name
+    from crm_core.store.frames import load_frames
+    from crm_core.views.at_risk import at_risk_export
+    from crm_core.views.receivables import portfolio_claims
+
+    today = datetime.now(business_timezone()).date()
+    rates = load_late_rates()
+    expected = {}
+    for heading, key in (("Collections", "collections_download"), ("Health", "health_download")):
+        page.locator("[data-testid='stSidebarNav'] a", has_text=heading).click()
+        _settle(page)
+        _no_error_shown(page)
+        with page.expect_download() as download:
+            page.locator(f".st-key-{key} button").first.click()  # the help tooltip is a button too
+        frames = load_frames(get_engine(demo_url))  # as the page saw them (earlier tests wrote to the database)
+        if key == "collections_download":
+            expected[key] = (
+                file_name("claims.file_stem", None, today, "en", "csv"),
+                claims_csv(portfolio_claims(frames, today, rates), frames.clients, "en", rates.where_to_add, ","),
+            )
+        else:
+            expected[key] = (
+                export_file_name(today, "en"),
+                to_csv_bytes(at_risk_export(client_health(frames, today), "en"), ",", "en"),
+            )
+        name, data = expected[key]
+        assert download.value.suggested_filename == name
+        got = Path(download.value.path()).read_bytes()
+        assert got == data, (key, len(got), len(data))
+        assert got.startswith("\ufeff".encode()) and got.count(b"\r\n") > 1
+        _no_error_shown(page)
