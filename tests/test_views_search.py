@@ -221,3 +221,34 @@ def test_the_index_is_its_parts_each_read_from_one_table() -> None:
     rebuilt = combined_index(parts[0], contact_search_part(changed.contacts), parts[2])
     pd.testing.assert_frame_equal(rebuilt, search_index(changed), check_exact=True)
     assert "lucía romero" not in rebuilt.loc[2, "names"]
+
+
+PHONES = [
+    "+34 954 12 34 56",
+    "0034 600 111 222",
+    "0034954123456",
+    "34954123456",
+    "34 12 34",  # too short to hold the prefix
+    "0034 123",
+    "3495412345",  # 34 then 8 digits: kept whole
+    "349541234567",  # 34 then 10 digits: dropped
+    "00349541234567",
+    "0034 34 600 111 222",
+    "+34 (600) 11-12-22",
+    "",
+    "   ",
+    "abc",
+    None,
+    np.nan,
+]
+
+
+@pytest.mark.parametrize(
+    "extra",
+    [[], ["٣٤ ٩٥٤ 12 34 56"], [954123456]],
+    ids=["ascii text (Arrow)", "other digits (Python re)", "a number cell (Python re)"],
+)
+def test_client_phones_in_bulk_are_phone_digits_of_each_cell(extra: list[object]) -> None:
+    cells = PHONES + extra
+    clients = pd.DataFrame({"client_id": range(len(cells)), "phone": pd.Series(cells, dtype=object)})
+    assert client_search_part(clients).tolist() == [phone_digits(cell) for cell in cells]

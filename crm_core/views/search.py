@@ -17,6 +17,8 @@ import re
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from crm_core.store.frames import Frames
 
@@ -42,9 +44,19 @@ def phone_digits(text: object) -> str:
 def _phone_digits(values: pd.Series) -> pd.Series:
     """`phone_digits` of every cell in bulk: missing where the cell is not text (it finds nothing either way).
 
-    Through object dtype and Python's `re`, so a digit is what `phone_digits` takes for one.
+    ASCII text goes through Arrow's regex kernels (there a digit is 0-9, as in Python's `re` for
+    ASCII); a column with other text (another script's digits) or non-text cells through Python's `re`.
     """
-    digits = values.astype("object").str.replace(_NOT_DIGIT, "", regex=True)
+    texts = values.astype("object")
+    try:
+        arrow = pa.array(texts, type=pa.large_string(), from_pandas=True)
+    except (pa.ArrowInvalid, pa.ArrowTypeError):  # a cell that is neither text nor missing
+        arrow = None
+    if arrow is not None and pc.all(pc.string_is_ascii(arrow)).as_py() is not False:
+        digits = pc.replace_substring_regex(arrow, pattern=r"\D+", replacement="")
+        local = pc.replace_substring_regex(digits, pattern=r"^(?:0034|34)(\d{9})", replacement=r"\1")
+        return pd.Series(local.to_numpy(zero_copy_only=False), index=values.index, dtype=object)
+    digits = texts.str.replace(_NOT_DIGIT, "", regex=True)
     return digits.str.replace(_SPANISH_PREFIX, "", regex=True)
 
 
