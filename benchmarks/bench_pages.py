@@ -13,6 +13,9 @@ with the demo generator (seed 7); an empty PostgreSQL database is filled the sam
                write in the callback, then the page again) and the Overview opened right after
                (health rebuilt); these activities are written to DB (a few rows per run)
   peak memory  the process's peak resident set size (ru_maxrss)
+With --profile DIR, every timed script run is profiled in Streamlit's script thread (cProfile, which
+follows only the thread it runs in) and its stats written to DIR/<phase>.pstats, with the top
+functions by cumulative time printed; profiling slows every figure, so do not read them as timings.
 Each render is a full script run: router, sidebar and page, signed in as the first active manager
 when the database has users (the demo databases do). The load average is printed beside each
 figure: on a shared machine every figure is inflated by it. Targets (issue 18, on a 2-core machine):
@@ -138,6 +141,41 @@ def _clear_caches() -> None:
     st.cache_resource.clear()
 
 
+class ScriptProfiles:
+    """cProfile of Streamlit's script thread (where pages run), one pstats file per named phase."""
+
+    def __init__(self, folder: Path) -> None:
+        import cProfile
+
+        from streamlit.runtime.scriptrunner import script_runner
+
+        self.folder = folder
+        self.phase = "setup"
+        self.profiles: dict[str, cProfile.Profile] = {}
+        original = script_runner.ScriptRunner._run_script
+
+        def profiled(runner: object, rerun_data: object) -> None:
+            profile = self.profiles.setdefault(self.phase, cProfile.Profile())
+            profile.enable()
+            try:
+                original(runner, rerun_data)  # type: ignore[arg-type]
+            finally:
+                profile.disable()
+
+        script_runner.ScriptRunner._run_script = profiled  # type: ignore[method-assign,assignment]
+
+    def save(self, top: int = 25) -> None:
+        """Write every phase's stats and print its `top` functions by cumulative time."""
+        import pstats
+
+        self.folder.mkdir(parents=True, exist_ok=True)
+        for phase, profile in self.profiles.items():
+            path = self.folder / f"{phase.replace('/', '_')}.pstats"
+            profile.dump_stats(path)
+            print(f"\n--- profile of {phase} ({path}) ---")
+            pstats.Stats(profile).sort_stats("cumulative").print_stats(top)
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("db", nargs="?", help="database URL or SQLite file")
@@ -146,6 +184,7 @@ def main() -> int:
     parser.add_argument("--writes", type=int, default=3, help="activities logged for the after-write figures (0: none)")
     parser.add_argument("--as-of", type=date.fromisoformat, default=date(2026, 11, 25))
     parser.add_argument("--pages", nargs="+", choices=PAGES, default=list(PAGES), help="pages to time (default: all)")
+    parser.add_argument("--profile", type=Path, help="write a cProfile of the script thread per phase to this folder")
     args = parser.parse_args()
     url = database_url(args.db, args.clients)
     clients = build_or_reuse(url, args.clients, args.as_of)
@@ -169,6 +208,13 @@ def main() -> int:
             at.session_state[SESSION_KEY] = (signed_in, time.time())
         return at
 
+    profiles = ScriptProfiles(args.profile) if args.profile else None
+
+    def phase(name: str) -> None:
+        if profiles is not None:
+            profiles.phase = name
+
+    phase("first_run")
     first = _timed(fresh().run)
     backend = url.split(":", 1)[0].split("+", 1)[0]
     print(
@@ -186,29 +232,38 @@ def main() -> int:
     for page in args.pages:
         _clear_caches()
         at = fresh()
+        phase("untimed")
         at.run()  # lands on the default page (not timed: it would warm the caches for the overview)
         _clear_caches()
+        phase(f"cold_{Path(page).stem}")
         cold = _timed(lambda: at.switch_page(page).run())  # noqa: B023 - called at once
+        phase(f"warm_{Path(page).stem}")
         warm = [_timed(at.run) for _ in range(args.warm)]
+        phase("untimed")
         median = statistics.median(warm)
         verdicts = [v for v in (_verdict(cold, target.cold), _verdict(median, target.warm)) if v != "ok"]
         print(f"{page:<22}{cold:>8.2f}{median:>13.3f}{max(warm):>10.3f}   {'; '.join(verdicts) or 'ok'}  ({load()})", flush=True)
 
     if args.writes:
-        after_write(fresh, args.as_of, args.writes, target)
+        after_write(fresh, args.as_of, args.writes, target, phase)
     peak_gb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024**2
     print(
         f"\npeak memory of this process: {peak_gb:.2f} GB  "
         f"{'ok' if peak_gb <= MEMORY_TARGET_GB else f'MISSED by {peak_gb - MEMORY_TARGET_GB:.2f} GB'} "
         f"(target <= {MEMORY_TARGET_GB:.0f} GB)"
     )
+    if profiles is not None:
+        profiles.profiles.pop("untimed", None)
+        profiles.save()
     from crm_core.db import dispose_engines
 
     dispose_engines()
     return 0
 
 
-def after_write(fresh: Callable[[], object], as_of: date, writes: int, target: Targets) -> None:
+def after_write(
+    fresh: Callable[[], object], as_of: date, writes: int, target: Targets, phase: Callable[[str], None]
+) -> None:
     """Log `writes` activities through the Activities page's form, timing the submit and the next Overview."""
     from crm_core.db import default_url, get_engine
     from crm_core.store.frames import load_table
@@ -229,10 +284,14 @@ def after_write(fresh: Callable[[], object], as_of: date, writes: int, target: T
         at.text_input(key="act_title").input(f"Benchmark call {stamp}-{n}")  # type: ignore[attr-defined]
         at.date_input(key="act_date").set_value(as_of)  # type: ignore[attr-defined]
         at.time_input(key="act_time").set_value(clock_time(9, n % 60))  # type: ignore[attr-defined]
+        phase("after_write_submit")
         submits.append(_timed(at.button(key="act_save").click().run))  # type: ignore[attr-defined]
+        phase("untimed")
         if not any(f"Benchmark call {stamp}-{n}" in s.value for s in at.success):  # type: ignore[attr-defined]
             raise SystemExit(f"the activity was not saved: {[e.value for e in at.error]}")  # type: ignore[attr-defined]
+        phase("after_write_overview")
         overviews.append(_timed(at.switch_page("pages/overview.py").run))  # type: ignore[attr-defined]
+        phase("untimed")
         at.switch_page("pages/activities.py").run()  # type: ignore[attr-defined]
     print(f"\nafter logging an activity ({writes} logged)   median     max")
     for label, times in (("submit (write + Activities page)", submits), ("Overview opened next", overviews)):

@@ -22,6 +22,8 @@ st.caption(ctx.t("overview.subtitle", as_of=format_date(ctx.as_of, ctx.lang)))
 data = derived.overview(ctx.db_url, ctx.as_of)
 cards = overview_cards(data.summary, data.year_deltas, ctx.lang)
 draw_rows(cards, ctx.lang)
+if data.deltas_pending:  # a large portfolio: the health 30 days earlier is computed in the background
+    derived.rerun_when_deltas_ready(ctx.db_url, ctx.as_of)
 with st.spinner(ctx.t("forecast.accuracy_heading")):
     accuracy = derived.forecast_accuracy(ctx.db_url, ctx.as_of)
 if accuracy is None:  # a large portfolio's backtest, still running in the background

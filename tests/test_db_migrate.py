@@ -184,3 +184,37 @@ def test_migration_0004_stops_on_numbers_differing_only_in_case_and_changes_noth
         conn.execute(text("DELETE FROM invoices WHERE invoice_id = 9"))
     upgrade(engine)
     assert current_revision(engine) == "0004"
+
+
+def test_upgrade_at_head_only_reads_the_revision(engine):
+    """Every start calls upgrade: at the head it must not run Alembic nor SQLite's foreign-key check (a scan of
+    every table, seconds on a large database); below the head it migrates as before."""
+    from alembic import command
+    from sqlalchemy import event
+
+    from crm_core.db.migrate import alembic_config, head_revision
+
+    statements: list[str] = []
+
+    def record(conn, cursor, statement, *args):  # noqa: ANN001, ANN202 - SQLAlchemy's listener signature
+        statements.append(statement)
+
+    event.listen(engine, "before_cursor_execute", record)
+    try:
+        upgrade(engine)
+        assert head_revision() == "0004"
+        assert statements and all(
+            s.lstrip().upper().startswith(("SELECT", "BEGIN", "PRAGMA MAIN.TABLE_INFO")) for s in statements
+        )
+        assert "BEGIN IMMEDIATE" not in statements  # a read: SQLite's write lock is not taken
+        assert not any("foreign_key_check" in s or "INSERT" in s or "UPDATE" in s for s in statements)
+
+        command.downgrade(alembic_config(engine), "0003")
+        statements.clear()
+        upgrade(engine)
+        assert current_revision(engine) == "0004"
+        assert any("uq_invoices_number_lower" in s for s in statements)
+        if engine.dialect.name == "sqlite":
+            assert any("foreign_key_check" in s for s in statements)
+    finally:
+        event.remove(engine, "before_cursor_execute", record)

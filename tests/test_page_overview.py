@@ -166,7 +166,7 @@ def test_a_large_portfolios_backtest_runs_in_the_background_and_shows_when_done(
     monkeypatch.setattr(derived, "BACKGROUND_FROM_CLIENTS", 100)  # the demo's 120 clients count as large
     started = threading.Event()
     release = threading.Event()
-    derived._BACKTESTS.submit(lambda: (started.set(), release.wait(60)))  # hold the backtest queue
+    derived._BACKGROUND.submit(lambda: (started.set(), release.wait(60)))  # hold the background lane
     started.wait(10)
     at = _app().run()
     assert not at.exception
@@ -174,10 +174,40 @@ def test_a_large_portfolios_backtest_runs_in_the_background_and_shows_when_done(
     assert t("forecast.accuracy_pending", "en") in captions
     assert not any(c.startswith("Past accuracy:") for c in captions)
     release.set()
-    derived._BACKTESTS.submit(lambda: None).result(timeout=120)  # one at a time: the page's backtest is done
+    derived._BACKGROUND.submit(lambda: None).result(timeout=120)  # one at a time: the page's jobs are done
 
     at.run()
     captions = [c.value for c in at.caption]
     accuracy = forecast_accuracy(load_frames(get_engine(demo_db)), AS_OF)
     assert accuracy_text(accuracy, 30, "total", "en") in captions
     assert t("forecast.accuracy_pending", "en") not in captions
+
+
+def test_a_large_portfolios_30_day_changes_come_from_the_background_and_then_match(demo_db, monkeypatch):
+    """From BACKGROUND_FROM_CLIENTS on, the Overview shows its figures without waiting for the health 30 days
+    earlier: the cards have no 30-day change and a note says it is coming; once the background lane has
+    computed it, the next run shows the same cards as a small portfolio's Overview (changes included)."""
+    from crm_core.i18n import t
+    from crm_core.ui import derived
+
+    inline = _metrics(_app().run())  # below the threshold: everything computed in the run
+    monkeypatch.setattr(derived, "BACKGROUND_FROM_CLIENTS", 100)  # the demo's 120 clients count as large
+    derived.cache.clear()
+    started = threading.Event()
+    release = threading.Event()
+    derived._BACKGROUND.submit(lambda: (started.set(), release.wait(60)))  # hold the background lane
+    started.wait(10)
+    at = _app().run()
+    assert not at.exception
+    assert t("overview.deltas_pending", "en") in [c.value for c in at.caption]
+    pending = _metrics(at)
+    assert {label: value for label, (value, _) in pending.items()} == {label: value for label, (value, _) in inline.items()}
+    assert not pending["Outstanding"][1] and inline["Outstanding"][1]  # no 30-day change shown yet
+    assert pending["Revenue, 12 months"][1] == inline["Revenue, 12 months"][1]  # the 12-month change needs no second health
+    release.set()
+    derived._BACKGROUND.submit(lambda: None).result(timeout=120)
+
+    at.run()
+    assert not at.exception
+    assert t("overview.deltas_pending", "en") not in [c.value for c in at.caption]
+    assert _metrics(at) == inline

@@ -106,3 +106,22 @@ def test_uncast_results_fit_when_each_column_holds_one_kind_of_value():
     )
     assert fits(table, column_kind)
     assert not fits(table.set_column(3, "void", pa.array(["0", "yes"])), column_kind)
+
+
+def test_concurrent_reads_are_served_by_at_most_workers_processes(tmp_path: Path):
+    import sqlite3
+    from concurrent.futures import ThreadPoolExecutor
+
+    from crm_core.store import sqlite_worker
+    from crm_core.store.sqlite_worker import WORKERS, read_sqlite
+
+    path = tmp_path / "x.sqlite3"
+    with sqlite3.connect(path) as conn:
+        conn.execute("CREATE TABLE t (a INTEGER)")
+        conn.executemany("INSERT INTO t VALUES (?)", [(i,) for i in range(1000)])
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        results = list(
+            pool.map(lambda n: read_sqlite(str(path), f"SELECT a FROM t WHERE a < {n} ORDER BY a", 1024), range(1, 13))
+        )
+    assert [r.column("a").to_pylist() for r in results] == [list(range(n)) for n in range(1, 13)]
+    assert 1 <= len([w for w in sqlite_worker._all if w.poll() is None]) <= WORKERS

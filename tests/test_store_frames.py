@@ -171,3 +171,42 @@ def test_no_append_after_a_delete_or_an_insert_below_the_highest_id(engine, tmp_
     services.delete_client(engine, first.client_id)  # 3 rows gone
     _log(engine, second.client_id, "after the delete")
     assert append_rows(engine, "activities", loaded) is None
+
+
+def test_gather_tables_runs_two_loaders_at_once_and_returns_each_result_by_name():
+    import threading
+
+    from crm_core.store.frames import gather_tables
+
+    both_running = threading.Barrier(2, timeout=10)  # passes only if two loaders run at the same time
+
+    def loader(value: str):
+        def run() -> str:
+            if value in ("invoices", "payments"):  # the two largest start first, together
+                both_running.wait()
+            return value.upper()
+
+        return run
+
+    names = ["clients", "payments", "contacts", "invoices"]
+    result = gather_tables({name: loader(name) for name in names})
+    assert result == {name: name.upper() for name in names} and list(result) == names
+
+
+def test_gather_tables_raises_a_loaders_error_and_runs_nested_calls_inline():
+    import pytest
+
+    from crm_core.store.frames import gather_tables
+
+    def failing() -> str:
+        raise ValueError("no such table")
+
+    with pytest.raises(ValueError, match="no such table"):
+        gather_tables({"invoices": failing, "payments": lambda: "ok"})
+
+    def nested() -> dict[str, str]:  # a loader that gathers again must not wait for the pool it occupies
+        return gather_tables({"a": lambda: "x", "b": lambda: "y"})
+
+    assert gather_tables({"invoices": nested, "payments": nested, "activities": nested}) == dict.fromkeys(
+        ["invoices", "payments", "activities"], {"a": "x", "b": "y"}
+    )

@@ -488,6 +488,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "activities.title": ("Activities", "Actividades"),
     "activities.new": ("Log an activity", "Registrar una actividad"),
     "activities.pick_client": ("Choose a client", "Elige un cliente"),
+    "overview.deltas_pending": (
+        "The changes against 30 days earlier are being computed (a second health computation, seconds on a large portfolio); they show on the cards when done.",
+        "Se están calculando los cambios frente a hace 30 días (un segundo cálculo de salud, unos segundos en una cartera grande); aparecerán en las tarjetas al terminar.",
+    ),
     "forecast.accuracy_pending": (
         "Past accuracy is being computed (a backtest at past dates takes a while on a large portfolio); it shows here when done.",
         "Se está calculando la precisión pasada (en una cartera grande el backtest en fechas pasadas tarda un rato); aparecerá aquí al terminar.",

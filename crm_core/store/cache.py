@@ -10,6 +10,7 @@ process are noticed through the table fingerprints, at most once per `recheck_se
 
 from __future__ import annotations
 
+import functools
 import threading
 from collections import OrderedDict
 from collections.abc import Callable, Hashable, Iterable
@@ -19,7 +20,7 @@ import pandas as pd
 from sqlalchemy import Engine
 
 from crm_core.store.fingerprints import table_fingerprints
-from crm_core.store.frames import TABLES, Frames, append_rows, load_table
+from crm_core.store.frames import TABLES, Frames, append_rows, gather_tables, load_table
 from crm_core.store.versions import Generations, TableVersions
 
 T = TypeVar("T")
@@ -46,17 +47,20 @@ class FrameCache:
         """Every table as typed frames at `generations` (current if None); a table is reloaded only when its generation moved."""
         current = self.generations() if generations is None else generations
         with self._build:
-            loaded = {}
-            for name, gen in zip(TABLES, current, strict=True):
-                cached = self._tables.get(name)
-                if cached is None or cached[0] != gen:
-                    frame = None
-                    if cached is not None and self.versions.only_appended(name, cached[0], gen):
-                        frame = append_rows(self.engine, name, cached[1])  # None: not sure, reload it whole
-                    cached = (gen, load_table(self.engine, name) if frame is None else frame)
-                    self._tables[name] = cached
-                loaded[name] = cached[1]
-            return Frames(**loaded)
+            stale = {name: gen for name, gen in zip(TABLES, current, strict=True) if self._tables.get(name, (None,))[0] != gen}
+            fresh = gather_tables({name: functools.partial(self._reload, name, gen) for name, gen in stale.items()})
+            for name, gen in stale.items():
+                self._tables[name] = (gen, fresh[name])
+            return Frames(**{name: self._tables[name][1] for name in TABLES})
+
+    def _reload(self, name: str, gen: int) -> pd.DataFrame:
+        """Table `name` at `gen`: the cached frame plus the rows appended since, or loaded whole."""
+        cached = self._tables.get(name)
+        if cached is not None and self.versions.only_appended(name, cached[0], gen):
+            frame = append_rows(self.engine, name, cached[1])  # None: not sure, reload it whole
+            if frame is not None:
+                return frame
+        return load_table(self.engine, name)
 
     def derived(self, key: Hashable, build: Callable[[Frames], T]) -> T:
         """`build(frames)` for `key`, computed once per key and table generations (the last DERIVED_ENTRIES kept)."""

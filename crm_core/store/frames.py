@@ -7,10 +7,14 @@ SQLAlchemy rows. Both readers give the same frames (same columns, dtypes and val
 
 from __future__ import annotations
 
+import functools
 import logging
+import threading
+from collections.abc import Callable, Mapping
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, fields
 from datetime import UTC
-from typing import Literal
+from typing import Literal, TypeVar
 
 import numpy as np
 import pandas as pd
@@ -442,4 +446,36 @@ def load_frames(url_or_engine: str | Engine, reader: Reader = "auto") -> Frames:
     from crm_core.db.engine import get_engine
 
     engine = get_engine(url_or_engine) if isinstance(url_or_engine, str) else url_or_engine
-    return Frames(**{name: load_table(engine, name, reader) for name in TABLES})
+    return Frames(**gather_tables({name: functools.partial(load_table, engine, name, reader) for name in TABLES}))
+
+
+T = TypeVar("T")
+
+# The tables from the largest to the smallest in a usual portfolio: two loaders take them in this order,
+# so the long reads start first and the short ones fill the gaps.
+LARGEST_FIRST: tuple[str, ...] = ("invoices", "payments", "activities", "stage_history", "contacts", "clients", "opportunities")
+LOADERS = 2  # tables loaded at once: the reads run in the database (or the SQLite reader processes), not under the GIL
+_loaders = ThreadPoolExecutor(max_workers=LOADERS, thread_name_prefix="crm-frames")
+_in_loader = threading.local()
+
+
+def gather_tables(tasks: Mapping[str, Callable[[], T]]) -> dict[str, T]:
+    """Run each table's loader, two at a time (largest tables first), and return their results by name.
+
+    A table is read in the database (or a SQLite reader process) while another is converted here, so
+    the seven tables of a large portfolio load in about half the time of one after the other. A single
+    task, or a call from a loader thread itself, runs inline. An error in any loader is raised here.
+    """
+    if len(tasks) <= 1 or getattr(_in_loader, "active", False):
+        return {name: task() for name, task in tasks.items()}
+
+    def run(task: Callable[[], T]) -> T:
+        _in_loader.active = True
+        try:
+            return task()
+        finally:
+            _in_loader.active = False
+
+    order = sorted(tasks, key=lambda name: LARGEST_FIRST.index(name) if name in LARGEST_FIRST else len(LARGEST_FIRST))
+    futures = {name: _loaders.submit(run, tasks[name]) for name in order}
+    return {name: futures[name].result() for name in tasks}

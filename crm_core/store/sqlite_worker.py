@@ -7,15 +7,17 @@ such a process can corrupt the file. So the app reads SQLite through ADBC only i
 writes the result as an Arrow IPC file into shared memory (/dev/shm when it has room, else the temp
 folder) that the app maps without copying (no Python object per cell on either side).
 
-The worker is this file run as a script (it imports only pyarrow and the driver), one per app
-process, started at the first read; it answers one JSON line per request on stdin and exits when
-stdin closes, so it never outlives the app, however the app ends.
+The worker is this file run as a script (it imports only pyarrow and the driver); an app process
+keeps up to WORKERS of them (one per core, at most two), started at the first read, so two tables
+are read at once while the app converts a third. Each answers one JSON line per request on stdin and
+exits when stdin closes, so it never outlives the app, however the app ends.
 """
 
 from __future__ import annotations
 
 import json
 import os
+import queue
 import subprocess
 import sys
 import tempfile
@@ -27,8 +29,13 @@ import pyarrow as pa
 SHARED_MEMORY = "/dev/shm"
 SHARED_MEMORY_MIN_FREE = 2 << 30  # bytes free in /dev/shm to use it (a container's may hold only 64 MB)
 
-_lock = threading.Lock()
-_worker: subprocess.Popen[str] | None = None
+# Reads at once: one per core up to two (a third would only share the two cores with the app's conversion).
+WORKERS = max(1, min(2, os.cpu_count() or 1))
+
+_lock = threading.Lock()  # guards _idle's filling
+_idle: queue.Queue[subprocess.Popen[str] | None] = queue.Queue()  # workers free for a request (None: not started yet)
+_all: list[subprocess.Popen[str]] = []  # every worker started and not shut down
+_filled = False
 
 
 def scratch_folder() -> str:
@@ -66,35 +73,63 @@ def serve(requests: IO[str], replies: IO[str]) -> None:
         replies.flush()
 
 
-def _started() -> subprocess.Popen[str]:
-    global _worker
-    if _worker is None or _worker.poll() is not None:
-        _worker = subprocess.Popen(
-            [sys.executable, __file__],
-            stdin=subprocess.PIPE,
-            stdout=subprocess.PIPE,
-            text=True,
-            bufsize=1,
-        )
-    return _worker
+def _start() -> subprocess.Popen[str]:
+    worker = subprocess.Popen(
+        [sys.executable, __file__],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+        bufsize=1,
+    )
+    with _lock:
+        _all[:] = [w for w in _all if w.poll() is None]  # forget the dead
+        _all.append(worker)
+    return worker
+
+
+def _fill() -> None:
+    """Put WORKERS slots in the idle queue once (each starts its worker when first taken)."""
+    global _filled
+    with _lock:
+        if not _filled:
+            for _ in range(WORKERS):
+                _idle.put(None)
+            _filled = True
+
+
+def _take() -> subprocess.Popen[str]:
+    """A free worker, started if needed (waits while every worker is reading)."""
+    _fill()
+    worker = _idle.get()
+    if worker is None or worker.poll() is not None:
+        try:
+            worker = _start()
+        except BaseException:
+            _idle.put(None)
+            raise
+    return worker
 
 
 def prestart() -> None:
-    """Start the worker now (it imports pyarrow and the driver: a second or more on a busy machine),
-    so its start overlaps the app's own start instead of delaying the first table read."""
-    with _lock:
-        _started()
+    """Start every worker now (each imports pyarrow and the driver: a second or more on a busy machine),
+    so their start overlaps the app's own start instead of delaying the first table reads."""
+    taken = [_take() for _ in range(WORKERS)]
+    for worker in taken:
+        _idle.put(worker)
 
 
 def read_sqlite(path: str, sql: str, batch_rows: int) -> pa.Table:
-    """The result of `sql` on the SQLite file `path` as an Arrow table, read in the worker process."""
-    global _worker
+    """The result of `sql` on the SQLite file `path` as an Arrow table, read in a worker process.
+
+    Thread-safe: concurrent calls are served by different workers, or wait for one.
+    """
     handle, target = tempfile.mkstemp(prefix="crm-arrow-", suffix=".arrow", dir=scratch_folder())
     os.close(handle)
     try:
         request: dict[str, Any] = {"path": path, "sql": sql, "batch_rows": batch_rows, "target": target}
-        with _lock:  # one request at a time per worker
-            worker = _started()
+        worker = _take()
+        alive = True
+        try:
             assert worker.stdin is not None and worker.stdout is not None
             try:
                 worker.stdin.write(json.dumps(request) + "\n")
@@ -103,8 +138,10 @@ def read_sqlite(path: str, sql: str, batch_rows: int) -> pa.Table:
             except OSError:
                 line = ""
             if not line:
-                _worker = None  # it died: the next read starts another
+                alive = False  # it died: the slot starts another at the next read
                 raise RuntimeError("the SQLite reader process exited")
+        finally:
+            _idle.put(worker if alive else None)
         error = json.loads(line)["error"]
         if error:
             raise RuntimeError(f"SQLite read failed: {error}")
@@ -115,12 +152,16 @@ def read_sqlite(path: str, sql: str, batch_rows: int) -> pa.Table:
 
 
 def shutdown() -> None:
-    """Stop the worker process (the next read starts another)."""
-    global _worker
+    """Stop every worker process (the next read starts others)."""
+    global _filled
     with _lock:
-        worker, _worker = _worker, None
-    if worker is not None and worker.stdin is not None:
-        worker.stdin.close()
+        workers, _all[:] = list(_all), []
+        while not _idle.empty():
+            _idle.get_nowait()
+        _filled = False
+    for worker in workers:
+        if worker.stdin is not None:
+            worker.stdin.close()
         worker.wait(timeout=10)
 
 

@@ -33,7 +33,7 @@ from crm_core.auth.scope import Scope, scope_frames, scope_rows, visible_client_
 from crm_core.db import get_engine
 from crm_core.store.arrow import arrow_backend
 from crm_core.store.fingerprints import table_fingerprints
-from crm_core.store.frames import TABLES, Frames, append_rows, load_table, row_count
+from crm_core.store.frames import TABLES, Frames, append_rows, gather_tables, load_table, row_count
 from crm_core.store.versions import Generations, TableVersions
 from crm_core.store.writes import EVERY_TABLE
 from crm_core.views.health import health_table
@@ -185,8 +185,15 @@ def _visible_ids(db_url: str, owner: int, clients_generation: int) -> frozenset[
 def frames_at(db_url: str, generations: Generations, owner: int | None = None) -> Frames:
     """The frames at these generations, each table from its own cache entry, cut to `owner`'s clients."""
     if owner is None:
-        return Frames(**{name: table(db_url, name, gen) for name, gen in zip(TABLES, generations, strict=True)})
+        return Frames(**_tables(db_url, dict(zip(TABLES, generations, strict=True))))
     return _scoped_at(db_url, generations, owner, generation(db_url, "clients"))
+
+
+def _tables(db_url: str, generations: Mapping[str, int]) -> dict[str, pd.DataFrame]:
+    """These tables at these generations from their cache entries; those not cached yet load two at a time
+    (frames.gather_tables). The loader threads carry no script run context: `table` and what it calls
+    are global caches (st.cache_resource), which need none."""
+    return gather_tables({name: functools.partial(table, db_url, name, gen) for name, gen in generations.items()})
 
 
 @shared(max_entries=8)
@@ -217,12 +224,8 @@ def _frames_with(db_url: str, generations: Mapping[str, int]) -> Frames:
     unknown = set(generations) - set(TABLES)
     if unknown:
         raise ValueError(f"unknown tables: {sorted(unknown)}")
-    return Frames(
-        **{
-            name: table(db_url, name, generations[name]) if name in generations else getattr(_empty(), name).copy()
-            for name in TABLES
-        }
-    )
+    loaded = _tables(db_url, generations)
+    return Frames(**{name: loaded[name] if name in loaded else getattr(_empty(), name).copy() for name in TABLES})
 
 
 def frames(db_url: str, only: Iterable[str] | None = None) -> Frames:

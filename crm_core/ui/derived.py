@@ -7,13 +7,13 @@ database URL, as-of date, (where it matters) language and thresholds, and every 
 
 from __future__ import annotations
 
+import functools
 import threading
 from collections.abc import Callable, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import date
-from functools import partial
-from typing import Any
+from typing import Any, TypeVar
 
 import pandas as pd
 import streamlit as st
@@ -24,22 +24,57 @@ from crm_core.ui.cache import current_owner
 from crm_core.views import forecast as forecast_view
 from crm_core.views import overview as overview_view
 
+R = TypeVar("R")
+
 
 def overview(db_url: str, as_of: date) -> overview_view.Overview:
-    """Portfolio KPIs with their 30-day and 12-month deltas and the monthly revenue, cached per date."""
-    return _overview(db_url, as_of, cache.versions(db_url), current_owner())
+    """Portfolio KPIs with their 30-day and 12-month deltas and the monthly revenue, cached per date.
+
+    From BACKGROUND_FROM_CLIENTS clients the health 30 days earlier (a second whole health computation,
+    seconds at 100,000 clients) runs in the background: until it is done the figures come without
+    their 30-day deltas (`Overview.deltas_pending`; the page says so and reruns with them, see
+    `rerun_when_deltas_ready`).
+    """
+    generations, owner = cache.versions(db_url), current_owner()
+    if cache.client_count(db_url) >= BACKGROUND_FROM_CLIENTS and _month_ago_health(db_url, as_of, generations, owner) is None:
+        return _overview(db_url, as_of, generations, owner, with_deltas=False)
+    return _overview(db_url, as_of, generations, owner, with_deltas=True)
 
 
 @cache.shared(max_entries=8)
-def _overview(db_url: str, as_of: date, generations: Generations, owner: int | None) -> overview_view.Overview:
+def _overview(db_url: str, as_of: date, generations: Generations, owner: int | None, with_deltas: bool) -> overview_view.Overview:
     """Cached twin of `overview`, keyed by the tables' generations."""
     month_ago, _ = overview_view.comparison_dates(as_of)  # the year-ago revenue comes from the invoices alone
     return overview_view.overview(
         cache.frames_at(db_url, generations, owner),
         as_of,
         cache.scoped_health_at(db_url, as_of, generations, owner),
-        cache.scoped_health_at(db_url, month_ago, generations, owner),
+        cache.scoped_health_at(db_url, month_ago, generations, owner) if with_deltas else None,
     )
+
+
+def _month_ago_health(db_url: str, as_of: date, generations: Generations, owner: int | None) -> pd.DataFrame | None:
+    """The health 30 days before `as_of`, or None while the background lane is still computing it."""
+    month_ago, _ = overview_view.comparison_dates(as_of)
+    return _in_background(
+        ("month_ago_health", db_url, month_ago, generations, owner),
+        lambda: cache.scoped_health_at(db_url, month_ago, generations, owner),
+    )
+
+
+def rerun_when_deltas_ready(db_url: str, as_of: date) -> None:
+    """Draw a note that the 30-day changes are being computed, and rerun the page once they are."""
+    from crm_core.ui.context import current
+
+    st.caption(current().t("overview.deltas_pending"))
+    generations, owner = cache.versions(db_url), current_owner()
+
+    @st.fragment(run_every=PENDING_REFRESH_SECONDS)
+    def _watch_deltas() -> None:
+        if _month_ago_health(db_url, as_of, generations, owner) is not None:
+            st.rerun()
+
+    _watch_deltas()
 
 
 def summary(db_url: str, as_of: date) -> dict[str, Any]:
@@ -98,7 +133,7 @@ def at_risk_csv_later(
     (thousands of rows at 10,000 clients, 9 MB at 100,000), then cached. The generations and the viewer
     are read now, so the file is the list the page shows.
     """
-    return partial(
+    return functools.partial(
         _at_risk_csv,
         db_url,
         as_of,
@@ -151,38 +186,46 @@ def forecast_accuracy(db_url: str, as_of: date) -> forecast_view.Accuracy | None
     generations, owner = cache.generations_of(db_url, ACCURACY_TABLES), current_owner()
     if cache.client_count(db_url) < BACKGROUND_FROM_CLIENTS:
         return _forecast_accuracy(db_url, as_of, generations, owner)
-    key = (db_url, as_of, generations, owner)
-    jobs = _accuracy_jobs()
-    with jobs.lock:
-        job = jobs.running.get(key)
-        if job is None:
-            frames = cache.frames_with(db_url, dict(zip(ACCURACY_TABLES, generations, strict=True)), owner)
-            job = _BACKTESTS.submit(forecast_view.forecast_accuracy, frames, as_of)
-            jobs.running[key] = job
-            while len(jobs.running) > ACCURACY_JOBS_KEPT:
-                jobs.running.pop(next(iter(jobs.running)))
-    return job.result() if job.done() else None
+    frames = functools.partial(cache.frames_with, db_url, dict(zip(ACCURACY_TABLES, generations, strict=True)), owner)
+    return _in_background(
+        ("accuracy", db_url, as_of, generations, owner), lambda: forecast_view.forecast_accuracy(frames(), as_of)
+    )
 
 
-ACCURACY_JOBS_KEPT = 4  # backtests kept (a few as-of dates and table generations)
+BACKGROUND_JOBS_KEPT = 8  # finished or running background jobs kept (a few dates and table generations)
 
 
-# One backtest at a time for the whole process (even across cache clears): on two cores a second
-# one would only slow every page further.
-_BACKTESTS = ThreadPoolExecutor(max_workers=1, thread_name_prefix="backtest")
+# One background job at a time for the whole process (even across cache clears), first come first
+# served: on two cores a second one would only slow every page further, and the Overview's month-ago
+# health (seconds) is asked for before its backtest (a minute at 100,000 clients).
+_BACKGROUND = ThreadPoolExecutor(max_workers=1, thread_name_prefix="crm-background")
 
 
 @dataclass
-class _AccuracyJobs:
-    """The background backtests of this server, each kept under its key (cleared with st.cache_resource)."""
+class _Jobs:
+    """The background jobs of this server, each kept under its key (cleared with st.cache_resource)."""
 
-    running: dict[tuple[Any, ...], Future[forecast_view.Accuracy]] = field(default_factory=dict)
+    running: dict[tuple[Any, ...], Future[Any]] = field(default_factory=dict)
     lock: threading.Lock = field(default_factory=threading.Lock)
 
 
 @st.cache_resource(show_spinner=False)
-def _accuracy_jobs() -> _AccuracyJobs:
-    return _AccuracyJobs()
+def _jobs() -> _Jobs:
+    return _Jobs()
+
+
+def _in_background(key: tuple[Any, ...], compute: Callable[[], R]) -> R | None:
+    """`compute()`'s result for `key` if the background lane has finished it, else None (started if new)."""
+    jobs = _jobs()
+    with jobs.lock:
+        job = jobs.running.get(key)
+        if job is None:
+            job = _BACKGROUND.submit(compute)
+            jobs.running[key] = job
+            while len(jobs.running) > BACKGROUND_JOBS_KEPT:
+                jobs.running.pop(next(iter(jobs.running)))
+    result: R | None = job.result() if job.done() else None
+    return result
 
 
 def refresh_when_ready(db_url: str, as_of: date) -> None:

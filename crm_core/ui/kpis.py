@@ -72,16 +72,17 @@ def overview_cards(summary: Mapping[str, Any], year_deltas: Mapping[str, Any], l
 
     `summary` is `portfolio_summary(health, previous=<health 30 days earlier>)`; `year_deltas` the
     `deltas` of `portfolio_summary(health, previous=<health 12 months earlier>)`, used for the
-    revenue of the last 12 months (compared with the 12 months before).
+    revenue of the last 12 months (compared with the 12 months before). A summary without "deltas"
+    (the health 30 days earlier still being computed) gives cards without their 30-day changes.
     """
-    deltas = summary["deltas"]
+    deltas = summary.get("deltas")
     lifecycle = [
         Card(
             key=f"lifecycle_{life}",
             label=t(f"overview.lifecycle_{life}", lang),
             value=format_number(summary["by_lifecycle"][life], lang),
-            delta=count_delta(deltas["by_lifecycle"][life], lang),
-            delta_color=_color(deltas["by_lifecycle"][life], life not in ("dormant", "lost")),
+            delta=None if deltas is None else count_delta(deltas["by_lifecycle"][life], lang),
+            delta_color="off" if deltas is None else _color(deltas["by_lifecycle"][life], life not in ("dormant", "lost")),
             help=t("overview.lifecycle_help", lang, lifecycle=label("lifecycle", life, lang)),
         )
         for life in LIFECYCLE_CARDS
@@ -93,8 +94,8 @@ def overview_cards(summary: Mapping[str, Any], year_deltas: Mapping[str, Any], l
             key=key,
             label=t(f"overview.{key}", lang),
             value=format_money_short(summary[key], lang),
-            delta=money_delta(deltas[key], lang),
-            delta_color=_color(deltas[key], good_when_up),
+            delta=None if deltas is None else money_delta(deltas[key], lang),
+            delta_color="off" if deltas is None else _color(deltas[key], good_when_up),
             help=money_help(t(help_key, lang), summary[key], lang),
             caption=caption,
         )
@@ -111,8 +112,8 @@ def overview_cards(summary: Mapping[str, Any], year_deltas: Mapping[str, Any], l
         key="clients_at_risk",
         label=t("overview.clients_at_risk", lang),
         value=format_number(summary["clients_at_risk"], lang),
-        delta=count_delta(deltas["clients_at_risk"], lang),
-        delta_color=_color(deltas["clients_at_risk"], False),
+        delta=None if deltas is None else count_delta(deltas["clients_at_risk"], lang),
+        delta_color="off" if deltas is None else _color(deltas["clients_at_risk"], False),
         help=t("overview.clients_at_risk_help", lang),
     )
     receivables = [

@@ -64,7 +64,7 @@ def _client_names(db_url: str, clients_generation: int, owner: int | None) -> pd
     return client_views.client_names(cache.frames_with(db_url, {"clients": clients_generation}, owner))
 
 
-# The tables crm_core.views.search.search_index reads.
+# The tables crm_core.views.search.search_index reads: each part of the index reads one of them.
 SEARCH_TABLES: tuple[str, ...] = ("clients", "contacts", "invoices")
 
 
@@ -76,8 +76,33 @@ def search_index(db_url: str) -> pd.DataFrame:
 @cache.shared(max_entries=2)
 def _search_index(db_url: str, generations: tuple[int, ...]) -> pd.DataFrame:
     """Cached twin of `search_index`, keyed by the generations of SEARCH_TABLES (all it reads); shared,
-    not pickled per hit (100,000 rows of joined texts)."""
-    return search_views.search_index(cache.frames_with(db_url, dict(zip(SEARCH_TABLES, generations, strict=True))))
+    not pickled per hit (100,000 rows of joined texts). Combined from parts cached per table, so a
+    write to one table (contacts, when an activity is logged) rebuilds only that table's part."""
+    clients_generation, contacts_generation, invoices_generation = generations
+    return search_views.combined_index(
+        _client_search_part(db_url, clients_generation),
+        _contact_search_part(db_url, contacts_generation),
+        _invoice_search_part(db_url, invoices_generation),
+    )
+
+
+@cache.shared(max_entries=2)
+def _client_search_part(db_url: str, clients_generation: int) -> pd.Series:
+    """The clients' own phones for the search index, keyed by the clients table's generation: all it reads."""
+    return search_views.client_search_part(cache.frames_with(db_url, {"clients": clients_generation}).clients)
+
+
+@cache.shared(max_entries=2)
+def _contact_search_part(db_url: str, contacts_generation: int) -> pd.DataFrame:
+    """Contact names and phones for the search index, keyed by the contacts table's generation: all it reads."""
+    return search_views.contact_search_part(cache.frames_with(db_url, {"contacts": contacts_generation}).contacts)
+
+
+@cache.shared(max_entries=2)
+def _invoice_search_part(db_url: str, invoices_generation: int) -> pd.Series:
+    """Invoice numbers for the search index (2M at 100,000 clients), keyed by the invoices table's
+    generation: all it reads, so logging an activity (a contacts write) does not rebuild it."""
+    return search_views.invoice_search_part(cache.frames_with(db_url, {"invoices": invoices_generation}).invoices)
 
 
 def picker_names(db_url: str) -> pd.Series:

@@ -29,6 +29,9 @@ class Overview:
     summary: dict[str, Any]  # portfolio_summary against 30 days earlier (with "deltas"), new deals added
     year_deltas: dict[str, Any]  # {"revenue_12m": its delta against 12 months earlier}
     monthly: pd.DataFrame  # monthly_revenue: month, revenue, kind
+    # True when the health 30 days earlier was not given: `summary` then has no "deltas" (a large
+    # portfolio's Overview shows its figures first and the changes once that health is computed).
+    deltas_pending: bool = False
 
 
 def comparison_dates(as_of: date) -> tuple[date, date]:
@@ -45,10 +48,12 @@ def overview(
     frames: Frames,
     as_of: date,
     health: pd.DataFrame,
-    month_ago: pd.DataFrame,
+    month_ago: pd.DataFrame | None,
     year_ago: pd.DataFrame | None = None,
 ) -> Overview:
     """The overview from the health as of `as_of` and 30 days earlier (`comparison_dates`).
+
+    `month_ago` None: the figures without their 30-day deltas (`Overview.deltas_pending`).
 
     The pipeline and expected revenue include the deals not yet created (`views.forecast.with_new_deals`).
     The 12-month delta is that of revenue_12m only (the one card comparing with a year earlier): from
@@ -57,7 +62,9 @@ def overview(
     """
     earlier, year_before = comparison_dates(as_of)
     summary = with_new_deals(
-        portfolio_summary(health, previous=month_ago), pipeline_parts(frames, as_of), pipeline_parts(frames, earlier)
+        portfolio_summary(health, previous=month_ago),
+        pipeline_parts(frames, as_of),
+        None if month_ago is None else pipeline_parts(frames, earlier),
     )
     if year_ago is not None:
         before = money_total(year_ago["revenue_12m"])
@@ -68,4 +75,5 @@ def overview(
         summary=summary,
         year_deltas={"revenue_12m": float(to_cents(summary["revenue_12m"] - before))},
         monthly=monthly_revenue(frames, as_of, months_ahead=MONTHS_AHEAD),
+        deltas_pending=month_ago is None,
     )
