@@ -261,9 +261,7 @@ def main() -> int:
     return 0
 
 
-def after_write(
-    fresh: Callable[[], object], as_of: date, writes: int, target: Targets, phase: Callable[[str], None]
-) -> None:
+def after_write(fresh: Callable[[], object], as_of: date, writes: int, target: Targets, phase: Callable[[str], None]) -> None:
     """Log `writes` activities through the Activities page's form, timing the submit and the next Overview."""
     from crm_core.db import default_url, get_engine
     from crm_core.store.frames import load_table
