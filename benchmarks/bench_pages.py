@@ -135,10 +135,15 @@ def _verdict(seconds: float, target: float | None) -> str:
 
 
 def _clear_caches() -> None:
+    """Empty every cache a fresh process would not have: Streamlit's, and the analytics memos (whose
+    entries keep the frames they were computed on alive: without this, each cold page would add a copy)."""
     import streamlit as st
+
+    from crm_core.analytics import memo
 
     st.cache_data.clear()
     st.cache_resource.clear()
+    memo.clear_all()
 
 
 class ScriptProfiles:
@@ -261,9 +266,7 @@ def main() -> int:
     return 0
 
 
-def after_write(
-    fresh: Callable[[], object], as_of: date, writes: int, target: Targets, phase: Callable[[str], None]
-) -> None:
+def after_write(fresh: Callable[[], object], as_of: date, writes: int, target: Targets, phase: Callable[[str], None]) -> None:
     """Log `writes` activities through the Activities page's form, timing the submit and the next Overview."""
     from crm_core.db import default_url, get_engine
     from crm_core.store.frames import load_table

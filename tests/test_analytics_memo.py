@@ -86,3 +86,26 @@ def test_frames_it_cannot_key_are_computed_every_time():
     for _ in range(2):
         memo.get((sparse,), "x", lambda: calls.append(1))
     assert calls == [1, 1]
+
+
+def test_clear_all_forgets_every_memos_entries_and_the_frames_they_keep():
+    import gc
+    import weakref
+
+    from crm_core.analytics.memo import clear_all
+
+    first, second = FrameMemo(max_entries=2), FrameMemo(max_entries=2)
+    frame = _frame()
+    block = weakref.ref(frame["total"].array._ndarray.base)  # the buffer the memo's shallow copy keeps alive
+    calls: list[int] = []
+    first.get((frame,), "a", lambda: calls.append(1))
+    second.get((frame,), "b", lambda: calls.append(2))
+    del frame
+    gc.collect()
+    assert block() is not None  # kept by the memos' copies
+    clear_all()
+    gc.collect()
+    assert block() is None
+    again = _frame()
+    first.get((again,), "a", lambda: calls.append(3))
+    assert calls == [1, 2, 3]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+import time
 from datetime import date, timedelta
 
 import pytest
@@ -164,17 +165,15 @@ def test_a_large_portfolios_backtest_runs_in_the_background_and_shows_when_done(
     from crm_core.ui import derived
 
     monkeypatch.setattr(derived, "BACKGROUND_FROM_CLIENTS", 100)  # the demo's 120 clients count as large
-    started = threading.Event()
-    release = threading.Event()
-    derived._BACKGROUND.submit(lambda: (started.set(), release.wait(60)))  # hold the background lane
-    started.wait(10)
+    derived._process_lane().submit(time.sleep, 0).result(timeout=120)  # the process started (imports done)
+    held = derived._process_lane().submit(time.sleep, 20)  # hold the background process
     at = _app().run()
-    assert not at.exception
+    assert not at.exception and not held.done()
     captions = [c.value for c in at.caption]
     assert t("forecast.accuracy_pending", "en") in captions
     assert not any(c.startswith("Past accuracy:") for c in captions)
-    release.set()
-    derived._BACKGROUND.submit(lambda: None).result(timeout=120)  # one at a time: the page's jobs are done
+    derived._process_lane().submit(int).result(timeout=300)  # one at a time: the page's backtest is done
+    derived._BACKGROUND.submit(int).result(timeout=120)  # and the month-ago health
 
     at.run()
     captions = [c.value for c in at.caption]

@@ -58,10 +58,21 @@ def columns_of(frame: pd.DataFrame, names: list[str]) -> pd.DataFrame:
     return pd.DataFrame({name: frame[name] for name in names}, copy=False)
 
 
+_MEMOS: list[FrameMemo] = []  # every memo of this process, for `clear_all`
+
+
+def clear_all() -> None:
+    """Forget every memo's entries, and with them the frames they keep alive (a cache emptied whole:
+    its frames would otherwise stay in memory, pinned by the results computed on them)."""
+    for memo in list(_MEMOS):
+        memo.clear()
+
+
 class FrameMemo:
     """An LRU of results keyed by (frames' identities, arguments), thread-safe, at most `max_entries` kept."""
 
     def __init__(self, max_entries: int) -> None:
+        _MEMOS.append(self)
         self.max_entries = max_entries
         self._entries: OrderedDict[Hashable, tuple[tuple[pd.DataFrame, ...], Any]] = OrderedDict()
         self._lock = threading.Lock()

@@ -29,6 +29,7 @@ import pandas as pd
 import streamlit as st
 from sqlalchemy import Engine
 
+from crm_core.analytics import memo
 from crm_core.auth.scope import Scope, scope_frames, scope_rows, visible_client_ids
 from crm_core.db import get_engine
 from crm_core.store.arrow import arrow_backend
@@ -297,3 +298,4 @@ def clear() -> None:
     for cached in _SHARED:
         cached.clear()
     st.cache_data.clear()
+    memo.clear_all()

@@ -7,10 +7,11 @@ database URL, as-of date, (where it matters) language and thresholds, and every 
 
 from __future__ import annotations
 
-import functools
+import multiprocessing
 import threading
 from collections.abc import Callable, Sequence
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import Future, ProcessPoolExecutor, ThreadPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any, TypeVar
@@ -20,6 +21,7 @@ import streamlit as st
 
 from crm_core.store.versions import Generations
 from crm_core.ui import cache
+from crm_core.ui.background import accuracy_from_database
 from crm_core.ui.cache import current_owner
 from crm_core.views import forecast as forecast_view
 from crm_core.views import overview as overview_view
@@ -166,9 +168,8 @@ def _at_risk_csv(
     return to_csv_bytes(table, sep, lang)
 
 
-# The tables the forecast backtest (views.forecast.forecast_accuracy) reads: logging an activity or
-# editing a contact does not run it again (seconds at 10,000 clients, a minute at 100,000).
-ACCURACY_TABLES: tuple[str, ...] = ("invoices", "opportunities", "stage_history")
+# The tables the forecast backtest reads (seconds at 10,000 clients, a minute at 100,000).
+ACCURACY_TABLES = forecast_view.ACCURACY_TABLES
 
 
 # From this many clients the backtest runs in a background thread: a few seconds at 10,000 clients and
@@ -186,10 +187,7 @@ def forecast_accuracy(db_url: str, as_of: date) -> forecast_view.Accuracy | None
     generations, owner = cache.generations_of(db_url, ACCURACY_TABLES), current_owner()
     if cache.client_count(db_url) < BACKGROUND_FROM_CLIENTS:
         return _forecast_accuracy(db_url, as_of, generations, owner)
-    frames = functools.partial(cache.frames_with, db_url, dict(zip(ACCURACY_TABLES, generations, strict=True)), owner)
-    return _in_background(
-        ("accuracy", db_url, as_of, generations, owner), lambda: forecast_view.forecast_accuracy(frames(), as_of)
-    )
+    return _in_process(("accuracy", db_url, as_of, generations, owner), accuracy_from_database, db_url, as_of, owner)
 
 
 BACKGROUND_JOBS_KEPT = 8  # finished or running background jobs kept (a few dates and table generations)
@@ -214,13 +212,40 @@ def _jobs() -> _Jobs:
     return _Jobs()
 
 
+# The backtest runs in a process of its own (views.background says why): one at a time, started at
+# the first large portfolio's backtest and kept for the next ones (it imports the app's modules once).
+_PROCESS = ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("spawn"))
+
+
+def _in_process(key: tuple[Any, ...], compute: Callable[..., R], *args: Any) -> R | None:
+    """`compute(*args)`'s result for `key` if the background process has finished it, else None (started if new).
+
+    `compute` and `args` must pickle (a module-level function, plain values): it runs in another process.
+    """
+    return _once(key, lambda: _process_lane().submit(compute, *args))
+
+
+def _process_lane() -> ProcessPoolExecutor:
+    """The background process's executor, replaced if its process died (killed for memory, say)."""
+    global _PROCESS
+    if getattr(_PROCESS, "_broken", False):
+        _PROCESS = ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("spawn"))
+    return _PROCESS
+
+
 def _in_background(key: tuple[Any, ...], compute: Callable[[], R]) -> R | None:
-    """`compute()`'s result for `key` if the background lane has finished it, else None (started if new)."""
+    """`compute()`'s result for `key` if the background thread has finished it, else None (started if new)."""
+    return _once(key, lambda: _BACKGROUND.submit(compute))
+
+
+def _once(key: tuple[Any, ...], start: Callable[[], Future[R]]) -> R | None:
+    """The result of the job kept under `key`, None while it runs; `start` starts it if there is none
+    (or its process died)."""
     jobs = _jobs()
     with jobs.lock:
         job = jobs.running.get(key)
-        if job is None:
-            job = _BACKGROUND.submit(compute)
+        if job is None or (job.done() and isinstance(job.exception(), BrokenProcessPool)):
+            job = start()
             jobs.running[key] = job
             while len(jobs.running) > BACKGROUND_JOBS_KEPT:
                 jobs.running.pop(next(iter(jobs.running)))

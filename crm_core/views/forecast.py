@@ -113,6 +113,10 @@ def accuracy_dates(frames: Frames, as_of: date, horizon: int) -> list[date]:
     return sorted(d for d in dates if as_of_day(d) > first)
 
 
+# The tables forecast_accuracy reads: logging an activity or editing a contact does not run it again.
+ACCURACY_TABLES: tuple[str, ...] = ("invoices", "opportunities", "stage_history")
+
+
 def forecast_accuracy(frames: Frames, as_of: date) -> Accuracy:
     """The backtest behind the accuracy lines: each horizon at ACCURACY_DATES past dates, parts as shown."""
     wanted = {h: set(accuracy_dates(frames, as_of, h)) for h in HORIZONS}
