@@ -14,6 +14,7 @@ from concurrent.futures import Future, ProcessPoolExecutor, ThreadPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from datetime import date
+from functools import partial
 from typing import Any, TypeVar
 
 import pandas as pd
@@ -135,7 +136,7 @@ def at_risk_csv_later(
     (thousands of rows at 10,000 clients, 9 MB at 100,000), then cached. The generations and the viewer
     are read now, so the file is the list the page shows.
     """
-    return functools.partial(
+    return partial(
         _at_risk_csv,
         db_url,
         as_of,
