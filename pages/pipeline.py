@@ -13,13 +13,12 @@ from crm_core.charts.pipeline import (
 from crm_core.i18n import format_money, format_number
 from crm_core.i18n.formatting import format_money_short
 from crm_core.ui import cache, derived, views
-from crm_core.ui.chart_view import show_chart
+from crm_core.ui.chart_view import show_built_chart
 from crm_core.ui.context import current
 from crm_core.ui.kpis import money_help
 from crm_core.ui.pipeline_forms import pipeline_board, pipeline_forms
 from crm_core.ui.tables import capped_table, show_table
 from crm_core.ui.welcome import require_data
-from crm_core.views.board import board_columns
 from crm_core.views.forecast import accuracy_text
 
 DEAL_TABLE = {
@@ -98,22 +97,27 @@ with left:
             "new_90d": "money",
         },
         key="owner_table",
+        keep=True,
     )
     st.caption(ctx.t("pipeline.by_owner_help"))
 with right:
     for h in (30, 90):
         if accuracy is not None and accuracy.figure(h, "pipeline")["dates"]:
-            show_chart(accuracy_chart(accuracy.scores, "pipeline", h, ctx.lang), key=f"pipeline_accuracy_{h}")
+            show_built_chart(accuracy_chart, (accuracy.scores,), ("pipeline", h, ctx.lang), key=f"pipeline_accuracy_{h}")
 
 # ---------------------------------------------------------------- by stage and by month
 summary = view.by_stage
 left, right = st.columns(2)
 with left:
-    show_chart(stage_funnel_chart(summary, ctx.lang), key="funnel")
+    show_built_chart(stage_funnel_chart, (summary,), (ctx.lang,), key="funnel")
 with right:
     st.subheader(ctx.t("pipeline.by_stage"))
     show_table(
-        ctx, summary, {"stage": "enum:stage", "count": "number", "amount": "money", "weighted": "money"}, key="stage_table"
+        ctx,
+        summary,
+        {"stage": "enum:stage", "count": "number", "amount": "money", "weighted": "money"},
+        key="stage_table",
+        keep=True,
     )
     st.caption(ctx.t("pipeline.closed_window"))
 
@@ -123,10 +127,10 @@ with left:
     if by_month.empty:
         st.info(ctx.t("pipeline.no_close_dates"))
     else:
-        show_chart(close_month_chart(by_month, ctx.lang), key="close_months")
+        show_built_chart(close_month_chart, (by_month,), (ctx.lang,), key="close_months")
 with right:
     rates = view.win_rates
-    show_chart(win_rate_chart(rates, ctx.lang), key="win_rates")
+    show_built_chart(win_rate_chart, (rates,), (ctx.lang,), key="win_rates")
     show_table(
         ctx,
         rates,
@@ -140,6 +144,7 @@ with right:
             "default_probability": "probability",
         },
         key="win_rate_table",
+        keep=True,
     )
     st.caption(ctx.t("pipeline.win_rates_help"))
 
@@ -155,15 +160,16 @@ with left:
         stale,
         {**DEAL_TABLE, "days_idle": "days", "close_passed": "bool"},
         key="stale_table",
+        keep=True,
         empty_message=ctx.t("pipeline.none_stale"),
     )
 with right:
     st.subheader(ctx.t("pipeline.no_next", count=format_number(len(missing), ctx.lang)))
     st.caption(ctx.t("pipeline.no_next_help"))
-    capped_table(ctx, missing, DEAL_TABLE, key="no_next_table", empty_message=ctx.t("pipeline.none_missing"))
+    capped_table(ctx, missing, DEAL_TABLE, key="no_next_table", keep=True, empty_message=ctx.t("pipeline.none_missing"))
 
 # ---------------------------------------------------------------- board and forms
 st.subheader(ctx.t("board.title"), help=ctx.t("board.help"))
-pipeline_board(ctx, engine, board_columns(view.open_deals, view.stale), view.open_deals)
+pipeline_board(ctx, engine, view.board, view.open_deals)
 st.subheader(ctx.t("pipeline.actions"))
 pipeline_forms(ctx, engine, views.client_names(ctx.db_url), view.open_deals)

@@ -9,13 +9,16 @@ numbers, so sorting by a column header still sorts by value.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import threading
+from collections.abc import Callable, Hashable
+from dataclasses import dataclass, field
 from typing import Any, Literal
 
 import pandas as pd
 import streamlit as st
 from pandas.io.formats.style import Styler
 
+from crm_core.analytics.memo import FrameMemo
 from crm_core.i18n import MESSAGES, format_money, format_number, format_percent, label
 from crm_core.i18n.formatting import date_format_pattern, date_strftime_pattern
 from crm_core.ui.context import PageContext
@@ -37,6 +40,10 @@ PINNED_PX = 210  # the pinned name column of a compact table (a longer name is c
 # The grid's row height (the header row too) and its borders, in pixels (Streamlit's dataframe).
 ROW_PX = 35
 BORDER_PX = 3
+# Display frames and renderings of the tables drawn with `keep` (a cached view's frames), per (data,
+# columns, language): a rerun with unchanged data redraws them without formatting every cell again.
+# Each entry pins its frame's buffers (analytics.memo), hence few entries and only cached frames.
+_SHOWN = FrameMemo(max_entries=16)
 
 
 def fitted_height(rows: int, cap: int | None) -> int | Literal["auto"]:
@@ -152,6 +159,56 @@ def styled(frame: pd.DataFrame, kinds: dict[str, str], lang: str) -> pd.DataFram
     return frame.style.format(formatters)
 
 
+@dataclass(frozen=True)
+class KeptRendering:
+    """A formatted Styler (never drawn itself) and its renderings, each made once and kept."""
+
+    template: Styler
+    renderings: dict[Hashable, Any] = field(default_factory=dict)
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def render(self, *args: Any, **kwargs: Any) -> Any:
+        """The template's `_translate(*args, **kwargs)` (every cell's display text), made once and kept."""
+        key = (args, tuple(sorted(kwargs.items())))
+        with self.lock:
+            rendered = self.renderings.get(key)
+            if rendered is None:
+                self.template._compute()
+                rendered = self.renderings[key] = self.template._translate(*args, **kwargs)
+        return rendered
+
+    def styler(self) -> Styler:
+        """A Styler drawing the template's data with the kept rendering (what Streamlit's st.dataframe
+        reads), so the cells are not formatted again on every rerun.
+
+        Each rerun draws its own Styler (Streamlit sets state on it while drawing), so sessions drawing
+        the same table at once never share one, only the rendering. A plain Styler with `_translate`
+        replaced (Streamlit takes a Styler by its exact type), with the template's uuid.
+        """
+        styler = Styler(self.template.data, uuid=self.template.uuid)
+        styler._translate = self.render
+        return styler
+
+
+def shown_frame(ctx: PageContext, frame: pd.DataFrame, columns: dict[str, str], keep: bool = False) -> pd.DataFrame | Styler:
+    """What st.dataframe draws for `frame`: `styled(display_frame(...))`. With `keep`, the display frame
+    and its rendering are kept per data (`analytics.memo`: a cached view hands out the same buffers on
+    every rerun), so an unchanged table is not translated and formatted cell by cell again."""
+    if not keep:
+        return styled(display_frame(ctx, frame, columns), columns, ctx.lang)
+    shown: pd.DataFrame | KeptRendering = _SHOWN.get(
+        (frame,), (tuple(columns.items()), ctx.lang), lambda: _kept(ctx, frame, columns)
+    )
+    if isinstance(shown, KeptRendering):
+        return shown.styler()
+    return shown.copy(deep=False)
+
+
+def _kept(ctx: PageContext, frame: pd.DataFrame, columns: dict[str, str]) -> pd.DataFrame | KeptRendering:
+    result = styled(display_frame(ctx, frame, columns), columns, ctx.lang)
+    return KeptRendering(result) if isinstance(result, Styler) else result
+
+
 def display_frame(ctx: PageContext, frame: pd.DataFrame, columns: dict[str, str]) -> pd.DataFrame:
     """`frame` reduced to `columns`, with enum values translated and missing texts as empty."""
     shown = frame.reindex(columns=list(columns)).copy()
@@ -174,11 +231,13 @@ def show_table(
     height: int | None = None,
     compact: bool = False,
     pinned: str | None = None,
+    keep: bool = False,
 ) -> None:
     """Draw `frame` as a dataframe with the given columns; with `on_select`, single rows are selectable.
     `height` is the most the grid takes (it scrolls beyond); a shorter table takes only its rows.
     A wide table is `compact` (narrow figure columns) with its `pinned` column (the name) kept in
-    view when it scrolls sideways to the rest."""
+    view when it scrolls sideways to the rest. `keep`: `frame` is (a row slice of) a cached view's
+    frame, whose drawing is kept for the next reruns (`shown_frame`)."""
     config = {
         column: column_config(ctx, column, kind, compact=compact, pinned=column == pinned) for column, kind in columns.items()
     }
@@ -186,7 +245,7 @@ def show_table(
     if on_select is not None:
         options = {"on_select": on_select, "selection_mode": "single-row"}
     st.dataframe(
-        styled(display_frame(ctx, frame, columns), columns, ctx.lang),
+        shown_frame(ctx, frame, columns, keep),
         column_config=config,
         column_order=list(columns),
         hide_index=True,
@@ -207,12 +266,14 @@ def capped_table(
     empty_message: str,
     cap: int = 200,
     height: int = 300,
+    keep: bool = False,
 ) -> None:
     """`frame` drawn as at most its first `cap` rows (callers sort the most urgent first), saying so
-    when it holds more, or `empty_message` when it holds none."""
+    when it holds more, or `empty_message` when it holds none (`keep`: as in `show_table`)."""
     if frame.empty:
         st.info(empty_message)
         return
-    show_table(ctx, frame.head(cap), columns, key=key, height=height)
+    # iloc shares the rows' buffers (head copies them), so the drawn table is kept as one (`shown_frame`)
+    show_table(ctx, frame.iloc[:cap], columns, key=key, height=height, keep=keep)
     if len(frame) > cap:
         st.caption(ctx.t("common.first_of", shown=format_number(cap, ctx.lang), total=format_number(len(frame), ctx.lang)))

@@ -26,6 +26,7 @@ from crm_core.analytics.pipeline import (
 )
 from crm_core.enums import Stage
 from crm_core.store.frames import Frames
+from crm_core.views.board import BoardColumn, board_columns
 from crm_core.views.forecast import owner_forecast, pipeline_parts
 
 STALE_INACTIVITY_DAYS = 30
@@ -191,17 +192,21 @@ class PipelineView:
     no_next_activity: pd.DataFrame
     open_deals: pd.DataFrame
     by_owner: pd.DataFrame  # views.forecast.owner_forecast: learned and typed forecast per account manager
+    board: list[BoardColumn]  # views.board.board_columns of open_deals and stale: cached with them, not sorted per run
 
 
 def pipeline_view(frames: Frames, as_of: date) -> PipelineView:
     """The pipeline page's figures as of `as_of`, open deals sorted by client and name for the pickers."""
+    stale = stale_deals(frames, as_of)
+    deals = open_deals(frames, as_of).sort_values(["company_name", "name"])
     return PipelineView(
         totals=pipeline_totals(frames, as_of),
         by_stage=stage_summary(frames, as_of),
         by_month=close_by_month(frames, as_of),
         win_rates=stage_win_rates(frames, as_of),
-        stale=stale_deals(frames, as_of),
+        stale=stale,
         no_next_activity=deals_without_next_activity(frames, as_of),
-        open_deals=open_deals(frames, as_of).sort_values(["company_name", "name"]),
+        open_deals=deals,
         by_owner=owner_forecast(frames, as_of),
+        board=board_columns(deals, stale),
     )
