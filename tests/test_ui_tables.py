@@ -11,6 +11,7 @@ from crm_core.ui.tables import (
     CELL_PADDING_PX,
     CHAR_PX,
     EMPTY_CELL,
+    display_frame,
     enum_width,
     percent_printf,
     styled,
@@ -102,3 +103,44 @@ def test_a_short_table_takes_only_its_rows_and_a_long_one_its_cap() -> None:
     assert fitted_height(500, 420) == 420
     assert fitted_height(3, None) == "auto"  # Streamlit's own fit (up to ten rows)
     # the grid's drawn height in a real browser: tests/test_browser_everyday.py
+
+
+def _marshalled(styler: Styler) -> tuple[bytes, str]:
+    """What Streamlit's st.dataframe sends of a Styler: its display values and CSS (its uuid aside)."""
+    from streamlit.elements.lib.pandas_styler_utils import marshall_styler
+    from streamlit.proto.ArrowData_pb2 import ArrowData
+
+    proto = ArrowData()
+    marshall_styler(proto, styler, "element")
+    return proto.styler.display_values, proto.styler.styles
+
+
+def test_a_kept_table_is_drawn_as_the_styled_one_and_formatted_once() -> None:
+    from crm_core.ui.tables import KeptRendering, shown_frame
+
+    frame = pd.DataFrame({"stage": ["proposal", "won"], "amount": [1234.5, None], "count": [3, 7]})
+    columns = {"stage": "enum:stage", "amount": "money", "count": "number"}
+    fresh = styled(display_frame(_ctx("es"), frame, columns), columns, "es")
+    first = shown_frame(_ctx("es"), frame, columns, keep=True)
+    again = shown_frame(_ctx("es"), frame.copy(deep=False), columns, keep=True)  # a cache's handout
+    assert isinstance(fresh, Styler) and isinstance(first, Styler) and isinstance(again, Styler)
+    assert type(first) is Styler  # Streamlit takes a Styler by its exact type
+    assert first is not again  # each run draws its own, only the rendering is shared
+    assert _marshalled(first) == _marshalled(again) == _marshalled(fresh)
+    assert first.to_string() == fresh.to_string()
+    kept = first._translate.__self__  # type: ignore[attr-defined]
+    assert isinstance(kept, KeptRendering) and again._translate.__self__ is kept  # type: ignore[attr-defined]
+    assert len(kept.renderings) == 1  # rendered once, for both draws (to_string renders a copy of its own)
+    # other data, or another language, is drawn from its own rendering
+    other = shown_frame(_ctx("es"), frame.assign(amount=[1.0, 2.0]), columns, keep=True)
+    assert _marshalled(other) != _marshalled(first)  # type: ignore[arg-type]
+    english = shown_frame(_ctx("en"), frame, columns, keep=True)
+    assert _marshalled(english) == _marshalled(styled(display_frame(_ctx("en"), frame, columns), columns, "en"))  # type: ignore[arg-type]
+
+
+def test_a_kept_table_without_formatted_columns_is_its_display_frame() -> None:
+    from crm_core.ui.tables import shown_frame
+
+    frame = pd.DataFrame({"name": ["A", None]})
+    shown = shown_frame(_ctx("es"), frame, {"name": "text"}, keep=True)
+    assert isinstance(shown, pd.DataFrame) and shown["name"].tolist() == ["A", ""]

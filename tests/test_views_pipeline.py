@@ -12,6 +12,7 @@ from crm_core.views.pipeline import (
     deals_without_next_activity,
     open_deals,
     pipeline_totals,
+    pipeline_view,
     stage_summary,
     stale_deals,
 )
@@ -221,3 +222,15 @@ def test_a_deal_never_touched_since_creation_is_idle_from_its_creation() -> None
     stale = stale_deals(book, AS_OF)
     assert stale["days_idle"].tolist() == [55]  # 1 Oct -> 25 Nov
     assert deals_without_next_activity(book, AS_OF)["opportunity_id"].tolist() == [1]
+
+
+def test_the_view_holds_the_board_of_its_open_and_stale_deals() -> None:
+    """The board is computed with the cached view, not sorted again on every rerun of the page."""
+    from crm_core.views.board import board_columns
+
+    view = pipeline_view(_book(), AS_OF)
+    expected = board_columns(view.open_deals, view.stale)
+    assert [(c.stage, c.count, c.amount) for c in view.board] == [(c.stage, c.count, c.amount) for c in expected]
+    for got, want in zip(view.board, expected, strict=True):
+        pd.testing.assert_frame_equal(got.cards, want.cards)
+    assert sum(column.count for column in view.board) == len(view.open_deals) > 0

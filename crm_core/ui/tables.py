@@ -183,9 +183,11 @@ class KeptRendering:
 
         Each rerun draws its own Styler (Streamlit sets state on it while drawing), so sessions drawing
         the same table at once never share one, only the rendering. A plain Styler with `_translate`
-        replaced (Streamlit takes a Styler by its exact type), with the template's uuid.
+        replaced (Streamlit takes a Styler by its exact type), with the template's uuid and formats
+        (so a copy of it, as `to_string` makes, formats its cells as the template does).
         """
         styler = Styler(self.template.data, uuid=self.template.uuid)
+        styler._display_funcs = self.template._display_funcs.copy()  # its formats, without formatting again
         styler._translate = self.render
         return styler
 
