@@ -9,9 +9,11 @@ numbers, so sorting by a column header still sorts by value.
 
 from __future__ import annotations
 
+import re
 import threading
 from collections.abc import Callable, Hashable
 from dataclasses import dataclass, field
+from enum import Enum
 from typing import Any, Literal
 
 import pandas as pd
@@ -161,20 +163,23 @@ def styled(frame: pd.DataFrame, kinds: dict[str, str], lang: str) -> pd.DataFram
 
 @dataclass(frozen=True)
 class KeptRendering:
-    """A formatted Styler (never drawn itself) and its renderings, each made once and kept."""
+    """A formatted Styler (never drawn itself) and its renderings for st.dataframe, each made once and kept."""
 
     template: Styler
     renderings: dict[Hashable, Any] = field(default_factory=dict)
     lock: threading.Lock = field(default_factory=threading.Lock)
 
     def render(self, *args: Any, **kwargs: Any) -> Any:
-        """The template's `_translate(*args, **kwargs)` (every cell's display text), made once and kept."""
+        """The template's `_translate(*args, **kwargs)` (every cell's display text) as st.dataframe reads
+        it (`_without_plain_cells`), made once and kept."""
         key = (args, tuple(sorted(kwargs.items())))
         with self.lock:
             rendered = self.renderings.get(key)
             if rendered is None:
                 self.template._compute()
-                rendered = self.renderings[key] = self.template._translate(*args, **kwargs)
+                rendered = self.renderings[key] = _without_plain_cells(
+                    self.template._translate(*args, **kwargs), self.template.data
+                )
         return rendered
 
     def styler(self) -> Styler:
@@ -190,6 +195,31 @@ class KeptRendering:
         styler._display_funcs = self.template._display_funcs.copy()  # its formats, without formatting again
         styler._translate = self.render
         return styler
+
+
+CELL_ID = re.compile(r"row(\d+)_col(\d+)")  # a body cell's id in a Styler's rendering
+
+
+def _without_plain_cells(rendered: dict[str, Any], data: pd.DataFrame) -> dict[str, Any]:
+    """`rendered` without the body cells whose display text is the cell's own `str` (a name, a label).
+
+    Streamlit's st.dataframe writes its display values over `data.astype(str)`, one body cell at a
+    time (streamlit.elements.lib.pandas_styler_utils._use_display_values, which reads display texts
+    as `str`, an Enum's as `str(.value)`): a cell that would write the text already there changes
+    nothing, and leaving it out spares that per-cell work on every rerun. Only formatted cells stay.
+    """
+    plain = data.astype(str)
+    body = []
+    for row in rendered.get("body", []):
+        kept = []
+        for cell in row:
+            match = CELL_ID.match(cell.get("id") or "")
+            value = cell.get("display_value")
+            text = str(value.value) if isinstance(value, Enum) else str(value)
+            if match is None or text != plain.iat[int(match[1]), int(match[2])]:
+                kept.append(cell)
+        body.append(kept)
+    return {**rendered, "body": body}
 
 
 def shown_frame(ctx: PageContext, frame: pd.DataFrame, columns: dict[str, str], keep: bool = False) -> pd.DataFrame | Styler:
