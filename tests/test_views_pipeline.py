@@ -234,3 +234,23 @@ def test_the_view_holds_the_board_of_its_open_and_stale_deals() -> None:
     for got, want in zip(view.board, expected, strict=True):
         pd.testing.assert_frame_equal(got.cards, want.cards)
     assert sum(column.count for column in view.board) == len(view.open_deals) > 0
+
+
+def test_pipeline_view_shares_its_open_deals_and_equals_each_figure_built_alone(demo_db: str) -> None:
+    """pipeline_view finds the open deals once and hands them to every figure: each equals what the
+    figure's own function gives from the frames alone, and the shared deals are left unchanged."""
+    from crm_core.db import get_engine
+    from crm_core.store.frames import load_frames
+    from crm_core.views import pipeline as pv
+
+    frames = load_frames(get_engine(demo_db))
+    as_of = date(2026, 11, 25)
+    view = pv.pipeline_view(frames, as_of)
+    assert view.totals == pv.pipeline_totals(frames, as_of)
+    pd.testing.assert_frame_equal(view.by_stage, pv.stage_summary(frames, as_of))
+    pd.testing.assert_frame_equal(view.by_month, pv.close_by_month(frames, as_of))
+    pd.testing.assert_frame_equal(view.stale, pv.stale_deals(frames, as_of))
+    pd.testing.assert_frame_equal(view.no_next_activity, pv.deals_without_next_activity(frames, as_of))
+    alone = pv.open_deals(frames, as_of)
+    pd.testing.assert_frame_equal(view.open_deals, alone.sort_values(["company_name", "name"]))
+    assert "last_touch" not in view.open_deals.columns and len(view.stale) > 0
