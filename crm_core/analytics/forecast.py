@@ -331,14 +331,16 @@ def _group_mean(groups: np.ndarray, values: np.ndarray, n: int, where: np.ndarra
 def _group_median(groups: np.ndarray, values: np.ndarray, n: int) -> np.ndarray:
     """Median of whole- or half-valued `values` per group 0..n-1 (NaN for an empty group).
 
-    Groups and values are packed into one int64 key, so a single sort orders both.
+    Groups and values are packed into one int64 key, so a single sort orders both. The callers' groups
+    are sorted (purchases by client), so the keys are short unsorted runs in ascending blocks: a stable
+    sort (timsort) merges those in near-linear time, several times faster than the default sort.
     """
     out = np.full(n, np.nan)
     if len(values) == 0:
         return out
     doubled = np.rint(values * 2.0).astype(np.int64)  # gaps and their deviations: whole or half days
     low = doubled.min()
-    packed = np.sort(groups.astype(np.int64) * (2 * _DAY_SPAN) + (doubled - low))
+    packed = np.sort(groups.astype(np.int64) * (2 * _DAY_SPAN) + (doubled - low), kind="stable")
     v = (packed % (2 * _DAY_SPAN) + low) / 2.0
     counts = np.bincount(groups, minlength=n)
     starts = np.r_[0, np.cumsum(counts)[:-1]]
