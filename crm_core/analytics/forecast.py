@@ -24,7 +24,7 @@ import pandas as pd
 from scipy.special import log_ndtr, ndtr
 
 from crm_core.analytics.days import as_of_day
-from crm_core.analytics.grouped import positions, sorted_unique
+from crm_core.analytics.grouped import positions, sorted_unique, stable_order
 from crm_core.analytics.memo import FrameMemo, columns_of
 from crm_core.analytics.repeat_purchase import (
     BGNBD,
@@ -135,7 +135,8 @@ def purchase_history(invoices: pd.DataFrame, as_of: date, check_cadence: bool = 
 
     # Net total per (client, day), then keep the positive days: those are purchases.
     day_offset = day - (day.min() if len(day) else 0)
-    order = np.argsort(client_pos.astype(np.int64) * _DAY_SPAN + day_offset, kind="stable")
+    day_span = int(day_offset.max()) + 1 if len(day) else 1  # packs (client, day) in the fewest bits: same order
+    order = stable_order(client_pos.astype(np.int64) * day_span + day_offset)
     client_pos, day, total = client_pos[order], day[order], total[order]
     new = np.r_[True, (client_pos[1:] != client_pos[:-1]) | (day[1:] != day[:-1])] if len(day) else np.zeros(0, bool)
     starts = np.flatnonzero(new)

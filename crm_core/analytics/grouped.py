@@ -40,6 +40,40 @@ def sorted_unique(ids: np.ndarray) -> np.ndarray:
     return np.flatnonzero(np.bincount(ids, minlength=high + 1)).astype(np.int64)
 
 
+_RADIX_LIMIT = 1 << 32  # keys below this sort in two radix passes of 16 bits
+
+
+def _digit(key: np.ndarray, shift: int) -> np.ndarray:
+    """The 16 bits of `key` from bit `shift`, as uint16 (numpy's stable sort of 16-bit ints is a radix sort)."""
+    return ((key >> shift) & 0xFFFF).astype(np.uint16)
+
+
+def stable_order(key: np.ndarray) -> np.ndarray:
+    """`np.argsort(key, kind="stable")` of non-negative int64 keys: the same permutation.
+
+    Keys under 2**32 (a client position packed with a day or a value) take two linear radix passes of
+    16 bits each, whatever the rows' order; a stable sort per digit keeps ties in row order.
+    """
+    key = np.asarray(key, dtype=np.int64)
+    if len(key) == 0 or int(key.min()) < 0 or int(key.max()) >= _RADIX_LIMIT:
+        return np.argsort(key, kind="stable")
+    order = np.argsort(_digit(key, 0), kind="stable")
+    if int(key.max()) >> 16:
+        order = order[np.argsort(_digit(key[order], 16), kind="stable")]
+    return order
+
+
+def sorted_keys(key: np.ndarray) -> np.ndarray:
+    """`np.sort(key)` of non-negative int64 keys (the same values), by `stable_order`'s radix passes when they apply."""
+    key = np.asarray(key, dtype=np.int64)
+    if len(key) == 0 or int(key.min()) < 0 or int(key.max()) >= _RADIX_LIMIT:
+        return np.sort(key)
+    out = key[np.argsort(_digit(key, 0), kind="stable")]
+    if int(key.max()) >> 16:
+        out = out[np.argsort(_digit(out, 16), kind="stable")]
+    return out
+
+
 def _binned(pos: np.ndarray, n: int, where: np.ndarray | None) -> np.ndarray:
     """Positions with excluded rows (and unknown clients) sent to an overflow bin n."""
     keep = pos >= 0 if where is None else where & (pos >= 0)
@@ -107,14 +141,14 @@ def group_median(pos: np.ndarray, values: np.ndarray, n: int) -> np.ndarray:
     """Median of non-negative int `values` per position 0..n-1 (NaN without any), by one sort of packed keys.
 
     When `pos` is already ascending (rows grouped by client), the keys are short unsorted runs in
-    ascending blocks, which a stable sort (timsort) orders in near-linear time; otherwise the default sort.
+    ascending blocks, which a stable sort (timsort) orders in near-linear time; otherwise radix passes.
     """
     out = np.full(n, np.nan)
     if len(pos) == 0:
         return out
     span = int(values.max()) + 1
-    grouped = bool(np.all(pos[1:] >= pos[:-1]))
-    key = np.sort(pos.astype(np.int64) * span + values, kind="stable" if grouped else "quicksort")
+    key = pos.astype(np.int64) * span + values
+    key = np.sort(key, kind="stable") if np.all(pos[1:] >= pos[:-1]) else sorted_keys(key)
     spos, sval = key // span, (key % span).astype("float64")
     starts = np.flatnonzero(np.r_[True, spos[1:] != spos[:-1]])
     counts = np.diff(np.r_[starts, len(key)])
