@@ -16,6 +16,7 @@ cadence for regular clients and from each client's own purchase rate otherwise, 
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import date
 
@@ -398,6 +399,30 @@ def _slot_probability(offset: np.ndarray, spread: np.ndarray, horizon: float, pe
     return probability
 
 
+_SLOT_CHUNK = 1 << 20  # (client, slot) pairs evaluated at once: bounds the memory of a long schedule
+
+
+def _sum_over_slots(steps: np.ndarray, probability: Callable[[np.ndarray, np.ndarray], np.ndarray]) -> np.ndarray:
+    """Per row r, the sum of `probability(r, k)` over its slots k = 1..steps[r], all pairs in one vectorised call.
+
+    Pairs come row by row, k ascending, and `bincount` adds each row's weights in that order, so every
+    sum is the same float as adding slot after slot; rows are taken in chunks of about _SLOT_CHUNK pairs.
+    """
+    counts = np.maximum(steps, 0)
+    total = np.zeros(len(steps))
+    ends = np.cumsum(counts)
+    begin = 0
+    while begin < len(steps):
+        end = max(int(np.searchsorted(ends, (ends[begin - 1] if begin else 0) + _SLOT_CHUNK, side="right")), begin + 1)
+        chunk = counts[begin:end]
+        row = np.repeat(np.arange(begin, end), chunk)
+        if len(row):
+            k = np.arange(len(row)) - np.repeat(np.cumsum(chunk) - chunk, chunk) + 1
+            total[begin:end] = np.bincount(row - begin, weights=probability(row, k), minlength=end - begin)
+        begin = end
+    return total
+
+
 def _calendar_slots(history: PurchaseHistory, rows: np.ndarray, months: np.ndarray, horizon: float) -> np.ndarray:
     """Sum over a calendar schedule's dates (anchor day of every `months`-th month) of their chance
     of falling in the horizon. The schedule starts from the month the last invoice was meant for:
@@ -412,18 +437,18 @@ def _calendar_slots(history: PurchaseHistory, rows: np.ndarray, months: np.ndarr
     since = history.as_of_day - last_day
     # slots up to 4 spreads past the horizon; at least one slot (a client may be late for it)
     steps = np.ceil((since + horizon + 4.0 * spread + 31.0) / (months * MONTH_DAYS)).astype(np.int64)
-    total = np.zeros(len(rows))
-    for k in range(1, int(steps.max(initial=0)) + 1):
-        active = np.flatnonzero(steps >= k)
-        month = meant[active] + k * months[active]
+
+    def probability(row: np.ndarray, k: np.ndarray) -> np.ndarray:
+        month = meant[row] + k * months[row]
         first = month.astype("datetime64[M]").astype("datetime64[D]").astype(np.int64)
         length = (month + 1).astype("datetime64[M]").astype("datetime64[D]").astype(np.int64) - first
-        day = first + np.minimum(np.rint(anchor[active]) - 1, length - 1)
+        day = first + np.minimum(np.rint(anchor[row]) - 1, length - 1)
         offset = day - history.as_of_day
         # the first slot after the last invoice is pending unless over 4 spreads late (missed)
-        pending = (k == 1) & (offset >= -4.0 * spread[active])
-        total[active] += _slot_probability(offset, spread[active], horizon, pending)
-    return total
+        pending = (k == 1) & (offset >= -4.0 * spread[row])
+        return _slot_probability(offset, spread[row], horizon, pending)
+
+    return _sum_over_slots(steps, probability)
 
 
 def _gap_slots(history: PurchaseHistory, rows: np.ndarray, horizon: float) -> np.ndarray:
@@ -433,14 +458,10 @@ def _gap_slots(history: PurchaseHistory, rows: np.ndarray, horizon: float) -> np
     sd = np.maximum(np.nan_to_num(history.gap_mad[rows]) * 1.4826, 1.0)
     s = history.t[rows] - history.t_x[rows]
     # first slot worth looking at: one that could still fall after as_of (4 spreads late at most);
-    # then one slot after another (a loop over slots, each step vectorised over the clients).
+    # then one slot after another (every client's slots at once, see _sum_over_slots).
     first_offset = np.maximum(1.0, np.ceil((s - 4.0 * sd) / g)) * g - s  # slot date - as_of, days
     slots = np.ceil((horizon + 4.0 * sd - first_offset) / g).astype(np.int64) + 1
-    total = np.zeros(len(rows))
-    for step in range(int(slots.max(initial=0))):
-        active = np.flatnonzero(slots > step)
-        total[active] += _slot_probability(first_offset[active] + step * g[active], sd[active], horizon)
-    return total
+    return _sum_over_slots(slots, lambda row, k: _slot_probability(first_offset[row] + (k - 1) * g[row], sd[row], horizon))
 
 
 def cadence_purchases(history: PurchaseHistory, horizon: float) -> tuple[np.ndarray, np.ndarray]:
