@@ -75,11 +75,15 @@ def as_of_timestamp(as_of: date | pd.Timestamp) -> pd.Timestamp:
     return pd.Timestamp(as_of).normalize()
 
 
+def _billable(invoices: pd.DataFrame, as_of: date) -> np.ndarray:
+    """Mask of the non-void invoices (credit notes included, negative) issued on or before `as_of`."""
+    cutoff = as_of_timestamp(as_of)
+    return ~invoices["void"].to_numpy(dtype=bool) & (invoices["issue_date"] <= cutoff).to_numpy()
+
+
 def billable_invoices(invoices: pd.DataFrame, as_of: date) -> pd.DataFrame:
     """Non-void invoices (credit notes included, negative) issued on or before `as_of`."""
-    cutoff = as_of_timestamp(as_of)
-    keep = ~invoices["void"].to_numpy(dtype=bool) & (invoices["issue_date"] <= cutoff).to_numpy()
-    return invoices.loc[keep, ["invoice_id", "client_id", "issue_date", "total"]]
+    return invoices.loc[_billable(invoices, as_of), ["invoice_id", "client_id", "issue_date", "total"]]
 
 
 @dataclass(frozen=True)
@@ -126,13 +130,13 @@ def purchase_history(invoices: pd.DataFrame, as_of: date, check_cadence: bool = 
 
     With `check_cadence`, also measures how much to trust the cadence blend (see cadence_trust).
     """
-    inv = billable_invoices(invoices, as_of)
+    keep = _billable(invoices, as_of)  # the rows of billable_invoices, read as arrays (no frame copied)
     clients_all = sorted_unique(invoices["client_id"].to_numpy(dtype=np.int64))
     n = len(clients_all)
     cutoff_day = int(as_of_timestamp(as_of).value // 86_400_000_000_000)
-    client_pos = positions(pd.Index(clients_all), inv["client_id"].to_numpy(dtype=np.int64))
-    day = inv["issue_date"].to_numpy(dtype="datetime64[D]").astype(np.int64)
-    total = inv["total"].to_numpy(dtype="float64")
+    client_pos = positions(pd.Index(clients_all), invoices["client_id"].to_numpy(dtype=np.int64)[keep])
+    day = invoices["issue_date"].to_numpy(dtype="datetime64[D]")[keep].astype(np.int64)
+    total = invoices["total"].to_numpy(dtype="float64")[keep]
 
     # Net total per (client, day), then keep the positive days: those are purchases.
     day_offset = day - (day.min() if len(day) else 0)
