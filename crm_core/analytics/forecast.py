@@ -347,13 +347,13 @@ def _group_median(groups: np.ndarray, values: np.ndarray, n: int) -> np.ndarray:
     doubled = np.rint(values * 2.0).astype(np.int64)  # gaps and their deviations: whole or half days
     low = doubled.min()
     packed = np.sort(groups.astype(np.int64) * (2 * _DAY_SPAN) + (doubled - low), kind="stable")
-    v = (packed % (2 * _DAY_SPAN) + low) / 2.0
     counts = np.bincount(groups, minlength=n)
     starts = np.r_[0, np.cumsum(counts)[:-1]]
     has = counts > 0
     lo = starts + (counts - 1) // 2
     hi = starts + counts // 2
-    out[has] = (v[lo[has]] + v[hi[has]]) / 2.0
+    # unpack only the middle keys
+    out[has] = ((packed[lo[has]] % (2 * _DAY_SPAN) + low) / 2.0 + (packed[hi[has]] % (2 * _DAY_SPAN) + low) / 2.0) / 2.0
     return out
 
 

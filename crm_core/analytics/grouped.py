@@ -149,8 +149,11 @@ def group_median(pos: np.ndarray, values: np.ndarray, n: int) -> np.ndarray:
     span = int(values.max()) + 1
     key = pos.astype(np.int64) * span + values
     key = np.sort(key, kind="stable") if np.all(pos[1:] >= pos[:-1]) else sorted_keys(key)
-    spos, sval = key // span, (key % span).astype("float64")
-    starts = np.flatnonzero(np.r_[True, spos[1:] != spos[:-1]])
-    counts = np.diff(np.r_[starts, len(key)])
-    out[spos[starts]] = (sval[starts + (counts - 1) // 2] + sval[starts + counts // 2]) / 2
+    counts = np.bincount(pos, minlength=n)[:n]  # the sorted keys hold each position's rows in turn
+    has = np.flatnonzero(counts)
+    starts = (np.cumsum(counts) - counts)[has]
+    counts = counts[has]
+    low = (key[starts + (counts - 1) // 2] % span).astype("float64")  # unpack only the middle keys
+    high = (key[starts + counts // 2] % span).astype("float64")
+    out[has] = (low + high) / 2
     return out
