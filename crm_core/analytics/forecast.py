@@ -24,7 +24,7 @@ import numpy as np
 import pandas as pd
 from scipy.special import log_ndtr, ndtr
 
-from crm_core.analytics.days import as_of_day
+from crm_core.analytics.days import as_of_day, month_first_days, month_numbers
 from crm_core.analytics.grouped import positions, sorted_unique, stable_order
 from crm_core.analytics.memo import FrameMemo, columns_of
 from crm_core.analytics.repeat_purchase import (
@@ -189,7 +189,7 @@ def purchase_history(invoices: pd.DataFrame, as_of: date, check_cadence: bool = 
     recent = from_end < RECENT_PURCHASES
     recent_client, recent_day = b_client[recent], b_day[recent]
     day_of_month = (
-        recent_day - recent_day.astype("datetime64[D]").astype("datetime64[M]").astype("datetime64[D]").astype(np.int64) + 1
+        recent_day - month_first_days(month_numbers(recent_day)) + 1
     ).astype("float64")
     anchor_day = _group_median(recent_client, day_of_month, n)
     anchor_mad = _group_median(recent_client, np.abs(day_of_month - anchor_day[recent_client]), n)
@@ -284,7 +284,7 @@ def seasonal_index(day: np.ndarray, amount: np.ndarray, cutoff_day: int) -> np.n
     """
     if len(day) == 0:
         return np.ones(12)
-    months = day.astype("datetime64[D]").astype("datetime64[M]").astype(np.int64)
+    months = month_numbers(day)
     # the month before the day after as_of: as_of's own month when as_of is a month end
     last_full = int(np.datetime64(int(cutoff_day) + 1, "D").astype("datetime64[M]").astype(np.int64)) - 1
     first = int(months.min())
@@ -435,8 +435,8 @@ def _calendar_slots(history: PurchaseHistory, rows: np.ndarray, months: np.ndarr
     anchor = history.anchor_day[rows]
     spread = np.maximum(1.4826 * np.nan_to_num(history.anchor_mad[rows]), 1.0)
     last_day = (history.as_of_day - (history.t[rows] - history.t_x[rows])).astype(np.int64)
-    last_month = last_day.astype("datetime64[D]").astype("datetime64[M]").astype(np.int64)
-    last_dom = last_day - last_month.astype("datetime64[M]").astype("datetime64[D]").astype(np.int64) + 1
+    last_month = month_numbers(last_day)
+    last_dom = last_day - month_first_days(last_month) + 1
     meant = last_month - (last_dom < anchor - 14) + (last_dom > anchor + 14)
     since = history.as_of_day - last_day
     # slots up to 4 spreads past the horizon; at least one slot (a client may be late for it)
@@ -444,8 +444,8 @@ def _calendar_slots(history: PurchaseHistory, rows: np.ndarray, months: np.ndarr
 
     def probability(row: np.ndarray, k: np.ndarray) -> np.ndarray:
         month = meant[row] + k * months[row]
-        first = month.astype("datetime64[M]").astype("datetime64[D]").astype(np.int64)
-        length = (month + 1).astype("datetime64[M]").astype("datetime64[D]").astype(np.int64) - first
+        first = month_first_days(month)
+        length = month_first_days(month + 1) - first
         day = first + np.minimum(np.rint(anchor[row]) - 1, length - 1)
         offset = day - history.as_of_day
         # the first slot after the last invoice is pending unless over 4 spreads late (missed)
