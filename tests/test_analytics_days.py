@@ -56,7 +56,7 @@ def test_month_numbers_and_first_days_match_numpy_calendar_for_any_size() -> Non
     for days in (
         rng.integers(-800, 900, 50),  # short: numpy directly
         rng.integers(19_000, 19_800, 100_000),  # many rows on few days: the lookup table
-        rng.integers(-10**6, 10**6, 5_000),  # a wide spread: numpy directly
+        rng.integers(-(10**6), 10**6, 5_000),  # a wide spread: numpy directly
     ):
         months = days.astype("datetime64[D]").astype("datetime64[M]").astype(np.int64)
         assert np.array_equal(month_numbers(days), months)

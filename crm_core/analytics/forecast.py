@@ -188,9 +188,7 @@ def purchase_history(invoices: pd.DataFrame, as_of: date, check_cadence: bool = 
     prior_log = _group_mean(b_client, log_total, n, (from_end >= 1) & (from_end <= RECENT_PURCHASES))
     recent = from_end < RECENT_PURCHASES
     recent_client, recent_day = b_client[recent], b_day[recent]
-    day_of_month = (
-        recent_day - month_first_days(month_numbers(recent_day)) + 1
-    ).astype("float64")
+    day_of_month = (recent_day - month_first_days(month_numbers(recent_day)) + 1).astype("float64")
     anchor_day = _group_median(recent_client, day_of_month, n)
     anchor_mad = _group_median(recent_client, np.abs(day_of_month - anchor_day[recent_client]), n)
 
