@@ -17,6 +17,7 @@ from crm_core.views.my_work import my_work
 FOLLOW_UP_HORIZON_DAYS = 7
 FOLLOW_UPS_SHOWN = 200  # rows of the follow-up list drawn (about 5,000 are due at 100,000 clients)
 DONE_OUTCOME = "_followup_done_outcome"
+MY_WORK_OPEN = "my_work_open"  # the "My work" expander's state: open or closed
 
 ctx = current()
 require_data(ctx)
@@ -24,8 +25,10 @@ engine = cache.engine(ctx.db_url)
 st.title(ctx.t("activities.title"))
 
 # ---------------------------------------------------------------- my work
-with st.expander(ctx.t("my_work.title"), icon=":material/person_check:"):
-    me = my_work_picker(ctx, "my_work_owner")
+# Drawn only while open (its health and pipeline figures cost seconds at 100,000 clients, and a
+# closed expander's content would still run on every rerun, a write's included).
+with st.expander(ctx.t("my_work.title"), icon=":material/person_check:", key=MY_WORK_OPEN, on_change="rerun") as my_work_box:
+    me = my_work_picker(ctx, "my_work_owner") if my_work_box.open else None
     if me is not None:
         work = my_work(
             views.followups(ctx.db_url, ctx.as_of, FOLLOW_UP_HORIZON_DAYS),

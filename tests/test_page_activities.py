@@ -165,6 +165,9 @@ def test_my_work_lists_one_owners_follow_ups_stale_deals_and_clients_at_risk(dem
     risky = at_risk(client_health(frames, as_of))
     me = str(risky["owner"].dropna().iloc[0])
     at = open_page("pages/activities.py", as_of)
+    assert not [s for s in at.selectbox if s.key == "my_work_owner"]  # closed: not drawn, nothing computed
+    at.session_state["my_work_open"] = True  # the user opens "My work"
+    at.run()
     assert at.selectbox(key="my_work_owner").value is None  # nobody signed in: nobody picked yet
     assert at.selectbox(key="my_work_owner").options == sorted(frames.clients["owner"].dropna().unique(), key=str.lower)
     at.selectbox(key="my_work_owner").select(me).run()

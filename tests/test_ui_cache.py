@@ -18,7 +18,6 @@ from crm_core.store import versions as table_versions
 from crm_core.store.frames import TABLES, load_frames, load_table
 from crm_core.store.writes import tables_appended, tables_written
 from crm_core.ui import cache as cache_module
-from crm_core.ui.views import ACTIVITY_TABLES
 from tests.apptest_helpers import open_page
 
 # ---------------------------------------------------------------- per-table invalidation
@@ -183,9 +182,10 @@ def test_a_write_by_another_process_shows_after_the_fingerprint_check(
     loads.clear()
     at.run()
     assert "Logged from the command line" in _recent_titles(at)
-    assert loads == Counter(dict.fromkeys(ACTIVITY_TABLES, 1))  # all this page reads, not just the activities
+    # Not written here: every table is reloaded, once, and all at the page's start (cache.prefetch).
+    assert loads == Counter(dict.fromkeys(TABLES, 1))
     cache_module.frames(demo_db)
-    assert loads == Counter(dict.fromkeys(TABLES, 1))  # not written here: every table is reloaded
+    assert loads == Counter(dict.fromkeys(TABLES, 1))
 
 
 def test_frames_of_some_tables_load_only_those_and_leave_the_others_empty(demo_db: str, loads: Counter[str]) -> None:
@@ -248,3 +248,23 @@ def test_handout_copies_every_frame_of_frames_and_dataclasses() -> None:
     handed.invoices["extra"] = 1
     assert "extra" not in cached.invoices.columns and handed.invoices is not cached.invoices
     assert cache_module.handout({"a": [cached.clients]})["a"][0] is not cached.clients
+
+
+@pytest.mark.parametrize("page", ["pages/activities.py", "pages/pipeline.py", "pages/collections.py"])
+def test_a_cold_page_asks_for_every_table_at_once(
+    demo_db: str, loads: Counter[str], monkeypatch: pytest.MonkeyPatch, page: str
+) -> None:
+    """A page's first run loads all seven tables in one gather (two at a time), not in the small batches
+    its views ask for one after the other; later asks find them cached."""
+    batches: list[set[str]] = []
+    real = cache_module.gather_tables
+
+    def spy(tasks):  # noqa: ANN001, ANN202 - the spied function's own signature
+        batches.append(set(tasks))
+        return real(tasks)
+
+    monkeypatch.setattr(cache_module, "gather_tables", spy)
+    at = open_page(page, AS_OF)
+    assert not at.exception
+    assert batches[0] == set(TABLES)
+    assert loads == Counter(dict.fromkeys(TABLES, 1))

@@ -87,6 +87,8 @@ def test_bulk_reassign_picks_a_user_and_writes_the_owner_reference(demo_db: str,
 @pytest.mark.parametrize("lang", ["en", "es"])
 def test_my_work_lists_users_and_starts_on_the_signed_in_person(demo_db: str, team: dict, lang: str) -> None:
     at = _signed_in(team["manager"], lang, "pages/activities.py")
+    at.session_state["my_work_open"] = True  # "My work" opened
+    at.run()
     picker = at.selectbox(key="my_work_owner")
     assert picker.label == {"en": "Account manager", "es": "Responsable"}[lang]
     assert picker.options == _active_names(team)  # users, not the distinct owner strings
@@ -100,6 +102,8 @@ def test_my_work_lists_users_and_starts_on_the_signed_in_person(demo_db: str, te
 def test_a_reps_my_work_is_their_own_and_they_cannot_reassign(demo_db: str, team: dict) -> None:
     rep = team["rep1"]
     at = _signed_in(rep, "es", "pages/activities.py")
+    at.session_state["my_work_open"] = True  # "My work" opened
+    at.run()
     picker = at.selectbox(key="my_work_owner")
     assert (picker.value, picker.options, picker.disabled) == (rep["name"], [rep["name"]], True)
     assert any(m.value.startswith("**Mis clientes en riesgo (") for m in at.markdown)

@@ -221,3 +221,23 @@ def test_a_deal_never_touched_since_creation_is_idle_from_its_creation() -> None
     stale = stale_deals(book, AS_OF)
     assert stale["days_idle"].tolist() == [55]  # 1 Oct -> 25 Nov
     assert deals_without_next_activity(book, AS_OF)["opportunity_id"].tolist() == [1]
+
+
+def test_pipeline_view_shares_its_open_deals_and_equals_each_figure_built_alone(demo_db: str) -> None:
+    """pipeline_view finds the open deals once and hands them to every figure: each equals what the
+    figure's own function gives from the frames alone, and the shared deals are left unchanged."""
+    from crm_core.db import get_engine
+    from crm_core.store.frames import load_frames
+    from crm_core.views import pipeline as pv
+
+    frames = load_frames(get_engine(demo_db))
+    as_of = date(2026, 11, 25)
+    view = pv.pipeline_view(frames, as_of)
+    assert view.totals == pv.pipeline_totals(frames, as_of)
+    pd.testing.assert_frame_equal(view.by_stage, pv.stage_summary(frames, as_of))
+    pd.testing.assert_frame_equal(view.by_month, pv.close_by_month(frames, as_of))
+    pd.testing.assert_frame_equal(view.stale, pv.stale_deals(frames, as_of))
+    pd.testing.assert_frame_equal(view.no_next_activity, pv.deals_without_next_activity(frames, as_of))
+    alone = pv.open_deals(frames, as_of)
+    pd.testing.assert_frame_equal(view.open_deals, alone.sort_values(["company_name", "name"]))
+    assert "last_touch" not in view.open_deals.columns and len(view.stale) > 0
