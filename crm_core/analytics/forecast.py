@@ -224,7 +224,8 @@ def purchase_history(invoices: pd.DataFrame, as_of: date, check_cadence: bool = 
         as_of_day=cutoff_day,
     )
     irregular = cadence_weight(history) < 0.5
-    season = seasonal_index(b_day[irregular[b_client]], b_total[irregular[b_client]], cutoff_day)
+    irregular_rows = np.flatnonzero(irregular[b_client])
+    season = seasonal_index(b_day[irregular_rows], b_total[irregular_rows], cutoff_day)
     history = replace(history, season=season)
     if check_cadence:
         history = replace(history, cadence_trust=cadence_trust(invoices, history))
@@ -326,7 +327,8 @@ def season_factor(history: PurchaseHistory, horizon: int) -> float:
 def _group_mean(groups: np.ndarray, values: np.ndarray, n: int, where: np.ndarray | None = None) -> np.ndarray:
     """Mean of `values` per group 0..n-1 (NaN for an empty group)."""
     if where is not None:
-        groups, values = groups[where], values[where]
+        rows = np.flatnonzero(where)  # found once, read twice
+        groups, values = groups[rows], values[rows]
     counts = np.bincount(groups, minlength=n)
     sums = np.bincount(groups, weights=values, minlength=n)
     with np.errstate(invalid="ignore", divide="ignore"):

@@ -81,7 +81,7 @@ def _binned(pos: np.ndarray, n: int, where: np.ndarray | None) -> np.ndarray:
 
 
 def _sparse(pos: np.ndarray, where: np.ndarray | None) -> np.ndarray | None:
-    """The rows kept by `where` (and a known client) when they are under half of all rows, else None.
+    """Indices of the rows kept by `where` (and a known client), ascending, when under half of all rows, else None.
 
     `bincount` adds each bin's weights in row order, so summing only the kept rows gives the same
     floats as sending the others to an overflow bin, with less work when few rows are kept.
@@ -89,7 +89,7 @@ def _sparse(pos: np.ndarray, where: np.ndarray | None) -> np.ndarray | None:
     if where is None:
         return None
     keep = where & (pos >= 0)
-    return keep if 2 * np.count_nonzero(keep) < len(keep) else None
+    return np.flatnonzero(keep) if 2 * np.count_nonzero(keep) < len(keep) else None
 
 
 def group_sum(pos: np.ndarray, values: np.ndarray, n: int, where: np.ndarray | None = None) -> np.ndarray:
