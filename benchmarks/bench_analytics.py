@@ -8,6 +8,9 @@ extrapolated to all clients); with --overview, the Overview's read model too. Sy
 with --db a SQLite file (the demo database), read and never written.
 
     python benchmarks/bench_analytics.py [--clients 100000] [--scale 1.0] [--runs 2] [--db FILE] [--overview]
+        [--profile TOP] [--only-cold]
+
+--only-cold times cold calls only (median of --runs); --profile prints a cProfile of one cold call.
 """
 
 from __future__ import annotations
@@ -31,20 +34,18 @@ import pandas as pd
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from crm_core.analytics import client_health  # noqa: E402
-from crm_core.analytics import forecast as forecast_module  # noqa: E402
-from crm_core.analytics import pipeline_forecast as pipeline_module  # noqa: E402
 from crm_core.analytics.cadence import cadence_figures  # noqa: E402
 from crm_core.analytics.cash import cash_forecast  # noqa: E402
 from crm_core.analytics.churn import churn_scores  # noqa: E402
 from crm_core.analytics.days import as_of_day  # noqa: E402
 from crm_core.analytics.engagement import engagement_figures, open_opportunity_count  # noqa: E402
 from crm_core.analytics.forecast import recurring_forecast  # noqa: E402
+from crm_core.analytics.memo import clear_all  # noqa: E402
 from crm_core.analytics.payments import client_payment_figures, invoice_status  # noqa: E402
 from crm_core.analytics.pipeline import pipeline_forecast  # noqa: E402
 from crm_core.analytics.pipeline_forecast import fit_pipeline  # noqa: E402
 from crm_core.analytics.risk import default_risk, lifecycle  # noqa: E402
 from crm_core.store.frames import Frames  # noqa: E402
-from crm_core.views import health as health_view  # noqa: E402
 from crm_core.views.health import health_table  # noqa: E402
 from crm_core.views.overview import comparison_dates, overview  # noqa: E402
 
@@ -270,9 +271,7 @@ def breakdown(frames: Frames, as_of: date, recurring: bool = True) -> None:
 
 def forget() -> None:
     """Drop every shared result (the recurring fit, health, the learned pipeline): the next call computes."""
-    forecast_module._MODELS.clear()
-    health_view._HEALTH.clear()
-    pipeline_module._FITS.clear()
+    clear_all()
 
 
 def measured(fn: Callable[[], Any], before: Callable[[], None] | None = None) -> tuple[float, float, float, Any]:
@@ -285,11 +284,30 @@ def measured(fn: Callable[[], Any], before: Callable[[], None] | None = None) ->
 
 
 def report(label: str, runs: list[tuple[float, float, float, Any]]) -> float:
-    """Print the best wall time of `runs` with its CPU time and the load beside each run; return the best wall."""
+    """Print the best and median wall time of `runs`, the CPU time and the load beside each run; return the best wall."""
     best = min(runs, key=lambda r: r[0])
+    median = float(np.median([r[0] for r in runs]))
     each = ", ".join(f"{w:.2f} (cpu {c:.2f}, load {load:.1f})" for w, c, load, _ in runs)
-    print(f"{label}: best {best[0]:.2f} s wall, cpu {best[1]:.2f} s; runs: {each}", flush=True)
+    print(f"{label}: best {best[0]:.2f} s, median {median:.2f} s wall, cpu {best[1]:.2f} s; runs: {each}", flush=True)
     return best[0]
+
+
+def profiled(frames: Frames, as_of: date, top: int) -> None:
+    """One cold client_health under cProfile: the `top` functions by own time, then by cumulative time.
+
+    A first call runs unprofiled: the first in a process also pays one-off costs (lazy imports, fresh memory).
+    """
+    import cProfile
+    import pstats
+
+    forget()
+    client_health(frames, as_of)
+    forget()
+    profile = cProfile.Profile()
+    profile.runcall(client_health, frames, as_of)
+    for key in ("tottime", "cumulative"):
+        print(f"cProfile of one cold client_health, top {top} by {key}:", flush=True)
+        pstats.Stats(profile, stream=sys.stdout).strip_dirs().sort_stats(key).print_stats(top)
 
 
 def overview_read_model(frames: Frames, as_of: date) -> Any:
@@ -312,6 +330,8 @@ def main() -> None:
     parser.add_argument("--no-breakdown", action="store_true", help="skip the per-family timings")
     parser.add_argument("--no-loop", action="store_true", help="skip the per-client loop")
     parser.add_argument("--overview", action="store_true", help="also time the Overview's read model, cold and shared")
+    parser.add_argument("--profile", type=int, default=0, metavar="TOP", help="cProfile one cold call; print the TOP functions")
+    parser.add_argument("--only-cold", action="store_true", help="time client_health cold only (no floor, warm, memory, loop)")
     parser.add_argument(
         "--stub-recurring", action="store_true", help="replace the recurring forecast by zeros inside client_health (says so)"
     )
@@ -333,6 +353,14 @@ def main() -> None:
     )
     print(f"cpus available: {len(os.sched_getaffinity(0))}, load average: {' '.join(f'{x:.1f}' for x in os.getloadavg())}")
     rss_before = rss_mb()
+    if args.profile:
+        profiled(frames, as_of, args.profile)
+    if args.only_cold:
+        report(
+            "client_health cold (nothing shared)",
+            [measured(lambda: client_health(frames, as_of), forget) for _ in range(args.runs)],
+        )
+        return
 
     floors, floor_cpus = [], []
     for _ in range(3):

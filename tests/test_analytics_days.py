@@ -1,12 +1,13 @@
-"""Calendar-day helpers: the end of an as-of day, whole months back from an as-of day."""
+"""Calendar-day helpers: the end of an as-of day, whole months back from an as-of day, month numbers of days."""
 
 from __future__ import annotations
 
 from datetime import date, datetime
 
+import numpy as np
 import pandas as pd
 
-from crm_core.analytics.days import as_of_day, day_numbers, end_of_day, months_before
+from crm_core.analytics.days import as_of_day, day_numbers, end_of_day, month_first_days, month_numbers, months_before
 from crm_core.analytics.engagement import engagement_figures
 from crm_core.views import activities as activity_views
 from crm_core.views import pipeline as pipeline_views
@@ -48,3 +49,16 @@ def test_aware_timestamps_count_on_the_business_calendar_day() -> None:
     out = engagement_figures(activities, pd.Index([1]), date(2024, 1, 15))
     assert out.loc[1, "activities_30d"] == 0  # on Jan 16 locally: after as_of
     assert engagement_figures(activities, pd.Index([1]), date(2024, 1, 16)).loc[1, "days_since_last_activity"] == 0
+
+
+def test_month_numbers_and_first_days_match_numpy_calendar_for_any_size() -> None:
+    rng = np.random.default_rng(2)
+    for days in (
+        rng.integers(-800, 900, 50),  # short: numpy directly
+        rng.integers(19_000, 19_800, 100_000),  # many rows on few days: the lookup table
+        rng.integers(-(10**6), 10**6, 5_000),  # a wide spread: numpy directly
+    ):
+        months = days.astype("datetime64[D]").astype("datetime64[M]").astype(np.int64)
+        assert np.array_equal(month_numbers(days), months)
+        firsts = months.astype("datetime64[M]").astype("datetime64[D]").astype(np.int64)
+        assert np.array_equal(month_first_days(months), firsts)

@@ -13,7 +13,9 @@ from crm_core.analytics.grouped import (
     group_min,
     group_sum,
     positions,
+    sorted_keys,
     sorted_unique,
+    stable_order,
 )
 
 
@@ -51,3 +53,37 @@ def test_sorted_unique_of_dense_and_of_sparse_ids():
     assert list(sorted_unique(np.array([5, 3, 5, 0, 3]))) == [0, 3, 5]  # dense: a counting pass
     assert list(sorted_unique(np.array([10**12, -4, 7, -4]))) == [-4, 7, 10**12]  # negative, sparse: a hash
     assert sorted_unique(np.zeros(0, np.int64)).dtype == np.int64 and len(sorted_unique(np.zeros(0, np.int64))) == 0
+
+
+def test_stable_order_and_sorted_keys_match_numpy_for_every_key_width() -> None:
+    rng = np.random.default_rng(3)
+    for high in (10, 1 << 16, 1 << 20, 1 << 31, 1 << 40):  # one radix pass, two, and past 2**32 (numpy's sort)
+        key = rng.integers(0, high, 5_000)  # many ties: the order among them must be the rows' order
+        assert np.array_equal(stable_order(key), np.argsort(key, kind="stable"))
+        assert np.array_equal(sorted_keys(key), np.sort(key))
+    assert len(stable_order(np.array([], dtype=np.int64))) == 0
+    assert np.array_equal(sorted_keys(np.array([-3, 2, -7])), [-7, -3, 2])  # negative keys: numpy's sort
+
+
+def test_sparse_and_dense_masks_give_bit_identical_sums() -> None:
+    rng = np.random.default_rng(5)
+    pos = rng.integers(-1, 50, 20_000)
+    values = rng.normal(0.0, 1e6, 20_000)
+    for share in (0.05, 0.9):  # few rows kept (only those summed) and most rows kept (an overflow bin)
+        where = rng.random(20_000) < share
+        keep = where & (pos >= 0)
+        expected = np.zeros(50)
+        for i in np.flatnonzero(keep):  # added one by one in row order, as bincount does
+            expected[pos[i]] += values[i]
+        assert np.array_equal(group_sum(pos, values, 50, where), expected)
+        assert np.array_equal(group_count(pos, 50, where), np.bincount(pos[keep], minlength=50))
+
+
+def test_group_median_of_unsorted_and_of_grouped_positions() -> None:
+    rng = np.random.default_rng(8)
+    pos = rng.integers(0, 300, 10_000)
+    values = rng.integers(0, 400, 10_000)
+    expected = pd.Series(values.astype("float64")).groupby(pos).median().reindex(range(300)).to_numpy()
+    assert np.array_equal(group_median(pos, values, 300), expected, equal_nan=True)
+    order = np.argsort(pos, kind="stable")  # rows grouped by position: the timsort path
+    assert np.array_equal(group_median(pos[order], values[order], 300), expected, equal_nan=True)

@@ -11,7 +11,7 @@ import numpy as np
 import pandas as pd
 
 from crm_core.analytics.days import NO_DAY, as_of_day, day_numbers, to_dates
-from crm_core.analytics.grouped import group_median, positions
+from crm_core.analytics.grouped import group_median, positions, sorted_keys
 
 
 def cadence_figures(status: pd.DataFrame, client_index: pd.Index, as_of: date) -> pd.DataFrame:
@@ -36,7 +36,7 @@ def cadence_figures(status: pd.DataFrame, client_index: pd.Index, as_of: date) -
     # Distinct (client, day) pairs, sorted by client then day: one int64 key per pair.
     base = int(day.min()) if len(day) else 0
     span = int(day.max()) - base + 1 if len(day) else 1
-    key = np.sort(pos.astype(np.int64) * span + (day - base))
+    key = sorted_keys(pos.astype(np.int64) * span + (day - base))
     key = key[np.r_[True, key[1:] != key[:-1]]] if len(key) else key
     upos, uday = key // span, key % span + base
 

@@ -62,3 +62,30 @@ def to_dates(days: np.ndarray) -> np.ndarray:
     out = days.astype("datetime64[D]").astype("datetime64[ns]")
     out[days == NO_DAY] = np.datetime64("NaT")
     return out
+
+
+def month_numbers(days: np.ndarray) -> np.ndarray:
+    """Int day numbers to month numbers (months since 1970-01): `days.astype("datetime64[D]").astype("datetime64[M]")`.
+
+    Many rows fall on few days, so the calendar is worked out once per day of their span and looked up.
+    """
+    days = np.asarray(days, dtype=np.int64)
+    if len(days) < 1024:
+        return days.astype("datetime64[D]").astype("datetime64[M]").astype(np.int64)
+    low, high = int(days.min()), int(days.max())
+    if high - low >= len(days) // 4:  # spread too wide for a table to pay
+        return days.astype("datetime64[D]").astype("datetime64[M]").astype(np.int64)
+    table = np.arange(low, high + 1, dtype=np.int64).astype("datetime64[D]").astype("datetime64[M]").astype(np.int64)
+    return table[days - low]
+
+
+def month_first_days(months: np.ndarray) -> np.ndarray:
+    """Int month numbers to the day number of each month's first day: `months.astype("datetime64[M]").astype("datetime64[D]")`."""
+    months = np.asarray(months, dtype=np.int64)
+    if len(months) < 1024:
+        return months.astype("datetime64[M]").astype("datetime64[D]").astype(np.int64)
+    low, high = int(months.min()), int(months.max())
+    if high - low >= len(months) // 4:
+        return months.astype("datetime64[M]").astype("datetime64[D]").astype(np.int64)
+    table = np.arange(low, high + 1, dtype=np.int64).astype("datetime64[M]").astype("datetime64[D]").astype(np.int64)
+    return table[months - low]

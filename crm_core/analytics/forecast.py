@@ -16,6 +16,7 @@ cadence for regular clients and from each client's own purchase rate otherwise, 
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import date
 
@@ -23,8 +24,8 @@ import numpy as np
 import pandas as pd
 from scipy.special import log_ndtr, ndtr
 
-from crm_core.analytics.days import as_of_day
-from crm_core.analytics.grouped import positions, sorted_unique
+from crm_core.analytics.days import as_of_day, month_first_days, month_numbers
+from crm_core.analytics.grouped import positions, sorted_unique, stable_order
 from crm_core.analytics.memo import FrameMemo, columns_of
 from crm_core.analytics.repeat_purchase import (
     BGNBD,
@@ -74,11 +75,15 @@ def as_of_timestamp(as_of: date | pd.Timestamp) -> pd.Timestamp:
     return pd.Timestamp(as_of).normalize()
 
 
+def _billable(invoices: pd.DataFrame, as_of: date) -> np.ndarray:
+    """Mask of the non-void invoices (credit notes included, negative) issued on or before `as_of`."""
+    cutoff = as_of_timestamp(as_of)
+    return ~invoices["void"].to_numpy(dtype=bool) & (invoices["issue_date"] <= cutoff).to_numpy()
+
+
 def billable_invoices(invoices: pd.DataFrame, as_of: date) -> pd.DataFrame:
     """Non-void invoices (credit notes included, negative) issued on or before `as_of`."""
-    cutoff = as_of_timestamp(as_of)
-    keep = ~invoices["void"].to_numpy(dtype=bool) & (invoices["issue_date"] <= cutoff).to_numpy()
-    return invoices.loc[keep, ["invoice_id", "client_id", "issue_date", "total"]]
+    return invoices.loc[_billable(invoices, as_of), ["invoice_id", "client_id", "issue_date", "total"]]
 
 
 @dataclass(frozen=True)
@@ -125,17 +130,18 @@ def purchase_history(invoices: pd.DataFrame, as_of: date, check_cadence: bool = 
 
     With `check_cadence`, also measures how much to trust the cadence blend (see cadence_trust).
     """
-    inv = billable_invoices(invoices, as_of)
+    keep = _billable(invoices, as_of)  # the rows of billable_invoices, read as arrays (no frame copied)
     clients_all = sorted_unique(invoices["client_id"].to_numpy(dtype=np.int64))
     n = len(clients_all)
     cutoff_day = int(as_of_timestamp(as_of).value // 86_400_000_000_000)
-    client_pos = positions(pd.Index(clients_all), inv["client_id"].to_numpy(dtype=np.int64))
-    day = inv["issue_date"].to_numpy(dtype="datetime64[D]").astype(np.int64)
-    total = inv["total"].to_numpy(dtype="float64")
+    client_pos = positions(pd.Index(clients_all), invoices["client_id"].to_numpy(dtype=np.int64)[keep])
+    day = invoices["issue_date"].to_numpy(dtype="datetime64[D]")[keep].astype(np.int64)
+    total = invoices["total"].to_numpy(dtype="float64")[keep]
 
     # Net total per (client, day), then keep the positive days: those are purchases.
     day_offset = day - (day.min() if len(day) else 0)
-    order = np.argsort(client_pos.astype(np.int64) * _DAY_SPAN + day_offset, kind="stable")
+    day_span = int(day_offset.max()) + 1 if len(day) else 1  # packs (client, day) in the fewest bits: same order
+    order = stable_order(client_pos.astype(np.int64) * day_span + day_offset)
     client_pos, day, total = client_pos[order], day[order], total[order]
     new = np.r_[True, (client_pos[1:] != client_pos[:-1]) | (day[1:] != day[:-1])] if len(day) else np.zeros(0, bool)
     starts = np.flatnonzero(new)
@@ -182,9 +188,7 @@ def purchase_history(invoices: pd.DataFrame, as_of: date, check_cadence: bool = 
     prior_log = _group_mean(b_client, log_total, n, (from_end >= 1) & (from_end <= RECENT_PURCHASES))
     recent = from_end < RECENT_PURCHASES
     recent_client, recent_day = b_client[recent], b_day[recent]
-    day_of_month = (
-        recent_day - recent_day.astype("datetime64[D]").astype("datetime64[M]").astype("datetime64[D]").astype(np.int64) + 1
-    ).astype("float64")
+    day_of_month = (recent_day - month_first_days(month_numbers(recent_day)) + 1).astype("float64")
     anchor_day = _group_median(recent_client, day_of_month, n)
     anchor_mad = _group_median(recent_client, np.abs(day_of_month - anchor_day[recent_client]), n)
 
@@ -220,7 +224,8 @@ def purchase_history(invoices: pd.DataFrame, as_of: date, check_cadence: bool = 
         as_of_day=cutoff_day,
     )
     irregular = cadence_weight(history) < 0.5
-    season = seasonal_index(b_day[irregular[b_client]], b_total[irregular[b_client]], cutoff_day)
+    irregular_rows = np.flatnonzero(irregular[b_client])
+    season = seasonal_index(b_day[irregular_rows], b_total[irregular_rows], cutoff_day)
     history = replace(history, season=season)
     if check_cadence:
         history = replace(history, cadence_trust=cadence_trust(invoices, history))
@@ -242,7 +247,8 @@ def cadence_trust(invoices: pd.DataFrame, history: PurchaseHistory) -> float:
         buyers = np.sort(np.random.default_rng(20240101).choice(buyers, CADENCE_CHECK_SAMPLE, replace=False))
     check_date = np.datetime64(int(check_day), "D").astype(object)
     earlier = invoices.loc[
-        invoices["client_id"].isin(buyers).to_numpy() & (invoices["issue_date"] <= as_of_timestamp(check_date)).to_numpy(),
+        (positions(pd.Index(buyers), invoices["client_id"].to_numpy(dtype=np.int64)) >= 0)  # isin, by a lookup table
+        & (invoices["issue_date"] <= as_of_timestamp(check_date)).to_numpy(),
         ["invoice_id", "client_id", "issue_date", "total", "void"],  # what purchase_history reads
     ]
     if earlier.empty:
@@ -278,7 +284,7 @@ def seasonal_index(day: np.ndarray, amount: np.ndarray, cutoff_day: int) -> np.n
     """
     if len(day) == 0:
         return np.ones(12)
-    months = day.astype("datetime64[D]").astype("datetime64[M]").astype(np.int64)
+    months = month_numbers(day)
     # the month before the day after as_of: as_of's own month when as_of is a month end
     last_full = int(np.datetime64(int(cutoff_day) + 1, "D").astype("datetime64[M]").astype(np.int64)) - 1
     first = int(months.min())
@@ -321,7 +327,8 @@ def season_factor(history: PurchaseHistory, horizon: int) -> float:
 def _group_mean(groups: np.ndarray, values: np.ndarray, n: int, where: np.ndarray | None = None) -> np.ndarray:
     """Mean of `values` per group 0..n-1 (NaN for an empty group)."""
     if where is not None:
-        groups, values = groups[where], values[where]
+        rows = np.flatnonzero(where)  # found once, read twice
+        groups, values = groups[rows], values[rows]
     counts = np.bincount(groups, minlength=n)
     sums = np.bincount(groups, weights=values, minlength=n)
     with np.errstate(invalid="ignore", divide="ignore"):
@@ -331,21 +338,23 @@ def _group_mean(groups: np.ndarray, values: np.ndarray, n: int, where: np.ndarra
 def _group_median(groups: np.ndarray, values: np.ndarray, n: int) -> np.ndarray:
     """Median of whole- or half-valued `values` per group 0..n-1 (NaN for an empty group).
 
-    Groups and values are packed into one int64 key, so a single sort orders both.
+    Groups and values are packed into one int64 key, so a single sort orders both. The callers' groups
+    are sorted (purchases by client), so the keys are short unsorted runs in ascending blocks: a stable
+    sort (timsort) merges those in near-linear time, several times faster than the default sort.
     """
     out = np.full(n, np.nan)
     if len(values) == 0:
         return out
     doubled = np.rint(values * 2.0).astype(np.int64)  # gaps and their deviations: whole or half days
     low = doubled.min()
-    packed = np.sort(groups.astype(np.int64) * (2 * _DAY_SPAN) + (doubled - low))
-    v = (packed % (2 * _DAY_SPAN) + low) / 2.0
+    packed = np.sort(groups.astype(np.int64) * (2 * _DAY_SPAN) + (doubled - low), kind="stable")
     counts = np.bincount(groups, minlength=n)
     starts = np.r_[0, np.cumsum(counts)[:-1]]
     has = counts > 0
     lo = starts + (counts - 1) // 2
     hi = starts + counts // 2
-    out[has] = (v[lo[has]] + v[hi[has]]) / 2.0
+    # unpack only the middle keys
+    out[has] = ((packed[lo[has]] % (2 * _DAY_SPAN) + low) / 2.0 + (packed[hi[has]] % (2 * _DAY_SPAN) + low) / 2.0) / 2.0
     return out
 
 
@@ -395,6 +404,30 @@ def _slot_probability(offset: np.ndarray, spread: np.ndarray, horizon: float, pe
     return probability
 
 
+_SLOT_CHUNK = 1 << 20  # (client, slot) pairs evaluated at once: bounds the memory of a long schedule
+
+
+def _sum_over_slots(steps: np.ndarray, probability: Callable[[np.ndarray, np.ndarray], np.ndarray]) -> np.ndarray:
+    """Per row r, the sum of `probability(r, k)` over its slots k = 1..steps[r], all pairs in one vectorised call.
+
+    Pairs come row by row, k ascending, and `bincount` adds each row's weights in that order, so every
+    sum is the same float as adding slot after slot; rows are taken in chunks of about _SLOT_CHUNK pairs.
+    """
+    counts = np.maximum(steps, 0)
+    total = np.zeros(len(steps))
+    ends = np.cumsum(counts)
+    begin = 0
+    while begin < len(steps):
+        end = max(int(np.searchsorted(ends, (ends[begin - 1] if begin else 0) + _SLOT_CHUNK, side="right")), begin + 1)
+        chunk = counts[begin:end]
+        row = np.repeat(np.arange(begin, end), chunk)
+        if len(row):
+            k = np.arange(len(row)) - np.repeat(np.cumsum(chunk) - chunk, chunk) + 1
+            total[begin:end] = np.bincount(row - begin, weights=probability(row, k), minlength=end - begin)
+        begin = end
+    return total
+
+
 def _calendar_slots(history: PurchaseHistory, rows: np.ndarray, months: np.ndarray, horizon: float) -> np.ndarray:
     """Sum over a calendar schedule's dates (anchor day of every `months`-th month) of their chance
     of falling in the horizon. The schedule starts from the month the last invoice was meant for:
@@ -403,24 +436,24 @@ def _calendar_slots(history: PurchaseHistory, rows: np.ndarray, months: np.ndarr
     anchor = history.anchor_day[rows]
     spread = np.maximum(1.4826 * np.nan_to_num(history.anchor_mad[rows]), 1.0)
     last_day = (history.as_of_day - (history.t[rows] - history.t_x[rows])).astype(np.int64)
-    last_month = last_day.astype("datetime64[D]").astype("datetime64[M]").astype(np.int64)
-    last_dom = last_day - last_month.astype("datetime64[M]").astype("datetime64[D]").astype(np.int64) + 1
+    last_month = month_numbers(last_day)
+    last_dom = last_day - month_first_days(last_month) + 1
     meant = last_month - (last_dom < anchor - 14) + (last_dom > anchor + 14)
     since = history.as_of_day - last_day
     # slots up to 4 spreads past the horizon; at least one slot (a client may be late for it)
     steps = np.ceil((since + horizon + 4.0 * spread + 31.0) / (months * MONTH_DAYS)).astype(np.int64)
-    total = np.zeros(len(rows))
-    for k in range(1, int(steps.max(initial=0)) + 1):
-        active = np.flatnonzero(steps >= k)
-        month = meant[active] + k * months[active]
-        first = month.astype("datetime64[M]").astype("datetime64[D]").astype(np.int64)
-        length = (month + 1).astype("datetime64[M]").astype("datetime64[D]").astype(np.int64) - first
-        day = first + np.minimum(np.rint(anchor[active]) - 1, length - 1)
+
+    def probability(row: np.ndarray, k: np.ndarray) -> np.ndarray:
+        month = meant[row] + k * months[row]
+        first = month_first_days(month)
+        length = month_first_days(month + 1) - first
+        day = first + np.minimum(np.rint(anchor[row]) - 1, length - 1)
         offset = day - history.as_of_day
         # the first slot after the last invoice is pending unless over 4 spreads late (missed)
-        pending = (k == 1) & (offset >= -4.0 * spread[active])
-        total[active] += _slot_probability(offset, spread[active], horizon, pending)
-    return total
+        pending = (k == 1) & (offset >= -4.0 * spread[row])
+        return _slot_probability(offset, spread[row], horizon, pending)
+
+    return _sum_over_slots(steps, probability)
 
 
 def _gap_slots(history: PurchaseHistory, rows: np.ndarray, horizon: float) -> np.ndarray:
@@ -430,14 +463,10 @@ def _gap_slots(history: PurchaseHistory, rows: np.ndarray, horizon: float) -> np
     sd = np.maximum(np.nan_to_num(history.gap_mad[rows]) * 1.4826, 1.0)
     s = history.t[rows] - history.t_x[rows]
     # first slot worth looking at: one that could still fall after as_of (4 spreads late at most);
-    # then one slot after another (a loop over slots, each step vectorised over the clients).
+    # then one slot after another (every client's slots at once, see _sum_over_slots).
     first_offset = np.maximum(1.0, np.ceil((s - 4.0 * sd) / g)) * g - s  # slot date - as_of, days
     slots = np.ceil((horizon + 4.0 * sd - first_offset) / g).astype(np.int64) + 1
-    total = np.zeros(len(rows))
-    for step in range(int(slots.max(initial=0))):
-        active = np.flatnonzero(slots > step)
-        total[active] += _slot_probability(first_offset[active] + step * g[active], sd[active], horizon)
-    return total
+    return _sum_over_slots(slots, lambda row, k: _slot_probability(first_offset[row] + (k - 1) * g[row], sd[row], horizon))
 
 
 def cadence_purchases(history: PurchaseHistory, horizon: float) -> tuple[np.ndarray, np.ndarray]:

@@ -146,8 +146,9 @@ def _paid(
     # An invoice with one payment is covered on its day if that payment covers the total.
     count = np.bincount(pos, minlength=n)
     single = count[pos] == 1
-    one_pos, one_day = pos[single], pay_day[single]
-    covered = (amount[single] >= total[one_pos] - CENT) & billable[one_pos]
+    one = np.flatnonzero(single)  # found once, read thrice
+    one_pos, one_day = pos[one], pay_day[one]
+    covered = (amount[one] >= total[one_pos] - CENT) & billable[one_pos]
     paid_day[one_pos[covered]] = one_day[covered]
 
     # Several payments: sort by (invoice, day) through one int64 key (the order within a day does
@@ -155,7 +156,8 @@ def _paid(
     many = ~single
     if not many.any():
         return paid_amount, paid_day
-    pos, pay_day, amount = pos[many], pay_day[many], amount[many]
+    rows = np.flatnonzero(many)
+    pos, pay_day, amount = pos[rows], pay_day[rows], amount[rows]
     first_day = int(pay_day.min())
     span = int(pay_day.max()) - first_day + 1
     order = np.argsort(pos * span + (pay_day - first_day))

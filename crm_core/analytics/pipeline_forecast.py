@@ -154,8 +154,8 @@ def _deal_arrays(opportunities: pd.DataFrame, stage_history: pd.DataFrame, t: in
     amount = np.nan_to_num(opps["amount"].to_numpy(dtype="float64"))
     won_value = np.where(won, np.where(np.isnan(won_amount), amount, won_amount), 0.0)
     owner_code, owners = pd.factorize(opps["owner"].fillna("").astype(str).to_numpy(dtype=object), sort=True)
-    codes = {s: i for i, s in enumerate(OPEN_STAGE_VALUES)}
-    current = pd.Series(stage_now, dtype=object).map(codes).fillna(0).to_numpy(dtype=np.int64)
+    codes = pd.Index(list(OPEN_STAGE_VALUES), dtype=object)  # a stage's code: its position here (-1: not open)
+    current = np.maximum(codes.get_indexer(stage_now), 0).astype(np.int64)
     fallback = np.where(closed == FAR, current, 0)
 
     hist = stage_history
@@ -170,7 +170,7 @@ def _deal_arrays(opportunities: pd.DataFrame, stage_history: pd.DataFrame, t: in
     end = np.full(len(rows), FAR, dtype=np.int64)
     same = rows[1:] == rows[:-1]
     end[:-1][same] = start[1:][same]
-    stage_code = pd.Series(hist["to_stage"].to_numpy(dtype=object)[ok][order]).map(codes).fillna(-1)
+    stage_code = codes.get_indexer(hist["to_stage"].to_numpy(dtype=object)[ok][order])
     return _Deals(
         created,
         closed,
@@ -182,7 +182,7 @@ def _deal_arrays(opportunities: pd.DataFrame, stage_history: pd.DataFrame, t: in
         rows,
         start,
         end,
-        stage_code.to_numpy(np.int64),
+        stage_code.astype(np.int64),
         fallback,
     )
 
@@ -192,7 +192,7 @@ def _open_on(deals: _Deals, day: int) -> tuple[np.ndarray, np.ndarray, np.ndarra
     is_open = (deals.created <= day) & (deals.closed > day)
     stage = np.where(is_open, deals.fallback_stage, -2)
     since = deals.created.copy()
-    live = (deals.stage_start <= day) & (deals.stage_end > day)
+    live = np.flatnonzero((deals.stage_start <= day) & (deals.stage_end > day))  # found once, read thrice
     rows = deals.stage_rows[live]
     codes = deals.stage_code[live]
     stage[rows] = np.where(codes >= 0, codes, 0)  # a close row on an open deal: identified, as open_deals does
