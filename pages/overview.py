@@ -22,8 +22,7 @@ st.caption(ctx.t("overview.subtitle", as_of=format_date(ctx.as_of, ctx.lang)))
 data = derived.overview(ctx.db_url, ctx.as_of)
 cards = overview_cards(data.summary, data.year_deltas, ctx.lang)
 draw_rows(cards, ctx.lang)
-if data.deltas_pending:  # a large portfolio: the health 30 days earlier is computed in the background
-    derived.rerun_when_deltas_ready(ctx.db_url, ctx.as_of)
+pending_note = st.empty()  # what is still being computed, when anything is (filled at the end)
 with st.spinner(ctx.t("forecast.accuracy_heading")):
     accuracy = derived.forecast_accuracy(ctx.db_url, ctx.as_of)
 if accuracy is None:  # a large portfolio's backtest, still running in the background
@@ -46,3 +45,6 @@ with left:
     show_chart(charts.aging_chart(data.summary, ctx.lang), key="chart_aging")
 with right:
     show_chart(charts.risk_map_chart(cache.health(ctx.db_url, ctx.as_of), ctx.lang), key="chart_risk_map")
+
+if data.deltas_pending:  # a large portfolio: the health 30 days earlier, computed in the background from now
+    derived.rerun_when_deltas_ready(ctx.db_url, ctx.as_of, pending_note)

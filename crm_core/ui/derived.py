@@ -8,6 +8,7 @@ database URL, as-of date, (where it matters) language and thresholds, and every 
 from __future__ import annotations
 
 import multiprocessing
+import os
 import threading
 from collections.abc import Callable, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor, ThreadPoolExecutor
@@ -39,7 +40,8 @@ def overview(db_url: str, as_of: date) -> overview_view.Overview:
     `rerun_when_deltas_ready`).
     """
     generations, owner = cache.versions(db_url), current_owner()
-    if cache.client_count(db_url) >= BACKGROUND_FROM_CLIENTS and _month_ago_health(db_url, as_of, generations, owner) is None:
+    large = cache.client_count(db_url) >= BACKGROUND_FROM_CLIENTS
+    if large and _month_ago_health(db_url, as_of, generations, owner, start=False) is None:
         return _overview(db_url, as_of, generations, owner, with_deltas=False)
     return _overview(db_url, as_of, generations, owner, with_deltas=True)
 
@@ -56,20 +58,28 @@ def _overview(db_url: str, as_of: date, generations: Generations, owner: int | N
     )
 
 
-def _month_ago_health(db_url: str, as_of: date, generations: Generations, owner: int | None) -> pd.DataFrame | None:
-    """The health 30 days before `as_of`, or None while the background lane is still computing it."""
+def _month_ago_health(
+    db_url: str, as_of: date, generations: Generations, owner: int | None, start: bool = True
+) -> pd.DataFrame | None:
+    """The health 30 days before `as_of`, or None while the background lane is still computing it
+    (or, with `start` False, has not been asked to yet)."""
     month_ago, _ = overview_view.comparison_dates(as_of)
-    return _in_background(
-        ("month_ago_health", db_url, month_ago, generations, owner),
-        lambda: cache.scoped_health_at(db_url, month_ago, generations, owner),
-    )
+    key = ("month_ago_health", db_url, month_ago, generations, owner)
+    if not start:
+        return _finished(key)
+    return _in_background(key, lambda: cache.scoped_health_at(db_url, month_ago, generations, owner))
 
 
-def rerun_when_deltas_ready(db_url: str, as_of: date) -> None:
-    """Draw a note that the 30-day changes are being computed, and rerun the page once they are."""
+def rerun_when_deltas_ready(db_url: str, as_of: date, note: Any) -> None:
+    """Write into `note` (a placeholder under the cards) that the 30-day changes are being computed, start
+    computing them, and rerun the page once they are done.
+
+    Called at the end of the page: the background thread then does not hold the GIL while this run
+    still draws the rest of the page.
+    """
     from crm_core.ui.context import current
 
-    st.caption(current().t("overview.deltas_pending"))
+    note.caption(current().t("overview.deltas_pending"))
     generations, owner = cache.versions(db_url), current_owner()
 
     @st.fragment(run_every=PENDING_REFRESH_SECONDS)
@@ -213,9 +223,12 @@ def _jobs() -> _Jobs:
     return _Jobs()
 
 
-# The backtest runs in a process of its own (views.background says why): one at a time, started at
-# the first large portfolio's backtest and kept for the next ones (it imports the app's modules once).
-_PROCESS = ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("spawn"))
+# The backtest runs in a process of its own (ui.background says why): one at a time, started at the
+# first large portfolio's backtest and kept for the next ones (it imports the app's modules once), at a
+# lower CPU priority (nice 10), so on two cores the pages' own work and table reads come first.
+_PROCESS = ProcessPoolExecutor(
+    max_workers=1, mp_context=multiprocessing.get_context("spawn"), initializer=os.nice, initargs=(10,)
+)
 
 
 def _in_process(key: tuple[Any, ...], compute: Callable[..., R], *args: Any) -> R | None:
@@ -230,13 +243,23 @@ def _process_lane() -> ProcessPoolExecutor:
     """The background process's executor, replaced if its process died (killed for memory, say)."""
     global _PROCESS
     if getattr(_PROCESS, "_broken", False):
-        _PROCESS = ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("spawn"))
+        _PROCESS = ProcessPoolExecutor(
+            max_workers=1, mp_context=multiprocessing.get_context("spawn"), initializer=os.nice, initargs=(10,)
+        )
     return _PROCESS
 
 
 def _in_background(key: tuple[Any, ...], compute: Callable[[], R]) -> R | None:
     """`compute()`'s result for `key` if the background thread has finished it, else None (started if new)."""
     return _once(key, lambda: _BACKGROUND.submit(compute))
+
+
+def _finished(key: tuple[Any, ...]) -> Any:
+    """The result of the job kept under `key` if it has finished (None: running, or never started)."""
+    jobs = _jobs()
+    with jobs.lock:
+        job = jobs.running.get(key)
+    return job.result() if job is not None and job.done() else None
 
 
 def _once(key: tuple[Any, ...], start: Callable[[], Future[R]]) -> R | None:
