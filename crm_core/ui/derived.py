@@ -8,7 +8,6 @@ database URL, as-of date, (where it matters) language and thresholds, and every 
 from __future__ import annotations
 
 import multiprocessing
-import os
 import threading
 from collections.abc import Callable, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor, ThreadPoolExecutor
@@ -23,7 +22,7 @@ import streamlit as st
 
 from crm_core.store.versions import Generations
 from crm_core.ui import cache
-from crm_core.ui.background import accuracy_from_database
+from crm_core.ui.background import accuracy_from_database, start_background_process
 from crm_core.ui.cache import current_owner
 from crm_core.views import forecast as forecast_view
 from crm_core.views import overview as overview_view
@@ -225,9 +224,9 @@ def _jobs() -> _Jobs:
 
 # The backtest runs in a process of its own (ui.background says why): one at a time, started at the
 # first large portfolio's backtest and kept for the next ones (it imports the app's modules once), at a
-# lower CPU priority (nice 10), so on two cores the pages' own work and table reads come first.
+# lower CPU priority (BACKGROUND_NICENESS), so on two cores the pages' own work and table reads come first.
 _PROCESS = ProcessPoolExecutor(
-    max_workers=1, mp_context=multiprocessing.get_context("spawn"), initializer=os.nice, initargs=(10,)
+    max_workers=1, mp_context=multiprocessing.get_context("spawn"), initializer=start_background_process
 )
 
 
@@ -244,7 +243,7 @@ def _process_lane() -> ProcessPoolExecutor:
     global _PROCESS
     if getattr(_PROCESS, "_broken", False):
         _PROCESS = ProcessPoolExecutor(
-            max_workers=1, mp_context=multiprocessing.get_context("spawn"), initializer=os.nice, initargs=(10,)
+            max_workers=1, mp_context=multiprocessing.get_context("spawn"), initializer=start_background_process
         )
     return _PROCESS
 
