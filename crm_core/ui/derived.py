@@ -197,7 +197,8 @@ def forecast_accuracy(db_url: str, as_of: date) -> forecast_view.Accuracy | None
     generations, owner = cache.generations_of(db_url, ACCURACY_TABLES), current_owner()
     if cache.client_count(db_url) < BACKGROUND_FROM_CLIENTS:
         return _forecast_accuracy(db_url, as_of, generations, owner)
-    return _in_process(("accuracy", db_url, as_of, generations, owner), accuracy_from_database, db_url, as_of, owner)
+    key = ("accuracy", db_url, as_of, generations, owner)
+    return _in_process(key, accuracy_from_database, db_url, as_of, owner)
 
 
 BACKGROUND_JOBS_KEPT = 8  # finished or running background jobs kept (a few dates and table generations)
@@ -235,7 +236,7 @@ def _in_process(key: tuple[Any, ...], compute: Callable[..., R], *args: Any) -> 
 
     `compute` and `args` must pickle (a module-level function, plain values): it runs in another process.
     """
-    return _once(key, lambda: _process_lane().submit(compute, *args))
+    return _once(key, lambda: _supersede(key, _process_lane().submit(compute, *args)))
 
 
 def _process_lane() -> ProcessPoolExecutor:
@@ -250,7 +251,33 @@ def _process_lane() -> ProcessPoolExecutor:
 
 def _in_background(key: tuple[Any, ...], compute: Callable[[], R]) -> R | None:
     """`compute()`'s result for `key` if the background thread has finished it, else None (started if new)."""
-    return _once(key, lambda: _BACKGROUND.submit(compute))
+    return _once(key, lambda: _supersede(key, _BACKGROUND.submit(compute)))
+
+
+# Every background key is (what, database, date, generations, owner). A job asked for with newer
+# generations supersedes the one of older generations with the same other parts: if the older one is
+# still queued it is cancelled (a portfolio written to every minute would otherwise queue a minute-long
+# backtest per write, each computing figures nobody will read). A job already running finishes.
+GENERATIONS_AT = 3  # the position of the generations in a background job's key
+_latest: dict[tuple[Any, ...], Future[Any]] = {}  # per key without its generations: the last job asked for
+_latest_lock = threading.Lock()
+
+
+def _supersede(key: tuple[Any, ...], job: Future[R]) -> Future[R]:
+    """Record `job` as the latest of its kind and cancel the earlier one if it has not started; `job`."""
+    kind = key[:GENERATIONS_AT] + key[GENERATIONS_AT + 1 :]
+    with _latest_lock:
+        earlier = _latest.get(kind)
+        _latest[kind] = job
+    if earlier is not None and earlier is not job:
+        earlier.cancel()  # False (and nothing done) once it runs
+    return job
+
+
+def background_busy() -> bool:
+    """Whether a background job asked for last of its kind is still queued or running (benchmarks wait on it)."""
+    with _latest_lock:
+        return any(not job.done() for job in _latest.values())
 
 
 def _finished(key: tuple[Any, ...]) -> Any:
@@ -258,7 +285,7 @@ def _finished(key: tuple[Any, ...]) -> Any:
     jobs = _jobs()
     with jobs.lock:
         job = jobs.running.get(key)
-    return job.result() if job is not None and job.done() else None
+    return job.result() if job is not None and job.done() and not job.cancelled() else None
 
 
 def _once(key: tuple[Any, ...], start: Callable[[], Future[R]]) -> R | None:
@@ -267,7 +294,7 @@ def _once(key: tuple[Any, ...], start: Callable[[], Future[R]]) -> R | None:
     jobs = _jobs()
     with jobs.lock:
         job = jobs.running.get(key)
-        if job is None or (job.done() and isinstance(job.exception(), BrokenProcessPool)):
+        if job is None or (job.done() and (job.cancelled() or isinstance(job.exception(), BrokenProcessPool))):
             job = start()
             jobs.running[key] = job
             while len(jobs.running) > BACKGROUND_JOBS_KEPT:
