@@ -70,3 +70,41 @@ def test_threads_share_one_heap_once_the_limit_is_set():
 def test_the_limit_is_set_once_per_process():
     assert share_malloc_heap() is True
     assert share_malloc_heap() is True
+
+
+# 3,000 blocks of 64 KiB (under the mmap threshold: they come from the heap), all freed but the last,
+# which keeps the heap's top in use: glibc then keeps the freed ~190 MB until trimmed.
+FREED_IN_THE_HEAP = textwrap.dedent(
+    """
+    import ctypes, sys
+    from crm_core.memory import release_freed_memory
+
+    def rss_mb():
+        with open("/proc/self/status") as status:
+            return next(int(line.split()[1]) for line in status if line.startswith("VmRSS")) // 1024
+
+    libc = ctypes.CDLL(None)
+    libc.malloc.restype = ctypes.c_void_p
+    libc.free.argtypes = (ctypes.c_void_p,)
+    blocks = [libc.malloc(64 * 1024) for _ in range(3000)]
+    for block in blocks:
+        ctypes.memset(block, 1, 64 * 1024)
+    for block in blocks[:-1]:
+        libc.free(block)
+    before = rss_mb()
+    if sys.argv[1] == "release":
+        assert release_freed_memory()
+    print(before - rss_mb())
+    """
+)
+
+
+def _released_mb(mode: str) -> int:
+    done = subprocess.run([sys.executable, "-c", FREED_IN_THE_HEAP, mode], cwd=ROOT, capture_output=True, text=True, check=True)
+    return int(done.stdout.strip())
+
+
+@pytest.mark.skipif(not _glibc(), reason="malloc_trim is glibc's")
+def test_freed_heap_memory_is_handed_back_only_when_released():
+    assert _released_mb("keep") < 20
+    assert _released_mb("release") > 150

@@ -34,6 +34,7 @@ from crm_core.db.models import (
     Payment,
     StageChange,
 )
+from crm_core.memory import release_freed_memory
 from crm_core.schemas import FIRST_DAY, LAST_DAY
 from crm_core.store.arrow import arrow_backend, fits, read_table, select_sql
 
@@ -277,7 +278,14 @@ def load_table(engine: Engine, name: str, reader: Reader = "auto", after: int | 
     `reader` "auto" reads through Arrow where the database allows it (arrow_backend), else through
     SQLAlchemy; "arrow" or "sqlalchemy" force one (the equality test compares them).
     `after`: only the rows whose id (the first column) is greater, in the same types (see append_rows).
+    The memory the conversion freed is then handed back to the system (crm_core.memory).
     """
+    frame = _load(engine, name, reader, after)
+    release_freed_memory()
+    return frame
+
+
+def _load(engine: Engine, name: str, reader: Reader, after: int | None) -> pd.DataFrame:
     if reader == "sqlalchemy" or (reader == "auto" and arrow_backend(engine) is None):
         return _load_rows(engine, name, after)
     if reader == "arrow":
