@@ -10,6 +10,7 @@ from collections.abc import Sequence
 from sqlalchemy.exc import ArgumentError, OperationalError, SQLAlchemyError
 
 from crm_core.errors import CRMError
+from crm_core.hugepages import avoid_stalling_hugepages
 
 # Each module defines register(subparsers) and sets `func` on its parser(s).
 COMMAND_MODULES: tuple[str, ...] = (
@@ -36,6 +37,7 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
+    avoid_stalling_hugepages()
     try:
         return int(args.func(args) or 0)
     except CRMError as exc:

@@ -8,7 +8,6 @@ database URL, as-of date, (where it matters) language and thresholds, and every 
 from __future__ import annotations
 
 import multiprocessing
-import os
 import threading
 from collections.abc import Callable, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor, ThreadPoolExecutor
@@ -23,7 +22,7 @@ import streamlit as st
 
 from crm_core.store.versions import Generations
 from crm_core.ui import cache
-from crm_core.ui.background import accuracy_from_database
+from crm_core.ui.background import accuracy_from_database, start_background_process
 from crm_core.ui.cache import current_owner
 from crm_core.views import forecast as forecast_view
 from crm_core.views import overview as overview_view
@@ -198,7 +197,8 @@ def forecast_accuracy(db_url: str, as_of: date) -> forecast_view.Accuracy | None
     generations, owner = cache.generations_of(db_url, ACCURACY_TABLES), current_owner()
     if cache.client_count(db_url) < BACKGROUND_FROM_CLIENTS:
         return _forecast_accuracy(db_url, as_of, generations, owner)
-    return _in_process(("accuracy", db_url, as_of, generations, owner), accuracy_from_database, db_url, as_of, owner)
+    key = ("accuracy", db_url, as_of, generations, owner)
+    return _in_process(key, accuracy_from_database, db_url, as_of, owner)
 
 
 BACKGROUND_JOBS_KEPT = 8  # finished or running background jobs kept (a few dates and table generations)
@@ -225,9 +225,9 @@ def _jobs() -> _Jobs:
 
 # The backtest runs in a process of its own (ui.background says why): one at a time, started at the
 # first large portfolio's backtest and kept for the next ones (it imports the app's modules once), at a
-# lower CPU priority (nice 10), so on two cores the pages' own work and table reads come first.
+# lower CPU priority (BACKGROUND_NICENESS), so on two cores the pages' own work and table reads come first.
 _PROCESS = ProcessPoolExecutor(
-    max_workers=1, mp_context=multiprocessing.get_context("spawn"), initializer=os.nice, initargs=(10,)
+    max_workers=1, mp_context=multiprocessing.get_context("spawn"), initializer=start_background_process
 )
 
 
@@ -236,7 +236,7 @@ def _in_process(key: tuple[Any, ...], compute: Callable[..., R], *args: Any) -> 
 
     `compute` and `args` must pickle (a module-level function, plain values): it runs in another process.
     """
-    return _once(key, lambda: _process_lane().submit(compute, *args))
+    return _once(key, lambda: _supersede(key, _process_lane().submit(compute, *args)))
 
 
 def _process_lane() -> ProcessPoolExecutor:
@@ -244,14 +244,40 @@ def _process_lane() -> ProcessPoolExecutor:
     global _PROCESS
     if getattr(_PROCESS, "_broken", False):
         _PROCESS = ProcessPoolExecutor(
-            max_workers=1, mp_context=multiprocessing.get_context("spawn"), initializer=os.nice, initargs=(10,)
+            max_workers=1, mp_context=multiprocessing.get_context("spawn"), initializer=start_background_process
         )
     return _PROCESS
 
 
 def _in_background(key: tuple[Any, ...], compute: Callable[[], R]) -> R | None:
     """`compute()`'s result for `key` if the background thread has finished it, else None (started if new)."""
-    return _once(key, lambda: _BACKGROUND.submit(compute))
+    return _once(key, lambda: _supersede(key, _BACKGROUND.submit(compute)))
+
+
+# Every background key is (what, database, date, generations, owner). A job asked for with newer
+# generations supersedes the one of older generations with the same other parts: if the older one is
+# still queued it is cancelled (a portfolio written to every minute would otherwise queue a minute-long
+# backtest per write, each computing figures nobody will read). A job already running finishes.
+GENERATIONS_AT = 3  # the position of the generations in a background job's key
+_latest: dict[tuple[Any, ...], Future[Any]] = {}  # per key without its generations: the last job asked for
+_latest_lock = threading.Lock()
+
+
+def _supersede(key: tuple[Any, ...], job: Future[R]) -> Future[R]:
+    """Record `job` as the latest of its kind and cancel the earlier one if it has not started; `job`."""
+    kind = key[:GENERATIONS_AT] + key[GENERATIONS_AT + 1 :]
+    with _latest_lock:
+        earlier = _latest.get(kind)
+        _latest[kind] = job
+    if earlier is not None and earlier is not job:
+        earlier.cancel()  # False (and nothing done) once it runs
+    return job
+
+
+def background_busy() -> bool:
+    """Whether a background job asked for last of its kind is still queued or running (benchmarks wait on it)."""
+    with _latest_lock:
+        return any(not job.done() for job in _latest.values())
 
 
 def _finished(key: tuple[Any, ...]) -> Any:
@@ -259,7 +285,7 @@ def _finished(key: tuple[Any, ...]) -> Any:
     jobs = _jobs()
     with jobs.lock:
         job = jobs.running.get(key)
-    return job.result() if job is not None and job.done() else None
+    return job.result() if job is not None and job.done() and not job.cancelled() else None
 
 
 def _once(key: tuple[Any, ...], start: Callable[[], Future[R]]) -> R | None:
@@ -268,7 +294,7 @@ def _once(key: tuple[Any, ...], start: Callable[[], Future[R]]) -> R | None:
     jobs = _jobs()
     with jobs.lock:
         job = jobs.running.get(key)
-        if job is None or (job.done() and isinstance(job.exception(), BrokenProcessPool)):
+        if job is None or (job.done() and (job.cancelled() or isinstance(job.exception(), BrokenProcessPool))):
             job = start()
             jobs.running[key] = job
             while len(jobs.running) > BACKGROUND_JOBS_KEPT:
