@@ -5,7 +5,8 @@ session of this server. A write through the UI bumps the tables it declares (crm
 so the next render reloads those (only the new rows of a table a write just appended to) and reuses the others. Health (and every view built on it) is
 keyed by every table's generation, so it is recomputed after any write, from the cached frames;
 a view that reads fewer tables is keyed by just theirs (ui.views). Writes by another process are
-noticed through a fingerprint query (crm_core.store.fingerprints), at most once a second per server.
+noticed through a fingerprint query (crm_core.store.fingerprints: PostgreSQL's change counters, or row
+counts elsewhere), at most once a second per server.
 
 Frames, health and the views built on them are cached with `shared` (st.cache_resource handing out
 copy-on-write shallow copies), not st.cache_data: a cache_data hit unpickles a full copy, which at
@@ -190,7 +191,7 @@ def _versions_of(db_url: str) -> TableVersions:
             TableVersions(
                 lambda: table_fingerprints(engine(db_url)),
                 retire=lambda name, generation: table.clear(db_url, name, generation),
-                background=True,  # a slow re-read (COUNTs of a large database) never holds a page
+                background=True,  # a slow re-read (row COUNTs of a large database) never holds a page
             ),
         )
     return tracked
