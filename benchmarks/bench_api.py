@@ -9,7 +9,8 @@ For each database it starts `python -m crm_core api --workers 2` on a free port,
 random clients, the median and p99 latency of GET /{id}/salud, /{id}/recomendaciones, /{id} and /?limit=100,
 then the requests per second of GET /{id}/salud from --concurrency threads for --seconds, and the
 slow requests after one write (the writing worker reloads the table it wrote and rebuilds health; the
-other notices the write by the fingerprints and reloads every table). The write stays in the database.
+other notices the write by the fingerprints and reloads every table, or on PostgreSQL with its change counters
+just the written one). The write stays in the database.
 Targets (issue 12): median <= 50 ms, p99 <= 200 ms, >= 200 requests/s.
 """
 

@@ -10,18 +10,19 @@ from sqlalchemy import inspect
 
 from crm_core.cli import main
 from crm_core.db import create_raw_engine
-from crm_core.db.migrate import current_revision, upgrade
+from crm_core.db.migrate import current_revision, modelled, upgrade
 from crm_core.db.models import Base
 
 
 def _diff(engine):
     with engine.connect() as conn:
-        ctx = MigrationContext.configure(conn, opts={"compare_type": True, "compare_server_default": True})
+        opts = {"compare_type": True, "compare_server_default": True, "include_object": modelled}
+        ctx = MigrationContext.configure(conn, opts=opts)
         return compare_metadata(ctx, Base.metadata)
 
 
 def test_upgraded_schema_equals_models(engine):
-    assert current_revision(engine) == "0004"
+    assert current_revision(engine) == "0005"
     assert _diff(engine) == []
 
 
@@ -52,8 +53,8 @@ def test_upgrade_on_empty_sqlite_file_and_idempotent(tmp_path: Path):
 def test_cli_db_upgrade(tmp_path: Path, capsys):
     url = f"sqlite:///{tmp_path / 'cli.sqlite3'}"
     assert main(["db", "upgrade", "--url", url]) == 0
-    assert "0004" in capsys.readouterr().out
-    assert current_revision(create_raw_engine(url)) == "0004"
+    assert "0005" in capsys.readouterr().out
+    assert current_revision(create_raw_engine(url)) == "0005"
 
 
 def test_indexes_on_client_ids_and_dates(engine):
@@ -111,7 +112,7 @@ def test_migration_0003_turns_free_text_owners_into_users_and_keeps_every_row(en
             )
         )
     upgrade(engine)
-    assert current_revision(engine) == "0004"
+    assert current_revision(engine) == "0005"
     with engine.connect() as conn:
         users = conn.execute(
             text("SELECT user_id, email, display_name, active, password_hash FROM users ORDER BY display_name")
@@ -174,7 +175,7 @@ def test_migration_0004_stops_on_numbers_differing_only_in_case_and_changes_noth
         conn.execute(text("UPDATE invoices SET number = 'f-1-bis' WHERE invoice_id = 3"))
         conn.execute(text("UPDATE invoices SET number = 'h-3-bis' WHERE invoice_id = 6"))
     upgrade(engine)
-    assert current_revision(engine) == "0004"
+    assert current_revision(engine) == "0005"
     rival = _invoice_rows("g-2").replace("(1, 1,", "(9, 1,")
     with pytest.raises(IntegrityError, match="uq_invoices_number_lower"), engine.begin() as conn:
         conn.execute(text(rival))
@@ -183,7 +184,7 @@ def test_migration_0004_stops_on_numbers_differing_only_in_case_and_changes_noth
         conn.execute(text(rival))
         conn.execute(text("DELETE FROM invoices WHERE invoice_id = 9"))
     upgrade(engine)
-    assert current_revision(engine) == "0004"
+    assert current_revision(engine) == "0005"
 
 
 def test_upgrade_at_head_only_reads_the_revision(engine):
@@ -202,7 +203,7 @@ def test_upgrade_at_head_only_reads_the_revision(engine):
     event.listen(engine, "before_cursor_execute", record)
     try:
         upgrade(engine)
-        assert head_revision() == "0004"
+        assert head_revision() == "0005"
         assert statements and all(
             s.lstrip().upper().startswith(("SELECT", "BEGIN", "PRAGMA MAIN.TABLE_INFO")) for s in statements
         )
@@ -212,9 +213,63 @@ def test_upgrade_at_head_only_reads_the_revision(engine):
         command.downgrade(alembic_config(engine), "0003")
         statements.clear()
         upgrade(engine)
-        assert current_revision(engine) == "0004"
+        assert current_revision(engine) == "0005"
         assert any("uq_invoices_number_lower" in s for s in statements)
         if engine.dialect.name == "sqlite":
             assert any("foreign_key_check" in s for s in statements)
     finally:
         event.remove(engine, "before_cursor_execute", record)
+
+
+def test_migration_0005_adds_the_change_counters_on_postgresql_only_and_its_downgrade_drops_them(engine):
+    """PostgreSQL: a counter per table, a statement trigger per table and event, no table rewritten (each
+    keeps its file); the downgrade removes all of it. SQLite: nothing (its fingerprint counts rows)."""
+    from alembic import command
+    from sqlalchemy import text
+
+    from crm_core.db.migrate import UNMODELLED_TABLES, alembic_config
+
+    counted = ["activities", "clients", "contacts", "invoices", "opportunities", "opportunity_stage_history", "payments", "users"]
+    if engine.dialect.name == "sqlite":
+        assert not UNMODELLED_TABLES & set(inspect(engine).get_table_names())
+        return
+
+    def state() -> tuple[list[tuple[str, str]], list[str], list[str]]:
+        with engine.connect() as conn:
+            triggers = conn.execute(
+                text(
+                    "SELECT tgrelid::regclass::text, tgname FROM pg_trigger WHERE NOT tgisinternal "
+                    "AND tgname IN ('note_changes', 'note_truncate', 'count_table_changes') ORDER BY 1, 2"
+                )
+            ).all()
+            functions = conn.execute(text("SELECT proname FROM pg_proc WHERE proname LIKE 'crm_%' ORDER BY 1")).scalars().all()
+            tables = sorted(set(inspect(conn).get_table_names()) & UNMODELLED_TABLES)
+        return [tuple(t) for t in triggers], list(functions), tables
+
+    def files() -> dict[str, int]:
+        with engine.connect() as conn:
+            return dict(
+                conn.execute(
+                    text("SELECT relname, relfilenode FROM pg_class WHERE relname = ANY(:names)"), {"names": counted}
+                ).all()
+            )
+
+    triggers, functions, tables = state()
+    assert triggers == sorted(
+        [("table_changes_due", "count_table_changes")] + [(t, n) for t in counted for n in ("note_changes", "note_truncate")]
+    )
+    assert functions == ["crm_count_table_changes", "crm_note_table_change"]
+    assert tables == ["table_changes", "table_changes_due"]
+    with engine.connect() as conn:
+        assert sorted(conn.execute(text("SELECT table_name FROM table_changes")).scalars()) == counted
+
+    command.downgrade(alembic_config(engine), "0004")
+    assert state() == ([], [], [])
+    assert _diff(engine) == []
+    before = files()
+    upgrade(engine)
+    assert current_revision(engine) == "0005"
+    assert state() == (triggers, functions, tables)
+    assert files() == before  # no table was rewritten
+    with engine.connect() as conn:
+        assert conn.execute(text("SELECT COUNT(*) FROM table_changes_due")).scalar_one() == 0  # nothing left pending

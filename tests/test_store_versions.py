@@ -1,10 +1,11 @@
-"""TableVersions: a write bumps the tables it names; a change seen only in the fingerprints bumps every table."""
+"""TableVersions: a write bumps the tables it names; a change seen only in the fingerprints bumps every table,
+or, with PostgreSQL's change counters (exact fingerprints), just the tables whose counter moved."""
 
 from __future__ import annotations
 
 import pytest
 
-from crm_core.store.fingerprints import Fingerprints
+from crm_core.store.fingerprints import CHANGES, Fingerprints
 from crm_core.store.frames import TABLES
 from crm_core.store.versions import TableVersions
 
@@ -12,8 +13,9 @@ from crm_core.store.versions import TableVersions
 class _Database:
     """Fake fingerprints (one counter per table) and a clock the test moves."""
 
-    def __init__(self) -> None:
-        self.prints: Fingerprints = {name: (0,) for name in TABLES}
+    def __init__(self, exact: bool = False) -> None:
+        self.head = (CHANGES,) if exact else ()  # exact: fingerprints as read from the change counters
+        self.prints: Fingerprints = {name: (*self.head, 0) for name in TABLES}
         self.reads = 0
         self.now = 0.0
 
@@ -22,7 +24,7 @@ class _Database:
         return dict(self.prints)
 
     def change(self, name: str) -> None:
-        self.prints[name] = (self.prints[name][0] + 1,)
+        self.prints[name] = (*self.head, self.prints[name][-1] + 1)
 
 
 @pytest.fixture
@@ -88,6 +90,35 @@ def test_a_change_elsewhere_next_to_a_write_here_still_bumps_every_table(db: _Da
     versions.wrote({"activities"})
     expected = {name: 1 for name in TABLES} | {"activities": 2}  # bumped by the write, then with every table
     assert dict(zip(TABLES, versions.current(), strict=True)) == expected
+
+
+def test_with_the_change_counters_a_change_elsewhere_bumps_only_the_tables_it_moved(retired: list[tuple[str, int]]) -> None:
+    db = _Database(exact=True)
+    versions = TableVersions(
+        db.fingerprints, retire=lambda name, gen: retired.append((name, gen)), recheck_seconds=1.0, clock=lambda: db.now, start=0
+    )
+    versions.current()
+    db.change("payments")
+    db.change("activities")
+    db.now = 2.0
+    moved = {name for name, gen in zip(TABLES, versions.current(), strict=True) if gen}
+    assert moved == {"payments", "activities"}
+    assert sorted(retired) == [("activities", 0), ("payments", 0)]
+
+    db.change("invoices")  # written here and seen in the counters: bumped once, by the write
+    db.change("contacts")  # by another writer meanwhile
+    versions.wrote({"invoices"})
+    after = dict(zip(TABLES, versions.current(), strict=True))
+    assert after == {name: 0 for name in TABLES} | {"payments": 1, "activities": 1, "invoices": 1, "contacts": 1}
+
+
+def test_counted_fingerprints_after_exact_ones_bump_every_table(db: _Database) -> None:
+    """Counters that went away (read from the rows again) prove nothing about the tables that look unchanged."""
+    exact = _Database(exact=True)
+    reads = iter([exact.fingerprints(), db.fingerprints()])
+    versions = TableVersions(lambda: next(reads), recheck_seconds=0, start=0)
+    versions.current()
+    assert versions.current() == (1,) * len(TABLES)
 
 
 def test_an_unknown_table_is_refused(versions: TableVersions) -> None:

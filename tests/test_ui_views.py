@@ -1,4 +1,4 @@
-"""ui.views: the client search index is rebuilt per part, only the parts whose table a write touched."""
+"""ui.views: the client search index is rebuilt per part, only the parts whose searched columns a write changed."""
 
 from __future__ import annotations
 
@@ -31,7 +31,7 @@ def builds(monkeypatch: pytest.MonkeyPatch) -> Counter[str]:
 
         return counted
 
-    for name in ("client_search_part", "contact_search_part", "invoice_search_part"):
+    for name in ("client_search_part", "contact_search_part", "invoice_search_part", "combined_index"):
         monkeypatch.setattr(search_views, name, spy(name, getattr(search_views, name)))
     return seen
 
@@ -42,10 +42,10 @@ def _write(db_url: str, service: Callable[..., Any], *args: Any) -> None:
     cache.invalidate(db_url, tables_written(service), tables_appended(service))
 
 
-def test_logging_an_activity_rebuilds_the_contact_part_of_the_search_index_only(demo_db: str, builds: Counter[str]) -> None:
+def test_logging_an_activity_rebuilds_no_part_of_the_search_index(demo_db: str, builds: Counter[str]) -> None:
     contact = load_frames(get_engine(demo_db)).contacts.iloc[0]
     views.search_index(demo_db)
-    assert builds == Counter(client_search_part=1, contact_search_part=1, invoice_search_part=1)
+    assert builds == Counter(client_search_part=1, contact_search_part=1, invoice_search_part=1, combined_index=1)
     builds.clear()
     views.search_index(demo_db)
     assert builds == Counter()  # no write: every part from the cache
@@ -58,9 +58,22 @@ def test_logging_an_activity_rebuilds_the_contact_part_of_the_search_index_only(
         "occurred_at": datetime(2026, 11, 25, 9, 0, tzinfo=business_timezone()),
         "done": True,
     }
+    generation = cache.generation(demo_db, "contacts")
     _write(demo_db, services.log_activity, activity)  # writes activities and contacts (last_interaction_at)
+    assert cache.generation(demo_db, "contacts") != generation  # the contacts frame is reloaded...
     index = views.search_index(demo_db)
-    assert builds == Counter(contact_search_part=1)  # not the 2M invoice numbers of a large portfolio
+    assert builds == Counter()  # ...but its searched columns are as they were: nothing rebuilt
+    pd.testing.assert_frame_equal(index, search_views.search_index(load_frames(get_engine(demo_db))), check_exact=True)
+
+
+def test_a_contact_phone_edited_in_place_rebuilds_the_contact_part(demo_db: str, builds: Counter[str]) -> None:
+    contact = load_frames(get_engine(demo_db)).contacts.iloc[0]
+    assert list(search_views.clients_matching(views.search_index(demo_db), "699 55 44 33")) == []
+    builds.clear()
+    _write(demo_db, services.update_contact, int(contact["contact_id"]), {"phone": "+34 699 55 44 33"})
+    index = views.search_index(demo_db)
+    assert builds == Counter(contact_search_part=1, combined_index=1)
+    assert list(search_views.clients_matching(index, "699554433")) == [int(contact["client_id"])]
     pd.testing.assert_frame_equal(index, search_views.search_index(load_frames(get_engine(demo_db))), check_exact=True)
 
 
@@ -72,7 +85,7 @@ def test_a_new_contact_is_found_by_name_with_the_cached_invoice_part(demo_db: st
         demo_db, services.add_contact, {"client_id": client_id, "full_name": "Zenobia Quintanilla", "phone": "+34 677 12 34 99"}
     )
     index = views.search_index(demo_db)
-    assert builds == Counter(contact_search_part=1)
+    assert builds == Counter(contact_search_part=1, combined_index=1)
     assert list(search_views.clients_matching(index, "zenobia")) == [client_id]
     assert list(search_views.clients_matching(index, "677 123 499")) == [client_id]
     pd.testing.assert_frame_equal(index, search_views.search_index(load_frames(get_engine(demo_db))), check_exact=True)

@@ -16,7 +16,6 @@ from datetime import date, timedelta
 
 import numpy as np
 import pandas as pd
-from scipy.stats import spearmanr
 
 from crm_core.analytics.forecast import (
     as_of_timestamp,
@@ -74,7 +73,14 @@ def forecast_metrics(forecast: np.ndarray, actual: np.ndarray) -> dict[str, floa
     with np.errstate(invalid="ignore", divide="ignore"):
         bias = (float(forecast.sum()) - actual_total) / actual_total * 100.0 if actual_total else np.nan
     constant = len(actual) < 2 or np.ptp(forecast) == 0 or np.ptp(actual) == 0
-    rho = np.nan if constant else float(spearmanr(forecast, actual).statistic)
+    if constant:
+        rho = np.nan
+    else:
+        # Imported here: scipy.stats takes about a second to import, and a page of a large portfolio
+        # never scores a backtest in its own process (ui.background does).
+        from scipy.stats import spearmanr
+
+        rho = float(spearmanr(forecast, actual).statistic)
     return {
         "clients": float(len(actual)),
         "forecast_total": float(forecast.sum()),

@@ -1,4 +1,4 @@
-"""Letter-style PDFs with fpdf2: a client's statement of account and a Ley 3/2004 claim letter, in Spanish or English.
+"""Letter-style PDFs with fpdf2 (drawn by io.letter_page): a client's statement of account and a Ley 3/2004 claim letter, in Spanish or English.
 
 Each page carries the sender (CRM_COMPANY_NAME, CRM_COMPANY_TAX_ID, CRM_COMPANY_ADDRESS), the client with
 its tax id, the date and "page N of M". Text is drawn with a Unicode TrueType font when one is found
@@ -15,8 +15,6 @@ from pathlib import Path
 from typing import Any
 
 import pandas as pd
-from fpdf import FPDF
-from fpdf.enums import XPos, YPos
 
 from crm_core.analytics.late_rates import (
     RATE_UNITS_PER_PERCENT,
@@ -33,7 +31,6 @@ FONT_CANDIDATES: tuple[tuple[str, str], ...] = (
     ("/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf", "/usr/share/fonts/truetype/dejavu/DejaVuSans-Bold.ttf"),
     ("/usr/share/fonts/dejavu/DejaVuSans.ttf", "/usr/share/fonts/dejavu/DejaVuSans-Bold.ttf"),
 )
-_LATIN1_SUBSTITUTES = {"€": "EUR", "–": "-", "—": "-", "…": "...", "’": "'", "‘": "'", "“": '"', "”": '"', "\u202f": " "}
 
 
 @dataclass(frozen=True)
@@ -76,75 +73,6 @@ def unicode_font() -> tuple[str, str] | None:
     return None
 
 
-class _Letter(FPDF):
-    """An A4 page with the sender at the top and "page N of M" at the bottom."""
-
-    def __init__(self, lang: str, sender: Party, title: str, issued_on: date, font: tuple[str, str] | None) -> None:
-        super().__init__(format="A4")
-        self.lang, self.sender, self.title_text, self.issued_on = lang, sender, title, issued_on
-        self.unicode = font is not None
-        if font is not None:
-            self.add_font("Body", "", font[0])
-            self.add_font("Body", "B", font[1])
-            self.body_font = "Body"
-        else:
-            self.body_font = "Helvetica"
-        self.set_auto_page_break(auto=True, margin=18)
-        self.set_title(title)
-        self.set_author(sender.name)
-        self.set_creator("SmartBilling CRM")
-
-    def text_of(self, text: str) -> str:
-        """`text` as the font can draw it (core fonts: Latin-1, the euro sign as EUR)."""
-        if self.unicode:
-            return text
-        for char, substitute in _LATIN1_SUBSTITUTES.items():
-            text = text.replace(char, substitute)
-        return text.encode("latin-1", "replace").decode("latin-1")
-
-    def header(self) -> None:
-        self.set_font(self.body_font, "B", 11)
-        self.cell(0, 6, self.text_of(self.sender.name), new_x=XPos.LMARGIN, new_y=YPos.NEXT)
-        self.set_font(self.body_font, "", 9)
-        details = [f"{t('letter.tax_id', self.lang)}: {self.sender.tax_id}" if self.sender.tax_id else "", self.sender.address]
-        for line in filter(None, details):
-            self.cell(0, 5, self.text_of(line), new_x=XPos.LMARGIN, new_y=YPos.NEXT)
-        self.ln(4)
-
-    def footer(self) -> None:
-        self.set_y(-14)
-        self.set_font(self.body_font, "", 8)
-        page = t("letter.page", self.lang, page=self.page_no(), pages="{nb}")
-        self.cell(0, 8, self.text_of(f"{self.title_text} · {page}"), align="C")
-
-    def write_line(self, text: str, size: float = 10, bold: bool = False, height: float = 5) -> None:
-        self.set_font(self.body_font, "B" if bold else "", size)
-        self.multi_cell(0, height, self.text_of(text), new_x=XPos.LMARGIN, new_y=YPos.NEXT)
-
-    def heading(self, recipient: Party) -> None:
-        """Title, date and the recipient block."""
-        self.write_line(self.title_text, size=14, bold=True, height=8)
-        self.write_line(f"{t('letter.date', self.lang)}: {format_date(self.issued_on, self.lang)}")
-        self.ln(2)
-        self.write_line(f"{t('letter.recipient', self.lang)}: {recipient.name}", bold=True)
-        if recipient.tax_id:
-            self.write_line(f"{t('letter.tax_id', self.lang)}: {recipient.tax_id}")
-        if recipient.address:
-            self.write_line(recipient.address)
-        self.ln(3)
-
-    def grid(self, headers: list[str], rows: list[list[str]], widths: tuple[int, ...], numeric_from: int) -> None:
-        """A bordered table; columns from `numeric_from` on are right-aligned."""
-        aligns = tuple("LEFT" if i < numeric_from else "RIGHT" for i in range(len(headers)))
-        self.set_font(self.body_font, "", 8)
-        with super().table(col_widths=widths, text_align=aligns, line_height=5, first_row_as_headings=True) as grid:
-            for values in [headers, *rows]:
-                row = grid.row()
-                for value in values:
-                    row.cell(self.text_of(value))
-        self.ln(3)
-
-
 def _money(value: Any, lang: str) -> str:
     return format_money(float(value), lang)
 
@@ -152,7 +80,9 @@ def _money(value: Any, lang: str) -> str:
 def statement_pdf(statement: Statement, sender: Party, recipient: Party, lang: str, issued_on: date) -> bytes:
     """The statement of account as a PDF letter: period, opening balance, every line, closing balance."""
     title = t("letter.statement_title", lang)
-    pdf = _Letter(lang, sender, title, issued_on, unicode_font())
+    from crm_core.io.letter_page import LetterPage  # fpdf2 loads on the first letter, not with every page
+
+    pdf = LetterPage(lang, sender, title, issued_on, unicode_font())
     pdf.add_page()
     pdf.heading(recipient)
     pdf.write_line(t("letter.period", lang, start=format_date(statement.start, lang), end=format_date(statement.end, lang)))
@@ -217,7 +147,9 @@ def claim_letter_pdf(
 ) -> bytes:
     """The Ley 3/2004 claim letter for one client: its claimed invoices, the totals and the legal basis (art. 5, 7, 8)."""
     title = t("letter.claim_title", lang)
-    pdf = _Letter(lang, sender, title, issued_on or as_of, unicode_font())
+    from crm_core.io.letter_page import LetterPage  # fpdf2 loads on the first letter, not with every page
+
+    pdf = LetterPage(lang, sender, title, issued_on or as_of, unicode_font())
     pdf.add_page()
     pdf.heading(recipient)
     pdf.write_line(t("letter.salutation", lang))

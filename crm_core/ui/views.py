@@ -77,13 +77,26 @@ def search_index(db_url: str) -> pd.DataFrame:
 def _search_index(db_url: str, generations: tuple[int, ...]) -> pd.DataFrame:
     """Cached twin of `search_index`, keyed by the generations of SEARCH_TABLES (all it reads); shared,
     not pickled per hit (100,000 rows of joined texts). Combined from parts cached per table, so a
-    write to one table (contacts, when an activity is logged) rebuilds only that table's part."""
+    write to one table rebuilds only that table's part; a contacts write that left the searched
+    columns as they were (an activity logged moves a contact's last interaction only) rebuilds nothing."""
     clients_generation, contacts_generation, invoices_generation = generations
-    return search_views.combined_index(
-        _client_search_part(db_url, clients_generation),
-        _contact_search_part(db_url, contacts_generation),
-        _invoice_search_part(db_url, invoices_generation),
+    return cache.reused_while_same(
+        db_url,
+        "search_index",
+        (clients_generation, invoices_generation),
+        _searched_contacts(db_url, contacts_generation),
+        lambda: search_views.combined_index(
+            _client_search_part(db_url, clients_generation),
+            _contact_search_part(db_url, contacts_generation),
+            _invoice_search_part(db_url, invoices_generation),
+        ),
     )
+
+
+def _searched_contacts(db_url: str, contacts_generation: int) -> pd.DataFrame:
+    """The contacts' columns the search index reads, at `contacts_generation`."""
+    contacts = cache.frames_with(db_url, {"contacts": contacts_generation}).contacts
+    return contacts[list(search_views.CONTACT_SEARCH_COLUMNS)]
 
 
 @cache.shared(max_entries=2)
@@ -94,8 +107,12 @@ def _client_search_part(db_url: str, clients_generation: int) -> pd.Series:
 
 @cache.shared(max_entries=2)
 def _contact_search_part(db_url: str, contacts_generation: int) -> pd.DataFrame:
-    """Contact names and phones for the search index, keyed by the contacts table's generation: all it reads."""
-    return search_views.contact_search_part(cache.frames_with(db_url, {"contacts": contacts_generation}).contacts)
+    """Contact names and phones for the search index, keyed by the contacts table's generation (all it
+    reads), and reused while the columns it reads are unchanged (after an activity is logged)."""
+    searched = _searched_contacts(db_url, contacts_generation)
+    return cache.reused_while_same(
+        db_url, "contact_search_part", (), searched, lambda: search_views.contact_search_part(searched)
+    )
 
 
 @cache.shared(max_entries=2)

@@ -91,9 +91,15 @@ def client_search_part(clients: pd.DataFrame) -> pd.Series:
     return _joined(clients["client_id"], _phone_digits(clients["phone"])).reindex(ids).fillna("")
 
 
+# The contacts' columns contact_search_part reads (not their last interaction, which every logged
+# activity moves): where these are unchanged, so is the part.
+CONTACT_SEARCH_COLUMNS: tuple[str, ...] = ("client_id", "full_name", "phone", "whatsapp")
+
+
 def contact_search_part(contacts: pd.DataFrame) -> pd.DataFrame:
     """Per client_id with contacts: `names` (case-folded contact names) and `phones` (digits of the
-    contacts' phones, then of their WhatsApps), each joined by the separator. Reads only `contacts`."""
+    contacts' phones, then of their WhatsApps), each joined by the separator. Reads only
+    CONTACT_SEARCH_COLUMNS of `contacts`."""
     names = _joined(contacts["client_id"], _casefolded(contacts["full_name"]))
     twice = pd.concat([contacts["client_id"], contacts["client_id"]], ignore_index=True)
     numbers = pd.concat([_phone_digits(contacts["phone"]), _phone_digits(contacts["whatsapp"])], ignore_index=True)

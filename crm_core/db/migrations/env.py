@@ -6,6 +6,7 @@ from alembic import context
 from sqlalchemy import Connection, text
 
 from crm_core.db import create_raw_engine
+from crm_core.db.migrate import modelled
 from crm_core.db.models import Base
 
 config = context.config
@@ -44,6 +45,7 @@ def _migrate(connection: Connection) -> None:
             target_metadata=target_metadata,
             render_as_batch=connection.dialect.name == "sqlite",
             compare_type=True,
+            include_object=modelled,
         )
         context.run_migrations()
         if connection.dialect.name == "sqlite":
