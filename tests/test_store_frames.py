@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date
+from pathlib import Path
 
 import pandas as pd
 import pytest
@@ -11,6 +12,7 @@ from sqlalchemy import event
 from crm_core import services
 from crm_core.demo import generate_demo
 from crm_core.io.importing import import_activities
+from crm_core.store.arrow import arrow_backend
 from crm_core.store.frames import COLUMNS, TABLES, Frames, append_rows, load_frames, load_table
 from tests.factories import make_client, make_invoice
 from tests.io_files import write_csv
@@ -64,6 +66,45 @@ def test_empty_frames_have_the_same_dtypes_as_loaded_ones(engine, reader):
     for name in COLUMNS:
         assert getattr(loaded, name).dtypes.to_dict() == getattr(empty, name).dtypes.to_dict(), name
     assert load_frames(engine).opportunities.empty
+
+
+@pytest.mark.parametrize("reader", ["arrow", "sqlalchemy"])
+def test_invoice_numbers_are_arrow_strings_and_other_text_python_objects(engine, reader):
+    """Invoice numbers (distinct on every row of the largest table) stay in Arrow buffers; other text,
+    few repeated values or optional fields, stays Python objects with None for a blank."""
+    client = make_client(engine)
+    make_invoice(engine, client.client_id, number="F-0001")
+    frames = load_frames(engine, reader=reader)
+    numbers = frames.invoices["number"]
+    assert numbers.dtype == "str" and isinstance(numbers.array, pd.arrays.ArrowStringArray)
+    assert numbers.tolist() == ["F-0001"] and isinstance(numbers.iloc[0], str)
+    assert frames.clients["company_name"].dtype == object and frames.clients["linkedin"].tolist() == [None]
+
+
+def _mapped_reads() -> list[tuple[int, int]]:
+    """Address ranges of this process's mappings of Arrow result files (crm_core.store.sqlite_worker)."""
+    ranges = []
+    with open("/proc/self/maps") as maps:
+        for line in maps:
+            if "crm-arrow-" in line:
+                start, end = line.split()[0].split("-")
+                ranges.append((int(start, 16), int(end, 16)))
+    return ranges
+
+
+@pytest.mark.skipif(not Path("/proc/self/maps").exists(), reason="reads the process's mappings")
+def test_arrow_strings_do_not_keep_the_sqlite_read_mapped(engine):
+    """The SQLite read arrives as a mapped file: the invoice numbers are copied out of it, so the frame
+    does not keep the whole file (every column of the table) in memory."""
+    if arrow_backend(engine) != "sqlite":
+        pytest.skip("the SQLite reader maps its result")
+    client = make_client(engine)
+    make_invoice(engine, client.client_id)
+    numbers = load_table(engine, "invoices", reader="arrow")["number"].array
+    buffers = [b for chunk in numbers._pa_array.chunks for b in chunk.buffers() if b is not None]
+    assert buffers
+    for buffer in buffers:
+        assert not any(start <= buffer.address < end for start, end in _mapped_reads())
 
 
 def test_arrow_and_sqlalchemy_readers_give_equal_frames_on_the_demo_database(engine):

@@ -117,7 +117,12 @@ def client_health(frames: Frames, as_of: date, settings: AnalyticsSettings | Non
     clients = frames.clients
     index = pd.Index(clients["client_id"].to_numpy(dtype=np.int64), name="client_id")
 
+    # The forecasts first, the cash one as soon as the invoice status is built: each step's temporaries
+    # (0.25-0.37 GB at 100,000 clients) are freed before the next, not stacked on the figures kept.
+    recurring = recurring_forecast(frames.invoices, as_of, (*HORIZONS, VALUE_HORIZON_DAYS))
+    pipeline = learned_pipeline_by_client(learned_pipeline(frames.opportunities, frames.stage_history, as_of, frames.invoices))
     status = invoice_status(frames.invoices, frames.payments, as_of)
+    cash = cash_forecast(frames.invoices, frames.payments, as_of, status)
     figures = pd.concat(
         [
             client_payment_figures(status, index, as_of, trend_months=s.trend_months),
@@ -135,14 +140,7 @@ def client_health(frames: Frames, as_of: date, settings: AnalyticsSettings | Non
     churn = churn_scores(pd.concat([figures, life.set_axis(index)], axis=1), s)
     columns.update({col: churn[col].to_numpy() for col in churn.columns})
 
-    forecasts = pd.concat(
-        [
-            recurring_forecast(frames.invoices, as_of, (*HORIZONS, VALUE_HORIZON_DAYS)),
-            learned_pipeline_by_client(learned_pipeline(frames.opportunities, frames.stage_history, as_of, frames.invoices)),
-            cash_forecast(frames.invoices, frames.payments, as_of, status),
-        ],
-        axis=1,
-    )
+    forecasts = pd.concat([recurring, pipeline, cash], axis=1)
     forecasts = forecasts.reindex(index)[FORECAST_COLUMNS].fillna(0.0).astype("float64")
     lost = columns["lifecycle"] == "lost"
     for col in FORECAST_COLUMNS:

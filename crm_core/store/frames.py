@@ -34,6 +34,7 @@ from crm_core.db.models import (
     Payment,
     StageChange,
 )
+from crm_core.memory import release_freed_memory
 from crm_core.schemas import FIRST_DAY, LAST_DAY
 from crm_core.store.arrow import arrow_backend, fits, read_table, select_sql
 
@@ -124,6 +125,12 @@ _INTS = {
     "probability",
 }
 _NULLABLE_INTS = {"contact_id", "employees", "duration_min"}
+# Text columns kept as Arrow strings (pandas' `str` dtype: blanks are NaN) rather than Python str objects:
+# distinct values in every row of a large table (two million invoice numbers at 100,000 clients), where
+# one str object per cell cost over four times the Arrow buffers. Columns of a few repeated values keep
+# their shared objects (lighter still), and the others stay objects so blanks stay None for every reader.
+ARROW_TEXT = frozenset({"number"})
+STR = pd.StringDtype("pyarrow", na_value=np.nan)
 
 
 @dataclass(frozen=True)
@@ -237,6 +244,8 @@ def _typed(df: pd.DataFrame, table: str = "") -> pd.DataFrame:
             df[name] = df[name].astype("int64")
         elif name in _NULLABLE_INTS:
             df[name] = pd.to_numeric(df[name], errors="coerce").astype("Int64")
+        elif name in ARROW_TEXT:
+            df[name] = df[name].astype(STR)
         else:
             df[name] = df[name].astype("object")
     return df
@@ -269,7 +278,14 @@ def load_table(engine: Engine, name: str, reader: Reader = "auto", after: int | 
     `reader` "auto" reads through Arrow where the database allows it (arrow_backend), else through
     SQLAlchemy; "arrow" or "sqlalchemy" force one (the equality test compares them).
     `after`: only the rows whose id (the first column) is greater, in the same types (see append_rows).
+    The memory the conversion freed is then handed back to the system (crm_core.memory).
     """
+    frame = _load(engine, name, reader, after)
+    release_freed_memory()
+    return frame
+
+
+def _load(engine: Engine, name: str, reader: Reader, after: int | None) -> pd.DataFrame:
     if reader == "sqlalchemy" or (reader == "auto" and arrow_backend(engine) is None):
         return _load_rows(engine, name, after)
     if reader == "arrow":
@@ -326,7 +342,9 @@ def frame_from_arrow(table: pa.Table, columns: list[str], table_name: str = "") 
     """The typed frame of an Arrow result (as `select_sql` casts it), each column converted in one call."""
     return pd.DataFrame(
         {
-            name: _column_from_arrow(_in_range_arrow(table.column(name), column_kind(name), table_name, name), column_kind(name))
+            name: _column_from_arrow(
+                _in_range_arrow(table.column(name), column_kind(name), table_name, name), column_kind(name), name in ARROW_TEXT
+            )
             for name in columns
         }
     )
@@ -355,7 +373,9 @@ def _in_range_arrow(column: pa.ChunkedArray, kind: str, table: str, name: str) -
     return pc.if_else(bad, pa.scalar(None, type=moments.type), moments)
 
 
-def _column_from_arrow(column: pa.ChunkedArray, kind: str) -> np.ndarray | pd.Series | pd.api.extensions.ExtensionArray:
+def _column_from_arrow(
+    column: pa.ChunkedArray, kind: str, arrow_text: bool = False
+) -> np.ndarray | pd.Series | pd.api.extensions.ExtensionArray:
     if kind == "money":
         return column.cast(pa.float64()).to_numpy(zero_copy_only=False)
     if kind == "int":
@@ -381,8 +401,20 @@ def _column_from_arrow(column: pa.ChunkedArray, kind: str) -> np.ndarray | pd.Se
         return local.astype("datetime64[ns]").to_numpy()
     if not (pa.types.is_string(column.type) or pa.types.is_large_string(column.type)):
         column = column.cast(pa.string())
+    if arrow_text:  # Arrow strings (see ARROW_TEXT)
+        return _owned_strings(column).to_pandas(types_mapper={pa.large_string(): STR}.get).array
     # An object Series: in a dict of plain arrays, pandas 3 would infer its own string dtype.
     return pd.Series(_text_objects(column), dtype="object", copy=False)
+
+
+def _owned_strings(column: pa.ChunkedArray) -> pa.ChunkedArray:
+    """The column as one chunk of large strings (pandas' storage) in buffers of its own.
+
+    Copied, not viewed: on SQLite the read is a mapped file (crm_core.store.sqlite_worker), and a view
+    of its strings would keep the whole file, every other column included, mapped for the frame's life.
+    """
+    chunks = [chunk.cast(pa.large_string()) for chunk in column.chunks]
+    return pa.chunked_array([pa.concat_arrays(chunks) if chunks else pa.array([], pa.large_string())])
 
 
 def _text_objects(column: pa.ChunkedArray) -> np.ndarray:

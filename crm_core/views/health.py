@@ -11,6 +11,7 @@ import pandas as pd
 from crm_core.analytics import client_health
 from crm_core.analytics.days import as_of_day
 from crm_core.analytics.memo import FrameMemo
+from crm_core.memory import release_freed_memory
 from crm_core.store.frames import Frames
 
 AT_RISK_PAGE_SIZE = 100
@@ -29,8 +30,15 @@ def health_table(frames: Frames, as_of: date) -> pd.DataFrame:
     API and the CLI. Each caller gets its own shallow copy (copy-on-write: its changes stay its own).
     """
     tables = tuple(getattr(frames, name) for name in HEALTH_TABLES)
-    health: pd.DataFrame = _HEALTH.get(tables, as_of_day(as_of), lambda: client_health(frames, as_of))
+    health: pd.DataFrame = _HEALTH.get(tables, as_of_day(as_of), lambda: _computed(frames, as_of))
     return health.copy(deep=False)
+
+
+def _computed(frames: Frames, as_of: date) -> pd.DataFrame:
+    """client_health, then its freed temporaries handed back to the system (crm_core.memory)."""
+    health = client_health(frames, as_of)
+    release_freed_memory()
+    return health
 
 
 def payment_overview(health: pd.DataFrame) -> dict[str, Any]:
