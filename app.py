@@ -7,16 +7,14 @@ from functools import partial
 import streamlit as st
 
 from crm_core.config import default_url
-from crm_core.hugepages import avoid_stalling_hugepages
-from crm_core.memory import share_malloc_heap
+from crm_core.memory import prepare_process_memory
 from crm_core.ui.context import current_lang
 from crm_core.ui.document import fit_document
 from crm_core.ui.navigation import build_pages
 from crm_core.ui.sidebar import render_sidebar
 from crm_core.ui.signin import gate, sign_in_page
 
-avoid_stalling_hugepages()  # before the first large array of this process: crm_core.hugepages says why
-share_malloc_heap()  # before the loader and background threads start: crm_core.memory says why
+prepare_process_memory()  # before the first large array and the loader threads: crm_core.memory says why
 st.set_page_config(page_title="SmartBilling CRM", page_icon=":material/insights:", layout="wide")
 
 allowed, viewer = gate(default_url())

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
-CORE_MODULES = {"config", "enums", "errors", "schemas", "tax_ids", "fields", "hugepages", "memory", "__init__"}
+CORE_MODULES = {"config", "enums", "errors", "schemas", "tax_ids", "fields", "memory", "__init__"}
 FACES = {"ui", "cli", "api", "__main__"}
 BELOW_FACES = {"core", "i18n", "db", "store", "auth", "analytics", "services", "charts", "io", "demo", "views"}
 # What each package of crm_core may import from crm_core (besides itself).

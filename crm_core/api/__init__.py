@@ -12,8 +12,7 @@ from crm_core.api import auth, billing, clients, problems
 from crm_core.api.deps import GUARDS, ApiState
 from crm_core.api.limits import BodyLimit
 from crm_core.db import get_engine
-from crm_core.hugepages import avoid_stalling_hugepages
-from crm_core.memory import share_malloc_heap
+from crm_core.memory import prepare_process_memory
 from crm_core.store.cache import FrameCache
 
 TITLE = "SmartBilling CRM API"
@@ -28,8 +27,7 @@ DESCRIPTION = (
 
 def create_app(database_url: str | None = None) -> FastAPI:
     """The API over the database at `database_url` (None: the DATABASE_URL rule), migrated to head."""
-    avoid_stalling_hugepages()
-    share_malloc_heap()
+    prepare_process_memory()
     engine = get_engine(database_url)
     app = FastAPI(title=TITLE, description=DESCRIPTION, version="1.0.0")
     app.state.crm = ApiState(engine=engine, cache=FrameCache(engine))

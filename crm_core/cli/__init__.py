@@ -10,8 +10,7 @@ from collections.abc import Sequence
 from sqlalchemy.exc import ArgumentError, OperationalError, SQLAlchemyError
 
 from crm_core.errors import CRMError
-from crm_core.hugepages import avoid_stalling_hugepages
-from crm_core.memory import share_malloc_heap
+from crm_core.memory import prepare_process_memory
 
 # Each module defines register(subparsers) and sets `func` on its parser(s).
 COMMAND_MODULES: tuple[str, ...] = (
@@ -38,8 +37,7 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
-    avoid_stalling_hugepages()
-    share_malloc_heap()
+    prepare_process_memory()
     try:
         return int(args.func(args) or 0)
     except CRMError as exc:

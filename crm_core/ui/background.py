@@ -15,8 +15,7 @@ from datetime import date
 
 from crm_core.auth.scope import Scope, scope_frames, visible_client_ids
 from crm_core.db import get_engine
-from crm_core.hugepages import avoid_stalling_hugepages
-from crm_core.memory import share_malloc_heap
+from crm_core.memory import prepare_process_memory
 from crm_core.store.frames import TABLES, Frames, gather_tables, load_table
 from crm_core.views.forecast import ACCURACY_TABLES, Accuracy, forecast_accuracy
 
@@ -26,8 +25,7 @@ BACKGROUND_NICENESS = 10  # added to the process's niceness: the pages' own work
 def start_background_process() -> None:
     """Set up the background process as it starts: a lower CPU priority, numpy's memory and malloc's as the server's."""
     os.nice(BACKGROUND_NICENESS)
-    avoid_stalling_hugepages()
-    share_malloc_heap()
+    prepare_process_memory()
 
 
 def accuracy_from_database(db_url: str, as_of: date, owner: int | None = None) -> Accuracy:
