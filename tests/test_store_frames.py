@@ -93,14 +93,13 @@ def _mapped_reads() -> list[tuple[int, int]]:
 
 
 @pytest.mark.skipif(not Path("/proc/self/maps").exists(), reason="reads the process's mappings")
-def test_arrow_strings_do_not_keep_the_sqlite_read_mapped(engine):
+def test_arrow_strings_do_not_keep_the_sqlite_read_mapped(sqlite_engine):
     """The SQLite read arrives as a mapped file: the invoice numbers are copied out of it, so the frame
-    does not keep the whole file (every column of the table) in memory."""
-    if arrow_backend(engine) != "sqlite":
-        pytest.skip("the SQLite reader maps its result")
-    client = make_client(engine)
-    make_invoice(engine, client.client_id)
-    numbers = load_table(engine, "invoices", reader="arrow")["number"].array
+    does not keep the whole file (every column of the table) in memory. (Only SQLite's reader maps.)"""
+    assert arrow_backend(sqlite_engine) == "sqlite"
+    client = make_client(sqlite_engine)
+    make_invoice(sqlite_engine, client.client_id)
+    numbers = load_table(sqlite_engine, "invoices", reader="arrow")["number"].array
     buffers = [b for chunk in numbers._pa_array.chunks for b in chunk.buffers() if b is not None]
     assert buffers
     for buffer in buffers:
