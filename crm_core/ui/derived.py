@@ -259,7 +259,9 @@ def _in_background(key: tuple[Any, ...], compute: Callable[[], R]) -> R | None:
 # still queued it is cancelled (a portfolio written to every minute would otherwise queue a minute-long
 # backtest per write, each computing figures nobody will read). A job already running finishes.
 GENERATIONS_AT = 3  # the position of the generations in a background job's key
-_latest: dict[tuple[Any, ...], Future[Any]] = {}  # per key without its generations: the last job asked for
+# Per key without its generations: the last job asked for, while it is queued or running (a finished
+# one is forgotten at once, so its result is kept only where _jobs keeps it).
+_latest: dict[tuple[Any, ...], Future[Any]] = {}
 _latest_lock = threading.Lock()
 
 
@@ -271,7 +273,15 @@ def _supersede(key: tuple[Any, ...], job: Future[R]) -> Future[R]:
         _latest[kind] = job
     if earlier is not None and earlier is not job:
         earlier.cancel()  # False (and nothing done) once it runs
+    job.add_done_callback(partial(_forget, kind))  # at once if it is already done
     return job
+
+
+def _forget(kind: tuple[Any, ...], job: Future[Any]) -> None:
+    """Drop a finished (or cancelled) job from `_latest`, unless a newer one of its kind took its place."""
+    with _latest_lock:
+        if _latest.get(kind) is job:
+            del _latest[kind]
 
 
 def background_busy() -> bool:
