@@ -9,12 +9,14 @@ import pandas as pd
 import pytest
 
 from crm_core.analytics import client_health
+from crm_core.analytics import health as health_module
 from crm_core.analytics.cash import cash_forecast
 from crm_core.analytics.forecast import recurring_forecast
 from crm_core.analytics.health import FIGURE_COLUMNS
+from crm_core.analytics.memo import clear_all
 from crm_core.store.frames import Frames
-from tests.analytics_scenario import CLIENTS, T, scenario
-from tests.frames_builder import frames
+from tests.analytics_scenario import ACTIVITIES, CLIENTS, PAYMENTS, T, scenario
+from tests.frames_builder import frames, table
 
 NaN = math.nan
 NaT = pd.NaT
@@ -231,3 +233,50 @@ def test_predicted_value_12m_is_the_recurring_forecast_at_365_days(health: pd.Da
     # a buyer's next year is worth more than its next 90 days
     buyers = health["recurring_90d"] > 0
     assert buyers.any() and (health.loc[buyers, "predicted_value_12m"] > health.loc[buyers, "recurring_90d"]).all()
+
+
+def _fresh_health(portfolio: Frames) -> pd.DataFrame:
+    """client_health with every memo emptied: nothing computed before is reused."""
+    clear_all()
+    return client_health(portfolio, T)
+
+
+def test_logging_an_activity_reuses_the_ledger_figures_and_moves_engagement() -> None:
+    """Health after an activity reads the invoice, payment and deal figures already computed; the result
+    is the one computed from nothing."""
+    portfolio = scenario()
+    clear_all()
+    before = client_health(portfolio, T)
+    call = {"activity_id": 99, "client_id": 2, "kind": "call", "title": "call", "occurred_at": pd.Timestamp("2024-06-30 09:00")}
+    logged = Frames(**{**vars(portfolio), "activities": table("activities", [*ACTIVITIES, call])})
+    hits, misses = health_module._LEDGER.hits, health_module._LEDGER.misses
+    after = client_health(logged, T)
+    assert (health_module._LEDGER.hits, health_module._LEDGER.misses) == (hits + 1, misses)
+    assert before.loc[2, "days_since_last_activity"] == 75.0
+    assert after.loc[2, "days_since_last_activity"] == 0.0
+    assert after.loc[2, "activities_30d"] == 1
+    assert after.loc[2, "churn_engagement"] == 0.0 and before.loc[2, "churn_engagement"] == 50.0
+    pd.testing.assert_frame_equal(after, _fresh_health(logged), check_exact=True)
+
+
+def test_a_payment_or_a_new_client_computes_the_ledger_figures_again() -> None:
+    portfolio = scenario()
+    clear_all()
+    client_health(portfolio, T)
+    payment = {"payment_id": 99, "invoice_id": 10, "amount": 1.0, "paid_on": pd.Timestamp("2024-06-30")}  # Beta's F10 (1.00)
+    paid = Frames(**{**vars(portfolio), "payments": table("payments", [*PAYMENTS, payment])})
+    misses = health_module._LEDGER.misses
+    after = client_health(paid, T)
+    assert health_module._LEDGER.misses == misses + 1
+    assert after.loc[2, "collected"] == 1.0 and after.loc[2, "outstanding"] == 62.0
+    pd.testing.assert_frame_equal(after, _fresh_health(paid), check_exact=True)
+
+    clear_all()
+    client_health(portfolio, T)
+    newcomer = {**CLIENTS[0], "client_id": 7, "company_name": "Eta SL", "tax_id": "B00000007", "email": "eta@example.com"}
+    grown = Frames(**{**vars(portfolio), "clients": table("clients", [*CLIENTS, newcomer])})
+    misses = health_module._LEDGER.misses
+    after = client_health(grown, T)
+    assert health_module._LEDGER.misses == misses + 1  # other client ids: other rows
+    assert after.loc[7, "ltv"] == 0.0 and after.loc[7, "recurring_90d"] == 0.0 and after.loc[7, "expected_cash_30d"] == 0.0
+    pd.testing.assert_frame_equal(after, _fresh_health(grown), check_exact=True)

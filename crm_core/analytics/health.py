@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from datetime import date
 from typing import Any
 
@@ -11,8 +12,10 @@ import pandas as pd
 from crm_core.analytics.cadence import cadence_figures
 from crm_core.analytics.cash import cash_forecast
 from crm_core.analytics.churn import churn_scores
+from crm_core.analytics.days import as_of_day
 from crm_core.analytics.engagement import engagement_figures, open_opportunity_count
 from crm_core.analytics.forecast import HORIZONS, recurring_forecast
+from crm_core.analytics.memo import FrameMemo
 from crm_core.analytics.money import to_cents
 from crm_core.analytics.payments import client_payment_figures, invoice_status
 from crm_core.analytics.pipeline_forecast import learned_pipeline, learned_pipeline_by_client
@@ -116,7 +119,54 @@ def client_health(frames: Frames, as_of: date, settings: AnalyticsSettings | Non
     s = settings or DEFAULT_SETTINGS
     clients = frames.clients
     index = pd.Index(clients["client_id"].to_numpy(dtype=np.int64), name="client_id")
+    ledger = ledger_figures(frames, index, as_of, s)
+    engagement = engagement_figures(frames.activities, index, as_of, s.activity_window_days)
+    figures = pd.concat([ledger.drop(columns=FORECAST_COLUMNS), engagement], axis=1)
+    columns: dict[str, Any] = {col: clients[col].to_numpy() for col in CLIENT_INFO_COLUMNS}
+    columns.update({col: figures[col].to_numpy() for col in figures.columns})
+    columns["open_opportunities"] = open_opportunity_count(frames.opportunities, index, as_of)
+    columns["default_risk"] = default_risk(figures, s).to_numpy()
+    life = lifecycle(clients["status"], figures["invoice_count"], figures["days_since_last_invoice"], figures["revenue_12m"], s)
+    columns["lifecycle"] = life.to_numpy()
+    churn = churn_scores(pd.concat([figures, life.set_axis(index)], axis=1), s)
+    columns.update({col: churn[col].to_numpy() for col in churn.columns})
 
+    lost = columns["lifecycle"] == "lost"
+    for col in FORECAST_COLUMNS:
+        values = ledger[col].to_numpy(copy=True)
+        if col.startswith("recurring_"):
+            values[lost] = 0.0
+        columns[col] = values
+    columns["predicted_value_12m"] = columns.pop("recurring_365d")
+    for horizon in ("30d", "90d"):
+        columns[f"expected_revenue_{horizon}"] = to_cents(columns[f"recurring_{horizon}"] + columns[f"pipeline_{horizon}"])
+    return pd.DataFrame({col: columns[col] for col in HEALTH_COLUMNS}, index=index)
+
+
+# The tables the ledger figures read. Logging an activity or editing a client changes none of them, so
+# the health recomputed after it reuses these figures (2.5 s of the 2.6 s at 100,000 clients).
+LEDGER_TABLES: tuple[str, ...] = ("invoices", "payments", "opportunities", "stage_history")
+_LEDGER = FrameMemo(max_entries=4)  # two dates (the Overview's), two table versions; ~30 MB each at 100,000
+
+
+def ledger_figures(frames: Frames, index: pd.Index, as_of: date, settings: AnalyticsSettings) -> pd.DataFrame:
+    """The figures of client_health read from invoices, payments and deals alone, one row per client of `index`.
+
+    Payment and cadence figures, then the forecasts (recurring, pipeline, cash) to the cent, 0 for a
+    client they do not cover (not yet zeroed for lost clients: that reads the client's status).
+    Memoised on those tables' data (`analytics.memo`), the as-of day, the client ids and the settings.
+    """
+    tables = tuple(getattr(frames, name) for name in LEDGER_TABLES)
+    ids = index.to_numpy(dtype=np.int64)
+    clients_key = (len(ids), hashlib.blake2b(ids.tobytes(), digest_size=16).digest())
+    result: pd.DataFrame = _LEDGER.get(
+        tables, (as_of_day(as_of), clients_key, settings), lambda: _ledger(frames, index, as_of, settings)
+    )
+    return result
+
+
+def _ledger(frames: Frames, index: pd.Index, as_of: date, s: AnalyticsSettings) -> pd.DataFrame:
+    """ledger_figures, computed."""
     # The forecasts first, the cash one as soon as the invoice status is built: each step's temporaries
     # (0.25-0.37 GB at 100,000 clients) are freed before the next, not stacked on the figures kept.
     recurring = recurring_forecast(frames.invoices, as_of, (*HORIZONS, VALUE_HORIZON_DAYS))
@@ -127,28 +177,12 @@ def client_health(frames: Frames, as_of: date, settings: AnalyticsSettings | Non
         [
             client_payment_figures(status, index, as_of, trend_months=s.trend_months),
             cadence_figures(status, index, as_of),
-            engagement_figures(frames.activities, index, as_of, s.activity_window_days),
         ],
         axis=1,
     )
-    columns: dict[str, Any] = {col: clients[col].to_numpy() for col in CLIENT_INFO_COLUMNS}
-    columns.update({col: figures[col].to_numpy() for col in figures.columns})
-    columns["open_opportunities"] = open_opportunity_count(frames.opportunities, index, as_of)
-    columns["default_risk"] = default_risk(figures, s).to_numpy()
-    life = lifecycle(clients["status"], figures["invoice_count"], figures["days_since_last_invoice"], figures["revenue_12m"], s)
-    columns["lifecycle"] = life.to_numpy()
-    churn = churn_scores(pd.concat([figures, life.set_axis(index)], axis=1), s)
-    columns.update({col: churn[col].to_numpy() for col in churn.columns})
-
+    del status
     forecasts = pd.concat([recurring, pipeline, cash], axis=1)
     forecasts = forecasts.reindex(index)[FORECAST_COLUMNS].fillna(0.0).astype("float64")
-    lost = columns["lifecycle"] == "lost"
-    for col in FORECAST_COLUMNS:
-        values = to_cents(forecasts[col].to_numpy())
-        if col.startswith("recurring_"):
-            values[lost] = 0.0
-        columns[col] = values
-    columns["predicted_value_12m"] = columns.pop("recurring_365d")
-    for horizon in ("30d", "90d"):
-        columns[f"expected_revenue_{horizon}"] = to_cents(columns[f"recurring_{horizon}"] + columns[f"pipeline_{horizon}"])
-    return pd.DataFrame({col: columns[col] for col in HEALTH_COLUMNS}, index=index)
+    columns: dict[str, Any] = {col: figures[col].to_numpy() for col in figures.columns}
+    columns.update({col: to_cents(forecasts[col].to_numpy()) for col in FORECAST_COLUMNS})
+    return pd.DataFrame(columns, index=index)
