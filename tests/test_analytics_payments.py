@@ -86,6 +86,23 @@ def test_columns_and_rows(status: pd.DataFrame) -> None:
     assert bool(status.loc["C", "void"]) and bool(status.loc["D", "credit_note"])
 
 
+def test_numbers_keep_their_rows_and_dtype_on_a_cut_frame() -> None:
+    """A rep's cut of the invoices (rows dropped, index with gaps) keeps each number on its own invoice,
+    as the same Arrow strings as the frame's, and writing to the result leaves the frame as it was."""
+    f = frames(invoices=INVOICES, payments=PAYMENTS)
+    cut = f.invoices[f.invoices["client_id"] != 2]  # index 0-4, 10-13
+    result = invoice_status(cut, f.payments, T)
+    assert list(result.index) == list(range(len(result)))
+    assert dict(zip(result["invoice_id"], result["number"], strict=True)) == {
+        i: n for i, n in zip(cut["invoice_id"], cut["number"], strict=True) if n != "E"
+    }
+    assert result["number"].dtype == cut["number"].dtype == "str"
+    issued = f.invoices[f.invoices["number"] != "E"].reset_index(drop=True)  # every row issued by T: shared, not cut
+    every = invoice_status(issued, f.payments, T)
+    every.loc[0, "number"] = "changed"
+    assert every.loc[0, "number"] == "changed" and "changed" not in set(issued["number"])
+
+
 def test_paid_in_two_parts_due_on_month_end(status: pd.DataFrame) -> None:
     a = status.loc["A"]
     assert a["paid_amount"] == 1000.0  # 400 + 600

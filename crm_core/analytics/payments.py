@@ -107,7 +107,7 @@ def invoice_status(invoices: pd.DataFrame, payments: pd.DataFrame, as_of: date) 
         {
             "invoice_id": invoice_id,
             "client_id": column("client_id"),
-            "number": pd.Series(column("number"), dtype=invoices["number"].dtype, copy=False),
+            "number": _kept_rows(invoices["number"], keep, every),
             "issue_date": column("issue_date"),
             "due_date": column("due_date"),
             "total": total,
@@ -123,6 +123,13 @@ def invoice_status(invoices: pd.DataFrame, payments: pd.DataFrame, as_of: date) 
         },
         copy=False,  # fresh arrays: one block per column, not stacked into 2-D blocks (a copy of every column)
     )
+
+
+def _kept_rows(column: pd.Series, keep: np.ndarray, every: bool) -> pd.Series:
+    """`column`'s rows under `keep`, on a fresh RangeIndex, in its own dtype: an Arrow string column stays
+    Arrow (turning 2 million numbers into Python strings and back cost 0.3 s at 100,000 clients)."""
+    rows = column if every else column[keep]
+    return rows.reset_index(drop=True)
 
 
 def _paid(
