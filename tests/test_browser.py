@@ -17,6 +17,7 @@ import sys
 import time
 import urllib.request
 from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -84,12 +85,12 @@ def demo_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     dispose_engines()
 
 
-@pytest.fixture(scope="module")
-def server(chromium: str, demo_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """`streamlit run app.py` on a free port against the demo database; yields its base URL."""
+@contextmanager
+def streamlit_server(database_url: str, log_dir: Path) -> Iterator[str]:
+    """`streamlit run app.py` on a free port against `database_url`, in English; yields its base URL."""
     port = _free_port()
-    log_path = tmp_path_factory.mktemp("server") / "streamlit.log"
-    env = {**os.environ, "DATABASE_URL": demo_url, "CRM_LANG": "en"}
+    log_path = log_dir / "streamlit.log"
+    env = {**os.environ, "DATABASE_URL": database_url, "CRM_LANG": "en"}
     with log_path.open("w") as log:
         process = subprocess.Popen(
             [
@@ -135,6 +136,13 @@ def server(chromium: str, demo_url: str, tmp_path_factory: pytest.TempPathFactor
             except subprocess.TimeoutExpired:
                 process.kill()
                 process.wait()
+
+
+@pytest.fixture(scope="module")
+def server(chromium: str, demo_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """The app against the demo database; yields its base URL."""
+    with streamlit_server(demo_url, tmp_path_factory.mktemp("server")) as base:
+        yield base
 
 
 @pytest.fixture(scope="module")

@@ -7,11 +7,6 @@ tracking pixel), on the clients page, the client's page, its delete confirmation
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
-import time
-import urllib.request
 from collections.abc import Iterator
 from typing import Any
 
@@ -21,7 +16,7 @@ from sqlalchemy import text
 from crm_core import services
 from crm_core.db import dispose_engines, get_engine
 from tests.conftest import TABLES_IN_DELETE_ORDER
-from tests.test_browser import IDLE, LAUNCH_ARGS, ROOT, _free_port, chromium  # noqa: F401 (fixture)
+from tests.test_browser import IDLE, LAUNCH_ARGS, chromium, streamlit_server  # noqa: F401 (fixture)
 
 pytestmark = pytest.mark.browser
 
@@ -47,54 +42,8 @@ def hostile_url(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPat
 
 @pytest.fixture(scope="module")
 def literal_server(chromium: str, hostile_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:  # noqa: F811
-    port = _free_port()
-    log_path = tmp_path_factory.mktemp("server") / "streamlit.log"
-    env = {**os.environ, "DATABASE_URL": hostile_url, "CRM_LANG": "en"}
-    with log_path.open("w") as log:
-        process = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "streamlit",
-                "run",
-                "app.py",
-                "--server.headless",
-                "true",
-                "--server.address",
-                "127.0.0.1",
-                "--server.port",
-                str(port),
-                "--browser.gatherUsageStats",
-                "false",
-                "--server.fileWatcherType",
-                "none",
-            ],
-            cwd=ROOT,
-            env=env,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-        )
-        base = f"http://127.0.0.1:{port}"
-        try:
-            deadline = time.monotonic() + 90
-            while True:
-                try:
-                    with urllib.request.urlopen(f"{base}/_stcore/health", timeout=2) as response:
-                        if response.read() == b"ok":
-                            break
-                except OSError:
-                    pass
-                if process.poll() is not None or time.monotonic() > deadline:
-                    pytest.fail(f"streamlit did not start:\n{log_path.read_text()}")
-                time.sleep(0.5)
-            yield base
-        finally:
-            process.terminate()
-            try:
-                process.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
+    with streamlit_server(hostile_url, tmp_path_factory.mktemp("server")) as base:
+        yield base
 
 
 def _settle(tab: Any) -> None:
