@@ -16,7 +16,8 @@ with the demo generator (seed 7); an empty PostgreSQL database is filled the sam
 With --settle, each cold page and the after-write series start only once the server's background jobs
 (the backtest's process, the Overview's month-ago health: ui.derived) are done, so a cold figure is the
 page's own time, not the page's beside a minute-long backtest on the other core; without it (the
-default) they run as a user may meet them: every cache clear starts them again.
+default) they run as a user may meet them: a cache clear starts again those already finished (one still
+running is taken back, not started twice).
 With --profile DIR, every timed script run is profiled in Streamlit's script thread (cProfile, which
 follows only the thread it runs in) and its stats written to DIR/<phase>.pstats, with the top
 functions by cumulative time printed; profiling slows every figure, so do not read them as timings.

@@ -76,3 +76,28 @@ def test_a_cancelled_job_asked_for_again_is_started_again(held_lane: threading.E
     held_lane.set()
     derived._BACKGROUND.submit(lambda: None).result(timeout=60)
     assert ran == ["asked again"]
+
+
+def test_a_job_still_queued_is_taken_back_after_the_kept_jobs_were_emptied(held_lane: threading.Event) -> None:
+    """Emptying st.cache_resource (or pushing the job out of the kept ones) does not start the same job twice."""
+    ran: list[str] = []
+    assert derived._in_background(_key((1,)), _recording(ran, "first")) is None
+    derived._jobs.clear()
+    assert derived._in_background(_key((1,)), _recording(ran, "second")) is None
+    held_lane.set()
+    deadline = time.monotonic() + 60
+    while derived._in_background(_key((1,)), _recording(ran, "third")) is None and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert derived._in_background(_key((1,)), _recording(ran, "third")) == "first"
+    assert ran == ["first"]
+
+
+def test_a_finished_job_asked_for_after_the_kept_jobs_were_emptied_runs_again(held_lane: threading.Event) -> None:
+    ran: list[str] = []
+    held_lane.set()
+    derived._in_background(_key((1,)), _recording(ran, "first"))
+    derived._BACKGROUND.submit(lambda: None).result(timeout=60)
+    derived._jobs.clear()
+    derived._in_background(_key((1,)), _recording(ran, "again"))
+    derived._BACKGROUND.submit(lambda: None).result(timeout=60)
+    assert ran == ["first", "again"]

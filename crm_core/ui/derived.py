@@ -259,35 +259,50 @@ def _in_background(key: tuple[Any, ...], compute: Callable[[], R]) -> R | None:
 # still queued it is cancelled (a portfolio written to every minute would otherwise queue a minute-long
 # backtest per write, each computing figures nobody will read). A job already running finishes.
 GENERATIONS_AT = 3  # the position of the generations in a background job's key
-# Per key without its generations: the last job asked for, while it is queued or running (a finished
-# one is forgotten at once, so its result is kept only where _jobs keeps it).
-_latest: dict[tuple[Any, ...], Future[Any]] = {}
+# Per key without its generations: the key and job last asked for, while it is queued or running (a
+# finished one is forgotten at once, so its result is kept only where _jobs keeps it).
+_latest: dict[tuple[Any, ...], tuple[tuple[Any, ...], Future[Any]]] = {}
 _latest_lock = threading.Lock()
+
+
+def _kind(key: tuple[Any, ...]) -> tuple[Any, ...]:
+    return key[:GENERATIONS_AT] + key[GENERATIONS_AT + 1 :]
 
 
 def _supersede(key: tuple[Any, ...], job: Future[R]) -> Future[R]:
     """Record `job` as the latest of its kind and cancel the earlier one if it has not started; `job`."""
-    kind = key[:GENERATIONS_AT] + key[GENERATIONS_AT + 1 :]
+    kind = _kind(key)
     with _latest_lock:
         earlier = _latest.get(kind)
-        _latest[kind] = job
-    if earlier is not None and earlier is not job:
-        earlier.cancel()  # False (and nothing done) once it runs
+        _latest[kind] = (key, job)
+    if earlier is not None and earlier[1] is not job:
+        earlier[1].cancel()  # False (and nothing done) once it runs
     job.add_done_callback(partial(_forget, kind))  # at once if it is already done
     return job
+
+
+def _unfinished(key: tuple[Any, ...]) -> Future[Any] | None:
+    """The queued or running job asked for under exactly `key`, if any: one `_jobs` no longer holds
+    (emptied with st.cache_resource, or pushed out by BACKGROUND_JOBS_KEPT newer ones) is taken back
+    rather than started a second time, which on two cores would run a minute-long backtest twice."""
+    with _latest_lock:
+        latest = _latest.get(_kind(key))
+    if latest is None or latest[0] != key or latest[1].done():
+        return None
+    return latest[1]
 
 
 def _forget(kind: tuple[Any, ...], job: Future[Any]) -> None:
     """Drop a finished (or cancelled) job from `_latest`, unless a newer one of its kind took its place."""
     with _latest_lock:
-        if _latest.get(kind) is job:
+        if kind in _latest and _latest[kind][1] is job:
             del _latest[kind]
 
 
 def background_busy() -> bool:
     """Whether a background job asked for last of its kind is still queued or running (benchmarks wait on it)."""
     with _latest_lock:
-        return any(not job.done() for job in _latest.values())
+        return any(not job.done() for _, job in _latest.values())
 
 
 def _finished(key: tuple[Any, ...]) -> Any:
@@ -305,7 +320,7 @@ def _once(key: tuple[Any, ...], start: Callable[[], Future[R]]) -> R | None:
     with jobs.lock:
         job = jobs.running.get(key)
         if job is None or (job.done() and (job.cancelled() or isinstance(job.exception(), BrokenProcessPool))):
-            job = start()
+            job = (_unfinished(key) if job is None else None) or start()
             jobs.running[key] = job
             while len(jobs.running) > BACKGROUND_JOBS_KEPT:
                 jobs.running.pop(next(iter(jobs.running)))
