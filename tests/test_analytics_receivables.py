@@ -336,6 +336,9 @@ def test_claims_on_the_demo_data_are_late_real_invoices_only(demo_frames) -> Non
     invoices = demo_frames.invoices.set_index("invoice_id")
     assert not invoices.loc[claims["invoice_id"], "credit_note"].any()
     assert not invoices.loc[claims["invoice_id"], "void"].any()
+    # each claim carries its own invoice's number, as the frames' text type
+    assert claims["number"].tolist() == invoices.loc[claims["invoice_id"], "number"].tolist()
+    assert claims["number"].dtype == "str"
     assert np.array_equal(claims["compensation_cents"].to_numpy(), np.full(len(claims), 4000))
     # 2026-H2 is not in the shipped table: claims with days after 2026-06-30 are provisional, others not.
     last_interest_day = claims["capped_due_date"] + pd.to_timedelta(claims["days_late"], unit="D")

@@ -162,7 +162,7 @@ def late_payment_claims(
         {
             "invoice_id": st["invoice_id"].to_numpy()[rows],
             "client_id": st["client_id"].to_numpy()[rows],
-            "number": st["number"].to_numpy()[rows],
+            "number": st["number"].array.take(rows).astype("str", copy=False),  # Arrow strings kept, no Python str each
             "issue_date": st["issue_date"].to_numpy()[rows],
             "due_date": st["due_date"].to_numpy()[rows],
             "capped_due_date": to_dates(capped),
