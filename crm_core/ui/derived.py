@@ -266,6 +266,7 @@ _latest_lock = threading.Lock()
 
 
 def _kind(key: tuple[Any, ...]) -> tuple[Any, ...]:
+    """A background job's key without its generations: what a newer job of the same figure supersedes."""
     return key[:GENERATIONS_AT] + key[GENERATIONS_AT + 1 :]
 
 
