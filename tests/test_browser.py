@@ -340,10 +340,33 @@ def test_after_switching_to_spanish_a_form_saves_the_value_not_the_label(page: A
         _language(page, "English")
 
 
-def test_record_a_part_payment_on_a_clients_invoice(page: Any, demo_url: str) -> None:
-    """Issue 16, item 10: on a client's Invoices tab, a part-payment through the form is recorded."""
+@pytest.fixture(params=["en", "es"])
+def lang(request: pytest.FixtureRequest, page: Any) -> Iterator[str]:
+    """The UI language of a test: Spanish is chosen in the sidebar for the test, then English again."""
+    if request.param == "es":
+        _language(page, "Español")
+    try:
+        yield request.param
+    finally:
+        if request.param == "es":
+            _language(page, "English")
+
+
+def _label(key: str, lang: str) -> str:
+    """A catalogue text in the test's language."""
+    from crm_core.i18n import MESSAGES
+
+    return MESSAGES[key][0 if lang == "en" else 1]
+
+
+def test_record_a_part_payment_on_a_clients_invoice(page: Any, demo_url: str, lang: str) -> None:
+    """Issue 16, item 10: on a client's Invoices tab, a part-payment through the form is recorded (the
+    amount typed as the language writes it: 50.25 in English, 50,25 in Spanish)."""
+    from decimal import Decimal
+
     from crm_core.analytics.payments import invoice_status
     from crm_core.db.models import Payment
+    from crm_core.i18n.formatting import format_money
     from crm_core.store.frames import load_frames
 
     frames = load_frames(get_engine(demo_url))
@@ -352,28 +375,29 @@ def test_record_a_part_payment_on_a_clients_invoice(page: Any, demo_url: str) ->
     owing = status.loc[(status["outstanding"] > 100) & (status["paid_amount"] == 0)].iloc[0]
     client_id, invoice_id = int(owing["client_id"]), int(owing["invoice_id"])
     company = str(frames.clients.set_index("client_id").loc[client_id, "company_name"])
-    page.locator("[data-testid='stSidebarNav'] a", has_text="Clients").click()
+    page.locator("[data-testid='stSidebarNav'] a", has_text=_label("nav.clients", lang)).click()
     _settle(page)
     page.locator(".st-key-client_pick input").click()
     page.keyboard.type(company[:14])
     page.get_by_role("option", name=company, exact=True).click()
     _settle(page)
-    page.get_by_role("tab", name="Invoices").click()
+    page.get_by_role("tab", name=_label("client.tab_invoices", lang)).click()
     prefix = f"pay_{client_id}"
     page.locator(f".st-key-{prefix}_invoice input").click()
     page.get_by_role("option", name=str(owing["number"]), exact=False).first.click()
-    page.locator(f".st-key-{prefix}_amount input").fill("50.25")
+    page.locator(f".st-key-{prefix}_amount input").fill("50.25" if lang == "en" else "50,25")
     page.locator(f".st-key-{prefix}_save button").click()
     _settle(page)
     _no_error_shown(page)
-    assert "Payment of €50.25" in " ".join(page.locator("[data-testid='stAlertContentSuccess']").all_inner_texts())
+    success = " ".join(page.locator("[data-testid='stAlertContentSuccess']").all_inner_texts())
+    assert _label("billing.payment_recorded", lang).split("{amount}")[0] + format_money(Decimal("50.25"), lang) in success
     with get_engine(demo_url).connect() as conn:
         amounts = conn.execute(select(Payment.amount).where(Payment.invoice_id == invoice_id)).scalars().all()
     assert [float(a) for a in amounts] == [50.25]
-    page.screenshot(path=str(ARTIFACTS / "browser-payment-recorded.png"), full_page=True)
+    page.screenshot(path=str(ARTIFACTS / f"browser-payment-recorded-{lang}.png"), full_page=True)
 
 
-def test_move_a_card_on_the_pipeline_board(page: Any, demo_url: str) -> None:
+def test_move_a_card_on_the_pipeline_board(page: Any, demo_url: str, lang: str) -> None:
     """Issue 16, item 11: the board's arrow moves a deal one stage through services.move_opportunity."""
     from crm_core.db.models import Opportunity
     from crm_core.store.frames import load_frames
@@ -385,7 +409,7 @@ def test_move_a_card_on_the_pipeline_board(page: Any, demo_url: str) -> None:
     columns = board_columns(open_deals(frames, today), stale_deals(frames, today))
     card = next(column.cards.iloc[0] for column in columns if column.stage == "contacted" and len(column.cards))
     deal_id = int(card["opportunity_id"])
-    page.locator("[data-testid='stSidebarNav'] a", has_text="Pipeline").click()
+    page.locator("[data-testid='stSidebarNav'] a", has_text=_label("nav.pipeline", lang)).click()
     _settle(page)
     page.locator(f".st-key-card_{deal_id}").scroll_into_view_if_needed()
     page.locator(f".st-key-board_next_{deal_id} button").first.click()
@@ -394,7 +418,7 @@ def test_move_a_card_on_the_pipeline_board(page: Any, demo_url: str) -> None:
     with get_engine(demo_url).connect() as conn:
         stage = conn.execute(select(Opportunity.stage).where(Opportunity.opportunity_id == deal_id)).scalar_one()
     assert stage == "proposal"
-    page.screenshot(path=str(ARTIFACTS / "browser-board-moved.png"), full_page=True)
+    page.screenshot(path=str(ARTIFACTS / f"browser-board-moved-{lang}.png"), full_page=True)
 
 
 def test_collections_and_health_files_are_built_on_click(page: Any, demo_url: str) -> None:
