@@ -28,6 +28,7 @@ from sqlalchemy import select
 from crm_core.config import business_timezone
 from crm_core.db import dispose_engines, get_engine
 from crm_core.db.models import Activity, AuditEntry, User
+from crm_core.i18n import MESSAGES
 
 pytestmark = pytest.mark.browser
 
@@ -354,8 +355,6 @@ def lang(request: pytest.FixtureRequest, page: Any) -> Iterator[str]:
 
 def _label(key: str, lang: str) -> str:
     """A catalogue text in the test's language."""
-    from crm_core.i18n import MESSAGES
-
     return MESSAGES[key][0 if lang == "en" else 1]
 
 

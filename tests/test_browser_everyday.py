@@ -24,11 +24,10 @@ from sqlalchemy import func, select
 from crm_core.db import get_engine
 from crm_core.db.models import Client, Contact, Invoice, User
 from crm_core.demo.users import demo_accounts
-from crm_core.i18n import MESSAGES
 from crm_core.ui.context import PageContext
 from crm_core.ui.tables import BORDER_PX, ROW_PX, header
 from tests import test_browser as shared
-from tests.test_browser import LAUNCH_ARGS, MANAGER, _language, _no_error_shown, _settle
+from tests.test_browser import LAUNCH_ARGS, MANAGER, _label, _language, _no_error_shown, _settle
 
 pytestmark = pytest.mark.browser
 
@@ -36,8 +35,8 @@ pytestmark = pytest.mark.browser
 chromium = shared.chromium
 demo_url = shared.demo_url
 server = shared.server
+lang = shared.lang  # asks for this module's `page`
 
-LANGS = {"en": "English", "es": "Español"}
 KEY_COLUMNS = ["company_name", "lifecycle", "default_risk", "churn_score", "outstanding", "overdue", "owner"]
 CUT_TEXTS = """() => [...document.querySelectorAll('[data-testid=stMetric] .stMarkdownEllipsis')]
     .filter(e => e.scrollWidth > e.clientWidth + 1).map(e => e.innerText)"""
@@ -47,10 +46,6 @@ GRIDS = """() => [...document.querySelectorAll('[data-testid=stDataFrame]')].map
             headers: t ? [...t.querySelectorAll('th')].map(h => h.innerText) : [],
             first: t ? [...t.querySelectorAll('tbody tr')].map(r => r.querySelector('td') ? r.querySelector('td').innerText : '') : []};
 })"""
-
-
-def _t(key: str, lang: str) -> str:
-    return MESSAGES[key][0 if lang == "en" else 1]
 
 
 @pytest.fixture(scope="module")
@@ -84,18 +79,8 @@ def page(browser: Any, server: str) -> Iterator[Any]:
     tab.context.close()
 
 
-@pytest.fixture(params=["en", "es"])
-def lang(request: pytest.FixtureRequest, page: Any) -> Iterator[str]:
-    """The UI language of the test (the shared page is put back in English after it)."""
-    if request.param != "en":
-        _language(page, LANGS[request.param])
-    yield request.param
-    if request.param != "en":
-        _language(page, "English")
-
-
 def _go(tab: Any, page_key: str, lang: str) -> None:
-    tab.locator("[data-testid='stSidebarNav'] a", has_text=_t(f"nav.{page_key}", lang)).click()
+    tab.locator("[data-testid='stSidebarNav'] a", has_text=_label(f"nav.{page_key}", lang)).click()
     _settle(tab)
     _no_error_shown(tab)
 
@@ -183,7 +168,7 @@ def test_search_finds_contact_names_phones_and_invoice_numbers(page: Any, demo_u
             select(Invoice.number, Invoice.client_id).order_by(Invoice.invoice_id).offset(offset)
         ).first()
     _go(page, "clients", lang)
-    assert page.locator(".st-key-clients_search input").get_attribute("placeholder") == _t("clients.search_help", lang)
+    assert page.locator(".st-key-clients_search input").get_attribute("placeholder") == _label("clients.search_help", lang)
     assert names[contact_client] in _search(page, contact.upper())
     digits = "".join(ch for ch in phone if ch.isdigit()).removeprefix("34")
     assert names[contact_client] in _search(page, digits)
@@ -206,7 +191,7 @@ def test_a_lookalike_client_is_warned_then_merged(page: Any, demo_url: str, lang
         before = conn.execute(select(func.count()).select_from(Client)).scalar_one()
     lookalike = original.upper().replace(".", "").replace(",", "")  # "TALLERES PEREZ SL" for "Talleres Pérez S.L."
     _go(page, "clients", lang)
-    page.get_by_text(_t("clients.new", lang), exact=True).click()
+    page.get_by_text(_label("clients.new", lang), exact=True).click()
     page.locator(".st-key-new_company_name input").fill(lookalike)
     page.locator(".st-key-new_email input").fill(f"lookalike-{lang}@example.com")
     page.keyboard.press("Tab")  # the field's own rerun first, so the click is not taken by it
@@ -214,7 +199,7 @@ def test_a_lookalike_client_is_warned_then_merged(page: Any, demo_url: str, lang
     page.locator(".st-key-new_save button").click()
     _settle(page)
     warning = page.locator("[data-testid='stAlertContentWarning']").first.inner_text()
-    assert original in warning and _t("clients.duplicate_warning", lang)[:20] in warning
+    assert original in warning and _label("clients.duplicate_warning", lang)[:20] in warning
     with engine.connect() as conn:
         assert conn.execute(select(func.count()).select_from(Client)).scalar_one() == before
     page.locator(".st-key-new_not_duplicate label").click()
@@ -223,9 +208,9 @@ def test_a_lookalike_client_is_warned_then_merged(page: Any, demo_url: str, lang
     _no_error_shown(page)
     with engine.connect() as conn:
         new_id = conn.execute(select(Client.client_id).where(Client.company_name == lookalike)).scalar_one()
-    page.get_by_role("tab", name=_t("client.tab_edit", lang)).click()  # the new client is open
+    page.get_by_role("tab", name=_label("client.tab_edit", lang)).click()  # the new client is open
     _pick(page, f"merge_pick_{new_id}", original[:12], original)
-    page.get_by_role("tab", name=_t("client.tab_edit", lang)).click()  # the rerun may show the first tab again
+    page.get_by_role("tab", name=_label("client.tab_edit", lang)).click()  # the rerun may show the first tab again
     page.locator(f".st-key-merge_confirm_{new_id} label").click()
     _settle(page)
     page.locator(f".st-key-merge_{new_id} button").click()
@@ -249,9 +234,9 @@ def test_bulk_reassign_to_a_user_picked_by_name(page: Any, demo_url: str, lang: 
     assert theirs
     _go(page, "clients", lang)
     if not page.locator(".st-key-clients_owner input").is_visible():
-        page.get_by_text(_t("clients.more_filters", lang)).click()
+        page.get_by_text(_label("clients.more_filters", lang)).click()
     _pick(page, "clients_owner", giver.name[:8], giver.name)
-    page.get_by_text(_t("clients.reassign_title", lang).split("{")[0].strip()).click()
+    page.get_by_text(_label("clients.reassign_title", lang).split("{")[0].strip()).click()
     _settle(page)
     _pick(page, "reassign_owner", taker.name[:8], taker.name)
     page.locator(".st-key-reassign_confirm label").click()
